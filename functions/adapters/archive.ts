@@ -1,0 +1,135 @@
+/**
+ * The archive port (published PDFs) and its S3 adapter. Objects are private; subscribers
+ * get short-lived presigned URLs generated per request.
+ */
+import { createHash } from 'node:crypto';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { StoreError } from '../errors.ts';
+
+export interface StoredObject {
+  key: string;
+  bytes: number;
+  sha256?: string;
+  contentType?: string;
+  contentDisposition?: string;
+}
+
+export interface Archive {
+  /** Stores bytes under `key`; returns their sha256 (hex). */
+  put(
+    key: string,
+    body: Uint8Array,
+    opts: { fileName: string; contentType?: string; metadata?: Record<string, string> },
+  ): Promise<{ sha256: string }>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  head(key: string): Promise<StoredObject | undefined>;
+  /** A URL that downloads the object for `ttlSeconds` (≤ 900), with the given file name. */
+  presignDownload(key: string, opts: { fileName: string; ttlSeconds: number }): Promise<string>;
+}
+
+/**
+ * `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 8187),
+ * so that browsers save `火炬动态-2026-第1期.pdf`.
+ */
+export function contentDisposition(
+  fileName: string,
+  disposition: 'attachment' | 'inline' = 'attachment',
+): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+export function sha256Hex(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/** Keys are ours, never taken from a request as they are: refuse anything path-like. */
+export function assertSafeKey(key: string): void {
+  if (!/^[a-z0-9][a-z0-9/_.-]{0,400}$/.test(key) || key.includes('..') || key.includes('//')) {
+    throw new StoreError('archive', `refusing unsafe object key ${JSON.stringify(key)}`);
+  }
+}
+
+export function createS3Archive(s3: S3Client, bucket: string): Archive {
+  const component = 'archive';
+  return {
+    async put(key, body, opts) {
+      assertSafeKey(key);
+      const sha256 = sha256Hex(body);
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+            ContentLength: body.byteLength,
+            ContentType: opts.contentType ?? 'application/pdf',
+            ContentDisposition: contentDisposition(opts.fileName),
+            ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+            Metadata: { sha256, ...opts.metadata },
+          }),
+        );
+      } catch (err) {
+        throw new StoreError(component, `cannot store s3://${bucket}/${key}`, { cause: err });
+      }
+      return { sha256 };
+    },
+
+    async get(key) {
+      assertSafeKey(key);
+      try {
+        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return out.Body ? await out.Body.transformToByteArray() : undefined;
+      } catch (err) {
+        if (err instanceof NoSuchKey || err instanceof NotFound) return undefined;
+        throw new StoreError(component, `cannot read s3://${bucket}/${key}`, { cause: err });
+      }
+    },
+
+    async head(key) {
+      assertSafeKey(key);
+      try {
+        const out = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return {
+          key,
+          bytes: out.ContentLength ?? 0,
+          sha256: out.Metadata?.sha256,
+          contentType: out.ContentType,
+          contentDisposition: out.ContentDisposition,
+        };
+      } catch (err) {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata
+          ?.httpStatusCode;
+        if (err instanceof NotFound || err instanceof NoSuchKey || status === 404) return undefined;
+        throw new StoreError(component, `cannot inspect s3://${bucket}/${key}`, { cause: err });
+      }
+    },
+
+    async presignDownload(key, opts) {
+      assertSafeKey(key);
+      const ttl = Math.min(Math.max(Math.floor(opts.ttlSeconds), 1), 900);
+      return getSignedUrl(
+        s3,
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ResponseContentDisposition: contentDisposition(opts.fileName),
+          ResponseContentType: 'application/pdf',
+        }),
+        { expiresIn: ttl },
+      );
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * AWS SDK clients built from the validated configuration. The same clients talk to AWS
+ * and to the embedded servers (dynalite, s3rver); only the endpoints differ.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { AppConfig } from '../config.ts';
+
+export interface AwsClients {
+  dynamodb: DynamoDBClient;
+  documents: DynamoDBDocumentClient;
+  s3: S3Client;
+  destroy(): void;
+}
+
+export function createAwsClients(config: AppConfig): AwsClients {
+  const dynamodb = new DynamoDBClient({
+    region: config.region,
+    ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}),
+    maxAttempts: 5,
+  });
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const s3 = new S3Client({
+    region: config.region,
+    ...(config.endpoints.s3 ? { endpoint: config.endpoints.s3 } : {}),
+    forcePathStyle: config.forcePathStyle,
+    // s3rver stores aws-chunked framing inside the object when the SDK streams with
+    // default checksums; we upload buffers and ask for checksums only when required.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 5,
+  });
+  return {
+    dynamodb,
+    documents,
+    s3,
+    destroy() {
+      dynamodb.destroy();
+      s3.destroy();
+    },
+  };
+}

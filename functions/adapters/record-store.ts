@@ -1,0 +1,337 @@
+/**
+ * The record store port and its DynamoDB adapter. Every read is a Query, GetItem or
+ * BatchGetItem — never a Scan (see `definitions.ts` for the item layout).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { ConflictError, StoreError } from '../errors.ts';
+import type { Article, IndicatorRecord } from '../core/model.ts';
+import type { Granularity } from '../core/periods.ts';
+import { parsePeriod } from '../core/periods.ts';
+
+export interface RecordKey {
+  zone: string;
+  indicator: string;
+  period: string;
+}
+
+/** What writing one record did. */
+export type WriteOutcome = 'created' | 'revised' | 'unchanged';
+
+export interface RecordStore {
+  /** Current (latest revision) values for many keys; absent keys are missing from the map. */
+  currentValues(keys: RecordKey[]): Promise<Map<string, IndicatorRecord>>;
+  /**
+   * Stores `record` as a new revision when it differs from the current one. Safe to retry
+   * and to run concurrently with other writers of the same key.
+   */
+  writeRecord(
+    record: Omit<IndicatorRecord, 'revision'>,
+    current?: IndicatorRecord,
+  ): Promise<WriteOutcome>;
+  registerPeriods(periods: string[]): Promise<void>;
+  latestPeriod(granularity: Granularity): Promise<string | undefined>;
+  periods(granularity: Granularity): Promise<string[]>;
+  /** The latest period in which `zone` reports `indicator` (a descending Query, Limit 1). */
+  latestPeriodOf(zone: string, indicator: string): Promise<string | undefined>;
+  recordsOfPeriod(period: string): Promise<IndicatorRecord[]>;
+  history(zone: string, indicator: string): Promise<IndicatorRecord[]>;
+  recordsOfZone(zone: string): Promise<IndicatorRecord[]>;
+  revisions(key: RecordKey): Promise<IndicatorRecord[]>;
+  putArticle(article: Article): Promise<WriteOutcome>;
+  articles(series: string, period: string): Promise<Article[]>;
+}
+
+export function recordKey(k: RecordKey): string {
+  return `${k.zone}#${k.indicator}#${k.period}`;
+}
+
+/** Two observations carry the same facts (value, reported rates, source). */
+export function sameFacts(
+  a: Omit<IndicatorRecord, 'revision'>,
+  b: Omit<IndicatorRecord, 'revision'>,
+): boolean {
+  return a.value === b.value && a.yoy === b.yoy && a.share === b.share && a.source === b.source;
+}
+
+const rev = (n: number) => String(n).padStart(6, '0');
+
+export function createDynamoRecordStore(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+): RecordStore {
+  const component = 'records';
+  const limit = pLimit(8);
+
+  async function queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await documents.send(
+        new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: start }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  function currentItem(r: IndicatorRecord) {
+    return {
+      pk: `P#${r.period}`,
+      sk: `${r.zone}#${r.indicator}`,
+      gsi1pk: `S#${r.zone}#${r.indicator}`,
+      gsi1sk: r.period,
+      gsi2pk: `Z#${r.zone}`,
+      gsi2sk: `${r.indicator}#${r.period}`,
+      ...toAttributes(r),
+    };
+  }
+
+  async function putCurrent(r: IndicatorRecord): Promise<void> {
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: currentItem(r),
+          // A newer revision written concurrently is never replaced by an older one.
+          ConditionExpression: 'attribute_not_exists(pk) OR revision < :r',
+          ExpressionAttributeValues: { ':r': r.revision },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async function latestRevision(key: RecordKey): Promise<IndicatorRecord | undefined> {
+    const out = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `R#${recordKey(key)}` },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? fromItem(item) : undefined;
+  }
+
+  return {
+    async currentValues(keys) {
+      const result = new Map<string, IndicatorRecord>();
+      const unique = [...new Map(keys.map((k) => [recordKey(k), k])).values()];
+      const chunks: RecordKey[][] = [];
+      for (let i = 0; i < unique.length; i += 100) chunks.push(unique.slice(i, i + 100));
+      await Promise.all(
+        chunks.map((chunk) =>
+          limit(async () => {
+            let request: Record<string, unknown>[] | undefined = chunk.map((k) => ({
+              pk: `P#${k.period}`,
+              sk: `${k.zone}#${k.indicator}`,
+            }));
+            for (let attempt = 0; request && request.length > 0; attempt++) {
+              if (attempt > 8)
+                throw new StoreError(component, 'BatchGet kept returning unprocessed keys');
+              if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+              const out = await documents.send(
+                new BatchGetCommand({
+                  RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } },
+                }),
+              );
+              for (const item of out.Responses?.[tableName] ?? []) {
+                const r = fromItem(item);
+                result.set(recordKey(r), r);
+              }
+              request = out.UnprocessedKeys?.[tableName]?.Keys as
+                Record<string, unknown>[] | undefined;
+            }
+          }),
+        ),
+      );
+      return result;
+    },
+
+    async writeRecord(record, current) {
+      let known = current;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        if (known && sameFacts(known, record)) {
+          // Heal a crash between the revision log and the current item.
+          await putCurrent(known);
+          return 'unchanged';
+        }
+        const revision = (known?.revision ?? 0) + 1;
+        const next: IndicatorRecord = { ...record, revision };
+        try {
+          await documents.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { pk: `R#${recordKey(record)}`, sk: rev(revision), ...toAttributes(next) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) {
+            throw new StoreError(component, `cannot write revision of ${recordKey(record)}`, {
+              cause: err,
+            });
+          }
+          // Someone else wrote this revision (a concurrent ingest or our own earlier try).
+          known = await latestRevision(record);
+          continue;
+        }
+        await putCurrent(next);
+        return revision === 1 ? 'created' : 'revised';
+      }
+      throw new ConflictError(component, `too many concurrent revisions of ${recordKey(record)}`);
+    },
+
+    async registerPeriods(periods) {
+      await Promise.all(
+        [...new Set(periods)].map((p) =>
+          limit(() => {
+            const parsed = parsePeriod(p);
+            if (!parsed) throw new StoreError(component, `not a period: ${p}`);
+            return documents.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: { pk: `PERIODS#${parsed.granularity}`, sk: p },
+              }),
+            );
+          }),
+        ),
+      );
+    },
+
+    async latestPeriod(granularity) {
+      const out = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `PERIODS#${granularity}` },
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      return out.Items?.[0]?.sk as string | undefined;
+    },
+
+    async periods(granularity) {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `PERIODS#${granularity}` },
+      });
+      return items.map((i) => i.sk as string);
+    },
+
+    async latestPeriodOf(zone, indicator) {
+      const out = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `S#${zone}#${indicator}` },
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      return out.Items?.[0]?.period as string | undefined;
+    },
+
+    async recordsOfPeriod(period) {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `P#${period}` },
+      });
+      return items.map(fromItem);
+    },
+
+    async history(zone, indicator) {
+      const items = await queryAll({
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `S#${zone}#${indicator}` },
+      });
+      return items.map(fromItem);
+    },
+
+    async recordsOfZone(zone) {
+      const items = await queryAll({
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': `Z#${zone}` },
+      });
+      return items.map(fromItem);
+    },
+
+    async revisions(key) {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `R#${recordKey(key)}` },
+      });
+      return items.map(fromItem);
+    },
+
+    async putArticle(article) {
+      const key = { pk: `A#${article.series}#${article.period}`, sk: article.id };
+      const existing = await documents.send(
+        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+      );
+      const body = JSON.stringify(article);
+      if (existing.Item?.json === body) return 'unchanged';
+      await documents.send(new PutCommand({ TableName: tableName, Item: { ...key, json: body } }));
+      return existing.Item ? 'revised' : 'created';
+    },
+
+    async articles(series, period) {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `A#${series}#${period}` },
+      });
+      return items.map((i) => JSON.parse(i.json as string) as Article);
+    },
+  };
+}
+
+function toAttributes(r: IndicatorRecord) {
+  return {
+    zone: r.zone,
+    indicator: r.indicator,
+    period: r.period,
+    value: r.value,
+    yoy: r.yoy,
+    share: r.share,
+    source: r.source,
+    revision: r.revision,
+    origin: r.origin,
+    ingestedAt: r.ingestedAt,
+  };
+}
+
+function fromItem(item: Record<string, unknown>): IndicatorRecord {
+  const r: IndicatorRecord = {
+    zone: item.zone as string,
+    indicator: item.indicator as string,
+    period: item.period as string,
+    value: item.value as number,
+    source: item.source as string,
+    revision: item.revision as number,
+  };
+  if (typeof item.yoy === 'number') r.yoy = item.yoy;
+  if (typeof item.share === 'number') r.share = item.share;
+  if (typeof item.origin === 'string') r.origin = item.origin;
+  if (typeof item.ingestedAt === 'string') r.ingestedAt = item.ingestedAt;
+  return r;
+}

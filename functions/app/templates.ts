@@ -1,0 +1,64 @@
+/**
+ * Handlebars templates: compiled once per process, rendered many times. Output is plain
+ * HTML written next to nothing but itself; its CSS is linked from the templates folder.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Handlebars from 'handlebars';
+import { ConfigError } from '../errors.ts';
+import { MISSING, type Figure } from '../core/figures.ts';
+
+/**
+ * Where the templates live: `BULLETIN_TEMPLATES_DIR`, else `templates/` beside a Lambda
+ * bundle, else the repository's `templates/`.
+ */
+export function templatesDir(env: NodeJS.ProcessEnv = process.env): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    env.BULLETIN_TEMPLATES_DIR,
+    join(here, 'templates'),
+    resolve(here, '../../templates'),
+  ].filter((c): c is string => !!c);
+  const found = candidates.find((c) => existsSync(join(c, 'shared', 'print.css')));
+  if (!found) throw new ConfigError(`templates not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+const hbs = Handlebars.create();
+hbs.registerHelper('fig', (f: Figure | undefined) => (f ? f.text : MISSING));
+hbs.registerHelper('join', (list: unknown, sep: unknown) =>
+  Array.isArray(list) ? list.map(String).join(typeof sep === 'string' ? sep : '、') : '',
+);
+
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+/** Compiles (once) and returns the template of a report kind. */
+export async function loadTemplate(
+  kind: string,
+  dir = templatesDir(),
+): Promise<Handlebars.TemplateDelegate> {
+  const key = `${dir}::${kind}`;
+  const cached = compiled.get(key);
+  if (cached) return cached;
+  if (!/^[a-z-]+$/.test(kind)) throw new ConfigError(`unknown report kind "${kind}"`);
+  const file = join(dir, kind, `${kind === 'torch-bulletin' ? 'bulletin' : kind}.hbs`);
+  const source = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new ConfigError(`template ${file} cannot be read`, { cause: err });
+  });
+  // strict: a misspelt field in a template fails loudly instead of printing nothing.
+  const template = hbs.compile(source, { strict: false, noEscape: false });
+  compiled.set(key, template);
+  return template;
+}
+
+/** Renders a view model to a complete HTML document. */
+export async function renderHtml(
+  kind: string,
+  view: object,
+  dir = templatesDir(),
+): Promise<string> {
+  const template = await loadTemplate(kind, dir);
+  return template({ ...view, assets: pathToFileURL(dir).href });
+}

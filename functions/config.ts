@@ -1,0 +1,76 @@
+/**
+ * Configuration, read once from the environment with the AWS SDK's own conventions and
+ * validated at start. Adapters receive the parsed result; they never read `process.env`.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { DEFAULT_NAMES } from './adapters/definitions.ts';
+
+// The names of these variables are also declared in adapters/definitions.ts (envVar), which
+// the CDK stack uses to set them on each function.
+
+export interface AppConfig {
+  region: string;
+  endpoints: { dynamodb?: string; s3?: string };
+  tables: { records: string; issues: string; subscribers: string };
+  bucket: string;
+  /** Path-style S3 addressing: required by s3rver/MinIO, on by default when an S3 endpoint is set. */
+  forcePathStyle: boolean;
+  /** Lifetime of presigned download URLs, ≤ 15 minutes. */
+  presignTtlSeconds: number;
+  timeZone: string;
+}
+
+const tableName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)');
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3–63 of a-z 0-9 . -)');
+const url = z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as cn-north-1'),
+  AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
+  AWS_ENDPOINT_URL_S3: url.optional(),
+  BULLETIN_RECORDS_TABLE: tableName.default(DEFAULT_NAMES.records),
+  BULLETIN_ISSUES_TABLE: tableName.default(DEFAULT_NAMES.issues),
+  BULLETIN_SUBSCRIBERS_TABLE: tableName.default(DEFAULT_NAMES.subscribers),
+  BULLETIN_ARCHIVE_BUCKET: bucketName.default(DEFAULT_NAMES.bucket),
+  BULLETIN_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  BULLETIN_PRESIGN_TTL_SECONDS: z.coerce.number().int().min(1).max(900).default(300),
+  BULLETIN_TIME_ZONE: z.string().default('Asia/Shanghai'),
+});
+
+/**
+ * Reads and validates the configuration.
+ * @throws ConfigError naming every variable that is missing or malformed.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse({ AWS_REGION: env.AWS_DEFAULT_REGION, ...cleaned });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  ${i.path.join('.')}: ${i.message}${i.code === 'invalid_type' ? ' (not set)' : ''}`,
+    );
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    region: e.AWS_REGION,
+    endpoints: { dynamodb: e.AWS_ENDPOINT_URL_DYNAMODB, s3: e.AWS_ENDPOINT_URL_S3 },
+    tables: {
+      records: e.BULLETIN_RECORDS_TABLE,
+      issues: e.BULLETIN_ISSUES_TABLE,
+      subscribers: e.BULLETIN_SUBSCRIBERS_TABLE,
+    },
+    bucket: e.BULLETIN_ARCHIVE_BUCKET,
+    forcePathStyle: e.BULLETIN_S3_FORCE_PATH_STYLE
+      ? e.BULLETIN_S3_FORCE_PATH_STYLE === 'true'
+      : e.AWS_ENDPOINT_URL_S3 !== undefined,
+    presignTtlSeconds: e.BULLETIN_PRESIGN_TTL_SECONDS,
+    timeZone: e.BULLETIN_TIME_ZONE,
+  };
+}

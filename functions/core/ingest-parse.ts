@@ -1,0 +1,339 @@
+/**
+ * Parsing and validation of indicator batches (CSV or JSON). Pure: bytes in, records and
+ * problems out. A batch is written only when it has no problem at all.
+ *
+ * CSV header: `zone,indicator,period,value,unit,yoy,share,source` (yoy and share may be
+ * empty or left out; columns in any order). JSON: an array of objects with the same fields.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { InputProblem } from '../errors.ts';
+import type { IndicatorRecord } from './model.ts';
+import { parsePeriod } from './periods.ts';
+import type { Reference } from './reference.ts';
+import { INPUT_UNITS, toBaseUnit } from './units.ts';
+
+export type ParsedRecord = Omit<IndicatorRecord, 'revision'>;
+
+export interface ParseResult {
+  records: ParsedRecord[];
+  problems: InputProblem[];
+}
+
+export const REQUIRED_COLUMNS = ['zone', 'indicator', 'period', 'value', 'unit', 'source'] as const;
+export const OPTIONAL_COLUMNS = ['yoy', 'share'] as const;
+const ALL_COLUMNS: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
+
+/** Largest file and field we accept; larger input is refused before parsing. */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_FIELD_CHARS = 2_000;
+
+const COUNT_UNITS = new Set(['家', '件', '人', '万人', '个', '项']);
+
+/** Decodes UTF-8 strictly (a UTF-8 BOM is allowed and dropped). */
+export function decodeUtf8(
+  file: string,
+  bytes: Uint8Array,
+): { text?: string; problem?: InputProblem } {
+  if (
+    bytes.length >= 2 &&
+    ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+  ) {
+    return {
+      problem: { file, location: '1', message: 'file is UTF-16 (BOM found); save it as UTF-8' },
+    };
+  }
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return { text };
+  } catch {
+    const line = lineOfFirstInvalidByte(bytes);
+    return {
+      problem: {
+        file,
+        location: String(line),
+        message: 'file is not valid UTF-8 (GBK/GB2312 from Excel?); save it as "CSV UTF-8"',
+      },
+    };
+  }
+}
+
+function lineOfFirstInvalidByte(bytes: Uint8Array): number {
+  let line = 1;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a) {
+      try {
+        decoder.decode(bytes.subarray(start, i));
+      } catch {
+        return line;
+      }
+      start = i + 1;
+      line++;
+    }
+  }
+  return line;
+}
+
+/** Parses one file of a batch, choosing CSV or JSON by its name (`.json` → JSON). */
+export function parseRecordFile(file: string, bytes: Uint8Array, ref: Reference): ParseResult {
+  if (bytes.length > MAX_FILE_BYTES) {
+    return fail(file, '1', `file is ${bytes.length} bytes; the limit is ${MAX_FILE_BYTES}`);
+  }
+  const decoded = decodeUtf8(file, bytes);
+  if (decoded.problem) return { records: [], problems: [decoded.problem] };
+  const text = decoded.text!;
+  if (text.trim() === '') return fail(file, '1', 'file is empty');
+  return /\.json$/i.test(file) ? parseJson(file, text, ref) : parseCsvText(file, text, ref);
+}
+
+function fail(file: string, location: string, message: string, field?: string): ParseResult {
+  return { records: [], problems: [{ file, location, message, ...(field ? { field } : {}) }] };
+}
+
+function parseCsvText(file: string, text: string, ref: Reference): ParseResult {
+  let rows: { record: string[]; info: { lines: number } }[];
+  try {
+    rows = parseCsv(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_FIELD_CHARS * 16,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    return fail(
+      file,
+      String(e.lines ?? 1),
+      `CSV syntax: ${e.message.replace(/^Invalid [^:]*: /, '')}`,
+    );
+  }
+  const [head, ...body] = rows;
+  if (!head) return fail(file, '1', 'file is empty');
+  const header = head.record.map((h) => h.trim().toLowerCase());
+  const problems: InputProblem[] = [];
+  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h));
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  const dupes = header.filter((h, i) => header.indexOf(h) !== i);
+  if (unknown.length || missing.length || dupes.length) {
+    const parts = [
+      missing.length ? `missing column(s) ${missing.join(', ')}` : '',
+      unknown.length ? `unknown column(s) ${unknown.join(', ')}` : '',
+      dupes.length ? `repeated column(s) ${dupes.join(', ')}` : '',
+    ].filter(Boolean);
+    return fail(
+      file,
+      '1',
+      `header: ${parts.join('; ')} (expected ${[...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS].join(',')})`,
+    );
+  }
+  if (body.length === 0) return fail(file, '2', 'no data rows after the header');
+  const records: ParsedRecord[] = [];
+  for (const row of body) {
+    const line = String(row.info.lines);
+    if (row.record.length !== header.length) {
+      problems.push({
+        file,
+        location: line,
+        message: `${row.record.length} fields, expected ${header.length}`,
+      });
+      continue;
+    }
+    const fields: Record<string, string> = {};
+    header.forEach((h, i) => (fields[h] = row.record[i] ?? ''));
+    const rec = validateRow(file, line, fields, ref, problems);
+    if (rec) records.push(rec);
+  }
+  findDuplicates(file, records, problems);
+  return { records: problems.length ? [] : records, problems };
+}
+
+function parseJson(file: string, text: string, ref: Reference): ParseResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    return fail(file, '$', `JSON syntax: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(data)) return fail(file, '$', 'expected a JSON array of records');
+  if (data.length === 0) return fail(file, '$', 'the array is empty');
+  const problems: InputProblem[] = [];
+  const records: ParsedRecord[] = [];
+  data.forEach((item, i) => {
+    const loc = `$[${i}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      problems.push({ file, location: loc, message: 'expected an object' });
+      return;
+    }
+    const obj = item as Record<string, unknown>;
+    const unknownKeys = Object.keys(obj).filter((k) => !ALL_COLUMNS.includes(k));
+    for (const k of unknownKeys)
+      problems.push({ file, location: `${loc}.${k}`, field: k, message: 'unknown field' });
+    const fields: Record<string, string> = {};
+    for (const key of ALL_COLUMNS) {
+      const v = obj[key];
+      if (v === undefined || v === null) fields[key] = '';
+      else if (typeof v === 'string' || typeof v === 'number') fields[key] = String(v);
+      else
+        problems.push({
+          file,
+          location: `${loc}.${key}`,
+          field: key,
+          message: `expected a string or number, got ${typeof v}`,
+        });
+    }
+    const rec = validateRow(file, loc, fields, ref, problems, (f) => `${loc}.${f}`);
+    if (rec) records.push(rec);
+  });
+  findDuplicates(file, records, problems);
+  return { records: problems.length ? [] : records, problems };
+}
+
+const NUMBER_RE = /^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/;
+
+function parseNumber(text: string): number | undefined {
+  const t = text.trim();
+  if (!NUMBER_RE.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function validateRow(
+  file: string,
+  line: string,
+  f: Record<string, string>,
+  ref: Reference,
+  problems: InputProblem[],
+  where: (field: string) => string = () => line,
+): ParsedRecord | undefined {
+  const before = problems.length;
+  const add = (field: string, message: string) =>
+    problems.push({ file, location: where(field), field, message });
+
+  for (const [key, value] of Object.entries(f)) {
+    if (value.length > MAX_FIELD_CHARS)
+      add(key, `field is ${value.length} characters; the limit is ${MAX_FIELD_CHARS}`);
+  }
+  if (problems.length > before) return undefined;
+
+  const zoneText = f.zone?.trim() ?? '';
+  const zone = zoneText ? ref.resolveZone(zoneText) : undefined;
+  if (!zoneText) add('zone', 'empty');
+  else if (!zone)
+    add('zone', `unknown zone "${zoneText}" (use an id or a name from data/zones.json)`);
+
+  const indText = f.indicator?.trim() ?? '';
+  const indicator = indText ? ref.resolveIndicator(indText) : undefined;
+  if (!indText) add('indicator', 'empty');
+  else if (!indicator)
+    add(
+      'indicator',
+      `unknown indicator "${indText}" (use a code or a name from data/indicators.json)`,
+    );
+
+  const periodText = f.period?.trim() ?? '';
+  if (!parsePeriod(periodText))
+    add('period', `"${periodText}" is not a period (2024, 2024-Q3 or 2024-10)`);
+
+  const valueText = f.value?.trim() ?? '';
+  const raw = parseNumber(valueText);
+  if (valueText === '')
+    add('value', 'empty (a missing figure is left out, never written as 0 or blank)');
+  else if (raw === undefined)
+    add('value', `"${valueText}" is not a number (no thousands separators or units)`);
+
+  const unit = f.unit?.trim() ?? '';
+  let value: number | undefined;
+  if (!unit) add('unit', 'empty');
+  else if (!INPUT_UNITS.includes(unit))
+    add('unit', `unknown unit "${unit}" (one of ${INPUT_UNITS.join(' ')})`);
+  else if (indicator && raw !== undefined) {
+    value = toBaseUnit(raw, unit, indicator.unit);
+    if (value === undefined)
+      add(
+        'unit',
+        `"${unit}" does not fit indicator ${indicator.code}, measured in ${indicator.unit}`,
+      );
+    else if (COUNT_UNITS.has(indicator.unit) && value < 0)
+      add('value', `a count (${indicator.unit}) cannot be negative`);
+    else if (indicator.unit === '%' && (value < -100 || value > 100_000))
+      add('value', `${raw}% is out of range`);
+  }
+
+  const yoy = optionalNumber('yoy', f.yoy, add);
+  if (yoy !== undefined && (yoy < -100 || yoy > 100_000))
+    add('yoy', `${yoy}% is out of range (−100 … 100000)`);
+  const share = optionalNumber('share', f.share, add);
+  if (share !== undefined && (share < 0 || share > 100))
+    add('share', `${share}% is not a share (0 … 100)`);
+
+  const source = (f.source ?? '').trim();
+  if (source.length < 2) add('source', 'every record needs its source (document and publisher)');
+
+  if (problems.length > before || !zone || !indicator || value === undefined) return undefined;
+  const rec: ParsedRecord = {
+    zone: zone.id,
+    indicator: indicator.code,
+    period: periodText,
+    value,
+    source,
+    origin: `${file}:${line}`,
+  };
+  if (yoy !== undefined) rec.yoy = yoy;
+  if (share !== undefined) rec.share = share;
+  return rec;
+}
+
+function optionalNumber(
+  field: string,
+  text: string | undefined,
+  add: (field: string, message: string) => void,
+): number | undefined {
+  const t = (text ?? '').trim().replace(/%$/, '');
+  if (t === '') return undefined;
+  const n = parseNumber(t);
+  if (n === undefined) add(field, `"${text}" is not a number (in %, e.g. 7.6)`);
+  return n;
+}
+
+function findDuplicates(file: string, records: ParsedRecord[], problems: InputProblem[]): void {
+  const seen = new Map<string, string>();
+  for (const r of records) {
+    const key = `${r.zone}#${r.indicator}#${r.period}`;
+    const first = seen.get(key);
+    const at = r.origin?.split(':').pop() ?? '?';
+    if (first) {
+      problems.push({
+        file,
+        location: at,
+        field: 'zone',
+        message: `duplicate of ${first} (${r.zone}, ${r.indicator}, ${r.period})`,
+      });
+    } else seen.set(key, `line ${at}`);
+  }
+}
+
+/** Checks keys repeated across the files of one batch. */
+export function findCrossFileDuplicates(records: ParsedRecord[]): InputProblem[] {
+  const seen = new Map<string, string>();
+  const problems: InputProblem[] = [];
+  for (const r of records) {
+    const key = `${r.zone}#${r.indicator}#${r.period}`;
+    const origin = r.origin ?? '?';
+    const first = seen.get(key);
+    if (first) {
+      const [file, location] = [
+        origin.slice(0, origin.lastIndexOf(':')),
+        origin.slice(origin.lastIndexOf(':') + 1),
+      ];
+      problems.push({
+        file,
+        location,
+        field: 'zone',
+        message: `same key as ${first} in this batch`,
+      });
+    } else seen.set(key, origin);
+  }
+  return problems;
+}

@@ -1,0 +1,148 @@
+/**
+ * The domain types shared by every layer. Validation schemas (zod) live beside them so
+ * reference data from `data/` and input batches are checked by the same rules.
+ */
+import { z } from 'zod';
+import { BASE_UNITS } from './units.ts';
+
+export const REGIONS = ['东部', '中部', '西部', '东北'] as const;
+export const CATEGORIES = [
+  '综合实力',
+  '工业经济',
+  '开放合作',
+  '创新能力',
+  '企业主体',
+  '人才',
+  '数字经济',
+  '绿色发展',
+] as const;
+
+/** Aggregate zone ids: all national high-tech zones, and the whole country (for shares). */
+export const NATIONAL_HTZ = 'national-htz';
+export const CHINA = 'china';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and -');
+
+export const zoneSchema = z.object({
+  id: slug,
+  name: z.string().min(1),
+  shortName: z.string().min(1),
+  province: z.string().nullable(),
+  city: z.string().nullable(),
+  region: z.enum(REGIONS).nullable(),
+  level: z.enum(['national', 'provincial', 'municipal', 'aggregate']),
+  alliances: z.array(z.string()).default([]),
+  yearApproved: z.number().int().nullable(),
+  aliases: z.array(z.string()).default([]),
+});
+export type Zone = z.infer<typeof zoneSchema>;
+
+export const indicatorSchema = z.object({
+  code: slug,
+  name: z.string().min(1),
+  aliases: z.array(z.string()).default([]),
+  unit: z.enum(BASE_UNITS),
+  category: z.enum(CATEGORIES),
+  decimals: z.number().int().min(0).max(4),
+  higherIsBetter: z.boolean(),
+});
+export type Indicator = z.infer<typeof indicatorSchema>;
+
+/** One observation as stored: value in the indicator's base unit. */
+export interface IndicatorRecord {
+  zone: string;
+  indicator: string;
+  period: string;
+  value: number;
+  /** Reported year-on-year growth, in %. */
+  yoy?: number;
+  /** Reported share of the national (全国) total, in %. */
+  share?: number;
+  source: string;
+  revision: number;
+  /** Where this revision came from: file name and line, for tracing. */
+  origin?: string;
+  ingestedAt?: string;
+}
+
+export const articleSchema = z.object({
+  id: slug,
+  series: z.string().min(1),
+  period: z.string().min(4),
+  section: z.string().min(1).max(20),
+  subtitle: z.string().nullable().optional(),
+  title: z.string().min(1).max(120),
+  byline: z.string().min(1).max(60),
+  body: z.string().min(1).max(50_000),
+  order: z.number().int().optional(),
+});
+export type Article = z.infer<typeof articleSchema>;
+
+export const seriesSchema = z.object({
+  id: slug,
+  title: z.string().min(1),
+  issuers: z
+    .array(
+      z.object({
+        name: z.string(),
+        shortName: z.string().optional(),
+        from: z.string(),
+        to: z.string().nullable(),
+      }),
+    )
+    .min(1),
+  numbering: z.object({
+    reference: z.object({
+      year: z.number().int(),
+      number: z.number().int().positive(),
+      total: z.number().int().positive(),
+      date: z.string().optional(),
+    }),
+  }),
+  /** Back-page facts; a nested object (e.g. the editorial office) groups its own fields. */
+  colophon: z.record(
+    z.string(),
+    z.union([
+      z.string(),
+      z.number(),
+      z.null(),
+      z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+    ]),
+  ),
+  sections: z.array(z.string()).default([]),
+  /** Indicators every issue's key table shows for the national aggregate (missing → —). */
+  keyIndicators: z.array(z.string()).default([]),
+});
+export type Series = z.infer<typeof seriesSchema>;
+
+export type IssueStatus = 'rendering' | 'published' | 'failed';
+
+/** A bulletin issue in the catalog. */
+export interface Issue {
+  id: string;
+  series: string;
+  kind: string;
+  year: number;
+  number: number;
+  total: number;
+  slotKey: string;
+  status: IssueStatus;
+  period?: string;
+  title?: string;
+  s3Key?: string;
+  fileName?: string;
+  sha256?: string;
+  bytes?: number;
+  pages?: number;
+  inputHash?: string;
+  failure?: string;
+  createdAt: string;
+  publishedAt?: string;
+}
+
+/** The issuer of a series on a date (the duty moved from 科技部 to 工信部 in 2023). */
+export function issuerOn(series: Series, isoDate: string): string {
+  const day = isoDate.slice(0, 10);
+  const match = series.issuers.find((i) => i.from <= day && (i.to === null || day <= i.to));
+  return (match ?? series.issuers[series.issuers.length - 1]!).name;
+}

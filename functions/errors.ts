@@ -1,0 +1,75 @@
+/**
+ * One error hierarchy for the whole project. Every error names the component that
+ * raised it (`[ingest]`, `[records]`, `[render]` …) and keeps the original `cause`.
+ */
+export class BulletinError extends Error {
+  override name = 'BulletinError';
+  constructor(
+    readonly component: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`[${component}] ${message}`, options);
+  }
+}
+
+/** A problem with the user's input: a file, a row, a field. Never retried. */
+export class ValidationError extends BulletinError {
+  override name = 'ValidationError';
+  constructor(
+    component: string,
+    readonly problems: InputProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(component, formatProblems(problems), options);
+  }
+}
+
+/** Where and why one piece of input is wrong. */
+export interface InputProblem {
+  file: string;
+  /** 1-based line in a CSV file, or a JSON path such as `$[3].value`. */
+  location: string;
+  field?: string;
+  message: string;
+}
+
+function formatProblems(problems: InputProblem[]): string {
+  const shown = problems.slice(0, 20).map((p) => {
+    const field = p.field ? ` field "${p.field}"` : '';
+    return `${p.file}:${p.location}${field}: ${p.message}`;
+  });
+  const more = problems.length > 20 ? `\n… and ${problems.length - 20} more` : '';
+  return `${problems.length} problem(s) in the input, nothing was stored:\n${shown.join('\n')}${more}`;
+}
+
+/** Configuration missing or malformed (environment variables, series files). */
+export class ConfigError extends BulletinError {
+  override name = 'ConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config', message, options);
+  }
+}
+
+/** Something was asked for that does not exist (an issue id, a zone). */
+export class NotFoundError extends BulletinError {
+  override name = 'NotFoundError';
+}
+
+/** A conditional write lost a race or found a conflicting state. */
+export class ConflictError extends BulletinError {
+  override name = 'ConflictError';
+}
+
+/** A PDF could not be rendered: browser crash, blocked request, console error, timeout. */
+export class RenderError extends BulletinError {
+  override name = 'RenderError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('render', message, options);
+  }
+}
+
+/** An outside service (DynamoDB, S3, SES) failed in a way we did not expect. */
+export class StoreError extends BulletinError {
+  override name = 'StoreError';
+}

@@ -1,0 +1,28 @@
+// The embedded servers ship no type declarations; these cover what we use.
+declare module 'dynalite' {
+  import type { Server } from 'node:http';
+  export default function dynalite(options?: {
+    path?: string;
+    createTableMs?: number;
+    deleteTableMs?: number;
+    updateTableMs?: number;
+    maxItemSizeKb?: number;
+  }): Server;
+}
+
+declare module 's3rver' {
+  import type { AddressInfo } from 'node:net';
+  export default class S3rver {
+    constructor(options: {
+      address?: string;
+      port?: number;
+      directory?: string;
+      silent?: boolean;
+      resetOnClose?: boolean;
+      allowMismatchedSignatures?: boolean;
+      configureBuckets?: { name: string; configs?: unknown[] }[];
+    });
+    run(): Promise<AddressInfo>;
+    close(): Promise<void>;
+  }
+}

@@ -1,0 +1,286 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  countPdfPages,
+  createChromiumRenderer,
+  RenderPageError,
+  type ChromiumRenderer,
+} from '#adapters/pdf-renderer.ts';
+import { fontFamilies, fontFiles } from '#adapters/fonts.ts';
+import { RenderError } from '#errors';
+import { pdfInfo, pdfText } from '#tests/support/pdf.ts';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'render');
+const RADICALS = /[\u2E80-\u2FDF]/u;
+
+/** PIDs of processes started from this test file's own Chromium binary. */
+function chromiumProcesses(executable: string): { pid: number; args: string }[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null && !m[2]?.startsWith('Z'))
+    .map((m) => ({ pid: Number(m[1]), args: m[3] as string }))
+    .filter((p) => p.args.startsWith(executable));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('Chromium PDF renderer', () => {
+  const savedTmpdir = process.env['TMPDIR'];
+  let tmp: string;
+  let executable: string;
+  let renderer: ChromiumRenderer;
+  let server: Server;
+  let serverHits: string[];
+  let port: number;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    // Chromium unpacks into $TMPDIR/chromium and reuses any binary found there without a
+    // version check: this file gets its own.
+    tmp = await mkdtemp(join(tmpdir(), 'pdf-renderer-test-'));
+    process.env['TMPDIR'] = tmp;
+    executable = join(tmp, 'chromium');
+    renderer = createChromiumRenderer({ log: (m) => logs.push(m) });
+    serverHits = [];
+    server = createServer((req, res) => {
+      serverHits.push(req.url ?? '');
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await renderer?.close();
+    await new Promise((r) => server?.close(r));
+    if (savedTmpdir === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = savedTmpdir;
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  const bulletin = {
+    htmlPath: join(fixtures, 'bulletin.html'),
+    allowedRoots: [fixtures],
+  };
+
+  it('prints Chinese with real embedded fonts, a footer, a title and an outline', async () => {
+    // Prepare: the fixture has a title, bold headings, full-width punctuation, a table, 2 pages.
+    // Act
+    const result = await renderer.renderPdf(bulletin);
+
+    // Assess
+    const text = await pdfText(result.pdf);
+    const info = await pdfInfo(result.pdf);
+    expect(result.pages).toBe(2);
+    expect(info.pages).toBe(2);
+    expect(text).toHaveLength(2);
+    expect(text[0]).toContain('国家高新区发展动态');
+    expect(text[0]).toContain('“十四五”以来，高新区创新能力持续提升——研发投入强度达到7.1%。');
+    expect(text[0]).toContain('营业收入 123,456.7 8.5');
+    expect(text[0]).toContain('第1页 共2页');
+    expect(text[1]).toContain('（见表1）');
+    expect(text[1]).toContain('第2页 共2页');
+    expect(text.join('')).not.toMatch(RADICALS); // 高 not ⾼, 页 not ⻚
+    expect(info.title).toBe('火炬动态（测试样张）');
+    expect(info.outline).toEqual(['国家高新区发展动态', '一、总体运行情况', '二、重点园区']);
+    const names = info.fonts.map((f) => f.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^[A-Z]{6}\+NotoSerifSC-Regular$/),
+        expect.stringMatching(/^[A-Z]{6}\+NotoSerifSC-Bold$/),
+        expect.stringMatching(/^[A-Z]{6}\+NotoSansSC-Bold$/),
+      ]),
+    );
+    expect(info.fonts.filter((f) => f.type === 'Type3')).toEqual([]);
+    expect(info.fonts.every((f) => f.embedded && f.subset)).toBe(true);
+    expect(result.timings.loadMs).toBeGreaterThanOrEqual(0);
+    expect(result.timings.pdfMs).toBeGreaterThan(0);
+  });
+
+  it('counts pages like pdfjs and fills a custom footer template', async () => {
+    // Prepare: 7 pages, page breaks forced.
+    const htmlPath = join(tmp, 'long.html');
+    const sections = Array.from(
+      { length: 7 },
+      (_, i) => `<h2 style="break-before:${i ? 'page' : 'auto'}">第${i + 1}节</h2><p>正文。</p>`,
+    );
+    await writeFile(
+      htmlPath,
+      `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>长文档</title>` +
+        `<style>body{font-family:'${fontFamilies.serif}'}</style></head><body>${sections.join('')}</body></html>`,
+    );
+
+    // Act
+    const result = await renderer.renderPdf({
+      htmlPath,
+      allowedRoots: [tmp],
+      footer: { template: '火炬动态 <{page}/{total}>' },
+    });
+
+    // Assess
+    expect(result.pages).toBe(7);
+    expect(countPdfPages(result.pdf)).toBe((await pdfInfo(result.pdf)).pages);
+    const text = await pdfText(result.pdf);
+    expect(text[2]).toContain('第3节');
+    expect(text[2]).toContain('火炬动态 <3/7>');
+  });
+
+  it('prints no footer when footer is false', async () => {
+    const result = await renderer.renderPdf({ ...bulletin, footer: false });
+    const text = await pdfText(result.pdf);
+    expect(text[0]).toContain('国家高新区发展动态');
+    expect(text.join('')).not.toContain('共2页');
+  });
+
+  it('blocks every request outside the allowed roots and names the URLs', async () => {
+    // Prepare: an external image, a local HTTP server that counts requests, a file outside.
+    const htmlPath = join(tmp, 'external.html');
+    const local = `http://127.0.0.1:${port}/leak.png`;
+    await writeFile(
+      htmlPath,
+      `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>外链</title></head>` +
+        `<body><p>记录中的图片：</p><img src="http://example.invalid/x.png">` +
+        `<img src="${local}"><img src="file:///etc/hostname"></body></html>`,
+    );
+
+    // Act
+    const error = await renderer
+      .renderPdf({ htmlPath, allowedRoots: [join(tmp, 'assets')] })
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(RenderError);
+    expect(error).toBeInstanceOf(RenderPageError);
+    const { message, blockedUrls } = error as RenderPageError;
+    expect(message).toContain('http://example.invalid/x.png');
+    expect(message).toContain(local);
+    expect(blockedUrls).toEqual(
+      expect.arrayContaining(['http://example.invalid/x.png', local, 'file:///etc/hostname']),
+    );
+    expect(serverHits).toEqual([]);
+  });
+
+  it('fails on a resource that cannot be loaded', async () => {
+    const htmlPath = join(tmp, 'missing.html');
+    await writeFile(
+      htmlPath,
+      `<!doctype html><html><head><meta charset="utf-8"><title>缺图</title></head>` +
+        `<body><img src="missing.png"></body></html>`,
+    );
+    await expect(renderer.renderPdf({ htmlPath, allowedRoots: [tmp] })).rejects.toThrow(
+      /failed to load file:\/\/.*missing\.png: net::ERR_FILE_NOT_FOUND/,
+    );
+  });
+
+  it('fails when a script writes console.error', async () => {
+    await expect(
+      renderer.renderPdf({ htmlPath: join(fixtures, 'console-error.html'), allowedRoots: [] }),
+    ).rejects.toThrow(/console\.error: 图表数据缺失: series\[0\]/);
+  });
+
+  it('fails on an uncaught page error', async () => {
+    const htmlPath = join(tmp, 'throws.html');
+    await writeFile(
+      htmlPath,
+      `<!doctype html><html><head><meta charset="utf-8"><title>异常</title></head>` +
+        `<body><script>null.x</script></body></html>`,
+    );
+    await expect(renderer.renderPdf({ htmlPath, allowedRoots: [] })).rejects.toThrow(
+      /page error: .*null/,
+    );
+  });
+
+  it('reuses one browser across renders, also concurrent ones', async () => {
+    // Prepare
+    await renderer.renderPdf(bulletin);
+    const pid = renderer.browserPid();
+
+    // Act
+    const results = await Promise.all([1, 2, 3].map(() => renderer.renderPdf(bulletin)));
+
+    // Assess
+    expect(pid).toBeDefined();
+    expect(renderer.browserPid()).toBe(pid);
+    expect(results.map((r) => r.pages)).toEqual([2, 2, 2]);
+    const browsers = chromiumProcesses(executable).filter((p) => !p.args.includes('--type='));
+    expect(browsers.map((p) => p.pid)).toEqual([pid]);
+  });
+
+  it('gives up on a page that exceeds the deadline and keeps working', async () => {
+    // Prepare: a script that never ends, so "load" never fires.
+    const htmlPath = join(tmp, 'hangs.html');
+    await writeFile(
+      htmlPath,
+      `<!doctype html><html><head><meta charset="utf-8"><title>死循环</title></head>` +
+        `<body><script>for(;;){}</script></body></html>`,
+    );
+
+    // Act
+    const started = Date.now();
+    const error = await renderer
+      .renderPdf({ htmlPath, allowedRoots: [], timeoutMs: 1_500 })
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(RenderError);
+    expect((error as Error).message).toMatch(/exceeded 1500ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await renderer.renderPdf(bulletin)).pages).toBe(2);
+  });
+
+  it('relaunches the browser after it crashed', async () => {
+    // Prepare
+    await renderer.renderPdf(bulletin);
+    const pid = renderer.browserPid() as number;
+    process.kill(pid, 'SIGKILL');
+    await expect.poll(() => renderer.browserPid()).toBeUndefined();
+
+    // Act
+    const result = await renderer.renderPdf(bulletin);
+
+    // Assess
+    expect(result.pages).toBe(2);
+    expect(renderer.browserPid()).toBeDefined();
+    expect(renderer.browserPid()).not.toBe(pid);
+  });
+
+  it('close() leaves no Chromium process behind', async () => {
+    // Prepare
+    await renderer.renderPdf(bulletin);
+    const pid = renderer.browserPid() as number;
+    expect(chromiumProcesses(executable).length).toBeGreaterThan(0);
+
+    // Act
+    await renderer.close();
+
+    // Assess
+    expect(isAlive(pid)).toBe(false);
+    expect(renderer.browserPid()).toBeUndefined();
+    await expect.poll(() => chromiumProcesses(executable)).toEqual([]);
+  });
+
+  it('ships every font weight it promises', () => {
+    const files = fontFiles();
+    expect(files.map((f) => `${f.family} ${f.weight}`)).toEqual([
+      'Noto Serif SC 400',
+      'Noto Serif SC 700',
+      'Noto Sans SC 400',
+      'Noto Sans SC 700',
+    ]);
+  });
+});
