@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { bootstrapStores } from '../../adapters/bootstrap.ts';
+import type { Cli } from '../context.ts';
+
+export function register(program: Command, cli: Cli): void {
+  program
+    .command('bootstrap')
+    .description('create the tables and the bucket (idempotent)')
+    .action(() =>
+      cli.withServices(async (s) => {
+        const r = await bootstrapStores(s.config, s.clients);
+        console.log(
+          `created: ${r.created.join(', ') || '(none)'}; already there: ${r.existing.join(', ') || '(none)'}`,
+        );
+      }),
+    );
+}
