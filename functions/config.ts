@@ -19,6 +19,11 @@ export interface AppConfig {
   /** Lifetime of presigned download URLs, ≤ 15 minutes. */
   presignTtlSeconds: number;
   timeZone: string;
+  /**
+   * Static credentials when the environment given to {@link loadConfig} names them (the local
+   * stack does); otherwise the SDK's default provider chain (Lambda role, profile, SSO …).
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 const tableName = z
@@ -40,6 +45,11 @@ const envSchema = z.object({
   BULLETIN_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   BULLETIN_PRESIGN_TTL_SECONDS: z.coerce.number().int().min(1).max(900).default(300),
   BULLETIN_TIME_ZONE: z.string().default('Asia/Shanghai'),
+  BULLETIN_SENDER_ADDRESS: z.email('an e-mail address').optional(),
+  BULLETIN_PUBLIC_BASE_URL: url
+    .refine((u) => !u.endsWith('/'), 'a base URL without a trailing /')
+    .optional(),
+  BULLETIN_OUTBOX_DIR: z.string().optional(),
 });
 
 /**
@@ -72,5 +82,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : e.AWS_ENDPOINT_URL_S3 !== undefined,
     presignTtlSeconds: e.BULLETIN_PRESIGN_TTL_SECONDS,
     timeZone: e.BULLETIN_TIME_ZONE,
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
   };
 }

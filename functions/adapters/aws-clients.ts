@@ -17,6 +17,7 @@ export interface AwsClients {
 export function createAwsClients(config: AppConfig): AwsClients {
   const dynamodb = new DynamoDBClient({
     region: config.region,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}),
     maxAttempts: 5,
   });
@@ -25,6 +26,7 @@ export function createAwsClients(config: AppConfig): AwsClients {
   });
   const s3 = new S3Client({
     region: config.region,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(config.endpoints.s3 ? { endpoint: config.endpoints.s3 } : {}),
     forcePathStyle: config.forcePathStyle,
     // s3rver stores aws-chunked framing inside the object when the SDK streams with

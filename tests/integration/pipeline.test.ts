@@ -1,0 +1,256 @@
+/**
+ * The foundation end to end, against dynalite and s3rver through the real AWS SDK:
+ * ingest data/ → publish the bulletin → read the PDF back from S3 and check what it says.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../functions/adapters/archive.ts';
+import { ingestFiles } from '../../functions/app/ingest.ts';
+import { publishBulletin } from '../../functions/app/publish.ts';
+import { ValidationError } from '../../functions/errors.ts';
+import { pdfFonts, pdfText } from '../support/pdf.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+const NOW = new Date('2026-11-20T01:00:00Z');
+const HEADER = 'zone,indicator,period,value,unit,yoy,share,source';
+
+describe('pipeline: ingest → compose → render → publish', () => {
+  let t: TestStack;
+
+  beforeAll(async () => {
+    t = await startTestStack();
+    const summary = await t.ingestRepoData();
+    expect(summary.created).toBeGreaterThan(100);
+  });
+  afterAll(() => t?.stop());
+
+  async function dumpTable(name: string) {
+    const out = await t.services.clients.documents.send(
+      new ScanCommand({ TableName: name, ConsistentRead: true }),
+    );
+    return JSON.stringify(
+      (out.Items ?? []).sort((a, b) => `${a.pk}${a.sk}`.localeCompare(`${b.pk}${b.sk}`)),
+    );
+  }
+
+  it('publishes the current bulletin with the real 2024 figures, traceable in S3 and the catalog', async () => {
+    // Act
+    const result = await publishBulletin(t.publishDeps({ now: () => NOW }), {
+      slotKey: 'test:first',
+    });
+
+    // Assess: the catalog entry
+    const issue = result.issue;
+    expect(issue).toMatchObject({
+      status: 'published',
+      year: 2026,
+      number: 1,
+      total: 551,
+      period: '2024',
+    });
+    const pdf = await t.services.archive.get(issue.s3Key!);
+    expect(pdf).toBeDefined();
+    expect(issue.sha256).toBe(sha256Hex(pdf!));
+    expect(issue.bytes).toBe(pdf!.byteLength);
+    const head = await t.services.archive.head(issue.s3Key!);
+    expect(head?.contentType).toBe('application/pdf');
+    expect(head?.contentDisposition).toContain("filename*=UTF-8''");
+    expect(decodeURIComponent(head!.contentDisposition!.split("''")[1]!)).toBe(
+      '火炬动态-2026-第1期.pdf',
+    );
+
+    // Assess: what the PDF says
+    const text = (await pdfText(pdf!)).join('\n');
+    const flat = text.replace(/\s+/g, '');
+    expect(flat).toContain('火炬动态');
+    expect(flat).toContain('工业和信息化部火炬高技术产业开发中心');
+    expect(flat).toContain('2026年第1期(总第551期)');
+    expect(flat).toContain('2026年11月20日');
+    expect(flat).toContain('19.3万亿元');
+    expect(flat).toMatch(/园区生产总值19\.3万亿元，同比增长7\.6%，占全国比重为14\.3%/);
+    expect(flat).toContain('8921.9亿元');
+    expect(flat).toContain('供稿');
+    expect(flat).toMatch(/第1页共\d+页/);
+    // Chinese printed with embedded, subset Noto fonts: never boxes, never Type 3.
+    const fonts = await pdfFonts(pdf!);
+    expect(fonts.some((f) => /NotoSerifSC/.test(f.name) && f.embedded && f.subset)).toBe(true);
+    expect(fonts.filter((f) => /Type3/i.test(f.type))).toEqual([]);
+  });
+
+  it('numbers issues exactly once: N, then N+1; a retried slot keeps its issue', async () => {
+    const second = await publishBulletin(t.publishDeps({ now: () => NOW }), {
+      slotKey: 'test:second',
+    });
+    const retried = await publishBulletin(t.publishDeps({ now: () => NOW }), {
+      slotKey: 'test:second',
+    });
+    expect(second.issue).toMatchObject({ number: 2, total: 552, status: 'published' });
+    expect(retried.rendered).toBe(false);
+    expect(retried.issue.id).toBe(second.issue.id);
+    const { items } = await t.services.catalog.list('torch-bulletin');
+    expect(items.map((i) => i.total)).toEqual([552, 551]);
+    expect((await t.services.catalog.latest('torch-bulletin'))?.id).toBe('torch-bulletin-552');
+  });
+
+  it('re-ingesting the same data changes nothing; a changed value becomes a new revision', async () => {
+    const before = await dumpTable(t.services.config.tables.records);
+    const again = await t.ingestRepoData();
+    expect(again.created + again.revised).toBe(0);
+    expect(await dumpTable(t.services.config.tables.records)).toBe(before);
+
+    const csv = `${HEADER}\n国家高新区,税收收入,2024,2.1,万亿元,6.0,,修订测试[test]\n`;
+    const deps = { records: t.services.records, reference: t.services.reference };
+    const r = await ingestFiles(deps, [
+      { name: 'revision.csv', bytes: new TextEncoder().encode(csv) },
+    ]);
+    expect(r).toMatchObject({ revised: 1, created: 0 });
+    const revisions = await t.services.records.revisions({
+      zone: 'national-htz',
+      indicator: 'tax-revenue',
+      period: '2024',
+    });
+    expect(revisions.map((x) => [x.revision, x.value])).toEqual([
+      [1, 20_000],
+      [2, 21_000],
+    ]);
+    const current = await t.services.records.currentValues([
+      { zone: 'national-htz', indicator: 'tax-revenue', period: '2024' },
+    ]);
+    expect([...current.values()][0]).toMatchObject({ value: 21_000, revision: 2, yoy: 6 });
+  });
+
+  describe('bad input is refused whole, naming file, line and field, and nothing is stored', () => {
+    const good = '国家高新区,gdp,2023,18,万亿元,,,ok[test]';
+    const cases: { name: string; file: string; content: string | Uint8Array; expect: RegExp }[] = [
+      {
+        name: 'unknown zone',
+        file: 'a.csv',
+        content: `${HEADER}\n${good}\n火星高新区,gdp,2024,1,亿元,,,src\n`,
+        expect: /a\.csv:3 field "zone": unknown zone "火星高新区"/,
+      },
+      {
+        name: 'unknown indicator',
+        file: 'b.csv',
+        content: `${HEADER}\nchengdu,幸福指数,2024,1,点,,,src\n`,
+        expect: /b\.csv:2 field "indicator": unknown indicator/,
+      },
+      {
+        name: 'unknown unit',
+        file: 'c.csv',
+        content: `${HEADER}\nchengdu,gdp,2024,1,美元,,,src\n`,
+        expect: /c\.csv:2 field "unit": unknown unit "美元"/,
+      },
+      {
+        name: 'unit of another dimension',
+        file: 'c2.csv',
+        content: `${HEADER}\nchengdu,gdp,2024,1,件,,,src\n`,
+        expect: /c2\.csv:2 field "unit": "件" does not fit indicator gdp/,
+      },
+      {
+        name: 'impossible month',
+        file: 'd.csv',
+        content: `${HEADER}\nchengdu,gdp,2024-13,1,亿元,,,src\n`,
+        expect: /d\.csv:2 field "period": "2024-13" is not a period/,
+      },
+      {
+        name: 'impossible quarter',
+        file: 'e.csv',
+        content: `${HEADER}\nchengdu,gdp,2024-Q5,1,亿元,,,src\n`,
+        expect: /e\.csv:2 field "period"/,
+      },
+      {
+        name: 'non-numeric value',
+        file: 'f.csv',
+        content: `${HEADER}\nchengdu,gdp,2024,约100,亿元,,,src\n`,
+        expect: /f\.csv:2 field "value": "约100" is not a number/,
+      },
+      {
+        name: 'empty value',
+        file: 'g.csv',
+        content: `${HEADER}\nchengdu,gdp,2024,,亿元,,,src\n`,
+        expect: /g\.csv:2 field "value": empty/,
+      },
+      {
+        name: 'duplicate key in one batch',
+        file: 'h.csv',
+        content: `${HEADER}\nchengdu,gdp,2024,1,亿元,,,src\n成都高新区,园区生产总值,2024,2,亿元,,,src\n`,
+        expect: /h\.csv:3 field "zone": duplicate of line 2/,
+      },
+      {
+        name: 'missing column',
+        file: 'i.csv',
+        content: 'zone,indicator,period,value,yoy,share,source\nchengdu,gdp,2024,1,,,src\n',
+        expect: /i\.csv:1: header: missing column\(s\) unit/,
+      },
+      { name: 'empty file', file: 'j.csv', content: '', expect: /j\.csv:1: file is empty/ },
+      {
+        name: 'GBK bytes',
+        file: 'k.csv',
+        content: new Uint8Array([
+          ...new TextEncoder().encode(`${HEADER}\n`),
+          0xb3,
+          0xc9,
+          0xb6,
+          0xbc,
+          0x2c,
+          0x0a,
+        ]),
+        expect: /k\.csv:2: file is not valid UTF-8/,
+      },
+      {
+        name: 'negative count',
+        file: 'l.csv',
+        content: `${HEADER}\nchengdu,high-tech-enterprises,2024,-5,家,,,src\n`,
+        expect: /l\.csv:2 field "value": a count \(家\) cannot be negative/,
+      },
+      {
+        name: 'share out of range',
+        file: 'm.csv',
+        content: `${HEADER}\nchengdu,gdp,2024,1,亿元,,140,src\n`,
+        expect: /m\.csv:2 field "share": 140% is not a share/,
+      },
+      {
+        name: 'missing source',
+        file: 'n.csv',
+        content: `${HEADER}\nchengdu,gdp,2024,1,亿元,,,\n`,
+        expect: /n\.csv:2 field "source"/,
+      },
+      {
+        name: 'JSON of the wrong shape',
+        file: 'o.json',
+        content: '{"zone":"chengdu"}',
+        expect: /o\.json:\$: expected a JSON array/,
+      },
+      {
+        name: 'JSON bad field',
+        file: 'p.json',
+        content:
+          '[{"zone":"chengdu","indicator":"gdp","period":"2024","value":"NaN","unit":"亿元","source":"src"}]',
+        expect: /p\.json:\$\[0\]\.value field "value": "NaN" is not a number/,
+      },
+    ];
+
+    it.each(cases)('$name', async (c) => {
+      const before = await dumpTable(t.services.config.tables.records);
+      const bytes = typeof c.content === 'string' ? new TextEncoder().encode(c.content) : c.content;
+      const deps = { records: t.services.records, reference: t.services.reference };
+      const err = await ingestFiles(deps, [{ name: c.file, bytes }]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(c.expect);
+      expect((err as Error).message).toContain('nothing was stored');
+      expect(await dumpTable(t.services.config.tables.records)).toBe(before);
+    });
+
+    it('a good file in the same batch as a bad one is not stored either', async () => {
+      const before = await dumpTable(t.services.config.tables.records);
+      const deps = { records: t.services.records, reference: t.services.reference };
+      const enc = (s: string) => new TextEncoder().encode(s);
+      const err = await ingestFiles(deps, [
+        { name: 'good.csv', bytes: enc(`${HEADER}\nchengdu,gdp,2023,3000,亿元,,,src\n`) },
+        { name: 'bad.csv', bytes: enc(`${HEADER}\nchengdu,gdp,2024,x,亿元,,,src\n`) },
+      ]).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/bad\.csv:2 field "value"/);
+      expect(await dumpTable(t.services.config.tables.records)).toBe(before);
+    });
+  });
+});
