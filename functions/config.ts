@@ -24,6 +24,12 @@ export interface AppConfig {
    * stack does); otherwise the SDK's default provider chain (Lambda role, profile, SSO …).
    */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** From address of subscriber mail (an SES-verified identity on AWS). */
+  senderAddress?: string;
+  /** Base URL of the HTTP API for links in mail and feeds; default: the request's own origin. */
+  publicBaseUrl?: string;
+  /** When set, mail is written as `.eml` files into this folder instead of being sent by SES. */
+  outboxDir?: string;
 }
 
 const tableName = z
@@ -82,6 +88,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : e.AWS_ENDPOINT_URL_S3 !== undefined,
     presignTtlSeconds: e.BULLETIN_PRESIGN_TTL_SECONDS,
     timeZone: e.BULLETIN_TIME_ZONE,
+    senderAddress: e.BULLETIN_SENDER_ADDRESS,
+    publicBaseUrl: e.BULLETIN_PUBLIC_BASE_URL,
+    outboxDir: e.BULLETIN_OUTBOX_DIR,
     ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {
           credentials: {
