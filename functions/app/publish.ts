@@ -15,6 +15,9 @@ import type { Archive } from '../adapters/archive.ts';
 import type { IssueCatalog } from '../adapters/issue-catalog.ts';
 import type { PdfRenderer } from '../adapters/pdf-renderer.ts';
 import type { RecordStore } from '../adapters/record-store.ts';
+import type { Notifier } from '../adapters/notifier.ts';
+import type { SubscriberStore } from '../adapters/subscriber-store.ts';
+import { notifySubscribers, type NotifyOutcome } from './notify.ts';
 import { renderHtml, templatesDir } from './templates.ts';
 
 export interface PublishDeps {
@@ -28,6 +31,11 @@ export interface PublishDeps {
   timeZone: string;
   now?: () => Date;
   log?: (message: string) => void;
+  /** With `notifier` and `publicBaseUrl`: confirmed subscribers are told of a published issue. */
+  subscribers?: SubscriberStore;
+  notifier?: Notifier;
+  /** Base URL of the HTTP API, for the links in notices. */
+  publicBaseUrl?: string;
 }
 
 export interface BulletinRequest {
@@ -45,6 +53,42 @@ export interface PublishResult {
   pdfPath?: string;
   htmlPath?: string;
   timings: { composeMs: number; htmlMs: number; pdfMs: number; storeMs: number };
+  /** What notifying subscribers did (absent when no notifier is configured). */
+  notices?: NotifyOutcome;
+  /** Why notifying failed; the issue stays published and a retry sends what is missing. */
+  noticeError?: string;
+}
+
+/**
+ * Tells subscribers about a published issue. Never throws: a failure is logged and
+ * returned, and must not turn a published issue back into a failed one.
+ */
+async function notifyPublished(
+  deps: PublishDeps,
+  issue: Issue,
+): Promise<Pick<PublishResult, 'notices' | 'noticeError'>> {
+  if (!deps.subscribers || !deps.notifier) return {};
+  try {
+    if (!deps.publicBaseUrl)
+      throw new BulletinError('publish', 'no public base URL for links (BULLETIN_PUBLIC_BASE_URL)');
+    const notices = await notifySubscribers(
+      {
+        subscribers: deps.subscribers,
+        notifier: deps.notifier,
+        reference: deps.reference,
+        publicBaseUrl: deps.publicBaseUrl,
+        timeZone: deps.timeZone,
+        ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.log ? { log: deps.log } : {}),
+      },
+      issue,
+    );
+    return { notices };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    deps.log?.(`issue ${issue.id} is published, but notifying subscribers failed: ${reason}`);
+    return { noticeError: reason };
+  }
 }
 
 export interface RenderedBulletin {
@@ -166,7 +210,13 @@ export async function publishBulletin(
   const zeroTimings = { composeMs: 0, htmlMs: 0, pdfMs: 0, storeMs: 0 };
   if (issue.status === 'published') {
     deps.log?.(`issue ${issue.id} of slot ${req.slotKey} is already published`);
-    return { issue, rendered: false, timings: zeroTimings };
+    // A run that died while notifying left some subscribers out: the retry completes it.
+    return {
+      issue,
+      rendered: false,
+      timings: zeroTimings,
+      ...(await notifyPublished(deps, issue)),
+    };
   }
   try {
     if (issue.status === 'failed') await deps.catalog.markRendering(issue);
@@ -203,6 +253,7 @@ export async function publishBulletin(
       pdfPath: rendered.pdfPath,
       htmlPath: rendered.htmlPath,
       timings: { ...rendered.timings, storeMs },
+      ...(await notifyPublished(deps, published)),
     };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);

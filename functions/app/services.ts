@@ -8,6 +8,9 @@ import { createS3Archive, type Archive } from '../adapters/archive.ts';
 import { createDynamoIssueCatalog, type IssueCatalog } from '../adapters/issue-catalog.ts';
 import { createChromiumRenderer, type PdfRenderer } from '../adapters/pdf-renderer.ts';
 import { createDynamoRecordStore, type RecordStore } from '../adapters/record-store.ts';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { createOutboxNotifier, createSesNotifier, type Notifier } from '../adapters/notifier.ts';
+import { createDynamoSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
 import type { Reference } from '../core/reference.ts';
 import { referenceData } from './reference-data.ts';
 
@@ -20,14 +23,29 @@ export interface Services {
   reference: Reference;
   /** The browser starts on first use and is reused until `close()`. */
   renderer: PdfRenderer;
+  subscribers: SubscriberStore;
+  /** SES, or `.eml` files in `config.outboxDir` when that is set. */
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
 export function createServices(
   config: AppConfig,
-  opts: { renderer?: PdfRenderer; log?: (m: string) => void } = {},
+  opts: { renderer?: PdfRenderer; notifier?: Notifier; log?: (m: string) => void } = {},
 ): Services {
   const clients = createAwsClients(config);
+  const ses =
+    config.outboxDir || opts.notifier
+      ? undefined
+      : new SESv2Client({
+          region: config.region,
+          ...(config.credentials ? { credentials: config.credentials } : {}),
+        });
+  const notifier =
+    opts.notifier ??
+    (config.outboxDir
+      ? createOutboxNotifier(config.outboxDir, { sender: config.senderAddress })
+      : createSesNotifier(ses!, config.senderAddress));
   const renderer = opts.renderer ?? createChromiumRenderer(opts.log ? { log: opts.log } : {});
   return {
     config,
@@ -37,9 +55,12 @@ export function createServices(
     archive: createS3Archive(clients.s3, config.bucket),
     reference: referenceData(),
     renderer,
+    subscribers: createDynamoSubscriberStore(clients.documents, config.tables.subscribers),
+    notifier,
     async close() {
       await renderer.close();
       clients.destroy();
+      ses?.destroy();
     },
   };
 }

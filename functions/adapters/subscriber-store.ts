@@ -1,0 +1,353 @@
+/**
+ * The subscriber store port and its DynamoDB adapter (table `SUBSCRIBERS_TABLE`).
+ *
+ * Items:
+ * - subscription `pk=SUB#<series>`, `sk=<addressHash>` (sha256 of the lowercased address, hex),
+ *   with the address itself, `status` (pending / confirmed / unsubscribed) and one random
+ *   token (32 bytes, base64url) that confirms and unsubscribes; `gsi1pk=TOKEN#<token>`
+ *   finds the subscription from a link.
+ * - notice marker `pk=NOTICE#<issueId>`, `sk=<addressHash>`: claimed with a conditional put
+ *   before a notice is sent, so that retried or concurrent publishes send it once.
+ *
+ * Every read is a GetItem or a Query (confirmed subscribers of a series: Query on the series
+ * partition); never a Scan. Addresses and tokens are never put into error messages.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { StoreError } from '../errors.ts';
+
+export type SubscriptionStatus = 'pending' | 'confirmed' | 'unsubscribed';
+
+export interface Subscription {
+  series: string;
+  /** sha256 (hex) of the trimmed, lowercased address: the key, safe to log. */
+  addressHash: string;
+  email: string;
+  status: SubscriptionStatus;
+  /** Confirms (while pending) and unsubscribes; rotated when an unsubscribed address returns. */
+  token: string;
+  createdAt: string;
+  confirmationSentAt?: string;
+  confirmedAt?: string;
+  unsubscribedAt?: string;
+}
+
+export interface SubscribeOutcome {
+  subscription: Subscription;
+  /** `confirm`: send the confirmation mail now; `none`: nothing to send (confirmed, or sent recently). */
+  action: 'confirm' | 'none';
+}
+
+export interface SubscriberStore {
+  /**
+   * Records a (double opt-in) subscription request. New and returning (unsubscribed)
+   * addresses become pending with a fresh token; a pending one is asked to confirm again at
+   * most once per `resendAfterMs`; a confirmed one is left alone.
+   */
+  subscribe(
+    series: string,
+    email: string,
+    opts?: { now?: Date; resendAfterMs?: number },
+  ): Promise<SubscribeOutcome>;
+  /** The subscription a link token belongs to, or `undefined`. */
+  byToken(token: string): Promise<Subscription | undefined>;
+  /** Confirms a pending subscription; idempotent. `undefined` for an unknown token. */
+  confirm(token: string, now?: Date): Promise<Subscription | undefined>;
+  /** Unsubscribes; idempotent. `undefined` for an unknown token. */
+  unsubscribe(token: string, now?: Date): Promise<Subscription | undefined>;
+  /** Confirmed subscribers of a series, page by page (Query, never Scan). */
+  confirmedSubscribers(series: string): AsyncIterable<Subscription>;
+  /** Claims the right to send the notice of `issueId` to a subscriber; false if claimed before. */
+  claimNotice(issueId: string, addressHash: string, now?: Date): Promise<boolean>;
+  /** Records that the claimed notice was handed to the mail service. */
+  markNoticeSent(issueId: string, addressHash: string, messageId: string): Promise<void>;
+  /** Gives a claim back after the send failed, so that a retried publish sends it. */
+  releaseNotice(issueId: string, addressHash: string): Promise<void>;
+}
+
+/** sha256 (hex) of the trimmed, lowercased address. */
+export function addressHash(email: string): string {
+  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+}
+
+/** A fresh link token: 32 random bytes, base64url (43 characters). */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** True when `token` has the shape of a link token (checked before any lookup). */
+export function isTokenShaped(token: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(token);
+}
+
+const DEFAULT_RESEND_AFTER_MS = 10 * 60_000;
+
+export function createDynamoSubscriberStore(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+): SubscriberStore {
+  const component = 'subscribers';
+  const subscriptionKey = (series: string, hash: string) => ({ pk: `SUB#${series}`, sk: hash });
+  const noticeKey = (issueId: string, hash: string) => ({ pk: `NOTICE#${issueId}`, sk: hash });
+
+  async function send<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw err;
+      throw new StoreError(component, `${what} failed in table ${tableName}`, { cause: err });
+    }
+  }
+
+  async function get(series: string, hash: string): Promise<Subscription | undefined> {
+    const out = await send('GetItem', () =>
+      documents.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: subscriptionKey(series, hash),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item ? toSubscription(out.Item) : undefined;
+  }
+
+  /** Applies `update` unless the item changed since `seen` (same token, same status). */
+  async function transition(
+    seen: Subscription,
+    set: Record<string, unknown>,
+    remove: string[] = [],
+  ): Promise<Subscription | undefined> {
+    const names: Record<string, string> = { '#status': 'status', '#token': 'token' };
+    const values: Record<string, unknown> = {
+      ':seenStatus': seen.status,
+      ':seenToken': seen.token,
+    };
+    const assignments = Object.entries(set).map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      return `#f${i} = :v${i}`;
+    });
+    const removals = remove.map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
+    try {
+      const out = await send('UpdateItem', () =>
+        documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: subscriptionKey(seen.series, seen.addressHash),
+            UpdateExpression:
+              `SET ${assignments.join(', ')}` +
+              (removals.length ? ` REMOVE ${removals.join(', ')}` : ''),
+            ConditionExpression: '#status = :seenStatus AND #token = :seenToken',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toSubscription(out.Attributes ?? {});
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
+  return {
+    async subscribe(series, email, opts = {}) {
+      const now = opts.now ?? new Date();
+      const resendAfterMs = opts.resendAfterMs ?? DEFAULT_RESEND_AFTER_MS;
+      const hash = addressHash(email);
+      // Two concurrent requests for one address: the loser re-reads and follows the winner.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const existing = await get(series, hash);
+        if (!existing) {
+          const token = newToken();
+          const subscription: Subscription = {
+            series,
+            addressHash: hash,
+            email: email.trim(),
+            status: 'pending',
+            token,
+            createdAt: now.toISOString(),
+            confirmationSentAt: now.toISOString(),
+          };
+          try {
+            await send('PutItem', () =>
+              documents.send(
+                new PutCommand({
+                  TableName: tableName,
+                  Item: {
+                    ...subscriptionKey(series, hash),
+                    gsi1pk: `TOKEN#${token}`,
+                    gsi1sk: 'SUB',
+                    ...subscription,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                }),
+              ),
+            );
+            return { subscription, action: 'confirm' };
+          } catch (err) {
+            if (err instanceof ConditionalCheckFailedException) continue;
+            throw err;
+          }
+        }
+        if (existing.status === 'confirmed') return { subscription: existing, action: 'none' };
+        if (existing.status === 'unsubscribed') {
+          const token = newToken();
+          const updated = await transition(
+            existing,
+            {
+              status: 'pending',
+              token,
+              gsi1pk: `TOKEN#${token}`,
+              email: email.trim(),
+              confirmationSentAt: now.toISOString(),
+            },
+            ['unsubscribedAt', 'confirmedAt'],
+          );
+          if (updated) return { subscription: updated, action: 'confirm' };
+          continue;
+        }
+        const lastSent = Date.parse(existing.confirmationSentAt ?? existing.createdAt);
+        if (now.getTime() - lastSent < resendAfterMs)
+          return { subscription: existing, action: 'none' };
+        const updated = await transition(existing, { confirmationSentAt: now.toISOString() });
+        if (updated) return { subscription: updated, action: 'confirm' };
+      }
+      throw new StoreError(component, `subscription ${hash.slice(0, 12)}… keeps changing; retry`);
+    },
+
+    async byToken(token) {
+      if (!isTokenShaped(token)) return undefined;
+      const out = await send('Query', () =>
+        documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :t',
+            ExpressionAttributeValues: { ':t': `TOKEN#${token}` },
+          }),
+        ),
+      );
+      const item = out.Items?.[0];
+      if (!item) return undefined;
+      // The index is eventually consistent: read the item itself before acting on it.
+      const current = await get(item.series as string, item.addressHash as string);
+      return current?.token === token ? current : undefined;
+    },
+
+    async confirm(token, now = new Date()) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const found = await this.byToken(token);
+        if (!found || found.status !== 'pending') return found;
+        const updated = await transition(found, {
+          status: 'confirmed',
+          confirmedAt: now.toISOString(),
+        });
+        if (updated) return updated;
+      }
+      return this.byToken(token);
+    },
+
+    async unsubscribe(token, now = new Date()) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const found = await this.byToken(token);
+        if (!found || found.status === 'unsubscribed') return found;
+        const updated = await transition(found, {
+          status: 'unsubscribed',
+          unsubscribedAt: now.toISOString(),
+        });
+        if (updated) return updated;
+      }
+      return this.byToken(token);
+    },
+
+    async *confirmedSubscribers(series) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await send('Query', () =>
+          documents.send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression: 'pk = :pk',
+              FilterExpression: '#status = :confirmed',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':pk': `SUB#${series}`, ':confirmed': 'confirmed' },
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        for (const item of out.Items ?? []) yield toSubscription(item);
+        start = out.LastEvaluatedKey;
+      } while (start);
+    },
+
+    async claimNotice(issueId, hash, now = new Date()) {
+      try {
+        await send('PutItem', () =>
+          documents.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { ...noticeKey(issueId, hash), state: 'claimed', claimedAt: now.toISOString() },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+
+    async markNoticeSent(issueId, hash, messageId) {
+      await send('UpdateItem', () =>
+        documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: noticeKey(issueId, hash),
+            UpdateExpression: 'SET #state = :sent, messageId = :m',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':sent': 'sent', ':m': messageId },
+          }),
+        ),
+      );
+    },
+
+    async releaseNotice(issueId, hash) {
+      try {
+        await send('DeleteItem', () =>
+          documents.send(
+            new DeleteCommand({
+              TableName: tableName,
+              Key: noticeKey(issueId, hash),
+              // Never release a notice that was sent.
+              ConditionExpression: '#state = :claimed',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':claimed': 'claimed' },
+            }),
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    },
+  };
+}
+
+function toSubscription(item: Record<string, unknown>): Subscription {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  return rest as unknown as Subscription;
+}
