@@ -8,6 +8,7 @@ import { ValidationError, type InputProblem } from '../errors.ts';
 import {
   findCrossFileDuplicates,
   decodeUtf8,
+  jsonSyntaxProblem,
   parseRecordFile,
   type ParsedRecord,
 } from '../core/ingest-parse.ts';
@@ -47,13 +48,11 @@ function parseArticles(
   const decoded = decodeUtf8(file, bytes);
   if (decoded.problem) return { articles: [], problems: [decoded.problem] };
   let data: unknown;
+  const json = decoded.text!.replace(/^\uFEFF/, '');
   try {
-    data = JSON.parse(decoded.text!.replace(/^\uFEFF/, ''));
+    data = JSON.parse(json);
   } catch (err) {
-    return {
-      articles: [],
-      problems: [{ file, location: '$', message: `JSON syntax: ${(err as Error).message}` }],
-    };
+    return { articles: [], problems: [jsonSyntaxProblem(file, json, err)] };
   }
   const parsed = z.array(articleSchema).safeParse(data);
   if (!parsed.success) {
@@ -62,7 +61,7 @@ function parseArticles(
       problems: parsed.error.issues.map((i) => ({
         file,
         location: `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`,
-        field: String(i.path[i.path.length - 1] ?? ''),
+        ...(i.path.length ? { field: String(i.path[i.path.length - 1]) } : {}),
         message: i.message,
       })),
     };

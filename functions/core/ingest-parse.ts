@@ -29,6 +29,15 @@ export const MAX_FIELD_CHARS = 2_000;
 
 const COUNT_UNITS = new Set(['家', '件', '人', '万人', '个', '项']);
 
+/**
+ * Indicators that are a part of a whole in % (`*-share`, `*-share-of-national`,
+ * `*-share-of-host`; see data/README.md), so 0 … 100. `*-gap` indicators are differences in
+ * percentage points and may be negative.
+ */
+export function isShareIndicator(code: string): boolean {
+  return /-share(-of-[a-z]+)?$/.test(code);
+}
+
 /** Decodes UTF-8 strictly (a UTF-8 BOM is allowed and dropped). */
 export function decodeUtf8(
   file: string,
@@ -80,6 +89,9 @@ export function parseRecordFile(file: string, bytes: Uint8Array, ref: Reference)
   if (bytes.length > MAX_FILE_BYTES) {
     return fail(file, '1', `file is ${bytes.length} bytes; the limit is ${MAX_FILE_BYTES}`);
   }
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    return fail(file, '1', 'file is a ZIP archive (an Excel .xlsx?); export it as "CSV UTF-8"');
+  }
   const decoded = decodeUtf8(file, bytes);
   if (decoded.problem) return { records: [], problems: [decoded.problem] };
   const text = decoded.text!;
@@ -102,12 +114,7 @@ function parseCsvText(file: string, text: string, ref: Reference): ParseResult {
       max_record_size: MAX_FIELD_CHARS * 16,
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (err) {
-    const e = err as { lines?: number; message: string };
-    return fail(
-      file,
-      String(e.lines ?? 1),
-      `CSV syntax: ${e.message.replace(/^Invalid [^:]*: /, '')}`,
-    );
+    return { records: [], problems: [csvSyntaxProblem(file, text, err)] };
   }
   const [head, ...body] = rows;
   if (!head) return fail(file, '1', 'file is empty');
@@ -149,12 +156,60 @@ function parseCsvText(file: string, text: string, ref: Reference): ParseResult {
   return { records: problems.length ? [] : records, problems };
 }
 
+/**
+ * A CSV syntax error located at the line where the broken record starts (csv-parse reports
+ * where it gave up, which for an unclosed quote is the end of the file) and, when known, the
+ * column's name.
+ */
+function csvSyntaxProblem(file: string, text: string, err: unknown): InputProblem {
+  const e = err as {
+    message: string;
+    code?: string;
+    lines?: number;
+    bytes_records?: number;
+    column?: unknown;
+  };
+  const consumed = Buffer.from(text, 'utf8').subarray(0, e.bytes_records ?? 0);
+  let line = 1;
+  for (const byte of consumed) if (byte === 0x0a) line++;
+  // Skip the blank lines between the last good record and the broken one.
+  const lines = text.split('\n');
+  while (line < (e.lines ?? line) && (lines[line - 1] ?? '').trim() === '') line++;
+  let field: string | undefined;
+  if (typeof e.column === 'number') {
+    try {
+      const [head] = parseCsv(text, { bom: true, to_line: 1 }) as string[][];
+      field = head?.[e.column]?.trim().toLowerCase();
+    } catch {
+      field = undefined; // the header itself is broken: no name to give
+    }
+  }
+  const message =
+    e.code === 'CSV_QUOTE_NOT_CLOSED'
+      ? 'CSV syntax: a quoted field opens on this line and is never closed'
+      : `CSV syntax: ${e.message.replace(/^Invalid [^:]*: /, '')}`;
+  return { file, location: String(line), message, ...(field ? { field } : {}) };
+}
+
+/** A JSON syntax error located by line and column (the parser reports a character offset). */
+export function jsonSyntaxProblem(file: string, text: string, err: unknown): InputProblem {
+  const message = (err as Error).message;
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position === undefined) return { file, location: '$', message: `JSON syntax: ${message}` };
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = Number(position) - before.lastIndexOf('\n');
+  const reason = message.replace(/ in JSON at position \d+.*$/s, '');
+  return { file, location: String(line), message: `JSON syntax: ${reason} (column ${column})` };
+}
+
 function parseJson(file: string, text: string, ref: Reference): ParseResult {
   let data: unknown;
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    data = JSON.parse(json);
   } catch (err) {
-    return fail(file, '$', `JSON syntax: ${(err as Error).message}`);
+    return { records: [], problems: [jsonSyntaxProblem(file, json, err)] };
   }
   if (!Array.isArray(data)) return fail(file, '$', 'expected a JSON array of records');
   if (data.length === 0) return fail(file, '$', 'the array is empty');
@@ -163,7 +218,8 @@ function parseJson(file: string, text: string, ref: Reference): ParseResult {
   data.forEach((item, i) => {
     const loc = `$[${i}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      problems.push({ file, location: loc, message: 'expected an object' });
+      const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item;
+      problems.push({ file, location: loc, message: `expected an object, got ${got}` });
       return;
     }
     const obj = item as Record<string, unknown>;
@@ -171,6 +227,7 @@ function parseJson(file: string, text: string, ref: Reference): ParseResult {
     for (const k of unknownKeys)
       problems.push({ file, location: `${loc}.${k}`, field: k, message: 'unknown field' });
     const fields: Record<string, string> = {};
+    const before = problems.length;
     for (const key of ALL_COLUMNS) {
       const v = obj[key];
       if (v === undefined || v === null) fields[key] = '';
@@ -180,9 +237,11 @@ function parseJson(file: string, text: string, ref: Reference): ParseResult {
           file,
           location: `${loc}.${key}`,
           field: key,
-          message: `expected a string or number, got ${typeof v}`,
+          message: `expected a string or number, got ${Array.isArray(v) ? 'an array' : typeof v}`,
         });
     }
+    // A field of the wrong type is reported once, not again as "empty".
+    if (problems.length > before) return;
     const rec = validateRow(file, loc, fields, ref, problems, (f) => `${loc}.${f}`);
     if (rec) records.push(rec);
   });
@@ -257,6 +316,8 @@ function validateRow(
       );
     else if (COUNT_UNITS.has(indicator.unit) && value < 0)
       add('value', `a count (${indicator.unit}) cannot be negative`);
+    else if (isShareIndicator(indicator.code) && (value < 0 || value > 100))
+      add('value', `${raw}% is not a share (0 … 100) for indicator ${indicator.code}`);
     else if (indicator.unit === '%' && (value < -100 || value > 100_000))
       add('value', `${raw}% is out of range`);
   }

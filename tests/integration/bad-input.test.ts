@@ -1,0 +1,277 @@
+/**
+ * The bad-input corpus (tests/fixtures/bad-input/, plus a few inputs too big to commit that
+ * are generated here): every batch is refused by the real ingest against dynalite with a
+ * problem naming the file, the line or JSON path and the field, and the stores hold exactly
+ * the same bytes afterwards.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError, type InputProblem } from '#errors';
+import { MAX_FIELD_CHARS, MAX_FILE_BYTES } from '#core/ingest-parse.ts';
+import { ingestFiles, type InputFile } from '../../functions/app/ingest.ts';
+import { referenceData } from '../../functions/app/reference-data.ts';
+import { dumpStores, startTestStores, type TestStores } from '#tests/support/stores.ts';
+
+const corpus = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bad-input');
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HEADER = 'zone,indicator,period,value,unit,yoy,share,source';
+const SOURCE = '测试来源（工信部发布会）';
+
+interface Expected {
+  file: string;
+  location: string;
+  field?: string;
+  message: RegExp;
+}
+
+interface BadCase {
+  name: string;
+  /** Corpus file names, or generated files. */
+  files: (string | InputFile)[];
+  expect: Expected[];
+}
+
+const one = (file: string, location: string, field: string | undefined, message: RegExp) => ({
+  name: file,
+  files: [file],
+  expect: [{ file, location, ...(field ? { field } : {}), message }],
+});
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+const CASES: BadCase[] = [
+  // Encodings
+  one('gbk-encoded.csv', '3', undefined, /not valid UTF-8 \(GBK/),
+  one('utf16le-bom.csv', '1', undefined, /UTF-16 \(BOM found\)/),
+  one('utf16be-bom.csv', '1', undefined, /UTF-16 \(BOM found\)/),
+  one('excel-renamed.csv', '1', undefined, /ZIP archive \(an Excel \.xlsx\?\)/),
+  // CSV structure
+  one('unclosed-quote.csv', '3', 'value', /quoted field opens on this line and is never closed/),
+  one('quote-inside-field.csv', '3', 'source', /CSV syntax: a quote is found/),
+  one('extra-field.csv', '3', undefined, /9 fields, expected 8/),
+  one('missing-column.csv', '1', undefined, /missing column\(s\) source/),
+  one('unknown-header.csv', '1', undefined, /missing column\(s\) zone; unknown column\(s\) 园区/),
+  one('duplicate-header.csv', '1', undefined, /repeated column\(s\) value/),
+  one('no-header.csv', '1', undefined, /unknown column\(s\) national-htz, gdp/),
+  one('semicolon-delimited.csv', '1', undefined, /unknown column\(s\) zone;indicator/),
+  one('header-only.csv', '2', undefined, /no data rows after the header/),
+  one('empty.csv', '1', undefined, /file is empty/),
+  one('blank-lines.csv', '1', undefined, /file is empty/),
+  // Reference data
+  one('unknown-zone.csv', '3', 'zone', /unknown zone "火星高新区"/),
+  one('empty-zone.csv', '2', 'zone', /empty/),
+  one('unknown-indicator.csv', '3', 'indicator', /unknown indicator "幸福指数"/),
+  one('unknown-unit.csv', '2', 'unit', /unknown unit "万亿美元"/),
+  one('unit-does-not-fit.csv', '2', 'unit', /"家" does not fit indicator gdp, measured in 亿元/),
+  one('conflicting-units.csv', '4', 'unit', /"%" does not fit indicator gdp/),
+  // Periods
+  one('period-month-13.csv', '2', 'period', /"2024-13" is not a period/),
+  one('period-quarter-5.csv', '2', 'period', /"2024-Q5" is not a period/),
+  one('period-two-digits.csv', '2', 'period', /"24" is not a period/),
+  one('period-month-00.csv', '2', 'period', /"2024-00" is not a period/),
+  one('period-chinese.csv', '2', 'period', /"2024年" is not a period/),
+  // Values
+  one('negative-count.csv', '2', 'value', /a count \(家\) cannot be negative/),
+  one('nan-value.csv', '2', 'value', /"NaN" is not a number/),
+  one('infinity-value.csv', '2', 'value', /"Infinity" is not a number/),
+  one('overflow-value.csv', '2', 'value', /"1e400" is not a number/),
+  one('empty-value.csv', '2', 'value', /empty \(a missing figure is left out/),
+  one('thousands-separator.csv', '2', 'value', /"8,921.9" is not a number/),
+  one('fullwidth-digits.csv', '2', 'value', /"１９.３" is not a number/),
+  one('share-over-100.csv', '2', 'share', /143% is not a share/),
+  one('share-indicator-over-100.csv', '2', 'value', /140% is not a share .*fdi-share-of-national/),
+  one('negative-share.csv', '2', 'value', /-3% is not a share/),
+  one('yoy-not-number.csv', '2', 'yoy', /"约7.6" is not a number/),
+  one('yoy-below-minus-100.csv', '2', 'yoy', /-130% is out of range/),
+  one('missing-source.csv', '2', 'source', /needs its source/),
+  // Duplicates
+  one('duplicate-in-file.csv', '4', 'zone', /duplicate of line 2 \(national-htz, gdp, 2024\)/),
+  {
+    name: 'the same key in two files of one batch',
+    files: ['batch-part-a.csv', 'batch-part-b.csv'],
+    expect: [
+      {
+        file: 'batch-part-b.csv',
+        location: '3',
+        field: 'zone',
+        message: /same key as batch-part-a.csv:2/,
+      },
+    ],
+  },
+  {
+    name: 'a good file and a bad file in one batch',
+    files: [
+      {
+        name: 'good-new-figures.csv',
+        bytes: utf8(`${HEADER}\nzhongguancun,gdp,2031,9.9,万亿元,,,${SOURCE}\n`),
+      },
+      'unknown-zone.csv',
+    ],
+    expect: [{ file: 'unknown-zone.csv', location: '3', field: 'zone', message: /unknown zone/ }],
+  },
+  // JSON of the wrong shape
+  one('object-not-array.json', '$', undefined, /expected a JSON array of records/),
+  one('nested-arrays.json', '$[0]', undefined, /expected an object, got an array/),
+  one('null-item.json', '$[1]', undefined, /expected an object, got null/),
+  one('empty-array.json', '$', undefined, /the array is empty/),
+  one('syntax-error.json', '2', undefined, /JSON syntax: .*\(column 80\)/),
+  one('unknown-field.json', '$[0].comment', 'comment', /unknown field/),
+  one('string-value-nan.json', '$[0].value', 'value', /"NaN" is not a number/),
+  {
+    name: 'wrong-types.json',
+    files: ['wrong-types.json'],
+    expect: [
+      { file: 'wrong-types.json', location: '$[1].value', field: 'value', message: /got boolean/ },
+      { file: 'wrong-types.json', location: '$[1].unit', field: 'unit', message: /got an array/ },
+    ],
+  },
+  // Articles
+  one('article-missing-byline.json', '$[1].byline', 'byline', /expected string/),
+  one('article-duplicate-id.json', '$[1].id', 'id', /duplicate article id hostile-free/),
+  one('article-bad-id.json', '$[0].id', 'id', /lowercase letters, digits and -/),
+  one('article-title-too-long.json', '$[0].title', 'title', /<=120 characters/),
+  one('article-body-wrong-type.json', '$[0].body', 'body', /expected string, received object/),
+  one('articles-object-not-array.json', '$', undefined, /expected array, received object/),
+  // Too big to commit: generated here
+  {
+    name: 'a file over the size limit',
+    files: [{ name: 'huge.csv', bytes: new Uint8Array(MAX_FILE_BYTES + 1).fill(0x61) }],
+    expect: [{ file: 'huge.csv', location: '1', message: /bytes; the limit is 67108864/ }],
+  },
+  {
+    name: 'a long file with one bad row at its end',
+    files: [{ name: 'long.csv', bytes: utf8(longFile(40_000)) }],
+    expect: [{ file: 'long.csv', location: '40002', field: 'period', message: /"2024-13"/ }],
+  },
+  {
+    name: 'a field over the length limit',
+    files: [
+      {
+        name: 'long-source.csv',
+        bytes: utf8(
+          `${HEADER}\nnational-htz,gdp,2024,19.3,万亿元,,,${'源'.repeat(MAX_FIELD_CHARS + 1)}\n`,
+        ),
+      },
+    ],
+    expect: [
+      {
+        file: 'long-source.csv',
+        location: '2',
+        field: 'source',
+        message: /2001 characters; the limit is 2000/,
+      },
+    ],
+  },
+  {
+    name: 'a row over the record size limit',
+    files: [
+      {
+        name: 'huge-row.csv',
+        bytes: utf8(`${HEADER}\nnational-htz,gdp,2024,19.3,万亿元,,,"${'x'.repeat(40_000)}"\n`),
+      },
+    ],
+    expect: [
+      {
+        file: 'huge-row.csv',
+        location: '2',
+        field: 'source',
+        message: /CSV syntax: Max Record Size/,
+      },
+    ],
+  },
+];
+
+/** `rows` good rows (distinct keys) and then one row with an impossible period. */
+function longFile(rows: number): string {
+  // Distinct keys: the 25 zones × months from 1950 on (40 000 rows reach 2083).
+  const zones = referenceData()
+    .zones.filter((z) => z.level !== 'aggregate')
+    .map((z) => z.id);
+  const lines = [HEADER];
+  for (let i = 0; i < rows; i++) {
+    const zone = zones[i % zones.length];
+    const month = Math.floor(i / zones.length);
+    const period = `${1950 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
+    lines.push(`${zone},gdp,${period},${(i % 997) + 0.5},亿元,,,${SOURCE}`);
+  }
+  lines.push(`zhongguancun,gdp,2024-13,1,亿元,,,${SOURCE}`);
+  return `${lines.join('\n')}\n`;
+}
+
+describe('bad input is refused with its place named, and nothing is stored', () => {
+  let stores: TestStores;
+  let before: string;
+  const ingest = (files: InputFile[]) =>
+    ingestFiles({ records: stores.services.records, reference: stores.services.reference }, files);
+
+  beforeAll(async () => {
+    stores = await startTestStores();
+    // Something already stored that a half-written batch would disturb.
+    const seed = ['data/records/national-2024.csv', 'data/articles.json'];
+    await ingest(
+      await Promise.all(
+        seed.map(async (name) => ({
+          name,
+          bytes: new Uint8Array(await readFile(join(repo, name))),
+        })),
+      ),
+    );
+    before = await dumpStores(stores.services);
+  });
+
+  afterAll(async () => {
+    await stores?.stop();
+  });
+
+  it('has a corpus of at least 30 kinds of bad input', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(30);
+    expect(before).toContain('P#2024');
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, badCase) => {
+    // Prepare
+    const files = await Promise.all(
+      badCase.files.map(async (f) =>
+        typeof f === 'string'
+          ? { name: f, bytes: new Uint8Array(await readFile(join(corpus, f))) }
+          : f,
+      ),
+    );
+
+    // Act
+    const error = await ingest(files).catch((e: unknown) => e);
+
+    // Assess: the error names the place …
+    expect(error).toBeInstanceOf(ValidationError);
+    const { problems, message } = error as ValidationError;
+    for (const want of badCase.expect) {
+      const match = problems.find(
+        (p: InputProblem) =>
+          p.file === want.file &&
+          p.location === want.location &&
+          p.field === want.field &&
+          want.message.test(p.message),
+      );
+      expect(match, `${JSON.stringify(want)} in ${JSON.stringify(problems)}`).toBeDefined();
+      expect(message).toContain(
+        `${want.file}:${want.location}${want.field ? ` field "${want.field}"` : ''}: `,
+      );
+    }
+    expect(message).toContain('nothing was stored');
+    // … and the stores hold the same bytes as before.
+    expect(await dumpStores(stores.services)).toBe(before);
+  });
+
+  it('still ingests a good batch afterwards (the checks above can see a write)', async () => {
+    const summary = await ingest([
+      {
+        name: 'good.csv',
+        bytes: utf8(`${HEADER}\nzhongguancun,gdp,2031,9.9,万亿元,,,${SOURCE}\n`),
+      },
+    ]);
+    expect(summary.created).toBe(1);
+    expect(await dumpStores(stores.services)).not.toBe(before);
+  });
+});
