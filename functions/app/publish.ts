@@ -11,7 +11,7 @@ import { datePartsIn } from '../core/format.ts';
 import { NATIONAL_HTZ, type Issue } from '../core/model.ts';
 import { samePeriodLastYear } from '../core/periods.ts';
 import type { Reference } from '../core/reference.ts';
-import type { Archive } from '../adapters/archive.ts';
+import { sha256Hex, type Archive } from '../adapters/archive.ts';
 import type { IssueCatalog } from '../adapters/issue-catalog.ts';
 import type { PdfRenderer } from '../adapters/pdf-renderer.ts';
 import type { RecordStore } from '../adapters/record-store.ts';
@@ -229,20 +229,38 @@ export async function publishBulletin(
       fileStem: issue.id,
     });
     const t0 = performance.now();
-    const s3Key = `issues/${seriesId}/${issue.year}/${issue.id}.pdf`;
+    // Named by content: a concurrent or retried run of the same issue never overwrites the PDF
+    // the catalog already points at (renders differ in their timestamps; s3rver ignores
+    // If-None-Match, so a conditional put cannot be relied on).
+    const contentSha = sha256Hex(rendered.pdf);
+    const s3Key = `issues/${seriesId}/${issue.year}/${issue.id}-${contentSha.slice(0, 16)}.pdf`;
     const { sha256 } = await deps.archive.put(s3Key, rendered.pdf, {
       fileName: rendered.view.fileName,
       metadata: { issue: issue.id, 'input-hash': rendered.inputHash },
     });
-    const published = await deps.catalog.markPublished(issue, {
-      s3Key,
-      fileName: rendered.view.fileName,
-      sha256,
-      bytes: rendered.pdf.byteLength,
-      pages: rendered.pages,
-      inputHash: rendered.inputHash,
-      publishedAt: (deps.now?.() ?? new Date()).toISOString(),
-    });
+    let published: Issue;
+    try {
+      published = await deps.catalog.markPublished(issue, {
+        s3Key,
+        fileName: rendered.view.fileName,
+        sha256,
+        bytes: rendered.pdf.byteLength,
+        pages: rendered.pages,
+        inputHash: rendered.inputHash,
+        publishedAt: (deps.now?.() ?? new Date()).toISOString(),
+      });
+    } catch (err) {
+      // Another run of this slot published first: its PDF stands, ours is an unused copy.
+      const winner = await deps.catalog.get(issue.id).catch(() => undefined);
+      if (winner?.status !== 'published') throw err;
+      deps.log?.(`issue ${issue.id} was published by a concurrent run of slot ${req.slotKey}`);
+      return {
+        issue: winner,
+        rendered: false,
+        timings: zeroTimings,
+        ...(await notifyPublished(deps, winner)),
+      };
+    }
     const storeMs = performance.now() - t0;
     deps.log?.(
       `published ${published.id} (${rendered.pages} pages, ${rendered.pdf.byteLength} bytes)`,

@@ -5,15 +5,19 @@
  * input or a failed run changed nothing.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadConfig, type AppConfig } from '#config';
 import { bootstrapStores } from '#adapters/bootstrap.ts';
 import type { PdfRenderer } from '#adapters/pdf-renderer.ts';
 import { createServices, type Services } from '../../functions/app/services.ts';
+import { ingestFiles, type IngestSummary } from '../../functions/app/ingest.ts';
+import type { PublishDeps } from '../../functions/app/publish.ts';
+import type { Issue } from '#core/model.ts';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
 
 export interface TestStores {
@@ -99,4 +103,73 @@ function canonicalJson(value: unknown): string {
         )
       : v,
   );
+}
+
+/** The repository root. */
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Ingests the real figures of `data/records/` and the sample articles, as `npm start` does. */
+export async function seedRealData(services: Services): Promise<IngestSummary> {
+  const dir = join(REPO, 'data', 'records');
+  const names = [
+    ...(await readdir(dir)).filter((n) => n.endsWith('.csv')).map((n) => join(dir, n)),
+    join(REPO, 'data', 'articles.json'),
+  ];
+  const files = await Promise.all(
+    names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(name)) })),
+  );
+  return ingestFiles({ records: services.records, reference: services.reference }, files);
+}
+
+/** What `publishBulletin` needs, from services (a renderer of the test's choice). */
+export function publishDeps(
+  services: Services,
+  renderer: PdfRenderer,
+  workDir: string,
+  log?: (m: string) => void,
+): PublishDeps {
+  return {
+    records: services.records,
+    catalog: services.catalog,
+    archive: services.archive,
+    renderer,
+    reference: services.reference,
+    workDir,
+    timeZone: services.config.timeZone,
+    ...(log ? { log } : {}),
+  };
+}
+
+/**
+ * Every issue of a series (through the catalog's own Query), and for each published one whether
+ * the archive holds an object with exactly the recorded sha256 and size. Returns the
+ * violations (empty when every catalog claim is backed by S3).
+ */
+export async function unbackedClaims(
+  services: Services,
+  series = 'torch-bulletin',
+): Promise<{ issues: Issue[]; violations: string[] }> {
+  const issues: Issue[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await services.catalog.list(series, { limit: 100, ...(cursor ? { cursor } : {}) });
+    issues.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  const violations: string[] = [];
+  for (const issue of issues.filter((i) => i.status === 'published')) {
+    if (!issue.s3Key) {
+      violations.push(`${issue.id}: published without an S3 key`);
+      continue;
+    }
+    const bytes = await services.archive.get(issue.s3Key);
+    if (!bytes) violations.push(`${issue.id}: ${issue.s3Key} is not in S3`);
+    else {
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      if (sha !== issue.sha256) violations.push(`${issue.id}: sha256 ${sha} ≠ ${issue.sha256}`);
+      if (bytes.byteLength !== issue.bytes)
+        violations.push(`${issue.id}: ${bytes.byteLength} bytes ≠ ${issue.bytes}`);
+    }
+  }
+  return { issues, violations };
 }

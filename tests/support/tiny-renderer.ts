@@ -1,0 +1,56 @@
+/**
+ * A small real {@link PdfRenderer} for tests whose subject is not the printing: it reads the
+ * HTML file it is given and writes a valid one-page PDF (pdf-lib) carrying the HTML's sha256 and
+ * a per-render nonce — like Chromium, two renders of one HTML never give the same bytes. It can
+ * be told to fail or to take its time, to place a fault at the render step.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { RenderError } from '#errors';
+import type { PdfRenderer, RenderRequest, RenderResult } from '#adapters/pdf-renderer.ts';
+
+export interface TinyRenderer extends PdfRenderer {
+  /** Renders started so far. */
+  renders: number;
+  /** The HTML of every render, in order. */
+  htmls: string[];
+  /** The next render fails with this error (once). */
+  failNext?: Error;
+  /** Each render waits this long first (lets parallel callers overlap). */
+  delayMs: number;
+}
+
+export function createTinyRenderer(delayMs = 0): TinyRenderer {
+  const renderer: TinyRenderer = {
+    renders: 0,
+    htmls: [],
+    delayMs,
+    async renderPdf(req: RenderRequest): Promise<RenderResult> {
+      renderer.renders += 1;
+      const html = await readFile(req.htmlPath, 'utf8');
+      renderer.htmls.push(html);
+      if (renderer.delayMs) await new Promise((r) => setTimeout(r, renderer.delayMs));
+      const failure = renderer.failNext;
+      if (failure) {
+        renderer.failNext = undefined;
+        throw failure instanceof RenderError
+          ? failure
+          : new RenderError(`render of ${req.htmlPath} failed: ${failure.message}`, {
+              cause: failure,
+            });
+      }
+      const doc = await PDFDocument.create();
+      const font = await doc.embedFont(StandardFonts.Helvetica);
+      const page = doc.addPage([595, 842]);
+      const sha = createHash('sha256').update(html).digest('hex');
+      page.drawText(`html ${sha}`, { x: 40, y: 780, size: 9, font });
+      page.drawText(`render ${randomUUID()}`, { x: 40, y: 760, size: 9, font });
+      if (req.metadata?.title) doc.setTitle(req.metadata.title);
+      const pdf = await doc.save();
+      return { pdf, pages: 1, timings: { loadMs: 0, pdfMs: 0 } };
+    },
+    async close() {},
+  };
+  return renderer;
+}
