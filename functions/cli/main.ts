@@ -13,6 +13,7 @@ import * as generate from './commands/generate.ts';
 import * as ingest from './commands/ingest.ts';
 import * as list from './commands/list.ts';
 import * as preview from './commands/preview.ts';
+import * as serve from './commands/serve.ts';
 import * as start from './commands/start.ts';
 
 const program = new Command()
@@ -32,7 +33,7 @@ const program = new Command()
   .showHelpAfterError();
 
 const cli = createCli(program);
-for (const command of [bootstrap, ingest, generate, preview, list, start])
+for (const command of [bootstrap, ingest, generate, preview, list, start, serve])
   command.register(program, cli);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

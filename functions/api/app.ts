@@ -1,0 +1,394 @@
+/**
+ * The subscriber and operator HTTP API as one Hono app: the same routes behind API Gateway
+ * (wrapped by `hono/aws-lambda`'s `handle()`) and in the local server (`@hono/node-server`).
+ *
+ * Routes: `GET /` archive page · `GET /bulletins` · `GET /bulletins/latest` ·
+ * `GET /bulletins/{id}` · `GET /bulletins/{id}/download` (302 to a presigned URL) ·
+ * `GET /feeds/{series}.atom` · `POST /reports` (authenticated) · `POST /subscriptions` ·
+ * `GET|POST /subscriptions/confirm?token=` · `GET|POST /subscriptions/unsubscribe?token=`.
+ *
+ * Errors are JSON `{ error }` with 400 (malformed input), 401, 404 (unknown id), 409, 500.
+ * Addresses and tokens are never logged.
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { AppConfig } from '../config.ts';
+import { BulletinError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { issuerOn } from '../core/model.ts';
+import { parsePeriod } from '../core/periods.ts';
+import type { Reference } from '../core/reference.ts';
+import type { Archive } from '../adapters/archive.ts';
+import { parseIssueId, type IssueCatalog } from '../adapters/issue-catalog.ts';
+import { redact, type Notifier } from '../adapters/notifier.ts';
+import { isTokenShaped, type SubscriberStore } from '../adapters/subscriber-store.ts';
+import { confirmationMessage, seriesTitle } from '../app/notify.ts';
+import { renderHtml } from '../app/templates.ts';
+import { archiveView, atomFeed, issueView, publishedIssues } from './views.ts';
+
+export const REPORT_KINDS = ['torch-bulletin', 'zone-profile', 'regional-report'] as const;
+
+export interface ReportRequestBody {
+  kind: (typeof REPORT_KINDS)[number];
+  /** Data period: `2024`, `2024-Q3` or `2024-10`; default the latest. */
+  period?: string;
+  /** Zone id, for `zone-profile`. */
+  zone?: string;
+  /** A province, city or alliance (京津冀 …), for `regional-report`. */
+  region?: string;
+  /** Idempotency key: the same key never makes two issues. */
+  requestId?: string;
+}
+
+export interface ApiDeps {
+  catalog: IssueCatalog;
+  archive: Archive;
+  subscribers: SubscriberStore;
+  notifier: Notifier;
+  reference: Reference;
+  config: AppConfig;
+  now?: () => Date;
+  /** Authenticates POST /reports and subscriber management calls that need it. Returns the principal or undefined. */
+  authenticate(req: Request): Promise<string | undefined>;
+  /** Starts an on-demand report; returns the issue id. Locally it publishes synchronously; on AWS it invokes the generate Lambda. */
+  requestReport(
+    body: ReportRequestBody,
+    principal: string,
+  ): Promise<{ issueId: string; status: string }>;
+  publicBaseUrl?: string;
+  /** Diagnostics (never with addresses or tokens); default: none. */
+  log?: (message: string) => void;
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const seriesId = z.string().regex(SLUG, 'a series id: lowercase letters, digits and -');
+
+export const reportRequestSchema: z.ZodType<ReportRequestBody> = z
+  .strictObject({
+    kind: z.enum(REPORT_KINDS),
+    period: z
+      .string()
+      .refine((p) => parsePeriod(p) !== undefined, 'a period such as 2024, 2024-Q3 or 2024-10')
+      .optional(),
+    zone: z.string().regex(SLUG, 'a zone id').optional(),
+    region: z.string().min(1).max(40).optional(),
+    requestId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,100}$/, '1–100 of A-Z a-z 0-9 _ . : -')
+      .optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.kind === 'zone-profile' && !body.zone)
+      ctx.addIssue({ code: 'custom', path: ['zone'], message: 'a zone-profile needs a zone' });
+    if (body.kind === 'regional-report' && !body.region)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        message: 'a regional-report needs a region',
+      });
+  });
+
+const listQuery = z.strictObject({
+  series: seriesId.default('torch-bulletin'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'a cursor from a previous page')
+    .optional(),
+});
+
+const subscriptionBody = z.object({
+  email: z.email('a valid e-mail address').max(254),
+  series: seriesId.default('torch-bulletin'),
+});
+
+/** The archive page lists at most this many issues (20 years of monthly issues). */
+const ARCHIVE_MAX = 240;
+
+type ErrorStatus = 400 | 401 | 404 | 409 | 500;
+
+function problem(c: Context, status: ErrorStatus, error: string, extra: object = {}) {
+  return c.json({ error, ...extra }, status);
+}
+
+function zodProblems(error: z.ZodError) {
+  return error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+}
+
+function wantsHtml(c: Context): boolean {
+  return (c.req.header('accept') ?? '').includes('text/html');
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[<>&"']/g,
+    (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
+
+/** A one-message HTML page (confirmation, unsubscribe, errors for people). */
+function messagePage(title: string, message: string, back: string): string {
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font:16px/1.6 system-ui,"PingFang SC","Noto Sans SC",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}h1{color:#c00000;font-size:1.4rem}a{color:#c00000}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="${escapeHtml(back)}">返回往期查阅</a></p></body></html>`;
+}
+
+/** Builds the API app. Wrap it with `handle(app)` on Lambda or `serve()` locally. */
+export function createApiApp(deps: ApiDeps): Hono {
+  const app = new Hono();
+  const now = () => deps.now?.() ?? new Date();
+  const baseUrl = (c: Context) =>
+    deps.publicBaseUrl ?? deps.config.publicBaseUrl ?? new URL(c.req.url).origin;
+  const titleOf = (series: string) => seriesTitle(deps.reference, series);
+  const view = (c: Context, issue: Parameters<typeof issueView>[0]) =>
+    issueView(issue, {
+      baseUrl: baseUrl(c),
+      timeZone: deps.config.timeZone,
+      seriesTitle: titleOf(issue.series),
+    });
+
+  /** A series is known when the reference defines it or the catalog has issues of it. */
+  async function knownSeries(series: string): Promise<boolean> {
+    if (deps.reference.seriesById(series)) return true;
+    return (await deps.catalog.list(series, { limit: 1 })).items.length > 0;
+  }
+
+  app.onError((err, c) => {
+    if (err instanceof ValidationError)
+      return problem(c, 400, err.message, { problems: err.problems });
+    if (err instanceof NotFoundError) return problem(c, 404, err.message);
+    if (err instanceof ConflictError) return problem(c, 409, err.message);
+    deps.log?.(
+      `${c.req.method} ${new URL(c.req.url).pathname} failed: ${redact(err instanceof BulletinError ? err.message : `${err.name}: ${err.message}`)}`,
+    );
+    return problem(c, 500, 'internal error; the request was logged');
+  });
+
+  app.notFound((c) =>
+    problem(c, 404, `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`),
+  );
+
+  app.get('/', async (c) => {
+    const series = seriesId.safeParse(c.req.query('series') ?? 'torch-bulletin');
+    if (!series.success) return c.html(messagePage('参数错误', '刊物标识无效。', '/'), 400);
+    if (!(await knownSeries(series.data)))
+      return c.html(messagePage('未找到', `没有名为 ${series.data} 的刊物。`, '/'), 404);
+    const issues = await publishedIssues(deps.catalog, series.data, ARCHIVE_MAX + 1);
+    const html = await renderHtml(
+      'archive',
+      archiveView(
+        issues.slice(0, ARCHIVE_MAX).map((i) => view(c, i)),
+        {
+          series: series.data,
+          seriesTitle: titleOf(series.data),
+          baseUrl: baseUrl(c),
+          truncated: issues.length > ARCHIVE_MAX,
+        },
+      ),
+    );
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.html(html);
+  });
+
+  app.get('/bulletins', async (c) => {
+    const query = listQuery.safeParse(c.req.query());
+    if (!query.success)
+      return problem(c, 400, 'invalid query parameters', { problems: zodProblems(query.error) });
+    const { series, limit, cursor } = query.data;
+    if (!(await knownSeries(series))) return problem(c, 404, `unknown series "${series}"`);
+    let page;
+    try {
+      page = await deps.catalog.list(series, {
+        limit,
+        status: 'published',
+        ...(cursor ? { cursor } : {}),
+      });
+    } catch (err) {
+      // The catalog reports an undecodable cursor as not found: for the caller it is a bad parameter.
+      if (err instanceof NotFoundError && cursor)
+        return problem(c, 400, 'invalid cursor: pass the cursor of a previous page as it is');
+      throw err;
+    }
+    const next = page.cursor
+      ? `${baseUrl(c)}/bulletins?series=${series}&limit=${limit}&cursor=${page.cursor}`
+      : undefined;
+    return c.json({
+      series,
+      title: titleOf(series),
+      items: page.items.map((i) => view(c, i)),
+      ...(page.cursor ? { cursor: page.cursor, next } : {}),
+    });
+  });
+
+  app.get('/bulletins/latest', async (c) => {
+    const series = seriesId.safeParse(c.req.query('series') ?? 'torch-bulletin');
+    if (!series.success)
+      return problem(c, 400, 'invalid query parameters', { problems: zodProblems(series.error) });
+    const latest = await deps.catalog.latest(series.data);
+    if (!latest) return problem(c, 404, `series "${series.data}" has no published issue yet`);
+    return c.json(view(c, latest));
+  });
+
+  async function issueOr404(c: Context) {
+    const id = c.req.param('id') ?? '';
+    if (!parseIssueId(id))
+      return {
+        response: problem(
+          c,
+          400,
+          `malformed issue id "${id.slice(0, 100)}": expected <series>-<total>, e.g. torch-bulletin-551`,
+        ),
+      };
+    const issue = await deps.catalog.get(id);
+    if (!issue) return { response: problem(c, 404, `no issue with id "${id}"`) };
+    return { issue };
+  }
+
+  app.get('/bulletins/:id', async (c) => {
+    const found = await issueOr404(c);
+    return found.issue ? c.json(view(c, found.issue)) : found.response;
+  });
+
+  app.get('/bulletins/:id/download', async (c) => {
+    const found = await issueOr404(c);
+    if (!found.issue) return found.response;
+    const issue = found.issue;
+    if (issue.status !== 'published' || !issue.s3Key)
+      return problem(c, 409, `issue "${issue.id}" is not published (status ${issue.status})`);
+    const url = await deps.archive.presignDownload(issue.s3Key, {
+      fileName: issue.fileName ?? `${issue.id}.pdf`,
+      ttlSeconds: Math.min(deps.config.presignTtlSeconds, 900),
+    });
+    // A presigned URL lives minutes: no cache may keep the redirect longer.
+    c.header('Cache-Control', 'no-store');
+    return c.redirect(url, 302);
+  });
+
+  app.get('/feeds/:file', async (c) => {
+    const m = /^(.+)\.atom$/.exec(c.req.param('file'));
+    const series = seriesId.safeParse(m?.[1] ?? '');
+    if (!m || !series.success)
+      return problem(c, 400, 'a feed is /feeds/<series>.atom, e.g. /feeds/torch-bulletin.atom');
+    if (!(await knownSeries(series.data)))
+      return problem(c, 404, `unknown series "${series.data}"`);
+    const issues = await publishedIssues(deps.catalog, series.data, ARCHIVE_MAX);
+    const definition = deps.reference.seriesById(series.data);
+    const body = atomFeed({
+      series: series.data,
+      seriesTitle: titleOf(series.data),
+      author: definition ? issuerOn(definition, now().toISOString()) : titleOf(series.data),
+      baseUrl: baseUrl(c),
+      issues: issues.map((i) => view(c, i)),
+    });
+    c.header('Content-Type', 'application/atom+xml; charset=utf-8');
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.body(body);
+  });
+
+  app.post('/reports', async (c) => {
+    const principal = await deps.authenticate(c.req.raw);
+    if (!principal) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return problem(c, 401, 'authentication required: send Authorization: Bearer <token>');
+    }
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      return problem(
+        c,
+        400,
+        'the request body must be a JSON object, e.g. {"kind":"torch-bulletin"}',
+      );
+    }
+    const body = reportRequestSchema.safeParse(raw);
+    if (!body.success)
+      return problem(c, 400, 'invalid report request', { problems: zodProblems(body.error) });
+    const started = await deps.requestReport(body.data, principal);
+    return c.json(
+      {
+        ...started,
+        links: {
+          self: `${baseUrl(c)}/bulletins/${encodeURIComponent(started.issueId)}`,
+          ...(started.status === 'published'
+            ? {
+                download: `${baseUrl(c)}/bulletins/${encodeURIComponent(started.issueId)}/download`,
+              }
+            : {}),
+        },
+      },
+      202,
+    );
+  });
+
+  app.post('/subscriptions', async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    let raw: unknown;
+    try {
+      raw = type.includes('application/json') ? await c.req.json() : await c.req.parseBody();
+    } catch {
+      return problem(c, 400, 'the request body must be JSON {"email","series"} or a form');
+    }
+    const body = subscriptionBody.safeParse(raw);
+    if (!body.success) {
+      if (wantsHtml(c))
+        return c.html(messagePage('无法订阅', '请填写有效的电子邮箱地址。', '/'), 400);
+      return problem(c, 400, 'invalid subscription request', {
+        problems: zodProblems(body.error),
+      });
+    }
+    const series = deps.reference.seriesById(body.data.series);
+    if (!series) return problem(c, 400, `unknown series "${body.data.series}"`);
+    const outcome = await deps.subscribers.subscribe(series.id, body.data.email, { now: now() });
+    if (outcome.action === 'confirm') {
+      try {
+        await deps.notifier.send(
+          confirmationMessage({
+            subscription: outcome.subscription,
+            title: series.title,
+            publicBaseUrl: baseUrl(c),
+          }),
+        );
+      } catch (err) {
+        // Same answer either way: a different one would tell whether the address is known.
+        deps.log?.(
+          `confirmation mail for subscriber ${outcome.subscription.addressHash.slice(0, 12)} failed: ${redact(err instanceof Error ? err.message : String(err))}`,
+        );
+      }
+    }
+    const message = '如该邮箱可以订阅，我们已发送确认邮件，请点击邮件中的链接完成订阅。';
+    if (wantsHtml(c)) return c.html(messagePage('请查收确认邮件', message, baseUrl(c)), 202);
+    return c.json({ status: 'accepted', message }, 202);
+  });
+
+  const tokenAction = (action: 'confirm' | 'unsubscribe') => async (c: Context) => {
+    const token = c.req.query('token') ?? '';
+    const back = baseUrl(c);
+    if (!isTokenShaped(token)) {
+      if (wantsHtml(c)) return c.html(messagePage('链接无效', '链接不完整或已损坏。', back), 400);
+      return problem(c, 400, 'missing or malformed token');
+    }
+    const subscription =
+      action === 'confirm'
+        ? await deps.subscribers.confirm(token, now())
+        : await deps.subscribers.unsubscribe(token, now());
+    if (!subscription) {
+      if (wantsHtml(c))
+        return c.html(messagePage('链接已失效', '找不到与此链接对应的订阅。', back), 404);
+      return problem(c, 404, 'no subscription with this token (it may have been replaced)');
+    }
+    const title = titleOf(subscription.series);
+    const text =
+      subscription.status === 'confirmed'
+        ? `已确认订阅《${title}》，新一期发布时将通知您。`
+        : subscription.status === 'unsubscribed'
+          ? `已退订《${title}》的发布通知。`
+          : `订阅《${title}》尚未确认。`;
+    if (wantsHtml(c)) return c.html(messagePage(`《${title}》`, text, back));
+    return c.json({ series: subscription.series, status: subscription.status, message: text });
+  };
+
+  app.get('/subscriptions/confirm', tokenAction('confirm'));
+  app.post('/subscriptions/confirm', tokenAction('confirm'));
+  app.get('/subscriptions/unsubscribe', tokenAction('unsubscribe'));
+  // RFC 8058 one-click unsubscribe from the List-Unsubscribe header.
+  app.post('/subscriptions/unsubscribe', tokenAction('unsubscribe'));
+
+  return app;
+}

@@ -1,0 +1,344 @@
+/**
+ * The local server: the API app (archive page, downloads, feeds, subscriptions, on-demand
+ * reports) on loopback through `@hono/node-server`, the configured schedules run by croner
+ * in their time zone (Asia/Shanghai), and mail written to an outbox folder as `.eml` files.
+ * The same handlers, stores and renderer as the deployment; only the transport differs.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { loadConfig } from '../config.ts';
+import { ConfigError, ValidationError } from '../errors.ts';
+import { bootstrapStores } from '../adapters/bootstrap.ts';
+import { createOutboxNotifier } from '../adapters/notifier.ts';
+import { NATIONAL_HTZ } from '../core/model.ts';
+import { publishBulletin, type PublishDeps, type PublishResult } from '../app/publish.ts';
+import { createServices, type Services } from '../app/services.ts';
+import { createApiApp, type ReportRequestBody } from '../api/app.ts';
+import { defaultDataFiles, ingestPaths } from '../cli/commands/ingest.ts';
+import { startLocalStack, type LocalStack } from './stack.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+export const scheduleSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'a schedule id (lowercase, digits, -)'),
+  kind: z.enum(['torch-bulletin', 'zone-profile', 'regional-report']),
+  series: z.string().min(1),
+  /** Standard 5-field cron: minute hour day-of-month month day-of-week. */
+  cron: z.string().refine((c) => c.trim().split(/\s+/).length === 5, 'a 5-field cron expression'),
+  timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai'),
+  description: z.string().optional(),
+});
+export type ScheduleDefinition = z.infer<typeof scheduleSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads and validates `data/schedules.json`. */
+export async function loadSchedules(file: string): Promise<ScheduleDefinition[]> {
+  const text = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new ConfigError(`schedules file ${file} cannot be read`, { cause: err });
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`schedules file ${file} is not JSON`, { cause: err });
+  }
+  const parsed = z.array(scheduleSchema).safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'schedules',
+      parsed.error.issues.map((i) => ({
+        file,
+        location: `$${i.path
+          .slice(0, 1)
+          .map((p) => `[${String(p)}]`)
+          .join('')}`,
+        field: i.path.slice(1).join('.'),
+        message: i.message,
+      })),
+    );
+  }
+  return parsed.data;
+}
+
+/** The idempotency key of one firing: the same scheduled time never makes two issues. */
+export function scheduleSlotKey(scheduleId: string, scheduledAt: Date): string {
+  return `schedule:${scheduleId}:${scheduledAt.toISOString()}`;
+}
+
+/**
+ * The nominal time a job fired for: croner reports the actual start (a few ms, or after a
+ * laptop sleep minutes, late); the slot key must use the scheduled minute.
+ */
+export function scheduledTimeOf(job: Cron, firedAt: Date): Date {
+  return job.previousRuns(1, new Date(firedAt.getTime() + 1))[0] ?? firedAt;
+}
+
+export interface LocalServerOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Services to use (their stack is the caller's); otherwise an embedded stack is started. */
+  services?: Services;
+  /** State folder of the embedded stack (when `services` is not given). */
+  stateDir?: string;
+  /** Keep the embedded DynamoDB in memory (tests). */
+  inMemory?: boolean;
+  /** Repository root: `data/` is loaded from here when the store is empty. Default: this repo. */
+  root?: string;
+  /** Load data/ when the store has no national GDP record yet. Default true. */
+  loadData?: boolean;
+  /** Schedules file; `false` runs no schedules. Default `<root>/data/schedules.json`. */
+  schedules?: string | false;
+  /** Folder for `.eml` files. Default `BULLETIN_OUTBOX_DIR`, else `<root>/.local/outbox`. */
+  outboxDir?: string;
+  /** Folder for the HTML and PDF of each render. Default `<root>/.local/work`. */
+  workDir?: string;
+  /** Bearer token for POST /reports. Default env `BULLETIN_LOCAL_API_TOKEN`, else random. */
+  token?: string;
+  /** Overrides the presigned URL lifetime of the configuration (seconds, ≤ 900). */
+  presignTtlSeconds?: number;
+  log?: (message: string) => void;
+}
+
+export interface LocalServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  token: string;
+  outboxDir: string;
+  services: Services;
+  /** The deps every publish of this server uses (subscribers are notified). */
+  publishDeps: PublishDeps;
+  schedules: { id: string; cron: string; timeZone: string; nextRun: Date | null }[];
+  /** Publishes what a schedule publishes for the firing at `scheduledAt`. */
+  runSchedule(id: string, scheduledAt: Date): Promise<PublishResult>;
+  /** Stops the schedules, the HTTP server, the browser and (if it owns it) the stack. */
+  stop(): Promise<void>;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Starts the local server. Stop it with `stop()`; `bulletin serve` does that on SIGINT/SIGTERM.
+ *
+ * @example
+ * const server = await startLocalServer({ stateDir: '.local/state' });
+ * console.log(`${server.url}/ (token ${server.token})`);
+ */
+export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
+  const root = opts.root ?? REPO_ROOT;
+  const log = opts.log ?? (() => undefined);
+  let stack: LocalStack | undefined;
+  let services = opts.services;
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    if (!services) {
+      stack = await startLocalStack({
+        stateDir: opts.stateDir ?? join(root, '.local', 'state'),
+        ...(opts.inMemory ? { inMemory: true } : {}),
+      });
+      const ownStack = stack;
+      const config = loadConfig({ ...process.env, ...stack.env });
+      const own = createServices(config, { log });
+      services = own;
+      cleanup.push(
+        () => own.close(),
+        () => ownStack.stop(),
+      );
+      await bootstrapStores(config, own.clients);
+    }
+    const s = services;
+    const config = {
+      ...s.config,
+      ...(opts.presignTtlSeconds ? { presignTtlSeconds: opts.presignTtlSeconds } : {}),
+    };
+
+    if (opts.loadData !== false && !(await s.records.latestPeriodOf(NATIONAL_HTZ, 'gdp'))) {
+      const files = await defaultDataFiles(root);
+      log(`loading ${files.length} files from data/ …`);
+      const r = await ingestPaths(s, files);
+      log(`stored ${r.records} records (${r.created} new) and ${r.articles.created} articles`);
+    }
+
+    const outboxDir = resolve(
+      opts.outboxDir ?? s.config.outboxDir ?? join(root, '.local', 'outbox'),
+    );
+    const notifier = createOutboxNotifier(outboxDir, { sender: s.config.senderAddress });
+    const token =
+      opts.token ?? process.env.BULLETIN_LOCAL_API_TOKEN ?? randomBytes(24).toString('base64url');
+    const expected = sha256(token);
+
+    // The base URL is known once the port is: publish deps read it lazily.
+    let url = '';
+    const publishDeps: PublishDeps = {
+      records: s.records,
+      catalog: s.catalog,
+      archive: s.archive,
+      renderer: s.renderer,
+      reference: s.reference,
+      workDir: resolve(opts.workDir ?? join(root, '.local', 'work')),
+      timeZone: s.config.timeZone,
+      log,
+      subscribers: s.subscribers,
+      notifier,
+      get publicBaseUrl() {
+        return s.config.publicBaseUrl ?? url;
+      },
+    };
+
+    const inflight = new Set<Promise<unknown>>();
+    const track = <T>(p: Promise<T>): Promise<T> => {
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p)).catch(() => undefined);
+      return p;
+    };
+
+    const app = createApiApp({
+      catalog: s.catalog,
+      archive: s.archive,
+      subscribers: s.subscribers,
+      notifier,
+      reference: s.reference,
+      config,
+      log,
+      ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
+      async authenticate(req) {
+        const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '');
+        if (!m) return undefined;
+        return timingSafeEqual(sha256(m[1]!), expected) ? 'local-operator' : undefined;
+      },
+      async requestReport(body: ReportRequestBody, principal) {
+        if (body.kind !== 'torch-bulletin') {
+          throw new ValidationError('reports', [
+            {
+              file: 'request',
+              location: '$.kind',
+              field: 'kind',
+              message: `report kind ${body.kind} cannot be published by this server yet`,
+            },
+          ]);
+        }
+        log(
+          `report requested by ${principal}: ${body.kind}${body.period ? ` ${body.period}` : ''}`,
+        );
+        const result = await track(
+          publishBulletin(publishDeps, {
+            series: 'torch-bulletin',
+            ...(body.period ? { period: body.period } : {}),
+            slotKey: `api:${body.requestId ?? randomUUID()}`,
+          }),
+        );
+        return { issueId: result.issue.id, status: result.issue.status };
+      },
+    });
+
+    const server = createAdaptorServer({
+      hostname: '127.0.0.1',
+      fetch: async (req: Request) => {
+        const res = await app.fetch(req);
+        // Path only: query strings carry tokens.
+        log(`${req.method} ${new URL(req.url).pathname} ${res.status}`);
+        return res;
+      },
+    }) as Server;
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(opts.port ?? 0, '127.0.0.1', () => ok());
+    });
+    cleanup.unshift(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const definitions =
+      opts.schedules === false
+        ? []
+        : await loadSchedules(opts.schedules ?? join(root, 'data', 'schedules.json'));
+    const runSchedule = async (id: string, scheduledAt: Date): Promise<PublishResult> => {
+      const def = definitions.find((d) => d.id === id);
+      if (!def) throw new ConfigError(`no schedule "${id}"`);
+      if (def.kind !== 'torch-bulletin')
+        throw new ConfigError(`schedule ${id}: kind ${def.kind} cannot be published yet`);
+      return track(
+        publishBulletin(publishDeps, {
+          series: def.series,
+          slotKey: scheduleSlotKey(def.id, scheduledAt),
+        }),
+      );
+    };
+    const jobs = definitions.map(
+      (def) =>
+        new Cron(
+          def.cron,
+          {
+            name: `bulletin-${def.id}-${randomUUID()}`,
+            timezone: def.timeZone,
+            mode: '5-part',
+            // A firing that is still rendering when the next one is due is not run twice.
+            protect: true,
+          },
+          async (job: Cron) => {
+            const at = scheduledTimeOf(job, job.currentRun() ?? new Date());
+            log(`schedule ${def.id} fired for ${at.toISOString()}`);
+            try {
+              const r = await runSchedule(def.id, at);
+              log(
+                `schedule ${def.id}: ${r.issue.id} ${r.rendered ? 'published' : 'was published'}`,
+              );
+            } catch (err) {
+              log(`schedule ${def.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+            }
+          },
+        ),
+    );
+    cleanup.unshift(async () => {
+      for (const job of jobs) job.stop();
+    });
+
+    let stopped = false;
+    return {
+      url,
+      token,
+      outboxDir,
+      services: s,
+      publishDeps,
+      schedules: definitions.map((d, i) => ({
+        id: d.id,
+        cron: d.cron,
+        timeZone: d.timeZone,
+        nextRun: jobs[i]!.nextRun(),
+      })),
+      runSchedule,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        for (const job of jobs) job.stop();
+        // Let a render in progress finish (bounded), so its issue is not left half-done.
+        if (inflight.size > 0) {
+          log(`waiting for ${inflight.size} publish(es) in progress …`);
+          await Promise.race([
+            Promise.allSettled([...inflight]),
+            new Promise((r) => setTimeout(r, 30_000).unref()),
+          ]);
+        }
+        for (const step of cleanup) await step().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const step of cleanup) await step().catch(() => undefined);
+    throw err;
+  }
+}
