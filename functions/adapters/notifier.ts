@@ -104,7 +104,7 @@ export function formatEml(
   const headers: [string, string][] = [
     ['From', m.from],
     ['To', m.to],
-    ['Subject', encodeHeaderWords(m.subject)],
+    ['Subject', encodeHeaderWords(m.subject, 'Subject: '.length)],
     ['Date', rfc5322Date(m.date)],
     ['Message-ID', m.messageId],
     ['MIME-Version', '1.0'],
@@ -124,16 +124,20 @@ export function formatEml(
 }
 
 /**
- * RFC 2047 `=?UTF-8?B?…?=` words of at most 75 characters, folded onto continuation lines;
- * characters are never split between words. Plain ASCII is returned as it is.
+ * RFC 2047 `=?UTF-8?B?…?=` words of at most 75 characters, folded onto continuation lines of
+ * at most 76 (the first after `firstLineOffset` characters of header name); characters are
+ * never split between words. Plain ASCII is returned as it is.
  */
-export function encodeHeaderWords(text: string): string {
+export function encodeHeaderWords(text: string, firstLineOffset = 0): string {
   if (/^[\x20-\x7e]*$/.test(text)) return text;
+  // Bytes per word so that a word (12 characters of framing + base64) keeps its line within
+  // 76 characters; continuation lines start with one space. 45 bytes → 60 base64 characters.
+  const bytesFor = (lineStart: number) => Math.min(45, Math.floor((76 - lineStart - 12) / 4) * 3);
   const words: string[] = [];
   let chunk = '';
   for (const ch of text) {
-    // 45 bytes of UTF-8 encode to 60 base64 characters: 12 + 60 = 72 ≤ 75.
-    if (Buffer.byteLength(chunk + ch, 'utf8') > 45) {
+    const limit = bytesFor(words.length === 0 ? firstLineOffset : 1);
+    if (Buffer.byteLength(chunk + ch, 'utf8') > limit) {
       words.push(chunk);
       chunk = '';
     }
