@@ -11,7 +11,7 @@ import { DEFAULT_NAMES } from './adapters/definitions.ts';
 
 export interface AppConfig {
   region: string;
-  endpoints: { dynamodb?: string; s3?: string };
+  endpoints: { dynamodb?: string; s3?: string; sqs?: string };
   tables: { records: string; issues: string; subscribers: string };
   bucket: string;
   /** Path-style S3 addressing: required by s3rver/MinIO, on by default when an S3 endpoint is set. */
@@ -30,6 +30,8 @@ export interface AppConfig {
   publicBaseUrl?: string;
   /** When set, mail is written as `.eml` files into this folder instead of being sent by SES. */
   outboxDir?: string;
+  /** SQS queue of on-demand report jobs (AWS: the API sends, the generate function renders). */
+  reportQueueUrl?: string;
 }
 
 const tableName = z
@@ -44,6 +46,7 @@ const envSchema = z.object({
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as cn-north-1'),
   AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
   AWS_ENDPOINT_URL_S3: url.optional(),
+  AWS_ENDPOINT_URL_SQS: url.optional(),
   BULLETIN_RECORDS_TABLE: tableName.default(DEFAULT_NAMES.records),
   BULLETIN_ISSUES_TABLE: tableName.default(DEFAULT_NAMES.issues),
   BULLETIN_SUBSCRIBERS_TABLE: tableName.default(DEFAULT_NAMES.subscribers),
@@ -56,6 +59,7 @@ const envSchema = z.object({
     .refine((u) => !u.endsWith('/'), 'a base URL without a trailing /')
     .optional(),
   BULLETIN_OUTBOX_DIR: z.string().optional(),
+  BULLETIN_REPORT_QUEUE_URL: url.optional(),
 });
 
 /**
@@ -76,7 +80,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parsed.data;
   return {
     region: e.AWS_REGION,
-    endpoints: { dynamodb: e.AWS_ENDPOINT_URL_DYNAMODB, s3: e.AWS_ENDPOINT_URL_S3 },
+    endpoints: {
+      dynamodb: e.AWS_ENDPOINT_URL_DYNAMODB,
+      s3: e.AWS_ENDPOINT_URL_S3,
+      sqs: e.AWS_ENDPOINT_URL_SQS,
+    },
     tables: {
       records: e.BULLETIN_RECORDS_TABLE,
       issues: e.BULLETIN_ISSUES_TABLE,
@@ -91,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     senderAddress: e.BULLETIN_SENDER_ADDRESS,
     publicBaseUrl: e.BULLETIN_PUBLIC_BASE_URL,
     outboxDir: e.BULLETIN_OUTBOX_DIR,
+    reportQueueUrl: e.BULLETIN_REPORT_QUEUE_URL,
     ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {
           credentials: {

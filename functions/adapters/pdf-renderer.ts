@@ -70,6 +70,13 @@ export interface ChromiumRendererOptions {
   executablePath?: string;
   /** Flat directory with the TTF files; default env `BULLETIN_FONT_DIR`, else the npm packages. */
   fontDir?: string;
+  /**
+   * Keep `--single-process` from `chromium.args`. Off by default: here it breaks new pages. On
+   * Lambda, Chromium without it can hang in `newPage()` (`prctl(PR_SET_NO_NEW_PRIVS) failed`,
+   * Sparticuz/chromium#80), so the deployment turns it on. Default env
+   * `BULLETIN_CHROMIUM_SINGLE_PROCESS=true`, else false.
+   */
+  singleProcess?: boolean;
   /** Concurrent pages (renders) at most; further renders wait. Default 2. */
   pagePoolSize?: number;
   /** Diagnostics sink; nothing is printed without it. */
@@ -456,9 +463,12 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       process.env['CHROMIUM_EXECUTABLE_PATH'] ??
       (await chromium.executablePath());
     const t1 = performance.now();
-    // --single-process breaks new pages/contexts; puppeteer adds its own --headless for 'shell'.
+    // --single-process breaks new pages/contexts here but is needed on Lambda (see the option);
+    // puppeteer adds its own --headless for 'shell'.
+    const singleProcess =
+      this.options.singleProcess ?? process.env['BULLETIN_CHROMIUM_SINGLE_PROCESS'] === 'true';
     const args = chromium.args.filter(
-      (a) => a !== '--single-process' && !a.startsWith('--headless'),
+      (a) => (singleProcess || a !== '--single-process') && !a.startsWith('--headless'),
     );
     let browser: Browser;
     try {
