@@ -1,0 +1,354 @@
+/**
+ * The local server end to end: embedded dynalite + s3rver, the real renderer, the API over
+ * HTTP on loopback, mail in an outbox folder, and a real browser on the archive page. One
+ * server for the whole file (each publish renders a PDF).
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import chromium from '@sparticuz/chromium';
+import { XMLParser } from 'fast-xml-parser';
+import puppeteer from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalServer, type LocalServer } from '#local/server.ts';
+import { publishBulletin } from '../../functions/app/publish.ts';
+import { createApiApp } from '../../functions/api/app.ts';
+import { readOutbox, type ParsedEml } from '#tests/support/eml.ts';
+import { pdfText } from '#tests/support/pdf.ts';
+
+const SCHEDULED = new Date('2026-12-15T01:00:00.000Z');
+
+describe('local server: archive, downloads, feed, subscriptions', () => {
+  const savedTmpdir = process.env['TMPDIR'];
+  let dir: string;
+  let server: LocalServer;
+  let url: string;
+  const logs: string[] = [];
+
+  const get = (path: string, init: RequestInit = {}) =>
+    fetch(`${url}${path}`, { redirect: 'manual', ...init });
+  const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const outbox = () => readOutbox(server.outboxDir);
+  const mailsTo = (mails: ParsedEml[], to: string, subject: RegExp) =>
+    mails.filter((m) => m.to === to && subject.test(m.subject));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'local-server-test-'));
+    // Chromium unpacks to $TMPDIR/chromium and reuses any binary there: this file gets its own.
+    process.env['TMPDIR'] = join(dir, 'tmp');
+    await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'tmp')));
+    server = await startLocalServer({
+      stateDir: join(dir, 'state'),
+      inMemory: true,
+      outboxDir: join(dir, 'outbox'),
+      workDir: join(dir, 'work'),
+      token: 'test-operator-token',
+      log: (m) => logs.push(m),
+    });
+    url = server.url;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (savedTmpdir === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = savedTmpdir;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('listens on loopback and runs the monthly schedule at 09:00 Asia/Shanghai', () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const monthly = server.schedules.find((s) => s.id === 'monthly-bulletin');
+    expect(monthly?.timeZone).toBe('Asia/Shanghai');
+    // 09:00 at UTC+8 on the 15th.
+    expect(monthly?.nextRun?.toISOString()).toMatch(/-15T01:00:00\.000Z$/);
+  });
+
+  it('answers errors as JSON: 404 unknown, 400 malformed, 401 unauthenticated', async () => {
+    const cases: [string, Promise<Response>, number, RegExp][] = [
+      ['unknown id', get('/bulletins/torch-bulletin-9999'), 404, /torch-bulletin-9999/],
+      ['unknown id download', get('/bulletins/torch-bulletin-9999/download'), 404, /no issue/],
+      ['malformed id', get('/bulletins/..%2Fetc'), 400, /malformed issue id/],
+      ['no issue yet', get('/bulletins/latest'), 404, /no published issue/],
+      ['bad limit', get('/bulletins?limit=abc'), 400, /invalid query/],
+      ['bad series', get('/bulletins?series=Torch_Bulletin'), 400, /invalid query/],
+      ['unknown series', get('/bulletins?series=no-such-series'), 404, /unknown series/],
+      ['bad cursor', get('/bulletins?cursor=bm90LWEtY3Vyc29y'), 400, /invalid cursor/],
+      ['bad feed', get('/feeds/torch-bulletin.rss'), 400, /feeds\/<series>\.atom/],
+      ['unknown feed', get('/feeds/no-such-series.atom'), 404, /unknown series/],
+      ['no route', get('/nothing-here'), 404, /no such endpoint/],
+      ['no auth', postJson('/reports', { kind: 'torch-bulletin' }), 401, /authentication/],
+      [
+        'wrong token',
+        postJson('/reports', { kind: 'torch-bulletin' }, { authorization: 'Bearer nope' }),
+        401,
+        /authentication/,
+      ],
+      [
+        'not JSON',
+        postJson('/reports', '{kind:', { authorization: 'Bearer test-operator-token' }),
+        400,
+        /must be a JSON object/,
+      ],
+      [
+        'bad body',
+        postJson(
+          '/reports',
+          { kind: 'torch-bulletin', period: '2024-13' },
+          {
+            authorization: 'Bearer test-operator-token',
+          },
+        ),
+        400,
+        /invalid report request/,
+      ],
+      ['bad address', postJson('/subscriptions', { email: 'not-an-address' }), 400, /invalid/],
+      ['bad token', get('/subscriptions/confirm?token=short'), 400, /malformed token/],
+      ['unknown token', get(`/subscriptions/unsubscribe?token=${'x'.repeat(43)}`), 404, /token/],
+    ];
+    for (const [name, response, status, message] of cases) {
+      const res = await response;
+      const body = (await res.json()) as { error?: string };
+      expect({ name, status: res.status }).toEqual({ name, status });
+      expect(res.headers.get('content-type')).toMatch(/application\/json/);
+      expect(body.error, name).toMatch(message);
+    }
+  });
+
+  let subscriberToken = '';
+
+  it('subscribes with double opt-in and answers the same whatever the address state', async () => {
+    const answers: string[] = [];
+    for (const email of ['ann@example.com', 'bo@example.com', 'pending@example.com']) {
+      const res = await postJson('/subscriptions', { email, series: 'torch-bulletin' });
+      expect(res.status).toBe(202);
+      answers.push(await res.text());
+    }
+    const confirmations = await outbox();
+    expect(confirmations).toHaveLength(3);
+    for (const email of ['ann@example.com', 'bo@example.com']) {
+      const [mail] = mailsTo(confirmations, email, /请确认订阅《火炬动态》/);
+      const confirm = mail!.urls.find((u) => u.includes('/subscriptions/confirm?token='))!;
+      expect(confirm.startsWith(`${url}/`)).toBe(true);
+      const first = await fetch(confirm);
+      const again = await fetch(confirm, { headers: { accept: 'text/html' } });
+      expect(first.status).toBe(200);
+      expect(await first.json()).toMatchObject({ status: 'confirmed' });
+      expect(again.status).toBe(200);
+      expect(await again.text()).toContain('已确认订阅《火炬动态》');
+      if (email === 'ann@example.com')
+        subscriberToken = new URL(confirm).searchParams.get('token')!;
+    }
+    // A confirmed, a pending and a new address get byte-identical answers, and no new mail
+    // goes to the confirmed one.
+    for (const email of ['ann@example.com', 'pending@example.com', 'new@example.com']) {
+      const res = await postJson('/subscriptions', { email, series: 'torch-bulletin' });
+      expect(res.status).toBe(202);
+      answers.push(await res.text());
+    }
+    expect(new Set(answers).size).toBe(1);
+    const after = await outbox();
+    expect(mailsTo(after, 'ann@example.com', /.*/)).toHaveLength(1);
+    expect(logs.join('\n')).not.toMatch(/@example\.com|token=[A-Za-z0-9_-]{43}/);
+  });
+
+  let firstIssueId = '';
+
+  it('notifies each confirmed subscriber once when the schedule publishes, however often it is retried', async () => {
+    const first = await server.runSchedule('monthly-bulletin', SCHEDULED);
+    expect(first.rendered).toBe(true);
+    expect(first.issue.status).toBe('published');
+    expect(first.notices).toMatchObject({ sent: 2, failed: 0 });
+    firstIssueId = first.issue.id;
+
+    // The scheduler delivers at least once; a second publish call for the same issue, too.
+    const [retried, again] = await Promise.all([
+      server.runSchedule('monthly-bulletin', SCHEDULED),
+      publishBulletin(server.publishDeps, {
+        series: 'torch-bulletin',
+        slotKey: `schedule:monthly-bulletin:${SCHEDULED.toISOString()}`,
+      }),
+    ]);
+    expect([retried.issue.id, again.issue.id]).toEqual([firstIssueId, firstIssueId]);
+    expect([retried.rendered, again.rendered]).toEqual([false, false]);
+    expect((retried.notices?.sent ?? 0) + (again.notices?.sent ?? 0)).toBe(0);
+
+    const notices = (await outbox()).filter((m) => /已发布$/.test(m.subject));
+    expect(notices.map((m) => m.to).sort()).toEqual(['ann@example.com', 'bo@example.com']);
+    const notice = notices.find((m) => m.to === 'ann@example.com')!;
+    expect(notice.subject).toMatch(/^《火炬动态》\d{4}年第\d+期\(总第\d+期\)已发布$/);
+    expect(notice.urls).toContain(`${url}/bulletins/${firstIssueId}/download`);
+    expect(notice.headers['list-unsubscribe']).toBe(
+      `<${url}/subscriptions/unsubscribe?token=${subscriberToken}>`,
+    );
+  });
+
+  it('unsubscribes with the link in the notice, and the next issue skips that address', async () => {
+    const notice = (await outbox()).find(
+      (m) => m.to === 'ann@example.com' && /已发布$/.test(m.subject),
+    )!;
+    const unsubscribe = notice.urls.find((u) => u.includes('/subscriptions/unsubscribe'))!;
+    const res = await fetch(unsubscribe, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('已退订《火炬动态》的发布通知');
+    const again = await fetch(unsubscribe);
+    expect(await again.json()).toMatchObject({ status: 'unsubscribed' });
+
+    // An on-demand report (authenticated) publishes the next issue synchronously.
+    const created = await postJson(
+      '/reports',
+      { kind: 'torch-bulletin', requestId: 'ops-test-1' },
+      { authorization: 'Bearer test-operator-token' },
+    );
+    expect(created.status).toBe(202);
+    const body = (await created.json()) as { issueId: string; status: string };
+    expect(body.status).toBe('published');
+    expect(body.issueId).not.toBe(firstIssueId);
+    // The same request id is the same issue.
+    const repeated = await postJson(
+      '/reports',
+      { kind: 'torch-bulletin', requestId: 'ops-test-1' },
+      { authorization: 'Bearer test-operator-token' },
+    );
+    expect(((await repeated.json()) as { issueId: string }).issueId).toBe(body.issueId);
+
+    const notices = (await outbox()).filter((m) => /已发布$/.test(m.subject));
+    expect(notices.filter((m) => m.to === 'ann@example.com')).toHaveLength(1);
+    expect(notices.filter((m) => m.to === 'bo@example.com')).toHaveLength(2);
+    expect(notices.filter((m) => m.to === 'pending@example.com')).toHaveLength(0);
+  });
+
+  it('lists issues newest first, page by page, with metadata and a latest issue', async () => {
+    const page1 = await (await get('/bulletins?limit=1')).json();
+    expect(page1.items).toHaveLength(1);
+    expect(page1.items[0].total).toBeGreaterThan(Number(firstIssueId.split('-').pop()));
+    expect(page1.items[0]).toMatchObject({
+      series: 'torch-bulletin',
+      status: 'published',
+      issueLine: expect.stringMatching(/^\d{4}年第\d+期\(总第\d+期\)$/),
+      pages: expect.any(Number),
+    });
+    expect(page1.items[0]).not.toHaveProperty('s3Key');
+    const page2 = await (await get(`/bulletins?limit=1&cursor=${page1.cursor}`)).json();
+    expect(page2.items.map((i: { id: string }) => i.id)).toEqual([firstIssueId]);
+    const latest = await (await get('/bulletins/latest')).json();
+    expect(latest.id).toBe(page1.items[0].id);
+    const one = await get(`/bulletins/${firstIssueId}`);
+    expect(one.status).toBe(200);
+    expect((await one.json()).links.download).toBe(`${url}/bulletins/${firstIssueId}/download`);
+  });
+
+  it('serves a valid Atom feed with one entry per published issue linking to its download', async () => {
+    const res = await get('/feeds/torch-bulletin.atom');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/atom\+xml/);
+    const xml = await res.text();
+    const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' });
+    const { feed } = parser.parse(xml);
+    expect(feed['@xmlns']).toBe('http://www.w3.org/2005/Atom');
+    expect(feed.title).toBe('火炬动态');
+    const self = [feed.link].flat().find((l: Record<string, string>) => l['@rel'] === 'self');
+    expect(self['@href']).toBe(`${url}/feeds/torch-bulletin.atom`);
+    const list = await (await get('/bulletins?limit=100')).json();
+    const entries = [feed.entry].flat();
+    expect(entries).toHaveLength(list.items.length);
+    expect(entries).toHaveLength(2);
+    expect(feed.updated).toBe(list.items[0].publishedAt);
+    for (const [i, entry] of entries.entries()) {
+      expect(entry.link['@href']).toBe(list.items[i].links.download);
+      expect(entry.updated).toBe(list.items[i].publishedAt);
+    }
+    // The entry link really downloads the PDF.
+    const redirect = await get(new URL(entries[0].link['@href']).pathname);
+    expect(redirect.status).toBe(302);
+    const pdf = await fetch(redirect.headers.get('location')!);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-disposition')).toMatch(/filename\*=UTF-8''%E7%81%AB/);
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+  });
+
+  it('redirects downloads to presigned URLs that stop working after their lifetime', async () => {
+    const s = server.services;
+    const shortLived = createApiApp({
+      catalog: s.catalog,
+      archive: s.archive,
+      subscribers: s.subscribers,
+      notifier: s.notifier,
+      reference: s.reference,
+      config: { ...s.config, presignTtlSeconds: 1 },
+      authenticate: async () => undefined,
+      requestReport: async () => {
+        throw new Error('not used');
+      },
+    });
+    const res = await shortLived.request(`/bulletins/${firstIssueId}/download`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const presigned = res.headers.get('location')!;
+    expect(new URL(presigned).searchParams.get('X-Amz-Expires')).toBe('1');
+    expect((await fetch(presigned)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const expired = await fetch(presigned);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toMatch(/expired/i);
+    // The server's own URLs last as configured, at most 15 minutes.
+    const normal = await get(`/bulletins/${firstIssueId}/download`);
+    const ttl = Number(new URL(normal.headers.get('location')!).searchParams.get('X-Amz-Expires'));
+    expect(ttl).toBeGreaterThan(1);
+    expect(ttl).toBeLessThanOrEqual(900);
+  });
+
+  it('shows the archive in a browser, and its latest-issue link downloads the PDF', async () => {
+    const downloads = join(dir, 'downloads');
+    const browser = await puppeteer.launch({
+      executablePath: await chromium.executablePath(),
+      args: chromium.args.filter((a) => a !== '--single-process' && !a.startsWith('--headless')),
+      headless: 'shell',
+      pipe: true,
+      downloadBehavior: { policy: 'allow', downloadPath: downloads },
+    });
+    try {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 390, height: 844, isMobile: true });
+      const res = await page.goto(`${url}/`, { waitUntil: 'load' });
+      expect(res?.status()).toBe(200);
+      const latest = await (await get('/bulletins/latest')).json();
+      const heading = await page.$eval('.latest h2', (h) => h.textContent ?? '');
+      expect(heading).toContain(latest.issueLine);
+      const rows = await page.$$eval('li', (items) => items.length);
+      expect(rows).toBe(2);
+      // Nothing overflows a phone's width.
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth > window.innerWidth,
+      );
+      expect(overflow).toBe(false);
+
+      await page.click('#latest-download');
+      let files: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        files = (await readdir(downloads).catch(() => [])).filter(
+          (f) => !f.endsWith('.crdownload'),
+        );
+        if (files.length) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(files).toEqual([latest.fileName]);
+      expect(latest.fileName).toMatch(/^火炬动态-\d{4}-第\d+期\.pdf$/);
+      const pdf = new Uint8Array(await readFile(join(downloads, files[0]!)));
+      const text = (await pdfText(pdf)).join('\n');
+      expect(text).toContain('火炬动态');
+      expect(text).toContain(latest.issueLine);
+      await page.close();
+    } finally {
+      await browser.close();
+    }
+  });
+});
