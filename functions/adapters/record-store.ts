@@ -5,6 +5,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -31,12 +32,21 @@ export interface RecordStore {
   currentValues(keys: RecordKey[]): Promise<Map<string, IndicatorRecord>>;
   /**
    * Stores `record` as a new revision when it differs from the current one. Safe to retry
-   * and to run concurrently with other writers of the same key.
+   * and to run concurrently with other writers of the same key. `current` is what
+   * {@link RecordStore.currentValues} returned for the key (absent: no current item).
    */
   writeRecord(
     record: Omit<IndicatorRecord, 'revision'>,
     current?: IndicatorRecord,
   ): Promise<WriteOutcome>;
+  /**
+   * Stores many records, each exactly as {@link RecordStore.writeRecord} would (same
+   * guarantees), batching the writes that can be batched. Outcomes in input order.
+   */
+  writeRecords(
+    entries: { record: Omit<IndicatorRecord, 'revision'>; current?: IndicatorRecord }[],
+    opts?: { onProgress?: (done: number, total: number) => void },
+  ): Promise<WriteOutcome[]>;
   registerPeriods(periods: string[]): Promise<void>;
   latestPeriod(granularity: Granularity): Promise<string | undefined>;
   periods(granularity: Granularity): Promise<string[]>;
@@ -63,6 +73,9 @@ export function sameFacts(
 }
 
 const rev = (n: number) => String(n).padStart(6, '0');
+
+/** Records per step of a bulk write: bounds the time a first revision waits for its current item. */
+const BULK_CHUNK = 500;
 
 export function createDynamoRecordStore(
   documents: DynamoDBDocumentClient,
@@ -129,6 +142,111 @@ export function createDynamoRecordStore(
     return item ? fromItem(item) : undefined;
   }
 
+  /**
+   * Appends `record` to the revision log when it differs from the latest revision (conditional
+   * put: no two writers ever get the same revision number). Writes the current item itself
+   * for a revision ≥ 2; a first revision is returned for the caller to store as current (one
+   * by one, or batched by {@link putFirstCurrents}).
+   */
+  async function appendRevision(
+    record: Omit<IndicatorRecord, 'revision'>,
+    current: IndicatorRecord | undefined,
+  ): Promise<{ outcome: WriteOutcome; firstRevision?: IndicatorRecord }> {
+    let known = current;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if (known && sameFacts(known, record)) {
+        // The caller's `current` is the current item itself: nothing to do. A revision found
+        // in the log may be missing from the current item (a crash between the two writes):
+        // heal it.
+        if (known !== current) await putCurrent(known);
+        return { outcome: 'unchanged' };
+      }
+      const revision = (known?.revision ?? 0) + 1;
+      const next: IndicatorRecord = { ...record, revision };
+      try {
+        await documents.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: `R#${recordKey(record)}`, sk: rev(revision), ...toAttributes(next) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) {
+          throw new StoreError(component, `cannot write revision of ${recordKey(record)}`, {
+            cause: err,
+          });
+        }
+        // Someone else wrote this revision (a concurrent ingest or our own earlier try).
+        known = await latestRevision(record);
+        continue;
+      }
+      if (revision === 1) return { outcome: 'created', firstRevision: next };
+      await putCurrent(next);
+      return { outcome: 'revised' };
+    }
+    throw new ConflictError(component, `too many concurrent revisions of ${recordKey(record)}`);
+  }
+
+  /**
+   * Current items of first revisions, 25 per BatchWriteItem (a conditional PutItem each made
+   * bulk ingest several times slower). BatchWriteItem cannot be conditional, so afterwards we
+   * look for a revision 2 of each key: a concurrent writer that wrote one may have had its
+   * current item replaced by our revision 1, and we put the latest revision back
+   * (conditionally). A newer revision always lands in the log before its current item, so a
+   * look made after our write cannot miss one that our write hid.
+   */
+  async function putFirstCurrents(firsts: IndicatorRecord[]): Promise<void> {
+    const batches: IndicatorRecord[][] = [];
+    for (let i = 0; i < firsts.length; i += 25) batches.push(firsts.slice(i, i + 25));
+    await Promise.all(batches.map((b) => limit(() => batchWriteAll(b.map(currentItem)))));
+    const lookups: IndicatorRecord[][] = [];
+    for (let i = 0; i < firsts.length; i += 100) lookups.push(firsts.slice(i, i + 100));
+    const newer = (
+      await Promise.all(
+        lookups.map((l) =>
+          limit(() =>
+            batchGetAll(l.map((r) => ({ pk: `R#${recordKey(r)}`, sk: rev(r.revision + 1) }))),
+          ),
+        ),
+      )
+    ).flat();
+    for (const item of newer) {
+      const latest = await latestRevision(fromItem(item));
+      if (latest) await putCurrent(latest);
+    }
+  }
+
+  async function batchWriteAll(items: Record<string, unknown>[]): Promise<void> {
+    let request = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; request.length > 0; attempt++) {
+      if (attempt > 8)
+        throw new StoreError(component, 'BatchWrite kept returning unprocessed items');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const out = await documents.send(
+        new BatchWriteCommand({ RequestItems: { [tableName]: request } }),
+      );
+      request = (out.UnprocessedItems?.[tableName] ?? []) as typeof request;
+    }
+  }
+
+  async function batchGetAll(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let request: Record<string, unknown>[] | undefined = keys;
+    for (let attempt = 0; request && request.length > 0; attempt++) {
+      if (attempt > 8) throw new StoreError(component, 'BatchGet kept returning unprocessed keys');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const out = await documents.send(
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } },
+        }),
+      );
+      items.push(...(out.Responses?.[tableName] ?? []));
+      request = out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined;
+    }
+    return items;
+  }
+
   return {
     async currentValues(keys) {
       const result = new Map<string, IndicatorRecord>();
@@ -138,25 +256,12 @@ export function createDynamoRecordStore(
       await Promise.all(
         chunks.map((chunk) =>
           limit(async () => {
-            let request: Record<string, unknown>[] | undefined = chunk.map((k) => ({
-              pk: `P#${k.period}`,
-              sk: `${k.zone}#${k.indicator}`,
-            }));
-            for (let attempt = 0; request && request.length > 0; attempt++) {
-              if (attempt > 8)
-                throw new StoreError(component, 'BatchGet kept returning unprocessed keys');
-              if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-              const out = await documents.send(
-                new BatchGetCommand({
-                  RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } },
-                }),
-              );
-              for (const item of out.Responses?.[tableName] ?? []) {
-                const r = fromItem(item);
-                result.set(recordKey(r), r);
-              }
-              request = out.UnprocessedKeys?.[tableName]?.Keys as
-                Record<string, unknown>[] | undefined;
+            const items = await batchGetAll(
+              chunk.map((k) => ({ pk: `P#${k.period}`, sk: `${k.zone}#${k.indicator}` })),
+            );
+            for (const item of items) {
+              const r = fromItem(item);
+              result.set(recordKey(r), r);
             }
           }),
         ),
@@ -165,37 +270,32 @@ export function createDynamoRecordStore(
     },
 
     async writeRecord(record, current) {
-      let known = current;
-      for (let attempt = 0; attempt < 10; attempt++) {
-        if (known && sameFacts(known, record)) {
-          // Heal a crash between the revision log and the current item.
-          await putCurrent(known);
-          return 'unchanged';
-        }
-        const revision = (known?.revision ?? 0) + 1;
-        const next: IndicatorRecord = { ...record, revision };
-        try {
-          await documents.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: { pk: `R#${recordKey(record)}`, sk: rev(revision), ...toAttributes(next) },
-              ConditionExpression: 'attribute_not_exists(pk)',
+      const { outcome, firstRevision } = await appendRevision(record, current);
+      if (firstRevision) await putCurrent(firstRevision);
+      return outcome;
+    },
+
+    async writeRecords(entries, opts = {}) {
+      const outcomes: WriteOutcome[] = new Array<WriteOutcome>(entries.length);
+      const appendLimit = pLimit(32);
+      let done = 0;
+      for (let start = 0; start < entries.length; start += BULK_CHUNK) {
+        const chunk = entries.slice(start, start + BULK_CHUNK);
+        const firsts: IndicatorRecord[] = [];
+        await Promise.all(
+          chunk.map((e, i) =>
+            appendLimit(async () => {
+              const { outcome, firstRevision } = await appendRevision(e.record, e.current);
+              outcomes[start + i] = outcome;
+              if (firstRevision) firsts.push(firstRevision);
             }),
-          );
-        } catch (err) {
-          if (!(err instanceof ConditionalCheckFailedException)) {
-            throw new StoreError(component, `cannot write revision of ${recordKey(record)}`, {
-              cause: err,
-            });
-          }
-          // Someone else wrote this revision (a concurrent ingest or our own earlier try).
-          known = await latestRevision(record);
-          continue;
-        }
-        await putCurrent(next);
-        return revision === 1 ? 'created' : 'revised';
+          ),
+        );
+        await putFirstCurrents(firsts);
+        done += chunk.length;
+        opts.onProgress?.(done, entries.length);
       }
-      throw new ConflictError(component, `too many concurrent revisions of ${recordKey(record)}`);
+      return outcomes;
     },
 
     async registerPeriods(periods) {

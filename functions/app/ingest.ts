@@ -15,7 +15,6 @@ import {
 import { articleSchema, type Article } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import { recordKey, type RecordStore } from '../adapters/record-store.ts';
-import pLimit from 'p-limit';
 
 export interface InputFile {
   name: string;
@@ -122,21 +121,12 @@ export async function ingestFiles(
     articles: { created: 0, revised: 0, unchanged: 0 },
     periods: [...new Set(records.map((r) => r.period))].sort(),
   };
-  let done = 0;
-  const limit = pLimit(16);
   await deps.records.registerPeriods(summary.periods);
-  await Promise.all(
-    records.map((r) =>
-      limit(async () => {
-        const outcome = await deps.records.writeRecord(
-          { ...r, ingestedAt },
-          current.get(recordKey(r)),
-        );
-        summary[outcome]++;
-        opts.onProgress?.(++done, records.length);
-      }),
-    ),
+  const outcomes = await deps.records.writeRecords(
+    records.map((r) => ({ record: { ...r, ingestedAt }, current: current.get(recordKey(r)) })),
+    opts.onProgress ? { onProgress: opts.onProgress } : {},
   );
+  for (const outcome of outcomes) summary[outcome]++;
   for (const a of articles) summary.articles[await deps.records.putArticle(a)]++;
   return summary;
 }
