@@ -82,7 +82,10 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
           }),
         );
       } catch (err) {
-        throw new StoreError(component, `cannot store s3://${bucket}/${key}`, { cause: err });
+        // The reason goes into the message: it is what a failed issue records.
+        throw new StoreError(component, `cannot store s3://${bucket}/${key}: ${reason(err)}`, {
+          cause: err,
+        });
       }
       return { sha256 };
     },
@@ -132,4 +135,10 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
       );
     },
   };
+}
+
+/** `TimeoutError: …` / `AccessDenied: …`: the service's error name and message, one line. */
+function reason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return `${err.name}: ${err.message}`.replace(/\s+/g, ' ').slice(0, 300);
 }

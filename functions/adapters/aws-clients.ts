@@ -14,12 +14,30 @@ export interface AwsClients {
   destroy(): void;
 }
 
-export function createAwsClients(config: AppConfig): AwsClients {
+/** Without a timeout a stalled connection hangs the call until the Lambda itself times out. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTION_TIMEOUT_MS = 5_000;
+
+/**
+ * @param opts.requestTimeoutMs how long a request may sit without any data moving before it
+ *   fails (and is retried); default 30 s.
+ */
+export function createAwsClients(
+  config: AppConfig,
+  opts: { requestTimeoutMs?: number } = {},
+): AwsClients {
+  const requestHandler = {
+    connectionTimeout: Math.min(CONNECTION_TIMEOUT_MS, opts.requestTimeoutMs ?? Infinity),
+    requestTimeout: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    // Without this the SDK only logs a warning when the timeout passes and keeps waiting.
+    throwOnRequestTimeout: true,
+  };
   const dynamodb = new DynamoDBClient({
     region: config.region,
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}),
     maxAttempts: 5,
+    requestHandler,
   });
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
@@ -34,6 +52,7 @@ export function createAwsClients(config: AppConfig): AwsClients {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 5,
+    requestHandler,
   });
   return {
     dynamodb,

@@ -37,11 +37,14 @@ describe('concurrent publishing and ingesting', () => {
     racers.push(s);
     return s;
   };
+  let runs = 0;
   const publish = async (slotKey: string, services = racer()) => {
-    const result = await publishBulletin(
-      publishDeps(services, renderer, join(stores.dir, 'work', slotKey.replace(/\W/g, '_'))),
-      { slotKey, period: '2024' },
-    );
+    // Each run has its own work folder, as each Lambda has its own /tmp.
+    const workDir = join(stores.dir, 'work', `run-${(runs += 1)}`);
+    const result = await publishBulletin(publishDeps(services, renderer, workDir), {
+      slotKey,
+      period: '2024',
+    });
     numbered.push(result);
     return result;
   };

@@ -1,12 +1,12 @@
 /**
  * A small real {@link PdfRenderer} for tests whose subject is not the printing: it reads the
- * HTML file it is given and writes a valid one-page PDF (pdf-lib) carrying the HTML's sha256 and
- * a per-render nonce — like Chromium, two renders of one HTML never give the same bytes. It can
+ * HTML file it is given and writes a valid one-page PDF (pdf-lib) carrying the HTML's sha256, its
+ * link targets as named destinations, and a per-render nonce — like Chromium, two renders of one HTML never give the same bytes. It can
  * be told to fail or to take its time, to place a fault at the render step.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { PDFDocument, PDFName, PDFNull, StandardFonts } from '@cantoo/pdf-lib';
 import { RenderError } from '#errors';
 import type { PdfRenderer, RenderRequest, RenderResult } from '#adapters/pdf-renderer.ts';
 
@@ -47,6 +47,16 @@ export function createTinyRenderer(delayMs = 0): TinyRenderer {
       page.drawText(`html ${sha}`, { x: 40, y: 780, size: 9, font });
       page.drawText(`render ${randomUUID()}`, { x: 40, y: 760, size: 9, font });
       if (req.metadata?.title) doc.setTitle(req.metadata.title);
+      // Like Chromium, every in-document link target becomes a named destination (the
+      // contents' page numbers are read from them); here they all point at the one page.
+      const anchors = new Set([...html.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]!));
+      const dests = doc.context.obj({});
+      for (const anchor of anchors)
+        dests.set(
+          PDFName.of(anchor),
+          doc.context.obj([page.ref, PDFName.of('XYZ'), PDFNull, PDFNull, PDFNull]),
+        );
+      doc.catalog.set(PDFName.of('Dests'), dests);
       const pdf = await doc.save();
       return { pdf, pages: 1, timings: { loadMs: 0, pdfMs: 0 } };
     },

@@ -1,0 +1,441 @@
+/**
+ * Faults injected around the AWS SDK (a middleware inside the SDK's retry loop; a real network
+ * timeout against a server that never answers) and around Chromium (the browser killed mid-render,
+ * a page that never finishes, a page slower than the deadline). After each fault:
+ * - no catalog entry claims a PDF that S3 does not hold with the recorded sha256 and size;
+ * - the failure is recorded with its reason where the process lived to record it;
+ * - a retry of the same slot completes the same issue with the same number;
+ * - nothing already published changed (catalog entry and S3 object).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAwsClients } from '#adapters/aws-clients.ts';
+import { createS3Archive } from '#adapters/archive.ts';
+import {
+  createChromiumRenderer,
+  type ChromiumRenderer,
+  type PdfRenderer,
+  type RenderRequest,
+} from '#adapters/pdf-renderer.ts';
+import type { Issue } from '#core/model.ts';
+import { createServices, type Services } from '../../functions/app/services.ts';
+import { ingestFiles } from '../../functions/app/ingest.ts';
+import { publishBulletin, type PublishDeps } from '../../functions/app/publish.ts';
+import {
+  injectFaults,
+  serviceError,
+  startBlackHole,
+  type FaultInjector,
+} from '#tests/support/faults.ts';
+import {
+  publishDeps,
+  seedRealData,
+  startTestStores,
+  unbackedClaims,
+  type TestStores,
+} from '#tests/support/stores.ts';
+import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-renderer.ts';
+import { pdfText } from '#tests/support/pdf.ts';
+
+const PERIOD = '2024';
+
+describe('faults around the AWS SDK and the browser', () => {
+  let stores: TestStores;
+  let tiny: TinyRenderer;
+  const opened: Services[] = [];
+  /** Published issues (entry + object) before the current test, which must never change. */
+  let published: Map<string, string>;
+  let faultsInjected = 0;
+
+  /** Services of one faulty run: own SDK clients with fault middleware. */
+  const faulty = (renderer: PdfRenderer = tiny) => {
+    const services = createServices(stores.config, { renderer });
+    opened.push(services);
+    const dynamo = injectFaults(services.clients.dynamodb);
+    const s3 = injectFaults(services.clients.s3);
+    return { services, dynamo, s3 };
+  };
+  const deps = (services: Services, renderer: PdfRenderer = tiny): PublishDeps =>
+    publishDeps(services, renderer, join(stores.dir, 'work'));
+  const publish = (d: PublishDeps, slotKey: string) =>
+    publishBulletin(d, { slotKey, period: PERIOD });
+  const issueOfSlot = async (slotKey: string): Promise<Issue | undefined> =>
+    (await unbackedClaims(stores.services)).issues.find((i) => i.slotKey === slotKey);
+  const count = (...injectors: FaultInjector[]) =>
+    (faultsInjected += injectors.reduce((n, i) => n + i.injected, 0));
+
+  async function snapshotPublished(): Promise<Map<string, string>> {
+    const { issues } = await unbackedClaims(stores.services);
+    const map = new Map<string, string>();
+    for (const issue of issues.filter((i) => i.status === 'published')) {
+      const bytes = await stores.services.archive.get(issue.s3Key!);
+      map.set(issue.id, JSON.stringify({ issue, bytes: Buffer.from(bytes!).toString('base64') }));
+    }
+    return map;
+  }
+
+  /** The promises every fault must keep. */
+  async function assertInvariants(): Promise<void> {
+    expect((await unbackedClaims(stores.services)).violations).toEqual([]);
+    const now = await snapshotPublished();
+    for (const [id, before] of published) expect(now.get(id), id).toBe(before);
+  }
+
+  /** Retries the slot with healthy services: same issue, same number, published. */
+  async function retryCompletes(slotKey: string, failed: Issue, renderer: PdfRenderer = tiny) {
+    const result = await publish(deps(stores.services, renderer), slotKey);
+    expect(result.issue.id).toBe(failed.id);
+    expect(result.issue.total).toBe(failed.total);
+    expect(result.issue.number).toBe(failed.number);
+    expect(result.issue.status).toBe('published');
+    expect(result.issue.failure).toBeUndefined();
+    expect(result.rendered).toBe(true);
+    await assertInvariants();
+    return result;
+  }
+
+  beforeAll(async () => {
+    tiny = createTinyRenderer();
+    stores = await startTestStores({ renderer: tiny });
+    await seedRealData(stores.services);
+    // Something already published that no fault may touch.
+    await publish(deps(stores.services), 'already-published');
+  });
+
+  beforeEach(async () => {
+    published = await snapshotPublished();
+  });
+
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+    await stores?.stop();
+    console.log(`faults injected in this file: ${faultsInjected}`);
+  });
+
+  it('S3 refuses the put: the issue is failed with the reason; a retry publishes it', async () => {
+    // Prepare
+    const { services, s3 } = faulty();
+    s3.rule = ({ command }) =>
+      command === 'PutObjectCommand' ? serviceError('AccessDenied', 403) : undefined;
+
+    // Act
+    const error = await publish(deps(services), 's3-refuses').catch((e: unknown) => e);
+
+    // Assess
+    expect(String(error)).toMatch(/cannot store s3:\/\/.*: AccessDenied/);
+    const failed = await issueOfSlot('s3-refuses');
+    expect(failed?.status).toBe('failed');
+    expect(failed?.failure).toMatch(/AccessDenied/);
+    expect(failed?.s3Key).toBeUndefined();
+    await assertInvariants();
+    count(s3);
+    await retryCompletes('s3-refuses', failed!);
+  });
+
+  it('S3 answers 503 SlowDown once: the SDK retries and the run publishes', async () => {
+    const { services, s3 } = faulty();
+    s3.rule = ({ command, attempt }) =>
+      command === 'PutObjectCommand' && attempt === 1 ? serviceError('SlowDown', 503) : undefined;
+
+    const result = await publish(deps(services), 's3-slow-down');
+
+    expect(s3.log).toEqual(expect.arrayContaining(['PutObjectCommand!', 'PutObjectCommand']));
+    expect(result.issue.status).toBe('published');
+    await assertInvariants();
+    count(s3);
+  });
+
+  it('the S3 put times out: the issue is failed with the timeout; a retry publishes it', async () => {
+    // Prepare: the archive's S3 endpoint accepts connections and never answers.
+    const hole = await startBlackHole();
+    const clients = createAwsClients(
+      { ...stores.config, endpoints: { ...stores.config.endpoints, s3: hole.url } },
+      { requestTimeoutMs: 300 },
+    );
+    const d = {
+      ...deps(stores.services),
+      archive: createS3Archive(clients.s3, stores.config.bucket),
+    };
+
+    // Act
+    const error = await publish(d, 's3-times-out').catch((e: unknown) => e);
+    clients.destroy();
+    await hole.stop();
+
+    // Assess
+    expect(String(error)).toMatch(/cannot store s3:\/\/.*TimeoutError/);
+    expect(hole.requests).toBe(5); // the SDK's five attempts, each timed out
+    const failed = await issueOfSlot('s3-times-out');
+    expect(failed?.status).toBe('failed');
+    expect(failed?.failure).toMatch(/TimeoutError/);
+    await assertInvariants();
+    faultsInjected += hole.requests;
+    await retryCompletes('s3-times-out', failed!);
+  });
+
+  it('DynamoDB throttles every first write: the run still publishes one numbered issue', async () => {
+    const { services, dynamo } = faulty();
+    dynamo.rule = ({ command, attempt }) =>
+      attempt === 1 && /^(PutItem|UpdateItem)Command$/.test(command)
+        ? serviceError(
+            'ThrottlingException',
+            400,
+            'Rate of requests exceeds the allowed throughput.',
+          )
+        : undefined;
+
+    const result = await publish(deps(services), 'dynamo-throttles');
+
+    expect(dynamo.injected).toBeGreaterThanOrEqual(4); // slot, number, counter, published
+    expect(result.issue.status).toBe('published');
+    expect(
+      (await unbackedClaims(stores.services)).issues.filter(
+        (i) => i.slotKey === 'dynamo-throttles',
+      ),
+    ).toHaveLength(1);
+    await assertInvariants();
+    count(dynamo);
+  });
+
+  it('DynamoDB fails mid-batch during ingest: a retry of the batch leaves every record whole', async () => {
+    // Prepare: 60 new records; writes fail for good after the 25th successful write command.
+    const { services, dynamo } = faulty();
+    const rows = Array.from(
+      { length: 60 },
+      (_, i) => `zhongguancun,gdp,${1960 + i},${i + 1},亿元,,,故障测试`,
+    );
+    const batch = {
+      name: 'mid-batch.csv',
+      bytes: new TextEncoder().encode(
+        ['zone,indicator,period,value,unit,yoy,share,source', ...rows].join('\n'),
+      ),
+    };
+    let puts = 0;
+    dynamo.rule = ({ command }) => {
+      if (command !== 'PutItemCommand' && command !== 'BatchWriteItemCommand') return undefined;
+      puts += 1;
+      return puts > 25
+        ? serviceError('InternalServerError', 500, 'injected: the table is gone')
+        : undefined;
+    };
+
+    // Act
+    const error = await ingestFiles({ records: services.records, reference: services.reference }, [
+      batch,
+    ]).catch((e: unknown) => e);
+    const retry = await ingestFiles(
+      { records: stores.services.records, reference: stores.services.reference },
+      [batch],
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect(dynamo.injected).toBeGreaterThan(0);
+    expect(retry.created + retry.unchanged).toBe(60);
+    expect(retry.created).toBeGreaterThan(0);
+    for (let i = 0; i < 60; i++) {
+      const key = { zone: 'zhongguancun', indicator: 'gdp', period: String(1960 + i) };
+      const revisions = await stores.services.records.revisions(key);
+      expect(revisions.map((r) => [r.revision, r.value])).toEqual([[1, i + 1]]);
+      const current = await stores.services.records.recordsOfPeriod(key.period);
+      expect(
+        current
+          .filter((r) => r.zone === 'zhongguancun' && r.indicator === 'gdp')
+          .map((r) => r.value),
+      ).toEqual([i + 1]);
+    }
+    await assertInvariants();
+    count(dynamo);
+  });
+
+  it('DynamoDB refuses the catalog update after the put: failed with the reason, retried', async () => {
+    const { services, dynamo } = faulty();
+    dynamo.rule = ({ command, input }) =>
+      command === 'UpdateItemCommand' &&
+      JSON.stringify(input.ExpressionAttributeValues?.[':s']) === '{"S":"published"}'
+        ? serviceError('AccessDeniedException', 400, 'injected: not allowed to mark published')
+        : undefined;
+
+    const error = await publish(deps(services), 'catalog-refuses').catch((e: unknown) => e);
+
+    expect(String(error)).toMatch(/not allowed to mark published/);
+    const failed = await issueOfSlot('catalog-refuses');
+    expect(failed?.status).toBe('failed');
+    expect(failed?.failure).toMatch(/not allowed to mark published/);
+    await assertInvariants();
+    count(dynamo);
+    await retryCompletes('catalog-refuses', failed!);
+  });
+
+  it('the process dies between the S3 put and the catalog update: resumed with its number', async () => {
+    // Prepare: once the PDF is in S3, no DynamoDB write gets through any more (not even
+    // the record of the failure): what a killed process leaves behind.
+    const { services, dynamo, s3 } = faulty();
+    let dead = false;
+    s3.rule = ({ command }) => {
+      if (command === 'PutObjectCommand') queueMicrotask(() => (dead = true));
+      return undefined;
+    };
+    dynamo.rule = () =>
+      dead ? serviceError('NetworkingError', 0, 'injected: process gone') : undefined;
+
+    // Act
+    const error = await publish(deps(services), 'dies-after-put').catch((e: unknown) => e);
+
+    // Assess: still "rendering", claiming no PDF; the orphan object is harmless.
+    expect(error).toBeInstanceOf(Error);
+    expect(dead).toBe(true);
+    const orphan = await issueOfSlot('dies-after-put');
+    expect(orphan?.status).toBe('rendering');
+    expect(orphan?.s3Key).toBeUndefined();
+    await assertInvariants();
+    count(dynamo, s3);
+    await retryCompletes('dies-after-put', orphan!);
+  });
+
+  it('DynamoDB fails while claiming the slot: nothing numbered, the next run takes the next number', async () => {
+    const before = (await unbackedClaims(stores.services)).issues;
+    const next = Math.max(...before.map((i) => i.total)) + 1;
+    const { services, dynamo } = faulty();
+    dynamo.rule = ({ command }) =>
+      command === 'PutItemCommand'
+        ? serviceError('AccessDeniedException', 400, 'injected')
+        : undefined;
+
+    const error = await publish(deps(services), 'claim-fails').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(Error);
+    expect(await issueOfSlot('claim-fails')).toBeUndefined();
+    const result = await publish(deps(stores.services), 'claim-fails');
+    expect(result.issue.total).toBe(next);
+    await assertInvariants();
+    count(dynamo);
+  });
+
+  it('a published slot retried while S3 is down returns the published issue untouched', async () => {
+    const { services, s3 } = faulty();
+    s3.rule = () => serviceError('ServiceUnavailable', 503);
+
+    const result = await publish(deps(services), 'already-published');
+
+    expect(result.rendered).toBe(false);
+    expect(result.issue.status).toBe('published');
+    expect(s3.log).toEqual([]);
+    await assertInvariants();
+  });
+
+  describe('Chromium', () => {
+    const savedTmpdir = process.env['TMPDIR'];
+    let chromium: ChromiumRenderer;
+    let tmp: string;
+
+    /** The real renderer, with the HTML changed or the browser killed on the way. */
+    const around = (before: (req: RenderRequest) => Promise<RenderRequest>): PdfRenderer => ({
+      async renderPdf(req) {
+        return chromium.renderPdf(await before(req));
+      },
+      close: async () => undefined,
+    });
+    const withScript = async (req: RenderRequest, script: string): Promise<RenderRequest> => {
+      const html = await readFile(req.htmlPath, 'utf8');
+      await writeFile(req.htmlPath, html.replace('</body>', `<script>${script}</script></body>`));
+      return req;
+    };
+
+    beforeAll(async () => {
+      // Chromium unpacks into $TMPDIR/chromium and reuses what it finds there unchecked.
+      tmp = await mkdtemp(join(tmpdir(), 'faults-chromium-'));
+      process.env['TMPDIR'] = tmp;
+      chromium = createChromiumRenderer();
+    });
+
+    afterAll(async () => {
+      await chromium?.close();
+      if (savedTmpdir === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = savedTmpdir;
+      await rm(tmp, { recursive: true, force: true });
+    });
+
+    it('the browser is killed mid-render: failed with the reason; a retry relaunches and publishes', async () => {
+      // Prepare: a page that keeps the browser busy, killed once the render is under way.
+      await chromium.renderPdf({ htmlPath: await blankPage(tmp), allowedRoots: [tmp] });
+      const pid = chromium.browserPid()!;
+      const renderer = around(async (req) => {
+        const hung = await withScript(req, 'for(;;){}');
+        setTimeout(() => process.kill(pid, 'SIGKILL'), 500);
+        return { ...hung, timeoutMs: 30_000 };
+      });
+
+      // Act
+      const error = await publish(deps(stores.services, renderer), 'chromium-crash').catch(
+        (e: unknown) => e,
+      );
+
+      // Assess
+      expect(String(error)).toMatch(/\[render\]/);
+      expect(String(error)).not.toMatch(/exceeded/);
+      const failed = await issueOfSlot('chromium-crash');
+      expect(failed?.status).toBe('failed');
+      expect(failed?.failure).toMatch(/\[render\]/);
+      await assertInvariants();
+      faultsInjected += 1;
+      const done = await retryCompletes('chromium-crash', failed!, chromium);
+      expect(chromium.browserPid()).not.toBe(pid);
+      const text = (
+        await pdfText((await stores.services.archive.get(done.issue.s3Key!)) as Uint8Array)
+      ).join('');
+      expect(text).toContain(`总第${failed!.total}期`);
+    });
+
+    it('a page that never finishes hits the deadline: failed with the reason; retried', async () => {
+      const renderer = around(async (req) => ({
+        ...(await withScript(req, 'for(;;){}')),
+        timeoutMs: 1_500,
+      }));
+
+      const error = await publish(deps(stores.services, renderer), 'chromium-hangs').catch(
+        (e: unknown) => e,
+      );
+
+      expect(String(error)).toMatch(/exceeded 1500ms/);
+      const failed = await issueOfSlot('chromium-hangs');
+      expect(failed?.status).toBe('failed');
+      expect(failed?.failure).toMatch(/exceeded 1500ms/);
+      await assertInvariants();
+      faultsInjected += 1;
+      await retryCompletes('chromium-hangs', failed!);
+    });
+
+    it('a page slower than the deadline is given up, not published late', async () => {
+      // A script busy for 2 s, then done: the render would finish, after its 0.8 s deadline.
+      const renderer = around(async (req) => ({
+        ...(await withScript(req, 'const t=Date.now();while(Date.now()-t<2000){}')),
+        timeoutMs: 800,
+      }));
+
+      const error = await publish(deps(stores.services, renderer), 'chromium-slow').catch(
+        (e: unknown) => e,
+      );
+      await new Promise((r) => setTimeout(r, 2_000)); // let the late page finish, if it would
+
+      expect(String(error)).toMatch(/exceeded 800ms/);
+      const failed = await issueOfSlot('chromium-slow');
+      expect(failed?.status).toBe('failed');
+      expect(failed?.s3Key).toBeUndefined();
+      await assertInvariants();
+      faultsInjected += 1;
+      await retryCompletes('chromium-slow', failed!);
+    });
+  });
+});
+
+async function blankPage(dir: string): Promise<string> {
+  const path = join(dir, 'warm-up.html');
+  await writeFile(
+    path,
+    '<!doctype html><html><head><meta charset="utf-8"><title>预热</title></head><body><p>预热</p></body></html>',
+  );
+  return path;
+}
