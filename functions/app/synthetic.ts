@@ -5,7 +5,6 @@
  * the real ones. The records go through the normal ingest path (CSV → validate → write).
  */
 import indicators from '../../data/indicators.json' with { type: 'json' };
-import torchBulletin from '../../data/series/torch-bulletin.json' with { type: 'json' };
 import { buildReference, type Reference } from '../core/reference.ts';
 import {
   pickZones,
@@ -16,6 +15,7 @@ import {
   SYNTHETIC_INDICATORS,
 } from '../core/synthetic.ts';
 import type { RecordStore } from '../adapters/record-store.ts';
+import { referenceData } from './reference-data.ts';
 import { ingestFiles, type IngestSummary, type InputFile, type Progress } from './ingest.ts';
 
 export const DEFAULT_SYNTHETIC_SEED = 20241231;
@@ -47,7 +47,8 @@ export function syntheticReference(zoneCount = ALL_SYNTHETIC_ZONES): Reference {
     ref = buildReference({
       zones: [...syntheticAggregates(), ...pickZones(syntheticZones(), zoneCount)],
       indicators: indicators.filter((i) => codes.has(i.code)),
-      series: [torchBulletin],
+      // The real series configurations: the dataset replaces the data, not the publications.
+      series: referenceData().series,
     });
     cache.set(zoneCount, ref);
   }

@@ -14,6 +14,7 @@ import * as ingest from './commands/ingest.ts';
 import * as list from './commands/list.ts';
 import * as preview from './commands/preview.ts';
 import * as serve from './commands/serve.ts';
+import * as seedSynthetic from './commands/seed-synthetic.ts';
 import * as start from './commands/start.ts';
 
 const program = new Command()
@@ -33,7 +34,7 @@ const program = new Command()
   .showHelpAfterError();
 
 const cli = createCli(program);
-for (const command of [bootstrap, ingest, generate, preview, list, start, serve])
+for (const command of [bootstrap, ingest, generate, preview, list, start, serve, seedSynthetic])
   command.register(program, cli);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
