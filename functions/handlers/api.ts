@@ -1,0 +1,104 @@
+/**
+ * Lambda: the HTTP API (API Gateway v2, payload format 2.0) — the Hono app of functions/api,
+ * wrapped by `hono/aws-lambda`.
+ *
+ * Who is calling: API Gateway has already checked the caller on the routes that need it
+ * (`POST /reports`: IAM or JWT authorizer, see infra/constructs/bulletin-api.ts) and put the
+ * principal into the event's request context. This handler takes it from there — never from a
+ * header the client could set — and hands it to the app's `authenticate` through an
+ * AsyncLocalStorage scoped to this one invocation.
+ *
+ * `POST /reports`: the job is numbered here (so the response carries the issue id) and sent
+ * to the report queue; the generate function renders it (see reports.ts).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
+import { createApiApp, type ApiDeps } from '../api/app.ts';
+import type { Services } from '../app/services.ts';
+import { createSqsReportQueue, type ReportQueue } from './report-queue.ts';
+import { assertSupportedKind, claimReport, jobFromRequest } from './reports.ts';
+import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
+
+/** The parts of an API Gateway v2 request context that name the caller. */
+interface AuthorizerContext {
+  iam?: { userArn?: string; accountId?: string };
+  jwt?: { claims?: Record<string, string | number | boolean | string[]> };
+}
+
+/**
+ * The principal the authorizer vouched for: `iam:<user or role ARN>` or `jwt:<issuer>#<sub>`;
+ * undefined on public routes.
+ */
+export function principalOf(event: APIGatewayProxyEventV2): string | undefined {
+  const authorizer = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
+  const arn = authorizer?.iam?.userArn;
+  if (arn) return `iam:${arn}`;
+  const claims = authorizer?.jwt?.claims;
+  if (claims && typeof claims['sub'] === 'string' && claims['sub']) {
+    return `jwt:${typeof claims['iss'] === 'string' ? `${claims['iss']}#` : ''}${claims['sub']}`;
+  }
+  return undefined;
+}
+
+const principal = new AsyncLocalStorage<string | undefined>();
+
+/** The app of one services object (a container keeps one; tests reset the runtime). */
+const apps = new WeakMap<Services, ReturnType<typeof handle>>();
+
+/** The dependencies the API app gets on AWS. */
+export function awsApiDeps(s: Services, queue: ReportQueue): ApiDeps {
+  const log = (m: string) => logger.info(m);
+  return {
+    catalog: s.catalog,
+    archive: s.archive,
+    subscribers: s.subscribers,
+    notifier: s.notifier,
+    reference: s.reference,
+    config: s.config,
+    log,
+    ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
+    authenticate: async () => principal.getStore(),
+    async requestReport(body, caller) {
+      assertSupportedKind(body.kind, 'POST /reports');
+      const job = jobFromRequest(body, caller, randomUUID());
+      const issue = await claimReport(publishDeps(s), job);
+      // A published slot (the same request id again) is answered without queueing; a failed
+      // or still rendering one is queued again — rendering the same number, never a new one.
+      if (issue.status !== 'published') {
+        const { messageId } = await queue.send(job);
+        logger.info('report queued', { issueId: issue.id, slotKey: job.slotKey, messageId });
+      }
+      return { issueId: issue.id, status: issue.status };
+    },
+  };
+}
+
+function appFor(s: Services): ReturnType<typeof handle> {
+  let app = apps.get(s);
+  if (!app) {
+    const sqs = new SQSClient({
+      region: s.config.region,
+      ...(s.config.endpoints.sqs ? { endpoint: s.config.endpoints.sqs } : {}),
+      ...(s.config.credentials ? { credentials: s.config.credentials } : {}),
+    });
+    app = handle(createApiApp(awsApiDeps(s, createSqsReportQueue(sqs, s.config.reportQueueUrl))));
+    apps.set(s, app);
+  }
+  return app;
+}
+
+export async function handler(event: APIGatewayProxyEventV2, context?: Context) {
+  return invocation('api', context, () =>
+    principal.run(principalOf(event), () =>
+      // hono types `body` as string | null; API Gateway omits it on bodiless requests, which
+      // hono's processor handles.
+      appFor(runtimeServices())(
+        event as unknown as LambdaEvent,
+        context as unknown as LambdaContext,
+      ),
+    ),
+  );
+}

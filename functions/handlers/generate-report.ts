@@ -1,0 +1,79 @@
+/**
+ * Lambda: generate one report on demand.
+ *
+ * Fed by the report queue (SQS, batch size 1: a render takes the whole function), to which the
+ * API handler sends the jobs it has numbered; it can also be invoked directly with a
+ * {@link ReportJob} as the payload (`aws lambda invoke`), in which case a missing slot key
+ * defaults to `invoke:<request id>` — the same id on Lambda's own retries.
+ *
+ * A job whose issue is already published returns it without rendering again. A failed job
+ * is reported as a batch item failure: SQS redelivers it and, after the queue's
+ * maxReceiveCount, moves it to the dead-letter queue (alarmed).
+ */
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { generateReport, parseOrReject, reportJobSchema, type ReportJob } from './reports.ts';
+import { invocation, logger, publishDeps, recordPublished, runtimeServices } from './runtime.ts';
+
+export interface GenerateOutcome {
+  issueId: string;
+  status: string;
+  rendered: boolean;
+}
+
+function isSqsEvent(event: unknown): event is SQSEvent {
+  const records = (event as { Records?: { eventSource?: string }[] } | null)?.Records;
+  return Array.isArray(records) && records.every((r) => r.eventSource === 'aws:sqs');
+}
+
+async function runJob(job: ReportJob): Promise<GenerateOutcome> {
+  logger.info('generating report', { kind: job.kind, slotKey: job.slotKey, period: job.period });
+  const result = await generateReport(publishDeps(runtimeServices()), job);
+  recordPublished(result, job.kind);
+  return { issueId: result.issue.id, status: result.issue.status, rendered: result.rendered };
+}
+
+export async function handler(
+  event: unknown,
+  context?: Context,
+): Promise<SQSBatchResponse | GenerateOutcome> {
+  return invocation('generate-report', context, async () => {
+    if (!isSqsEvent(event)) {
+      const payload = { ...(event as object) } as Record<string, unknown>;
+      payload['slotKey'] ??= `invoke:${context?.awsRequestId ?? crypto.randomUUID()}`;
+      return runJob(parseOrReject(reportJobSchema, payload, 'invocation payload'));
+    }
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        let body: unknown;
+        try {
+          body = JSON.parse(record.body);
+        } catch {
+          body = record.body; // reported by the schema check below
+        }
+        await runJob(parseOrReject(reportJobSchema, body, `SQS message ${record.messageId}`));
+      } catch (err) {
+        logger.error('report job failed', {
+          messageId: record.messageId,
+          receiveCount: record.attributes?.ApproximateReceiveCount,
+          error: err as Error,
+        });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    if (failures.length > 0) throw new BatchFailed(failures);
+    return { batchItemFailures: [] };
+  }).catch((err: unknown) => {
+    // invocation() counted and logged the failure; SQS only needs the ids to redeliver.
+    if (err instanceof BatchFailed) return { batchItemFailures: err.failures };
+    throw err;
+  });
+}
+
+/** Carries the failed message ids through `invocation()`, which counts it as a failure. */
+class BatchFailed extends Error {
+  override name = 'BatchFailed';
+  constructor(readonly failures: SQSBatchResponse['batchItemFailures']) {
+    super(`${failures.length} report job(s) failed`);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The report queue (SQS): the API handler sends each numbered on-demand job here and the
+ * generate function consumes it. A queue rather than a direct invocation gives the render its
+ * own retries, a dead-letter queue and a cap on concurrent browsers, and lets the API answer
+ * at once with the issue id.
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigError, StoreError } from '../errors.ts';
+import type { ReportJob } from './reports.ts';
+
+export interface ReportQueue {
+  send(job: ReportJob): Promise<{ messageId: string }>;
+}
+
+export function createSqsReportQueue(sqs: SQSClient, queueUrl: string | undefined): ReportQueue {
+  return {
+    async send(job) {
+      if (!queueUrl) {
+        throw new ConfigError(
+          'BULLETIN_REPORT_QUEUE_URL is not set: on-demand reports cannot be queued',
+        );
+      }
+      try {
+        const out = await sqs.send(
+          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job) }),
+        );
+        return { messageId: out.MessageId ?? 'unknown' };
+      } catch (err) {
+        throw new StoreError('report-queue', `cannot queue report job ${job.slotKey}`, {
+          cause: err,
+        });
+      }
+    },
+  };
+}

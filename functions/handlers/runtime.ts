@@ -1,0 +1,133 @@
+/**
+ * What every Lambda handler shares: the configuration (read once per container), the services
+ * (created once per container, so the browser and the SDK connections survive between warm
+ * invocations), the Powertools logger (JSON lines) and the metrics of a render.
+ *
+ * Handlers stay thin: parse the event, call the application layer, map the result.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { loadConfig, type AppConfig } from '../config.ts';
+import { BulletinError, ValidationError } from '../errors.ts';
+import { createChromiumRenderer } from '../adapters/pdf-renderer.ts';
+import type { PublishDeps, PublishResult } from '../app/publish.ts';
+import { createServices, type Services } from '../app/services.ts';
+
+const SERVICE = 'torch-bulletin';
+
+/** Structured JSON logs (one object per line, with the request id once a context is added). */
+export const logger = new Logger({ serviceName: SERVICE });
+
+/** CloudWatch metrics in the embedded metric format (written to stdout, no API call). */
+export const metrics = new Metrics({ namespace: 'TorchBulletin', serviceName: SERVICE });
+
+let config: AppConfig | undefined;
+let services: Services | undefined;
+
+/** The validated configuration, read from the environment on first use. */
+export function runtimeConfig(): AppConfig {
+  config ??= loadConfig(process.env);
+  return config;
+}
+
+/**
+ * The services of this container, created on first use and kept for warm invocations.
+ * The browser starts on the first render, not here.
+ */
+export function runtimeServices(): Services {
+  services ??= createServices(runtimeConfig(), {
+    // One invocation at a time per container: one page is enough.
+    renderer: createChromiumRenderer({ pagePoolSize: 1, log: (m) => logger.debug(m) }),
+  });
+  return services;
+}
+
+/**
+ * Closes the services and forgets the configuration, so the next invocation reads the
+ * environment again. Lambda never calls this; tests and local runs do.
+ */
+export async function resetRuntime(): Promise<void> {
+  const open = services;
+  services = undefined;
+  config = undefined;
+  await open?.close();
+}
+
+/** Folder for the HTML and PDF of each render: Lambda's only writable place is /tmp. */
+export function renderWorkDir(): string {
+  return join(tmpdir(), 'torch-bulletin-work');
+}
+
+/** The dependencies of `publishBulletin` from this container's services. */
+export function publishDeps(s: Services): PublishDeps {
+  return {
+    records: s.records,
+    catalog: s.catalog,
+    archive: s.archive,
+    renderer: s.renderer,
+    reference: s.reference,
+    workDir: renderWorkDir(),
+    timeZone: s.config.timeZone,
+    log: (m) => logger.info(m),
+    // Subscribers are told of each published issue (SES on AWS), exactly once per issue.
+    subscribers: s.subscribers,
+    notifier: s.notifier,
+    ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
+  };
+}
+
+/** Records render time, PDF size and page count of a publish that rendered. */
+export function recordPublished(result: PublishResult, kind: string): void {
+  const { issue, timings } = result;
+  logger.info('issue published', {
+    issueId: issue.id,
+    slotKey: issue.slotKey,
+    rendered: result.rendered,
+    pages: issue.pages,
+    bytes: issue.bytes,
+    timings,
+  });
+  if (!result.rendered) {
+    metrics.addMetric('DuplicateSlot', MetricUnit.Count, 1);
+    return;
+  }
+  metrics.addDimension('kind', kind);
+  metrics.addMetric('RenderTime', MetricUnit.Milliseconds, Math.round(timings.pdfMs));
+  metrics.addMetric(
+    'GenerateTime',
+    MetricUnit.Milliseconds,
+    Math.round(timings.composeMs + timings.htmlMs + timings.pdfMs + timings.storeMs),
+  );
+  if (issue.bytes !== undefined) metrics.addMetric('PdfSize', MetricUnit.Bytes, issue.bytes);
+  if (issue.pages !== undefined) metrics.addMetric('PdfPages', MetricUnit.Count, issue.pages);
+}
+
+/**
+ * Runs one invocation: counts a failure metric and logs the error when `work` throws (and
+ * rethrows, so Lambda's retries and failure destination apply), and always flushes metrics.
+ */
+export async function invocation<T>(
+  handlerName: string,
+  context: { awsRequestId?: string } | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (context?.awsRequestId) logger.appendKeys({ requestId: context.awsRequestId });
+  logger.appendKeys({ handler: handlerName });
+  metrics.captureColdStartMetric();
+  try {
+    return await work();
+  } catch (err) {
+    metrics.addMetric('Failures', MetricUnit.Count, 1);
+    logger.error(`${handlerName} failed`, {
+      error: err as Error,
+      kind: err instanceof BulletinError ? err.name : 'UnexpectedError',
+      ...(err instanceof ValidationError ? { problems: err.problems.slice(0, 50) } : {}),
+    });
+    throw err;
+  } finally {
+    metrics.publishStoredMetrics();
+    logger.removeKeys(['requestId', 'handler']);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The upload inbox in the archive bucket: analysts drop statistics files under `uploads/`;
+ * the ingest Lambda moves each one to `ingested/` (with a summary) or to `rejected/` (with its
+ * error report), so `uploads/` only ever holds files not yet looked at.
+ *
+ * Keys here come from people, not from us (mixed case, spaces, Chinese): unlike the archive
+ * adapter's strict key check this one accepts any key under the inbox prefix, but nothing
+ * that climbs out of it.
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { StoreError } from '../errors.ts';
+
+export const INBOX_PREFIXES = {
+  uploads: 'uploads/',
+  ingested: 'ingested/',
+  rejected: 'rejected/',
+} as const;
+
+export interface UploadInbox {
+  /** The bytes of an uploaded file, or undefined when it is gone (already handled). */
+  read(key: string): Promise<Uint8Array | undefined>;
+  /** Moves the file to `ingested/` and writes `<name>.summary.json` beside it. */
+  accept(key: string, bytes: Uint8Array, summary: object): Promise<string>;
+  /** Moves the file to `rejected/` and writes `<name>.errors.txt` beside it. */
+  reject(key: string, bytes: Uint8Array, report: string): Promise<string>;
+}
+
+/** The path of an upload below `uploads/`, or undefined for a key outside the inbox. */
+export function uploadName(key: string): string | undefined {
+  if (!key.startsWith(INBOX_PREFIXES.uploads)) return undefined;
+  const name = key.slice(INBOX_PREFIXES.uploads.length);
+  if (!name || name.endsWith('/') || name.split('/').some((p) => p === '..' || p === '')) {
+    return undefined;
+  }
+  return name;
+}
+
+/** The object key of an S3 event record (URL-encoded, spaces as `+`). */
+export function decodeEventKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
+}
+
+export function createS3UploadInbox(s3: S3Client, bucket: string): UploadInbox {
+  const component = 'upload-inbox';
+  const put = async (key: string, body: Uint8Array, contentType: string) => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        ContentLength: body.byteLength,
+        ContentType: contentType,
+      }),
+    );
+  };
+  const move = async (key: string, bytes: Uint8Array, to: string, note: [string, string]) => {
+    const name = uploadName(key);
+    if (!name) throw new StoreError(component, `not an upload key: ${JSON.stringify(key)}`);
+    const target = `${to}${name}`;
+    try {
+      // The note first: if the move stops half-way the upload is still in the inbox.
+      await put(
+        `${target}${note[0]}`,
+        new TextEncoder().encode(note[1]),
+        'text/plain; charset=utf-8',
+      );
+      await put(target, bytes, 'application/octet-stream');
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (err) {
+      throw new StoreError(component, `cannot move s3://${bucket}/${key} to ${target}`, {
+        cause: err,
+      });
+    }
+    return target;
+  };
+  return {
+    async read(key) {
+      try {
+        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return out.Body ? await out.Body.transformToByteArray() : undefined;
+      } catch (err) {
+        if (err instanceof NoSuchKey) return undefined;
+        throw new StoreError(component, `cannot read s3://${bucket}/${key}`, { cause: err });
+      }
+    },
+    accept: (key, bytes, summary) =>
+      move(key, bytes, INBOX_PREFIXES.ingested, [
+        '.summary.json',
+        `${JSON.stringify(summary, null, 2)}\n`,
+      ]),
+    reject: (key, bytes, report) =>
+      move(key, bytes, INBOX_PREFIXES.rejected, ['.errors.txt', `${report}\n`]),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The HTTP API (API Gateway v2) in front of the API function.
+ *
+ * - `POST /reports` (on-demand reports) needs an authorizer: IAM (SigV4-signed requests from
+ *   operators' roles) by default, or a JWT authorizer when an issuer and audience are given.
+ *   The function trusts the principal the authorizer puts in the request context.
+ * - Everything else (`$default`: archive page, bulletins, downloads, feeds, subscriptions) is
+ *   public, as subscribers have no AWS identity; the app itself refuses what needs a principal.
+ * - Throttled per stage, and harder on `POST /reports` (each request starts a render).
+ */
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface BulletinApiProps {
+  handler: lambda.IFunction;
+  /** JWT authorizer for `POST /reports` instead of IAM. */
+  jwt?: { issuer: string; audience: string[] };
+  /** Requests per second on the whole stage (steady, burst). */
+  throttle?: { rateLimit: number; burstLimit: number };
+  /** Requests per second on `POST /reports`. */
+  reportsThrottle?: { rateLimit: number; burstLimit: number };
+}
+
+export const REPORTS_ROUTE = 'POST /reports';
+
+export class BulletinApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BulletinApiProps) {
+    super(scope, id);
+    const integration = new HttpLambdaIntegration('Integration', props.handler);
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'Torch Bulletin: archive, downloads, feeds, subscriptions, on-demand reports',
+      createDefaultStage: false,
+      defaultIntegration: integration,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+    });
+    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            principal: '$context.authorizer.principalId',
+          }),
+        ),
+      },
+    });
+
+    const authorizer = props.jwt
+      ? new authorizers.HttpJwtAuthorizer('ReportsJwt', props.jwt.issuer, {
+          jwtAudience: props.jwt.audience,
+        })
+      : new authorizers.HttpIamAuthorizer();
+    this.api.addRoutes({
+      path: '/reports',
+      methods: [apigw.HttpMethod.POST],
+      integration,
+      authorizer,
+    });
+
+    // Route-level throttling has no L2 property: set it on the stage resource.
+    const reports = props.reportsThrottle ?? { rateLimit: 1, burstLimit: 5 };
+    // (routeSettings is untyped JSON: CloudFormation's own PascalCase keys.)
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = {
+      [REPORTS_ROUTE]: {
+        ThrottlingRateLimit: reports.rateLimit,
+        ThrottlingBurstLimit: reports.burstLimit,
+      },
+    };
+  }
+
+  /** The base URL of the API (no trailing slash). */
+  get url(): string {
+    return this.api.apiEndpoint;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * One EventBridge Scheduler schedule per report definition in data/schedules.json, each in
+ * its own time zone (Asia/Shanghai), fired at the exact time (flexible window off).
+ *
+ * Delivery is at least once and the Scheduler's retry policy covers delivery only; the target
+ * function has its own async retries and failure destination (BulletinFunction.onAsyncFailure),
+ * and the handler keys the issue on the scheduled time, so a duplicate firing publishes
+ * nothing new.
+ */
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { toSchedulerCron, type ScheduleDefinition } from '../schedule-config.ts';
+
+export interface ReportSchedulesProps {
+  schedules: ScheduleDefinition[];
+  target: lambda.IFunction;
+  /** Where events go that the Scheduler could not deliver after its retries. */
+  deadLetterQueue: sqs.IQueue;
+}
+
+export class ReportSchedules extends Construct {
+  readonly group: scheduler.ScheduleGroup;
+  readonly schedules: scheduler.Schedule[] = [];
+
+  constructor(scope: Construct, id: string, props: ReportSchedulesProps) {
+    super(scope, id);
+    this.group = new scheduler.ScheduleGroup(this, 'Group', {});
+    for (const def of props.schedules) {
+      const input = scheduler.ScheduleTargetInput.fromObject({
+        scheduleId: def.id,
+        kind: def.kind,
+        ...(def.series ? { series: def.series } : {}),
+        // Filled in by the Scheduler at each firing: the idempotency key and diagnostics.
+        scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        scheduleArn: scheduler.ContextAttribute.scheduleArn,
+        executionId: scheduler.ContextAttribute.executionId,
+        attemptNumber: scheduler.ContextAttribute.attemptNumber,
+      });
+      this.schedules.push(
+        new scheduler.Schedule(this, `Schedule-${def.id}`, {
+          description: def.description || `${def.kind} ${def.cron} ${def.timeZone}`,
+          scheduleGroup: this.group,
+          schedule: scheduler.ScheduleExpression.expression(
+            toSchedulerCron(def.cron),
+            TimeZone.of(def.timeZone),
+          ),
+          timeWindow: scheduler.TimeWindow.off(),
+          enabled: def.enabled,
+          target: new targets.LambdaInvoke(props.target, {
+            input,
+            retryAttempts: 3,
+            maxEventAge: Duration.hours(2),
+            deadLetterQueue: props.deadLetterQueue,
+          }),
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The Torch Bulletin stack, composed of constructs: stores, job queues, operations, one
+ * function per job, the schedules and the HTTP API. A new part (e.g. the all-zones fan-out)
+ * is one more construct that takes the {@link BulletinPlatform} this stack exposes:
+ *
+ *   new AllZonesFanOut(this, 'AllZones', { platform: this.platform });
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import {
+  ISSUES_TABLE,
+  RECORDS_TABLE,
+  SUBSCRIBERS_TABLE,
+} from '../functions/adapters/definitions.ts';
+import { INBOX_PREFIXES } from '../functions/handlers/upload-inbox.ts';
+import { BulletinApi } from './constructs/bulletin-api.ts';
+import { BulletinFunction } from './constructs/bulletin-function.ts';
+import { DataStores } from './constructs/data-stores.ts';
+import { JobQueues } from './constructs/job-queues.ts';
+import { Operations } from './constructs/operations.ts';
+import { ReportSchedules } from './constructs/report-schedules.ts';
+import type { ScheduleDefinition } from './schedule-config.ts';
+import { acknowledgeFindings } from './nag-acknowledgements.ts';
+
+/** Deployment parameters (cdk.json context, or `-c key=value`). */
+export interface BulletinSettings {
+  schedules: ScheduleDefinition[];
+  /** Verified SES identity that subscriber mail is sent from. */
+  senderAddress?: string;
+  /** E-mail address subscribed to the alarm topic. */
+  alarmEmail?: string;
+  /** Base URL of the API for links in mail (a custom domain); default: the API's own URL. */
+  publicBaseUrl?: string;
+  /** JWT authorizer for POST /reports instead of IAM. */
+  jwt?: { issuer: string; audience: string[] };
+  timeZone: string;
+}
+
+export interface TorchBulletinStackProps extends StackProps {
+  settings: BulletinSettings;
+}
+
+/** What constructs added to the stack build on. */
+export interface BulletinPlatform {
+  stores: DataStores;
+  queues: JobQueues;
+  operations: Operations;
+  /** Environment every function gets (time zone, presign TTL, public base URL). */
+  environment: Record<string, string>;
+  /** Binds a function to what publishing a bulletin needs (tables, issues/ prefix, mail). */
+  bindPublisher(fn: BulletinFunction): BulletinFunction;
+}
+
+/** Presigned download URLs live 5 minutes (≤ 15). */
+const PRESIGN_TTL_SECONDS = 300;
+
+export class TorchBulletinStack extends Stack {
+  readonly platform: BulletinPlatform;
+  readonly functions: Record<'scheduled' | 'generate' | 'api' | 'ingest', BulletinFunction>;
+  readonly api: BulletinApi;
+  readonly schedules: ReportSchedules;
+
+  constructor(scope: Construct, id: string, props: TorchBulletinStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const stores = new DataStores(this, 'Stores');
+    const queues = new JobQueues(this, 'Queues');
+    const operations = new Operations(this, 'Operations', {
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+    });
+    const { records, issues, subscribers } = stores.tables;
+    const environment: Record<string, string> = {
+      BULLETIN_TIME_ZONE: settings.timeZone,
+      BULLETIN_PRESIGN_TTL_SECONDS: String(PRESIGN_TTL_SECONDS),
+    };
+    const bindPublisher = (fn: BulletinFunction) =>
+      fn
+        .bindTable(RECORDS_TABLE, records, 'read')
+        .bindTable(ISSUES_TABLE, issues, 'readWrite')
+        .bindTable(SUBSCRIBERS_TABLE, subscribers, 'readWrite')
+        .bindBucket(stores.archive, { read: ['issues/'], write: ['issues/'] })
+        .bindMailSender(settings.senderAddress);
+    this.platform = { stores, queues, operations, environment, bindPublisher };
+
+    const scheduled = bindPublisher(
+      new BulletinFunction(this, 'ScheduledBulletin', {
+        handler: 'scheduled-bulletin',
+        description: 'EventBridge Scheduler → publish the scheduled bulletin',
+        renders: true,
+        environment,
+      }),
+    ).onAsyncFailure(queues.failedJobs);
+
+    const generate = bindPublisher(
+      new BulletinFunction(this, 'GenerateReport', {
+        handler: 'generate-report',
+        description: 'Report queue → render and publish an on-demand report',
+        renders: true,
+        environment,
+      }),
+    );
+    generate.fn.addEventSource(
+      new SqsEventSource(queues.reportRequests, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        // At most two browsers at once for on-demand work, whatever the queue holds.
+        maxConcurrency: 2,
+      }),
+    );
+
+    const api = new BulletinFunction(this, 'Api', {
+      handler: 'api',
+      description: 'HTTP API: archive, downloads, feeds, subscriptions, report requests',
+      environment,
+      // API Gateway gives up after 30 s.
+      timeout: Duration.seconds(29),
+    })
+      .bindTable(RECORDS_TABLE, records, 'read')
+      .bindTable(ISSUES_TABLE, issues, 'readWrite')
+      .bindTable(SUBSCRIBERS_TABLE, subscribers, 'readWrite')
+      .bindBucket(stores.archive, { read: ['issues/'] })
+      .bindMailSender(settings.senderAddress)
+      .bindQueueSender('BULLETIN_REPORT_QUEUE_URL', queues.reportRequests);
+
+    const ingest = new BulletinFunction(this, 'IngestUpload', {
+      handler: 'ingest-upload',
+      description: 'S3 uploads/ → validate and ingest a statistics file',
+      environment,
+    })
+      .bindTable(RECORDS_TABLE, records, 'readWrite')
+      .bindBucket(stores.archive, {
+        read: [INBOX_PREFIXES.uploads],
+        write: [INBOX_PREFIXES.ingested, INBOX_PREFIXES.rejected],
+        delete: [INBOX_PREFIXES.uploads],
+      })
+      .onAsyncFailure(queues.failedJobs);
+    stores.archive.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.LambdaDestination(ingest.fn),
+      { prefix: INBOX_PREFIXES.uploads },
+    );
+
+    this.schedules = new ReportSchedules(this, 'Schedules', {
+      schedules: settings.schedules,
+      target: scheduled.fn,
+      deadLetterQueue: queues.failedJobs,
+    });
+
+    this.api = new BulletinApi(this, 'HttpApi', {
+      handler: api.fn,
+      ...(settings.jwt ? { jwt: settings.jwt } : {}),
+    });
+    const publicBaseUrl = settings.publicBaseUrl ?? this.api.url;
+    for (const f of [scheduled, generate, api]) {
+      f.fn.addEnvironment('BULLETIN_PUBLIC_BASE_URL', publicBaseUrl);
+    }
+
+    this.functions = { scheduled, generate, api, ingest };
+    for (const [name, f] of Object.entries(this.functions)) {
+      operations.alarmOnErrors(name, f.fn);
+    }
+    operations.alarmOnQueueDepth('FailedJobs', queues.failedJobs);
+    operations.alarmOnMetric(
+      'HandlerFailures',
+      new Metric({
+        namespace: 'TorchBulletin',
+        metricName: 'Failures',
+        dimensionsMap: { service: 'torch-bulletin' },
+        statistic: 'Sum',
+      }),
+      'a handler reported a failed job (render, ingest, report request)',
+    );
+
+    acknowledgeFindings(this);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'ArchiveBucketName', { value: stores.archive.bucketName });
+    new CfnOutput(this, 'UploadPrefix', {
+      value: `s3://${stores.archive.bucketName}/${INBOX_PREFIXES.uploads}`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * The synthesized stack, asserted on what matters: schedules, bucket, tables, least-privilege
+ * grants, alarms, API authorizer and throttling, and cdk-nag AwsSolutions without an
+ * unacknowledged finding. Bundling is skipped here (`aws:cdk:bundling-stacks`); the bundle
+ * itself is tested in bundle.test.ts.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../infra/app.ts';
+import type { TorchBulletinStack } from '../../infra/stack.ts';
+import { TABLES } from '#adapters/definitions.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
+
+/** The app without bundling (fast), with optional context parameters. */
+function synthApp(context: Record<string, unknown> = {}) {
+  return createApp(new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } }));
+}
+
+function logicalIdOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+describe('TorchBulletin stack', () => {
+  let app: App;
+  let stack: TorchBulletinStack;
+  let template: Template;
+  let resources: Record<string, Resource>;
+
+  beforeAll(() => {
+    ({ app, stack } = synthApp());
+    template = Template.fromStack(stack);
+    resources = template.toJSON().Resources as Record<string, Resource>;
+  });
+
+  /** The statements of the policy attached to a function's role. */
+  function statementsOf(name: keyof TorchBulletinStack['functions']): Statement[] {
+    const roleId = logicalIdOf(stack, stack.functions[name].role);
+    const policies = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        (r.Properties['Roles'] as { Ref: string }[]).some((x) => x.Ref === roleId),
+    );
+    return policies.flatMap(
+      (p) => (p.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement,
+    );
+  }
+  const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+  /** Every (action, resource JSON) pair a function may use. */
+  function grantsOf(name: keyof TorchBulletinStack['functions']): [string, string][] {
+    return statementsOf(name).flatMap((s) => {
+      const res = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+      return actions(s).flatMap((a) => res.map((r): [string, string] => [a, JSON.stringify(r)]));
+    });
+  }
+  const tableId = (id: keyof TorchBulletinStack['platform']['stores']['tables']) =>
+    logicalIdOf(stack, stack.platform.stores.tables[id]);
+
+  it('schedules the monthly bulletin at 09:00 on the 15th, Asia/Shanghai, exactly on time', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 9 15 * ? *)',
+      ScheduleExpressionTimezone: 'Asia/Shanghai',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.functions.scheduled.fn), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.platform.queues.failedJobs), 'Arn'] },
+        },
+        Input: Match.serializedJson(
+          Match.objectLike({
+            scheduleId: 'monthly-bulletin',
+            kind: 'torch-bulletin',
+            scheduledTime: '<aws.scheduler.scheduled-time>',
+          }),
+        ),
+      },
+    });
+  });
+
+  it('retries async invocations and sends what still fails to the dead-letter queue', () => {
+    const dlq = { 'Fn::GetAtt': [logicalIdOf(stack, stack.platform.queues.failedJobs), 'Arn'] };
+    for (const name of ['scheduled', 'ingest'] as const) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalIdOf(stack, stack.functions[name].fn) },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: dlq } },
+      });
+    }
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: dlq, maxReceiveCount: 3 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(stack, stack.functions.generate.fn) },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('keeps the archive bucket private, TLS-only, versioned, encrypted, previews expiring', () => {
+    const bucketId = logicalIdOf(stack, stack.platform.stores.archive);
+    const bucket = resources[bucketId]!.Properties;
+    expect(bucket['PublicAccessBlockConfiguration']).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
+    expect(bucket['BucketEncryption']).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ],
+    });
+    expect(bucket['LifecycleConfiguration']).toEqual({
+      Rules: expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'previews/', ExpirationInDays: 30, Status: 'Enabled' }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('creates every table of definitions.ts: on-demand, PITR, deletion protection', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', TABLES.length);
+    for (const def of TABLES) {
+      const table = resources[tableId(def.id)]!;
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: def.critical,
+        KeySchema: [
+          { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: def.sortKey.name, KeyType: 'RANGE' },
+        ],
+      });
+      const indexes = (table.Properties['GlobalSecondaryIndexes'] ?? []) as {
+        IndexName: string;
+      }[];
+      expect(indexes.map((i) => i.IndexName)).toEqual(def.globalIndexes.map((g) => g.name));
+    }
+  });
+
+  it('grants each function only its tables and bucket prefixes, never Scan', () => {
+    const records = tableId('records');
+    const issues = tableId('issues');
+    const subscribers = tableId('subscribers');
+    const bucket = logicalIdOf(stack, stack.platform.stores.archive);
+    const onTable = (grants: [string, string][], table: string) =>
+      new Set(grants.filter(([, r]) => r.includes(table)).map(([a]) => a));
+    const s3Grants = (grants: [string, string][]) =>
+      grants
+        .filter(([a]) => a.startsWith('s3:'))
+        .map(([a, r]) => `${a} ${/\/([a-z]+\/)\*/.exec(r)?.[1] ?? r}`)
+        .sort();
+
+    for (const name of ['scheduled', 'generate', 'api', 'ingest'] as const) {
+      const grants = grantsOf(name);
+      expect(grants.map(([a]) => a)).not.toContain('dynamodb:Scan');
+      expect(grants.filter(([a]) => a.includes('*'))).toEqual([]);
+    }
+    // Publishers: records read-only, issues and subscribers read/write, issues/ only.
+    for (const name of ['scheduled', 'generate'] as const) {
+      const grants = grantsOf(name);
+      expect(onTable(grants, records)).toEqual(
+        new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
+      );
+      expect(onTable(grants, issues)).toContain('dynamodb:PutItem');
+      expect(onTable(grants, subscribers)).toContain('dynamodb:UpdateItem');
+      expect(s3Grants(grants)).toEqual(['s3:GetObject issues/', 's3:PutObject issues/']);
+    }
+    // Ingest: the records table and the inbox prefixes, nothing of issues or subscribers.
+    const ingest = grantsOf('ingest');
+    expect(onTable(ingest, records)).toContain('dynamodb:PutItem');
+    expect(onTable(ingest, issues).size + onTable(ingest, subscribers).size).toBe(0);
+    expect(s3Grants(ingest)).toEqual([
+      's3:DeleteObject uploads/',
+      's3:GetObject uploads/',
+      's3:PutObject ingested/',
+      's3:PutObject rejected/',
+    ]);
+    expect(ingest.some(([, r]) => r.includes(bucket) && r.includes('issues/'))).toBe(false);
+    // API: reads PDFs (presigned URLs), never writes the bucket; sends report jobs.
+    const api = grantsOf('api');
+    expect(s3Grants(api)).toEqual(['s3:GetObject issues/']);
+    expect(onTable(api, records).has('dynamodb:PutItem')).toBe(false);
+    expect(api.map(([a]) => a)).toContain('sqs:SendMessage');
+    expect(
+      api.some(([, r]) => r.includes(logicalIdOf(stack, stack.platform.queues.reportRequests))),
+    ).toBe(true);
+  });
+
+  it('alarms on every function, on handler failures and on the dead-letter queue, via SNS', () => {
+    const topicId = logicalIdOf(stack, stack.platform.operations.topic);
+    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBe(6);
+    for (const alarm of alarms) {
+      expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: topicId }]);
+    }
+    const byMetric = alarms.map((a) => a.Properties['MetricName']);
+    expect(byMetric.filter((m) => m === 'Errors')).toHaveLength(4);
+    expect(byMetric).toContain('ApproximateNumberOfMessagesVisible');
+    expect(byMetric).toContain('Failures');
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: Match.anyValue(),
+    });
+  });
+
+  it('subscribes the alarm e-mail when one is given', () => {
+    const { stack: withEmail } = synthApp({ alarmEmail: 'ops@example.com' });
+    Template.fromStack(withEmail).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+
+  it('puts an IAM authorizer on POST /reports and throttles the stage and that route', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /reports',
+      AuthorizationType: 'AWS_IAM',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$default',
+      AuthorizationType: 'NONE',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      RouteSettings: {
+        'POST /reports': { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 5 },
+      },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('uses a JWT authorizer instead when an issuer and audience are given', () => {
+    const { stack: jwt } = synthApp({
+      jwtIssuer: 'https://cognito-idp.example.com/pool',
+      jwtAudience: 'bulletin-operators',
+    });
+    const t = Template.fromStack(jwt);
+    t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: {
+        Issuer: 'https://cognito-idp.example.com/pool',
+        Audience: ['bulletin-operators'],
+      },
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /reports',
+      AuthorizationType: 'JWT',
+    });
+  });
+
+  it('runs nodejs22.x; the render functions get Chromium-sized memory and their assets', () => {
+    for (const f of Object.values(stack.functions)) {
+      expect(resources[logicalIdOf(stack, f.fn)]!.Properties['Runtime']).toBe('nodejs22.x');
+    }
+    for (const name of ['scheduled', 'generate'] as const) {
+      const props = resources[logicalIdOf(stack, stack.functions[name].fn)]!.Properties;
+      expect(props).toMatchObject({
+        MemorySize: 3008,
+        Timeout: 300,
+        Architectures: ['x86_64'],
+        Environment: {
+          Variables: expect.objectContaining({
+            BULLETIN_FONT_DIR: '/var/task/fonts',
+            BULLETIN_TEMPLATES_DIR: '/var/task/templates',
+            BULLETIN_CHROMIUM_SINGLE_PROCESS: 'true',
+            BULLETIN_TIME_ZONE: 'Asia/Shanghai',
+          }),
+        },
+      });
+    }
+  });
+
+  it('passes cdk-nag AwsSolutions with every finding fixed or acknowledged with a reason', () => {
+    expect(() => app.synth({ force: true })).not.toThrow();
+    // Our acknowledgements (data: { "<plugin>::<rule>[finding]": reason }), each with a reason.
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>))
+      .filter(([id]) => id.includes('AwsSolutions-'));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(30);
+  });
+
+  it('cdk-nag does fail a synth on an unacknowledged finding (control)', () => {
+    const control = new App();
+    const bad = new Stack(control, 'Control');
+    new s3.Bucket(bad, 'Unencrypted', { enforceSSL: false });
+    Validations.of(control).addPlugins(new AwsSolutionsChecks(control));
+    expect(() => control.synth()).toThrow();
+  });
+});
