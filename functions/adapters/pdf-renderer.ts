@@ -467,9 +467,17 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     // puppeteer adds its own --headless for 'shell'.
     const singleProcess =
       this.options.singleProcess ?? process.env['BULLETIN_CHROMIUM_SINGLE_PROCESS'] === 'true';
-    const args = chromium.args.filter(
-      (a) => (singleProcess || a !== '--single-process') && !a.startsWith('--headless'),
-    );
+    const args = [
+      ...chromium.args.filter(
+        (a) => (singleProcess || a !== '--single-process') && !a.startsWith('--headless'),
+      ),
+      // Request interception never sees WebSocket handshakes (nor WebRTC): send everything
+      // that gets past it, loopback included, to a proxy that does not exist, and keep WebRTC
+      // off non-proxied UDP. The page prints local files only; nothing may leave.
+      '--proxy-server=http://127.0.0.1:9',
+      '--proxy-bypass-list=<-loopback>',
+      '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+    ];
     let browser: Browser;
     try {
       browser = await puppeteer.launch({
