@@ -127,7 +127,8 @@ export async function invocation<T>(
     });
     throw err;
   } finally {
-    metrics.publishStoredMetrics();
+    // An API read records nothing: no empty metrics blob (and no warning about it).
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     logger.removeKeys(['requestId', 'handler']);
   }
 }

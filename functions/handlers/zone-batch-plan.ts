@@ -1,0 +1,44 @@
+/**
+ * Lambda: first step of the all-zones state machine (infra/constructs/zone-fanout.ts). Composes
+ * every zone's profile, hashes it and returns the zones whose report changed as `jobs` (the
+ * Distributed Map's items) and the unchanged ones as `done` (skipped).
+ */
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { cachedReads, planZoneBatch, type ZonePlan } from '../app/batch.ts';
+import { parseOrReject } from './reports.ts';
+import { invocation, logger, runtimeServices } from './runtime.ts';
+
+export const zoneBatchRequestSchema = z.object({
+  /** Data period for every zone; default: each zone's latest year. */
+  period: z
+    .string()
+    .regex(/^\d{4}$/)
+    .optional(),
+  /** Zone ids or names; default: every national zone. */
+  zones: z.array(z.string().min(1).max(80)).max(5000).optional(),
+  /** Render even the zones whose report is unchanged (e.g. after a fix in the code). */
+  force: z.boolean().optional(),
+});
+
+export async function handler(event: unknown, context?: Context): Promise<ZonePlan> {
+  return invocation('zone-batch-plan', context, async () => {
+    const req = parseOrReject(zoneBatchRequestSchema, event ?? {}, 'zone batch request');
+    const s = runtimeServices();
+    const plan = await planZoneBatch(
+      {
+        records: cachedReads(s.records),
+        catalog: s.catalog,
+        reference: s.reference,
+        timeZone: s.config.timeZone,
+      },
+      {
+        ...(req.period ? { period: req.period } : {}),
+        ...(req.zones ? { zones: req.zones } : {}),
+        ...(req.force ? { force: true } : {}),
+      },
+    );
+    logger.info('zone batch planned', { jobs: plan.jobs.length, done: plan.done.length });
+    return plan;
+  });
+}

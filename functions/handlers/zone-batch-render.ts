@@ -1,0 +1,24 @@
+/**
+ * Lambda: one item of the all-zones Distributed Map — render and publish one zone's profile
+ * under the slot key the plan gave it (a retry of the item finds the same issue). An error is
+ * thrown, not returned: the state machine retries it and then records the zone as failed.
+ */
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { renderZoneJob, type ZoneOutcome } from '../app/batch.ts';
+import { parseOrReject } from './reports.ts';
+import { invocation, publishDeps, runtimeServices } from './runtime.ts';
+
+export const zoneJobSchema = z.object({
+  zone: z.string().min(1).max(80),
+  period: z.string().regex(/^\d{4}$/),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+  slotKey: z.string().min(1).max(300),
+});
+
+export async function handler(event: unknown, context?: Context): Promise<ZoneOutcome> {
+  return invocation('zone-batch-render', context, async () => {
+    const job = parseOrReject(zoneJobSchema, event, 'zone job');
+    return renderZoneJob(publishDeps(runtimeServices()), job);
+  });
+}

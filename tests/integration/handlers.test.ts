@@ -1,0 +1,407 @@
+/**
+ * Every Lambda handler invoked as Lambda would invoke it — with events of the recorded shapes
+ * (S3 ObjectCreated, EventBridge Scheduler target input, API Gateway v2 HTTP, SQS) — against
+ * dynalite and s3rver through the real AWS SDK. The report queue is a small SQS-compatible
+ * endpoint in this file (no local SQS server is installed): it speaks the SDK's JSON protocol
+ * and hands the sent message to the generate handler as an SQS event.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEventV2, Context, S3Event, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { handler as apiHandler } from '#handlers/api.ts';
+import { handler as generateHandler } from '#handlers/generate-report.ts';
+import { handler as ingestHandler } from '#handlers/ingest-upload.ts';
+import { resetRuntime, runtimeServices } from '#handlers/runtime.ts';
+import { handler as scheduledHandler } from '#handlers/scheduled-bulletin.ts';
+import { pdfText } from '#tests/support/pdf.ts';
+import { startTestStores, type TestStores } from '#tests/support/stores.ts';
+
+// Read by the Powertools logger and metrics when the handler modules load: quiet tests.
+vi.hoisted(() => {
+  process.env['POWERTOOLS_METRICS_DISABLED'] = 'true';
+  process.env['POWERTOOLS_LOG_LEVEL'] = 'ERROR';
+});
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const ACCOUNT = '123456789012';
+const OPERATOR_ARN = `arn:aws-cn:iam::${ACCOUNT}:user/bulletin-operator`;
+
+/** A Lambda context as the runtime passes it (only what handlers read is meaningful). */
+function lambdaContext(name: string): Context {
+  return {
+    awsRequestId: randomUUID(),
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws-cn:lambda:cn-north-1:${ACCOUNT}:function:${name}`,
+    memoryLimitInMB: '3008',
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: '2026/01/15/[$LATEST]0123456789abcdef',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 300_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** S3 → Lambda notification (event version 2.1), as S3 sends it for one PutObject. */
+function s3Event(bucket: string, key: string, size: number): S3Event {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'cn-north-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
+        requestParameters: { sourceIPAddress: '203.0.113.7' },
+        responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'ingest-uploads',
+          bucket: {
+            name: bucket,
+            ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
+            arn: `arn:aws-cn:s3:::${bucket}`,
+          },
+          // S3 URL-encodes the key in events, spaces as +.
+          object: {
+            key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+            size,
+            eTag: 'd41d8cd98f00b204e9800998ecf8427e',
+            sequencer: '0055AED6DCD90281E5',
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** The target input of the monthly schedule, context attributes resolved by the Scheduler. */
+function schedulerEvent(scheduledTime: string, attempt = 1) {
+  return {
+    scheduleId: 'monthly-bulletin',
+    kind: 'torch-bulletin',
+    series: 'torch-bulletin',
+    scheduledTime,
+    scheduleArn: `arn:aws-cn:scheduler:cn-north-1:${ACCOUNT}:schedule/TorchBulletin/monthly-bulletin`,
+    executionId: randomUUID(),
+    attemptNumber: String(attempt),
+  };
+}
+
+/** API Gateway HTTP API (payload format 2.0) event; `iamCaller` as the IAM authorizer puts it. */
+function httpEvent(
+  method: string,
+  path: string,
+  opts: { body?: unknown; iamCaller?: string; query?: string; routeKey?: string } = {},
+): APIGatewayProxyEventV2 {
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  return {
+    version: '2.0',
+    routeKey: opts.routeKey ?? '$default',
+    rawPath: path,
+    rawQueryString: opts.query ?? '',
+    headers: {
+      accept: 'application/json',
+      host: 'abc123.execute-api.cn-north-1.amazonaws.com.cn',
+      'user-agent': 'curl/8.5.0',
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'https',
+      ...(body
+        ? { 'content-type': 'application/json', 'content-length': String(body.length) }
+        : {}),
+    },
+    requestContext: {
+      accountId: ACCOUNT,
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.cn-north-1.amazonaws.com.cn',
+      domainPrefix: 'abc123',
+      http: {
+        method,
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'curl/8.5.0',
+      },
+      requestId: 'JKJaXmPLvHcESHA=',
+      routeKey: opts.routeKey ?? '$default',
+      stage: '$default',
+      time: '15/Jan/2026:01:00:00 +0000',
+      timeEpoch: Date.parse('2026-01-15T01:00:00Z'),
+      ...(opts.iamCaller
+        ? {
+            authorizer: {
+              iam: {
+                accessKey: 'AKIAEXAMPLE',
+                accountId: ACCOUNT,
+                callerId: 'AIDAEXAMPLE',
+                principalOrgId: null,
+                userArn: opts.iamCaller,
+                userId: 'AIDAEXAMPLE',
+                cognitoIdentity: null,
+              },
+            },
+          }
+        : {}),
+    } as APIGatewayProxyEventV2['requestContext'],
+    isBase64Encoded: false,
+    ...(body ? { body } : {}),
+  };
+}
+
+/** An SQS-compatible endpoint for SendMessage (AWS JSON 1.0), keeping what was sent. */
+async function startReportQueue(): Promise<{ url: string; sent: string[]; server: Server }> {
+  const sent: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      if (target !== 'AmazonSQS.SendMessage') {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ __type: 'InvalidAction', message: target }));
+        return;
+      }
+      const { MessageBody } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        MessageBody: string;
+      };
+      sent.push(MessageBody);
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(
+        JSON.stringify({
+          MessageId: randomUUID(),
+          MD5OfMessageBody: createHash('md5').update(MessageBody).digest('hex'),
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, sent, server };
+}
+
+/** The SQS → Lambda event of one received message. */
+function sqsEvent(body: string, receiveCount = 1): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: randomUUID(),
+        receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a',
+        body,
+        attributes: {
+          ApproximateReceiveCount: String(receiveCount),
+          SentTimestamp: String(Date.now()),
+          SenderId: 'AIDAEXAMPLE',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: createHash('md5').update(body).digest('hex'),
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws-cn:sqs:cn-north-1:${ACCOUNT}:TorchBulletin-ReportRequests`,
+        awsRegion: 'cn-north-1',
+      },
+    ],
+  };
+}
+
+describe('Lambda handlers on the local stack', () => {
+  const savedEnv = { ...process.env };
+  let stores: TestStores;
+  let queue: Awaited<ReturnType<typeof startReportQueue>>;
+  let work: string;
+
+  const s3 = () => stores.services.clients.s3;
+  const bucket = () => stores.config.bucket;
+  async function upload(key: string, bytes: Uint8Array): Promise<S3Event> {
+    await s3().send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: bytes }));
+    return s3Event(bucket(), key, bytes.byteLength);
+  }
+  async function keysUnder(prefix: string): Promise<string[]> {
+    const out = await s3().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix }));
+    return (out.Contents ?? []).map((o) => o.Key!).sort();
+  }
+
+  beforeAll(async () => {
+    // Chromium unpacks into $TMPDIR/chromium and reuses what it finds there unchecked.
+    work = await mkdtemp(join(tmpdir(), 'handlers-test-'));
+    process.env['TMPDIR'] = work;
+    queue = await startReportQueue();
+    const env = {
+      BULLETIN_OUTBOX_DIR: join(work, 'outbox'),
+      BULLETIN_PUBLIC_BASE_URL: 'https://abc123.execute-api.cn-north-1.amazonaws.com.cn',
+      AWS_ENDPOINT_URL_SQS: queue.url,
+      BULLETIN_REPORT_QUEUE_URL: `${queue.url}/${ACCOUNT}/TorchBulletin-ReportRequests`,
+    };
+    stores = await startTestStores({ env });
+    // The handlers read their configuration from the environment, as on Lambda.
+    Object.assign(process.env, env);
+    await resetRuntime();
+  });
+
+  afterAll(async () => {
+    await resetRuntime();
+    await stores?.stop();
+    await new Promise((r) => queue?.server.close(r));
+    process.env = savedEnv;
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('ingest-upload: stores every uploaded data file and moves it to ingested/', async () => {
+    const dir = join(ROOT, 'data', 'records');
+    const files = [
+      ...(await readdir(dir)).filter((f) => f.endsWith('.csv')).map((f) => join(dir, f)),
+      join(ROOT, 'data', 'articles.json'),
+    ];
+    for (const file of files) {
+      const event = await upload(`uploads/${basename(file)}`, await readFile(file));
+      const [outcome] = await ingestHandler(event, lambdaContext('IngestUpload'));
+      expect(outcome).toMatchObject({ status: 'ingested', movedTo: `ingested/${basename(file)}` });
+    }
+    expect(await keysUnder('uploads/')).toEqual([]);
+    expect(await keysUnder('ingested/')).toContain('ingested/national-2024.csv.summary.json');
+    expect(await stores.services.records.latestPeriodOf('national-htz', 'gdp')).toBeTruthy();
+  });
+
+  it('ingest-upload: a bad file is moved to rejected/ with its report, nothing stored', async () => {
+    const name = 'Bad Upload 2031.csv';
+    const csv =
+      'zone,indicator,period,value,unit,source,yoy,share\n' +
+      'national-htz,gdp,2031,not-a-number,亿元,test,,\n';
+    const event = await upload(`uploads/${name}`, new TextEncoder().encode(csv));
+    const [outcome] = await ingestHandler(event, lambdaContext('IngestUpload'));
+    expect(outcome).toMatchObject({ status: 'rejected', movedTo: `rejected/${name}` });
+    expect(await keysUnder('rejected/')).toEqual([
+      `rejected/${name}`,
+      `rejected/${name}.errors.txt`,
+    ]);
+    const report = await s3().send(
+      new GetObjectCommand({ Bucket: bucket(), Key: `rejected/${name}.errors.txt` }),
+    );
+    const text = await report.Body!.transformToString();
+    expect(text).toContain(name);
+    expect(text).toMatch(/nothing was stored/);
+    expect(text).toMatch(/value/);
+    expect(await stores.services.records.recordsOfPeriod('2031')).toEqual([]);
+    // A second delivery of the same event finds nothing left to do.
+    const [again] = await ingestHandler(event, lambdaContext('IngestUpload'));
+    expect(again).toMatchObject({ status: 'skipped' });
+  });
+
+  it('scheduled-bulletin: publishes an issue; the same firing again publishes nothing new', async () => {
+    const event = schedulerEvent('2026-01-15T01:00:00Z');
+    const first = await scheduledHandler(event, lambdaContext('ScheduledBulletin'));
+    expect(first).toMatchObject({ status: 'published', rendered: true });
+    const issue = await stores.services.catalog.get(first.issueId);
+    expect(issue?.slotKey).toBe('schedule:monthly-bulletin:2026-01-15T01:00:00Z');
+    const pdf = await stores.services.archive.get(issue!.s3Key!);
+    expect(Buffer.from(pdf!.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+    expect((await pdfText(pdf!)).join('\n')).toContain('火炬动态');
+
+    // At-least-once delivery: the Scheduler retries, Lambda retries.
+    const again = await scheduledHandler(
+      schedulerEvent('2026-01-15T01:00:00Z', 2),
+      lambdaContext('ScheduledBulletin'),
+    );
+    expect(again).toEqual({ issueId: first.issueId, status: 'published', rendered: false });
+    const { items } = await stores.services.catalog.list('torch-bulletin');
+    expect(items.filter((i) => i.slotKey.startsWith('schedule:'))).toHaveLength(1);
+  });
+
+  it('scheduled-bulletin: refuses a malformed event naming the field', async () => {
+    await expect(
+      scheduledHandler(
+        { ...schedulerEvent('2026-02-15T01:00:00Z'), scheduledTime: 'yesterday' },
+        lambdaContext('ScheduledBulletin'),
+      ),
+    ).rejects.toThrow(/scheduledTime/);
+  });
+
+  it('api + generate-report: an on-demand POST is numbered, queued and rendered', async () => {
+    const before = queue.sent.length;
+    const res = await apiHandler(
+      httpEvent('POST', '/reports', {
+        body: { kind: 'torch-bulletin', requestId: 'ops-2026-01-a' },
+        iamCaller: OPERATOR_ARN,
+        routeKey: 'POST /reports',
+      }),
+      lambdaContext('Api'),
+    );
+    expect(res.statusCode, String(res.body)).toBeLessThan(300);
+    const answer = JSON.parse(String(res.body)) as { issueId: string; status: string };
+    expect(answer.status).toBe('rendering');
+    expect(queue.sent).toHaveLength(before + 1);
+    const job = JSON.parse(queue.sent.at(-1)!) as { kind: string; slotKey: string };
+    expect(job).toMatchObject({
+      kind: 'torch-bulletin',
+      slotKey: `api:iam:${OPERATOR_ARN}:ops-2026-01-a`,
+    });
+
+    const out = await generateHandler(sqsEvent(queue.sent.at(-1)!), lambdaContext('Generate'));
+    expect(out).toEqual({ batchItemFailures: [] });
+    const issue = await stores.services.catalog.get(answer.issueId);
+    expect(issue).toMatchObject({ status: 'published', kind: 'torch-bulletin' });
+    expect(issue!.pages).toBeGreaterThan(0);
+
+    // The same request id again: the same issue, already published, nothing queued.
+    const repeat = await apiHandler(
+      httpEvent('POST', '/reports', {
+        body: { kind: 'torch-bulletin', requestId: 'ops-2026-01-a' },
+        iamCaller: OPERATOR_ARN,
+        routeKey: 'POST /reports',
+      }),
+      lambdaContext('Api'),
+    );
+    expect(JSON.parse(String(repeat.body))).toMatchObject({
+      issueId: answer.issueId,
+      status: 'published',
+    });
+    expect(queue.sent).toHaveLength(before + 1);
+  });
+
+  it('api: POST /reports without an authorizer principal is refused', async () => {
+    const res = await apiHandler(
+      httpEvent('POST', '/reports', { body: { kind: 'torch-bulletin' } }),
+      lambdaContext('Api'),
+    );
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('api: a download GET answers 302 with a presigned URL that serves the PDF', async () => {
+    const latest = await stores.services.catalog.latest('torch-bulletin');
+    const res = await apiHandler(
+      httpEvent('GET', `/bulletins/${latest!.id}/download`),
+      lambdaContext('Api'),
+    );
+    expect(res.statusCode).toBe(302);
+    const location = (res.headers?.['location'] ?? res.headers?.['Location']) as string;
+    expect(location).toMatch(/X-Amz-Expires=(\d+)/);
+    expect(Number(/X-Amz-Expires=(\d+)/.exec(location)![1])).toBeLessThanOrEqual(900);
+    const download = await fetch(location);
+    expect(download.status).toBe(200);
+    const bytes = new Uint8Array(await download.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(latest!.sha256);
+  });
+
+  it('api: lists bulletins as JSON through the $default route', async () => {
+    const res = await apiHandler(httpEvent('GET', '/bulletins'), lambdaContext('Api'));
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(String(res.body)) as { items: { id: string }[] };
+    expect(body.items.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('generate-report: a direct invocation with an unknown kind fails with a clear message', async () => {
+    await expect(
+      generateHandler({ kind: 'newsletter' }, lambdaContext('Generate')),
+    ).rejects.toThrow(/kind/);
+    // The runtime keeps one set of services per container.
+    expect(runtimeServices()).toBe(runtimeServices());
+  });
+});
