@@ -2,14 +2,9 @@
  * Generate and publish a bulletin: pull the records of the latest period, compose, render
  * the PDF, put it in the archive and only then mark the catalog entry published.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { BulletinError, NotFoundError } from '../errors.ts';
-import { composeBulletin, type BulletinView } from '../core/compose-bulletin.ts';
+import { BulletinError, NotFoundError, ValidationError } from '../errors.ts';
 import { datePartsIn } from '../core/format.ts';
 import { NATIONAL_HTZ, type Issue } from '../core/model.ts';
-import { samePeriodLastYear } from '../core/periods.ts';
 import type { Reference } from '../core/reference.ts';
 import { sha256Hex, type Archive } from '../adapters/archive.ts';
 import type { IssueCatalog } from '../adapters/issue-catalog.ts';
@@ -18,7 +13,101 @@ import type { RecordStore } from '../adapters/record-store.ts';
 import type { Notifier } from '../adapters/notifier.ts';
 import type { SubscriberStore } from '../adapters/subscriber-store.ts';
 import { notifySubscribers, type NotifyOutcome } from './notify.ts';
-import { renderHtml, templatesDir } from './templates.ts';
+import {
+  loadRegionalInputs,
+  loadZoneProfileInputs,
+  renderBulletin,
+  renderRegionalReport,
+  renderZoneProfile,
+  type RenderedReport,
+} from './render-report.ts';
+
+export {
+  loadBulletinInputs,
+  renderBulletin,
+  renderRegionalReport,
+  renderZoneProfile,
+  type RenderedBulletin,
+  type RenderedReport,
+} from './render-report.ts';
+
+/** The report kinds, each published in the series of the same id. */
+export const REPORT_KINDS = ['torch-bulletin', 'zone-profile', 'regional-report'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export interface ReportRequest {
+  kind: ReportKind;
+  /** Data period; default per kind (the bulletin: latest national GDP; a zone: its latest year). */
+  period?: string;
+  /** zone-profile: zone id, name or alias. */
+  zone?: string;
+  /** regional-report: province, city, region or alliance (京津冀 / 长三角 / 东北 …). */
+  region?: string;
+  /** Idempotency key: the scheduled time, or an on-demand request id. */
+  slotKey: string;
+}
+
+/**
+ * Publishes a report of any kind — the entry the Lambda handlers, the API and the CLI call.
+ * Each kind is its own series in the catalog (numbered per series), stored under
+ * `issues/<series>/<year>/`.
+ * @throws ValidationError when the zone or region a kind needs is missing.
+ */
+export async function publishReport(deps: PublishDeps, req: ReportRequest): Promise<PublishResult> {
+  switch (req.kind) {
+    case 'torch-bulletin':
+      return publishBulletin(deps, {
+        slotKey: req.slotKey,
+        ...(req.period ? { period: req.period } : {}),
+      });
+    case 'zone-profile': {
+      if (!req.zone) throw missingArgument('zone-profile', 'zone');
+      const inputs = await loadZoneProfileInputs(deps, req.zone, req.period);
+      return publishIssue(deps, {
+        seriesId: 'zone-profile',
+        kind: 'zone-profile',
+        slotKey: req.slotKey,
+        period: inputs.period,
+        title: `${deps.reference.seriesById('zone-profile')?.title ?? '园区画像'}·${inputs.zone.shortName}`,
+        render: (issue, date, period) =>
+          renderZoneProfile(deps, {
+            issue,
+            date,
+            fileStem: issue.id,
+            zone: inputs.zone.id,
+            period,
+          }),
+      });
+    }
+    case 'regional-report': {
+      if (!req.region) throw missingArgument('regional-report', 'region');
+      const inputs = await loadRegionalInputs(deps, req.region, req.period);
+      return publishIssue(deps, {
+        seriesId: 'regional-report',
+        kind: 'regional-report',
+        slotKey: req.slotKey,
+        period: inputs.period,
+        title: `${deps.reference.seriesById('regional-report')?.title ?? '区域发展报告'}·${inputs.region.name}`,
+        render: (issue, date, period) =>
+          renderRegionalReport(deps, {
+            issue,
+            date,
+            fileStem: issue.id,
+            region: req.region!,
+            period,
+          }),
+      });
+    }
+    default:
+      throw missingArgument(String((req as { kind: unknown }).kind), 'kind');
+  }
+}
+
+function missingArgument(kind: string, field: string): ValidationError {
+  return new ValidationError('publish', [
+    { file: 'request', location: kind, field, message: `${kind} needs "${field}"` },
+  ]);
+}
 
 export interface PublishDeps {
   records: RecordStore;
@@ -91,16 +180,6 @@ async function notifyPublished(
   }
 }
 
-export interface RenderedBulletin {
-  view: BulletinView;
-  pdf: Uint8Array;
-  pages: number;
-  pdfPath: string;
-  htmlPath: string;
-  inputHash: string;
-  timings: { composeMs: number; htmlMs: number; pdfMs: number };
-}
-
 /** The period a bulletin covers when none is asked for. */
 export async function currentPeriod(records: RecordStore): Promise<string> {
   const period = await records.latestPeriodOf(NATIONAL_HTZ, 'gdp');
@@ -110,76 +189,6 @@ export async function currentPeriod(records: RecordStore): Promise<string> {
       'no national GDP record yet: ingest data first (bulletin ingest data/records/*.csv)',
     );
   return period;
-}
-
-/** Loads the inputs of one bulletin: two periods of records and the editor articles. */
-export async function loadBulletinInputs(
-  deps: Pick<PublishDeps, 'records'>,
-  series: string,
-  period: string,
-) {
-  const [records, previous, articles] = await Promise.all([
-    deps.records.recordsOfPeriod(period),
-    deps.records.recordsOfPeriod(samePeriodLastYear(period)),
-    deps.records.articles(series, period),
-  ]);
-  const inputHash = createHash('sha256')
-    .update(JSON.stringify({ records: sortRecords([...records, ...previous]), articles }))
-    .digest('hex');
-  return { records: [...records, ...previous], articles, inputHash };
-}
-
-function sortRecords<T extends { zone: string; indicator: string; period: string }>(rs: T[]): T[] {
-  return [...rs].sort((a, b) =>
-    `${a.zone}#${a.indicator}#${a.period}`.localeCompare(`${b.zone}#${b.indicator}#${b.period}`),
-  );
-}
-
-/** Composes and renders a bulletin (no numbering, nothing stored): also the preview path. */
-export async function renderBulletin(
-  deps: PublishDeps,
-  opts: { series: string; period: string; issue?: Issue; date: Date; fileStem: string },
-): Promise<RenderedBulletin> {
-  const series = deps.reference.seriesById(opts.series);
-  if (!series) throw new NotFoundError('publish', `unknown series "${opts.series}"`);
-  const t0 = performance.now();
-  const inputs = await loadBulletinInputs(deps, opts.series, opts.period);
-  const view = composeBulletin({
-    series,
-    ...(opts.issue
-      ? { issue: { year: opts.issue.year, number: opts.issue.number, total: opts.issue.total } }
-      : {}),
-    date: opts.date,
-    period: opts.period,
-    records: inputs.records,
-    articles: inputs.articles,
-    reference: deps.reference,
-    expectedIndicators: series.keyIndicators,
-    timeZone: deps.timeZone,
-  });
-  const t1 = performance.now();
-  const html = await renderHtml('torch-bulletin', view);
-  await mkdir(deps.workDir, { recursive: true });
-  const htmlPath = join(deps.workDir, `${opts.fileStem}.html`);
-  await writeFile(htmlPath, html);
-  const t2 = performance.now();
-  const result = await deps.renderer.renderPdf({
-    htmlPath,
-    allowedRoots: [deps.workDir, templatesDir()],
-    metadata: { title: view.documentTitle },
-  });
-  const pdfPath = join(deps.workDir, `${opts.fileStem}.pdf`);
-  await writeFile(pdfPath, result.pdf);
-  const t3 = performance.now();
-  return {
-    view,
-    pdf: result.pdf,
-    pages: result.pages,
-    pdfPath,
-    htmlPath,
-    inputHash: inputs.inputHash,
-    timings: { composeMs: t1 - t0, htmlMs: t2 - t1, pdfMs: t3 - t2 },
-  };
 }
 
 /**
@@ -192,18 +201,53 @@ export async function publishBulletin(
   req: BulletinRequest,
 ): Promise<PublishResult> {
   const seriesId = req.series ?? 'torch-bulletin';
+  const period = req.period ?? (await currentPeriod(deps.records));
+  return publishIssue(deps, {
+    seriesId,
+    kind: 'torch-bulletin',
+    slotKey: req.slotKey,
+    period,
+    render: (issue, date, issuePeriod) =>
+      renderBulletin(deps, {
+        series: seriesId,
+        period: issuePeriod,
+        issue,
+        date,
+        fileStem: issue.id,
+      }),
+  });
+}
+
+/** What to publish: a series, its kind, the slot, and how to render an issue of it. */
+interface IssueSpec {
+  seriesId: string;
+  kind: ReportKind;
+  slotKey: string;
+  period: string;
+  /** Catalog title; default the series title. */
+  title?: string;
+  render(issue: Issue, date: Date, period: string): Promise<RenderedReport>;
+}
+
+/**
+ * Publishes one issue of a series exactly once: claims the issue number for the slot,
+ * renders, stores the PDF, then marks the issue published. A retry of a published slot
+ * returns the published issue without rendering again.
+ */
+async function publishIssue(deps: PublishDeps, spec: IssueSpec): Promise<PublishResult> {
+  const { seriesId, period, slotKey } = spec;
+  const req = { slotKey };
   const series = deps.reference.seriesById(seriesId);
   if (!series) throw new NotFoundError('publish', `unknown series "${seriesId}"`);
   const now = deps.now?.() ?? new Date();
-  const period = req.period ?? (await currentPeriod(deps.records));
   const { year } = datePartsIn(now, deps.timeZone);
   const issue = await deps.catalog.claimIssue({
     series: seriesId,
-    kind: 'torch-bulletin',
-    slotKey: req.slotKey,
+    kind: spec.kind,
+    slotKey,
     year,
     period,
-    title: series.title,
+    title: spec.title ?? series.title,
     reference: series.numbering.reference,
     now,
   });
@@ -221,13 +265,7 @@ export async function publishBulletin(
   try {
     if (issue.status === 'failed') await deps.catalog.markRendering(issue);
     const issueDate = new Date(issue.createdAt);
-    const rendered = await renderBulletin(deps, {
-      series: seriesId,
-      period: issue.period ?? period,
-      issue,
-      date: issueDate,
-      fileStem: issue.id,
-    });
+    const rendered = await spec.render(issue, issueDate, issue.period ?? period);
     const t0 = performance.now();
     // Named by content: a concurrent or retried run of the same issue never overwrites the PDF
     // the catalog already points at (renders differ in their timestamps; s3rver ignores

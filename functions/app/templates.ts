@@ -3,7 +3,7 @@
  * HTML written next to nothing but itself; its CSS is linked from the templates folder.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Handlebars from 'handlebars';
@@ -33,6 +33,24 @@ hbs.registerHelper('join', (list: unknown, sep: unknown) =>
 );
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
+const partialsLoaded = new Set<string>();
+
+/**
+ * Registers `shared/partials/*.hbs` (the layout every report kind shares: masthead, contents,
+ * sections of blocks, notes, colophon) once per templates folder.
+ */
+async function loadPartials(dir: string): Promise<void> {
+  if (partialsLoaded.has(dir)) return;
+  const partialsDir = join(dir, 'shared', 'partials');
+  const names = existsSync(partialsDir)
+    ? (await readdir(partialsDir)).filter((f) => f.endsWith('.hbs'))
+    : [];
+  for (const name of names) {
+    const source = await readFile(join(partialsDir, name), 'utf8');
+    hbs.registerPartial(name.slice(0, -'.hbs'.length), hbs.compile(source));
+  }
+  partialsLoaded.add(dir);
+}
 
 /** Compiles (once) and returns the template of a report kind. */
 export async function loadTemplate(
@@ -43,6 +61,7 @@ export async function loadTemplate(
   const cached = compiled.get(key);
   if (cached) return cached;
   if (!/^[a-z-]+$/.test(kind)) throw new ConfigError(`unknown report kind "${kind}"`);
+  await loadPartials(dir);
   const file = join(dir, kind, `${kind === 'torch-bulletin' ? 'bulletin' : kind}.hbs`);
   const source = await readFile(file, 'utf8').catch((err: unknown) => {
     throw new ConfigError(`template ${file} cannot be read`, { cause: err });

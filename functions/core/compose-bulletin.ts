@@ -1,40 +1,43 @@
 /**
- * Composes the periodic 《火炬动态》 issue: records of one period → a view model that the
- * Handlebars template prints as it is. Pure; every printed number is a {@link Figure} that
- * names its records, collected in `trace`.
+ * Composes the periodic 《火炬动态》 issue: records in, view model out. Pure; every printed
+ * number is a {@link Figure} that names its records, collected in `trace`.
+ *
+ * Sections follow the series' `sections` order (工作动态 first, like 【火炬在行动】 in the
+ * printed bulletin); the data sections are 数据速览 (narrative, key-indicator table, charts),
+ * 园区巡礼 (editor stories, zone cards, a per-zone chart) and 榜单 (rankings with ties).
  */
 import MarkdownIt from 'markdown-it';
-import {
-  formatDateZh,
-  formatGrowth,
-  formatIssueLine,
-  formatPointGap,
-  formatShare,
-  formatValue,
-  datePartsIn,
-} from './format.ts';
-import {
-  growthOf,
-  MISSING,
-  RecordIndex,
-  refOf,
-  shareOf,
-  valueFigure,
-  type Figure,
-} from './figures.ts';
+import { categoryChart, rankingBarChart, trendChart } from './charts.ts';
+import { datePartsIn, formatGrowth, formatIssueLine, formatPointGap } from './format.ts';
+import { growthOf, MISSING, RecordIndex, shareOf, valueFigure, type Figure } from './figures.ts';
 import {
   CATEGORIES,
   CHINA,
   NATIONAL_HTZ,
-  issuerOn,
   type Article,
   type Indicator,
   type IndicatorRecord,
   type Series,
 } from './model.ts';
-import { formatPeriodZh } from './periods.ts';
+import { narrative, type NarrativeItem } from './narrative.ts';
+import { formatPeriodZh, parsePeriod } from './periods.ts';
 import { rank } from './rankings.ts';
 import type { Reference } from './reference.ts';
+import {
+  colophonBlocks,
+  groupBy,
+  mastheadOf,
+  rankFigure,
+  Tracer,
+  uniqueBy,
+  type ArticleBlock,
+  type Block,
+  type ReportView,
+  type SectionView,
+  type TableBlock,
+  type ZoneCard,
+  alignCells,
+} from './report-parts.ts';
 
 export interface BulletinInput {
   series: Series;
@@ -43,7 +46,11 @@ export interface BulletinInput {
   /** Publication date of the issue. */
   date: Date;
   period: string;
-  /** Records of `period` and of the same period a year earlier (for derived growth). */
+  /**
+   * Records of `period` and of the same period a year earlier (for derived growth), plus any
+   * national history the charts use (GDP, innovation index): records of other periods are
+   * used only by the charts.
+   */
   records: IndicatorRecord[];
   articles: Article[];
   reference: Reference;
@@ -52,284 +59,299 @@ export interface BulletinInput {
   timeZone?: string;
 }
 
-export interface KeyRow {
-  indicator: string;
-  unit: string;
-  value: Figure | undefined;
-  growth: Figure | undefined;
-  share: Figure | undefined;
-  missing: boolean;
-}
-
-export interface ZoneCard {
-  zoneId: string;
-  name: string;
-  place: string;
-  facts: { label: string; value: Figure; growth?: Figure; share?: Figure }[];
-}
-
-export interface Ranking {
-  title: string;
-  unit: string;
-  rows: { rank: string; zone: string; value: Figure }[];
-}
-
-export interface ArticleView {
-  anchor: string;
-  title: string;
-  byline: string;
-  html: string;
-}
-
-export interface SectionView {
-  name: string;
-  subtitle?: string;
-  anchor: string;
-  /** Entries for the contents block. */
-  entries: { title: string; anchor: string }[];
-  lead?: { anchor: string; title: string; paragraphs: string[] };
-  keyTable?: { caption: string; rows: KeyRow[] };
-  rateRows?: { indicator: string; value: Figure }[];
-  zoneCards?: ZoneCard[];
-  rankings?: Ranking[];
-  articles?: ArticleView[];
-}
-
-export interface BulletinView {
+export interface BulletinView extends ReportView {
   kind: 'torch-bulletin';
-  lang: 'zh-CN';
-  documentTitle: string;
-  fileName: string;
-  masthead: {
-    seriesTitle: string;
-    issuer: string;
-    issueLine: string;
-    dateZh: string;
-    preview: boolean;
-  };
-  period: string;
-  periodZh: string;
-  sections: SectionView[];
-  dataQuality: { missing: string[]; notes: string[] };
-  sources: { n: number; text: string }[];
-  colophon: { label: string; value: string }[];
-  /** Every figure printed, for tracing. */
-  trace: Figure[];
 }
+
+/** The national indicators whose history the bulletin's charts draw (a few Queries). */
+export const BULLETIN_HISTORY_INDICATORS = ['gdp', 'innovation-index'] as const;
+
+/** The innovation index and its four sub-indices, as the evaluation report names them. */
+export const INNOVATION_INDICES = [
+  ['innovation-index', '总指数'],
+  ['innovation-index-rd-resources', '研发资源集聚'],
+  ['innovation-index-ecosystem', '科技创新生态'],
+  ['innovation-index-industry-performance', '产业创新绩效'],
+  ['innovation-index-open-collab', '开放协同创新'],
+] as const;
 
 const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
 // Links and images in editor text are printed as their text: the printing page loads nothing.
 md.disable(['image', 'link', 'autolink']);
 
-const COLOPHON_LABELS: Record<string, string> = {
-  issuer: '印发',
-  editorialOffice: '编辑部',
-  address: '地址',
-  postcode: '邮编',
-  phone: '电话',
-  fax: '传真',
-  website: '网址',
-  email: '电子邮箱',
-  editor: '责任编辑',
-};
+/** Editor Markdown → HTML; raw HTML in the text is escaped, never interpreted. */
+export function renderArticleMarkdown(body: string): string {
+  return md.render(body);
+}
+
+const DATA_SECTIONS = ['数据速览', '园区巡礼', '榜单'];
 
 /** Composes the bulletin view model. */
 export function composeBulletin(input: BulletinInput): BulletinView {
   const { reference: ref, period } = input;
   const tz = input.timeZone ?? 'Asia/Shanghai';
   const index = new RecordIndex(input.records);
-  const trace: Figure[] = [];
-  const use = <T extends Figure | undefined>(f: T): T => {
-    if (f) trace.push(f);
-    return f;
-  };
-  const sourceNumbers = new Map<string, number>();
-  const cite = (r: IndicatorRecord) => {
-    if (!sourceNumbers.has(r.source)) sourceNumbers.set(r.source, sourceNumbers.size + 1);
-  };
-
+  const tracer = new Tracer();
   const periodZh = formatPeriodZh(period);
   const inPeriod = input.records.filter((r) => r.period === period);
   const national = inPeriod.filter((r) => r.zone === NATIONAL_HTZ);
   const indicatorOf = (code: string) => ref.indicator(code);
-  const byCategory = (a: Indicator, b: Indicator) =>
-    CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category);
-
-  // 【数据速览】 key table: amounts and counts; rates go to a second list.
-  const expected = input.expectedIndicators.map(indicatorOf).filter((i): i is Indicator => !!i);
-  const present = national.map((r) => indicatorOf(r.indicator)).filter((i): i is Indicator => !!i);
-  const tableIndicators = uniqueBy(
-    [...expected, ...present.filter((i) => i.unit !== '%')],
-    (i) => i.code,
-  ).sort((a, b) => byCategory(a, b) || expectedOrder(input.expectedIndicators, a.code, b.code));
-  const missing: string[] = [];
-  const keyRows: KeyRow[] = tableIndicators.map((ind) => {
-    const r = index.get(NATIONAL_HTZ, ind.code, period);
-    if (!r) {
-      missing.push(ind.name);
-      return {
-        indicator: ind.name,
-        unit: ind.unit,
-        value: undefined,
-        growth: undefined,
-        share: undefined,
-        missing: true,
-      };
-    }
-    cite(r);
-    return {
-      indicator: ind.name,
-      unit: ind.unit,
-      value: use(valueFigure(r, ind)),
-      growth: use(growthOf(r, index)),
-      share: use(shareOf(r, index, CHINA)),
-      missing: false,
-    };
-  });
-  const rateRows = national
-    .map((r) => ({ r, ind: indicatorOf(r.indicator) }))
-    .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind && x.ind.unit === '%')
-    .sort((a, b) => byCategory(a.ind, b.ind))
-    .map(({ r, ind }) => {
-      cite(r);
-      return { indicator: ind.name, value: use(valueFigure(r, ind)) };
-    });
-
-  const lead = {
-    anchor: 'lead',
-    title: `${periodZh}国家高新区发展主要指标`,
-    paragraphs: narrative(national, index, ref, periodZh, use),
+  const keyOrder = (code: string) => {
+    const i = input.expectedIndicators.indexOf(code);
+    return i < 0 ? 999 : i;
   };
+  const byKeyThenCategory = (a: Indicator, b: Indicator) =>
+    keyOrder(a.code) - keyOrder(b.code) ||
+    CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category);
+  const isNationalZone = (zone: string) => ref.zone(zone)?.level === 'national';
 
-  const sections: SectionView[] = [];
-  if (national.length > 0 || expected.length > 0) {
-    sections.push({
-      name: '数据速览',
-      anchor: 'sec-data',
-      entries: [{ title: lead.title, anchor: lead.anchor }],
-      lead,
-      keyTable: { caption: `表1 ${periodZh}国家高新区主要经济指标`, rows: keyRows },
-      rateRows,
-    });
-  }
-
-  // 【园区巡礼】 zone cards: the zones with the most figures in the period, then by growth.
-  const zoneRecords = groupBy(
-    inPeriod.filter((r) => ref.zone(r.zone)?.level === 'national'),
-    (r) => r.zone,
-  );
-  const cards: ZoneCard[] = [...zoneRecords.entries()]
-    .map(([zoneId, recs]) => ({
-      zoneId,
-      recs,
-      score: recs.length * 100 + Math.max(0, ...recs.map((r) => r.yoy ?? 0)),
-    }))
-    .sort((a, b) => b.score - a.score || a.zoneId.localeCompare(b.zoneId))
-    .slice(0, 6)
-    .map(({ zoneId, recs }) => {
-      const zone = ref.zone(zoneId)!;
-      const facts = recs
-        .map((r) => ({ r, ind: indicatorOf(r.indicator) }))
-        .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind)
-        .sort((a, b) => byCategory(a.ind, b.ind))
-        .slice(0, 6)
-        .map(({ r, ind }) => {
-          cite(r);
-          const fact: ZoneCard['facts'][number] = {
-            label: ind.name,
-            value: use(valueFigure(r, ind)),
-          };
-          const growth = use(growthOf(r, index));
-          const share = use(shareOf(r, index, CHINA));
-          if (growth) fact.growth = growth;
-          if (share) fact.share = share;
-          return fact;
-        });
-      return {
-        zoneId,
-        name: zone.shortName,
-        place: [zone.province, zone.region].filter(Boolean).join(' · '),
-        facts,
-      };
-    });
   const articlesBySection = groupBy(
     [...input.articles].sort((a, b) => (a.order ?? 0) - (b.order ?? 0) || a.id.localeCompare(b.id)),
     (a) => a.section,
   );
-  const articleViews = (section: string) =>
+  const articleBlocks = (section: string): ArticleBlock[] =>
     (articlesBySection.get(section) ?? []).map((a) => ({
       anchor: `a-${a.id}`,
       title: a.title,
       byline: a.byline,
-      html: md.render(a.body),
+      html: renderArticleMarkdown(a.body),
     }));
   const subtitleOf = (section: string) =>
     (articlesBySection.get(section) ?? []).find((a) => a.subtitle)?.subtitle ?? undefined;
 
-  if (cards.length > 0 || articlesBySection.has('园区巡礼')) {
-    const arts = articleViews('园区巡礼');
-    const cardsTitle = `${periodZh}园区数据一览`;
-    sections.push({
-      name: '园区巡礼',
-      subtitle: subtitleOf('园区巡礼'),
-      anchor: 'sec-zones',
-      entries: [
-        ...arts.map((a) => ({ title: a.title, anchor: a.anchor })),
-        ...(cards.length ? [{ title: cardsTitle, anchor: 'zone-cards' }] : []),
+  // ——— 数据速览 ———
+  const expected = input.expectedIndicators.map(indicatorOf).filter((i): i is Indicator => !!i);
+  const missing: string[] = [];
+  const narrativeItems: NarrativeItem[] = [];
+  const gapRecord = (code: string) => national.find((r) => r.indicator === `${code}-growth-gap`);
+  const keyFigures: (Figure | undefined)[] = [];
+  const keyRows: TableBlock['rows'] = expected.map((ind) => {
+    const r = index.get(NATIONAL_HTZ, ind.code, period);
+    if (!r) {
+      missing.push(ind.name);
+      return {
+        cells: [
+          { text: ind.name, header: true },
+          ...[0, 1, 2].map(() => ({ text: MISSING, missing: true })),
+        ],
+        missing: true,
+      };
+    }
+    const value = tracer.use(valueFigure(r, ind));
+    const growth = tracer.use(growthOf(r, index));
+    const share = tracer.use(shareOf(r, index, CHINA));
+    keyFigures.push(value, growth, share);
+    const item: NarrativeItem = { indicator: ind, value };
+    if (growth) item.growth = growth;
+    if (share) item.share = share;
+    const gap = gapRecord(ind.code);
+    if (gap) {
+      const gapInd = indicatorOf(gap.indicator);
+      if (gapInd) {
+        const g = valueFigure(gap, gapInd);
+        item.gap = tracer.use({ ...g, text: formatPointGap(g.value) });
+      }
+    }
+    narrativeItems.push(item);
+    return {
+      cells: [
+        { text: ind.name, header: true },
+        { text: value.text },
+        { text: growth?.text ?? MISSING, missing: !growth },
+        { text: share?.text ?? MISSING, missing: !share },
       ],
-      zoneCards: cards,
-      articles: arts,
+    };
+  });
+  const leadTitle = `${periodZh}国家高新区发展主要指标`;
+  const paragraphs = narrative('国家高新区', periodZh, narrativeItems);
+  const dataBlocks: Block[] = [];
+  if (paragraphs.length) {
+    dataBlocks.push({
+      article: {
+        anchor: 'lead',
+        title: leadTitle,
+        paragraphs: paragraphs.map((p) => ({ lead: p.lead, text: p.text })),
+        sourceLine: tracer.sourceLine(paragraphs.flatMap((p) => p.figures)),
+      },
     });
   }
+  let tableNo = 0;
+  let figureNo = 0;
+  let keyTable: Block | undefined;
+  if (expected.length) {
+    keyTable = {
+      table: alignCells({
+        anchor: 'key-table',
+        caption: `表${++tableNo} ${periodZh}国家高新区主要经济指标`,
+        columns: [
+          { label: '指标', align: 'left' },
+          { label: '数值', align: 'right' },
+          { label: '同比增长', align: 'right' },
+          { label: '占全国比重', align: 'right' },
+        ],
+        rows: keyRows,
+        sourceLine: tracer.sourceLine(keyFigures),
+        ...(missing.length ? { note: `注：“—”表示本期无数据。` } : {}),
+      }),
+    };
+  }
 
-  // 【榜单】 one ranking per indicator that at least three national zones report.
-  const rankings: Ranking[] = [];
-  for (const [code, recs] of groupBy(
-    inPeriod.filter((r) => ref.zone(r.zone)?.level === 'national'),
-    (r) => r.indicator,
-  )) {
-    const ind = indicatorOf(code);
-    if (!ind || recs.length < 3) continue;
-    const ranked = rank(recs, (r) => r.value, ind.higherIsBetter).slice(0, 10);
-    rankings.push({
-      title: `${ind.name}（前${Math.min(10, ranked.length)}名）`,
-      unit: ind.unit,
-      rows: ranked.map((x) => {
-        cite(x.item);
-        return {
-          rank: x.tied ? `${x.rank}=` : String(x.rank),
-          zone: ref.zone(x.item.zone)!.shortName,
-          value: use(valueFigure(x.item, ind)),
-        };
+  const gdpChart = nationalTrendChart(input.records, period, ref, tracer);
+  if (gdpChart) {
+    dataBlocks.push({
+      chart: {
+        anchor: 'chart-gdp',
+        caption: `图${++figureNo} 国家高新区园区生产总值及占全国比重（${gdpChart.span}）`,
+        svg: gdpChart.svg,
+        sourceLine: tracer.sourceLine(gdpChart.figures),
+        note: gdpChart.note,
+      },
+    });
+  }
+  // The chart first: it fills the lead's page, and the table then starts a page whole.
+  if (keyTable) dataBlocks.push(keyTable);
+
+  // Other national figures of the period: rates, shares and counts outside the key table.
+  const otherRows = national
+    .filter((r) => !input.expectedIndicators.includes(r.indicator))
+    .filter((r) => !r.indicator.endsWith('-growth-gap'))
+    .map((r) => ({ r, ind: indicatorOf(r.indicator) }))
+    .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind)
+    .sort((a, b) => byKeyThenCategory(a.ind, b.ind) || a.ind.code.localeCompare(b.ind.code));
+  if (otherRows.length) {
+    const figs = otherRows.map(({ r, ind }) => tracer.use(valueFigure(r, ind)));
+    dataBlocks.push({
+      table: alignCells({
+        anchor: 'other-table',
+        caption: `表${++tableNo} ${periodZh}国家高新区其他指标`,
+        columns: [
+          { label: '类别', align: 'left' },
+          { label: '指标', align: 'left' },
+          { label: '数值', align: 'right' },
+        ],
+        rows: otherRows.map(({ ind }, i) => ({
+          cells: [
+            { text: ind.category, header: true },
+            { text: ind.name, header: true },
+            { text: figs[i]!.text },
+          ],
+        })),
+        sourceLine: tracer.sourceLine(figs),
       }),
     });
   }
-  if (rankings.length > 0) {
-    sections.push({
-      name: '榜单',
-      anchor: 'sec-rankings',
-      entries: rankings.map((r, i) => ({ title: r.title, anchor: `rank-${i}` })),
-      rankings,
+
+  const innovation = innovationChart(input.records, period, ref, tracer);
+  if (innovation) {
+    dataBlocks.push({
+      chart: {
+        anchor: 'chart-innovation',
+        caption: `图${++figureNo} 国家高新区创新能力指数及分指数（${innovation.periodZh}）`,
+        svg: innovation.svg,
+        sourceLine: tracer.sourceLine(innovation.figures),
+        note: innovation.note,
+      },
     });
   }
 
-  const sectionOrder = [...input.series.sections, ...articlesBySection.keys()];
-  for (const name of uniqueBy(sectionOrder, (s) => s)) {
-    if (['数据速览', '园区巡礼', '榜单'].includes(name) || !articlesBySection.has(name)) continue;
-    const arts = articleViews(name);
-    sections.push({
-      name,
-      subtitle: subtitleOf(name),
-      anchor: `sec-${sections.length}`,
-      entries: arts.map((a) => ({ title: a.title, anchor: a.anchor })),
-      articles: arts,
+  // ——— 园区巡礼 ———
+  const zoneRecords = groupBy(
+    inPeriod.filter((r) => isNationalZone(r.zone)),
+    (r) => r.zone,
+  );
+  const cards = notableZones(zoneRecords, index, ref).map((z) =>
+    zoneCard(z.zoneId, z.records, index, ref, tracer, byKeyThenCategory),
+  );
+  const zoneBlocks: Block[] = [];
+  const zoneArticles = articleBlocks('园区巡礼');
+  zoneBlocks.push(...zoneArticles.map((article) => ({ article })));
+  const cardsTitle = `${periodZh}园区数据一览`;
+  if (cards.length) {
+    zoneBlocks.push({
+      zoneCards: {
+        anchor: 'zone-cards',
+        title: cardsTitle,
+        cards: cards.map((c) => c.card),
+        sourceLine: tracer.sourceLine(cards.flatMap((c) => c.figures)),
+      },
     });
+  }
+  const perZone = perZoneChart(inPeriod, ref, input.expectedIndicators, tracer);
+  if (perZone) {
+    zoneBlocks.push({
+      chart: {
+        anchor: 'chart-zones',
+        caption: `图${++figureNo} ${periodZh}各国家高新区${perZone.indicator.name}（${perZone.scope}）`,
+        svg: perZone.svg,
+        sourceLine: tracer.sourceLine(perZone.figures),
+      },
+    });
+  }
+
+  // ——— 榜单 ———
+  const rankings = rankingTables(
+    inPeriod,
+    index,
+    ref,
+    input.expectedIndicators.filter((c) => c !== perZone?.indicator.code),
+    tracer,
+  );
+  const rankTitle = `${periodZh}国家高新区指标榜单`;
+
+  // ——— sections in the series' order ———
+  const sectionNames = uniqueBy(
+    [...input.series.sections, ...articlesBySection.keys(), ...DATA_SECTIONS],
+    (s) => s,
+  );
+  const sections: SectionView[] = [];
+  for (const name of sectionNames) {
+    const anchor = `sec-${sections.length + 1}`;
+    const extra = articleBlocks(name);
+    if (name === '数据速览') {
+      if (!dataBlocks.length && !extra.length) continue;
+      const blocks = [...dataBlocks, ...extra.map((article) => ({ article }))];
+      sections.push(section(name, anchor, subtitleOf(name), blocks));
+    } else if (name === '园区巡礼') {
+      if (!zoneBlocks.length) continue;
+      sections.push(section(name, anchor, subtitleOf(name), zoneBlocks));
+    } else if (name === '榜单') {
+      if (!rankings.length && !extra.length) continue;
+      const blocks: Block[] = [
+        ...(rankings.length
+          ? [
+              {
+                article: {
+                  anchor: 'rankings',
+                  title: rankTitle,
+                  paragraphs: [
+                    {
+                      text: `本榜单按${periodZh}报送数据的国家高新区排列，数值相同者名次并列，其后名次顺延。`,
+                    },
+                  ],
+                },
+              },
+            ]
+          : []),
+        ...rankings.map((table) => ({ table })),
+        ...extra.map((article) => ({ article })),
+      ];
+      sections.push(section(name, anchor, subtitleOf(name), blocks));
+    } else if (extra.length) {
+      sections.push(
+        section(
+          name,
+          anchor,
+          subtitleOf(name),
+          extra.map((article) => ({ article })),
+        ),
+      );
+    }
   }
 
   const notes: string[] = [];
-  if (trace.some((f) => f.derived === 'yoy-from-previous-period'))
+  if (tracer.trace.some((f) => f.derived === 'yoy-from-previous-period'))
     notes.push('未报送同比增速的指标，增速按上年同期数据计算。');
-  if (trace.some((f) => f.derived === 'share-of-china'))
+  if (tracer.trace.some((f) => f.derived === 'share-of-china'))
     notes.push('未报送占全国比重的指标，比重按全国同期数据计算。');
   notes.push('货币指标以亿元为基本单位，1万亿元及以上以万亿元表示；增速为名义增速。');
 
@@ -338,113 +360,326 @@ export function composeBulletin(input: BulletinInput): BulletinView {
   const issueLine = issue
     ? formatIssueLine(issue.year, issue.number, issue.total)
     : `${pubYear}年（预览）`;
-  const issuer = issuerOn(input.series, input.date.toISOString());
-  const colophon = colophonLines(input.series.colophon, issuer);
-
+  const masthead = mastheadOf(input.series, issueLine, input.date, tz, !issue);
+  const documentTitle = `${input.series.title} ${issueLine}`;
   return {
     kind: 'torch-bulletin',
     lang: 'zh-CN',
-    documentTitle: `${input.series.title} ${issueLine}`,
+    documentTitle,
     fileName: issue
       ? `${input.series.title}-${issue.year}-第${issue.number}期.pdf`
       : `${input.series.title}-预览.pdf`,
-    masthead: {
-      seriesTitle: input.series.title,
-      issuer,
-      issueLine,
-      dateZh: formatDateZh(input.date, tz),
-      preview: !issue,
+    metadata: {
+      title: documentTitle,
+      author: masthead.issuer,
+      subject: `${periodZh}国家高新区发展数据与工作动态`,
+      keywords: [input.series.title, '国家高新区', periodZh, ...sections.map((s) => s.name)],
     },
+    masthead,
     period,
     periodZh,
     sections,
     dataQuality: { missing, notes },
-    sources: [...sourceNumbers.entries()].map(([text, n]) => ({ n, text })),
-    colophon,
-    trace,
+    sources: tracer.list(),
+    colophon: colophonBlocks(input.series, input.date),
+    trace: tracer.trace,
+  };
+}
+
+/** A section with its contents entries: every article title, plus named extra blocks. */
+function section(
+  name: string,
+  anchor: string,
+  subtitle: string | undefined,
+  blocks: Block[],
+): SectionView {
+  const entries = blocks.flatMap((b) => {
+    if (b.article) return [{ title: b.article.title, anchor: b.article.anchor }];
+    if (b.zoneCards) return [{ title: b.zoneCards.title, anchor: b.zoneCards.anchor }];
+    return [];
+  });
+  return { name, anchor, ...(subtitle ? { subtitle } : {}), entries, blocks };
+}
+
+const annualYear = (p: string) => {
+  const parsed = parsePeriod(p);
+  return parsed?.granularity === 'annual' ? parsed.year : undefined;
+};
+
+/**
+ * 图: national GDP by year with its share of the national total, from the first year with a
+ * record to the issue's year; years without a record are gaps.
+ */
+function nationalTrendChart(
+  records: IndicatorRecord[],
+  period: string,
+  ref: Reference,
+  tracer: Tracer,
+): { svg: string; figures: Figure[]; span: string; note?: string } | undefined {
+  const gdp = ref.indicator('gdp');
+  const endYear = parsePeriod(period)?.year;
+  if (!gdp || endYear === undefined) return undefined;
+  const index = new RecordIndex(records);
+  const series = records
+    .filter((r) => r.zone === NATIONAL_HTZ && r.indicator === 'gdp')
+    .filter((r) => (annualYear(r.period) ?? Infinity) <= endYear);
+  if (series.length < 2) return undefined;
+  const startYear = Math.min(...series.map((r) => annualYear(r.period)!));
+  const years = Array.from({ length: endYear - startYear + 1 }, (_, i) => startYear + i);
+  const values = years.map((y) => {
+    const r = index.get(NATIONAL_HTZ, 'gdp', String(y));
+    return r ? tracer.use(valueFigure(r, gdp)) : undefined;
+  });
+  const shares = years.map((y) => {
+    const r = index.get(NATIONAL_HTZ, 'gdp', String(y));
+    return r ? tracer.use(shareOf(r, index, CHINA)) : undefined;
+  });
+  const gaps = years.length - series.length;
+  return {
+    svg: trendChart({
+      categories: years.map(String),
+      bars: { name: '园区生产总值', figures: values },
+      line: { name: '占全国比重', figures: shares },
+    }),
+    figures: [...values, ...shares].filter((f): f is Figure => !!f),
+    span: `${startYear}—${endYear}年`,
+    ...(gaps > 0 ? { note: '注：空缺年份无公开数据，图中不作补值。' } : {}),
   };
 }
 
 /**
- * Back-page lines from the series configuration. The issuer follows the date (the duty moved
- * in 2023); `source` is provenance of the configuration, not printed.
+ * 图: the innovation index and its sub-indices in the latest evaluation year up to the
+ * issue's period, their compound annual growth rates, and the base year's 100 points.
  */
-function colophonLines(
-  colophon: Series['colophon'],
-  issuer: string,
-): { label: string; value: string }[] {
-  const lines: { label: string; value: string }[] = [];
-  for (const [key, value] of Object.entries(colophon)) {
-    if (key === 'source' || value === null || value === '') continue;
-    const label = COLOPHON_LABELS[key] ?? key;
-    if (key === 'issuer') lines.push({ label, value: issuer });
-    else if (typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) {
-        if (v !== null && v !== '')
-          lines.push({ label: `${label}${COLOPHON_LABELS[k] ?? k}`, value: String(v) });
-      }
-    } else lines.push({ label, value: String(value) });
+function innovationChart(
+  records: IndicatorRecord[],
+  period: string,
+  ref: Reference,
+  tracer: Tracer,
+): { svg: string; figures: Figure[]; periodZh: string; note?: string } | undefined {
+  const endYear = parsePeriod(period)?.year ?? 0;
+  const history = records
+    .filter((r) => r.zone === NATIONAL_HTZ && r.indicator === 'innovation-index')
+    .filter((r) => (annualYear(r.period) ?? Infinity) <= endYear)
+    .sort((a, b) => a.period.localeCompare(b.period));
+  const latest = history.at(-1);
+  if (!latest) return undefined;
+  const index = new RecordIndex(records);
+  const bars: (Figure | undefined)[] = [];
+  const markers: (Figure | undefined)[] = [];
+  const missingNames: string[] = [];
+  for (const [code, name] of INNOVATION_INDICES) {
+    const ind = ref.indicator(code);
+    const r = index.get(NATIONAL_HTZ, code, latest.period);
+    bars.push(r && ind ? tracer.use(valueFigure(r, ind)) : undefined);
+    if (!r) missingNames.push(name);
+    const cagrInd = ref.indicator(`${code}-cagr`);
+    const c = index.get(NATIONAL_HTZ, `${code}-cagr`, latest.period);
+    markers.push(c && cagrInd ? tracer.use(valueFigure(c, cagrInd)) : undefined);
   }
-  return lines;
+  const base = history[0] !== latest ? history[0] : undefined;
+  const baseFig = base
+    ? tracer.use(valueFigure(base, ref.indicator('innovation-index')!))
+    : undefined;
+  const notes: string[] = [];
+  if (base && baseFig) notes.push(`虚线为${formatPeriodZh(base.period)}基期（${baseFig.text}）。`);
+  if (missingNames.length) notes.push(`${missingNames.join('、')}指数值本期未公布，图中空缺。`);
+  return {
+    svg: categoryChart({
+      categories: INNOVATION_INDICES.map(([, name]) => name),
+      bars: { name: `${formatPeriodZh(latest.period)}指数值（点）`, figures: bars },
+      ...(markers.some(Boolean)
+        ? { markers: { name: '年复合增长率（%）', figures: markers } }
+        : {}),
+      ...(base && baseFig
+        ? {
+            baseline: { value: base.value },
+          }
+        : {}),
+    }),
+    figures: [...bars, ...markers, baseFig].filter((f): f is Figure => !!f),
+    periodZh: formatPeriodZh(latest.period),
+    ...(notes.length ? { note: `注：${notes.join('')}` } : {}),
+  };
 }
 
-/** The lead paragraphs: one sentence group per category, written from the records. */
-function narrative(
-  national: IndicatorRecord[],
+/** The zones with the most notable movement: the largest growth (up or down) of any figure. */
+function notableZones(
+  zoneRecords: Map<string, IndicatorRecord[]>,
   index: RecordIndex,
   ref: Reference,
-  periodZh: string,
-  use: (f: Figure) => Figure,
-): string[] {
-  const groups = groupBy(
-    national
-      .map((r) => ({ r, ind: ref.indicator(r.indicator) }))
-      .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind && x.ind.unit !== '%'),
-    (x) => x.ind.category,
+): { zoneId: string; records: IndicatorRecord[] }[] {
+  return [...zoneRecords.entries()]
+    .map(([zoneId, records]) => {
+      const moves = records.flatMap((r) => {
+        const ind = ref.indicator(r.indicator);
+        if (!ind || ind.unit === '%') return [];
+        const g = growthOf(r, index);
+        return g ? [Math.abs(g.value)] : [];
+      });
+      return {
+        zoneId,
+        records,
+        moved: moves.length ? Math.max(...moves) : -1,
+      };
+    })
+    .sort(
+      (a, b) =>
+        b.moved - a.moved ||
+        b.records.length - a.records.length ||
+        a.zoneId.localeCompare(b.zoneId),
+    )
+    .slice(0, 6)
+    .map(({ zoneId, records }) => ({ zoneId, records }));
+}
+
+function zoneCard(
+  zoneId: string,
+  records: IndicatorRecord[],
+  index: RecordIndex,
+  ref: Reference,
+  tracer: Tracer,
+  order: (a: Indicator, b: Indicator) => number,
+): { card: ZoneCard; figures: Figure[] } {
+  const zone = ref.zone(zoneId)!;
+  const figures: Figure[] = [];
+  const items = records
+    .map((r) => ({ r, ind: ref.indicator(r.indicator) }))
+    .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind)
+    .sort((a, b) => order(a.ind, b.ind) || a.ind.code.localeCompare(b.ind.code))
+    .slice(0, 5);
+  let headline: { text: string; size: number } | undefined;
+  const facts = items.map(({ r, ind }) => {
+    const value = tracer.use(valueFigure(r, ind));
+    const growth = ind.unit === '%' ? undefined : tracer.use(growthOf(r, index));
+    const share = tracer.use(shareOf(r, index, CHINA));
+    figures.push(...[value, growth, share].filter((f): f is Figure => !!f));
+    if (growth && (!headline || Math.abs(growth.value) > headline.size)) {
+      headline = { text: `${ind.name}${formatGrowth(growth.value)}`, size: Math.abs(growth.value) };
+    }
+    return {
+      label: ind.name,
+      value: value.text,
+      ...(growth ? { growth: growth.text } : {}),
+      ...(share ? { share: share.text } : {}),
+    };
+  });
+  return {
+    card: {
+      zoneId,
+      name: zone.shortName,
+      place: [zone.province, zone.region].filter(Boolean).join(' · '),
+      ...(headline ? { headline: headline.text } : {}),
+      facts,
+    },
+    figures,
+  };
+}
+
+/**
+ * 图: one bar per national zone for the first indicator (key indicators first) that at least
+ * three national zones report in the period; the top 15 when more report.
+ */
+function perZoneChart(
+  inPeriod: IndicatorRecord[],
+  ref: Reference,
+  keyIndicators: string[],
+  tracer: Tracer,
+): { svg: string; figures: Figure[]; indicator: Indicator; scope: string } | undefined {
+  const byIndicator = groupBy(
+    inPeriod.filter((r) => ref.zone(r.zone)?.level === 'national'),
+    (r) => r.indicator,
   );
-  const paragraphs: string[] = [];
-  const gap = national.find((r) => r.indicator.endsWith('-growth-gap'));
-  for (const category of CATEGORIES) {
-    const items = groups.get(category);
-    if (!items?.length) continue;
-    const clauses = items.map(({ r, ind }) => {
-      const value = use(valueFigure(r, ind));
-      const parts = [`${ind.name}${value.text}`];
-      const growth = growthOf(r, index);
-      if (growth) parts.push(formatGrowth(use(growth).value));
-      const share = shareOf(r, index, CHINA);
-      if (share) parts.push(formatShare(use(share).value));
-      if (gap && gap.indicator.startsWith(`${r.indicator}-`)) {
-        const g = use({ text: formatValue(gap.value, '%'), value: gap.value, refs: [refOf(gap)] });
-        parts.push(`增速较全国平均水平${formatPointGap(g.value)}`);
-      }
-      return parts.join('，');
-    });
-    paragraphs.push(`${category}方面，${periodZh}国家高新区${clauses.join('；')}。`);
+  const candidates = [
+    ...keyIndicators,
+    ...[...byIndicator.keys()].filter((c) => !keyIndicators.includes(c)).sort(),
+  ];
+  for (const code of candidates) {
+    const ind = ref.indicator(code);
+    const recs = byIndicator.get(code) ?? [];
+    if (!ind || ind.unit === '%' || recs.length < 3) continue;
+    const top = rank(recs, (r) => r.value, ind.higherIsBetter).slice(0, 15);
+    const figures = top.map((x) => tracer.use(valueFigure(x.item, ind)));
+    return {
+      svg: rankingBarChart({
+        categories: top.map((x) => ref.zone(x.item.zone)!.shortName),
+        series: { name: ind.name, figures },
+      }),
+      figures,
+      indicator: ind,
+      scope: recs.length > 15 ? `前15位，共${recs.length}个园区报送` : `${recs.length}个园区报送`,
+    };
   }
-  return paragraphs;
+  return undefined;
 }
 
-function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
-  const map = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k);
-    if (list) list.push(item);
-    else map.set(k, [item]);
+/**
+ * 【榜单】 tables: GDP growth first, then the key indicators and R&D intensity, each ranked
+ * among the national zones that report it (at least three); ties share a rank.
+ */
+function rankingTables(
+  inPeriod: IndicatorRecord[],
+  index: RecordIndex,
+  ref: Reference,
+  keyIndicators: string[],
+  tracer: Tracer,
+): TableBlock[] {
+  const national = inPeriod.filter((r) => ref.zone(r.zone)?.level === 'national');
+  const tables: TableBlock[] = [];
+  const push = (
+    title: string,
+    unitLabel: string,
+    items: { zone: string; fig: Figure; r: IndicatorRecord }[],
+    higherIsBetter: boolean,
+  ) => {
+    if (items.length < 3 || tables.length >= 4) return;
+    const ranked = rank(items, (x) => x.fig.value, higherIsBetter).slice(0, 10);
+    const among = items.map((x) => x.r);
+    tables.push(
+      alignCells({
+        anchor: `rank-${tables.length + 1}`,
+        className: 'rank-table',
+        caption: `${title}（前${ranked.length}名，共${items.length}个园区报送）`,
+        columns: [
+          { label: '名次', align: 'center' },
+          { label: '园区', align: 'left' },
+          { label: '所在地', align: 'left' },
+          { label: unitLabel, align: 'right' },
+        ],
+        rows: ranked.map((x) => {
+          const zone = ref.zone(x.item.zone)!;
+          const rk = tracer.use(rankFigure(x.rank, among));
+          tracer.use(x.item.fig);
+          return {
+            cells: [
+              { text: x.tied ? `并列${rk.text}` : rk.text },
+              { text: zone.shortName, header: true },
+              { text: zone.province ?? '' },
+              { text: x.item.fig.text },
+            ],
+          };
+        }),
+        sourceLine: tracer.sourceLine(ranked.map((x) => x.item.fig)),
+      }),
+    );
+  };
+  const gdp = ref.indicator('gdp');
+  if (gdp) {
+    const growth = national
+      .filter((r) => r.indicator === 'gdp')
+      .flatMap((r) => {
+        const g = growthOf(r, index);
+        return g ? [{ zone: r.zone, fig: g, r }] : [];
+      });
+    push(`${gdp.name}增速`, '同比增长', growth, true);
   }
-  return map;
+  for (const code of [...keyIndicators, 'rd-intensity']) {
+    const ind = ref.indicator(code);
+    if (!ind) continue;
+    const items = national
+      .filter((r) => r.indicator === code)
+      .map((r) => ({ zone: r.zone, fig: valueFigure(r, ind), r }));
+    push(ind.name, '数值', items, ind.higherIsBetter);
+  }
+  return tables;
 }
-
-function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
-  const seen = new Set<string>();
-  return items.filter((i) => (seen.has(key(i)) ? false : (seen.add(key(i)), true)));
-}
-
-function expectedOrder(expected: string[], a: string, b: string): number {
-  const ia = expected.indexOf(a);
-  const ib = expected.indexOf(b);
-  return (ia < 0 ? 999 : ia) - (ib < 0 ? 999 : ib);
-}
-
-export { MISSING };

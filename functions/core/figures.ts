@@ -19,7 +19,19 @@ export interface Figure {
   text: string;
   value: number;
   refs: FigureRef[];
-  derived?: 'yoy-from-previous-period' | 'share-of-china';
+  derived?:
+    | 'yoy-from-previous-period'
+    | 'share-of-china'
+    /** Percentage points between two rates. */
+    | 'difference'
+    /** Sum of records (a region's total). */
+    | 'sum'
+    /** One figure as a share of another (a region of the national total). */
+    | 'share-of-total'
+    /** A zone's rank among the records named. */
+    | 'rank'
+    /** How many zones or records. */
+    | 'count';
 }
 
 export const MISSING = '—';

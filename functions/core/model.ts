@@ -94,8 +94,9 @@ export const seriesSchema = z.object({
   numbering: z.object({
     reference: z.object({
       year: z.number().int(),
-      number: z.number().int().positive(),
-      total: z.number().int().positive(),
+      // 0/0: a new series whose first issue is 第1期(总第1期).
+      number: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative(),
       date: z.string().optional(),
     }),
   }),

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { publishBulletin, type PublishResult } from '../../app/publish.ts';
+import { ValidationError } from '../../errors.ts';
+import {
+  publishReport,
+  REPORT_KINDS,
+  type PublishResult,
+  type ReportKind,
+} from '../../app/publish.ts';
 import type { Services } from '../../app/services.ts';
 import { periodArg, type Cli } from '../context.ts';
 
@@ -12,15 +18,27 @@ export interface GenerateOutcome {
   url: string;
 }
 
-/** Publishes the bulletin, copies the PDF to `out` and presigns a download URL. */
+export interface GenerateOptions {
+  kind?: ReportKind;
+  period?: string;
+  zone?: string;
+  region?: string;
+  out?: string;
+  slot?: string;
+}
+
+/** Publishes a report, copies the PDF to `out` and presigns a download URL. */
 export async function generateBulletin(
   cli: Cli,
   s: Services,
-  opts: { period?: string; out?: string; slot?: string },
+  opts: GenerateOptions,
 ): Promise<GenerateOutcome> {
-  const result = await publishBulletin(cli.publishDeps(s), {
+  const result = await publishReport(cli.publishDeps(s), {
+    kind: opts.kind ?? 'torch-bulletin',
     slotKey: opts.slot ?? `cli:${randomUUID()}`,
     ...(opts.period ? { period: opts.period } : {}),
+    ...(opts.zone ? { zone: opts.zone } : {}),
+    ...(opts.region ? { region: opts.region } : {}),
   });
   const issue = result.issue;
   const fileName = issue.fileName ?? `${issue.id}.pdf`;
@@ -52,23 +70,48 @@ export function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): void {
   console.log(`URL:    ${r.url}`);
 }
 
-export function register(program: Command, cli: Cli): void {
-  program
-    .command('generate')
-    .description('generate and publish a report: number it, render the PDF, store it in S3')
+/** Checks that the option a kind needs is there (commander cannot express "required if"). */
+export function checkKindOptions(opts: { kind: ReportKind; zone?: string; region?: string }): void {
+  const need = (field: string, message: string) =>
+    new ValidationError('cli', [
+      { file: 'command line', location: `--kind ${opts.kind}`, field, message },
+    ]);
+  if (opts.kind === 'zone-profile' && !opts.zone)
+    throw need('--zone', 'needs --zone <id|name>, e.g. --zone 东湖高新区');
+  if (opts.kind === 'regional-report' && !opts.region)
+    throw need('--region', 'needs --region <name>, e.g. --region 长三角');
+}
+
+/** The options every report command shares: kind, period, zone, region. */
+export function reportOptions(command: Command): Command {
+  return command
     .addOption(
-      new Option('--kind <kind>', 'report kind')
-        .choices(['torch-bulletin'])
-        .default('torch-bulletin'),
+      new Option('--kind <kind>', 'report kind').choices(REPORT_KINDS).default('torch-bulletin'),
     )
     .option(
       '--period <period>',
-      'data period (default: the latest with the national GDP figure)',
+      'data period (default: the latest with data for the kind: national GDP, the zone, the region)',
       periodArg,
     )
+    .option('--zone <zone>', 'zone-profile: zone id, name or alias (e.g. 东湖高新区, chengdu)')
+    .option(
+      '--region <name>',
+      'regional-report: province, city, 东部/中部/西部/东北 or alliance (京津冀, 长三角 …)',
+    );
+}
+
+export function register(program: Command, cli: Cli): void {
+  reportOptions(
+    program
+      .command('generate')
+      .description('generate and publish a report: number it, render the PDF, store it in S3'),
+  )
     .option('--out <file>', 'also write the PDF here')
     .option('--slot <key>', 'idempotency key: one key never makes two issues (default: a new key)')
-    .action((opts: { period?: string; out?: string; slot?: string }) =>
-      cli.withServices(async (s) => printOutcome(cli, s, await generateBulletin(cli, s, opts))),
-    );
+    .action((opts: GenerateOptions & { kind: ReportKind }) => {
+      checkKindOptions(opts);
+      return cli.withServices(async (s) =>
+        printOutcome(cli, s, await generateBulletin(cli, s, opts)),
+      );
+    });
 }

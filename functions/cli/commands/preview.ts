@@ -1,30 +1,74 @@
 import { join, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
-import { currentPeriod, renderBulletin } from '../../app/publish.ts';
-import { periodArg, type Cli } from '../context.ts';
+import type { Command } from 'commander';
+import {
+  currentPeriod,
+  renderBulletin,
+  renderRegionalReport,
+  renderZoneProfile,
+  type RenderedReport,
+  type ReportKind,
+} from '../../app/publish.ts';
+import type { Cli } from '../context.ts';
+import { checkKindOptions, reportOptions } from './generate.ts';
+
+interface PreviewOptions {
+  kind: ReportKind;
+  period?: string;
+  zone?: string;
+  region?: string;
+  outDir: string;
+}
 
 export function register(program: Command, cli: Cli): void {
-  program
-    .command('preview')
-    .description('render a report to HTML and PDF without numbering or publishing it')
-    .addOption(
-      new Option('--kind <kind>', 'report kind')
-        .choices(['torch-bulletin'])
-        .default('torch-bulletin'),
-    )
-    .option('--period <period>', 'data period', periodArg)
+  reportOptions(
+    program
+      .command('preview')
+      .description(
+        'render a report to HTML and PDF in a folder, without numbering or publishing it',
+      ),
+  )
     .option('--out-dir <dir>', 'output folder', join(cli.root, '.local', 'preview'))
-    .action((opts: { period?: string; outDir: string }) =>
-      cli.withServices(async (s) => {
-        const period = opts.period ?? (await currentPeriod(s.records));
-        const r = await renderBulletin(cli.publishDeps(s, resolve(opts.outDir)), {
-          series: 'torch-bulletin',
-          period,
-          date: new Date(),
-          fileStem: `preview-torch-bulletin-${period}`,
-        });
+    .action((opts: PreviewOptions) => {
+      checkKindOptions(opts);
+      return cli.withServices(async (s) => {
+        const deps = cli.publishDeps(s, resolve(opts.outDir));
+        const date = new Date();
+        let r: RenderedReport;
+        if (opts.kind === 'zone-profile') {
+          r = await renderZoneProfile(deps, {
+            date,
+            zone: opts.zone!,
+            fileStem: `preview-zone-profile-${slug(opts.zone!)}`,
+            ...(opts.period ? { period: opts.period } : {}),
+          });
+        } else if (opts.kind === 'regional-report') {
+          r = await renderRegionalReport(deps, {
+            date,
+            region: opts.region!,
+            fileStem: `preview-regional-report-${slug(opts.region!)}`,
+            ...(opts.period ? { period: opts.period } : {}),
+          });
+        } else {
+          const period = opts.period ?? (await currentPeriod(s.records));
+          r = await renderBulletin(deps, {
+            series: 'torch-bulletin',
+            period,
+            date,
+            fileStem: `preview-torch-bulletin-${period}`,
+          });
+        }
+        const t = r.timings;
+        cli.info(
+          `${r.view.documentTitle} · data period ${r.view.period} · ${r.pages} pages · ${r.pdf.byteLength} bytes · ` +
+            `compose ${t.composeMs.toFixed(0)} ms, html ${t.htmlMs.toFixed(0)} ms, pdf ${t.pdfMs.toFixed(0)} ms (${r.passes} passes)`,
+        );
         console.log(`HTML: ${r.htmlPath}`);
         console.log(`PDF:  ${r.pdfPath} (${r.pages} pages, ${r.pdf.byteLength} bytes)`);
-      }),
-    );
+      });
+    });
+}
+
+/** A file-name-safe form of a zone or region name (Chinese is kept). */
+function slug(text: string): string {
+  return text.replace(/[^\p{L}\p{N}-]+/gu, '-').slice(0, 40);
 }

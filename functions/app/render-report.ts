@@ -1,0 +1,364 @@
+/**
+ * Loading, composing and rendering the three report kinds, without numbering or storing
+ * anything (the preview path; `publish.ts` adds the catalog and the archive).
+ *
+ * Rendering is two-pass: the first PDF tells on which page each contents entry's anchor lands
+ * (named destinations), the second prints those numbers; a third pass runs only if the numbers
+ * moved the layout. Metadata (title, author, subject, keywords, `zh-CN`) is then appended as
+ * an incremental update.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NotFoundError, RenderError } from '../errors.ts';
+import {
+  BULLETIN_HISTORY_INDICATORS,
+  composeBulletin,
+  type BulletinView,
+} from '../core/compose-bulletin.ts';
+import {
+  composeZoneProfile,
+  latestAnnualPeriod,
+  type ZoneProfileView,
+} from '../core/compose-zone-profile.ts';
+import {
+  composeRegionalReport,
+  selectRegion,
+  type RegionalView,
+} from '../core/compose-regional.ts';
+import {
+  NATIONAL_HTZ,
+  type Article,
+  type IndicatorRecord,
+  type Issue,
+  type Series,
+} from '../core/model.ts';
+import { parsePeriod, samePeriodLastYear } from '../core/periods.ts';
+import type { ReportView } from '../core/report-parts.ts';
+import { anchorPages, writePdfMetadata } from '../adapters/pdf-document.ts';
+import type { PublishDeps } from './publish.ts';
+import { renderHtml, templatesDir } from './templates.ts';
+
+export interface RenderedReport<V extends ReportView = ReportView> {
+  view: V;
+  pdf: Uint8Array;
+  pages: number;
+  pdfPath: string;
+  htmlPath: string;
+  inputHash: string;
+  /** Renders it took until the contents' page numbers were stable (2, rarely 3). */
+  passes: number;
+  timings: { composeMs: number; htmlMs: number; pdfMs: number };
+}
+
+export type RenderedBulletin = RenderedReport<BulletinView>;
+
+/** A stable hash of the inputs of a report: records (sorted) and articles. */
+export function inputHashOf(records: IndicatorRecord[], articles: Article[] = []): string {
+  const sorted = [...records].sort((a, b) =>
+    `${a.zone}#${a.indicator}#${a.period}`.localeCompare(`${b.zone}#${b.indicator}#${b.period}`),
+  );
+  return createHash('sha256')
+    .update(JSON.stringify({ records: sorted, articles }))
+    .digest('hex');
+}
+
+/**
+ * Loads the inputs of one bulletin with a bounded number of Queries that does not grow with
+ * the number of zones: the records of the period and of the same period a year earlier, the
+ * editor articles, the national history of the charted indicators, and — when the latest
+ * innovation evaluation is older than both periods — the records of that evaluation year.
+ */
+export async function loadBulletinInputs(
+  deps: Pick<PublishDeps, 'records'>,
+  series: string,
+  period: string,
+) {
+  const previousPeriod = samePeriodLastYear(period);
+  const [records, previous, articles, ...histories] = await Promise.all([
+    deps.records.recordsOfPeriod(period),
+    deps.records.recordsOfPeriod(previousPeriod),
+    deps.records.articles(series, period),
+    ...BULLETIN_HISTORY_INDICATORS.map((code) => deps.records.history(NATIONAL_HTZ, code)),
+  ]);
+  const all = new Map<string, IndicatorRecord>();
+  const add = (rs: IndicatorRecord[]) => {
+    for (const r of rs) all.set(`${r.zone}#${r.indicator}#${r.period}`, r);
+  };
+  add(records);
+  add(previous);
+  for (const h of histories) add(h);
+  const endYear = parsePeriod(period)?.year ?? 0;
+  const evaluation = histories[BULLETIN_HISTORY_INDICATORS.indexOf('innovation-index')]!.map(
+    (r) => r.period,
+  )
+    .filter((p) => parsePeriod(p)?.granularity === 'annual' && Number(p) <= endYear)
+    .sort()
+    .at(-1);
+  if (evaluation && evaluation !== period && evaluation !== previousPeriod) {
+    add((await deps.records.recordsOfPeriod(evaluation)).filter((r) => r.zone === NATIONAL_HTZ));
+  }
+  const used = [...all.values()];
+  return { records: used, articles, inputHash: inputHashOf(used, articles) };
+}
+
+/** Composes and renders a bulletin (no numbering, nothing stored): also the preview path. */
+export async function renderBulletin(
+  deps: PublishDeps,
+  opts: { series: string; period: string; issue?: Issue; date: Date; fileStem: string },
+): Promise<RenderedBulletin> {
+  const series = deps.reference.seriesById(opts.series);
+  if (!series) throw new NotFoundError('publish', `unknown series "${opts.series}"`);
+  const t0 = performance.now();
+  const inputs = await loadBulletinInputs(deps, opts.series, opts.period);
+  const view = composeBulletin({
+    series,
+    ...(opts.issue
+      ? { issue: { year: opts.issue.year, number: opts.issue.number, total: opts.issue.total } }
+      : {}),
+    date: opts.date,
+    period: opts.period,
+    records: inputs.records,
+    articles: inputs.articles,
+    reference: deps.reference,
+    expectedIndicators: series.keyIndicators,
+    timeZone: deps.timeZone,
+  });
+  const composeMs = performance.now() - t0;
+  const files = await renderReportFiles(deps, view, opts.fileStem);
+  return {
+    ...files,
+    inputHash: inputs.inputHash,
+    timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
+  };
+}
+
+/** The view with each contents entry's page number set from `pages` (anchor → page). */
+export function withPageNumbers<V extends ReportView>(view: V, pages: Map<string, number>): V {
+  return {
+    ...view,
+    sections: view.sections.map((s) => ({
+      ...s,
+      entries: s.entries.map((e) => {
+        const page = pages.get(e.anchor);
+        const { page: _old, ...rest } = e;
+        return page === undefined ? rest : { ...rest, page };
+      }),
+    })),
+  };
+}
+
+const MAX_PASSES = 3;
+
+/**
+ * Renders a composed view to `<workDir>/<fileStem>.html` and `.pdf`: two passes for the
+ * contents' page numbers, then the metadata.
+ * @throws RenderError when an entry's anchor is missing from the PDF or the numbers never settle.
+ */
+export async function renderReportFiles<V extends ReportView>(
+  deps: Pick<PublishDeps, 'renderer' | 'workDir'>,
+  view: V,
+  fileStem: string,
+): Promise<{
+  view: V;
+  pdf: Uint8Array;
+  pages: number;
+  htmlPath: string;
+  pdfPath: string;
+  passes: number;
+  htmlMs: number;
+  pdfMs: number;
+}> {
+  const kind = view.kind;
+  const anchors = view.sections.flatMap((s) => s.entries.map((e) => e.anchor));
+  await mkdir(deps.workDir, { recursive: true });
+  const htmlPath = join(deps.workDir, `${fileStem}.html`);
+  let htmlMs = 0;
+  let pdfMs = 0;
+  let pages = new Map<string, number>();
+  for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
+    const t0 = performance.now();
+    const numbered = withPageNumbers(view, pages);
+    await writeFile(htmlPath, await renderHtml(kind, numbered));
+    const t1 = performance.now();
+    const result = await deps.renderer.renderPdf({
+      htmlPath,
+      allowedRoots: [deps.workDir, templatesDir()],
+      metadata: { title: view.documentTitle },
+    });
+    const found = await anchorPages(result.pdf);
+    pdfMs += performance.now() - t1;
+    htmlMs += t1 - t0;
+    const lost = anchors.filter((a) => !found.has(a));
+    if (lost.length)
+      throw new RenderError(
+        `contents anchors missing from the PDF of ${fileStem}: ${lost.join(', ')}`,
+      );
+    const settled = pass > 1 && anchors.every((a) => pages.get(a) === found.get(a));
+    pages = new Map(anchors.map((a) => [a, found.get(a)!]));
+    if (settled || anchors.length === 0) {
+      const t2 = performance.now();
+      const pdf = await writePdfMetadata(result.pdf, {
+        title: view.metadata.title,
+        author: view.metadata.author,
+        subject: view.metadata.subject,
+        keywords: view.metadata.keywords,
+        lang: view.lang,
+        creator: 'Torch Bulletin',
+      });
+      const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
+      await writeFile(pdfPath, pdf);
+      pdfMs += performance.now() - t2;
+      return {
+        view: numbered,
+        pdf,
+        pages: result.pages,
+        htmlPath,
+        pdfPath,
+        passes: pass,
+        htmlMs,
+        pdfMs,
+      };
+    }
+  }
+  throw new RenderError(
+    `contents page numbers of ${fileStem} did not settle in ${MAX_PASSES} renders`,
+  );
+}
+
+export interface ReportOptions {
+  /** Numbers of a published issue; absent for a preview. */
+  issue?: Issue;
+  date: Date;
+  fileStem: string;
+}
+
+/** Inputs of a zone profile: the zone's own records and the records of its period. */
+export async function loadZoneProfileInputs(
+  deps: Pick<PublishDeps, 'records' | 'reference'>,
+  zoneText: string,
+  period?: string,
+) {
+  const zone = deps.reference.resolveZone(zoneText);
+  if (!zone || zone.level === 'aggregate')
+    throw new NotFoundError('publish', `unknown zone "${zoneText}" (give an id, name or alias)`);
+  const zoneRecords = await deps.records.recordsOfZone(zone.id);
+  const profilePeriod = period ?? latestAnnualPeriod(zoneRecords);
+  if (!profilePeriod)
+    throw new NotFoundError('publish', `no records of zone ${zone.id} yet: ingest data first`);
+  const [current, previous] = await Promise.all([
+    deps.records.recordsOfPeriod(profilePeriod),
+    deps.records.recordsOfPeriod(samePeriodLastYear(profilePeriod)),
+  ]);
+  const periodRecords = [...current, ...previous];
+  return {
+    zone,
+    period: profilePeriod,
+    zoneRecords,
+    periodRecords,
+    inputHash: inputHashOf([...zoneRecords, ...periodRecords]),
+  };
+}
+
+/** Composes and renders a zone profile (nothing stored). */
+export async function renderZoneProfile(
+  deps: PublishDeps,
+  opts: ReportOptions & { zone: string; period?: string },
+): Promise<RenderedReport<ZoneProfileView>> {
+  const series = seriesOf(deps, 'zone-profile');
+  const t0 = performance.now();
+  const inputs = await loadZoneProfileInputs(deps, opts.zone, opts.period);
+  const view = composeZoneProfile({
+    series,
+    ...(opts.issue ? { issue: numbersOf(opts.issue) } : {}),
+    date: opts.date,
+    zone: inputs.zone.id,
+    zoneRecords: inputs.zoneRecords,
+    periodRecords: inputs.periodRecords,
+    period: inputs.period,
+    reference: deps.reference,
+    keyIndicators: series.keyIndicators,
+    timeZone: deps.timeZone,
+  });
+  const composeMs = performance.now() - t0;
+  const files = await renderReportFiles(deps, view, opts.fileStem);
+  return {
+    ...files,
+    inputHash: inputs.inputHash,
+    timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
+  };
+}
+
+/**
+ * Inputs of a regional report: the zones chosen by name and the records of the period (by
+ * default the latest year in which a zone of the region reports GDP: one small Query per
+ * zone of the region) and of the year before.
+ */
+export async function loadRegionalInputs(
+  deps: Pick<PublishDeps, 'records' | 'reference'>,
+  regionText: string,
+  period?: string,
+) {
+  const region = selectRegion(deps.reference, regionText);
+  if (!region)
+    throw new NotFoundError(
+      'publish',
+      `no zones found for region "${regionText}" (a province, city, 东部/中部/西部/东北 or an alliance such as 京津冀、长三角)`,
+    );
+  let reportPeriod = period;
+  if (!reportPeriod) {
+    const latest = await Promise.all(
+      region.zoneIds.map((id) => deps.records.latestPeriodOf(id, 'gdp')),
+    );
+    reportPeriod =
+      latest
+        .filter((p): p is string => !!p && parsePeriod(p)?.granularity === 'annual')
+        .sort()
+        .at(-1) ?? (await deps.records.latestPeriodOf(NATIONAL_HTZ, 'gdp'));
+  }
+  if (!reportPeriod) throw new NotFoundError('publish', 'no GDP records yet: ingest data first');
+  const [current, previous] = await Promise.all([
+    deps.records.recordsOfPeriod(reportPeriod),
+    deps.records.recordsOfPeriod(samePeriodLastYear(reportPeriod)),
+  ]);
+  const records = [...current, ...previous];
+  return { region, period: reportPeriod, records, inputHash: inputHashOf(records) };
+}
+
+/** Composes and renders a regional report (nothing stored). */
+export async function renderRegionalReport(
+  deps: PublishDeps,
+  opts: ReportOptions & { region: string; period?: string },
+): Promise<RenderedReport<RegionalView>> {
+  const series = seriesOf(deps, 'regional-report');
+  const t0 = performance.now();
+  const inputs = await loadRegionalInputs(deps, opts.region, opts.period);
+  const view = composeRegionalReport({
+    series,
+    ...(opts.issue ? { issue: numbersOf(opts.issue) } : {}),
+    date: opts.date,
+    region: inputs.region,
+    period: inputs.period,
+    records: inputs.records,
+    reference: deps.reference,
+    keyIndicators: series.keyIndicators,
+    timeZone: deps.timeZone,
+  });
+  const composeMs = performance.now() - t0;
+  const files = await renderReportFiles(deps, view, opts.fileStem);
+  return {
+    ...files,
+    inputHash: inputs.inputHash,
+    timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
+  };
+}
+
+function seriesOf(deps: Pick<PublishDeps, 'reference'>, id: string): Series {
+  const series = deps.reference.seriesById(id);
+  if (!series) throw new NotFoundError('publish', `unknown series "${id}"`);
+  return series;
+}
+
+function numbersOf(issue: Issue) {
+  return { year: issue.year, number: issue.number, total: issue.total };
+}

@@ -1,0 +1,401 @@
+/**
+ * Composes a zone profile (园区画像): one national high-tech zone — every indicator over time,
+ * charts, its rank among all national zones and within its region, and its growth against
+ * the national figure. Pure: the zone's records and the period-wide records (for ranks) in,
+ * view model out; every printed number is a traced {@link Figure}.
+ */
+import { rankingBarChart, trendChart } from './charts.ts';
+import { datePartsIn, formatIssueLine } from './format.ts';
+import { growthOf, MISSING, RecordIndex, valueFigure, type Figure } from './figures.ts';
+import {
+  CATEGORIES,
+  NATIONAL_HTZ,
+  type Indicator,
+  type IndicatorRecord,
+  type Series,
+  type Zone,
+} from './model.ts';
+import { narrative, type NarrativeItem } from './narrative.ts';
+import { formatPeriodZh, parsePeriod } from './periods.ts';
+import { rank } from './rankings.ts';
+import type { Reference } from './reference.ts';
+import {
+  alignCells,
+  colophonBlocks,
+  countFigure,
+  groupBy,
+  mastheadOf,
+  pointGapFigure,
+  rankFigure,
+  Tracer,
+  type Block,
+  type ReportView,
+  type SectionView,
+  type TableBlock,
+} from './report-parts.ts';
+
+export interface ZoneProfileInput {
+  series: Series;
+  issue?: { year: number; number: number; total: number };
+  date: Date;
+  zone: string;
+  /** Every record of the zone (all periods). */
+  zoneRecords: IndicatorRecord[];
+  /** All records of the periods ranked (every zone, the national aggregate included). */
+  periodRecords: IndicatorRecord[];
+  /** The profile's period; default: the zone's latest annual period. */
+  period?: string;
+  reference: Reference;
+  /** Indicators the profile leads with (a series' `keyIndicators`). */
+  keyIndicators: string[];
+  timeZone?: string;
+}
+
+export interface ZoneProfileView extends ReportView {
+  kind: 'zone-profile';
+  zone: { id: string; name: string; shortName: string };
+}
+
+const MAX_PERIOD_COLUMNS = 6;
+
+/** The latest annual period with a record of the zone (what a profile covers by default). */
+export function latestAnnualPeriod(records: IndicatorRecord[]): string | undefined {
+  return records
+    .map((r) => r.period)
+    .filter((p) => parsePeriod(p)?.granularity === 'annual')
+    .sort()
+    .at(-1);
+}
+
+/** Composes a zone profile. @throws Error when the zone is unknown or not a zone. */
+export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
+  const ref = input.reference;
+  const tz = input.timeZone ?? 'Asia/Shanghai';
+  const zone = ref.zone(input.zone);
+  if (!zone || zone.level === 'aggregate') throw new Error(`not a zone: "${input.zone}"`);
+  const own = input.zoneRecords.filter((r) => r.zone === zone.id);
+  const period =
+    input.period ?? latestAnnualPeriod(own) ?? String(datePartsIn(input.date, tz).year);
+  const periodZh = formatPeriodZh(period);
+  const all = new RecordIndex([...input.periodRecords, ...own]);
+  const tracer = new Tracer();
+  const keyOrder = (code: string) => {
+    const i = input.keyIndicators.indexOf(code);
+    return i < 0 ? 999 : i;
+  };
+  const order = (a: Indicator, b: Indicator) =>
+    keyOrder(a.code) - keyOrder(b.code) ||
+    CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) ||
+    a.code.localeCompare(b.code);
+  const indicatorsOfZone = [...new Set(own.map((r) => r.indicator))]
+    .map((c) => ref.indicator(c))
+    .filter((i): i is Indicator => !!i)
+    .sort(order);
+  const inPeriod = own.filter((r) => r.period === period);
+  const sections: SectionView[] = [];
+  let tableNo = 0;
+  let figureNo = 0;
+
+  // ——— 园区概况 ———
+  const overview: Block[] = [];
+  const facts = [
+    `${zone.name}位于${[zone.province, zone.city !== zone.province ? zone.city : null].filter(Boolean).join('')}`,
+    zone.region ? `属${zone.region}地区` : null,
+    zone.alliances.length ? `是${zone.alliances.join('、')}区域国家高新区之一` : null,
+  ].filter(Boolean);
+  const narrativeItems: NarrativeItem[] = inPeriod
+    .map((r) => ({ r, ind: ref.indicator(r.indicator) }))
+    .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind && x.ind.unit !== '%')
+    .sort((a, b) => order(a.ind, b.ind))
+    .map(({ r, ind }) => {
+      const item: NarrativeItem = { indicator: ind, value: tracer.use(valueFigure(r, ind)) };
+      const g = tracer.use(growthOf(r, all));
+      if (g) item.growth = g;
+      return item;
+    });
+  const paragraphs = narrative(zone.shortName, periodZh, narrativeItems);
+  overview.push({
+    article: {
+      anchor: 'overview',
+      title: `${zone.shortName}发展概况`,
+      paragraphs: [
+        {
+          text: `${facts.join('，')}。本画像收录该园区${indicatorsOfZone.length}项指标的公开数据。`,
+        },
+        ...paragraphs.map((p) => ({ lead: p.lead, text: p.text })),
+      ],
+      ...(paragraphs.length
+        ? { sourceLine: tracer.sourceLine(paragraphs.flatMap((p) => p.figures)) }
+        : {}),
+    },
+  });
+  sections.push(section('园区概况', 'sec-1', overview));
+
+  // ——— 指标走势 ———
+  const periods = [...new Set(own.map((r) => r.period))].sort().slice(-MAX_PERIOD_COLUMNS);
+  const trendFigures: Figure[] = [];
+  const trendRows: TableBlock['rows'] = indicatorsOfZone.map((ind) => ({
+    cells: [
+      { text: ind.name, header: true },
+      ...periods.map((p) => {
+        const r = all.get(zone.id, ind.code, p);
+        if (!r) return { text: MISSING, missing: true };
+        const f = tracer.use(valueFigure(r, ind));
+        trendFigures.push(f);
+        return { text: f.text };
+      }),
+    ],
+  }));
+  const trendBlocks: Block[] = [
+    {
+      article: {
+        anchor: 'trend',
+        title: `${zone.shortName}主要指标历年数据`,
+        paragraphs: [
+          {
+            text: `下表按期别列出${zone.shortName}各项指标的公开数据（最近${periods.length}个期别），未公开的以“—”表示。`,
+          },
+        ],
+      },
+    },
+    {
+      table: alignCells({
+        caption: `表${++tableNo} ${zone.shortName}各项指标`,
+        columns: [
+          { label: '指标', align: 'left' },
+          ...periods.map((p) => ({ label: formatPeriodZh(p), align: 'right' as const })),
+        ],
+        rows: trendRows,
+        sourceLine: tracer.sourceLine(trendFigures),
+      }),
+    },
+  ];
+  for (const ind of indicatorsOfZone) {
+    const series = own
+      .filter((r) => r.indicator === ind.code && parsePeriod(r.period)?.granularity === 'annual')
+      .sort((a, b) => a.period.localeCompare(b.period));
+    if (series.length < 2 || figureNo >= 3) continue;
+    const first = Number(series[0]!.period);
+    const last = Number(series.at(-1)!.period);
+    const years = Array.from({ length: last - first + 1 }, (_, i) => String(first + i));
+    const figs = years.map((y) => {
+      const r = all.get(zone.id, ind.code, y);
+      return r ? tracer.use(valueFigure(r, ind)) : undefined;
+    });
+    const growth = years.map((y) => {
+      const r = all.get(zone.id, ind.code, y);
+      return r && ind.unit !== '%' ? tracer.use(growthOf(r, all)) : undefined;
+    });
+    trendBlocks.push({
+      chart: {
+        caption: `图${++figureNo} ${zone.shortName}${ind.name}（${first}—${last}年）`,
+        svg: trendChart({
+          categories: years,
+          bars: { name: ind.name, figures: figs },
+          ...(growth.some(Boolean) ? { line: { name: '同比增长', figures: growth } } : {}),
+        }),
+        sourceLine: tracer.sourceLine([...figs, ...growth]),
+        ...(figs.some((f) => !f) ? { note: '注：空缺年份无公开数据。' } : {}),
+      },
+    });
+  }
+  sections.push(section('指标走势', 'sec-2', trendBlocks));
+
+  // ——— 排名与比较 ———
+  const compareBlocks = rankBlocks(zone, period, input.periodRecords, own, all, ref, tracer, order);
+  if (compareBlocks.table) {
+    compareBlocks.table.caption = `表${++tableNo} ${compareBlocks.table.caption}`;
+  }
+  const rankSection: Block[] = [
+    {
+      article: {
+        anchor: 'ranks',
+        title: `${periodZh}${zone.shortName}在国家高新区中的位置`,
+        paragraphs: compareBlocks.paragraphs.map((text) => ({ text })),
+      },
+    },
+  ];
+  if (compareBlocks.table) rankSection.push({ table: compareBlocks.table });
+  if (compareBlocks.chart) {
+    rankSection.push({
+      chart: {
+        ...compareBlocks.chart,
+        caption: `图${++figureNo} ${compareBlocks.chart.caption}`,
+      },
+    });
+  }
+  sections.push(section('排名比较', 'sec-3', rankSection));
+
+  const missing = input.keyIndicators
+    .filter((c) => !all.get(zone.id, c, period))
+    .map((c) => ref.indicator(c)?.name ?? c);
+  const notes = [
+    '排名以同期报送该指标的国家高新区为范围，数值相同者名次并列；区域指东部、中部、西部、东北四大地区。',
+    '货币指标以亿元为基本单位，1万亿元及以上以万亿元表示；增速为名义增速。',
+  ];
+  const { year: pubYear } = datePartsIn(input.date, tz);
+  const issueLine = input.issue
+    ? formatIssueLine(input.issue.year, input.issue.number, input.issue.total)
+    : `${pubYear}年（预览）`;
+  const masthead = {
+    ...mastheadOf(input.series, issueLine, input.date, tz, !input.issue),
+    reportTitle: zone.name,
+    reportSubtitle: `${periodZh}园区画像`,
+  };
+  const year = parsePeriod(period)?.year ?? pubYear;
+  const documentTitle = `${input.series.title}·${zone.shortName}（${periodZh}）`;
+  return {
+    kind: 'zone-profile',
+    lang: 'zh-CN',
+    documentTitle,
+    fileName: `${input.series.title}-${zone.shortName}-${year}.pdf`,
+    metadata: {
+      title: documentTitle,
+      author: masthead.issuer,
+      subject: `${zone.name}${periodZh}发展数据画像`,
+      keywords: [input.series.title, zone.shortName, zone.province ?? '', periodZh].filter(Boolean),
+    },
+    masthead,
+    period,
+    periodZh,
+    zone: { id: zone.id, name: zone.name, shortName: zone.shortName },
+    sections,
+    dataQuality: { missing, notes },
+    sources: tracer.list(),
+    colophon: colophonBlocks(input.series, input.date),
+    trace: tracer.trace,
+  };
+}
+
+function section(name: string, anchor: string, blocks: Block[]): SectionView {
+  const entries = blocks.flatMap((b) =>
+    b.article ? [{ title: b.article.title, anchor: b.article.anchor }] : [],
+  );
+  return { name, anchor, entries, blocks };
+}
+
+/**
+ * The zone's rank among all national zones and within its region for each indicator it
+ * reports in the period, its growth against the national aggregate, and a bar chart of the
+ * zones around it for its leading indicator.
+ */
+function rankBlocks(
+  zone: Zone,
+  period: string,
+  periodRecords: IndicatorRecord[],
+  own: IndicatorRecord[],
+  all: RecordIndex,
+  ref: Reference,
+  tracer: Tracer,
+  order: (a: Indicator, b: Indicator) => number,
+): {
+  paragraphs: string[];
+  table?: TableBlock;
+  chart?: { caption: string; svg: string; sourceLine?: string };
+} {
+  const national = periodRecords.filter(
+    (r) => r.period === period && ref.zone(r.zone)?.level === 'national',
+  );
+  const byIndicator = groupBy(national, (r) => r.indicator);
+  const rows: TableBlock['rows'] = [];
+  const figures: Figure[] = [];
+  const paragraphs: string[] = [];
+  let chart: { caption: string; svg: string; sourceLine?: string } | undefined;
+  const items = own
+    .filter((r) => r.period === period)
+    .map((r) => ({ r, ind: ref.indicator(r.indicator) }))
+    .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind)
+    .sort((a, b) => order(a.ind, b.ind));
+  for (const { r, ind } of items) {
+    const peers = byIndicator.get(ind.code) ?? [r];
+    const ranked = rank(peers, (x) => x.value, ind.higherIsBetter);
+    const mine = ranked.find((x) => x.item.zone === zone.id);
+    const regional = zone.region
+      ? peers.filter((p) => ref.zone(p.zone)?.region === zone.region)
+      : [];
+    const regionalRank = regional.length
+      ? rank(regional, (x) => x.value, ind.higherIsBetter).find((x) => x.item.zone === zone.id)
+      : undefined;
+    const value = tracer.use(valueFigure(r, ind));
+    const nRank = mine ? tracer.use(rankFigure(mine.rank, peers)) : undefined;
+    const nCount = tracer.use(countFigure(peers.length, '个', peers));
+    const rRank = regionalRank ? tracer.use(rankFigure(regionalRank.rank, regional)) : undefined;
+    const rCount = regional.length
+      ? tracer.use(countFigure(regional.length, '个', regional))
+      : undefined;
+    const growth = ind.unit === '%' ? undefined : tracer.use(growthOf(r, all));
+    const nationalRecord = all.get(NATIONAL_HTZ, ind.code, period);
+    const nationalGrowth =
+      growth && nationalRecord ? tracer.use(growthOf(nationalRecord, all)) : undefined;
+    const gap =
+      growth && nationalGrowth ? tracer.use(pointGapFigure(growth, nationalGrowth)) : undefined;
+    figures.push(
+      ...[value, nRank, nCount, rRank, rCount, growth, nationalGrowth, gap].filter(
+        (f): f is Figure => !!f,
+      ),
+    );
+    rows.push({
+      cells: [
+        { text: ind.name, header: true },
+        { text: value.text },
+        { text: nRank ? `${mine!.tied ? '并列' : ''}${nRank.text}/${nCount.text}` : MISSING },
+        { text: rRank && rCount ? `${rRank.text}/${rCount.text}` : MISSING },
+        { text: growth?.text ?? MISSING, missing: !growth },
+        { text: nationalGrowth?.text ?? MISSING, missing: !nationalGrowth },
+        { text: gap?.text ?? MISSING, missing: !gap },
+      ],
+    });
+    if (nRank && paragraphs.length < 4 && peers.length > 1) {
+      let sentence = `${ind.name}${value.text}，在同期报送该指标的${nCount.text}国家高新区中居第${nRank.text}位`;
+      if (rRank && rCount && regional.length > 1)
+        sentence += `，在${zone.region}地区${rCount.text}园区中居第${rRank.text}位`;
+      if (gap && nationalGrowth)
+        sentence += `；同比增速较全国国家高新区（${nationalGrowth.text}）${gap.text}`;
+      paragraphs.push(`${sentence}。`);
+    }
+    if (!chart && ind.unit !== '%' && peers.length >= 3) {
+      const top = ranked.slice(0, 12);
+      if (!top.some((x) => x.item.zone === zone.id) && mine) top.push(mine);
+      const figs = top.map((x) => tracer.use(valueFigure(x.item, ind)));
+      chart = {
+        caption: `${formatPeriodZh(period)}国家高新区${ind.name}（${zone.shortName}以深色标出）`,
+        svg: rankingBarChart({
+          categories: top.map((x) => `${ref.zone(x.item.zone)!.shortName}（${x.rank}）`),
+          series: { name: ind.name, figures: figs },
+          highlight: new Set(top.flatMap((x, i) => (x.item.zone === zone.id ? [i] : []))),
+        }),
+        ...(tracer.sourceLine(figs) ? { sourceLine: tracer.sourceLine(figs)! } : {}),
+      };
+    }
+  }
+  if (!paragraphs.length) {
+    paragraphs.push(
+      rows.length
+        ? `${formatPeriodZh(period)}，同期报送相同指标的国家高新区不足两家，暂不作排名比较，下表列出该园区本期数据。`
+        : `${formatPeriodZh(period)}暂无该园区的公开数据。`,
+    );
+  }
+  return {
+    paragraphs,
+    ...(rows.length
+      ? {
+          table: alignCells({
+            caption: `${formatPeriodZh(period)}${zone.shortName}排名与增速比较`,
+            columns: [
+              { label: '指标', align: 'left' },
+              { label: '数值', align: 'right' },
+              { label: '全国排名', align: 'center' },
+              { label: '区域排名', align: 'center' },
+              { label: '同比增长', align: 'right' },
+              { label: '国家高新区增速', align: 'right' },
+              { label: '增速差', align: 'right' },
+            ],
+            rows,
+            sourceLine: tracer.sourceLine(figures),
+            note: '注：排名格式为“名次/报送园区数”；增速差为该园区增速减国家高新区整体增速。',
+          }),
+        }
+      : {}),
+    ...(chart ? { chart } : {}),
+  };
+}

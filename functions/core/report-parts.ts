@@ -1,0 +1,340 @@
+/**
+ * The parts every report kind shares: the view-model blocks the templates print, the source
+ * register (records grouped by the document they come from), the tracer that collects every
+ * printed {@link Figure}, the masthead and the colophon. Pure: no I/O.
+ */
+import { formatDateZh, formatNumber, formatPointGap, formatValue } from './format.ts';
+import { refOf, type Figure, type FigureRef } from './figures.ts';
+import { issuerOn, type Indicator, type IndicatorRecord, type Series } from './model.ts';
+
+/** One line of the contents: an article (or a table / chart block) and the page it starts on. */
+export interface ContentsEntry {
+  title: string;
+  anchor: string;
+  /** Filled in after a first render (see `app/publish.ts`); absent on the first pass. */
+  page?: number;
+}
+
+export interface ArticleBlock {
+  anchor: string;
+  title: string;
+  /** Generated prose: a bold lead-in and the sentences that follow it. */
+  paragraphs?: { lead?: string; text: string }[];
+  /** Editor text rendered from Markdown (HTML disabled, so markup in it prints as text). */
+  html?: string;
+  byline?: string;
+  /** Source marks of the figures in generated prose, e.g. `①②`. */
+  sourceLine?: string;
+}
+
+export interface TableCell {
+  text: string;
+  /** Set from the column by {@link alignCells}. */
+  align?: 'left' | 'right' | 'center';
+  /** A row header cell (`<th scope="row">`). */
+  header?: boolean;
+  /** Cell prints "—" for a value that is missing. */
+  missing?: boolean;
+}
+
+export interface TableBlock {
+  anchor?: string;
+  caption: string;
+  columns: { label: string; align?: 'left' | 'right' | 'center' }[];
+  rows: { cells: TableCell[]; highlight?: boolean; missing?: boolean }[];
+  sourceLine?: string;
+  note?: string;
+  /** Narrow tables (two columns) print at half width. */
+  compact?: boolean;
+  /** A style hook of the templates, e.g. `rank-table`. */
+  className?: string;
+}
+
+export interface ChartBlock {
+  anchor?: string;
+  caption: string;
+  /** Server-rendered SVG (ECharts SSR); no script, no event handlers. */
+  svg: string;
+  sourceLine?: string;
+  note?: string;
+}
+
+export interface ZoneCard {
+  zoneId: string;
+  name: string;
+  place: string;
+  headline?: string;
+  facts: { label: string; value: string; growth?: string; share?: string }[];
+}
+
+export interface ZoneCardsBlock {
+  anchor: string;
+  title: string;
+  cards: ZoneCard[];
+  sourceLine?: string;
+}
+
+/** Copies each column's alignment to its cells (the templates print cells as they are). */
+export function alignCells(table: TableBlock): TableBlock {
+  return {
+    ...table,
+    rows: table.rows.map((row) => ({
+      ...row,
+      cells: row.cells.map((c, i) => ({ align: table.columns[i]?.align ?? 'right', ...c })),
+    })),
+  };
+}
+
+/** One block of a section; exactly one field is set. */
+export interface Block {
+  article?: ArticleBlock;
+  table?: TableBlock;
+  chart?: ChartBlock;
+  zoneCards?: ZoneCardsBlock;
+  note?: { text: string };
+}
+
+export interface SectionView {
+  name: string;
+  subtitle?: string;
+  anchor: string;
+  entries: ContentsEntry[];
+  blocks: Block[];
+}
+
+export interface SourceEntry {
+  n: number;
+  mark: string;
+  text: string;
+}
+
+export interface ColophonBlock {
+  heading?: string;
+  lines: { label: string; value: string }[];
+}
+
+export interface Masthead {
+  seriesTitle: string;
+  issuer: string;
+  issueLine: string;
+  dateZh: string;
+  preview: boolean;
+  /** The subject of a one-off report (a zone, a region), printed under the rule. */
+  reportTitle?: string;
+  reportSubtitle?: string;
+}
+
+/** What every report kind's view model carries. */
+export interface ReportView {
+  kind: 'torch-bulletin' | 'zone-profile' | 'regional-report';
+  lang: 'zh-CN';
+  documentTitle: string;
+  fileName: string;
+  metadata: { title: string; author: string; subject: string; keywords: string[] };
+  masthead: Masthead;
+  period: string;
+  periodZh: string;
+  sections: SectionView[];
+  dataQuality: { missing: string[]; notes: string[] };
+  sources: SourceEntry[];
+  colophon: ColophonBlock[];
+  /** Every figure printed, for tracing. */
+  trace: Figure[];
+}
+
+const CIRCLED = [
+  ...Array.from({ length: 20 }, (_, i) => String.fromCodePoint(0x2460 + i)),
+  ...Array.from({ length: 15 }, (_, i) => String.fromCodePoint(0x3251 + i)),
+  ...Array.from({ length: 15 }, (_, i) => String.fromCodePoint(0x32b1 + i)),
+];
+
+/** `①` … `㊿` for 1–50: source marks that cannot be mistaken for printed figures. */
+export function sourceMark(n: number): string {
+  return CIRCLED[n - 1] ?? `〔${n}〕`;
+}
+
+/**
+ * The document a record's source names: the text before the first `；` (what follows are
+ * remarks on wording and period, kept in the data) without the answering speaker, with the
+ * `[seeds/NNN]` tag.
+ */
+export function sourceDocument(source: string): string {
+  const tag = /\[seeds\/\d+\]/.exec(source)?.[0];
+  const head = (source.split('；')[0] ?? source)
+    .replace(/\[seeds\/\d+\]/g, '')
+    // The speaker of a press-conference answer is a remark, not another document.
+    .replace(/，[^，]*答问[^，]*$/, '')
+    .trim();
+  return tag ? `${head} ${tag}` : head;
+}
+
+/**
+ * Collects the printed figures and numbers their source documents in order of first use.
+ */
+export class Tracer {
+  readonly trace: Figure[] = [];
+  private readonly sources = new Map<string, SourceEntry>();
+
+  /** Registers a figure as printed; returns it (or `undefined` as given). */
+  use<T extends Figure | undefined>(figure: T): T {
+    if (figure) {
+      this.trace.push(figure);
+      for (const ref of figure.refs) this.cite(ref);
+    }
+    return figure;
+  }
+
+  /** Text of a figure as printed, registering it; `—` when missing. */
+  text(figure: Figure | undefined): string {
+    return this.use(figure)?.text ?? '—';
+  }
+
+  cite(ref: FigureRef | IndicatorRecord): SourceEntry {
+    const doc = sourceDocument(ref.source);
+    let entry = this.sources.get(doc);
+    if (!entry) {
+      const n = this.sources.size + 1;
+      entry = { n, mark: sourceMark(n), text: doc };
+      this.sources.set(doc, entry);
+    }
+    return entry;
+  }
+
+  /** The marks of the documents behind `figures`, in number order: `①③`. */
+  marks(figures: (Figure | undefined)[]): string {
+    const ns = new Set<number>();
+    for (const f of figures) for (const r of f?.refs ?? []) ns.add(this.cite(r).n);
+    return [...ns]
+      .sort((a, b) => a - b)
+      .map(sourceMark)
+      .join('');
+  }
+
+  /** A "资料来源" line for a table or chart. */
+  sourceLine(figures: (Figure | undefined)[]): string | undefined {
+    const marks = this.marks(figures);
+    return marks ? `资料来源：${marks}（见文末“数据来源”）` : undefined;
+  }
+
+  list(): SourceEntry[] {
+    return [...this.sources.values()];
+  }
+}
+
+/** A difference in percentage points between two rates (`高0.5个百分点`). */
+export function pointGapFigure(a: Figure, b: Figure): Figure {
+  const points = a.value - b.value;
+  return {
+    text: formatPointGap(points),
+    value: points,
+    refs: [...a.refs, ...b.refs],
+    derived: 'difference',
+  };
+}
+
+/** The sum of records of one indicator (e.g. the GDP of a region's zones). */
+export function sumFigure(records: IndicatorRecord[], ind: Indicator): Figure {
+  const total = Number(records.reduce((s, r) => s + r.value, 0).toPrecision(12));
+  return {
+    text: formatValue(total, ind.unit, ind.decimals),
+    value: total,
+    refs: records.map(refOf),
+    derived: 'sum',
+  };
+}
+
+/** `part` as a share of `total`, in %. */
+export function shareOfTotalFigure(part: Figure, total: Figure): Figure | undefined {
+  if (total.value === 0) return undefined;
+  const pct = (part.value / total.value) * 100;
+  return {
+    text: `${formatNumber(pct)}%`,
+    value: pct,
+    refs: [...part.refs, ...total.refs],
+    derived: 'share-of-total',
+  };
+}
+
+/** A rank (1 = best) among the zones whose records are `among`. */
+export function rankFigure(rank: number, among: IndicatorRecord[]): Figure {
+  return { text: String(rank), value: rank, refs: among.map(refOf), derived: 'rank' };
+}
+
+/** A count of zones (or records) behind a statement. */
+export function countFigure(n: number, unit: string, among: IndicatorRecord[]): Figure {
+  return { text: `${n}${unit}`, value: n, refs: among.map(refOf), derived: 'count' };
+}
+
+/** The masthead of any kind: the issuer follows the date (the duty moved in 2023). */
+export function mastheadOf(
+  series: Series,
+  issueLine: string,
+  date: Date,
+  timeZone: string,
+  preview: boolean,
+): Masthead {
+  return {
+    seriesTitle: series.title,
+    issuer: issuerOn(series, date.toISOString()),
+    issueLine,
+    dateZh: formatDateZh(date, timeZone),
+    preview,
+  };
+}
+
+const COLOPHON_LABELS: Record<string, string> = {
+  editorialOffice: '编辑部',
+  address: '地址',
+  postcode: '邮编',
+  phone: '电话',
+  fax: '传真',
+  website: '网址',
+  email: '电子邮箱',
+  editor: '责任编辑',
+  printedCopies: '印数',
+};
+
+/**
+ * The back-page colophon from the series configuration, laid out as the printed bulletin:
+ * the issuer with its address block, then the editorial office (its first line prefixed
+ * 编辑部) and 责任编辑. `source` is provenance of the configuration and is not printed.
+ */
+export function colophonBlocks(series: Series, date: Date): ColophonBlock[] {
+  const issuer = issuerOn(series, date.toISOString());
+  const first: ColophonBlock = { heading: issuer, lines: [] };
+  const blocks: ColophonBlock[] = [first];
+  const trailing: { label: string; value: string }[] = [];
+  for (const [key, value] of Object.entries(series.colophon)) {
+    if (key === 'source' || key === 'issuer' || value === null || value === '') continue;
+    const label = COLOPHON_LABELS[key] ?? key;
+    if (typeof value === 'object') {
+      const lines = Object.entries(value)
+        .filter(([, v]) => v !== null && v !== '')
+        .map(([k, v], i) => ({
+          label: `${i === 0 ? label : ''}${COLOPHON_LABELS[k] ?? k}`,
+          value: String(v),
+        }));
+      if (lines.length) blocks.push({ lines });
+    } else if (key === 'editor') trailing.push({ label, value: String(value) });
+    else first.lines.push({ label, value: String(value) });
+  }
+  const last = blocks[blocks.length - 1]!;
+  last.lines.push(...trailing);
+  return blocks;
+}
+
+export function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+export function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((i) => (seen.has(key(i)) ? false : (seen.add(key(i)), true)));
+}
