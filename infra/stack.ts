@@ -23,6 +23,7 @@ import { DataStores } from './constructs/data-stores.ts';
 import { JobQueues } from './constructs/job-queues.ts';
 import { Operations } from './constructs/operations.ts';
 import { ReportSchedules } from './constructs/report-schedules.ts';
+import { ZoneFanOut } from './constructs/zone-fanout.ts';
 import type { ScheduleDefinition } from './schedule-config.ts';
 import { acknowledgeFindings } from './nag-acknowledgements.ts';
 
@@ -183,5 +184,6 @@ export class TorchBulletinStack extends Stack {
       value: `s3://${stores.archive.bucketName}/${INBOX_PREFIXES.uploads}`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
+    new ZoneFanOut(this, 'AllZones', { platform: this.platform });
   }
 }

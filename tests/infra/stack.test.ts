@@ -209,7 +209,8 @@ describe('TorchBulletin stack', () => {
   it('alarms on every function, on handler failures and on the dead-letter queue, via SNS', () => {
     const topicId = logicalIdOf(stack, stack.platform.operations.topic);
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(6);
+    // 6 of the stack + 2 of the all-zones run (failed zones, failed executions).
+    expect(alarms.length).toBe(8);
     for (const alarm of alarms) {
       expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: topicId }]);
     }

@@ -1,0 +1,397 @@
+/**
+ * The all-zones run: a zone profile for every national zone, skipping the zones whose report
+ * would not change, with bounded concurrency, retries and a summary. The same three steps run
+ * in one process (the CLI, the benchmark) and on AWS as a Step Functions Distributed Map
+ * (`infra/constructs/zone-fanout.ts`): plan → render each job → summarize.
+ *
+ * Skipping: the plan composes each zone's profile (pure and cheap; the records of the period
+ * are read once for all zones) and hashes the view together with the templates. The hash is
+ * part of the slot key the report is published under, and the slot key is stored with the
+ * catalog entry; a published entry with the same slot key means the same PDF content already
+ * exists. A revised record changes the profiles it shows up in (its own zone's; another zone's
+ * only when a rank or a comparison it prints moved), and only those are rendered again.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { composeZoneProfile, latestAnnualPeriod } from '../core/compose-zone-profile.ts';
+import type { IndicatorRecord, Issue } from '../core/model.ts';
+import { samePeriodLastYear } from '../core/periods.ts';
+import type { RecordStore } from '../adapters/record-store.ts';
+import { NotFoundError } from '../errors.ts';
+import { publishReport, type PublishDeps } from './publish.ts';
+import { templatesDir } from './templates.ts';
+
+export const ZONE_PROFILE_SERIES = 'zone-profile';
+
+/** How the fan-out runs, here and in the state machine (one source for both). */
+export const FANOUT_POLICY = {
+  /** Zones rendered at once on AWS (Lambda workers); locally the page pool decides. */
+  maxConcurrency: 10,
+  /** Attempts per zone after the first, for errors worth retrying (throttling, timeouts). */
+  retries: 2,
+  retryIntervalSeconds: 5,
+  backoffRate: 2,
+} as const;
+
+/** One zone to render: the slot key carries the content hash, so a retry is idempotent. */
+export interface ZoneJob {
+  zone: string;
+  period: string;
+  contentHash: string;
+  slotKey: string;
+}
+
+export type ZoneStatus = 'rendered' | 'skipped' | 'failed';
+
+export interface ZoneOutcome {
+  zone: string;
+  status: ZoneStatus;
+  period?: string;
+  issueId?: string;
+  pages?: number;
+  bytes?: number;
+  /** Wall time of the job (render and store), ms. */
+  ms?: number;
+  attempts?: number;
+  error?: string;
+  /** Why a zone was skipped without a report (e.g. it has no annual records). */
+  note?: string;
+}
+
+export interface ZonePlan {
+  /** The jobs to render (zones whose content changed or was never published). */
+  jobs: ZoneJob[];
+  /** Zones whose identical report is already published, and zones that could not be planned. */
+  done: ZoneOutcome[];
+}
+
+export interface ZoneBatchSummary {
+  total: number;
+  rendered: number;
+  skipped: number;
+  failed: number;
+  failures: { zone: string; error: string }[];
+  elapsedMs: number;
+  /** Zone profiles rendered per second of the whole run. */
+  ratePerSecond: number;
+}
+
+export interface BatchProgress {
+  done: number;
+  total: number;
+  rendered: number;
+  skipped: number;
+  failed: number;
+}
+
+/** The slot key of a zone profile with this content (≤ 300 characters). */
+export function zoneSlotKey(zone: string, period: string, contentHash: string): string {
+  return `${ZONE_PROFILE_SERIES}/${zone}/${period}/${contentHash.slice(0, 24)}`;
+}
+
+/**
+ * A read-through cache over a record store for the length of one run: the records of a period
+ * are read once for all zones, and a zone's records once for its plan and its render.
+ */
+export function cachedReads(records: RecordStore): RecordStore {
+  const memo = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => {
+    const cache = new Map<string, Promise<R>>();
+    return (...args: A): Promise<R> => {
+      const key = JSON.stringify(args);
+      let hit = cache.get(key);
+      if (!hit) {
+        hit = fn(...args);
+        hit.catch(() => cache.delete(key));
+        cache.set(key, hit);
+      }
+      return hit;
+    };
+  };
+  return {
+    ...records,
+    recordsOfPeriod: memo(records.recordsOfPeriod.bind(records)),
+    recordsOfZone: memo(records.recordsOfZone.bind(records)),
+    history: memo(records.history.bind(records)),
+    latestPeriodOf: memo(records.latestPeriodOf.bind(records)),
+  };
+}
+
+/** A hash of every template file a zone profile is printed with (layout changes re-render). */
+export async function templateHash(dir = templatesDir()): Promise<string> {
+  const hash = createHash('sha256');
+  for (const sub of [ZONE_PROFILE_SERIES, 'shared']) {
+    const root = join(dir, sub);
+    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+    const files = entries
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    for (const f of files) hash.update(f.slice(dir.length)).update(await readFile(f));
+  }
+  return hash.digest('hex');
+}
+
+/** Every published zone-profile slot key of the catalog (one paginated Query). */
+async function publishedSlots(deps: Pick<PublishDeps, 'catalog'>): Promise<Map<string, Issue>> {
+  const slots = new Map<string, Issue>();
+  let cursor: string | undefined;
+  do {
+    const page = await deps.catalog.list(ZONE_PROFILE_SERIES, {
+      limit: 100,
+      status: 'published',
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const issue of page.items) slots.set(issue.slotKey, issue);
+    cursor = page.cursor;
+  } while (cursor);
+  return slots;
+}
+
+/**
+ * Plans the all-zones run: composes every zone's profile (no rendering), hashes it, and keeps
+ * the zones whose content has no published report yet.
+ * @param deps `records` should be {@link cachedReads} (the period is read once for all zones).
+ */
+export async function planZoneBatch(
+  deps: Pick<PublishDeps, 'records' | 'catalog' | 'reference' | 'timeZone'>,
+  opts: { zones?: string[]; period?: string; force?: boolean; concurrency?: number } = {},
+): Promise<ZonePlan> {
+  const series = deps.reference.seriesById(ZONE_PROFILE_SERIES);
+  if (!series) throw new NotFoundError('batch', `unknown series "${ZONE_PROFILE_SERIES}"`);
+  const zones =
+    opts.zones ?? deps.reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
+  const [published, templates] = await Promise.all([
+    opts.force ? new Map<string, Issue>() : publishedSlots(deps),
+    templateHash(),
+  ]);
+  const limit = pLimit(opts.concurrency ?? 8);
+  const planned = await Promise.all(
+    zones.map((zoneText) =>
+      limit(async (): Promise<ZoneJob | ZoneOutcome> => {
+        const zone = deps.reference.resolveZone(zoneText);
+        if (!zone || zone.level === 'aggregate')
+          return { zone: zoneText, status: 'failed', error: `unknown zone "${zoneText}"` };
+        try {
+          const zoneRecords = await deps.records.recordsOfZone(zone.id);
+          const period = opts.period ?? latestAnnualPeriod(zoneRecords);
+          // A zone without annual data has no profile to print: not a failure of the run.
+          if (!period) return { zone: zone.id, status: 'skipped', note: 'no annual records' };
+          const periodRecords = await periodInputs(deps.records, period);
+          const view = composeZoneProfile({
+            series,
+            // A fixed date: the hash covers what the data and layout print, not the day.
+            date: new Date(0),
+            zone: zone.id,
+            zoneRecords,
+            periodRecords,
+            period,
+            reference: deps.reference,
+            keyIndicators: series.keyIndicators,
+            timeZone: deps.timeZone,
+          });
+          const contentHash = createHash('sha256')
+            .update(templates)
+            .update(JSON.stringify(view))
+            .digest('hex');
+          const slotKey = zoneSlotKey(zone.id, period, contentHash);
+          const issue = published.get(slotKey);
+          if (issue)
+            return {
+              zone: zone.id,
+              status: 'skipped',
+              period,
+              issueId: issue.id,
+              ...(issue.pages !== undefined ? { pages: issue.pages } : {}),
+              ...(issue.bytes !== undefined ? { bytes: issue.bytes } : {}),
+            };
+          return { zone: zone.id, period, contentHash, slotKey };
+        } catch (err) {
+          return { zone: zone.id, status: 'failed', error: messageOf(err) };
+        }
+      }),
+    ),
+  );
+  return {
+    jobs: planned.filter((p): p is ZoneJob => 'slotKey' in p),
+    done: planned.filter((p): p is ZoneOutcome => 'status' in p),
+  };
+}
+
+async function periodInputs(records: RecordStore, period: string): Promise<IndicatorRecord[]> {
+  const [current, previous] = await Promise.all([
+    records.recordsOfPeriod(period),
+    records.recordsOfPeriod(samePeriodLastYear(period)),
+  ]);
+  return [...current, ...previous];
+}
+
+/** Renders and publishes one planned zone; a failure is an outcome, never an exception. */
+export async function renderZoneJob(deps: PublishDeps, job: ZoneJob): Promise<ZoneOutcome> {
+  const t0 = performance.now();
+  const result = await publishReport(deps, {
+    kind: 'zone-profile',
+    zone: job.zone,
+    period: job.period,
+    slotKey: job.slotKey,
+  });
+  const { issue } = result;
+  return {
+    zone: job.zone,
+    status: result.rendered ? 'rendered' : 'skipped',
+    period: job.period,
+    issueId: issue.id,
+    ...(issue.pages !== undefined ? { pages: issue.pages } : {}),
+    ...(issue.bytes !== undefined ? { bytes: issue.bytes } : {}),
+    ms: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * Runs `work` for every job with at most `concurrency` at once, retrying a failed job
+ * `retries` times (after `retryDelayMs`, doubling), and turns a job that still fails into a
+ * `failed` outcome: one zone never stops the others. The local twin of the state machine's
+ * Distributed Map (MaxConcurrency, Retry, Catch).
+ */
+export async function runZoneFanout<J extends { zone: string }>(
+  jobs: J[],
+  work: (job: J) => Promise<ZoneOutcome>,
+  opts: {
+    concurrency: number;
+    retries?: number;
+    retryDelayMs?: number;
+    onOutcome?: (o: ZoneOutcome) => void;
+  },
+): Promise<ZoneOutcome[]> {
+  const limit = pLimit(Math.max(1, opts.concurrency));
+  const retries = opts.retries ?? FANOUT_POLICY.retries;
+  return Promise.all(
+    jobs.map((job) =>
+      limit(async () => {
+        let outcome: ZoneOutcome | undefined;
+        let lastError: unknown;
+        for (let attempt = 1; attempt <= retries + 1 && !outcome; attempt++) {
+          if (attempt > 1 && opts.retryDelayMs)
+            await new Promise((r) => setTimeout(r, opts.retryDelayMs! * 2 ** (attempt - 2)));
+          try {
+            outcome = { ...(await work(job)), attempts: attempt };
+          } catch (err) {
+            lastError = err;
+            if (!isRetryable(err)) break;
+          }
+        }
+        outcome ??= { zone: job.zone, status: 'failed', error: messageOf(lastError) };
+        opts.onOutcome?.(outcome);
+        return outcome;
+      }),
+    ),
+  );
+}
+
+/** Validation and not-found errors fail the same way every time: no retry. */
+function isRetryable(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return name !== 'ValidationError' && name !== 'NotFoundError';
+}
+
+/**
+ * One item of the state machine's map results as an outcome: the render handler's outcome, or
+ * what the map's Catch made of a zone that failed every retry (`{zone, error: {Error, Cause}}`).
+ */
+export function outcomeOfMapResult(item: Record<string, unknown>): ZoneOutcome {
+  const zone = typeof item.zone === 'string' ? item.zone : '(unknown zone)';
+  const status = item.status;
+  if (status === 'rendered' || status === 'skipped' || status === 'failed') {
+    return { ...(item as unknown as ZoneOutcome), zone, status };
+  }
+  const error = item.error as { Error?: string; Cause?: string } | string | undefined;
+  let reason = typeof error === 'string' ? error : (error?.Cause ?? error?.Error);
+  try {
+    // Lambda errors arrive as a JSON Cause: {"errorType", "errorMessage", …}.
+    const cause = JSON.parse(reason ?? '') as { errorMessage?: string };
+    if (cause.errorMessage) reason = cause.errorMessage;
+  } catch {
+    // a plain message
+  }
+  return { zone, status: 'failed', error: reason ?? 'no result' };
+}
+
+/** Counts the outcomes of a run; `failures` lists every failed zone with its reason. */
+export function summarizeZoneBatch(outcomes: ZoneOutcome[], elapsedMs: number): ZoneBatchSummary {
+  const count = (s: ZoneStatus) => outcomes.filter((o) => o.status === s).length;
+  const rendered = count('rendered');
+  return {
+    total: outcomes.length,
+    rendered,
+    skipped: count('skipped'),
+    failed: count('failed'),
+    failures: outcomes
+      .filter((o) => o.status === 'failed')
+      .map((o) => ({ zone: o.zone, error: o.error ?? 'unknown error' })),
+    elapsedMs: Math.round(elapsedMs),
+    ratePerSecond: elapsedMs > 0 ? Number(((rendered * 1000) / elapsedMs).toFixed(2)) : 0,
+  };
+}
+
+export interface ZoneBatchResult {
+  summary: ZoneBatchSummary;
+  outcomes: ZoneOutcome[];
+  timings: { planMs: number; renderMs: number };
+}
+
+/**
+ * Renders a zone profile for every national zone of the reference (or `zones`) in this
+ * process: plan, then render the changed zones `concurrency` at a time (size it to the
+ * renderer's page pool and a little over, so composing and storing overlap printing).
+ */
+export async function runZoneBatch(
+  deps: PublishDeps,
+  opts: {
+    zones?: string[];
+    period?: string;
+    force?: boolean;
+    concurrency: number;
+    retries?: number;
+    onProgress?: (p: BatchProgress) => void;
+  },
+): Promise<ZoneBatchResult> {
+  const t0 = performance.now();
+  const batchDeps: PublishDeps = { ...deps, records: cachedReads(deps.records) };
+  const plan = await planZoneBatch(batchDeps, {
+    ...(opts.zones ? { zones: opts.zones } : {}),
+    ...(opts.period ? { period: opts.period } : {}),
+    ...(opts.force ? { force: true } : {}),
+  });
+  const t1 = performance.now();
+  const progress: BatchProgress = {
+    done: 0,
+    total: plan.jobs.length + plan.done.length,
+    rendered: 0,
+    skipped: 0,
+    failed: 0,
+  };
+  for (const o of plan.done) progress[o.status]++;
+  progress.done = plan.done.length;
+  opts.onProgress?.({ ...progress });
+  const rendered = await runZoneFanout(plan.jobs, (job) => renderZoneJob(batchDeps, job), {
+    concurrency: opts.concurrency,
+    ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+    onOutcome: (o) => {
+      progress.done++;
+      progress[o.status]++;
+      opts.onProgress?.({ ...progress });
+    },
+  });
+  const t2 = performance.now();
+  const outcomes = [...plan.done, ...rendered];
+  return {
+    summary: summarizeZoneBatch(outcomes, t2 - t0),
+    outcomes,
+    timings: { planMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) },
+  };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,151 @@
+/**
+ * The all-zones state machine as synthesized: Plan → Distributed Map (bounded concurrency,
+ * retries, a Catch per zone) → Summarize, the functions' grants, and the alarms. Bundling is
+ * skipped (`aws:cdk:bundling-stacks`).
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../infra/app.ts';
+import { ZoneFanOut, RETRYABLE_ERRORS } from '../../infra/constructs/zone-fanout.ts';
+import { FANOUT_POLICY } from '../../functions/app/batch.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown };
+interface State {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  ItemsPath?: string;
+  MaxConcurrency?: number;
+  ResultPath?: string;
+  ToleratedFailurePercentage?: number;
+  ItemProcessor?: {
+    ProcessorConfig: { Mode: string; ExecutionType: string };
+    StartAt: string;
+    States: Record<string, State>;
+  };
+  Retry?: { ErrorEquals: string[]; MaxAttempts: number; BackoffRate: number }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+}
+
+describe('ZoneFanOut', () => {
+  let stack: Stack;
+  let fanout: ZoneFanOut;
+  let resources: Record<string, Resource>;
+  let definition: { StartAt: string; States: Record<string, State> };
+  const logicalId = (c: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(c.node.defaultChild as never);
+
+  beforeAll(() => {
+    ({ stack } = createApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } })));
+    fanout = stack.node.findAll().find((c): c is ZoneFanOut => c instanceof ZoneFanOut)!;
+    const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> };
+    resources = template.Resources;
+    const machine = resources[logicalId(fanout.stateMachine)]!;
+    // DefinitionString is Fn::Join of literal parts and function ARNs: join with placeholders.
+    const parts = (machine.Properties['DefinitionString'] as { 'Fn::Join': [string, unknown[]] })[
+      'Fn::Join'
+    ][1];
+    definition = JSON.parse(
+      parts
+        .map((p) =>
+          typeof p === 'string'
+            ? p
+            : `ARN(${(p as { 'Fn::GetAtt': [string] })['Fn::GetAtt']?.[0] ?? '?'})`,
+        )
+        .join(''),
+    );
+  });
+
+  it('is in the stack: plan, then a Distributed Map of renders, then a summary', () => {
+    expect(fanout).toBeDefined();
+    const start = definition.States[definition.StartAt]!;
+    expect(start.Type).toBe('Task');
+    expect(JSON.stringify(start)).toContain(`ARN(${logicalId(fanout.functions.plan.fn)})`);
+    const map = definition.States[start.Next!]!;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.jobs',
+      ResultPath: '$.results',
+      MaxConcurrency: FANOUT_POLICY.maxConcurrency,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
+    });
+    const summary = definition.States[map.Next!]!;
+    expect(summary.End).toBe(true);
+    expect(JSON.stringify(summary)).toContain(`ARN(${logicalId(fanout.functions.summary.fn)})`);
+    expect(summary.Parameters).toEqual({
+      'done.$': '$.done',
+      'results.$': '$.results',
+      'startedAt.$': '$$.Execution.StartTime',
+    });
+  });
+
+  it('retries a zone on transient errors with backoff, then records it as failed', () => {
+    const processor =
+      definition.States[definition.States[definition.StartAt]!.Next!]!.ItemProcessor!;
+    const render = processor.States[processor.StartAt]!;
+    expect(JSON.stringify(render)).toContain(`ARN(${logicalId(fanout.functions.render.fn)})`);
+    expect(render.Retry).toEqual([
+      expect.objectContaining({
+        ErrorEquals: RETRYABLE_ERRORS,
+        MaxAttempts: FANOUT_POLICY.retries,
+        BackoffRate: FANOUT_POLICY.backoffRate,
+      }),
+    ]);
+    // Not retried: a bad request or an unknown zone fails the same way every time.
+    expect(render.Retry![0]!.ErrorEquals).not.toContain('ValidationError');
+    expect(render.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: expect.any(String) },
+    ]);
+    const failed = processor.States[render.Catch![0]!.Next]!;
+    expect(failed.Type).toBe('Pass');
+    expect(failed.End).toBe(true);
+    expect(failed.Parameters).toEqual({
+      'zone.$': '$.zone',
+      'period.$': '$.period',
+      'error.$': '$.error',
+    });
+  });
+
+  it('grants least privilege: the plan reads only; the render publishes; the summary touches no store', () => {
+    const grants = (fn: ZoneFanOut['functions']['plan']) => {
+      const roleId = logicalId(fn.role);
+      return Object.values(resources)
+        .filter(
+          (r) =>
+            r.Type === 'AWS::IAM::Policy' &&
+            (r.Properties['Roles'] as { Ref: string }[]).some((x) => x.Ref === roleId),
+        )
+        .flatMap((p) => (p.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement)
+        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    };
+    const plan = grants(fanout.functions.plan);
+    expect(plan).toContain('dynamodb:Query');
+    expect(plan.filter((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+    expect(plan.some((a) => a.startsWith('s3:'))).toBe(false);
+    const render = grants(fanout.functions.render);
+    expect(render).toContain('dynamodb:PutItem');
+    expect(render).toContain('s3:PutObject');
+    const summary = grants(fanout.functions.summary);
+    expect(summary.filter((a) => a.startsWith('dynamodb:') || a.startsWith('s3:'))).toEqual([]);
+    for (const fn of Object.values(fanout.functions)) {
+      expect(grants(fn)).not.toContain('dynamodb:Scan');
+    }
+  });
+
+  it('alarms on failed zones and failed executions; logs and traces the state machine', () => {
+    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const metric = (name: string) => alarms.find((a) => a.Properties['MetricName'] === name);
+    expect(metric('ZoneProfilesFailed')?.Properties).toMatchObject({
+      Namespace: 'TorchBulletin',
+      Threshold: 1,
+    });
+    expect(metric('ExecutionsFailed')?.Properties).toMatchObject({ Namespace: 'AWS/States' });
+    const machine = resources[logicalId(fanout.stateMachine)]!.Properties;
+    expect(machine['TracingConfiguration']).toEqual({ Enabled: true });
+    expect(machine['LoggingConfiguration']).toMatchObject({ Level: 'ALL' });
+  });
+});
