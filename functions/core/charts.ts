@@ -57,7 +57,9 @@ export function plainText(svg: string): string {
  * a `javascript:` URL or a foreign object. ECharts escapes label text; this is the backstop.
  */
 export function assertStaticSvg(svg: string): string {
-  if (/<script|<foreignObject|\son[a-z]+\s*=|javascript:/i.test(svg)) {
+  // Only the markup counts: escaped label text may well read "onerror=".
+  const markup = svg.replace(/>[^<]*</g, '><');
+  if (/<script|<foreignObject|<image|\son[a-z]+\s*=|javascript:/i.test(markup)) {
     throw new Error('chart SVG contains script or markup it must not have');
   }
   return svg;

@@ -25,6 +25,7 @@ import { rank } from './rankings.ts';
 import type { Reference } from './reference.ts';
 import {
   colophonBlocks,
+  countFigure,
   groupBy,
   mastheadOf,
   rankFigure,
@@ -607,7 +608,7 @@ function perZoneChart(
       }),
       figures,
       indicator: ind,
-      scope: recs.length > 15 ? `前15位，共${recs.length}个园区报送` : `${recs.length}个园区报送`,
+      scope: `${recs.length > 15 ? '前15位，共' : ''}${tracer.text(countFigure(recs.length, '个', recs))}园区报送`,
     };
   }
   return undefined;
@@ -639,7 +640,7 @@ function rankingTables(
       alignCells({
         anchor: `rank-${tables.length + 1}`,
         className: 'rank-table',
-        caption: `${title}（前${ranked.length}名，共${items.length}个园区报送）`,
+        caption: `${title}（前${ranked.length}名，共${tracer.text(countFigure(items.length, '个', among))}园区报送）`,
         columns: [
           { label: '名次', align: 'center' },
           { label: '园区', align: 'left' },

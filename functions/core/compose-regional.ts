@@ -135,16 +135,8 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
   const memberCount = tracer.use(countFigure(memberZones.length, '家', []));
   for (const ind of keyInds) {
     const recs = regionRecords.filter((r) => r.indicator === ind.code);
-    if (!recs.length || ind.unit === '%') {
-      totalRows.push({
-        cells: [
-          { text: ind.name, header: true },
-          ...[0, 1, 2, 3].map(() => ({ text: MISSING, missing: true })),
-        ],
-        missing: true,
-      });
-      continue;
-    }
+    // Indicators no zone of the region reports are listed in the data-quality note only.
+    if (!recs.length || ind.unit === '%') continue;
     const total = tracer.use(sumFigure(recs, ind));
     const count = tracer.use(countFigure(recs.length, '家', recs));
     const nationalRecord = index.get(NATIONAL_HTZ, ind.code, period);
@@ -213,7 +205,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
         ],
         rows: totalRows,
         sourceLine: tracer.sourceLine(totalFigures),
-        note: '注：合计只含报送该指标的园区；同比增长按两年均报送的园区计算；“—”表示无数据。',
+        note: '注：合计只含报送该指标的园区；同比增长按两年均报送的园区计算；区域内无园区报送的指标见文末数据说明。',
       }),
     },
   ];
@@ -229,7 +221,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     const ranked = rank(peers, (r) => r.value, lead.higherIsBetter);
     const rows: TableBlock['rows'] = [];
     const figs: Figure[] = [];
-    const unranked: string[] = [];
+    const unranked: Zone[] = [];
     const chartZones: { name: string; fig: Figure }[] = [];
     for (const zone of memberZones) {
       const r = index.get(zone.id, lead.code, period);
@@ -237,7 +229,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
       const value = r ? tracer.use(valueFigure(r, lead)) : undefined;
       const growth = r ? tracer.use(growthOf(r, index)) : undefined;
       const rk = mine ? tracer.use(rankFigure(mine.rank, peers)) : undefined;
-      if (!mine) unranked.push(zone.shortName);
+      if (!mine) unranked.push(zone);
       else bands[mine.rank <= 50 ? 0 : mine.rank <= 100 ? 1 : 2]!.push(mine.item);
       if (value) chartZones.push({ name: zone.shortName, fig: value });
       figs.push(...[value, growth, rk].filter((f): f is Figure => !!f));
@@ -312,7 +304,14 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
         compact: true,
         sourceLine: tracer.sourceLine(distFigures),
         ...(unranked.length
-          ? { note: `注：${unranked.join('、')}本期未报送${lead.name}，未参加排名。` }
+          ? {
+              note: `注：${unranked
+                .map(
+                  (z) =>
+                    `${z.shortName}${z.level === 'national' ? `本期未报送${lead.name}` : '非国家高新区'}`,
+                )
+                .join('；')}，未参加全国排名。`,
+            }
           : {}),
       }),
     });

@@ -151,11 +151,6 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
       article: {
         anchor: 'trend',
         title: `${zone.shortName}主要指标历年数据`,
-        paragraphs: [
-          {
-            text: `下表按期别列出${zone.shortName}各项指标的公开数据（最近${periods.length}个期别），未公开的以“—”表示。`,
-          },
-        ],
       },
     },
     {
@@ -166,6 +161,7 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
           ...periods.map((p) => ({ label: formatPeriodZh(p), align: 'right' as const })),
         ],
         rows: trendRows,
+        note: `注：按期别列出各项指标的公开数据（最近${periods.length}个期别），未公开的以“—”表示。`,
         sourceLine: tracer.sourceLine(trendFigures),
       }),
     },
@@ -317,12 +313,14 @@ function rankBlocks(
       ? rank(regional, (x) => x.value, ind.higherIsBetter).find((x) => x.item.zone === zone.id)
       : undefined;
     const value = tracer.use(valueFigure(r, ind));
-    const nRank = mine ? tracer.use(rankFigure(mine.rank, peers)) : undefined;
-    const nCount = tracer.use(countFigure(peers.length, '个', peers));
-    const rRank = regionalRank ? tracer.use(rankFigure(regionalRank.rank, regional)) : undefined;
-    const rCount = regional.length
-      ? tracer.use(countFigure(regional.length, '个', regional))
-      : undefined;
+    // A rank among fewer than two reporting zones says nothing: it prints as —.
+    const nRank = mine && peers.length > 1 ? tracer.use(rankFigure(mine.rank, peers)) : undefined;
+    const nCount = nRank ? tracer.use(countFigure(peers.length, '个', peers)) : undefined;
+    const rRank =
+      regionalRank && regional.length > 1
+        ? tracer.use(rankFigure(regionalRank.rank, regional))
+        : undefined;
+    const rCount = rRank ? tracer.use(countFigure(regional.length, '个', regional)) : undefined;
     const growth = ind.unit === '%' ? undefined : tracer.use(growthOf(r, all));
     const nationalRecord = all.get(NATIONAL_HTZ, ind.code, period);
     const nationalGrowth =
@@ -338,14 +336,17 @@ function rankBlocks(
       cells: [
         { text: ind.name, header: true },
         { text: value.text },
-        { text: nRank ? `${mine!.tied ? '并列' : ''}${nRank.text}/${nCount.text}` : MISSING },
+        {
+          text:
+            nRank && nCount ? `${mine!.tied ? '并列' : ''}${nRank.text}/${nCount.text}` : MISSING,
+        },
         { text: rRank && rCount ? `${rRank.text}/${rCount.text}` : MISSING },
         { text: growth?.text ?? MISSING, missing: !growth },
         { text: nationalGrowth?.text ?? MISSING, missing: !nationalGrowth },
         { text: gap?.text ?? MISSING, missing: !gap },
       ],
     });
-    if (nRank && paragraphs.length < 4 && peers.length > 1) {
+    if (nRank && nCount && paragraphs.length < 4) {
       let sentence = `${ind.name}${value.text}，在同期报送该指标的${nCount.text}国家高新区中居第${nRank.text}位`;
       if (rRank && rCount && regional.length > 1)
         sentence += `，在${zone.region}地区${rCount.text}园区中居第${rRank.text}位`;
@@ -387,12 +388,12 @@ function rankBlocks(
               { label: '全国排名', align: 'center' },
               { label: '区域排名', align: 'center' },
               { label: '同比增长', align: 'right' },
-              { label: '国家高新区增速', align: 'right' },
+              { label: '整体增速', align: 'right' },
               { label: '增速差', align: 'right' },
             ],
             rows,
             sourceLine: tracer.sourceLine(figures),
-            note: '注：排名格式为“名次/报送园区数”；增速差为该园区增速减国家高新区整体增速。',
+            note: '注：排名格式为“名次/报送园区数”，报送园区不足两个的不排名；整体增速为国家高新区整体同比增速，增速差为该园区增速减整体增速。',
           }),
         }
       : {}),
