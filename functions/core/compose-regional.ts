@@ -305,12 +305,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
         sourceLine: tracer.sourceLine(distFigures),
         ...(unranked.length
           ? {
-              note: `注：${unranked
-                .map(
-                  (z) =>
-                    `${z.shortName}${z.level === 'national' ? `本期未报送${lead.name}` : '非国家高新区'}`,
-                )
-                .join('；')}，未参加全国排名。`,
+              note: `注：${unrankedNote(unranked, lead.name)}，未参加全国排名。`,
             }
           : {}),
       }),
@@ -431,4 +426,19 @@ function section(name: string, anchor: string, blocks: Block[]): SectionView {
     b.article ? [{ title: b.article.title, anchor: b.article.anchor }] : [],
   );
   return { name, anchor, entries, blocks };
+}
+
+/** `甲、乙本期未报送园区生产总值；丙非国家高新区` — zones left out of the national ranking. */
+function unrankedNote(zones: Zone[], indicatorName: string): string {
+  const names = (level: boolean) =>
+    zones
+      .filter((z) => (z.level === 'national') === level)
+      .map((z) => z.shortName)
+      .join('、');
+  return [
+    names(true) && `${names(true)}本期未报送${indicatorName}`,
+    names(false) && `${names(false)}非国家高新区`,
+  ]
+    .filter(Boolean)
+    .join('；');
 }
