@@ -25,7 +25,7 @@ import { startTestStores, type TestStores } from '#tests/support/stores.ts';
 // Read by the Powertools logger and metrics when the handler modules load: quiet tests.
 vi.hoisted(() => {
   process.env['POWERTOOLS_METRICS_DISABLED'] = 'true';
-  process.env['POWERTOOLS_LOG_LEVEL'] = 'ERROR';
+  process.env['POWERTOOLS_LOG_LEVEL'] = 'SILENT';
 });
 
 const ROOT = join(import.meta.dirname, '..', '..');
