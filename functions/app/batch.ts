@@ -167,6 +167,7 @@ export async function planZoneBatch(
     templateHash(),
   ]);
   const limit = pLimit(opts.concurrency ?? 8);
+  const forced = opts.force ? `forced-${Date.now().toString(36)}` : undefined;
   const planned = await Promise.all(
     zones.map((zoneText) =>
       limit(async (): Promise<ZoneJob | ZoneOutcome> => {
@@ -193,9 +194,10 @@ export async function planZoneBatch(
           });
           const contentHash = createHash('sha256')
             .update(templates)
-            .update(JSON.stringify(view))
+            .update(stableViewJson(view))
             .digest('hex');
-          const slotKey = zoneSlotKey(zone.id, period, contentHash);
+          // Forced: a slot of this run, so that even an unchanged report is printed again.
+          const slotKey = zoneSlotKey(zone.id, period, contentHash) + (forced ? `/${forced}` : '');
           const issue = published.get(slotKey);
           if (issue)
             return {
@@ -390,6 +392,26 @@ export async function runZoneBatch(
     outcomes,
     timings: { planMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) },
   };
+}
+
+/**
+ * The view as JSON, as far as it is printed, without what changes from one compose to the
+ * next: ECharts numbers its
+ * renderer instances and their CSS classes (`zr3-cls-0`, `zr7-cls-21`) in the SVG it writes.
+ */
+export function stableViewJson(view: unknown): string {
+  // Relabel each generated name by its first appearance: the same chart gives the same text,
+  // and different charts stay different.
+  const labels = new Map<string, string>();
+  // `trace` and the revision numbers in it say where printed figures come from; they are not
+  // printed, and a revision elsewhere that prints the same figures must not re-render.
+  const printed = (key: string, value: unknown) =>
+    key === 'trace' || key === 'revision' ? undefined : value;
+  return JSON.stringify(view, printed).replace(/\bzr\d+-[\w-]*?\d+\b/g, (name) => {
+    let label = labels.get(name);
+    if (!label) labels.set(name, (label = `zr-${labels.size}`));
+    return label;
+  });
 }
 
 function messageOf(err: unknown): string {

@@ -56,11 +56,17 @@ export function syntheticReference(zoneCount = ALL_SYNTHETIC_ZONES): Reference {
 }
 
 /** The synthetic dataset as ingest files: one CSV per year (as a statistics office sends them). */
-export function syntheticFiles(opts: { seed: number; zones?: number }): InputFile[] {
+export function syntheticFiles(opts: {
+  seed: number;
+  zones?: number;
+  /** Leave out the years before (a smaller dataset with the same values). */
+  firstYear?: number;
+}): InputFile[] {
   const reference = syntheticReference(opts.zones ?? ALL_SYNTHETIC_ZONES);
   const records = syntheticRecords({
     seed: opts.seed,
     zones: reference.zones.filter((z) => z.level === 'national'),
+    ...(opts.firstYear ? { firstYear: opts.firstYear } : {}),
   });
   const byYear = new Map<string, typeof records>();
   for (const r of records) {
@@ -84,12 +90,16 @@ export function syntheticFiles(opts: { seed: number; zones?: number }): InputFil
  */
 export async function seedSynthetic(
   deps: { records: RecordStore },
-  opts: { seed: number; zones?: number; onProgress?: Progress; now?: Date },
+  opts: { seed: number; zones?: number; firstYear?: number; onProgress?: Progress; now?: Date },
 ): Promise<IngestSummary> {
   const zones = opts.zones ?? ALL_SYNTHETIC_ZONES;
   return ingestFiles(
     { records: deps.records, reference: syntheticReference(zones) },
-    syntheticFiles({ seed: opts.seed, zones }),
+    syntheticFiles({
+      seed: opts.seed,
+      zones,
+      ...(opts.firstYear ? { firstYear: opts.firstYear } : {}),
+    }),
     {
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.now ? { now: opts.now } : {}),

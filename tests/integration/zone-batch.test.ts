@@ -1,0 +1,117 @@
+/**
+ * The all-zones run on dynalite + s3rver with real Chromium, over 12 synthetic zones: every
+ * zone rendered once; a re-run with no data change renders nothing; a revised record
+ * re-renders only the zone whose report it changes; a zone that cannot render is reported
+ * without stopping the others.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PdfRenderer } from '#adapters/pdf-renderer.ts';
+import { RenderError } from '#errors';
+import { runZoneBatch, ZONE_PROFILE_SERIES } from '../../functions/app/batch.ts';
+import { ingestFiles } from '../../functions/app/ingest.ts';
+import { seedSynthetic, syntheticReference } from '../../functions/app/synthetic.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+const ZONES = 12;
+const SEED = 3;
+const reference = syntheticReference(ZONES);
+const zoneIds = reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
+
+describe('all-zones run', () => {
+  let t: TestStack;
+  /** HTML files printed, in order: which zones were rendered. */
+  let printed: string[] = [];
+  let failFor: string | undefined;
+
+  beforeAll(async () => {
+    t = await startTestStack();
+    await seedSynthetic({ records: t.services.records }, { seed: SEED, zones: ZONES });
+  });
+  afterAll(() => t?.stop());
+
+  /** The services' Chromium renderer, watched (and made to fail for one zone's HTML). */
+  function watchedRenderer(): PdfRenderer {
+    const real = t.services.renderer;
+    return {
+      async renderPdf(req) {
+        const html = await readFile(req.htmlPath, 'utf8');
+        const zone = reference.zones.find((z) => z.level === 'national' && html.includes(z.name));
+        printed.push(zone?.id ?? '?');
+        if (failFor && zone?.id === failFor) throw new RenderError(`no printer for ${zone.id}`);
+        return real.renderPdf(req);
+      },
+      close: () => real.close(),
+    };
+  }
+
+  const run = (opts: { zones?: string[]; force?: boolean; retries?: number } = {}) =>
+    runZoneBatch(t.publishDeps({ reference, renderer: watchedRenderer() }), {
+      concurrency: 3,
+      ...opts,
+    });
+  const renderedZones = () => [...new Set(printed)].sort();
+
+  it('renders a profile for every zone with one shared browser', async () => {
+    const progress: number[] = [];
+    const { summary, outcomes } = await runZoneBatch(
+      t.publishDeps({ reference, renderer: watchedRenderer() }),
+      { concurrency: 3, onProgress: (p) => progress.push(p.done) },
+    );
+    expect(summary).toMatchObject({ total: ZONES, rendered: ZONES, skipped: 0, failed: 0 });
+    expect(renderedZones()).toEqual([...zoneIds].sort());
+    expect(progress.at(-1)).toBe(ZONES);
+    for (const o of outcomes) expect(o.pages).toBeGreaterThan(0);
+    const { items } = await t.services.catalog.list(ZONE_PROFILE_SERIES, { limit: 100 });
+    expect(items.filter((i) => i.status === 'published')).toHaveLength(ZONES);
+  });
+
+  it('renders nothing on a re-run after no data change', async () => {
+    printed = [];
+    const { summary } = await run();
+    expect(summary).toMatchObject({ total: ZONES, rendered: 0, skipped: ZONES, failed: 0 });
+    expect(printed).toEqual([]);
+  });
+
+  it('re-renders only the zone whose record was revised', async () => {
+    // The zone with the highest R&D intensity gets a higher one: its rank and every other
+    // zone's profile stay as they were (a % indicator is not in the ranking chart).
+    const period = await t.services.records.recordsOfPeriod('2024');
+    const top = period
+      .filter((r) => r.indicator === 'rd-intensity' && zoneIds.includes(r.zone))
+      .sort((a, b) => b.value - a.value)[0]!;
+    const csv = [
+      'zone,indicator,period,value,unit,yoy,share,source',
+      `${top.zone},rd-intensity,2024,${(top.value + 0.5).toFixed(2)},%,,,${top.source}`,
+    ].join('\n');
+    const ingest = await ingestFiles({ records: t.services.records, reference }, [
+      { name: 'revision.csv', bytes: new TextEncoder().encode(csv) },
+    ]);
+    expect(ingest.revised).toBe(1);
+
+    printed = [];
+    const { summary, outcomes } = await run();
+    expect(summary).toMatchObject({ total: ZONES, rendered: 1, skipped: ZONES - 1, failed: 0 });
+    expect(renderedZones()).toEqual([top.zone]);
+    expect(outcomes.find((o) => o.status === 'rendered')?.zone).toBe(top.zone);
+  });
+
+  it('reports a zone that fails without stopping the others', async () => {
+    const [broken, fine] = zoneIds;
+    failFor = broken;
+    printed = [];
+    try {
+      const { summary, outcomes } = await run({ zones: [broken!, fine!], force: true, retries: 1 });
+      expect(summary).toMatchObject({ total: 2, rendered: 1, failed: 1 });
+      expect(summary.failures).toEqual([
+        { zone: broken, error: expect.stringContaining(`no printer for ${broken}`) },
+      ]);
+      expect(outcomes.find((o) => o.zone === broken)).toMatchObject({ status: 'failed' });
+      // Retried once (two prints), then given up; the other zone was printed.
+      expect(printed.filter((z) => z === broken)).toHaveLength(2);
+      expect(printed).toContain(fine);
+    } finally {
+      failFor = undefined;
+    }
+  });
+});
