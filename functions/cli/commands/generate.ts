@@ -11,6 +11,7 @@ import {
 } from '../../app/publish.ts';
 import type { Services } from '../../app/services.ts';
 import { periodArg, type Cli } from '../context.ts';
+import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
 
 export interface GenerateOutcome {
   result: PublishResult;
@@ -101,14 +102,17 @@ export function reportOptions(command: Command): Command {
 }
 
 export function register(program: Command, cli: Cli): void {
-  reportOptions(
-    program
-      .command('generate')
-      .description('generate and publish a report: number it, render the PDF, store it in S3'),
+  allZonesOptions(
+    reportOptions(
+      program
+        .command('generate')
+        .description('generate and publish a report: number it, render the PDF, store it in S3'),
+    ),
   )
     .option('--out <file>', 'also write the PDF here')
     .option('--slot <key>', 'idempotency key: one key never makes two issues (default: a new key)')
-    .action((opts: GenerateOptions & { kind: ReportKind }) => {
+    .action((opts: GenerateOptions & AllZonesOptions & { kind: ReportKind; all?: boolean }) => {
+      if (opts.all && opts.kind === 'zone-profile') return generateAllZones(cli, opts);
       checkKindOptions(opts);
       return cli.withServices(async (s) =>
         printOutcome(cli, s, await generateBulletin(cli, s, opts)),
