@@ -10,6 +10,7 @@
  */
 import {
   PDFArray,
+  PDFNumber,
   PDFDict,
   PDFDocument,
   PDFName,
@@ -34,23 +35,40 @@ export interface PdfMetadata {
  * Chromium writes) or a `/Names /Dests` name tree.
  */
 export async function anchorPages(pdf: Uint8Array): Promise<Map<string, number>> {
+  const positions = await anchorPositions(pdf);
+  return new Map([...positions].map(([name, p]) => [name, p.page]));
+}
+
+/** Where a named destination lands: its page, and its distance from the page's top in pt. */
+export interface AnchorPosition {
+  page: number;
+  fromTop: number;
+}
+
+/** Named destination → page and distance from the top of the page (see {@link anchorPages}). */
+export async function anchorPositions(pdf: Uint8Array): Promise<Map<string, AnchorPosition>> {
   let doc: PDFDocument;
   try {
     doc = await PDFDocument.load(pdf, { updateMetadata: false });
   } catch (err) {
     throw new RenderError('cannot read the rendered PDF for its destinations', { cause: err });
   }
-  const pageOf = new Map<string, number>();
-  doc.getPages().forEach((p, i) => pageOf.set(p.ref.toString(), i + 1));
-  const result = new Map<string, number>();
+  const pageOf = new Map<string, { n: number; height: number }>();
+  doc
+    .getPages()
+    .forEach((p, i) => pageOf.set(p.ref.toString(), { n: i + 1, height: p.getHeight() }));
+  const result = new Map<string, AnchorPosition>();
   const record = (name: string, dest: unknown) => {
     let target = dest;
     if (target instanceof PDFRef) target = doc.context.lookup(target);
     if (target instanceof PDFDict) target = target.lookup(PDFName.of('D'));
     if (!(target instanceof PDFArray)) return;
     const page = target.get(0);
-    const n = page instanceof PDFRef ? pageOf.get(page.toString()) : undefined;
-    if (n !== undefined) result.set(name, n);
+    const found = page instanceof PDFRef ? pageOf.get(page.toString()) : undefined;
+    // [page /XYZ left top zoom]: `top` is from the bottom of the page.
+    const top = target.get(3);
+    const y = top instanceof PDFNumber ? top.asNumber() : found?.height;
+    if (found) result.set(name, { page: found.n, fromTop: Math.max(0, found.height - (y ?? 0)) });
   };
   const catalog = doc.catalog;
   const dests = catalog.lookup(PDFName.of('Dests'));

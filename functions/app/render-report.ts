@@ -35,7 +35,7 @@ import {
 } from '../core/model.ts';
 import { parsePeriod, samePeriodLastYear } from '../core/periods.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import { anchorPages, writePdfMetadata } from '../adapters/pdf-document.ts';
+import { anchorPositions, writePdfMetadata } from '../adapters/pdf-document.ts';
 import type { PublishDeps } from './publish.ts';
 import { renderHtml, templatesDir } from './templates.ts';
 
@@ -149,6 +149,8 @@ export function withPageNumbers<V extends ReportView>(view: V, pages: Map<string
 }
 
 const MAX_PASSES = 3;
+/** A colophon starting this close to the top of the last page has the page to itself. */
+const COLOPHON_ALONE_PT = 90;
 
 /**
  * Renders a composed view to `<workDir>/<fileStem>.html` and `.pdf`: two passes for the
@@ -176,9 +178,10 @@ export async function renderReportFiles<V extends ReportView>(
   let htmlMs = 0;
   let pdfMs = 0;
   let pages = new Map<string, number>();
+  let colophonAlone = false;
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
     const t0 = performance.now();
-    const numbered = withPageNumbers(view, pages);
+    const numbered = { ...withPageNumbers(view, pages), colophonAlone };
     await writeFile(htmlPath, await renderHtml(kind, numbered));
     const t1 = performance.now();
     const result = await deps.renderer.renderPdf({
@@ -186,7 +189,12 @@ export async function renderReportFiles<V extends ReportView>(
       allowedRoots: [deps.workDir, templatesDir()],
       metadata: { title: view.documentTitle },
     });
-    const found = await anchorPages(result.pdf);
+    const positions = await anchorPositions(result.pdf);
+    const found = new Map([...positions].map(([a, p]) => [a, p.page]));
+    // The colophon opening the last page alone: print it at that page's foot instead.
+    const colophon = positions.get('colophon');
+    const alone =
+      !colophonAlone && colophon?.page === result.pages && colophon.fromTop < COLOPHON_ALONE_PT;
     pdfMs += performance.now() - t1;
     htmlMs += t1 - t0;
     const lost = anchors.filter((a) => !found.has(a));
@@ -194,9 +202,10 @@ export async function renderReportFiles<V extends ReportView>(
       throw new RenderError(
         `contents anchors missing from the PDF of ${fileStem}: ${lost.join(', ')}`,
       );
-    const settled = pass > 1 && anchors.every((a) => pages.get(a) === found.get(a));
+    const settled = pass > 1 && !alone && anchors.every((a) => pages.get(a) === found.get(a));
+    if (alone) colophonAlone = true;
     pages = new Map(anchors.map((a) => [a, found.get(a)!]));
-    if (settled || anchors.length === 0) {
+    if (settled || (anchors.length === 0 && !alone)) {
       const t2 = performance.now();
       const pdf = await writePdfMetadata(result.pdf, {
         title: view.metadata.title,

@@ -634,13 +634,14 @@ function rankingTables(
     higherIsBetter: boolean,
   ) => {
     if (items.length < 3 || tables.length >= 4) return;
-    const ranked = rank(items, (x) => x.fig.value, higherIsBetter).slice(0, 10);
+    // The top ten, and every zone tied with the tenth.
+    const ranked = rank(items, (x) => x.fig.value, higherIsBetter).filter((x) => x.rank <= 10);
     const among = items.map((x) => x.r);
     tables.push(
       alignCells({
         anchor: `rank-${tables.length + 1}`,
         className: 'rank-table',
-        caption: `${title}（前${ranked.length}名，共${tracer.text(countFigure(items.length, '个', among))}园区报送）`,
+        caption: `${title}（前${Math.min(10, ranked.length)}名，共${tracer.text(countFigure(items.length, '个', among))}园区报送）`,
         columns: [
           { label: '名次', align: 'center' },
           { label: '园区', align: 'left' },
