@@ -1,0 +1,474 @@
+/**
+ * `npm run bench`: the performance figures of Torch Bulletin from one run, on the embedded
+ * stack (dynalite + s3rver in this process) with real Chromium.
+ *
+ * 1. Cold path: unpack Chromium (a fresh TMPDIR), launch it, render the first bulletin.
+ * 2. Warm bulletin (real data): compose / HTML / PDF, median of a few renders; the same final
+ *    HTML printed by bare Chromium `page.goto` + `page.pdf` as the baseline, and our ratio.
+ * 3. DynamoDB requests per report (an SDK middleware counts them by command).
+ * 4. The synthetic dataset (178 zones × 37 indicators × 2010–2024) through ingest, then every
+ *    zone's profile in one run: profiles per second, total time, a re-run that skips them all.
+ * 5. Peak RSS of this process plus the browser's processes, sampled every 100 ms; CPU time.
+ *
+ * Figures go to stdout and to bench/results-<time>.json. Options (environment):
+ * BENCH_ZONES (default 178), BENCH_PAGES (default: CPUs), BENCH_WARM_RUNS (default 3).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// Chromium unpacks into $TMPDIR/chromium and reuses what it finds: the cold path needs its own.
+const benchTmp = mkdtempSync(join(tmpdir(), 'torch-bench-'));
+process.env.TMPDIR = benchTmp;
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const ZONES = Number(process.env.BENCH_ZONES ?? 178);
+const PAGES = Number(process.env.BENCH_PAGES ?? availableParallelism());
+const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
+const SEED = 20241231;
+
+const { default: chromium } = await import('@sparticuz/chromium');
+const { default: puppeteer } = await import('puppeteer-core');
+const { loadConfig } = await import('../functions/config.ts');
+const { bootstrapStores } = await import('../functions/adapters/bootstrap.ts');
+const { createChromiumRenderer, footerTemplate, DEFAULT_FOOTER, countPdfPages } =
+  await import('../functions/adapters/pdf-renderer.ts');
+const { prepareFontconfig } = await import('../functions/adapters/fonts.ts');
+const { createDynamoRecordStore } = await import('../functions/adapters/record-store.ts');
+const { createDynamoIssueCatalog } = await import('../functions/adapters/issue-catalog.ts');
+const { createServices } = await import('../functions/app/services.ts');
+const { ingestFiles } = await import('../functions/app/ingest.ts');
+const { publishReport, currentPeriod } = await import('../functions/app/publish.ts');
+const { renderBulletin, loadBulletinInputs } = await import('../functions/app/render-report.ts');
+const { runZoneBatch } = await import('../functions/app/batch.ts');
+const { seedSynthetic, syntheticReference, SYNTHETIC_STORE_ENV } =
+  await import('../functions/app/synthetic.ts');
+const { startLocalStack } = await import('../functions/local/stack.ts');
+const { countDynamoRequests } = await import('./dynamo-counter.ts');
+
+// ---------------------------------------------------------------------------- measurement
+
+/**
+ * Memory (kB) of a process and all its descendants, from /proc: the sum of RSS (shared pages
+ * counted once per process: Chromium's processes share most of theirs) and the sum of PSS
+ * (shared pages split between the processes sharing them: what the tree really uses).
+ */
+function treeRssKb(root: number): { total: number; self: number; pss: number } {
+  const children = new Map<number, number[]>();
+  let self = 0;
+  let total = 0;
+  let pss = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      total += kb;
+      if (pid === root) self = kb;
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return { total, self, pss };
+}
+
+/** CPU seconds (user + system) of the descendants of this process (the browser). */
+function childrenCpuSeconds(root: number): number {
+  let ticks = 0;
+  const all = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  const parent = new Map<number, number>();
+  const stats = new Map<number, string[]>();
+  for (const e of all) {
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(e), Number(fields[1]));
+      stats.set(Number(e), fields);
+    } catch {
+      // gone
+    }
+  }
+  for (const [pid, fields] of stats) {
+    let p = parent.get(pid);
+    while (p !== undefined && p !== root && p > 1) p = parent.get(p);
+    if (p === root && pid !== root) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
+}
+
+const rss = { peakTotalMb: 0, peakNodeMb: 0, peakPssMb: 0, phase: '' as string, peakPhase: '' };
+/** Peak RSS sum and PSS sum (MB) of each phase. */
+const phases: Record<string, { rssMb: number; pssMb: number }> = {};
+const sampler = setInterval(() => {
+  const { total, self, pss } = treeRssKb(process.pid);
+  const p = (phases[rss.phase] ??= { rssMb: 0, pssMb: 0 });
+  p.rssMb = Math.max(p.rssMb, Math.round(total / 1024));
+  p.pssMb = Math.max(p.pssMb, Math.round(pss / 1024));
+  rss.peakPssMb = Math.max(rss.peakPssMb, pss / 1024);
+  if (total / 1024 > rss.peakTotalMb) {
+    rss.peakTotalMb = total / 1024;
+    rss.peakPhase = rss.phase;
+  }
+  rss.peakNodeMb = Math.max(rss.peakNodeMb, self / 1024);
+}, 100);
+sampler.unref();
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length
+    ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2
+    : 0;
+};
+const ms = (x: number) => Math.round(x);
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+// ---------------------------------------------------------------------------- the run
+
+const state = mkdtempSync(join(benchTmp, 'state-'));
+const stack = await startLocalStack({ stateDir: state, inMemory: true });
+Object.assign(process.env, stack.env);
+const launchLog: string[] = [];
+const renderer = createChromiumRenderer({ pagePoolSize: PAGES, log: (m) => launchLog.push(m) });
+const config = loadConfig({ ...process.env, ...stack.env });
+const services = createServices(config, { renderer });
+await bootstrapStores(config, services.clients);
+const counter = countDynamoRequests(services.clients.dynamodb);
+const workDir = join(benchTmp, 'work');
+const deps = {
+  records: services.records,
+  catalog: services.catalog,
+  archive: services.archive,
+  renderer,
+  reference: services.reference,
+  workDir,
+  timeZone: config.timeZone,
+};
+
+const results: Record<string, unknown> = {
+  startedAt: new Date().toISOString(),
+  machine: { cpus: availableParallelism(), node: process.version, platform: process.platform },
+  settings: { zones: ZONES, pages: PAGES, warmRuns: WARM_RUNS, seed: SEED },
+};
+
+try {
+  // Real data, as `npm start` loads it (not timed).
+  rss.phase = 'ingest real data';
+  const recordsDir = join(ROOT, 'data', 'records');
+  const files = [
+    ...readdirSync(recordsDir)
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => join(recordsDir, f)),
+    join(ROOT, 'data', 'articles.json'),
+  ].map((name) => ({ name, bytes: new Uint8Array(readFileSync(name)) }));
+  await ingestFiles({ records: services.records, reference: services.reference }, files);
+  const period = await currentPeriod(services.records);
+
+  // 1. Cold path.
+  log('cold path …');
+  rss.phase = 'cold path';
+  const c0 = performance.now();
+  const executablePath = await chromium.executablePath();
+  const c1 = performance.now();
+  const first = await renderBulletin(deps, {
+    series: 'torch-bulletin',
+    period,
+    date: new Date(),
+    fileStem: 'cold',
+  });
+  const c2 = performance.now();
+  const launchMs = Number(/launch (\d+)ms/.exec(launchLog.join('\n'))?.[1] ?? NaN);
+  const cold = {
+    unpackMs: ms(c1 - c0),
+    launchMs,
+    firstBulletinMs: ms(c2 - c1),
+    firstPdfMs: ms(first.timings.pdfMs),
+    totalMs: ms(c2 - c0),
+  };
+  results.cold = cold;
+
+  // 2. Warm bulletin, and its reads.
+  log('warm bulletin …');
+  rss.phase = 'warm bulletin';
+  const warm: { composeMs: number; htmlMs: number; pdfMs: number; passes: number }[] = [];
+  const prints: { wallMs: number; loadMs: number; printMs: number }[] = [];
+  const watched = {
+    async renderPdf(req: Parameters<typeof renderer.renderPdf>[0]) {
+      const t0 = performance.now();
+      const out = await renderer.renderPdf(req);
+      prints.push({
+        wallMs: performance.now() - t0,
+        loadMs: out.timings.loadMs,
+        printMs: out.timings.pdfMs,
+      });
+      return out;
+    },
+    close: () => renderer.close(),
+  };
+  let last = first;
+  for (let i = 0; i < WARM_RUNS; i++) {
+    last = await renderBulletin(
+      { ...deps, renderer: watched },
+      {
+        series: 'torch-bulletin',
+        period,
+        date: new Date(),
+        fileStem: `warm-${i}`,
+      },
+    );
+    warm.push({ ...last.timings, passes: last.passes });
+  }
+  const bulletin = {
+    period,
+    composeMs: ms(median(warm.map((w) => w.composeMs))),
+    htmlMs: ms(median(warm.map((w) => w.htmlMs))),
+    pdfMs: ms(median(warm.map((w) => w.pdfMs))),
+    passes: last.passes,
+    totalMs: ms(median(warm.map((w) => w.composeMs + w.htmlMs + w.pdfMs))),
+    /** The PDF phase split: each pass loads the HTML and prints; the rest is post-processing. */
+    perPass: {
+      loadMs: ms(median(prints.map((p) => p.loadMs))),
+      printMs: ms(median(prints.map((p) => p.printMs))),
+      wallMs: ms(median(prints.map((p) => p.wallMs))),
+    },
+    postProcessMs: ms(
+      median(warm.map((w) => w.pdfMs)) -
+        (median(prints.map((p) => p.wallMs)) * prints.length) / WARM_RUNS,
+    ),
+    pdfBytes: last.pdf.byteLength,
+    pages: last.pages,
+  };
+
+  // Baseline: bare Chromium prints the same final HTML (same fonts, page size, footer).
+  log('bare page.pdf baseline …');
+  rss.phase = 'baseline';
+  const fonts = await prepareFontconfig();
+  const bare = await puppeteer.launch({
+    executablePath,
+    args: chromium.args.filter((a) => a !== '--single-process' && !a.startsWith('--headless')),
+    headless: 'shell',
+    pipe: true,
+    env: { ...process.env, ...fonts.env },
+    defaultViewport: null,
+  });
+  const barePage = await bare.newPage();
+  const bareRuns: number[] = [];
+  let bareBytes = 0;
+  let barePages = 0;
+  for (let i = 0; i <= WARM_RUNS; i++) {
+    const t0 = performance.now();
+    await barePage.goto(pathToFileURL(last.htmlPath).href, { waitUntil: 'load' });
+    await barePage.evaluate(() => document.fonts.ready.then(() => undefined));
+    const pdf = await barePage.pdf({
+      format: 'A4',
+      printBackground: true,
+      preferCSSPageSize: true,
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate: footerTemplate(DEFAULT_FOOTER),
+      outline: true,
+      tagged: true,
+    });
+    if (i > 0) bareRuns.push(performance.now() - t0); // the first one warms the page up
+    bareBytes = pdf.byteLength;
+    barePages = countPdfPages(pdf);
+    await barePage.goto('about:blank');
+  }
+  await barePage.close();
+  await bare.close();
+  const barePdfMs = ms(median(bareRuns));
+  results.bulletin = {
+    ...bulletin,
+    bare: { pdfMs: barePdfMs, pdfBytes: bareBytes, pages: barePages },
+    ratioToBare: Number((bulletin.pdfMs / barePdfMs).toFixed(2)),
+  };
+
+  // 3. DynamoDB requests of one published bulletin (reads and the catalog's writes).
+  rss.phase = 'publish bulletin';
+  const reads = await counter.measure(() =>
+    loadBulletinInputs({ records: services.records }, 'torch-bulletin', period),
+  );
+  const published = await counter.measure(() =>
+    publishReport(deps, { kind: 'torch-bulletin', slotKey: `bench:${Date.now()}` }),
+  );
+  results.dynamodb = { bulletinReads: reads.counts, bulletinPublish: published.counts };
+
+  // 4. The synthetic dataset and every zone's profile.
+  log(`synthetic dataset: ${ZONES} zones …`);
+  rss.phase = 'ingest synthetic';
+  const synthConfig = loadConfig({ ...process.env, ...stack.env, ...SYNTHETIC_STORE_ENV });
+  await bootstrapStores(synthConfig, services.clients);
+  const synthRecords = createDynamoRecordStore(
+    services.clients.documents,
+    synthConfig.tables.records,
+  );
+  const i0 = performance.now();
+  const seeded = await seedSynthetic({ records: synthRecords }, { seed: SEED, zones: ZONES });
+  const ingestSeconds = (performance.now() - i0) / 1000;
+  const i1 = performance.now();
+  const reseeded = await seedSynthetic({ records: synthRecords }, { seed: SEED, zones: ZONES });
+  const reingestSeconds = (performance.now() - i1) / 1000;
+  results.ingest = {
+    records: seeded.records,
+    seconds: Number(ingestSeconds.toFixed(1)),
+    recordsPerSecond: Math.round(seeded.records / ingestSeconds),
+    rerunUnchanged: reseeded.unchanged,
+    rerunSeconds: Number(reingestSeconds.toFixed(1)),
+  };
+
+  const reference = syntheticReference(ZONES);
+  const synthDeps = {
+    ...deps,
+    records: synthRecords,
+    catalog: createDynamoIssueCatalog(services.clients.documents, synthConfig.tables.issues),
+    reference,
+    workDir: join(benchTmp, 'zones'),
+  };
+  const synthReads = await counter.measure(() =>
+    loadBulletinInputs({ records: synthRecords }, 'torch-bulletin', '2024'),
+  );
+
+  log(`zone profiles: ${ZONES} zones, ${PAGES} pages …`);
+  rss.phase = 'zone profiles';
+  let printCalls = 0;
+  let printMs = 0;
+  const timedRenderer = {
+    async renderPdf(req: Parameters<typeof renderer.renderPdf>[0]) {
+      const t0 = performance.now();
+      try {
+        return await renderer.renderPdf(req);
+      } finally {
+        printCalls++;
+        printMs += performance.now() - t0;
+      }
+    },
+    close: () => renderer.close(),
+  };
+  const cpu0 = process.cpuUsage();
+  const chromeCpu0 = childrenCpuSeconds(process.pid);
+  const z0 = performance.now();
+  const batch = await counter.measure(() =>
+    runZoneBatch(
+      { ...synthDeps, renderer: timedRenderer },
+      {
+        concurrency: PAGES + 2,
+        onProgress: (p) => {
+          if (p.done % 20 === 0 || p.done === p.total) log(`  ${p.done}/${p.total}`);
+        },
+      },
+    ),
+  );
+  const zonesSeconds = (performance.now() - z0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const chromeCpu = childrenCpuSeconds(process.pid) - chromeCpu0;
+  const rendered = batch.result.outcomes.filter((o) => o.status === 'rendered');
+  const rerun = await counter.measure(() =>
+    runZoneBatch({ ...synthDeps, renderer: timedRenderer }, { concurrency: PAGES + 2 }),
+  );
+  results.zoneProfiles = {
+    zones: ZONES,
+    rendered: batch.result.summary.rendered,
+    failed: batch.result.summary.failed,
+    failures: batch.result.summary.failures,
+    totalSeconds: Number(zonesSeconds.toFixed(1)),
+    planSeconds: Number((batch.result.timings.planMs / 1000).toFixed(1)),
+    perSecond: Number((rendered.length / zonesSeconds).toFixed(2)),
+    avgPages: Number(median(rendered.map((o) => o.pages ?? 0)).toFixed(1)),
+    avgPdfBytes: Math.round(median(rendered.map((o) => o.bytes ?? 0))),
+    printCallsPerProfile: Number((printCalls / Math.max(rendered.length, 1)).toFixed(2)),
+    printSecondsPerProfile: Number((printMs / 1000 / Math.max(rendered.length, 1)).toFixed(2)),
+    cpuSeconds: {
+      node: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+      chromium: Number(chromeCpu.toFixed(1)),
+      cores: availableParallelism(),
+      busyShare: Number(
+        (
+          (((cpu.user + cpu.system) / 1e6 + chromeCpu) / (zonesSeconds * availableParallelism())) *
+          100
+        ).toFixed(0),
+      ),
+    },
+    dynamodb: {
+      total: batch.counts.total,
+      perProfile: Number((batch.counts.total / Math.max(rendered.length, 1)).toFixed(1)),
+      byCommand: batch.counts.byCommand,
+    },
+    rerun: {
+      seconds: Number((rerun.result.summary.elapsedMs / 1000).toFixed(1)),
+      rendered: rerun.result.summary.rendered,
+      skipped: rerun.result.summary.skipped,
+      dynamodb: rerun.counts.total,
+    },
+  };
+  (results.dynamodb as Record<string, unknown>).bulletinReadsSynthetic = synthReads.counts;
+} finally {
+  clearInterval(sampler);
+  counter.detach();
+  await services.close();
+  await stack.stop();
+}
+
+results.peakRss = {
+  totalMb: Math.round(rss.peakTotalMb),
+  pssMb: Math.round(rss.peakPssMb),
+  nodeMb: Math.round(rss.peakNodeMb),
+  phase: rss.peakPhase,
+  byPhase: phases,
+};
+
+// ---------------------------------------------------------------------------- report
+
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const r = results as Any;
+const target = (ok: boolean, text: string) => `${ok ? 'met   ' : 'MISSED'} ${text}`;
+const lines = [
+  `Torch Bulletin benchmark — ${r.machine.cpus} cores, Node ${r.machine.node}, ${r.settings.pages} pages`,
+  '',
+  `cold path            unpack ${r.cold.unpackMs} ms + launch ${r.cold.launchMs} ms + first bulletin ${r.cold.firstBulletinMs} ms (pdf ${r.cold.firstPdfMs} ms) = ${r.cold.totalMs} ms`,
+  `warm bulletin        compose ${r.bulletin.composeMs} ms · html ${r.bulletin.htmlMs} ms · pdf ${r.bulletin.pdfMs} ms (${r.bulletin.passes} passes) = ${r.bulletin.totalMs} ms`,
+  `  pdf phase          ${r.bulletin.passes} × (load ${r.bulletin.perPass.loadMs} ms + print ${r.bulletin.perPass.printMs} ms; ${r.bulletin.perPass.wallMs} ms per render call) + ${r.bulletin.postProcessMs} ms between/after passes (page anchors, metadata)`,
+  `bare page.pdf        ${r.bulletin.bare.pdfMs} ms for the same final HTML → ours ${r.bulletin.ratioToBare}× (pdf phase)`,
+  `bulletin PDF         ${r.bulletin.pages} pages, ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB (bare: ${r.bulletin.bare.pages} pages, ${(r.bulletin.bare.pdfBytes / 1e6).toFixed(2)} MB)`,
+  `DynamoDB / bulletin  reads ${r.dynamodb.bulletinReads.total} (${JSON.stringify(r.dynamodb.bulletinReads.byCommand)}); 178-zone synthetic: ${r.dynamodb.bulletinReadsSynthetic.logical} + ${r.dynamodb.bulletinReadsSynthetic.continuationPages} continuation pages; publish total ${r.dynamodb.bulletinPublish.total} (${JSON.stringify(r.dynamodb.bulletinPublish.byCommand)})`,
+  `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
+  `zone profiles        ${r.zoneProfiles.rendered}/${r.zoneProfiles.zones} in ${r.zoneProfiles.totalSeconds} s (plan ${r.zoneProfiles.planSeconds} s) = ${r.zoneProfiles.perSecond}/s; ${r.zoneProfiles.failed} failed`,
+  `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
+  `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
+  `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
+  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB, node alone ${r.peakRss.nodeMb} MB`,
+  `  by phase           ${Object.entries(
+    r.peakRss.byPhase as Record<string, { rssMb: number; pssMb: number }>,
+  )
+    .map(([k, v]) => `${k}: ${v.rssMb}/${v.pssMb}`)
+    .join(' · ')} (RSS/PSS MB)`,
+  '',
+  'targets',
+  `  ${target(r.zoneProfiles.totalSeconds <= 60, `all ${r.zoneProfiles.zones} zone profiles ≤ 60 s: ${r.zoneProfiles.totalSeconds} s`)}`,
+  `  ${target(r.peakRss.byPhase['zone profiles'].rssMb <= 1536, `all-zones run peak RSS ≤ 1.5 GB: ${r.peakRss.byPhase['zone profiles'].rssMb} MB (sum of RSS; PSS ${r.peakRss.byPhase['zone profiles'].pssMb} MB)`)}`,
+  `  ${target(r.bulletin.ratioToBare <= 1.2, `warm bulletin ≤ 1.2× bare page.pdf: ${r.bulletin.ratioToBare}×`)}`,
+  `  ${target(r.cold.totalMs <= 2500, `cold path ≤ 2.5 s: ${(r.cold.totalMs / 1000).toFixed(2)} s`)}`,
+  `  ${target(r.bulletin.pdfBytes <= 1.5e6, `${r.bulletin.pages}-page bulletin ≤ 1.5 MB: ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB`)}`,
+];
+console.log(lines.join('\n'));
+mkdirSync(join(ROOT, 'bench'), { recursive: true });
+const out = join(ROOT, 'bench', `results-${r.startedAt.replace(/[:.]/g, '-')}.json`);
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nfigures: ${out}`);
+rmSync(benchTmp, { recursive: true, force: true });
