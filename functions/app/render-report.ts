@@ -38,6 +38,7 @@ import type { ReportView } from '../core/report-parts.ts';
 import { anchorPositions, writePdfMetadata } from '../adapters/pdf-document.ts';
 import type { PublishDeps } from './publish.ts';
 import { renderHtml, templatesDir } from './templates.ts';
+import type { RenderResult } from '../adapters/pdf-renderer.ts';
 
 export interface RenderedReport<V extends ReportView = ReportView> {
   view: V;
@@ -148,7 +149,7 @@ export function withPageNumbers<V extends ReportView>(view: V, pages: Map<string
   };
 }
 
-const MAX_PASSES = 3;
+const MAX_PASSES = 4;
 /** A colophon starting this close to the top of the last page has the page to itself. */
 const COLOPHON_ALONE_PT = 90;
 
@@ -179,6 +180,38 @@ export async function renderReportFiles<V extends ReportView>(
   let pdfMs = 0;
   let pages = new Map<string, number>();
   let colophonAlone = false;
+  /** The settled pass before the colophon was moved to the page foot, to fall back on. */
+  let beforeMove: { result: RenderResult; numbered: V & { colophonAlone: boolean } } | undefined;
+  const finish = async (
+    result: RenderResult,
+    numbered: V & { colophonAlone: boolean },
+    pass: number,
+  ) => {
+    const t2 = performance.now();
+    const pdf = await writePdfMetadata(result.pdf, {
+      title: view.metadata.title,
+      author: view.metadata.author,
+      subject: view.metadata.subject,
+      keywords: view.metadata.keywords,
+      lang: view.lang,
+      creator: 'Torch Bulletin',
+    });
+    // The HTML beside the PDF is the one it was printed from.
+    await writeFile(htmlPath, await renderHtml(kind, numbered));
+    const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
+    await writeFile(pdfPath, pdf);
+    pdfMs += performance.now() - t2;
+    return {
+      view: numbered,
+      pdf,
+      pages: result.pages,
+      htmlPath,
+      pdfPath,
+      passes: pass,
+      htmlMs,
+      pdfMs,
+    };
+  };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
     const t0 = performance.now();
     const numbered = { ...withPageNumbers(view, pages), colophonAlone };
@@ -190,46 +223,34 @@ export async function renderReportFiles<V extends ReportView>(
       metadata: { title: view.documentTitle },
     });
     const positions = await anchorPositions(result.pdf);
-    const found = new Map([...positions].map(([a, p]) => [a, p.page]));
-    // The colophon opening the last page alone: print it at that page's foot instead.
-    const colophon = positions.get('colophon');
-    const alone =
-      !colophonAlone && colophon?.page === result.pages && colophon.fromTop < COLOPHON_ALONE_PT;
     pdfMs += performance.now() - t1;
     htmlMs += t1 - t0;
+    const found = new Map([...positions].map(([a, p]) => [a, p.page]));
     const lost = anchors.filter((a) => !found.has(a));
     if (lost.length)
       throw new RenderError(
         `contents anchors missing from the PDF of ${fileStem}: ${lost.join(', ')}`,
       );
-    const settled = pass > 1 && !alone && anchors.every((a) => pages.get(a) === found.get(a));
-    if (alone) colophonAlone = true;
+    const settled = anchors.every((a) => pages.get(a) === found.get(a));
     pages = new Map(anchors.map((a) => [a, found.get(a)!]));
-    if (settled || (anchors.length === 0 && !alone)) {
-      const t2 = performance.now();
-      const pdf = await writePdfMetadata(result.pdf, {
-        title: view.metadata.title,
-        author: view.metadata.author,
-        subject: view.metadata.subject,
-        keywords: view.metadata.keywords,
-        lang: view.lang,
-        creator: 'Torch Bulletin',
-      });
-      const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
-      await writeFile(pdfPath, pdf);
-      pdfMs += performance.now() - t2;
-      return {
-        view: numbered,
-        pdf,
-        pages: result.pages,
-        htmlPath,
-        pdfPath,
-        passes: pass,
-        htmlMs,
-        pdfMs,
-      };
+    if (!settled) continue;
+    if (beforeMove) {
+      // Moving the colophon must not cost a page or move an article; else keep the first layout.
+      const worse = result.pages > beforeMove.result.pages;
+      return worse
+        ? finish(beforeMove.result, beforeMove.numbered, pass)
+        : finish(result, numbered, pass);
     }
+    // The colophon opening the last page alone: print it at that page's foot instead.
+    const colophon = positions.get('colophon');
+    if (colophon?.page === result.pages && colophon.fromTop < COLOPHON_ALONE_PT) {
+      beforeMove = { result, numbered };
+      colophonAlone = true;
+      continue;
+    }
+    return finish(result, numbered, pass);
   }
+  if (beforeMove) return finish(beforeMove.result, beforeMove.numbered, MAX_PASSES);
   throw new RenderError(
     `contents page numbers of ${fileStem} did not settle in ${MAX_PASSES} renders`,
   );
