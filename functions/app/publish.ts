@@ -2,6 +2,7 @@
  * Generate and publish a bulletin: pull the records of the latest period, compose, render
  * the PDF, put it in the archive and only then mark the catalog entry published.
  */
+import { randomUUID } from 'node:crypto';
 import { BulletinError, NotFoundError, ValidationError } from '../errors.ts';
 import { datePartsIn } from '../core/format.ts';
 import { NATIONAL_HTZ, type Issue } from '../core/model.ts';
@@ -54,49 +55,51 @@ export interface ReportRequest {
  * @throws ValidationError when the zone or region a kind needs is missing.
  */
 export async function publishReport(deps: PublishDeps, req: ReportRequest): Promise<PublishResult> {
+  return publishIssue(deps, await resolveReport(deps, req));
+}
+
+/**
+ * Numbers the issue of a request without rendering it (the HTTP API answers with the id at
+ * once and queues the work). A later {@link publishReport} with the same slot finds this
+ * number and renders.
+ */
+export async function claimReport(deps: PublishDeps, req: ReportRequest): Promise<Issue> {
+  return claimIssueFor(deps, await resolveReport(deps, req));
+}
+
+/** What a request publishes: its series, period, catalog title and renderer. */
+async function resolveReport(deps: PublishDeps, req: ReportRequest): Promise<IssueSpec> {
   switch (req.kind) {
     case 'torch-bulletin':
-      return publishBulletin(deps, {
+      return bulletinSpec(deps, {
         slotKey: req.slotKey,
         ...(req.period ? { period: req.period } : {}),
       });
     case 'zone-profile': {
       if (!req.zone) throw missingArgument('zone-profile', 'zone');
       const inputs = await loadZoneProfileInputs(deps, req.zone, req.period);
-      return publishIssue(deps, {
+      return {
         seriesId: 'zone-profile',
         kind: 'zone-profile',
         slotKey: req.slotKey,
         period: inputs.period,
         title: `${deps.reference.seriesById('zone-profile')?.title ?? '园区画像'}·${inputs.zone.shortName}`,
-        render: (issue, date, period) =>
-          renderZoneProfile(deps, {
-            issue,
-            date,
-            fileStem: issue.id,
-            zone: inputs.zone.id,
-            period,
-          }),
-      });
+        render: (issue, date, period, fileStem) =>
+          renderZoneProfile(deps, { issue, date, fileStem, zone: inputs.zone.id, period }),
+      };
     }
     case 'regional-report': {
       if (!req.region) throw missingArgument('regional-report', 'region');
       const inputs = await loadRegionalInputs(deps, req.region, req.period);
-      return publishIssue(deps, {
+      return {
         seriesId: 'regional-report',
         kind: 'regional-report',
         slotKey: req.slotKey,
         period: inputs.period,
         title: `${deps.reference.seriesById('regional-report')?.title ?? '区域发展报告'}·${inputs.region.name}`,
-        render: (issue, date, period) =>
-          renderRegionalReport(deps, {
-            issue,
-            date,
-            fileStem: issue.id,
-            region: req.region!,
-            period,
-          }),
-      });
+        render: (issue, date, period, fileStem) =>
+          renderRegionalReport(deps, { issue, date, fileStem, region: req.region!, period }),
+      };
     }
     default:
       throw missingArgument(String((req as { kind: unknown }).kind), 'kind');
@@ -200,22 +203,20 @@ export async function publishBulletin(
   deps: PublishDeps,
   req: BulletinRequest,
 ): Promise<PublishResult> {
+  return publishIssue(deps, await bulletinSpec(deps, req));
+}
+
+async function bulletinSpec(deps: PublishDeps, req: BulletinRequest): Promise<IssueSpec> {
   const seriesId = req.series ?? 'torch-bulletin';
   const period = req.period ?? (await currentPeriod(deps.records));
-  return publishIssue(deps, {
+  return {
     seriesId,
     kind: 'torch-bulletin',
     slotKey: req.slotKey,
     period,
-    render: (issue, date, issuePeriod) =>
-      renderBulletin(deps, {
-        series: seriesId,
-        period: issuePeriod,
-        issue,
-        date,
-        fileStem: issue.id,
-      }),
-  });
+    render: (issue, date, issuePeriod, fileStem) =>
+      renderBulletin(deps, { series: seriesId, period: issuePeriod, issue, date, fileStem }),
+  };
 }
 
 /** What to publish: a series, its kind, the slot, and how to render an issue of it. */
@@ -226,7 +227,24 @@ interface IssueSpec {
   period: string;
   /** Catalog title; default the series title. */
   title?: string;
-  render(issue: Issue, date: Date, period: string): Promise<RenderedReport>;
+  /** `fileStem` names the HTML and PDF work files: unique per run, so two runs never mix. */
+  render(issue: Issue, date: Date, period: string, fileStem: string): Promise<RenderedReport>;
+}
+
+async function claimIssueFor(deps: PublishDeps, spec: IssueSpec): Promise<Issue> {
+  const series = deps.reference.seriesById(spec.seriesId);
+  if (!series) throw new NotFoundError('publish', `unknown series "${spec.seriesId}"`);
+  const now = deps.now?.() ?? new Date();
+  return deps.catalog.claimIssue({
+    series: spec.seriesId,
+    kind: spec.kind,
+    slotKey: spec.slotKey,
+    year: datePartsIn(now, deps.timeZone).year,
+    period: spec.period,
+    title: spec.title ?? series.title,
+    reference: series.numbering.reference,
+    now,
+  });
 }
 
 /**
@@ -237,20 +255,7 @@ interface IssueSpec {
 async function publishIssue(deps: PublishDeps, spec: IssueSpec): Promise<PublishResult> {
   const { seriesId, period, slotKey } = spec;
   const req = { slotKey };
-  const series = deps.reference.seriesById(seriesId);
-  if (!series) throw new NotFoundError('publish', `unknown series "${seriesId}"`);
-  const now = deps.now?.() ?? new Date();
-  const { year } = datePartsIn(now, deps.timeZone);
-  const issue = await deps.catalog.claimIssue({
-    series: seriesId,
-    kind: spec.kind,
-    slotKey,
-    year,
-    period,
-    title: spec.title ?? series.title,
-    reference: series.numbering.reference,
-    now,
-  });
+  const issue = await claimIssueFor(deps, spec);
   const zeroTimings = { composeMs: 0, htmlMs: 0, pdfMs: 0, storeMs: 0 };
   if (issue.status === 'published') {
     deps.log?.(`issue ${issue.id} of slot ${req.slotKey} is already published`);
@@ -265,7 +270,12 @@ async function publishIssue(deps: PublishDeps, spec: IssueSpec): Promise<Publish
   try {
     if (issue.status === 'failed') await deps.catalog.markRendering(issue);
     const issueDate = new Date(issue.createdAt);
-    const rendered = await spec.render(issue, issueDate, issue.period ?? period);
+    const rendered = await spec.render(
+      issue,
+      issueDate,
+      issue.period ?? period,
+      `${issue.id}-${randomUUID().slice(0, 8)}`,
+    );
     const t0 = performance.now();
     // Named by content: a concurrent or retried run of the same issue never overwrites the PDF
     // the catalog already points at (renders differ in their timestamps; s3rver ignores

@@ -11,11 +11,16 @@
  */
 import { z } from 'zod';
 import type { ReportRequestBody } from '../api/app.ts';
-import { NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
-import { datePartsIn } from '../core/format.ts';
+import { ValidationError, type InputProblem } from '../errors.ts';
 import type { Issue } from '../core/model.ts';
 import { parsePeriod } from '../core/periods.ts';
-import { currentPeriod, publishBulletin, type PublishDeps } from '../app/publish.ts';
+import {
+  claimReport as claimReportIssue,
+  publishBulletin,
+  publishReport,
+  type PublishDeps,
+  type ReportRequest,
+} from '../app/publish.ts';
 import type { PublishResult } from '../app/publish.ts';
 
 /**
@@ -30,7 +35,7 @@ export const REPORT_KINDS = [
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** The kinds the generate path can render today; the others are refused with a clear message. */
-export const SUPPORTED_KINDS: readonly ReportKind[] = ['torch-bulletin'];
+export const SUPPORTED_KINDS: readonly ReportKind[] = REPORT_KINDS;
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -');
 const periodText = z
@@ -116,48 +121,30 @@ export function jobFromRequest(
  * Numbers the issue of a job without rendering it (the API answers with the id at once).
  * The later {@link generateReport} with the same slot finds this number.
  */
-export async function claimReport(
-  deps: Pick<PublishDeps, 'records' | 'catalog' | 'reference' | 'timeZone' | 'now'>,
-  job: ReportJob,
-): Promise<Issue> {
+export async function claimReport(deps: PublishDeps, job: ReportJob): Promise<Issue> {
   assertSupportedKind(job.kind, job.slotKey);
-  const seriesId = job.series ?? 'torch-bulletin';
-  const series = deps.reference.seriesById(seriesId);
-  if (!series) throw new NotFoundError('reports', `unknown series "${seriesId}"`);
-  const now = deps.now?.() ?? new Date();
-  const period = job.period ?? (await currentPeriod(deps.records));
-  // The same values publishBulletin claims with: whichever claims first numbers the slot.
-  return deps.catalog.claimIssue({
-    series: seriesId,
-    kind: job.kind,
-    slotKey: job.slotKey,
-    year: datePartsIn(now, deps.timeZone).year,
-    period,
-    title: series.title,
-    reference: series.numbering.reference,
-    now,
-  });
+  return claimReportIssue(deps, toRequest(job));
 }
 
 /** Generates (numbers if needed, renders, stores, publishes) the report of one job. */
 export async function generateReport(deps: PublishDeps, job: ReportJob): Promise<PublishResult> {
   assertSupportedKind(job.kind, job.slotKey);
-  switch (job.kind) {
-    case 'torch-bulletin':
-      return publishBulletin(deps, {
-        slotKey: job.slotKey,
-        ...(job.series ? { series: job.series } : {}),
-        ...(job.period ? { period: job.period } : {}),
-      });
-    default:
-      // assertSupportedKind refused it; this keeps the switch exhaustive when kinds are added.
-      throw new ValidationError('reports', [
-        {
-          file: job.slotKey,
-          location: '$.kind',
-          field: 'kind',
-          message: `no generator for ${job.kind}`,
-        },
-      ]);
+  if (job.kind === 'torch-bulletin' && job.series) {
+    return publishBulletin(deps, {
+      slotKey: job.slotKey,
+      series: job.series,
+      ...(job.period ? { period: job.period } : {}),
+    });
   }
+  return publishReport(deps, toRequest(job));
+}
+
+function toRequest(job: ReportJob): ReportRequest {
+  return {
+    kind: job.kind,
+    slotKey: job.slotKey,
+    ...(job.period ? { period: job.period } : {}),
+    ...(job.zone ? { zone: job.zone } : {}),
+    ...(job.region ? { region: job.region } : {}),
+  };
 }

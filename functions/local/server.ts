@@ -17,7 +17,12 @@ import { ConfigError, ValidationError } from '../errors.ts';
 import { bootstrapStores } from '../adapters/bootstrap.ts';
 import { createOutboxNotifier } from '../adapters/notifier.ts';
 import { NATIONAL_HTZ } from '../core/model.ts';
-import { publishBulletin, type PublishDeps, type PublishResult } from '../app/publish.ts';
+import {
+  publishBulletin,
+  publishReport,
+  type PublishDeps,
+  type PublishResult,
+} from '../app/publish.ts';
 import { createServices, type Services } from '../app/services.ts';
 import { createApiApp, type ReportRequestBody } from '../api/app.ts';
 import { defaultDataFiles, ingestPaths } from '../cli/commands/ingest.ts';
@@ -220,23 +225,15 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         return timingSafeEqual(sha256(m[1]!), expected) ? 'local-operator' : undefined;
       },
       async requestReport(body: ReportRequestBody, principal) {
-        if (body.kind !== 'torch-bulletin') {
-          throw new ValidationError('reports', [
-            {
-              file: 'request',
-              location: '$.kind',
-              field: 'kind',
-              message: `report kind ${body.kind} cannot be published by this server yet`,
-            },
-          ]);
-        }
         log(
           `report requested by ${principal}: ${body.kind}${body.period ? ` ${body.period}` : ''}`,
         );
         const result = await track(
-          publishBulletin(publishDeps, {
-            series: 'torch-bulletin',
+          publishReport(publishDeps, {
+            kind: body.kind,
             ...(body.period ? { period: body.period } : {}),
+            ...(body.zone ? { zone: body.zone } : {}),
+            ...(body.region ? { region: body.region } : {}),
             slotKey: `api:${body.requestId ?? randomUUID()}`,
           }),
         );

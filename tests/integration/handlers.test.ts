@@ -366,6 +366,26 @@ describe('Lambda handlers on the local stack', () => {
     expect(queue.sent).toHaveLength(before + 1);
   });
 
+  it('api + generate-report: a zone profile and a regional report are numbered in their own series', async () => {
+    for (const body of [
+      { kind: 'zone-profile', zone: 'wuhan-donghu', requestId: 'ops-zone-1' },
+      { kind: 'regional-report', region: '长三角', requestId: 'ops-region-1' },
+    ]) {
+      const res = await apiHandler(
+        httpEvent('POST', '/reports', { body, iamCaller: OPERATOR_ARN, routeKey: 'POST /reports' }),
+        lambdaContext('Api'),
+      );
+      expect(res.statusCode, String(res.body)).toBeLessThan(300);
+      const answer = JSON.parse(String(res.body)) as { issueId: string };
+      expect(answer.issueId).toMatch(new RegExp(`^${body.kind}-\\d+$`));
+      const out = await generateHandler(sqsEvent(queue.sent.at(-1)!), lambdaContext('Generate'));
+      expect(out).toEqual({ batchItemFailures: [] });
+      const issue = await stores.services.catalog.get(answer.issueId);
+      expect(issue).toMatchObject({ status: 'published', kind: body.kind, series: body.kind });
+      expect(issue!.s3Key).toMatch(new RegExp(`^issues/${body.kind}/`));
+    }
+  });
+
   it('api: POST /reports without an authorizer principal is refused', async () => {
     const res = await apiHandler(
       httpEvent('POST', '/reports', { body: { kind: 'torch-bulletin' } }),

@@ -222,6 +222,22 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     expect(notices.filter((m) => m.to === 'pending@example.com')).toHaveLength(0);
   });
 
+  it('publishes a zone profile on demand in its own series, listed under ?series=zone-profile', async () => {
+    const created = await postJson(
+      '/reports',
+      { kind: 'zone-profile', zone: 'wuhan-donghu', requestId: 'ops-zone-1' },
+      { authorization: 'Bearer test-operator-token' },
+    );
+    expect(created.status).toBe(202);
+    const body = (await created.json()) as { issueId: string; status: string };
+    expect(body).toMatchObject({
+      status: 'published',
+      issueId: expect.stringMatching(/^zone-profile-\d+$/),
+    });
+    const listed = await (await get('/bulletins?series=zone-profile')).json();
+    expect(listed.items.map((i: { id: string }) => i.id)).toContain(body.issueId);
+  });
+
   it('lists issues newest first, page by page, with metadata and a latest issue', async () => {
     const page1 = await (await get('/bulletins?limit=1')).json();
     expect(page1.items).toHaveLength(1);
