@@ -5,7 +5,7 @@
  * (`infra/constructs/zone-fanout.ts`): plan → render each job → summarize.
  *
  * Skipping: the plan composes each zone's profile (pure and cheap; the records of the period
- * are read once for all zones) and hashes the view together with the templates. The hash is
+ * are read, sorted and ranked once for all zones) and hashes the view together with the templates. The hash is
  * part of the slot key the report is published under, and the slot key is stored with the
  * catalog entry; a published entry with the same slot key means the same PDF content already
  * exists. A revised record changes the profiles it shows up in (its own zone's; another zone's
@@ -16,11 +16,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { composeZoneProfile, latestAnnualPeriod } from '../core/compose-zone-profile.ts';
-import type { IndicatorRecord, Issue } from '../core/model.ts';
-import { samePeriodLastYear } from '../core/periods.ts';
+import type { Issue } from '../core/model.ts';
 import type { RecordStore } from '../adapters/record-store.ts';
 import { NotFoundError } from '../errors.ts';
 import { publishReport, type PublishDeps } from './publish.ts';
+import { zonePeriodInputs } from './render-report.ts';
 import { templatesDir } from './templates.ts';
 
 export const ZONE_PROFILE_SERIES = 'zone-profile';
@@ -179,7 +179,7 @@ export async function planZoneBatch(
           const period = opts.period ?? latestAnnualPeriod(zoneRecords);
           // A zone without annual data has no profile to print: not a failure of the run.
           if (!period) return { zone: zone.id, status: 'skipped', note: 'no annual records' };
-          const periodRecords = await periodInputs(deps.records, period);
+          const { periodRecords, context } = await zonePeriodInputs(deps, period);
           const view = composeZoneProfile({
             series,
             // A fixed date: the hash covers what the data and layout print, not the day.
@@ -187,6 +187,7 @@ export async function planZoneBatch(
             zone: zone.id,
             zoneRecords,
             periodRecords,
+            context,
             period,
             reference: deps.reference,
             keyIndicators: series.keyIndicators,
@@ -219,14 +220,6 @@ export async function planZoneBatch(
     jobs: planned.filter((p): p is ZoneJob => 'slotKey' in p),
     done: planned.filter((p): p is ZoneOutcome => 'status' in p),
   };
-}
-
-async function periodInputs(records: RecordStore, period: string): Promise<IndicatorRecord[]> {
-  const [current, previous] = await Promise.all([
-    records.recordsOfPeriod(period),
-    records.recordsOfPeriod(samePeriodLastYear(period)),
-  ]);
-  return [...current, ...previous];
 }
 
 /** Renders and publishes one planned zone; a failure is an outcome, never an exception. */

@@ -2,9 +2,11 @@
  * Loading, composing and rendering the three report kinds, without numbering or storing
  * anything (the preview path; `publish.ts` adds the catalog and the archive).
  *
- * Rendering is two-pass: the first PDF tells on which page each contents entry's anchor lands
- * (named destinations), the second prints those numbers; a third pass runs only if the numbers
- * moved the layout. Metadata (title, author, subject, keywords, `zh-CN`) is then appended as
+ * The bulletin renders in two passes: the first PDF tells on which page each contents entry's
+ * anchor lands (named destinations), the second prints those numbers; a third pass runs only if
+ * the numbers moved the layout. Zone profiles and regional reports (3–8 pages) print their
+ * contents as a list of links without page numbers, in one pass (a second only to move a
+ * colophon that would open the last page alone). Metadata (title, author, subject, keywords, `zh-CN`) is then appended as
  * an incremental update.
  */
 import { createHash } from 'node:crypto';
@@ -19,6 +21,8 @@ import {
 import {
   composeZoneProfile,
   latestAnnualPeriod,
+  zoneProfileContext,
+  type ZoneProfileContext,
   type ZoneProfileView,
 } from '../core/compose-zone-profile.ts';
 import {
@@ -47,21 +51,53 @@ export interface RenderedReport<V extends ReportView = ReportView> {
   pdfPath: string;
   htmlPath: string;
   inputHash: string;
-  /** Renders it took until the contents' page numbers were stable (2, rarely 3). */
+  /** Renders it took: the bulletin until its contents' numbers were stable (2, rarely 3); 1 else. */
   passes: number;
   timings: { composeMs: number; htmlMs: number; pdfMs: number };
 }
 
 export type RenderedBulletin = RenderedReport<BulletinView>;
 
+/** Records as hashed: each one's JSON, in the order of its key (zone#indicator#period). */
+export interface SortedRecords {
+  keys: string[];
+  json: string[];
+}
+
+/** Sorts records by key with a plain code-unit comparison (no `localeCompare`: 10× cheaper). */
+export function sortedRecordsOf(records: IndicatorRecord[]): SortedRecords {
+  const keyed = records.map((r) => ({
+    key: `${r.zone}#${r.indicator}#${r.period}`,
+    json: JSON.stringify(r),
+  }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { keys: keyed.map((k) => k.key), json: keyed.map((k) => k.json) };
+}
+
+/** Two sorted record lists as one (a zone's few records into a period's many: linear). */
+export function mergeSorted(a: SortedRecords, b: SortedRecords): SortedRecords {
+  const out: SortedRecords = { keys: [], json: [] };
+  let i = 0;
+  let j = 0;
+  while (i < a.keys.length || j < b.keys.length) {
+    const fromA = j >= b.keys.length || (i < a.keys.length && a.keys[i]! <= b.keys[j]!);
+    const [list, at] = fromA ? [a, i++] : [b, j++];
+    out.keys.push(list.keys[at]!);
+    out.json.push(list.json[at]!);
+  }
+  return out;
+}
+
+/** The hash of sorted records and articles (the JSON of `{records, articles}`). */
+export function hashSorted(records: SortedRecords, articles: Article[] = []): string {
+  const hash = createHash('sha256').update('{"records":[');
+  records.json.forEach((json, i) => hash.update(i ? `,${json}` : json));
+  return hash.update(`],"articles":${JSON.stringify(articles)}}`).digest('hex');
+}
+
 /** A stable hash of the inputs of a report: records (sorted) and articles. */
 export function inputHashOf(records: IndicatorRecord[], articles: Article[] = []): string {
-  const sorted = [...records].sort((a, b) =>
-    `${a.zone}#${a.indicator}#${a.period}`.localeCompare(`${b.zone}#${b.indicator}#${b.period}`),
-  );
-  return createHash('sha256')
-    .update(JSON.stringify({ records: sorted, articles }))
-    .digest('hex');
+  return hashSorted(sortedRecordsOf(records), articles);
 }
 
 /**
@@ -150,6 +186,11 @@ export function withPageNumbers<V extends ReportView>(view: V, pages: Map<string
 }
 
 const MAX_PASSES = 4;
+/**
+ * Kinds whose contents print page numbers (multi-pass). The others list their sections as
+ * links without numbers, which needs no pass to find the pages.
+ */
+const NUMBERED_CONTENTS: ReadonlySet<string> = new Set(['torch-bulletin']);
 /** A colophon starting this close to the top of the last page has the page to itself. */
 const COLOPHON_ALONE_PT = 90;
 
@@ -173,6 +214,7 @@ export async function renderReportFiles<V extends ReportView>(
   pdfMs: number;
 }> {
   const kind = view.kind;
+  const numberedContents = NUMBERED_CONTENTS.has(kind);
   const anchors = view.sections.flatMap((s) => s.entries.map((e) => e.anchor));
   await mkdir(deps.workDir, { recursive: true });
   const htmlPath = join(deps.workDir, `${fileStem}.html`);
@@ -214,7 +256,11 @@ export async function renderReportFiles<V extends ReportView>(
   };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
     const t0 = performance.now();
-    const numbered = { ...withPageNumbers(view, pages), colophonAlone };
+    const numbered = {
+      ...withPageNumbers(view, pages),
+      colophonAlone,
+      ...(numberedContents ? {} : { contentsLinked: true }),
+    };
     await writeFile(htmlPath, await renderHtml(kind, numbered));
     const t1 = performance.now();
     const result = await deps.renderer.renderPdf({
@@ -231,8 +277,9 @@ export async function renderReportFiles<V extends ReportView>(
       throw new RenderError(
         `contents anchors missing from the PDF of ${fileStem}: ${lost.join(', ')}`,
       );
-    const settled = anchors.every((a) => pages.get(a) === found.get(a));
-    pages = new Map(anchors.map((a) => [a, found.get(a)!]));
+    // Without page numbers in the contents, the first layout is the final one.
+    const settled = !numberedContents || anchors.every((a) => pages.get(a) === found.get(a));
+    if (numberedContents) pages = new Map(anchors.map((a) => [a, found.get(a)!]));
     if (!settled) continue;
     if (beforeMove) {
       // Moving the colophon must not cost a page or move an article; else keep the first layout.
@@ -263,6 +310,52 @@ export interface ReportOptions {
   fileStem: string;
 }
 
+/** What every zone profile of one period shares: its records, sorted for the hash, the ranks. */
+export interface ZonePeriodInputs {
+  periodRecords: IndicatorRecord[];
+  sorted: SortedRecords;
+  context: ZoneProfileContext;
+}
+
+/**
+ * Built once per pair of period record arrays: an all-zones run reads each period once (its
+ * record store is `cachedReads` of batch.ts) and so gets the same arrays, and
+ * the same sorted records and rankings, for every zone. Keyed weakly by those arrays.
+ */
+const periodInputsByArrays = new WeakMap<
+  IndicatorRecord[],
+  WeakMap<IndicatorRecord[], Map<string, ZonePeriodInputs>>
+>();
+
+/**
+ * The period records of a zone profile (the period and the same period a year earlier) with
+ * what every profile of the period shares.
+ */
+export async function zonePeriodInputs(
+  deps: Pick<PublishDeps, 'records' | 'reference'>,
+  period: string,
+): Promise<ZonePeriodInputs> {
+  const [current, previous] = await Promise.all([
+    deps.records.recordsOfPeriod(period),
+    deps.records.recordsOfPeriod(samePeriodLastYear(period)),
+  ]);
+  let byPrevious = periodInputsByArrays.get(current);
+  if (!byPrevious) periodInputsByArrays.set(current, (byPrevious = new WeakMap()));
+  let byPeriod = byPrevious.get(previous);
+  if (!byPeriod) byPrevious.set(previous, (byPeriod = new Map()));
+  let shared = byPeriod.get(period);
+  if (!shared) {
+    const periodRecords = [...current, ...previous];
+    shared = {
+      periodRecords,
+      sorted: sortedRecordsOf(periodRecords),
+      context: zoneProfileContext(periodRecords, period, deps.reference),
+    };
+    byPeriod.set(period, shared);
+  }
+  return shared;
+}
+
 /** Inputs of a zone profile: the zone's own records and the records of its period. */
 export async function loadZoneProfileInputs(
   deps: Pick<PublishDeps, 'records' | 'reference'>,
@@ -276,17 +369,14 @@ export async function loadZoneProfileInputs(
   const profilePeriod = period ?? latestAnnualPeriod(zoneRecords);
   if (!profilePeriod)
     throw new NotFoundError('publish', `no records of zone ${zone.id} yet: ingest data first`);
-  const [current, previous] = await Promise.all([
-    deps.records.recordsOfPeriod(profilePeriod),
-    deps.records.recordsOfPeriod(samePeriodLastYear(profilePeriod)),
-  ]);
-  const periodRecords = [...current, ...previous];
+  const shared = await zonePeriodInputs(deps, profilePeriod);
   return {
     zone,
     period: profilePeriod,
     zoneRecords,
-    periodRecords,
-    inputHash: inputHashOf([...zoneRecords, ...periodRecords]),
+    periodRecords: shared.periodRecords,
+    context: shared.context,
+    inputHash: hashSorted(mergeSorted(sortedRecordsOf(zoneRecords), shared.sorted)),
   };
 }
 
@@ -305,6 +395,7 @@ export async function renderZoneProfile(
     zone: inputs.zone.id,
     zoneRecords: inputs.zoneRecords,
     periodRecords: inputs.periodRecords,
+    context: inputs.context,
     period: inputs.period,
     reference: deps.reference,
     keyIndicators: series.keyIndicators,

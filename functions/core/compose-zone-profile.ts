@@ -17,7 +17,7 @@ import {
 } from './model.ts';
 import { narrative, type NarrativeItem } from './narrative.ts';
 import { formatPeriodZh, parsePeriod } from './periods.ts';
-import { rank } from './rankings.ts';
+import { rank, type Ranked } from './rankings.ts';
 import type { Reference } from './reference.ts';
 import {
   alignCells,
@@ -49,6 +49,30 @@ export interface ZoneProfileInput {
   /** Indicators the profile leads with (a series' `keyIndicators`). */
   keyIndicators: string[];
   timeZone?: string;
+  /**
+   * What every profile of the period shares, from {@link zoneProfileContext} over the same
+   * `periodRecords` and period: built once for an all-zones run instead of once per zone.
+   * Absent (or built for other records or another period): built here.
+   */
+  context?: ZoneProfileContext;
+}
+
+/** The national zones reporting one indicator in the period, ranked. */
+export interface IndicatorPeers {
+  peers: IndicatorRecord[];
+  ranked: Ranked<IndicatorRecord>[];
+  /** The same per region (东部 / 中部 / 西部 / 东北), in the order of `peers`. */
+  regional: Map<string, { peers: IndicatorRecord[]; ranked: Ranked<IndicatorRecord>[] }>;
+}
+
+/** The period-wide part of every zone profile of one period: an index and the rankings. */
+export interface ZoneProfileContext {
+  period: string;
+  /** The records it was built from (the same array is what makes it valid for an input). */
+  periodRecords: IndicatorRecord[];
+  index: RecordIndex;
+  /** By indicator code; an indicator no national zone reports in the period is absent. */
+  byIndicator: Map<string, IndicatorPeers>;
 }
 
 export interface ZoneProfileView extends ReportView {
@@ -67,6 +91,41 @@ export function latestAnnualPeriod(records: IndicatorRecord[]): string | undefin
     .at(-1);
 }
 
+/**
+ * The rankings and the record index every zone profile of `period` shares: O(records) once,
+ * where ranking inside each profile made an all-zones run O(zones²).
+ */
+export function zoneProfileContext(
+  periodRecords: IndicatorRecord[],
+  period: string,
+  ref: Reference,
+): ZoneProfileContext {
+  const national = periodRecords.filter(
+    (r) => r.period === period && ref.zone(r.zone)?.level === 'national',
+  );
+  const byIndicator = new Map<string, IndicatorPeers>();
+  for (const [code, peers] of groupBy(national, (r) => r.indicator)) {
+    const higherIsBetter = ref.indicator(code)?.higherIsBetter;
+    const regional = new Map<
+      string,
+      { peers: IndicatorRecord[]; ranked: Ranked<IndicatorRecord>[] }
+    >();
+    for (const [region, inRegion] of groupBy(peers, (p) => ref.zone(p.zone)?.region)) {
+      if (region)
+        regional.set(region, {
+          peers: inRegion,
+          ranked: rank(inRegion, (x) => x.value, higherIsBetter),
+        });
+    }
+    byIndicator.set(code, {
+      peers,
+      ranked: rank(peers, (x) => x.value, higherIsBetter),
+      regional,
+    });
+  }
+  return { period, periodRecords, index: new RecordIndex(periodRecords), byIndicator };
+}
+
 /** Composes a zone profile. @throws Error when the zone is unknown or not a zone. */
 export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   const ref = input.reference;
@@ -77,7 +136,12 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   const period =
     input.period ?? latestAnnualPeriod(own) ?? String(datePartsIn(input.date, tz).year);
   const periodZh = formatPeriodZh(period);
-  const all = new RecordIndex([...input.periodRecords, ...own]);
+  const context =
+    input.context?.period === period && input.context.periodRecords === input.periodRecords
+      ? input.context
+      : zoneProfileContext(input.periodRecords, period, ref);
+  // The zone's own records first (as when they came last into one index), then the period's.
+  const all = new RecordIndex(own, context.index);
   const tracer = new Tracer();
   const keyOrder = (code: string) => {
     const i = input.keyIndicators.indexOf(code);
@@ -198,7 +262,7 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   sections.push(section('指标走势', 'sec-2', trendBlocks));
 
   // ——— 排名与比较 ———
-  const compareBlocks = rankBlocks(zone, period, input.periodRecords, own, all, ref, tracer, order);
+  const compareBlocks = rankBlocks(zone, period, context, own, all, ref, tracer, order);
   if (compareBlocks.table) {
     compareBlocks.table.caption = `表${++tableNo} ${compareBlocks.table.caption}`;
   }
@@ -278,7 +342,7 @@ function section(name: string, anchor: string, blocks: Block[]): SectionView {
 function rankBlocks(
   zone: Zone,
   period: string,
-  periodRecords: IndicatorRecord[],
+  context: ZoneProfileContext,
   own: IndicatorRecord[],
   all: RecordIndex,
   ref: Reference,
@@ -289,10 +353,6 @@ function rankBlocks(
   table?: TableBlock;
   chart?: { caption: string; svg: string; sourceLine?: string };
 } {
-  const national = periodRecords.filter(
-    (r) => r.period === period && ref.zone(r.zone)?.level === 'national',
-  );
-  const byIndicator = groupBy(national, (r) => r.indicator);
   const rows: TableBlock['rows'] = [];
   const figures: Figure[] = [];
   const paragraphs: string[] = [];
@@ -303,15 +363,13 @@ function rankBlocks(
     .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind)
     .sort((a, b) => order(a.ind, b.ind));
   for (const { r, ind } of items) {
-    const peers = byIndicator.get(ind.code) ?? [r];
-    const ranked = rank(peers, (x) => x.value, ind.higherIsBetter);
+    const shared = context.byIndicator.get(ind.code);
+    const peers = shared?.peers ?? [r];
+    const ranked = shared?.ranked ?? rank(peers, (x) => x.value, ind.higherIsBetter);
     const mine = ranked.find((x) => x.item.zone === zone.id);
-    const regional = zone.region
-      ? peers.filter((p) => ref.zone(p.zone)?.region === zone.region)
-      : [];
-    const regionalRank = regional.length
-      ? rank(regional, (x) => x.value, ind.higherIsBetter).find((x) => x.item.zone === zone.id)
-      : undefined;
+    const inRegion = zone.region ? shared?.regional.get(zone.region) : undefined;
+    const regional = inRegion?.peers ?? [];
+    const regionalRank = inRegion?.ranked.find((x) => x.item.zone === zone.id);
     const value = tracer.use(valueFigure(r, ind));
     // A rank among fewer than two reporting zones says nothing: it prints as —.
     const nRank = mine && peers.length > 1 ? tracer.use(rankFigure(mine.rank, peers)) : undefined;

@@ -54,14 +54,24 @@ export function valueFigure(r: IndicatorRecord, ind: Indicator): Figure {
 /** Looks up records by (zone, indicator, period). */
 export class RecordIndex {
   private readonly map = new Map<string, IndicatorRecord>();
-  constructor(records: Iterable<IndicatorRecord>) {
+  /**
+   * @param fallback looked up when `records` lack a key: a small index (one zone) over a large
+   * one built once (a period's records) without copying the large one.
+   */
+  constructor(
+    records: Iterable<IndicatorRecord>,
+    private readonly fallback?: RecordIndex,
+  ) {
     for (const r of records) this.map.set(`${r.zone}#${r.indicator}#${r.period}`, r);
   }
   get(zone: string, indicator: string, period: string): IndicatorRecord | undefined {
-    return this.map.get(`${zone}#${indicator}#${period}`);
+    const key = `${zone}#${indicator}#${period}`;
+    return this.map.get(key) ?? this.fallback?.get(zone, indicator, period);
   }
   all(): IndicatorRecord[] {
-    return [...this.map.values()];
+    if (!this.fallback) return [...this.map.values()];
+    const own = (r: IndicatorRecord) => this.map.has(`${r.zone}#${r.indicator}#${r.period}`);
+    return [...this.fallback.all().filter((r) => !own(r)), ...this.map.values()];
   }
 }
 

@@ -27,6 +27,9 @@ export function rank<T>(
     const rankNo = prev && keyed[i - 1]!.key === k.key ? prev.rank : i + 1;
     out.push({ rank: rankNo, tied: false, item: k.item, value: k.value });
   });
-  for (const r of out) r.tied = out.filter((o) => o.rank === r.rank).length > 1;
+  // Counted once per rank (not per item): ranking every zone stays linear after the sort.
+  const perRank = new Map<number, number>();
+  for (const r of out) perRank.set(r.rank, (perRank.get(r.rank) ?? 0) + 1);
+  for (const r of out) r.tied = perRank.get(r.rank)! > 1;
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * The three report kinds rendered for real (dynalite + s3rver + Chromium): what the PDFs say,
- * that the contents' page numbers are the pages the articles start on, one bookmark per
- * section, fonts, metadata, that every number printed in the bulletin is a traced figure,
+ * that the bulletin's contents page numbers are the pages the articles start on, that zone
+ * profiles and regional reports print in one pass with contents linked but not numbered, one
+ * bookmark per section, fonts, metadata, that every number printed in the bulletin is a traced figure,
  * and that zone profiles and regional reports are published in their own series.
  */
 import { readFile } from 'node:fs/promises';
@@ -42,17 +43,47 @@ async function outlineAndInfo(pdf: Uint8Array) {
   }
 }
 
-/** The PDF's qualities every kind must have. */
-async function checkPdf(r: RenderedReport) {
+/** Each contents entry's link target: the page its named destination points at. */
+async function contentsLinks(pdf: Uint8Array): Promise<Map<string, number>> {
+  const doc = await getDocument({ data: new Uint8Array(pdf), verbosity: 0 }).promise;
+  try {
+    const links = new Map<string, number>();
+    const annotations = await (await doc.getPage(1)).getAnnotations();
+    type Ref = { num: number; gen: number };
+    for (const a of annotations as { subtype: string; dest?: string | [Ref]; url?: string }[]) {
+      if (a.subtype !== 'Link' || !a.dest) continue;
+      // Chromium names each destination after the element id the link points at.
+      const dest = typeof a.dest === 'string' ? await doc.getDestination(a.dest) : a.dest;
+      const name = typeof a.dest === 'string' ? a.dest : undefined;
+      if (dest && name) links.set(name, (await doc.getPageIndex(dest[0] as Ref)) + 1);
+    }
+    return links;
+  } finally {
+    await doc.destroy();
+  }
+}
+
+/**
+ * The PDF's qualities every kind must have. `contents`: `numbered` (the bulletin: page numbers
+ * after the titles) or `linked` (one pass: titles linking to their pages, no numbers).
+ */
+async function checkPdf(r: RenderedReport, contents: 'numbered' | 'linked') {
   const pages = (await pdfText(r.pdf)).map(flat);
   expect(pages).toHaveLength(r.pages);
-  // Contents page numbers are the pages where the titles are printed (page 1 also lists them).
+  const links = contents === 'linked' ? await contentsLinks(r.pdf) : undefined;
+  // Contents entries point at the pages where the titles are printed (page 1 also lists them).
   for (const entry of r.view.sections.flatMap((s) => s.entries)) {
     const title = flat(entry.title);
     const count = (page: string) => page.split(title).length - 1;
     const found = pages.findIndex((p, i) => count(p) - (i === 0 ? 1 : 0) > 0) + 1;
-    expect({ title, page: entry.page }).toEqual({ title, page: found });
-    expect(pages[0]).toContain(`${title}${entry.page}`);
+    if (links) {
+      expect({ title, page: entry.page }).toEqual({ title, page: undefined });
+      expect(pages[0]).toContain(title);
+      expect({ title, link: links.get(entry.anchor) }).toEqual({ title, link: found });
+    } else {
+      expect({ title, page: entry.page }).toEqual({ title, page: found });
+      expect(pages[0]).toContain(`${title}${entry.page}`);
+    }
   }
   const { outline, info } = await outlineAndInfo(r.pdf);
   expect(outline).toEqual(r.view.sections.map((s) => s.name));
@@ -108,7 +139,7 @@ describe('report kinds rendered to PDF', () => {
       fileStem: 'bulletin',
     });
     expect(r.passes).toBeGreaterThanOrEqual(2);
-    const pages = await checkPdf(r);
+    const pages = await checkPdf(r, 'numbered');
     const text = pages.join('\n');
     expect(text).toContain('2026年第3期(总第553期)');
     expect(text).toContain('2026年11月20日');
@@ -171,7 +202,8 @@ describe('report kinds rendered to PDF', () => {
       date: NOW,
       fileStem: 'zone',
     });
-    const pages = await checkPdf({ ...r, pdf, pages: result.issue.pages! });
+    expect(r.passes).toBe(1);
+    const pages = await checkPdf({ ...r, pdf, pages: result.issue.pages! }, 'linked');
     const text = pages.join('\n');
     expect(text).toContain('武汉东湖新技术开发区');
     expect(text).toContain('6000亿元');
@@ -186,7 +218,8 @@ describe('report kinds rendered to PDF', () => {
       date: NOW,
       fileStem: 'region',
     });
-    const pages = await checkPdf(r);
+    expect(r.passes).toBe(1);
+    const pages = await checkPdf(r, 'linked');
     const text = pages.join('\n');
     const totals = r.view.sections[0]!.blocks[1]!.table!;
     const gdp = totals.rows.find((row) => row.cells[0]!.text === '园区生产总值')!;

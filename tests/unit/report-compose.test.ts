@@ -6,12 +6,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assertStaticSvg, plainText, rankingBarChart } from '../../functions/core/charts.ts';
 import { composeBulletin } from '../../functions/core/compose-bulletin.ts';
 import { composeRegionalReport, selectRegion } from '../../functions/core/compose-regional.ts';
-import { composeZoneProfile } from '../../functions/core/compose-zone-profile.ts';
+import {
+  composeZoneProfile,
+  zoneProfileContext,
+} from '../../functions/core/compose-zone-profile.ts';
 import type { Article, IndicatorRecord } from '../../functions/core/model.ts';
 import { narrative, trendPhrase } from '../../functions/core/narrative.ts';
 import { buildReference, type Reference } from '../../functions/core/reference.ts';
 import { sourceDocument } from '../../functions/core/report-parts.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
+import { stableViewJson } from '../../functions/app/batch.ts';
 import { renderHtml } from '../../functions/app/templates.ts';
 import zones from '../../data/zones.json' with { type: 'json' };
 import indicators from '../../data/indicators.json' with { type: 'json' };
@@ -148,6 +152,35 @@ describe('report composition', () => {
       keyIndicators: torch.keyIndicators,
     });
     expect(traceProblems(rr.trace, withZones)).toEqual([]);
+  });
+
+  it('composes a zone profile the same with the period context shared by a batch as alone', () => {
+    const periodRecords = withZones.filter((r) => r.period === '2024' || r.period === '2023');
+    const context = zoneProfileContext(periodRecords, '2024', ref);
+    const zoneIds = [...new Set(periodRecords.map((r) => r.zone))].filter(
+      (z) => ref.zone(z)?.level === 'national',
+    );
+    expect(zoneIds.length).toBeGreaterThan(20);
+    let compared = 0;
+    for (const zone of zoneIds) {
+      const input = {
+        series: ref.seriesById('zone-profile')!,
+        date: DATE,
+        zone,
+        zoneRecords: withZones.filter((r) => r.zone === zone),
+        periodRecords,
+        period: '2024',
+        reference: ref,
+        keyIndicators: torch.keyIndicators,
+      };
+      const alone = composeZoneProfile(input);
+      const inBatch = composeZoneProfile({ ...input, context });
+      expect(stableViewJson(inBatch)).toBe(stableViewJson(alone));
+      expect(inBatch.trace).toEqual(alone.trace);
+      if (alone.sections[2]!.blocks.some((b) => b.table)) compared++;
+    }
+    // Most zones have a rank table: the shared rankings were really used.
+    expect(compared).toBeGreaterThan(20);
   });
 
   it('ranks with ties: equal values share a rank, the next rank skips', () => {
