@@ -11,7 +11,9 @@
  * 5. Peak RSS of this process plus the browser's processes, sampled every 100 ms; CPU time.
  *
  * Figures go to stdout and to bench/results-<time>.json. Options (environment):
- * BENCH_ZONES (default 178), BENCH_PAGES (default: CPUs), BENCH_WARM_RUNS (default 3).
+ * BENCH_ZONES (default 178), BENCH_PAGES (default: CPUs), BENCH_WARM_RUNS (default 3),
+ * BENCH_DYNALITE_DISK=1 (dynalite keeps its tables in LevelDB under the temp state dir
+ * instead of in this process's memory).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -27,6 +29,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const ZONES = Number(process.env.BENCH_ZONES ?? 178);
 const PAGES = Number(process.env.BENCH_PAGES ?? availableParallelism());
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
+const DYNALITE_ON_DISK = process.env.BENCH_DYNALITE_DISK === '1';
 const SEED = 20241231;
 
 const { default: chromium } = await import('@sparticuz/chromium');
@@ -143,7 +146,7 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 // ---------------------------------------------------------------------------- the run
 
 const state = mkdtempSync(join(benchTmp, 'state-'));
-const stack = await startLocalStack({ stateDir: state, inMemory: true });
+const stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
 Object.assign(process.env, stack.env);
 const launchLog: string[] = [];
 const renderer = createChromiumRenderer({ pagePoolSize: PAGES, log: (m) => launchLog.push(m) });
@@ -165,7 +168,13 @@ const deps = {
 const results: Record<string, unknown> = {
   startedAt: new Date().toISOString(),
   machine: { cpus: availableParallelism(), node: process.version, platform: process.platform },
-  settings: { zones: ZONES, pages: PAGES, warmRuns: WARM_RUNS, seed: SEED },
+  settings: {
+    zones: ZONES,
+    pages: PAGES,
+    warmRuns: WARM_RUNS,
+    seed: SEED,
+    dynalite: DYNALITE_ON_DISK ? 'leveldb' : 'memory',
+  },
 };
 
 try {

@@ -5,8 +5,8 @@
  * The bulletin renders in two passes: the first PDF tells on which page each contents entry's
  * anchor lands (named destinations), the second prints those numbers; a third pass runs only if
  * the numbers moved the layout. Zone profiles and regional reports (3–8 pages) print their
- * contents as a list of links without page numbers, in one pass (a second only to move a
- * colophon that would open the last page alone). Metadata (title, author, subject, keywords, `zh-CN`) is then appended as
+ * contents as a list of links without page numbers, in one pass (their colophon follows the
+ * text, never moved to the foot of the last page). Metadata (title, author, subject, keywords, `zh-CN`) is then appended as
  * an incremental update.
  */
 import { createHash } from 'node:crypto';
@@ -195,8 +195,8 @@ const NUMBERED_CONTENTS: ReadonlySet<string> = new Set(['torch-bulletin']);
 const COLOPHON_ALONE_PT = 90;
 
 /**
- * Renders a composed view to `<workDir>/<fileStem>.html` and `.pdf`: two passes for the
- * contents' page numbers, then the metadata.
+ * Renders a composed view to `<workDir>/<fileStem>.html` and `.pdf`: for the bulletin two
+ * passes for the contents' page numbers, for the other kinds one; then the metadata.
  * @throws RenderError when an entry's anchor is missing from the PDF or the numbers never settle.
  */
 export async function renderReportFiles<V extends ReportView>(
@@ -268,18 +268,23 @@ export async function renderReportFiles<V extends ReportView>(
       allowedRoots: [deps.workDir, templatesDir()],
       metadata: { title: view.documentTitle },
     });
+    htmlMs += t1 - t0;
+    if (!numberedContents) {
+      // One print: no page numbers to find, and the colophon stays where the text ends (moving
+      // it to the foot of a last page it would open alone took a second print in most profiles).
+      pdfMs += performance.now() - t1;
+      return finish(result, numbered, pass);
+    }
     const positions = await anchorPositions(result.pdf);
     pdfMs += performance.now() - t1;
-    htmlMs += t1 - t0;
     const found = new Map([...positions].map(([a, p]) => [a, p.page]));
     const lost = anchors.filter((a) => !found.has(a));
     if (lost.length)
       throw new RenderError(
         `contents anchors missing from the PDF of ${fileStem}: ${lost.join(', ')}`,
       );
-    // Without page numbers in the contents, the first layout is the final one.
-    const settled = !numberedContents || anchors.every((a) => pages.get(a) === found.get(a));
-    if (numberedContents) pages = new Map(anchors.map((a) => [a, found.get(a)!]));
+    const settled = anchors.every((a) => pages.get(a) === found.get(a));
+    pages = new Map(anchors.map((a) => [a, found.get(a)!]));
     if (!settled) continue;
     if (beforeMove) {
       // Moving the colophon must not cost a page or move an article; else keep the first layout.
