@@ -70,9 +70,13 @@ export function createCli(program: Command): Cli {
         log: info,
         // Subscribers are told of a published issue when the API's public address is known
         // (BULLETIN_PUBLIC_BASE_URL): a notice must link to a download that works.
-        subscribers: s.subscribers,
-        notifier: s.notifier,
-        ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
+        ...(s.config.publicBaseUrl
+          ? {
+              subscribers: s.subscribers,
+              notifier: s.notifier,
+              publicBaseUrl: s.config.publicBaseUrl,
+            }
+          : {}),
       };
     },
   };
