@@ -3,6 +3,7 @@
  * server and the Lambda handlers all get their services here.
  */
 import type { AppConfig } from '../config.ts';
+import type { PublishDeps } from './publish.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
 import { createS3Archive, type Archive } from '../adapters/archive.ts';
 import { createDynamoIssueCatalog, type IssueCatalog } from '../adapters/issue-catalog.ts';
@@ -62,5 +63,30 @@ export function createServices(
       clients.destroy();
       ses?.destroy();
     },
+  };
+}
+
+/**
+ * The dependencies of the publish use case (`publishReport`) from a set of services — one
+ * construction for the CLI, the Lambdas and the local server. Subscribers are told of a
+ * published issue only when the API's public address is known: a notice must link to a
+ * download that works.
+ */
+export function publishDepsOf(
+  s: Services,
+  opts: { workDir: string; log?: (message: string) => void },
+): PublishDeps {
+  return {
+    records: s.records,
+    catalog: s.catalog,
+    archive: s.archive,
+    renderer: s.renderer,
+    reference: s.reference,
+    workDir: opts.workDir,
+    timeZone: s.config.timeZone,
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(s.config.publicBaseUrl
+      ? { subscribers: s.subscribers, notifier: s.notifier, publicBaseUrl: s.config.publicBaseUrl }
+      : {}),
   };
 }

@@ -11,7 +11,7 @@ import { bootstrapStores } from '../adapters/bootstrap.ts';
 import { parsePeriod } from '../core/periods.ts';
 import type { InputFile } from '../app/ingest.ts';
 import type { PublishDeps } from '../app/publish.ts';
-import { createServices, type Services } from '../app/services.ts';
+import { createServices, publishDepsOf, type Services } from '../app/services.ts';
 import { startLocalStack, type LocalStack } from '../local/stack.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -59,25 +59,7 @@ export function createCli(program: Command): Cli {
       }
     },
     publishDeps(s, workDir = join(ROOT, '.local', 'work')) {
-      return {
-        records: s.records,
-        catalog: s.catalog,
-        archive: s.archive,
-        renderer: s.renderer,
-        reference: s.reference,
-        workDir,
-        timeZone: s.config.timeZone,
-        log: info,
-        // Subscribers are told of a published issue when the API's public address is known
-        // (BULLETIN_PUBLIC_BASE_URL): a notice must link to a download that works.
-        ...(s.config.publicBaseUrl
-          ? {
-              subscribers: s.subscribers,
-              notifier: s.notifier,
-              publicBaseUrl: s.config.publicBaseUrl,
-            }
-          : {}),
-      };
+      return publishDepsOf(s, { workDir, log: info });
     },
   };
 }

@@ -13,7 +13,7 @@ import { loadConfig, type AppConfig } from '../config.ts';
 import { BulletinError, ValidationError } from '../errors.ts';
 import { createChromiumRenderer } from '../adapters/pdf-renderer.ts';
 import type { PublishDeps, PublishResult } from '../app/publish.ts';
-import { createServices, type Services } from '../app/services.ts';
+import { createServices, publishDepsOf, type Services } from '../app/services.ts';
 
 const SERVICE = 'torch-bulletin';
 
@@ -60,22 +60,9 @@ export function renderWorkDir(): string {
   return join(tmpdir(), 'torch-bulletin-work');
 }
 
-/** The dependencies of `publishBulletin` from this container's services. */
+/** The dependencies of the publish use case from this container's services. */
 export function publishDeps(s: Services): PublishDeps {
-  return {
-    records: s.records,
-    catalog: s.catalog,
-    archive: s.archive,
-    renderer: s.renderer,
-    reference: s.reference,
-    workDir: renderWorkDir(),
-    timeZone: s.config.timeZone,
-    log: (m) => logger.info(m),
-    // Subscribers are told of each published issue (SES on AWS), exactly once per issue.
-    subscribers: s.subscribers,
-    notifier: s.notifier,
-    ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
-  };
+  return publishDepsOf(s, { workDir: renderWorkDir(), log: (m) => logger.info(m) });
 }
 
 /** Records render time, PDF size and page count of a publish that rendered. */

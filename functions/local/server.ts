@@ -23,7 +23,7 @@ import {
   type PublishDeps,
   type PublishResult,
 } from '../app/publish.ts';
-import { createServices, type Services } from '../app/services.ts';
+import { createServices, publishDepsOf, type Services } from '../app/services.ts';
 import { createApiApp, type ReportRequestBody } from '../api/app.ts';
 import { defaultDataFiles, ingestPaths } from '../cli/commands/ingest.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
@@ -188,14 +188,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     // The base URL is known once the port is: publish deps read it lazily.
     let url = '';
     const publishDeps: PublishDeps = {
-      records: s.records,
-      catalog: s.catalog,
-      archive: s.archive,
-      renderer: s.renderer,
-      reference: s.reference,
-      workDir: resolve(opts.workDir ?? join(root, '.local', 'work')),
-      timeZone: s.config.timeZone,
-      log,
+      ...publishDepsOf(s, { workDir: resolve(opts.workDir ?? join(root, '.local', 'work')), log }),
+      // The local server always notifies: its own address serves the links.
       subscribers: s.subscribers,
       notifier,
       get publicBaseUrl() {
