@@ -39,9 +39,10 @@ const { bootstrapStores } = await import('../functions/adapters/bootstrap.ts');
 const { createChromiumRenderer, footerTemplate, DEFAULT_FOOTER, countPdfPages } =
   await import('../functions/adapters/pdf-renderer.ts');
 const { prepareFontconfig } = await import('../functions/adapters/fonts.ts');
-const { createDynamoRecordStore } = await import('../functions/adapters/record-store.ts');
-const { createDynamoIssueCatalog } = await import('../functions/adapters/issue-catalog.ts');
-const { createServices } = await import('../functions/app/services.ts');
+const { createDynamoRecordStore } = await import('../functions/adapters/dynamodb/record-store.ts');
+const { createDynamoIssueCatalog } =
+  await import('../functions/adapters/dynamodb/issue-catalog.ts');
+const { createServices } = await import('../functions/wiring/services.ts');
 const { ingestFiles } = await import('../functions/app/ingest.ts');
 const { publishReport, currentPeriod } = await import('../functions/app/publish.ts');
 const { renderBulletin, loadBulletinInputs } = await import('../functions/app/render-report.ts');

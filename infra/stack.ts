@@ -16,7 +16,7 @@ import {
   RECORDS_TABLE,
   SUBSCRIBERS_TABLE,
 } from '../functions/adapters/definitions.ts';
-import { INBOX_PREFIXES } from '../functions/handlers/upload-inbox.ts';
+import { INBOX_PREFIXES } from '../functions/adapters/s3/upload-inbox.ts';
 import { BulletinApi } from './constructs/bulletin-api.ts';
 import { BulletinFunction } from './constructs/bulletin-function.ts';
 import { DataStores } from './constructs/data-stores.ts';

@@ -21,49 +21,7 @@ import {
   radicalEquivalents,
   type FontconfigSetup,
 } from './fonts.ts';
-
-export interface RenderRequest {
-  /**
-   * Absolute path of the HTML file to print. It is loaded with `page.goto(file://…)`, so
-   * `file://` `@font-face` rules and images next to it work.
-   */
-  htmlPath: string;
-  /**
-   * Directories the page may load files from (the HTML's own dir, the templates dir …). The HTML
-   * file itself and the font directories are always allowed. Every other request — http(s),
-   * `file://` outside these directories, anything but `data:` — is blocked and fails the render.
-   * The check is lexical (no symlink resolution).
-   */
-  allowedRoots: string[];
-  /**
-   * Footer line, centred, 9 pt, in Noto Serif SC. `{page}` and `{total}` are replaced by the page
-   * number and page count; the rest is plain text (HTML-escaped). Default `第{page}页 共{total}页`.
-   * `false`: no header/footer area at all.
-   */
-  footer?: { template?: string } | false;
-  /**
-   * Document metadata. Chromium writes `/Title` from `document.title` (the template's `<title>`);
-   * `title` given here replaces `document.title` before printing. Chromium has no way to set
-   * Author/Subject/Keywords and no PDF library is installed to post-process, so `author`,
-   * `subject` and `keywords` are accepted but **not written** to the PDF (a log line says so).
-   */
-  metadata?: { title?: string; author?: string; subject?: string; keywords?: string[] };
-  /** Deadline for the whole render (waiting for the browser and a page included). Default 60 000. */
-  timeoutMs?: number;
-}
-
-export interface RenderResult {
-  pdf: Uint8Array;
-  pages: number;
-  /** `loadMs`: navigation to `load` + `document.fonts.ready`; `pdfMs`: `page.pdf()`. */
-  timings: { loadMs: number; pdfMs: number };
-}
-
-export interface PdfRenderer {
-  renderPdf(req: RenderRequest): Promise<RenderResult>;
-  /** Closes the pages, then the browser (killed if closing hangs). A later render relaunches. */
-  close(): Promise<void>;
-}
+import type { RenderRequest, RenderResult, PdfRenderer } from '../app/ports.ts';
 
 export interface ChromiumRendererOptions {
   /** Chromium binary; default env `CHROMIUM_EXECUTABLE_PATH`, else `@sparticuz/chromium`'s. */

@@ -17,10 +17,10 @@ import { BulletinError, ConflictError, NotFoundError, ValidationError } from '..
 import { issuerOn } from '../core/model.ts';
 import { parsePeriod } from '../core/periods.ts';
 import type { Reference } from '../core/reference.ts';
-import type { Archive } from '../adapters/archive.ts';
-import { parseIssueId, type IssueCatalog } from '../adapters/issue-catalog.ts';
-import { redact, type Notifier } from '../adapters/notifier.ts';
-import { isTokenShaped, type SubscriberStore } from '../adapters/subscriber-store.ts';
+import { redact } from '../core/redact.ts';
+import type { Archive, IssueCatalog, Notifier, SubscriberStore } from '../app/ports.ts';
+import { parseIssueId } from '../adapters/dynamodb/issue-catalog.ts';
+import { isTokenShaped } from '../adapters/dynamodb/subscriber-store.ts';
 import { confirmationMessage, seriesTitle } from '../app/notify.ts';
 import { renderHtml } from '../app/templates.ts';
 import { archiveView, atomFeed, issueView, publishedIssues } from './views.ts';

@@ -4,7 +4,7 @@
  */
 import { formatDateZh, formatIssueLine } from '../core/format.ts';
 import type { Issue } from '../core/model.ts';
-import type { IssueCatalog } from '../adapters/issue-catalog.ts';
+import type { IssueCatalog } from '../app/ports.ts';
 import { links } from '../app/notify.ts';
 
 export interface IssueView {

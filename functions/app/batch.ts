@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { composeZoneProfile, latestAnnualPeriod } from '../core/compose-zone-profile.ts';
 import type { Issue } from '../core/model.ts';
-import type { RecordStore } from '../adapters/record-store.ts';
+import type { RecordStore } from './ports.ts';
 import { NotFoundError } from '../errors.ts';
 import { publishReport, type PublishDeps } from './publish.ts';
 import { zonePeriodInputs } from './render-report.ts';

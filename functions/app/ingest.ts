@@ -14,7 +14,8 @@ import {
 } from '../core/ingest-parse.ts';
 import { articleSchema, type Article } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
-import { recordKey, type RecordStore } from '../adapters/record-store.ts';
+import { recordKey } from '../core/record-key.ts';
+import type { RecordStore } from './ports.ts';
 
 export interface InputFile {
   name: string;

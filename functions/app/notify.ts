@@ -10,8 +10,8 @@ import pLimit from 'p-limit';
 import { formatDateZh, formatIssueLine } from '../core/format.ts';
 import type { Issue } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
-import { redact, type MailMessage, type Notifier } from '../adapters/notifier.ts';
-import type { Subscription, SubscriberStore } from '../adapters/subscriber-store.ts';
+import { redact } from '../core/redact.ts';
+import type { MailMessage, Notifier, Subscription, SubscriberStore } from './ports.ts';
 
 export interface NotifyDeps {
   subscribers: SubscriberStore;

@@ -7,12 +7,15 @@ import { BulletinError, NotFoundError, ValidationError } from '../errors.ts';
 import { datePartsIn } from '../core/format.ts';
 import { NATIONAL_HTZ, type Issue } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
-import { sha256Hex, type Archive } from '../adapters/archive.ts';
-import type { IssueCatalog } from '../adapters/issue-catalog.ts';
-import type { PdfRenderer } from '../adapters/pdf-renderer.ts';
-import type { RecordStore } from '../adapters/record-store.ts';
-import type { Notifier } from '../adapters/notifier.ts';
-import type { SubscriberStore } from '../adapters/subscriber-store.ts';
+import { sha256Hex } from '../core/digest.ts';
+import type {
+  Archive,
+  IssueCatalog,
+  Notifier,
+  PdfRenderer,
+  RecordStore,
+  SubscriberStore,
+} from './ports.ts';
 import { notifySubscribers, type NotifyOutcome } from './notify.ts';
 import {
   loadRegionalInputs,

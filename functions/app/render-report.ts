@@ -42,7 +42,7 @@ import type { ReportView } from '../core/report-parts.ts';
 import { anchorPositions, writePdfMetadata } from '../adapters/pdf-document.ts';
 import type { PublishDeps } from './publish.ts';
 import { renderHtml, templatesDir } from './templates.ts';
-import type { RenderResult } from '../adapters/pdf-renderer.ts';
+import type { RenderResult } from './ports.ts';
 
 export interface RenderedReport<V extends ReportView = ReportView> {
   view: V;

@@ -14,7 +14,7 @@ import {
   syntheticZones,
   SYNTHETIC_INDICATORS,
 } from '../core/synthetic.ts';
-import type { RecordStore } from '../adapters/record-store.ts';
+import type { RecordStore } from './ports.ts';
 import { referenceData } from './reference-data.ts';
 import { ingestFiles, type IngestSummary, type InputFile, type Progress } from './ingest.ts';
 

@@ -11,7 +11,7 @@ import { bootstrapStores } from '../adapters/bootstrap.ts';
 import { parsePeriod } from '../core/periods.ts';
 import type { InputFile } from '../app/ingest.ts';
 import type { PublishDeps } from '../app/publish.ts';
-import { createServices, publishDepsOf, type Services } from '../app/services.ts';
+import { createServices, publishDepsOf, type Services } from '../wiring/services.ts';
 import { startLocalStack, type LocalStack } from '../local/stack.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');

@@ -17,9 +17,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { createApiApp, type ApiDeps } from '../api/app.ts';
-import type { Services } from '../app/services.ts';
-import { createSqsReportQueue, type ReportQueue } from './report-queue.ts';
-import { assertSupportedKind, claimReport, jobFromRequest } from './reports.ts';
+import type { Services } from '../wiring/services.ts';
+import type { ReportQueue } from '../app/ports.ts';
+import { createSqsReportQueue } from '../adapters/sqs/report-queue.ts';
+import { assertSupportedKind, claimReport, jobFromRequest, type ReportJob } from './reports.ts';
 import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
 
 /** The parts of an API Gateway v2 request context that name the caller. */
@@ -49,7 +50,7 @@ const principal = new AsyncLocalStorage<string | undefined>();
 const apps = new WeakMap<Services, ReturnType<typeof handle>>();
 
 /** The dependencies the API app gets on AWS. */
-export function awsApiDeps(s: Services, queue: ReportQueue): ApiDeps {
+export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob>): ApiDeps {
   const log = (m: string) => logger.info(m);
   return {
     catalog: s.catalog,

@@ -10,13 +10,9 @@
 import type { Context, S3Event } from 'aws-lambda';
 import { ValidationError } from '../errors.ts';
 import { ingestFiles, type IngestSummary } from '../app/ingest.ts';
-import type { Services } from '../app/services.ts';
-import {
-  createS3UploadInbox,
-  decodeEventKey,
-  uploadName,
-  type UploadInbox,
-} from './upload-inbox.ts';
+import type { Services } from '../wiring/services.ts';
+import { createS3UploadInbox, decodeEventKey, uploadName } from '../adapters/s3/upload-inbox.ts';
+import type { UploadInbox } from '../app/ports.ts';
 import { invocation, logger, metrics, runtimeServices } from './runtime.ts';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 

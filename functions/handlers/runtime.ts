@@ -13,7 +13,7 @@ import { loadConfig, type AppConfig } from '../config.ts';
 import { BulletinError, ValidationError } from '../errors.ts';
 import { createChromiumRenderer } from '../adapters/pdf-renderer.ts';
 import type { PublishDeps, PublishResult } from '../app/publish.ts';
-import { createServices, publishDepsOf, type Services } from '../app/services.ts';
+import { createServices, publishDepsOf, type Services } from '../wiring/services.ts';
 
 const SERVICE = 'torch-bulletin';
 

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { loadConfig } from '../config.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
 import { bootstrapStores } from '../adapters/bootstrap.ts';
-import { createOutboxNotifier } from '../adapters/notifier.ts';
+import { createOutboxNotifier } from '../adapters/ses/notifier.ts';
 import { NATIONAL_HTZ } from '../core/model.ts';
 import {
   publishBulletin,
@@ -23,7 +23,7 @@ import {
   type PublishDeps,
   type PublishResult,
 } from '../app/publish.ts';
-import { createServices, publishDepsOf, type Services } from '../app/services.ts';
+import { createServices, publishDepsOf, type Services } from '../wiring/services.ts';
 import { createApiApp, type ReportRequestBody } from '../api/app.ts';
 import { defaultDataFiles, ingestPaths } from '../cli/commands/ingest.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';

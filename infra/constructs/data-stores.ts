@@ -12,7 +12,7 @@ import {
   type KeyDef,
   type TableDefinition,
 } from '../../functions/adapters/definitions.ts';
-import { INBOX_PREFIXES } from '../../functions/handlers/upload-inbox.ts';
+import { INBOX_PREFIXES } from '../../functions/adapters/s3/upload-inbox.ts';
 
 const attribute = (k: KeyDef): dynamodb.Attribute => ({
   name: k.name,

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordKey } from '#adapters/record-store.ts';
-import { createServices, type Services } from '../../functions/app/services.ts';
+import { recordKey } from '#core/record-key.ts';
+import { createServices, type Services } from '../../functions/wiring/services.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { publishBulletin, type PublishResult } from '../../functions/app/publish.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';

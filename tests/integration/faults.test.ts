@@ -12,15 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '#adapters/aws-clients.ts';
-import { createS3Archive } from '#adapters/archive.ts';
-import {
-  createChromiumRenderer,
-  type ChromiumRenderer,
-  type PdfRenderer,
-  type RenderRequest,
-} from '#adapters/pdf-renderer.ts';
+import { createS3Archive } from '#adapters/s3/archive.ts';
+import { createChromiumRenderer, type ChromiumRenderer } from '#adapters/pdf-renderer.ts';
+import type { PdfRenderer, RenderRequest } from '../../functions/app/ports.ts';
 import type { Issue } from '#core/model.ts';
-import { createServices, type Services } from '../../functions/app/services.ts';
+import { createServices, type Services } from '../../functions/wiring/services.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { publishBulletin, type PublishDeps } from '../../functions/app/publish.ts';
 import {

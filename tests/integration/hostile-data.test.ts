@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import zones from '../../data/zones.json' with { type: 'json' };
 import indicators from '../../data/indicators.json' with { type: 'json' };
 import torchBulletin from '../../data/series/torch-bulletin.json' with { type: 'json' };
-import { assertSafeKey } from '#adapters/archive.ts';
-import { parseIssueId } from '#adapters/issue-catalog.ts';
+import { assertSafeKey } from '#adapters/s3/archive.ts';
+import { parseIssueId } from '#adapters/dynamodb/issue-catalog.ts';
 import {
   createChromiumRenderer,
   RenderPageError,

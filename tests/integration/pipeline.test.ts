@@ -4,7 +4,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../functions/adapters/archive.ts';
+import { sha256Hex } from '../../functions/core/digest.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { publishBulletin } from '../../functions/app/publish.ts';
 import { ValidationError } from '../../functions/errors.ts';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bootstrapStores } from '#adapters/bootstrap.ts';
-import { createDynamoRecordStore } from '#adapters/record-store.ts';
+import { createDynamoRecordStore } from '#adapters/dynamodb/record-store.ts';
 import { loadConfig } from '#config';
 import { loadBulletinInputs } from '../../functions/app/render-report.ts';
 import { seedSynthetic } from '../../functions/app/synthetic.ts';

@@ -4,7 +4,8 @@
  * lost revision, a newer revision never replaced by an older one) against a concurrent writer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoRecordStore, recordKey } from '#adapters/record-store.ts';
+import { createDynamoRecordStore } from '#adapters/dynamodb/record-store.ts';
+import { recordKey } from '#core/record-key.ts';
 import type { IndicatorRecord } from '#core/model.ts';
 import { pickZones, syntheticRecords, syntheticZones } from '#core/synthetic.ts';
 import {

@@ -10,12 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#config';
 import { bootstrapStores } from '#adapters/bootstrap.ts';
 import { createAwsClients, type AwsClients } from '#adapters/aws-clients.ts';
-import { createOutboxNotifier, type Notifier } from '#adapters/notifier.ts';
-import {
-  addressHash,
-  createDynamoSubscriberStore,
-  type SubscriberStore,
-} from '#adapters/subscriber-store.ts';
+import type { Notifier, SubscriberStore } from '../../functions/app/ports.ts';
+import { createOutboxNotifier } from '#adapters/ses/notifier.ts';
+import { addressHash, createDynamoSubscriberStore } from '#adapters/dynamodb/subscriber-store.ts';
 import type { Issue } from '#core/model.ts';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
 import { notifySubscribers, type NotifyDeps } from '../../functions/app/notify.ts';

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PdfRenderer } from '#adapters/pdf-renderer.ts';
+import type { PdfRenderer } from '../../functions/app/ports.ts';
 import { RenderError } from '#errors';
 import { runZoneBatch, ZONE_PROFILE_SERIES } from '../../functions/app/batch.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';

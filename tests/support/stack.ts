@@ -10,7 +10,7 @@ import { loadConfig } from '../../functions/config.ts';
 import { bootstrapStores } from '../../functions/adapters/bootstrap.ts';
 import { ingestFiles, type IngestSummary } from '../../functions/app/ingest.ts';
 import type { PublishDeps } from '../../functions/app/publish.ts';
-import { createServices, type Services } from '../../functions/app/services.ts';
+import { createServices, type Services } from '../../functions/wiring/services.ts';
 import { startLocalStack, type LocalStack } from '../../functions/local/stack.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PDFDocument, PDFName, PDFNull, StandardFonts } from '@cantoo/pdf-lib';
 import { RenderError } from '#errors';
-import type { PdfRenderer, RenderRequest, RenderResult } from '#adapters/pdf-renderer.ts';
+import type { PdfRenderer, RenderRequest, RenderResult } from '../../functions/app/ports.ts';
 
 export interface TinyRenderer extends PdfRenderer {
   /** Renders started so far. */

@@ -6,9 +6,9 @@ import {
   createOutboxNotifier,
   encodeHeaderWords,
   formatEml,
-  redact,
   rfc5322Date,
-} from '#adapters/notifier.ts';
+} from '#adapters/ses/notifier.ts';
+import { redact } from '#core/redact.ts';
 import { decodeHeaderWords, parseEml, readOutbox } from '#tests/support/eml.ts';
 
 const message = {

@@ -9,7 +9,7 @@ import {
   type PublishResult,
   type ReportKind,
 } from '../../app/publish.ts';
-import type { Services } from '../../app/services.ts';
+import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
 

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ingestFiles, type IngestSummary } from '../../app/ingest.ts';
-import type { Services } from '../../app/services.ts';
+import type { Services } from '../../wiring/services.ts';
 import { readInputs, type Cli } from '../context.ts';
 import { progressReporter } from '../progress.ts';
 

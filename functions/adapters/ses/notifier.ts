@@ -7,28 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { ConfigError, StoreError } from '../errors.ts';
-
-export interface MailMessage {
-  to: string;
-  subject: string;
-  /** Plain text, `\n` line ends. */
-  text: string;
-  /** Extra headers, e.g. `List-Unsubscribe`. ASCII values only. */
-  headers?: Record<string, string>;
-}
-
-export interface Notifier {
-  /** Hands one message to the mail service; returns its message id. */
-  send(message: MailMessage): Promise<{ messageId: string }>;
-}
-
-/** Replaces e-mail addresses and link tokens in a diagnostic text (SES errors quote addresses). */
-export function redact(text: string): string {
-  return text
-    .replace(/[^\s<>"',;:]+@[^\s<>"',;:]+/g, '<address>')
-    .replace(/token=[A-Za-z0-9_-]+/g, 'token=<token>');
-}
+import { ConfigError, StoreError } from '../../errors.ts';
+import { redact } from '../../core/redact.ts';
+import type { MailMessage, Notifier } from '../../app/ports.ts';
 
 /** Amazon SES v2 `SendEmail` with a simple (UTF-8) message. */
 export function createSesNotifier(ses: SESv2Client, sender: string | undefined): Notifier {

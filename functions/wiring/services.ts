@@ -3,17 +3,25 @@
  * server and the Lambda handlers all get their services here.
  */
 import type { AppConfig } from '../config.ts';
-import type { PublishDeps } from './publish.ts';
+import type { PublishDeps } from '../app/publish.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
-import { createS3Archive, type Archive } from '../adapters/archive.ts';
-import { createDynamoIssueCatalog, type IssueCatalog } from '../adapters/issue-catalog.ts';
-import { createChromiumRenderer, type PdfRenderer } from '../adapters/pdf-renderer.ts';
-import { createDynamoRecordStore, type RecordStore } from '../adapters/record-store.ts';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { createOutboxNotifier, createSesNotifier, type Notifier } from '../adapters/notifier.ts';
-import { createDynamoSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
+import type {
+  Archive,
+  IssueCatalog,
+  Notifier,
+  PdfRenderer,
+  RecordStore,
+  SubscriberStore,
+} from '../app/ports.ts';
+import { createS3Archive } from '../adapters/s3/archive.ts';
+import { createDynamoIssueCatalog } from '../adapters/dynamodb/issue-catalog.ts';
+import { createChromiumRenderer } from '../adapters/pdf-renderer.ts';
+import { createDynamoRecordStore } from '../adapters/dynamodb/record-store.ts';
+import { createOutboxNotifier, createSesNotifier } from '../adapters/ses/notifier.ts';
+import { createDynamoSubscriberStore } from '../adapters/dynamodb/subscriber-store.ts';
 import type { Reference } from '../core/reference.ts';
-import { referenceData } from './reference-data.ts';
+import { referenceData } from '../app/reference-data.ts';
 
 export interface Services {
   config: AppConfig;

@@ -18,45 +18,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError, StoreError } from '../errors.ts';
-import type { Issue } from '../core/model.ts';
-
-export interface ClaimRequest {
-  series: string;
-  kind: string;
-  slotKey: string;
-  /** Publication year (Asia/Shanghai): the number within the year restarts at 1. */
-  year: number;
-  period?: string;
-  title?: string;
-  /** The last issue printed before this catalog existed, e.g. 2022年第21期(总第550期). */
-  reference: { year: number; number: number; total: number };
-  now?: Date;
-}
-
-export interface PublishedFacts {
-  s3Key: string;
-  fileName: string;
-  sha256: string;
-  bytes: number;
-  pages: number;
-  inputHash: string;
-  publishedAt: string;
-}
-
-export interface IssueCatalog {
-  /** Returns the issue of the slot, numbering it if it has none yet. */
-  claimIssue(req: ClaimRequest): Promise<Issue>;
-  markPublished(issue: Issue, facts: PublishedFacts): Promise<Issue>;
-  markFailed(issue: Issue, reason: string): Promise<void>;
-  markRendering(issue: Issue): Promise<void>;
-  get(id: string): Promise<Issue | undefined>;
-  list(
-    series: string,
-    opts?: { limit?: number; cursor?: string; status?: Issue['status'] },
-  ): Promise<{ items: Issue[]; cursor?: string }>;
-  latest(series: string): Promise<Issue | undefined>;
-}
+import { ConflictError, NotFoundError, StoreError } from '../../errors.ts';
+import type { Issue } from '../../core/model.ts';
+import type { ClaimRequest, IssueCatalog } from '../../app/ports.ts';
 
 /** `torch-bulletin-551` ↔ series `torch-bulletin`, total 551. */
 export function issueId(series: string, total: number): string {

@@ -14,22 +14,14 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { StoreError } from '../errors.ts';
+import { StoreError } from '../../errors.ts';
+import type { UploadInbox } from '../../app/ports.ts';
 
 export const INBOX_PREFIXES = {
   uploads: 'uploads/',
   ingested: 'ingested/',
   rejected: 'rejected/',
 } as const;
-
-export interface UploadInbox {
-  /** The bytes of an uploaded file, or undefined when it is gone (already handled). */
-  read(key: string): Promise<Uint8Array | undefined>;
-  /** Moves the file to `ingested/` and writes `<name>.summary.json` beside it. */
-  accept(key: string, bytes: Uint8Array, summary: object): Promise<string>;
-  /** Moves the file to `rejected/` and writes `<name>.errors.txt` beside it. */
-  reject(key: string, bytes: Uint8Array, report: string): Promise<string>;
-}
 
 /** The path of an upload below `uploads/`, or undefined for a key outside the inbox. */
 export function uploadName(key: string): string | undefined {

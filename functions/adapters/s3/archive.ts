@@ -2,7 +2,6 @@
  * The archive port (published PDFs) and its S3 adapter. Objects are private; subscribers
  * get short-lived presigned URLs generated per request.
  */
-import { createHash } from 'node:crypto';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -12,28 +11,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { StoreError } from '../errors.ts';
-
-export interface StoredObject {
-  key: string;
-  bytes: number;
-  sha256?: string;
-  contentType?: string;
-  contentDisposition?: string;
-}
-
-export interface Archive {
-  /** Stores bytes under `key`; returns their sha256 (hex). */
-  put(
-    key: string,
-    body: Uint8Array,
-    opts: { fileName: string; contentType?: string; metadata?: Record<string, string> },
-  ): Promise<{ sha256: string }>;
-  get(key: string): Promise<Uint8Array | undefined>;
-  head(key: string): Promise<StoredObject | undefined>;
-  /** A URL that downloads the object for `ttlSeconds` (≤ 900), with the given file name. */
-  presignDownload(key: string, opts: { fileName: string; ttlSeconds: number }): Promise<string>;
-}
+import { StoreError } from '../../errors.ts';
+import { sha256Hex } from '../../core/digest.ts';
+import type { Archive } from '../../app/ports.ts';
 
 /**
  * `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 8187),
@@ -49,10 +29,6 @@ export function contentDisposition(
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
   return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
-
-export function sha256Hex(body: Uint8Array): string {
-  return createHash('sha256').update(body).digest('hex');
 }
 
 /** Keys are ours, never taken from a request as they are: refuse anything path-like. */

@@ -5,14 +5,13 @@
  * at once with the issue id.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigError, StoreError } from '../errors.ts';
-import type { ReportJob } from './reports.ts';
+import { ConfigError, StoreError } from '../../errors.ts';
+import type { ReportQueue } from '../../app/ports.ts';
 
-export interface ReportQueue {
-  send(job: ReportJob): Promise<{ messageId: string }>;
-}
-
-export function createSqsReportQueue(sqs: SQSClient, queueUrl: string | undefined): ReportQueue {
+export function createSqsReportQueue<Job extends { slotKey: string }>(
+  sqs: SQSClient,
+  queueUrl: string | undefined,
+): ReportQueue<Job> {
   return {
     async send(job) {
       if (!queueUrl) {

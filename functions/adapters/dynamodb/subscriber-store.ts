@@ -22,56 +22,8 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { StoreError } from '../errors.ts';
-
-export type SubscriptionStatus = 'pending' | 'confirmed' | 'unsubscribed';
-
-export interface Subscription {
-  series: string;
-  /** sha256 (hex) of the trimmed, lowercased address: the key, safe to log. */
-  addressHash: string;
-  email: string;
-  status: SubscriptionStatus;
-  /** Confirms (while pending) and unsubscribes; rotated when an unsubscribed address returns. */
-  token: string;
-  createdAt: string;
-  confirmationSentAt?: string;
-  confirmedAt?: string;
-  unsubscribedAt?: string;
-}
-
-export interface SubscribeOutcome {
-  subscription: Subscription;
-  /** `confirm`: send the confirmation mail now; `none`: nothing to send (confirmed, or sent recently). */
-  action: 'confirm' | 'none';
-}
-
-export interface SubscriberStore {
-  /**
-   * Records a (double opt-in) subscription request. New and returning (unsubscribed)
-   * addresses become pending with a fresh token; a pending one is asked to confirm again at
-   * most once per `resendAfterMs`; a confirmed one is left alone.
-   */
-  subscribe(
-    series: string,
-    email: string,
-    opts?: { now?: Date; resendAfterMs?: number },
-  ): Promise<SubscribeOutcome>;
-  /** The subscription a link token belongs to, or `undefined`. */
-  byToken(token: string): Promise<Subscription | undefined>;
-  /** Confirms a pending subscription; idempotent. `undefined` for an unknown token. */
-  confirm(token: string, now?: Date): Promise<Subscription | undefined>;
-  /** Unsubscribes; idempotent. `undefined` for an unknown token. */
-  unsubscribe(token: string, now?: Date): Promise<Subscription | undefined>;
-  /** Confirmed subscribers of a series, page by page (Query, never Scan). */
-  confirmedSubscribers(series: string): AsyncIterable<Subscription>;
-  /** Claims the right to send the notice of `issueId` to a subscriber; false if claimed before. */
-  claimNotice(issueId: string, addressHash: string, now?: Date): Promise<boolean>;
-  /** Records that the claimed notice was handed to the mail service. */
-  markNoticeSent(issueId: string, addressHash: string, messageId: string): Promise<void>;
-  /** Gives a claim back after the send failed, so that a retried publish sends it. */
-  releaseNotice(issueId: string, addressHash: string): Promise<void>;
-}
+import { StoreError } from '../../errors.ts';
+import type { Subscription, SubscriberStore } from '../../app/ports.ts';
 
 /** sha256 (hex) of the trimmed, lowercased address. */
 export function addressHash(email: string): string {

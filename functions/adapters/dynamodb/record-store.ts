@@ -13,56 +13,11 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { ConflictError, StoreError } from '../errors.ts';
-import type { Article, IndicatorRecord } from '../core/model.ts';
-import type { Granularity } from '../core/periods.ts';
-import { parsePeriod } from '../core/periods.ts';
-
-export interface RecordKey {
-  zone: string;
-  indicator: string;
-  period: string;
-}
-
-/** What writing one record did. */
-export type WriteOutcome = 'created' | 'revised' | 'unchanged';
-
-export interface RecordStore {
-  /** Current (latest revision) values for many keys; absent keys are missing from the map. */
-  currentValues(keys: RecordKey[]): Promise<Map<string, IndicatorRecord>>;
-  /**
-   * Stores `record` as a new revision when it differs from the current one. Safe to retry
-   * and to run concurrently with other writers of the same key. `current` is what
-   * {@link RecordStore.currentValues} returned for the key (absent: no current item).
-   */
-  writeRecord(
-    record: Omit<IndicatorRecord, 'revision'>,
-    current?: IndicatorRecord,
-  ): Promise<WriteOutcome>;
-  /**
-   * Stores many records, each exactly as {@link RecordStore.writeRecord} would (same
-   * guarantees), batching the writes that can be batched. Outcomes in input order.
-   */
-  writeRecords(
-    entries: { record: Omit<IndicatorRecord, 'revision'>; current?: IndicatorRecord }[],
-    opts?: { onProgress?: (done: number, total: number) => void },
-  ): Promise<WriteOutcome[]>;
-  registerPeriods(periods: string[]): Promise<void>;
-  latestPeriod(granularity: Granularity): Promise<string | undefined>;
-  periods(granularity: Granularity): Promise<string[]>;
-  /** The latest period in which `zone` reports `indicator` (a descending Query, Limit 1). */
-  latestPeriodOf(zone: string, indicator: string): Promise<string | undefined>;
-  recordsOfPeriod(period: string): Promise<IndicatorRecord[]>;
-  history(zone: string, indicator: string): Promise<IndicatorRecord[]>;
-  recordsOfZone(zone: string): Promise<IndicatorRecord[]>;
-  revisions(key: RecordKey): Promise<IndicatorRecord[]>;
-  putArticle(article: Article): Promise<WriteOutcome>;
-  articles(series: string, period: string): Promise<Article[]>;
-}
-
-export function recordKey(k: RecordKey): string {
-  return `${k.zone}#${k.indicator}#${k.period}`;
-}
+import { ConflictError, StoreError } from '../../errors.ts';
+import type { Article, IndicatorRecord } from '../../core/model.ts';
+import { parsePeriod } from '../../core/periods.ts';
+import { recordKey, type RecordKey } from '../../core/record-key.ts';
+import type { WriteOutcome, RecordStore } from '../../app/ports.ts';
 
 /** Two observations carry the same facts (value, reported rates, source). */
 export function sameFacts(

@@ -1,0 +1,240 @@
+/**
+ * The ports: every interface through which the application (`app/`, `reports/`) reaches an
+ * outside service. Adapters (`adapters/<service>/`) implement them; `wiring/services.ts`
+ * picks the adapters; `app/` imports its types from here and never from an adapter module.
+ */
+import type { Article, IndicatorRecord, Issue } from '../core/model.ts';
+import type { Granularity } from '../core/periods.ts';
+import type { RecordKey } from '../core/record-key.ts';
+
+export type { RecordKey };
+
+// ── Records: indicator observations with their revisions, periods and articles (DynamoDB).
+
+/** What writing one record did. */
+export type WriteOutcome = 'created' | 'revised' | 'unchanged';
+
+export interface RecordStore {
+  /** Current (latest revision) values for many keys; absent keys are missing from the map. */
+  currentValues(keys: RecordKey[]): Promise<Map<string, IndicatorRecord>>;
+  /**
+   * Stores `record` as a new revision when it differs from the current one. Safe to retry
+   * and to run concurrently with other writers of the same key. `current` is what
+   * {@link RecordStore.currentValues} returned for the key (absent: no current item).
+   */
+  writeRecord(
+    record: Omit<IndicatorRecord, 'revision'>,
+    current?: IndicatorRecord,
+  ): Promise<WriteOutcome>;
+  /**
+   * Stores many records, each exactly as {@link RecordStore.writeRecord} would (same
+   * guarantees), batching the writes that can be batched. Outcomes in input order.
+   */
+  writeRecords(
+    entries: { record: Omit<IndicatorRecord, 'revision'>; current?: IndicatorRecord }[],
+    opts?: { onProgress?: (done: number, total: number) => void },
+  ): Promise<WriteOutcome[]>;
+  registerPeriods(periods: string[]): Promise<void>;
+  latestPeriod(granularity: Granularity): Promise<string | undefined>;
+  periods(granularity: Granularity): Promise<string[]>;
+  /** The latest period in which `zone` reports `indicator` (a descending Query, Limit 1). */
+  latestPeriodOf(zone: string, indicator: string): Promise<string | undefined>;
+  recordsOfPeriod(period: string): Promise<IndicatorRecord[]>;
+  history(zone: string, indicator: string): Promise<IndicatorRecord[]>;
+  recordsOfZone(zone: string): Promise<IndicatorRecord[]>;
+  revisions(key: RecordKey): Promise<IndicatorRecord[]>;
+  putArticle(article: Article): Promise<WriteOutcome>;
+  articles(series: string, period: string): Promise<Article[]>;
+}
+
+// ── The issue catalog: slots, exactly-once numbering, issue state (DynamoDB).
+
+export interface ClaimRequest {
+  series: string;
+  kind: string;
+  slotKey: string;
+  /** Publication year (Asia/Shanghai): the number within the year restarts at 1. */
+  year: number;
+  period?: string;
+  title?: string;
+  /** The last issue printed before this catalog existed, e.g. 2022年第21期(总第550期). */
+  reference: { year: number; number: number; total: number };
+  now?: Date;
+}
+
+export interface PublishedFacts {
+  s3Key: string;
+  fileName: string;
+  sha256: string;
+  bytes: number;
+  pages: number;
+  inputHash: string;
+  publishedAt: string;
+}
+
+export interface IssueCatalog {
+  /** Returns the issue of the slot, numbering it if it has none yet. */
+  claimIssue(req: ClaimRequest): Promise<Issue>;
+  markPublished(issue: Issue, facts: PublishedFacts): Promise<Issue>;
+  markFailed(issue: Issue, reason: string): Promise<void>;
+  markRendering(issue: Issue): Promise<void>;
+  get(id: string): Promise<Issue | undefined>;
+  list(
+    series: string,
+    opts?: { limit?: number; cursor?: string; status?: Issue['status'] },
+  ): Promise<{ items: Issue[]; cursor?: string }>;
+  latest(series: string): Promise<Issue | undefined>;
+}
+
+// ── Subscribers: double opt-in subscriptions and once-only notice markers (DynamoDB).
+
+export type SubscriptionStatus = 'pending' | 'confirmed' | 'unsubscribed';
+
+export interface Subscription {
+  series: string;
+  /** sha256 (hex) of the trimmed, lowercased address: the key, safe to log. */
+  addressHash: string;
+  email: string;
+  status: SubscriptionStatus;
+  /** Confirms (while pending) and unsubscribes; rotated when an unsubscribed address returns. */
+  token: string;
+  createdAt: string;
+  confirmationSentAt?: string;
+  confirmedAt?: string;
+  unsubscribedAt?: string;
+}
+
+export interface SubscribeOutcome {
+  subscription: Subscription;
+  /** `confirm`: send the confirmation mail now; `none`: nothing to send (confirmed, or sent recently). */
+  action: 'confirm' | 'none';
+}
+
+export interface SubscriberStore {
+  /**
+   * Records a (double opt-in) subscription request. New and returning (unsubscribed)
+   * addresses become pending with a fresh token; a pending one is asked to confirm again at
+   * most once per `resendAfterMs`; a confirmed one is left alone.
+   */
+  subscribe(
+    series: string,
+    email: string,
+    opts?: { now?: Date; resendAfterMs?: number },
+  ): Promise<SubscribeOutcome>;
+  /** The subscription a link token belongs to, or `undefined`. */
+  byToken(token: string): Promise<Subscription | undefined>;
+  /** Confirms a pending subscription; idempotent. `undefined` for an unknown token. */
+  confirm(token: string, now?: Date): Promise<Subscription | undefined>;
+  /** Unsubscribes; idempotent. `undefined` for an unknown token. */
+  unsubscribe(token: string, now?: Date): Promise<Subscription | undefined>;
+  /** Confirmed subscribers of a series, page by page (Query, never Scan). */
+  confirmedSubscribers(series: string): AsyncIterable<Subscription>;
+  /** Claims the right to send the notice of `issueId` to a subscriber; false if claimed before. */
+  claimNotice(issueId: string, addressHash: string, now?: Date): Promise<boolean>;
+  /** Records that the claimed notice was handed to the mail service. */
+  markNoticeSent(issueId: string, addressHash: string, messageId: string): Promise<void>;
+  /** Gives a claim back after the send failed, so that a retried publish sends it. */
+  releaseNotice(issueId: string, addressHash: string): Promise<void>;
+}
+
+// ── The archive of published PDFs (S3).
+
+export interface StoredObject {
+  key: string;
+  bytes: number;
+  sha256?: string;
+  contentType?: string;
+  contentDisposition?: string;
+}
+
+export interface Archive {
+  /** Stores bytes under `key`; returns their sha256 (hex). */
+  put(
+    key: string,
+    body: Uint8Array,
+    opts: { fileName: string; contentType?: string; metadata?: Record<string, string> },
+  ): Promise<{ sha256: string }>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  head(key: string): Promise<StoredObject | undefined>;
+  /** A URL that downloads the object for `ttlSeconds` (≤ 900), with the given file name. */
+  presignDownload(key: string, opts: { fileName: string; ttlSeconds: number }): Promise<string>;
+}
+
+// ── The upload inbox: statistics files dropped under `uploads/` (S3).
+
+export interface UploadInbox {
+  /** The bytes of an uploaded file, or undefined when it is gone (already handled). */
+  read(key: string): Promise<Uint8Array | undefined>;
+  /** Moves the file to `ingested/` and writes `<name>.summary.json` beside it. */
+  accept(key: string, bytes: Uint8Array, summary: object): Promise<string>;
+  /** Moves the file to `rejected/` and writes `<name>.errors.txt` beside it. */
+  reject(key: string, bytes: Uint8Array, report: string): Promise<string>;
+}
+
+// ── The notifier: one plain-text mail (SES, or `.eml` files in a local outbox).
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  /** Plain text, `\n` line ends. */
+  text: string;
+  /** Extra headers, e.g. `List-Unsubscribe`. ASCII values only. */
+  headers?: Record<string, string>;
+}
+
+export interface Notifier {
+  /** Hands one message to the mail service; returns its message id. */
+  send(message: MailMessage): Promise<{ messageId: string }>;
+}
+
+// ── The report queue: numbered on-demand report jobs (SQS).
+
+export interface ReportQueue<Job extends { slotKey: string } = { slotKey: string }> {
+  /** Queues one job (serialized as JSON); returns the queue's message id. */
+  send(job: Job): Promise<{ messageId: string }>;
+}
+
+// ── The PDF renderer: HTML file → PDF (headless Chromium).
+
+export interface RenderRequest {
+  /**
+   * Absolute path of the HTML file to print. It is loaded with `page.goto(file://…)`, so
+   * `file://` `@font-face` rules and images next to it work.
+   */
+  htmlPath: string;
+  /**
+   * Directories the page may load files from (the HTML's own dir, the templates dir …). The HTML
+   * file itself and the font directories are always allowed. Every other request — http(s),
+   * `file://` outside these directories, anything but `data:` — is blocked and fails the render.
+   * The check is lexical (no symlink resolution).
+   */
+  allowedRoots: string[];
+  /**
+   * Footer line, centred, 9 pt, in Noto Serif SC. `{page}` and `{total}` are replaced by the page
+   * number and page count; the rest is plain text (HTML-escaped). Default `第{page}页 共{total}页`.
+   * `false`: no header/footer area at all.
+   */
+  footer?: { template?: string } | false;
+  /**
+   * Document metadata. Chromium writes `/Title` from `document.title` (the template's `<title>`);
+   * `title` given here replaces `document.title` before printing. Chromium has no way to set
+   * Author/Subject/Keywords and no PDF library is installed to post-process, so `author`,
+   * `subject` and `keywords` are accepted but **not written** to the PDF (a log line says so).
+   */
+  metadata?: { title?: string; author?: string; subject?: string; keywords?: string[] };
+  /** Deadline for the whole render (waiting for the browser and a page included). Default 60 000. */
+  timeoutMs?: number;
+}
+
+export interface RenderResult {
+  pdf: Uint8Array;
+  pages: number;
+  /** `loadMs`: navigation to `load` + `document.fonts.ready`; `pdfMs`: `page.pdf()`. */
+  timings: { loadMs: number; pdfMs: number };
+}
+
+export interface PdfRenderer {
+  renderPdf(req: RenderRequest): Promise<RenderResult>;
+  /** Closes the pages, then the browser (killed if closing hangs). A later render relaunches. */
+  close(): Promise<void>;
+}
