@@ -7,10 +7,12 @@
  *               infra, dependency-free), functions/errors.ts, functions/types/**
  *   1 config    functions/config.ts — reads the environment once
  *   2 app       functions/app/** (use cases; ports.ts), functions/reports/** (report kinds)
- *   3 adapters  functions/adapters/** — implement the ports; of app/ they see ports.ts only
- *   4 wiring    functions/wiring/** — picks the adapters, starts the local stack
- *   5 edge      functions/{api,handlers,cli,local}/** — HTTP, Lambda events, the CLI and the
- *               local server; local/ and api/ never import cli/, api/ never imports a handler
+ *   3 adapters  functions/adapters/** — implement the ports; of app/ they see ports.ts only;
+ *               functions/local/** but server.ts — the embedded stack (dynalite, s3rver)
+ *   4 wiring    functions/wiring/** — picks the adapters, starts the local environment
+ *   5 edge      functions/{api,handlers,cli}/**, functions/local/server.ts — HTTP, Lambda
+ *               events, the CLI and the local server; local/ and api/ never import cli/,
+ *               and nothing imports a handler
  *   infra/**    the CDK app — of functions/ it imports only functions/contract/**
  *
  * The rules are written by folder, so new files (functions/reports/**, functions/contract/**,
@@ -19,7 +21,8 @@
 const BASE = '^functions/(core|contract|types)/|^functions/errors\\.ts$';
 const ABOVE_BASE =
   '^functions/(config\\.ts$|app/|reports/|adapters/|wiring/|api/|handlers/|cli/|local/)';
-const EDGE = '^functions/(api|handlers|cli|local)/';
+const EDGE = '^functions/(api|handlers|cli)/|^functions/local/server\\.ts$';
+const LOCAL_STACK = '^functions/local/(?!server\\.ts$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -71,6 +74,14 @@ module.exports = {
         path: '^functions/(app|reports|wiring|api|handlers|cli|local)/',
         pathNot: '^functions/app/ports\\.ts$',
       },
+    },
+    {
+      name: 'local-stack-not-up',
+      severity: 'error',
+      comment:
+        'The embedded stack is infrastructure the wiring starts: it knows nothing of the application or the edge.',
+      from: { path: LOCAL_STACK },
+      to: { path: `^functions/(app|reports|wiring)/|${EDGE}` },
     },
     {
       name: 'wiring-not-up',

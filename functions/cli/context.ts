@@ -3,16 +3,16 @@
  * progress and message output. Each command lives in `commands/<name>.ts` and registers
  * itself on the program with `register(program, cli)`.
  */
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config.ts';
-import { bootstrapStores } from '../adapters/bootstrap.ts';
 import { parsePeriod } from '../core/periods.ts';
-import type { InputFile } from '../app/ingest.ts';
 import type { PublishDeps } from '../app/publish.ts';
+import { seedIfEmpty } from '../app/repository-data.ts';
+import type { LocalStack } from '../local/stack.ts';
+import { startLocalEnvironment, type LocalEnvironment } from '../wiring/local.ts';
 import { createServices, publishDepsOf, type Services } from '../wiring/services.ts';
-import { startLocalStack, type LocalStack } from '../local/stack.ts';
+import { progressReporter } from './progress.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -25,8 +25,14 @@ export interface GlobalOptions {
 export interface Cli {
   root: string;
   options(): GlobalOptions;
-  /** Runs `fn` with services for the chosen target, starting and stopping the local stack. */
-  withServices<T>(fn: (s: Services, stack?: LocalStack) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with services for the chosen target, starting and stopping the local stack.
+   * `seedIfEmpty`: first load the repository's data/ when the store is empty (`bulletin start`).
+   */
+  withServices<T>(
+    fn: (s: Services, stack?: LocalStack) => Promise<T>,
+    opts?: { seedIfEmpty?: boolean },
+  ): Promise<T>;
   /** A message for people (stderr), silenced by --quiet. Results go to stdout. */
   info(message: string): void;
   publishDeps(s: Services, workDir?: string): PublishDeps;
@@ -41,21 +47,33 @@ export function createCli(program: Command): Cli {
     root: ROOT,
     options,
     info,
-    async withServices(fn) {
+    async withServices(fn, { seedIfEmpty: seed = false } = {}) {
       const opts = options();
-      let stack: LocalStack | undefined;
-      if (opts.target === 'local') {
-        stack = await startLocalStack({ stateDir: resolve(opts.stateDir) });
-        Object.assign(process.env, stack.env);
-      }
+      const progress = progressReporter('ingest');
+      const seeding = { root: ROOT, log: info, onProgress: progress.update };
+      let local: LocalEnvironment | undefined;
       let services: Services | undefined;
       try {
-        services = createServices(loadConfig(process.env));
-        if (stack) await bootstrapStores(services.config, services.clients);
-        return await fn(services, stack);
+        try {
+          if (opts.target === 'local') {
+            local = await startLocalEnvironment({
+              stateDir: resolve(opts.stateDir),
+              ...(seed ? { seed: seeding } : {}),
+            });
+            // Commands that start more clients (the batch's renderers) read the same endpoints.
+            Object.assign(process.env, local.stack.env);
+            services = local.services;
+          } else {
+            services = createServices(loadConfig(process.env));
+            if (seed) await seedIfEmpty(services, seeding);
+          }
+        } finally {
+          progress.stop();
+        }
+        return await fn(services, local?.stack);
       } finally {
-        await services?.close();
-        await stack?.stop();
+        if (local) await local.stop();
+        else await services?.close();
       }
     },
     publishDeps(s, workDir = join(ROOT, '.local', 'work')) {
@@ -68,10 +86,4 @@ export function createCli(program: Command): Cli {
 export function periodArg(value: string): string {
   if (!parsePeriod(value)) throw new InvalidArgumentError('expected 2024, 2024-Q3 or 2024-10');
   return value;
-}
-
-export async function readInputs(paths: string[]): Promise<InputFile[]> {
-  return Promise.all(
-    paths.map(async (p) => ({ name: p, bytes: new Uint8Array(await readFile(p)) })),
-  );
 }

@@ -12,21 +12,19 @@ import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { loadConfig } from '../config.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
-import { bootstrapStores } from '../adapters/bootstrap.ts';
 import { createOutboxNotifier } from '../adapters/ses/notifier.ts';
-import { NATIONAL_HTZ } from '../core/model.ts';
 import {
   publishBulletin,
   publishReport,
   type PublishDeps,
   type PublishResult,
 } from '../app/publish.ts';
-import { createServices, publishDepsOf, type Services } from '../wiring/services.ts';
+import type { Progress } from '../app/ingest.ts';
+import { seedIfEmpty } from '../app/repository-data.ts';
+import { startLocalEnvironment } from '../wiring/local.ts';
+import { publishDepsOf, type Services } from '../wiring/services.ts';
 import { createApiApp, type ReportRequestBody } from '../api/app.ts';
-import { defaultDataFiles, ingestPaths } from '../cli/commands/ingest.ts';
-import { startLocalStack, type LocalStack } from './stack.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -105,6 +103,8 @@ export interface LocalServerOptions {
   root?: string;
   /** Load data/ when the store has no national GDP record yet. Default true. */
   loadData?: boolean;
+  /** Progress of that load (the CLI passes its progress bar). */
+  ingestProgress?: { update: Progress; stop(): void };
   /** Schedules file; `false` runs no schedules. Default `<root>/data/schedules.json`. */
   schedules?: string | false;
   /** Folder for `.eml` files. Default `BULLETIN_OUTBOX_DIR`, else `<root>/.local/outbox`. */
@@ -145,37 +145,35 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
   const root = opts.root ?? REPO_ROOT;
   const log = opts.log ?? (() => undefined);
-  let stack: LocalStack | undefined;
-  let services = opts.services;
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    if (!services) {
-      stack = await startLocalStack({
-        stateDir: opts.stateDir ?? join(root, '.local', 'state'),
-        ...(opts.inMemory ? { inMemory: true } : {}),
-      });
-      const ownStack = stack;
-      const config = loadConfig({ ...process.env, ...stack.env });
-      const own = createServices(config, { log });
-      services = own;
-      cleanup.push(
-        () => own.close(),
-        () => ownStack.stop(),
-      );
-      await bootstrapStores(config, own.clients);
+    const seed = {
+      root,
+      log,
+      ...(opts.ingestProgress ? { onProgress: opts.ingestProgress.update } : {}),
+    };
+    let s: Services;
+    try {
+      if (opts.services) {
+        s = opts.services;
+        if (opts.loadData !== false) await seedIfEmpty(s, seed);
+      } else {
+        const local = await startLocalEnvironment({
+          stateDir: opts.stateDir ?? join(root, '.local', 'state'),
+          ...(opts.inMemory ? { inMemory: true } : {}),
+          log,
+          ...(opts.loadData !== false ? { seed } : {}),
+        });
+        cleanup.push(() => local.stop());
+        s = local.services;
+      }
+    } finally {
+      opts.ingestProgress?.stop();
     }
-    const s = services;
     const config = {
       ...s.config,
       ...(opts.presignTtlSeconds ? { presignTtlSeconds: opts.presignTtlSeconds } : {}),
     };
-
-    if (opts.loadData !== false && !(await s.records.latestPeriodOf(NATIONAL_HTZ, 'gdp'))) {
-      const files = await defaultDataFiles(root);
-      log(`loading ${files.length} files from data/ …`);
-      const r = await ingestPaths(s, files);
-      log(`stored ${r.records} records (${r.created} new) and ${r.articles.created} articles`);
-    }
 
     const outboxDir = resolve(
       opts.outboxDir ?? s.config.outboxDir ?? join(root, '.local', 'outbox'),

@@ -38,10 +38,15 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createServices(
-  config: AppConfig,
-  opts: { renderer?: PdfRenderer; notifier?: Notifier; log?: (m: string) => void } = {},
-): Services {
+/** Adapters to use instead of the configured ones (tests, the batch's own renderer). */
+export interface ServiceOptions {
+  renderer?: PdfRenderer;
+  notifier?: Notifier;
+  /** Diagnostics of the renderer. */
+  log?: (message: string) => void;
+}
+
+export function createServices(config: AppConfig, opts: ServiceOptions = {}): Services {
   const clients = createAwsClients(config);
   const ses =
     config.outboxDir || opts.notifier

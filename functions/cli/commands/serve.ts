@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { startLocalServer } from '../../local/server.ts';
 import type { Cli } from '../context.ts';
+import { progressReporter } from '../progress.ts';
 
 function portArg(value: string): number {
   const port = Number(value);
@@ -41,6 +42,7 @@ export function register(program: Command, cli: Cli): void {
           port: opts.port,
           root: cli.root,
           log: cli.info,
+          ingestProgress: progressReporter('ingest'),
         });
         console.log(`Archive:  ${server.url}/`);
         console.log(`Feed:     ${server.url}/feeds/torch-bulletin.atom`);
