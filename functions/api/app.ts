@@ -17,6 +17,7 @@ import { BulletinError, ConflictError, NotFoundError, ValidationError } from '..
 import { issuerOn } from '../core/model.ts';
 import { parsePeriod } from '../core/periods.ts';
 import type { Reference } from '../core/reference.ts';
+import { escapeHtml } from '../core/escape.ts';
 import { redact } from '../core/redact.ts';
 import type { Archive, IssueCatalog, Notifier, SubscriberStore } from '../app/ports.ts';
 import { parseIssueId } from '../adapters/dynamodb/issue-catalog.ts';
@@ -117,12 +118,6 @@ function zodProblems(error: z.ZodError) {
 function wantsHtml(c: Context): boolean {
   return (c.req.header('accept') ?? '').includes('text/html');
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[<>&"']/g,
-    (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[ch]!,
-  );
 
 /** A one-message HTML page (confirmation, unsubscribe, errors for people). */
 function messagePage(title: string, message: string, back: string): string {

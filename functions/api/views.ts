@@ -2,6 +2,7 @@
  * What the API shows of an issue (JSON), the archive page's view model, and the Atom feed.
  * Internal fields (S3 key, slot key, input hash, failure text) never leave the service.
  */
+import { escapeXml } from '../core/escape.ts';
 import { formatDateZh, formatIssueLine } from '../core/format.ts';
 import type { Issue } from '../core/model.ts';
 import type { IssueCatalog } from '../app/ports.ts';
@@ -116,12 +117,6 @@ export function archiveView(
   };
 }
 
-const xml = (s: string) =>
-  s.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
-
 /**
  * An Atom 1.0 feed (RFC 4287) of a series: one entry per published issue, linking to its
  * download. `updated` is the newest publication time, so readers see a change on publish.
@@ -141,24 +136,24 @@ export function atomFeed(opts: {
     const summary = `《${opts.seriesTitle}》${i.issueLine}，${i.date}发布${i.pages ? `，共${i.pages}页` : ''}${i.size ? `，${i.size}` : ''}。`;
     return [
       '  <entry>',
-      `    <id>${xml(i.links.self)}</id>`,
-      `    <title>${xml(title)}</title>`,
-      `    <updated>${xml(i.publishedAt ?? i.createdAt)}</updated>`,
-      `    <published>${xml(i.publishedAt ?? i.createdAt)}</published>`,
-      `    <link rel="alternate" type="application/pdf" href="${xml(i.links.download ?? i.links.self)}"${i.bytes ? ` length="${i.bytes}"` : ''}/>`,
-      `    <summary>${xml(summary)}</summary>`,
+      `    <id>${escapeXml(i.links.self)}</id>`,
+      `    <title>${escapeXml(title)}</title>`,
+      `    <updated>${escapeXml(i.publishedAt ?? i.createdAt)}</updated>`,
+      `    <published>${escapeXml(i.publishedAt ?? i.createdAt)}</published>`,
+      `    <link rel="alternate" type="application/pdf" href="${escapeXml(i.links.download ?? i.links.self)}"${i.bytes ? ` length="${i.bytes}"` : ''}/>`,
+      `    <summary>${escapeXml(summary)}</summary>`,
       '  </entry>',
     ].join('\n');
   });
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
-    `  <id>${xml(self)}</id>`,
-    `  <title>${xml(opts.seriesTitle)}</title>`,
-    `  <updated>${xml(updated)}</updated>`,
-    `  <link rel="self" type="application/atom+xml" href="${xml(self)}"/>`,
-    `  <link rel="alternate" type="text/html" href="${xml(`${baseUrl}/?series=${opts.series}`)}"/>`,
-    `  <author><name>${xml(opts.author)}</name></author>`,
+    `  <id>${escapeXml(self)}</id>`,
+    `  <title>${escapeXml(opts.seriesTitle)}</title>`,
+    `  <updated>${escapeXml(updated)}</updated>`,
+    `  <link rel="self" type="application/atom+xml" href="${escapeXml(self)}"/>`,
+    `  <link rel="alternate" type="text/html" href="${escapeXml(`${baseUrl}/?series=${opts.series}`)}"/>`,
+    `  <author><name>${escapeXml(opts.author)}</name></author>`,
     ...entries,
     '</feed>',
     '',

@@ -38,6 +38,7 @@ import {
   type Series,
 } from '../core/model.ts';
 import { parsePeriod, samePeriodLastYear } from '../core/periods.ts';
+import { recordKey } from '../core/record-key.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import { anchorPositions, writePdfMetadata } from '../adapters/pdf-document.ts';
 import type { PublishDeps } from './publish.ts';
@@ -67,7 +68,7 @@ export interface SortedRecords {
 /** Sorts records by key with a plain code-unit comparison (no `localeCompare`: 10× cheaper). */
 export function sortedRecordsOf(records: IndicatorRecord[]): SortedRecords {
   const keyed = records.map((r) => ({
-    key: `${r.zone}#${r.indicator}#${r.period}`,
+    key: recordKey(r),
     json: JSON.stringify(r),
   }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -120,7 +121,7 @@ export async function loadBulletinInputs(
   ]);
   const all = new Map<string, IndicatorRecord>();
   const add = (rs: IndicatorRecord[]) => {
-    for (const r of rs) all.set(`${r.zone}#${r.indicator}#${r.period}`, r);
+    for (const r of rs) all.set(recordKey(r), r);
   };
   add(records);
   add(previous);

@@ -5,6 +5,7 @@
 import { formatGrowthCell, formatNumber, formatValue } from './format.ts';
 import type { Indicator, IndicatorRecord } from './model.ts';
 import { samePeriodLastYear } from './periods.ts';
+import { recordKey } from './record-key.ts';
 
 export interface FigureRef {
   zone: string;
@@ -62,15 +63,15 @@ export class RecordIndex {
     records: Iterable<IndicatorRecord>,
     private readonly fallback?: RecordIndex,
   ) {
-    for (const r of records) this.map.set(`${r.zone}#${r.indicator}#${r.period}`, r);
+    for (const r of records) this.map.set(recordKey(r), r);
   }
   get(zone: string, indicator: string, period: string): IndicatorRecord | undefined {
-    const key = `${zone}#${indicator}#${period}`;
+    const key = recordKey({ zone, indicator, period });
     return this.map.get(key) ?? this.fallback?.get(zone, indicator, period);
   }
   all(): IndicatorRecord[] {
     if (!this.fallback) return [...this.map.values()];
-    const own = (r: IndicatorRecord) => this.map.has(`${r.zone}#${r.indicator}#${r.period}`);
+    const own = (r: IndicatorRecord) => this.map.has(recordKey(r));
     return [...this.fallback.all().filter((r) => !own(r)), ...this.map.values()];
   }
 }

@@ -9,6 +9,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { InputProblem } from '../errors.ts';
 import type { IndicatorRecord } from './model.ts';
 import { parsePeriod } from './periods.ts';
+import { recordKey } from './record-key.ts';
 import type { Reference } from './reference.ts';
 import { INPUT_UNITS, toBaseUnit } from './units.ts';
 
@@ -361,7 +362,7 @@ function optionalNumber(
 function findDuplicates(file: string, records: ParsedRecord[], problems: InputProblem[]): void {
   const seen = new Map<string, string>();
   for (const r of records) {
-    const key = `${r.zone}#${r.indicator}#${r.period}`;
+    const key = recordKey(r);
     const first = seen.get(key);
     const at = r.origin?.split(':').pop() ?? '?';
     if (first) {
@@ -380,7 +381,7 @@ export function findCrossFileDuplicates(records: ParsedRecord[]): InputProblem[]
   const seen = new Map<string, string>();
   const problems: InputProblem[] = [];
   for (const r of records) {
-    const key = `${r.zone}#${r.indicator}#${r.period}`;
+    const key = recordKey(r);
     const origin = r.origin ?? '?';
     const first = seen.get(key);
     if (first) {

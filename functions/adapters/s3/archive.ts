@@ -7,12 +7,12 @@ import {
   HeadObjectCommand,
   NoSuchKey,
   NotFound,
-  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { StoreError } from '../../errors.ts';
 import { sha256Hex } from '../../core/digest.ts';
+import { getObject, putObject } from './objects.ts';
 import type { Archive } from '../../app/ports.ts';
 
 /**
@@ -45,18 +45,12 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
       assertSafeKey(key);
       const sha256 = sha256Hex(body);
       try {
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-            ContentLength: body.byteLength,
-            ContentType: opts.contentType ?? 'application/pdf',
-            ContentDisposition: contentDisposition(opts.fileName),
-            ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
-            Metadata: { sha256, ...opts.metadata },
-          }),
-        );
+        await putObject(s3, bucket, key, body, {
+          contentType: opts.contentType ?? 'application/pdf',
+          contentDisposition: contentDisposition(opts.fileName),
+          sha256,
+          metadata: { sha256, ...opts.metadata },
+        });
       } catch (err) {
         // The reason goes into the message: it is what a failed issue records.
         throw new StoreError(component, `cannot store s3://${bucket}/${key}: ${reason(err)}`, {
@@ -69,10 +63,8 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
     async get(key) {
       assertSafeKey(key);
       try {
-        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return out.Body ? await out.Body.transformToByteArray() : undefined;
+        return await getObject(s3, bucket, key);
       } catch (err) {
-        if (err instanceof NoSuchKey || err instanceof NotFound) return undefined;
         throw new StoreError(component, `cannot read s3://${bucket}/${key}`, { cause: err });
       }
     },

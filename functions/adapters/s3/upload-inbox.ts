@@ -7,14 +7,9 @@
  * adapter's strict key check this one accepts any key under the inbox prefix, but nothing
  * that climbs out of it.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StoreError } from '../../errors.ts';
+import { getObject, putObject } from './objects.ts';
 import type { UploadInbox } from '../../app/ports.ts';
 
 export const INBOX_PREFIXES = {
@@ -40,17 +35,8 @@ export function decodeEventKey(key: string): string {
 
 export function createS3UploadInbox(s3: S3Client, bucket: string): UploadInbox {
   const component = 'upload-inbox';
-  const put = async (key: string, body: Uint8Array, contentType: string) => {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-        ContentLength: body.byteLength,
-        ContentType: contentType,
-      }),
-    );
-  };
+  const put = (key: string, body: Uint8Array, contentType: string) =>
+    putObject(s3, bucket, key, body, { contentType });
   const move = async (key: string, bytes: Uint8Array, to: string, note: [string, string]) => {
     const name = uploadName(key);
     if (!name) throw new StoreError(component, `not an upload key: ${JSON.stringify(key)}`);
@@ -74,10 +60,8 @@ export function createS3UploadInbox(s3: S3Client, bucket: string): UploadInbox {
   return {
     async read(key) {
       try {
-        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return out.Body ? await out.Body.transformToByteArray() : undefined;
+        return await getObject(s3, bucket, key);
       } catch (err) {
-        if (err instanceof NoSuchKey) return undefined;
         throw new StoreError(component, `cannot read s3://${bucket}/${key}`, { cause: err });
       }
     },
