@@ -1,0 +1,120 @@
+/**
+ * What every RecordStore must do (app/ports.ts), whatever it stores into. A new backend
+ * passes this suite with a five-line test file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordStore } from '../../functions/app/ports.ts';
+import type { IndicatorRecord } from '../../functions/core/model.ts';
+import { recordKey } from '../../functions/core/record-key.ts';
+import { uniqueName, type Subject } from './local-stores.ts';
+
+type NewRecord = Omit<IndicatorRecord, 'revision'>;
+
+const observation = (zone: string, period: string, value: number, more = {}): NewRecord => ({
+  zone,
+  indicator: 'revenue',
+  period,
+  value,
+  source: 'contract suite',
+  ...more,
+});
+
+export function describeRecordStoreContract(
+  name: string,
+  factory: () => Promise<Subject<RecordStore>>,
+): void {
+  describe(`RecordStore contract: ${name}`, () => {
+    let subject: Subject<RecordStore>;
+    let store: RecordStore;
+    beforeAll(async () => {
+      subject = await factory();
+      store = subject.port;
+    });
+    afterAll(() => subject?.stop());
+
+    it('creates, keeps and revises an observation, keeping every revision', async () => {
+      const zone = uniqueName('zone');
+      const first = observation(zone, '2024', 10);
+      expect(await store.writeRecord(first)).toBe('created');
+
+      const current = (await store.currentValues([first])).get(recordKey(first));
+      expect(current).toMatchObject({ ...first, revision: 1 });
+      expect(await store.writeRecord(first, current)).toBe('unchanged');
+      expect(await store.writeRecord({ ...first, value: 11 }, current)).toBe('revised');
+
+      const latest = (await store.currentValues([first])).get(recordKey(first));
+      expect(latest).toMatchObject({ value: 11, revision: 2 });
+      const revisions = (await store.revisions(first)).sort((a, b) => a.revision - b.revision);
+      expect(revisions.map((r) => [r.revision, r.value])).toEqual([
+        [1, 10],
+        [2, 11],
+      ]);
+    });
+
+    it('writes many records with outcomes in input order, and leaves absent keys out', async () => {
+      const zone = uniqueName('zone');
+      const a = observation(zone, '2022', 1);
+      const b = observation(zone, '2023', 2, { yoy: 5.5 });
+      expect(await store.writeRecords([{ record: a }, { record: b }])).toEqual([
+        'created',
+        'created',
+      ]);
+      const current = await store.currentValues([a, b]);
+      expect(
+        await store.writeRecords([
+          { record: { ...b, yoy: 6 }, current: current.get(recordKey(b)) },
+          { record: a, current: current.get(recordKey(a)) },
+        ]),
+      ).toEqual(['revised', 'unchanged']);
+
+      const missing = observation(zone, '2021', 0);
+      const found = await store.currentValues([a, missing]);
+      expect([...found.keys()]).toEqual([recordKey(a)]);
+    });
+
+    it('reads a series, a zone and a period, and the latest period of a series', async () => {
+      const zone = uniqueName('zone');
+      const period = '2019-Q3';
+      await store.writeRecord(observation(zone, '2019', 7));
+      await store.writeRecord(observation(zone, period, 3));
+      await store.writeRecord({ ...observation(zone, '2019', 9), indicator: 'exports' });
+
+      expect((await store.history(zone, 'revenue')).map((r) => r.period).sort()).toEqual([
+        '2019',
+        period,
+      ]);
+      expect(await store.latestPeriodOf(zone, 'revenue')).toBe(period);
+      expect(await store.latestPeriodOf(zone, 'patents')).toBeUndefined();
+      expect((await store.recordsOfZone(zone)).map((r) => recordKey(r)).sort()).toEqual(
+        [`${zone}#exports#2019`, `${zone}#revenue#2019`, `${zone}#revenue#${period}`].sort(),
+      );
+      const ofPeriod = (await store.recordsOfPeriod(period)).filter((r) => r.zone === zone);
+      expect(ofPeriod.map((r) => r.value)).toEqual([3]);
+    });
+
+    it('registers periods by granularity and names the latest', async () => {
+      await store.registerPeriods(['2031', '2030', '2031', '2031-Q1']);
+      expect(await store.periods('annual')).toEqual(expect.arrayContaining(['2030', '2031']));
+      expect(await store.latestPeriod('annual')).toBe('2031');
+      expect(await store.periods('quarterly')).toContain('2031-Q1');
+    });
+
+    it('stores an article once and revises it when it changes', async () => {
+      const series = uniqueName('series');
+      const article = {
+        id: 'contract-article',
+        series,
+        period: '2024',
+        section: '专题',
+        title: '题目',
+        byline: '本刊',
+        body: '正文。',
+      };
+      expect(await store.putArticle(article)).toBe('created');
+      expect(await store.putArticle(article)).toBe('unchanged');
+      expect(await store.putArticle({ ...article, body: '新正文。' })).toBe('revised');
+      expect(await store.articles(series, '2024')).toEqual([{ ...article, body: '新正文。' }]);
+      expect(await store.articles(series, '2023')).toEqual([]);
+    });
+  });
+}
