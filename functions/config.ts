@@ -111,3 +111,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : {}),
   };
 }
+
+/** Settings of the local server (`bulletin serve`), apart from the stores it talks to. */
+export interface LocalServerSettings {
+  /** TCP port on 127.0.0.1 (`BULLETIN_PORT`, default 8787; 0: any free port). */
+  port: number;
+  /** Bearer token for POST /reports (`BULLETIN_LOCAL_API_TOKEN`); random when unset. */
+  apiToken?: string;
+}
+
+const localServerSchema = z.object({
+  BULLETIN_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  BULLETIN_LOCAL_API_TOKEN: z.string().optional(),
+});
+
+/**
+ * Reads the local server's settings.
+ * @throws ConfigError naming the variable that is malformed.
+ */
+export function loadLocalServerSettings(env: NodeJS.ProcessEnv = process.env): LocalServerSettings {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = localServerSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return {
+    port: parsed.data.BULLETIN_PORT,
+    ...(parsed.data.BULLETIN_LOCAL_API_TOKEN
+      ? { apiToken: parsed.data.BULLETIN_LOCAL_API_TOKEN }
+      : {}),
+  };
+}

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { loadLocalServerSettings } from '../config.ts';
 import { ConfigError, ValidationError } from '../errors.ts';
 import { createOutboxNotifier } from '../adapters/ses/notifier.ts';
 import {
@@ -180,7 +181,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     );
     const notifier = createOutboxNotifier(outboxDir, { sender: s.config.senderAddress });
     const token =
-      opts.token ?? process.env.BULLETIN_LOCAL_API_TOKEN ?? randomBytes(24).toString('base64url');
+      opts.token ?? loadLocalServerSettings().apiToken ?? randomBytes(24).toString('base64url');
     const expected = sha256(token);
 
     // The base URL is known once the port is: publish deps read it lazily.

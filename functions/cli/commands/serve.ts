@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { loadLocalServerSettings } from '../../config.ts';
 import { startLocalServer } from '../../local/server.ts';
 import type { Cli } from '../context.ts';
 import { progressReporter } from '../progress.ts';
@@ -31,15 +32,14 @@ export function register(program: Command, cli: Cli): void {
     )
     .option(
       '--port <port>',
-      'TCP port (0: any free port)',
+      'TCP port (0: any free port; default BULLETIN_PORT, else 8787)',
       portArg,
-      Number(process.env.BULLETIN_PORT ?? 8787),
     )
-    .action((opts: { port: number }) =>
+    .action((opts: { port?: number }) =>
       cli.withServices(async (s) => {
         const server = await startLocalServer({
           services: s,
-          port: opts.port,
+          port: opts.port ?? loadLocalServerSettings().port,
           root: cli.root,
           log: cli.info,
           ingestProgress: progressReporter('ingest'),
