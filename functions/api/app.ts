@@ -19,7 +19,13 @@ import { parsePeriod } from '../core/periods.ts';
 import type { Reference } from '../core/reference.ts';
 import { escapeHtml } from '../core/escape.ts';
 import { redact } from '../core/redact.ts';
-import type { Archive, IssueCatalog, Notifier, SubscriberStore } from '../app/ports.ts';
+import type {
+  Archive,
+  IssueCatalog,
+  Notifier,
+  Subscription,
+  SubscriberStore,
+} from '../app/ports.ts';
 import { parseIssueId } from '../adapters/dynamodb/issue-catalog.ts';
 import { isTokenShaped } from '../adapters/dynamodb/subscriber-store.ts';
 import { confirmationMessage, seriesTitle } from '../app/notify.ts';
@@ -122,6 +128,17 @@ function wantsHtml(c: Context): boolean {
 /** A one-message HTML page (confirmation, unsubscribe, errors for people). */
 function messagePage(title: string, message: string, back: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font:16px/1.6 system-ui,"PingFang SC","Noto Sans SC",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}h1{color:#c00000;font-size:1.4rem}a{color:#c00000}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="${escapeHtml(back)}">返回往期查阅</a></p></body></html>`;
+}
+
+/** A page with one button that POSTs `action` (confirm / unsubscribe links from mail). */
+function actionPage(
+  title: string,
+  message: string,
+  button: string,
+  action: string,
+  back: string,
+): string {
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>body{font:16px/1.6 system-ui,"PingFang SC","Noto Sans SC",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}h1{color:#c00000;font-size:1.4rem}a{color:#c00000}button{font:inherit;background:#c00000;color:#fff;border:0;border-radius:4px;padding:.6rem 1.6rem;cursor:pointer}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><form method="post" action="${escapeHtml(action)}"><button type="submit">${escapeHtml(button)}</button></form><p><a href="${escapeHtml(back)}">返回往期查阅</a></p></body></html>`;
 }
 
 /** Builds the API app. Wrap it with `handle(app)` on Lambda or `serve()` locally. */
@@ -338,6 +355,8 @@ export function createApiApp(deps: ApiDeps): Hono {
             subscription: outcome.subscription,
             title: series.title,
             publicBaseUrl: baseUrl(c),
+            series,
+            now: now(),
           }),
         );
       } catch (err) {
@@ -352,22 +371,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.json({ status: 'accepted', message }, 202);
   });
 
-  const tokenAction = (action: 'confirm' | 'unsubscribe') => async (c: Context) => {
-    const token = c.req.query('token') ?? '';
-    const back = baseUrl(c);
-    if (!isTokenShaped(token)) {
-      if (wantsHtml(c)) return c.html(messagePage('链接无效', '链接不完整或已损坏。', back), 400);
-      return problem(c, 400, 'missing or malformed token');
-    }
-    const subscription =
-      action === 'confirm'
-        ? await deps.subscribers.confirm(token, now())
-        : await deps.subscribers.unsubscribe(token, now());
-    if (!subscription) {
-      if (wantsHtml(c))
-        return c.html(messagePage('链接已失效', '找不到与此链接对应的订阅。', back), 404);
-      return problem(c, 404, 'no subscription with this token (it may have been replaced)');
-    }
+  /** The outcome of a confirm / unsubscribe for people (HTML) or scripts (JSON). */
+  const tokenOutcome = (c: Context, subscription: Subscription) => {
     const title = titleOf(subscription.series);
     const text =
       subscription.status === 'confirmed'
@@ -375,13 +380,84 @@ export function createApiApp(deps: ApiDeps): Hono {
         : subscription.status === 'unsubscribed'
           ? `已退订《${title}》的发布通知。`
           : `订阅《${title}》尚未确认。`;
-    if (wantsHtml(c)) return c.html(messagePage(`《${title}》`, text, back));
+    if (wantsHtml(c)) return c.html(messagePage(`《${title}》`, text, baseUrl(c)));
     return c.json({ series: subscription.series, status: subscription.status, message: text });
   };
 
-  app.get('/subscriptions/confirm', tokenAction('confirm'));
+  /** A token from the query: malformed → 400, unknown → 404 (a read, never a change). */
+  const lookupToken = async (c: Context) => {
+    const token = c.req.query('token') ?? '';
+    const back = baseUrl(c);
+    if (!isTokenShaped(token)) {
+      if (wantsHtml(c)) return c.html(messagePage('链接无效', '链接不完整或已损坏。', back), 400);
+      return problem(c, 400, 'missing or malformed token');
+    }
+    const subscription = await deps.subscribers.byToken(token);
+    if (!subscription) {
+      if (wantsHtml(c))
+        return c.html(messagePage('链接已失效', '找不到与此链接对应的订阅。', back), 404);
+      return problem(c, 404, 'no subscription with this token (it may have been replaced)');
+    }
+    return { token, subscription };
+  };
+
+  /**
+   * GET only shows what the link would do, with a button that POSTs it: a mail scanner that
+   * prefetches links confirms or unsubscribes nobody. POST acts (and serves RFC 8058
+   * one-click unsubscribe from the List-Unsubscribe header).
+   */
+  const tokenPage = (action: 'confirm' | 'unsubscribe') => async (c: Context) => {
+    const found = await lookupToken(c);
+    if (found instanceof Response) return found;
+    const { token, subscription } = found;
+    const title = titleOf(subscription.series);
+    const done =
+      (action === 'confirm' && subscription.status === 'confirmed') ||
+      (action === 'unsubscribe' && subscription.status === 'unsubscribed');
+    if (done || !wantsHtml(c)) {
+      if (done) return tokenOutcome(c, subscription);
+      return c.json({
+        series: subscription.series,
+        status: subscription.status,
+        action,
+        method: 'POST',
+        message: `POST this URL to ${action}`,
+      });
+    }
+    const [heading, text, button] =
+      action === 'confirm'
+        ? [
+            `确认订阅《${title}》`,
+            `点击下面的按钮，确认用此邮箱订阅《${title}》的新一期发布通知。`,
+            '确认订阅',
+          ]
+        : [`退订《${title}》`, `点击下面的按钮，不再接收《${title}》的发布通知。`, '确认退订'];
+    return c.html(
+      actionPage(
+        heading,
+        text,
+        button,
+        `/subscriptions/${action}?token=${encodeURIComponent(token)}`,
+        baseUrl(c),
+      ),
+    );
+  };
+
+  const tokenAction = (action: 'confirm' | 'unsubscribe') => async (c: Context) => {
+    const found = await lookupToken(c);
+    if (found instanceof Response) return found;
+    const subscription =
+      action === 'confirm'
+        ? await deps.subscribers.confirm(found.token, now())
+        : await deps.subscribers.unsubscribe(found.token, now());
+    if (!subscription)
+      return problem(c, 404, 'no subscription with this token (it may have been replaced)');
+    return tokenOutcome(c, subscription);
+  };
+
+  app.get('/subscriptions/confirm', tokenPage('confirm'));
   app.post('/subscriptions/confirm', tokenAction('confirm'));
-  app.get('/subscriptions/unsubscribe', tokenAction('unsubscribe'));
+  app.get('/subscriptions/unsubscribe', tokenPage('unsubscribe'));
   // RFC 8058 one-click unsubscribe from the List-Unsubscribe header.
   app.post('/subscriptions/unsubscribe', tokenAction('unsubscribe'));
 

@@ -173,11 +173,21 @@ export interface UploadInbox {
 
 // ── The notifier: one plain-text mail (SES, or `.eml` files in a local outbox).
 
+/** A sender: display name (e.g. the series' editorial office) and address. */
+export interface MailAddress {
+  name: string;
+  address: string;
+}
+
 export interface MailMessage {
   to: string;
   subject: string;
-  /** Plain text, `\n` line ends. */
+  /** Plain text, `\n` line ends: the alternative every client can show. */
   text: string;
+  /** HTML alternative (inline styles only, no remote resources). */
+  html?: string;
+  /** Display name of the sender; the address comes from configuration. */
+  fromName?: string;
   /** Extra headers, e.g. `List-Unsubscribe`. ASCII values only. */
   headers?: Record<string, string>;
 }

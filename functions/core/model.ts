@@ -111,10 +111,18 @@ export const seriesSchema = z.object({
     ]),
   ),
   sections: z.array(z.string()).default([]),
+  /** Subscriber mail: the sender's display name (the address comes from configuration). */
+  mail: z
+    .object({ fromName: z.string().min(1) })
+    .strict()
+    .optional(),
   /** Indicators every issue's key table shows for the national aggregate (missing → —). */
   keyIndicators: z.array(z.string()).default([]),
 });
 export type Series = z.infer<typeof seriesSchema>;
+
+/** An issue's 要目: each section with the titles printed under it. */
+export type IssueContents = { section: string; titles: string[] }[];
 
 export type IssueStatus = 'rendering' | 'published' | 'failed';
 
@@ -136,6 +144,10 @@ export interface Issue {
   bytes?: number;
   pages?: number;
   inputHash?: string;
+  /** 要目 of the issue, for the archive, the feed and the notice mail. */
+  contents?: IssueContents;
+  /** S3 key of the web edition (HTML) published beside the PDF. */
+  webKey?: string;
   failure?: string;
   createdAt: string;
   publishedAt?: string;

@@ -299,7 +299,9 @@ describe('API: refusals, logs and load', () => {
     const [mail] = await readOutbox(server.outboxDir);
     const confirm = mail!.urls.find((u) => u.includes('/subscriptions/confirm'))!;
     const token = new URL(confirm).searchParams.get('token')!;
+    // The link in the mail opens a page; its button POSTs the confirmation.
     expect((await call(`/subscriptions/confirm?token=${token}`)).status).toBe(200);
+    expect((await post(`/subscriptions/confirm?token=${token}`, '')).status).toBe(200);
     const published = await post(
       '/reports',
       json({ kind: 'torch-bulletin', requestId: 'after-subscribe' }),

@@ -134,8 +134,17 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
       const [mail] = mailsTo(confirmations, email, /请确认订阅《火炬动态》/);
       const confirm = mail!.urls.find((u) => u.includes('/subscriptions/confirm?token='))!;
       expect(confirm.startsWith(`${url}/`)).toBe(true);
-      const first = await fetch(confirm);
-      const again = await fetch(confirm, { headers: { accept: 'text/html' } });
+      // A GET (a person opening the link, or a mail scanner prefetching it) changes nothing:
+      // it shows a page whose button POSTs the confirmation.
+      const prefetch = await fetch(confirm);
+      expect(prefetch.status).toBe(200);
+      expect(await prefetch.json()).toMatchObject({ status: 'pending', method: 'POST' });
+      const page = await fetch(confirm, { headers: { accept: 'text/html' } });
+      const form = await page.text();
+      expect(form).toMatch(/<form method="post" action="\/subscriptions\/confirm\?token=[^"]+"/);
+      expect(form).toContain('确认订阅');
+      const first = await fetch(confirm, { method: 'POST' });
+      const again = await fetch(confirm, { method: 'POST', headers: { accept: 'text/html' } });
       expect(first.status).toBe(200);
       expect(await first.json()).toMatchObject({ status: 'confirmed' });
       expect(again.status).toBe(200);
@@ -182,6 +191,10 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     const notice = notices.find((m) => m.to === 'ann@example.com')!;
     expect(notice.subject).toMatch(/^《火炬动态》\d{4}年第\d+期\(总第\d+期\)已发布$/);
     expect(notice.urls).toContain(`${url}/bulletins/${firstIssueId}/download`);
+    expect(notice.from.name).toBe('《火炬动态》编辑部');
+    expect(notice.headers['date']).toMatch(/\+0800$/);
+    expect(notice.html).toContain('下载PDF');
+    expect(notice.html).toContain('工业和信息化部火炬高技术产业开发中心');
     expect(notice.headers['list-unsubscribe']).toBe(
       `<${url}/subscriptions/unsubscribe?token=${subscriberToken}>`,
     );
@@ -192,7 +205,10 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
       (m) => m.to === 'ann@example.com' && /已发布$/.test(m.subject),
     )!;
     const unsubscribe = notice.urls.find((u) => u.includes('/subscriptions/unsubscribe'))!;
-    const res = await fetch(unsubscribe, { headers: { accept: 'text/html' } });
+    const page = await fetch(unsubscribe, { headers: { accept: 'text/html' } });
+    expect(await page.text()).toContain('确认退订');
+    expect(await (await fetch(unsubscribe)).json()).toMatchObject({ status: 'confirmed' });
+    const res = await fetch(unsubscribe, { method: 'POST', headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('已退订《火炬动态》的发布通知');
     const again = await fetch(unsubscribe);

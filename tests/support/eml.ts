@@ -1,48 +1,44 @@
 /**
- * Reads the `.eml` files of an outbox folder back: headers (RFC 2047 subject decoded) and the
- * base64 UTF-8 body, so tests can follow the links a subscriber would click.
+ * Reads the `.eml` files of an outbox folder back with mailparser (headers decoded, text and
+ * HTML parts apart), so tests can follow the links a subscriber would click.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 
 export interface ParsedEml {
   file: string;
   raw: string;
+  /** Raw header lines by lower-case name (values as on the wire, unfolded). */
   headers: Record<string, string>;
   subject: string;
   to: string;
+  /** Display name and address of the sender. */
+  from: { name: string; address: string };
   text: string;
-  /** Every http(s) URL in the body. */
+  html: string;
+  /** Every http(s) URL in the text part. */
   urls: string[];
 }
 
-/** Decodes `=?UTF-8?B?…?=` words (folded across lines) back to text. */
-export function decodeHeaderWords(value: string): string {
-  return value
-    .replace(/\?=\r?\n?[ \t]+=\?/g, '?==?')
-    .replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=/gi, (_, b64: string) =>
-      Buffer.from(b64, 'base64').toString('utf8'),
-    );
-}
-
-export function parseEml(raw: string, file = ''): ParsedEml {
-  const split = raw.indexOf('\r\n\r\n');
-  const head = raw.slice(0, split);
-  const body = raw.slice(split + 4);
+export async function parseEml(raw: string, file = ''): Promise<ParsedEml> {
+  const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
   const headers: Record<string, string> = {};
-  for (const line of head.split(/\r\n(?![ \t])/)) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  const text = Buffer.from(body.replace(/\r\n/g, ''), 'base64').toString('utf8');
+  for (const line of mail.headerLines)
+    headers[line.key] = line.line.replace(/^[^:]*:\s*/, '').replace(/\r?\n[ \t]+/g, ' ');
+  const text = mail.text ?? '';
+  const from = mail.from?.value[0];
+  const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
   return {
     file,
     raw,
     headers,
-    subject: decodeHeaderWords(headers['subject'] ?? ''),
-    to: headers['to'] ?? '',
+    subject: mail.subject ?? '',
+    to: to?.value[0]?.address ?? '',
+    from: { name: from?.name ?? '', address: from?.address ?? '' },
     text,
-    urls: text.match(/https?:\/\/\S+/g) ?? [],
+    html: typeof mail.html === 'string' ? mail.html : '',
+    urls: text.match(/https?:\/\/[^\s<>]+/g) ?? [],
   };
 }
 

@@ -1,7 +1,9 @@
 /**
- * The notifier port (sends one plain-text mail) and its two adapters: Amazon SES v2 on AWS,
- * and a local outbox that writes each message as an RFC 5322 `.eml` file a mail client can
- * open. Neither logs or echoes the recipient.
+ * The two adapters of the notifier port (`app/ports.ts`; one mail: a text part and, when given, an HTML alternative):
+ * Amazon SES v2 on AWS (the raw MIME message, so HTML, the sender's name and the
+ * List-Unsubscribe headers travel as composed), and a local outbox that writes each message as
+ * an RFC 5322 `.eml` file a mail client can open. Both build the message with nodemailer's
+ * MailComposer. Neither logs or echoes the recipient.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -9,33 +11,34 @@ import { join } from 'node:path';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { ConfigError, StoreError } from '../../errors.ts';
 import { redact } from '../../core/redact.ts';
-import type { MailMessage, Notifier } from '../../app/ports.ts';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { MailAddress, MailMessage, Notifier } from '../../app/ports.ts';
 
-/** Amazon SES v2 `SendEmail` with a simple (UTF-8) message. */
+const DEFAULT_FROM_NAME = '火炬动态编辑部';
+
+/** The sender of a message: its own display name, else the default, at the configured address. */
+function senderOf(message: MailMessage, address: string): MailAddress {
+  return { name: message.fromName ?? DEFAULT_FROM_NAME, address };
+}
+
+/** Amazon SES v2 `SendEmail` with the raw MIME message (text + HTML, headers as composed). */
 export function createSesNotifier(ses: SESv2Client, sender: string | undefined): Notifier {
   return {
     async send(message) {
       if (!sender)
         throw new ConfigError('BULLETIN_SENDER_ADDRESS is not set: no sender for subscriber mail');
+      const raw = await composeMime({
+        ...message,
+        from: senderOf(message, sender),
+        date: new Date(),
+        messageId: `<${randomUUID()}@torch-bulletin>`,
+      });
       try {
         const out = await ses.send(
           new SendEmailCommand({
             FromEmailAddress: sender,
             Destination: { ToAddresses: [message.to] },
-            Content: {
-              Simple: {
-                Subject: { Data: message.subject, Charset: 'UTF-8' },
-                Body: { Text: { Data: message.text, Charset: 'UTF-8' } },
-                ...(message.headers
-                  ? {
-                      Headers: Object.entries(message.headers).map(([Name, Value]) => ({
-                        Name,
-                        Value,
-                      })),
-                    }
-                  : {}),
-              },
-            },
+            Content: { Raw: { Data: raw } },
           }),
         );
         return { messageId: out.MessageId ?? 'unknown' };
@@ -51,15 +54,21 @@ export function createSesNotifier(ses: SESv2Client, sender: string | undefined):
 /** Writes every message as `<time>-<id>.eml` into `dir` (created on first use). */
 export function createOutboxNotifier(
   dir: string,
-  opts: { sender?: string; now?: () => Date } = {},
+  opts: { sender?: string; now?: () => Date; timeZone?: string } = {},
 ): Notifier {
-  const sender = opts.sender ?? 'Torch Bulletin <bulletin@localhost>';
+  const address = opts.sender ?? 'bulletin@localhost';
   return {
     async send(message) {
       const date = opts.now?.() ?? new Date();
       const id = randomUUID();
       const messageId = `<${id}@torch-bulletin.local>`;
-      const eml = formatEml({ ...message, from: sender, date, messageId });
+      const eml = await composeMime({
+        ...message,
+        from: senderOf(message, address),
+        date,
+        messageId,
+        ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
+      });
       const stamp = date.toISOString().replace(/[:.]/g, '-');
       const file = join(dir, `${stamp}-${id}.eml`);
       try {
@@ -76,66 +85,72 @@ export function createOutboxNotifier(
 }
 
 /**
- * One message in RFC 5322 / MIME form: CRLF line ends, an RFC 2047 encoded-word subject,
- * a UTF-8 text body in base64 (lines of 76 characters).
+ * One message in RFC 5322 / MIME form, built by nodemailer's MailComposer: a
+ * `multipart/alternative` of UTF-8 text and (when given) HTML, RFC 2047 headers, CRLF line
+ * ends, and the `Date` in the given time zone (Beijing time by default, as a Chinese reader
+ * expects). File and URL access of the composer are off: every part is given as a string.
  */
-export function formatEml(
-  m: MailMessage & { from: string; date: Date; messageId: string },
-): string {
-  const headers: [string, string][] = [
-    ['From', m.from],
-    ['To', m.to],
-    ['Subject', encodeHeaderWords(m.subject, 'Subject: '.length)],
-    ['Date', rfc5322Date(m.date)],
-    ['Message-ID', m.messageId],
-    ['MIME-Version', '1.0'],
-    ['Content-Type', 'text/plain; charset=UTF-8'],
-    ['Content-Transfer-Encoding', 'base64'],
-    ...Object.entries(m.headers ?? {}),
-  ];
-  for (const [name, value] of headers) {
-    if (name === 'Subject') continue; // encoded above, folded with CRLF on purpose
-    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name) || /[\r\n]/.test(value) || /[^\x20-\x7e]/.test(value))
+export async function composeMime(
+  m: MailMessage & { from: MailAddress; date: Date; messageId: string; timeZone?: string },
+): Promise<Buffer> {
+  for (const [name, value] of Object.entries(m.headers ?? {})) {
+    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name) || /[^\x20-\x7e]/.test(value))
       throw new StoreError('notifier', `header ${JSON.stringify(name)} is not valid ASCII`);
   }
-  const body = Buffer.from(m.text.replace(/\r?\n/g, '\r\n'), 'utf8')
-    .toString('base64')
-    .replace(/.{1,76}/g, '$&\r\n');
-  return `${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body}`;
+  if (/[\r\n]/.test(m.to) || /[\r\n]/.test(m.from.address))
+    throw new StoreError('notifier', 'an address holds a line break');
+  const composer = new MailComposer({
+    from: m.from,
+    to: m.to,
+    subject: m.subject,
+    text: crlf(m.text),
+    ...(m.html ? { html: crlf(m.html) } : {}),
+    messageId: m.messageId,
+    headers: { ...m.headers, Date: rfc5322Date(m.date, m.timeZone) },
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  return composer.compile().build();
 }
 
-/**
- * RFC 2047 `=?UTF-8?B?…?=` words of at most 75 characters, folded onto continuation lines of
- * at most 76 (the first after `firstLineOffset` characters of header name); characters are
- * never split between words. Plain ASCII is returned as it is.
- */
-export function encodeHeaderWords(text: string, firstLineOffset = 0): string {
-  if (/^[\x20-\x7e]*$/.test(text)) return text;
-  // Bytes per word so that a word (12 characters of framing + base64) keeps its line within
-  // 76 characters; continuation lines start with one space. 45 bytes → 60 base64 characters.
-  const bytesFor = (lineStart: number) => Math.min(45, Math.floor((76 - lineStart - 12) / 4) * 3);
-  const words: string[] = [];
-  let chunk = '';
-  for (const ch of text) {
-    const limit = bytesFor(words.length === 0 ? firstLineOffset : 1);
-    if (Buffer.byteLength(chunk + ch, 'utf8') > limit) {
-      words.push(chunk);
-      chunk = '';
-    }
-    chunk += ch;
-  }
-  if (chunk) words.push(chunk);
-  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join('\r\n ');
-}
+/** RFC 5322 wants CRLF line ends in every part. */
+const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** `Mon, 15 Dec 2025 01:00:00 +0000` */
-export function rfc5322Date(d: Date): string {
+/** `Thu, 15 Jan 2026 09:00:00 +0800` — RFC 5322 with the zone's own offset (default Beijing). */
+export function rfc5322Date(d: Date, timeZone = 'Asia/Shanghai'): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      hourCycle: 'h23',
+      timeZoneName: 'longOffset',
+    })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  );
+  const local = new Date(
+    Date.UTC(
+      +parts.year!,
+      +parts.month! - 1,
+      +parts.day!,
+      +parts.hour!,
+      +parts.minute!,
+      +parts.second!,
+    ),
+  );
+  const offset = /GMT([+-]\d{2}):(\d{2})/.exec(parts.timeZoneName ?? '');
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
-    `${DAYS[d.getUTCDay()]}, ${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`
+    `${DAYS[local.getUTCDay()]}, ${pad(local.getUTCDate())} ${MONTHS[local.getUTCMonth()]} ${local.getUTCFullYear()} ` +
+    `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())} ` +
+    (offset ? `${offset[1]}${offset[2]}` : '+0000')
   );
 }
