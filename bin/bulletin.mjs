@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// The `bulletin` command: runs the TypeScript CLI through tsx (no build step).
-import { mkdirSync, readFileSync } from 'node:fs';
+// The `bulletin` command. Runs the CLI compiled by bin/build-cli.mjs (`npm install` builds it;
+// it is rebuilt here when a source is newer), so a start compiles no TypeScript; without
+// esbuild (a production install) it falls back to running the sources through tsx.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildCli, buildDirFor } from './build-cli.mjs';
+import { sourceStamp } from './source-stamp.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,5 +24,25 @@ if (!process.env.BULLETIN_KEEP_TMPDIR) {
 // The pinned SDK runs on Node 20 (this machine); Lambda runs nodejs22.x. The notice that
 // SDK releases after January 2027 need Node 22 is in the README, not on every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-register();
-await import('../functions/cli/main.ts');
+
+async function compiledEntry() {
+  if (process.env.BULLETIN_NO_BUILD) return undefined;
+  const stamp = sourceStamp(root);
+  const dir = buildDirFor(stamp);
+  if (existsSync(join(dir, 'main.js'))) return join(dir, 'main.js');
+  try {
+    return join(await buildCli({ stamp }), 'main.js');
+  } catch (err) {
+    if (process.env.BULLETIN_DEBUG) console.error('CLI build failed, running the sources:', err);
+    return undefined;
+  }
+}
+
+const entry = await compiledEntry();
+if (entry) {
+  await import(pathToFileURL(entry).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../functions/cli/main.ts');
+}

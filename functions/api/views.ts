@@ -2,6 +2,7 @@
  * What the API shows of an issue (JSON), the archive page's view model, and the Atom feed.
  * Internal fields (S3 key, slot key, input hash, failure text) never leave the service.
  */
+import { formatSize } from '../core/display.ts';
 import { escapeXml } from '../core/escape.ts';
 import { formatDateZh, formatIssueLine } from '../core/format.ts';
 import type { Issue } from '../core/model.ts';
@@ -31,13 +32,6 @@ export interface IssueView {
   sha256?: string;
   fileName?: string;
   links: { self: string; download?: string };
-}
-
-/** `356 KB`, `1.2 MB` (decimal units, as browsers show downloads). */
-export function formatSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} KB`;
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
 export function issueView(

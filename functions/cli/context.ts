@@ -5,14 +5,25 @@
  */
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../config.ts';
 import { parsePeriod } from '../core/periods.ts';
 import type { PublishDeps } from '../app/publish.ts';
-import { seedIfEmpty } from '../app/repository-data.ts';
 import type { LocalStack } from '../local/stack.ts';
-import { startLocalEnvironment, type LocalEnvironment } from '../wiring/local.ts';
-import { createServices, publishDepsOf, type Services } from '../wiring/services.ts';
-import { progressReporter } from './progress.ts';
+import type { LocalEnvironment } from '../wiring/local.ts';
+import type { Services } from '../wiring/services.ts';
+
+// The SDK, the embedded stores and everything a command's services pull in are loaded when a
+// command first needs them, not at start: `bulletin --help` and `--version` stay fast.
+const loadWiring = async () => {
+  const [config, seeding, local, services, progress] = await Promise.all([
+    import('../config.ts'),
+    import('../app/repository-data.ts'),
+    import('../wiring/local.ts'),
+    import('../wiring/services.ts'),
+    import('./progress.ts'),
+  ]);
+  return { ...config, ...seeding, ...local, ...services, ...progress };
+};
+let wiring: Awaited<ReturnType<typeof loadWiring>> | undefined;
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -49,6 +60,9 @@ export function createCli(program: Command): Cli {
     info,
     async withServices(fn, { seedIfEmpty: seed = false } = {}) {
       const opts = options();
+      wiring ??= await loadWiring();
+      const { progressReporter, startLocalEnvironment, createServices, loadConfig, seedIfEmpty } =
+        wiring;
       const progress = progressReporter('ingest');
       const seeding = { root: ROOT, log: info, onProgress: progress.update };
       let local: LocalEnvironment | undefined;
@@ -77,7 +91,8 @@ export function createCli(program: Command): Cli {
       }
     },
     publishDeps(s, workDir = join(ROOT, '.local', 'work')) {
-      return publishDepsOf(s, { workDir, log: info });
+      if (!wiring) throw new Error('publishDeps() is for use inside withServices()');
+      return wiring.publishDepsOf(s, { workDir, log: info });
     },
   };
 }

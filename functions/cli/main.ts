@@ -1,49 +1,123 @@
 /**
  * `bulletin` — the command line of Torch Bulletin. By default every command runs against the
- * embedded stack (dynalite + s3rver started in this process, data under `.local/state`); with
- * `--target aws` it uses the AWS SDK's standard configuration instead (real AWS, or any
- * compatible server named by AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3).
+ * embedded stack (dynalite + s3rver, data under `.local/state`); with `--target aws` it uses
+ * the AWS SDK's standard configuration instead (real AWS, or any compatible server named by
+ * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3).
+ *
+ * Commands load lazily: only the module of the command being run is imported (with its AWS
+ * SDK, Chromium or ECharts), so `--help`, `--version` and light commands start fast. A new
+ * command is one module in `commands/` with `register(program, cli)` and one line below.
+ *
+ * Exit codes (README "Command line"): 0 done; 1 the work failed (a store, the renderer, the
+ * network); 2 the input was wrong (arguments, files, names); 130 interrupted (Ctrl-C).
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
-import { BulletinError, ValidationError } from '../errors.ts';
-import { createCli, ROOT } from './context.ts';
-import * as bootstrap from './commands/bootstrap.ts';
-import * as generate from './commands/generate.ts';
-import * as ingest from './commands/ingest.ts';
-import * as list from './commands/list.ts';
-import * as preview from './commands/preview.ts';
-import * as serve from './commands/serve.ts';
-import * as seedSynthetic from './commands/seed-synthetic.ts';
-import * as start from './commands/start.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { createCli, ROOT, type Cli } from './context.ts';
+import { EXIT, exitCodeOf, formatError } from './errors.ts';
+
+interface CommandEntry {
+  /** Shown in `bulletin --help` before the module is loaded. */
+  summary: string;
+  load: () => Promise<{ register(program: Command, cli: Cli): void }>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  start: {
+    summary:
+      '一步到位：建表、数据为空时载入 data/、生成并发布当期《火炬动态》 (what npm start runs)',
+    load: () => import('./commands/start.ts'),
+  },
+  ingest: {
+    summary: '校验并载入一批 CSV/JSON 指标记录与编辑稿件（整批成功或整批不写入）',
+    load: () => import('./commands/ingest.ts'),
+  },
+  preview: {
+    summary: '预览：生成 HTML 与 PDF 到本地文件夹，不编号、不发布',
+    load: () => import('./commands/preview.ts'),
+  },
+  generate: {
+    summary: '生成报告（--kind torch-bulletin | zone-profile | regional-report …）',
+    load: () => import('./commands/generate.ts'),
+  },
+  list: {
+    summary: '列出目录中的各期（最新在前；--json 供脚本使用）',
+    load: () => import('./commands/list.ts'),
+  },
+  serve: {
+    summary: '本地服务：往期查阅页、HTTP API、Atom 订阅源、邮件订阅与定时任务',
+    load: () => import('./commands/serve.ts'),
+  },
+  bootstrap: {
+    summary: '创建数据表与存储桶（可重复执行）',
+    load: () => import('./commands/bootstrap.ts'),
+  },
+  'seed-synthetic': {
+    summary: '生成规模测试用的合成数据集（178个园区 × 37项指标 × 2010–2024）',
+    load: () => import('./commands/seed-synthetic.ts'),
+  },
+};
+
+const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command()
   .name('bulletin')
-  .description('Torch Bulletin: 国家高新区 statistics in, 《火炬动态》 PDFs out.')
+  .description('Torch Bulletin：国家高新区统计数据进，《火炬动态》PDF 出。')
+  .version(version, '-V, --version', '显示版本号')
+  .helpOption('-h, --help', '显示帮助')
+  .helpCommand('help [command]', '显示某个命令的帮助')
   .addOption(
-    new Option('--target <target>', 'the embedded local stack, or AWS (standard SDK configuration)')
+    new Option('--target <target>', '运行目标：内嵌本地栈 (local) 或 AWS（SDK 标准配置）')
       .choices(['local', 'aws'])
       .default(process.env.BULLETIN_TARGET ?? 'local'),
   )
   .option(
     '--state-dir <dir>',
-    'local stack data folder',
+    '本地栈数据目录',
     process.env.BULLETIN_STATE_DIR ?? join(ROOT, '.local', 'state'),
   )
-  .option('-q, --quiet', 'print only results')
-  .showHelpAfterError();
+  .option('-q, --quiet', '只输出结果')
+  .showHelpAfterError('（用 --help 查看用法）')
+  .configureOutput({ outputError: (text, write) => write(text) })
+  // Usage errors exit with 2 like every other input error (commander's own default is 1).
+  .exitOverride();
 
 const cli = createCli(program);
-for (const command of [bootstrap, ingest, generate, preview, list, start, serve, seedSynthetic])
-  command.register(program, cli);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof BulletinError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    if (process.env.BULLETIN_DEBUG && err.cause) console.error(err.cause);
-    process.exitCode = err instanceof ValidationError ? 2 : 1;
-  } else {
-    console.error(err);
-    process.exitCode = 1;
+/** The command named on the command line (the first word that is not an option or its value). */
+function requestedCommand(argv: string[]): string | undefined {
+  const takesValue = new Set(['--target', '--state-dir']);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (takesValue.has(arg)) i += 1;
+    else if (!arg.startsWith('-')) return arg === 'help' ? argv[i + 1] : arg;
   }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const name = requestedCommand(process.argv.slice(2));
+  const entry = name ? COMMANDS[name] : undefined;
+  if (entry) {
+    (await entry.load()).register(program, cli);
+  } else {
+    // Help or an unknown command: list every command without loading any.
+    for (const [command, { summary }] of Object.entries(COMMANDS))
+      program.command(command).description(summary);
+  }
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // commander printed the message (or the help / version) already.
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT.badInput;
+    return;
+  }
+  process.stderr.write(`${formatError(err)}\n`);
+  if (process.env.BULLETIN_DEBUG) console.error(err);
+  process.exitCode = exitCodeOf(err);
 });

@@ -1,30 +1,60 @@
 import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { formatLocalTime, formatSize } from '../../core/display.ts';
+import { formatIssueLine } from '../../core/format.ts';
+import type { Issue } from '../../core/model.ts';
 import type { Cli } from '../context.ts';
+
+const STATUS_ZH: Record<string, string> = {
+  published: '已发布',
+  released: '已发布',
+  rendering: '生成中',
+  failed: '失败',
+  draft: '草稿',
+  discarded: '已弃用',
+  withdrawn: '已撤回',
+};
+
+/** The catalog as a table for people: Beijing time, sizes in KB/MB, status in words. */
+export function issueTable(items: Issue[], timeZone: string): string {
+  const table = new Table({
+    head: ['编号 (id)', '期号', '状态', '数据期', '页数', '大小', `时间 (${timeZone})`],
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const i of items) {
+    table.push([
+      i.id,
+      formatIssueLine(i.year, i.number, i.total),
+      `${STATUS_ZH[i.status] ?? i.status}${i.failure ? `：${i.failure.slice(0, 40)}` : ''}`,
+      i.period ?? '',
+      i.pages ? String(i.pages) : '',
+      i.bytes ? formatSize(i.bytes) : '',
+      formatLocalTime(i.publishedAt ?? i.createdAt, timeZone),
+    ]);
+  }
+  return table.toString();
+}
 
 export function register(program: Command, cli: Cli): void {
   program
     .command('list')
-    .description('list issues in the catalog, newest first')
-    .option('--series <id>', 'series', 'torch-bulletin')
-    .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 20)
-    .action((opts: { series: string; limit: number }) =>
+    .description('列出目录中的各期，最新在前 (the issue catalog)')
+    .option('--series <id>', '刊物 (series id)', 'torch-bulletin')
+    .option('--limit <n>', '最多列出几期', (v) => Number.parseInt(v, 10), 20)
+    .option('--json', '输出 JSON（供脚本使用）')
+    .action((opts: { series: string; limit: number; json?: boolean }) =>
       cli.withServices(async (s) => {
         const { items } = await s.catalog.list(opts.series, { limit: opts.limit });
-        if (items.length === 0) console.log('(no issues)');
-        for (const i of items) {
-          console.log(
-            [
-              i.id,
-              `${i.year}年第${i.number}期(总第${i.total}期)`,
-              i.status,
-              i.period ?? '',
-              i.pages ? `${i.pages}页` : '',
-              i.bytes ? `${i.bytes}B` : '',
-              i.publishedAt ?? i.createdAt,
-              i.failure ?? '',
-            ].join('\t'),
-          );
+        if (opts.json) {
+          console.log(JSON.stringify(items, null, 2));
+          return;
         }
+        if (items.length === 0) {
+          console.log(`（${opts.series} 还没有任何一期）`);
+          return;
+        }
+        console.log(issueTable(items, s.config.timeZone));
       }),
     );
 }
