@@ -30,7 +30,17 @@ import { parseIssueId } from '../adapters/dynamodb/issue-catalog.ts';
 import { isTokenShaped } from '../adapters/dynamodb/subscriber-store.ts';
 import { confirmationMessage, seriesTitle } from '../app/notify.ts';
 import { renderHtml } from '../app/templates.ts';
-import { archiveView, atomFeed, issueView, publishedIssues } from './views.ts';
+import {
+  archiveView,
+  atomFeed,
+  issueView,
+  landingView,
+  publishedIssues,
+  seriesFooter,
+  seriesNav,
+  snippetOf,
+  type IssueView,
+} from './views.ts';
 
 export const REPORT_KINDS = ['torch-bulletin', 'zone-profile', 'regional-report'] as const;
 
@@ -176,8 +186,35 @@ export function createApiApp(deps: ApiDeps): Hono {
     problem(c, 404, `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`),
   );
 
+  /** The landing page: every series with its latest issue. `/?series=x` is the old address. */
   app.get('/', async (c) => {
-    const series = seriesId.safeParse(c.req.query('series') ?? 'torch-bulletin');
+    const legacy = c.req.query('series');
+    if (legacy !== undefined) {
+      const series = seriesId.safeParse(legacy);
+      if (!series.success) return c.html(messagePage('参数错误', '刊物标识无效。', '/'), 400);
+      return c.redirect(`/series/${series.data}`, 301);
+    }
+    const cards = await Promise.all(
+      deps.reference.series.map(async (series) => {
+        const issues = await publishedIssues(deps.catalog, series.id, ARCHIVE_MAX);
+        return {
+          series,
+          count: issues.length,
+          ...(issues[0] ? { latest: view(c, issues[0]) } : {}),
+        };
+      }),
+    );
+    const html = await renderHtml(
+      'archive',
+      landingView({ reference: deps.reference, baseUrl: baseUrl(c), now: now(), cards }),
+    );
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.html(html);
+  });
+
+  /** One series' archive: every issue with its date, data period, cover, 要目 and links. */
+  app.get('/series/:series', async (c) => {
+    const series = seriesId.safeParse(c.req.param('series'));
     if (!series.success) return c.html(messagePage('参数错误', '刊物标识无效。', '/'), 400);
     if (!(await knownSeries(series.data)))
       return c.html(messagePage('未找到', `没有名为 ${series.data} 的刊物。`, '/'), 404);
@@ -191,10 +228,57 @@ export function createApiApp(deps: ApiDeps): Hono {
           seriesTitle: titleOf(series.data),
           baseUrl: baseUrl(c),
           truncated: issues.length > ARCHIVE_MAX,
+          reference: deps.reference,
+          now: now(),
         },
       ),
     );
     c.header('Cache-Control', 'public, max-age=60');
+    return c.html(html);
+  });
+
+  /**
+   * Search across the released issues of every series: titles, 要目, article text and zone
+   * names, from the text each issue got at publish time (no outside service).
+   */
+  app.get('/search', async (c) => {
+    const query = (c.req.query('q') ?? '').trim().slice(0, 100);
+    const hits: (IssueView & { seriesTitle: string; snippet?: ReturnType<typeof snippetOf> })[] =
+      [];
+    if (query) {
+      for (const series of deps.reference.series) {
+        for (const issue of await publishedIssues(deps.catalog, series.id, ARCHIVE_MAX)) {
+          const issueView = view(c, issue);
+          const haystack = [
+            issueView.title,
+            issueView.issueLine,
+            ...(issue.contents ?? []).flatMap((s) => [s.section, ...s.titles]),
+            issue.searchText ?? '',
+          ].join('\n');
+          if (!haystack.toLowerCase().includes(query.toLowerCase())) continue;
+          hits.push({
+            ...issueView,
+            seriesTitle: series.title,
+            snippet: snippetOf(issue.searchText ?? '', query),
+          });
+        }
+      }
+    }
+    if (!wantsHtml(c))
+      return c.json({
+        query,
+        hits: hits.map(({ snippet, ...h }) => ({ ...h, ...(snippet ? { snippet } : {}) })),
+      });
+    const html = await renderHtml('archive', {
+      search: true,
+      query,
+      hits,
+      pageTitle: `搜索：${query}`,
+      subtitle: '搜索已发布各期',
+      baseUrl: baseUrl(c),
+      nav: seriesNav(deps.reference, baseUrl(c)),
+      footer: seriesFooter(deps.reference.seriesById('torch-bulletin'), now().toISOString()),
+    });
     return c.html(html);
   });
 
@@ -271,6 +355,37 @@ export function createApiApp(deps: ApiDeps): Hono {
     c.header('Cache-Control', 'no-store');
     return c.redirect(url, 302);
   });
+
+  /** Serves a stored part of a released issue (its web edition or cover) from the archive. */
+  const issuePart = (part: 'web' | 'cover') => async (c: Context) => {
+    const found = await issueOr404(c);
+    if (!found.issue) return found.response;
+    const issue = found.issue;
+    const key = part === 'web' ? issue.webKey : issue.coverKey;
+    if (issue.status !== 'published' || !key)
+      return problem(
+        c,
+        404,
+        `issue "${issue.id}" has no ${part === 'web' ? 'web edition' : 'cover'}`,
+      );
+    const bytes = await deps.archive.get(key);
+    if (!bytes) return problem(c, 404, `the ${part} of issue "${issue.id}" is missing`);
+    c.header('Cache-Control', 'public, max-age=300');
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (part === 'cover') {
+      c.header('Content-Type', 'image/png');
+      return c.body(new Uint8Array(bytes).buffer as ArrayBuffer);
+    }
+    // The page is self-contained: no script, nothing from elsewhere.
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'none'; base-uri 'none'",
+    );
+    c.header('Content-Type', 'text/html; charset=utf-8');
+    return c.body(new Uint8Array(bytes).buffer as ArrayBuffer);
+  };
+  app.get('/bulletins/:id/web', issuePart('web'));
+  app.get('/bulletins/:id/cover', issuePart('cover'));
 
   app.get('/feeds/:file', async (c) => {
     const m = /^(.+)\.atom$/.exec(c.req.param('file'));

@@ -5,7 +5,8 @@
 import { formatSize } from '../core/display.ts';
 import { escapeXml } from '../core/escape.ts';
 import { formatDateZh, formatIssueLine } from '../core/format.ts';
-import type { Issue } from '../core/model.ts';
+import { issuerOn, type Issue, type Series } from '../core/model.ts';
+import type { Reference } from '../core/reference.ts';
 import type { IssueCatalog } from '../app/ports.ts';
 import { links } from '../app/notify.ts';
 
@@ -31,6 +32,14 @@ export interface IssueView {
   size?: string;
   sha256?: string;
   fileName?: string;
+  /** 要目: each section with its titles. */
+  contents?: { section: string; titles: string[] }[];
+  /** The web edition, when the issue has one. */
+  webUrl?: string;
+  /** Page 1 as an image, when the issue has one. */
+  coverUrl?: string;
+  /** Where a reader opens the issue: the web edition, else the PDF. */
+  readUrl: string;
   links: { self: string; download?: string };
 }
 
@@ -62,10 +71,82 @@ export function issueView(
           fileName: issue.fileName,
         }
       : {}),
+    ...(issue.contents?.length ? { contents: issue.contents } : {}),
+    ...(published && issue.webKey ? { webUrl: links.web(opts.baseUrl, issue.id) } : {}),
+    ...(published && issue.coverKey ? { coverUrl: links.cover(opts.baseUrl, issue.id) } : {}),
+    readUrl: published
+      ? issue.webKey
+        ? links.web(opts.baseUrl, issue.id)
+        : links.download(opts.baseUrl, issue.id)
+      : `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}`,
     links: {
       self: `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}`,
       ...(published ? { download: links.download(opts.baseUrl, issue.id) } : {}),
     },
+  };
+}
+
+/** The issuer and contact lines of a series' colophon, for the foot of its pages. */
+export function seriesFooter(series: Series | undefined, isoDate: string): string[] {
+  if (!series) return [];
+  const c = series.colophon;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const lines = [issuerOn(series, isoDate)];
+  const address = str(c['address']);
+  const postcode = str(c['postcode']);
+  if (address) lines.push(`地址：${address}${postcode ? `\u3000邮编：${postcode}` : ''}`);
+  const phone = str(c['phone']);
+  const website = str(c['website']);
+  if (phone || website)
+    lines.push(
+      [phone && `电话：${phone}`, website && `网址：${website}`].filter(Boolean).join('\u3000'),
+    );
+  return lines;
+}
+
+/** The series tabs of every archive page. */
+export function seriesNav(reference: Reference, baseUrl: string, current?: string) {
+  return reference.series.map((s) => ({
+    id: s.id,
+    title: s.title,
+    url: `${baseUrl}/series/${s.id}`,
+    current: s.id === current,
+  }));
+}
+
+/** The landing page: every series with its latest issue. */
+export function landingView(opts: {
+  reference: Reference;
+  baseUrl: string;
+  now: Date;
+  cards: { series: Series; latest?: IssueView; count: number }[];
+}) {
+  return {
+    landing: true,
+    pageTitle: '火炬动态 · 往期查阅',
+    subtitle: '国家高新区统计与动态 · 往期查阅',
+    baseUrl: opts.baseUrl,
+    nav: seriesNav(opts.reference, opts.baseUrl),
+    seriesCards: opts.cards.map(({ series, latest, count }) => ({
+      id: series.id,
+      title: series.title,
+      issuer: issuerOn(series, opts.now.toISOString()),
+      url: `${opts.baseUrl}/series/${series.id}`,
+      latest,
+      count,
+    })),
+    footer: seriesFooter(opts.reference.seriesById('torch-bulletin'), opts.now.toISOString()),
+  };
+}
+
+/** A substring hit in an issue's text with some context either side. */
+export function snippetOf(text: string, query: string, context = 40) {
+  const at = text.toLowerCase().indexOf(query.toLowerCase());
+  if (at < 0) return undefined;
+  return {
+    before: `${at > context ? '…' : ''}${text.slice(Math.max(0, at - context), at)}`,
+    match: text.slice(at, at + query.length),
+    after: `${text.slice(at + query.length, at + query.length + context)}${at + query.length + context < text.length ? '…' : ''}`,
   };
 }
 
@@ -89,15 +170,32 @@ export async function publishedIssues(
   return issues;
 }
 
-/** The archive page's view model: the latest issue, then every issue grouped by year. */
+/** A series' archive page: the latest issue, then every issue grouped by year. */
 export function archiveView(
   issues: IssueView[],
-  opts: { series: string; seriesTitle: string; baseUrl: string; truncated: boolean },
+  opts: {
+    series: string;
+    seriesTitle: string;
+    baseUrl: string;
+    truncated: boolean;
+    reference?: Reference;
+    now?: Date;
+    subscriptionsOff?: boolean;
+  },
 ) {
   const years = new Map<number, IssueView[]>();
   for (const issue of issues) years.set(issue.year, [...(years.get(issue.year) ?? []), issue]);
+  const definition = opts.reference?.seriesById(opts.series);
+  const now = (opts.now ?? new Date()).toISOString();
   return {
+    seriesPage: true,
     lang: 'zh-CN',
+    pageTitle: `《${opts.seriesTitle}》往期`,
+    subtitle: `往期查阅 · 共${issues.length}期${opts.truncated ? '（仅列出最近的各期）' : ''}`,
+    baseUrl: opts.baseUrl,
+    nav: opts.reference ? seriesNav(opts.reference, opts.baseUrl, opts.series) : [],
+    footer: seriesFooter(definition, now),
+    subscriptionsOff: opts.subscriptionsOff ?? false,
     series: opts.series,
     seriesTitle: opts.seriesTitle,
     latest: issues[0],
@@ -127,14 +225,23 @@ export function atomFeed(opts: {
   const updated = issues[0]?.publishedAt ?? new Date(0).toISOString();
   const entries = issues.map((i) => {
     const title = `${opts.seriesTitle} ${i.issueLine}`;
-    const summary = `《${opts.seriesTitle}》${i.issueLine}，${i.date}发布${i.pages ? `，共${i.pages}页` : ''}${i.size ? `，${i.size}` : ''}。`;
+    const toc = (i.contents ?? []).map((c) => `【${c.section}】${c.titles.join('；')}`).join(' ');
+    const summary = `《${opts.seriesTitle}》${i.issueLine}，${i.date}发布${i.pages ? `，共${i.pages}页` : ''}${i.size ? `，${i.size}` : ''}。${toc ? `本期要目：${toc}` : ''}`;
     return [
       '  <entry>',
       `    <id>${escapeXml(i.links.self)}</id>`,
       `    <title>${escapeXml(title)}</title>`,
       `    <updated>${escapeXml(i.publishedAt ?? i.createdAt)}</updated>`,
       `    <published>${escapeXml(i.publishedAt ?? i.createdAt)}</published>`,
-      `    <link rel="alternate" type="application/pdf" href="${escapeXml(i.links.download ?? i.links.self)}"${i.bytes ? ` length="${i.bytes}"` : ''}/>`,
+      // The web edition is the entry's page; the PDF travels as its enclosure.
+      ...(i.webUrl
+        ? [
+            `    <link rel="alternate" type="text/html" href="${escapeXml(i.webUrl)}"/>`,
+            `    <link rel="enclosure" type="application/pdf" href="${escapeXml(i.links.download ?? i.links.self)}"${i.bytes ? ` length="${i.bytes}"` : ''}/>`,
+          ]
+        : [
+            `    <link rel="alternate" type="application/pdf" href="${escapeXml(i.links.download ?? i.links.self)}"${i.bytes ? ` length="${i.bytes}"` : ''}/>`,
+          ]),
       `    <summary>${escapeXml(summary)}</summary>`,
       '  </entry>',
     ].join('\n');
@@ -146,7 +253,7 @@ export function atomFeed(opts: {
     `  <title>${escapeXml(opts.seriesTitle)}</title>`,
     `  <updated>${escapeXml(updated)}</updated>`,
     `  <link rel="self" type="application/atom+xml" href="${escapeXml(self)}"/>`,
-    `  <link rel="alternate" type="text/html" href="${escapeXml(`${baseUrl}/?series=${opts.series}`)}"/>`,
+    `  <link rel="alternate" type="text/html" href="${escapeXml(`${baseUrl}/series/${opts.series}`)}"/>`,
     `  <author><name>${escapeXml(opts.author)}</name></author>`,
     ...entries,
     '</feed>',

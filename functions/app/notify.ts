@@ -48,6 +48,8 @@ export function seriesTitle(reference: Reference, series: string): string {
 export const links = {
   archive: (base: string) => `${base}/`,
   web: (base: string, issueId: string) => `${base}/bulletins/${encodeURIComponent(issueId)}/web`,
+  cover: (base: string, issueId: string) =>
+    `${base}/bulletins/${encodeURIComponent(issueId)}/cover`,
   download: (base: string, issueId: string) =>
     `${base}/bulletins/${encodeURIComponent(issueId)}/download`,
   confirm: (base: string, token: string) =>

@@ -148,6 +148,10 @@ export interface Issue {
   contents?: IssueContents;
   /** S3 key of the web edition (HTML) published beside the PDF. */
   webKey?: string;
+  /** S3 key of page 1 as an image (the archive's cover thumbnail). */
+  coverKey?: string;
+  /** Plain text for the archive's search: titles, 要目, article text, zone names. */
+  searchText?: string;
   failure?: string;
   createdAt: string;
   publishedAt?: string;

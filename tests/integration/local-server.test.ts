@@ -350,13 +350,22 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     try {
       const page = await browser.newPage();
       await page.setViewport({ width: 390, height: 844, isMobile: true });
-      const res = await page.goto(`${url}/`, { waitUntil: 'load' });
+      // The landing page lists every series and links to each one's archive.
+      const home = await page.goto(`${url}/`, { waitUntil: 'load' });
+      expect(home?.status()).toBe(200);
+      const cards = await page.$$eval('.card h2', (hs) => hs.map((h) => h.textContent ?? ''));
+      expect(cards).toEqual(['火炬动态', '国家高新区园区画像', '国家高新区区域发展报告']);
+      // The old address of a series page redirects to its own page.
+      const res = await page.goto(`${url}/?series=torch-bulletin`, { waitUntil: 'load' });
       expect(res?.status()).toBe(200);
+      expect(page.url()).toBe(`${url}/series/torch-bulletin`);
       const latest = await (await get('/bulletins/latest')).json();
-      const heading = await page.$eval('.latest h2', (h) => h.textContent ?? '');
+      const heading = await page.$eval('.latest h3', (h) => h.textContent ?? '');
       expect(heading).toContain(latest.issueLine);
-      const rows = await page.$$eval('li', (items) => items.length);
+      const rows = await page.$$eval('li.issue', (items) => items.length);
       expect(rows).toBe(2);
+      const footer = await page.$eval('footer.site', (f) => f.textContent ?? '');
+      expect(footer).toContain('火炬高技术产业开发中心');
       // Nothing overflows a phone's width.
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth > window.innerWidth,
