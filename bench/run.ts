@@ -2,7 +2,10 @@
  * `npm run bench`: the performance figures of Torch Bulletin from one run, on the embedded
  * stack (dynalite + s3rver in this process) with real Chromium.
  *
- * 1. Cold path: unpack Chromium (a fresh TMPDIR), launch it, render the first bulletin.
+ * 1. Cold path: a new process finds Chromium unpacked where the CLI keeps it (`.local/chromium`,
+ *    checked against the package version; unpacked first if missing), launches it and renders
+ *    the first bulletin. The first-ever unpack (a fresh clone, a new Lambda container) is
+ *    measured apart, into a fresh folder.
  * 2. Warm bulletin (real data): compose / HTML / PDF, median of a few renders; the same final
  *    HTML printed by bare Chromium `page.goto` + `page.pdf` as the baseline, and our ratio.
  * 3. DynamoDB requests per report (an SDK middleware counts them by command).
@@ -37,8 +40,9 @@ const { default: puppeteer } = await import('puppeteer-core');
 const { loadConfig } = await import('../functions/config.ts');
 const { bootstrapStores } = await import('../functions/adapters/bootstrap.ts');
 const { createChromiumRenderer, footerTemplate, DEFAULT_FOOTER, countPdfPages } =
-  await import('../functions/adapters/pdf-renderer.ts');
-const { prepareFontconfig } = await import('../functions/adapters/fonts.ts');
+  await import('../functions/adapters/print/renderer.ts');
+const { unpackedChromium } = await import('../functions/adapters/print/executable.ts');
+const { prepareFontconfig } = await import('../functions/adapters/print/fonts.ts');
 const { createDynamoRecordStore } = await import('../functions/adapters/dynamodb/record-store.ts');
 const { createDynamoIssueCatalog } =
   await import('../functions/adapters/dynamodb/issue-catalog.ts');
@@ -172,7 +176,13 @@ const state = mkdtempSync(join(benchTmp, 'state-'));
 const stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
 Object.assign(process.env, stack.env);
 const launchLog: string[] = [];
-const renderer = createChromiumRenderer({ pagePoolSize: PAGES, log: (m) => launchLog.push(m) });
+/** Where the CLI keeps the unpacked Chromium (and fontconfig's cache) between runs. */
+const KEPT_CHROMIUM = join(ROOT, '.local', 'chromium');
+const renderer = createChromiumRenderer({
+  pagePoolSize: PAGES,
+  chromiumDir: KEPT_CHROMIUM,
+  log: (m) => launchLog.push(m),
+});
 const config = loadConfig({ ...process.env, ...stack.env });
 const services = createServices(config, { renderer });
 await bootstrapStores(config, services.clients);
@@ -216,8 +226,12 @@ try {
   // 1. Cold path.
   log('cold path …');
   rss.phase = 'cold path';
+  // The first-ever unpack, apart: what a fresh clone or a new Lambda container pays once.
+  const fresh = await unpackedChromium(join(benchTmp, 'fresh-chromium'));
+  rmSync(join(benchTmp, 'fresh-chromium'), { recursive: true, force: true });
   const c0 = performance.now();
-  const executablePath = await chromium.executablePath();
+  const kept = await unpackedChromium(KEPT_CHROMIUM);
+  const executablePath = kept.executablePath;
   const c1 = performance.now();
   const first = await renderBulletin(deps, {
     series: 'torch-bulletin',
@@ -228,6 +242,9 @@ try {
   const c2 = performance.now();
   const launchMs = Number(/launch (\d+)ms/.exec(launchLog.join('\n'))?.[1] ?? NaN);
   const cold = {
+    firstEverUnpackMs: ms(fresh.ms),
+    keptDir: KEPT_CHROMIUM,
+    unpackedThisRun: kept.unpacked,
     unpackMs: ms(c1 - c0),
     launchMs,
     firstBulletinMs: ms(c2 - c1),
@@ -240,7 +257,7 @@ try {
   log('warm bulletin …');
   rss.phase = 'warm bulletin';
   const warm: { composeMs: number; htmlMs: number; pdfMs: number; passes: number }[] = [];
-  const prints: { wallMs: number; loadMs: number; printMs: number }[] = [];
+  const prints: { wallMs: number; loadMs: number; layoutMs: number; printMs: number }[] = [];
   const watched = {
     async renderPdf(req: Parameters<typeof renderer.renderPdf>[0]) {
       const t0 = performance.now();
@@ -248,6 +265,7 @@ try {
       prints.push({
         wallMs: performance.now() - t0,
         loadMs: out.timings.loadMs,
+        layoutMs: out.timings.layoutMs,
         printMs: out.timings.pdfMs,
       });
       return out;
@@ -273,10 +291,12 @@ try {
     htmlMs: ms(median(warm.map((w) => w.htmlMs))),
     pdfMs: ms(median(warm.map((w) => w.pdfMs))),
     passes: last.passes,
+    printsPerBulletin: prints.length / WARM_RUNS,
     totalMs: ms(median(warm.map((w) => w.composeMs + w.htmlMs + w.pdfMs))),
     /** The PDF phase split: each pass loads the HTML and prints; the rest is post-processing. */
     perPass: {
       loadMs: ms(median(prints.map((p) => p.loadMs))),
+      layoutMs: ms(median(prints.map((p) => p.layoutMs))),
       printMs: ms(median(prints.map((p) => p.printMs))),
       wallMs: ms(median(prints.map((p) => p.wallMs))),
     },
@@ -291,7 +311,7 @@ try {
   // Baseline: bare Chromium prints the same final HTML (same fonts, page size, footer).
   log('bare page.pdf baseline …');
   rss.phase = 'baseline';
-  const fonts = await prepareFontconfig();
+  const fonts = await prepareFontconfig({ cacheDir: join(KEPT_CHROMIUM, 'fontconfig') });
   const bare = await puppeteer.launch({
     executablePath,
     args: chromium.args.filter((a) => a !== '--single-process' && !a.startsWith('--headless')),
@@ -473,9 +493,10 @@ const target = (ok: boolean, text: string) => `${ok ? 'met   ' : 'MISSED'} ${tex
 const lines = [
   `Torch Bulletin benchmark — ${r.machine.cpus} cores, Node ${r.machine.node}, ${r.settings.pages} pages`,
   '',
-  `cold path            unpack ${r.cold.unpackMs} ms + launch ${r.cold.launchMs} ms + first bulletin ${r.cold.firstBulletinMs} ms (pdf ${r.cold.firstPdfMs} ms) = ${r.cold.totalMs} ms`,
+  `cold path            Chromium ${r.cold.unpackedThisRun ? 'unpacked' : 'found unpacked (version stamp checked)'} ${r.cold.unpackMs} ms + first bulletin ${r.cold.firstBulletinMs} ms (launch ${r.cold.launchMs} ms, pdf ${r.cold.firstPdfMs} ms) = ${r.cold.totalMs} ms`,
+  `  first-ever unpack  ${r.cold.firstEverUnpackMs} ms into a fresh folder (a fresh clone or a new Lambda container, once; kept in ${r.cold.keptDir})`,
   `warm bulletin        compose ${r.bulletin.composeMs} ms · html ${r.bulletin.htmlMs} ms · pdf ${r.bulletin.pdfMs} ms (${r.bulletin.passes} passes) = ${r.bulletin.totalMs} ms`,
-  `  pdf phase          ${r.bulletin.passes} × (load ${r.bulletin.perPass.loadMs} ms + print ${r.bulletin.perPass.printMs} ms; ${r.bulletin.perPass.wallMs} ms per render call) + ${r.bulletin.postProcessMs} ms between/after passes (page anchors, metadata)`,
+  `  pdf phase          ${r.bulletin.printsPerBulletin} print(s) × (load ${r.bulletin.perPass.loadMs} ms + page numbers measured ${r.bulletin.perPass.layoutMs} ms + print and finish ${r.bulletin.perPass.printMs} ms; ${r.bulletin.perPass.wallMs} ms per render call) + ${r.bulletin.postProcessMs} ms after (destinations checked, HTML and PDF written)`,
   `bare page.pdf        ${r.bulletin.bare.pdfMs} ms for the same final HTML → ours ${r.bulletin.ratioToBare}× (pdf phase)`,
   `bulletin PDF         ${r.bulletin.pages} pages, ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB (bare: ${r.bulletin.bare.pages} pages, ${(r.bulletin.bare.pdfBytes / 1e6).toFixed(2)} MB)`,
   `DynamoDB / bulletin  reads ${r.dynamodb.bulletinReads.total} (${JSON.stringify(r.dynamodb.bulletinReads.byCommand)}); 178-zone synthetic: ${r.dynamodb.bulletinReadsSynthetic.logical} + ${r.dynamodb.bulletinReadsSynthetic.continuationPages} continuation pages; publish total ${r.dynamodb.bulletinPublish.total} (${JSON.stringify(r.dynamodb.bulletinPublish.byCommand)})`,
@@ -492,10 +513,12 @@ const lines = [
     .join(' · ')} (RSS/PSS MB)`,
   '',
   'targets',
-  `  ${target(r.zoneProfiles.totalSeconds <= 60, `all ${r.zoneProfiles.zones} zone profiles ≤ 60 s: ${r.zoneProfiles.totalSeconds} s`)}`,
+  `  ${target(r.zoneProfiles.totalSeconds <= 30, `all ${r.zoneProfiles.zones} zone profiles ≤ 30 s: ${r.zoneProfiles.totalSeconds} s`)}`,
   `  ${target(r.peakRss.byPhase['zone profiles'].rssMb <= 1536, `all-zones run peak RSS ≤ 1.5 GB: ${r.peakRss.byPhase['zone profiles'].rssMb} MB (sum of RSS; PSS ${r.peakRss.byPhase['zone profiles'].pssMb} MB)`)}`,
-  `  ${target(r.bulletin.ratioToBare <= 1.2, `warm bulletin ≤ 1.2× bare page.pdf: ${r.bulletin.ratioToBare}×`)}`,
+  `  ${target(r.bulletin.ratioToBare <= 1.2, `warm bulletin PDF phase ≤ 1.2× bare page.pdf: ${r.bulletin.ratioToBare}× (${r.bulletin.pdfMs} vs ${r.bulletin.bare.pdfMs} ms, ${r.bulletin.printsPerBulletin} print)`)}`,
   `  ${target(r.cold.totalMs <= 2500, `cold path ≤ 2.5 s: ${(r.cold.totalMs / 1000).toFixed(2)} s`)}`,
+  `  ${target(r.zoneProfiles.rerun.seconds <= 5, `re-run with nothing changed ≤ 5 s: ${r.zoneProfiles.rerun.seconds} s`)}`,
+  `  ${target(r.ingest.seconds <= 60, `synthetic ingest of ${r.ingest.records} records ≤ 60 s: ${r.ingest.seconds} s`)}`,
   `  ${target(r.bulletin.pdfBytes <= 1.5e6, `${r.bulletin.pages}-page bulletin ≤ 1.5 MB: ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB`)}`,
 ];
 console.log(lines.join('\n'));

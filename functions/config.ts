@@ -32,6 +32,36 @@ export interface AppConfig {
   outboxDir?: string;
   /** SQS queue of on-demand report jobs (AWS: the API sends, the generate function renders). */
   reportQueueUrl?: string;
+  print: PrintConfig;
+}
+
+/** Where printing finds Chromium, the fonts and the templates (`adapters/print/`). */
+export interface PrintConfig {
+  /** `CHROMIUM_EXECUTABLE_PATH`: another Chromium than `@sparticuz/chromium`'s. */
+  executablePath?: string;
+  /**
+   * `BULLETIN_CHROMIUM_DIR`: where `@sparticuz/chromium` is unpacked and kept between runs
+   * (default `$TMPDIR/chromium`, which Lambda keeps across warm invocations).
+   */
+  chromiumDir?: string;
+  /** `BULLETIN_CHROMIUM_SINGLE_PROCESS=true`: keep Chromium's `--single-process` (Lambda). */
+  singleProcess: boolean;
+  /** `BULLETIN_FONT_DIR`: a flat directory holding the four TTF files (Lambda bundle). */
+  fontDir?: string;
+  /** `BULLETIN_TEMPLATES_DIR`: the templates folder (Lambda bundle). */
+  templatesDir?: string;
+}
+
+/** The print settings alone (no AWS region needed: the CLI and tests print without one). */
+export function loadPrintConfig(env: NodeJS.ProcessEnv = process.env): PrintConfig {
+  const set = (name: string): string | undefined => env[name] || undefined;
+  return {
+    executablePath: set('CHROMIUM_EXECUTABLE_PATH'),
+    chromiumDir: set('BULLETIN_CHROMIUM_DIR'),
+    singleProcess: env.BULLETIN_CHROMIUM_SINGLE_PROCESS === 'true',
+    fontDir: set('BULLETIN_FONT_DIR'),
+    templatesDir: set('BULLETIN_TEMPLATES_DIR'),
+  };
 }
 
 const tableName = z
@@ -100,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicBaseUrl: e.BULLETIN_PUBLIC_BASE_URL,
     outboxDir: e.BULLETIN_OUTBOX_DIR,
     reportQueueUrl: e.BULLETIN_REPORT_QUEUE_URL,
+    print: loadPrintConfig(env),
     ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {
           credentials: {

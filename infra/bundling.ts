@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FONT_FILES } from '../functions/adapters/fonts.ts';
+import { FONT_FILES } from '../functions/adapters/print/fonts.ts';
 
 /** The repository root (where package.json and package-lock.json are). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

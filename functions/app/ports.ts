@@ -226,25 +226,82 @@ export interface RenderRequest {
    */
   footer?: { template?: string } | false;
   /**
-   * Document metadata. Chromium writes `/Title` from `document.title` (the template's `<title>`);
-   * `title` given here replaces `document.title` before printing. Chromium has no way to set
-   * Author/Subject/Keywords and no PDF library is installed to post-process, so `author`,
-   * `subject` and `keywords` are accepted but **not written** to the PDF (a log line says so).
+   * Document information. Chromium writes `/Title` from `document.title` (the template's
+   * `<title>`); `title` given here replaces `document.title` before printing. Author, Subject,
+   * Keywords and Creator (which Chromium cannot write) are appended with the ToUnicode fix in
+   * one incremental update (`finishPdf`). The catalog's `/Lang` comes from `<html lang>`.
    */
-  metadata?: { title?: string; author?: string; subject?: string; keywords?: string[] };
+  metadata?: DocumentInfo;
   /** Deadline for the whole render (waiting for the browser and a page included). Default 60 000. */
   timeoutMs?: number;
+  /**
+   * Page numbers measured in the browser and written into the page before it prints (see
+   * `paginate.ts`): one print for a page-numbered contents. The result's `pagination` says
+   * where each element was measured; check it against the PDF's destinations.
+   */
+  paginate?: PaginateRequest;
 }
 
 export interface RenderResult {
   pdf: Uint8Array;
   pages: number;
-  /** `loadMs`: navigation to `load` + `document.fonts.ready`; `pdfMs`: `page.pdf()`. */
-  timings: { loadMs: number; pdfMs: number };
+  /**
+   * `loadMs`: navigation to `load` + `document.fonts.ready`; `layoutMs`: the page numbers
+   * measured and written (0 without `paginate`); `pdfMs`: `page.pdf()`, the ToUnicode fix and
+   * the document information.
+   */
+  timings: { loadMs: number; layoutMs: number; pdfMs: number };
+  /**
+   * The named destinations of the PDF (each element `id` a link points at, e.g. the contents'
+   * `#a-…` entries): where it landed. What a second print would number the contents with.
+   */
+  destinations: Record<string, PagePosition>;
+  /** What `paginate` measured, when it was asked for. */
+  pagination?: Pagination;
 }
 
 export interface PdfRenderer {
   renderPdf(req: RenderRequest): Promise<RenderResult>;
   /** Closes the pages, then the browser (killed if closing hangs). A later render relaunches. */
   close(): Promise<void>;
+}
+
+export interface PaginateRequest {
+  /** Ids of the elements whose page (and distance from the page's top) is wanted. */
+  measure: string[];
+  /**
+   * Selector of the element, inside a link `a[href="#id"]`, that receives the page number of
+   * `id` (e.g. `.contents-page`). Omitted: nothing is written.
+   */
+  fill?: string;
+  /**
+   * An element (id) that starts within `withinPt` of the top of the last page gets
+   * `className` (e.g. a colophon moved to the foot of that page) — kept only if that costs
+   * no page and moves no measured element to another page.
+   */
+  footOfLastPage?: { id: string; className: string; withinPt: number };
+}
+
+export interface PagePosition {
+  page: number;
+  /** Distance of the element's top from the top of the page area, in pt. */
+  fromTop: number;
+}
+
+export interface Pagination {
+  pages: number;
+  positions: Record<string, PagePosition>;
+  /** Whether `footOfLastPage`'s class was applied. */
+  footOfLastPage: boolean;
+  /** Layouts measured (the numbers written change nothing when this is 2). */
+  layouts: number;
+}
+
+/** The document information written into the PDF. */
+export interface DocumentInfo {
+  title?: string;
+  author?: string;
+  subject?: string;
+  keywords?: string[];
+  creator?: string;
 }

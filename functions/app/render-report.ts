@@ -2,12 +2,14 @@
  * Loading, composing and rendering the three report kinds, without numbering or storing
  * anything (the preview path; `publish.ts` adds the catalog and the archive).
  *
- * The bulletin renders in two passes: the first PDF tells on which page each contents entry's
- * anchor lands (named destinations), the second prints those numbers; a third pass runs only if
- * the numbers moved the layout. Zone profiles and regional reports (3–8 pages) print their
+ * The bulletin prints once: before printing, the renderer measures in the browser on which page
+ * each contents entry's anchor will land and writes the numbers into the contents (see
+ * `adapters/print/paginate.ts`); the printed PDF's named destinations must agree, else (or with
+ * a renderer that cannot measure) the PDF's own numbers are printed in a second pass, and a
+ * third runs only if those moved the layout. Zone profiles and regional reports (3–8 pages) print their
  * contents as a list of links without page numbers, in one pass (their colophon follows the
- * text, never moved to the foot of the last page). Metadata (title, author, subject, keywords, `zh-CN`) is then appended as
- * an incremental update.
+ * text, never moved to the foot of the last page). The renderer appends the metadata (title,
+ * author, subject, keywords) as an incremental update; `zh-CN` comes from `<html lang>`.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -40,7 +42,6 @@ import {
 import { parsePeriod, samePeriodLastYear } from '../core/periods.ts';
 import { recordKey } from '../core/record-key.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import { anchorPositions, writePdfMetadata } from '../adapters/pdf-document.ts';
 import type { PublishDeps } from './publish.ts';
 import { renderHtml, templatesDir } from './templates.ts';
 import type { RenderResult } from './ports.ts';
@@ -217,6 +218,13 @@ export async function renderReportFiles<V extends ReportView>(
   const kind = view.kind;
   const numberedContents = NUMBERED_CONTENTS.has(kind);
   const anchors = view.sections.flatMap((s) => s.entries.map((e) => e.anchor));
+  const metadata = {
+    title: view.metadata.title,
+    author: view.metadata.author,
+    subject: view.metadata.subject,
+    keywords: view.metadata.keywords,
+    creator: 'Torch Bulletin',
+  };
   await mkdir(deps.workDir, { recursive: true });
   const htmlPath = join(deps.workDir, `${fileStem}.html`);
   let htmlMs = 0;
@@ -231,14 +239,7 @@ export async function renderReportFiles<V extends ReportView>(
     pass: number,
   ) => {
     const t2 = performance.now();
-    const pdf = await writePdfMetadata(result.pdf, {
-      title: view.metadata.title,
-      author: view.metadata.author,
-      subject: view.metadata.subject,
-      keywords: view.metadata.keywords,
-      lang: view.lang,
-      creator: 'Torch Bulletin',
-    });
+    const { pdf } = result;
     // The HTML beside the PDF is the one it was printed from.
     await writeFile(htmlPath, await renderHtml(kind, numbered));
     const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
@@ -267,7 +268,21 @@ export async function renderReportFiles<V extends ReportView>(
     const result = await deps.renderer.renderPdf({
       htmlPath,
       allowedRoots: [deps.workDir, templatesDir()],
-      metadata: { title: view.documentTitle },
+      metadata,
+      // The first pass measures the contents' page numbers before printing (one print).
+      ...(numberedContents && pass === 1
+        ? {
+            paginate: {
+              measure: [...anchors, 'colophon'],
+              fill: '.contents-page',
+              footOfLastPage: {
+                id: 'colophon',
+                className: 'colophon-alone',
+                withinPt: COLOPHON_ALONE_PT,
+              },
+            },
+          }
+        : {}),
     });
     htmlMs += t1 - t0;
     if (!numberedContents) {
@@ -276,7 +291,7 @@ export async function renderReportFiles<V extends ReportView>(
       pdfMs += performance.now() - t1;
       return finish(result, numbered, pass);
     }
-    const positions = await anchorPositions(result.pdf);
+    const positions = new Map(Object.entries(result.destinations));
     pdfMs += performance.now() - t1;
     const found = new Map([...positions].map(([a, p]) => [a, p.page]));
     const lost = anchors.filter((a) => !found.has(a));
@@ -284,6 +299,24 @@ export async function renderReportFiles<V extends ReportView>(
       throw new RenderError(
         `contents anchors missing from the PDF of ${fileStem}: ${lost.join(', ')}`,
       );
+    const measured = result.pagination;
+    if (measured) {
+      // The numbers measured before printing, proved against the PDF's own destinations.
+      const proved =
+        measured.pages === result.pages &&
+        anchors.every((a) => measured.positions[a]?.page === found.get(a));
+      if (proved) {
+        const measuredPages = new Map(anchors.map((a) => [a, found.get(a)!]));
+        const printed = {
+          ...withPageNumbers(view, measuredPages),
+          colophonAlone: measured.footOfLastPage,
+        };
+        return finish(result, printed, pass);
+      }
+      // Not what was measured: print the PDF's numbers, as without measuring.
+      pages = new Map(anchors.map((a) => [a, found.get(a)!]));
+      continue;
+    }
     const settled = anchors.every((a) => pages.get(a) === found.get(a));
     pages = new Map(anchors.map((a) => [a, found.get(a)!]));
     if (!settled) continue;

@@ -7,20 +7,20 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Handlebars from 'handlebars';
-import { ConfigError } from '../errors.ts';
-import { MISSING, type Figure } from '../core/figures.ts';
+import { loadPrintConfig } from '#config';
+import { ConfigError } from '#errors';
+import { MISSING, type Figure } from '#core/figures.ts';
 
 /**
- * Where the templates live: `BULLETIN_TEMPLATES_DIR`, else `templates/` beside a Lambda
- * bundle, else the repository's `templates/`.
+ * Where the templates live: `configured` (default `PrintConfig.templatesDir`, i.e.
+ * `BULLETIN_TEMPLATES_DIR`, read by `config.ts`), else `templates/` beside a Lambda bundle,
+ * else the repository's `templates/`.
  */
-export function templatesDir(env: NodeJS.ProcessEnv = process.env): string {
+export function templatesDir(configured = loadPrintConfig().templatesDir): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    env.BULLETIN_TEMPLATES_DIR,
-    join(here, 'templates'),
-    resolve(here, '../../templates'),
-  ].filter((c): c is string => !!c);
+  const candidates = [configured, join(here, 'templates'), resolve(here, '../../templates')].filter(
+    (c): c is string => !!c,
+  );
   const found = candidates.find((c) => existsSync(join(c, 'shared', 'print.css')));
   if (!found) throw new ConfigError(`templates not found (looked in ${candidates.join(', ')})`);
   return found;

@@ -63,6 +63,9 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   version: string;
 };
 
+// Chromium is unpacked once (≈ 2 s) and kept with the local state, checked against its version.
+process.env.BULLETIN_CHROMIUM_DIR ??= join(ROOT, '.local', 'chromium');
+
 const program = new Command()
   .name('bulletin')
   .description('Torch Bulletin：国家高新区统计数据进，《火炬动态》PDF 出。')

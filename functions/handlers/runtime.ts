@@ -11,7 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { loadConfig, type AppConfig } from '../config.ts';
 import { BulletinError, ValidationError } from '../errors.ts';
-import { createChromiumRenderer } from '../adapters/pdf-renderer.ts';
+import { createChromiumRenderer } from '../adapters/print/renderer.ts';
 import type { PublishDeps, PublishResult } from '../app/publish.ts';
 import { createServices, publishDepsOf, type Services } from '../wiring/services.ts';
 
@@ -39,7 +39,11 @@ export function runtimeConfig(): AppConfig {
 export function runtimeServices(): Services {
   services ??= createServices(runtimeConfig(), {
     // One invocation at a time per container: one page is enough.
-    renderer: createChromiumRenderer({ pagePoolSize: 1, log: (m) => logger.debug(m) }),
+    renderer: createChromiumRenderer({
+      ...runtimeConfig().print,
+      pagePoolSize: 1,
+      log: (m) => logger.debug(m),
+    }),
   });
   return services;
 }

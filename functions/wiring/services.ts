@@ -16,7 +16,7 @@ import type {
 } from '../app/ports.ts';
 import { createS3Archive } from '../adapters/s3/archive.ts';
 import { createDynamoIssueCatalog } from '../adapters/dynamodb/issue-catalog.ts';
-import { createChromiumRenderer } from '../adapters/pdf-renderer.ts';
+import { createChromiumRenderer } from '../adapters/print/renderer.ts';
 import { createDynamoRecordStore } from '../adapters/dynamodb/record-store.ts';
 import { createOutboxNotifier, createSesNotifier } from '../adapters/ses/notifier.ts';
 import { createDynamoSubscriberStore } from '../adapters/dynamodb/subscriber-store.ts';
@@ -60,7 +60,9 @@ export function createServices(config: AppConfig, opts: ServiceOptions = {}): Se
     (config.outboxDir
       ? createOutboxNotifier(config.outboxDir, { sender: config.senderAddress })
       : createSesNotifier(ses!, config.senderAddress));
-  const renderer = opts.renderer ?? createChromiumRenderer(opts.log ? { log: opts.log } : {});
+  const renderer =
+    opts.renderer ??
+    createChromiumRenderer({ ...config.print, ...(opts.log ? { log: opts.log } : {}) });
   return {
     config,
     clients,

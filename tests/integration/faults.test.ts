@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '#adapters/aws-clients.ts';
 import { createS3Archive } from '#adapters/s3/archive.ts';
-import { createChromiumRenderer, type ChromiumRenderer } from '#adapters/pdf-renderer.ts';
+import { createChromiumRenderer, type ChromiumRenderer } from '#adapters/print/renderer.ts';
 import type { PdfRenderer, RenderRequest } from '../../functions/app/ports.ts';
 import type { Issue } from '#core/model.ts';
 import { createServices, type Services } from '../../functions/wiring/services.ts';

@@ -19,7 +19,7 @@ import {
   createChromiumRenderer,
   RenderPageError,
   type ChromiumRenderer,
-} from '#adapters/pdf-renderer.ts';
+} from '#adapters/print/renderer.ts';
 import { buildReference } from '#core/reference.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { publishBulletin, type PublishResult } from '../../functions/app/publish.ts';

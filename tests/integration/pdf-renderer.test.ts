@@ -11,8 +11,9 @@ import {
   createChromiumRenderer,
   RenderPageError,
   type ChromiumRenderer,
-} from '#adapters/pdf-renderer.ts';
-import { fontFamilies, fontFiles } from '#adapters/fonts.ts';
+} from '#adapters/print/renderer.ts';
+import { fontFamilies, fontFiles } from '#adapters/print/fonts.ts';
+import { anchorPositions, chromiumDestinations } from '#adapters/print/postprocess.ts';
 import { RenderError } from '#errors';
 import { pdfInfo, pdfText } from '#tests/support/pdf.ts';
 
@@ -145,6 +146,78 @@ describe('Chromium PDF renderer', () => {
     const text = await pdfText(result.pdf);
     expect(text[0]).toContain('国家高新区发展动态');
     expect(text.join('')).not.toContain('共2页');
+  });
+
+  it('measures before printing the pages that the PDF destinations then point at', async () => {
+    // A document that breaks in every way the reports do: long paragraphs split across pages,
+    // tables breaking between rows with repeated heads, blocks that must stay whole, headings
+    // kept with what follows, and a contents whose numbers are written in before printing.
+    const ids = Array.from({ length: 36 }, (_, i) => `s${i}`);
+    const para = (n: number) =>
+      `<p>${'国家高新区园区生产总值同比增长，创新能力持续提升。'.repeat(n)}</p>`;
+    const table = (rows: number) =>
+      `<table><thead><tr><th>指标</th><th>数值</th></tr></thead><tbody>${Array.from(
+        { length: rows },
+        (_, i) => `<tr><th>第${i + 1}行</th><td>${i * 7}</td></tr>`,
+      ).join('')}</tbody></table>`;
+    const body = ids
+      .map((id, i) => {
+        const block =
+          i % 4 === 0
+            ? table(6 + ((i * 5) % 30))
+            : i % 4 === 1
+              ? `<div style="height:${60 + ((i * 37) % 200)}mm;break-inside:avoid;border:1px solid #999"></div>`
+              : para(3 + ((i * 11) % 40));
+        return `<h2 id="${id}" style="break-after:avoid">第${i + 1}节</h2>${block}`;
+      })
+      .join('\n');
+    const contents = ids
+      .map(
+        (id) =>
+          `<a href="#${id}" style="display:flex"><span>第${id.slice(1)}节</span><span style="flex:1"></span><span class="n" style="flex:0 0 2em;text-align:right"></span></a>`,
+      )
+      .join('');
+    const htmlPath = join(tmp, 'paginate.html');
+    await writeFile(
+      htmlPath,
+      `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+@page { size: A4; margin: 20mm 18mm 18mm 18mm; }
+html { font-family: '${fontFamilies.serif}'; font-size: 10.5pt; line-height: 1.75; }
+body { margin: 0; } h2 { font-family: '${fontFamilies.sans}'; margin: 4mm 0 2mm; }
+table { border-collapse: collapse; width: 100%; } tr { break-inside: avoid; }
+td, th { border: 0.6pt solid #999; }
+</style></head><body><nav>${contents}</nav>${body}<footer id="end">完</footer></body></html>`,
+    );
+    const result = await renderer.renderPdf({
+      htmlPath,
+      allowedRoots: [tmp],
+      paginate: {
+        measure: [...ids, 'end'],
+        fill: '.n',
+        footOfLastPage: { id: 'end', className: 'at-foot', withinPt: 90 },
+      },
+    });
+    const measured = result.pagination!;
+    expect(result.pages).toBeGreaterThan(8);
+    expect(measured.pages).toBe(result.pages);
+    // The destinations as read from the bytes and by a PDF library agree …
+    const fast = chromiumDestinations(result.pdf)!;
+    const library = await anchorPositions(result.pdf);
+    expect([...fast].map(([id, p]) => [id, p.page])).toEqual(
+      [...library].map(([id, p]) => [id, p.page]),
+    );
+    // … and with what was measured before printing.
+    for (const id of ids) {
+      expect({ id, page: measured.positions[id]?.page }).toEqual({
+        id,
+        page: library.get(id)?.page,
+      });
+    }
+    // The numbers were printed in the contents.
+    const contentsText = (await pdfText(result.pdf))[0]!.replace(/\s+/g, '');
+    for (const id of ids.slice(0, 6)) {
+      expect(contentsText).toContain(`第${id.slice(1)}节${library.get(id)!.page}`);
+    }
   });
 
   it('blocks every request outside the allowed roots and names the URLs', async () => {

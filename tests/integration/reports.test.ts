@@ -138,7 +138,8 @@ describe('report kinds rendered to PDF', () => {
       date: NOW,
       fileStem: 'bulletin',
     });
-    expect(r.passes).toBeGreaterThanOrEqual(2);
+    // One print: the page numbers were measured before printing and agree with the PDF.
+    expect(r.passes).toBe(1);
     const pages = await checkPdf(r, 'numbered');
     const text = pages.join('\n');
     expect(text).toContain('2026年第3期(总第553期)');
@@ -180,6 +181,33 @@ describe('report kinds rendered to PDF', () => {
     const traced = new Set(v.trace.flatMap((f) => f.text.match(/\d+(?:\.\d+)?/g) ?? []));
     const untraced = (rest.match(/\d+(?:\.\d+)?/g) ?? []).filter((n) => !traced.has(n));
     expect(untraced).toEqual([]);
+  });
+
+  it('bulletin: numbers measured wrong before printing are printed again from the PDF', async () => {
+    const real = t.publishDeps().renderer;
+    // A renderer whose measurement is off by one page for every entry: the PDF disagrees.
+    const skewed: typeof real = {
+      async renderPdf(req) {
+        const out = await real.renderPdf(req);
+        if (!out.pagination) return out;
+        const positions = Object.fromEntries(
+          Object.entries(out.pagination.positions).map(([id, p]) => [
+            id,
+            { ...p, page: p.page + 1 },
+          ]),
+        );
+        return { ...out, pagination: { ...out.pagination, positions } };
+      },
+      close: () => real.close(),
+    };
+    const r = await renderBulletin(t.publishDeps({ renderer: skewed }), {
+      series: 'torch-bulletin',
+      period: '2024',
+      date: NOW,
+      fileStem: 'bulletin-skewed',
+    });
+    expect(r.passes).toBeGreaterThanOrEqual(2);
+    await checkPdf(r, 'numbered');
   });
 
   it('zone profile: published in its own series, with ranks and growth against the nation', async () => {

@@ -58,7 +58,10 @@ export function createTinyRenderer(delayMs = 0): TinyRenderer {
         );
       doc.catalog.set(PDFName.of('Dests'), dests);
       const pdf = await doc.save();
-      return { pdf, pages: 1, timings: { loadMs: 0, pdfMs: 0 } };
+      const destinations = Object.fromEntries(
+        [...anchors].map((a) => [a, { page: 1, fromTop: 0 }]),
+      );
+      return { pdf, pages: 1, timings: { loadMs: 0, layoutMs: 0, pdfMs: 0 }, destinations };
     },
     async close() {},
   };

@@ -5,7 +5,8 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { createChromiumRenderer } from '../../adapters/pdf-renderer.ts';
+import { loadPrintConfig } from '../../config.ts';
+import { createChromiumRenderer } from '../../adapters/print/renderer.ts';
 import { runZoneBatch } from '../../app/batch.ts';
 import { syntheticReference } from '../../app/synthetic.ts';
 import type { Cli } from '../context.ts';
@@ -34,7 +35,7 @@ export function allZonesOptions(command: Command): Command {
 export async function generateAllZones(cli: Cli, opts: AllZonesOptions): Promise<void> {
   if (opts.synthetic) useSyntheticStores();
   const pages = opts.pages ?? availableParallelism();
-  const renderer = createChromiumRenderer({ pagePoolSize: pages });
+  const renderer = createChromiumRenderer({ ...loadPrintConfig(), pagePoolSize: pages });
   try {
     await cli.withServices(async (s) => {
       const deps = {

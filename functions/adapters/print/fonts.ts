@@ -6,7 +6,7 @@
  * available as *system* fonts instead: {@link prepareFontconfig} writes a `fonts.conf` that
  * lists the directories of the shipped TTF files and maps the generic families (`serif`,
  * `sans-serif`, `monospace`) to them. The browser is launched with `FONTCONFIG_PATH` /
- * `FONTCONFIG_FILE` pointing there (see `pdf-renderer.ts`), so templates can simply say
+ * `FONTCONFIG_FILE` pointing there (see `browser-pool.ts`), so templates can simply say
  * `font-family: 'Noto Serif SC', serif` — no `@font-face` needed (and no 15 MB font parse per
  * page).
  *
@@ -14,10 +14,10 @@
  * synthesized by Chromium and ends up as Type 3 glyphs in the PDF.
  *
  * Where the TTF files come from, first match wins:
- * 1. the `fontDir` option, 2. the `BULLETIN_FONT_DIR` environment variable — a flat directory
+ * 1. the `fontDir` option (`PrintConfig.fontDir`, i.e. `BULLETIN_FONT_DIR`) — a flat directory
  *    holding the files named as in {@link FONT_FILES} (a Lambda bundle copies them there);
- * 3. the installed npm packages `@expo-google-fonts/noto-serif-sc` / `noto-sans-sc`;
- * 4. a `fonts/` directory next to this module (the bundled handler), if it has all files.
+ * 2. the installed npm packages `@expo-google-fonts/noto-serif-sc` / `noto-sans-sc`;
+ * 3. a `fonts/` directory next to this module (the bundled handler), if it has all files.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -77,7 +77,7 @@ export const FONT_FILES = [
 }[];
 
 export interface FontOptions {
-  /** Flat directory holding the TTF files (overrides `BULLETIN_FONT_DIR` and the npm packages). */
+  /** Flat directory holding the TTF files (`BULLETIN_FONT_DIR`; overrides the npm packages). */
   fontDir?: string;
 }
 
@@ -111,12 +111,12 @@ function fromPackages(): FontFile[] | undefined {
  * @throws ConfigError when a file is missing.
  */
 export function fontFiles(options: FontOptions = {}): FontFile[] {
-  const dir = options.fontDir ?? process.env['BULLETIN_FONT_DIR'];
+  const dir = options.fontDir;
   let files: FontFile[] | undefined;
   let source: string;
   if (dir) {
     files = fromDir(dir);
-    source = options.fontDir ? `fontDir ${dir}` : `BULLETIN_FONT_DIR=${dir}`;
+    source = `BULLETIN_FONT_DIR=${dir}`;
   } else {
     files = fromPackages();
     source = 'the @expo-google-fonts packages';
@@ -165,7 +165,7 @@ export function fontsConf(files: FontFile[], cacheDir: string): string {
     `    <prefer><family>${xml(family)}</family></prefer>\n  </alias>\n`;
   return (
     '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n' +
-    '<!-- Written by torch-bulletin functions/adapters/fonts.ts; do not edit. -->\n' +
+    '<!-- Written by torch-bulletin functions/adapters/print/fonts.ts; do not edit. -->\n' +
     '<fontconfig>\n' +
     fontDirs(files)
       .map((d) => `  <dir>${xml(d)}</dir>\n`)
@@ -231,7 +231,7 @@ export const isRadical = (cp: number): boolean => cp >= 0x2e80 && cp <= 0x2fdf;
  *
  * Why: Noto CJK fonts map both code points to one glyph, and Chromium (Skia) writes the
  * *lowest* code point of a glyph into the PDF's ToUnicode map, so 高, 一, 页, 行 … would copy,
- * search and extract as radicals. `pdf-renderer.ts` rewrites those maps with this table.
+ * search and extract as radicals. `postprocess.ts` (`fixToUnicode`) rewrites those maps with this table.
  */
 export async function radicalEquivalents(files: FontFile[]): Promise<Map<number, number>> {
   const table = new Map<number, number>();

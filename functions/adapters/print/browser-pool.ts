@@ -1,0 +1,322 @@
+/**
+ * How the browser is kept, apart from what is printed with it (cf. jsreport's
+ * `chromePoolStrategy`): one Chromium per pool, launched on the first lease and reused; at most
+ * `size` pages at a time, each page kept for `rendersPerPage` renders and then replaced, so
+ * neither a launch (≈ 0.2–0.6 s) nor a new page (≈ 0.3 s) is paid per render. A browser that
+ * disconnects is relaunched on the next lease.
+ *
+ * The fonts are set up once per browser (fontconfig, see `fonts.ts`), the Chromium binary is
+ * unpacked once per machine (see `executable.ts`), and every page is guarded by the request
+ * sandbox (`sandbox.ts`) before its first use.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import chromium from '@sparticuz/chromium';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { RenderError } from '#errors';
+import { unpackedChromium } from './executable.ts';
+import { fontDirs, prepareFontconfig, radicalEquivalents, type FontFile } from './fonts.ts';
+import { guardPage, SANDBOX_ARGS, type RenderContext } from './sandbox.ts';
+
+export interface BrowserPoolOptions {
+  /** Chromium binary; default the one of `@sparticuz/chromium`. */
+  executablePath?: string;
+  /**
+   * Where `@sparticuz/chromium` is unpacked and kept between runs (checked against the package
+   * version before reuse). Default: its own `executablePath()` (`$TMPDIR/chromium`, Lambda).
+   */
+  chromiumDir?: string;
+  /** Flat directory with the TTF files; default the npm packages. */
+  fontDir?: string;
+  /**
+   * Keep `--single-process` from `chromium.args`. Off by default: here it breaks new pages. On
+   * Lambda, Chromium without it can hang in `newPage()` (`prctl(PR_SET_NO_NEW_PRIVS) failed`,
+   * Sparticuz/chromium#80), so the deployment turns it on.
+   */
+  singleProcess?: boolean;
+  /** Concurrent pages (renders) at most; further leases wait. Default 2. */
+  size?: number;
+  /**
+   * Renders a page serves before it is closed and a fresh one opened. Chromium's renderer
+   * processes keep growing on a reused page (≈ 3 GB over 520 renders on two pages). Default 25.
+   */
+  rendersPerPage?: number;
+  log?: (msg: string) => void;
+}
+
+/** What the browser was launched with: read by the renderer. */
+export interface BrowserSetup {
+  fontFiles: FontFile[];
+  /** Directories the fonts are in (a page may load them). */
+  fontDirs: string[];
+  /** Radical → ideograph of the shipped fonts, for the ToUnicode fix. */
+  equivalents: ReadonlyMap<number, number>;
+}
+
+/** A page lent to one render. */
+export interface PageLease {
+  page: Page;
+  setup: BrowserSetup;
+  /** The sandbox context of this render: the page's listeners report into it. */
+  use(ctx: RenderContext): void;
+  /** Back to the pool when `reusable` (a clean render), else closed. */
+  release(reusable: boolean): Promise<void>;
+  /** Closes the page now (a render past its deadline); `release` then does nothing more. */
+  abort(): Promise<void>;
+}
+
+const PAGE_CLOSE_TIMEOUT_MS = 5_000;
+const BROWSER_CLOSE_TIMEOUT_MS = 5_000;
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Resolves with `p`, or rejects after `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms}ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+class Slots {
+  private readonly waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free += 1;
+  }
+}
+
+/** A page of the pool; its listeners report to whichever render currently uses it. */
+interface PooledPage {
+  page: Page;
+  browser: Browser;
+  ctx: RenderContext | undefined;
+  /** Renders this page has served. */
+  renders: number;
+}
+
+interface Launched {
+  browser: Browser;
+  setup: BrowserSetup;
+}
+
+export class BrowserPool {
+  private launching: Promise<Launched> | undefined;
+  private browser: Browser | undefined;
+  /** Every open page, busy or idle. */
+  private readonly pages = new Set<PooledPage>();
+  /** Pages that finished a render cleanly, ready for the next one. */
+  private idle: PooledPage[] = [];
+  private readonly slots: Slots;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly options: BrowserPoolOptions = {}) {
+    this.slots = new Slots(Math.max(1, options.size ?? 2));
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** PID of the running browser process, if one is running. */
+  browserPid(): number | undefined {
+    return this.browser?.connected ? this.browser.process()?.pid : undefined;
+  }
+
+  /**
+   * A page for one render: waits for a free slot; `isCancelled` is checked after each wait so
+   * a render past its deadline takes no page.
+   */
+  async lease(isCancelled: () => boolean): Promise<PageLease> {
+    const { browser, setup } = await this.getBrowser();
+    await this.slots.acquire();
+    let pooled: PooledPage;
+    try {
+      if (isCancelled()) throw new RenderError('render cancelled');
+      pooled = await this.takePage(browser);
+    } catch (e) {
+      this.slots.release();
+      throw e;
+    }
+    let released = false;
+    const done = async (close: boolean, reusable: boolean) => {
+      if (released) return;
+      released = true;
+      try {
+        if (close) await this.closePage(pooled);
+        else await this.givePageBack(pooled, reusable);
+      } finally {
+        this.slots.release();
+      }
+    };
+    return {
+      page: pooled.page,
+      setup,
+      use: (ctx) => {
+        pooled.ctx = ctx;
+      },
+      release: (reusable) => done(false, reusable),
+      abort: () => done(true, false),
+    };
+  }
+
+  /** Closes the pages, then the browser (killed if closing hangs). A later lease relaunches. */
+  async close(): Promise<void> {
+    const pending = this.launching;
+    this.launching = undefined;
+    if (!pending) return;
+    let browser: Browser;
+    try {
+      ({ browser } = await pending);
+    } catch {
+      return; // the launch failed: nothing runs
+    }
+    this.idle = [];
+    await Promise.allSettled([...this.pages].map((p) => this.closePage(p)));
+    const proc = browser.process();
+    try {
+      await withTimeout(browser.close(), BROWSER_CLOSE_TIMEOUT_MS, 'browser.close()');
+    } catch (e) {
+      this.log(`render: ${message(e)}; killing browser pid ${proc?.pid}`);
+      killProcessGroup(proc);
+    }
+    if (this.browser === browser) this.browser = undefined;
+  }
+
+  /** An idle page of this browser, or a new one guarded by the sandbox. */
+  private async takePage(browser: Browser): Promise<PooledPage> {
+    this.idle = this.idle.filter((p) => p.browser.connected && !p.page.isClosed());
+    const i = this.idle.findIndex((p) => p.browser === browser);
+    if (i >= 0) return this.idle.splice(i, 1)[0] as PooledPage;
+
+    const page = await browser.newPage();
+    const pooled: PooledPage = { page, browser, ctx: undefined, renders: 0 };
+    this.pages.add(pooled);
+    await guardPage(page, () => pooled.ctx, this.log);
+    return pooled;
+  }
+
+  /**
+   * Back to the pool after a clean render, else (or when worn) closed. The page keeps its last
+   * document until the next render navigates away (no `about:blank` in between: that was one
+   * more navigation per render); with no render context, whatever it might still load is
+   * blocked.
+   */
+  private async givePageBack(pooled: PooledPage, reusable: boolean): Promise<void> {
+    pooled.ctx = undefined;
+    pooled.renders += 1;
+    const worn = pooled.renders >= Math.max(1, this.options.rendersPerPage ?? 25);
+    if (reusable && !worn && pooled.browser.connected && this.browser === pooled.browser) {
+      this.idle.push(pooled);
+      return;
+    }
+    await this.closePage(pooled);
+  }
+
+  private async closePage(pooled: PooledPage): Promise<void> {
+    pooled.ctx = undefined;
+    if (!this.pages.delete(pooled)) return;
+    this.idle = this.idle.filter((p) => p !== pooled);
+    try {
+      await withTimeout(pooled.page.close(), PAGE_CLOSE_TIMEOUT_MS, 'page.close()');
+    } catch (e) {
+      this.log(`render: ${message(e)}`);
+    }
+  }
+
+  private getBrowser(): Promise<Launched> {
+    if (this.browser && !this.browser.connected) this.launching = undefined;
+    if (!this.launching) {
+      const launching = this.launch();
+      this.launching = launching;
+      launching.catch(() => {
+        if (this.launching === launching) this.launching = undefined;
+      });
+    }
+    return this.launching;
+  }
+
+  private async executablePath(): Promise<string> {
+    if (this.options.executablePath) return this.options.executablePath;
+    if (!this.options.chromiumDir) return chromium.executablePath();
+    const found = await unpackedChromium(this.options.chromiumDir);
+    this.log(
+      `render: Chromium ${found.unpacked ? 'unpacked' : 'found unpacked'} at ${found.executablePath} (${Math.round(found.ms)}ms)`,
+    );
+    return found.executablePath;
+  }
+
+  private async launch(): Promise<Launched> {
+    const t0 = performance.now();
+    // Where Chromium is kept, fontconfig's cache is kept too (a cold cache costs a font scan).
+    const fonts = await prepareFontconfig({
+      ...(this.options.fontDir ? { fontDir: this.options.fontDir } : {}),
+      ...(this.options.chromiumDir
+        ? { cacheDir: join(this.options.chromiumDir, 'fontconfig') }
+        : {}),
+    });
+    const [equivalents, executablePath] = await Promise.all([
+      radicalEquivalents(fonts.files),
+      this.executablePath(),
+    ]);
+    const t1 = performance.now();
+    // --single-process breaks new pages/contexts here but is needed on Lambda (see the option);
+    // puppeteer adds its own --headless for 'shell'.
+    const singleProcess = this.options.singleProcess ?? false;
+    const args = [
+      ...chromium.args.filter(
+        (a) => (singleProcess || a !== '--single-process') && !a.startsWith('--headless'),
+      ),
+      ...SANDBOX_ARGS,
+    ];
+    let browser: Browser;
+    try {
+      browser = await puppeteer.launch({
+        executablePath,
+        args,
+        headless: 'shell',
+        pipe: true,
+        env: { ...process.env, ...fonts.env },
+        defaultViewport: null,
+      });
+    } catch (e) {
+      throw new RenderError(`could not launch Chromium ${executablePath}: ${message(e)}`, {
+        cause: e,
+      });
+    }
+    const t2 = performance.now();
+    this.browser = browser;
+    const pid = browser.process()?.pid;
+    browser.once('disconnected', () => {
+      this.log(`render: browser pid ${pid} disconnected`);
+      if (this.browser === browser) {
+        this.browser = undefined;
+        this.launching = undefined;
+      }
+    });
+    this.log(
+      `render: launched ${executablePath} pid ${pid} (executable ${Math.round(t1 - t0)}ms, launch ${Math.round(t2 - t1)}ms)`,
+    );
+    return {
+      browser,
+      setup: { fontFiles: fonts.files, fontDirs: fontDirs(fonts.files), equivalents },
+    };
+  }
+}
+
+/** Kills the browser and its child processes (puppeteer starts it as a process group leader). */
+function killProcessGroup(proc: ChildProcess | null): void {
+  if (!proc?.pid || proc.exitCode !== null) return;
+  try {
+    process.kill(-proc.pid, 'SIGKILL');
+  } catch {
+    proc.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Page numbers before printing: where elements will land on the printed pages, measured in
+ * the browser without printing, so a report with a page-numbered contents prints once.
+ *
+ * The document is laid out for a moment as a multi-column box whose columns have exactly the
+ * size of the page area (the `@page` size less its margins, read from the style sheets):
+ * Chromium fragments columns with the same block-fragmentation engine as pages (`break-*`,
+ * orphans and widows, repeated table heads), so column n holds what page n will hold. An
+ * element's page is the column its box starts in. The numbers are written into the links
+ * that point at the elements, the layout is measured again until it is stable, and the
+ * column styles are removed before printing. The caller checks the numbers against the named
+ * destinations of the printed PDF (see `postprocess.ts`), and prints again only if they
+ * differ.
+ */
+import type { Page } from 'puppeteer-core';
+import type { PagePosition, PaginateRequest, Pagination } from '../../app/ports.ts';
+
+/** A4 (mm) and the renderer's default margins, when the style sheets say nothing. */
+export interface PageBoxDefaults {
+  widthMm: number;
+  heightMm: number;
+  margin: { top: string; right: string; bottom: string; left: string };
+}
+
+/** Measures and fills the page numbers on the loaded `page` (see the module comment). */
+export async function paginate(
+  page: Page,
+  req: PaginateRequest,
+  defaults: PageBoxDefaults,
+): Promise<Pagination> {
+  await page.emulateMediaType('print');
+  try {
+    // As source text with a `__name` stub: tsx and esbuild's keepNames wrap inner functions in
+    // `__name(…)`, which the page does not define.
+    const source =
+      `(() => { const __name = (f) => f; return (${measureInPage.toString()})` +
+      `(${JSON.stringify(req)}, ${JSON.stringify(defaults)}); })()`;
+    return (await page.evaluate(source)) as Pagination;
+  } finally {
+    await page.emulateMediaType(undefined);
+  }
+}
+
+/** Runs in the page: no closure over module scope. */
+function measureInPage(req: PaginateRequest, defaults: PageBoxDefaults): Pagination {
+  const probe = document.createElement('div');
+  probe.style.cssText = 'position:absolute;visibility:hidden;height:0;';
+  document.body.appendChild(probe);
+  const px = (length: string, fallback: string): number => {
+    probe.style.width = length || fallback;
+    const w = probe.getBoundingClientRect().width;
+    if (w > 0 || /^0/.test(length)) return w;
+    probe.style.width = fallback;
+    return probe.getBoundingClientRect().width;
+  };
+  // The @page rule of the style sheets (the last one wins, as in printing).
+  let size = '';
+  const margin = { ...defaults.margin };
+  for (const sheet of Array.from(document.styleSheets)) {
+    let rules: CSSRuleList;
+    try {
+      rules = sheet.cssRules;
+    } catch {
+      continue;
+    }
+    for (const rule of Array.from(rules)) {
+      if (!(rule instanceof CSSPageRule) || rule.selectorText !== '') continue;
+      const s = rule.style;
+      size = s.getPropertyValue('size') || size;
+      for (const side of ['top', 'right', 'bottom', 'left'] as const) {
+        const v = s.getPropertyValue(`margin-${side}`);
+        if (v) margin[side] = v;
+      }
+    }
+  }
+  const mm = px('1000mm', '1000mm') / 1000;
+  let width = defaults.widthMm * mm;
+  let height = defaults.heightMm * mm;
+  const parts = size.trim().split(/\s+/).filter(Boolean);
+  if (parts.length >= 1 && /^[\d.]/.test(parts[0] as string)) {
+    width = px(parts[0] as string, `${defaults.widthMm}mm`);
+    height = px((parts[1] ?? parts[0]) as string, `${defaults.heightMm}mm`);
+  } else if (parts.includes('landscape')) {
+    [width, height] = [height, width];
+  }
+  const areaW = width - px(margin.left, '0') - px(margin.right, '0');
+  const areaH = height - px(margin.top, '0') - px(margin.bottom, '0');
+  probe.remove();
+
+  const style = document.createElement('style');
+  style.textContent =
+    `html{height:auto !important;}` +
+    `body{column-count:1 !important;column-width:auto !important;column-gap:0 !important;` +
+    `column-fill:auto !important;width:${areaW}px !important;height:${areaH}px !important;` +
+    `margin:0 !important;padding:0 !important;overflow:visible !important;}` +
+    // Printing never leaves a table head alone at a page's foot; columns would.
+    `thead{break-after:avoid !important;}`;
+  document.head.appendChild(style);
+
+  const measure = (): { pages: number; positions: Record<string, PagePosition> } => {
+    const body = document.body.getBoundingClientRect();
+    const positions: Record<string, PagePosition> = {};
+    for (const id of req.measure) {
+      const el = document.getElementById(id);
+      if (!el) continue;
+      const r = el.getBoundingClientRect();
+      const column = Math.max(0, Math.floor((r.left - body.left + 0.5) / areaW));
+      positions[id] = { page: column + 1, fromTop: ((r.top - body.top) * 72) / 96 };
+    }
+    const pages = Math.max(1, Math.ceil((document.body.scrollWidth - 0.5) / areaW));
+    return { pages, positions };
+  };
+  const fill = (positions: Record<string, PagePosition>): boolean => {
+    if (!req.fill) return false;
+    let changed = false;
+    for (const link of Array.from(document.querySelectorAll('a[href^="#"]'))) {
+      const id = decodeURIComponent((link.getAttribute('href') ?? '').slice(1));
+      const target = link.querySelector(req.fill);
+      const at = positions[id];
+      if (!target || !at) continue;
+      const text = String(at.page);
+      if (target.textContent !== text) {
+        target.textContent = text;
+        changed = true;
+      }
+    }
+    return changed;
+  };
+  const samePages = (a: Record<string, PagePosition>, b: Record<string, PagePosition>) =>
+    req.measure.every((id) => a[id]?.page === b[id]?.page);
+
+  try {
+    let layouts = 1;
+    let m = measure();
+    // Writing the numbers can reflow the contents: measure until nothing moves (twice, as a rule).
+    while (fill(m.positions) && layouts < 4) {
+      m = measure();
+      layouts += 1;
+    }
+    let footOfLastPage = false;
+    const foot = req.footOfLastPage;
+    const at = foot ? m.positions[foot.id] : undefined;
+    if (foot && at && at.page === m.pages && at.fromTop < foot.withinPt) {
+      const el = document.getElementById(foot.id);
+      if (el) {
+        el.classList.add(foot.className);
+        const moved = measure();
+        layouts += 1;
+        if (moved.pages <= m.pages && samePages(moved.positions, m.positions)) {
+          m = moved;
+          footOfLastPage = true;
+        } else {
+          el.classList.remove(foot.className);
+        }
+      }
+    }
+    return { pages: m.pages, positions: m.positions, footOfLastPage, layouts };
+  } finally {
+    style.remove();
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The PDF renderer port and its Chromium adapter (puppeteer-core + `@sparticuz/chromium`).
+ *
+ * A render leases a page of the browser pool (`browser-pool.ts`: one browser, reused pages),
+ * loads the HTML file from its `file://` URL under the request sandbox (`sandbox.ts`: only
+ * `data:` and `file://` URLs under the allowed roots load; anything else fails the render,
+ * naming the URL), optionally measures and writes page numbers (`paginate.ts`), prints it
+ * with `page.pdf`, and appends the ToUnicode fix and the document information
+ * (`postprocess.ts`).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BulletinError, RenderError } from '#errors';
+import type { PdfRenderer, RenderRequest, RenderResult } from '../../app/ports.ts';
+import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-pool.ts';
+import { fontFamilies } from './fonts.ts';
+import { paginate } from './paginate.ts';
+import { countPdfPages, finishPdf, readDestinations } from './postprocess.ts';
+import { renderContext } from './sandbox.ts';
+
+export { countPdfPages } from './postprocess.ts';
+export { isAllowedUrl } from './sandbox.ts';
+
+/**
+ * Where Chromium and the fonts come from (see {@link BrowserPoolOptions}; the values come from
+ * `config.ts`'s `PrintConfig`, nothing is read from the environment here) and the pool's size.
+ */
+export interface ChromiumRendererOptions extends Omit<BrowserPoolOptions, 'size'> {
+  /** Concurrent pages (renders) at most; further renders wait. Default 2. */
+  pagePoolSize?: number;
+}
+
+/** The Chromium adapter; adds diagnostics to the port. */
+export interface ChromiumRenderer extends PdfRenderer {
+  /** PID of the running browser process, if one is running. */
+  browserPid(): number | undefined;
+}
+
+/** A render that failed because of what the page did: blocked or failed loads, script errors. */
+export class RenderPageError extends RenderError {
+  override name = 'RenderPageError';
+  constructor(
+    readonly htmlPath: string,
+    /** One line per problem, in the order they happened. */
+    readonly problems: string[],
+    /** URLs the page tried to load and that were aborted before leaving the browser. */
+    readonly blockedUrls: string[],
+  ) {
+    super(
+      `page ${htmlPath} has ${problems.length} problem(s):\n${problems.map((p) => `- ${p}`).join('\n')}`,
+    );
+  }
+}
+
+export const DEFAULT_FOOTER = '第{page}页 共{total}页';
+const DEFAULT_TIMEOUT_MS = 60_000;
+/** Used when the template's CSS `@page` rule sets no margins (`preferCSSPageSize` lets it win). */
+const DEFAULT_MARGIN = { top: '20mm', bottom: '18mm', left: '18mm', right: '18mm' };
+
+export function createChromiumRenderer(options: ChromiumRendererOptions = {}): ChromiumRenderer {
+  return new ChromiumPdfRenderer(options);
+}
+
+/** Chromium's footer template for a `{page}`/`{total}` text line. */
+export function footerTemplate(template: string): string {
+  const body = escapeHtml(template)
+    .replace(/\{page\}/g, '<span class="pageNumber"></span>')
+    .replace(/\{total\}/g, '<span class="totalPages"></span>');
+  return (
+    `<div style="width:100%;text-align:center;font-size:9pt;line-height:1.2;color:#333;` +
+    `font-family:'${fontFamilies.serif}',serif;">${body}</div>`
+  );
+}
+
+function escapeHtml(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+interface Attempt {
+  cancelled: boolean;
+  lease?: PageLease;
+}
+
+class ChromiumPdfRenderer implements ChromiumRenderer {
+  private readonly pool: BrowserPool;
+  private readonly log: (msg: string) => void;
+
+  constructor(options: ChromiumRendererOptions) {
+    const { pagePoolSize, ...rest } = options;
+    this.pool = new BrowserPool({ ...rest, size: pagePoolSize ?? 2 });
+    this.log = options.log ?? (() => undefined);
+  }
+
+  browserPid(): number | undefined {
+    return this.pool.browserPid();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  async renderPdf(req: RenderRequest): Promise<RenderResult> {
+    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const attempt: Attempt = { cancelled: false };
+    const work = this.attempt(req, attempt);
+    work.catch(() => undefined); // it may settle after the deadline rejected the race
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RenderError(`render of ${req.htmlPath} exceeded ${timeoutMs}ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } catch (e) {
+      if (e instanceof BulletinError) throw e;
+      throw new RenderError(`render of ${req.htmlPath} failed: ${message(e)}`, { cause: e });
+    } finally {
+      clearTimeout(timer);
+      if (!attempt.cancelled) {
+        attempt.cancelled = true;
+        // After a timeout the page is still busy: closing it makes goto/pdf give up.
+        await attempt.lease?.abort();
+      }
+    }
+  }
+
+  private async attempt(req: RenderRequest, attempt: Attempt): Promise<RenderResult> {
+    if (!existsSync(req.htmlPath)) {
+      throw new RenderError(`HTML file not found: ${req.htmlPath}`);
+    }
+    const lease = await this.pool.lease(() => attempt.cancelled);
+    attempt.lease = lease;
+    let reusable = false;
+    try {
+      if (attempt.cancelled) throw new RenderError('render cancelled');
+      const result = await this.renderOnPage(lease, req);
+      reusable = !attempt.cancelled;
+      return result;
+    } finally {
+      attempt.lease = undefined;
+      await lease.release(reusable);
+    }
+  }
+
+  private async renderOnPage(lease: PageLease, req: RenderRequest): Promise<RenderResult> {
+    const { page, setup } = lease;
+    const htmlPath = resolve(req.htmlPath);
+    const ctx = renderContext(htmlPath, [...req.allowedRoots, ...setup.fontDirs]);
+    lease.use(ctx);
+    const check = (): void => {
+      if (ctx.problems.length > 0) {
+        throw new RenderPageError(htmlPath, [...ctx.problems], [...ctx.blocked]);
+      }
+    };
+
+    const t0 = performance.now();
+    await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load', timeout: 0 });
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    const t1 = performance.now();
+    check();
+
+    const pagination = req.paginate
+      ? await paginate(page, req.paginate, { widthMm: 210, heightMm: 297, margin: DEFAULT_MARGIN })
+      : undefined;
+    const tLayout = performance.now();
+    check();
+
+    const { metadata } = req;
+    if (metadata?.title !== undefined) {
+      await page.evaluate((title) => {
+        document.title = title;
+      }, metadata.title);
+    }
+
+    const footer = req.footer === false ? undefined : (req.footer?.template ?? DEFAULT_FOOTER);
+    const data = await page.pdf({
+      format: 'A4',
+      printBackground: true,
+      preferCSSPageSize: true,
+      margin: DEFAULT_MARGIN,
+      displayHeaderFooter: footer !== undefined,
+      headerTemplate: '<span></span>',
+      footerTemplate: footerTemplate(footer ?? ''),
+      outline: true,
+      tagged: true,
+      waitForFonts: false, // awaited above, inside the load timing
+      timeout: 0, // the render deadline applies
+    });
+    check();
+    const pdf = finishPdf(
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      setup.equivalents,
+      metadata,
+    );
+    const t2 = performance.now();
+    const pages = countPdfPages(pdf);
+    const destinations = Object.fromEntries(await readDestinations(pdf));
+    const timings = {
+      loadMs: Math.round(t1 - t0),
+      layoutMs: Math.round(tLayout - t1),
+      pdfMs: Math.round(t2 - tLayout),
+    };
+    this.log(
+      `render: ${htmlPath} → ${pages} page(s), ${pdf.byteLength} bytes, load ${timings.loadMs}ms, layout ${timings.layoutMs}ms, pdf ${timings.pdfMs}ms`,
+    );
+    return { pdf, pages, timings, destinations, ...(pagination ? { pagination } : {}) };
+  }
+}

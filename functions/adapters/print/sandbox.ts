@@ -1,0 +1,112 @@
+/**
+ * The request sandbox of a print page: nothing leaves the machine.
+ *
+ * A page may load only `data:` URLs and `file://` URLs under the render's allowed roots (and
+ * the HTML file itself); every other request is aborted before it leaves the browser and
+ * recorded as a problem of the render, as are failed loads, HTTP errors, console errors,
+ * script errors, crashes and dialogs. What request interception cannot see (WebSocket
+ * handshakes, WebRTC) is sent to a proxy that does not exist by the browser flags of
+ * {@link SANDBOX_ARGS}.
+ */
+import { resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HTTPRequest, Page } from 'puppeteer-core';
+
+/**
+ * Browser flags: request interception never sees WebSocket handshakes (nor WebRTC), so send
+ * everything that gets past it, loopback included, to a proxy that does not exist, and keep
+ * WebRTC off non-proxied UDP.
+ */
+export const SANDBOX_ARGS: readonly string[] = [
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=<-loopback>',
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+];
+
+/** What one render may load, and the problems it collected. */
+export interface RenderContext {
+  /** Absolute directories the page may load files from. */
+  roots: string[];
+  /** Absolute files the page may load (the HTML itself). */
+  files: ReadonlySet<string>;
+  problems: string[];
+  blocked: string[];
+}
+
+/** A fresh context for a render of `htmlPath` (absolute) that may load under `roots`. */
+export function renderContext(htmlPath: string, roots: string[]): RenderContext {
+  return {
+    roots: roots.map((r) => resolve(r)),
+    files: new Set([htmlPath]),
+    problems: [],
+    blocked: [],
+  };
+}
+
+/** Whether the page may load `url`: `data:`, or `file://` under a root or one of `files`. */
+export function isAllowedUrl(url: string, roots: string[], files: ReadonlySet<string>): boolean {
+  if (url.startsWith('data:')) return true;
+  if (!url.startsWith('file:')) return false;
+  let path: string;
+  try {
+    path = resolve(fileURLToPath(url));
+  } catch {
+    return false;
+  }
+  return files.has(path) || roots.some((r) => path === r || path.startsWith(r + sep));
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Turns on request interception for `page` and reports to `current()` — the context of
+ * whichever render uses the page at the time (pages are reused); between renders only
+ * `about:blank` may load.
+ */
+export async function guardPage(
+  page: Page,
+  current: () => RenderContext | undefined,
+  log: (msg: string) => void,
+): Promise<void> {
+  const problem = (text: string): void => {
+    current()?.problems.push(text);
+  };
+  page.on('request', (request: HTTPRequest) => {
+    const url = request.url();
+    const ctx = current();
+    if (url === 'about:blank' || (ctx && isAllowedUrl(url, ctx.roots, ctx.files))) {
+      request.continue().catch(() => undefined);
+      return;
+    }
+    ctx?.blocked.push(url);
+    problem(
+      `blocked request to ${url} (only data: and file:// URLs under ` +
+        `${ctx?.roots.join(', ')} may load)`,
+    );
+    log(`render: blocked ${url}`);
+    request.abort('blockedbyclient').catch(() => undefined);
+  });
+  page.on('requestfailed', (request) => {
+    const url = request.url();
+    if (current()?.blocked.includes(url)) return;
+    problem(`failed to load ${url}: ${request.failure()?.errorText ?? 'unknown error'}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) {
+      problem(`failed to load ${response.url()}: HTTP status ${response.status()}`);
+    }
+  });
+  page.on('console', (msg) => {
+    // "Failed to load resource" duplicates requestfailed/response above, which name the URL.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      problem(`console.error: ${msg.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => problem(`page error: ${message(error)}`));
+  page.on('error', (error) => problem(`page crashed: ${message(error)}`));
+  page.on('dialog', (dialog) => {
+    problem(`page opened a ${dialog.type()} dialog: ${dialog.message()}`);
+    dialog.dismiss().catch(() => undefined);
+  });
+  await page.setRequestInterception(true);
+}
