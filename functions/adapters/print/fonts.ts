@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '#errors';
+import { escapeXml } from '../../core/escape.ts';
 
 /** CSS / fontconfig family names of the two shipped families. */
 export const fontFamilies = { serif: 'Noto Serif SC', sans: 'Noto Sans SC' } as const;
@@ -155,29 +156,26 @@ export function fontFaceCss(files: FontFile[]): string {
     .join('\n');
 }
 
-const xml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /** The text of a `fonts.conf` that only knows the given fonts. */
 export function fontsConf(files: FontFile[], cacheDir: string): string {
   const alias = (generic: string, family: string): string =>
     `  <alias binding="same">\n    <family>${generic}</family>\n` +
-    `    <prefer><family>${xml(family)}</family></prefer>\n  </alias>\n`;
+    `    <prefer><family>${escapeXml(family)}</family></prefer>\n  </alias>\n`;
   return (
     '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n' +
     '<!-- Written by torch-bulletin functions/adapters/print/fonts.ts; do not edit. -->\n' +
     '<fontconfig>\n' +
     fontDirs(files)
-      .map((d) => `  <dir>${xml(d)}</dir>\n`)
+      .map((d) => `  <dir>${escapeXml(d)}</dir>\n`)
       .join('') +
-    `  <cachedir>${xml(cacheDir)}</cachedir>\n` +
+    `  <cachedir>${escapeXml(cacheDir)}</cachedir>\n` +
     alias('serif', fontFamilies.serif) +
     alias('sans-serif', fontFamilies.sans) +
     alias('monospace', fontFamilies.sans) +
     // Anything unknown (system-ui, Arial, 宋体 …) falls back to the serif face, never to boxes.
     alias('system-ui', fontFamilies.sans) +
     `  <match target="pattern">\n    <edit name="family" mode="append_last" binding="weak">` +
-    `<string>${xml(fontFamilies.serif)}</string></edit>\n  </match>\n` +
+    `<string>${escapeXml(fontFamilies.serif)}</string></edit>\n  </match>\n` +
     '</fontconfig>\n'
   );
 }

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BulletinError, RenderError } from '#errors';
+import { escapeHtml } from '../../core/escape.ts';
 import type { PdfRenderer, RenderRequest, RenderResult } from '../../app/ports.ts';
 import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-pool.ts';
 import { fontFamilies } from './fonts.ts';
@@ -71,15 +72,6 @@ export function footerTemplate(template: string): string {
     `<div style="width:100%;text-align:center;font-size:9pt;line-height:1.2;color:#333;` +
     `font-family:'${fontFamilies.serif}',serif;">${body}</div>`
   );
-}
-
-function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
