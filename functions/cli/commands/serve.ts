@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadLocalServerSettings } from '../../config.ts';
+import { formatLocalTime } from '../../core/display.ts';
 import { startLocalServer } from '../../local/server.ts';
+import { createLogger } from '../../wiring/logger.ts';
 import type { Cli } from '../context.ts';
 import { progressReporter } from '../progress.ts';
 
@@ -28,20 +30,20 @@ export function register(program: Command, cli: Cli): void {
   program
     .command('serve')
     .description(
-      'serve the archive page, API, feeds and subscriptions on 127.0.0.1 and run the schedules',
+      '本地服务：在 127.0.0.1 上提供往期查阅页、HTTP API、Atom 订阅源与邮件订阅，并运行定时任务',
     )
-    .option(
-      '--port <port>',
-      'TCP port (0: any free port; default BULLETIN_PORT, else 8787)',
-      portArg,
-    )
+    .option('--port <port>', 'TCP 端口（0：任一空闲端口；默认 BULLETIN_PORT，否则 8787）', portArg)
     .action((opts: { port?: number }) =>
       cli.withServices(async (s) => {
+        // Timestamped lines (Beijing time, or the configured zone) from the Lambdas' logger.
+        const logger = createLogger({ serviceName: 'bulletin-serve', timeZone: s.config.timeZone });
         const server = await startLocalServer({
           services: s,
           port: opts.port ?? loadLocalServerSettings().port,
           root: cli.root,
-          log: cli.info,
+          log: (message) => {
+            if (!cli.options().quiet) logger.info(message);
+          },
           ingestProgress: progressReporter('ingest'),
         });
         console.log(`Archive:  ${server.url}/`);
@@ -51,9 +53,9 @@ export function register(program: Command, cli: Cli): void {
         console.log(`Outbox:   ${server.outboxDir}`);
         for (const j of server.schedules)
           console.log(
-            `Schedule: ${j.id} "${j.cron}" ${j.timeZone}, next ${j.nextRun?.toISOString() ?? 'never'}`,
+            `Schedule: ${j.id} "${j.cron}" ${j.timeZone}, next ${j.nextRun ? `${formatLocalTime(j.nextRun, j.timeZone)} (${j.timeZone})` : 'never'}`,
           );
-        cli.info('Ctrl-C stops the server.');
+        cli.info('Ctrl-C 停止服务 (stops the server).');
         const signal = await untilSignal();
         cli.info(`${signal}: stopping …`);
         await server.stop();

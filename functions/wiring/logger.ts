@@ -1,0 +1,51 @@
+/**
+ * One structured logger for the Lambdas and the local server: Powertools Logger. On Lambda it
+ * writes its JSON lines as usual; in a terminal (`bulletin serve`) the same calls print one
+ * readable line each — local time in the given zone, level, message, extra keys — so an editor
+ * watching the server sees when each thing happened.
+ */
+import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
+import { formatLocalTime } from '../core/display.ts';
+
+class TerminalLogger extends Logger {
+  constructor(
+    options: ConstructorParameters<typeof Logger>[0],
+    private readonly timeZone: string,
+    private readonly write: (line: string) => void,
+  ) {
+    super(options);
+  }
+
+  protected override printLog(_level: number, log: LogItem): void {
+    const { timestamp, level, message, service, sampling_rate, xray_trace_id, ...extra } =
+      log.getAttributes() as Record<string, unknown>;
+    void service;
+    void sampling_rate;
+    void xray_trace_id;
+    const when = new Date(typeof timestamp === 'string' ? timestamp : Date.now());
+    const seconds = String(when.getUTCSeconds()).padStart(2, '0');
+    const rest = Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : '';
+    this.write(
+      `${formatLocalTime(when, this.timeZone)}:${seconds} ${String(level).padEnd(5)} ${String(message)}${rest}\n`,
+    );
+  }
+}
+
+export interface LoggerOptions {
+  serviceName: string;
+  /** Readable lines instead of JSON (default: when stderr is a terminal). */
+  pretty?: boolean;
+  /** Time zone of the readable lines' timestamps (default Asia/Shanghai). */
+  timeZone?: string;
+  write?: (line: string) => void;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const pretty = options.pretty ?? process.stderr.isTTY === true;
+  if (!pretty) return new Logger({ serviceName: options.serviceName });
+  return new TerminalLogger(
+    { serviceName: options.serviceName },
+    options.timeZone ?? 'Asia/Shanghai',
+    options.write ?? ((line) => process.stderr.write(line)),
+  );
+}
