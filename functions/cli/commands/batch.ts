@@ -52,7 +52,7 @@ export async function generateAllZones(cli: Cli, opts: AllZonesOptions): Promise
           concurrency: pages + 2,
           ...(opts.period ? { period: opts.period } : {}),
           ...(opts.force ? { force: true } : {}),
-          onProgress: (p) => progress.update(p.done, p.total),
+          onProgress: (p) => progress.update(p.done, p.total, p),
         });
       } finally {
         progress.stop();
