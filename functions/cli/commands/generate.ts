@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { loadLocalServerSettings } from '../../config.ts';
 import { ValidationError } from '../../errors.ts';
 import {
   publishReport,
@@ -68,7 +69,12 @@ export function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): void {
   );
   console.log(`PDF:    ${r.out}`);
   console.log(`S3 key: s3://${s.config.bucket}/${i.s3Key}`);
-  console.log(`URL:    ${r.url}`);
+  if (cli.options().target === 'aws') {
+    console.log(`URL:    ${r.url}`);
+  } else {
+    // The embedded stores stop with this command: a presigned URL to them would not work.
+    console.log(`Browse: npm run serve  →  http://127.0.0.1:${loadLocalServerSettings().port || 8787}/`);
+  }
 }
 
 /** Checks that the option a kind needs is there (commander cannot express "required if"). */
