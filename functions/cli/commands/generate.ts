@@ -73,7 +73,9 @@ export function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): void {
     console.log(`URL:    ${r.url}`);
   } else {
     // The embedded stores stop with this command: a presigned URL to them would not work.
-    console.log(`Browse: npm run serve  →  http://127.0.0.1:${loadLocalServerSettings().port || 8787}/`);
+    console.log(
+      `Browse: npm run serve  →  http://127.0.0.1:${loadLocalServerSettings().port || 8787}/`,
+    );
   }
 }
 
