@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { DEFAULT_NAMES } from './adapters/definitions.ts';
+import { DEFAULT_NAMES } from './contract/stores.ts';
 
-// The names of these variables are also declared in adapters/definitions.ts (envVar), which
+// The names of these variables are also declared in contract/ (stores.ts envVar, env.ts), which
 // the CDK stack uses to set them on each function.
 
 export interface AppConfig {

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FONT_FILES } from '../functions/adapters/print/fonts.ts';
+import { CHROMIUM_PACKAGE, FONT_FILES } from '../functions/contract/assets.ts';
 
 /** The repository root (where package.json and package-lock.json are). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,9 +29,6 @@ export const BUNDLE_PATHS = {
   templates: 'templates',
   data: 'data',
 } as const;
-
-/** The package that must not go through esbuild: its binary is found relative to its code. */
-export const CHROMIUM_PACKAGE = '@sparticuz/chromium';
 
 // ESM bundles have no `require`; puppeteer-core and some SDK code call it.
 const ESM_REQUIRE_BANNER =

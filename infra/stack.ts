@@ -12,11 +12,11 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import {
+  INBOX_PREFIXES,
   ISSUES_TABLE,
   RECORDS_TABLE,
   SUBSCRIBERS_TABLE,
-} from '../functions/adapters/definitions.ts';
-import { INBOX_PREFIXES } from '../functions/adapters/s3/upload-inbox.ts';
+} from '../functions/contract/stores.ts';
 import { BulletinApi } from './constructs/bulletin-api.ts';
 import { BulletinFunction } from './constructs/bulletin-function.ts';
 import { DataStores } from './constructs/data-stores.ts';

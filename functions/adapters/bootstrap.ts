@@ -1,5 +1,5 @@
 /**
- * Creates the tables and the bucket idempotently from `definitions.ts`. Used by the local
+ * Creates the tables and the bucket idempotently from `contract/stores.ts`. Used by the local
  * stack and by `bulletin bootstrap` against any DynamoDB/S3-compatible endpoint; on AWS the
  * CDK stack creates them from the same definitions.
  */
@@ -17,7 +17,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StoreError } from '../errors.ts';
-import { TABLES, type TableDefinition } from './definitions.ts';
+import { TABLES, type TableDefinition } from '../contract/stores.ts';
 import type { AppConfig } from '../config.ts';
 
 export interface BootstrapResult {

@@ -22,18 +22,7 @@ import { NotFoundError } from '../errors.ts';
 import { publishReport, type PublishDeps } from './publish.ts';
 import { zonePeriodInputs } from './render-report.ts';
 import { templatesDir } from './templates.ts';
-
-export const ZONE_PROFILE_SERIES = 'zone-profile';
-
-/** How the fan-out runs, here and in the state machine (one source for both). */
-export const FANOUT_POLICY = {
-  /** Zones rendered at once on AWS (Lambda workers); locally the page pool decides. */
-  maxConcurrency: 10,
-  /** Attempts per zone after the first, for errors worth retrying (throttling, timeouts). */
-  retries: 2,
-  retryIntervalSeconds: 5,
-  backoffRate: 2,
-} as const;
+import { FANOUT_POLICY, ZONE_PROFILE_SERIES } from '../contract/fanout.ts';
 
 /** One zone to render: the slot key carries the content hash, so a retry is idempotent. */
 export interface ZoneJob {

@@ -14,8 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
-import type { TableDefinition } from '../../functions/adapters/definitions.ts';
-import { ARCHIVE_BUCKET } from '../../functions/adapters/definitions.ts';
+import { ARCHIVE_BUCKET, type TableDefinition } from '../../functions/contract/stores.ts';
 import { BUNDLE_PATHS, bundlingFor, PROJECT_ROOT } from '../bundling.ts';
 import { join } from 'node:path';
 

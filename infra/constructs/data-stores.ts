@@ -1,5 +1,5 @@
 /**
- * The stores: one DynamoDB table per definition in functions/adapters/definitions.ts (the same
+ * The stores: one DynamoDB table per definition in functions/contract/stores.ts (the same
  * definitions the local bootstrap creates in dynalite) and the private archive bucket.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -8,11 +8,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   ARCHIVE_BUCKET,
+  INBOX_PREFIXES,
   TABLES,
   type KeyDef,
   type TableDefinition,
-} from '../../functions/adapters/definitions.ts';
-import { INBOX_PREFIXES } from '../../functions/adapters/s3/upload-inbox.ts';
+} from '../../functions/contract/stores.ts';
 
 const attribute = (k: KeyDef): dynamodb.Attribute => ({
   name: k.name,

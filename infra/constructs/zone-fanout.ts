@@ -26,8 +26,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ISSUES_TABLE, RECORDS_TABLE } from '../../functions/adapters/definitions.ts';
-import { FANOUT_POLICY } from '../../functions/app/batch.ts';
+import { ISSUES_TABLE, RECORDS_TABLE } from '../../functions/contract/stores.ts';
+import { FANOUT_POLICY } from '../../functions/contract/fanout.ts';
 import { BulletinFunction } from './bulletin-function.ts';
 import type { BulletinPlatform } from '../stack.ts';
 

@@ -13,7 +13,7 @@ import { deflateRawSync } from 'node:zlib';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BulletinFunction } from '../../infra/constructs/bulletin-function.ts';
-import { FONT_FILES } from '#adapters/print/fonts.ts';
+import { FONT_FILES } from '../../functions/contract/assets.ts';
 
 const MB = 1024 * 1024;
 /** Lambda: deployment package incl. layers, unzipped. */

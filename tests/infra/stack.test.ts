@@ -12,7 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app.ts';
 import type { TorchBulletinStack } from '../../infra/stack.ts';
-import { TABLES } from '#adapters/definitions.ts';
+import { TABLES } from '../../functions/contract/stores.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Action: string | string[]; Effect: string; Resource: unknown };

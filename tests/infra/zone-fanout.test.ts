@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app.ts';
 import { ZoneFanOut, RETRYABLE_ERRORS } from '../../infra/constructs/zone-fanout.ts';
-import { FANOUT_POLICY } from '../../functions/app/batch.ts';
+import { FANOUT_POLICY } from '../../functions/contract/fanout.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Action: string | string[]; Resource: unknown };

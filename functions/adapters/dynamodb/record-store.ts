@@ -1,6 +1,6 @@
 /**
  * The record store port and its DynamoDB adapter. Every read is a Query, GetItem or
- * BatchGetItem — never a Scan (see `definitions.ts` for the item layout).
+ * BatchGetItem — never a Scan (see `contract/stores.ts` for the item layout).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {

@@ -28,6 +28,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '#errors';
 import { escapeXml } from '../../core/escape.ts';
+// The shipped files (npm package, path inside it, flat name in a font dir): in the contract.
+import { FONT_FILES } from '../../contract/assets.ts';
 
 /** CSS / fontconfig family names of the two shipped families. */
 export const fontFamilies = { serif: 'Noto Serif SC', sans: 'Noto Sans SC' } as const;
@@ -43,39 +45,6 @@ export interface FontFile {
   /** Absolute path of the TTF file. */
   path: string;
 }
-
-/** The shipped files: npm package, path inside it, and the flat file name used in a font dir. */
-export const FONT_FILES = [
-  {
-    style: 'serif',
-    weight: 400,
-    pkg: '@expo-google-fonts/noto-serif-sc',
-    file: '400Regular/NotoSerifSC_400Regular.ttf',
-  },
-  {
-    style: 'serif',
-    weight: 700,
-    pkg: '@expo-google-fonts/noto-serif-sc',
-    file: '700Bold/NotoSerifSC_700Bold.ttf',
-  },
-  {
-    style: 'sans',
-    weight: 400,
-    pkg: '@expo-google-fonts/noto-sans-sc',
-    file: '400Regular/NotoSansSC_400Regular.ttf',
-  },
-  {
-    style: 'sans',
-    weight: 700,
-    pkg: '@expo-google-fonts/noto-sans-sc',
-    file: '700Bold/NotoSansSC_700Bold.ttf',
-  },
-] as const satisfies readonly {
-  style: FontStyleName;
-  weight: 400 | 700;
-  pkg: string;
-  file: string;
-}[];
 
 export interface FontOptions {
   /** Flat directory holding the TTF files (`BULLETIN_FONT_DIR`; overrides the npm packages). */

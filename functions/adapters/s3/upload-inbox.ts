@@ -8,15 +8,10 @@
  * that climbs out of it.
  */
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { INBOX_PREFIXES } from '../../contract/stores.ts';
 import { StoreError } from '../../errors.ts';
 import { getObject, putObject } from './objects.ts';
 import type { UploadInbox } from '../../app/ports.ts';
-
-export const INBOX_PREFIXES = {
-  uploads: 'uploads/',
-  ingested: 'ingested/',
-  rejected: 'rejected/',
-} as const;
 
 /** The path of an upload below `uploads/`, or undefined for a key outside the inbox. */
 export function uploadName(key: string): string | undefined {

@@ -1,6 +1,7 @@
 /**
  * The one source of truth for tables and buckets, read by the CDK stack (`infra/`) and by
- * the local bootstrap (`bulletin bootstrap`, `npm start`). Plain data: no SDK types.
+ * the local bootstrap (`bulletin bootstrap`, `npm start`). Plain data: no SDK types, no
+ * imports — part of the contract `infra/` may import (see ./index.ts).
  */
 export interface KeyDef {
   name: string;
@@ -17,6 +18,35 @@ export interface TableDefinition {
   globalIndexes: { name: string; partitionKey: KeyDef; sortKey: KeyDef }[];
   /** Data that cannot be rebuilt from `data/`: deletion protection on AWS. */
   critical: boolean;
+  /**
+   * DynamoDB TTL attribute (epoch seconds) of the items that expire, if any. DynamoDB deletes
+   * such items up to a few days late and dynalite never does: readers must treat an item whose
+   * `expiresAt` lies in the past as absent ({@link isExpired}).
+   */
+  ttlAttribute?: typeof TTL_ATTRIBUTE;
+}
+
+/** The one TTL attribute name of every table (epoch seconds, a Number). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Pending (unconfirmed) subscriptions are dropped after this many seconds (7 days). */
+export const PENDING_SUBSCRIPTION_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * A slot claim that never became an issue (its render crashed and no retry came) is stale after
+ * this many seconds (2 days); a claim that became an issue has its TTL removed.
+ */
+export const STALE_CLAIM_TTL_SECONDS = 2 * 24 * 3600;
+
+/** Whether an item carrying {@link TTL_ATTRIBUTE} has expired at `nowMs`. */
+export function isExpired(item: Record<string, unknown> | undefined, nowMs = Date.now()): boolean {
+  const v = item?.[TTL_ATTRIBUTE];
+  return typeof v === 'number' && v * 1000 <= nowMs;
+}
+
+/** The {@link TTL_ATTRIBUTE} value for an item that lives `seconds` from `nowMs`. */
+export function expiresIn(seconds: number, nowMs = Date.now()): number {
+  return Math.floor(nowMs / 1000) + seconds;
 }
 
 const S = (name: string): KeyDef => ({ name, type: 'S' });
@@ -56,6 +86,7 @@ export const ISSUES_TABLE: TableDefinition = {
   sortKey: S('sk'),
   globalIndexes: [{ name: 'gsi1', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk') }],
   critical: true,
+  ttlAttribute: TTL_ATTRIBUTE,
 };
 
 /** Subscribers: `pk=SUB#<series>`, `sk=<address hash>`; tokens via `gsi1`. */
@@ -66,6 +97,7 @@ export const SUBSCRIBERS_TABLE: TableDefinition = {
   sortKey: S('sk'),
   globalIndexes: [{ name: 'gsi1', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk') }],
   critical: true,
+  ttlAttribute: TTL_ATTRIBUTE,
 };
 
 export const TABLES = [RECORDS_TABLE, ISSUES_TABLE, SUBSCRIBERS_TABLE] as const;
@@ -75,6 +107,18 @@ export const ARCHIVE_BUCKET = {
   /** Published issues live under this prefix; previews under `previews/`. */
   issuesPrefix: 'issues/',
   previewsPrefix: 'previews/',
+  /** Results of the all-zones Distributed Map (Step Functions ResultWriter). */
+  fanoutResultsPrefix: 'fanout-results/',
+} as const;
+
+/**
+ * The upload inbox in the archive bucket: analysts drop statistics files under `uploads/`;
+ * the ingest function moves each to `ingested/` or `rejected/`.
+ */
+export const INBOX_PREFIXES = {
+  uploads: 'uploads/',
+  ingested: 'ingested/',
+  rejected: 'rejected/',
 } as const;
 
 /** Default physical names when the environment names none (local mode). */
