@@ -44,6 +44,8 @@ export interface PrintConfig {
    * (default `$TMPDIR/chromium`, which Lambda keeps across warm invocations).
    */
   chromiumDir?: string;
+  /** `BULLETIN_CHROMIUM_BIN_DIR`: `@sparticuz/chromium`'s `*.br` files (the Lambda layer). */
+  chromiumBinDir?: string;
   /** `BULLETIN_CHROMIUM_SINGLE_PROCESS=true`: keep Chromium's `--single-process` (Lambda). */
   singleProcess: boolean;
   /** `BULLETIN_FONT_DIR`: a flat directory holding the four TTF files (Lambda bundle). */
@@ -58,6 +60,7 @@ export function loadPrintConfig(env: NodeJS.ProcessEnv = process.env): PrintConf
   return {
     executablePath: set('CHROMIUM_EXECUTABLE_PATH'),
     chromiumDir: set('BULLETIN_CHROMIUM_DIR'),
+    chromiumBinDir: set('BULLETIN_CHROMIUM_BIN_DIR'),
     singleProcess: env.BULLETIN_CHROMIUM_SINGLE_PROCESS === 'true',
     fontDir: set('BULLETIN_FONT_DIR'),
     templatesDir: set('BULLETIN_TEMPLATES_DIR'),

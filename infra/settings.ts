@@ -4,8 +4,15 @@
  * | context key        | meaning                                                    |
  * |--------------------|------------------------------------------------------------|
  * | stackName          | CloudFormation stack name (default TorchBulletin)         |
- * | senderAddress      | verified SES identity subscriber mail is sent from         |
+ * | stage              | `dev` (default) or `prod`: prod refuses to synthesize      |
+ * |                    | without an alarm subscriber (alarmEmail or alarmTopicArn)  |
+ * | senderAddress      | verified SES identity subscriber mail is sent from; none:  |
+ * |                    | the subscription routes are off (China regions: no SES)    |
  * | alarmEmail         | address subscribed to the alarm topic                      |
+ * | alarmTopicArn      | an existing SNS topic for the alarms instead of our own    |
+ * | domainName, certificateArn | custom domain of the API (ACM certificate in the   |
+ * |                    | same region): the default execute-api endpoint is turned off |
+ * | renderConcurrency  | reserved concurrency of each render function (default 4)   |
  * | publicBaseUrl      | base URL for links in mail (custom domain)                 |
  * | jwtIssuer, jwtAudience | JWT authorizer for POST /reports instead of IAM       |
  * | schedulesFile      | schedules JSON (default data/schedules.json)               |
@@ -28,8 +35,28 @@ const contextSchema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
     .default('TorchBulletin'),
+  stage: z.enum(['dev', 'prod']).default('dev'),
   senderAddress: optionalText.pipe(z.email().optional()),
   alarmEmail: optionalText.pipe(z.email().optional()),
+  alarmTopicArn: optionalText.pipe(
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN')
+      .optional(),
+  ),
+  domainName: optionalText.pipe(
+    z
+      .string()
+      .regex(/^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/, 'a lower-case domain name')
+      .optional(),
+  ),
+  certificateArn: optionalText.pipe(
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'an ACM ARN')
+      .optional(),
+  ),
+  renderConcurrency: z.coerce.number().int().min(1).max(100).default(4),
   publicBaseUrl: optionalText.pipe(z.url({ protocol: /^https$/ }).optional()),
   jwtIssuer: optionalText.pipe(z.url({ protocol: /^https$/ }).optional()),
   jwtAudience: optionalText,
@@ -56,6 +83,15 @@ export function settingsFromContext(get: (key: string) => unknown): Settings {
   if ((c.jwtIssuer === undefined) !== (c.jwtAudience === undefined)) {
     throw new Error('[infra] jwtIssuer and jwtAudience go together (or neither: IAM auth)');
   }
+  if ((c.domainName === undefined) !== (c.certificateArn === undefined)) {
+    throw new Error('[infra] domainName and certificateArn go together (or neither)');
+  }
+  if (c.stage === 'prod' && !c.alarmEmail && !c.alarmTopicArn) {
+    throw new Error(
+      '[infra] stage prod needs someone to receive the alarms: -c alarmEmail=ops@example.com ' +
+        'or -c alarmTopicArn=arn:aws:sns:…:topic (a dev stage may go without)',
+    );
+  }
   const schedulesFile = c.schedulesFile
     ? isAbsolute(c.schedulesFile)
       ? c.schedulesFile
@@ -63,10 +99,16 @@ export function settingsFromContext(get: (key: string) => unknown): Settings {
     : undefined;
   return {
     stackName: c.stackName,
+    stage: c.stage,
     schedules: loadSchedules(schedulesFile),
     timeZone: c.timeZone,
+    renderConcurrency: c.renderConcurrency,
     ...(c.senderAddress ? { senderAddress: c.senderAddress } : {}),
     ...(c.alarmEmail ? { alarmEmail: c.alarmEmail } : {}),
+    ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),
+    ...(c.domainName && c.certificateArn
+      ? { customDomain: { domainName: c.domainName, certificateArn: c.certificateArn } }
+      : {}),
     ...(c.publicBaseUrl ? { publicBaseUrl: c.publicBaseUrl } : {}),
     ...(c.jwtIssuer && c.jwtAudience
       ? { jwt: { issuer: c.jwtIssuer, audience: c.jwtAudience.split(',').map((a) => a.trim()) } }

@@ -10,6 +10,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { ENV } from '../functions/contract/env.ts';
 import type { Construct } from 'constructs';
 import {
   INBOX_PREFIXES,
@@ -19,6 +20,7 @@ import {
 } from '../functions/contract/stores.ts';
 import { BulletinApi } from './constructs/bulletin-api.ts';
 import { BulletinFunction } from './constructs/bulletin-function.ts';
+import { ChromiumLayer } from './constructs/chromium-layer.ts';
 import { DataStores } from './constructs/data-stores.ts';
 import { JobQueues } from './constructs/job-queues.ts';
 import { Operations } from './constructs/operations.ts';
@@ -29,11 +31,22 @@ import { acknowledgeFindings } from './nag-acknowledgements.ts';
 
 /** Deployment parameters (cdk.json context, or `-c key=value`). */
 export interface BulletinSettings {
+  /** `prod` refuses to synthesize without an alarm subscriber; `dev` may go without. */
+  stage: 'dev' | 'prod';
   schedules: ScheduleDefinition[];
-  /** Verified SES identity that subscriber mail is sent from. */
+  /**
+   * Verified SES identity that subscriber mail is sent from. Without it (e.g. the China
+   * regions, which have no SES) the subscription routes are off.
+   */
   senderAddress?: string;
   /** E-mail address subscribed to the alarm topic. */
   alarmEmail?: string;
+  /** An existing SNS topic for the alarms instead of the stack's own. */
+  alarmTopicArn?: string;
+  /** Custom domain of the API; the default execute-api endpoint is then off. */
+  customDomain?: { domainName: string; certificateArn: string };
+  /** Reserved concurrency of the on-demand render function. */
+  renderConcurrency: number;
   /** Base URL of the API for links in mail (a custom domain); default: the API's own URL. */
   publicBaseUrl?: string;
   /** JWT authorizer for POST /reports instead of IAM. */
@@ -49,6 +62,8 @@ export interface TorchBulletinStackProps extends StackProps {
 export interface BulletinPlatform {
   stores: DataStores;
   queues: JobQueues;
+  /** The one Chromium + fonts layer every render function uses. */
+  browser: ChromiumLayer;
   operations: Operations;
   /** Environment every function gets (time zone, presign TTL, public base URL). */
   environment: Record<string, string>;
@@ -59,11 +74,15 @@ export interface BulletinPlatform {
 /** Presigned download URLs live 5 minutes (≤ 15). */
 const PRESIGN_TTL_SECONDS = 300;
 
+/** Scheduled runs keep this many render slots of their own, whatever the on-demand load. */
+export const SCHEDULED_RESERVED_CONCURRENCY = 2;
+
 export class TorchBulletinStack extends Stack {
   readonly platform: BulletinPlatform;
   readonly functions: Record<'scheduled' | 'generate' | 'api' | 'ingest', BulletinFunction>;
   readonly api: BulletinApi;
   readonly schedules: ReportSchedules;
+  readonly fanout: ZoneFanOut;
 
   constructor(scope: Construct, id: string, props: TorchBulletinStackProps) {
     super(scope, id, props);
@@ -72,11 +91,13 @@ export class TorchBulletinStack extends Stack {
     const queues = new JobQueues(this, 'Queues');
     const operations = new Operations(this, 'Operations', {
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+      ...(settings.alarmTopicArn ? { alarmTopicArn: settings.alarmTopicArn } : {}),
     });
+    const browser = new ChromiumLayer(this, 'Chromium');
     const { records, issues, subscribers } = stores.tables;
     const environment: Record<string, string> = {
-      BULLETIN_TIME_ZONE: settings.timeZone,
-      BULLETIN_PRESIGN_TTL_SECONDS: String(PRESIGN_TTL_SECONDS),
+      [ENV.timeZone]: settings.timeZone,
+      [ENV.presignTtlSeconds]: String(PRESIGN_TTL_SECONDS),
     };
     const bindPublisher = (fn: BulletinFunction) =>
       fn
@@ -85,13 +106,14 @@ export class TorchBulletinStack extends Stack {
         .bindTable(SUBSCRIBERS_TABLE, subscribers, 'readWrite')
         .bindBucket(stores.archive, { read: ['issues/'], write: ['issues/'] })
         .bindMailSender(settings.senderAddress);
-    this.platform = { stores, queues, operations, environment, bindPublisher };
+    this.platform = { stores, queues, browser, operations, environment, bindPublisher };
 
     const scheduled = bindPublisher(
       new BulletinFunction(this, 'ScheduledBulletin', {
         handler: 'scheduled-bulletin',
         description: 'EventBridge Scheduler → publish the scheduled bulletin',
-        renders: true,
+        browser: browser.layer,
+        reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,
         environment,
       }),
     ).onAsyncFailure(queues.failedJobs);
@@ -100,7 +122,10 @@ export class TorchBulletinStack extends Stack {
       new BulletinFunction(this, 'GenerateReport', {
         handler: 'generate-report',
         description: 'Report queue → render and publish an on-demand report',
-        renders: true,
+        browser: browser.layer,
+        // A flood of on-demand requests waits in the queue instead of taking the account's
+        // concurrency (the scheduled function has its own reserve).
+        reservedConcurrency: settings.renderConcurrency,
         environment,
       }),
     );
@@ -109,7 +134,7 @@ export class TorchBulletinStack extends Stack {
         batchSize: 1,
         reportBatchItemFailures: true,
         // At most two browsers at once for on-demand work, whatever the queue holds.
-        maxConcurrency: 2,
+        maxConcurrency: Math.min(2, settings.renderConcurrency),
       }),
     );
 
@@ -125,7 +150,7 @@ export class TorchBulletinStack extends Stack {
       .bindTable(SUBSCRIBERS_TABLE, subscribers, 'readWrite')
       .bindBucket(stores.archive, { read: ['issues/'] })
       .bindMailSender(settings.senderAddress)
-      .bindQueueSender('BULLETIN_REPORT_QUEUE_URL', queues.reportRequests);
+      .bindQueueSender(ENV.reportQueueUrl, queues.reportRequests);
 
     const ingest = new BulletinFunction(this, 'IngestUpload', {
       handler: 'ingest-upload',
@@ -154,17 +179,31 @@ export class TorchBulletinStack extends Stack {
     this.api = new BulletinApi(this, 'HttpApi', {
       handler: api.fn,
       ...(settings.jwt ? { jwt: settings.jwt } : {}),
+      ...(settings.customDomain ? { customDomain: settings.customDomain } : {}),
     });
     const publicBaseUrl = settings.publicBaseUrl ?? this.api.url;
     for (const f of [scheduled, generate, api]) {
-      f.fn.addEnvironment('BULLETIN_PUBLIC_BASE_URL', publicBaseUrl);
+      f.fn.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
     }
 
+    this.fanout = new ZoneFanOut(this, 'AllZones', { platform: this.platform, browser });
+
     this.functions = { scheduled, generate, api, ingest };
-    for (const [name, f] of Object.entries(this.functions)) {
-      operations.alarmOnErrors(name, f.fn);
+    const everyFunction = {
+      ...this.functions,
+      zonePlan: this.fanout.functions.plan,
+      zoneRender: this.fanout.functions.render,
+      zoneSummary: this.fanout.functions.summary,
+    };
+    for (const [name, f] of Object.entries(everyFunction)) {
+      operations.alarmOnFunction(name, f.fn, f.timeout);
     }
-    operations.alarmOnQueueDepth('FailedJobs', queues.failedJobs);
+    operations.alarmOnDeadLetters('FailedJobs', queues.failedJobs);
+    operations.alarmOnMetric(
+      'Api5xx',
+      this.api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'HTTP API: responses with a 5xx status (the function failed or timed out)',
+    );
     operations.alarmOnMetric(
       'HandlerFailures',
       new Metric({
@@ -184,6 +223,5 @@ export class TorchBulletinStack extends Stack {
       value: `s3://${stores.archive.bucketName}/${INBOX_PREFIXES.uploads}`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
-    new ZoneFanOut(this, 'AllZones', { platform: this.platform });
   }
 }

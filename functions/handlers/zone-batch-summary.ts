@@ -1,18 +1,25 @@
 /**
  * Lambda: last step of the all-zones state machine. Turns the plan's `done` list and the
- * Distributed Map's results (outcomes, or the caught error of a zone that failed every retry)
- * into one summary, logs it and publishes the counts as metrics (a failed zone raises an alarm).
+ * Distributed Map's results — written to S3 by its ResultWriter (`{ ResultWriterDetails }`),
+ * or inline as an array — into one summary naming every failed zone, logs it and publishes
+ * the counts as metrics (a failed zone raises an alarm).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { readMapResults } from '../adapters/fanout-results.ts';
 import { outcomeOfMapResult, summarizeZoneBatch, type ZoneBatchSummary } from '../app/batch.ts';
 import { parseOrReject } from './reports.ts';
-import { invocation, logger, metrics } from './runtime.ts';
+import { invocation, logger, metrics, runtimeServices } from './runtime.ts';
 
 export const zoneBatchResultsSchema = z.object({
   done: z.array(z.record(z.string(), z.unknown())).default([]),
-  results: z.array(z.record(z.string(), z.unknown())).default([]),
+  results: z
+    .union([
+      z.array(z.record(z.string(), z.unknown())),
+      z.object({ ResultWriterDetails: z.object({ Bucket: z.string(), Key: z.string() }) }),
+    ])
+    .default([]),
   /** `$$.Execution.StartTime`: the summary's elapsed time runs from there. */
   startedAt: z.iso.datetime({ offset: true }).optional(),
 });
@@ -20,7 +27,10 @@ export const zoneBatchResultsSchema = z.object({
 export async function handler(event: unknown, context?: Context): Promise<ZoneBatchSummary> {
   return invocation('zone-batch-summary', context, async () => {
     const e = parseOrReject(zoneBatchResultsSchema, event, 'zone batch results');
-    const outcomes = [...e.done, ...e.results].map(outcomeOfMapResult);
+    const results = Array.isArray(e.results)
+      ? e.results
+      : await readMapResults(runtimeServices().clients.s3, e.results.ResultWriterDetails);
+    const outcomes = [...e.done, ...results].map(outcomeOfMapResult);
     const elapsed = e.startedAt ? Date.now() - Date.parse(e.startedAt) : 0;
     const summary = summarizeZoneBatch(outcomes, elapsed);
     logger.info('zone batch finished', { ...summary });

@@ -7,8 +7,11 @@
  * - Everything else (`$default`: archive page, bulletins, downloads, feeds, subscriptions) is
  *   public, as subscribers have no AWS identity; the app itself refuses what needs a principal.
  * - Throttled per stage, and harder on `POST /reports` (each request starts a render).
+ * - Access logs name the caller: the IAM principal (`userArn`) or the JWT subject (`sub`).
+ * - With a custom domain the default `execute-api` endpoint is off: one public address.
  */
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -24,6 +27,8 @@ export interface BulletinApiProps {
   throttle?: { rateLimit: number; burstLimit: number };
   /** Requests per second on `POST /reports`. */
   reportsThrottle?: { rateLimit: number; burstLimit: number };
+  /** A custom domain (ACM certificate in the stack's region): turns the default endpoint off. */
+  customDomain?: { domainName: string; certificateArn: string };
 }
 
 export const REPORTS_ROUTE = 'POST /reports';
@@ -32,6 +37,9 @@ export class BulletinApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogs: logs.LogGroup;
+  readonly reportsRoute: apigw.HttpRoute;
+  readonly domain?: apigw.DomainName;
+  private readonly domainName?: string;
 
   constructor(scope: Construct, id: string, props: BulletinApiProps) {
     super(scope, id);
@@ -40,6 +48,7 @@ export class BulletinApi extends Construct {
       description: 'Torch Bulletin: archive, downloads, feeds, subscriptions, on-demand reports',
       createDefaultStage: false,
       defaultIntegration: integration,
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
@@ -62,6 +71,9 @@ export class BulletinApi extends Construct {
             responseLength: '$context.responseLength',
             integrationLatency: '$context.integrationLatency',
             principal: '$context.authorizer.principalId',
+            // Who called: the SigV4 principal (IAM) or the token's subject (JWT); '-' otherwise.
+            userArn: '$context.identity.userArn',
+            jwtSub: '$context.authorizer.claims.sub',
           }),
         ),
       },
@@ -72,12 +84,33 @@ export class BulletinApi extends Construct {
           jwtAudience: props.jwt.audience,
         })
       : new authorizers.HttpIamAuthorizer();
-    this.api.addRoutes({
+    const [reportsRoute] = this.api.addRoutes({
       path: '/reports',
       methods: [apigw.HttpMethod.POST],
       integration,
       authorizer,
     });
+    this.reportsRoute = reportsRoute!;
+    // The stage's RouteSettings name the route: without this dependency CloudFormation may
+    // create the stage first and fail with "Unable to find Route by key POST /reports".
+    this.stage.node.addDependency(this.reportsRoute);
+
+    if (props.customDomain) {
+      this.domainName = props.customDomain.domainName;
+      this.domain = new apigw.DomainName(this, 'Domain', {
+        domainName: props.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(
+          this,
+          'Certificate',
+          props.customDomain.certificateArn,
+        ),
+      });
+      new apigw.ApiMapping(this, 'Mapping', {
+        api: this.api,
+        domainName: this.domain,
+        stage: this.stage,
+      });
+    }
 
     // Route-level throttling has no L2 property: set it on the stage resource.
     const reports = props.reportsThrottle ?? { rateLimit: 1, burstLimit: 5 };
@@ -91,8 +124,8 @@ export class BulletinApi extends Construct {
     };
   }
 
-  /** The base URL of the API (no trailing slash). */
+  /** The base URL of the API (no trailing slash): the custom domain's when there is one. */
   get url(): string {
-    return this.api.apiEndpoint;
+    return this.domainName ? `https://${this.domainName}` : this.api.apiEndpoint;
   }
 }

@@ -41,6 +41,9 @@ export class DataStores extends Construct {
         // DeleteTable must not take it.
         deletionProtection: def.critical,
         removalPolicy: def.critical ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        // Pending subscriptions and stale slot claims expire (contract/stores.ts; readers
+        // ignore expired items themselves: DynamoDB deletes them days late, dynalite never).
+        ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
       });
       for (const gsi of def.globalIndexes) {
         table.addGlobalSecondaryIndex({

@@ -4,7 +4,7 @@
  * scheduler deliveries, async invocations of the scheduled and ingest functions, and report
  * requests. Its depth is alarmed (Operations).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RENDER_TIMEOUT } from './bulletin-function.ts';
@@ -22,6 +22,9 @@ export class JobQueues extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Failed jobs outlive the stack: a deletion must not drop what still needs a redrive
+      // (docs/deploy.md, "Dead-letter queue"). Its name is CloudFormation's: no collision.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.reportRequests = new sqs.Queue(this, 'ReportRequests', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

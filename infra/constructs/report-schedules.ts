@@ -7,7 +7,7 @@
  * and the handler keys the issue on the scheduled time, so a duplicate firing publishes
  * nothing new.
  */
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -23,12 +23,17 @@ export interface ReportSchedulesProps {
 }
 
 export class ReportSchedules extends Construct {
-  readonly group: scheduler.ScheduleGroup;
+  readonly group: scheduler.IScheduleGroup;
   readonly schedules: scheduler.Schedule[] = [];
 
   constructor(scope: Construct, id: string, props: ReportSchedulesProps) {
     super(scope, id);
-    this.group = new scheduler.ScheduleGroup(this, 'Group', {});
+    // The group is named by CloudFormation (the L2 construct would give it a fixed name and
+    // retain it, and the next deploy after a rolled-back first one would collide with it) and
+    // is deleted with the stack: it holds only the schedules the stack defines.
+    const group = new scheduler.CfnScheduleGroup(this, 'Group', {});
+    group.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    this.group = scheduler.ScheduleGroup.fromScheduleGroupName(this, 'GroupRef', group.ref);
     for (const def of props.schedules) {
       const input = scheduler.ScheduleTargetInput.fromObject({
         scheduleId: def.id,

@@ -4,11 +4,15 @@
  *   Plan (Lambda) → RenderZones (Distributed Map, bounded concurrency) → Summarize (Lambda)
  *
  * The plan composes every zone's profile and keeps the changed ones; each map item renders one
- * zone in its own Lambda (retried on transient errors, then caught so one zone never stops the
- * others); the summary counts rendered / skipped / failed zones and publishes them as metrics
- * (a failed zone raises an alarm). The same plan → fan-out → summary logic runs locally in
- * `functions/app/batch.ts` (`bulletin generate --kind zone-profile --all`), with the
- * concurrency and retry policy of {@link FANOUT_POLICY} shared by both.
+ * zone in its own Lambda, retried on transient errors. The map's children are Standard
+ * executions (no 5-minute limit of Express children around a render and its retries); a zone
+ * that still fails is a failed item, and up to {@link FANOUT_POLICY.toleratedFailures} of them
+ * are tolerated so one bad zone never stops the others. The map writes its results to the
+ * archive bucket (ResultWriter, `fanout-results/`) instead of carrying them in the state; the
+ * summary reads them there, counts rendered / skipped / failed zones, names the failed ones
+ * and publishes the counts as metrics (a failed zone raises an alarm). The same plan → fan-out
+ * → summary logic runs locally in `functions/app/batch.ts` with the same
+ * {@link FANOUT_POLICY}.
  *
  * Start it with `aws stepfunctions start-execution --state-machine-arn … --input '{}'`
  * (optionally `{"period":"2024"}`, `{"zones":[…]}`, `{"force":true}`).
@@ -26,13 +30,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ISSUES_TABLE, RECORDS_TABLE } from '../../functions/contract/stores.ts';
+import { ARCHIVE_BUCKET, ISSUES_TABLE, RECORDS_TABLE } from '../../functions/contract/stores.ts';
 import { FANOUT_POLICY } from '../../functions/contract/fanout.ts';
 import { BulletinFunction } from './bulletin-function.ts';
+import type { ChromiumLayer } from './chromium-layer.ts';
 import type { BulletinPlatform } from '../stack.ts';
 
 export interface ZoneFanOutProps {
   platform: BulletinPlatform;
+  browser: ChromiumLayer;
   /** Zones rendered at once (Lambda workers); default {@link FANOUT_POLICY.maxConcurrency}. */
   maxConcurrency?: number;
 }
@@ -54,17 +60,20 @@ export const RETRYABLE_ERRORS = [
 export class ZoneFanOut extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<'plan' | 'render' | 'summary', BulletinFunction>;
+  private readonly resultsBucket: Construct;
 
   constructor(scope: Construct, id: string, props: ZoneFanOutProps) {
     super(scope, id);
     const { platform } = props;
     const { records, issues } = platform.stores.tables;
+    this.resultsBucket = platform.stores.archive;
 
     // The plan reads the records and the catalog and hashes the templates it ships with.
+    // It ships the templates, not Chromium.
     const plan = new BulletinFunction(this, 'Plan', {
       handler: 'zone-batch-plan',
       description: 'All-zones run: compose every zone profile, keep the changed ones',
-      renders: true,
+      reportAssets: true,
       memorySize: 1024,
       timeout: Duration.minutes(5),
       environment: platform.environment,
@@ -76,7 +85,10 @@ export class ZoneFanOut extends Construct {
       new BulletinFunction(this, 'Render', {
         handler: 'zone-batch-render',
         description: 'All-zones run: render and publish one zone profile',
-        renders: true,
+        browser: props.browser.layer,
+        timeout: Duration.seconds(FANOUT_POLICY.zoneTimeoutSeconds),
+        // The map never runs more at once; the rest of the account stays for the others.
+        reservedConcurrency: props.maxConcurrency ?? FANOUT_POLICY.maxConcurrency,
         environment: platform.environment,
       }),
     );
@@ -85,7 +97,7 @@ export class ZoneFanOut extends Construct {
       handler: 'zone-batch-summary',
       description: 'All-zones run: count rendered, skipped and failed zones',
       environment: platform.environment,
-    });
+    }).bindBucket(platform.stores.archive, { read: [ARCHIVE_BUCKET.fanoutResultsPrefix] });
     this.functions = { plan, render, summary };
 
     const planStep = new tasks.LambdaInvoke(this, 'PlanZones', {
@@ -98,6 +110,8 @@ export class ZoneFanOut extends Construct {
       lambdaFunction: render.fn,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
+      // The function's own timeout bounds an attempt; this one catches a lost invocation.
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(FANOUT_POLICY.zoneTimeoutSeconds + 30)),
     });
     renderStep.addRetry({
       errors: RETRYABLE_ERRORS,
@@ -106,21 +120,19 @@ export class ZoneFanOut extends Construct {
       backoffRate: FANOUT_POLICY.backoffRate,
       jitterStrategy: sfn.JitterType.FULL,
     });
-    // After the retries a zone is recorded as failed and the map goes on with the others.
-    renderStep.addCatch(
-      new sfn.Pass(this, 'ZoneFailed', {
-        parameters: { 'zone.$': '$.zone', 'period.$': '$.period', 'error.$': '$.error' },
-      }),
-      { errors: ['States.ALL'], resultPath: '$.error' },
-    );
-
+    // After the retries a zone's item fails: it is written to the FAILED results (with its
+    // error) and the map goes on with the others, up to the tolerated count.
     const map = new sfn.DistributedMap(this, 'RenderZones', {
       itemsPath: '$.jobs',
       maxConcurrency: props.maxConcurrency ?? FANOUT_POLICY.maxConcurrency,
       resultPath: '$.results',
-      // Every failure is caught per item; a failed map would mean the service itself failed.
-      toleratedFailurePercentage: 0,
-      mapExecutionType: sfn.StateMachineType.EXPRESS,
+      toleratedFailureCount: FANOUT_POLICY.toleratedFailures,
+      // Standard children: no 5-minute cap around a render and its retries.
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      resultWriterV2: new sfn.ResultWriterV2({
+        bucket: platform.stores.archive,
+        prefix: ARCHIVE_BUCKET.fanoutResultsPrefix,
+      }),
     });
     map.itemProcessor(renderStep);
 
@@ -128,6 +140,7 @@ export class ZoneFanOut extends Construct {
       lambdaFunction: summary.fn,
       payload: sfn.TaskInput.fromObject({
         'done.$': '$.done',
+        // { ResultWriterDetails: { Bucket, Key } }: the manifest of the result files.
         'results.$': '$.results',
         'startedAt.$': '$$.Execution.StartTime',
       }),
@@ -143,7 +156,7 @@ export class ZoneFanOut extends Construct {
       comment: 'Torch Bulletin: a zone profile for every national high-tech zone',
       definitionBody: sfn.DefinitionBody.fromChainable(planStep.next(map).next(summarize)),
       timeout: Duration.hours(2),
-      tracingEnabled: true,
+      tracingEnabled: false,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
 
@@ -183,10 +196,18 @@ export class ZoneFanOut extends Construct {
         `invoke the ${name} function of this run and its versions only (made by LambdaInvoke)`,
       );
     }
+    ack('*', 'CloudWatch Logs delivery actions have no resource-level permissions');
     ack(
-      '*',
-      'X-Ray PutTraceSegments and CloudWatch Logs delivery actions have no resource-level permissions',
+      `arn:<AWS::Partition>:s3:::<${id(this.resultsBucket)}>/*`,
+      'the Distributed Map ResultWriter (CDK grant) writes its result files under ' +
+        "fanout-results/ of the archive bucket; CDK grants on the bucket's objects",
     );
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-SF2',
+      reason:
+        'X-Ray is off on purpose: without instrumented SDK calls a trace adds nothing the ' +
+        'execution history, logs and metrics do not show (docs/deploy.md, "Tracing")',
+    });
     const execution = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${id(this.stateMachine)}"}]}]}`;
     const reason =
       'the Distributed Map starts and stops child executions of this state machine only ' +

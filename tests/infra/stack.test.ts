@@ -10,17 +10,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../infra/app.ts';
 import type { TorchBulletinStack } from '../../infra/stack.ts';
 import { TABLES } from '../../functions/contract/stores.ts';
+import { synthApp } from './support.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
-
-/** The app without bundling (fast), with optional context parameters. */
-function synthApp(context: Record<string, unknown> = {}) {
-  return createApp(new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } }));
-}
 
 function logicalIdOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(construct.node.defaultChild as never);
@@ -207,15 +202,16 @@ describe('TorchBulletin stack', () => {
   });
 
   it('alarms on every function, on handler failures and on the dead-letter queue, via SNS', () => {
-    const topicId = logicalIdOf(stack, stack.platform.operations.topic);
+    const topicId = logicalIdOf(stack, stack.platform.operations.topic as never);
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    // 6 of the stack + 2 of the all-zones run (failed zones, failed executions).
-    expect(alarms.length).toBe(8);
+    // 7 functions × (errors, throttles, duration) + DLQ depth and age + API 5xx + handler
+    // failures + 2 of the all-zones run (failed zones, failed executions).
+    expect(alarms.length).toBe(7 * 3 + 2 + 1 + 1 + 2);
     for (const alarm of alarms) {
       expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: topicId }]);
     }
     const byMetric = alarms.map((a) => a.Properties['MetricName']);
-    expect(byMetric.filter((m) => m === 'Errors')).toHaveLength(4);
+    expect(byMetric.filter((m) => m === 'Errors')).toHaveLength(7);
     expect(byMetric).toContain('ApproximateNumberOfMessagesVisible');
     expect(byMetric).toContain('Failures');
     template.hasResourceProperties('AWS::SNS::Topic', {
@@ -281,7 +277,8 @@ describe('TorchBulletin stack', () => {
         Architectures: ['x86_64'],
         Environment: {
           Variables: expect.objectContaining({
-            BULLETIN_FONT_DIR: '/var/task/fonts',
+            BULLETIN_FONT_DIR: '/opt/fonts',
+            BULLETIN_CHROMIUM_BIN_DIR: '/opt/chromium/bin',
             BULLETIN_TEMPLATES_DIR: '/var/task/templates',
             BULLETIN_CHROMIUM_SINGLE_PROCESS: 'true',
             BULLETIN_TIME_ZONE: 'Asia/Shanghai',

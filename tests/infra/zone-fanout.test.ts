@@ -3,10 +3,10 @@
  * retries, a Catch per zone) → Summarize, the functions' grants, and the alarms. Bundling is
  * skipped (`aws:cdk:bundling-stacks`).
  */
-import { App, Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../infra/app.ts';
+import { synthApp } from './support.ts';
 import { ZoneFanOut, RETRYABLE_ERRORS } from '../../infra/constructs/zone-fanout.ts';
 import { FANOUT_POLICY } from '../../functions/contract/fanout.ts';
 
@@ -22,6 +22,9 @@ interface State {
   MaxConcurrency?: number;
   ResultPath?: string;
   ToleratedFailurePercentage?: number;
+  ToleratedFailureCount?: number;
+  ResultWriter?: { Resource: string; Parameters: Record<string, unknown> };
+  TimeoutSeconds?: number;
   ItemProcessor?: {
     ProcessorConfig: { Mode: string; ExecutionType: string };
     StartAt: string;
@@ -40,7 +43,7 @@ describe('ZoneFanOut', () => {
     stack.getLogicalId(c.node.defaultChild as never);
 
   beforeAll(() => {
-    ({ stack } = createApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } })));
+    ({ stack } = synthApp());
     fanout = stack.node.findAll().find((c): c is ZoneFanOut => c instanceof ZoneFanOut)!;
     const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> };
     resources = template.Resources;
@@ -71,8 +74,17 @@ describe('ZoneFanOut', () => {
       ItemsPath: '$.jobs',
       ResultPath: '$.results',
       MaxConcurrency: FANOUT_POLICY.maxConcurrency,
-      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
+      // Standard children: no 5-minute Express cap around a render and its retries.
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+      // One failed zone does not fail the run; more than the tolerated count do.
+      ToleratedFailureCount: FANOUT_POLICY.toleratedFailures,
+      // Results go to S3, not into the state (256 KB cap).
+      ResultWriter: {
+        Resource: expect.stringMatching(/:states:::s3:putObject$/),
+        Parameters: { Bucket: expect.anything(), Prefix: 'fanout-results/' },
+      },
     });
+    expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
     const summary = definition.States[map.Next!]!;
     expect(summary.End).toBe(true);
     expect(JSON.stringify(summary)).toContain(`ARN(${logicalId(fanout.functions.summary.fn)})`);
@@ -83,7 +95,7 @@ describe('ZoneFanOut', () => {
     });
   });
 
-  it('retries a zone on transient errors with backoff, then records it as failed', () => {
+  it('retries a zone on transient errors with backoff inside a bounded task, then fails the item', () => {
     const processor =
       definition.States[definition.States[definition.StartAt]!.Next!]!.ItemProcessor!;
     const render = processor.States[processor.StartAt]!;
@@ -97,17 +109,27 @@ describe('ZoneFanOut', () => {
     ]);
     // Not retried: a bad request or an unknown zone fails the same way every time.
     expect(render.Retry![0]!.ErrorEquals).not.toContain('ValidationError');
-    expect(render.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: expect.any(String) },
-    ]);
-    const failed = processor.States[render.Catch![0]!.Next]!;
-    expect(failed.Type).toBe('Pass');
-    expect(failed.End).toBe(true);
-    expect(failed.Parameters).toEqual({
-      'zone.$': '$.zone',
-      'period.$': '$.period',
-      'error.$': '$.error',
+    // No Catch: a zone that fails every retry is a failed item (counted against the
+    // tolerated failures, written to the FAILED results, named by the summary).
+    expect(render.Catch).toBeUndefined();
+    expect(render.End).toBe(true);
+    // Each attempt is bounded (the function's timeout + a margin for a lost invocation).
+    expect(render.TimeoutSeconds).toBe(FANOUT_POLICY.zoneTimeoutSeconds + 30);
+    const fn = resources[logicalId(fanout.functions.render.fn)]!.Properties;
+    expect(fn['Timeout']).toBe(FANOUT_POLICY.zoneTimeoutSeconds);
+    expect(fn['ReservedConcurrentExecutions']).toBe(FANOUT_POLICY.maxConcurrency);
+  });
+
+  it('lets the summary read only the results prefix; the plan ships no Chromium', () => {
+    const summary = resources[logicalId(fanout.functions.summary.fn)]!.Properties;
+    expect(summary['Architectures']).toEqual(['arm64']);
+    const plan = resources[logicalId(fanout.functions.plan.fn)]!.Properties;
+    expect(plan['Layers']).toBeUndefined();
+    expect(plan['Architectures']).toEqual(['arm64']);
+    expect(plan['Environment']).toMatchObject({
+      Variables: expect.objectContaining({ BULLETIN_TEMPLATES_DIR: '/var/task/templates' }),
     });
+    expect(JSON.stringify(plan['Environment'])).not.toContain('CHROMIUM');
   });
 
   it('grants least privilege: the plan reads only; the render publishes; the summary touches no store', () => {
@@ -130,7 +152,8 @@ describe('ZoneFanOut', () => {
     expect(render).toContain('dynamodb:PutItem');
     expect(render).toContain('s3:PutObject');
     const summary = grants(fanout.functions.summary);
-    expect(summary.filter((a) => a.startsWith('dynamodb:') || a.startsWith('s3:'))).toEqual([]);
+    expect(summary.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(summary.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);
     for (const fn of Object.values(fanout.functions)) {
       expect(grants(fn)).not.toContain('dynamodb:Scan');
     }
@@ -145,7 +168,8 @@ describe('ZoneFanOut', () => {
     });
     expect(metric('ExecutionsFailed')?.Properties).toMatchObject({ Namespace: 'AWS/States' });
     const machine = resources[logicalId(fanout.stateMachine)]!.Properties;
-    expect(machine['TracingConfiguration']).toEqual({ Enabled: true });
+    // Tracing is off on purpose (docs/deploy.md, "Tracing").
+    expect(machine['TracingConfiguration']).toEqual({ Enabled: false });
     expect(machine['LoggingConfiguration']).toMatchObject({ Level: 'ALL' });
   });
 });

@@ -26,6 +26,11 @@ export interface BrowserPoolOptions {
    * version before reuse). Default: its own `executablePath()` (`$TMPDIR/chromium`, Lambda).
    */
   chromiumDir?: string;
+  /**
+   * Directory of `@sparticuz/chromium`'s `*.br` files when they are not beside its code (the
+   * Lambda layer: its JavaScript is bundled, the binaries are in `/opt/chromium/bin`).
+   */
+  chromiumBinDir?: string;
   /** Flat directory with the TTF files; default the npm packages. */
   fontDir?: string;
   /**
@@ -245,7 +250,7 @@ export class BrowserPool {
 
   private async executablePath(): Promise<string> {
     if (this.options.executablePath) return this.options.executablePath;
-    if (!this.options.chromiumDir) return chromium.executablePath();
+    if (!this.options.chromiumDir) return chromium.executablePath(this.options.chromiumBinDir);
     const found = await unpackedChromium(this.options.chromiumDir);
     this.log(
       `render: Chromium ${found.unpacked ? 'unpacked' : 'found unpacked'} at ${found.executablePath} (${Math.round(found.ms)}ms)`,
