@@ -7,12 +7,19 @@
  */
 import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import type { TorchBulletinStack } from './stack.ts';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+
+/** The parts of the stack whose findings are acknowledged here. */
+export interface AcknowledgedParts extends Stack {
+  functions: { scheduled: { fn: IFunction } };
+  api: { api: HttpApi };
+}
 
 const arnToken = (stack: Stack, resource: IConstruct): string =>
   `<${stack.getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
 
-export function acknowledgeFindings(stack: TorchBulletinStack): void {
+export function acknowledgeFindings(stack: AcknowledgedParts): void {
   const scheduled = stack.functions.scheduled.fn;
   Validations.of(stack).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${arnToken(stack, scheduled)}:*]`,

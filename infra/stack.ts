@@ -28,6 +28,9 @@ import { ReportSchedules } from './constructs/report-schedules.ts';
 import { ZoneFanOut } from './constructs/zone-fanout.ts';
 import type { ScheduleDefinition } from './schedule-config.ts';
 import { acknowledgeFindings } from './nag-acknowledgements.ts';
+import type { BulletinPlatform } from './platform.ts';
+
+export type { BulletinPlatform };
 
 /** Deployment parameters (cdk.json context, or `-c key=value`). */
 export interface BulletinSettings {
@@ -56,19 +59,6 @@ export interface BulletinSettings {
 
 export interface TorchBulletinStackProps extends StackProps {
   settings: BulletinSettings;
-}
-
-/** What constructs added to the stack build on. */
-export interface BulletinPlatform {
-  stores: DataStores;
-  queues: JobQueues;
-  /** The one Chromium + fonts layer every render function uses. */
-  browser: ChromiumLayer;
-  operations: Operations;
-  /** Environment every function gets (time zone, presign TTL, public base URL). */
-  environment: Record<string, string>;
-  /** Binds a function to what publishing a bulletin needs (tables, issues/ prefix, mail). */
-  bindPublisher(fn: BulletinFunction): BulletinFunction;
 }
 
 /** Presigned download URLs live 5 minutes (≤ 15). */

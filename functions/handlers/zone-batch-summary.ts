@@ -7,7 +7,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { readMapResults } from '../adapters/fanout-results.ts';
+import { readMapResults } from '../adapters/s3/fanout-results.ts';
 import { outcomeOfMapResult, summarizeZoneBatch, type ZoneBatchSummary } from '../app/batch.ts';
 import { parseOrReject } from './reports.ts';
 import { invocation, logger, metrics, runtimeServices } from './runtime.ts';

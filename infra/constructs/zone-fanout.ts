@@ -34,7 +34,7 @@ import { ARCHIVE_BUCKET, ISSUES_TABLE, RECORDS_TABLE } from '../../functions/con
 import { FANOUT_POLICY } from '../../functions/contract/fanout.ts';
 import { BulletinFunction } from './bulletin-function.ts';
 import type { ChromiumLayer } from './chromium-layer.ts';
-import type { BulletinPlatform } from '../stack.ts';
+import type { BulletinPlatform } from '../platform.ts';
 
 export interface ZoneFanOutProps {
   platform: BulletinPlatform;

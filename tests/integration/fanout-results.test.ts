@@ -6,7 +6,7 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mapResultItem, readMapResults } from '../../functions/adapters/fanout-results.ts';
+import { mapResultItem, readMapResults } from '../../functions/adapters/s3/fanout-results.ts';
 import { ARCHIVE_BUCKET } from '../../functions/contract/stores.ts';
 import { handler as summaryHandler } from '#handlers/zone-batch-summary.ts';
 import { resetRuntime } from '#handlers/runtime.ts';

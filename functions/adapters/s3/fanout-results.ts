@@ -7,7 +7,7 @@
  * one the map never ran (it stopped early: more failures than tolerated).
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { StoreError } from '../errors.ts';
+import { StoreError } from '../../errors.ts';
 
 /** Where the map's manifest is (`$.results.ResultWriterDetails` of the state machine). */
 export interface MapResultsLocation {
