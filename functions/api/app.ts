@@ -72,6 +72,11 @@ export interface ApiDeps {
     principal: string,
   ): Promise<{ issueId: string; status: string }>;
   publicBaseUrl?: string;
+  /**
+   * Whether subscriber mail can be sent (a sender or an outbox is configured); default true.
+   * When not, the subscription routes answer 404 and the archive page says subscriptions are off.
+   */
+  subscriptions?: boolean;
   /** Diagnostics (never with addresses or tokens); default: none. */
   log?: (message: string) => void;
 }
@@ -230,6 +235,7 @@ export function createApiApp(deps: ApiDeps): Hono {
           truncated: issues.length > ARCHIVE_MAX,
           reference: deps.reference,
           now: now(),
+          subscriptionsOff: !(deps.subscriptions ?? true),
         },
       ),
     );
@@ -443,6 +449,15 @@ export function createApiApp(deps: ApiDeps): Hono {
       202,
     );
   });
+
+  // Without mail nobody could confirm a subscription: the routes are off (not a stored
+  // address and a "mail sent" answer that no mail follows).
+  const subscriptionsOn = async (c: Context, next: () => Promise<void>) =>
+    (deps.subscriptions ?? true)
+      ? next()
+      : problem(c, 404, 'subscriptions are off on this site: no mail sender is configured');
+  app.use('/subscriptions', subscriptionsOn);
+  app.use('/subscriptions/*', subscriptionsOn);
 
   app.post('/subscriptions', async (c) => {
     const type = c.req.header('content-type') ?? '';

@@ -61,6 +61,8 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob>): ApiDeps 
     config: s.config,
     log,
     ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
+    // No sender (e.g. the China regions, which have no SES): nobody could confirm.
+    subscriptions: s.config.senderAddress !== undefined || s.config.outboxDir !== undefined,
     authenticate: async () => principal.getStore(),
     async requestReport(body, caller) {
       assertSupportedKind(body.kind, 'POST /reports');

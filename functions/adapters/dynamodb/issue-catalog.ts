@@ -8,6 +8,8 @@
  *    whoever loses that race advances the guarded counter and tries the next number.
  * 3. The slot records the number. An owner that died between 2 and 3 is taken over after a
  *    short lease, and the new owner finds the number already written through `gsi1`.
+ *    A claim that never got its number carries a TTL (`expiresAt`, contract/stores.ts) so a
+ *    dead claim does not stay forever; a numbered slot drops it and is kept.
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -21,6 +23,7 @@ import {
 import { ConflictError, NotFoundError, StoreError } from '../../errors.ts';
 import type { Issue } from '../../core/model.ts';
 import type { ClaimRequest, IssueCatalog } from '../../app/ports.ts';
+import { expiresIn, STALE_CLAIM_TTL_SECONDS, TTL_ATTRIBUTE } from '../../contract/stores.ts';
 
 /** `torch-bulletin-551` ↔ series `torch-bulletin`, total 551. */
 export function issueId(series: string, total: number): string {
@@ -165,7 +168,12 @@ export function createDynamoIssueCatalog(
             await documents.send(
               new PutCommand({
                 TableName: tableName,
-                Item: { ...slot, owner, leaseUntil: now + LEASE_MS },
+                Item: {
+                  ...slot,
+                  owner,
+                  leaseUntil: now + LEASE_MS,
+                  [TTL_ATTRIBUTE]: expiresIn(STALE_CLAIM_TTL_SECONDS, now),
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               }),
             );
@@ -196,8 +204,9 @@ export function createDynamoIssueCatalog(
             new UpdateCommand({
               TableName: tableName,
               Key: slot,
-              UpdateExpression: 'SET #t = :t',
-              ExpressionAttributeNames: { '#t': 'total' },
+              // Numbered: the slot → number mapping is kept (no TTL).
+              UpdateExpression: 'SET #t = :t REMOVE #x',
+              ExpressionAttributeNames: { '#t': 'total', '#x': TTL_ATTRIBUTE },
               ExpressionAttributeValues: { ':t': issue.total },
             }),
           );

@@ -5,7 +5,9 @@
  * - subscription `pk=SUB#<series>`, `sk=<addressHash>` (sha256 of the lowercased address, hex),
  *   with the address itself, `status` (pending / confirmed / unsubscribed) and one random
  *   token (32 bytes, base64url) that confirms and unsubscribes; `gsi1pk=TOKEN#<token>`
- *   finds the subscription from a link.
+ *   finds the subscription from a link. A pending subscription carries `expiresAt` (TTL,
+ *   contract/stores.ts): unconfirmed after 7 days it is gone — DynamoDB deletes it (days
+ *   late), and until then, or forever on dynalite, it is read as absent (its token dead).
  * - notice marker `pk=NOTICE#<issueId>`, `sk=<addressHash>`: claimed with a conditional put
  *   before a notice is sent, so that retried or concurrent publishes send it once.
  *
@@ -24,6 +26,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
 import type { Subscription, SubscriberStore } from '../../app/ports.ts';
+import {
+  expiresIn,
+  isExpired,
+  PENDING_SUBSCRIPTION_TTL_SECONDS,
+  TTL_ATTRIBUTE,
+} from '../../contract/stores.ts';
 
 /** sha256 (hex) of the trimmed, lowercased address. */
 export function addressHash(email: string): string {
@@ -59,7 +67,10 @@ export function createDynamoSubscriberStore(
     }
   }
 
-  async function get(series: string, hash: string): Promise<Subscription | undefined> {
+  async function getItem(
+    series: string,
+    hash: string,
+  ): Promise<Record<string, unknown> | undefined> {
     const out = await send('GetItem', () =>
       documents.send(
         new GetCommand({
@@ -69,7 +80,7 @@ export function createDynamoSubscriberStore(
         }),
       ),
     );
-    return out.Item ? toSubscription(out.Item) : undefined;
+    return out.Item;
   }
 
   /** Applies `update` unless the item changed since `seen` (same token, same status). */
@@ -122,7 +133,9 @@ export function createDynamoSubscriberStore(
       const hash = addressHash(email);
       // Two concurrent requests for one address: the loser re-reads and follows the winner.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const existing = await get(series, hash);
+        const item = await getItem(series, hash);
+        const existing = item ? toSubscription(item) : undefined;
+        const pendingUntil = expiresIn(PENDING_SUBSCRIPTION_TTL_SECONDS, now.getTime());
         if (!existing) {
           const token = newToken();
           const subscription: Subscription = {
@@ -144,6 +157,7 @@ export function createDynamoSubscriberStore(
                     gsi1pk: `TOKEN#${token}`,
                     gsi1sk: 'SUB',
                     ...subscription,
+                    [TTL_ATTRIBUTE]: pendingUntil,
                   },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 }),
@@ -156,7 +170,9 @@ export function createDynamoSubscriberStore(
           }
         }
         if (existing.status === 'confirmed') return { subscription: existing, action: 'none' };
-        if (existing.status === 'unsubscribed') {
+        // Unsubscribed, or pending past its TTL (not yet deleted): start over with a new token.
+        const lapsed = existing.status === 'pending' && isExpired(item, now.getTime());
+        if (existing.status === 'unsubscribed' || lapsed) {
           const token = newToken();
           const updated = await transition(
             existing,
@@ -166,6 +182,7 @@ export function createDynamoSubscriberStore(
               gsi1pk: `TOKEN#${token}`,
               email: email.trim(),
               confirmationSentAt: now.toISOString(),
+              [TTL_ATTRIBUTE]: pendingUntil,
             },
             ['unsubscribedAt', 'confirmedAt'],
           );
@@ -175,7 +192,10 @@ export function createDynamoSubscriberStore(
         const lastSent = Date.parse(existing.confirmationSentAt ?? existing.createdAt);
         if (now.getTime() - lastSent < resendAfterMs)
           return { subscription: existing, action: 'none' };
-        const updated = await transition(existing, { confirmationSentAt: now.toISOString() });
+        const updated = await transition(existing, {
+          confirmationSentAt: now.toISOString(),
+          [TTL_ATTRIBUTE]: pendingUntil,
+        });
         if (updated) return { subscription: updated, action: 'confirm' };
       }
       throw new StoreError(component, `subscription ${hash.slice(0, 12)}… keeps changing; retry`);
@@ -196,18 +216,22 @@ export function createDynamoSubscriberStore(
       const item = out.Items?.[0];
       if (!item) return undefined;
       // The index is eventually consistent: read the item itself before acting on it.
-      const current = await get(item.series as string, item.addressHash as string);
-      return current?.token === token ? current : undefined;
+      const raw = await getItem(item.series as string, item.addressHash as string);
+      // An expired pending subscription is gone, whether or not DynamoDB deleted it yet.
+      if (!raw || isExpired(raw)) return undefined;
+      const current = toSubscription(raw);
+      return current.token === token ? current : undefined;
     },
 
     async confirm(token, now = new Date()) {
       for (let attempt = 0; attempt < 3; attempt++) {
         const found = await this.byToken(token);
         if (!found || found.status !== 'pending') return found;
-        const updated = await transition(found, {
-          status: 'confirmed',
-          confirmedAt: now.toISOString(),
-        });
+        const updated = await transition(
+          found,
+          { status: 'confirmed', confirmedAt: now.toISOString() },
+          [TTL_ATTRIBUTE],
+        );
         if (updated) return updated;
       }
       return this.byToken(token);
