@@ -1,0 +1,353 @@
+/**
+ * `npm run smoke -- --base-url URL [--token T | --iam] [--alarm-test]`: exercises a deployed
+ * stack (or `bulletin serve`) the way an operator and a subscriber would:
+ *
+ *   1. the archive page answers;
+ *   2. POST /reports starts a report (Bearer token: JWT or the local token; `--iam`: SigV4 with
+ *      the default AWS credentials, for the IAM authorizer);
+ *   3. the issue is polled until published (or failed);
+ *   4. it is listed in GET /bulletins;
+ *   5. its PDF is downloaded (through the presigned redirect) and checked: the bytes match the
+ *      catalog's sha256 and size, the page count matches, every font is embedded, none is a
+ *      Type 3 (synthesized) font and the CJK fonts are there;
+ *   6. the Atom feed lists it;
+ *   7. with `--alarm-test`: one alarm of the stack is set to ALARM and the alarm history must
+ *      show CloudWatch publishing to the SNS topic (the topic policy works); then OK again.
+ *
+ * Exit code 0 when every step passed, 1 otherwise (the failed step is named). Dependency-free
+ * of the runtime code: it talks HTTP (and CloudWatch for the alarm test) only.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { PDFDict, PDFDocument, PDFName, PDFArray, PDFRef } from '@cantoo/pdf-lib';
+
+export interface SmokeOptions {
+  baseUrl: string;
+  /** Bearer token for POST /reports (JWT authorizer, or the local server's token). */
+  token?: string;
+  /** Sign POST /reports with SigV4 (IAM authorizer) using the default credential chain. */
+  iam?: boolean;
+  region?: string;
+  series?: string;
+  kind?: string;
+  /** How long to wait for the report, seconds. */
+  timeoutSeconds?: number;
+  alarmTest?: boolean;
+  /** The stack whose alarm is tested (`AlarmNamePrefix`). */
+  stackName?: string;
+  log?: (line: string) => void;
+}
+
+export interface SmokeResult {
+  issueId: string;
+  pages: number;
+  bytes: number;
+  fonts: string[];
+  steps: { name: string; ms: number }[];
+}
+
+export class SmokeFailure extends Error {
+  constructor(step: string, message: string) {
+    super(`smoke step "${step}" failed: ${message}`);
+    this.name = 'SmokeFailure';
+  }
+}
+
+const bytesOf = (d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
+  typeof d === 'string'
+    ? d
+    : d instanceof ArrayBuffer
+      ? new Uint8Array(d)
+      : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+
+/** SHA-256 for SignatureV4 (node:crypto), keyed for HMAC when a secret is given. */
+class Sha256 {
+  private readonly hash;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret ? createHmac('sha256', bytesOf(secret)) : createHash('sha256');
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytesOf(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset(): void {
+    throw new Error('not supported');
+  }
+}
+
+/** The execute-api region from a default endpoint URL, else AWS_REGION. */
+function regionOf(url: URL, given?: string): string {
+  const m = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(url.hostname);
+  const region = given ?? m?.[1] ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
+  if (!region) throw new SmokeFailure('sign', 'no region: pass --region or set AWS_REGION');
+  return region;
+}
+
+async function signedHeaders(
+  url: URL,
+  body: string,
+  region: string,
+): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region,
+    credentials: defaultProvider(),
+    sha256: Sha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    path: url.pathname,
+    query: {},
+    headers: { host: url.host, 'content-type': 'application/json' },
+    body,
+  });
+  return signed.headers;
+}
+
+/** Fonts of a PDF: name, subtype and whether its program is embedded. */
+export function pdfFontsOf(doc: PDFDocument): { name: string; type: string; embedded: boolean }[] {
+  const fonts: { name: string; type: string; embedded: boolean }[] = [];
+  const lookup = (v: unknown) => (v instanceof PDFRef ? doc.context.lookup(v) : v);
+  const hasProgram = (font: PDFDict | undefined): boolean => {
+    const descriptor = lookup(font?.get(PDFName.of('FontDescriptor')));
+    return (
+      descriptor instanceof PDFDict &&
+      ['FontFile', 'FontFile2', 'FontFile3'].some((k) => descriptor.has(PDFName.of(k)))
+    );
+  };
+  for (const [, obj] of doc.context.enumerateIndirectObjects()) {
+    if (!(obj instanceof PDFDict) || obj.get(PDFName.of('Type')) !== PDFName.of('Font')) continue;
+    const type = String(obj.get(PDFName.of('Subtype')) ?? '').replace(/^\//, '');
+    if (type.startsWith('CIDFontType')) continue; // counted through its Type0 parent
+    const name = String(obj.get(PDFName.of('BaseFont')) ?? `(${type})`).replace(/^\//, '');
+    let embedded = type === 'Type3';
+    if (type === 'Type0') {
+      const descendants = lookup(obj.get(PDFName.of('DescendantFonts')));
+      const first = descendants instanceof PDFArray ? lookup(descendants.get(0)) : undefined;
+      embedded = hasProgram(first instanceof PDFDict ? first : undefined);
+    } else if (type !== 'Type3') {
+      embedded = hasProgram(obj);
+    }
+    fonts.push({ name, type, embedded });
+  }
+  return fonts;
+}
+
+export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const base = new URL(opts.baseUrl.replace(/\/+$/, '') + '/');
+  const at = (path: string) => new URL(path.replace(/^\//, ''), base);
+  const series = opts.series ?? 'torch-bulletin';
+  const kind = opts.kind ?? 'torch-bulletin';
+  const steps: SmokeResult['steps'] = [];
+  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      const out = await work();
+      const ms = Math.round(performance.now() - t0);
+      steps.push({ name, ms });
+      log(`✓ ${name} (${ms} ms)`);
+      return out;
+    } catch (err) {
+      if (err instanceof SmokeFailure) throw err;
+      throw new SmokeFailure(name, err instanceof Error ? err.message : String(err));
+    }
+  };
+  const fetchOk = async (url: URL, init: RequestInit = {}, expect = [200]) => {
+    const res = await fetch(url, { redirect: 'follow', ...init });
+    if (!expect.includes(res.status)) {
+      const text = (await res.text()).slice(0, 300);
+      throw new Error(`${init.method ?? 'GET'} ${url.pathname} → ${res.status}: ${text}`);
+    }
+    return res;
+  };
+  type IssueJson = {
+    id: string;
+    status: string;
+    pages?: number;
+    bytes?: number;
+    sha256?: string;
+    links: { download?: string };
+  };
+
+  await step('archive page', async () => {
+    const res = await fetchOk(at(`/?series=${series}`));
+    const html = await res.text();
+    if (!html.includes('<html')) throw new Error('GET / did not return an HTML page');
+  });
+
+  const started = await step('request a report', async () => {
+    const body = JSON.stringify({ kind, requestId: `smoke-${Date.now()}` });
+    const url = at('/reports');
+    const headers: Record<string, string> = opts.iam
+      ? await signedHeaders(url, body, regionOf(url, opts.region))
+      : { 'content-type': 'application/json' };
+    if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+    const res = await fetchOk(url, { method: 'POST', headers, body }, [202]);
+    return (await res.json()) as { issueId: string; status: string };
+  });
+
+  const issue = await step(`wait for ${started.issueId}`, async () => {
+    const deadline = Date.now() + (opts.timeoutSeconds ?? 600) * 1000;
+    for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+      const res = await fetchOk(at(`/bulletins/${encodeURIComponent(started.issueId)}`));
+      const current = (await res.json()) as IssueJson;
+      if (current.status === 'published') return current;
+      if (current.status === 'failed') throw new Error(`issue ${current.id} failed to render`);
+      if (Date.now() > deadline)
+        throw new Error(`still ${current.status} after ${opts.timeoutSeconds ?? 600} s`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  });
+
+  await step('list it', async () => {
+    const res = await fetchOk(at(`/bulletins?series=${series}&limit=20`));
+    const list = (await res.json()) as { items: { id: string }[] };
+    if (!list.items.some((i) => i.id === issue.id))
+      throw new Error(`${issue.id} is not among the latest 20 of GET /bulletins`);
+  });
+
+  const pdf = await step('download and check the PDF', async () => {
+    const res = await fetchOk(at(`/bulletins/${encodeURIComponent(issue.id)}/download`));
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-')
+      throw new Error('the download is not a PDF');
+    if (issue.bytes !== undefined && bytes.byteLength !== issue.bytes)
+      throw new Error(`${bytes.byteLength} bytes, the catalog says ${issue.bytes}`);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (issue.sha256 && sha !== issue.sha256)
+      throw new Error(`sha256 ${sha} differs from the catalog's ${issue.sha256}`);
+    const doc = await PDFDocument.load(bytes, { updateMetadata: false });
+    const pages = doc.getPageCount();
+    if (pages < 1 || (issue.pages !== undefined && pages !== issue.pages))
+      throw new Error(`${pages} pages, the catalog says ${issue.pages}`);
+    const fonts = pdfFontsOf(doc);
+    const bad = fonts.filter((f) => !f.embedded || f.type === 'Type3');
+    if (bad.length)
+      throw new Error(`fonts not embedded or Type 3: ${bad.map((f) => f.name).join(', ')}`);
+    if (!fonts.some((f) => /Noto(Serif|Sans)SC/.test(f.name)))
+      throw new Error(`no CJK font (Noto Serif/Sans SC) among ${fonts.map((f) => f.name)}`);
+    return { pages, bytes: bytes.byteLength, fonts: fonts.map((f) => f.name) };
+  });
+
+  await step('feed lists it', async () => {
+    const res = await fetchOk(at(`/feeds/${series}.atom`));
+    const xml = await res.text();
+    if (!xml.includes('<feed') || !xml.includes(issue.id))
+      throw new Error(`the Atom feed of ${series} does not name ${issue.id}`);
+  });
+
+  if (opts.alarmTest) {
+    await step('alarm reaches SNS', async () => {
+      const cw = new CloudWatchClient(opts.region ? { region: opts.region } : {});
+      const prefix = opts.stackName ?? 'TorchBulletin';
+      const alarms = await cw.send(
+        new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, MaxRecords: 1 }),
+      );
+      const alarm = alarms.MetricAlarms?.[0];
+      if (!alarm?.AlarmName) throw new Error(`no alarm named ${prefix}…`);
+      const since = new Date();
+      await cw.send(
+        new SetAlarmStateCommand({
+          AlarmName: alarm.AlarmName,
+          StateValue: 'ALARM',
+          StateReason: 'smoke test: checking that alarm notifications are delivered',
+        }),
+      );
+      try {
+        for (let i = 0; i < 30; i++) {
+          await new Promise((r) => setTimeout(r, 2000));
+          const history = await cw.send(
+            new DescribeAlarmHistoryCommand({
+              AlarmName: alarm.AlarmName,
+              HistoryItemType: 'Action',
+              StartDate: since,
+            }),
+          );
+          const items = history.AlarmHistoryItems ?? [];
+          if (items.some((h) => /Successfully executed action/i.test(h.HistorySummary ?? '')))
+            return;
+          const failed = items.find((h) => /Failed/i.test(h.HistorySummary ?? ''));
+          if (failed) throw new Error(`${alarm.AlarmName}: ${failed.HistorySummary}`);
+        }
+        throw new Error(`${alarm.AlarmName}: no SNS action in the alarm history after 60 s`);
+      } finally {
+        await cw.send(
+          new SetAlarmStateCommand({
+            AlarmName: alarm.AlarmName,
+            StateValue: 'OK',
+            StateReason: 'smoke test done',
+          }),
+        );
+      }
+    });
+  }
+
+  return { issueId: issue.id, ...pdf, steps };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'base-url': { type: 'string' },
+      token: { type: 'string' },
+      iam: { type: 'boolean', default: false },
+      region: { type: 'string' },
+      series: { type: 'string' },
+      kind: { type: 'string' },
+      timeout: { type: 'string', default: '600' },
+      'alarm-test': { type: 'boolean', default: false },
+      'stack-name': { type: 'string' },
+    },
+  });
+  const baseUrl = values['base-url'];
+  if (!baseUrl) {
+    console.error(
+      'usage: npm run smoke -- --base-url URL [--token T | --iam] [--region R] [--series S]\n' +
+        '                        [--kind K] [--timeout SECONDS] [--alarm-test [--stack-name N]]',
+    );
+    return 2;
+  }
+  if (values.token && values.iam) {
+    console.error('--token and --iam exclude each other');
+    return 2;
+  }
+  try {
+    const r = await runSmoke({
+      baseUrl,
+      ...(values.token ? { token: values.token } : {}),
+      iam: values.iam,
+      ...(values.region ? { region: values.region } : {}),
+      ...(values.series ? { series: values.series } : {}),
+      ...(values.kind ? { kind: values.kind } : {}),
+      timeoutSeconds: Number(values.timeout),
+      alarmTest: values['alarm-test'],
+      ...(values['stack-name'] ? { stackName: values['stack-name'] } : {}),
+    });
+    console.log(
+      `smoke passed: ${r.issueId}, ${r.pages} pages, ${r.bytes} bytes, fonts ${r.fonts.join(', ')}`,
+    );
+    return 0;
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

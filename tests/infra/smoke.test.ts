@@ -1,0 +1,94 @@
+/**
+ * `npm run smoke` against a real `bulletin serve` (embedded dynalite + s3rver, headless
+ * Chromium) started on a free port: the operator's and the subscriber's path end to end —
+ * request a report, wait, list, download and check the PDF (pages, embedded CJK fonts, hash),
+ * fetch the feed. And the control: without the token the smoke test fails, naming the step.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/bundling.ts';
+import { runSmoke } from '../../infra/smoke.ts';
+
+describe('npm run smoke against bulletin serve', () => {
+  let dir: string;
+  let server: ChildProcess;
+  let baseUrl: string;
+  const token = 'smoke-test-token-0123456789';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'smoke-test-'));
+    server = spawn(
+      process.execPath,
+      [
+        join(PROJECT_ROOT, 'bin', 'bulletin.mjs'),
+        '--state-dir',
+        join(dir, 'state'),
+        'serve',
+        '--port',
+        '0',
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          BULLETIN_LOCAL_API_TOKEN: token,
+          BULLETIN_OUTBOX_DIR: join(dir, 'outbox'),
+          // Chromium unpacks into its own /tmp, as on a fresh Lambda (DESIGN §7).
+          TMPDIR: dir,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    baseUrl = await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const m = /Archive:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+        if (m) resolve(m[1]!);
+      };
+      server.stdout!.on('data', onData);
+      server.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      server.once('exit', (code) => reject(new Error(`bulletin serve exited ${code}:\n${output}`)));
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('passes every step: report, wait, list, PDF (pages, fonts, hash), feed', async () => {
+    const lines: string[] = [];
+    const result = await runSmoke({
+      baseUrl,
+      token,
+      timeoutSeconds: 300,
+      log: (l) => lines.push(l),
+    });
+    expect(lines.map((l) => l.replace(/ \(\d+ ms\)$/, ''))).toEqual([
+      '✓ archive page',
+      '✓ request a report',
+      `✓ wait for ${result.issueId}`,
+      '✓ list it',
+      '✓ download and check the PDF',
+      '✓ feed lists it',
+    ]);
+    expect(result.issueId).toMatch(/^torch-bulletin-\d+$/);
+    expect(result.pages).toBeGreaterThan(1);
+    expect(result.fonts.some((f) => /NotoSerifSC/.test(f))).toBe(true);
+  }, 300_000);
+
+  it('fails, naming the step, when the operator is not authenticated', async () => {
+    await expect(
+      runSmoke({ baseUrl, token: 'wrong-token', timeoutSeconds: 10, log: () => {} }),
+    ).rejects.toThrow(/step "request a report" failed: POST \/reports → 401/);
+  }, 60_000);
+});
