@@ -527,3 +527,4 @@ const out = join(ROOT, 'bench', `results-${r.startedAt.replace(/[:.]/g, '-')}.js
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nfigures: ${out}`);
 rmSync(benchTmp, { recursive: true, force: true });
+await (await import('./lambda-cold.ts')).runLambdaColdPhase(log); // separate phase: bench/lambda-cold.ts
