@@ -45,7 +45,7 @@ describe('subscriptions without a mail sender', () => {
     expect((await app.request('/subscriptions/unsubscribe?token=abc')).status).toBe(404);
     expect(await dumpStores(t.services)).toBe(before);
 
-    const page = await app.request('/', { headers: { accept: 'text/html' } });
+    const page = await app.request('/series/torch-bulletin', { headers: { accept: 'text/html' } });
     const html = await page.text();
     expect(html).toContain('暂不提供邮件订阅');
     expect(html).not.toContain('action="/subscriptions"');
@@ -55,7 +55,9 @@ describe('subscriptions without a mail sender', () => {
 
   it('shows the form and accepts the request when a sender is configured', async () => {
     const app = appWith({ ...t.config, senderAddress: 'bulletin@example.com', outboxDir: t.dir });
-    const html = await (await app.request('/', { headers: { accept: 'text/html' } })).text();
+    const html = await (
+      await app.request('/series/torch-bulletin', { headers: { accept: 'text/html' } })
+    ).text();
     expect(html).toMatch(/<form class="subscribe" method="post"/);
     expect(html).not.toContain('暂不提供邮件订阅');
     const post = await app.request('/subscriptions', {
