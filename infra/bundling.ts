@@ -78,8 +78,9 @@ export function bundlingFor(opts: { reportAssets: boolean }): BundlingOptions {
     mainFields: ['module', 'main'],
     banner: ESM_REQUIRE_BANNER,
     minify: true,
-    // Readable names in stack traces without shipping (and parsing at start) a source map.
-    keepNames: true,
+    // No keepNames: its __name() helper is injected into functions that puppeteer serializes
+    // into the page (page.evaluate), where it does not exist ("s is not defined" when minified).
+    keepNames: false,
     sourceMap: false,
     // The AWS SDK v3 in the runtime may differ from the tested one: ship ours.
     bundleAwsSDK: true,
