@@ -1,47 +1,24 @@
 /**
- * The report schedules kept in data/schedules.json (standard 5-field cron, a time zone each),
- * and their translation to EventBridge Scheduler's 6-field cron.
+ * The report schedules kept in data/schedules.json — their schema is the contract's
+ * (functions/contract/schedules.ts, shared with `bulletin serve`) — and their translation to
+ * EventBridge Scheduler's 6-field cron.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { REPORT_KINDS } from '../functions/handlers/reports.ts';
+import { readSchedules, type ScheduleDefinition } from '../functions/contract/schedules.ts';
 import { PROJECT_ROOT } from './bundling.ts';
 
-export const scheduleDefinitionSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
-  kind: z.enum(REPORT_KINDS),
-  series: z.string().optional(),
-  /** Standard cron: minute hour day-of-month month day-of-week (0 or 7 = Sunday). */
-  cron: z.string(),
-  timeZone: z.string().default('Asia/Shanghai'),
-  description: z.string().default(''),
-  enabled: z.boolean().default(true),
-});
-export type ScheduleDefinition = z.infer<typeof scheduleDefinitionSchema>;
+export type { ScheduleDefinition };
 
-/** Reads and validates the schedules file (default data/schedules.json). */
+/**
+ * Reads and validates the schedules file (default data/schedules.json), and checks that each
+ * cron has an EventBridge form (fail at synth, not at deploy).
+ */
 export function loadSchedules(
   file = join(PROJECT_ROOT, 'data', 'schedules.json'),
 ): ScheduleDefinition[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`[infra] cannot read schedules ${file}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  const parsed = z.array(scheduleDefinitionSchema).safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${file}:$[${i.path.join('].')}: ${i.message}`);
-    throw new Error(`[infra] invalid schedules:\n${lines.join('\n')}`);
-  }
-  const ids = parsed.data.map((s) => s.id);
-  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (dup) throw new Error(`[infra] ${file}: schedule id "${dup}" appears twice`);
-  for (const s of parsed.data) toSchedulerCron(s.cron); // fail at synth, not at deploy
-  return parsed.data;
+  const schedules = readSchedules(file);
+  for (const s of schedules) toSchedulerCron(s.cron);
+  return schedules;
 }
 
 const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];

@@ -160,9 +160,11 @@ export class TorchBulletinStack extends Stack {
       { prefix: INBOX_PREFIXES.uploads },
     );
 
+    const allZones = new ZoneFanOut(this, 'AllZones', { platform: this.platform });
     this.schedules = new ReportSchedules(this, 'Schedules', {
       schedules: settings.schedules,
       target: scheduled.fn,
+      allZones: allZones.stateMachine,
       deadLetterQueue: queues.failedJobs,
     });
 

@@ -15,7 +15,6 @@ import { z } from 'zod';
 import type { AppConfig } from '../config.ts';
 import { BulletinError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { issuerOn } from '../core/model.ts';
-import { parsePeriod } from '../core/periods.ts';
 import type { Reference } from '../core/reference.ts';
 import { escapeHtml } from '../core/escape.ts';
 import { redact } from '../core/redact.ts';
@@ -29,6 +28,8 @@ import type {
 import { parseIssueId } from '../adapters/dynamodb/issue-catalog.ts';
 import { isTokenShaped } from '../adapters/dynamodb/subscriber-store.ts';
 import { confirmationMessage, seriesTitle } from '../app/notify.ts';
+import { reportRequestSchema, type ReportRequestBody } from '../app/requests.ts';
+import { requestFields } from '../contract/schedules.ts';
 import { renderHtml } from '../app/templates.ts';
 import {
   archiveView,
@@ -42,19 +43,7 @@ import {
   type IssueView,
 } from './views.ts';
 
-export const REPORT_KINDS = ['torch-bulletin', 'zone-profile', 'regional-report'] as const;
-
-export interface ReportRequestBody {
-  kind: (typeof REPORT_KINDS)[number];
-  /** Data period: `2024`, `2024-Q3` or `2024-10`; default the latest. */
-  period?: string;
-  /** Zone id, for `zone-profile`. */
-  zone?: string;
-  /** A province, city or alliance (京津冀 …), for `regional-report`. */
-  region?: string;
-  /** Idempotency key: the same key never makes two issues. */
-  requestId?: string;
-}
+export type { ReportRequestBody };
 
 export interface ApiDeps {
   catalog: IssueCatalog;
@@ -81,33 +70,7 @@ export interface ApiDeps {
   log?: (message: string) => void;
 }
 
-const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const seriesId = z.string().regex(SLUG, 'a series id: lowercase letters, digits and -');
-
-export const reportRequestSchema: z.ZodType<ReportRequestBody> = z
-  .strictObject({
-    kind: z.enum(REPORT_KINDS),
-    period: z
-      .string()
-      .refine((p) => parsePeriod(p) !== undefined, 'a period such as 2024, 2024-Q3 or 2024-10')
-      .optional(),
-    zone: z.string().regex(SLUG, 'a zone id').optional(),
-    region: z.string().min(1).max(40).optional(),
-    requestId: z
-      .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,100}$/, '1–100 of A-Z a-z 0-9 _ . : -')
-      .optional(),
-  })
-  .superRefine((body, ctx) => {
-    if (body.kind === 'zone-profile' && !body.zone)
-      ctx.addIssue({ code: 'custom', path: ['zone'], message: 'a zone-profile needs a zone' });
-    if (body.kind === 'regional-report' && !body.region)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['region'],
-        message: 'a regional-report needs a region',
-      });
-  });
+const seriesId = requestFields.series;
 
 const listQuery = z.strictObject({
   series: seriesId.default('torch-bulletin'),

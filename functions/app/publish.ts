@@ -17,6 +17,7 @@ import type {
   SubscriberStore,
 } from './ports.ts';
 import { notifySubscribers, type NotifyOutcome } from './notify.ts';
+import type { ReportKind, ReportRequest } from './requests.ts';
 import {
   loadRegionalInputs,
   loadZoneProfileInputs,
@@ -35,21 +36,7 @@ export {
   type RenderedReport,
 } from './render-report.ts';
 
-/** The report kinds, each published in the series of the same id. */
-export const REPORT_KINDS = ['torch-bulletin', 'zone-profile', 'regional-report'] as const;
-export type ReportKind = (typeof REPORT_KINDS)[number];
-
-export interface ReportRequest {
-  kind: ReportKind;
-  /** Data period; default per kind (the bulletin: latest national GDP; a zone: its latest year). */
-  period?: string;
-  /** zone-profile: zone id, name or alias. */
-  zone?: string;
-  /** regional-report: province, city, region or alliance (京津冀 / 长三角 / 东北 …). */
-  region?: string;
-  /** Idempotency key: the scheduled time, or an on-demand request id. */
-  slotKey: string;
-}
+export type { ReportKind, ReportRequest };
 
 /**
  * Publishes a report of any kind — the entry the Lambda handlers, the API and the CLI call.
@@ -76,6 +63,7 @@ async function resolveReport(deps: PublishDeps, req: ReportRequest): Promise<Iss
     case 'torch-bulletin':
       return bulletinSpec(deps, {
         slotKey: req.slotKey,
+        ...(req.series ? { series: req.series } : {}),
         ...(req.period ? { period: req.period } : {}),
       });
     case 'zone-profile': {

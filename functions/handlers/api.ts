@@ -9,7 +9,7 @@
  * AsyncLocalStorage scoped to this one invocation.
  *
  * `POST /reports`: the job is numbered here (so the response carries the issue id) and sent
- * to the report queue; the generate function renders it (see reports.ts).
+ * to the report queue; the generate function renders it (see app/requests.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,8 @@ import { createApiApp, type ApiDeps } from '../api/app.ts';
 import type { Services } from '../wiring/services.ts';
 import type { ReportQueue } from '../app/ports.ts';
 import { createSqsReportQueue } from '../adapters/sqs/report-queue.ts';
-import { assertSupportedKind, claimReport, jobFromRequest, type ReportJob } from './reports.ts';
+import { claimReport } from '../app/publish.ts';
+import { jobFromRequest, type ReportJob } from '../app/requests.ts';
 import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
 
 /** The parts of an API Gateway v2 request context that name the caller. */
@@ -65,7 +66,6 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob>): ApiDeps 
     subscriptions: s.config.senderAddress !== undefined || s.config.outboxDir !== undefined,
     authenticate: async () => principal.getStore(),
     async requestReport(body, caller) {
-      assertSupportedKind(body.kind, 'POST /reports');
       const job = jobFromRequest(body, caller, randomUUID());
       const issue = await claimReport(publishDeps(s), job);
       // A published slot (the same request id again) is answered without queueing; a failed

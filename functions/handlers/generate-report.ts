@@ -11,7 +11,8 @@
  * maxReceiveCount, moves it to the dead-letter queue (alarmed).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { generateReport, parseOrReject, reportJobSchema, type ReportJob } from './reports.ts';
+import { publishReport } from '../app/publish.ts';
+import { parseOrReject, reportJobSchema, slotKeys, type ReportJob } from '../app/requests.ts';
 import { invocation, logger, publishDeps, recordPublished, runtimeServices } from './runtime.ts';
 
 export interface GenerateOutcome {
@@ -27,7 +28,8 @@ function isSqsEvent(event: unknown): event is SQSEvent {
 
 async function runJob(job: ReportJob): Promise<GenerateOutcome> {
   logger.info('generating report', { kind: job.kind, slotKey: job.slotKey, period: job.period });
-  const result = await generateReport(publishDeps(runtimeServices()), job);
+  const { requestedBy: _by, ...request } = job;
+  const result = await publishReport(publishDeps(runtimeServices()), request);
   recordPublished(result, job.kind);
   return { issueId: result.issue.id, status: result.issue.status, rendered: result.rendered };
 }
@@ -39,7 +41,7 @@ export async function handler(
   return invocation('generate-report', context, async () => {
     if (!isSqsEvent(event)) {
       const payload = { ...(event as object) } as Record<string, unknown>;
-      payload['slotKey'] ??= `invoke:${context?.awsRequestId ?? crypto.randomUUID()}`;
+      payload['slotKey'] ??= slotKeys.invocation(context?.awsRequestId ?? crypto.randomUUID());
       return runJob(parseOrReject(reportJobSchema, payload, 'invocation payload'));
     }
     const failures: SQSBatchResponse['batchItemFailures'] = [];

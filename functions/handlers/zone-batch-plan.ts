@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { cachedReads, planZoneBatch, type ZonePlan } from '../app/batch.ts';
-import { parseOrReject } from './reports.ts';
+import { parseOrReject } from '../app/requests.ts';
 import { invocation, logger, runtimeServices } from './runtime.ts';
 
 export const zoneBatchRequestSchema = z.object({

@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { renderZoneJob, type ZoneOutcome } from '../app/batch.ts';
-import { parseOrReject } from './reports.ts';
+import { parseOrReject } from '../app/requests.ts';
 import { invocation, publishDeps, runtimeServices } from './runtime.ts';
 
 export const zoneJobSchema = z.object({

@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { readMapResults } from '../adapters/s3/fanout-results.ts';
 import { outcomeOfMapResult, summarizeZoneBatch, type ZoneBatchSummary } from '../app/batch.ts';
-import { parseOrReject } from './reports.ts';
+import { parseOrReject } from '../app/requests.ts';
 import { invocation, logger, metrics, runtimeServices } from './runtime.ts';
 
 export const zoneBatchResultsSchema = z.object({

@@ -5,83 +5,24 @@
  * The same handlers, stores and renderer as the deployment; only the transport differs.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Cron } from 'croner';
-import { z } from 'zod';
 import { loadLocalServerSettings } from '../config.ts';
-import { ConfigError, ValidationError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { createOutboxNotifier } from '../adapters/ses/notifier.ts';
-import {
-  publishBulletin,
-  publishReport,
-  type PublishDeps,
-  type PublishResult,
-} from '../app/publish.ts';
+import { publishReport, type PublishDeps } from '../app/publish.ts';
 import type { Progress } from '../app/ingest.ts';
 import { seedIfEmpty } from '../app/repository-data.ts';
+import { jobFromRequest, LOCAL_PRINCIPAL } from '../app/requests.ts';
+import { fireSchedule, loadSchedules, type ScheduleOutcome } from '../app/schedules.ts';
 import { startLocalEnvironment } from '../wiring/local.ts';
 import { publishDepsOf, type Services } from '../wiring/services.ts';
-import { createApiApp, type ReportRequestBody } from '../api/app.ts';
+import { createApiApp } from '../api/app.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
-
-export const scheduleSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'a schedule id (lowercase, digits, -)'),
-  kind: z.enum(['torch-bulletin', 'zone-profile', 'regional-report']),
-  series: z.string().min(1),
-  /** Standard 5-field cron: minute hour day-of-month month day-of-week. */
-  cron: z.string().refine((c) => c.trim().split(/\s+/).length === 5, 'a 5-field cron expression'),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai'),
-  description: z.string().optional(),
-});
-export type ScheduleDefinition = z.infer<typeof scheduleSchema>;
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Reads and validates `data/schedules.json`. */
-export async function loadSchedules(file: string): Promise<ScheduleDefinition[]> {
-  const text = await readFile(file, 'utf8').catch((err: unknown) => {
-    throw new ConfigError(`schedules file ${file} cannot be read`, { cause: err });
-  });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`schedules file ${file} is not JSON`, { cause: err });
-  }
-  const parsed = z.array(scheduleSchema).safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'schedules',
-      parsed.error.issues.map((i) => ({
-        file,
-        location: `$${i.path
-          .slice(0, 1)
-          .map((p) => `[${String(p)}]`)
-          .join('')}`,
-        field: i.path.slice(1).join('.'),
-        message: i.message,
-      })),
-    );
-  }
-  return parsed.data;
-}
-
-/** The idempotency key of one firing: the same scheduled time never makes two issues. */
-export function scheduleSlotKey(scheduleId: string, scheduledAt: Date): string {
-  return `schedule:${scheduleId}:${scheduledAt.toISOString()}`;
-}
 
 /**
  * The nominal time a job fired for: croner reports the actual start (a few ms, or after a
@@ -127,9 +68,20 @@ export interface LocalServer {
   services: Services;
   /** The deps every publish of this server uses (subscribers are notified). */
   publishDeps: PublishDeps;
-  schedules: { id: string; cron: string; timeZone: string; nextRun: Date | null }[];
-  /** Publishes what a schedule publishes for the firing at `scheduledAt`. */
-  runSchedule(id: string, scheduledAt: Date): Promise<PublishResult>;
+  /** Every schedule of the file; a disabled one has no next run (it never fires). */
+  schedules: {
+    id: string;
+    kind: string;
+    cron: string;
+    timeZone: string;
+    enabled: boolean;
+    nextRun: Date | null;
+  }[];
+  /**
+   * Runs what a schedule does for the firing at `scheduledAt` (what its cron job calls): one
+   * report, or the all-zones batch. Runs a disabled schedule too: the caller asked for it.
+   */
+  runSchedule(id: string, scheduledAt: Date): Promise<ScheduleOutcome>;
   /** Stops the schedules, the HTTP server, the browser and (if it owns it) the stack. */
   stop(): Promise<void>;
 }
@@ -215,21 +167,15 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       async authenticate(req) {
         const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '');
         if (!m) return undefined;
-        return timingSafeEqual(sha256(m[1]!), expected) ? 'local-operator' : undefined;
+        return timingSafeEqual(sha256(m[1]!), expected) ? LOCAL_PRINCIPAL : undefined;
       },
-      async requestReport(body: ReportRequestBody, principal) {
+      async requestReport(body, principal) {
         log(
           `report requested by ${principal}: ${body.kind}${body.period ? ` ${body.period}` : ''}`,
         );
-        const result = await track(
-          publishReport(publishDeps, {
-            kind: body.kind,
-            ...(body.period ? { period: body.period } : {}),
-            ...(body.zone ? { zone: body.zone } : {}),
-            ...(body.region ? { region: body.region } : {}),
-            slotKey: `api:${body.requestId ?? randomUUID()}`,
-          }),
-        );
+        // Published at once (no queue here), under the same slot key as on AWS.
+        const { requestedBy: _by, ...request } = jobFromRequest(body, principal, randomUUID());
+        const result = await track(publishReport(publishDeps, request));
         return { issueId: result.issue.id, status: result.issue.status };
       },
     });
@@ -257,19 +203,18 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       opts.schedules === false
         ? []
         : await loadSchedules(opts.schedules ?? join(root, 'data', 'schedules.json'));
-    const runSchedule = async (id: string, scheduledAt: Date): Promise<PublishResult> => {
+    const runSchedule = async (id: string, scheduledAt: Date): Promise<ScheduleOutcome> => {
       const def = definitions.find((d) => d.id === id);
       if (!def) throw new ConfigError(`no schedule "${id}"`);
-      if (def.kind !== 'torch-bulletin')
-        throw new ConfigError(`schedule ${id}: kind ${def.kind} cannot be published yet`);
-      return track(
-        publishBulletin(publishDeps, {
-          series: def.series,
-          slotKey: scheduleSlotKey(def.id, scheduledAt),
-        }),
-      );
+      return track(fireSchedule(publishDeps, def, scheduledAt));
     };
-    const jobs = definitions.map(
+    const describe = (o: ScheduleOutcome) =>
+      o.allZones
+        ? `${o.summary.rendered} zone profiles rendered, ${o.summary.skipped} skipped, ${o.summary.failed} failed`
+        : `${o.issue.id} ${o.rendered ? 'published' : 'was published'}`;
+    // A disabled schedule is listed but gets no cron job: it never fires.
+    const enabled = definitions.filter((d) => d.enabled);
+    const jobs = enabled.map(
       (def) =>
         new Cron(
           def.cron,
@@ -284,10 +229,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
             const at = scheduledTimeOf(job, job.currentRun() ?? new Date());
             log(`schedule ${def.id} fired for ${at.toISOString()}`);
             try {
-              const r = await runSchedule(def.id, at);
-              log(
-                `schedule ${def.id}: ${r.issue.id} ${r.rendered ? 'published' : 'was published'}`,
-              );
+              log(`schedule ${def.id}: ${describe(await runSchedule(def.id, at))}`);
             } catch (err) {
               log(`schedule ${def.id} failed: ${err instanceof Error ? err.message : String(err)}`);
             }
@@ -305,11 +247,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       outboxDir,
       services: s,
       publishDeps,
-      schedules: definitions.map((d, i) => ({
+      schedules: definitions.map((d) => ({
         id: d.id,
+        kind: d.kind,
         cron: d.cron,
         timeZone: d.timeZone,
-        nextRun: jobs[i]!.nextRun(),
+        enabled: d.enabled,
+        nextRun: jobs[enabled.indexOf(d)]?.nextRun() ?? null,
       })),
       runSchedule,
       async stop() {

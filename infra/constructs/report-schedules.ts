@@ -5,12 +5,14 @@
  * Delivery is at least once and the Scheduler's retry policy covers delivery only; the target
  * function has its own async retries and failure destination (BulletinFunction.onAsyncFailure),
  * and the handler keys the issue on the scheduled time, so a duplicate firing publishes
- * nothing new.
+ * nothing new. An all-zones schedule (`"allZones": true`) starts the zone fan-out state
+ * machine instead, which skips the zones whose report is unchanged.
  */
 import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { toSchedulerCron, type ScheduleDefinition } from '../schedule-config.ts';
@@ -18,6 +20,8 @@ import { toSchedulerCron, type ScheduleDefinition } from '../schedule-config.ts'
 export interface ReportSchedulesProps {
   schedules: ScheduleDefinition[];
   target: lambda.IFunction;
+  /** The all-zones state machine: target of the schedules with `"allZones": true`. */
+  allZones?: sfn.IStateMachine;
   /** Where events go that the Scheduler could not deliver after its retries. */
   deadLetterQueue: sqs.IQueue;
 }
@@ -35,16 +39,34 @@ export class ReportSchedules extends Construct {
     group.applyRemovalPolicy(RemovalPolicy.DESTROY);
     this.group = scheduler.ScheduleGroup.fromScheduleGroupName(this, 'GroupRef', group.ref);
     for (const def of props.schedules) {
-      const input = scheduler.ScheduleTargetInput.fromObject({
-        scheduleId: def.id,
-        kind: def.kind,
-        ...(def.series ? { series: def.series } : {}),
-        // Filled in by the Scheduler at each firing: the idempotency key and diagnostics.
-        scheduledTime: scheduler.ContextAttribute.scheduledTime,
-        scheduleArn: scheduler.ContextAttribute.scheduleArn,
-        executionId: scheduler.ContextAttribute.executionId,
-        attemptNumber: scheduler.ContextAttribute.attemptNumber,
-      });
+      const retry = {
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(2),
+        deadLetterQueue: props.deadLetterQueue,
+      };
+      let target: scheduler.IScheduleTarget;
+      if (def.allZones) {
+        if (!props.allZones)
+          throw new Error(`[infra] schedule ${def.id}: all zones, but no fan-out state machine`);
+        target = new targets.StepFunctionsStartExecution(props.allZones, {
+          input: scheduler.ScheduleTargetInput.fromObject({ ...def.params }),
+          ...retry,
+        });
+      } else {
+        target = new targets.LambdaInvoke(props.target, {
+          input: scheduler.ScheduleTargetInput.fromObject({
+            scheduleId: def.id,
+            kind: def.kind,
+            ...def.params,
+            // Filled in by the Scheduler at each firing: the idempotency key and diagnostics.
+            scheduledTime: scheduler.ContextAttribute.scheduledTime,
+            scheduleArn: scheduler.ContextAttribute.scheduleArn,
+            executionId: scheduler.ContextAttribute.executionId,
+            attemptNumber: scheduler.ContextAttribute.attemptNumber,
+          }),
+          ...retry,
+        });
+      }
       this.schedules.push(
         new scheduler.Schedule(this, `Schedule-${def.id}`, {
           description: def.description || `${def.kind} ${def.cron} ${def.timeZone}`,
@@ -55,12 +77,7 @@ export class ReportSchedules extends Construct {
           ),
           timeWindow: scheduler.TimeWindow.off(),
           enabled: def.enabled,
-          target: new targets.LambdaInvoke(props.target, {
-            input,
-            retryAttempts: 3,
-            maxEventAge: Duration.hours(2),
-            deadLetterQueue: props.deadLetterQueue,
-          }),
+          target,
         }),
       );
     }

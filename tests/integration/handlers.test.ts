@@ -300,7 +300,7 @@ describe('Lambda handlers on the local stack', () => {
     const first = await scheduledHandler(event, lambdaContext('ScheduledBulletin'));
     expect(first).toMatchObject({ status: 'published', rendered: true });
     const issue = await stores.services.catalog.get(first.issueId);
-    expect(issue?.slotKey).toBe('schedule:monthly-bulletin:2026-01-15T01:00:00Z');
+    expect(issue?.slotKey).toBe('schedule:monthly-bulletin:2026-01-15T01:00:00.000Z');
     const pdf = await stores.services.archive.get(issue!.s3Key!);
     expect(Buffer.from(pdf!.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
     expect((await pdfText(pdf!)).join('\n')).toContain('火炬动态');

@@ -1,6 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { reportRequestSchema } from '../../functions/api/app.ts';
+import { reportRequestSchema } from '../../functions/app/requests.ts';
 import { formatSize } from '../../functions/core/display.ts';
 import { atomFeed, issueView } from '../../functions/api/views.ts';
 import type { Issue } from '#core/model.ts';

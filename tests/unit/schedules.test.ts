@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '#errors';
-import { loadSchedules, scheduledTimeOf, scheduleSlotKey } from '#local/server.ts';
+import { slotKeys } from '../../functions/app/requests.ts';
+import { loadSchedules } from '../../functions/app/schedules.ts';
+import { scheduledTimeOf } from '#local/server.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -19,7 +21,7 @@ describe('local schedules', () => {
     expect(monthly).toMatchObject({
       id: 'monthly-bulletin',
       kind: 'torch-bulletin',
-      series: 'torch-bulletin',
+      params: { series: 'torch-bulletin' },
       cron: '0 9 15 * *',
       timeZone: 'Asia/Shanghai',
     });
@@ -43,7 +45,7 @@ describe('local schedules', () => {
       expect(scheduledTimeOf(job, new Date(scheduled.getTime() + lateMs))).toEqual(scheduled);
     }
     job.stop();
-    expect(scheduleSlotKey('monthly-bulletin', scheduled)).toBe(
+    expect(slotKeys.scheduled('monthly-bulletin', scheduled)).toBe(
       'schedule:monthly-bulletin:2026-02-15T01:00:00.000Z',
     );
   });

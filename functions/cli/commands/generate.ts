@@ -4,12 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadLocalServerSettings } from '../../config.ts';
 import { ValidationError } from '../../errors.ts';
-import {
-  publishReport,
-  REPORT_KINDS,
-  type PublishResult,
-  type ReportKind,
-} from '../../app/publish.ts';
+import { publishReport, type PublishResult, type ReportKind } from '../../app/publish.ts';
+import { REPORT_KINDS } from '../../contract/kinds.ts';
 import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
