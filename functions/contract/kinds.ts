@@ -31,6 +31,11 @@ export function isReportKind(value: unknown): value is ReportKind {
 export const REQUEST_LIMITS = {
   /** A zone id, name or alias (`zhongguancun`, `东湖高新区`). */
   zoneMaxLength: 80,
+  /**
+   * The characters of a zone or region name: letters of any script, digits, space, `-`, `_`,
+   * `·` and brackets, starting with a letter or digit (no path or markup characters).
+   */
+  namePattern: /^[\p{L}\p{N}][\p{L}\p{N} _·()（）-]*$/u,
   /** A province, city, 东部/中部/西部/东北 or an alliance (`长三角`). */
   regionMaxLength: 64,
   /** A catalog series id. */

@@ -17,9 +17,6 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ALL_ZONES_KINDS, REPORT_KINDS, REQUEST_LIMITS, type ReportKind } from './kinds.ts';
 
-/** No control characters (C0 and DEL): a zone or region name is printed and logged. */
-const noControl = (s: string) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f');
-
 /** The request fields every kind draws its parameters from (one set of bounds). */
 export const requestFields = {
   period: z
@@ -34,13 +31,13 @@ export const requestFields = {
     .trim()
     .min(1, 'a zone id, name or alias')
     .max(REQUEST_LIMITS.zoneMaxLength)
-    .refine(noControl, 'no control characters'),
+    .regex(REQUEST_LIMITS.namePattern, 'a zone id, name or alias: letters, digits, -, _, ·'),
   region: z
     .string()
     .trim()
     .min(1, 'a province, city, region or alliance')
     .max(REQUEST_LIMITS.regionMaxLength)
-    .refine(noControl, 'no control characters'),
+    .regex(REQUEST_LIMITS.namePattern, 'a region name: letters, digits, -, _, ·'),
   series: z
     .string()
     .regex(REQUEST_LIMITS.seriesPattern, 'a series id: lowercase letters, digits and -'),

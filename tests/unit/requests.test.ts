@@ -20,7 +20,11 @@ const refused = (schema: { safeParse(x: unknown): unknown }, input: unknown) => 
   };
   return r.success
     ? []
-    : r.error!.issues.map((i) => i.keys?.join(',') ?? (i.path.map(String).join('.') || i.code));
+    : [
+        ...new Set(
+          r.error!.issues.map((i) => i.keys?.join(',') ?? (i.path.map(String).join('.') || i.code)),
+        ),
+      ];
 };
 
 describe('one request validation: the API body, the Lambda job, the CLI and the schedules', () => {
@@ -37,6 +41,10 @@ describe('one request validation: the API body, the Lambda job, the CLI and the 
       [{ kind: 'zone-profile', zone: long(81) }, ['zone']],
       [{ kind: 'zone-profile', zone: '' }, ['zone']],
       [{ kind: 'zone-profile', zone: 'a\u0000b' }, ['zone']],
+      [{ kind: 'zone-profile', zone: '../zhongguancun' }, ['zone']],
+      [{ kind: 'zone-profile', zone: '<b>x</b>' }, ['zone']],
+      [{ kind: 'zone-profile', zone: '中关村科技园区（海淀园）' }, []],
+      [{ kind: 'regional-report', region: '长三角/../x' }, ['region']],
       [{ kind: 'regional-report', region: long(64) }, []],
       [{ kind: 'regional-report', region: long(65) }, ['region']],
     ] as const) {
