@@ -49,7 +49,7 @@ const { createDynamoIssueCatalog } =
 const { createServices } = await import('../functions/wiring/services.ts');
 const { ingestFiles } = await import('../functions/app/ingest.ts');
 const { publishReport, currentPeriod } = await import('../functions/app/publish.ts');
-const { renderBulletin, loadBulletinInputs } = await import('../functions/app/render-report.ts');
+const { previewReport, loadBulletinInputs } = await import('../functions/app/render-report.ts');
 const { runZoneBatch } = await import('../functions/app/batch.ts');
 const { seedSynthetic, syntheticReference, SYNTHETIC_STORE_ENV } =
   await import('../functions/app/synthetic.ts');
@@ -233,12 +233,11 @@ try {
   const kept = await unpackedChromium(KEPT_CHROMIUM);
   const executablePath = kept.executablePath;
   const c1 = performance.now();
-  const first = await renderBulletin(deps, {
-    series: 'torch-bulletin',
-    period,
-    date: new Date(),
-    fileStem: 'cold',
-  });
+  const first = await previewReport(
+    deps,
+    { kind: 'torch-bulletin', period },
+    { date: new Date(), fileStem: 'cold' },
+  );
   const c2 = performance.now();
   const launchMs = Number(/launch (\d+)ms/.exec(launchLog.join('\n'))?.[1] ?? NaN);
   const cold = {
@@ -274,14 +273,10 @@ try {
   };
   let last = first;
   for (let i = 0; i < WARM_RUNS; i++) {
-    last = await renderBulletin(
+    last = await previewReport(
       { ...deps, renderer: watched },
-      {
-        series: 'torch-bulletin',
-        period,
-        date: new Date(),
-        fileStem: `warm-${i}`,
-      },
+      { kind: 'torch-bulletin', period },
+      { date: new Date(), fileStem: `warm-${i}` },
     );
     warm.push({ ...last.timings, passes: last.passes });
   }

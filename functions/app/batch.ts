@@ -15,12 +15,11 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { composeZoneProfile, latestAnnualPeriod } from '../core/compose-zone-profile.ts';
+import { latestAnnualPeriod } from '../core/compose-zone-profile.ts';
 import type { Issue } from '../core/model.ts';
 import type { RecordStore } from './ports.ts';
-import { NotFoundError } from '../errors.ts';
-import { publishReport, type PublishDeps } from './publish.ts';
-import { zonePeriodInputs } from './render-report.ts';
+import { publishReport, type PreparedReport, type PublishDeps } from './publish.ts';
+import { composeReport, loadReport, resolveReport } from './render-report.ts';
 import { templatesDir } from './templates.ts';
 import { FANOUT_POLICY, ZONE_PROFILE_SERIES } from '../contract/fanout.ts';
 
@@ -142,13 +141,19 @@ async function publishedSlots(deps: Pick<PublishDeps, 'catalog'>): Promise<Map<s
  * Plans the all-zones run: composes every zone's profile (no rendering), hashes it, and keeps
  * the zones whose content has no published report yet.
  * @param deps `records` should be {@link cachedReads} (the period is read once for all zones).
+ * @param opts.prepared when given, receives each job's resolved, loaded and composed profile
+ *   (by slot key), for a render in this process to print without composing again.
  */
 export async function planZoneBatch(
   deps: Pick<PublishDeps, 'records' | 'catalog' | 'reference' | 'timeZone'>,
-  opts: { zones?: string[]; period?: string; force?: boolean; concurrency?: number } = {},
+  opts: {
+    zones?: string[];
+    period?: string;
+    force?: boolean;
+    concurrency?: number;
+    prepared?: Map<string, PreparedReport>;
+  } = {},
 ): Promise<ZonePlan> {
-  const series = deps.reference.seriesById(ZONE_PROFILE_SERIES);
-  if (!series) throw new NotFoundError('batch', `unknown series "${ZONE_PROFILE_SERIES}"`);
   const zones =
     opts.zones ?? deps.reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
   const [published, templates] = await Promise.all([
@@ -168,20 +173,14 @@ export async function planZoneBatch(
           const period = opts.period ?? latestAnnualPeriod(zoneRecords);
           // A zone without annual data has no profile to print: not a failure of the run.
           if (!period) return { zone: zone.id, status: 'skipped', note: 'no annual records' };
-          const { periodRecords, context } = await zonePeriodInputs(deps, period);
-          const view = composeZoneProfile({
-            series,
-            // A fixed date: the hash covers what the data and layout print, not the day.
-            date: new Date(0),
+          const resolution = await resolveReport(deps, {
+            kind: ZONE_PROFILE_SERIES,
             zone: zone.id,
-            zoneRecords,
-            periodRecords,
-            context,
             period,
-            reference: deps.reference,
-            keyIndicators: series.keyIndicators,
-            timeZone: deps.timeZone,
           });
+          const loaded = await loadReport(deps, resolution);
+          // A fixed date: the hash covers what the data and layout print, not the day.
+          const view = composeReport(deps, resolution, loaded, { date: new Date(0) });
           const contentHash = createHash('sha256')
             .update(templates)
             .update(stableViewJson(view))
@@ -198,6 +197,7 @@ export async function planZoneBatch(
               ...(issue.pages !== undefined ? { pages: issue.pages } : {}),
               ...(issue.bytes !== undefined ? { bytes: issue.bytes } : {}),
             };
+          opts.prepared?.set(slotKey, { resolution, loaded, view });
           return { zone: zone.id, period, contentHash, slotKey };
         } catch (err) {
           return { zone: zone.id, status: 'failed', error: messageOf(err) };
@@ -211,15 +211,21 @@ export async function planZoneBatch(
   };
 }
 
-/** Renders and publishes one planned zone; a failure is an outcome, never an exception. */
-export async function renderZoneJob(deps: PublishDeps, job: ZoneJob): Promise<ZoneOutcome> {
+/**
+ * Renders and publishes one planned zone. `prepared`: the plan's composed profile of this job
+ * (in one process), printed with the issue's numbers instead of composed again.
+ */
+export async function renderZoneJob(
+  deps: PublishDeps,
+  job: ZoneJob,
+  prepared?: PreparedReport,
+): Promise<ZoneOutcome> {
   const t0 = performance.now();
-  const result = await publishReport(deps, {
-    kind: 'zone-profile',
-    zone: job.zone,
-    period: job.period,
-    slotKey: job.slotKey,
-  });
+  const result = await publishReport(
+    deps,
+    { kind: 'zone-profile', zone: job.zone, period: job.period, slotKey: job.slotKey },
+    prepared,
+  );
   const { issue } = result;
   return {
     zone: job.zone,
@@ -342,7 +348,10 @@ export async function runZoneBatch(
 ): Promise<ZoneBatchResult> {
   const t0 = performance.now();
   const batchDeps: PublishDeps = { ...deps, records: cachedReads(deps.records) };
+  // Each profile is composed once, by the plan; its job prints that view.
+  const prepared = new Map<string, PreparedReport>();
   const plan = await planZoneBatch(batchDeps, {
+    prepared,
     ...(opts.zones ? { zones: opts.zones } : {}),
     ...(opts.period ? { period: opts.period } : {}),
     ...(opts.force ? { force: true } : {}),
@@ -358,15 +367,19 @@ export async function runZoneBatch(
   for (const o of plan.done) progress[o.status]++;
   progress.done = plan.done.length;
   opts.onProgress?.({ ...progress });
-  const rendered = await runZoneFanout(plan.jobs, (job) => renderZoneJob(batchDeps, job), {
-    concurrency: opts.concurrency,
-    ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
-    onOutcome: (o) => {
-      progress.done++;
-      progress[o.status]++;
-      opts.onProgress?.({ ...progress });
+  const rendered = await runZoneFanout(
+    plan.jobs,
+    (job) => renderZoneJob(batchDeps, job, prepared.get(job.slotKey)),
+    {
+      concurrency: opts.concurrency,
+      ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+      onOutcome: (o) => {
+        progress.done++;
+        progress[o.status]++;
+        opts.onProgress?.({ ...progress });
+      },
     },
-  });
+  );
   const t2 = performance.now();
   const outcomes = [...plan.done, ...rendered];
   return {

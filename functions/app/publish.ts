@@ -1,117 +1,42 @@
 /**
- * Generate and publish a bulletin: pull the records of the latest period, compose, render
- * the PDF, put it in the archive and only then mark the catalog entry published.
+ * Publish a report of any kind as one straight pipeline, each step a function:
+ *
+ *   resolve the request → claim its issue (the slot's number) → load the inputs once →
+ *   compose → render → archive the PDF → mark the catalog entry published → notify.
+ *
+ * The catalog entry is marked published only after the PDF is in the archive; a retry of a
+ * published slot returns the issue without rendering again. Each kind is its own series in the
+ * catalog (numbered per series), stored under `issues/<series>/<year>/`.
  */
 import { randomUUID } from 'node:crypto';
-import { BulletinError, NotFoundError, ValidationError } from '../errors.ts';
+import { BulletinError } from '../errors.ts';
 import { datePartsIn } from '../core/format.ts';
-import { NATIONAL_HTZ, type Issue } from '../core/model.ts';
-import type { Reference } from '../core/reference.ts';
+import type { Issue } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
-import type {
-  Archive,
-  IssueCatalog,
-  Notifier,
-  PdfRenderer,
-  RecordStore,
-  SubscriberStore,
-} from './ports.ts';
+import type { ReportView } from '../core/report-parts.ts';
+import type { Imprint, Loaded } from '../reports/kind.ts';
 import { notifySubscribers, type NotifyOutcome } from './notify.ts';
-import type { ReportKind, ReportRequest } from './requests.ts';
+import type { Archive, IssueCatalog, Notifier, RecordStore, SubscriberStore } from './ports.ts';
 import {
-  loadRegionalInputs,
-  loadZoneProfileInputs,
-  renderBulletin,
-  renderRegionalReport,
-  renderZoneProfile,
+  composeReport,
+  imprintReport,
+  loadReport,
+  renderReport,
+  resolveReport,
+  type RenderDeps,
   type RenderedReport,
+  type ReportDeps,
+  type Resolution,
 } from './render-report.ts';
+import type { ReportKind, ReportRequest } from './requests.ts';
 
-export {
-  loadBulletinInputs,
-  renderBulletin,
-  renderRegionalReport,
-  renderZoneProfile,
-  type RenderedBulletin,
-  type RenderedReport,
-} from './render-report.ts';
+export type { ReportKind, ReportRequest, RenderedReport };
+export { currentPeriod } from './render-report.ts';
 
-export type { ReportKind, ReportRequest };
-
-/**
- * Publishes a report of any kind — the entry the Lambda handlers, the API and the CLI call.
- * Each kind is its own series in the catalog (numbered per series), stored under
- * `issues/<series>/<year>/`.
- * @throws ValidationError when the zone or region a kind needs is missing.
- */
-export async function publishReport(deps: PublishDeps, req: ReportRequest): Promise<PublishResult> {
-  return publishIssue(deps, await resolveReport(deps, req));
-}
-
-/**
- * Numbers the issue of a request without rendering it (the HTTP API answers with the id at
- * once and queues the work). A later {@link publishReport} with the same slot finds this
- * number and renders.
- */
-export async function claimReport(deps: PublishDeps, req: ReportRequest): Promise<Issue> {
-  return claimIssueFor(deps, await resolveReport(deps, req));
-}
-
-/** What a request publishes: its series, period, catalog title and renderer. */
-async function resolveReport(deps: PublishDeps, req: ReportRequest): Promise<IssueSpec> {
-  switch (req.kind) {
-    case 'torch-bulletin':
-      return bulletinSpec(deps, {
-        slotKey: req.slotKey,
-        ...(req.series ? { series: req.series } : {}),
-        ...(req.period ? { period: req.period } : {}),
-      });
-    case 'zone-profile': {
-      if (!req.zone) throw missingArgument('zone-profile', 'zone');
-      const inputs = await loadZoneProfileInputs(deps, req.zone, req.period);
-      return {
-        seriesId: 'zone-profile',
-        kind: 'zone-profile',
-        slotKey: req.slotKey,
-        period: inputs.period,
-        title: `${deps.reference.seriesById('zone-profile')?.title ?? '园区画像'}·${inputs.zone.shortName}`,
-        render: (issue, date, period, fileStem) =>
-          renderZoneProfile(deps, { issue, date, fileStem, zone: inputs.zone.id, period }),
-      };
-    }
-    case 'regional-report': {
-      if (!req.region) throw missingArgument('regional-report', 'region');
-      const inputs = await loadRegionalInputs(deps, req.region, req.period);
-      return {
-        seriesId: 'regional-report',
-        kind: 'regional-report',
-        slotKey: req.slotKey,
-        period: inputs.period,
-        title: `${deps.reference.seriesById('regional-report')?.title ?? '区域发展报告'}·${inputs.region.name}`,
-        render: (issue, date, period, fileStem) =>
-          renderRegionalReport(deps, { issue, date, fileStem, region: req.region!, period }),
-      };
-    }
-    default:
-      throw missingArgument(String((req as { kind: unknown }).kind), 'kind');
-  }
-}
-
-function missingArgument(kind: string, field: string): ValidationError {
-  return new ValidationError('publish', [
-    { file: 'request', location: kind, field, message: `${kind} needs "${field}"` },
-  ]);
-}
-
-export interface PublishDeps {
+export interface PublishDeps extends ReportDeps, RenderDeps {
   records: RecordStore;
   catalog: IssueCatalog;
   archive: Archive;
-  renderer: PdfRenderer;
-  reference: Reference;
-  /** Folder for the HTML and PDF files of each render. */
-  workDir: string;
-  timeZone: string;
   now?: () => Date;
   log?: (message: string) => void;
   /** With `notifier` and `publicBaseUrl`: confirmed subscribers are told of a published issue. */
@@ -121,12 +46,176 @@ export interface PublishDeps {
   publicBaseUrl?: string;
 }
 
-export interface BulletinRequest {
-  series?: string;
-  /** Data period; default: the latest period with the national GDP figure. */
-  period?: string;
-  /** Idempotency key: the scheduled time, or an on-demand request id. */
-  slotKey: string;
+/** A report resolved, loaded and (optionally) composed beforehand: the all-zones plan's. */
+export interface PreparedReport {
+  resolution: Resolution;
+  loaded: Loaded<unknown>;
+  /** Composed for another imprint; re-imprinted with the issue's numbers. */
+  view?: ReportView;
+}
+
+/**
+ * Publishes a report of any kind exactly once per slot — the entry the Lambda handlers, the
+ * API, the local server, the schedules and the CLI call.
+ * @param prepared what the caller already resolved, loaded and composed (not read again).
+ * @throws ValidationError for parameters the kind does not take; NotFoundError for an unknown
+ *   zone, region or series, or no data.
+ */
+export async function publishReport(
+  deps: PublishDeps,
+  req: ReportRequest,
+  prepared?: PreparedReport,
+): Promise<PublishResult> {
+  let r = prepared?.resolution ?? (await resolveReport(deps, req));
+  const issue = await claimIssue(deps, r, req.slotKey);
+  if (issue.status === 'published') return alreadyPublished(deps, issue);
+  try {
+    if (issue.status === 'failed') await deps.catalog.markRendering(issue);
+    // A slot claimed earlier (the API's claim, a failed run) keeps the period it was numbered for.
+    if (issue.period && issue.period !== r.resolved.period) {
+      r = await resolveReport(deps, { ...req, period: issue.period });
+      prepared = undefined;
+    }
+    const t0 = performance.now();
+    const loaded = prepared?.loaded ?? (await loadReport(deps, r));
+    const imprint = imprintOf(issue);
+    const view = prepared
+      ? imprintReport(deps, r, prepared, imprint)
+      : composeReport(deps, r, loaded, imprint);
+    const composeMs = performance.now() - t0;
+    // Unique per run: two runs of one slot never write the same work files.
+    const fileStem = `${issue.id}-${randomUUID().slice(0, 8)}`;
+    const rendered = await renderReport(deps, r, view, loaded, fileStem, composeMs);
+    const t1 = performance.now();
+    const stored = await archiveReport(deps, issue, rendered);
+    const published = await markPublished(deps, issue, rendered, stored);
+    const storeMs = performance.now() - t1;
+    if ('concurrent' in published) {
+      deps.log?.(`issue ${issue.id} was published by a concurrent run of slot ${req.slotKey}`);
+      return alreadyPublished(deps, published.concurrent, false);
+    }
+    deps.log?.(
+      `published ${published.id} (${rendered.pages} pages, ${rendered.pdf.byteLength} bytes)`,
+    );
+    return {
+      issue: published,
+      rendered: true,
+      pdfPath: rendered.pdfPath,
+      htmlPath: rendered.htmlPath,
+      timings: { ...rendered.timings, storeMs },
+      ...(await notifyPublished(deps, published)),
+    };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    await deps.catalog.markFailed(issue, reason).catch(() => undefined);
+    if (err instanceof BulletinError) throw err;
+    throw new BulletinError('publish', `issue ${issue.id} failed: ${reason}`, { cause: err });
+  }
+}
+
+/**
+ * Numbers the issue of a request without loading or rendering anything (the HTTP API answers
+ * with the id at once and queues the work). A later {@link publishReport} with the same slot
+ * finds this number and renders.
+ */
+export async function claimReport(deps: PublishDeps, req: ReportRequest): Promise<Issue> {
+  return claimIssue(deps, await resolveReport(deps, req), req.slotKey);
+}
+
+/** A bulletin of `series` (default 《火炬动态》): {@link publishReport} of a torch-bulletin. */
+export function publishBulletin(
+  deps: PublishDeps,
+  req: { series?: string; period?: string; slotKey: string },
+): Promise<PublishResult> {
+  return publishReport(deps, { kind: 'torch-bulletin', ...req });
+}
+
+/** Claim: the issue of the slot, numbered exactly once (an existing claim is returned). */
+export async function claimIssue(
+  deps: PublishDeps,
+  r: Resolution,
+  slotKey: string,
+): Promise<Issue> {
+  const now = deps.now?.() ?? new Date();
+  return deps.catalog.claimIssue({
+    series: r.series.id,
+    kind: r.kind.id,
+    slotKey,
+    year: datePartsIn(now, deps.timeZone).year,
+    period: r.resolved.period,
+    title: r.title,
+    reference: r.series.numbering.reference,
+    now,
+  });
+}
+
+/** The numbers and date an issue prints. */
+export function imprintOf(issue: Issue): Imprint {
+  return {
+    issue: { year: issue.year, number: issue.number, total: issue.total },
+    date: new Date(issue.createdAt),
+  };
+}
+
+/**
+ * Archive: puts the PDF under a key named by its content, so that a concurrent or retried run
+ * of the same issue never overwrites the PDF the catalog already points at (renders differ in
+ * their timestamps; s3rver ignores If-None-Match, so a conditional put cannot be relied on).
+ */
+export async function archiveReport(
+  deps: Pick<PublishDeps, 'archive'>,
+  issue: Issue,
+  rendered: RenderedReport,
+): Promise<{ s3Key: string; sha256: string }> {
+  const contentSha = sha256Hex(rendered.pdf);
+  const s3Key = `issues/${issue.series}/${issue.year}/${issue.id}-${contentSha.slice(0, 16)}.pdf`;
+  const { sha256 } = await deps.archive.put(s3Key, rendered.pdf, {
+    fileName: rendered.view.fileName,
+    metadata: { issue: issue.id, 'input-hash': rendered.inputHash },
+  });
+  return { s3Key, sha256 };
+}
+
+/**
+ * Catalog: marks the issue published with its archived PDF. When another run of the slot
+ * published first, its issue is returned as `{ concurrent }` (its PDF stands, ours is unused).
+ */
+export async function markPublished(
+  deps: Pick<PublishDeps, 'catalog' | 'now'>,
+  issue: Issue,
+  rendered: RenderedReport,
+  stored: { s3Key: string; sha256: string },
+): Promise<Issue | { concurrent: Issue }> {
+  try {
+    return await deps.catalog.markPublished(issue, {
+      s3Key: stored.s3Key,
+      fileName: rendered.view.fileName,
+      sha256: stored.sha256,
+      bytes: rendered.pdf.byteLength,
+      pages: rendered.pages,
+      inputHash: rendered.inputHash,
+      publishedAt: (deps.now?.() ?? new Date()).toISOString(),
+    });
+  } catch (err) {
+    const winner = await deps.catalog.get(issue.id).catch(() => undefined);
+    if (winner?.status !== 'published') throw err;
+    return { concurrent: winner };
+  }
+}
+
+/** A slot already published: nothing rendered; a notice a dead run left unsent is sent. */
+async function alreadyPublished(
+  deps: PublishDeps,
+  issue: Issue,
+  logIt = true,
+): Promise<PublishResult> {
+  if (logIt) deps.log?.(`issue ${issue.id} of slot ${issue.slotKey} is already published`);
+  return {
+    issue,
+    rendered: false,
+    timings: { composeMs: 0, htmlMs: 0, pdfMs: 0, storeMs: 0 },
+    ...(await notifyPublished(deps, issue)),
+  };
 }
 
 export interface PublishResult {
@@ -171,151 +260,5 @@ async function notifyPublished(
     const reason = err instanceof Error ? err.message : String(err);
     deps.log?.(`issue ${issue.id} is published, but notifying subscribers failed: ${reason}`);
     return { noticeError: reason };
-  }
-}
-
-/** The period a bulletin covers when none is asked for. */
-export async function currentPeriod(records: RecordStore): Promise<string> {
-  const period = await records.latestPeriodOf(NATIONAL_HTZ, 'gdp');
-  if (!period)
-    throw new NotFoundError(
-      'publish',
-      'no national GDP record yet: ingest data first (bulletin ingest data/records/*.csv)',
-    );
-  return period;
-}
-
-/**
- * Publishes the bulletin of a slot exactly once: claims the issue number for the slot,
- * renders, stores the PDF, then marks the issue published. A retry of a published slot
- * returns the published issue without rendering again.
- */
-export async function publishBulletin(
-  deps: PublishDeps,
-  req: BulletinRequest,
-): Promise<PublishResult> {
-  return publishIssue(deps, await bulletinSpec(deps, req));
-}
-
-async function bulletinSpec(deps: PublishDeps, req: BulletinRequest): Promise<IssueSpec> {
-  const seriesId = req.series ?? 'torch-bulletin';
-  const period = req.period ?? (await currentPeriod(deps.records));
-  return {
-    seriesId,
-    kind: 'torch-bulletin',
-    slotKey: req.slotKey,
-    period,
-    render: (issue, date, issuePeriod, fileStem) =>
-      renderBulletin(deps, { series: seriesId, period: issuePeriod, issue, date, fileStem }),
-  };
-}
-
-/** What to publish: a series, its kind, the slot, and how to render an issue of it. */
-interface IssueSpec {
-  seriesId: string;
-  kind: ReportKind;
-  slotKey: string;
-  period: string;
-  /** Catalog title; default the series title. */
-  title?: string;
-  /** `fileStem` names the HTML and PDF work files: unique per run, so two runs never mix. */
-  render(issue: Issue, date: Date, period: string, fileStem: string): Promise<RenderedReport>;
-}
-
-async function claimIssueFor(deps: PublishDeps, spec: IssueSpec): Promise<Issue> {
-  const series = deps.reference.seriesById(spec.seriesId);
-  if (!series) throw new NotFoundError('publish', `unknown series "${spec.seriesId}"`);
-  const now = deps.now?.() ?? new Date();
-  return deps.catalog.claimIssue({
-    series: spec.seriesId,
-    kind: spec.kind,
-    slotKey: spec.slotKey,
-    year: datePartsIn(now, deps.timeZone).year,
-    period: spec.period,
-    title: spec.title ?? series.title,
-    reference: series.numbering.reference,
-    now,
-  });
-}
-
-/**
- * Publishes one issue of a series exactly once: claims the issue number for the slot,
- * renders, stores the PDF, then marks the issue published. A retry of a published slot
- * returns the published issue without rendering again.
- */
-async function publishIssue(deps: PublishDeps, spec: IssueSpec): Promise<PublishResult> {
-  const { seriesId, period, slotKey } = spec;
-  const req = { slotKey };
-  const issue = await claimIssueFor(deps, spec);
-  const zeroTimings = { composeMs: 0, htmlMs: 0, pdfMs: 0, storeMs: 0 };
-  if (issue.status === 'published') {
-    deps.log?.(`issue ${issue.id} of slot ${req.slotKey} is already published`);
-    // A run that died while notifying left some subscribers out: the retry completes it.
-    return {
-      issue,
-      rendered: false,
-      timings: zeroTimings,
-      ...(await notifyPublished(deps, issue)),
-    };
-  }
-  try {
-    if (issue.status === 'failed') await deps.catalog.markRendering(issue);
-    const issueDate = new Date(issue.createdAt);
-    const rendered = await spec.render(
-      issue,
-      issueDate,
-      issue.period ?? period,
-      `${issue.id}-${randomUUID().slice(0, 8)}`,
-    );
-    const t0 = performance.now();
-    // Named by content: a concurrent or retried run of the same issue never overwrites the PDF
-    // the catalog already points at (renders differ in their timestamps; s3rver ignores
-    // If-None-Match, so a conditional put cannot be relied on).
-    const contentSha = sha256Hex(rendered.pdf);
-    const s3Key = `issues/${seriesId}/${issue.year}/${issue.id}-${contentSha.slice(0, 16)}.pdf`;
-    const { sha256 } = await deps.archive.put(s3Key, rendered.pdf, {
-      fileName: rendered.view.fileName,
-      metadata: { issue: issue.id, 'input-hash': rendered.inputHash },
-    });
-    let published: Issue;
-    try {
-      published = await deps.catalog.markPublished(issue, {
-        s3Key,
-        fileName: rendered.view.fileName,
-        sha256,
-        bytes: rendered.pdf.byteLength,
-        pages: rendered.pages,
-        inputHash: rendered.inputHash,
-        publishedAt: (deps.now?.() ?? new Date()).toISOString(),
-      });
-    } catch (err) {
-      // Another run of this slot published first: its PDF stands, ours is an unused copy.
-      const winner = await deps.catalog.get(issue.id).catch(() => undefined);
-      if (winner?.status !== 'published') throw err;
-      deps.log?.(`issue ${issue.id} was published by a concurrent run of slot ${req.slotKey}`);
-      return {
-        issue: winner,
-        rendered: false,
-        timings: zeroTimings,
-        ...(await notifyPublished(deps, winner)),
-      };
-    }
-    const storeMs = performance.now() - t0;
-    deps.log?.(
-      `published ${published.id} (${rendered.pages} pages, ${rendered.pdf.byteLength} bytes)`,
-    );
-    return {
-      issue: published,
-      rendered: true,
-      pdfPath: rendered.pdfPath,
-      htmlPath: rendered.htmlPath,
-      timings: { ...rendered.timings, storeMs },
-      ...(await notifyPublished(deps, published)),
-    };
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    await deps.catalog.markFailed(issue, reason).catch(() => undefined);
-    if (err instanceof BulletinError) throw err;
-    throw new BulletinError('publish', `issue ${issue.id} failed: ${reason}`, { cause: err });
   }
 }

@@ -1,50 +1,41 @@
 /**
- * Loading, composing and rendering the three report kinds, without numbering or storing
- * anything (the preview path; `publish.ts` adds the catalog and the archive).
+ * One path for every report kind, without numbering or storing anything (the preview path;
+ * `publish.ts` adds the catalog and the archive): resolve a request with its kind's module
+ * (`functions/reports/`), load its inputs once, compose the view, print it.
  *
- * The bulletin prints once: before printing, the renderer measures in the browser on which page
- * each contents entry's anchor will land and writes the numbers into the contents (see
- * `adapters/print/paginate.ts`); the printed PDF's named destinations must agree, else (or with
- * a renderer that cannot measure) the PDF's own numbers are printed in a second pass, and a
- * third runs only if those moved the layout. Zone profiles and regional reports (3–8 pages) print their
- * contents as a list of links without page numbers, in one pass (their colophon follows the
- * text, never moved to the foot of the last page). The renderer appends the metadata (title,
- * author, subject, keywords) as an incremental update; `zh-CN` comes from `<html lang>`.
+ * A kind whose contents print page numbers (the bulletin) prints once: before printing, the
+ * renderer measures in the browser on which page each contents entry's anchor will land and
+ * writes the numbers into the contents (see `adapters/print/paginate.ts`); the printed PDF's
+ * named destinations must agree, else (or with a renderer that cannot measure) the PDF's own
+ * numbers are printed in a second pass, and a third runs only if those moved the layout. The
+ * others (zone profiles, regional reports, the 指标快报) print their contents as a list of links
+ * without page numbers, in one pass (their colophon follows the text, never moved to the foot
+ * of the last page). The renderer appends the metadata (title, author, subject, keywords) as an
+ * incremental update; `zh-CN` comes from `<html lang>`.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, RenderError } from '../errors.ts';
-import {
-  BULLETIN_HISTORY_INDICATORS,
-  composeBulletin,
-  type BulletinView,
-} from '../core/compose-bulletin.ts';
-import {
-  composeZoneProfile,
-  latestAnnualPeriod,
-  zoneProfileContext,
-  type ZoneProfileContext,
-  type ZoneProfileView,
-} from '../core/compose-zone-profile.ts';
-import {
-  composeRegionalReport,
-  selectRegion,
-  type RegionalView,
-} from '../core/compose-regional.ts';
-import {
-  NATIONAL_HTZ,
-  type Article,
-  type IndicatorRecord,
-  type Issue,
-  type Series,
-} from '../core/model.ts';
-import { parsePeriod, samePeriodLastYear } from '../core/periods.ts';
-import { recordKey } from '../core/record-key.ts';
+import type { ReportKind } from '../contract/kinds.ts';
+import type { ReportParams } from '../contract/schedules.ts';
+import type { Series } from '../core/model.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import type { PublishDeps } from './publish.ts';
+import type { Imprint, KindContext, Loaded, ReportKindModule, Resolved } from '../reports/kind.ts';
+import { reportKind } from '../reports/registry.ts';
+import type { PdfRenderer, RenderResult } from './ports.ts';
 import { renderHtml, templatesDir } from './templates.ts';
-import type { RenderResult } from './ports.ts';
+
+export { currentPeriod, loadBulletinInputs } from '../reports/torch-bulletin.ts';
+
+/** What printing needs: the renderer and a folder for the HTML and PDF of each render. */
+export interface RenderDeps {
+  renderer: PdfRenderer;
+  /** Folder for the HTML and PDF files of each render. */
+  workDir: string;
+}
+
+/** What resolving, loading and composing need. */
+export type ReportDeps = KindContext;
 
 export interface RenderedReport<V extends ReportView = ReportView> {
   view: V;
@@ -58,118 +49,110 @@ export interface RenderedReport<V extends ReportView = ReportView> {
   timings: { composeMs: number; htmlMs: number; pdfMs: number };
 }
 
-export type RenderedBulletin = RenderedReport<BulletinView>;
-
-/** Records as hashed: each one's JSON, in the order of its key (zone#indicator#period). */
-export interface SortedRecords {
-  keys: string[];
-  json: string[];
-}
-
-/** Sorts records by key with a plain code-unit comparison (no `localeCompare`: 10× cheaper). */
-export function sortedRecordsOf(records: IndicatorRecord[]): SortedRecords {
-  const keyed = records.map((r) => ({
-    key: recordKey(r),
-    json: JSON.stringify(r),
-  }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { keys: keyed.map((k) => k.key), json: keyed.map((k) => k.json) };
-}
-
-/** Two sorted record lists as one (a zone's few records into a period's many: linear). */
-export function mergeSorted(a: SortedRecords, b: SortedRecords): SortedRecords {
-  const out: SortedRecords = { keys: [], json: [] };
-  let i = 0;
-  let j = 0;
-  while (i < a.keys.length || j < b.keys.length) {
-    const fromA = j >= b.keys.length || (i < a.keys.length && a.keys[i]! <= b.keys[j]!);
-    const [list, at] = fromA ? [a, i++] : [b, j++];
-    out.keys.push(list.keys[at]!);
-    out.json.push(list.json[at]!);
-  }
-  return out;
-}
-
-/** The hash of sorted records and articles (the JSON of `{records, articles}`). */
-export function hashSorted(records: SortedRecords, articles: Article[] = []): string {
-  const hash = createHash('sha256').update('{"records":[');
-  records.json.forEach((json, i) => hash.update(i ? `,${json}` : json));
-  return hash.update(`],"articles":${JSON.stringify(articles)}}`).digest('hex');
-}
-
-/** A stable hash of the inputs of a report: records (sorted) and articles. */
-export function inputHashOf(records: IndicatorRecord[], articles: Article[] = []): string {
-  return hashSorted(sortedRecordsOf(records), articles);
+/** A request resolved by its kind: the module, the series, the subject and period, the title. */
+export interface Resolution {
+  kind: ReportKindModule;
+  series: Series;
+  params: ReportParams;
+  resolved: Resolved<unknown>;
+  /** Catalog title of an issue. */
+  title: string;
 }
 
 /**
- * Loads the inputs of one bulletin with a bounded number of Queries that does not grow with
- * the number of zones: the records of the period and of the same period a year earlier, the
- * editor articles, the national history of the charted indicators, and — when the latest
- * innovation evaluation is older than both periods — the records of that evaluation year.
+ * Step 1: resolves a request with its kind's module — its parameters checked, its series
+ * found, its subject and period determined (a few small reads at most, never a whole period).
+ * @throws ValidationError for parameters the kind does not take; NotFoundError for an unknown
+ *   kind, series, zone or region, or no data yet.
  */
-export async function loadBulletinInputs(
-  deps: Pick<PublishDeps, 'records'>,
-  series: string,
-  period: string,
-) {
-  const previousPeriod = samePeriodLastYear(period);
-  const [records, previous, articles, ...histories] = await Promise.all([
-    deps.records.recordsOfPeriod(period),
-    deps.records.recordsOfPeriod(previousPeriod),
-    deps.records.articles(series, period),
-    ...BULLETIN_HISTORY_INDICATORS.map((code) => deps.records.history(NATIONAL_HTZ, code)),
-  ]);
-  const all = new Map<string, IndicatorRecord>();
-  const add = (rs: IndicatorRecord[]) => {
-    for (const r of rs) all.set(recordKey(r), r);
+export async function resolveReport(
+  deps: ReportDeps,
+  req: ReportParams & { kind: ReportKind | string },
+): Promise<Resolution> {
+  const kind = reportKind(req.kind);
+  const {
+    kind: _kind,
+    slotKey: _slot,
+    ...rest
+  } = req as ReportParams & {
+    kind: string;
+    slotKey?: string;
   };
-  add(records);
-  add(previous);
-  for (const h of histories) add(h);
-  const endYear = parsePeriod(period)?.year ?? 0;
-  const evaluation = histories[BULLETIN_HISTORY_INDICATORS.indexOf('innovation-index')]!.map(
-    (r) => r.period,
-  )
-    .filter((p) => parsePeriod(p)?.granularity === 'annual' && Number(p) <= endYear)
-    .sort()
-    .at(-1);
-  if (evaluation && evaluation !== period && evaluation !== previousPeriod) {
-    add((await deps.records.recordsOfPeriod(evaluation)).filter((r) => r.zone === NATIONAL_HTZ));
-  }
-  const used = [...all.values()];
-  return { records: used, articles, inputHash: inputHashOf(used, articles) };
+  const params = kind.params.parse(rest);
+  const seriesId = kind.seriesOf(params);
+  const series = deps.reference.seriesById(seriesId);
+  if (!series) throw new NotFoundError('publish', `unknown series "${seriesId}"`);
+  const resolved = await kind.resolve(deps, params);
+  return { kind, series, params, resolved, title: kind.title(series, resolved) };
 }
 
-/** Composes and renders a bulletin (no numbering, nothing stored): also the preview path. */
-export async function renderBulletin(
-  deps: PublishDeps,
-  opts: { series: string; period: string; issue?: Issue; date: Date; fileStem: string },
-): Promise<RenderedBulletin> {
-  const series = deps.reference.seriesById(opts.series);
-  if (!series) throw new NotFoundError('publish', `unknown series "${opts.series}"`);
-  const t0 = performance.now();
-  const inputs = await loadBulletinInputs(deps, opts.series, opts.period);
-  const view = composeBulletin({
-    series,
-    ...(opts.issue
-      ? { issue: { year: opts.issue.year, number: opts.issue.number, total: opts.issue.total } }
-      : {}),
-    date: opts.date,
-    period: opts.period,
-    records: inputs.records,
-    articles: inputs.articles,
-    reference: deps.reference,
-    expectedIndicators: series.keyIndicators,
-    timeZone: deps.timeZone,
-  });
-  const composeMs = performance.now() - t0;
-  const files = await renderReportFiles(deps, view, opts.fileStem);
+/** Step 2: loads the inputs of a resolved request, once. */
+export function loadReport(deps: ReportDeps, r: Resolution): Promise<Loaded<unknown>> {
+  return r.kind.load(deps, r.resolved);
+}
+
+/** Step 3: composes the view (pure) for an imprint: an issue's numbers and date, or a preview. */
+export function composeReport(
+  deps: ReportDeps,
+  r: Resolution,
+  loaded: Loaded<unknown>,
+  imprint: Imprint,
+): ReportView {
+  return r.kind.compose(deps, r.series, r.resolved, loaded.inputs, imprint);
+}
+
+/**
+ * A view composed earlier (the all-zones plan's) under another imprint: re-imprinted when the
+ * kind can, else composed again.
+ */
+export function imprintReport(
+  deps: ReportDeps,
+  r: Resolution,
+  composed: { loaded: Loaded<unknown>; view?: ReportView },
+  imprint: Imprint,
+): ReportView {
+  if (composed.view && r.kind.reimprint)
+    return r.kind.reimprint(deps, r.series, composed.view, imprint);
+  return composeReport(deps, r, composed.loaded, imprint);
+}
+
+/** Step 4: prints a composed view to `<workDir>/<fileStem>.html` and `.pdf`. */
+export async function renderReport(
+  deps: RenderDeps,
+  r: Resolution,
+  view: ReportView,
+  loaded: Loaded<unknown>,
+  fileStem: string,
+  composeMs = 0,
+): Promise<RenderedReport> {
+  const files = await renderReportFiles(deps, r.kind, view, fileStem);
   return {
     ...files,
-    inputHash: inputs.inputHash,
+    inputHash: loaded.inputHash,
     timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
   };
+}
+
+/**
+ * Resolves, loads, composes and prints a report without numbering or storing it: the
+ * preview (printed with `opts.issue`'s numbers when given, else as a preview). The file stem is
+ * the kind's preview name unless given.
+ */
+export async function previewReport(
+  deps: ReportDeps & RenderDeps,
+  req: ReportParams & { kind: ReportKind | string },
+  opts: Imprint & { fileStem?: string },
+): Promise<RenderedReport> {
+  const t0 = performance.now();
+  const r = await resolveReport(deps, req);
+  const loaded = await loadReport(deps, r);
+  const view = composeReport(deps, r, loaded, {
+    date: opts.date,
+    ...(opts.issue ? { issue: opts.issue } : {}),
+  });
+  const composeMs = performance.now() - t0;
+  const fileStem = opts.fileStem ?? r.kind.previewStem(r.params, r.resolved);
+  return renderReport(deps, r, view, loaded, fileStem, composeMs);
 }
 
 /** The view with each contents entry's page number set from `pages` (anchor → page). */
@@ -188,11 +171,6 @@ export function withPageNumbers<V extends ReportView>(view: V, pages: Map<string
 }
 
 const MAX_PASSES = 4;
-/**
- * Kinds whose contents print page numbers (multi-pass). The others list their sections as
- * links without numbers, which needs no pass to find the pages.
- */
-const NUMBERED_CONTENTS: ReadonlySet<string> = new Set(['torch-bulletin']);
 /** A colophon starting this close to the top of the last page has the page to itself. */
 const COLOPHON_ALONE_PT = 90;
 
@@ -202,7 +180,8 @@ const COLOPHON_ALONE_PT = 90;
  * @throws RenderError when an entry's anchor is missing from the PDF or the numbers never settle.
  */
 export async function renderReportFiles<V extends ReportView>(
-  deps: Pick<PublishDeps, 'renderer' | 'workDir'>,
+  deps: RenderDeps,
+  print: Pick<ReportKindModule, 'template' | 'contents'>,
   view: V,
   fileStem: string,
 ): Promise<{
@@ -215,8 +194,8 @@ export async function renderReportFiles<V extends ReportView>(
   htmlMs: number;
   pdfMs: number;
 }> {
-  const kind = view.kind;
-  const numberedContents = NUMBERED_CONTENTS.has(kind);
+  const template = print.template;
+  const numberedContents = print.contents === 'numbered';
   const anchors = view.sections.flatMap((s) => s.entries.map((e) => e.anchor));
   const metadata = {
     title: view.metadata.title,
@@ -241,7 +220,7 @@ export async function renderReportFiles<V extends ReportView>(
     const t2 = performance.now();
     const { pdf } = result;
     // The HTML beside the PDF is the one it was printed from.
-    await writeFile(htmlPath, await renderHtml(kind, numbered));
+    await writeFile(htmlPath, await renderHtml(template, numbered));
     const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
     await writeFile(pdfPath, pdf);
     pdfMs += performance.now() - t2;
@@ -263,7 +242,7 @@ export async function renderReportFiles<V extends ReportView>(
       colophonAlone,
       ...(numberedContents ? {} : { contentsLinked: true }),
     };
-    await writeFile(htmlPath, await renderHtml(kind, numbered));
+    await writeFile(htmlPath, await renderHtml(template, numbered));
     const t1 = performance.now();
     const result = await deps.renderer.renderPdf({
       htmlPath,
@@ -342,183 +321,3 @@ export async function renderReportFiles<V extends ReportView>(
   );
 }
 
-export interface ReportOptions {
-  /** Numbers of a published issue; absent for a preview. */
-  issue?: Issue;
-  date: Date;
-  fileStem: string;
-}
-
-/** What every zone profile of one period shares: its records, sorted for the hash, the ranks. */
-export interface ZonePeriodInputs {
-  periodRecords: IndicatorRecord[];
-  sorted: SortedRecords;
-  context: ZoneProfileContext;
-}
-
-/**
- * Built once per pair of period record arrays: an all-zones run reads each period once (its
- * record store is `cachedReads` of batch.ts) and so gets the same arrays, and
- * the same sorted records and rankings, for every zone. Keyed weakly by those arrays.
- */
-const periodInputsByArrays = new WeakMap<
-  IndicatorRecord[],
-  WeakMap<IndicatorRecord[], Map<string, ZonePeriodInputs>>
->();
-
-/**
- * The period records of a zone profile (the period and the same period a year earlier) with
- * what every profile of the period shares.
- */
-export async function zonePeriodInputs(
-  deps: Pick<PublishDeps, 'records' | 'reference'>,
-  period: string,
-): Promise<ZonePeriodInputs> {
-  const [current, previous] = await Promise.all([
-    deps.records.recordsOfPeriod(period),
-    deps.records.recordsOfPeriod(samePeriodLastYear(period)),
-  ]);
-  let byPrevious = periodInputsByArrays.get(current);
-  if (!byPrevious) periodInputsByArrays.set(current, (byPrevious = new WeakMap()));
-  let byPeriod = byPrevious.get(previous);
-  if (!byPeriod) byPrevious.set(previous, (byPeriod = new Map()));
-  let shared = byPeriod.get(period);
-  if (!shared) {
-    const periodRecords = [...current, ...previous];
-    shared = {
-      periodRecords,
-      sorted: sortedRecordsOf(periodRecords),
-      context: zoneProfileContext(periodRecords, period, deps.reference),
-    };
-    byPeriod.set(period, shared);
-  }
-  return shared;
-}
-
-/** Inputs of a zone profile: the zone's own records and the records of its period. */
-export async function loadZoneProfileInputs(
-  deps: Pick<PublishDeps, 'records' | 'reference'>,
-  zoneText: string,
-  period?: string,
-) {
-  const zone = deps.reference.resolveZone(zoneText);
-  if (!zone || zone.level === 'aggregate')
-    throw new NotFoundError('publish', `unknown zone "${zoneText}" (give an id, name or alias)`);
-  const zoneRecords = await deps.records.recordsOfZone(zone.id);
-  const profilePeriod = period ?? latestAnnualPeriod(zoneRecords);
-  if (!profilePeriod)
-    throw new NotFoundError('publish', `no records of zone ${zone.id} yet: ingest data first`);
-  const shared = await zonePeriodInputs(deps, profilePeriod);
-  return {
-    zone,
-    period: profilePeriod,
-    zoneRecords,
-    periodRecords: shared.periodRecords,
-    context: shared.context,
-    inputHash: hashSorted(mergeSorted(sortedRecordsOf(zoneRecords), shared.sorted)),
-  };
-}
-
-/** Composes and renders a zone profile (nothing stored). */
-export async function renderZoneProfile(
-  deps: PublishDeps,
-  opts: ReportOptions & { zone: string; period?: string },
-): Promise<RenderedReport<ZoneProfileView>> {
-  const series = seriesOf(deps, 'zone-profile');
-  const t0 = performance.now();
-  const inputs = await loadZoneProfileInputs(deps, opts.zone, opts.period);
-  const view = composeZoneProfile({
-    series,
-    ...(opts.issue ? { issue: numbersOf(opts.issue) } : {}),
-    date: opts.date,
-    zone: inputs.zone.id,
-    zoneRecords: inputs.zoneRecords,
-    periodRecords: inputs.periodRecords,
-    context: inputs.context,
-    period: inputs.period,
-    reference: deps.reference,
-    keyIndicators: series.keyIndicators,
-    timeZone: deps.timeZone,
-  });
-  const composeMs = performance.now() - t0;
-  const files = await renderReportFiles(deps, view, opts.fileStem);
-  return {
-    ...files,
-    inputHash: inputs.inputHash,
-    timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
-  };
-}
-
-/**
- * Inputs of a regional report: the zones chosen by name and the records of the period (by
- * default the latest year in which a zone of the region reports GDP: one small Query per
- * zone of the region) and of the year before.
- */
-export async function loadRegionalInputs(
-  deps: Pick<PublishDeps, 'records' | 'reference'>,
-  regionText: string,
-  period?: string,
-) {
-  const region = selectRegion(deps.reference, regionText);
-  if (!region)
-    throw new NotFoundError(
-      'publish',
-      `no zones found for region "${regionText}" (a province, city, 东部/中部/西部/东北 or an alliance such as 京津冀、长三角)`,
-    );
-  let reportPeriod = period;
-  if (!reportPeriod) {
-    const latest = await Promise.all(
-      region.zoneIds.map((id) => deps.records.latestPeriodOf(id, 'gdp')),
-    );
-    reportPeriod =
-      latest
-        .filter((p): p is string => !!p && parsePeriod(p)?.granularity === 'annual')
-        .sort()
-        .at(-1) ?? (await deps.records.latestPeriodOf(NATIONAL_HTZ, 'gdp'));
-  }
-  if (!reportPeriod) throw new NotFoundError('publish', 'no GDP records yet: ingest data first');
-  const [current, previous] = await Promise.all([
-    deps.records.recordsOfPeriod(reportPeriod),
-    deps.records.recordsOfPeriod(samePeriodLastYear(reportPeriod)),
-  ]);
-  const records = [...current, ...previous];
-  return { region, period: reportPeriod, records, inputHash: inputHashOf(records) };
-}
-
-/** Composes and renders a regional report (nothing stored). */
-export async function renderRegionalReport(
-  deps: PublishDeps,
-  opts: ReportOptions & { region: string; period?: string },
-): Promise<RenderedReport<RegionalView>> {
-  const series = seriesOf(deps, 'regional-report');
-  const t0 = performance.now();
-  const inputs = await loadRegionalInputs(deps, opts.region, opts.period);
-  const view = composeRegionalReport({
-    series,
-    ...(opts.issue ? { issue: numbersOf(opts.issue) } : {}),
-    date: opts.date,
-    region: inputs.region,
-    period: inputs.period,
-    records: inputs.records,
-    reference: deps.reference,
-    keyIndicators: series.keyIndicators,
-    timeZone: deps.timeZone,
-  });
-  const composeMs = performance.now() - t0;
-  const files = await renderReportFiles(deps, view, opts.fileStem);
-  return {
-    ...files,
-    inputHash: inputs.inputHash,
-    timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
-  };
-}
-
-function seriesOf(deps: Pick<PublishDeps, 'reference'>, id: string): Series {
-  const series = deps.reference.seriesById(id);
-  if (!series) throw new NotFoundError('publish', `unknown series "${id}"`);
-  return series;
-}
-
-function numbersOf(issue: Issue) {
-  return { year: issue.year, number: issue.number, total: issue.total };
-}

@@ -52,17 +52,21 @@ async function loadPartials(dir: string): Promise<void> {
   partialsLoaded.add(dir);
 }
 
-/** Compiles (once) and returns the template of a report kind. */
+/**
+ * Compiles (once) and returns a template: `<folder>/<file>` (a report kind's, e.g.
+ * `zone-profile/zone-profile`) or `<folder>` for `<folder>/<folder>.hbs` (`archive`).
+ */
 export async function loadTemplate(
-  kind: string,
+  name: string,
   dir = templatesDir(),
 ): Promise<Handlebars.TemplateDelegate> {
-  const key = `${dir}::${kind}`;
+  const key = `${dir}::${name}`;
   const cached = compiled.get(key);
   if (cached) return cached;
-  if (!/^[a-z-]+$/.test(kind)) throw new ConfigError(`unknown report kind "${kind}"`);
+  const m = /^([a-z-]+)(?:\/([a-z-]+))?$/.exec(name);
+  if (!m) throw new ConfigError(`unknown template "${name}"`);
   await loadPartials(dir);
-  const file = join(dir, kind, `${kind === 'torch-bulletin' ? 'bulletin' : kind}.hbs`);
+  const file = join(dir, m[1]!, `${m[2] ?? m[1]!}.hbs`);
   const source = await readFile(file, 'utf8').catch((err: unknown) => {
     throw new ConfigError(`template ${file} cannot be read`, { cause: err });
   });
@@ -74,10 +78,10 @@ export async function loadTemplate(
 
 /** Renders a view model to a complete HTML document. */
 export async function renderHtml(
-  kind: string,
+  template: string,
   view: object,
   dir = templatesDir(),
 ): Promise<string> {
-  const template = await loadTemplate(kind, dir);
-  return template({ ...view, assets: pathToFileURL(dir).href });
+  const compiledTemplate = await loadTemplate(template, dir);
+  return compiledTemplate({ ...view, assets: pathToFileURL(dir).href });
 }

@@ -3,6 +3,7 @@
  * register (records grouped by the document they come from), the tracer that collects every
  * printed {@link Figure}, the masthead and the colophon. Pure: no I/O.
  */
+import type { ReportKind } from '../contract/kinds.ts';
 import { formatDateZh, formatNumber, formatPointGap, formatValue } from './format.ts';
 import { refOf, type Figure, type FigureRef } from './figures.ts';
 import { issuerOn, type Indicator, type IndicatorRecord, type Series } from './model.ts';
@@ -126,7 +127,7 @@ export interface Masthead {
 
 /** What every report kind's view model carries. */
 export interface ReportView {
-  kind: 'torch-bulletin' | 'zone-profile' | 'regional-report';
+  kind: ReportKind;
   lang: 'zh-CN';
   documentTitle: string;
   fileName: string;

@@ -220,7 +220,7 @@ try{new EventSource('${origin}/sse')}catch(e){}try{new WebSocket('${origin.repla
         period: '2024',
       }),
     ).rejects.toThrow(/unknown series/);
-    await expect(loadTemplate('../../etc/passwd')).rejects.toThrow(/unknown report kind/);
+    await expect(loadTemplate('../../etc/passwd')).rejects.toThrow(/unknown template/);
     expect(result.issue.s3Key).toMatch(
       /^issues\/torch-bulletin\/\d{4}\/torch-bulletin-\d+-[0-9a-f]{16}\.pdf$/,
     );

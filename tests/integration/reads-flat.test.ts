@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { bootstrapStores } from '#adapters/bootstrap.ts';
 import { createDynamoRecordStore } from '#adapters/dynamodb/record-store.ts';
 import { loadConfig } from '#config';
-import { loadBulletinInputs } from '../../functions/app/render-report.ts';
+import { loadBulletinInputs } from '../../functions/reports/torch-bulletin.ts';
 import { seedSynthetic } from '../../functions/app/synthetic.ts';
 import { countDynamoRequests } from '../../bench/dynamo-counter.ts';
 import { startTestStores } from '../support/stores.ts';
@@ -36,7 +36,7 @@ describe('bulletin reads stay flat', () => {
         const { counts: c, result } = await counter.measure(() =>
           loadBulletinInputs({ records }, 'torch-bulletin', '2024'),
         );
-        expect(result.records.filter((r) => r.period === '2024').length).toBeGreaterThan(
+        expect(result.inputs.records.filter((r) => r.period === '2024').length).toBeGreaterThan(
           zones * 30,
         );
         counts.push(c);

@@ -9,13 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../functions/app/ingest.ts';
-import {
-  publishReport,
-  renderBulletin,
-  renderRegionalReport,
-  renderZoneProfile,
-  type RenderedReport,
-} from '../../functions/app/publish.ts';
+import { publishReport, type RenderedReport } from '../../functions/app/publish.ts';
+import { previewReport } from '../../functions/app/render-report.ts';
 import { pdfFonts, pdfText } from '../support/pdf.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { syntheticZonesFile } from '../support/trace.ts';
@@ -121,23 +116,11 @@ describe('report kinds rendered to PDF', () => {
   afterAll(() => t?.stop());
 
   it('bulletin: Torch layout, figures phrased by the rules, every number traced', async () => {
-    const r = await renderBulletin(t.publishDeps(), {
-      series: 'torch-bulletin',
-      period: '2024',
-      issue: {
-        id: 'x',
-        series: 'torch-bulletin',
-        kind: 'torch-bulletin',
-        year: 2026,
-        number: 3,
-        total: 553,
-        slotKey: 's',
-        status: 'rendering',
-        createdAt: NOW.toISOString(),
-      },
-      date: NOW,
-      fileStem: 'bulletin',
-    });
+    const r = await previewReport(
+      t.publishDeps(),
+      { kind: 'torch-bulletin', period: '2024' },
+      { issue: { year: 2026, number: 3, total: 553 }, date: NOW, fileStem: 'bulletin' },
+    );
     // One print: the page numbers were measured before printing and agree with the PDF.
     expect(r.passes).toBe(1);
     const pages = await checkPdf(r, 'numbered');
@@ -225,11 +208,11 @@ describe('report kinds rendered to PDF', () => {
     expect(result.issue.s3Key).toMatch(/^issues\/zone-profile\/2026\//);
     expect(result.issue.fileName).toBe('国家高新区园区画像-东湖高新区-2024.pdf');
     const pdf = (await t.services.archive.get(result.issue.s3Key!))!;
-    const r = await renderZoneProfile(t.publishDeps(), {
-      zone: 'wuhan-donghu',
-      date: NOW,
-      fileStem: 'zone',
-    });
+    const r = await previewReport(
+      t.publishDeps(),
+      { kind: 'zone-profile', zone: 'wuhan-donghu' },
+      { date: NOW, fileStem: 'zone' },
+    );
     expect(r.passes).toBe(1);
     const pages = await checkPdf({ ...r, pdf, pages: result.issue.pages! }, 'linked');
     const text = pages.join('\n');
@@ -241,11 +224,11 @@ describe('report kinds rendered to PDF', () => {
   });
 
   it('regional report: totals, shares, rank distribution and benchmark gaps of 长三角', async () => {
-    const r = await renderRegionalReport(t.publishDeps(), {
-      region: '长三角',
-      date: NOW,
-      fileStem: 'region',
-    });
+    const r = await previewReport(
+      t.publishDeps(),
+      { kind: 'regional-report', region: '长三角' },
+      { date: NOW, fileStem: 'region' },
+    );
     expect(r.passes).toBe(1);
     const pages = await checkPdf(r, 'linked');
     const text = pages.join('\n');

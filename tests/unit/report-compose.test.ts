@@ -223,7 +223,7 @@ describe('report composition', () => {
       reference: hostileRef,
       expectedIndicators: torch.keyIndicators,
     });
-    const html = await renderHtml('torch-bulletin', view);
+    const html = await renderHtml('torch-bulletin/bulletin', view);
     expect(html).not.toMatch(/<script|<img/i);
     expect(html).toContain('&lt;img src=x onerror=alert(2)&gt;');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -4,8 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadLocalServerSettings } from '../../config.ts';
 import { ValidationError } from '../../errors.ts';
-import { publishReport, type PublishResult, type ReportKind } from '../../app/publish.ts';
-import { REPORT_KINDS } from '../../contract/kinds.ts';
+import { publishReport, type PublishResult } from '../../app/publish.ts';
+import { reportRequestSchema, slotKeys, type ReportRequestBody } from '../../app/requests.ts';
+import { ALL_ZONES_KINDS, REPORT_KINDS, type ReportKind } from '../../contract/kinds.ts';
 import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
@@ -31,12 +32,10 @@ export async function generateBulletin(
   s: Services,
   opts: GenerateOptions,
 ): Promise<GenerateOutcome> {
+  const request = checkKindOptions({ ...opts, kind: opts.kind ?? 'torch-bulletin' });
   const result = await publishReport(cli.publishDeps(s), {
-    kind: opts.kind ?? 'torch-bulletin',
-    slotKey: opts.slot ?? `cli:${randomUUID()}`,
-    ...(opts.period ? { period: opts.period } : {}),
-    ...(opts.zone ? { zone: opts.zone } : {}),
-    ...(opts.region ? { region: opts.region } : {}),
+    ...request,
+    slotKey: opts.slot ?? slotKeys.cli(randomUUID()),
   });
   const issue = result.issue;
   const fileName = issue.fileName ?? `${issue.id}.pdf`;
@@ -75,16 +74,49 @@ export function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): void {
   }
 }
 
-/** Checks that the option a kind needs is there (commander cannot express "required if"). */
-export function checkKindOptions(opts: { kind: ReportKind; zone?: string; region?: string }): void {
-  const need = (field: string, message: string) =>
-    new ValidationError('cli', [
-      { file: 'command line', location: `--kind ${opts.kind}`, field, message },
-    ]);
-  if (opts.kind === 'zone-profile' && !opts.zone)
-    throw need('--zone', 'needs --zone <id|name>, e.g. --zone 东湖高新区');
-  if (opts.kind === 'regional-report' && !opts.region)
-    throw need('--region', 'needs --region <name>, e.g. --region 长三角');
+/** What to write for an option a kind needs and did not get. */
+const OPTION_HINTS: Record<string, string> = {
+  zone: 'needs --zone <id|name>, e.g. --zone 东湖高新区',
+  region: 'needs --region <name>, e.g. --region 长三角',
+};
+
+/**
+ * The request of the command line's options, checked with the same schema as the API's
+ * bodies: the option a kind needs is there, and no option of another kind is given.
+ * @throws ValidationError naming the option.
+ */
+export function checkKindOptions(opts: {
+  kind: ReportKind;
+  period?: string;
+  zone?: string;
+  region?: string;
+}): ReportRequestBody {
+  const body = {
+    kind: opts.kind,
+    ...(opts.period ? { period: opts.period } : {}),
+    ...(opts.zone ? { zone: opts.zone } : {}),
+    ...(opts.region ? { region: opts.region } : {}),
+  };
+  const parsed = reportRequestSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(
+    'cli',
+    parsed.error.issues.map((i) => {
+      const option = String(i.path[0] ?? ('keys' in i ? i.keys[0] : '') ?? '');
+      const missing = !(option in body);
+      return {
+        file: 'command line',
+        location: `--kind ${opts.kind}`,
+        field: `--${option}`,
+        message:
+          missing && OPTION_HINTS[option]
+            ? OPTION_HINTS[option]
+            : i.code === 'unrecognized_keys'
+              ? `--${option} does not apply to ${opts.kind}`
+              : i.message,
+      };
+    }),
+  );
 }
 
 /** The options every report command shares: kind, period, zone, region. */
@@ -116,8 +148,8 @@ export function register(program: Command, cli: Cli): void {
     .option('--out <file>', 'also write the PDF here')
     .option('--slot <key>', 'idempotency key: one key never makes two issues (default: a new key)')
     .action((opts: GenerateOptions & AllZonesOptions & { kind: ReportKind; all?: boolean }) => {
-      if (opts.all && opts.kind === 'zone-profile') return generateAllZones(cli, opts);
-      checkKindOptions(opts);
+      if (opts.all && ALL_ZONES_KINDS.includes(opts.kind)) return generateAllZones(cli, opts);
+      checkKindOptions(opts); // before the local stack starts
       return cli.withServices(async (s) =>
         printOutcome(cli, s, await generateBulletin(cli, s, opts)),
       );

@@ -1,13 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  currentPeriod,
-  renderBulletin,
-  renderRegionalReport,
-  renderZoneProfile,
-  type RenderedReport,
-  type ReportKind,
-} from '../../app/publish.ts';
+import { previewReport } from '../../app/render-report.ts';
+import type { ReportKind } from '../../contract/kinds.ts';
 import type { Cli } from '../context.ts';
 import { checkKindOptions, reportOptions } from './generate.ts';
 
@@ -29,34 +23,10 @@ export function register(program: Command, cli: Cli): void {
   )
     .option('--out-dir <dir>', 'output folder', join(cli.root, '.local', 'preview'))
     .action((opts: PreviewOptions) => {
-      checkKindOptions(opts);
+      const request = checkKindOptions(opts);
       return cli.withServices(async (s) => {
         const deps = cli.publishDeps(s, resolve(opts.outDir));
-        const date = new Date();
-        let r: RenderedReport;
-        if (opts.kind === 'zone-profile') {
-          r = await renderZoneProfile(deps, {
-            date,
-            zone: opts.zone!,
-            fileStem: `preview-zone-profile-${slug(opts.zone!)}`,
-            ...(opts.period ? { period: opts.period } : {}),
-          });
-        } else if (opts.kind === 'regional-report') {
-          r = await renderRegionalReport(deps, {
-            date,
-            region: opts.region!,
-            fileStem: `preview-regional-report-${slug(opts.region!)}`,
-            ...(opts.period ? { period: opts.period } : {}),
-          });
-        } else {
-          const period = opts.period ?? (await currentPeriod(s.records));
-          r = await renderBulletin(deps, {
-            series: 'torch-bulletin',
-            period,
-            date,
-            fileStem: `preview-torch-bulletin-${period}`,
-          });
-        }
+        const r = await previewReport(deps, request, { date: new Date() });
         const t = r.timings;
         cli.info(
           `${r.view.documentTitle} · data period ${r.view.period} · ${r.pages} pages · ${r.pdf.byteLength} bytes · ` +
@@ -66,9 +36,4 @@ export function register(program: Command, cli: Cli): void {
         console.log(`PDF:  ${r.pdfPath} (${r.pages} pages, ${r.pdf.byteLength} bytes)`);
       });
     });
-}
-
-/** A file-name-safe form of a zone or region name (Chinese is kept). */
-function slug(text: string): string {
-  return text.replace(/[^\p{L}\p{N}-]+/gu, '-').slice(0, 40);
 }
