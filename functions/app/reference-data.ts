@@ -7,6 +7,7 @@ import indicators from '../../data/indicators.json' with { type: 'json' };
 import torchBulletin from '../../data/series/torch-bulletin.json' with { type: 'json' };
 import zoneProfile from '../../data/series/zone-profile.json' with { type: 'json' };
 import regionalReport from '../../data/series/regional-report.json' with { type: 'json' };
+import indicatorFlash from '../../data/series/indicator-flash.json' with { type: 'json' };
 import { buildReference, type Reference } from '../core/reference.ts';
 
 let cached: Reference | undefined;
@@ -16,7 +17,7 @@ export function referenceData(): Reference {
   cached ??= buildReference({
     zones,
     indicators,
-    series: [torchBulletin, zoneProfile, regionalReport],
+    series: [torchBulletin, zoneProfile, regionalReport, indicatorFlash],
   });
   return cached;
 }

@@ -23,6 +23,7 @@ import type { ReportView } from '../core/report-parts.ts';
 import type { Imprint, KindContext, Loaded, ReportKindModule, Resolved } from '../reports/kind.ts';
 import { reportKind } from '../reports/registry.ts';
 import type { PdfRenderer, RenderResult } from './ports.ts';
+import { paramsOf, parseOrReject } from './requests.ts';
 import { renderHtml, templatesDir } from './templates.ts';
 
 export { currentPeriod, loadBulletinInputs } from '../reports/torch-bulletin.ts';
@@ -70,15 +71,8 @@ export async function resolveReport(
   req: ReportParams & { kind: ReportKind | string },
 ): Promise<Resolution> {
   const kind = reportKind(req.kind);
-  const {
-    kind: _kind,
-    slotKey: _slot,
-    ...rest
-  } = req as ReportParams & {
-    kind: string;
-    slotKey?: string;
-  };
-  const params = kind.params.parse(rest);
+  // The request's parameters only (not its slot or requester), checked by the kind's schema.
+  const params = parseOrReject(kind.params, paramsOf(req), `${kind.id} request`);
   const seriesId = kind.seriesOf(params);
   const series = deps.reference.seriesById(seriesId);
   if (!series) throw new NotFoundError('publish', `unknown series "${seriesId}"`);

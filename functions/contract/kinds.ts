@@ -4,7 +4,12 @@
  * (`functions/reports/registry.ts`) has one module per id listed here; a test keeps both lists
  * equal.
  */
-export const REPORT_KINDS = ['torch-bulletin', 'zone-profile', 'regional-report'] as const;
+export const REPORT_KINDS = [
+  'torch-bulletin',
+  'zone-profile',
+  'regional-report',
+  'indicator-flash',
+] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** The catalog series a kind publishes in when a request names none. */
@@ -12,6 +17,7 @@ export const SERIES_OF_KIND: Readonly<Record<ReportKind, string>> = {
   'torch-bulletin': 'torch-bulletin',
   'zone-profile': 'zone-profile',
   'regional-report': 'regional-report',
+  'indicator-flash': 'indicator-flash',
 };
 
 /**

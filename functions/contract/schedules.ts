@@ -60,6 +60,7 @@ export const REPORT_PARAMS = {
     region: requestFields.region,
     period: requestFields.period.optional(),
   }),
+  'indicator-flash': z.strictObject({ period: requestFields.period.optional() }),
 } as const satisfies Record<ReportKind, z.ZodObject>;
 
 /** The parameters of a request of any kind (the union of every kind's fields). */

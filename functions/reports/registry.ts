@@ -6,6 +6,7 @@
  */
 import type { ReportKind } from '../contract/kinds.ts';
 import { NotFoundError } from '../errors.ts';
+import { indicatorFlash } from './indicator-flash.ts';
 import type { ReportKindModule } from './kind.ts';
 import { regionalReport } from './regional-report.ts';
 import { torchBulletin } from './torch-bulletin.ts';
@@ -15,6 +16,7 @@ export const REPORT_KIND_MODULES: { readonly [K in ReportKind]: ReportKindModule
   'torch-bulletin': torchBulletin as ReportKindModule,
   'zone-profile': zoneProfile as ReportKindModule,
   'regional-report': regionalReport as ReportKindModule,
+  'indicator-flash': indicatorFlash as ReportKindModule,
 };
 
 /**

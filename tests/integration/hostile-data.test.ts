@@ -219,7 +219,10 @@ try{new EventSource('${origin}/sse')}catch(e){}try{new WebSocket('${origin.repla
         series: '../../etc',
         period: '2024',
       }),
-    ).rejects.toThrow(/unknown series/);
+    ).rejects.toMatchObject({
+      name: 'ValidationError',
+      problems: [expect.objectContaining({ field: 'series' })],
+    });
     await expect(loadTemplate('../../etc/passwd')).rejects.toThrow(/unknown template/);
     expect(result.issue.s3Key).toMatch(
       /^issues\/torch-bulletin\/\d{4}\/torch-bulletin-\d+-[0-9a-f]{16}\.pdf$/,

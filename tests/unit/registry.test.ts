@@ -75,6 +75,7 @@ describe('the report-kind registry', () => {
       'torch-bulletin': { period: '2024' },
       'zone-profile': { zone: '东湖高新区' },
       'regional-report': { region: '长三角' },
+      'indicator-flash': {},
     } as const;
     for (const id of REPORT_KINDS) {
       const kind = reportKind(id);
