@@ -314,4 +314,3 @@ export async function renderReportFiles<V extends ReportView>(
     `contents page numbers of ${fileStem} did not settle in ${MAX_PASSES} renders`,
   );
 }
-

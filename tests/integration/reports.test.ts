@@ -183,12 +183,11 @@ describe('report kinds rendered to PDF', () => {
       },
       close: () => real.close(),
     };
-    const r = await renderBulletin(t.publishDeps({ renderer: skewed }), {
-      series: 'torch-bulletin',
-      period: '2024',
-      date: NOW,
-      fileStem: 'bulletin-skewed',
-    });
+    const r = await previewReport(
+      t.publishDeps({ renderer: skewed }),
+      { kind: 'torch-bulletin', period: '2024' },
+      { date: NOW, fileStem: 'bulletin-skewed' },
+    );
     expect(r.passes).toBeGreaterThanOrEqual(2);
     await checkPdf(r, 'numbered');
   });
