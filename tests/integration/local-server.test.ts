@@ -361,7 +361,12 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
       const home = await page.goto(`${url}/`, { waitUntil: 'load' });
       expect(home?.status()).toBe(200);
       const cards = await page.$$eval('.card h2', (hs) => hs.map((h) => h.textContent ?? ''));
-      expect(cards).toEqual(['火炬动态', '国家高新区园区画像', '国家高新区区域发展报告']);
+      expect(cards).toEqual([
+        '火炬动态',
+        '国家高新区园区画像',
+        '国家高新区区域发展报告',
+        '国家高新区主要指标快报',
+      ]);
       // The old address of a series page redirects to its own page.
       const res = await page.goto(`${url}/?series=torch-bulletin`, { waitUntil: 'load' });
       expect(res?.status()).toBe(200);
