@@ -160,11 +160,11 @@ export class TorchBulletinStack extends Stack {
       { prefix: INBOX_PREFIXES.uploads },
     );
 
-    const allZones = new ZoneFanOut(this, 'AllZones', { platform: this.platform });
+    this.fanout = new ZoneFanOut(this, 'AllZones', { platform: this.platform, browser });
     this.schedules = new ReportSchedules(this, 'Schedules', {
       schedules: settings.schedules,
       target: scheduled.fn,
-      allZones: allZones.stateMachine,
+      allZones: this.fanout.stateMachine,
       deadLetterQueue: queues.failedJobs,
     });
 
@@ -178,7 +178,6 @@ export class TorchBulletinStack extends Stack {
       f.fn.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
     }
 
-    this.fanout = new ZoneFanOut(this, 'AllZones', { platform: this.platform, browser });
 
     this.functions = { scheduled, generate, api, ingest };
     const everyFunction = {
