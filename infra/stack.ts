@@ -178,7 +178,6 @@ export class TorchBulletinStack extends Stack {
       f.fn.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
     }
 
-
     this.functions = { scheduled, generate, api, ingest };
     const everyFunction = {
       ...this.functions,
