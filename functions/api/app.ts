@@ -29,6 +29,7 @@ import type {
 import { parseIssueId } from '../adapters/dynamodb/issue-catalog.ts';
 import { isTokenShaped } from '../adapters/dynamodb/subscriber-store.ts';
 import { confirmationMessage, seriesTitle } from '../app/notify.ts';
+import { TamperedObjectError, verifiedBytes } from '../app/verified-download.ts';
 import { renderHtml } from '../app/templates.ts';
 import {
   archiveView,
@@ -126,7 +127,7 @@ const subscriptionBody = z.object({
 /** The archive page lists at most this many issues (20 years of monthly issues). */
 const ARCHIVE_MAX = 240;
 
-type ErrorStatus = 400 | 401 | 404 | 409 | 500;
+type ErrorStatus = 400 | 401 | 404 | 409 | 500 | 502;
 
 function problem(c: Context, status: ErrorStatus, error: string, extra: object = {}) {
   return c.json({ error, ...extra }, status);
@@ -353,6 +354,18 @@ export function createApiApp(deps: ApiDeps): Hono {
     const issue = found.issue;
     if (issue.status !== 'published' || !issue.s3Key)
       return problem(c, 409, `issue "${issue.id}" is not published (status ${issue.status})`);
+    // Never hand out bytes that differ from what the catalog recorded at publish time.
+    try {
+      await verifiedBytes(deps.archive, issue.s3Key, { sha256: issue.sha256, bytes: issue.bytes });
+    } catch (err) {
+      if (!(err instanceof TamperedObjectError)) throw err;
+      deps.log?.(`download of ${issue.id} refused: ${err.message}`);
+      return problem(
+        c,
+        502,
+        `the archived file of issue "${issue.id}" does not match its catalog record (sha256); it is not served`,
+      );
+    }
     const url = await deps.archive.presignDownload(issue.s3Key, {
       fileName: issue.fileName ?? `${issue.id}.pdf`,
       ttlSeconds: Math.min(deps.config.presignTtlSeconds, 900),

@@ -10,6 +10,7 @@ import {
   type PublishResult,
   type ReportKind,
 } from '../../app/publish.ts';
+import { verifiedBytes } from '../../app/verified-download.ts';
 import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
@@ -47,10 +48,11 @@ export async function generateBulletin(
   const out = resolve(opts.out ?? join(cli.root, '.local', 'out', fileName));
   await mkdir(dirname(out), { recursive: true });
   if (result.pdfPath) await copyFile(result.pdfPath, out);
-  else {
-    const bytes = await s.archive.get(issue.s3Key!);
-    if (bytes) await writeFile(out, bytes);
-  }
+  else
+    await writeFile(
+      out,
+      await verifiedBytes(s.archive, issue.s3Key!, { sha256: issue.sha256, bytes: issue.bytes }),
+    );
   const url = await s.archive.presignDownload(issue.s3Key!, {
     fileName,
     ttlSeconds: s.config.presignTtlSeconds,
