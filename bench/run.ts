@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the performance figures of Torch Bulletin from one run, on the embedded
- * stack (dynalite + s3rver in this process) with real Chromium.
+ * stack (dynalite + s3rver in a child process) with real Chromium.
  *
  * 1. Cold path: a new process finds Chromium unpacked where the CLI keeps it (`.local/chromium`,
  *    checked against the package version; unpacked first if missing), launches it and renders
@@ -11,7 +11,8 @@
  * 3. DynamoDB requests per report (an SDK middleware counts them by command).
  * 4. The synthetic dataset (178 zones × 37 indicators × 2010–2024) through ingest, then every
  *    zone's profile in one run: profiles per second, total time, a re-run that skips them all.
- * 5. Peak RSS of this process plus the browser's processes, sampled every 100 ms; CPU time.
+ * 5. Peak RSS of this process plus its descendants (the browser's processes and the local
+ *    stores' process), sampled every 100 ms; CPU time of each.
  *
  * Figures go to stdout and to bench/results-<time>.json. Options (environment):
  * BENCH_ZONES (default 178), BENCH_PAGES (default: CPUs), BENCH_WARM_RUNS (default 3),
@@ -116,8 +117,22 @@ function descendants(): Map<number, number[]> {
   return children;
 }
 
-/** CPU seconds (user + system) of the descendants of this process (the browser). */
-function childrenCpuSeconds(root: number): number {
+/** CPU seconds (user + system) of one process (the local stores' process). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds (user + system) of the descendants of this process (the browser), leaving out
+ * `exclude` (the local stores' process, counted apart).
+ */
+function childrenCpuSeconds(root: number, exclude?: number): number {
   let ticks = 0;
   const all = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
   const parent = new Map<number, number>();
@@ -134,8 +149,9 @@ function childrenCpuSeconds(root: number): number {
   }
   for (const [pid, fields] of stats) {
     let p = parent.get(pid);
-    while (p !== undefined && p !== root && p > 1) p = parent.get(p);
-    if (p === root && pid !== root) ticks += Number(fields[11]) + Number(fields[12]);
+    while (p !== undefined && p !== root && p !== exclude && p > 1) p = parent.get(p);
+    if (p === root && pid !== root && pid !== exclude)
+      ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / 100;
 }
@@ -414,7 +430,8 @@ try {
     close: () => renderer.close(),
   };
   const cpu0 = process.cpuUsage();
-  const chromeCpu0 = childrenCpuSeconds(process.pid);
+  const chromeCpu0 = childrenCpuSeconds(process.pid, stack.pid);
+  const storesCpu0 = processCpuSeconds(stack.pid);
   const z0 = performance.now();
   const batch = await counter.measure(() =>
     runZoneBatch(
@@ -429,7 +446,8 @@ try {
   );
   const zonesSeconds = (performance.now() - z0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const chromeCpu = childrenCpuSeconds(process.pid) - chromeCpu0;
+  const chromeCpu = childrenCpuSeconds(process.pid, stack.pid) - chromeCpu0;
+  const storesCpu = processCpuSeconds(stack.pid) - storesCpu0;
   const rendered = batch.result.outcomes.filter((o) => o.status === 'rendered');
   const rerun = await counter.measure(() =>
     runZoneBatch({ ...synthDeps, renderer: timedRenderer }, { concurrency: PAGES + 2 }),
@@ -449,10 +467,12 @@ try {
     cpuSeconds: {
       node: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
       chromium: Number(chromeCpu.toFixed(1)),
+      stores: Number(storesCpu.toFixed(1)),
       cores: availableParallelism(),
       busyShare: Number(
         (
-          (((cpu.user + cpu.system) / 1e6 + chromeCpu) / (zonesSeconds * availableParallelism())) *
+          (((cpu.user + cpu.system) / 1e6 + chromeCpu + storesCpu) /
+            (zonesSeconds * availableParallelism())) *
           100
         ).toFixed(0),
       ),
@@ -503,7 +523,7 @@ const lines = [
   `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
   `zone profiles        ${r.zoneProfiles.rendered}/${r.zoneProfiles.zones} in ${r.zoneProfiles.totalSeconds} s (plan ${r.zoneProfiles.planSeconds} s) = ${r.zoneProfiles.perSecond}/s; ${r.zoneProfiles.failed} failed`,
   `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
-  `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
+  `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
   `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
   `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB, node alone ${r.peakRss.nodeMb} MB`,
   `  by phase           ${Object.entries(

@@ -86,6 +86,8 @@ function isHost(pid: number): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A timer that does not keep the process alive (for races against a deadline). */
+const deadlineIn = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 function envOf(lock: StackLock): Record<string, string> {
   return {
@@ -191,11 +193,22 @@ export async function startLocalStack(opts: {
   }
 }
 
-/** `bulletin serve`, `vitest`, `bench/run.ts`: what started a stack, for messages. */
+/** `bulletin serve`, `vitest`, `run`: what started a stack, for messages. */
 function commandLine(): string {
   const script = basename(process.argv[1] ?? 'node').replace(/\.(m?js|ts)$/, '');
-  const sub = process.argv[2] && !process.argv[2].startsWith('-') ? ` ${process.argv[2]}` : '';
-  return `${script}${sub}`.slice(0, 80);
+  // The first word that is neither an option nor the value of one: the CLI's command.
+  const args = process.argv.slice(2);
+  let command = '';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('-')) {
+      if (!a.includes('=') && ['--state-dir', '--target'].includes(a)) i++;
+      continue;
+    }
+    command = ` ${a}`;
+    break;
+  }
+  return `${script}${command}`.slice(0, 80);
 }
 
 function attached(lock: StackLock, stateDir: string, socket: Socket): LocalStack {
@@ -255,7 +268,7 @@ async function launch(
   const ready = await Promise.race([
     new Promise<HostMessage>((resolve) => child.on('message', (m: HostMessage) => resolve(m))),
     exited.then((code) => ({ type: 'failed', message: `exited with code ${code}` }) as HostMessage),
-    sleep(START_TIMEOUT_MS).then(
+    deadlineIn(START_TIMEOUT_MS).then(
       () =>
         ({ type: 'failed', message: `no answer in ${START_TIMEOUT_MS / 1000} s` }) as HostMessage,
     ),
@@ -297,7 +310,7 @@ async function launch(
         if (child.exitCode !== null || !child.connected) return;
         child.disconnect();
         // It stops now unless another process still uses it (then it stops after that one).
-        await Promise.race([exited, sleep(2_000)]);
+        await Promise.race([exited, deadlineIn(2_000)]);
       })();
       return stopped;
     },
