@@ -16,8 +16,8 @@
  *
  * Figures go to stdout and to bench/results-<time>.json. Options (environment):
  * BENCH_ZONES (default 178), BENCH_PAGES (default: CPUs), BENCH_WARM_RUNS (default 3),
- * BENCH_DYNALITE_DISK=1 (dynalite keeps its tables in LevelDB under the temp state dir
- * instead of in this process's memory).
+ * BENCH_DYNALITE_DISK=0 (dynalite keeps its tables in its process's memory instead of in
+ * LevelDB under the temp state dir, the default, as the CLI runs it).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -33,7 +33,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const ZONES = Number(process.env.BENCH_ZONES ?? 178);
 const PAGES = Number(process.env.BENCH_PAGES ?? availableParallelism());
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
-const DYNALITE_ON_DISK = process.env.BENCH_DYNALITE_DISK === '1';
+// As the CLI and `bulletin serve` run it: LevelDB (0: in the stores' process memory).
+const DYNALITE_ON_DISK = process.env.BENCH_DYNALITE_DISK !== '0';
 const SEED = 20241231;
 
 const { default: chromium } = await import('@sparticuz/chromium');
@@ -156,7 +157,16 @@ function childrenCpuSeconds(root: number, exclude?: number): number {
   return ticks / 100;
 }
 
-const rss = { peakTotalMb: 0, peakNodeMb: 0, peakPssMb: 0, phase: '' as string, peakPhase: '' };
+const rss = {
+  peakTotalMb: 0,
+  peakNodeMb: 0,
+  peakStoresMb: 0,
+  peakPssMb: 0,
+  phase: '' as string,
+  peakPhase: '',
+};
+/** The local stores' process (its RSS is part of the tree's, and also reported alone). */
+let storesPid = 0;
 /** Peak RSS sum and PSS sum (MB) of each phase. */
 const phases: Record<string, { rssMb: number; pssMb: number }> = {};
 let samples = 0;
@@ -174,6 +184,15 @@ const sampler = setInterval(() => {
     rss.peakPhase = rss.phase;
   }
   rss.peakNodeMb = Math.max(rss.peakNodeMb, self / 1024);
+  if (storesPid) {
+    try {
+      const status = readFileSync(`/proc/${storesPid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      rss.peakStoresMb = Math.max(rss.peakStoresMb, kb / 1024);
+    } catch {
+      // stopped
+    }
+  }
 }, 100);
 sampler.unref();
 
@@ -190,6 +209,7 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 
 const state = mkdtempSync(join(benchTmp, 'state-'));
 const stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
+storesPid = stack.pid;
 Object.assign(process.env, stack.env);
 const launchLog: string[] = [];
 /** Where the CLI keeps the unpacked Chromium (and fontconfig's cache) between runs. */
@@ -501,6 +521,7 @@ results.peakRss = {
   totalMb: Math.round(rss.peakTotalMb),
   pssMb: Math.round(rss.peakPssMb),
   nodeMb: Math.round(rss.peakNodeMb),
+  storesMb: Math.round(rss.peakStoresMb),
   phase: rss.peakPhase,
   byPhase: phases,
 };
@@ -525,7 +546,7 @@ const lines = [
   `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
   `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
   `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
-  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB, node alone ${r.peakRss.nodeMb} MB`,
+  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB, node alone ${r.peakRss.nodeMb} MB, stores alone ${r.peakRss.storesMb} MB (dynalite on ${r.settings.dynalite})`,
   `  by phase           ${Object.entries(
     r.peakRss.byPhase as Record<string, { rssMb: number; pssMb: number }>,
   )

@@ -224,11 +224,20 @@ function attached(lock: StackLock, stateDir: string, socket: Socket): LocalStack
   };
 }
 
-function hostCommand(): string[] {
+/**
+ * The stores' heap limit when their data lives in LevelDB (MB): the records stay on disk (the
+ * OS page cache, not this process), the heap holds only requests in flight and LevelDB's
+ * 8 MB block cache sits outside it. A bound by design: past it V8 fails the stores loudly
+ * rather than letting them grow. In memory (tests) the records are the heap: no limit.
+ */
+export const STORES_HEAP_MB = 256;
+
+function hostCommand(inMemory: boolean): string[] {
   const self = fileURLToPath(import.meta.url);
-  if (!self.endsWith('.ts')) return [join(self, '..', 'stack-host.js')];
+  const heap = inMemory ? [] : [`--max-old-space-size=${STORES_HEAP_MB}`];
+  if (!self.endsWith('.ts')) return [...heap, join(self, '..', 'stack-host.js')];
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-  return ['--import', tsx, join(self, '..', 'stack-host.ts')];
+  return [...heap, '--import', tsx, join(self, '..', 'stack-host.ts')];
 }
 
 async function launch(
@@ -243,7 +252,7 @@ async function launch(
     secretAccessKey: randomBytes(30).toString('base64url'),
   };
   // Detached: a Ctrl-C in the terminal reaches the owner, which stops the stores in order.
-  const child: ChildProcess = spawn(process.execPath, hostCommand(), {
+  const child: ChildProcess = spawn(process.execPath, hostCommand(Boolean(opts.inMemory)), {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     detached: true,
     env: { ...process.env, NODE_OPTIONS: '' },
