@@ -8,8 +8,17 @@
  */
 import MarkdownIt from 'markdown-it';
 import { categoryChart, rankingBarChart, trendChart } from './charts.ts';
-import { datePartsIn, formatGrowth, formatIssueLine, formatPointGap } from './format.ts';
-import { growthOf, MISSING, RecordIndex, shareOf, valueFigure, type Figure } from './figures.ts';
+import { datePartsIn, formatIssueLine } from './format.ts';
+import {
+  growthOf,
+  growthProse,
+  MISSING,
+  pointGapProse,
+  RecordIndex,
+  shareOf,
+  valueFigure,
+  type Figure,
+} from './figures.ts';
 import {
   CATEGORIES,
   CHINA,
@@ -150,7 +159,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
       const gapInd = indicatorOf(gap.indicator);
       if (gapInd) {
         const g = valueFigure(gap, gapInd);
-        item.gap = tracer.use({ ...g, text: formatPointGap(g.value) });
+        item.gap = tracer.use({ ...g, text: pointGapProse(g) });
       }
     }
     narrativeItems.push(item);
@@ -556,7 +565,7 @@ function zoneCard(
     const share = tracer.use(shareOf(r, index, CHINA));
     figures.push(...[value, growth, share].filter((f): f is Figure => !!f));
     if (growth && (!headline || Math.abs(growth.value) > headline.size)) {
-      headline = { text: `${ind.name}${formatGrowth(growth.value)}`, size: Math.abs(growth.value) };
+      headline = { text: `${ind.name}${growthProse(growth)}`, size: Math.abs(growth.value) };
     }
     return {
       label: ind.name,

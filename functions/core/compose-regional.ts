@@ -5,7 +5,8 @@
  * ranks (top 50 / 51–100 / beyond 100) and the gaps to benchmark zones. Pure.
  */
 import { rankingBarChart } from './charts.ts';
-import { datePartsIn, formatGrowthCell, formatIssueLine, formatValue } from './format.ts';
+import { datePartsIn, formatGrowthCell, formatIssueLine } from './format.ts';
+import { derivedAmount, qualify } from './numbers.ts';
 import { growthOf, MISSING, RecordIndex, valueFigure, type Figure } from './figures.ts';
 import {
   NATIONAL_HTZ,
@@ -325,12 +326,21 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     const bench = rank(outside, (r) => r.value, ind.higherIsBetter)[0]!.item;
     const bestF = tracer.use(valueFigure(best, ind));
     const benchF = tracer.use(valueFigure(bench, ind));
-    const diff = Number((bench.value - best.value).toPrecision(12));
+    const amount = derivedAmount(
+      [{ record: bench }, { record: best, sign: -1 }],
+      ind.unit,
+      'difference',
+    );
+    const diff = amount.value;
     const gap = tracer.use({
-      text: diff === 0 ? '持平' : formatValue(Math.abs(diff), ind.unit, ind.decimals),
+      text:
+        diff === 0
+          ? '持平'
+          : qualify(amount.number.replace(/^-/, ''), amount.unit, amount.qualifier),
       value: diff,
       refs: [...bestF.refs, ...benchF.refs],
       derived: 'difference',
+      ...(amount.qualifier ? { qualifier: amount.qualifier } : {}),
     });
     const ratio = tracer.use(shareOfTotalFigure(bestF, benchF));
     gapFigures.push(...[bestF, benchF, gap, ratio].filter((f): f is Figure => !!f));

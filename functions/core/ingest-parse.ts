@@ -2,8 +2,9 @@
  * Parsing and validation of indicator batches (CSV or JSON). Pure: bytes in, records and
  * problems out. A batch is written only when it has no problem at all.
  *
- * CSV header: `zone,indicator,period,value,unit,yoy,share,source` (yoy and share may be
- * empty or left out; columns in any order). JSON: an array of objects with the same fields.
+ * CSV header: `zone,indicator,period,value,unit,yoy,share,qualifier,source` (yoy, share and
+ * qualifier may be empty or left out; columns in any order). The value keeps the precision
+ * and unit it is given in; it may carry its qualifier and unit (`超过6.3万户`). JSON: an array of objects with the same fields.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { InputProblem } from '../errors.ts';
@@ -11,7 +12,8 @@ import type { IndicatorRecord } from './model.ts';
 import { parsePeriod } from './periods.ts';
 import { recordKey } from './record-key.ts';
 import type { Reference } from './reference.ts';
-import { INPUT_UNITS, toBaseUnit } from './units.ts';
+import { isQualifier, parseValueText, QUALIFIERS } from './numbers.ts';
+import { COUNT_UNITS, INPUT_UNITS, toBaseUnit } from './units.ts';
 
 export type ParsedRecord = Omit<IndicatorRecord, 'revision'>;
 
@@ -21,14 +23,12 @@ export interface ParseResult {
 }
 
 export const REQUIRED_COLUMNS = ['zone', 'indicator', 'period', 'value', 'unit', 'source'] as const;
-export const OPTIONAL_COLUMNS = ['yoy', 'share'] as const;
+export const OPTIONAL_COLUMNS = ['yoy', 'share', 'qualifier'] as const;
 const ALL_COLUMNS: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
 
 /** Largest file and field we accept; larger input is refused before parsing. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 export const MAX_FIELD_CHARS = 2_000;
-
-const COUNT_UNITS = new Set(['家', '件', '人', '万人', '个', '项']);
 
 /**
  * Indicators that are a part of a whole in % (`*-share`, `*-share-of-national`,
@@ -296,20 +296,37 @@ function validateRow(
   if (!parsePeriod(periodText))
     add('period', `"${periodText}" is not a period (2024, 2024-Q3 or 2024-10)`);
 
+  // The value cell may carry its qualifier and unit: `1.37万亿元`, `超过6.3万户`, `3900余家`.
   const valueText = f.value?.trim() ?? '';
-  const raw = parseNumber(valueText);
+  const parsed = valueText ? parseValueText(valueText) : undefined;
   if (valueText === '')
     add('value', 'empty (a missing figure is left out, never written as 0 or blank)');
-  else if (raw === undefined)
-    add('value', `"${valueText}" is not a number (no thousands separators or units)`);
+  else if (!parsed)
+    add(
+      'value',
+      `"${valueText}" is not a number (a qualifier such as 约/超过 and a unit may surround it; no thousands separators)`,
+    );
 
-  const unit = f.unit?.trim() ?? '';
+  const unitColumn = f.unit?.trim() ?? '';
+  const unit = unitColumn || parsed?.unit || '';
+  if (parsed?.unit && unitColumn && parsed.unit !== unitColumn)
+    add('unit', `the value says "${parsed.unit}" but the unit column says "${unitColumn}"`);
+  const qualifierColumn = f.qualifier?.trim() ?? '';
+  if (qualifierColumn && !isQualifier(qualifierColumn))
+    add('qualifier', `unknown qualifier "${qualifierColumn}" (one of ${QUALIFIERS.join(' ')})`);
+  if (parsed?.qualifier && qualifierColumn && parsed.qualifier !== qualifierColumn)
+    add(
+      'qualifier',
+      `the value says "${parsed.qualifier}" but the qualifier column says "${qualifierColumn}"`,
+    );
+  const qualifier = qualifierColumn || parsed?.qualifier;
+  const raw = parsed ? Number(parsed.number) : undefined;
   let value: number | undefined;
   if (!unit) add('unit', 'empty');
   else if (!INPUT_UNITS.includes(unit))
     add('unit', `unknown unit "${unit}" (one of ${INPUT_UNITS.join(' ')})`);
-  else if (indicator && raw !== undefined) {
-    value = toBaseUnit(raw, unit, indicator.unit);
+  else if (indicator && parsed && raw !== undefined) {
+    value = toBaseUnit(parsed.number, unit, indicator.unit);
     if (value === undefined)
       add(
         'unit',
@@ -339,9 +356,12 @@ function validateRow(
     indicator: indicator.code,
     period: periodText,
     value,
+    reportedValue: parsed!.number,
+    reportedUnit: unit,
     source,
     origin: `${file}:${line}`,
   };
+  if (qualifier) rec.qualifier = qualifier;
   if (yoy !== undefined) rec.yoy = yoy;
   if (share !== undefined) rec.share = share;
   return rec;

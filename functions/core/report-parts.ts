@@ -3,9 +3,10 @@
  * register (records grouped by the document they come from), the tracer that collects every
  * printed {@link Figure}, the masthead and the colophon. Pure: no I/O.
  */
-import { formatDateZh, formatNumber, formatPointGap, formatValue } from './format.ts';
+import { formatDateZh, formatPointGap } from './format.ts';
+import { derivedAmount, derivedQualifier, derivedRate, qualify } from './numbers.ts';
 import { refOf, type Figure, type FigureRef } from './figures.ts';
-import { issuerOn, type Indicator, type IndicatorRecord, type Series } from './model.ts';
+import { issuerOn, type IndicatorRecord, type Series } from './model.ts';
 
 /** One line of the contents: an article (or a table / chart block) and the page it starts on. */
 export interface ContentsEntry {
@@ -224,8 +225,11 @@ export class Tracer {
 /** A difference in percentage points between two rates (`高0.5个百分点`). */
 export function pointGapFigure(a: Figure, b: Figure): Figure {
   const points = a.value - b.value;
+  const qualifier = derivedQualifier([a, b], 'other');
+  const gap = formatPointGap(points);
   return {
-    text: formatPointGap(points),
+    text: qualifier && gap !== '持平' ? `${qualifier}${gap}` : gap,
+    ...(qualifier ? { qualifier } : {}),
     value: points,
     refs: [...a.refs, ...b.refs],
     derived: 'difference',
@@ -233,13 +237,17 @@ export function pointGapFigure(a: Figure, b: Figure): Figure {
 }
 
 /** The sum of records of one indicator (e.g. the GDP of a region's zones). */
-export function sumFigure(records: IndicatorRecord[], ind: Indicator): Figure {
-  const total = Number(records.reduce((s, r) => s + r.value, 0).toPrecision(12));
+export function sumFigure(records: IndicatorRecord[], ind: { unit: string }): Figure {
+  const sum = derivedAmount(
+    records.map((record) => ({ record })),
+    ind.unit,
+  );
   return {
-    text: formatValue(total, ind.unit, ind.decimals),
-    value: total,
+    text: qualify(sum.number, sum.unit, sum.qualifier),
+    value: sum.value,
     refs: records.map(refOf),
     derived: 'sum',
+    ...(sum.qualifier ? { qualifier: sum.qualifier } : {}),
   };
 }
 
@@ -247,11 +255,13 @@ export function sumFigure(records: IndicatorRecord[], ind: Indicator): Figure {
 export function shareOfTotalFigure(part: Figure, total: Figure): Figure | undefined {
   if (total.value === 0) return undefined;
   const pct = (part.value / total.value) * 100;
+  const qualifier = derivedQualifier([part, total], 'other');
   return {
-    text: `${formatNumber(pct)}%`,
+    text: qualify(derivedRate(pct), '%', qualifier),
     value: pct,
     refs: [...part.refs, ...total.refs],
     derived: 'share-of-total',
+    ...(qualifier ? { qualifier } : {}),
   };
 }
 

@@ -24,7 +24,15 @@ export function sameFacts(
   a: Omit<IndicatorRecord, 'revision'>,
   b: Omit<IndicatorRecord, 'revision'>,
 ): boolean {
-  return a.value === b.value && a.yoy === b.yoy && a.share === b.share && a.source === b.source;
+  return (
+    a.value === b.value &&
+    a.reportedValue === b.reportedValue &&
+    a.reportedUnit === b.reportedUnit &&
+    a.qualifier === b.qualifier &&
+    a.yoy === b.yoy &&
+    a.share === b.share &&
+    a.source === b.source
+  );
 }
 
 const rev = (n: number) => String(n).padStart(6, '0');
@@ -366,6 +374,9 @@ function toAttributes(r: IndicatorRecord) {
     indicator: r.indicator,
     period: r.period,
     value: r.value,
+    reportedValue: r.reportedValue,
+    reportedUnit: r.reportedUnit,
+    qualifier: r.qualifier,
     yoy: r.yoy,
     share: r.share,
     source: r.source,
@@ -384,6 +395,9 @@ function fromItem(item: Record<string, unknown>): IndicatorRecord {
     source: item.source as string,
     revision: item.revision as number,
   };
+  if (typeof item.reportedValue === 'string') r.reportedValue = item.reportedValue;
+  if (typeof item.reportedUnit === 'string') r.reportedUnit = item.reportedUnit;
+  if (typeof item.qualifier === 'string') r.qualifier = item.qualifier;
   if (typeof item.yoy === 'number') r.yoy = item.yoy;
   if (typeof item.share === 'number') r.share = item.share;
   if (typeof item.origin === 'string') r.origin = item.origin;

@@ -1,0 +1,61 @@
+/**
+ * Numbers as reported, end to end: values ingested with their unit and qualifier print in
+ * the preview PDF exactly as given.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestFiles } from '../../functions/app/ingest.ts';
+import { renderBulletin } from '../../functions/app/publish.ts';
+import { pdfText } from '../support/pdf.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+const NOW = new Date('2026-11-20T01:00:00Z');
+
+describe('numbers as reported', () => {
+  let t: TestStack;
+
+  beforeAll(async () => {
+    t = await startTestStack();
+    await t.ingestRepoData();
+  });
+  afterAll(() => t?.stop());
+
+  it('ingests 1.37万亿元 and 超过6.3万户 and the preview prints exactly that', async () => {
+    const csv = [
+      'zone,indicator,period,value,unit,qualifier,source',
+      '国家高新区,企业R&D经费内部支出,2024,1.37万亿元,,,精度测试[test]',
+      'national-htz,supply-chain-platform-users,2024,超过6.3万户,,,限定词测试[test]',
+      'national-htz,supply-chain-matches,2024,1.2,万项,近,限定词列测试[test]',
+    ].join('\n');
+    const summary = await ingestFiles(
+      { records: t.services.records, reference: t.services.reference },
+      [{ name: 'numbers.csv', bytes: new TextEncoder().encode(csv) }],
+    );
+    expect(summary.created).toBe(3);
+    const stored = await t.services.records.currentValues([
+      { zone: 'national-htz', indicator: 'enterprise-rd-expenditure', period: '2024' },
+      { zone: 'national-htz', indicator: 'supply-chain-platform-users', period: '2024' },
+    ]);
+    expect(
+      [...stored.values()]
+        .sort((a, b) => a.value - b.value)
+        .map((r) => [r.value, r.reportedValue, r.reportedUnit, r.qualifier]),
+    ).toEqual([
+      [13_700, '1.37', '万亿元', undefined],
+      [63_000, '6.3', '万户', '超过'],
+    ]);
+
+    const r = await renderBulletin(t.publishDeps(), {
+      series: 'torch-bulletin',
+      period: '2024',
+      date: NOW,
+      fileStem: 'numbers',
+    });
+    const flat = (await pdfText(r.pdf)).join('\n').replace(/\s+/g, '');
+    expect(flat).toContain('1.37万亿元');
+    expect(flat).toContain('超过6.3万户');
+    expect(flat).toContain('近1.2万项');
+    expect(flat).toContain('突破19.3万亿元');
+    expect(flat).not.toContain('1.4万亿元');
+    expect(flat).not.toContain('63000');
+  });
+});
