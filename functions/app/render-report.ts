@@ -11,6 +11,7 @@
  * text, never moved to the foot of the last page). The renderer appends the metadata (title,
  * author, subject, keywords) as an incremental update; `zh-CN` comes from `<html lang>`.
  */
+import { citedKeys } from '../core/articles.ts';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -137,6 +138,9 @@ export async function loadBulletinInputs(
   if (evaluation && evaluation !== period && evaluation !== previousPeriod) {
     add((await deps.records.recordsOfPeriod(evaluation)).filter((r) => r.zone === NATIONAL_HTZ));
   }
+  // Records the editor articles cite (one BatchGetItem): a citation of another period prints too.
+  const cited = citedKeys(articles).filter((k) => !all.has(`${k.zone}#${k.indicator}#${k.period}`));
+  if (cited.length) add([...(await deps.records.currentValues(cited)).values()]);
   const used = [...all.values()];
   return { records: used, articles, inputHash: inputHashOf(used, articles) };
 }

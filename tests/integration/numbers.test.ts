@@ -2,11 +2,13 @@
  * Numbers as reported, end to end: values ingested with their unit and qualifier print in
  * the preview PDF exactly as given.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { renderBulletin } from '../../functions/app/publish.ts';
 import { pdfText } from '../support/pdf.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { REPO_ROOT, startTestStack, type TestStack } from '../support/stack.ts';
 
 const NOW = new Date('2026-11-20T01:00:00Z');
 
@@ -57,5 +59,51 @@ describe('numbers as reported', () => {
     expect(flat).toContain('突破19.3万亿元');
     expect(flat).not.toContain('1.4万亿元');
     expect(flat).not.toContain('63000');
+  });
+
+  it('bulletin preview warns of typed figures and exits non-zero on a contradiction', async () => {
+    await t.services.records.putArticle({
+      id: 'contradiction',
+      series: 'torch-bulletin',
+      period: '2024',
+      section: '研究报告',
+      title: '研发投入观察',
+      byline: '本刊编辑部',
+      body: '2023年，企业R&D经费内部支出约1.3万亿元，同比增长4.3%。\n\n2024年，国家高新区税收收入2万亿元。',
+    });
+    // Asynchronously: the stores run in this process and must keep answering.
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+      (done) => {
+        const child = execFile(
+          process.execPath,
+          [
+            join(REPO_ROOT, 'bin', 'bulletin.mjs'),
+            '--target',
+            'aws',
+            'preview',
+            '--period',
+            '2024',
+            '--out-dir',
+            join(t.dir, 'preview'),
+          ],
+          {
+            env: { ...process.env, ...t.stack.env, BULLETIN_KEEP_TMPDIR: '1' },
+            encoding: 'utf8',
+            timeout: 180_000,
+          },
+          (_err, stdout, stderr) => done({ status: child.exitCode, stdout, stderr }),
+        );
+      },
+    );
+    expect(run.status, run.stderr).toBe(1);
+    // The error names the article, the sentence and the record; the typed tax figure warns.
+    expect(run.stderr).toContain(
+      'error: article contradiction《研发投入观察》 paragraph 1: “2023年，企业R&D经费内部支出约1.3万亿元，同比增长4.3%。” — 约1.3万亿元: contradicts record national-htz/enterprise-rd-expenditure/2023 (约1.2万亿元)',
+    );
+    expect(run.stderr).toMatch(
+      /warning: article contradiction《研发投入观察》 paragraph 2: .*— 2万亿元: typed by hand/,
+    );
+    expect(run.stderr).toContain('this draft cannot be released');
+    expect(run.stdout).toContain('PDF:');
   });
 });

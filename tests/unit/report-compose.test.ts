@@ -118,9 +118,11 @@ describe('report composition', () => {
     const view = bulletin(real);
     expect(view.sources.length).toBeLessThanOrEqual(6);
     expect(view.sources[0]!.text).toBe(
-      '工信部国家高新区新闻发布会（2025年2月26日，日期据seeds/000）答问，记者路铁晨整理《工信部解读2024年国家高新区发展情况》 [seeds/002]',
+      '《工信部解读2024年国家高新区发展情况》（记者路铁晨整理），工业和信息化部国家高新区新闻发布会，2025年2月26日',
     );
-    expect(sourceDocument('甲文件；原文为“约”[seeds/001]')).toBe('甲文件 [seeds/001]');
+    expect(sourceDocument('甲文件；原文为“约”[seeds/001]')).toBe('甲文件');
+    expect(sourceDocument('乙文件（2025年，日期据seeds/000）[seeds/002]')).toBe('乙文件');
+    for (const s of view.sources) expect(s.text).not.toMatch(/seeds/);
     const blocks = view.sections.flatMap((s) => s.blocks);
     for (const b of blocks)
       if (b.table || b.chart) expect((b.table ?? b.chart)!.sourceLine).toMatch(/资料来源：[①-⑳]+/);
