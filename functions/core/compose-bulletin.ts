@@ -654,6 +654,7 @@ function rankingTables(
     unitLabel: string,
     items: { zone: string; fig: Figure; r: IndicatorRecord }[],
     higherIsBetter: boolean,
+    by?: 'growth',
   ) => {
     if (items.length < 3 || tables.length >= 4) return;
     // The top ten, and every zone tied with the tenth.
@@ -672,7 +673,7 @@ function rankingTables(
         ],
         rows: ranked.map((x) => {
           const zone = ref.zone(x.item.zone)!;
-          const rk = tracer.use(rankFigure(x.rank, among));
+          const rk = tracer.use(rankFigure(x.rank, among, x.item.zone, by));
           tracer.use(x.item.fig);
           return {
             cells: [
@@ -695,7 +696,7 @@ function rankingTables(
         const g = growthOf(r, index);
         return g ? [{ zone: r.zone, fig: g, r }] : [];
       });
-    push(`${gdp.name}增速`, '同比增长', growth, true);
+    push(`${gdp.name}增速`, '同比增长', growth, true, 'growth');
   }
   for (const code of [...keyIndicators, 'rd-intensity']) {
     const ind = ref.indicator(code);

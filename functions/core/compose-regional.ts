@@ -27,6 +27,7 @@ import {
   rankBase,
   mastheadOf,
   rankFigure,
+  ratioFigure,
   shareOfTotalFigure,
   sumFigure,
   Tracer,
@@ -232,7 +233,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
       const mine = ranked.find((x) => x.item.zone === zone.id);
       const value = r ? tracer.use(valueFigure(r, lead)) : undefined;
       const growth = r ? tracer.use(growthOf(r, index)) : undefined;
-      const rk = mine ? tracer.use(rankFigure(mine.rank, peers)) : undefined;
+      const rk = mine ? tracer.use(rankFigure(mine.rank, peers, zone.id)) : undefined;
       if (!mine) unranked.push(zone);
       else bands[mine.rank <= 50 ? 0 : mine.rank <= 100 ? 1 : 2]!.push(mine.item);
       if (value) chartZones.push({ name: zone.shortName, fig: value });
@@ -357,10 +358,11 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
           : qualify(amount.number.replace(/^-/, ''), amount.unit, amount.qualifier),
       value: diff,
       refs: [...bestF.refs, ...benchF.refs],
-      derived: 'difference',
+      derived: 'amount-difference',
+      parts: 1,
       ...(amount.qualifier ? { qualifier: amount.qualifier } : {}),
     });
-    const ratio = tracer.use(shareOfTotalFigure(bestF, benchF));
+    const ratio = tracer.use(ratioFigure(bestF, benchF));
     gapFigures.push(...[bestF, benchF, gap, ratio].filter((f): f is Figure => !!f));
     const leads = ind.higherIsBetter ? diff < 0 : diff > 0;
     gapRows.push({

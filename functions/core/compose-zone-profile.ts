@@ -376,11 +376,12 @@ function rankBlocks(
     const regionalRank = inRegion?.ranked.find((x) => x.item.zone === zone.id);
     const value = tracer.use(valueFigure(r, ind));
     // A rank among fewer than two reporting zones says nothing: it prints as —.
-    const nRank = mine && peers.length > 1 ? tracer.use(rankFigure(mine.rank, peers)) : undefined;
+    const nRank =
+      mine && peers.length > 1 ? tracer.use(rankFigure(mine.rank, peers, zone.id)) : undefined;
     const nCount = nRank ? tracer.use(countFigure(peers.length, '个', peers)) : undefined;
     const rRank =
       regionalRank && regional.length > 1
-        ? tracer.use(rankFigure(regionalRank.rank, regional))
+        ? tracer.use(rankFigure(regionalRank.rank, regional, zone.id))
         : undefined;
     const rCount = rRank ? tracer.use(countFigure(regional.length, '个', regional)) : undefined;
     const growth = ind.unit === '%' ? undefined : tracer.use(growthOf(r, all));

@@ -23,6 +23,14 @@ export interface Figure {
   refs: FigureRef[];
   /** 约 / 超过 … carried by the figure (a record's own, or by the precision rule). */
   qualifier?: string;
+  /**
+   * For a figure computed from two others (a share, a ratio, a gap): how many of `refs`
+   * belong to the first operand; the rest are the second (the denominator, the base).
+   */
+  parts?: number;
+  /** For a rank: the zone ranked, and whether by growth rather than by value. */
+  subject?: string;
+  rankedBy?: 'growth';
   derived?:
     | 'yoy-from-previous-period'
     | 'share-of-china'
@@ -34,6 +42,10 @@ export interface Figure {
     | 'share-of-total'
     /** A zone's rank among the records named. */
     | 'rank'
+    /** The difference of two amounts (a benchmark's value less a zone's). */
+    | 'amount-difference'
+    /** One zone's value as a % of another's. */
+    | 'ratio'
     /** How many zones or records. */
     | 'count';
 }

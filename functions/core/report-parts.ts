@@ -232,6 +232,7 @@ export function pointGapFigure(a: Figure, b: Figure): Figure {
   return {
     text: qualifier && gap !== '持平' ? `${qualifier}${gap}` : gap,
     ...(qualifier ? { qualifier } : {}),
+    parts: a.refs.length,
     value: points,
     refs: [...a.refs, ...b.refs],
     derived: 'difference',
@@ -264,12 +265,31 @@ export function shareOfTotalFigure(part: Figure, total: Figure): Figure | undefi
     refs: [...part.refs, ...total.refs],
     derived: 'share-of-total',
     ...(qualifier ? { qualifier } : {}),
+    parts: part.refs.length,
   };
 }
 
-/** A rank (1 = best) among the zones whose records are `among`. */
-export function rankFigure(rank: number, among: IndicatorRecord[]): Figure {
-  return { text: String(rank), value: rank, refs: among.map(refOf), derived: 'rank' };
+/** `a` as a % of `b` (a zone against a benchmark zone). */
+export function ratioFigure(a: Figure, b: Figure): Figure | undefined {
+  const share = shareOfTotalFigure(a, b);
+  return share && { ...share, derived: 'ratio' };
+}
+
+/** The rank (1 = best) of `zone` among the zones whose records are `among`. */
+export function rankFigure(
+  rank: number,
+  among: IndicatorRecord[],
+  zone: string,
+  by?: 'growth',
+): Figure {
+  return {
+    text: String(rank),
+    value: rank,
+    refs: among.map(refOf),
+    derived: 'rank',
+    subject: zone,
+    ...(by ? { rankedBy: by } : {}),
+  };
 }
 
 /**

@@ -21,12 +21,8 @@ import zones from '../../data/zones.json' with { type: 'json' };
 import indicators from '../../data/indicators.json' with { type: 'json' };
 import torch from '../../data/series/torch-bulletin.json' with { type: 'json' };
 import articles from '../../data/articles.json' with { type: 'json' };
-import {
-  readRecords,
-  repoRecordFiles,
-  syntheticZonesFile,
-  traceProblems,
-} from '../support/trace.ts';
+import { readRecords, repoRecordFiles, syntheticZonesFile } from '../support/trace.ts';
+import { fidelityProblems } from '../support/fidelity.ts';
 
 const DATE = new Date('2026-11-20T01:00:00Z');
 
@@ -131,7 +127,7 @@ describe('report composition', () => {
   it('every printed figure of every kind follows from the records it was composed from', () => {
     const b = bulletin(withZones);
     expect(b.trace.length).toBeGreaterThan(100);
-    expect(traceProblems(b.trace, withZones, ref)).toEqual([]);
+    expect(fidelityProblems(b.trace, withZones, ref).problems).toEqual([]);
     const zp = composeZoneProfile({
       series: ref.seriesById('zone-profile')!,
       date: DATE,
@@ -142,7 +138,7 @@ describe('report composition', () => {
       keyIndicators: torch.keyIndicators,
     });
     expect(zp.period).toBe('2024');
-    expect(traceProblems(zp.trace, withZones, ref)).toEqual([]);
+    expect(fidelityProblems(zp.trace, withZones, ref).problems).toEqual([]);
     const region = selectRegion(ref, '长三角')!;
     const rr = composeRegionalReport({
       series: ref.seriesById('regional-report')!,
@@ -153,7 +149,7 @@ describe('report composition', () => {
       reference: ref,
       keyIndicators: torch.keyIndicators,
     });
-    expect(traceProblems(rr.trace, withZones, ref)).toEqual([]);
+    expect(fidelityProblems(rr.trace, withZones, ref).problems).toEqual([]);
   });
 
   it('composes a zone profile the same with the period context shared by a batch as alone', () => {
