@@ -145,7 +145,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     const count = tracer.use(countFigure(recs.length, '家', recs));
     const nationalRecord = index.get(NATIONAL_HTZ, ind.code, period);
     const share = nationalRecord
-      ? tracer.use(shareOfTotalFigure(total, tracer.use(valueFigure(nationalRecord, ind))))
+      ? tracer.use(shareOfTotalFigure(total, valueFigure(nationalRecord, ind)))
       : undefined;
     // Growth of the total over the zones that report both years.
     const both = recs.filter((r) => growthOf(r, index));
