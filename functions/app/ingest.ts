@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { ValidationError, type InputProblem } from '../errors.ts';
 import {
   findCrossFileDuplicates,
-  decodeUtf8,
+  decodeInput,
+  type InputEncoding,
   jsonSyntaxProblem,
   parseRecordFile,
   type ParsedRecord,
@@ -31,47 +32,44 @@ export interface IngestSummary {
   unchanged: number;
   articles: { created: number; revised: number; unchanged: number };
   periods: string[];
+  /** Files read in an encoding other than UTF-8 (detected or declared). */
+  decodedAs: { file: string; encoding: InputEncoding }[];
 }
 
 export type Progress = (done: number, total: number) => void;
 
 /**
- * A JSON file is an articles file when its objects carry a `body` and no `value` (see
- * data/README.md) — wherever in the file they are. A file that is not valid JSON is an
+ * A JSON text is an articles file when its objects carry a `body` and no `value` (see
+ * data/README.md) — wherever in the file they are. A text that is not valid JSON is an
  * articles file when a `"body":` appears anywhere in it (its syntax error is then reported
  * as one).
  */
-export function isArticlesFile(name: string, bytes: Uint8Array): boolean {
-  if (!/\.json$/i.test(name)) return false;
-  const text = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '');
+export function isArticlesText(text: string): boolean {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     return /"body"\s*:/.test(text);
   }
-  return (
-    Array.isArray(data) &&
-    data.some(
-      (item) =>
-        item !== null &&
-        typeof item === 'object' &&
-        !Array.isArray(item) &&
-        'body' in item &&
-        !('value' in item),
-    )
+  // An object instead of an array is still an articles file (refused as one).
+  const items: unknown[] = Array.isArray(data) ? data : [data];
+  return items.some(
+    (item) =>
+      item !== null &&
+      typeof item === 'object' &&
+      !Array.isArray(item) &&
+      'body' in item &&
+      !('value' in item),
   );
 }
 
 function parseArticles(
   file: string,
-  bytes: Uint8Array,
+  text: string,
   store: RecordStore,
 ): { articles: Article[]; problems: InputProblem[] } {
-  const decoded = decodeUtf8(file, bytes);
-  if (decoded.problem) return { articles: [], problems: [decoded.problem] };
   let data: unknown;
-  const json = decoded.text!.replace(/^\uFEFF/, '');
+  const json = text.replace(/^\uFEFF/, '');
   try {
     data = JSON.parse(json);
   } catch (err) {
@@ -113,7 +111,12 @@ function parseArticles(
 export async function ingestFiles(
   deps: { records: RecordStore; reference: Reference },
   files: InputFile[],
-  opts: { onProgress?: Progress; now?: Date } = {},
+  opts: {
+    onProgress?: Progress;
+    now?: Date;
+    /** The files' encoding as declared (`--encoding`); default: detected per file. */
+    encoding?: InputEncoding;
+  } = {},
 ): Promise<IngestSummary> {
   const problems: InputProblem[] = [];
   const records: ParsedRecord[] = [];
@@ -122,16 +125,30 @@ export async function ingestFiles(
     throw new ValidationError('ingest', [
       { file: '(none)', location: '-', message: 'no input files' },
     ]);
+  const decodedAs: { file: string; encoding: InputEncoding }[] = [];
   for (const f of files) {
-    if (isArticlesFile(f.name, f.bytes)) {
-      const out = parseArticles(f.name, f.bytes, deps.records);
-      problems.push(...out.problems);
-      articles.push(...out.articles);
-    } else {
-      const out = parseRecordFile(f.name, f.bytes, deps.reference);
-      problems.push(...out.problems);
-      records.push(...out.records);
+    if (/\.json$/i.test(f.name)) {
+      const decoded = decodeInput(f.name, f.bytes, opts.encoding);
+      if (decoded.problem) {
+        problems.push(decoded.problem);
+        continue;
+      }
+      if (isArticlesText(decoded.text!)) {
+        if (decoded.encoding !== 'utf-8')
+          decodedAs.push({ file: f.name, encoding: decoded.encoding! });
+        const out = parseArticles(f.name, decoded.text!, deps.records);
+        problems.push(...out.problems);
+        articles.push(...out.articles);
+        continue;
+      }
     }
+    const out = parseRecordFile(f.name, f.bytes, deps.reference, {
+      ...(opts.encoding ? { encoding: opts.encoding } : {}),
+    });
+    if (out.encoding && out.encoding !== 'utf-8')
+      decodedAs.push({ file: f.name, encoding: out.encoding });
+    problems.push(...out.problems);
+    records.push(...out.records);
   }
   if (problems.length === 0) problems.push(...findCrossFileDuplicates(records));
   if (problems.length === 0) problems.push(...storageProblems(deps.records, records));
@@ -146,6 +163,7 @@ export async function ingestFiles(
     unchanged: 0,
     articles: { created: 0, revised: 0, unchanged: 0 },
     periods: [...new Set(records.map((r) => r.period))].sort(),
+    decodedAs,
   };
   const written = await deps.records.writeBatch(
     { records: records.map((r) => ({ ...r, ingestedAt })), articles },

@@ -20,6 +20,8 @@ export type ParsedRecord = Omit<IndicatorRecord, 'revision'>;
 export interface ParseResult {
   records: ParsedRecord[];
   problems: InputProblem[];
+  /** The encoding the file was read in, once decoded. */
+  encoding?: InputEncoding;
 }
 
 export const REQUIRED_COLUMNS = ['zone', 'indicator', 'period', 'value', 'unit', 'source'] as const;
@@ -39,11 +41,52 @@ export function isShareIndicator(code: string): boolean {
   return /-share(-of-[a-z]+)?$/.test(code);
 }
 
-/** Decodes UTF-8 strictly (a UTF-8 BOM is allowed and dropped). */
-export function decodeUtf8(
+/** Text encodings an input file may be in (`--encoding`); `gb18030` reads GBK/GB2312 too. */
+export const INPUT_ENCODINGS = ['utf-8', 'gb18030'] as const;
+export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
+
+export interface DecodedInput {
+  text?: string;
+  /** The encoding the text was read in (detected, or as declared). */
+  encoding?: InputEncoding;
+  problem?: InputProblem;
+}
+
+const NOT_UTF8 = 'file is not valid UTF-8 (GBK/GB2312 from Excel?); save it as "CSV UTF-8"';
+
+/**
+ * Characters a UTF-8 reading of GBK bytes produces and our data never contains: Latin
+ * Extended, IPA, combining marks, Greek, Cyrillic, Armenian, Hebrew, Arabic … (U+0100–U+07FF;
+ * a GBK pair C2–DF + 80–BF is a valid 2-byte UTF-8 sequence there). `通知` in GBK reads `֪ͨ`.
+ */
+const GBK_AS_UTF8 = /[\u0100-\u07ff]/;
+/** Text as Chinese statistics are written: anything from U+0800 up (CJK, full-width forms …). */
+const WIDE = /[\u0800-\uffff]/;
+
+function strict(encoding: InputEncoding, bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Decodes an input file. The rule:
+ * 1. a declared encoding (`bulletin ingest --encoding gb18030`) is used as is (strictly);
+ * 2. a UTF-16 byte-order mark is refused; a UTF-8 one means UTF-8;
+ * 3. valid UTF-8 is UTF-8 — unless its only non-ASCII characters are in U+0100–U+07FF
+ *    (scripts no Chinese statistics file uses: what GBK bytes become when they happen to be
+ *    valid UTF-8) and the bytes are valid GB18030: then it is GB18030 (GBK);
+ * 4. invalid UTF-8 that is valid GB18030 is GB18030 — unless a line of it is valid UTF-8 with
+ *    Chinese characters in it (a file mixing both): refused;
+ * 5. anything else is refused, naming the first line that is not UTF-8.
+ */
+export function decodeInput(
   file: string,
   bytes: Uint8Array,
-): { text?: string; problem?: InputProblem } {
+  declared?: InputEncoding,
+): DecodedInput {
   if (
     bytes.length >= 2 &&
     ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
@@ -52,32 +95,53 @@ export function decodeUtf8(
       problem: { file, location: '1', message: 'file is UTF-16 (BOM found); save it as UTF-8' },
     };
   }
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-    return { text };
-  } catch {
-    const line = lineOfFirstInvalidByte(bytes);
+  if (declared) {
+    const text = strict(declared, bytes);
+    if (text !== undefined) return { text, encoding: declared };
     return {
       problem: {
         file,
-        location: String(line),
-        message: 'file is not valid UTF-8 (GBK/GB2312 from Excel?); save it as "CSV UTF-8"',
+        location: String(lineOfFirstInvalidByte(bytes, declared)),
+        message: `file is not valid ${declared} (the encoding given with --encoding)`,
       },
     };
   }
+  const hasUtf8Bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const utf8 = strict('utf-8', bytes);
+  if (utf8 !== undefined) {
+    if (hasUtf8Bom || !GBK_AS_UTF8.test(utf8) || WIDE.test(utf8))
+      return { text: utf8, encoding: 'utf-8' };
+    const gbk = strict('gb18030', bytes);
+    if (gbk !== undefined && WIDE.test(gbk) && !GBK_AS_UTF8.test(gbk))
+      return { text: gbk, encoding: 'gb18030' };
+    return { text: utf8, encoding: 'utf-8' };
+  }
+  const line = lineOfFirstInvalidByte(bytes, 'utf-8');
+  const gbk = hasUtf8Bom ? undefined : strict('gb18030', bytes);
+  if (gbk !== undefined && !GBK_AS_UTF8.test(gbk) && !hasChineseUtf8Line(bytes))
+    return { text: gbk, encoding: 'gb18030' };
+  return { problem: { file, location: String(line), message: NOT_UTF8 } };
 }
 
-function lineOfFirstInvalidByte(bytes: Uint8Array): number {
+/** Some line of the file is valid UTF-8 with characters from U+0800 up (Chinese) in it. */
+function hasChineseUtf8Line(bytes: Uint8Array): boolean {
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      const text = strict('utf-8', bytes.subarray(start, i));
+      if (text !== undefined && WIDE.test(text)) return true;
+      start = i + 1;
+    }
+  }
+  return false;
+}
+
+function lineOfFirstInvalidByte(bytes: Uint8Array, encoding: InputEncoding): number {
   let line = 1;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   let start = 0;
   for (let i = 0; i < bytes.length; i++) {
     if (bytes[i] === 0x0a) {
-      try {
-        decoder.decode(bytes.subarray(start, i));
-      } catch {
-        return line;
-      }
+      if (strict(encoding, bytes.subarray(start, i)) === undefined) return line;
       start = i + 1;
       line++;
     }
@@ -85,19 +149,28 @@ function lineOfFirstInvalidByte(bytes: Uint8Array): number {
   return line;
 }
 
-/** Parses one file of a batch, choosing CSV or JSON by its name (`.json` → JSON). */
-export function parseRecordFile(file: string, bytes: Uint8Array, ref: Reference): ParseResult {
+/**
+ * Parses one file of a batch, choosing CSV or JSON by its name (`.json` → JSON), in the
+ * encoding given or detected (see {@link decodeInput}).
+ */
+export function parseRecordFile(
+  file: string,
+  bytes: Uint8Array,
+  ref: Reference,
+  opts: { encoding?: InputEncoding } = {},
+): ParseResult {
   if (bytes.length > MAX_FILE_BYTES) {
     return fail(file, '1', `file is ${bytes.length} bytes; the limit is ${MAX_FILE_BYTES}`);
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     return fail(file, '1', 'file is a ZIP archive (an Excel .xlsx?); export it as "CSV UTF-8"');
   }
-  const decoded = decodeUtf8(file, bytes);
+  const decoded = decodeInput(file, bytes, opts.encoding);
   if (decoded.problem) return { records: [], problems: [decoded.problem] };
   const text = decoded.text!;
   if (text.trim() === '') return fail(file, '1', 'file is empty');
-  return /\.json$/i.test(file) ? parseJson(file, text, ref) : parseCsvText(file, text, ref);
+  const result = /\.json$/i.test(file) ? parseJson(file, text, ref) : parseCsvText(file, text, ref);
+  return { ...result, encoding: decoded.encoding! };
 }
 
 function fail(file: string, location: string, message: string, field?: string): ParseResult {
@@ -119,9 +192,26 @@ function parseCsvText(file: string, text: string, ref: Reference): ParseResult {
   }
   const [head, ...body] = rows;
   if (!head) return fail(file, '1', 'file is empty');
-  const header = head.record.map((h) => h.trim().toLowerCase());
   const problems: InputProblem[] = [];
-  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h));
+  let header = head.record.map((h) => h.trim().toLowerCase());
+  // Spreadsheets export trailing separators (`…,source,`): unnamed columns at the end are
+  // dropped when they hold nothing; a value under one is refused where it is.
+  const named = header.length - [...header].reverse().findIndex((h) => h !== '');
+  if (named > 0 && named < header.length) {
+    for (const row of body) {
+      const extra = row.record.slice(named).findIndex((cell) => cell.trim() !== '');
+      if (extra >= 0 && row.record.length === header.length)
+        problems.push({
+          file,
+          location: String(row.info.lines),
+          message: `a value in column ${named + extra + 1}, which has no name in the header`,
+        });
+      if (row.record.length === header.length) row.record = row.record.slice(0, named);
+    }
+    if (problems.length) return { records: [], problems };
+    header = header.slice(0, named);
+  }
+  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h)).map((h) => h || '(no name)');
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   const dupes = header.filter((h, i) => header.indexOf(h) !== i);
   if (unknown.length || missing.length || dupes.length) {

@@ -213,10 +213,20 @@ describe('one batch, written in bulk and visible at once', () => {
     expect(small.BatchWriteItemCommand).toBe(Math.ceil(101 / 25) + 2);
     expect(large.BatchWriteItemCommand).toBe(Math.ceil(1001 / 25) + 2);
     expect(large.BatchGetItemCommand).toBe(10);
-    const { BatchWriteItemCommand: _a, BatchGetItemCommand: _b, ...smallRest } = small;
-    const { BatchWriteItemCommand: _c, BatchGetItemCommand: _d, ...largeRest } = large;
-    expect(largeRest).toEqual(smallRest);
-    expect(Object.values(largeRest).reduce((a, b) => a + b, 0)).toBeLessThan(12);
+    // The rest is per batch: the lock, the header, its commit, the journal's cleanup. (The
+    // lock's lease is renewed by an UpdateItem every 5 s: their number follows the clock.)
+    const perBatch = (c: Record<string, number>) => {
+      const {
+        BatchWriteItemCommand: _w,
+        BatchGetItemCommand: _g,
+        UpdateItemCommand: u,
+        ...rest
+      } = c;
+      expect(u).toBeGreaterThanOrEqual(1);
+      return rest;
+    };
+    expect(perBatch(large)).toEqual(perBatch(small));
+    expect(Object.values(perBatch(large)).reduce((a, b) => a + b, 0)).toBeLessThan(10);
   });
 
   it('refuses a batch through ingest when a record would be refused by the store', async () => {

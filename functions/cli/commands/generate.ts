@@ -13,6 +13,7 @@ import {
 import { verifiedBytes } from '../../app/verified-download.ts';
 import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
+import { outputPathIn } from '../output-path.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
 
 export interface GenerateOutcome {
@@ -45,7 +46,10 @@ export async function generateBulletin(
   });
   const issue = result.issue;
   const fileName = issue.fileName ?? `${issue.id}.pdf`;
-  const out = resolve(opts.out ?? join(cli.root, '.local', 'out', fileName));
+  // The file name comes from data (a zone's or region's name): one name inside .local/out.
+  const out = resolve(
+    opts.out ?? outputPathIn(join(cli.root, '.local', 'out'), fileName, `${issue.id}.pdf`),
+  );
   await mkdir(dirname(out), { recursive: true });
   if (result.pdfPath) await copyFile(result.pdfPath, out);
   else
