@@ -194,8 +194,15 @@ export function createApiApp(deps: ApiDeps): Hono {
     '*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        problem(c, 413, `request body larger than ${MAX_BODY_BYTES} bytes; nothing was read`),
+      onError: (c) => {
+        // The rest of the body is never read: the connection cannot serve another request.
+        c.header('Connection', 'close');
+        return problem(
+          c,
+          413,
+          `request body larger than ${MAX_BODY_BYTES} bytes; nothing was read`,
+        );
+      },
     }),
   );
 
@@ -474,12 +481,16 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.body(body);
   });
 
-  app.post('/reports', strictQuery(noQuery), async (c) => {
+  app.post('/reports', async (c) => {
     const principal = await deps.authenticate(c.req.raw);
     if (!principal) {
       c.header('WWW-Authenticate', 'Bearer');
       return problem(c, 401, 'authentication required: send Authorization: Bearer <token>');
     }
+    // After authentication: an anonymous caller learns nothing about the parameters.
+    const query = noQuery.safeParse(c.req.query());
+    if (!query.success)
+      return problem(c, 400, 'invalid query parameters', { problems: zodProblems(query.error) });
     let raw: unknown;
     try {
       raw = await c.req.json();
