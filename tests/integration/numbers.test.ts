@@ -62,14 +62,19 @@ describe('numbers as reported', () => {
   });
 
   it('bulletin preview warns of typed figures and exits non-zero on a contradiction', async () => {
-    await t.services.records.putArticle({
-      id: 'contradiction',
-      series: 'torch-bulletin',
-      period: '2024',
-      section: '研究报告',
-      title: '研发投入观察',
-      byline: '本刊编辑部',
-      body: '2023年，企业R&D经费内部支出约1.3万亿元，同比增长4.3%。\n\n2024年，国家高新区税收收入2万亿元。',
+    await t.services.records.writeBatch({
+      records: [],
+      articles: [
+        {
+          id: 'contradiction',
+          series: 'torch-bulletin',
+          period: '2024',
+          section: '研究报告',
+          title: '研发投入观察',
+          byline: '本刊编辑部',
+          body: '2023年，企业R&D经费内部支出约1.3万亿元，同比增长4.3%。\n\n2024年，国家高新区税收收入2万亿元。',
+        },
+      ],
     });
     // Asynchronously: the stores run in this process and must keep answering.
     const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
