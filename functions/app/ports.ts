@@ -3,7 +3,7 @@
  * outside service. Adapters (`adapters/<service>/`) implement them; `wiring/services.ts`
  * picks the adapters; `app/` imports its types from here and never from an adapter module.
  */
-import type { Article, IndicatorRecord, Issue } from '../core/model.ts';
+import type { IssueContents, Article, IndicatorRecord, Issue } from '../core/model.ts';
 import type { Granularity } from '../core/periods.ts';
 import type { RecordKey } from '../core/record-key.ts';
 
@@ -95,6 +95,10 @@ export interface PublishedFacts {
   pages: number;
   inputHash: string;
   publishedAt: string;
+  /** The web edition stored beside the PDF, the 要目 and the text the archive searches. */
+  webKey?: string;
+  contents?: IssueContents;
+  searchText?: string;
 }
 
 export interface IssueCatalog {

@@ -34,6 +34,8 @@ export {
   type RenderedBulletin,
   type RenderedReport,
 } from './render-report.ts';
+import { formatSize } from '../core/display.ts';
+import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 
 /** The report kinds, each published in the series of the same id. */
 export const REPORT_KINDS = ['torch-bulletin', 'zone-profile', 'regional-report'] as const;
@@ -289,6 +291,19 @@ async function publishIssue(deps: PublishDeps, spec: IssueSpec): Promise<Publish
       fileName: rendered.view.fileName,
       metadata: { issue: issue.id, 'input-hash': rendered.inputHash },
     });
+    // The web edition: the same composed view as the PDF, stored beside it.
+    const webKey = s3Key.replace(/\.pdf$/, '.html');
+    const html = renderWebEdition(rendered.view, {
+      archiveUrl: `/series/${encodeURIComponent(seriesId)}`,
+      pdfUrl: `/bulletins/${encodeURIComponent(issue.id)}/download`,
+      pdfSize: formatSize(rendered.pdf.byteLength),
+      feedUrl: `/feeds/${encodeURIComponent(seriesId)}.atom`,
+    });
+    await deps.archive.put(webKey, new TextEncoder().encode(html), {
+      fileName: rendered.view.fileName.replace(/\.pdf$/, '.html'),
+      contentType: 'text/html; charset=utf-8',
+      metadata: { issue: issue.id },
+    });
     let published: Issue;
     try {
       published = await deps.catalog.markPublished(issue, {
@@ -299,6 +314,9 @@ async function publishIssue(deps: PublishDeps, spec: IssueSpec): Promise<Publish
         pages: rendered.pages,
         inputHash: rendered.inputHash,
         publishedAt: (deps.now?.() ?? new Date()).toISOString(),
+        webKey,
+        contents: contentsOf(rendered.view),
+        searchText: searchTextOf(rendered.view),
       });
     } catch (err) {
       // Another run of this slot published first: its PDF stands, ours is an unused copy.
