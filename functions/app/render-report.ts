@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, RenderError } from '../errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 import {
   BULLETIN_HISTORY_INDICATORS,
   composeBulletin,
@@ -407,7 +408,18 @@ export async function loadZoneProfileInputs(
 ) {
   const zone = deps.reference.resolveZone(zoneText);
   if (!zone || zone.level === 'aggregate')
-    throw new NotFoundError('publish', `unknown zone "${zoneText}" (give an id, name or alias)`);
+    throw new NotFoundError(
+      'publish',
+      `unknown zone "${zoneText}" (give an id, name or alias)${didYouMean(
+        zoneText,
+        deps.reference.zones
+          .filter((z) => z.level !== 'aggregate')
+          .map((z) => ({
+            label: z.name,
+            names: [z.id, z.name, z.shortName ?? '', ...(z.aliases ?? [])],
+          })),
+      )}`,
+    );
   const zoneRecords = await deps.records.recordsOfZone(zone.id);
   const profilePeriod = period ?? latestAnnualPeriod(zoneRecords);
   if (!profilePeriod)
