@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the performance figures of Torch Bulletin from one run, on the embedded
- * stack (dynalite + s3rver in this process) with real Chromium.
+ * stack (dynalite + s3rver in a child process) with real Chromium.
  *
  * 1. Cold path: a new process finds Chromium unpacked where the CLI keeps it (`.local/chromium`,
  *    checked against the package version; unpacked first if missing), launches it and renders
@@ -11,12 +11,13 @@
  * 3. DynamoDB requests per report (an SDK middleware counts them by command).
  * 4. The synthetic dataset (178 zones × 37 indicators × 2010–2024) through ingest, then every
  *    zone's profile in one run: profiles per second, total time, a re-run that skips them all.
- * 5. Peak RSS of this process plus the browser's processes, sampled every 100 ms; CPU time.
+ * 5. Peak RSS of this process plus its descendants (the browser's processes and the local
+ *    stores' process), sampled every 100 ms; CPU time of each.
  *
  * Figures go to stdout and to bench/results-<time>.json. Options (environment):
  * BENCH_ZONES (default 178), BENCH_PAGES (default: CPUs), BENCH_WARM_RUNS (default 3),
- * BENCH_DYNALITE_DISK=1 (dynalite keeps its tables in LevelDB under the temp state dir
- * instead of in this process's memory).
+ * BENCH_DYNALITE_DISK=0 (dynalite keeps its tables in its process's memory instead of in
+ * LevelDB under the temp state dir, the default, as the CLI runs it).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -32,7 +33,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const ZONES = Number(process.env.BENCH_ZONES ?? 178);
 const PAGES = Number(process.env.BENCH_PAGES ?? availableParallelism());
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
-const DYNALITE_ON_DISK = process.env.BENCH_DYNALITE_DISK === '1';
+// As the CLI and `bulletin serve` run it: LevelDB (0: in the stores' process memory).
+const DYNALITE_ON_DISK = process.env.BENCH_DYNALITE_DISK !== '0';
 const SEED = 20241231;
 
 const { default: chromium } = await import('@sparticuz/chromium');
@@ -116,8 +118,22 @@ function descendants(): Map<number, number[]> {
   return children;
 }
 
-/** CPU seconds (user + system) of the descendants of this process (the browser). */
-function childrenCpuSeconds(root: number): number {
+/** CPU seconds (user + system) of one process (the local stores' process). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds (user + system) of the descendants of this process (the browser), leaving out
+ * `exclude` (the local stores' process, counted apart).
+ */
+function childrenCpuSeconds(root: number, exclude?: number): number {
   let ticks = 0;
   const all = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
   const parent = new Map<number, number>();
@@ -134,13 +150,23 @@ function childrenCpuSeconds(root: number): number {
   }
   for (const [pid, fields] of stats) {
     let p = parent.get(pid);
-    while (p !== undefined && p !== root && p > 1) p = parent.get(p);
-    if (p === root && pid !== root) ticks += Number(fields[11]) + Number(fields[12]);
+    while (p !== undefined && p !== root && p !== exclude && p > 1) p = parent.get(p);
+    if (p === root && pid !== root && pid !== exclude)
+      ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / 100;
 }
 
-const rss = { peakTotalMb: 0, peakNodeMb: 0, peakPssMb: 0, phase: '' as string, peakPhase: '' };
+const rss = {
+  peakTotalMb: 0,
+  peakNodeMb: 0,
+  peakStoresMb: 0,
+  peakPssMb: 0,
+  phase: '' as string,
+  peakPhase: '',
+};
+/** The local stores' process (its RSS is part of the tree's, and also reported alone). */
+let storesPid = 0;
 /** Peak RSS sum and PSS sum (MB) of each phase. */
 const phases: Record<string, { rssMb: number; pssMb: number }> = {};
 let samples = 0;
@@ -158,6 +184,15 @@ const sampler = setInterval(() => {
     rss.peakPhase = rss.phase;
   }
   rss.peakNodeMb = Math.max(rss.peakNodeMb, self / 1024);
+  if (storesPid) {
+    try {
+      const status = readFileSync(`/proc/${storesPid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      rss.peakStoresMb = Math.max(rss.peakStoresMb, kb / 1024);
+    } catch {
+      // stopped
+    }
+  }
 }, 100);
 sampler.unref();
 
@@ -174,6 +209,7 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 
 const state = mkdtempSync(join(benchTmp, 'state-'));
 const stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
+storesPid = stack.pid;
 Object.assign(process.env, stack.env);
 const launchLog: string[] = [];
 /** Where the CLI keeps the unpacked Chromium (and fontconfig's cache) between runs. */
@@ -409,7 +445,8 @@ try {
     close: () => renderer.close(),
   };
   const cpu0 = process.cpuUsage();
-  const chromeCpu0 = childrenCpuSeconds(process.pid);
+  const chromeCpu0 = childrenCpuSeconds(process.pid, stack.pid);
+  const storesCpu0 = processCpuSeconds(stack.pid);
   const z0 = performance.now();
   const batch = await counter.measure(() =>
     runZoneBatch(
@@ -424,7 +461,8 @@ try {
   );
   const zonesSeconds = (performance.now() - z0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const chromeCpu = childrenCpuSeconds(process.pid) - chromeCpu0;
+  const chromeCpu = childrenCpuSeconds(process.pid, stack.pid) - chromeCpu0;
+  const storesCpu = processCpuSeconds(stack.pid) - storesCpu0;
   const rendered = batch.result.outcomes.filter((o) => o.status === 'rendered');
   const rerun = await counter.measure(() =>
     runZoneBatch({ ...synthDeps, renderer: timedRenderer }, { concurrency: PAGES + 2 }),
@@ -444,10 +482,12 @@ try {
     cpuSeconds: {
       node: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
       chromium: Number(chromeCpu.toFixed(1)),
+      stores: Number(storesCpu.toFixed(1)),
       cores: availableParallelism(),
       busyShare: Number(
         (
-          (((cpu.user + cpu.system) / 1e6 + chromeCpu) / (zonesSeconds * availableParallelism())) *
+          (((cpu.user + cpu.system) / 1e6 + chromeCpu + storesCpu) /
+            (zonesSeconds * availableParallelism())) *
           100
         ).toFixed(0),
       ),
@@ -476,6 +516,7 @@ results.peakRss = {
   totalMb: Math.round(rss.peakTotalMb),
   pssMb: Math.round(rss.peakPssMb),
   nodeMb: Math.round(rss.peakNodeMb),
+  storesMb: Math.round(rss.peakStoresMb),
   phase: rss.peakPhase,
   byPhase: phases,
 };
@@ -498,9 +539,9 @@ const lines = [
   `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
   `zone profiles        ${r.zoneProfiles.rendered}/${r.zoneProfiles.zones} in ${r.zoneProfiles.totalSeconds} s (plan ${r.zoneProfiles.planSeconds} s) = ${r.zoneProfiles.perSecond}/s; ${r.zoneProfiles.failed} failed`,
   `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
-  `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
+  `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
   `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
-  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB, node alone ${r.peakRss.nodeMb} MB`,
+  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB, node alone ${r.peakRss.nodeMb} MB, stores alone ${r.peakRss.storesMb} MB (dynalite on ${r.settings.dynalite})`,
   `  by phase           ${Object.entries(
     r.peakRss.byPhase as Record<string, { rssMb: number; pssMb: number }>,
   )

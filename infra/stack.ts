@@ -132,6 +132,9 @@ export class TorchBulletinStack extends Stack {
       handler: 'api',
       description: 'HTTP API: archive, downloads, feeds, subscriptions, report requests',
       environment,
+      // The archive pages and the subscriber mail are Handlebars templates: ship them (and the
+      // reference data) beside the handler, or the archive page and the confirmation mail fail.
+      reportAssets: true,
       // API Gateway gives up after 30 s.
       timeout: Duration.seconds(29),
     })

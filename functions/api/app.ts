@@ -11,6 +11,7 @@
  * Addresses and tokens are never logged.
  */
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { AppConfig } from '../config.ts';
 import { BulletinError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
@@ -30,6 +31,7 @@ import { isTokenShaped } from '../adapters/dynamodb/subscriber-store.ts';
 import { confirmationMessage, seriesTitle } from '../app/notify.ts';
 import { reportRequestSchema, type ReportRequestBody } from '../app/requests.ts';
 import { requestFields } from '../contract/schedules.ts';
+import { TamperedObjectError, verifiedBytes } from '../app/verified-download.ts';
 import { renderHtml } from '../app/templates.ts';
 import {
   archiveView,
@@ -60,7 +62,12 @@ export interface ApiDeps {
     body: ReportRequestBody,
     principal: string,
   ): Promise<{ issueId: string; status: string }>;
-  publicBaseUrl?: string;
+  /**
+   * Base URL of every link the API builds (mail, feeds, archive, JSON): from configuration,
+   * never from the request's Host header. A function when it is known late (the local server
+   * learns its own port once listening). None: links are root-relative and no mail is sent.
+   */
+  publicBaseUrl?: string | (() => string | undefined);
   /**
    * Whether subscriber mail can be sent (a sender or an outbox is configured); default true.
    * When not, the subscription routes answer 404 and the archive page says subscriptions are off.
@@ -81,7 +88,7 @@ const listQuery = z.strictObject({
     .optional(),
 });
 
-const subscriptionBody = z.object({
+const subscriptionBody = z.strictObject({
   email: z.email('a valid e-mail address').max(254),
   series: seriesId.default('torch-bulletin'),
 });
@@ -89,7 +96,22 @@ const subscriptionBody = z.object({
 /** The archive page lists at most this many issues (20 years of monthly issues). */
 const ARCHIVE_MAX = 240;
 
-type ErrorStatus = 400 | 401 | 404 | 409 | 500;
+type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 500 | 502;
+
+/**
+ * Largest request body any route reads (JSON or form): the largest legitimate one is a report
+ * request or a subscription of a few hundred bytes. Bigger bodies are refused with 413 before
+ * they are read (by their Content-Length, or while streaming when there is none). On AWS,
+ * API Gateway refuses payloads over 10 MB before the Lambda runs; this limit applies there too.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Query parameters each route accepts; any other is refused (400), like unknown body fields. */
+const tokenQuery = z.strictObject({ token: z.string().max(200) });
+const seriesQuery = z.strictObject({ series: seriesId.optional() });
+const noQuery = z.strictObject({});
+/** RFC 8058 one-click unsubscribe posts `List-Unsubscribe=One-Click`; nothing else is read. */
+const tokenBody = z.strictObject({ 'List-Unsubscribe': z.literal('One-Click').optional() });
 
 function problem(c: Context, status: ErrorStatus, error: string, extra: object = {}) {
   return c.json({ error, ...extra }, status);
@@ -123,12 +145,45 @@ function actionPage(
 export function createApiApp(deps: ApiDeps): Hono {
   const app = new Hono();
   const now = () => deps.now?.() ?? new Date();
-  const baseUrl = (c: Context) =>
-    deps.publicBaseUrl ?? deps.config.publicBaseUrl ?? new URL(c.req.url).origin;
+  /** The configured base URL without a trailing slash; '' when none (root-relative links). */
+  const baseUrl = (): string => {
+    const given =
+      typeof deps.publicBaseUrl === 'function' ? deps.publicBaseUrl() : deps.publicBaseUrl;
+    return (given ?? deps.config.publicBaseUrl ?? '').replace(/\/+$/, '');
+  };
+  const backLink = () => `${baseUrl()}/`;
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => {
+        // The rest of the body is never read: the connection cannot serve another request.
+        c.header('Connection', 'close');
+        return problem(
+          c,
+          413,
+          `request body larger than ${MAX_BODY_BYTES} bytes; nothing was read`,
+        );
+      },
+    }),
+  );
+
+  /** Refuses query parameters a route does not know (400 naming them). */
+  const strictQuery =
+    (schema: z.ZodType) =>
+    async (c: Context, next: () => Promise<void>): Promise<Response | void> => {
+      const parsed = schema.safeParse(c.req.query());
+      if (!parsed.success)
+        return problem(c, 400, 'invalid query parameters', {
+          problems: zodProblems(parsed.error),
+        });
+      await next();
+    };
   const titleOf = (series: string) => seriesTitle(deps.reference, series);
   const view = (c: Context, issue: Parameters<typeof issueView>[0]) =>
     issueView(issue, {
-      baseUrl: baseUrl(c),
+      baseUrl: baseUrl(),
       timeZone: deps.config.timeZone,
       seriesTitle: titleOf(issue.series),
     });
@@ -155,7 +210,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   );
 
   /** The landing page: every series with its latest issue. `/?series=x` is the old address. */
-  app.get('/', async (c) => {
+  app.get('/', strictQuery(seriesQuery), async (c) => {
     const legacy = c.req.query('series');
     if (legacy !== undefined) {
       const series = seriesId.safeParse(legacy);
@@ -174,14 +229,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     );
     const html = await renderHtml(
       'archive',
-      landingView({ reference: deps.reference, baseUrl: baseUrl(c), now: now(), cards }),
+      landingView({ reference: deps.reference, baseUrl: baseUrl(), now: now(), cards }),
     );
     c.header('Cache-Control', 'public, max-age=60');
     return c.html(html);
   });
 
   /** One series' archive: every issue with its date, data period, cover, 要目 and links. */
-  app.get('/series/:series', async (c) => {
+  app.get('/series/:series', strictQuery(noQuery), async (c) => {
     const series = seriesId.safeParse(c.req.param('series'));
     if (!series.success) return c.html(messagePage('参数错误', '刊物标识无效。', '/'), 400);
     if (!(await knownSeries(series.data)))
@@ -194,7 +249,7 @@ export function createApiApp(deps: ApiDeps): Hono {
         {
           series: series.data,
           seriesTitle: titleOf(series.data),
-          baseUrl: baseUrl(c),
+          baseUrl: baseUrl(),
           truncated: issues.length > ARCHIVE_MAX,
           reference: deps.reference,
           now: now(),
@@ -244,8 +299,8 @@ export function createApiApp(deps: ApiDeps): Hono {
       hits,
       pageTitle: `搜索：${query}`,
       subtitle: '搜索已发布各期',
-      baseUrl: baseUrl(c),
-      nav: seriesNav(deps.reference, baseUrl(c)),
+      baseUrl: baseUrl(),
+      nav: seriesNav(deps.reference, baseUrl()),
       footer: seriesFooter(deps.reference.seriesById('torch-bulletin'), now().toISOString()),
     });
     return c.html(html);
@@ -271,7 +326,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       throw err;
     }
     const next = page.cursor
-      ? `${baseUrl(c)}/bulletins?series=${series}&limit=${limit}&cursor=${page.cursor}`
+      ? `${baseUrl()}/bulletins?series=${series}&limit=${limit}&cursor=${page.cursor}`
       : undefined;
     return c.json({
       series,
@@ -281,7 +336,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     });
   });
 
-  app.get('/bulletins/latest', async (c) => {
+  app.get('/bulletins/latest', strictQuery(seriesQuery), async (c) => {
     const series = seriesId.safeParse(c.req.query('series') ?? 'torch-bulletin');
     if (!series.success)
       return problem(c, 400, 'invalid query parameters', { problems: zodProblems(series.error) });
@@ -305,17 +360,29 @@ export function createApiApp(deps: ApiDeps): Hono {
     return { issue };
   }
 
-  app.get('/bulletins/:id', async (c) => {
+  app.get('/bulletins/:id', strictQuery(noQuery), async (c) => {
     const found = await issueOr404(c);
     return found.issue ? c.json(view(c, found.issue)) : found.response;
   });
 
-  app.get('/bulletins/:id/download', async (c) => {
+  app.get('/bulletins/:id/download', strictQuery(noQuery), async (c) => {
     const found = await issueOr404(c);
     if (!found.issue) return found.response;
     const issue = found.issue;
     if (issue.status !== 'published' || !issue.s3Key)
       return problem(c, 409, `issue "${issue.id}" is not published (status ${issue.status})`);
+    // Never hand out bytes that differ from what the catalog recorded at publish time.
+    try {
+      await verifiedBytes(deps.archive, issue.s3Key, { sha256: issue.sha256, bytes: issue.bytes });
+    } catch (err) {
+      if (!(err instanceof TamperedObjectError)) throw err;
+      deps.log?.(`download of ${issue.id} refused: ${err.message}`);
+      return problem(
+        c,
+        502,
+        `the archived file of issue "${issue.id}" does not match its catalog record (sha256); it is not served`,
+      );
+    }
     const url = await deps.archive.presignDownload(issue.s3Key, {
       fileName: issue.fileName ?? `${issue.id}.pdf`,
       ttlSeconds: Math.min(deps.config.presignTtlSeconds, 900),
@@ -353,11 +420,11 @@ export function createApiApp(deps: ApiDeps): Hono {
     c.header('Content-Type', 'text/html; charset=utf-8');
     return c.body(new Uint8Array(bytes).buffer as ArrayBuffer);
   };
-  app.get('/bulletins/:id/web', issuePart('web'));
-  app.get('/bulletins/:id/cover', issuePart('cover'));
+  app.get('/bulletins/:id/web', strictQuery(noQuery), issuePart('web'));
+  app.get('/bulletins/:id/cover', strictQuery(noQuery), issuePart('cover'));
 
-  app.get('/feeds/:file', async (c) => {
-    const m = /^(.+)\.atom$/.exec(c.req.param('file'));
+  app.get('/feeds/:file', strictQuery(noQuery), async (c) => {
+    const m = /^(.+)\.atom$/.exec(c.req.param('file') ?? '');
     const series = seriesId.safeParse(m?.[1] ?? '');
     if (!m || !series.success)
       return problem(c, 400, 'a feed is /feeds/<series>.atom, e.g. /feeds/torch-bulletin.atom');
@@ -369,7 +436,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       series: series.data,
       seriesTitle: titleOf(series.data),
       author: definition ? issuerOn(definition, now().toISOString()) : titleOf(series.data),
-      baseUrl: baseUrl(c),
+      baseUrl: baseUrl(),
       issues: issues.map((i) => view(c, i)),
     });
     c.header('Content-Type', 'application/atom+xml; charset=utf-8');
@@ -383,6 +450,10 @@ export function createApiApp(deps: ApiDeps): Hono {
       c.header('WWW-Authenticate', 'Bearer');
       return problem(c, 401, 'authentication required: send Authorization: Bearer <token>');
     }
+    // After authentication: an anonymous caller learns nothing about the parameters.
+    const query = noQuery.safeParse(c.req.query());
+    if (!query.success)
+      return problem(c, 400, 'invalid query parameters', { problems: zodProblems(query.error) });
     let raw: unknown;
     try {
       raw = await c.req.json();
@@ -401,10 +472,10 @@ export function createApiApp(deps: ApiDeps): Hono {
       {
         ...started,
         links: {
-          self: `${baseUrl(c)}/bulletins/${encodeURIComponent(started.issueId)}`,
+          self: `${baseUrl()}/bulletins/${encodeURIComponent(started.issueId)}`,
           ...(started.status === 'published'
             ? {
-                download: `${baseUrl(c)}/bulletins/${encodeURIComponent(started.issueId)}/download`,
+                download: `${baseUrl()}/bulletins/${encodeURIComponent(started.issueId)}/download`,
               }
             : {}),
         },
@@ -422,7 +493,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.use('/subscriptions', subscriptionsOn);
   app.use('/subscriptions/*', subscriptionsOn);
 
-  app.post('/subscriptions', async (c) => {
+  app.post('/subscriptions', strictQuery(noQuery), async (c) => {
     const type = c.req.header('content-type') ?? '';
     let raw: unknown;
     try {
@@ -441,13 +512,16 @@ export function createApiApp(deps: ApiDeps): Hono {
     const series = deps.reference.seriesById(body.data.series);
     if (!series) return problem(c, 400, `unknown series "${body.data.series}"`);
     const outcome = await deps.subscribers.subscribe(series.id, body.data.email, { now: now() });
-    if (outcome.action === 'confirm') {
+    if (outcome.action === 'confirm' && !baseUrl()) {
+      // No configured base URL: a link in the mail would have to come from the request.
+      deps.log?.('confirmation mail not sent: BULLETIN_PUBLIC_BASE_URL is not set');
+    } else if (outcome.action === 'confirm') {
       try {
         await deps.notifier.send(
           confirmationMessage({
             subscription: outcome.subscription,
             title: series.title,
-            publicBaseUrl: baseUrl(c),
+            publicBaseUrl: baseUrl(),
             series,
             now: now(),
           }),
@@ -460,7 +534,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       }
     }
     const message = '如该邮箱可以订阅，我们已发送确认邮件，请点击邮件中的链接完成订阅。';
-    if (wantsHtml(c)) return c.html(messagePage('请查收确认邮件', message, baseUrl(c)), 202);
+    if (wantsHtml(c)) return c.html(messagePage('请查收确认邮件', message, backLink()), 202);
     return c.json({ status: 'accepted', message }, 202);
   });
 
@@ -473,14 +547,14 @@ export function createApiApp(deps: ApiDeps): Hono {
         : subscription.status === 'unsubscribed'
           ? `已退订《${title}》的发布通知。`
           : `订阅《${title}》尚未确认。`;
-    if (wantsHtml(c)) return c.html(messagePage(`《${title}》`, text, baseUrl(c)));
+    if (wantsHtml(c)) return c.html(messagePage(`《${title}》`, text, baseUrl()));
     return c.json({ series: subscription.series, status: subscription.status, message: text });
   };
 
   /** A token from the query: malformed → 400, unknown → 404 (a read, never a change). */
   const lookupToken = async (c: Context) => {
     const token = c.req.query('token') ?? '';
-    const back = baseUrl(c);
+    const back = baseUrl();
     if (!isTokenShaped(token)) {
       if (wantsHtml(c)) return c.html(messagePage('链接无效', '链接不完整或已损坏。', back), 400);
       return problem(c, 400, 'missing or malformed token');
@@ -531,7 +605,7 @@ export function createApiApp(deps: ApiDeps): Hono {
         text,
         button,
         `/subscriptions/${action}?token=${encodeURIComponent(token)}`,
-        baseUrl(c),
+        baseUrl(),
       ),
     );
   };
@@ -548,11 +622,39 @@ export function createApiApp(deps: ApiDeps): Hono {
     return tokenOutcome(c, subscription);
   };
 
-  app.get('/subscriptions/confirm', tokenPage('confirm'));
-  app.post('/subscriptions/confirm', tokenAction('confirm'));
-  app.get('/subscriptions/unsubscribe', tokenPage('unsubscribe'));
+  /** A POST to a token route may carry the one-click form field and nothing else. */
+  const strictTokenBody = async (
+    c: Context,
+    next: () => Promise<void>,
+  ): Promise<Response | void> => {
+    let raw: unknown = {};
+    try {
+      if ((c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding'))
+        raw = await c.req.parseBody();
+    } catch {
+      return problem(c, 400, 'the request body must be empty or a form');
+    }
+    const parsed = tokenBody.safeParse(raw);
+    if (!parsed.success)
+      return problem(c, 400, 'invalid request body', { problems: zodProblems(parsed.error) });
+    await next();
+  };
+
+  app.get('/subscriptions/confirm', strictQuery(tokenQuery), tokenPage('confirm'));
+  app.post(
+    '/subscriptions/confirm',
+    strictQuery(tokenQuery),
+    strictTokenBody,
+    tokenAction('confirm'),
+  );
+  app.get('/subscriptions/unsubscribe', strictQuery(tokenQuery), tokenPage('unsubscribe'));
   // RFC 8058 one-click unsubscribe from the List-Unsubscribe header.
-  app.post('/subscriptions/unsubscribe', tokenAction('unsubscribe'));
+  app.post(
+    '/subscriptions/unsubscribe',
+    strictQuery(tokenQuery),
+    strictTokenBody,
+    tokenAction('unsubscribe'),
+  );
 
   return app;
 }

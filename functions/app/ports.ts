@@ -3,7 +3,7 @@
  * outside service. Adapters (`adapters/<service>/`) implement them; `wiring/services.ts`
  * picks the adapters; `app/` imports its types from here and never from an adapter module.
  */
-import type { Article, IndicatorRecord, Issue } from '../core/model.ts';
+import type { IssueContents, Article, IndicatorRecord, Issue } from '../core/model.ts';
 import type { Granularity } from '../core/periods.ts';
 import type { RecordKey } from '../core/record-key.ts';
 
@@ -11,30 +11,53 @@ export type { RecordKey };
 
 // ── Records: indicator observations with their revisions, periods and articles (DynamoDB).
 
+export interface ArticleKey {
+  series: string;
+  period: string;
+  id: string;
+}
+
 /** What writing one record did. */
 export type WriteOutcome = 'created' | 'revised' | 'unchanged';
+
+/** A stored revision of an article. */
+export interface ArticleRevision {
+  article: Article;
+  revision: number;
+}
+
+export interface BatchWriteResult {
+  batchId: string;
+  /** In input order. */
+  records: WriteOutcome[];
+  articles: WriteOutcome[];
+}
 
 export interface RecordStore {
   /** Current (latest revision) values for many keys; absent keys are missing from the map. */
   currentValues(keys: RecordKey[]): Promise<Map<string, IndicatorRecord>>;
   /**
-   * Stores `record` as a new revision when it differs from the current one. Safe to retry
-   * and to run concurrently with other writers of the same key. `current` is what
-   * {@link RecordStore.currentValues} returned for the key (absent: no current item).
+   * Stores a whole batch, all or nothing: a record (or article) that differs from its current
+   * revision becomes a new revision, the earlier one kept; an unchanged one is skipped. The
+   * batch becomes visible to every read at once, when all of it is written; a failure or a
+   * kill at any point leaves the store as it was. One batch writes at a time (others wait).
    */
-  writeRecord(
-    record: Omit<IndicatorRecord, 'revision'>,
-    current?: IndicatorRecord,
-  ): Promise<WriteOutcome>;
-  /**
-   * Stores many records, each exactly as {@link RecordStore.writeRecord} would (same
-   * guarantees), batching the writes that can be batched. Outcomes in input order.
-   */
-  writeRecords(
-    entries: { record: Omit<IndicatorRecord, 'revision'>; current?: IndicatorRecord }[],
+  writeBatch(
+    batch: { records: Omit<IndicatorRecord, 'revision'>[]; articles: Article[] },
     opts?: { onProgress?: (done: number, total: number) => void },
-  ): Promise<WriteOutcome[]>;
-  registerPeriods(periods: string[]): Promise<void>;
+  ): Promise<BatchWriteResult>;
+  /**
+   * What this store would refuse in a record (numbers it cannot hold, keys or items too long),
+   * as field → message: checked for a whole batch before its first write.
+   */
+  recordRefusals(record: Omit<IndicatorRecord, 'revision'>): { field: string; message: string }[];
+  /** The same for an article (too large, keys too long). */
+  articleRefusals(article: Article): { field: string; message: string }[];
+  /**
+   * Rolls back a batch whose writer died (what the next {@link RecordStore.writeBatch} does
+   * first). Returns the ids of the batches rolled back.
+   */
+  recover(): Promise<string[]>;
   latestPeriod(granularity: Granularity): Promise<string | undefined>;
   periods(granularity: Granularity): Promise<string[]>;
   /** The latest period in which `zone` reports `indicator` (a descending Query, Limit 1). */
@@ -42,9 +65,11 @@ export interface RecordStore {
   recordsOfPeriod(period: string): Promise<IndicatorRecord[]>;
   history(zone: string, indicator: string): Promise<IndicatorRecord[]>;
   recordsOfZone(zone: string): Promise<IndicatorRecord[]>;
+  /** Every revision of one key, oldest first. */
   revisions(key: RecordKey): Promise<IndicatorRecord[]>;
-  putArticle(article: Article): Promise<WriteOutcome>;
   articles(series: string, period: string): Promise<Article[]>;
+  /** Every revision of one article, oldest first. */
+  articleRevisions(key: ArticleKey): Promise<ArticleRevision[]>;
 }
 
 // ── The issue catalog: slots, exactly-once numbering, issue state (DynamoDB).
@@ -70,6 +95,10 @@ export interface PublishedFacts {
   pages: number;
   inputHash: string;
   publishedAt: string;
+  /** The web edition stored beside the PDF, the 要目 and the text the archive searches. */
+  webKey?: string;
+  contents?: IssueContents;
+  searchText?: string;
 }
 
 export interface IssueCatalog {

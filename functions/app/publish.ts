@@ -11,7 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { BulletinError } from '../errors.ts';
 import { datePartsIn } from '../core/format.ts';
-import type { Issue } from '../core/model.ts';
+import { formatSize } from '../core/display.ts';
+import type { Issue, IssueContents } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Imprint, Loaded } from '../reports/kind.ts';
@@ -29,6 +30,7 @@ import {
   type Resolution,
 } from './render-report.ts';
 import type { ReportKind, ReportRequest } from './requests.ts';
+import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 
 export type { ReportKind, ReportRequest, RenderedReport };
 export { currentPeriod } from './render-report.ts';
@@ -157,6 +159,15 @@ export function imprintOf(issue: Issue): Imprint {
   };
 }
 
+/** What the archive holds of a report: the PDF, its web edition, and what the catalog lists. */
+export interface StoredReport {
+  s3Key: string;
+  sha256: string;
+  webKey?: string;
+  contents?: IssueContents;
+  searchText?: string;
+}
+
 /**
  * Archive: puts the PDF under a key named by its content, so that a concurrent or retried run
  * of the same issue never overwrites the PDF the catalog already points at (renders differ in
@@ -166,14 +177,33 @@ export async function archiveReport(
   deps: Pick<PublishDeps, 'archive'>,
   issue: Issue,
   rendered: RenderedReport,
-): Promise<{ s3Key: string; sha256: string }> {
+): Promise<StoredReport> {
   const contentSha = sha256Hex(rendered.pdf);
   const s3Key = `issues/${issue.series}/${issue.year}/${issue.id}-${contentSha.slice(0, 16)}.pdf`;
   const { sha256 } = await deps.archive.put(s3Key, rendered.pdf, {
     fileName: rendered.view.fileName,
     metadata: { issue: issue.id, 'input-hash': rendered.inputHash },
   });
-  return { s3Key, sha256 };
+  // The web edition: the same composed view as the PDF, stored beside it.
+  const webKey = s3Key.replace(/\.pdf$/, '.html');
+  const html = renderWebEdition(rendered.view, {
+    archiveUrl: `/series/${encodeURIComponent(issue.series)}`,
+    pdfUrl: `/bulletins/${encodeURIComponent(issue.id)}/download`,
+    pdfSize: formatSize(rendered.pdf.byteLength),
+    feedUrl: `/feeds/${encodeURIComponent(issue.series)}.atom`,
+  });
+  await deps.archive.put(webKey, new TextEncoder().encode(html), {
+    fileName: rendered.view.fileName.replace(/\.pdf$/, '.html'),
+    contentType: 'text/html; charset=utf-8',
+    metadata: { issue: issue.id },
+  });
+  return {
+    s3Key,
+    sha256,
+    webKey,
+    contents: contentsOf(rendered.view),
+    searchText: searchTextOf(rendered.view),
+  };
 }
 
 /**
@@ -184,7 +214,7 @@ export async function markPublished(
   deps: Pick<PublishDeps, 'catalog' | 'now'>,
   issue: Issue,
   rendered: RenderedReport,
-  stored: { s3Key: string; sha256: string },
+  stored: StoredReport,
 ): Promise<Issue | { concurrent: Issue }> {
   try {
     return await deps.catalog.markPublished(issue, {
@@ -195,6 +225,9 @@ export async function markPublished(
       pages: rendered.pages,
       inputHash: rendered.inputHash,
       publishedAt: (deps.now?.() ?? new Date()).toISOString(),
+      ...(stored.webKey ? { webKey: stored.webKey } : {}),
+      ...(stored.contents ? { contents: stored.contents } : {}),
+      ...(stored.searchText ? { searchText: stored.searchText } : {}),
     });
   } catch (err) {
     const winner = await deps.catalog.get(issue.id).catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { InputEncoding } from '../core/ingest-parse.ts';
 import { NATIONAL_HTZ } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import { ingestFiles, type IngestSummary, type InputFile, type Progress } from './ingest.ts';
@@ -30,7 +31,7 @@ export async function readInputFiles(paths: string[]): Promise<InputFile[]> {
 export async function ingestPaths(
   deps: { records: RecordStore; reference: Reference },
   paths: string[],
-  opts: { onProgress?: Progress } = {},
+  opts: { onProgress?: Progress; encoding?: InputEncoding } = {},
 ): Promise<IngestSummary> {
   return ingestFiles(deps, await readInputFiles(paths), opts);
 }

@@ -63,3 +63,42 @@ export function contentsOf(view: Pick<ReportView, 'sections'>): IssueContents {
     titles: s.entries.map((e) => e.title),
   }));
 }
+
+/**
+ * The text the archive searches for an issue: titles, 要目, article text (markup removed),
+ * table and chart captions, zone names — one line per piece, for snippets.
+ */
+export function searchTextOf(
+  view: Pick<ReportView, 'documentTitle' | 'masthead' | 'sections'>,
+): string {
+  const lines: string[] = [view.documentTitle, view.masthead.reportTitle ?? ''];
+  const plain = (html: string) =>
+    html
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .replace(/\s+/g, ' ')
+      .trim();
+  for (const section of view.sections) {
+    lines.push(section.name);
+    for (const block of section.blocks) {
+      if (block.article) {
+        lines.push(block.article.title);
+        for (const p of block.article.paragraphs ?? []) lines.push(`${p.lead ?? ''}${p.text}`);
+        if (block.article.html) lines.push(plain(block.article.html));
+      }
+      if (block.table) lines.push(block.table.caption);
+      if (block.chart) lines.push(block.chart.caption);
+      if (block.zoneCards)
+        lines.push(
+          block.zoneCards.title,
+          ...block.zoneCards.cards.map((c) => `${c.name} ${c.place}`),
+        );
+    }
+  }
+  return lines.filter(Boolean).join('\n');
+}

@@ -76,6 +76,7 @@ export function createCli(program: Command): Cli {
             });
             // Commands that start more clients (the batch's renderers) read the same endpoints.
             Object.assign(process.env, local.stack.env);
+            if (local.stack.shared) info(`using the running local stores of ${local.stack.holder}`);
             services = local.services;
           } else {
             services = createServices(loadConfig(process.env));

@@ -55,9 +55,13 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
  * Records table items (see docs in README "Data model"):
  * - current value `pk=P#<period>`, `sk=<zone>#<indicator>`, with `gsi1` = series of one
  *   (zone, indicator) by period and `gsi2` = everything of one zone;
- * - revisions `pk=R#<zone>#<indicator>#<period>`, `sk=<revision, 6 digits>` (kept forever);
+ * - revisions `pk=R#<zone>#<indicator>#<period>`, `sk=<revision, 6 digits>` (every revision
+ *   but the current one; kept forever);
  * - period index `pk=PERIODS#<granularity>`, `sk=<period>` (latest period = Query desc, Limit 1);
- * - editor articles `pk=A#<series>#<period>`, `sk=<id>`.
+ * - editor articles `pk=A#<series>#<period>`, `sk=<id>`; their revisions
+ *   `pk=AR#<series>#<period>#<id>`, `sk=<revision>`;
+ * - ingest batches `pk=BATCH#<id>` (header `sk=-` with the status that makes a batch visible,
+ *   journal `sk=J#…`) and the ingest lock `pk=INGEST#LOCK` (see `record-store.ts`).
  */
 export const RECORDS_TABLE: TableDefinition = {
   id: 'records',

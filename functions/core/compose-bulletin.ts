@@ -7,9 +7,19 @@
  * 园区巡礼 (editor stories, zone cards, a per-zone chart) and 榜单 (rankings with ties).
  */
 import MarkdownIt from 'markdown-it';
+import { articleCheckOf, resolveArticle } from './articles.ts';
 import { categoryChart, rankingBarChart, trendChart } from './charts.ts';
-import { datePartsIn, formatGrowth, formatIssueLine, formatPointGap } from './format.ts';
-import { growthOf, MISSING, RecordIndex, shareOf, valueFigure, type Figure } from './figures.ts';
+import { datePartsIn, formatIssueLine } from './format.ts';
+import {
+  growthOf,
+  growthProse,
+  MISSING,
+  pointGapProse,
+  RecordIndex,
+  shareOf,
+  valueFigure,
+  type Figure,
+} from './figures.ts';
 import {
   CATEGORIES,
   CHINA,
@@ -110,13 +120,20 @@ export function composeBulletin(input: BulletinInput): BulletinView {
     [...input.articles].sort((a, b) => (a.order ?? 0) - (b.order ?? 0) || a.id.localeCompare(b.id)),
     (a) => a.section,
   );
+  // Editor articles: citations print their records (and join the source list); typed
+  // figures are checked against the records (see core/articles.ts).
+  const resolvedArticles = new Map<string, ReturnType<typeof resolveArticle>>();
   const articleBlocks = (section: string): ArticleBlock[] =>
-    (articlesBySection.get(section) ?? []).map((a) => ({
-      anchor: `a-${a.id}`,
-      title: a.title,
-      byline: a.byline,
-      html: renderArticleMarkdown(a.body),
-    }));
+    (articlesBySection.get(section) ?? []).map((a) => {
+      const resolved = resolveArticle(a, index, ref, (f) => tracer.marks([tracer.use(f)]));
+      resolvedArticles.set(a.id, resolved);
+      return {
+        anchor: `a-${a.id}`,
+        title: a.title,
+        byline: a.byline,
+        html: renderArticleMarkdown(resolved.markdown),
+      };
+    });
   const subtitleOf = (section: string) =>
     (articlesBySection.get(section) ?? []).find((a) => a.subtitle)?.subtitle ?? undefined;
 
@@ -150,7 +167,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
       const gapInd = indicatorOf(gap.indicator);
       if (gapInd) {
         const g = valueFigure(gap, gapInd);
-        item.gap = tracer.use({ ...g, text: formatPointGap(g.value) });
+        item.gap = tracer.use({ ...g, text: pointGapProse(g) });
       }
     }
     narrativeItems.push(item);
@@ -384,6 +401,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
     sources: tracer.list(),
     colophon: colophonBlocks(input.series, input.date),
     trace: tracer.trace,
+    articleCheck: articleCheckOf([...resolvedArticles.values()]),
   };
 }
 
@@ -425,8 +443,10 @@ function nationalTrendChart(
     .filter((r) => r.zone === NATIONAL_HTZ && r.indicator === 'gdp')
     .filter((r) => (annualYear(r.period) ?? Infinity) <= endYear);
   if (series.length < 2) return undefined;
-  const startYear = Math.min(...series.map((r) => annualYear(r.period)!));
-  const years = Array.from({ length: endYear - startYear + 1 }, (_, i) => startYear + i);
+  // Only the years that have a record: a sparse series is never drawn as a row of empty slots.
+  const years = [...new Set(series.map((r) => annualYear(r.period)!))].sort((a, b) => a - b);
+  const startYear = years[0]!;
+  const lastYear = years.at(-1)!;
   const values = years.map((y) => {
     const r = index.get(NATIONAL_HTZ, 'gdp', String(y));
     return r ? tracer.use(valueFigure(r, gdp)) : undefined;
@@ -435,7 +455,7 @@ function nationalTrendChart(
     const r = index.get(NATIONAL_HTZ, 'gdp', String(y));
     return r ? tracer.use(shareOf(r, index, CHINA)) : undefined;
   });
-  const gaps = years.length - series.length;
+  const gaps = lastYear - startYear + 1 - years.length;
   return {
     svg: trendChart({
       categories: years.map(String),
@@ -443,8 +463,10 @@ function nationalTrendChart(
       line: { name: '占全国比重', figures: shares },
     }),
     figures: [...values, ...shares].filter((f): f is Figure => !!f),
-    span: `${startYear}—${endYear}年`,
-    ...(gaps > 0 ? { note: '注：空缺年份无公开数据，图中不作补值。' } : {}),
+    span: gaps > 0 ? `${years.join('、')}年` : `${startYear}—${lastYear}年`,
+    ...(gaps > 0
+      ? { note: '注：只列出有公开数据的年份，年份间隔不等；其余年份无公开数据，不作补值。' }
+      : {}),
   };
 }
 
@@ -556,7 +578,7 @@ function zoneCard(
     const share = tracer.use(shareOf(r, index, CHINA));
     figures.push(...[value, growth, share].filter((f): f is Figure => !!f));
     if (growth && (!headline || Math.abs(growth.value) > headline.size)) {
-      headline = { text: `${ind.name}${formatGrowth(growth.value)}`, size: Math.abs(growth.value) };
+      headline = { text: `${ind.name}${growthProse(growth)}`, size: Math.abs(growth.value) };
     }
     return {
       label: ind.name,
@@ -632,6 +654,7 @@ function rankingTables(
     unitLabel: string,
     items: { zone: string; fig: Figure; r: IndicatorRecord }[],
     higherIsBetter: boolean,
+    by?: 'growth',
   ) => {
     if (items.length < 3 || tables.length >= 4) return;
     // The top ten, and every zone tied with the tenth.
@@ -650,7 +673,7 @@ function rankingTables(
         ],
         rows: ranked.map((x) => {
           const zone = ref.zone(x.item.zone)!;
-          const rk = tracer.use(rankFigure(x.rank, among));
+          const rk = tracer.use(rankFigure(x.rank, among, x.item.zone, by));
           tracer.use(x.item.fig);
           return {
             cells: [
@@ -673,7 +696,7 @@ function rankingTables(
         const g = growthOf(r, index);
         return g ? [{ zone: r.zone, fig: g, r }] : [];
       });
-    push(`${gdp.name}增速`, '同比增长', growth, true);
+    push(`${gdp.name}增速`, '同比增长', growth, true, 'growth');
   }
   for (const code of [...keyIndicators, 'rd-intensity']) {
     const ind = ref.indicator(code);

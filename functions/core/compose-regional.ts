@@ -5,7 +5,8 @@
  * ranks (top 50 / 51–100 / beyond 100) and the gaps to benchmark zones. Pure.
  */
 import { rankingBarChart } from './charts.ts';
-import { datePartsIn, formatGrowthCell, formatIssueLine, formatValue } from './format.ts';
+import { datePartsIn, formatGrowthCell, formatIssueLine } from './format.ts';
+import { derivedAmount, qualify } from './numbers.ts';
 import { growthOf, MISSING, RecordIndex, valueFigure, type Figure } from './figures.ts';
 import {
   NATIONAL_HTZ,
@@ -22,8 +23,11 @@ import {
   alignCells,
   colophonBlocks,
   countFigure,
+  nationalZoneCount,
+  rankBase,
   mastheadOf,
   rankFigure,
+  ratioFigure,
   shareOfTotalFigure,
   sumFigure,
   Tracer,
@@ -141,7 +145,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     const count = tracer.use(countFigure(recs.length, '家', recs));
     const nationalRecord = index.get(NATIONAL_HTZ, ind.code, period);
     const share = nationalRecord
-      ? tracer.use(shareOfTotalFigure(total, tracer.use(valueFigure(nationalRecord, ind))))
+      ? tracer.use(shareOfTotalFigure(total, valueFigure(nationalRecord, ind)))
       : undefined;
     // Growth of the total over the zones that report both years.
     const both = recs.filter((r) => growthOf(r, index));
@@ -219,6 +223,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
   if (lead) {
     const peers = nationalZones.filter((r) => r.indicator === lead.code);
     const ranked = rank(peers, (r) => r.value, lead.higherIsBetter);
+    const base = rankBase(peers.length, nationalZoneCount(ref, index, period));
     const rows: TableBlock['rows'] = [];
     const figs: Figure[] = [];
     const unranked: Zone[] = [];
@@ -228,7 +233,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
       const mine = ranked.find((x) => x.item.zone === zone.id);
       const value = r ? tracer.use(valueFigure(r, lead)) : undefined;
       const growth = r ? tracer.use(growthOf(r, index)) : undefined;
-      const rk = mine ? tracer.use(rankFigure(mine.rank, peers)) : undefined;
+      const rk = mine ? tracer.use(rankFigure(mine.rank, peers, zone.id)) : undefined;
       if (!mine) unranked.push(zone);
       else bands[mine.rank <= 50 ? 0 : mine.rank <= 100 ? 1 : 2]!.push(mine.item);
       if (value) chartZones.push({ name: zone.shortName, fig: value });
@@ -243,7 +248,12 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
           },
           { text: value?.text ?? MISSING, missing: !value },
           { text: growth?.text ?? MISSING, missing: !growth },
-          { text: rk ? `${mine!.tied ? '并列' : ''}${rk.text}` : MISSING, missing: !rk },
+          {
+            text: rk
+              ? `${mine!.tied ? '并列' : ''}${rk.text}${base.national ? '' : `/${peers.length}`}`
+              : MISSING,
+            missing: !rk,
+          },
         ],
       });
     }
@@ -254,23 +264,30 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
         title: `${region.name}各高新区${lead.name}`,
         paragraphs: [
           {
-            text: `按${periodZh}${lead.name}排列，全国排名以同期报送该指标的${peersCount.text}国家高新区为范围。`,
+            text: base.national
+              ? `按${periodZh}${lead.name}排列，全国排名以同期全部${peersCount.text}国家高新区为范围。`
+              : `按${periodZh}${lead.name}排列。同期只有${peersCount.text}国家高新区报送该指标（全国共${base.nationalCount}家），表中名次是在报送园区中的名次，不是全国排名。`,
           },
         ],
       },
     });
     zoneBlocks.push({
       table: alignCells({
-        caption: `表${++tableNo} ${periodZh}${region.name}各高新区${lead.name}及全国排名`,
+        caption: `表${++tableNo} ${periodZh}${region.name}各高新区${lead.name}及${base.national ? '全国排名' : '在报送园区中的排名'}`,
         columns: [
           { label: '园区', align: 'left' },
           { label: '所在地', align: 'left' },
           { label: lead.name, align: 'right' },
           { label: '同比增长', align: 'right' },
-          { label: '全国排名', align: 'center' },
+          { label: base.column, align: 'center' },
         ],
         rows,
         sourceLine: tracer.sourceLine(figs),
+        ...(base.national
+          ? {}
+          : {
+              note: `注：名次格式为“名次/报送园区数”，在同期报送${lead.name}的国家高新区中排列。`,
+            }),
       }),
     });
     if (chartZones.length >= 2) {
@@ -287,29 +304,32 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
         },
       });
     }
-    const dist = ['前50名', '第51—100名', '100名以后'];
-    const distFigures = bands
-      .slice(0, 3)
-      .map((recs) => tracer.use(countFigure(recs.length, '家', recs)));
-    zoneBlocks.push({
-      table: alignCells({
-        caption: `表${++tableNo} ${region.name}高新区${lead.name}全国排名分布`,
-        columns: [
-          { label: '排名区间', align: 'left' },
-          { label: '园区数', align: 'right' },
-        ],
-        rows: dist.map((label, i) => ({
-          cells: [{ text: label, header: true }, { text: distFigures[i]!.text }],
-        })),
-        compact: true,
-        sourceLine: tracer.sourceLine(distFigures),
-        ...(unranked.length
-          ? {
-              note: `注：${unrankedNote(unranked, lead.name)}，未参加全国排名。`,
-            }
-          : {}),
-      }),
-    });
+    // Bands of national ranks mean something only when the base is every national zone.
+    if (base.national) {
+      const dist = ['前50名', '第51—100名', '100名以后'];
+      const distFigures = bands
+        .slice(0, 3)
+        .map((recs) => tracer.use(countFigure(recs.length, '家', recs)));
+      zoneBlocks.push({
+        table: alignCells({
+          caption: `表${++tableNo} ${region.name}高新区${lead.name}全国排名分布`,
+          columns: [
+            { label: '排名区间', align: 'left' },
+            { label: '园区数', align: 'right' },
+          ],
+          rows: dist.map((label, i) => ({
+            cells: [{ text: label, header: true }, { text: distFigures[i]!.text }],
+          })),
+          compact: true,
+          sourceLine: tracer.sourceLine(distFigures),
+          ...(unranked.length
+            ? {
+                note: `注：${unrankedNote(unranked, lead.name)}，未参加全国排名。`,
+              }
+            : {}),
+        }),
+      });
+    }
   }
   sections.push(section('园区一览', 'sec-2', zoneBlocks));
 
@@ -325,14 +345,24 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     const bench = rank(outside, (r) => r.value, ind.higherIsBetter)[0]!.item;
     const bestF = tracer.use(valueFigure(best, ind));
     const benchF = tracer.use(valueFigure(bench, ind));
-    const diff = Number((bench.value - best.value).toPrecision(12));
+    const amount = derivedAmount(
+      [{ record: bench }, { record: best, sign: -1 }],
+      ind.unit,
+      'difference',
+    );
+    const diff = amount.value;
     const gap = tracer.use({
-      text: diff === 0 ? '持平' : formatValue(Math.abs(diff), ind.unit, ind.decimals),
+      text:
+        diff === 0
+          ? '持平'
+          : qualify(amount.number.replace(/^-/, ''), amount.unit, amount.qualifier),
       value: diff,
       refs: [...bestF.refs, ...benchF.refs],
-      derived: 'difference',
+      derived: 'amount-difference',
+      parts: 1,
+      ...(amount.qualifier ? { qualifier: amount.qualifier } : {}),
     });
-    const ratio = tracer.use(shareOfTotalFigure(bestF, benchF));
+    const ratio = tracer.use(ratioFigure(bestF, benchF));
     gapFigures.push(...[bestF, benchF, gap, ratio].filter((f): f is Figure => !!f));
     const leads = ind.higherIsBetter ? diff < 0 : diff > 0;
     gapRows.push({

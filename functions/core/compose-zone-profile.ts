@@ -235,9 +235,11 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
       .filter((r) => r.indicator === ind.code && parsePeriod(r.period)?.granularity === 'annual')
       .sort((a, b) => a.period.localeCompare(b.period));
     if (series.length < 2 || figureNo >= 3) continue;
-    const first = Number(series[0]!.period);
-    const last = Number(series.at(-1)!.period);
-    const years = Array.from({ length: last - first + 1 }, (_, i) => String(first + i));
+    // Only the years that have a record: gaps are not drawn as empty slots.
+    const years = series.map((r) => r.period);
+    const first = Number(years[0]);
+    const last = Number(years.at(-1));
+    const sparse = last - first + 1 > years.length;
     const figs = years.map((y) => {
       const r = all.get(zone.id, ind.code, y);
       return r ? tracer.use(valueFigure(r, ind)) : undefined;
@@ -248,14 +250,16 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
     });
     trendBlocks.push({
       chart: {
-        caption: `图${++figureNo} ${zone.shortName}${ind.name}（${first}—${last}年）`,
+        caption: `图${++figureNo} ${zone.shortName}${ind.name}（${sparse ? years.join('、') : `${first}—${last}`}年）`,
         svg: trendChart({
           categories: years,
           bars: { name: ind.name, figures: figs },
-          ...(growth.some(Boolean) ? { line: { name: '同比增长', figures: growth } } : {}),
+          ...(growth.filter(Boolean).length >= 2
+            ? { line: { name: '同比增长', figures: growth } }
+            : {}),
         }),
         sourceLine: tracer.sourceLine([...figs, ...growth]),
-        ...(figs.some((f) => !f) ? { note: '注：空缺年份无公开数据。' } : {}),
+        ...(sparse ? { note: '注：只列出有公开数据的年份，年份间隔不等。' } : {}),
       },
     });
   }
@@ -372,11 +376,12 @@ function rankBlocks(
     const regionalRank = inRegion?.ranked.find((x) => x.item.zone === zone.id);
     const value = tracer.use(valueFigure(r, ind));
     // A rank among fewer than two reporting zones says nothing: it prints as —.
-    const nRank = mine && peers.length > 1 ? tracer.use(rankFigure(mine.rank, peers)) : undefined;
+    const nRank =
+      mine && peers.length > 1 ? tracer.use(rankFigure(mine.rank, peers, zone.id)) : undefined;
     const nCount = nRank ? tracer.use(countFigure(peers.length, '个', peers)) : undefined;
     const rRank =
       regionalRank && regional.length > 1
-        ? tracer.use(rankFigure(regionalRank.rank, regional))
+        ? tracer.use(rankFigure(regionalRank.rank, regional, zone.id))
         : undefined;
     const rCount = rRank ? tracer.use(countFigure(regional.length, '个', regional)) : undefined;
     const growth = ind.unit === '%' ? undefined : tracer.use(growthOf(r, all));
@@ -443,15 +448,15 @@ function rankBlocks(
             columns: [
               { label: '指标', align: 'left' },
               { label: '数值', align: 'right' },
-              { label: '全国排名', align: 'center' },
-              { label: '区域排名', align: 'center' },
+              { label: '报送园区中排名', align: 'center' },
+              { label: '区域内排名', align: 'center' },
               { label: '同比增长', align: 'right' },
               { label: '整体增速', align: 'right' },
               { label: '增速差', align: 'right' },
             ],
             rows,
             sourceLine: tracer.sourceLine(figures),
-            note: '注：排名格式为“名次/报送园区数”，报送园区不足两个的不排名；整体增速为国家高新区整体同比增速，增速差为该园区增速减整体增速。',
+            note: '注：排名格式为“名次/报送园区数”，只在同期报送该指标的国家高新区中比较，不是全国排名；报送园区不足两个的不排名；整体增速为国家高新区整体同比增速，增速差为该园区增速减整体增速。',
           }),
         }
       : {}),

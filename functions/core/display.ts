@@ -9,20 +9,53 @@ export function formatSize(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
-/** `2026-01-15 09:00` in the given time zone (Beijing by default): what an editor reads. */
-export function formatLocalTime(iso: string | Date, timeZone = 'Asia/Shanghai'): string {
+/**
+ * The calendar and clock fields of an instant in a time zone, and the zone's offset
+ * (`+08:00`) then: one `Intl` reading shared by every zoned format (CLI tables, mail dates).
+ */
+export function zonedParts(
+  at: Date,
+  timeZone: string,
+): {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  offset: string;
+} {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
+    new Intl.DateTimeFormat('en-US', {
       timeZone,
       year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
       hourCycle: 'h23',
+      timeZoneName: 'longOffset',
     })
-      .formatToParts(typeof iso === 'string' ? new Date(iso) : iso)
+      .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  const offset = /GMT([+-]\d{2}:\d{2})/.exec(parts.timeZoneName ?? '')?.[1] ?? '+00:00';
+  return {
+    year: +parts.year!,
+    month: +parts.month!,
+    day: +parts.day!,
+    hour: +parts.hour!,
+    minute: +parts.minute!,
+    second: +parts.second!,
+    offset,
+  };
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** `2026-01-15 09:00` in the given time zone (Beijing by default): what an editor reads. */
+export function formatLocalTime(iso: string | Date, timeZone = 'Asia/Shanghai'): string {
+  const p = zonedParts(typeof iso === 'string' ? new Date(iso) : iso, timeZone);
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)} ${pad2(p.hour)}:${pad2(p.minute)}`;
 }

@@ -2,9 +2,10 @@
  * Chinese number, growth and date formatting as the bulletin prints them.
  *
  * @example
- * formatAmountYi(193000) // "19.3万亿元"
- * formatGrowth(7.6)      // "同比增长7.6%"
+ * formatGrowthCell(7.6)  // "7.6%"
  * formatPointGap(5.5)    // "高5.5个百分点"
+ *
+ * Record values print as reported (core/numbers.ts), never through a rounding formatter.
  */
 
 /** Rounds half away from zero to `decimals` places and drops trailing zeros (`2.0` → `2`). */
@@ -18,29 +19,6 @@ export function formatNumber(value: number, decimals = 1): string {
   return text === '-0' ? '0' : text;
 }
 
-/**
- * An amount of money stored in 亿元, scaled for display: 万亿元 from 10 000亿元 up.
- * `decimals` applies to the displayed unit.
- */
-export function formatAmountYi(valueYi: number, decimals = 1): string {
-  if (Math.abs(valueYi) >= 10_000) return `${formatNumber(valueYi / 10_000, decimals)}万亿元`;
-  return `${formatNumber(valueYi, decimals)}亿元`;
-}
-
-/** A value with its unit, scaling money; `%` and `点` follow the number directly. */
-export function formatValue(value: number, unit: string, decimals = 1): string {
-  if (unit === '亿元') return formatAmountYi(value, decimals);
-  if (unit === '人' && Math.abs(value) >= 10_000) return `${formatNumber(value / 10_000, 1)}万人`;
-  return `${formatNumber(value, decimals)}${unit}`;
-}
-
-/** Growth rate in % as prose: `同比增长7.6%`, `同比下降2.1%`, `与上年持平`. */
-export function formatGrowth(pct: number, decimals = 1, prefix = '同比'): string {
-  const shown = formatNumber(Math.abs(pct), decimals);
-  if (shown === '0') return '与上年持平';
-  return pct > 0 ? `${prefix}增长${shown}%` : `${prefix}下降${shown}%`;
-}
-
 /** Growth for a table cell: `7.6%`, `-2.1%`, `持平`. */
 export function formatGrowthCell(pct: number, decimals = 1): string {
   const shown = formatNumber(pct, decimals);
@@ -52,11 +30,6 @@ export function formatPointGap(points: number, decimals = 1): string {
   const shown = formatNumber(Math.abs(points), decimals);
   if (shown === '0') return '持平';
   return `${points > 0 ? '高' : '低'}${shown}个百分点`;
-}
-
-/** A share of the national total: `占全国比重为14.3%`. */
-export function formatShare(pct: number, decimals = 1): string {
-  return `占全国比重为${formatNumber(pct, decimals)}%`;
 }
 
 /** A calendar date in Chinese: `2022年12月15日` (the date as seen in `timeZone`). */

@@ -2,8 +2,9 @@
  * Parsing and validation of indicator batches (CSV or JSON). Pure: bytes in, records and
  * problems out. A batch is written only when it has no problem at all.
  *
- * CSV header: `zone,indicator,period,value,unit,yoy,share,source` (yoy and share may be
- * empty or left out; columns in any order). JSON: an array of objects with the same fields.
+ * CSV header: `zone,indicator,period,value,unit,yoy,share,qualifier,source` (yoy, share and
+ * qualifier may be empty or left out; columns in any order). The value keeps the precision
+ * and unit it is given in; it may carry its qualifier and unit (`超过6.3万户`). JSON: an array of objects with the same fields.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { InputProblem } from '../errors.ts';
@@ -11,24 +12,25 @@ import type { IndicatorRecord } from './model.ts';
 import { parsePeriod } from './periods.ts';
 import { recordKey } from './record-key.ts';
 import type { Reference } from './reference.ts';
-import { INPUT_UNITS, toBaseUnit } from './units.ts';
+import { isQualifier, parseValueText, QUALIFIERS } from './numbers.ts';
+import { COUNT_UNITS, INPUT_UNITS, toBaseUnit } from './units.ts';
 
 export type ParsedRecord = Omit<IndicatorRecord, 'revision'>;
 
 export interface ParseResult {
   records: ParsedRecord[];
   problems: InputProblem[];
+  /** The encoding the file was read in, once decoded. */
+  encoding?: InputEncoding;
 }
 
 export const REQUIRED_COLUMNS = ['zone', 'indicator', 'period', 'value', 'unit', 'source'] as const;
-export const OPTIONAL_COLUMNS = ['yoy', 'share'] as const;
+export const OPTIONAL_COLUMNS = ['yoy', 'share', 'qualifier'] as const;
 const ALL_COLUMNS: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
 
 /** Largest file and field we accept; larger input is refused before parsing. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 export const MAX_FIELD_CHARS = 2_000;
-
-const COUNT_UNITS = new Set(['家', '件', '人', '万人', '个', '项']);
 
 /**
  * Indicators that are a part of a whole in % (`*-share`, `*-share-of-national`,
@@ -39,11 +41,52 @@ export function isShareIndicator(code: string): boolean {
   return /-share(-of-[a-z]+)?$/.test(code);
 }
 
-/** Decodes UTF-8 strictly (a UTF-8 BOM is allowed and dropped). */
-export function decodeUtf8(
+/** Text encodings an input file may be in (`--encoding`); `gb18030` reads GBK/GB2312 too. */
+export const INPUT_ENCODINGS = ['utf-8', 'gb18030'] as const;
+export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
+
+export interface DecodedInput {
+  text?: string;
+  /** The encoding the text was read in (detected, or as declared). */
+  encoding?: InputEncoding;
+  problem?: InputProblem;
+}
+
+const NOT_UTF8 = 'file is not valid UTF-8 (GBK/GB2312 from Excel?); save it as "CSV UTF-8"';
+
+/**
+ * Characters a UTF-8 reading of GBK bytes produces and our data never contains: Latin
+ * Extended, IPA, combining marks, Greek, Cyrillic, Armenian, Hebrew, Arabic … (U+0100–U+07FF;
+ * a GBK pair C2–DF + 80–BF is a valid 2-byte UTF-8 sequence there). `通知` in GBK reads `֪ͨ`.
+ */
+const GBK_AS_UTF8 = /[\u0100-\u07ff]/;
+/** Text as Chinese statistics are written: anything from U+0800 up (CJK, full-width forms …). */
+const WIDE = /[\u0800-\uffff]/;
+
+function strict(encoding: InputEncoding, bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Decodes an input file. The rule:
+ * 1. a declared encoding (`bulletin ingest --encoding gb18030`) is used as is (strictly);
+ * 2. a UTF-16 byte-order mark is refused; a UTF-8 one means UTF-8;
+ * 3. valid UTF-8 is UTF-8 — unless its only non-ASCII characters are in U+0100–U+07FF
+ *    (scripts no Chinese statistics file uses: what GBK bytes become when they happen to be
+ *    valid UTF-8) and the bytes are valid GB18030: then it is GB18030 (GBK);
+ * 4. invalid UTF-8 that is valid GB18030 is GB18030 — unless a line of it is valid UTF-8 with
+ *    Chinese characters in it (a file mixing both): refused;
+ * 5. anything else is refused, naming the first line that is not UTF-8.
+ */
+export function decodeInput(
   file: string,
   bytes: Uint8Array,
-): { text?: string; problem?: InputProblem } {
+  declared?: InputEncoding,
+): DecodedInput {
   if (
     bytes.length >= 2 &&
     ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
@@ -52,32 +95,53 @@ export function decodeUtf8(
       problem: { file, location: '1', message: 'file is UTF-16 (BOM found); save it as UTF-8' },
     };
   }
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-    return { text };
-  } catch {
-    const line = lineOfFirstInvalidByte(bytes);
+  if (declared) {
+    const text = strict(declared, bytes);
+    if (text !== undefined) return { text, encoding: declared };
     return {
       problem: {
         file,
-        location: String(line),
-        message: 'file is not valid UTF-8 (GBK/GB2312 from Excel?); save it as "CSV UTF-8"',
+        location: String(lineOfFirstInvalidByte(bytes, declared)),
+        message: `file is not valid ${declared} (the encoding given with --encoding)`,
       },
     };
   }
+  const hasUtf8Bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const utf8 = strict('utf-8', bytes);
+  if (utf8 !== undefined) {
+    if (hasUtf8Bom || !GBK_AS_UTF8.test(utf8) || WIDE.test(utf8))
+      return { text: utf8, encoding: 'utf-8' };
+    const gbk = strict('gb18030', bytes);
+    if (gbk !== undefined && WIDE.test(gbk) && !GBK_AS_UTF8.test(gbk))
+      return { text: gbk, encoding: 'gb18030' };
+    return { text: utf8, encoding: 'utf-8' };
+  }
+  const line = lineOfFirstInvalidByte(bytes, 'utf-8');
+  const gbk = hasUtf8Bom ? undefined : strict('gb18030', bytes);
+  if (gbk !== undefined && !GBK_AS_UTF8.test(gbk) && !hasChineseUtf8Line(bytes))
+    return { text: gbk, encoding: 'gb18030' };
+  return { problem: { file, location: String(line), message: NOT_UTF8 } };
 }
 
-function lineOfFirstInvalidByte(bytes: Uint8Array): number {
+/** Some line of the file is valid UTF-8 with characters from U+0800 up (Chinese) in it. */
+function hasChineseUtf8Line(bytes: Uint8Array): boolean {
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      const text = strict('utf-8', bytes.subarray(start, i));
+      if (text !== undefined && WIDE.test(text)) return true;
+      start = i + 1;
+    }
+  }
+  return false;
+}
+
+function lineOfFirstInvalidByte(bytes: Uint8Array, encoding: InputEncoding): number {
   let line = 1;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   let start = 0;
   for (let i = 0; i < bytes.length; i++) {
     if (bytes[i] === 0x0a) {
-      try {
-        decoder.decode(bytes.subarray(start, i));
-      } catch {
-        return line;
-      }
+      if (strict(encoding, bytes.subarray(start, i)) === undefined) return line;
       start = i + 1;
       line++;
     }
@@ -85,19 +149,28 @@ function lineOfFirstInvalidByte(bytes: Uint8Array): number {
   return line;
 }
 
-/** Parses one file of a batch, choosing CSV or JSON by its name (`.json` → JSON). */
-export function parseRecordFile(file: string, bytes: Uint8Array, ref: Reference): ParseResult {
+/**
+ * Parses one file of a batch, choosing CSV or JSON by its name (`.json` → JSON), in the
+ * encoding given or detected (see {@link decodeInput}).
+ */
+export function parseRecordFile(
+  file: string,
+  bytes: Uint8Array,
+  ref: Reference,
+  opts: { encoding?: InputEncoding } = {},
+): ParseResult {
   if (bytes.length > MAX_FILE_BYTES) {
     return fail(file, '1', `file is ${bytes.length} bytes; the limit is ${MAX_FILE_BYTES}`);
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     return fail(file, '1', 'file is a ZIP archive (an Excel .xlsx?); export it as "CSV UTF-8"');
   }
-  const decoded = decodeUtf8(file, bytes);
+  const decoded = decodeInput(file, bytes, opts.encoding);
   if (decoded.problem) return { records: [], problems: [decoded.problem] };
   const text = decoded.text!;
   if (text.trim() === '') return fail(file, '1', 'file is empty');
-  return /\.json$/i.test(file) ? parseJson(file, text, ref) : parseCsvText(file, text, ref);
+  const result = /\.json$/i.test(file) ? parseJson(file, text, ref) : parseCsvText(file, text, ref);
+  return { ...result, encoding: decoded.encoding! };
 }
 
 function fail(file: string, location: string, message: string, field?: string): ParseResult {
@@ -119,9 +192,26 @@ function parseCsvText(file: string, text: string, ref: Reference): ParseResult {
   }
   const [head, ...body] = rows;
   if (!head) return fail(file, '1', 'file is empty');
-  const header = head.record.map((h) => h.trim().toLowerCase());
   const problems: InputProblem[] = [];
-  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h));
+  let header = head.record.map((h) => h.trim().toLowerCase());
+  // Spreadsheets export trailing separators (`…,source,`): unnamed columns at the end are
+  // dropped when they hold nothing; a value under one is refused where it is.
+  const named = header.length - [...header].reverse().findIndex((h) => h !== '');
+  if (named > 0 && named < header.length) {
+    for (const row of body) {
+      const extra = row.record.slice(named).findIndex((cell) => cell.trim() !== '');
+      if (extra >= 0 && row.record.length === header.length)
+        problems.push({
+          file,
+          location: String(row.info.lines),
+          message: `a value in column ${named + extra + 1}, which has no name in the header`,
+        });
+      if (row.record.length === header.length) row.record = row.record.slice(0, named);
+    }
+    if (problems.length) return { records: [], problems };
+    header = header.slice(0, named);
+  }
+  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h)).map((h) => h || '(no name)');
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   const dupes = header.filter((h, i) => header.indexOf(h) !== i);
   if (unknown.length || missing.length || dupes.length) {
@@ -296,20 +386,37 @@ function validateRow(
   if (!parsePeriod(periodText))
     add('period', `"${periodText}" is not a period (2024, 2024-Q3 or 2024-10)`);
 
+  // The value cell may carry its qualifier and unit: `1.37万亿元`, `超过6.3万户`, `3900余家`.
   const valueText = f.value?.trim() ?? '';
-  const raw = parseNumber(valueText);
+  const parsed = valueText ? parseValueText(valueText) : undefined;
   if (valueText === '')
     add('value', 'empty (a missing figure is left out, never written as 0 or blank)');
-  else if (raw === undefined)
-    add('value', `"${valueText}" is not a number (no thousands separators or units)`);
+  else if (!parsed)
+    add(
+      'value',
+      `"${valueText}" is not a number (a qualifier such as 约/超过 and a unit may surround it; no thousands separators)`,
+    );
 
-  const unit = f.unit?.trim() ?? '';
+  const unitColumn = f.unit?.trim() ?? '';
+  const unit = unitColumn || parsed?.unit || '';
+  if (parsed?.unit && unitColumn && parsed.unit !== unitColumn)
+    add('unit', `the value says "${parsed.unit}" but the unit column says "${unitColumn}"`);
+  const qualifierColumn = f.qualifier?.trim() ?? '';
+  if (qualifierColumn && !isQualifier(qualifierColumn))
+    add('qualifier', `unknown qualifier "${qualifierColumn}" (one of ${QUALIFIERS.join(' ')})`);
+  if (parsed?.qualifier && qualifierColumn && parsed.qualifier !== qualifierColumn)
+    add(
+      'qualifier',
+      `the value says "${parsed.qualifier}" but the qualifier column says "${qualifierColumn}"`,
+    );
+  const qualifier = qualifierColumn || parsed?.qualifier;
+  const raw = parsed ? Number(parsed.number) : undefined;
   let value: number | undefined;
   if (!unit) add('unit', 'empty');
   else if (!INPUT_UNITS.includes(unit))
     add('unit', `unknown unit "${unit}" (one of ${INPUT_UNITS.join(' ')})`);
-  else if (indicator && raw !== undefined) {
-    value = toBaseUnit(raw, unit, indicator.unit);
+  else if (indicator && parsed && raw !== undefined) {
+    value = toBaseUnit(parsed.number, unit, indicator.unit);
     if (value === undefined)
       add(
         'unit',
@@ -339,9 +446,12 @@ function validateRow(
     indicator: indicator.code,
     period: periodText,
     value,
+    reportedValue: parsed!.number,
+    reportedUnit: unit,
     source,
     origin: `${file}:${line}`,
   };
+  if (qualifier) rec.qualifier = qualifier;
   if (yoy !== undefined) rec.yoy = yoy;
   if (share !== undefined) rec.share = share;
   return rec;

@@ -54,6 +54,15 @@ export interface IndicatorRecord {
   indicator: string;
   period: string;
   value: number;
+  /**
+   * The number exactly as reported (a plain decimal string, trailing zeros kept) and the
+   * unit it was reported in, e.g. `1.37` `万亿元` for a value of 13700 亿元. Absent on
+   * records stored before these fields existed: they print their stored value exactly.
+   */
+  reportedValue?: string;
+  reportedUnit?: string;
+  /** 约 / 超过 / 近 / 突破 / 余 / 多 / 以上 … as the source words it (see core/numbers.ts). */
+  qualifier?: string;
   /** Reported year-on-year growth, in %. */
   yoy?: number;
   /** Reported share of the national (全国) total, in %. */

@@ -4,8 +4,8 @@
  * chosen from the direction of the figures (`综合实力稳步提升`) — the shape of the
  * 《火炬动态》 and press-conference paragraphs, never their words.
  */
-import { chineseNumeral, formatGrowth, formatShare } from './format.ts';
-import type { Figure } from './figures.ts';
+import { chineseNumeral } from './format.ts';
+import { growthProse, shareProse, type Figure } from './figures.ts';
 import type { Indicator } from './model.ts';
 
 export interface NarrativeItem {
@@ -50,8 +50,8 @@ export function nameAfterSubject(name: string, subject: string): string {
 /** One clause: `园区生产总值19.3万亿元，同比增长7.6%，占全国比重为14.3%`. */
 export function clause(item: NarrativeItem, subject: string): string {
   const parts = [`${nameAfterSubject(item.indicator.name, subject)}${item.value.text}`];
-  if (item.growth) parts.push(formatGrowth(item.growth.value));
-  if (item.share) parts.push(formatShare(item.share.value));
+  if (item.growth) parts.push(growthProse(item.growth));
+  if (item.share) parts.push(shareProse(item.share));
   if (item.gap) parts.push(`增速较全国平均水平${item.gap.text}`);
   return parts.join('，');
 }

@@ -4,9 +4,11 @@
  * printed {@link Figure}, the masthead and the colophon. Pure: no I/O.
  */
 import type { ReportKind } from '../contract/kinds.ts';
-import { formatDateZh, formatNumber, formatPointGap, formatValue } from './format.ts';
+import { formatDateZh, formatPointGap } from './format.ts';
+import { derivedAmount, derivedQualifier, derivedRate, qualify } from './numbers.ts';
+import type { ArticleCheck } from './articles.ts';
 import { refOf, type Figure, type FigureRef } from './figures.ts';
-import { issuerOn, type Indicator, type IndicatorRecord, type Series } from './model.ts';
+import { issuerOn, type IndicatorRecord, type Series } from './model.ts';
 
 /** One line of the contents: an article (or a table / chart block) and the page it starts on. */
 export interface ContentsEntry {
@@ -141,6 +143,8 @@ export interface ReportView {
   colophon: ColophonBlock[];
   /** Every figure printed, for tracing. */
   trace: Figure[];
+  /** Typed and cited figures of the editor articles (see core/articles.ts). */
+  articleCheck?: ArticleCheck;
 }
 
 const CIRCLED = [
@@ -155,18 +159,17 @@ export function sourceMark(n: number): string {
 }
 
 /**
- * The document a record's source names: the text before the first `；` (what follows are
- * remarks on wording and period, kept in the data) without the answering speaker, with the
- * `[seeds/NNN]` tag.
+ * The document a record's source names, as a reader knows it: the text before the first `；`
+ * — publication, publisher and date, e.g. `《火炬动态》2022年第21期（总第550期）…，科技部火炬
+ * 高技术产业开发中心，2022年12月15日`. What follows (remarks on wording and period) and
+ * internal ids such as `[seeds/002]` stay in the data and are never printed.
  */
 export function sourceDocument(source: string): string {
-  const tag = /\[seeds\/\d+\]/.exec(source)?.[0];
-  const head = (source.split('；')[0] ?? source)
+  return (source.split('；')[0] ?? source)
     .replace(/\[seeds\/\d+\]/g, '')
-    // The speaker of a press-conference answer is a remark, not another document.
-    .replace(/，[^，]*答问[^，]*$/, '')
+    .replace(/[（(][^（）()]*seeds\/\d+[^（）()]*[）)]/g, '')
+    .replace(/[，,]?[^，,；]*seeds\/\d+[^，,；]*/g, '')
     .trim();
-  return tag ? `${head} ${tag}` : head;
 }
 
 /**
@@ -225,8 +228,12 @@ export class Tracer {
 /** A difference in percentage points between two rates (`高0.5个百分点`). */
 export function pointGapFigure(a: Figure, b: Figure): Figure {
   const points = a.value - b.value;
+  const qualifier = derivedQualifier([a, b], 'other');
+  const gap = formatPointGap(points);
   return {
-    text: formatPointGap(points),
+    text: qualifier && gap !== '持平' ? `${qualifier}${gap}` : gap,
+    ...(qualifier ? { qualifier } : {}),
+    parts: a.refs.length,
     value: points,
     refs: [...a.refs, ...b.refs],
     derived: 'difference',
@@ -234,13 +241,17 @@ export function pointGapFigure(a: Figure, b: Figure): Figure {
 }
 
 /** The sum of records of one indicator (e.g. the GDP of a region's zones). */
-export function sumFigure(records: IndicatorRecord[], ind: Indicator): Figure {
-  const total = Number(records.reduce((s, r) => s + r.value, 0).toPrecision(12));
+export function sumFigure(records: IndicatorRecord[], ind: { unit: string }): Figure {
+  const sum = derivedAmount(
+    records.map((record) => ({ record })),
+    ind.unit,
+  );
   return {
-    text: formatValue(total, ind.unit, ind.decimals),
-    value: total,
+    text: qualify(sum.number, sum.unit, sum.qualifier),
+    value: sum.value,
     refs: records.map(refOf),
     derived: 'sum',
+    ...(sum.qualifier ? { qualifier: sum.qualifier } : {}),
   };
 }
 
@@ -248,17 +259,62 @@ export function sumFigure(records: IndicatorRecord[], ind: Indicator): Figure {
 export function shareOfTotalFigure(part: Figure, total: Figure): Figure | undefined {
   if (total.value === 0) return undefined;
   const pct = (part.value / total.value) * 100;
+  const qualifier = derivedQualifier([part, total], 'other');
   return {
-    text: `${formatNumber(pct)}%`,
+    text: qualify(derivedRate(pct), '%', qualifier),
     value: pct,
     refs: [...part.refs, ...total.refs],
     derived: 'share-of-total',
+    ...(qualifier ? { qualifier } : {}),
+    parts: part.refs.length,
   };
 }
 
-/** A rank (1 = best) among the zones whose records are `among`. */
-export function rankFigure(rank: number, among: IndicatorRecord[]): Figure {
-  return { text: String(rank), value: rank, refs: among.map(refOf), derived: 'rank' };
+/** `a` as a % of `b` (a zone against a benchmark zone). */
+export function ratioFigure(a: Figure, b: Figure): Figure | undefined {
+  const share = shareOfTotalFigure(a, b);
+  return share && { ...share, derived: 'ratio' };
+}
+
+/** The rank (1 = best) of `zone` among the zones whose records are `among`. */
+export function rankFigure(
+  rank: number,
+  among: IndicatorRecord[],
+  zone: string,
+  by?: 'growth',
+): Figure {
+  return {
+    text: String(rank),
+    value: rank,
+    refs: among.map(refOf),
+    derived: 'rank',
+    subject: zone,
+    ...(by ? { rankedBy: by } : {}),
+  };
+}
+
+/**
+ * The base of a rank: 全国排名 only when every national zone reported the indicator;
+ * otherwise a rank among the reporting zones, said so where it is printed.
+ */
+export function rankBase(
+  reporting: number,
+  nationalCount: number,
+): { national: boolean; nationalCount: number; column: string } {
+  const national = reporting >= nationalCount;
+  return { national, nationalCount, column: national ? '全国排名' : '报送园区中排名' };
+}
+
+/** How many national zones there are in `period`: the recorded count, else the catalogue's. */
+export function nationalZoneCount(
+  ref: { zones: { level: string }[] },
+  index: { get(zone: string, indicator: string, period: string): IndicatorRecord | undefined },
+  period: string,
+): number {
+  const year = period.slice(0, 4);
+  const recorded = index.get('national-htz', 'national-htz-count', year)?.value;
+  const known = ref.zones.filter((z) => z.level === 'national').length;
+  return Math.max(recorded ?? 0, known);
 }
 
 /** A count of zones (or records) behind a statement. */

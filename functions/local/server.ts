@@ -163,7 +163,9 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       reference: s.reference,
       config,
       log,
-      ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
+      // Links come from configuration, else from this server's own address (127.0.0.1 and
+      // the port it listens on) — never from the Host header of a request.
+      publicBaseUrl: () => s.config.publicBaseUrl ?? url,
       async authenticate(req) {
         const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '');
         if (!m) return undefined;

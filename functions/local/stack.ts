@@ -1,75 +1,327 @@
 /**
- * The embedded local stack: dynalite (DynamoDB API) and s3rver (S3 API) in this process,
- * on free loopback ports, with their data under a state folder. Everything else talks to
- * them through the AWS SDK and the standard endpoint variables, exactly as on AWS.
+ * The embedded local stack: dynalite (DynamoDB API) and s3rver (S3 API) in a process of their
+ * own (`stack-host.ts`), with their data under a state folder. Everything else talks to them
+ * through the AWS SDK and the standard endpoint variables, exactly as on AWS.
+ *
+ * - Owner only: the stores listen on Unix sockets in a private folder; what is reachable on
+ *   127.0.0.1 is a proxy that refuses any request not signed (SigV4) with this stack's own
+ *   random credentials. The state folder is 0700, the lock file holding the credentials 0600.
+ * - One stack per state folder, shared: the first process starts it and writes
+ *   `<state>/stack.lock` (endpoints, credentials, pids); a process started meanwhile (a CLI
+ *   command beside `bulletin serve`) uses that running stack instead of opening the same
+ *   LevelDB a second time, and holds a lease that keeps it up while it works. A lock whose
+ *   process is gone is stale and replaced.
+ * - Nothing left running: the stores stop when their owner has stopped them or died (also on
+ *   SIGKILL: its IPC channel closes) and no lease is left.
  */
-import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { connect, type Socket } from 'node:net';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BulletinError } from '../errors.ts';
+import type { HostConfig, HostMessage, StackLock } from './stack-protocol.ts';
+
+export type { StackLock } from './stack-protocol.ts';
 
 export interface LocalStack {
-  /** Environment variables that point the AWS SDK at the embedded servers. */
+  /** Environment variables that point the AWS SDK at the embedded stores. */
   env: Record<string, string>;
   stateDir: string;
+  /** The stores' process. */
+  pid: number;
+  /** True when this process uses a stack another process started (and holds). */
+  shared: boolean;
+  /** Who started the stack: `"bulletin serve", pid 1234`. */
+  holder: string;
+  /** Releases the stack: stops it if this process started it and nobody else uses it. */
   stop(): Promise<void>;
 }
 
-/** Credentials s3rver checks signatures with; not secrets. */
-const LOCAL_KEY = 'S3RVER';
+/** A local stack that cannot be started or reached, in one line. */
+export class LocalStackError extends BulletinError {
+  override name = 'LocalStackError';
+  constructor(message: string) {
+    super('local stack', message);
+  }
+}
+
+const REGION = 'cn-north-1';
+const START_TIMEOUT_MS = 30_000;
+export const LOCK_FILE = 'stack.lock';
+
+export function lockPathOf(stateDir: string): string {
+  return join(stateDir, LOCK_FILE);
+}
+
+/** The lock of a state folder, or undefined when there is none (or it is unreadable). */
+export async function readStackLock(stateDir: string): Promise<StackLock | undefined> {
+  try {
+    return JSON.parse(await readFile(lockPathOf(stateDir), 'utf8')) as StackLock;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `pid` runs the stores' host (not a process that reused a dead host's pid). */
+function isHost(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stack-host');
+  } catch {
+    return process.platform !== 'linux' && alive(pid);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A timer that does not keep the process alive (for races against a deadline). */
+const deadlineIn = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
+function envOf(lock: StackLock): Record<string, string> {
+  return {
+    AWS_REGION: lock.region ?? REGION,
+    AWS_ACCESS_KEY_ID: lock.credentials!.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: lock.credentials!.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: lock.dynamodb!,
+    AWS_ENDPOINT_URL_S3: lock.s3!,
+    BULLETIN_S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+
+/** A lease on a running stack: a connection to its control socket, answered `ok`. */
+function lease(control: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(control);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(undefined);
+    }, 3_000);
+    socket.once('data', (d) => {
+      clearTimeout(timer);
+      if (d.toString().startsWith('ok')) {
+        socket.unref();
+        socket.on('error', () => undefined);
+        resolve(socket);
+      } else {
+        socket.destroy();
+        resolve(undefined);
+      }
+    });
+    socket.once('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+  });
+}
+
+function describe(lock: StackLock): string {
+  return `${lock.ownerCommand ? `"${lock.ownerCommand}", ` : ''}pid ${lock.owner}`;
+}
 
 /**
- * Starts dynalite and s3rver on 127.0.0.1 with free ports.
- * @param stateDir where data is kept between runs; `undefined` keeps DynamoDB in memory
- *   and S3 under a temporary folder (tests).
+ * Starts the stores for `stateDir`, or joins the stack already running for it.
+ * @param inMemory keep DynamoDB in memory (tests); S3 always lives under `stateDir/s3`.
+ * @param log where the stores' refusals and errors go (default: stderr).
  */
 export async function startLocalStack(opts: {
   stateDir: string;
   inMemory?: boolean;
+  log?: (line: string) => void;
 }): Promise<LocalStack> {
-  await mkdir(opts.stateDir, { recursive: true });
-  const dynamo: Server = dynalite({
-    ...(opts.inMemory ? {} : { path: join(opts.stateDir, 'dynamodb') }),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once('error', reject);
-    dynamo.listen(0, '127.0.0.1', () => resolve());
-  });
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  const stateDir = opts.stateDir;
+  await mkdir(join(stateDir, 's3'), { recursive: true, mode: 0o700 });
+  await chmod(stateDir, 0o700);
+  const lockPath = lockPathOf(stateDir);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const lock = await readStackLock(stateDir);
+    if (lock) {
+      if (lock.state === 'ready' && lock.control && lock.credentials) {
+        const socket = await lease(lock.control);
+        if (socket) return attached(lock, stateDir, socket);
+        if (alive(lock.pid) && isHost(lock.pid!))
+          throw new LocalStackError(
+            `the local stores in ${stateDir} are held by ${describe(lock)} (stores pid ${lock.pid}), which does not answer: stop it, or remove ${lockPath} if it is gone`,
+          );
+      } else if (lock.state === 'starting' && alive(lock.owner)) {
+        if (Date.now() > deadline)
+          throw new LocalStackError(
+            `the local stores in ${stateDir} are being started by ${describe(lock)} for over ${START_TIMEOUT_MS / 1000} s: stop it, or remove ${lockPath}`,
+          );
+        await sleep(100);
+        continue;
+      }
+      // Stale: its processes are gone. Set it aside (one process wins the rename).
+      await rename(lockPath, `${lockPath}.stale-${process.pid}`)
+        .then(() => unlink(`${lockPath}.stale-${process.pid}`))
+        .catch(() => undefined);
+      continue;
+    }
+    let created;
+    try {
+      created = await open(lockPath, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    const starting: StackLock = {
+      state: 'starting',
+      owner: process.pid,
+      ownerCommand: commandLine(),
+      startedAt: new Date().toISOString(),
+    };
+    await created.writeFile(JSON.stringify(starting));
+    await created.close();
+    try {
+      return await launch(stateDir, lockPath, starting, opts);
+    } catch (err) {
+      await unlink(lockPath).catch(() => undefined);
+      throw err;
+    }
+  }
+}
 
-  const s3dir = join(opts.stateDir, 's3');
-  await mkdir(s3dir, { recursive: true });
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: s3dir, silent: true });
-  const s3Address = (await s3.run()) as AddressInfo;
+/** `bulletin serve`, `vitest`, `run`: what started a stack, for messages. */
+function commandLine(): string {
+  const script = basename(process.argv[1] ?? 'node').replace(/\.(m?js|ts)$/, '');
+  // The first word that is neither an option nor the value of one: the CLI's command.
+  const args = process.argv.slice(2);
+  let command = '';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('-')) {
+      if (!a.includes('=') && ['--state-dir', '--target'].includes(a)) i++;
+      continue;
+    }
+    command = ` ${a}`;
+    break;
+  }
+  return `${script}${command}`.slice(0, 80);
+}
 
-  const env = {
-    AWS_REGION: 'cn-north-1',
-    AWS_ACCESS_KEY_ID: LOCAL_KEY,
-    AWS_SECRET_ACCESS_KEY: LOCAL_KEY,
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Address.port}`,
-    BULLETIN_S3_FORCE_PATH_STYLE: 'true',
-  };
-
-  let stopped = false;
+function attached(lock: StackLock, stateDir: string, socket: Socket): LocalStack {
   return {
-    env,
-    stateDir: opts.stateDir,
+    env: envOf(lock),
+    stateDir,
+    pid: lock.pid!,
+    shared: true,
+    holder: describe(lock),
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      const s3Server = (s3 as unknown as { httpServer?: Server }).httpServer;
-      s3Server?.closeAllConnections();
-      dynamo.closeAllConnections();
-      await Promise.all([
-        s3.close().catch(() => undefined),
-        new Promise<void>((resolve) => dynamo.close(() => resolve())),
-      ]);
+      socket.destroy();
+    },
+  };
+}
+
+/**
+ * The stores' heap limit when their data lives in LevelDB (MB): the records stay on disk (the
+ * OS page cache, not this process), the heap holds only requests in flight and LevelDB's
+ * 8 MB block cache sits outside it. A bound by design: past it V8 fails the stores loudly
+ * rather than letting them grow. In memory (tests) the records are the heap: no limit.
+ */
+export const STORES_HEAP_MB = 256;
+
+function hostCommand(inMemory: boolean): string[] {
+  const self = fileURLToPath(import.meta.url);
+  const heap = inMemory ? [] : [`--max-old-space-size=${STORES_HEAP_MB}`];
+  if (!self.endsWith('.ts')) return [...heap, join(self, '..', 'stack-host.js')];
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+  return [...heap, '--import', tsx, join(self, '..', 'stack-host.ts')];
+}
+
+async function launch(
+  stateDir: string,
+  lockPath: string,
+  starting: StackLock,
+  opts: { inMemory?: boolean; log?: (line: string) => void },
+): Promise<LocalStack> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const credentials = {
+    accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64url'),
+  };
+  // Detached: a Ctrl-C in the terminal reaches the owner, which stops the stores in order.
+  const child: ChildProcess = spawn(process.execPath, hostCommand(Boolean(opts.inMemory)), {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    detached: true,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+    for (const line of chunk.split('\n')) if (line.trim()) log(line);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const config: HostConfig = {
+    stateDir,
+    inMemory: Boolean(opts.inMemory),
+    region: REGION,
+    credentials,
+    lockPath,
+  };
+  child.send(config);
+  const ready = await Promise.race([
+    new Promise<HostMessage>((resolve) => child.on('message', (m: HostMessage) => resolve(m))),
+    exited.then((code) => ({ type: 'failed', message: `exited with code ${code}` }) as HostMessage),
+    deadlineIn(START_TIMEOUT_MS).then(
+      () =>
+        ({ type: 'failed', message: `no answer in ${START_TIMEOUT_MS / 1000} s` }) as HostMessage,
+    ),
+  ]);
+  if (ready.type !== 'ready') {
+    child.kill('SIGKILL');
+    const detail = stderr.trim().split('\n').pop() ?? '';
+    throw new LocalStackError(
+      `cannot start the local stores in ${stateDir}: ${ready.message}${detail ? ` (${detail})` : ''}`,
+    );
+  }
+  const lock: StackLock = {
+    ...starting,
+    state: 'ready',
+    pid: ready.pid,
+    dynamodb: ready.dynamodb,
+    s3: ready.s3,
+    control: ready.control,
+    region: REGION,
+    credentials,
+  };
+  const tmp = `${lockPath}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(lock, null, 1), { mode: 0o600 });
+  await rename(tmp, lockPath);
+  // The stack does not keep this process alive; its end (however it comes) stops the stack.
+  child.unref();
+  child.channel?.unref();
+  (child.stderr as unknown as { unref?: () => void }).unref?.();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    env: envOf(lock),
+    stateDir,
+    pid: ready.pid,
+    shared: false,
+    holder: describe(lock),
+    stop() {
+      stopped ??= (async () => {
+        if (child.exitCode !== null || !child.connected) return;
+        child.disconnect();
+        // It stops now unless another process still uses it (then it stops after that one).
+        await Promise.race([exited, deadlineIn(2_000)]);
+      })();
+      return stopped;
     },
   };
 }

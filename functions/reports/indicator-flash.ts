@@ -7,6 +7,7 @@ import { SERIES_OF_KIND } from '../contract/kinds.ts';
 import { REPORT_PARAMS } from '../contract/schedules.ts';
 import { growthOf, MISSING, RecordIndex, shareOf, valueFigure } from '../core/figures.ts';
 import { datePartsIn, formatIssueLine } from '../core/format.ts';
+import { PRECISION_RULE } from '../core/numbers.ts';
 import { CHINA, NATIONAL_HTZ, type IndicatorRecord } from '../core/model.ts';
 import { formatPeriodZh, samePeriodLastYear } from '../core/periods.ts';
 import {
@@ -124,7 +125,8 @@ export const indicatorFlash: ReportKindModule<null, FlashInputs, ReportView> = {
         missing,
         notes: [
           '同比增长、占全国比重取自来源文件；来源未报送的，按上年同期和全国同期数据计算。',
-          '货币指标以亿元为基本单位，1万亿元及以上以万亿元表示；增速为名义增速。',
+          ...(tracer.trace.some((f) => f.derived) ? [PRECISION_RULE] : []),
+          '数值按来源报送的单位和精度刊印；增速为名义增速。',
         ],
       },
       sources: tracer.list(),

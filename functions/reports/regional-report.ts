@@ -14,6 +14,7 @@ import {
 import { NATIONAL_HTZ, type IndicatorRecord } from '../core/model.ts';
 import { parsePeriod, samePeriodLastYear } from '../core/periods.ts';
 import { NotFoundError } from '../errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { inputHashOf } from './input-hash.ts';
 import { fileSlug, type ReportKindModule } from './kind.ts';
 
@@ -37,7 +38,18 @@ export const regionalReport: ReportKindModule<RegionState, RegionInputs, Regiona
     if (!region)
       throw new NotFoundError(
         'publish',
-        `no zones found for region "${regionText}" (a province, city, 东部/中部/西部/东北 or an alliance such as 京津冀、长三角)`,
+        `no zones found for region "${regionText}" (a province, city, 东部/中部/西部/东北 or an alliance such as 京津冀、长三角)${didYouMean(
+          regionText,
+          [
+            ...new Set(
+              ctx.reference.zones.flatMap((z) =>
+                [z.province, z.city, z.region, ...(z.alliances ?? [])].filter(
+                  (n): n is string => typeof n === 'string' && n.length > 0,
+                ),
+              ),
+            ),
+          ].map((n) => ({ label: n, names: [n] })),
+        )}`,
       );
     let period = params.period;
     if (!period) {

@@ -2,6 +2,7 @@
  * 《火炬动态》: the periodic issue of the national high-tech zones' figures and work news
  * (DESIGN §3.1). The period is the latest with the national GDP figure unless asked.
  */
+import { citedKeys } from '../core/articles.ts';
 import { REPORT_PARAMS } from '../contract/schedules.ts';
 import { SERIES_OF_KIND } from '../contract/kinds.ts';
 import {
@@ -72,6 +73,9 @@ export async function loadBulletinInputs(
   if (evaluation && evaluation !== period && evaluation !== previousPeriod) {
     add((await ctx.records.recordsOfPeriod(evaluation)).filter((r) => r.zone === NATIONAL_HTZ));
   }
+  // Records the editor articles cite (one BatchGetItem): a citation of another period prints too.
+  const cited = citedKeys(articles).filter((k) => !all.has(recordKey(k)));
+  if (cited.length) add([...(await ctx.records.currentValues(cited)).values()]);
   const used = [...all.values()];
   return { inputs: { records: used, articles }, inputHash: inputHashOf(used, articles) };
 }

@@ -18,6 +18,7 @@ import { samePeriodLastYear } from '../core/periods.ts';
 import { colophonBlocks, mastheadOf } from '../core/report-parts.ts';
 import { datePartsIn } from '../core/format.ts';
 import { NotFoundError } from '../errors.ts';
+import { didYouMean } from '../core/suggest.ts';
 import { hashSorted, mergeSorted, sortedRecordsOf, type SortedRecords } from './input-hash.ts';
 import { fileSlug, type KindContext, type ReportKindModule } from './kind.ts';
 
@@ -87,7 +88,18 @@ export const zoneProfile: ReportKindModule<ZoneState, ZoneInputs, ZoneProfileVie
     const zoneText = params.zone ?? '';
     const zone = ctx.reference.resolveZone(zoneText);
     if (!zone || zone.level === 'aggregate')
-      throw new NotFoundError('publish', `unknown zone "${zoneText}" (give an id, name or alias)`);
+      throw new NotFoundError(
+        'publish',
+        `unknown zone "${zoneText}" (give an id, name or alias)${didYouMean(
+          zoneText,
+          ctx.reference.zones
+            .filter((z) => z.level !== 'aggregate')
+            .map((z) => ({
+              label: z.name,
+              names: [z.id, z.name, z.shortName ?? '', ...(z.aliases ?? [])],
+            })),
+        )}`,
+      );
     const zoneRecords = await ctx.records.recordsOfZone(zone.id);
     const period = params.period ?? latestAnnualPeriod(zoneRecords);
     if (!period)

@@ -11,6 +11,7 @@ declare module 'dynalite' {
 }
 
 declare module 's3rver' {
+  import type { Server } from 'node:http';
   import type { AddressInfo } from 'node:net';
   export default class S3rver {
     constructor(options: {
@@ -23,6 +24,8 @@ declare module 's3rver' {
       configureBuckets?: { name: string; configs?: unknown[] }[];
     });
     run(): Promise<AddressInfo>;
+    /** A new HTTP server for this instance, listening as `server.listen(...args)` would. */
+    listen(...args: unknown[]): Promise<Server>;
     close(): Promise<void>;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordStore } from '../../functions/app/ports.ts';
-import type { IndicatorRecord } from '../../functions/core/model.ts';
+import type { Article, IndicatorRecord } from '../../functions/core/model.ts';
 import { recordKey } from '../../functions/core/record-key.ts';
 import { uniqueName, type Subject } from './local-stores.ts';
 
@@ -32,40 +32,34 @@ export function describeRecordStoreContract(
     });
     afterAll(() => subject?.stop());
 
+    const write = async (records: NewRecord[], articles: Article[] = []) =>
+      store.writeBatch({ records, articles });
+
     it('creates, keeps and revises an observation, keeping every revision', async () => {
       const zone = uniqueName('zone');
       const first = observation(zone, '2024', 10);
-      expect(await store.writeRecord(first)).toBe('created');
+      expect((await write([first])).records).toEqual(['created']);
 
       const current = (await store.currentValues([first])).get(recordKey(first));
       expect(current).toMatchObject({ ...first, revision: 1 });
-      expect(await store.writeRecord(first, current)).toBe('unchanged');
-      expect(await store.writeRecord({ ...first, value: 11 }, current)).toBe('revised');
+      expect((await write([first])).records).toEqual(['unchanged']);
+      expect((await write([{ ...first, value: 11 }])).records).toEqual(['revised']);
 
       const latest = (await store.currentValues([first])).get(recordKey(first));
       expect(latest).toMatchObject({ value: 11, revision: 2 });
-      const revisions = (await store.revisions(first)).sort((a, b) => a.revision - b.revision);
+      const revisions = await store.revisions(first);
       expect(revisions.map((r) => [r.revision, r.value])).toEqual([
         [1, 10],
         [2, 11],
       ]);
     });
 
-    it('writes many records with outcomes in input order, and leaves absent keys out', async () => {
+    it('writes a batch with outcomes in input order, and leaves absent keys out', async () => {
       const zone = uniqueName('zone');
       const a = observation(zone, '2022', 1);
       const b = observation(zone, '2023', 2, { yoy: 5.5 });
-      expect(await store.writeRecords([{ record: a }, { record: b }])).toEqual([
-        'created',
-        'created',
-      ]);
-      const current = await store.currentValues([a, b]);
-      expect(
-        await store.writeRecords([
-          { record: { ...b, yoy: 6 }, current: current.get(recordKey(b)) },
-          { record: a, current: current.get(recordKey(a)) },
-        ]),
-      ).toEqual(['revised', 'unchanged']);
+      expect((await write([a, b])).records).toEqual(['created', 'created']);
+      expect((await write([{ ...b, yoy: 6 }, a])).records).toEqual(['revised', 'unchanged']);
 
       const missing = observation(zone, '2021', 0);
       const found = await store.currentValues([a, missing]);
@@ -75,9 +69,11 @@ export function describeRecordStoreContract(
     it('reads a series, a zone and a period, and the latest period of a series', async () => {
       const zone = uniqueName('zone');
       const period = '2019-Q3';
-      await store.writeRecord(observation(zone, '2019', 7));
-      await store.writeRecord(observation(zone, period, 3));
-      await store.writeRecord({ ...observation(zone, '2019', 9), indicator: 'exports' });
+      await write([
+        observation(zone, '2019', 7),
+        observation(zone, period, 3),
+        { ...observation(zone, '2019', 9), indicator: 'exports' },
+      ]);
 
       expect((await store.history(zone, 'revenue')).map((r) => r.period).sort()).toEqual([
         '2019',
@@ -92,14 +88,15 @@ export function describeRecordStoreContract(
       expect(ofPeriod.map((r) => r.value)).toEqual([3]);
     });
 
-    it('registers periods by granularity and names the latest', async () => {
-      await store.registerPeriods(['2031', '2030', '2031', '2031-Q1']);
+    it('registers the periods of what it stores, by granularity, and names the latest', async () => {
+      const zone = uniqueName('zone');
+      await write(['2031', '2030', '2031-Q1'].map((p, i) => observation(zone, p, i)));
       expect(await store.periods('annual')).toEqual(expect.arrayContaining(['2030', '2031']));
       expect(await store.latestPeriod('annual')).toBe('2031');
       expect(await store.periods('quarterly')).toContain('2031-Q1');
     });
 
-    it('stores an article once and revises it when it changes', async () => {
+    it('stores an article once and revises it when it changes, keeping the earlier one', async () => {
       const series = uniqueName('series');
       const article = {
         id: 'contract-article',
@@ -110,11 +107,21 @@ export function describeRecordStoreContract(
         byline: '本刊',
         body: '正文。',
       };
-      expect(await store.putArticle(article)).toBe('created');
-      expect(await store.putArticle(article)).toBe('unchanged');
-      expect(await store.putArticle({ ...article, body: '新正文。' })).toBe('revised');
+      expect((await write([], [article])).articles).toEqual(['created']);
+      expect((await write([], [article])).articles).toEqual(['unchanged']);
+      expect((await write([], [{ ...article, body: '新正文。' }])).articles).toEqual(['revised']);
       expect(await store.articles(series, '2024')).toEqual([{ ...article, body: '新正文。' }]);
       expect(await store.articles(series, '2023')).toEqual([]);
+      const revisions = await store.articleRevisions({ series, period: '2024', id: article.id });
+      expect(revisions.map((r) => r.article.body)).toEqual(['正文。', '新正文。']);
+    });
+
+    it('names what it would refuse before any write', () => {
+      const zone = uniqueName('zone');
+      expect(store.recordRefusals(observation(zone, '2024', 1))).toEqual([]);
+      expect(store.recordRefusals(observation(zone, '2024', Infinity))).toEqual([
+        expect.objectContaining({ field: 'value' }),
+      ]);
     });
   });
 }

@@ -57,6 +57,15 @@ describe('deploy-ready stack', () => {
     expect(stage.DependsOn).toContain(id(stack, stack.api.reportsRoute));
   });
 
+  it('the API function ships the templates its archive pages and subscriber mail render', () => {
+    const [[, api]] = ofType('AWS::Lambda::Function').filter(([, r]) =>
+      String(r.Properties['Description'] ?? '').startsWith('HTTP API'),
+    ) as [[string, Resource]];
+    const variables = (api.Properties['Environment'] as { Variables: Record<string, string> })
+      .Variables;
+    expect(variables['BULLETIN_TEMPLATES_DIR']).toMatch(/templates$/);
+  });
+
   it('2. names no retained resource itself; the schedule group is CloudFormation-named', () => {
     const [[, group]] = ofType('AWS::Scheduler::ScheduleGroup') as [[string, Resource]];
     expect(group.Properties?.['Name']).toBeUndefined();

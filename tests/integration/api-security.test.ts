@@ -159,8 +159,8 @@ describe('API: refusals, logs and load', () => {
           json({ kind: 'torch-bulletin', requestId: 'x'.repeat(2_000_000) }),
           bearer,
         ),
-        400,
-        /invalid report request/,
+        413,
+        /larger than 65536 bytes/,
       ],
       [
         'prototype pollution',

@@ -26,6 +26,7 @@ import {
   type FaultInjector,
 } from '#tests/support/faults.ts';
 import {
+  dumpRecords,
   publishDeps,
   seedRealData,
   startTestStores,
@@ -195,24 +196,39 @@ describe('faults around the AWS SDK and the browser', () => {
     count(dynamo);
   });
 
-  it('DynamoDB fails mid-batch during ingest: a retry of the batch leaves every record whole', async () => {
-    // Prepare: 60 new records; writes fail for good after the 25th successful write command.
+  it('DynamoDB fails mid-batch during ingest: nothing of the batch stays; a retry stores it whole', async () => {
+    // Prepare: 60 new records and 2 revised ones; the second BatchWriteItem of the batch's
+    // items fails for good (every SDK attempt), after the first one was stored.
     const { services, dynamo } = faulty();
     const rows = Array.from(
       { length: 60 },
       (_, i) => `zhongguancun,gdp,${1960 + i},${i + 1},亿元,,,故障测试`,
     );
-    const batch = {
+    const revised = (await stores.services.records.recordsOfPeriod(PERIOD))
+      .filter((r) => stores.services.reference.indicator(r.indicator)?.unit === '亿元')
+      .slice(0, 2);
+    expect(revised).toHaveLength(2);
+    const csv = (lines: string[]) => ({
       name: 'mid-batch.csv',
       bytes: new TextEncoder().encode(
-        ['zone,indicator,period,value,unit,yoy,share,source', ...rows].join('\n'),
+        ['zone,indicator,period,value,unit,yoy,share,source', ...lines].join('\n'),
       ),
-    };
-    let puts = 0;
-    dynamo.rule = ({ command }) => {
-      if (command !== 'PutItemCommand' && command !== 'BatchWriteItemCommand') return undefined;
-      puts += 1;
-      return puts > 25
+    });
+    const batch = csv([
+      ...rows,
+      ...revised.map((r) => `${r.zone},${r.indicator},${r.period},${r.value + 1},亿元,,,故障测试`),
+    ]);
+    const before = await dumpRecords(stores.services);
+    let writes = 0;
+    const failing = new Set<unknown>();
+    dynamo.rule = ({ command, input }) => {
+      if (command !== 'BatchWriteItemCommand') return undefined;
+      if (!failing.has(input)) {
+        writes += 1;
+        // 1: the journal; 2: the first 25 items; 3: the next 25.
+        if (writes === 3) failing.add(input);
+      }
+      return failing.has(input)
         ? serviceError('InternalServerError', 500, 'injected: the table is gone')
         : undefined;
     };
@@ -221,26 +237,26 @@ describe('faults around the AWS SDK and the browser', () => {
     const error = await ingestFiles({ records: services.records, reference: services.reference }, [
       batch,
     ]).catch((e: unknown) => e);
+    const afterFailure = await dumpRecords(stores.services);
     const retry = await ingestFiles(
       { records: stores.services.records, reference: stores.services.reference },
       [batch],
     );
 
-    // Assess
+    // Assess: the failed batch left the table as it was; the retry stored all of it.
     expect(error).toBeInstanceOf(Error);
+    expect(String(error)).toMatch(/not stored/);
     expect(dynamo.injected).toBeGreaterThan(0);
-    expect(retry.created + retry.unchanged).toBe(60);
-    expect(retry.created).toBeGreaterThan(0);
+    expect(afterFailure).toEqual(before);
+    expect(retry).toMatchObject({ created: 60, revised: 2 });
     for (let i = 0; i < 60; i++) {
       const key = { zone: 'zhongguancun', indicator: 'gdp', period: String(1960 + i) };
       const revisions = await stores.services.records.revisions(key);
       expect(revisions.map((r) => [r.revision, r.value])).toEqual([[1, i + 1]]);
-      const current = await stores.services.records.recordsOfPeriod(key.period);
-      expect(
-        current
-          .filter((r) => r.zone === 'zhongguancun' && r.indicator === 'gdp')
-          .map((r) => r.value),
-      ).toEqual([i + 1]);
+    }
+    for (const r of revised) {
+      const revisions = await stores.services.records.revisions(r);
+      expect(revisions.map((x) => x.value).slice(-2)).toEqual([r.value, r.value + 1]);
     }
     await assertInvariants();
     count(dynamo);

@@ -281,7 +281,7 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     expect((await one.json()).links.download).toBe(`${url}/bulletins/${firstIssueId}/download`);
   });
 
-  it('serves a valid Atom feed with one entry per published issue linking to its download', async () => {
+  it('serves a valid Atom feed with one entry per published issue: its web edition and its PDF', async () => {
     const res = await get('/feeds/torch-bulletin.atom');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/atom\+xml/);
@@ -297,12 +297,17 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     expect(entries).toHaveLength(list.items.length);
     expect(entries).toHaveLength(2);
     expect(feed.updated).toBe(list.items[0].publishedAt);
+    const linkOf = (entry: { link: Record<string, string>[] }, rel: string) =>
+      [entry.link].flat().find((l) => l['@rel'] === rel)?.['@href'];
     for (const [i, entry] of entries.entries()) {
-      expect(entry.link['@href']).toBe(list.items[i].links.download);
+      // The entry's page is the web edition; the PDF is its enclosure.
+      expect(linkOf(entry, 'alternate')).toBe(list.items[i].webUrl);
+      expect(linkOf(entry, 'enclosure')).toBe(list.items[i].links.download);
       expect(entry.updated).toBe(list.items[i].publishedAt);
     }
-    // The entry link really downloads the PDF.
-    const redirect = await get(new URL(entries[0].link['@href']).pathname);
+    expect((await get(new URL(linkOf(entries[0], 'alternate')!).pathname)).status).toBe(200);
+    // The enclosure really downloads the PDF.
+    const redirect = await get(new URL(linkOf(entries[0], 'enclosure')!).pathname);
     expect(redirect.status).toBe(302);
     const pdf = await fetch(redirect.headers.get('location')!);
     expect(pdf.status).toBe(200);
@@ -378,6 +383,44 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
       expect(rows).toBe(2);
       const footer = await page.$eval('footer.site', (f) => f.textContent ?? '');
       expect(footer).toContain('火炬高技术产业开发中心');
+      // Each issue lists its 要目 and opens its web edition.
+      const toc = await page.$eval('li.issue ul.toc', (u) => u.textContent ?? '');
+      expect(toc).toContain('【数据速览】');
+      expect(latest.webUrl, JSON.stringify(latest)).toBe(`${url}/bulletins/${latest.id}/web`);
+
+      // The web edition reads on a phone and a desktop: no horizontal scroll, no console error,
+      // its links work.
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      for (const width of [390, 1280]) {
+        await page.setViewport({ width, height: 900, isMobile: width < 600 });
+        const web = await page.goto(latest.webUrl, { waitUntil: 'load' });
+        expect(web?.status()).toBe(200);
+        expect(web?.headers()['content-security-policy']).toContain("default-src 'none'");
+        expect(await page.$eval('.masthead', (m) => m.textContent ?? '')).toContain(
+          latest.issueLine,
+        );
+        const wide = await page.evaluate(
+          () => document.documentElement.scrollWidth > window.innerWidth,
+        );
+        expect(wide).toBe(false);
+        const hrefs = await page.$$eval('a[href^="/"]', (as) =>
+          as.map((a) => a.getAttribute('href')),
+        );
+        for (const href of new Set(hrefs))
+          expect((await fetch(`${url}${href}`, { redirect: 'manual' })).status).toBeLessThan(400);
+      }
+      expect(errors).toEqual([]);
+      await page.setViewport({ width: 390, height: 844, isMobile: true });
+
+      // Search finds released issues by the words in them.
+      const found = await (await get(`/search?q=${encodeURIComponent('国家高新区')}`)).json();
+      expect(found.hits.map((h: { id: string }) => h.id)).toContain(latest.id);
+      const none = await (await get(`/search?q=${encodeURIComponent('不会出现的词ZZZ')}`)).json();
+      expect(none.hits).toEqual([]);
+      await page.goto(`${url}/series/torch-bulletin`, { waitUntil: 'load' });
       // Nothing overflows a phone's width.
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth > window.innerWidth,

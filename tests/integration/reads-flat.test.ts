@@ -14,7 +14,8 @@ import { startTestStores } from '../support/stores.ts';
 
 const SEED = 3;
 
-describe('bulletin reads stay flat', () => {
+// Seeds 178 zones through the stores: minutes on a loaded 2-core machine.
+describe('bulletin reads stay flat', { timeout: 300_000 }, () => {
   it('makes the same requests (beyond Query pagination) for 20 zones as for 178', async () => {
     const t = await startTestStores();
     try {

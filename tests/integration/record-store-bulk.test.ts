@@ -1,12 +1,11 @@
 /**
  * Bulk ingest on real dynalite: the synthetic dataset through the normal ingest path, re-runs
- * that store nothing, and the batched current items keeping the record store's guarantees (no
- * lost revision, a newer revision never replaced by an older one) against a concurrent writer.
+ * that store nothing, revisions that keep the earlier value, a batch invisible until it is
+ * committed, and no per-record round trip (counted on the wire).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoRecordStore } from '#adapters/dynamodb/record-store.ts';
 import { recordKey } from '#core/record-key.ts';
-import type { IndicatorRecord } from '#core/model.ts';
 import { pickZones, syntheticRecords, syntheticZones } from '#core/synthetic.ts';
 import {
   syntheticFiles,
@@ -14,7 +13,7 @@ import {
   syntheticReference,
 } from '../../functions/app/synthetic.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
-import { startTestStores, type TestStores } from '../support/stores.ts';
+import { dumpStores, startTestStores, type TestStores } from '../support/stores.ts';
 
 const ZONES = 12;
 const SEED = 11;
@@ -97,106 +96,149 @@ describe('bulk ingest of the synthetic dataset', () => {
   });
 });
 
-describe('batched current items and a concurrent writer', () => {
-  it('puts back a newer revision that a batched first revision overwrote', async () => {
-    // Prepare: a store whose batch write of current items is preceded, on the wire, by another
-    // writer storing revision 2 of the same key (the race the verification step exists for).
-    const { dynamodb, documents } = stores.services.clients;
-    const table = stores.config.tables.records;
-    const other = createDynamoRecordStore(documents, table);
-    const key = { zone: 'race-zone', indicator: 'gdp', period: '2031' };
-    const first = { ...key, value: 1, source: 'writer A' };
-    const second = { ...key, value: 2, source: 'writer B' };
-    let raced = false;
-    dynamodb.middlewareStack.add(
-      (next) => async (args) => {
-        if (!raced && args.input && 'RequestItems' in (args.input as object)) {
-          const items = JSON.stringify(args.input);
-          if (items.includes('race-zone') && items.includes('PutRequest')) {
-            raced = true;
-            // Writer B sees revision 1 in the log and writes revision 2 with its current item.
-            const [a] = await other.revisions(key);
-            await other.writeRecord(second, a);
-          }
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'raceBeforeBatchWrite' },
-    );
-    try {
-      // Act: writer A creates the key through the bulk path.
-      const outcomes = await stores.services.records.writeRecords([{ record: first }]);
+describe('one batch, written in bulk and visible at once', () => {
+  const reference = () => stores.services.reference;
+  const rows = (n: number, value: (i: number) => number, period = '2031') =>
+    Array.from({ length: n }, (_, i) => ({
+      zone: 'zhongguancun',
+      indicator: 'gdp',
+      period: String(Number(period) + i),
+      value: value(i),
+      source: '批量测试',
+    }));
 
-      // Assess: both revisions kept; the current item is the newer one.
-      expect(raced).toBe(true);
-      expect(outcomes).toEqual(['created']);
-      const revisions = await stores.services.records.revisions(key);
-      expect(revisions.map((r) => [r.revision, r.source])).toEqual([
-        [1, 'writer A'],
-        [2, 'writer B'],
-      ]);
-      const current = await stores.services.records.currentValues([key]);
-      expect(current.get(recordKey(key))).toMatchObject({ revision: 2, value: 2 });
-      expect((await stores.services.records.history('race-zone', 'gdp'))[0]?.revision).toBe(2);
-    } finally {
-      dynamodb.middlewareStack.remove('raceBeforeBatchWrite');
-    }
-  });
-
-  it('never lets an older revision replace a newer current item', async () => {
-    const key = { zone: 'order-zone', indicator: 'gdp', period: '2031' };
+  it('keeps every revision: the later supersedes, the earlier stays in the log', async () => {
     const records = stores.services.records;
-    await records.writeRecords([{ record: { ...key, value: 1, source: 's' } }]);
-    const [r1] = (await records.currentValues([key])).values();
-    await records.writeRecord({ ...key, value: 2, source: 's' }, r1);
-    // A bulk write based on a stale view (revision 1): the old facts leave the newer current
-    // item alone; new facts become revision 3 (the log decides the number, not the caller).
-    const stale = r1 as IndicatorRecord;
-    expect(
-      await records.writeRecords([{ record: { ...key, value: 1, source: 's' }, current: stale }]),
-    ).toEqual(['unchanged']);
-    expect((await records.currentValues([key])).get(recordKey(key))).toMatchObject({
-      revision: 2,
-      value: 2,
-    });
-    expect(
-      await records.writeRecords([{ record: { ...key, value: 3, source: 's' }, current: stale }]),
-    ).toEqual(['revised']);
-    expect((await records.revisions(key)).map((r) => r.value)).toEqual([1, 2, 3]);
+    const key = { zone: 'tianjin', indicator: 'gdp', period: '2041' };
+    for (const value of [1, 2, 2, 3])
+      await records.writeBatch({ records: [{ ...key, value, source: 's' }], articles: [] });
+    expect((await records.revisions(key)).map((r) => [r.revision, r.value])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
     expect((await records.currentValues([key])).get(recordKey(key))).toMatchObject({
       revision: 3,
       value: 3,
     });
+    expect(
+      (await records.history('tianjin', 'gdp')).find((r) => r.period === '2041'),
+    ).toMatchObject({ revision: 3 });
   });
 
-  it('writes batches of 25 current items (counted on the wire)', async () => {
+  it('is invisible to every read until its commit', async () => {
+    // Prepare: a first batch; a second one held just before its commit (the one UpdateItem
+    // that flips its header to committed) while we read.
     const { dynamodb } = stores.services.clients;
-    const counts: Record<string, number> = {};
+    const records = stores.services.records;
+    await records.writeBatch({ records: rows(3, (i) => i + 1, '2051'), articles: [] });
+    const seen: { period?: string; values: number[]; revisions: number }[] = [];
+    const read = async () => ({
+      period: await records.latestPeriod('annual'),
+      values: (await records.history('zhongguancun', 'gdp'))
+        .filter((r) => r.period >= '2051')
+        .map((r) => r.value),
+      revisions: (
+        await records.revisions({ zone: 'zhongguancun', indicator: 'gdp', period: '2051' })
+      ).length,
+    });
+    const other = createDynamoRecordStore(
+      stores.services.clients.documents,
+      stores.config.tables.records,
+    );
     dynamodb.middlewareStack.add(
-      (next, context) => async (args) => {
-        counts[context.commandName!] = (counts[context.commandName!] ?? 0) + 1;
+      (next) => async (args) => {
+        const input = args.input as {
+          UpdateExpression?: string;
+          ExpressionAttributeValues?: unknown;
+        };
+        if (
+          input.UpdateExpression === 'SET #s = :to' &&
+          JSON.stringify(input).includes('committed')
+        ) {
+          // Another reader (own cache) and this one, before the flip.
+          seen.push(await read());
+          const o = await other.history('zhongguancun', 'gdp');
+          seen.push({
+            values: o.filter((r) => r.period >= '2051').map((r) => r.value),
+            revisions: 0,
+          });
+        }
         return next(args);
       },
-      { step: 'initialize', name: 'countCommands' },
+      { step: 'initialize', name: 'holdBeforeCommit' },
     );
     try {
-      const entries = Array.from({ length: 100 }, (_, i) => ({
-        record: {
+      // Act: revise the three and add a new, later period.
+      await records.writeBatch({ records: rows(4, (i) => 10 * (i + 1), '2051'), articles: [] });
+    } finally {
+      dynamodb.middlewareStack.remove('holdBeforeCommit');
+    }
+
+    // Assess: before the commit, the first batch only; after it, the second.
+    expect(seen[0]).toEqual({ period: '2053', values: [1, 2, 3], revisions: 1 });
+    expect(seen[1]!.values).toEqual([1, 2, 3]);
+    expect(await read()).toEqual({ period: '2054', values: [10, 20, 30, 40], revisions: 2 });
+  });
+
+  it('makes the same few requests besides BatchWriteItem for 100 records as for 1000', async () => {
+    const { dynamodb } = stores.services.clients;
+    const count = async (n: number, period: string) => {
+      const counts: Record<string, number> = {};
+      dynamodb.middlewareStack.add(
+        (next, context) => async (args) => {
+          counts[context.commandName!] = (counts[context.commandName!] ?? 0) + 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countCommands' },
+      );
+      try {
+        const batch = Array.from({ length: n }, (_, i) => ({
           zone: 'count-zone',
           indicator: `ind-${i}`,
-          period: '2031',
+          period,
           value: i,
           source: 's',
-        },
-      }));
-      await stores.services.records.writeRecords(entries);
-    } finally {
-      dynamodb.middlewareStack.remove('countCommands');
-    }
-    expect(counts).toEqual({
-      PutItemCommand: 100,
-      BatchWriteItemCommand: 4,
-      BatchGetItemCommand: 1,
-    });
+        }));
+        await stores.services.records.writeBatch({ records: batch, articles: [] });
+      } finally {
+        dynamodb.middlewareStack.remove('countCommands');
+      }
+      return counts;
+    };
+    const small = await count(100, '2061');
+    const large = await count(1000, '2062');
+    // 25 items a BatchWriteItem (the records and one new period; then the journal is written
+    // and deleted), 100 keys a BatchGetItem.
+    expect(small.BatchWriteItemCommand).toBe(Math.ceil(101 / 25) + 2);
+    expect(large.BatchWriteItemCommand).toBe(Math.ceil(1001 / 25) + 2);
+    expect(large.BatchGetItemCommand).toBe(10);
+    // The rest is per batch: the lock, the header, its commit, the journal's cleanup. (The
+    // lock's lease is renewed by an UpdateItem every 5 s: their number follows the clock.)
+    const perBatch = (c: Record<string, number>) => {
+      const {
+        BatchWriteItemCommand: _w,
+        BatchGetItemCommand: _g,
+        UpdateItemCommand: u,
+        ...rest
+      } = c;
+      expect(u).toBeGreaterThanOrEqual(1);
+      return rest;
+    };
+    expect(perBatch(large)).toEqual(perBatch(small));
+    expect(Object.values(perBatch(large)).reduce((a, b) => a + b, 0)).toBeLessThan(10);
+  });
+
+  it('refuses a batch through ingest when a record would be refused by the store', async () => {
+    const before = await dumpStores(stores.services);
+    const bytes = new TextEncoder().encode(
+      'zone,indicator,period,value,unit,yoy,share,source\nzhongguancun,gdp,2071,1e308,万亿元,,,来源甲',
+    );
+    await expect(
+      ingestFiles({ records: stores.services.records, reference: reference() }, [
+        { name: 'inf.csv', bytes },
+      ]),
+    ).rejects.toThrow(/inf\.csv:2 field "value"/);
+    expect(await dumpStores(stores.services)).toBe(before);
   });
 });

@@ -28,7 +28,8 @@ describe('all-zones run', () => {
   beforeAll(async () => {
     t = await startTestStack();
     await seedSynthetic({ records: t.services.records }, { seed: SEED, zones: ZONES });
-  });
+    // Seeding every zone through the stores takes minutes on a loaded 2-core machine.
+  }, 300_000);
   afterAll(() => t?.stop());
 
   /** The services' Chromium renderer, watched (and made to fail for one zone's HTML). */

@@ -94,6 +94,28 @@ export async function dumpStores(services: Services): Promise<string> {
   return JSON.stringify({ tables, objects }, null, 1);
 }
 
+/**
+ * The records table as data, canonical (sorted items, sorted keys): every item except the
+ * batch bookkeeping (`BATCH#…` headers and journals, the `INGEST#LOCK`), and without the
+ * replaced item each current item carries inline (`prev`) — what a rolled-back batch cannot
+ * give back byte for byte, and what no read returns once its batch is committed. Tests only.
+ */
+export async function dumpRecords(services: Services, table = services.config.tables.records) {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await services.clients.dynamodb.send(
+      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items
+    .filter((i) => !/^(BATCH#|INGEST#)/.test(i.pk?.S ?? ''))
+    .map(({ prev: _prev, ...rest }) => canonicalJson(rest))
+    .sort();
+}
+
 /** JSON with object keys sorted, so equal items give equal strings. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>

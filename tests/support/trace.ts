@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Figure } from '../../functions/core/figures.ts';
 import { parseRecordFile } from '../../functions/core/ingest-parse.ts';
 import type { IndicatorRecord } from '../../functions/core/model.ts';
+import { stepExponent } from '../../functions/core/numbers.ts';
 import type { Reference } from '../../functions/core/reference.ts';
 import { REPO_ROOT } from './stack.ts';
 
@@ -44,7 +45,12 @@ export const syntheticZonesFile = join(
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
 
 /** Problems with the figures of `trace` against `records` (empty when all trace). */
-export function traceProblems(trace: Figure[], records: IndicatorRecord[]): string[] {
+export function traceProblems(
+  trace: Figure[],
+  records: IndicatorRecord[],
+  ref: Reference,
+): string[] {
+  const unitOf = (r: IndicatorRecord) => ref.indicator(r.indicator)?.unit ?? '';
   const byKey = new Map(records.map((r) => [key(r), r]));
   const problems: string[] = [];
   for (const f of trace) {
@@ -69,9 +75,10 @@ export function traceProblems(trace: Figure[], records: IndicatorRecord[]): stri
         case 'share-of-china':
           return rs.length === 2 && close((rs[0]!.value / rs[1]!.value) * 100, f.value);
         case 'sum':
-          return close(
-            rs.reduce((s, r) => s + r.value, 0),
-            f.value,
+          // Exact sum, rounded to the coarsest step of the terms (the precision rule).
+          return (
+            Math.abs(rs.reduce((s, r) => s + r.value, 0) - f.value) <=
+            10 ** Math.max(...rs.map((r) => stepExponent(r, unitOf(r)))) / 2 + 1e-9
           );
         case 'share-of-total':
         case 'difference':

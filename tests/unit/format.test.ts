@@ -1,28 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   chineseNumeral,
-  formatAmountYi,
   formatDateZh,
-  formatGrowth,
   formatGrowthCell,
   formatIssueLine,
   formatNumber,
   formatPointGap,
-  formatShare,
-  formatValue,
 } from '../../functions/core/format.ts';
 import { formatPeriodZh, parsePeriod, samePeriodLastYear } from '../../functions/core/periods.ts';
 import { toBaseUnit } from '../../functions/core/units.ts';
 
 describe('Chinese number formatting', () => {
-  it('scales 亿元 to 万亿元 from 10 000亿元 and drops trailing zeros', () => {
-    expect(formatAmountYi(193_000)).toBe('19.3万亿元');
-    expect(formatAmountYi(20_000)).toBe('2万亿元');
-    expect(formatAmountYi(8921.9)).toBe('8921.9亿元');
-    expect(formatAmountYi(9999.94)).toBe('9999.9亿元');
-    expect(formatAmountYi(-24_000)).toBe('-2.4万亿元');
-  });
-
   it('rounds half away from zero', () => {
     expect(formatNumber(7.65)).toBe('7.7');
     expect(formatNumber(-2.15)).toBe('-2.2');
@@ -31,27 +19,16 @@ describe('Chinese number formatting', () => {
     expect(formatNumber(1234.5678, 2)).toBe('1234.57');
   });
 
-  it('formats values by unit', () => {
-    expect(formatValue(178, '个', 0)).toBe('178个');
-    expect(formatValue(24.1, '%')).toBe('24.1%');
-    expect(formatValue(505.7, '点')).toBe('505.7点');
-    expect(formatValue(193_000, '亿元')).toBe('19.3万亿元');
-  });
-
-  it('phrases growth as 增长 / 下降 / 持平', () => {
-    expect(formatGrowth(7.6)).toBe('同比增长7.6%');
-    expect(formatGrowth(-2.1)).toBe('同比下降2.1%');
-    expect(formatGrowth(0)).toBe('与上年持平');
-    expect(formatGrowth(0.04)).toBe('与上年持平');
+  it('writes growth cells as 增长 / 下降 / 持平', () => {
     expect(formatGrowthCell(-2.1)).toBe('-2.1%');
     expect(formatGrowthCell(0)).toBe('持平');
+    expect(formatGrowthCell(0.04)).toBe('持平');
   });
 
   it('phrases percentage-point gaps and shares', () => {
     expect(formatPointGap(5.5)).toBe('高5.5个百分点');
     expect(formatPointGap(-1.25)).toBe('低1.3个百分点');
     expect(formatPointGap(0)).toBe('持平');
-    expect(formatShare(14.3)).toBe('占全国比重为14.3%');
   });
 
   it('writes dates and issue lines in Chinese, in Asia/Shanghai', () => {

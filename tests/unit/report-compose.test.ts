@@ -21,12 +21,8 @@ import zones from '../../data/zones.json' with { type: 'json' };
 import indicators from '../../data/indicators.json' with { type: 'json' };
 import torch from '../../data/series/torch-bulletin.json' with { type: 'json' };
 import articles from '../../data/articles.json' with { type: 'json' };
-import {
-  readRecords,
-  repoRecordFiles,
-  syntheticZonesFile,
-  traceProblems,
-} from '../support/trace.ts';
+import { readRecords, repoRecordFiles, syntheticZonesFile } from '../support/trace.ts';
+import { fidelityProblems } from '../support/fidelity.ts';
 
 const DATE = new Date('2026-11-20T01:00:00Z');
 
@@ -80,7 +76,7 @@ describe('report composition', () => {
     const first = lead.paragraphs![0]!;
     expect(first.lead).toBe('第一，综合实力稳步提升。');
     expect(first.text).toMatch(
-      /^2024年，国家高新区园区生产总值19\.3万亿元，同比增长7\.6%，占全国比重为14\.3%；一般公共预算收入8921\.9亿元/,
+      /^2024年，国家高新区园区生产总值突破19\.3万亿元，同比增长7\.6%，占全国比重为14\.3%；一般公共预算收入8921\.9亿元/,
     );
     const all = lead.paragraphs!.map((p) => p.text).join('');
     expect(all).not.toContain('国家高新区国家高新区');
@@ -118,9 +114,11 @@ describe('report composition', () => {
     const view = bulletin(real);
     expect(view.sources.length).toBeLessThanOrEqual(6);
     expect(view.sources[0]!.text).toBe(
-      '工信部国家高新区新闻发布会（2025年2月26日，日期据seeds/000）答问，记者路铁晨整理《工信部解读2024年国家高新区发展情况》 [seeds/002]',
+      '《工信部解读2024年国家高新区发展情况》（记者路铁晨整理），工业和信息化部国家高新区新闻发布会，2025年2月26日',
     );
-    expect(sourceDocument('甲文件；原文为“约”[seeds/001]')).toBe('甲文件 [seeds/001]');
+    expect(sourceDocument('甲文件；原文为“约”[seeds/001]')).toBe('甲文件');
+    expect(sourceDocument('乙文件（2025年，日期据seeds/000）[seeds/002]')).toBe('乙文件');
+    for (const s of view.sources) expect(s.text).not.toMatch(/seeds/);
     const blocks = view.sections.flatMap((s) => s.blocks);
     for (const b of blocks)
       if (b.table || b.chart) expect((b.table ?? b.chart)!.sourceLine).toMatch(/资料来源：[①-⑳]+/);
@@ -129,7 +127,7 @@ describe('report composition', () => {
   it('every printed figure of every kind follows from the records it was composed from', () => {
     const b = bulletin(withZones);
     expect(b.trace.length).toBeGreaterThan(100);
-    expect(traceProblems(b.trace, withZones)).toEqual([]);
+    expect(fidelityProblems(b.trace, withZones, ref).problems).toEqual([]);
     const zp = composeZoneProfile({
       series: ref.seriesById('zone-profile')!,
       date: DATE,
@@ -140,7 +138,7 @@ describe('report composition', () => {
       keyIndicators: torch.keyIndicators,
     });
     expect(zp.period).toBe('2024');
-    expect(traceProblems(zp.trace, withZones)).toEqual([]);
+    expect(fidelityProblems(zp.trace, withZones, ref).problems).toEqual([]);
     const region = selectRegion(ref, '长三角')!;
     const rr = composeRegionalReport({
       series: ref.seriesById('regional-report')!,
@@ -151,7 +149,7 @@ describe('report composition', () => {
       reference: ref,
       keyIndicators: torch.keyIndicators,
     });
-    expect(traceProblems(rr.trace, withZones)).toEqual([]);
+    expect(fidelityProblems(rr.trace, withZones, ref).problems).toEqual([]);
   });
 
   it('composes a zone profile the same with the period context shared by a batch as alone', () => {

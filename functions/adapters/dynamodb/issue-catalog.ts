@@ -237,7 +237,11 @@ export function createDynamoIssueCatalog(
           TableName: tableName,
           Key: { pk: `SERIES#${issue.series}`, sk: numberKey(issue.total) },
           UpdateExpression:
-            'SET #s = :s, s3Key = :k, fileName = :f, sha256 = :h, #b = :b, pages = :p, inputHash = :i, publishedAt = :at REMOVE failure',
+            'SET #s = :s, s3Key = :k, fileName = :f, sha256 = :h, #b = :b, pages = :p, inputHash = :i, publishedAt = :at' +
+            (facts.webKey ? ', webKey = :w' : '') +
+            (facts.contents ? ', contents = :c' : '') +
+            (facts.searchText ? ', searchText = :t' : '') +
+            ' REMOVE failure',
           ConditionExpression: 'attribute_exists(pk) AND (#s <> :s OR sha256 = :h)',
           ExpressionAttributeNames: { '#s': 'status', '#b': 'bytes' },
           ExpressionAttributeValues: {
@@ -249,6 +253,10 @@ export function createDynamoIssueCatalog(
             ':p': facts.pages,
             ':i': facts.inputHash,
             ':at': facts.publishedAt,
+            ...(facts.webKey ? { ':w': facts.webKey } : {}),
+            ...(facts.contents ? { ':c': facts.contents } : {}),
+            // The search text is capped so that an issue item stays far below DynamoDB's 400 KB.
+            ...(facts.searchText ? { ':t': facts.searchText.slice(0, 60_000) } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),

@@ -1,49 +1,183 @@
 /**
- * The record store port and its DynamoDB adapter. Every read is a Query, GetItem or
+ * The record store's DynamoDB adapter (the port is `RecordStore` in `app/ports.ts`). Every read is a Query, GetItem or
  * BatchGetItem — never a Scan (see `contract/stores.ts` for the item layout).
+ *
+ * Writes are whole batches, all or nothing, even when the writer is killed:
+ * - one batch at a time holds the ingest lock (`INGEST#LOCK`, a lease renewed while it
+ *   writes; a holder that died — its process is gone, or its lease ran out — is taken over);
+ * - a batch writes its header (`BATCH#<id>`, status `pending`) and a journal of every key it
+ *   will touch, then its items, each tagged `batch=<id>`, with BatchWriteItem (25 a request,
+ *   bounded concurrency, no per-record round trip);
+ * - one conditional update of the header to `committed` makes the whole batch visible at once;
+ * - reads honour it: an item of a batch that is not committed is read as the item it replaced
+ *   (kept inline as `prev`) or not at all. A batch left `pending` by a dead writer is rolled
+ *   back from its journal by the next writer, before it writes anything.
+ *
+ * Revision history: a later revision supersedes the current item without losing the earlier
+ * one, which is copied to the revision log (`R#…`) in the same batch. The log holds every
+ * revision but the current one (stores written before this layout hold the current one too;
+ * reads merge both).
  */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { ConflictError, StoreError } from '../../errors.ts';
 import type { Article, IndicatorRecord } from '../../core/model.ts';
+import type { Granularity } from '../../core/periods.ts';
 import { parsePeriod } from '../../core/periods.ts';
 import { recordKey, type RecordKey } from '../../core/record-key.ts';
-import type { WriteOutcome, RecordStore } from '../../app/ports.ts';
+import type {
+  ArticleKey,
+  ArticleRevision,
+  BatchWriteResult,
+  RecordStore,
+  WriteOutcome,
+} from '../../app/ports.ts';
 
 /** Two observations carry the same facts (value, reported rates, source). */
 export function sameFacts(
   a: Omit<IndicatorRecord, 'revision'>,
   b: Omit<IndicatorRecord, 'revision'>,
 ): boolean {
-  return a.value === b.value && a.yoy === b.yoy && a.share === b.share && a.source === b.source;
+  return (
+    a.value === b.value &&
+    a.reportedValue === b.reportedValue &&
+    a.reportedUnit === b.reportedUnit &&
+    a.qualifier === b.qualifier &&
+    a.yoy === b.yoy &&
+    a.share === b.share &&
+    a.source === b.source
+  );
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* What DynamoDB would refuse, checked before anything is written                            */
+/* ---------------------------------------------------------------------------------------- */
+
+/** DynamoDB numbers: magnitude 1E-130 … 9.9999999999999999999999999999999999999E+125. */
+const MAX_NUMBER = 9.999999999999999e125;
+const MIN_NUMBER = 1e-130;
+/** Key attribute limits (bytes, UTF-8): partition 2048, sort 1024. */
+const MAX_PK_BYTES = 2048;
+const MAX_SK_BYTES = 1024;
+/** An item is at most 400 KB; a current item carries the one it replaced (`prev`). */
+const MAX_ITEM_BYTES = 400 * 1024;
+/** Largest article (its JSON) we store: twice this (current + prev) stays under 400 KB. */
+export const MAX_ARTICLE_BYTES = 180 * 1024;
+
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** Why DynamoDB would refuse this number, or undefined. */
+function numberProblem(n: number): string | undefined {
+  if (!Number.isFinite(n)) return `${n} is not a finite number after unit conversion`;
+  const a = Math.abs(n);
+  if (a > MAX_NUMBER) return `${n} is larger than the store's limit (±9.99E+125)`;
+  if (a !== 0 && a < MIN_NUMBER) return `${n} is smaller than the store's limit (1E-130)`;
+  return undefined;
+}
+
+/**
+ * Problems that would make DynamoDB refuse a record (numbers it cannot hold, keys or items too
+ * long), as `field → message`. Checked for the whole batch before the first write.
+ */
+export function recordStorageProblems(
+  r: Omit<IndicatorRecord, 'revision'>,
+): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  for (const field of ['value', 'yoy', 'share'] as const) {
+    const n = r[field];
+    if (n === undefined) continue;
+    const p = numberProblem(n);
+    if (p) problems.push({ field, message: p });
+  }
+  if (utf8Bytes(`R#${recordKey(r)}`) > MAX_PK_BYTES)
+    problems.push({ field: 'zone', message: 'zone, indicator and period make a key too long' });
+  if (utf8Bytes(`${r.zone}#${r.indicator}`) > MAX_SK_BYTES)
+    problems.push({ field: 'zone', message: 'zone and indicator make a key too long' });
+  // Current item + the one it replaces, with index keys: about 3× the record's text.
+  const size = utf8Bytes(JSON.stringify(r)) * 3 + 512;
+  if (size > MAX_ITEM_BYTES)
+    problems.push({ field: 'source', message: 'the record is too large to store' });
+  return problems;
+}
+
+/** Problems that would make DynamoDB refuse an article (too large, keys too long). */
+export function articleStorageProblems(a: Article): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  const bytes = utf8Bytes(JSON.stringify(a));
+  if (bytes > MAX_ARTICLE_BYTES)
+    problems.push({
+      field: 'body',
+      message: `the article is ${bytes} bytes as stored; the limit is ${MAX_ARTICLE_BYTES}`,
+    });
+  if (utf8Bytes(`AR#${a.series}#${a.period}#${a.id}`) > MAX_PK_BYTES)
+    problems.push({ field: 'id', message: 'series, period and id make a key too long' });
+  return problems;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 
 const rev = (n: number) => String(n).padStart(6, '0');
 
-/** Records per step of a bulk write: bounds the time a first revision waits for its current item. */
-const BULK_CHUNK = 500;
+/** The lock every batch writer holds while it writes (one item). */
+const LOCK_KEY = { pk: 'INGEST#LOCK', sk: '-' };
+const LEASE_MS = 30_000;
+const HEARTBEAT_MS = 5_000;
+const LOCK_WAIT_MS = 15 * 60_000;
+/** Journal text per item: well under 400 KB. */
+const JOURNAL_CHUNK_BYTES = 200 * 1024;
+const BATCH_WRITE = 25;
+const BATCH_GET = 100;
+
+type Item = Record<string, unknown>;
+type BatchStatus = 'pending' | 'rolling-back' | 'committed' | 'rolled-back';
+
+const batchHeaderKey = (id: string) => ({ pk: `BATCH#${id}`, sk: '-' });
+
+/** Is the process that holds a lock gone? Only knowable on this host. */
+function ownerIsDead(owner: { host?: unknown; pid?: unknown }): boolean {
+  if (owner.host !== hostname() || typeof owner.pid !== 'number') return false;
+  if (owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 export function createDynamoRecordStore(
   documents: DynamoDBDocumentClient,
   tableName: string,
+  opts: {
+    /** BatchWrite/BatchGet requests in flight at once (default 8). */
+    concurrency?: number;
+    /** How long the ingest lock outlives a writer that stopped renewing it (default 30 s). */
+    leaseMs?: number;
+  } = {},
 ): RecordStore {
+  const leaseMs = opts.leaseMs ?? LEASE_MS;
+  const heartbeatMs = Math.min(HEARTBEAT_MS, leaseMs / 3);
   const component = 'records';
-  const limit = pLimit(8);
+  const limit = pLimit(opts.concurrency ?? 8);
+  /** Final states are final: a batch once committed or rolled back never changes again. */
+  const settled = new Map<string, 'committed' | 'rolled-back'>();
 
-  async function queryAll(
-    input: Omit<QueryCommandInput, 'TableName'>,
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
+  async function queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
     do {
       const out = await documents.send(
         new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: start }),
@@ -54,126 +188,10 @@ export function createDynamoRecordStore(
     return items;
   }
 
-  function currentItem(r: IndicatorRecord) {
-    return {
-      pk: `P#${r.period}`,
-      sk: `${r.zone}#${r.indicator}`,
-      gsi1pk: `S#${r.zone}#${r.indicator}`,
-      gsi1sk: r.period,
-      gsi2pk: `Z#${r.zone}`,
-      gsi2sk: `${r.indicator}#${r.period}`,
-      ...toAttributes(r),
-    };
-  }
-
-  async function putCurrent(r: IndicatorRecord): Promise<void> {
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: currentItem(r),
-          // A newer revision written concurrently is never replaced by an older one.
-          ConditionExpression: 'attribute_not_exists(pk) OR revision < :r',
-          ExpressionAttributeValues: { ':r': r.revision },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
-  }
-
-  async function latestRevision(key: RecordKey): Promise<IndicatorRecord | undefined> {
-    const out = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `R#${recordKey(key)}` },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    const item = out.Items?.[0];
-    return item ? fromItem(item) : undefined;
-  }
-
-  /**
-   * Appends `record` to the revision log when it differs from the latest revision (conditional
-   * put: no two writers ever get the same revision number). Writes the current item itself
-   * for a revision ≥ 2; a first revision is returned for the caller to store as current (one
-   * by one, or batched by {@link putFirstCurrents}).
-   */
-  async function appendRevision(
-    record: Omit<IndicatorRecord, 'revision'>,
-    current: IndicatorRecord | undefined,
-  ): Promise<{ outcome: WriteOutcome; firstRevision?: IndicatorRecord }> {
-    let known = current;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      if (known && sameFacts(known, record)) {
-        // The caller's `current` is the current item itself: nothing to do. A revision found
-        // in the log may be missing from the current item (a crash between the two writes):
-        // heal it.
-        if (known !== current) await putCurrent(known);
-        return { outcome: 'unchanged' };
-      }
-      const revision = (known?.revision ?? 0) + 1;
-      const next: IndicatorRecord = { ...record, revision };
-      try {
-        await documents.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { pk: `R#${recordKey(record)}`, sk: rev(revision), ...toAttributes(next) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) {
-          throw new StoreError(component, `cannot write revision of ${recordKey(record)}`, {
-            cause: err,
-          });
-        }
-        // Someone else wrote this revision (a concurrent ingest or our own earlier try).
-        known = await latestRevision(record);
-        continue;
-      }
-      if (revision === 1) return { outcome: 'created', firstRevision: next };
-      await putCurrent(next);
-      return { outcome: 'revised' };
-    }
-    throw new ConflictError(component, `too many concurrent revisions of ${recordKey(record)}`);
-  }
-
-  /**
-   * Current items of first revisions, 25 per BatchWriteItem (a conditional PutItem each made
-   * bulk ingest several times slower). BatchWriteItem cannot be conditional, so afterwards we
-   * look for a revision 2 of each key: a concurrent writer that wrote one may have had its
-   * current item replaced by our revision 1, and we put the latest revision back
-   * (conditionally). A newer revision always lands in the log before its current item, so a
-   * look made after our write cannot miss one that our write hid.
-   */
-  async function putFirstCurrents(firsts: IndicatorRecord[]): Promise<void> {
-    const batches: IndicatorRecord[][] = [];
-    for (let i = 0; i < firsts.length; i += 25) batches.push(firsts.slice(i, i + 25));
-    await Promise.all(batches.map((b) => limit(() => batchWriteAll(b.map(currentItem)))));
-    const lookups: IndicatorRecord[][] = [];
-    for (let i = 0; i < firsts.length; i += 100) lookups.push(firsts.slice(i, i + 100));
-    const newer = (
-      await Promise.all(
-        lookups.map((l) =>
-          limit(() =>
-            batchGetAll(l.map((r) => ({ pk: `R#${recordKey(r)}`, sk: rev(r.revision + 1) }))),
-          ),
-        ),
-      )
-    ).flat();
-    for (const item of newer) {
-      const latest = await latestRevision(fromItem(item));
-      if (latest) await putCurrent(latest);
-    }
-  }
-
-  async function batchWriteAll(items: Record<string, unknown>[]): Promise<void> {
-    let request = items.map((Item) => ({ PutRequest: { Item } }));
+  async function batchWriteAll(
+    requests: ({ PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } })[],
+  ): Promise<void> {
+    let request = requests;
     for (let attempt = 0; request.length > 0; attempt++) {
       if (attempt > 8)
         throw new StoreError(component, 'BatchWrite kept returning unprocessed items');
@@ -185,89 +203,568 @@ export function createDynamoRecordStore(
     }
   }
 
-  async function batchGetAll(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let request: Record<string, unknown>[] | undefined = keys;
-    for (let attempt = 0; request && request.length > 0; attempt++) {
-      if (attempt > 8) throw new StoreError(component, 'BatchGet kept returning unprocessed keys');
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const out = await documents.send(
-        new BatchGetCommand({
-          RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } },
+  async function batchGetAll(keys: Item[]): Promise<Item[]> {
+    const chunks: Item[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET) chunks.push(keys.slice(i, i + BATCH_GET));
+    const results = await Promise.all(
+      chunks.map((chunk) =>
+        limit(async () => {
+          const items: Item[] = [];
+          let request: Item[] | undefined = chunk;
+          for (let attempt = 0; request && request.length > 0; attempt++) {
+            if (attempt > 8)
+              throw new StoreError(component, 'BatchGet kept returning unprocessed keys');
+            if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+            const out = await documents.send(
+              new BatchGetCommand({
+                RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } },
+              }),
+            );
+            items.push(...(out.Responses?.[tableName] ?? []));
+            request = out.UnprocessedKeys?.[tableName]?.Keys as Item[] | undefined;
+          }
+          return items;
         }),
-      );
-      items.push(...(out.Responses?.[tableName] ?? []));
-      request = out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined;
+      ),
+    );
+    return results.flat();
+  }
+
+  /** Writes (or deletes) many items, 25 a request, a bounded number of requests at once. */
+  async function writeAll(
+    requests: ({ PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } })[],
+    onDone?: (n: number) => void,
+  ): Promise<void> {
+    const chunks: (typeof requests)[] = [];
+    for (let i = 0; i < requests.length; i += BATCH_WRITE)
+      chunks.push(requests.slice(i, i + BATCH_WRITE));
+    await Promise.all(
+      chunks.map((c) =>
+        limit(async () => {
+          await batchWriteAll(c);
+          onDone?.(c.length);
+        }),
+      ),
+    );
+  }
+
+  /* ------------------------------ visibility ------------------------------------------- */
+
+  /** Learns which of these batches are committed (cached once final). */
+  async function committedBatches(ids: Iterable<string>): Promise<Set<string>> {
+    const unknown = [...new Set(ids)].filter((id) => !settled.has(id));
+    if (unknown.length) {
+      const headers = await batchGetAll(unknown.map(batchHeaderKey));
+      for (const h of headers) {
+        const status = h.status as BatchStatus;
+        if (status === 'committed' || status === 'rolled-back')
+          settled.set((h.pk as string).slice('BATCH#'.length), status);
+      }
     }
-    return items;
+    const committed = new Set<string>();
+    for (const [id, status] of settled) if (status === 'committed') committed.add(id);
+    return committed;
+  }
+
+  /**
+   * The items as readers may see them: an item of a batch that is not committed reads as the
+   * item it replaced (`prev`), or not at all.
+   */
+  async function visible(items: Item[]): Promise<Item[]> {
+    const ids: string[] = [];
+    for (const i of items) {
+      if (typeof i.batch === 'string') ids.push(i.batch);
+      const prev = i.prev as Item | undefined;
+      if (prev && typeof prev.batch === 'string') ids.push(prev.batch);
+    }
+    if (ids.length === 0) return items;
+    const committed = await committedBatches(ids);
+    const isVisible = (i: Item) => typeof i.batch !== 'string' || committed.has(i.batch);
+    const out: Item[] = [];
+    for (const i of items) {
+      if (isVisible(i)) out.push(i);
+      else {
+        const prev = i.prev as Item | undefined;
+        if (prev && isVisible(prev)) out.push({ pk: i.pk, sk: i.sk, ...prev });
+      }
+    }
+    return out;
+  }
+
+  const visibleRecords = async (items: Item[]) => (await visible(items)).map(fromItem);
+
+  /* ------------------------------ item shapes ------------------------------------------ */
+
+  function currentItem(r: IndicatorRecord, batch: string | undefined, prev?: Item): Item {
+    return {
+      pk: `P#${r.period}`,
+      sk: `${r.zone}#${r.indicator}`,
+      gsi1pk: `S#${r.zone}#${r.indicator}`,
+      gsi1sk: r.period,
+      gsi2pk: `Z#${r.zone}`,
+      gsi2sk: `${r.indicator}#${r.period}`,
+      ...toAttributes(r),
+      ...(batch ? { batch } : {}),
+      ...(prev ? { prev } : {}),
+    };
+  }
+
+  /** What a replaced current item keeps of itself inside its successor (all but its key). */
+  function prevOf(item: Item): Item {
+    const { pk: _pk, sk: _sk, prev: _prev, ...rest } = item;
+    return rest;
+  }
+
+  /** A replaced current item as a revision log entry (no index keys: not in the indexes). */
+  function logCopy(item: Item): Item {
+    const rest = prevOf(item);
+    for (const k of Object.keys(rest)) if (k.startsWith('gsi')) delete rest[k];
+    return rest;
+  }
+
+  const logKey = (k: RecordKey, revision: number) => ({
+    pk: `R#${recordKey(k)}`,
+    sk: rev(revision),
+  });
+  const articleKey = (a: ArticleKey) => ({ pk: `A#${a.series}#${a.period}`, sk: a.id });
+  const articleLogKey = (a: ArticleKey, revision: number) => ({
+    pk: `AR#${a.series}#${a.period}#${a.id}`,
+    sk: rev(revision),
+  });
+
+  /* ------------------------------ the ingest lock -------------------------------------- */
+
+  interface Lease {
+    batchId: string;
+    lost: () => boolean;
+    release(): Promise<void>;
+    /** Stops renewing the lease but keeps the lock: the next writer takes it over and undoes. */
+    abandon(): void;
+  }
+
+  async function acquireLock(batchId: string): Promise<{ lease: Lease; previous?: string }> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    const owner = { host: hostname(), pid: process.pid };
+    for (;;) {
+      const now = Date.now();
+      let previous: string | undefined;
+      try {
+        const out = await documents.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...LOCK_KEY, batch: batchId, ...owner, leaseUntil: now + leaseMs },
+            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+            ExpressionAttributeValues: { ':now': now },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        previous = out.Attributes?.batch as string | undefined;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        const held = (
+          await documents.send(
+            new GetCommand({ TableName: tableName, Key: LOCK_KEY, ConsistentRead: true }),
+          )
+        ).Item;
+        if (held && ownerIsDead(held)) {
+          // Its process is gone: take the lock over without waiting for the lease.
+          try {
+            await documents.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: { ...LOCK_KEY, batch: batchId, ...owner, leaseUntil: now + leaseMs },
+                ConditionExpression: '#b = :b',
+                ExpressionAttributeNames: { '#b': 'batch' },
+                ExpressionAttributeValues: { ':b': held.batch },
+              }),
+            );
+            previous = held.batch as string;
+          } catch (e) {
+            if (!(e instanceof ConditionalCheckFailedException)) throw e;
+            continue;
+          }
+        } else {
+          if (Date.now() > deadline)
+            throw new ConflictError(
+              component,
+              `another batch (${String(held?.batch)}) has been writing for too long; try again later`,
+            );
+          await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+          continue;
+        }
+      }
+      let lost = false;
+      const timer = setInterval(() => {
+        documents
+          .send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: LOCK_KEY,
+              UpdateExpression: 'SET leaseUntil = :t',
+              ConditionExpression: '#b = :b',
+              ExpressionAttributeNames: { '#b': 'batch' },
+              ExpressionAttributeValues: { ':t': Date.now() + leaseMs, ':b': batchId },
+            }),
+          )
+          .catch((err: unknown) => {
+            if (err instanceof ConditionalCheckFailedException) lost = true;
+          });
+      }, heartbeatMs);
+      timer.unref();
+      const lease: Lease = {
+        batchId,
+        lost: () => lost,
+        abandon() {
+          clearInterval(timer);
+        },
+        async release() {
+          clearInterval(timer);
+          await documents
+            .send(
+              new DeleteCommand({
+                TableName: tableName,
+                Key: LOCK_KEY,
+                ConditionExpression: '#b = :b',
+                ExpressionAttributeNames: { '#b': 'batch' },
+                ExpressionAttributeValues: { ':b': batchId },
+              }),
+            )
+            .catch((err: unknown) => {
+              if (!(err instanceof ConditionalCheckFailedException)) throw err;
+            });
+        },
+      };
+      return { lease, ...(previous ? { previous } : {}) };
+    }
+  }
+
+  /* ------------------------------ journal and rollback --------------------------------- */
+
+  interface JournalEntry {
+    type: 'r' | 'a' | 'p';
+    /** r: period, zone, indicator · a: series, period, id · p: granularity, period */
+    key: [string, string, string];
+    /** The revision this batch writes (r, a). */
+    revision: number;
+    /** This batch wrote the replaced revision into the log (r, a). */
+    logged: boolean;
+  }
+
+  const encode = (e: JournalEntry) =>
+    [e.type, ...e.key, String(e.revision), e.logged ? '1' : '0'].join('\t');
+  const decode = (line: string): JournalEntry => {
+    const [type, a, b, c, revision, logged] = line.split('\t');
+    return {
+      type: type as JournalEntry['type'],
+      key: [a!, b!, c!],
+      revision: Number(revision),
+      logged: logged === '1',
+    };
+  };
+
+  async function writeJournal(batchId: string, entries: JournalEntry[]): Promise<number> {
+    const chunks: string[] = [];
+    let current: string[] = [];
+    let bytes = 0;
+    for (const e of entries) {
+      const line = encode(e);
+      const n = utf8Bytes(line) + 1;
+      if (bytes + n > JOURNAL_CHUNK_BYTES && current.length) {
+        chunks.push(current.join('\n'));
+        current = [];
+        bytes = 0;
+      }
+      current.push(line);
+      bytes += n;
+    }
+    if (current.length) chunks.push(current.join('\n'));
+    await writeAll(
+      chunks.map((text, i) => ({
+        PutRequest: { Item: { pk: `BATCH#${batchId}`, sk: `J#${rev(i)}`, entries: text } },
+      })),
+    );
+    return chunks.length;
+  }
+
+  async function journalOf(batchId: string): Promise<{ keys: Item[]; entries: JournalEntry[] }> {
+    const items = await queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)',
+      ExpressionAttributeValues: { ':pk': `BATCH#${batchId}`, ':j': 'J#' },
+      ConsistentRead: true,
+    });
+    return {
+      keys: items.map((i) => ({ pk: i.pk, sk: i.sk })),
+      entries: items.flatMap((i) => (i.entries as string).split('\n').map(decode)),
+    };
+  }
+
+  async function setStatus(batchId: string, from: BatchStatus[], to: BatchStatus): Promise<void> {
+    const values: Record<string, string> = { ':to': to };
+    from.forEach((s, i) => (values[`:f${i}`] = s));
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: batchHeaderKey(batchId),
+        UpdateExpression: 'SET #s = :to',
+        ConditionExpression: `#s IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /**
+   * Finishes what a dead writer of `batchId` left: a committed batch only loses its journal;
+   * a pending one is undone — every current item it replaced is put back, every item it added
+   * deleted — then marked rolled back. Safe to repeat (a rollback can die too).
+   */
+  async function settle(batchId: string): Promise<'committed' | 'rolled-back' | 'none'> {
+    const header = (
+      await documents.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: batchHeaderKey(batchId),
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+    const journal = await journalOf(batchId);
+    const status = header?.status as BatchStatus | undefined;
+    if (status === 'committed') {
+      await writeAll(journal.keys.map((Key) => ({ DeleteRequest: { Key } })));
+      return 'committed';
+    }
+    if (!header) {
+      // Died before its header: it wrote nothing but (perhaps) journal chunks.
+      await writeAll(journal.keys.map((Key) => ({ DeleteRequest: { Key } })));
+      return 'none';
+    }
+    if (status === 'pending') await setStatus(batchId, ['pending'], 'rolling-back');
+    if (status !== 'rolled-back') {
+      const recordEntries = journal.entries.filter((e) => e.type === 'r');
+      const articleEntries = journal.entries.filter((e) => e.type === 'a');
+      const currentKeys = [
+        ...recordEntries.map((e) => ({ pk: `P#${e.key[0]}`, sk: `${e.key[1]}#${e.key[2]}` })),
+        ...articleEntries.map((e) =>
+          articleKey({ series: e.key[0], period: e.key[1], id: e.key[2] }),
+        ),
+      ];
+      const currents = await batchGetAll(currentKeys);
+      const restore: Parameters<typeof writeAll>[0] = [];
+      for (const item of currents) {
+        if (item.batch !== batchId) continue;
+        const prev = item.prev as Item | undefined;
+        restore.push(
+          prev
+            ? { PutRequest: { Item: { pk: item.pk, sk: item.sk, ...prev } } }
+            : { DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } },
+        );
+      }
+      await writeAll(restore);
+      // Then what it added: log copies of the revisions it replaced, and new periods.
+      const added: Item[] = [];
+      for (const e of recordEntries)
+        if (e.logged)
+          added.push(
+            logKey({ period: e.key[0], zone: e.key[1], indicator: e.key[2] }, e.revision - 1),
+          );
+      for (const e of articleEntries)
+        if (e.logged)
+          added.push(
+            articleLogKey({ series: e.key[0], period: e.key[1], id: e.key[2] }, e.revision - 1),
+          );
+      for (const e of journal.entries)
+        if (e.type === 'p') added.push({ pk: `PERIODS#${e.key[0]}`, sk: e.key[1] });
+      await writeAll(added.map((Key) => ({ DeleteRequest: { Key } })));
+      await setStatus(batchId, ['rolling-back'], 'rolled-back');
+    }
+    settled.set(batchId, 'rolled-back');
+    await writeAll(journal.keys.map((Key) => ({ DeleteRequest: { Key } })));
+    return 'rolled-back';
+  }
+
+  /* ------------------------------ the store -------------------------------------------- */
+
+  async function currentItemsOf(keys: RecordKey[]): Promise<Map<string, Item>> {
+    const unique = [...new Map(keys.map((k) => [recordKey(k), k])).values()];
+    const items = await batchGetAll(
+      unique.map((k) => ({ pk: `P#${k.period}`, sk: `${k.zone}#${k.indicator}` })),
+    );
+    return new Map(items.map((i) => [recordKey(fromItem(i)), i]));
+  }
+
+  async function registeredPeriods(granularity: Granularity): Promise<Item[]> {
+    return queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `PERIODS#${granularity}` },
+    });
   }
 
   return {
+    recordRefusals: recordStorageProblems,
+    articleRefusals: articleStorageProblems,
+
     async currentValues(keys) {
-      const result = new Map<string, IndicatorRecord>();
-      const unique = [...new Map(keys.map((k) => [recordKey(k), k])).values()];
-      const chunks: RecordKey[][] = [];
-      for (let i = 0; i < unique.length; i += 100) chunks.push(unique.slice(i, i + 100));
-      await Promise.all(
-        chunks.map((chunk) =>
-          limit(async () => {
-            const items = await batchGetAll(
-              chunk.map((k) => ({ pk: `P#${k.period}`, sk: `${k.zone}#${k.indicator}` })),
-            );
-            for (const item of items) {
-              const r = fromItem(item);
-              result.set(recordKey(r), r);
-            }
-          }),
-        ),
-      );
+      const items = await visible([...(await currentItemsOf(keys)).values()]);
+      return new Map(items.map((i) => [recordKey(fromItem(i)), fromItem(i)]));
+    },
+
+    async writeBatch(batch, opts = {}) {
+      const batchId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+      const { lease, previous } = await acquireLock(batchId);
+      let result: BatchWriteResult;
+      try {
+        if (previous) await settle(previous);
+        // Under the lock nothing else writes: what we read now is what we replace.
+        const items = await currentItemsOf(batch.records);
+        const writes: Parameters<typeof writeAll>[0] = [];
+        const journal: JournalEntry[] = [];
+        const outcomes: WriteOutcome[] = [];
+        for (const record of batch.records) {
+          const old = items.get(recordKey(record));
+          const current = old ? fromItem(old) : undefined;
+          if (current && sameFacts(current, record)) {
+            outcomes.push('unchanged');
+            continue;
+          }
+          const revision = (current?.revision ?? 0) + 1;
+          const next: IndicatorRecord = { ...record, revision };
+          // An item of this layout is not in the log yet (older stores logged every revision).
+          const logged = old !== undefined && typeof old.batch === 'string';
+          if (logged)
+            writes.push({
+              PutRequest: { Item: { ...logKey(record, revision - 1), ...logCopy(old) } },
+            });
+          writes.push({
+            PutRequest: { Item: currentItem(next, batchId, old ? prevOf(old) : undefined) },
+          });
+          journal.push({
+            type: 'r',
+            key: [record.period, record.zone, record.indicator],
+            revision,
+            logged,
+          });
+          outcomes.push(current ? 'revised' : 'created');
+        }
+
+        const articleOutcomes: WriteOutcome[] = [];
+        const oldArticles = new Map(
+          (await batchGetAll(batch.articles.map(articleKey))).map((i) => [
+            `${i.pk as string}#${i.sk as string}`,
+            i,
+          ]),
+        );
+        for (const a of batch.articles) {
+          const key = articleKey(a);
+          const old = oldArticles.get(`${key.pk}#${key.sk}`);
+          const json = JSON.stringify(a);
+          if (old?.json === json) {
+            articleOutcomes.push('unchanged');
+            continue;
+          }
+          // Articles stored before revisions were kept have no number: they are revision 1.
+          const oldRevision = old ? ((old.revision as number | undefined) ?? 1) : 0;
+          const revision = oldRevision + 1;
+          if (old) {
+            writes.push({
+              PutRequest: {
+                Item: { ...articleLogKey(a, oldRevision), ...prevOf(old), revision: oldRevision },
+              },
+            });
+          }
+          writes.push({
+            PutRequest: {
+              Item: {
+                ...key,
+                json,
+                revision,
+                batch: batchId,
+                ...(old ? { prev: prevOf(old) } : {}),
+              },
+            },
+          });
+          journal.push({ type: 'a', key: [a.series, a.period, a.id], revision, logged: !!old });
+          articleOutcomes.push(old ? 'revised' : 'created');
+        }
+
+        const granularities = new Map<Granularity, string[]>();
+        for (const p of new Set(batch.records.map((r) => r.period))) {
+          const parsed = parsePeriod(p);
+          if (!parsed) throw new StoreError(component, `not a period: ${p}`);
+          granularities.set(parsed.granularity, [
+            ...(granularities.get(parsed.granularity) ?? []),
+            p,
+          ]);
+        }
+        for (const [granularity, list] of granularities) {
+          const known = new Set((await registeredPeriods(granularity)).map((i) => i.sk as string));
+          for (const p of list.filter((x) => !known.has(x))) {
+            writes.push({
+              PutRequest: { Item: { pk: `PERIODS#${granularity}`, sk: p, batch: batchId } },
+            });
+            journal.push({ type: 'p', key: [granularity, p, ''], revision: 0, logged: false });
+          }
+        }
+
+        if (writes.length > 0) {
+          await documents.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: {
+                ...batchHeaderKey(batchId),
+                status: 'pending',
+                startedAt: new Date().toISOString(),
+                records: batch.records.length,
+                articles: batch.articles.length,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+          await writeJournal(batchId, journal);
+          // Progress in records (of the items written, most are records).
+          let done = 0;
+          const records = batch.records.length;
+          await writeAll(writes, (n) => {
+            done += n;
+            opts.onProgress?.(Math.floor((done / writes.length) * records), records);
+          });
+          if (lease.lost())
+            throw new ConflictError(component, `batch ${batchId} lost its lock while writing`);
+          // The one write that makes the whole batch visible.
+          await setStatus(batchId, ['pending'], 'committed');
+          settled.set(batchId, 'committed');
+          await settle(batchId).catch(() => undefined);
+        } else {
+          opts.onProgress?.(batch.records.length, batch.records.length);
+        }
+        result = { batchId, records: outcomes, articles: articleOutcomes };
+      } catch (err) {
+        // Undo what was written. If even that fails, keep the lock (its lease runs out): the
+        // next writer takes it over and undoes the batch before writing; reads never see it.
+        const undone = await settle(batchId).then(
+          () => true,
+          () => false,
+        );
+        if (undone) await lease.release().catch(() => undefined);
+        else lease.abandon();
+        throw err instanceof ConflictError || err instanceof StoreError
+          ? err
+          : new StoreError(component, `batch ${batchId} was not stored (nothing of it is kept)`, {
+              cause: err,
+            });
+      }
+      await lease.release().catch(() => undefined);
       return result;
     },
 
-    async writeRecord(record, current) {
-      const { outcome, firstRevision } = await appendRevision(record, current);
-      if (firstRevision) await putCurrent(firstRevision);
-      return outcome;
-    },
-
-    async writeRecords(entries, opts = {}) {
-      const outcomes: WriteOutcome[] = new Array<WriteOutcome>(entries.length);
-      const appendLimit = pLimit(32);
-      let done = 0;
-      for (let start = 0; start < entries.length; start += BULK_CHUNK) {
-        const chunk = entries.slice(start, start + BULK_CHUNK);
-        const firsts: IndicatorRecord[] = [];
-        await Promise.all(
-          chunk.map((e, i) =>
-            appendLimit(async () => {
-              const { outcome, firstRevision } = await appendRevision(e.record, e.current);
-              outcomes[start + i] = outcome;
-              if (firstRevision) firsts.push(firstRevision);
-            }),
-          ),
-        );
-        await putFirstCurrents(firsts);
-        done += chunk.length;
-        opts.onProgress?.(done, entries.length);
+    async recover() {
+      const batchId = `recover-${randomUUID().slice(0, 8)}`;
+      const { lease, previous } = await acquireLock(batchId);
+      try {
+        return previous && (await settle(previous)) === 'rolled-back' ? [previous] : [];
+      } finally {
+        await lease.release();
       }
-      return outcomes;
-    },
-
-    async registerPeriods(periods) {
-      await Promise.all(
-        [...new Set(periods)].map((p) =>
-          limit(() => {
-            const parsed = parsePeriod(p);
-            if (!parsed) throw new StoreError(component, `not a period: ${p}`);
-            return documents.send(
-              new PutCommand({
-                TableName: tableName,
-                Item: { pk: `PERIODS#${parsed.granularity}`, sk: p },
-              }),
-            );
-          }),
-        ),
-      );
     },
 
     async latestPeriod(granularity) {
@@ -280,82 +777,112 @@ export function createDynamoRecordStore(
           Limit: 1,
         }),
       );
-      return out.Items?.[0]?.sk as string | undefined;
+      const top = await visible(out.Items ?? []);
+      if (top.length || !out.Items?.length) return top[0]?.sk as string | undefined;
+      // The newest period belongs to a batch not yet committed: the latest visible one.
+      const all = await visible(await registeredPeriods(granularity));
+      return all[all.length - 1]?.sk as string | undefined;
     },
 
     async periods(granularity) {
-      const items = await queryAll({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `PERIODS#${granularity}` },
-      });
-      return items.map((i) => i.sk as string);
+      return (await visible(await registeredPeriods(granularity))).map((i) => i.sk as string);
     },
 
     async latestPeriodOf(zone, indicator) {
-      const out = await documents.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `S#${zone}#${indicator}` },
-          ScanIndexForward: false,
-          Limit: 1,
-        }),
-      );
-      return out.Items?.[0]?.period as string | undefined;
-    },
-
-    async recordsOfPeriod(period) {
-      const items = await queryAll({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `P#${period}` },
-      });
-      return items.map(fromItem);
-    },
-
-    async history(zone, indicator) {
-      const items = await queryAll({
+      const input = {
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': `S#${zone}#${indicator}` },
-      });
-      return items.map(fromItem);
+        ScanIndexForward: false,
+      };
+      const out = await documents.send(
+        new QueryCommand({ TableName: tableName, ...input, Limit: 1 }),
+      );
+      const top = await visible(out.Items ?? []);
+      if (top.length || !out.Items?.length) return top[0]?.period as string | undefined;
+      const all = await visible(await queryAll(input));
+      return all[0]?.period as string | undefined;
+    },
+
+    async recordsOfPeriod(period) {
+      return visibleRecords(
+        await queryAll({
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `P#${period}` },
+        }),
+      );
+    },
+
+    async history(zone, indicator) {
+      return visibleRecords(
+        await queryAll({
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `S#${zone}#${indicator}` },
+        }),
+      );
     },
 
     async recordsOfZone(zone) {
-      const items = await queryAll({
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': `Z#${zone}` },
-      });
-      return items.map(fromItem);
+      return visibleRecords(
+        await queryAll({
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :pk',
+          ExpressionAttributeValues: { ':pk': `Z#${zone}` },
+        }),
+      );
     },
 
     async revisions(key) {
-      const items = await queryAll({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `R#${recordKey(key)}` },
-      });
-      return items.map(fromItem);
-    },
-
-    async putArticle(article) {
-      const key = { pk: `A#${article.series}#${article.period}`, sk: article.id };
-      const existing = await documents.send(
-        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
-      );
-      const body = JSON.stringify(article);
-      if (existing.Item?.json === body) return 'unchanged';
-      await documents.send(new PutCommand({ TableName: tableName, Item: { ...key, json: body } }));
-      return existing.Item ? 'revised' : 'created';
+      const [log, current] = await Promise.all([
+        queryAll({
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `R#${recordKey(key)}` },
+          ConsistentRead: true,
+        }),
+        documents.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: { pk: `P#${key.period}`, sk: `${key.zone}#${key.indicator}` },
+            ConsistentRead: true,
+          }),
+        ),
+      ]);
+      const byRevision = new Map<number, IndicatorRecord>();
+      const all = await visibleRecords([...log, ...(current.Item ? [current.Item] : [])]);
+      for (const r of all) if (!byRevision.has(r.revision)) byRevision.set(r.revision, r);
+      return [...byRevision.values()].sort((a, b) => a.revision - b.revision);
     },
 
     async articles(series, period) {
-      const items = await queryAll({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `A#${series}#${period}` },
-      });
+      const items = await visible(
+        await queryAll({
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `A#${series}#${period}` },
+        }),
+      );
       return items.map((i) => JSON.parse(i.json as string) as Article);
+    },
+
+    async articleRevisions(key) {
+      const [log, current] = await Promise.all([
+        queryAll({
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': articleLogKey(key, 0).pk },
+          ConsistentRead: true,
+        }),
+        documents.send(
+          new GetCommand({ TableName: tableName, Key: articleKey(key), ConsistentRead: true }),
+        ),
+      ]);
+      const all = await visible([...log, ...(current.Item ? [current.Item] : [])]);
+      const byRevision = new Map<number, ArticleRevision>();
+      for (const i of all) {
+        const revision = (i.revision as number | undefined) ?? 1;
+        if (!byRevision.has(revision))
+          byRevision.set(revision, { revision, article: JSON.parse(i.json as string) as Article });
+      }
+      return [...byRevision.values()].sort((a, b) => a.revision - b.revision);
     },
   };
 }
@@ -366,6 +893,9 @@ function toAttributes(r: IndicatorRecord) {
     indicator: r.indicator,
     period: r.period,
     value: r.value,
+    reportedValue: r.reportedValue,
+    reportedUnit: r.reportedUnit,
+    qualifier: r.qualifier,
     yoy: r.yoy,
     share: r.share,
     source: r.source,
@@ -384,6 +914,9 @@ function fromItem(item: Record<string, unknown>): IndicatorRecord {
     source: item.source as string,
     revision: item.revision as number,
   };
+  if (typeof item.reportedValue === 'string') r.reportedValue = item.reportedValue;
+  if (typeof item.reportedUnit === 'string') r.reportedUnit = item.reportedUnit;
+  if (typeof item.qualifier === 'string') r.qualifier = item.qualifier;
   if (typeof item.yoy === 'number') r.yoy = item.yoy;
   if (typeof item.share === 'number') r.share = item.share;
   if (typeof item.origin === 'string') r.origin = item.origin;

@@ -10,6 +10,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { ConfigError, StoreError } from '../../errors.ts';
+import { zonedParts } from '../../core/display.ts';
 import { redact } from '../../core/redact.ts';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { MailAddress, MailMessage, Notifier } from '../../app/ports.ts';
@@ -121,36 +122,11 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /** `Thu, 15 Jan 2026 09:00:00 +0800` — RFC 5322 with the zone's own offset (default Beijing). */
 export function rfc5322Date(d: Date, timeZone = 'Asia/Shanghai'): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      hourCycle: 'h23',
-      timeZoneName: 'longOffset',
-    })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
-  const local = new Date(
-    Date.UTC(
-      +parts.year!,
-      +parts.month! - 1,
-      +parts.day!,
-      +parts.hour!,
-      +parts.minute!,
-      +parts.second!,
-    ),
-  );
-  const offset = /GMT([+-]\d{2}):(\d{2})/.exec(parts.timeZoneName ?? '');
+  const p = zonedParts(d, timeZone);
+  const weekday = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
-    `${DAYS[local.getUTCDay()]}, ${pad(local.getUTCDate())} ${MONTHS[local.getUTCMonth()]} ${local.getUTCFullYear()} ` +
-    `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())} ` +
-    (offset ? `${offset[1]}${offset[2]}` : '+0000')
+    `${DAYS[weekday]}, ${pad(p.day)} ${MONTHS[p.month - 1]} ${p.year} ` +
+    `${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)} ${p.offset.replace(':', '')}`
   );
 }

@@ -7,8 +7,10 @@ import { ValidationError } from '../../errors.ts';
 import { publishReport, type PublishResult } from '../../app/publish.ts';
 import { reportRequestSchema, slotKeys, type ReportRequestBody } from '../../app/requests.ts';
 import { ALL_ZONES_KINDS, REPORT_KINDS, type ReportKind } from '../../contract/kinds.ts';
+import { verifiedBytes } from '../../app/verified-download.ts';
 import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
+import { outputPathIn } from '../output-path.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
 
 export interface GenerateOutcome {
@@ -39,13 +41,17 @@ export async function generateBulletin(
   });
   const issue = result.issue;
   const fileName = issue.fileName ?? `${issue.id}.pdf`;
-  const out = resolve(opts.out ?? join(cli.root, '.local', 'out', fileName));
+  // The file name comes from data (a zone's or region's name): one name inside .local/out.
+  const out = resolve(
+    opts.out ?? outputPathIn(join(cli.root, '.local', 'out'), fileName, `${issue.id}.pdf`),
+  );
   await mkdir(dirname(out), { recursive: true });
   if (result.pdfPath) await copyFile(result.pdfPath, out);
-  else {
-    const bytes = await s.archive.get(issue.s3Key!);
-    if (bytes) await writeFile(out, bytes);
-  }
+  else
+    await writeFile(
+      out,
+      await verifiedBytes(s.archive, issue.s3Key!, { sha256: issue.sha256, bytes: issue.bytes }),
+    );
   const url = await s.archive.presignDownload(issue.s3Key!, {
     fileName,
     ttlSeconds: s.config.presignTtlSeconds,

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { checkArticles, formatArticleProblem } from '../../core/articles.ts';
 import { previewReport } from '../../app/render-report.ts';
 import type { ReportKind } from '../../contract/kinds.ts';
 import type { Cli } from '../context.ts';
@@ -34,6 +35,16 @@ export function register(program: Command, cli: Cli): void {
         );
         console.log(`HTML: ${r.htmlPath}`);
         console.log(`PDF:  ${r.pdfPath} (${r.pages} pages, ${r.pdf.byteLength} bytes)`);
+        // Typed figures are warnings; a contradiction with a record fails the preview.
+        const check = checkArticles(r.view);
+        for (const w of check.warnings) console.error(formatArticleProblem('warning', w));
+        for (const e of check.errors) console.error(formatArticleProblem('error', e));
+        if (check.errors.length) {
+          console.error(
+            `${check.errors.length} article error(s): a figure contradicts its record or cites none that exists; this draft cannot be released`,
+          );
+          process.exitCode = 1;
+        }
       });
     });
 }

@@ -1,0 +1,37 @@
+/**
+ * The archive never hands out bytes that differ from what the catalog recorded at publish
+ * time: every download (the API's redirect, the CLI's copy) reads the object and checks its
+ * sha256 and size against the issue first.
+ */
+import { sha256Hex } from '../core/digest.ts';
+import { StoreError } from '../errors.ts';
+import type { Archive } from './ports.ts';
+
+/** An archived object whose bytes are not the ones the catalog recorded: never served. */
+export class TamperedObjectError extends StoreError {
+  override name = 'TamperedObjectError';
+}
+
+/**
+ * The bytes of an archived object, checked against the sha256 (and size) of its catalog
+ * record. Throws `TamperedObjectError` when they differ, when the object is missing, and when
+ * the catalog recorded no hash (nothing to check against).
+ */
+export async function verifiedBytes(
+  archive: Archive,
+  key: string,
+  expected: { sha256?: string | undefined; bytes?: number | undefined },
+): Promise<Uint8Array> {
+  if (!expected.sha256)
+    throw new TamperedObjectError('archive', `${key}: the catalog records no sha256 to check`);
+  const bytes = await archive.get(key);
+  if (!bytes) throw new TamperedObjectError('archive', `${key} is missing from the archive`);
+  const sha256 = sha256Hex(bytes);
+  const size = expected.bytes;
+  if (sha256 !== expected.sha256 || (size !== undefined && bytes.byteLength !== size))
+    throw new TamperedObjectError(
+      'archive',
+      `${key} does not match the catalog: sha256 ${sha256} (${bytes.byteLength} bytes), expected ${expected.sha256}${size !== undefined ? ` (${size} bytes)` : ''}; refusing to serve it`,
+    );
+  return bytes;
+}

@@ -1,0 +1,47 @@
+/**
+ * Output paths built from data (a report's file name carries a zone's or region's name):
+ * one file name, never a path — no `/` or `\` making folders, no `..` leaving the folder, no
+ * control or reserved characters.
+ */
+import { join, relative, isAbsolute } from 'node:path';
+
+/** Longest file name most file systems take, in UTF-8 bytes. */
+const MAX_NAME_BYTES = 240;
+
+/**
+ * A file name made safe: path separators, control characters and characters Windows refuses
+ * become `_`; leading dots are dropped (no `..`, no hidden file); too long names are cut
+ * before their extension. Empty → `fallback`.
+ *
+ * @example safeFileName('火炬动态-../../etc-2024.pdf', 'x.pdf') === '火炬动态-.._.._etc-2024.pdf'
+ */
+export function safeFileName(name: string, fallback: string): string {
+  // eslint-disable-next-line no-control-regex
+  let safe = name.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_').trim();
+  safe = safe.replace(/^[.\s]+/, '');
+  if (safe === '' || /^_*(\.[^.]*)?$/.test(safe)) return fallback;
+  const ext = /\.[A-Za-z0-9]{1,8}$/.exec(safe)?.[0] ?? '';
+  let stem = safe.slice(0, safe.length - ext.length);
+  while (Buffer.byteLength(stem + ext, 'utf8') > MAX_NAME_BYTES)
+    stem = [...stem].slice(0, -1).join('');
+  return stem + ext;
+}
+
+/**
+ * `<dir>/<safe file name>`, checked to be inside `dir`.
+ * @throws Error when the result would leave `dir` (cannot happen after {@link safeFileName};
+ *   kept as the last guard).
+ */
+export function outputPathIn(dir: string, name: string, fallback: string): string {
+  const path = join(dir, safeFileName(name, fallback));
+  const rel = relative(dir, path);
+  if (
+    rel === '' ||
+    rel.startsWith('..') ||
+    isAbsolute(rel) ||
+    rel.includes('/') ||
+    rel.includes('\\')
+  )
+    throw new Error(`output file name "${name}" would leave ${dir}`);
+  return path;
+}

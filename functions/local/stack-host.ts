@@ -1,0 +1,145 @@
+/**
+ * The embedded stores in a process of their own (started by `stack.ts` with an IPC channel):
+ * dynalite and s3rver listen on Unix sockets in a fresh folder only this user can open, and
+ * each gets a loopback SigV4-checking proxy (`store-proxy.ts`). Being a separate process,
+ * dynalite parses, indexes and keeps its data on its own core and in its own heap.
+ *
+ * Lifetime: the process that started it is its owner; other processes of the same user that
+ * share the stack hold a lease (a connection to the control socket). It stops when the owner
+ * is gone (its IPC channel closes — also when the owner is killed) and no lease is left, or
+ * at once on SIGTERM. It ignores SIGINT: Ctrl-C reaches the owner, which then stops it.
+ */
+import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { createStoreProxy } from './store-proxy.ts';
+import type { HostConfig, HostMessage } from './stack-protocol.ts';
+
+const S3RVER_KEY = 'S3RVER';
+
+function send(message: HostMessage): void {
+  process.send?.(message);
+}
+
+async function listen(server: Server | ReturnType<typeof createNetServer>, ...args: unknown[]) {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    (server.listen as (...a: unknown[]) => void)(...args, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function main(config: HostConfig): Promise<void> {
+  // mkdtemp makes the folder 0700: only this user can reach the sockets in it.
+  const sockets = mkdtempSync(join(tmpdir(), 'bulletin-stores-'));
+  process.stderr.on('error', () => undefined);
+  const log = (line: string) => process.stderr.write(`[local stores] ${line}\n`);
+
+  const dynamo: Server = dynalite({
+    ...(config.inMemory ? {} : { path: join(config.stateDir, 'dynamodb') }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await listen(dynamo, join(sockets, 'dynamodb.sock'));
+  const s3rver = new S3rver({ directory: join(config.stateDir, 's3'), silent: true });
+  const s3 = await s3rver.listen(join(sockets, 's3.sock'));
+
+  const proxies = (['dynamodb', 's3'] as const).map((service) =>
+    createStoreProxy({
+      service,
+      region: config.region,
+      credentials: config.credentials,
+      upstreamSocket: join(sockets, `${service}.sock`),
+      ...(service === 's3' ? { upstreamAccessKeyId: S3RVER_KEY } : {}),
+      log,
+    }),
+  );
+  for (const p of proxies) await listen(p, 0, '127.0.0.1');
+  const [dynamoPort, s3Port] = proxies.map((p) => (p.address() as { port: number }).port);
+
+  // Leases: one connection per process sharing the stack.
+  const leases = new Set<Socket>();
+  let ownerGone = false;
+  const control = createNetServer((socket) => {
+    leases.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      leases.delete(socket);
+      maybeStop();
+    });
+    socket.write('ok\n');
+  });
+  const controlPath = join(sockets, 'control.sock');
+  await listen(control, controlPath);
+
+  let stopping = false;
+  async function stop(code: number) {
+    if (stopping) return;
+    stopping = true;
+    control.close();
+    for (const s of leases) s.destroy();
+    for (const server of [...proxies, s3, dynamo]) server.closeAllConnections();
+    await Promise.all(
+      [...proxies, s3, dynamo].map(
+        (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+      ),
+    );
+    // The lock names this process while it holds the stores; a successor may have replaced it.
+    try {
+      const lock = JSON.parse(readFileSync(config.lockPath, 'utf8')) as { pid?: number };
+      if (lock.pid === process.pid) unlinkSync(config.lockPath);
+    } catch {
+      // no lock, or not ours
+    }
+    rmSync(sockets, { recursive: true, force: true });
+    process.exit(code);
+  }
+  function maybeStop() {
+    if (ownerGone && leases.size === 0) void stop(0);
+  }
+
+  process.on('disconnect', () => {
+    ownerGone = true;
+    maybeStop();
+  });
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => undefined);
+  process.on('SIGHUP', () => undefined);
+  process.on('uncaughtException', (err) => {
+    log(`stopping after an error: ${err.stack ?? String(err)}`);
+    void stop(1);
+  });
+
+  send({
+    type: 'ready',
+    pid: process.pid,
+    dynamodb: `http://127.0.0.1:${dynamoPort}`,
+    s3: `http://127.0.0.1:${s3Port}`,
+    control: controlPath,
+  });
+}
+
+let started = false;
+// The owner went away before sending the configuration.
+process.once('disconnect', () => {
+  if (!started) process.exit(0);
+});
+process.once('message', (config: HostConfig) => {
+  started = true;
+  main(config).catch((err: unknown) => {
+    send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  });
+});
+// Started without a channel (by hand): nothing to serve.
+if (!process.send) {
+  process.stderr.write('stack-host is started by functions/local/stack.ts\n');
+  process.exit(2);
+}

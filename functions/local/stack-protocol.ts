@@ -1,0 +1,33 @@
+/** Messages between `stack.ts` and the stores' process `stack-host.ts` (over its IPC channel). */
+import type { Credentials } from './sigv4.ts';
+
+export interface HostConfig {
+  stateDir: string;
+  inMemory: boolean;
+  region: string;
+  credentials: Credentials;
+  /** The lock file the host removes when it stops, if it still names the host. */
+  lockPath: string;
+}
+
+export type HostMessage =
+  | { type: 'ready'; pid: number; dynamodb: string; s3: string; control: string }
+  | { type: 'failed'; message: string };
+
+/** The lock file of a state folder (0600): who holds its stores and how to reach them. */
+export interface StackLock {
+  /** `starting` while the owner launches the stores; `ready` once they answer. */
+  state: 'starting' | 'ready';
+  /** The process that started the stack (a CLI command, `bulletin serve`, a test). */
+  owner: number;
+  ownerCommand?: string;
+  /** The stores' process (when ready). */
+  pid?: number;
+  startedAt: string;
+  dynamodb?: string;
+  s3?: string;
+  /** The control socket: a connection to it is a lease that keeps the stack up. */
+  control?: string;
+  region?: string;
+  credentials?: Credentials;
+}

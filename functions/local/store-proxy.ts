@@ -1,0 +1,129 @@
+/**
+ * A loopback proxy in front of one embedded store (dynalite or s3rver, listening on a Unix
+ * socket in a folder only its owner can open): every request must carry a valid SigV4
+ * signature made with the stack's own random credentials, or it is refused before the store
+ * sees it. The AWS SDK talks to it unchanged through `AWS_ENDPOINT_URL_*`.
+ */
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { verifySigV4, type Credentials } from './sigv4.ts';
+
+export interface StoreProxyOptions {
+  service: 'dynamodb' | 's3';
+  region: string;
+  credentials: Credentials;
+  /** The store's Unix socket. */
+  upstreamSocket: string;
+  /** What s3rver accepts as an access key (it checks the key, not the signature). */
+  upstreamAccessKeyId?: string;
+  /** One line per refused request (no secrets in it). */
+  log(line: string): void;
+  /** Largest request body accepted (bytes). */
+  maxBodyBytes?: number;
+}
+
+/** The largest DynamoDB request is 16 MB; archived PDFs stay far below 64 MB. */
+const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+
+function refusal(
+  service: StoreProxyOptions['service'],
+  status: number,
+  code: string,
+  message: string,
+): { status: number; type: string; body: string } {
+  if (service === 's3') {
+    const esc = (s: string) => s.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+    return {
+      status,
+      type: 'application/xml',
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${esc(code)}</Code><Message>${esc(message)}</Message></Error>`,
+    };
+  }
+  // DynamoDB answers authentication failures with 400 and a coral exception type.
+  const type =
+    code === 'SignatureDoesNotMatch'
+      ? 'InvalidSignatureException'
+      : code === 'InvalidAccessKeyId'
+        ? 'UnrecognizedClientException'
+        : 'MissingAuthenticationTokenException';
+  return {
+    status: 400,
+    type: 'application/x-amz-json-1.0',
+    body: JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }),
+  };
+}
+
+export function createStoreProxy(opts: StoreProxyOptions): Server {
+  const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    const pathOnly = (req.url ?? '/').split('?')[0]!.slice(0, 200);
+    const refuse = (status: number, code: string, message: string) => {
+      opts.log(`refused ${req.method} ${opts.service} ${pathOnly}: ${code} (${message})`);
+      const r = refusal(opts.service, status, code, message);
+      res.writeHead(r.status, {
+        'content-type': r.type,
+        'content-length': Buffer.byteLength(r.body),
+      });
+      res.end(req.method === 'HEAD' ? undefined : r.body);
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (tooLarge) {
+        refuse(413, 'EntityTooLarge', `request body over ${max} bytes`);
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      void verifySigV4(
+        { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body },
+        opts.credentials,
+        { service: opts.service, region: opts.region },
+      )
+        .then((verdict) => {
+          if (!verdict.ok) {
+            refuse(verdict.status, verdict.code, verdict.message);
+            return;
+          }
+          forward(body);
+        })
+        .catch((err: unknown) => refuse(400, 'InvalidRequest', String(err).slice(0, 200)));
+    });
+
+    function forward(body: Buffer) {
+      const headers = { ...req.headers };
+      delete headers.expect;
+      delete headers['transfer-encoding'];
+      headers['content-length'] = String(body.byteLength);
+      let url = req.url ?? '/';
+      const upstreamKey = opts.upstreamAccessKeyId;
+      if (upstreamKey) {
+        // Verified above: the key is ours. s3rver only knows its own.
+        const ours = opts.credentials.accessKeyId;
+        if (headers.authorization)
+          headers.authorization = headers.authorization.replace(
+            `Credential=${ours}/`,
+            `Credential=${upstreamKey}/`,
+          );
+        url = url.replace(`X-Amz-Credential=${ours}`, `X-Amz-Credential=${upstreamKey}`);
+      }
+      const upstream = httpRequest(
+        { socketPath: opts.upstreamSocket, method: req.method, path: url, headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', (err) => {
+        if (res.headersSent) res.destroy();
+        else refuse(502, 'ServiceUnavailable', `store unreachable: ${err.message}`);
+      });
+      upstream.end(body);
+    }
+  });
+}
