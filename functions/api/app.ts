@@ -19,6 +19,7 @@ import { issuerOn } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import { escapeHtml } from '../core/escape.ts';
 import { redact } from '../core/redact.ts';
+import { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames } from '../core/data-file.ts';
 import type {
   Archive,
   IssueCatalog,
@@ -422,6 +423,29 @@ export function createApiApp(deps: ApiDeps): Hono {
   };
   app.get('/bulletins/:id/web', strictQuery(noQuery), issuePart('web'));
   app.get('/bulletins/:id/cover', strictQuery(noQuery), issuePart('cover'));
+
+  /** The data behind a released issue (every printed figure) as CSV or an Excel workbook. */
+  const issueData = (format: 'csv' | 'xlsx') => async (c: Context) => {
+    const found = await issueOr404(c);
+    if (!found.issue) return found.response;
+    const issue = found.issue;
+    const key = issue.dataKeys?.[format];
+    if (issue.status !== 'published' || !key)
+      return problem(c, 404, `issue "${issue.id}" has no data file`);
+    const bytes = await deps.archive.get(key);
+    if (!bytes) return problem(c, 404, `the data file of issue "${issue.id}" is missing`);
+    const names = dataFileNames(issue.fileName ?? `${issue.id}.pdf`);
+    c.header('Cache-Control', 'public, max-age=300');
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Content-Type', format === 'csv' ? DATA_CSV_TYPE : DATA_XLSX_TYPE);
+    c.header(
+      'Content-Disposition',
+      `attachment; filename="${issue.id}-data.${format}"; filename*=UTF-8''${encodeURIComponent(names[format])}`,
+    );
+    return c.body(new Uint8Array(bytes).buffer as ArrayBuffer);
+  };
+  app.get('/bulletins/:id/data.csv', strictQuery(noQuery), issueData('csv'));
+  app.get('/bulletins/:id/data.xlsx', strictQuery(noQuery), issueData('xlsx'));
 
   app.get('/feeds/:file', strictQuery(noQuery), async (c) => {
     const m = /^(.+)\.atom$/.exec(c.req.param('file') ?? '');

@@ -38,6 +38,8 @@ export interface IssueView {
   webUrl?: string;
   /** Page 1 as an image, when the issue has one. */
   coverUrl?: string;
+  /** The issue's data (every printed figure) as CSV and Excel, when it has them. */
+  dataLinks?: { label: string; url: string }[];
   /** Where a reader opens the issue: the web edition, else the PDF. */
   readUrl: string;
   links: { self: string; download?: string };
@@ -74,6 +76,20 @@ export function issueView(
     ...(issue.contents?.length ? { contents: issue.contents } : {}),
     ...(published && issue.webKey ? { webUrl: links.web(opts.baseUrl, issue.id) } : {}),
     ...(published && issue.coverKey ? { coverUrl: links.cover(opts.baseUrl, issue.id) } : {}),
+    ...(published && issue.dataKeys
+      ? {
+          dataLinks: [
+            {
+              label: '数据（CSV）',
+              url: `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}/data.csv`,
+            },
+            {
+              label: '数据（Excel）',
+              url: `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}/data.xlsx`,
+            },
+          ],
+        }
+      : {}),
     readUrl: published
       ? issue.webKey
         ? links.web(opts.baseUrl, issue.id)

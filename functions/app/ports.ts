@@ -99,6 +99,8 @@ export interface PublishedFacts {
   webKey?: string;
   contents?: IssueContents;
   searchText?: string;
+  /** The issue's data files stored beside the PDF. */
+  dataKeys?: { csv: string; xlsx: string };
 }
 
 export interface IssueCatalog {
@@ -261,6 +263,13 @@ export interface RenderRequest {
    * one incremental update (`finishPdf`). The catalog's `/Lang` comes from `<html lang>`.
    */
   metadata?: DocumentInfo;
+  /**
+   * Files embedded in the PDF (the issue's data as CSV): each an `/EmbeddedFile` with its
+   * file specification in the catalog's `/EmbeddedFiles` and `/AF` (relationship `Data`).
+   */
+  attachments?: PdfAttachment[];
+  /** A PNG of page 1, `width` pixels wide, made in the page that printed the PDF. */
+  cover?: { width: number };
   /** Deadline for the whole render (waiting for the browser and a page included). Default 60 000. */
   timeoutMs?: number;
   /**
@@ -287,6 +296,17 @@ export interface RenderResult {
   destinations: Record<string, PagePosition>;
   /** What `paginate` measured, when it was asked for. */
   pagination?: Pagination;
+  /** Page 1 as PNG, when `cover` was asked for. */
+  cover?: { png: Uint8Array; width: number; height: number };
+}
+
+/** A file embedded in a PDF. */
+export interface PdfAttachment {
+  /** File name (ASCII letters, digits, `.`, `-`, `_`). */
+  name: string;
+  bytes: Uint8Array;
+  mimeType: string;
+  description?: string;
 }
 
 export interface PdfRenderer {
@@ -333,4 +353,6 @@ export interface DocumentInfo {
   subject?: string;
   keywords?: string[];
   creator?: string;
+  /** The language of the document (its `<html lang>`), for the XMP `dc:language`. */
+  lang?: string;
 }

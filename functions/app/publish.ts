@@ -31,6 +31,8 @@ import {
 } from './render-report.ts';
 import type { ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
+import { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames, dataXlsx } from './data-export.ts';
+import { buildDataFile } from '../core/data-file.ts';
 
 export type { ReportKind, ReportRequest, RenderedReport };
 export { currentPeriod } from './render-report.ts';
@@ -166,6 +168,7 @@ export interface StoredReport {
   webKey?: string;
   contents?: IssueContents;
   searchText?: string;
+  dataKeys?: { csv: string; xlsx: string };
 }
 
 /**
@@ -184,6 +187,8 @@ export async function archiveReport(
     fileName: rendered.view.fileName,
     metadata: { issue: issue.id, 'input-hash': rendered.inputHash },
   });
+  // The data behind the issue beside it: the CSV attached inside the PDF, and a workbook.
+  const dataKeys = await archiveData(deps, issue, rendered, s3Key);
   // The web edition: the same composed view as the PDF, stored beside it.
   const webKey = s3Key.replace(/\.pdf$/, '.html');
   const html = renderWebEdition(rendered.view, {
@@ -191,6 +196,7 @@ export async function archiveReport(
     pdfUrl: `/bulletins/${encodeURIComponent(issue.id)}/download`,
     pdfSize: formatSize(rendered.pdf.byteLength),
     feedUrl: `/feeds/${encodeURIComponent(issue.series)}.atom`,
+    dataLinks: dataLinksOf(issue.id),
   });
   await deps.archive.put(webKey, new TextEncoder().encode(html), {
     fileName: rendered.view.fileName.replace(/\.pdf$/, '.html'),
@@ -203,7 +209,43 @@ export async function archiveReport(
     webKey,
     contents: contentsOf(rendered.view),
     searchText: searchTextOf(rendered.view),
+    dataKeys,
   };
+}
+
+/** Where a reader downloads an issue's data (relative links, as the web edition's others). */
+export function dataLinksOf(issueId: string): { label: string; url: string }[] {
+  const base = `/bulletins/${encodeURIComponent(issueId)}`;
+  return [
+    { label: '数据（CSV）', url: `${base}/data.csv` },
+    { label: '数据（Excel）', url: `${base}/data.xlsx` },
+  ];
+}
+
+/** Stores the issue's data as CSV (the bytes attached in the PDF) and as a workbook. */
+async function archiveData(
+  deps: Pick<PublishDeps, 'archive'>,
+  issue: Issue,
+  rendered: RenderedReport,
+  pdfKey: string,
+): Promise<{ csv: string; xlsx: string }> {
+  const names = dataFileNames(rendered.view.fileName);
+  const keys = {
+    csv: pdfKey.replace(/\.pdf$/, '-data.csv'),
+    xlsx: pdfKey.replace(/\.pdf$/, '-data.xlsx'),
+  };
+  const metadata = { issue: issue.id };
+  await deps.archive.put(keys.csv, rendered.dataCsv, {
+    fileName: names.csv,
+    contentType: DATA_CSV_TYPE,
+    metadata,
+  });
+  await deps.archive.put(keys.xlsx, await dataXlsx(buildDataFile(rendered.view)), {
+    fileName: names.xlsx,
+    contentType: DATA_XLSX_TYPE,
+    metadata,
+  });
+  return keys;
 }
 
 /**
@@ -228,6 +270,7 @@ export async function markPublished(
       ...(stored.webKey ? { webKey: stored.webKey } : {}),
       ...(stored.contents ? { contents: stored.contents } : {}),
       ...(stored.searchText ? { searchText: stored.searchText } : {}),
+      ...(stored.dataKeys ? { dataKeys: stored.dataKeys } : {}),
     });
   } catch (err) {
     const winner = await deps.catalog.get(issue.id).catch(() => undefined);

@@ -25,6 +25,7 @@ import { reportKind } from '../reports/registry.ts';
 import type { PdfRenderer, RenderResult } from './ports.ts';
 import { paramsOf, parseOrReject } from './requests.ts';
 import { renderHtml, templatesDir } from './templates.ts';
+import { DATA_CSV_TYPE, viewDataCsv } from './data-export.ts';
 
 export { currentPeriod, loadBulletinInputs } from '../reports/torch-bulletin.ts';
 
@@ -45,6 +46,8 @@ export interface RenderedReport<V extends ReportView = ReportView> {
   pdfPath: string;
   htmlPath: string;
   inputHash: string;
+  /** The issue's data (every printed figure) as CSV: the file attached inside the PDF. */
+  dataCsv: Uint8Array;
   /** Renders it took: the bulletin until its contents' numbers were stable (2, rarely 3); 1 else. */
   passes: number;
   timings: { composeMs: number; htmlMs: number; pdfMs: number };
@@ -187,6 +190,7 @@ export async function renderReportFiles<V extends ReportView>(
   passes: number;
   htmlMs: number;
   pdfMs: number;
+  dataCsv: Uint8Array;
 }> {
   const template = print.template;
   const numberedContents = print.contents === 'numbered';
@@ -198,6 +202,16 @@ export async function renderReportFiles<V extends ReportView>(
     keywords: view.metadata.keywords,
     creator: 'Torch Bulletin',
   };
+  // The data behind the report, attached inside the PDF (the same bytes are archived beside it).
+  const dataCsv = viewDataCsv(view);
+  const attachments = [
+    {
+      name: `${view.kind}-${view.period}-data.csv`.replace(/[^A-Za-z0-9._-]/g, '_'),
+      bytes: dataCsv,
+      mimeType: DATA_CSV_TYPE.split(';')[0]!,
+      description: `${view.documentTitle} 数据（每个刊印数字及其记录与位置）`,
+    },
+  ];
   await mkdir(deps.workDir, { recursive: true });
   const htmlPath = join(deps.workDir, `${fileStem}.html`);
   let htmlMs = 0;
@@ -227,6 +241,7 @@ export async function renderReportFiles<V extends ReportView>(
       passes: pass,
       htmlMs,
       pdfMs,
+      dataCsv,
     };
   };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
@@ -242,6 +257,7 @@ export async function renderReportFiles<V extends ReportView>(
       htmlPath,
       allowedRoots: [deps.workDir, templatesDir()],
       metadata,
+      attachments,
       // The first pass measures the contents' page numbers before printing (one print).
       ...(numberedContents && pass === 1
         ? {

@@ -45,6 +45,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: '列出目录中的各期（最新在前；--json 供脚本使用）',
     load: () => import('./commands/list.ts'),
   },
+  data: {
+    summary: '导出某一期的数据（CSV 或 Excel：每个刊印数字及其记录与位置）',
+    load: () => import('./commands/data.ts'),
+  },
   serve: {
     summary: '本地服务：往期查阅页、HTTP API、Atom 订阅源、邮件订阅与定时任务',
     load: () => import('./commands/serve.ts'),

@@ -40,6 +40,7 @@ import {
   mastheadOf,
   rankFigure,
   Tracer,
+  glossaryOf,
   uniqueBy,
   type ArticleBlock,
   type Block,
@@ -125,6 +126,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
   const resolvedArticles = new Map<string, ReturnType<typeof resolveArticle>>();
   const articleBlocks = (section: string): ArticleBlock[] =>
     (articlesBySection.get(section) ?? []).map((a) => {
+      tracer.at(`a-${a.id}`);
       const resolved = resolveArticle(a, index, ref, (f) => tracer.marks([tracer.use(f)]));
       resolvedArticles.set(a.id, resolved);
       return {
@@ -143,6 +145,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
   const narrativeItems: NarrativeItem[] = [];
   const gapRecord = (code: string) => national.find((r) => r.indicator === `${code}-growth-gap`);
   const keyFigures: (Figure | undefined)[] = [];
+  tracer.at('key-table');
   const keyRows: TableBlock['rows'] = expected.map((ind) => {
     const r = index.get(NATIONAL_HTZ, ind.code, period);
     if (!r) {
@@ -167,7 +170,9 @@ export function composeBulletin(input: BulletinInput): BulletinView {
       const gapInd = indicatorOf(gap.indicator);
       if (gapInd) {
         const g = valueFigure(gap, gapInd);
-        item.gap = tracer.use({ ...g, text: pointGapProse(g) });
+        // Printed by the lead article only (placed there with its paragraphs).
+        item.gap = tracer.at(undefined).use({ ...g, text: pointGapProse(g) });
+        tracer.at('key-table');
       }
     }
     narrativeItems.push(item);
@@ -184,6 +189,10 @@ export function composeBulletin(input: BulletinInput): BulletinView {
   const paragraphs = narrative('国家高新区', periodZh, narrativeItems);
   const dataBlocks: Block[] = [];
   if (paragraphs.length) {
+    tracer.printedIn(
+      'lead',
+      paragraphs.flatMap((p) => p.figures),
+    );
     dataBlocks.push({
       article: {
         anchor: 'lead',
@@ -214,6 +223,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
     };
   }
 
+  tracer.at('chart-gdp');
   const gdpChart = nationalTrendChart(input.records, period, ref, tracer);
   if (gdpChart) {
     dataBlocks.push({
@@ -237,6 +247,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
     .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind)
     .sort((a, b) => byKeyThenCategory(a.ind, b.ind) || a.ind.code.localeCompare(b.ind.code));
   if (otherRows.length) {
+    tracer.at('other-table');
     const figs = otherRows.map(({ r, ind }) => tracer.use(valueFigure(r, ind)));
     dataBlocks.push({
       table: alignCells({
@@ -259,6 +270,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
     });
   }
 
+  tracer.at('chart-innovation');
   const innovation = innovationChart(input.records, period, ref, tracer);
   if (innovation) {
     dataBlocks.push({
@@ -277,6 +289,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
     inPeriod.filter((r) => isNationalZone(r.zone)),
     (r) => r.zone,
   );
+  tracer.at('zone-cards');
   const cards = notableZones(zoneRecords, index, ref).map((z) =>
     zoneCard(z.zoneId, z.records, index, ref, tracer, byKeyThenCategory),
   );
@@ -294,6 +307,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
       },
     });
   }
+  tracer.at('chart-zones');
   const perZone = perZoneChart(inPeriod, ref, input.expectedIndicators, tracer);
   if (perZone) {
     zoneBlocks.push({
@@ -401,6 +415,8 @@ export function composeBulletin(input: BulletinInput): BulletinView {
     sources: tracer.list(),
     colophon: colophonBlocks(input.series, input.date),
     trace: tracer.trace,
+    placements: tracer.placements,
+    glossary: glossaryOf(tracer.trace, ref),
     articleCheck: articleCheckOf([...resolvedArticles.values()]),
   };
 }
@@ -660,6 +676,7 @@ function rankingTables(
     // The top ten, and every zone tied with the tenth.
     const ranked = rank(items, (x) => x.fig.value, higherIsBetter).filter((x) => x.rank <= 10);
     const among = items.map((x) => x.r);
+    tracer.at(`rank-${tables.length + 1}`);
     tables.push(
       alignCells({
         anchor: `rank-${tables.length + 1}`,

@@ -31,6 +31,7 @@ import {
   shareOfTotalFigure,
   sumFigure,
   Tracer,
+  glossaryOf,
   type Block,
   type ReportView,
   type SectionView,
@@ -136,7 +137,9 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
   const totalRows: TableBlock['rows'] = [];
   const totalFigures: Figure[] = [];
   const sentences: string[] = [];
-  const memberCount = tracer.use(countFigure(memberZones.length, '家', []));
+  const memberCount = tracer.at('overview').use(countFigure(memberZones.length, '家', []));
+  const overviewFigures: Figure[] = [];
+  tracer.at('totals-table');
   for (const ind of keyInds) {
     const recs = regionRecords.filter((r) => r.indicator === ind.code);
     // Indicators no zone of the region reports are listed in the data-quality note only.
@@ -175,12 +178,14 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
       ],
     });
     if (sentences.length < 4) {
+      overviewFigures.push(...[total, count, growth, share].filter((f): f is Figure => !!f));
       let s = `${ind.name}合计${total.text}（${count.text}园区报送）`;
       if (growth) s += `，按可比口径同比增长${growth.text}`;
       if (share) s += `，占全国国家高新区的${share.text}`;
       sentences.push(s);
     }
   }
+  tracer.printedIn('overview', overviewFigures);
   const overview: Block[] = [
     {
       article: {
@@ -199,6 +204,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     },
     {
       table: alignCells({
+        anchor: 'totals-table',
         caption: `表${++tableNo} ${periodZh}${region.name}国家高新区主要指标合计`,
         columns: [
           { label: '指标', align: 'left' },
@@ -228,6 +234,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     const figs: Figure[] = [];
     const unranked: Zone[] = [];
     const chartZones: { name: string; fig: Figure }[] = [];
+    tracer.at('zones-table');
     for (const zone of memberZones) {
       const r = index.get(zone.id, lead.code, period);
       const mine = ranked.find((x) => x.item.zone === zone.id);
@@ -257,7 +264,11 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
         ],
       });
     }
-    const peersCount = tracer.use(countFigure(peers.length, '家', peers));
+    const peersCount = tracer.at('zones').use(countFigure(peers.length, '家', peers));
+    // The national zones of the period (the recorded count, else the catalogue's).
+    const nationalCount = base.national
+      ? undefined
+      : tracer.use(countFigure(base.nationalCount, '家', []));
     zoneBlocks.push({
       article: {
         anchor: 'zones',
@@ -266,13 +277,14 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
           {
             text: base.national
               ? `按${periodZh}${lead.name}排列，全国排名以同期全部${peersCount.text}国家高新区为范围。`
-              : `按${periodZh}${lead.name}排列。同期只有${peersCount.text}国家高新区报送该指标（全国共${base.nationalCount}家），表中名次是在报送园区中的名次，不是全国排名。`,
+              : `按${periodZh}${lead.name}排列。同期只有${peersCount.text}国家高新区报送该指标（全国共${nationalCount?.text}），表中名次是在报送园区中的名次，不是全国排名。`,
           },
         ],
       },
     });
     zoneBlocks.push({
       table: alignCells({
+        anchor: 'zones-table',
         caption: `表${++tableNo} ${periodZh}${region.name}各高新区${lead.name}及${base.national ? '全国排名' : '在报送园区中的排名'}`,
         columns: [
           { label: '园区', align: 'left' },
@@ -292,8 +304,13 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     });
     if (chartZones.length >= 2) {
       chartZones.sort((a, b) => b.fig.value - a.fig.value);
+      tracer.printedIn(
+        'zones-chart',
+        chartZones.map((z) => z.fig),
+      );
       zoneBlocks.push({
         chart: {
+          anchor: 'zones-chart',
           caption: `图${++figureNo} ${periodZh}${region.name}各高新区${lead.name}`,
           svg: rankingBarChart({
             categories: chartZones.map((z) => z.name),
@@ -307,11 +324,13 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     // Bands of national ranks mean something only when the base is every national zone.
     if (base.national) {
       const dist = ['前50名', '第51—100名', '100名以后'];
+      tracer.at('rank-bands');
       const distFigures = bands
         .slice(0, 3)
         .map((recs) => tracer.use(countFigure(recs.length, '家', recs)));
       zoneBlocks.push({
         table: alignCells({
+          anchor: 'rank-bands',
           caption: `表${++tableNo} ${region.name}高新区${lead.name}全国排名分布`,
           columns: [
             { label: '排名区间', align: 'left' },
@@ -336,6 +355,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
   // ——— 对标分析: gaps to benchmark zones ———
   const gapRows: TableBlock['rows'] = [];
   const gapFigures: Figure[] = [];
+  tracer.at('benchmarks-table');
   for (const ind of keyInds) {
     const peers = nationalZones.filter((r) => r.indicator === ind.code);
     const inside = peers.filter((r) => members.has(r.zone));
@@ -393,6 +413,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
   if (gapRows.length) {
     benchBlocks.push({
       table: alignCells({
+        anchor: 'benchmarks-table',
         caption: `表${++tableNo} ${periodZh}${region.name}与标杆园区对比`,
         columns: [
           { label: '指标', align: 'left' },
@@ -448,6 +469,8 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
     sources: tracer.list(),
     colophon: colophonBlocks(input.series, input.date),
     trace: tracer.trace,
+    placements: tracer.placements,
+    glossary: glossaryOf(tracer.trace, ref),
   };
 }
 

@@ -28,6 +28,7 @@ import {
   pointGapFigure,
   rankFigure,
   Tracer,
+  glossaryOf,
   type Block,
   type ReportView,
   type SectionView,
@@ -178,13 +179,19 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
       return item;
     });
   const paragraphs = narrative(zone.shortName, periodZh, narrativeItems);
+  const indicatorCount = tracer.at('overview').use(countFigure(indicatorsOfZone.length, '项', []));
+  tracer.at(undefined);
+  tracer.printedIn(
+    'overview',
+    paragraphs.flatMap((p) => p.figures),
+  );
   overview.push({
     article: {
       anchor: 'overview',
       title: `${zone.shortName}发展概况`,
       paragraphs: [
         {
-          text: `${facts.join('，')}。本画像收录该园区${indicatorsOfZone.length}项指标的公开数据。`,
+          text: `${facts.join('，')}。本画像收录该园区${indicatorCount.text}指标的公开数据。`,
         },
         ...paragraphs.map((p) => ({ lead: p.lead, text: p.text })),
       ],
@@ -198,6 +205,8 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   // ——— 指标走势 ———
   const periods = [...new Set(own.map((r) => r.period))].sort().slice(-MAX_PERIOD_COLUMNS);
   const trendFigures: Figure[] = [];
+  tracer.at('trend-table');
+  const periodCount = tracer.use(countFigure(periods.length, '个', []));
   const trendRows: TableBlock['rows'] = indicatorsOfZone.map((ind) => ({
     cells: [
       { text: ind.name, header: true },
@@ -219,13 +228,14 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
     },
     {
       table: alignCells({
+        anchor: 'trend-table',
         caption: `表${++tableNo} ${zone.shortName}各项指标`,
         columns: [
           { label: '指标', align: 'left' },
           ...periods.map((p) => ({ label: formatPeriodZh(p), align: 'right' as const })),
         ],
         rows: trendRows,
-        note: `注：按期别列出各项指标的公开数据（最近${periods.length}个期别），未公开的以“—”表示。`,
+        note: `注：按期别列出各项指标的公开数据（最近${periodCount.text}期别），未公开的以“—”表示。`,
         sourceLine: tracer.sourceLine(trendFigures),
       }),
     },
@@ -240,23 +250,25 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
     const first = Number(years[0]);
     const last = Number(years.at(-1));
     const sparse = last - first + 1 > years.length;
+    tracer.at(`chart-${ind.code}`);
     const figs = years.map((y) => {
       const r = all.get(zone.id, ind.code, y);
       return r ? tracer.use(valueFigure(r, ind)) : undefined;
     });
-    const growth = years.map((y) => {
+    const growthAll = years.map((y) => {
       const r = all.get(zone.id, ind.code, y);
-      return r && ind.unit !== '%' ? tracer.use(growthOf(r, all)) : undefined;
+      return r && ind.unit !== '%' ? growthOf(r, all) : undefined;
     });
+    // The growth line is drawn (and its figures printed) with two values at least.
+    const growth = growthAll.filter(Boolean).length >= 2 ? growthAll.map((g) => tracer.use(g)) : [];
     trendBlocks.push({
       chart: {
+        anchor: `chart-${ind.code}`,
         caption: `图${++figureNo} ${zone.shortName}${ind.name}（${sparse ? years.join('、') : `${first}—${last}`}年）`,
         svg: trendChart({
           categories: years,
           bars: { name: ind.name, figures: figs },
-          ...(growth.filter(Boolean).length >= 2
-            ? { line: { name: '同比增长', figures: growth } }
-            : {}),
+          ...(growth.length ? { line: { name: '同比增长', figures: growth } } : {}),
         }),
         sourceLine: tracer.sourceLine([...figs, ...growth]),
         ...(sparse ? { note: '注：只列出有公开数据的年份，年份间隔不等。' } : {}),
@@ -270,6 +282,7 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   if (compareBlocks.table) {
     compareBlocks.table.caption = `表${++tableNo} ${compareBlocks.table.caption}`;
   }
+  tracer.printedIn('ranks', compareBlocks.sentenceFigures);
   const rankSection: Block[] = [
     {
       article: {
@@ -328,6 +341,8 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
     sources: tracer.list(),
     colophon: colophonBlocks(input.series, input.date),
     trace: tracer.trace,
+    placements: tracer.placements,
+    glossary: glossaryOf(tracer.trace, ref),
   };
 }
 
@@ -354,19 +369,23 @@ function rankBlocks(
   order: (a: Indicator, b: Indicator) => number,
 ): {
   paragraphs: string[];
+  /** The figures the paragraphs print. */
+  sentenceFigures: Figure[];
   table?: TableBlock;
-  chart?: { caption: string; svg: string; sourceLine?: string };
+  chart?: { anchor: string; caption: string; svg: string; sourceLine?: string };
 } {
   const rows: TableBlock['rows'] = [];
   const figures: Figure[] = [];
   const paragraphs: string[] = [];
-  let chart: { caption: string; svg: string; sourceLine?: string } | undefined;
+  const sentenceFigures: Figure[] = [];
+  let chart: { anchor: string; caption: string; svg: string; sourceLine?: string } | undefined;
   const items = own
     .filter((r) => r.period === period)
     .map((r) => ({ r, ind: ref.indicator(r.indicator) }))
     .filter((x): x is { r: IndicatorRecord; ind: Indicator } => !!x.ind)
     .sort((a, b) => order(a.ind, b.ind));
   for (const { r, ind } of items) {
+    tracer.at('rank-table');
     const shared = context.byIndicator.get(ind.code);
     const peers = shared?.peers ?? [r];
     const ranked = shared?.ranked ?? rank(peers, (x) => x.value, ind.higherIsBetter);
@@ -410,6 +429,9 @@ function rankBlocks(
       ],
     });
     if (nRank && nCount && paragraphs.length < 4) {
+      sentenceFigures.push(value, nCount, nRank);
+      if (rRank && rCount && regional.length > 1) sentenceFigures.push(rCount, rRank);
+      if (gap && nationalGrowth) sentenceFigures.push(nationalGrowth, gap);
       let sentence = `${ind.name}${value.text}，在同期报送该指标的${nCount.text}国家高新区中居第${nRank.text}位`;
       if (rRank && rCount && regional.length > 1)
         sentence += `，在${zone.region}地区${rCount.text}园区中居第${rRank.text}位`;
@@ -420,8 +442,10 @@ function rankBlocks(
     if (!chart && ind.unit !== '%' && peers.length >= 3) {
       const top = ranked.slice(0, 12);
       if (!top.some((x) => x.item.zone === zone.id) && mine) top.push(mine);
+      tracer.at('rank-chart');
       const figs = top.map((x) => tracer.use(valueFigure(x.item, ind)));
       chart = {
+        anchor: 'rank-chart',
         caption: `${formatPeriodZh(period)}国家高新区${ind.name}（${zone.shortName}以深色标出）`,
         svg: rankingBarChart({
           categories: top.map((x) => `${ref.zone(x.item.zone)!.shortName}（${x.rank}）`),
@@ -441,9 +465,11 @@ function rankBlocks(
   }
   return {
     paragraphs,
+    sentenceFigures,
     ...(rows.length
       ? {
           table: alignCells({
+            anchor: 'rank-table',
             caption: `${formatPeriodZh(period)}${zone.shortName}排名与增速比较`,
             columns: [
               { label: '指标', align: 'left' },

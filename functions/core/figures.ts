@@ -21,6 +21,8 @@ export interface Figure {
   text: string;
   value: number;
   refs: FigureRef[];
+  /** What of its record a plain figure prints: the value, the reported growth or share. */
+  measure?: 'value' | 'growth' | 'share';
   /** 约 / 超过 … carried by the figure (a record's own, or by the precision rule). */
   qualifier?: string;
   /**
@@ -68,6 +70,7 @@ export function valueFigure(r: IndicatorRecord, ind: { unit: string }): Figure {
     text: recordValueText(r, ind),
     value: r.value,
     refs: [refOf(r)],
+    measure: 'value',
     ...(r.qualifier ? { qualifier: r.qualifier } : {}),
   };
 }
@@ -102,7 +105,12 @@ export class RecordIndex {
  */
 export function growthOf(r: IndicatorRecord, index: RecordIndex): Figure | undefined {
   if (r.yoy !== undefined)
-    return { text: r.yoy === 0 ? '持平' : `${rateText(r.yoy)}%`, value: r.yoy, refs: [refOf(r)] };
+    return {
+      text: r.yoy === 0 ? '持平' : `${rateText(r.yoy)}%`,
+      value: r.yoy,
+      refs: [refOf(r)],
+      measure: 'growth',
+    };
   const prev = index.get(r.zone, r.indicator, samePeriodLastYear(r.period));
   if (!prev || prev.value === 0) return undefined;
   const pct = (r.value / prev.value - 1) * 100;
@@ -112,6 +120,7 @@ export function growthOf(r: IndicatorRecord, index: RecordIndex): Figure | undef
     text: qualifier && cell !== '持平' ? `${qualifier}${cell}` : cell,
     value: pct,
     refs: [refOf(r), refOf(prev)],
+    measure: 'growth',
     derived: 'yoy-from-previous-period',
     ...(qualifier ? { qualifier } : {}),
   };
@@ -124,7 +133,7 @@ export function shareOf(
   chinaZone: string,
 ): Figure | undefined {
   if (r.share !== undefined)
-    return { text: `${rateText(r.share)}%`, value: r.share, refs: [refOf(r)] };
+    return { text: `${rateText(r.share)}%`, value: r.share, refs: [refOf(r)], measure: 'share' };
   const total = index.get(chinaZone, r.indicator, r.period);
   if (!total || total.value === 0 || r.zone === chinaZone) return undefined;
   const pct = (r.value / total.value) * 100;
@@ -133,6 +142,7 @@ export function shareOf(
     text: qualify(derivedRate(pct), '%', qualifier),
     value: pct,
     refs: [refOf(r), refOf(total)],
+    measure: 'share',
     derived: 'share-of-china',
     ...(qualifier ? { qualifier } : {}),
   };

@@ -143,8 +143,52 @@ export interface ReportView {
   colophon: ColophonBlock[];
   /** Every figure printed, for tracing. */
   trace: Figure[];
+  /**
+   * Where each figure of `trace` is printed: the index of the figure in `trace` and the anchor
+   * of the block (article, table, chart, zone cards) that prints it; a figure printed in two
+   * blocks (a key-table value the lead article repeats) has two placements.
+   */
+  placements: FigurePlacement[];
+  /** Names of the zones and indicators the figures name (for the data file). */
+  glossary: Glossary;
   /** Typed and cited figures of the editor articles (see core/articles.ts). */
   articleCheck?: ArticleCheck;
+}
+
+/** A figure of `trace` (by index) printed in the block with `anchor`. */
+export interface FigurePlacement {
+  figure: number;
+  anchor: string;
+}
+
+export interface Glossary {
+  zones: Record<string, string>;
+  indicators: Record<string, { name: string; unit: string }>;
+}
+
+/** The names of every zone and indicator the figures of `trace` refer to. */
+export function glossaryOf(
+  trace: Figure[],
+  ref: {
+    zone(id: string): { name: string } | undefined;
+    indicator(code: string): { name: string; unit: string } | undefined;
+  },
+): Glossary {
+  const zones: Glossary['zones'] = {};
+  const indicators: Glossary['indicators'] = {};
+  for (const f of trace) {
+    for (const r of f.refs) {
+      const z = ref.zone(r.zone);
+      if (z) zones[r.zone] = z.name;
+      const ind = ref.indicator(r.indicator);
+      if (ind) indicators[r.indicator] = { name: ind.name, unit: ind.unit };
+    }
+    if (f.subject) {
+      const z = ref.zone(f.subject);
+      if (z) zones[f.subject] = z.name;
+    }
+  }
+  return { zones, indicators };
 }
 
 const CIRCLED = [
@@ -177,15 +221,48 @@ export function sourceDocument(source: string): string {
  */
 export class Tracer {
   readonly trace: Figure[] = [];
+  readonly placements: FigurePlacement[] = [];
   private readonly sources = new Map<string, SourceEntry>();
+  private readonly indexOf = new Map<Figure, number>();
+  private readonly placed = new Set<string>();
+  private anchor: string | undefined;
 
-  /** Registers a figure as printed; returns it (or `undefined` as given). */
+  /**
+   * The block (its anchor) the figures used from now on are printed in; `undefined`: figures
+   * whose blocks are named later with {@link printedIn}.
+   */
+  at(anchor: string | undefined): this {
+    this.anchor = anchor;
+    return this;
+  }
+
+  /** Records that figures already used are printed (again) in the block `anchor`. */
+  printedIn(anchor: string, figures: (Figure | undefined)[]): void {
+    const current = this.anchor;
+    this.anchor = anchor;
+    for (const f of figures) if (f) this.place(f);
+    this.anchor = current;
+  }
+
+  /** Registers a figure as printed (in the current block); returns it (or `undefined`). */
   use<T extends Figure | undefined>(figure: T): T {
     if (figure) {
       this.trace.push(figure);
+      if (!this.indexOf.has(figure)) this.indexOf.set(figure, this.trace.length - 1);
+      this.place(figure);
       for (const ref of figure.refs) this.cite(ref);
     }
     return figure;
+  }
+
+  /** Records that `figure` (already used) is printed in the current block. */
+  private place(figure: Figure): void {
+    const index = this.indexOf.get(figure);
+    if (index === undefined || this.anchor === undefined) return;
+    const key = `${index}#${this.anchor}`;
+    if (this.placed.has(key)) return;
+    this.placed.add(key);
+    this.placements.push({ figure: index, anchor: this.anchor });
   }
 
   /** Text of a figure as printed, registering it; `—` when missing. */

@@ -15,6 +15,7 @@ import {
   colophonBlocks,
   mastheadOf,
   Tracer,
+  glossaryOf,
   type ReportView,
   type TableBlock,
 } from '../core/report-parts.ts';
@@ -47,7 +48,7 @@ export const indicatorFlash: ReportKindModule<null, FlashInputs, ReportView> = {
     const { period } = resolved;
     const periodZh = formatPeriodZh(period);
     const index = new RecordIndex(inputs.records);
-    const tracer = new Tracer();
+    const tracer = new Tracer().at('key-indicators');
     const missing: string[] = [];
     const printed = [];
     const rows: TableBlock['rows'] = [];
@@ -132,6 +133,8 @@ export const indicatorFlash: ReportKindModule<null, FlashInputs, ReportView> = {
       sources: tracer.list(),
       colophon: colophonBlocks(series, imprint.date),
       trace: tracer.trace,
+      placements: tracer.placements,
+      glossary: glossaryOf(tracer.trace, ctx.reference),
     };
   },
   template: 'indicator-flash/indicator-flash',

@@ -25,9 +25,9 @@ async function withDocument<T>(pdf: Uint8Array, use: (doc: PdfDocument) => Promi
 
 /**
  * The text of each page. Items are joined without separator (Chinese has no spaces between
- * words); a `\n` follows every item that ends a line.
+ * words) unless one is given; a `\n` follows every item that ends a line.
  */
-export async function pdfText(pdf: Uint8Array): Promise<string[]> {
+export async function pdfText(pdf: Uint8Array, separator = ''): Promise<string[]> {
   return withDocument(pdf, async (doc) => {
     const pages: string[] = [];
     for (let n = 1; n <= doc.numPages; n += 1) {
@@ -36,7 +36,7 @@ export async function pdfText(pdf: Uint8Array): Promise<string[]> {
       let text = '';
       for (const item of content.items) {
         if (!('str' in item)) continue;
-        text += item.str + (item.hasEOL ? '\n' : '');
+        text += item.str + (item.hasEOL ? '\n' : separator);
       }
       pages.push(text);
     }

@@ -241,6 +241,7 @@ export function createDynamoIssueCatalog(
             (facts.webKey ? ', webKey = :w' : '') +
             (facts.contents ? ', contents = :c' : '') +
             (facts.searchText ? ', searchText = :t' : '') +
+            (facts.dataKeys ? ', dataKeys = :d' : '') +
             ' REMOVE failure',
           ConditionExpression: 'attribute_exists(pk) AND (#s <> :s OR sha256 = :h)',
           ExpressionAttributeNames: { '#s': 'status', '#b': 'bytes' },
@@ -257,6 +258,7 @@ export function createDynamoIssueCatalog(
             ...(facts.contents ? { ':c': facts.contents } : {}),
             // The search text is capped so that an issue item stays far below DynamoDB's 400 KB.
             ...(facts.searchText ? { ':t': facts.searchText.slice(0, 60_000) } : {}),
+            ...(facts.dataKeys ? { ':d': facts.dataKeys } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),

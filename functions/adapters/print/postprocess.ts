@@ -11,9 +11,12 @@
  * - {@link readDestinations}: the page and position of each named destination (an element `id`
  *   a link points to, e.g. the contents' `#a-…` links), from the catalog's `/Dests` and the
  *   page tree; falls back to `@cantoo/pdf-lib` ({@link anchorPositions}) for anything else.
+ * - {@link describePdf}: a second incremental update (pdf-lib): the XMP metadata stream, the
+ *   same facts as the document information, and the attached files (the issue's data).
  * - {@link countPdfPages}: the page count.
  */
 import {
+  AFRelationship,
   PDFArray,
   PDFNumber,
   PDFDict,
@@ -25,7 +28,8 @@ import {
 } from '@cantoo/pdf-lib';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { RenderError } from '#errors';
-import type { DocumentInfo } from '../../app/ports.ts';
+import { escapeXml } from '../../core/escape.ts';
+import type { DocumentInfo, PdfAttachment } from '../../app/ports.ts';
 
 /** Where a named destination lands: its page, and its distance from the page's top in pt. */
 export interface AnchorPosition {
@@ -397,4 +401,91 @@ function fixCmap(cmap: string, equivalents: ReadonlyMap<number, number>): string
     blocks.join('') +
     'endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n'
   );
+}
+
+/** A PDF date (`D:20261130045109+00'00'`) as ISO 8601, or undefined. */
+function isoDate(date: Date | undefined): string | undefined {
+  return date && !Number.isNaN(date.getTime())
+    ? date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+    : undefined;
+}
+
+/**
+ * The XMP packet of a document: dc:title, dc:creator, dc:description, dc:language,
+ * pdf:Keywords, pdf:Producer, xmp:CreatorTool and the dates, the same values as its Info.
+ */
+export function xmpPacket(
+  info: DocumentInfo & { producer?: string; created?: string; modified?: string },
+): string {
+  const x = escapeXml;
+  const alt = (v: string) => `<rdf:Alt><rdf:li xml:lang="x-default">${x(v)}</rdf:li></rdf:Alt>`;
+  const lines = [
+    '<dc:format>application/pdf</dc:format>',
+    info.title && `<dc:title>${alt(info.title)}</dc:title>`,
+    info.author && `<dc:creator><rdf:Seq><rdf:li>${x(info.author)}</rdf:li></rdf:Seq></dc:creator>`,
+    info.subject && `<dc:description>${alt(info.subject)}</dc:description>`,
+    info.lang && `<dc:language><rdf:Bag><rdf:li>${x(info.lang)}</rdf:li></rdf:Bag></dc:language>`,
+    info.keywords?.length && `<pdf:Keywords>${x(info.keywords.join(' '))}</pdf:Keywords>`,
+    info.producer && `<pdf:Producer>${x(info.producer)}</pdf:Producer>`,
+    info.creator && `<xmp:CreatorTool>${x(info.creator)}</xmp:CreatorTool>`,
+    info.created && `<xmp:CreateDate>${info.created}</xmp:CreateDate>`,
+    info.modified && `<xmp:ModifyDate>${info.modified}</xmp:ModifyDate>`,
+    info.modified && `<xmp:MetadataDate>${info.modified}</xmp:MetadataDate>`,
+  ].filter((l): l is string => typeof l === 'string');
+  return (
+    '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' +
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n' +
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n' +
+    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" ' +
+    'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">\n' +
+    lines.join('\n') +
+    '\n</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>'
+  );
+}
+
+/**
+ * Appends (one incremental update, pdf-lib) the XMP metadata of `info` — consistent with the
+ * Info dictionary {@link finishPdf} wrote, its dates and producer read from it — and embeds
+ * `attachments` as files with the relationship `Data` (listed in the catalog's
+ * `/EmbeddedFiles` and `/AF`). The bytes before stay as they are.
+ */
+export async function describePdf(
+  pdf: Uint8Array,
+  info: DocumentInfo,
+  attachments: PdfAttachment[] = [],
+): Promise<Uint8Array> {
+  let doc: PDFDocument;
+  try {
+    doc = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
+  } catch (err) {
+    throw new RenderError('cannot read the rendered PDF to describe it', { cause: err });
+  }
+  const created = isoDate(doc.getCreationDate());
+  const xmp = xmpPacket({
+    ...info,
+    ...(doc.getProducer() ? { producer: doc.getProducer()! } : {}),
+    ...(created ? { created } : {}),
+    ...(isoDate(doc.getModificationDate())
+      ? { modified: isoDate(doc.getModificationDate())! }
+      : {}),
+  });
+  const metadata = doc.context.stream(Buffer.from(xmp, 'utf8'), {
+    Type: 'Metadata',
+    Subtype: 'XML',
+  });
+  doc.catalog.set(PDFName.of('Metadata'), doc.context.register(metadata));
+  doc.context.snapshot?.markObjForSave(doc.catalog);
+  const when = doc.getCreationDate() ?? new Date(0);
+  for (const a of attachments) {
+    if (!/^[A-Za-z0-9._-]+$/.test(a.name))
+      throw new RenderError(`attachment name "${a.name}" is not plain ASCII`);
+    await doc.attach(a.bytes, a.name, {
+      mimeType: a.mimeType,
+      ...(a.description ? { description: a.description } : {}),
+      afRelationship: AFRelationship.Data,
+      creationDate: when,
+      modificationDate: when,
+    });
+  }
+  return doc.commit({ useObjectStreams: false });
 }

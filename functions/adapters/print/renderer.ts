@@ -17,7 +17,7 @@ import type { PdfRenderer, RenderRequest, RenderResult } from '../../app/ports.t
 import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-pool.ts';
 import { fontFamilies } from './fonts.ts';
 import { paginate } from './paginate.ts';
-import { countPdfPages, finishPdf, readDestinations } from './postprocess.ts';
+import { countPdfPages, describePdf, finishPdf, readDestinations } from './postprocess.ts';
 import { renderContext } from './sandbox.ts';
 
 export { countPdfPages } from './postprocess.ts';
@@ -189,14 +189,21 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       timeout: 0, // the render deadline applies
     });
     check();
-    const pdf = finishPdf(
+    const finished = finishPdf(
       new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       setup.equivalents,
       metadata,
     );
+    // Read from Chromium's catalog (the next update adds a name tree of attached files).
+    const pages = countPdfPages(finished);
+    const destinations = Object.fromEntries(await readDestinations(finished));
+    const lang = await page.evaluate(() => document.documentElement.lang);
+    const pdf = await describePdf(
+      finished,
+      { ...metadata, ...(lang ? { lang } : {}) },
+      req.attachments,
+    );
     const t2 = performance.now();
-    const pages = countPdfPages(pdf);
-    const destinations = Object.fromEntries(await readDestinations(pdf));
     const timings = {
       loadMs: Math.round(t1 - t0),
       layoutMs: Math.round(tLayout - t1),

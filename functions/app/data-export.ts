@@ -1,0 +1,70 @@
+/**
+ * The data file of an issue (`core/data-file.ts`) as files a reader opens: CSV (UTF-8 with a
+ * byte order mark, so that Excel reads the Chinese text correctly; csv-stringify) and an Excel
+ * workbook (exceljs: a 「数据」 sheet of every figure, then one sheet per printed table).
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { DataFile } from '../core/data-file.ts';
+import type { ReportView } from '../core/report-parts.ts';
+import { buildDataFile } from '../core/data-file.ts';
+
+export { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames } from '../core/data-file.ts';
+
+/** The figures as CSV: a header line and one line per figure and place, CRLF, with a BOM. */
+export function dataCsv(data: DataFile): Uint8Array {
+  const text = stringify([[...data.columns], ...data.rows.map((r) => r.map(String))], {
+    bom: true,
+    record_delimiter: 'windows',
+  });
+  return new TextEncoder().encode(text);
+}
+
+/** The data file of a composed view as CSV. */
+export function viewDataCsv(view: ReportView): Uint8Array {
+  return dataCsv(buildDataFile(view));
+}
+
+const INVALID_SHEET = /[[\]:*?/\\]/g;
+
+/** Sheet names are at most 31 characters, unique, without []:*?/\ . */
+function sheetNames(captions: string[], taken: Set<string>): string[] {
+  return captions.map((caption, i) => {
+    const base = (caption.replace(INVALID_SHEET, '·').trim() || `表${i + 1}`).slice(0, 28);
+    let name = base;
+    for (let n = 2; taken.has(name); n += 1) name = `${base.slice(0, 27)}~${n}`;
+    taken.add(name);
+    return name;
+  });
+}
+
+/** The workbook: 「数据」 (every figure with its records and place), then each printed table. */
+export async function dataXlsx(data: DataFile): Promise<Uint8Array> {
+  const { default: ExcelJS } = await import('exceljs');
+  const book = new ExcelJS.Workbook();
+  book.creator = 'Torch Bulletin';
+  book.title = data.title;
+  // Fixed, so that the same data gives the same workbook.
+  book.created = new Date(0);
+  book.modified = new Date(0);
+  const figures = book.addWorksheet('数据', { views: [{ state: 'frozen', ySplit: 1 }] });
+  figures.addRow([...data.columns]).font = { bold: true };
+  for (const row of data.rows) figures.addRow(row);
+  figures.columns.forEach((c, i) => {
+    c.width = [6, 10, 8, 36, 16, 24, 22, 20, 8, 16, 16, 8, 8, 18, 8, 48, 40][i] ?? 12;
+  });
+  const names = sheetNames(
+    data.tables.map((t) => t.caption),
+    new Set(['数据']),
+  );
+  data.tables.forEach((table, i) => {
+    const sheet = book.addWorksheet(names[i]!);
+    sheet.addRow([table.caption]).font = { bold: true };
+    sheet.addRow(table.header).font = { bold: true };
+    for (const row of table.rows) sheet.addRow(row);
+    sheet.columns.forEach((c) => {
+      c.width = 18;
+    });
+  });
+  const buffer = await book.xlsx.writeBuffer();
+  return new Uint8Array(buffer as ArrayBuffer);
+}

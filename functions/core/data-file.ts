@@ -1,0 +1,228 @@
+/**
+ * The data behind an issue: every printed figure with the records it comes from and where it
+ * is printed (section, table / chart / article and its caption), and every printed table as
+ * it reads on the page. Built from a composed {@link ReportView} only (its trace, the
+ * placements the tracer recorded and the glossary of names); serialised as CSV and as an
+ * Excel workbook by `app/data-export.ts`. Pure.
+ */
+import type { Figure } from './figures.ts';
+import { sourceDocument, type Block, type ReportView } from './report-parts.ts';
+
+export const DATA_CSV_TYPE = 'text/csv; charset=utf-8';
+export const DATA_XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The file names of an issue's data files, from its PDF's name. */
+export function dataFileNames(pdfFileName: string): { csv: string; xlsx: string } {
+  const stem = pdfFileName.replace(/\.pdf$/i, '');
+  return { csv: `${stem}-数据.csv`, xlsx: `${stem}-数据.xlsx` };
+}
+
+/** The columns of the figures sheet and of the CSV, in order. */
+export const DATA_COLUMNS = [
+  '序号',
+  '栏目',
+  '位置类型',
+  '位置',
+  '园区代码',
+  '园区',
+  '指标代码',
+  '指标',
+  '期别',
+  '刊印值',
+  '存储值',
+  '单位',
+  '限定词',
+  '口径',
+  '修订版本',
+  '来源',
+  '依据记录',
+] as const;
+
+export type DataRow = (string | number)[];
+
+/** One printed table as it reads on the page: one sheet of the workbook. */
+export interface DataTable {
+  caption: string;
+  header: string[];
+  rows: string[][];
+}
+
+export interface DataFile {
+  title: string;
+  columns: readonly string[];
+  /** One row per figure and place it is printed in. */
+  rows: DataRow[];
+  tables: DataTable[];
+}
+
+const BLOCK_LABEL = {
+  article: '文章',
+  table: '表格',
+  chart: '图表',
+  zoneCards: '园区卡片',
+  note: '说明',
+} as const;
+
+interface Place {
+  section: string;
+  type: string;
+  caption: string;
+}
+
+function anchorOf(block: Block): string | undefined {
+  return (
+    block.article?.anchor ?? block.table?.anchor ?? block.chart?.anchor ?? block.zoneCards?.anchor
+  );
+}
+
+function placeOf(section: string, block: Block): Place {
+  const type = (Object.keys(BLOCK_LABEL) as (keyof typeof BLOCK_LABEL)[]).find((k) => block[k]);
+  const caption =
+    block.article?.title ??
+    block.table?.caption ??
+    block.chart?.caption ??
+    block.zoneCards?.title ??
+    block.note?.text ??
+    '';
+  return { section, type: type ? BLOCK_LABEL[type] : '', caption };
+}
+
+/** Every block of the view with an anchor, by anchor. */
+export function placesOf(view: ReportView): Map<string, Place> {
+  const places = new Map<string, Place>();
+  for (const s of view.sections)
+    for (const b of s.blocks) {
+      const anchor = anchorOf(b);
+      if (anchor && !places.has(anchor)) places.set(anchor, placeOf(s.name, b));
+    }
+  return places;
+}
+
+const DERIVED_LABEL: Record<NonNullable<Figure['derived']>, string> = {
+  'yoy-from-previous-period': '同比增长（按上年同期计算）',
+  'share-of-china': '占全国比重（按全国同期计算）',
+  difference: '增速差（百分点）',
+  sum: '合计',
+  'share-of-total': '占合计比重（计算）',
+  rank: '排名',
+  'amount-difference': '差额（计算）',
+  ratio: '相当于（计算）',
+  count: '计数',
+};
+
+function measureOf(f: Figure): string {
+  if (f.derived) return f.rankedBy ? '按增速排名' : DERIVED_LABEL[f.derived];
+  if (f.measure === 'growth') return '同比增长（报送）';
+  if (f.measure === 'share') return '占全国比重（报送）';
+  return '数值';
+}
+
+function unitOf(f: Figure, view: ReportView): string {
+  const indicatorUnit = view.glossary.indicators[f.refs[0]?.indicator ?? '']?.unit ?? '';
+  switch (f.derived) {
+    case 'yoy-from-previous-period':
+    case 'share-of-china':
+    case 'share-of-total':
+    case 'ratio':
+      return '%';
+    case 'difference':
+      return '个百分点';
+    case 'rank':
+      return '位';
+    case 'count':
+      return f.text.replace(/^[\d.]+/, '');
+    case 'sum':
+    case 'amount-difference':
+      return indicatorUnit;
+    default:
+      return f.measure === 'growth' || f.measure === 'share' ? '%' : indicatorUnit;
+  }
+}
+
+/** A plain decimal for a stored number (no exponent, at most 12 significant digits). */
+export function storedNumber(value: number): string {
+  if (!Number.isFinite(value)) return '';
+  const rounded = Number(value.toPrecision(12));
+  if (Math.abs(rounded) >= 1e21) return String(rounded);
+  const text = rounded.toFixed(Math.max(0, 12 - Math.floor(Math.log10(Math.abs(rounded) || 1))));
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+function figureRow(n: number, f: Figure, place: Place | undefined, view: ReportView): DataRow {
+  const first = f.refs[0];
+  const zone = f.subject ?? first?.zone ?? '';
+  const indicator = first?.indicator ?? '';
+  const periods = [...new Set(f.refs.map((r) => r.period))];
+  const sources = [...new Set(f.refs.map((r) => sourceDocument(r.source)))].filter(Boolean);
+  return [
+    n,
+    place?.section ?? '',
+    place?.type ?? '',
+    place?.caption ?? '',
+    zone,
+    view.glossary.zones[zone] ?? '',
+    indicator,
+    view.glossary.indicators[indicator]?.name ?? '',
+    f.derived === 'rank' || f.derived === 'count' ? periods.join('、') : (first?.period ?? ''),
+    f.text,
+    storedNumber(f.value),
+    unitOf(f, view),
+    f.qualifier ?? '',
+    measureOf(f),
+    f.refs.length === 1 ? first!.revision : f.refs.map((r) => r.revision).join('、'),
+    sources.join('；'),
+    f.refs.length > 1
+      ? f.refs.map((r) => `${r.zone}/${r.indicator}/${r.period}#${r.revision}`).join('；')
+      : '',
+  ];
+}
+
+/**
+ * The data file of a composed view: one row per printed figure and place (in the order the
+ * blocks are printed), and the printed tables.
+ * @throws Error when a figure is placed in a block the view does not print (a tracer bug).
+ */
+export function buildDataFile(view: ReportView): DataFile {
+  const places = placesOf(view);
+  const order = [...places.keys()];
+  const placed = new Set<number>();
+  const sorted = [...view.placements].sort(
+    (a, b) => order.indexOf(a.anchor) - order.indexOf(b.anchor) || a.figure - b.figure,
+  );
+  const rows: DataRow[] = [];
+  for (const p of sorted) {
+    const place = places.get(p.anchor);
+    const figure = view.trace[p.figure];
+    if (!place || !figure)
+      throw new Error(`figure ${p.figure} is placed in "${p.anchor}", which the view lacks`);
+    placed.add(p.figure);
+    rows.push(figureRow(rows.length + 1, figure, place, view));
+  }
+  // A figure used without a place (should not happen: see the data-file test) still appears.
+  const seen = new Set<Figure>(sorted.map((p) => view.trace[p.figure]!));
+  view.trace.forEach((f, i) => {
+    if (placed.has(i) || seen.has(f)) return;
+    seen.add(f);
+    rows.push(figureRow(rows.length + 1, f, undefined, view));
+  });
+  const tables: DataTable[] = view.sections.flatMap((s) =>
+    s.blocks.flatMap((b) =>
+      b.table
+        ? [
+            {
+              caption: b.table.caption,
+              header: b.table.columns.map((c) => c.label),
+              rows: b.table.rows.map((r) => r.cells.map((c) => c.text)),
+            },
+          ]
+        : [],
+    ),
+  );
+  return { title: view.documentTitle, columns: DATA_COLUMNS, rows, tables };
+}
+
+/** Figures of the trace that no placement names (each should be printed somewhere). */
+export function unplacedFigures(view: ReportView): Figure[] {
+  const placed = new Set(view.placements.map((p) => view.trace[p.figure]));
+  return view.trace.filter((f) => !placed.has(f));
+}

@@ -1,0 +1,141 @@
+/**
+ * The data behind a released issue, end to end through the real stores and Chromium: the
+ * CSV attached inside the PDF is the one the API serves; every figure the PDF prints (a number
+ * with a unit) is a row of it; the workbook has the 「数据」 sheet and one sheet per table; the
+ * catalog records both keys; the PDF carries XMP metadata consistent with its Info.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { PDFDocument, PDFName, PDFRawStream, PDFStream } from '@cantoo/pdf-lib';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApiApp } from '../../functions/api/app.ts';
+import { awsApiDeps } from '#handlers/api.ts';
+import { ingestFiles } from '../../functions/app/ingest.ts';
+import { publishReport } from '../../functions/app/publish.ts';
+import { DATA_COLUMNS } from '../../functions/core/data-file.ts';
+import type { Issue } from '../../functions/core/model.ts';
+import { pdfText } from '../support/pdf.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { syntheticZonesFile } from '../support/trace.ts';
+
+vi.hoisted(() => {
+  process.env['POWERTOOLS_LOG_LEVEL'] = 'SILENT';
+});
+
+const noQueue = {
+  send: async () => {
+    throw new Error('no report is requested in this test');
+  },
+};
+
+/** Figures as a reader sees them: a number and the unit it is counted in. */
+const FIGURE =
+  /(?:约|超过|近|突破)?-?\d+(?:\.\d+)?(?:万亿元|亿元|亿美元|万元|个百分点|%|万户|户|万家|家|万件|件|万项|项|万人次|人次|万人|人|个|台套|吨标准煤\/万元)/g;
+
+describe('the data file of a released issue', () => {
+  let t: TestStack;
+  const published: Issue[] = [];
+  const pdfs = new Map<string, Uint8Array>();
+
+  beforeAll(async () => {
+    t = await startTestStack();
+    await t.ingestRepoData();
+    await ingestFiles({ records: t.services.records, reference: t.services.reference }, [
+      { name: syntheticZonesFile, bytes: new Uint8Array(await readFile(syntheticZonesFile)) },
+    ]);
+    const deps = t.publishDeps({ now: () => new Date('2026-11-20T01:00:00Z') });
+    for (const req of [
+      { kind: 'torch-bulletin' as const, period: '2024', slotKey: 'test/data-bulletin' },
+      { kind: 'regional-report' as const, region: '长三角', slotKey: 'test/data-region' },
+      { kind: 'zone-profile' as const, zone: 'wuhan-donghu', slotKey: 'test/data-zone' },
+    ]) {
+      const r = await publishReport(deps, req);
+      published.push(r.issue);
+      pdfs.set(r.issue.id, new Uint8Array(await readFile(r.pdfPath!)));
+    }
+  }, 400_000);
+  afterAll(() => t?.stop());
+
+  const api = () =>
+    createApiApp(awsApiDeps({ ...t.services, config: t.services.config }, noQueue as never));
+
+  it('attaches the CSV the API serves, and it lists every figure the PDF prints', async () => {
+    const app = api();
+    let figures = 0;
+    for (const issue of published) {
+      expect(issue.dataKeys, issue.id).toBeDefined();
+      const pdf = pdfs.get(issue.id)!;
+      const doc = await PDFDocument.load(pdf);
+      const attached = doc.getAttachments();
+      expect(attached.map((a) => [a.mimeType, a.afRelationship])).toEqual([['text/csv', 'Data']]);
+      expect(String(doc.catalog.lookup(PDFName.of('AF')))).toMatch(/\d+ 0 R/);
+
+      const res = await app.request(`/bulletins/${issue.id}/data.csv`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect(res.headers.get('content-disposition')).toMatch(/filename\*=UTF-8''.*csv/);
+      const served = new Uint8Array(await res.arrayBuffer());
+      expect(Buffer.from(attached[0]!.data).equals(Buffer.from(served)), issue.id).toBe(true);
+
+      const rows = parse(Buffer.from(served), { bom: true }) as string[][];
+      expect(rows[0]).toEqual([...DATA_COLUMNS]);
+      const printed = new Set(
+        rows.slice(1).flatMap((r) => {
+          const text = r[DATA_COLUMNS.indexOf('刊印值')]!;
+          // 高2.5个百分点 prints as 较全国…高2.5个百分点; a qualifier may stand apart in prose.
+          const bare = text.replace(/^(高|低)/, '').replace(/^(约|超过|近|突破)/, '');
+          return [text, bare, bare.replace(/^-/, '')];
+        }),
+      );
+      // Every number with a unit on the page is a figure of the data file.
+      // Text items kept apart (a chart's axis years and its labels are separate items).
+      const text = (await pdfText(pdf, '\u0001')).join('\n').replace(/[ \t]+/g, '');
+      const onPage = [...text.matchAll(FIGURE)].map((m) => m[0]);
+      // The data note's unit rule is a rule, not a figure.
+      const rule = (m: string) => m === '1万亿元';
+      const missing = onPage.filter(
+        (m) => !rule(m) && !printed.has(m) && !printed.has(m.replace(/^(约|超过|近|突破)/, '')),
+      );
+      expect([...new Set(missing)], issue.id).toEqual([]);
+      figures += onPage.length;
+    }
+    expect(figures).toBeGreaterThan(200);
+  });
+
+  it('serves the workbook: 数据 and one sheet per table; unknown issues get 404', async () => {
+    const app = api();
+    const issue = published[0]!;
+    const res = await app.request(`/bulletins/${issue.id}/data.xlsx`);
+    expect(res.status).toBe(200);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await res.arrayBuffer()) as never);
+    expect(book.worksheets[0]!.name).toBe('数据');
+    expect(book.worksheets.length).toBeGreaterThan(2);
+    expect((await app.request('/bulletins/torch-bulletin-9999/data.csv')).status).toBe(404);
+    const stored = await t.services.catalog.get(issue.id);
+    expect(stored?.dataKeys?.csv).toMatch(/-data\.csv$/);
+    expect(stored?.dataKeys?.xlsx).toMatch(/-data\.xlsx$/);
+  });
+
+  it('writes XMP metadata consistent with the Info dictionary', async () => {
+    const pdf = pdfs.get(published[0]!.id)!;
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+    const meta = doc.catalog.lookup(PDFName.of('Metadata'));
+    expect(meta).toBeInstanceOf(PDFStream);
+    const xmp = Buffer.from((meta as PDFRawStream).getContents()).toString('utf8');
+    expect(xmp).toContain(`<rdf:li xml:lang="x-default">${doc.getTitle()}</rdf:li>`);
+    expect(xmp).toContain(`<rdf:li>${doc.getAuthor()}</rdf:li>`);
+    expect(xmp).toContain(
+      `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${doc.getSubject()}`,
+    );
+    expect(xmp).toContain(`<pdf:Keywords>${doc.getKeywords()}</pdf:Keywords>`);
+    expect(xmp).toContain('<dc:language><rdf:Bag><rdf:li>zh-CN</rdf:li></rdf:Bag></dc:language>');
+    const created = doc
+      .getCreationDate()!
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+    expect(xmp).toContain(`<xmp:CreateDate>${created}</xmp:CreateDate>`);
+    expect(xmp).toContain('<xmp:CreatorTool>Torch Bulletin</xmp:CreatorTool>');
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * The data file of every kind: each printed figure is placed in the block that prints it (its
+ * text is in that block), none is left without a place, and the CSV and the workbook carry
+ * every row.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { dataCsv, dataFileNames, dataXlsx } from '../../functions/app/data-export.ts';
+import type { RecordStore } from '../../functions/app/ports.ts';
+import { referenceData } from '../../functions/app/reference-data.ts';
+import {
+  buildDataFile,
+  DATA_COLUMNS,
+  placesOf,
+  storedNumber,
+  unplacedFigures,
+} from '../../functions/core/data-file.ts';
+import type { Article, IndicatorRecord } from '../../functions/core/model.ts';
+import type { Block, ReportView } from '../../functions/core/report-parts.ts';
+import type { Reference } from '../../functions/core/reference.ts';
+import type { KindContext } from '../../functions/reports/kind.ts';
+import { reportKind } from '../../functions/reports/registry.ts';
+import articles from '../../data/articles.json' with { type: 'json' };
+import { readRecords, repoRecordFiles, syntheticZonesFile } from '../support/trace.ts';
+
+function recordsIn(records: IndicatorRecord[]): RecordStore {
+  return {
+    recordsOfZone: async (zone: string) => records.filter((r) => r.zone === zone),
+    recordsOfPeriod: async (period: string) => records.filter((r) => r.period === period),
+    history: async (zone: string, indicator: string) =>
+      records.filter((r) => r.zone === zone && r.indicator === indicator),
+    latestPeriodOf: async (zone: string, indicator: string) =>
+      records
+        .filter((r) => r.zone === zone && r.indicator === indicator)
+        .map((r) => r.period)
+        .sort()
+        .at(-1),
+    articles: async () => articles as Article[],
+    currentValues: async (keys: { zone: string; indicator: string; period: string }[]) =>
+      new Map(
+        keys.flatMap((k) => {
+          const r = records.find(
+            (x) => x.zone === k.zone && x.indicator === k.indicator && x.period === k.period,
+          );
+          return r ? [[`${k.zone}#${k.indicator}#${k.period}`, r] as const] : [];
+        }),
+      ),
+  } as Partial<RecordStore> as RecordStore;
+}
+
+const decode = (s: string) =>
+  s
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&amp;/g, '&');
+
+/** Everything a block prints, as text. */
+function blockText(b: Block): string {
+  const parts: string[] = [];
+  if (b.article)
+    parts.push(
+      b.article.title,
+      ...(b.article.paragraphs ?? []).flatMap((p) => [p.lead ?? '', p.text]),
+      decode(b.article.html ?? ''),
+    );
+  if (b.table)
+    parts.push(
+      b.table.caption,
+      b.table.note ?? '',
+      ...b.table.rows.flatMap((r) => r.cells.map((c) => c.text)),
+    );
+  if (b.chart) parts.push(b.chart.caption, b.chart.note ?? '', decode(b.chart.svg));
+  if (b.zoneCards)
+    parts.push(
+      ...b.zoneCards.cards.flatMap((c) => [
+        c.headline ?? '',
+        ...c.facts.flatMap((f) => [f.value, f.growth ?? '', f.share ?? '']),
+      ]),
+    );
+  return parts.join('\n');
+}
+
+describe('the data file of an issue', () => {
+  let ref: Reference;
+  let ctx: KindContext;
+  const views: [string, ReportView][] = [];
+
+  beforeAll(async () => {
+    ref = referenceData();
+    const records = [
+      ...(await readRecords(ref, repoRecordFiles)),
+      ...(await readRecords(ref, [syntheticZonesFile])),
+    ];
+    ctx = { records: recordsIn(records), reference: ref, timeZone: 'Asia/Shanghai' };
+    const requests: [string, Record<string, string>][] = [
+      ['torch-bulletin', { period: '2024' }],
+      ['indicator-flash', {}],
+      ['zone-profile', { zone: 'wuhan-donghu' }],
+      ['zone-profile', { zone: 'chengdu' }],
+      ['zone-profile', { zone: 'kunshan' }],
+      ['regional-report', { region: '长三角' }],
+      ['regional-report', { region: '东北' }],
+    ];
+    for (const [id, params] of requests) {
+      const kind = reportKind(id);
+      const series = ref.seriesById(kind.seriesOf(params))!;
+      const resolved = await kind.resolve(ctx, params);
+      const loaded = await kind.load(ctx, resolved);
+      const view = kind.compose(ctx, series, resolved, loaded.inputs, {
+        issue: { year: 2026, number: 2, total: 7 },
+        date: new Date('2026-11-20T01:00:00Z'),
+      });
+      views.push([`${id} ${JSON.stringify(params)}`, view]);
+    }
+  });
+
+  it('places every printed figure in a block that prints its text', () => {
+    let placements = 0;
+    for (const [name, view] of views) {
+      expect(view.trace.length, name).toBeGreaterThan(0);
+      expect(
+        unplacedFigures(view).map((f) => f.text),
+        name,
+      ).toEqual([]);
+      const blocks = new Map<string, Block>();
+      for (const s of view.sections)
+        for (const b of s.blocks) {
+          const anchor =
+            b.article?.anchor ?? b.table?.anchor ?? b.chart?.anchor ?? b.zoneCards?.anchor;
+          if (anchor) blocks.set(anchor, b);
+        }
+      for (const p of view.placements) {
+        const block = blocks.get(p.anchor);
+        expect(block, `${name}: block ${p.anchor}`).toBeDefined();
+        const f = view.trace[p.figure]!;
+        // Prose words a qualifier and a sign apart (同比下降约2.3%, 并列3).
+        expect(blockText(block!), `${name}: ${f.text} in ${p.anchor}`).toContain(
+          f.text.replace(/^(约|超过|近|突破)/, '').replace(/^-/, ''),
+        );
+        placements += 1;
+      }
+    }
+    expect(placements).toBeGreaterThan(300);
+  });
+
+  it('lists each figure with its zone, indicator, period, value, unit, revision, source and place', () => {
+    const [, bulletin] = views[0]!;
+    const data = buildDataFile(bulletin);
+    expect(data.columns).toEqual(DATA_COLUMNS);
+    const col = (name: (typeof DATA_COLUMNS)[number]) => DATA_COLUMNS.indexOf(name);
+    const gdp = data.rows.find(
+      (r) =>
+        r[col('指标代码')] === 'gdp' &&
+        r[col('园区代码')] === 'national-htz' &&
+        r[col('期别')] === '2024' &&
+        r[col('口径')] === '数值' &&
+        r[col('位置类型')] === '表格',
+    )!;
+    expect(gdp).toBeDefined();
+    expect(gdp[col('园区')]).toBe('国家高新区');
+    expect(gdp[col('指标')]).toBe('园区生产总值');
+    expect(gdp[col('刊印值')]).toBe('突破19.3万亿元');
+    expect(gdp[col('存储值')]).toBe('193000');
+    expect(gdp[col('单位')]).toBe('亿元');
+    expect(gdp[col('限定词')]).toBe('突破');
+    expect(gdp[col('修订版本')]).toBe(1);
+    expect(gdp[col('栏目')]).toBe('数据速览');
+    expect(String(gdp[col('位置')])).toMatch(/^表1 /);
+    expect(String(gdp[col('来源')])).not.toMatch(/seeds/);
+    // The same figure is printed in the lead article as well.
+    expect(
+      data.rows.filter(
+        (r) => r[col('刊印值')] === '突破19.3万亿元' && r[col('位置类型')] === '文章',
+      ).length,
+    ).toBeGreaterThan(0);
+    // Every table of the view is a sheet.
+    const tables = bulletin.sections.flatMap((s) => s.blocks.filter((b) => b.table));
+    expect(data.tables.map((t) => t.caption)).toEqual(tables.map((b) => b.table!.caption));
+    expect([...placesOf(bulletin).values()].every((p) => p.section)).toBe(true);
+  });
+
+  it('writes stored numbers as plain decimals', () => {
+    expect(storedNumber(193000)).toBe('193000');
+    expect(storedNumber(13700.000000000002)).toBe('13700');
+    expect(storedNumber(0.05)).toBe('0.05');
+    expect(storedNumber(-2.1)).toBe('-2.1');
+    expect(storedNumber(96.31578947368421)).toBe('96.3157894737');
+  });
+
+  it('serialises to CSV with a BOM and to a workbook with 数据 and one sheet per table', async () => {
+    const [, bulletin] = views[0]!;
+    const data = buildDataFile(bulletin);
+    const csv = dataCsv(data);
+    expect([...csv.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parse(Buffer.from(csv), { bom: true }) as string[][];
+    expect(rows[0]).toEqual([...DATA_COLUMNS]);
+    expect(rows.slice(1)).toEqual(data.rows.map((r) => r.map(String)));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(await dataXlsx(data)) as unknown as ArrayBuffer);
+    expect(book.worksheets[0]!.name).toBe('数据');
+    expect(book.worksheets[0]!.rowCount).toBe(data.rows.length + 1);
+    expect(book.worksheets.length).toBe(data.tables.length + 1);
+    const sheet = book.worksheets[1]!;
+    expect(sheet.getRow(1).getCell(1).value).toBe(data.tables[0]!.caption);
+    expect(dataFileNames('火炬动态-2026-第2期.pdf')).toEqual({
+      csv: '火炬动态-2026-第2期-数据.csv',
+      xlsx: '火炬动态-2026-第2期-数据.xlsx',
+    });
+  });
+});
