@@ -41,6 +41,7 @@ import {
   rankFigure,
   Tracer,
   glossaryOf,
+  precisionNote,
   uniqueBy,
   type ArticleBlock,
   type Block,
@@ -385,6 +386,7 @@ export function composeBulletin(input: BulletinInput): BulletinView {
     notes.push('未报送同比增速的指标，增速按上年同期数据计算。');
   if (tracer.trace.some((f) => f.derived === 'share-of-china'))
     notes.push('未报送占全国比重的指标，比重按全国同期数据计算。');
+  notes.push(...precisionNote(tracer.trace));
   notes.push('货币指标以亿元为基本单位，1万亿元及以上以万亿元表示；增速为名义增速。');
 
   const { year: pubYear } = datePartsIn(input.date, tz);

@@ -32,6 +32,7 @@ import {
   sumFigure,
   Tracer,
   glossaryOf,
+  precisionNote,
   type Block,
   type ReportView,
   type SectionView,
@@ -463,6 +464,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
       missing,
       notes: [
         '合计与比重只计报送该指标的园区，未报送的园区不作估算。',
+        ...precisionNote(tracer.trace),
         '货币指标以亿元为基本单位，1万亿元及以上以万亿元表示；增速为名义增速。',
       ],
     },

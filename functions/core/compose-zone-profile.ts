@@ -29,6 +29,7 @@ import {
   rankFigure,
   Tracer,
   glossaryOf,
+  precisionNote,
   type Block,
   type ReportView,
   type SectionView,
@@ -308,6 +309,7 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
     .map((c) => ref.indicator(c)?.name ?? c);
   const notes = [
     '排名以同期报送该指标的国家高新区为范围，数值相同者名次并列；区域指东部、中部、西部、东北四大地区。',
+    ...precisionNote(tracer.trace),
     '货币指标以亿元为基本单位，1万亿元及以上以万亿元表示；增速为名义增速。',
   ];
   const { year: pubYear } = datePartsIn(input.date, tz);

@@ -5,7 +5,13 @@
  */
 import type { ReportKind } from '../contract/kinds.ts';
 import { formatDateZh, formatPointGap } from './format.ts';
-import { derivedAmount, derivedQualifier, derivedRate, qualify } from './numbers.ts';
+import {
+  derivedAmount,
+  derivedQualifier,
+  derivedRate,
+  PRECISION_RULE,
+  qualify,
+} from './numbers.ts';
 import type { ArticleCheck } from './articles.ts';
 import { refOf, type Figure, type FigureRef } from './figures.ts';
 import { issuerOn, type IndicatorRecord, type Series } from './model.ts';
@@ -300,6 +306,22 @@ export class Tracer {
   list(): SourceEntry[] {
     return [...this.sources.values()];
   }
+}
+
+/** Figures computed by the precision rule (not ranks or counts, which are exact). */
+const COMPUTED: ReadonlySet<Figure['derived']> = new Set([
+  'yoy-from-previous-period',
+  'share-of-china',
+  'difference',
+  'sum',
+  'share-of-total',
+  'amount-difference',
+  'ratio',
+]);
+
+/** The data note's precision rule, when the report prints a figure it computed. */
+export function precisionNote(trace: Figure[]): string[] {
+  return trace.some((f) => COMPUTED.has(f.derived)) ? [PRECISION_RULE] : [];
 }
 
 /** A difference in percentage points between two rates (`高0.5个百分点`). */

@@ -17,6 +17,7 @@ import {
   unplacedFigures,
 } from '../../functions/core/data-file.ts';
 import type { Article, IndicatorRecord } from '../../functions/core/model.ts';
+import { PRECISION_RULE } from '../../functions/core/numbers.ts';
 import type { Block, ReportView } from '../../functions/core/report-parts.ts';
 import type { Reference } from '../../functions/core/reference.ts';
 import type { KindContext } from '../../functions/reports/kind.ts';
@@ -181,6 +182,26 @@ describe('the data file of an issue', () => {
     const tables = bulletin.sections.flatMap((s) => s.blocks.filter((b) => b.table));
     expect(data.tables.map((t) => t.caption)).toEqual(tables.map((b) => b.table!.caption));
     expect([...placesOf(bulletin).values()].every((p) => p.section)).toBe(true);
+  });
+
+  it('states the precision rule in the data note of every kind that prints computed figures', () => {
+    const computed = [
+      'yoy-from-previous-period',
+      'share-of-china',
+      'difference',
+      'sum',
+      'share-of-total',
+      'amount-difference',
+      'ratio',
+    ];
+    let stated = 0;
+    for (const [name, view] of views) {
+      const computes = view.trace.some((f) => f.derived && computed.includes(f.derived));
+      expect(view.dataQuality.notes.includes(PRECISION_RULE), name).toBe(computes);
+      if (computes) stated += 1;
+    }
+    // The bulletin, the profiles and the regional reports compute growth, shares and sums.
+    expect(stated).toBeGreaterThanOrEqual(5);
   });
 
   it('writes stored numbers as plain decimals', () => {
