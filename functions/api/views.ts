@@ -36,8 +36,9 @@ export interface IssueView {
   contents?: { section: string; titles: string[] }[];
   /** The web edition, when the issue has one. */
   webUrl?: string;
-  /** Page 1 as an image, when the issue has one. */
+  /** Page 1 as an image, when the issue has one, with its pixel size and its text. */
   coverUrl?: string;
+  cover?: { width: number; height: number; alt: string };
   /** The issue's data (every printed figure) as CSV and Excel, when it has them. */
   dataLinks?: { label: string; url: string }[];
   /** Where a reader opens the issue: the web edition, else the PDF. */
@@ -75,7 +76,16 @@ export function issueView(
       : {}),
     ...(issue.contents?.length ? { contents: issue.contents } : {}),
     ...(published && issue.webKey ? { webUrl: links.web(opts.baseUrl, issue.id) } : {}),
-    ...(published && issue.coverKey ? { coverUrl: links.cover(opts.baseUrl, issue.id) } : {}),
+    ...(published && issue.coverKey
+      ? {
+          coverUrl: links.cover(opts.baseUrl, issue.id),
+          cover: {
+            width: issue.coverSize?.width ?? 300,
+            height: issue.coverSize?.height ?? 424,
+            alt: `${issue.title ?? opts.seriesTitle} ${formatIssueLine(issue.year, issue.number, issue.total)} 封面（第1页）`,
+          },
+        }
+      : {}),
     ...(published && issue.dataKeys
       ? {
           dataLinks: [

@@ -101,6 +101,9 @@ export interface PublishedFacts {
   searchText?: string;
   /** The issue's data files stored beside the PDF. */
   dataKeys?: { csv: string; xlsx: string };
+  /** Page 1 as PNG stored beside the PDF, and its size. */
+  coverKey?: string;
+  coverSize?: { width: number; height: number };
 }
 
 export interface IssueCatalog {

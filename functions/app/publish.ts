@@ -169,6 +169,8 @@ export interface StoredReport {
   contents?: IssueContents;
   searchText?: string;
   dataKeys?: { csv: string; xlsx: string };
+  coverKey?: string;
+  coverSize?: { width: number; height: number };
 }
 
 /**
@@ -189,6 +191,15 @@ export async function archiveReport(
   });
   // The data behind the issue beside it: the CSV attached inside the PDF, and a workbook.
   const dataKeys = await archiveData(deps, issue, rendered, s3Key);
+  // Page 1 as an image, for the archive.
+  const cover = rendered.cover;
+  const coverKey = cover ? s3Key.replace(/\.pdf$/, '-cover.png') : undefined;
+  if (cover && coverKey)
+    await deps.archive.put(coverKey, cover.png, {
+      fileName: rendered.view.fileName.replace(/\.pdf$/, '-封面.png'),
+      contentType: 'image/png',
+      metadata: { issue: issue.id },
+    });
   // The web edition: the same composed view as the PDF, stored beside it.
   const webKey = s3Key.replace(/\.pdf$/, '.html');
   const html = renderWebEdition(rendered.view, {
@@ -210,6 +221,9 @@ export async function archiveReport(
     contents: contentsOf(rendered.view),
     searchText: searchTextOf(rendered.view),
     dataKeys,
+    ...(cover && coverKey
+      ? { coverKey, coverSize: { width: cover.width, height: cover.height } }
+      : {}),
   };
 }
 
@@ -271,6 +285,8 @@ export async function markPublished(
       ...(stored.contents ? { contents: stored.contents } : {}),
       ...(stored.searchText ? { searchText: stored.searchText } : {}),
       ...(stored.dataKeys ? { dataKeys: stored.dataKeys } : {}),
+      ...(stored.coverKey ? { coverKey: stored.coverKey } : {}),
+      ...(stored.coverSize ? { coverSize: stored.coverSize } : {}),
     });
   } catch (err) {
     const winner = await deps.catalog.get(issue.id).catch(() => undefined);

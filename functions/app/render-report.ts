@@ -48,6 +48,8 @@ export interface RenderedReport<V extends ReportView = ReportView> {
   inputHash: string;
   /** The issue's data (every printed figure) as CSV: the file attached inside the PDF. */
   dataCsv: Uint8Array;
+  /** Page 1 as PNG (from the page that printed the PDF), when the renderer can make one. */
+  cover?: RenderResult['cover'];
   /** Renders it took: the bulletin until its contents' numbers were stable (2, rarely 3); 1 else. */
   passes: number;
   timings: { composeMs: number; htmlMs: number; pdfMs: number };
@@ -168,6 +170,8 @@ export function withPageNumbers<V extends ReportView>(view: V, pages: Map<string
 }
 
 const MAX_PASSES = 4;
+/** Width of the cover thumbnail (page 1) in pixels. */
+export const COVER_WIDTH = 300;
 /** A colophon starting this close to the top of the last page has the page to itself. */
 const COLOPHON_ALONE_PT = 90;
 
@@ -191,6 +195,7 @@ export async function renderReportFiles<V extends ReportView>(
   htmlMs: number;
   pdfMs: number;
   dataCsv: Uint8Array;
+  cover?: RenderResult['cover'];
 }> {
   const template = print.template;
   const numberedContents = print.contents === 'numbered';
@@ -242,6 +247,7 @@ export async function renderReportFiles<V extends ReportView>(
       htmlMs,
       pdfMs,
       dataCsv,
+      ...(result.cover ? { cover: result.cover } : {}),
     };
   };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
@@ -258,6 +264,7 @@ export async function renderReportFiles<V extends ReportView>(
       allowedRoots: [deps.workDir, templatesDir()],
       metadata,
       attachments,
+      cover: { width: COVER_WIDTH },
       // The first pass measures the contents' page numbers before printing (one print).
       ...(numberedContents && pass === 1
         ? {

@@ -159,6 +159,8 @@ export interface Issue {
   webKey?: string;
   /** S3 key of page 1 as an image (the archive's cover thumbnail). */
   coverKey?: string;
+  /** Pixel size of the cover image. */
+  coverSize?: { width: number; height: number };
   /** S3 keys of the issue's data (every printed figure) as CSV and as an Excel workbook. */
   dataKeys?: { csv: string; xlsx: string };
   /** Plain text for the archive's search: titles, 要目, article text, zone names. */

@@ -118,6 +118,30 @@ describe('the data file of a released issue', () => {
     expect(stored?.dataKeys?.xlsx).toMatch(/-data\.xlsx$/);
   });
 
+  it('makes a cover (page 1, 300 px wide) and shows it on the series page with its size and text', async () => {
+    const app = api();
+    for (const issue of published) {
+      expect(issue.coverKey, issue.id).toMatch(/-cover\.png$/);
+      const res = await app.request(`/bulletins/${issue.id}/cover`);
+      expect(res.status).toBe(200);
+      const png = Buffer.from(await res.arrayBuffer());
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      // IHDR: width and height, big-endian, at bytes 16 and 20.
+      expect(png.readUInt32BE(16)).toBe(300);
+      expect(png.readUInt32BE(20)).toBe(424);
+      expect(issue.coverSize).toEqual({ width: 300, height: 424 });
+      // Not a blank page: a white 300×424 PNG is about 1 KB.
+      expect(png.byteLength).toBeGreaterThan(8_000);
+    }
+    const html = await (
+      await app.request('/series/torch-bulletin', { headers: { accept: 'text/html' } })
+    ).text();
+    expect(html).toMatch(
+      /<img src="[^"]*\/bulletins\/torch-bulletin-551\/cover" alt="[^"]*第1页）" width="300" height="424"/,
+    );
+    expect(html).toContain('/bulletins/torch-bulletin-551/data.xlsx');
+  });
+
   it('writes XMP metadata consistent with the Info dictionary', async () => {
     const pdf = pdfs.get(published[0]!.id)!;
     const doc = await PDFDocument.load(pdf, { updateMetadata: false });

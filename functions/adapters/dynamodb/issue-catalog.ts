@@ -242,6 +242,8 @@ export function createDynamoIssueCatalog(
             (facts.contents ? ', contents = :c' : '') +
             (facts.searchText ? ', searchText = :t' : '') +
             (facts.dataKeys ? ', dataKeys = :d' : '') +
+            (facts.coverKey ? ', coverKey = :cv' : '') +
+            (facts.coverSize ? ', coverSize = :cs' : '') +
             ' REMOVE failure',
           ConditionExpression: 'attribute_exists(pk) AND (#s <> :s OR sha256 = :h)',
           ExpressionAttributeNames: { '#s': 'status', '#b': 'bytes' },
@@ -259,6 +261,8 @@ export function createDynamoIssueCatalog(
             // The search text is capped so that an issue item stays far below DynamoDB's 400 KB.
             ...(facts.searchText ? { ':t': facts.searchText.slice(0, 60_000) } : {}),
             ...(facts.dataKeys ? { ':d': facts.dataKeys } : {}),
+            ...(facts.coverKey ? { ':cv': facts.coverKey } : {}),
+            ...(facts.coverSize ? { ':cs': facts.coverSize } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),

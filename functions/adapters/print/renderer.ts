@@ -17,6 +17,7 @@ import type { PdfRenderer, RenderRequest, RenderResult } from '../../app/ports.t
 import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-pool.ts';
 import { fontFamilies } from './fonts.ts';
 import { paginate } from './paginate.ts';
+import { coverOf } from './cover.ts';
 import { countPdfPages, describePdf, finishPdf, readDestinations } from './postprocess.ts';
 import { renderContext } from './sandbox.ts';
 
@@ -189,6 +190,14 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       timeout: 0, // the render deadline applies
     });
     check();
+    // Page 1 as an image, from the same page (no second render).
+    const cover = req.cover
+      ? await coverOf(page, req.cover.width, {
+          widthMm: 210,
+          heightMm: 297,
+          margin: DEFAULT_MARGIN,
+        })
+      : undefined;
     const finished = finishPdf(
       new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       setup.equivalents,
@@ -212,6 +221,13 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     this.log(
       `render: ${htmlPath} → ${pages} page(s), ${pdf.byteLength} bytes, load ${timings.loadMs}ms, layout ${timings.layoutMs}ms, pdf ${timings.pdfMs}ms`,
     );
-    return { pdf, pages, timings, destinations, ...(pagination ? { pagination } : {}) };
+    return {
+      pdf,
+      pages,
+      timings,
+      destinations,
+      ...(pagination ? { pagination } : {}),
+      ...(cover ? { cover } : {}),
+    };
   }
 }
