@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Compiles the CLI (functions/**/*.ts) into one ESM bundle with a chunk per command under
-// .local/build/cli, so `bulletin` starts without compiling TypeScript. `npm install` runs it
+// .local/build/cli, so `bulletin` starts without compiling TypeScript. The local stores' process
+// (functions/local/stack-host.ts) is a second entry of the same build (`stack-host.js`): the
+// built CLI starts it without tsx; its path is compiled into local/stack.ts (the define of
+// BULLETIN_STACK_HOST_JS below). Run from the sources (tests, tsx), stack.ts starts the host
+// through tsx unless that variable names a built host. `npm install` runs it
 // (the `prepare` script); bin/bulletin.mjs runs it again when a source is newer than the build.
 // node_modules stay external. Each module keeps its own import.meta.url / dirname (rewritten to
 // the source file's), so paths computed from a module's location (templates, data, fonts) are
@@ -55,7 +59,7 @@ export async function buildCli({ stamp }) {
     },
   };
   await esbuild.build({
-    entryPoints: [join(ROOT, 'functions/cli/main.ts')],
+    entryPoints: [join(ROOT, 'functions/cli/main.ts'), join(ROOT, 'functions/local/stack-host.ts')],
     outdir: temp,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',
@@ -67,6 +71,9 @@ export async function buildCli({ stamp }) {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'error',
+    define: {
+      'process.env.BULLETIN_STACK_HOST_JS': JSON.stringify(join(target, 'stack-host.js')),
+    },
     plugins: [keepModuleLocation],
   });
   writeFileSync(join(temp, 'stamp.json'), JSON.stringify(stamp));

@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parsePeriod } from '../core/periods.ts';
 import type { PublishDeps } from '../app/publish.ts';
 import type { LocalStack } from '../local/stack.ts';
+import type { CatalogReader } from '../wiring/catalog.ts';
 import type { LocalEnvironment } from '../wiring/local.ts';
 import type { Services } from '../wiring/services.ts';
 
@@ -24,6 +25,10 @@ const loadWiring = async () => {
   return { ...config, ...seeding, ...local, ...services, ...progress };
 };
 let wiring: Awaited<ReturnType<typeof loadWiring>> | undefined;
+
+/** The local stores for a state folder (stack.ts alone is light: it loads no SDK). */
+const startStack = async (stateDir: string) =>
+  (await import('../local/stack.ts')).startLocalStack({ stateDir });
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -44,6 +49,11 @@ export interface Cli {
     fn: (s: Services, stack?: LocalStack) => Promise<T>,
     opts?: { seedIfEmpty?: boolean },
   ): Promise<T>;
+  /**
+   * Runs `fn` with the issue catalog only (`bulletin list`): the local stores' process is
+   * started (or the running one joined) while the DynamoDB client loads, and nothing else is.
+   */
+  withCatalog<T>(fn: (reader: CatalogReader) => Promise<T>): Promise<T>;
   /** A message for people (stderr), silenced by --quiet. Results go to stdout. */
   info(message: string): void;
   publishDeps(s: Services, workDir?: string): PublishDeps;
@@ -60,7 +70,18 @@ export function createCli(program: Command): Cli {
     info,
     async withServices(fn, { seedIfEmpty: seed = false } = {}) {
       const opts = options();
-      wiring ??= await loadWiring();
+      // The stores' process starts while this one loads the SDK and the services.
+      const [stackR, wiringR] = await Promise.allSettled([
+        opts.target === 'local' ? startStack(resolve(opts.stateDir)) : undefined,
+        wiring ?? loadWiring(),
+      ]);
+      const stack = stackR.status === 'fulfilled' ? stackR.value : undefined;
+      if (wiringR.status === 'rejected') {
+        await stack?.stop();
+        throw wiringR.reason;
+      }
+      if (stackR.status === 'rejected') throw stackR.reason;
+      wiring = wiringR.value;
       const { progressReporter, startLocalEnvironment, createServices, loadConfig, seedIfEmpty } =
         wiring;
       const progress = progressReporter('ingest');
@@ -72,6 +93,7 @@ export function createCli(program: Command): Cli {
           if (opts.target === 'local') {
             local = await startLocalEnvironment({
               stateDir: resolve(opts.stateDir),
+              ...(stack ? { stack } : {}),
               ...(seed ? { seed: seeding } : {}),
             });
             // Commands that start more clients (the batch's renderers) read the same endpoints.
@@ -89,6 +111,30 @@ export function createCli(program: Command): Cli {
       } finally {
         if (local) await local.stop();
         else await services?.close();
+      }
+    },
+    async withCatalog(fn) {
+      const opts = options();
+      const local = opts.target === 'local';
+      // Both at once: the stores' process starts while this one loads the SDK.
+      const [stack, wiringModule] = await Promise.allSettled([
+        local ? startStack(resolve(opts.stateDir)) : undefined,
+        import('../wiring/catalog.ts'),
+      ]);
+      const started = stack.status === 'fulfilled' ? stack.value : undefined;
+      let reader: CatalogReader | undefined;
+      try {
+        if (stack.status === 'rejected') throw stack.reason;
+        if (wiringModule.status === 'rejected') throw wiringModule.reason;
+        if (started?.shared) info(`using the running local stores of ${started.holder}`);
+        reader = wiringModule.value.openCatalogReader(
+          { ...process.env, ...started?.env },
+          { missingTableIsEmpty: local },
+        );
+        return await fn(reader);
+      } finally {
+        reader?.close();
+        await started?.stop();
       }
     },
     publishDeps(s, workDir = join(ROOT, '.local', 'work')) {

@@ -4,6 +4,9 @@
  * each gets a loopback SigV4-checking proxy (`store-proxy.ts`). Being a separate process,
  * dynalite parses, indexes and keeps its data on its own core and in its own heap.
  *
+ * Start-up: the host answers `ready` once dynalite and both proxies listen; s3rver (the slower
+ * of the two to load) is loaded by the first S3 request, which waits for it in the proxy.
+ *
  * Lifetime: the process that started it is its owner; other processes of the same user that
  * share the stack hold a lease (a connection to the control socket). It stops when the owner
  * is gone (its IPC channel closes — also when the owner is killed) and no lease is left, or
@@ -15,7 +18,6 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import S3rver from 's3rver';
 import { createStoreProxy } from './store-proxy.ts';
 import type { HostConfig, HostMessage } from './stack-protocol.ts';
 
@@ -48,8 +50,15 @@ async function main(config: HostConfig): Promise<void> {
     updateTableMs: 0,
   });
   await listen(dynamo, join(sockets, 'dynamodb.sock'));
-  const s3rver = new S3rver({ directory: join(config.stateDir, 's3'), silent: true });
-  const s3 = await s3rver.listen(join(sockets, 's3.sock'));
+  // s3rver (≈ 0.15 s to load) starts with the first S3 request: a command that reads only
+  // DynamoDB (`bulletin list`) never waits for it.
+  let s3Started: Promise<Server> | undefined;
+  const startS3 = () =>
+    (s3Started ??= import('s3rver').then(({ default: S3rver }) =>
+      new S3rver({ directory: join(config.stateDir, 's3'), silent: true }).listen(
+        join(sockets, 's3.sock'),
+      ),
+    ));
 
   const proxies = (['dynamodb', 's3'] as const).map((service) =>
     createStoreProxy({
@@ -57,7 +66,7 @@ async function main(config: HostConfig): Promise<void> {
       region: config.region,
       credentials: config.credentials,
       upstreamSocket: join(sockets, `${service}.sock`),
-      ...(service === 's3' ? { upstreamAccessKeyId: S3RVER_KEY } : {}),
+      ...(service === 's3' ? { upstreamAccessKeyId: S3RVER_KEY, startUpstream: startS3 } : {}),
       log,
     }),
   );
@@ -85,11 +94,11 @@ async function main(config: HostConfig): Promise<void> {
     stopping = true;
     control.close();
     for (const s of leases) s.destroy();
-    for (const server of [...proxies, s3, dynamo]) server.closeAllConnections();
+    const s3 = await s3Started?.catch(() => undefined);
+    const servers = [...proxies, dynamo, ...(s3 ? [s3] : [])];
+    for (const server of servers) server.closeAllConnections();
     await Promise.all(
-      [...proxies, s3, dynamo].map(
-        (server) => new Promise<void>((resolve) => server.close(() => resolve())),
-      ),
+      servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
     );
     // The lock names this process while it holds the stores; a successor may have replaced it.
     try {

@@ -19,6 +19,11 @@ export interface StoreProxyOptions {
   log(line: string): void;
   /** Largest request body accepted (bytes). */
   maxBodyBytes?: number;
+  /**
+   * Starts the store on the first request that needs it (the host loads s3rver only when S3
+   * is used): requests wait until it listens; a rejection refuses them with 503.
+   */
+  startUpstream?: () => Promise<unknown>;
 }
 
 /** The largest DynamoDB request is 16 MB; archived PDFs stay far below 64 MB. */
@@ -90,7 +95,17 @@ export function createStoreProxy(opts: StoreProxyOptions): Server {
             refuse(verdict.status, verdict.code, verdict.message);
             return;
           }
-          forward(body);
+          if (!opts.startUpstream) forward(body);
+          else
+            opts.startUpstream().then(
+              () => forward(body),
+              (err: unknown) =>
+                refuse(
+                  503,
+                  'ServiceUnavailable',
+                  `store not started: ${String(err).slice(0, 200)}`,
+                ),
+            );
         })
         .catch((err: unknown) => refuse(400, 'InvalidRequest', String(err).slice(0, 200)));
     });

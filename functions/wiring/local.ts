@@ -16,6 +16,8 @@ export interface LocalEnvironmentOptions extends ServiceOptions {
   stateDir: string;
   /** Keep DynamoDB in memory (tests). */
   inMemory?: boolean;
+  /** A stack already started (or joined) for `stateDir`: used instead of starting one. */
+  stack?: LocalStack;
   /** Environment the configuration is read from, under the stack's endpoints. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Load `<root>/data` when the store is empty (see `seedIfEmpty`). */
@@ -40,10 +42,12 @@ export interface LocalEnvironment {
 export async function startLocalEnvironment(
   opts: LocalEnvironmentOptions,
 ): Promise<LocalEnvironment> {
-  const stack = await startLocalStack({
-    stateDir: opts.stateDir,
-    ...(opts.inMemory ? { inMemory: true } : {}),
-  });
+  const stack =
+    opts.stack ??
+    (await startLocalStack({
+      stateDir: opts.stateDir,
+      ...(opts.inMemory ? { inMemory: true } : {}),
+    }));
   let services: Services | undefined;
   try {
     services = createServices(loadConfig({ ...(opts.env ?? process.env), ...stack.env }), opts);

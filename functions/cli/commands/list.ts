@@ -44,7 +44,7 @@ export function register(program: Command, cli: Cli): void {
     .option('--limit <n>', '最多列出几期', (v) => Number.parseInt(v, 10), 20)
     .option('--json', '输出 JSON（供脚本使用）')
     .action((opts: { series: string; limit: number; json?: boolean }) =>
-      cli.withServices(async (s) => {
+      cli.withCatalog(async (s) => {
         const { items } = await s.catalog.list(opts.series, { limit: opts.limit });
         if (opts.json) {
           console.log(JSON.stringify(items, null, 2));
