@@ -129,30 +129,30 @@ export function checkKindOptions(opts: {
 export function reportOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--kind <kind>', 'report kind').choices(REPORT_KINDS).default('torch-bulletin'),
+      new Option('--kind <类型>', '报告类型 (report kind)')
+        .choices(REPORT_KINDS)
+        .default('torch-bulletin'),
     )
     .option(
-      '--period <period>',
-      'data period (default: the latest with data for the kind: national GDP, the zone, the region)',
+      '--period <期间>',
+      '数据期间 (YYYY, YYYY-Qn, YYYY-MM)；默认：该类型有数据的最新期间（全国 GDP、该园区、该区域）',
       periodArg,
     )
-    .option('--zone <zone>', 'zone-profile: zone id, name or alias (e.g. 东湖高新区, chengdu)')
+    .option('--zone <园区>', 'zone-profile：园区 id、名称或简称（如 东湖高新区、chengdu）')
     .option(
-      '--region <name>',
-      'regional-report: province, city, 东部/中部/西部/东北 or alliance (京津冀, 长三角 …)',
+      '--region <区域>',
+      'regional-report：省、市、东部/中部/西部/东北或区域联盟（京津冀、长三角 …）',
     );
 }
 
 export function register(program: Command, cli: Cli): void {
   allZonesOptions(
     reportOptions(
-      program
-        .command('generate')
-        .description('generate and publish a report: number it, render the PDF, store it in S3'),
+      program.command('generate').description('生成并发布报告：编号、生成 PDF、存入 S3'),
     ),
   )
-    .option('--out <file>', 'also write the PDF here')
-    .option('--slot <key>', 'idempotency key: one key never makes two issues (default: a new key)')
+    .option('--out <文件>', '另存一份 PDF 到此路径')
+    .option('--slot <键>', '幂等键 (idempotency key)：同一个键不会生成两期（默认：新键）')
     .action((opts: GenerateOptions & AllZonesOptions & { kind: ReportKind; all?: boolean }) => {
       if (opts.all && ALL_ZONES_KINDS.includes(opts.kind)) return generateAllZones(cli, opts);
       checkKindOptions(opts); // before the local stack starts

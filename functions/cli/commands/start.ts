@@ -5,7 +5,7 @@ import { generateBulletin, printOutcome } from './generate.ts';
 export function register(program: Command, cli: Cli): void {
   program
     .command('start')
-    .description('bootstrap, load data/ when the store is empty, and publish the current bulletin')
+    .description('一步到位：建表 (bootstrap)、存储为空时载入 data/、生成并发布当期《火炬动态》')
     .action(() =>
       cli.withServices(async (s) => printOutcome(cli, s, await generateBulletin(cli, s, {})), {
         seedIfEmpty: true,
