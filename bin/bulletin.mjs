@@ -39,10 +39,14 @@ async function compiledEntry() {
 }
 
 const entry = await compiledEntry();
+let cli;
 if (entry) {
-  await import(pathToFileURL(entry).href);
+  cli = await import(pathToFileURL(entry).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../functions/cli/main.ts');
+  cli = await import('../functions/cli/main.ts');
 }
+// Not awaited: the process ends when nothing is left to do (a stopping local stack does not hold
+// it), with the exit code run() set; a top-level await would end it with code 13 instead.
+void cli.run();

@@ -53,6 +53,8 @@ const REGION = 'cn-north-1';
 const START_TIMEOUT_MS = 30_000;
 /** How long a host that is alive but refuses leases may take to finish stopping. */
 const UNANSWERED_WAIT_MS = 3_000;
+/** How long the owner waits for its stores to stop (longer only if others still use them). */
+const STOP_WAIT_MS = 2_000;
 export const LOCK_FILE = 'stack.lock';
 
 export function lockPathOf(stateDir: string): string {
@@ -335,7 +337,11 @@ async function launch(
         if (child.exitCode !== null || !child.connected) return;
         child.disconnect();
         // It stops now unless another process still uses it (then it stops after that one).
-        await Promise.race([exited, deadlineIn(2_000)]);
+        // Wait for it with a timer that holds this process: else a command whose work failed
+        // could end here, its loop empty, before it reports the failure (and with code 0).
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+        clearTimeout(timer);
       })();
       return stopped;
     },

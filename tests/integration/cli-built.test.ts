@@ -98,6 +98,19 @@ describe('the compiled CLI', { timeout: 300_000 }, () => {
     expect(existsSync(join(state, 's3', 'torch-bulletin-archive'))).toBe(false);
   });
 
+  it('a failure after the stores started is reported in one line with its exit code', async () => {
+    const state = join(dir, 'failing');
+    const missing = join(dir, 'no-such-file.csv');
+
+    const r = await cli(state, 'ingest', missing);
+
+    // Before: the command ended while its stores stopped, silently and with code 0.
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `bulletin: ${missing}: 文件或目录不存在 (no such file or directory)`,
+    );
+  });
+
   it('`serve` runs the compiled stores’ process; `list` beside it uses that stack', async () => {
     const state = join(dir, 'served');
     const child = spawn(process.execPath, [BIN, '--state-dir', state, 'serve', '--port', '0'], {
