@@ -144,8 +144,16 @@ export function createCli(program: Command): Cli {
   };
 }
 
+/** commander parser for a count option (`--limit`, `--pages`, `--zones` …). */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('应为正整数');
+  return n;
+}
+
 /** commander parser for a period option. */
 export function periodArg(value: string): string {
-  if (!parsePeriod(value)) throw new InvalidArgumentError('expected 2024, 2024-Q3 or 2024-10');
+  if (!parsePeriod(value))
+    throw new InvalidArgumentError('应为 2024、2024-Q3 或 2024-10 这样的期间');
   return value;
 }

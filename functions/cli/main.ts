@@ -7,6 +7,7 @@
  * Commands load lazily: only the module of the command being run is imported (with its AWS
  * SDK, Chromium or ECharts), so `--help`, `--version` and light commands start fast. A new
  * command is one module in `commands/` with `register(program, cli)` and one line below.
+ * Help is in Chinese, technical terms in English (`help.ts`).
  *
  * Exit codes (README "Command line"): 0 done; 1 the work failed (a store, the renderer, the
  * network); 2 the input was wrong (arguments, files, names); 130 interrupted (Ctrl-C).
@@ -16,17 +17,18 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { createCli, ROOT, type Cli } from './context.ts';
 import { EXIT, exitCodeOf, formatError } from './errors.ts';
+import { chineseError, chineseHelp } from './help.ts';
 
-interface CommandEntry {
+export interface CommandEntry {
   /** Shown in `bulletin --help` before the module is loaded. */
   summary: string;
   load: () => Promise<{ register(program: Command, cli: Cli): void }>;
 }
 
-const COMMANDS: Record<string, CommandEntry> = {
+export const COMMANDS: Record<string, CommandEntry> = {
   start: {
     summary:
-      '一步到位：建表、数据为空时载入 data/、生成并发布当期《火炬动态》 (what npm start runs)',
+      '一步到位：建表、数据为空时载入 data/、生成并发布当期《火炬动态》（npm start 即此命令）',
     load: () => import('./commands/start.ts'),
   },
   ingest: {
@@ -70,29 +72,30 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 // Chromium is unpacked once (≈ 2 s) and kept with the local state, checked against its version.
 process.env.BULLETIN_CHROMIUM_DIR ??= join(ROOT, '.local', 'chromium');
 
-const program = new Command()
+export const program = new Command()
   .name('bulletin')
   .description('Torch Bulletin：国家高新区统计数据进，《火炬动态》PDF 出。')
   .version(version, '-V, --version', '显示版本号')
   .helpOption('-h, --help', '显示帮助')
   .helpCommand('help [command]', '显示某个命令的帮助')
+  .configureHelp(chineseHelp)
   .addOption(
-    new Option('--target <target>', '运行目标：内嵌本地栈 (local) 或 AWS（SDK 标准配置）')
+    new Option('--target <目标>', '运行目标：内嵌本地栈 (local) 或 AWS（SDK 标准配置）')
       .choices(['local', 'aws'])
       .default(process.env.BULLETIN_TARGET ?? 'local'),
   )
   .option(
-    '--state-dir <dir>',
-    '本地栈数据目录',
+    '--state-dir <目录>',
+    '本地栈数据目录 (state folder)',
     process.env.BULLETIN_STATE_DIR ?? join(ROOT, '.local', 'state'),
   )
   .option('-q, --quiet', '只输出结果')
   .showHelpAfterError('（用 --help 查看用法）')
-  .configureOutput({ outputError: (text, write) => write(text) })
+  .configureOutput({ outputError: (text, write) => write(chineseError(text)) })
   // Usage errors exit with 2 like every other input error (commander's own default is 1).
   .exitOverride();
 
-const cli = createCli(program);
+export const cli = createCli(program);
 
 /** The command named on the command line (the first word that is not an option or its value). */
 function requestedCommand(argv: string[]): string | undefined {
@@ -118,13 +121,16 @@ async function main(): Promise<void> {
   await program.parseAsync(process.argv);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof CommanderError) {
-    // commander printed the message (or the help / version) already.
-    process.exitCode = err.exitCode === 0 ? 0 : EXIT.badInput;
-    return;
-  }
-  process.stderr.write(`${formatError(err)}\n`);
-  if (process.env.BULLETIN_DEBUG) console.error(err);
-  process.exitCode = exitCodeOf(err);
-});
+/** Runs the command line (bin/bulletin.mjs calls it; importing this module runs nothing). */
+export function run(): Promise<void> {
+  return main().catch((err: unknown) => {
+    if (err instanceof CommanderError) {
+      // commander printed the message (or the help / version) already.
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT.badInput;
+      return;
+    }
+    process.stderr.write(`${formatError(err)}\n`);
+    if (process.env.BULLETIN_DEBUG) console.error(err);
+    process.exitCode = exitCodeOf(err);
+  });
+}

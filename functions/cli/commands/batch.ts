@@ -9,9 +9,9 @@ import { loadPrintConfig } from '../../config.ts';
 import { createChromiumRenderer } from '../../adapters/print/renderer.ts';
 import { runZoneBatch } from '../../app/batch.ts';
 import { syntheticReference } from '../../app/synthetic.ts';
-import type { Cli } from '../context.ts';
+import { positiveInt, type Cli } from '../context.ts';
 import { progressReporter } from '../progress.ts';
-import { positiveInt, useSyntheticStores } from './seed-synthetic.ts';
+import { useSyntheticStores } from './seed-synthetic.ts';
 
 export interface AllZonesOptions {
   period?: string;
@@ -25,10 +25,10 @@ export interface AllZonesOptions {
 /** Adds the options of the all-zones run to `generate`. */
 export function allZonesOptions(command: Command): Command {
   return command
-    .option('--all', 'zone-profile: every national zone in one run (unchanged ones are skipped)')
-    .option('--pages <n>', '--all: pages printing at once (default: one per CPU)', positiveInt)
-    .option('--force', '--all: render even the zones whose report is unchanged')
-    .option('--synthetic', '--all: the synthetic dataset of `bulletin seed-synthetic`');
+    .option('--all', 'zone-profile：一次生成全部国家高新区的园区画像（未变的跳过）')
+    .option('--pages <页数>', '--all：同时打印的页面数（默认每个 CPU 一个）', positiveInt)
+    .option('--force', '--all：未变的园区也重新生成')
+    .option('--synthetic', '--all：用 `bulletin seed-synthetic` 的合成数据集');
 }
 
 /** Runs the all-zones batch and prints one line per failed zone and a summary. */

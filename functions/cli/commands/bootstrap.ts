@@ -5,7 +5,7 @@ import type { Cli } from '../context.ts';
 export function register(program: Command, cli: Cli): void {
   program
     .command('bootstrap')
-    .description('create the tables and the bucket (idempotent)')
+    .description('创建数据表与存储桶 (tables, bucket)；可重复执行 (idempotent)')
     .action(() =>
       cli.withServices(async (s) => {
         const r = await bootstrapStores(s.config, s.clients);

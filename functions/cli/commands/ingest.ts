@@ -19,12 +19,17 @@ export function describeIngest(r: IngestSummary): string {
 export function register(program: Command, cli: Cli): void {
   program
     .command('ingest')
-    .description('validate a batch of CSV/JSON record files (and articles JSON), then store it')
-    .argument('<files...>', 'CSV (zone,indicator,period,value,unit,yoy,share,source) or JSON files')
+    .description(
+      '校验一批 CSV/JSON 指标记录文件（及编辑稿件 articles JSON）：整批无误才写入，否则一条不写',
+    )
+    .argument(
+      '<files...>',
+      'CSV 或 JSON 记录文件（CSV 的列：zone, indicator, period, value, unit, yoy, share, qualifier, source，次序不限）',
+    )
     .addOption(
       new Option(
-        '--encoding <name>',
-        "the files' encoding; default: UTF-8, or GB18030/GBK when the bytes can only be that",
+        '--encoding <编码>',
+        '文件编码 (encoding)；默认 UTF-8，字节只可能是 GB18030/GBK 时按其读取',
       ).choices([...INPUT_ENCODINGS]),
     )
     .action((files: string[], opts: { encoding?: InputEncoding }) =>

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { formatLocalTime, formatSize } from '../../core/display.ts';
 import { formatIssueLine } from '../../core/format.ts';
 import type { Issue } from '../../core/model.ts';
-import type { Cli } from '../context.ts';
+import { positiveInt, type Cli } from '../context.ts';
 
 const STATUS_ZH: Record<string, string> = {
   published: '已发布',
@@ -39,9 +39,9 @@ export function issueTable(items: Issue[], timeZone: string): string {
 export function register(program: Command, cli: Cli): void {
   program
     .command('list')
-    .description('列出目录中的各期，最新在前 (the issue catalog)')
-    .option('--series <id>', '刊物 (series id)', 'torch-bulletin')
-    .option('--limit <n>', '最多列出几期', (v) => Number.parseInt(v, 10), 20)
+    .description('列出目录 (catalog) 中的各期，最新在前：期号、状态、数据期、页数、大小、时间')
+    .option('--series <刊物>', '刊物 (series id)', 'torch-bulletin')
+    .option('--limit <期数>', '最多列出几期', positiveInt, 20)
     .option('--json', '输出 JSON（供脚本使用）')
     .action((opts: { series: string; limit: number; json?: boolean }) =>
       cli.withCatalog(async (s) => {

@@ -18,11 +18,9 @@ export function register(program: Command, cli: Cli): void {
   reportOptions(
     program
       .command('preview')
-      .description(
-        'render a report to HTML and PDF in a folder, without numbering or publishing it',
-      ),
+      .description('预览：把报告生成为 HTML 与 PDF 放到一个文件夹，不编号、不发布'),
   )
-    .option('--out-dir <dir>', 'output folder', join(cli.root, '.local', 'preview'))
+    .option('--out-dir <目录>', '输出文件夹', join(cli.root, '.local', 'preview'))
     .action((opts: PreviewOptions) => {
       const request = checkKindOptions(opts);
       return cli.withServices(async (s) => {

@@ -2,14 +2,14 @@
  * `bulletin seed-synthetic`: the synthetic scale dataset (178 zones × 37 indicators ×
  * 2010–2024) into its own tables and bucket, through the normal ingest path.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   ALL_SYNTHETIC_ZONES,
   DEFAULT_SYNTHETIC_SEED,
   SYNTHETIC_STORE_ENV,
   seedSynthetic,
 } from '../../app/synthetic.ts';
-import type { Cli } from '../context.ts';
+import { positiveInt, type Cli } from '../context.ts';
 import { progressReporter } from '../progress.ts';
 import { describeIngest } from './ingest.ts';
 
@@ -21,21 +21,15 @@ export function useSyntheticStores(): void {
   Object.assign(process.env, SYNTHETIC_STORE_ENV);
 }
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
 export function register(program: Command, cli: Cli): void {
   program
     .command('seed-synthetic')
     .description(
-      `store the synthetic scale dataset (zones × 37 indicators × 2010–2024) in the ` +
-        `${SYNTHETIC_STORE_ENV.BULLETIN_RECORDS_TABLE} table; never touches the real data`,
+      `生成规模测试用的合成数据集（园区 × 37 项指标 × 2010–2024），写入 ` +
+        `${SYNTHETIC_STORE_ENV.BULLETIN_RECORDS_TABLE} 表；不触碰真实数据`,
     )
-    .option('--seed <n>', 'random seed: the same seed gives the same data', positiveInt)
-    .option('--zones <n>', `how many of the ${ALL_SYNTHETIC_ZONES} zones`, positiveInt)
+    .option('--seed <种子>', '随机种子 (seed)：同一种子生成同样的数据', positiveInt)
+    .option('--zones <个数>', `取 ${ALL_SYNTHETIC_ZONES} 个园区中的前几个`, positiveInt)
     .action((opts: { seed?: number; zones?: number }) => {
       useSyntheticStores();
       return cli.withServices(async (s) => {

@@ -9,7 +9,7 @@ import { progressReporter } from '../progress.ts';
 function portArg(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError('expected a TCP port, 0–65535 (0: any free port)');
+    throw new InvalidArgumentError('应为 TCP 端口 0–65535（0：任一空闲端口）');
   return port;
 }
 
@@ -32,7 +32,7 @@ export function register(program: Command, cli: Cli): void {
     .description(
       '本地服务：在 127.0.0.1 上提供往期查阅页、HTTP API、Atom 订阅源与邮件订阅，并运行定时任务',
     )
-    .option('--port <port>', 'TCP 端口（0：任一空闲端口；默认 BULLETIN_PORT，否则 8787）', portArg)
+    .option('--port <端口>', 'TCP 端口（0：任一空闲端口；默认 BULLETIN_PORT，否则 8787）', portArg)
     .action((opts: { port?: number }) =>
       cli.withServices(async (s) => {
         // Timestamped lines (Beijing time, or the configured zone) from the Lambdas' logger.
