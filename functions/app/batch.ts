@@ -53,6 +53,8 @@ export interface ZonePlan {
   jobs: ZoneJob[];
   /** Zones whose identical report is already published, and zones that could not be planned. */
   done: ZoneOutcome[];
+  /** Zones left unplanned because `signal` was aborted (none without a signal). */
+  notPlanned?: string[];
 }
 
 export interface ZoneBatchSummary {
@@ -152,6 +154,8 @@ export async function planZoneBatch(
     force?: boolean;
     concurrency?: number;
     prepared?: Map<string, PreparedReport>;
+    /** Aborted: zones not yet planned are left (`notPlanned`). */
+    signal?: AbortSignal;
   } = {},
 ): Promise<ZonePlan> {
   const zones =
@@ -164,7 +168,8 @@ export async function planZoneBatch(
   const forced = opts.force ? `forced-${Date.now().toString(36)}` : undefined;
   const planned = await Promise.all(
     zones.map((zoneText) =>
-      limit(async (): Promise<ZoneJob | ZoneOutcome> => {
+      limit(async (): Promise<ZoneJob | ZoneOutcome | string> => {
+        if (opts.signal?.aborted) return zoneText;
         const zone = deps.reference.resolveZone(zoneText);
         if (!zone || zone.level === 'aggregate')
           return { zone: zoneText, status: 'failed', error: `unknown zone "${zoneText}"` };
@@ -205,9 +210,12 @@ export async function planZoneBatch(
       }),
     ),
   );
+  const notPlanned = planned.filter((p): p is string => typeof p === 'string');
+  const objects = planned.filter((p): p is ZoneJob | ZoneOutcome => typeof p !== 'string');
   return {
-    jobs: planned.filter((p): p is ZoneJob => 'slotKey' in p),
-    done: planned.filter((p): p is ZoneOutcome => 'status' in p),
+    jobs: objects.filter((p): p is ZoneJob => 'slotKey' in p),
+    done: objects.filter((p): p is ZoneOutcome => 'status' in p),
+    ...(notPlanned.length ? { notPlanned } : {}),
   };
 }
 
@@ -242,7 +250,8 @@ export async function renderZoneJob(
  * Runs `work` for every job with at most `concurrency` at once, retrying a failed job
  * `retries` times (after `retryDelayMs`, doubling), and turns a job that still fails into a
  * `failed` outcome: one zone never stops the others. The local twin of the state machine's
- * Distributed Map (MaxConcurrency, Retry, Catch).
+ * Distributed Map (MaxConcurrency, Retry, Catch). Once `signal` is aborted no job starts and no
+ * retry begins; the jobs already running finish. Jobs never started have no outcome.
  */
 export async function runZoneFanout<J extends { zone: string }>(
   jobs: J[],
@@ -252,16 +261,19 @@ export async function runZoneFanout<J extends { zone: string }>(
     retries?: number;
     retryDelayMs?: number;
     onOutcome?: (o: ZoneOutcome) => void;
+    signal?: AbortSignal;
   },
 ): Promise<ZoneOutcome[]> {
   const limit = pLimit(Math.max(1, opts.concurrency));
   const retries = opts.retries ?? FANOUT_POLICY.retries;
-  return Promise.all(
+  const outcomes = await Promise.all(
     jobs.map((job) =>
       limit(async () => {
+        if (opts.signal?.aborted) return undefined;
         let outcome: ZoneOutcome | undefined;
         let lastError: unknown;
         for (let attempt = 1; attempt <= retries + 1 && !outcome; attempt++) {
+          if (attempt > 1 && opts.signal?.aborted) break;
           if (attempt > 1 && opts.retryDelayMs)
             await new Promise((r) => setTimeout(r, opts.retryDelayMs! * 2 ** (attempt - 2)));
           try {
@@ -277,6 +289,7 @@ export async function runZoneFanout<J extends { zone: string }>(
       }),
     ),
   );
+  return outcomes.filter((o): o is ZoneOutcome => o !== undefined);
 }
 
 /** Validation and not-found errors fail the same way every time: no retry. */
@@ -327,6 +340,8 @@ export function summarizeZoneBatch(outcomes: ZoneOutcome[], elapsedMs: number): 
 export interface ZoneBatchResult {
   summary: ZoneBatchSummary;
   outcomes: ZoneOutcome[];
+  /** Zones not started because `signal` was aborted (planned or not): a re-run does them. */
+  notStarted: string[];
   timings: { planMs: number; renderMs: number };
 }
 
@@ -344,6 +359,8 @@ export async function runZoneBatch(
     concurrency: number;
     retries?: number;
     onProgress?: (p: BatchProgress) => void;
+    /** Stops the run: no new zone is planned or rendered; renders already running finish. */
+    signal?: AbortSignal;
   },
 ): Promise<ZoneBatchResult> {
   const t0 = performance.now();
@@ -355,6 +372,7 @@ export async function runZoneBatch(
     ...(opts.zones ? { zones: opts.zones } : {}),
     ...(opts.period ? { period: opts.period } : {}),
     ...(opts.force ? { force: true } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const t1 = performance.now();
   const progress: BatchProgress = {
@@ -373,6 +391,7 @@ export async function runZoneBatch(
     {
       concurrency: opts.concurrency,
       ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
       onOutcome: (o) => {
         progress.done++;
         progress[o.status]++;
@@ -382,9 +401,15 @@ export async function runZoneBatch(
   );
   const t2 = performance.now();
   const outcomes = [...plan.done, ...rendered];
+  const started = new Set(rendered.map((o) => o.zone));
+  const notStarted = [
+    ...(plan.notPlanned ?? []),
+    ...plan.jobs.filter((j) => !started.has(j.zone)).map((j) => j.zone),
+  ];
   return {
     summary: summarizeZoneBatch(outcomes, t2 - t0),
     outcomes,
+    notStarted,
     timings: { planMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) },
   };
 }

@@ -4,8 +4,10 @@
  *
  * The bar tells the truth: work that was settled before any of it started (zones skipped as
  * unchanged or without data) is shown apart, not counted as done at once; the rate and the ETA
- * come from the items actually worked on since the work began. Ctrl-C while a bar is drawn
- * restores the terminal (cursor, line wrap) before the signal takes its course.
+ * come from the items actually worked on since the first update (ingest: rows per second).
+ * Ctrl-C while a bar is drawn restores the terminal (cursor, line wrap) before the signal takes
+ * its course — unless the caller handles Ctrl-C itself (`handlesInterrupt`: the batch stops
+ * cleanly and calls `stop()`); the terminal is restored at exit in any case.
  */
 import cliProgress from 'cli-progress';
 
@@ -18,7 +20,15 @@ export interface ProgressCounts {
 
 export interface ProgressReporter {
   update(done: number, total: number, counts?: ProgressCounts): void;
+  /** A short status after the figures (a terminal: on the bar; otherwise: a line). */
+  note(text: string): void;
+  /** Ends the bar and gives the terminal back (cursor shown, line wrap on). */
   stop(): void;
+}
+
+export interface ProgressOptions {
+  /** The caller handles SIGINT (and calls `stop()`): the reporter does not re-raise it. */
+  handlesInterrupt?: boolean;
 }
 
 /** `1.8/s`, `0.4/s`, `12/s`: rates people can read. */
@@ -35,23 +45,26 @@ function formatEta(seconds: number): string {
 export function progressReporter(
   label: string,
   stream: NodeJS.WriteStream = process.stderr,
+  options: ProgressOptions = {},
 ): ProgressReporter {
   // A first update with counts tells what was settled before the work began (the batch's plan):
   // the bar counts the rest. Without counts (ingest) every item is work.
   let settled: number | undefined;
-  let startedAt = 0;
+  // The rate counts from the first update: items done before it took a time nobody measured.
+  let base: { done: number; at: number } | undefined;
   const measure = (done: number, total: number, counts: ProgressCounts = {}) => {
     settled ??= counts.skipped !== undefined ? done : 0;
-    startedAt ||= Date.now();
+    base ??= { done, at: Date.now() };
     const worked = done - settled;
     const toDo = total - settled;
-    const elapsed = Math.max((Date.now() - startedAt) / 1000, 0.001);
-    const rate = worked / elapsed;
+    const elapsed = Math.max((Date.now() - base.at) / 1000, 0.001);
+    const measured = done - base.done;
+    const rate = measured / elapsed;
     return {
       worked,
       toDo,
-      rate: worked > 0 ? `${formatRate(rate)}/s` : '—',
-      eta: worked > 0 ? formatEta((toDo - worked) / rate) : '—',
+      rate: measured > 0 ? `${formatRate(rate)}/s` : '—',
+      eta: measured > 0 ? formatEta((toDo - worked) / rate) : '—',
       skipped: counts.skipped ?? 0,
       failed: counts.failed ?? 0,
     };
@@ -60,13 +73,14 @@ export function progressReporter(
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} | 跳过 {skipped} · 失败 {failed} | {rate} | ETA {etaText}`,
+        format: `${label} [{bar}] {value}/{total} | 跳过 {skipped} · 失败 {failed} | {rate} | ETA {etaText}{note}`,
         stream,
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
     );
     let drawing = false;
+    let note = '';
     const restore = () => {
       if (drawing) bar.stop();
       drawing = false;
@@ -80,15 +94,26 @@ export function progressReporter(
     return {
       update(done, total, counts) {
         const m = measure(done, total, counts);
-        const payload = { skipped: m.skipped, failed: m.failed, rate: m.rate, etaText: m.eta };
+        const payload = {
+          skipped: m.skipped,
+          failed: m.failed,
+          rate: m.rate,
+          etaText: m.eta,
+          note,
+        };
         if (!drawing) {
           bar.start(Math.max(m.toDo, 0), 0, payload);
           drawing = true;
-          process.on('SIGINT', onSignal);
+          if (!options.handlesInterrupt) process.on('SIGINT', onSignal);
           process.once('exit', restore);
         }
         bar.setTotal(Math.max(m.toDo, 0));
         bar.update(m.worked, payload);
+      },
+      note(text) {
+        note = ` | ${text}`;
+        if (drawing) bar.update({ note });
+        else stream.write(`${text}\n`);
       },
       stop() {
         restore();
@@ -106,10 +131,13 @@ export function progressReporter(
         stream.write(
           `${label}: ${m.worked}/${m.toDo}` +
             (counts ? ` (跳过 ${m.skipped}, 失败 ${m.failed})` : '') +
-            (m.worked > 0 ? `, ${m.rate}, ETA ${m.eta}` : '') +
+            (m.rate !== '—' ? `, ${m.rate}, ETA ${m.eta}` : '') +
             '\n',
         );
       }
+    },
+    note(text) {
+      stream.write(`${text}\n`);
     },
     stop() {},
   };

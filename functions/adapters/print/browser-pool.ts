@@ -47,6 +47,11 @@ export interface BrowserPoolOptions {
    */
   rendersPerPage?: number;
   log?: (msg: string) => void;
+  /**
+   * Let puppeteer handle Ctrl-C (kill Chromium and exit the process at once). Default true;
+   * the all-zones batch turns it off to stop cleanly itself.
+   */
+  handleSIGINT?: boolean;
 }
 
 /** What the browser was launched with: read by the renderer. */
@@ -290,6 +295,7 @@ export class BrowserPool {
         pipe: true,
         env: { ...process.env, ...fonts.env },
         defaultViewport: null,
+        handleSIGINT: this.options.handleSIGINT ?? true,
       });
     } catch (e) {
       throw new RenderError(`could not launch Chromium ${executablePath}: ${message(e)}`, {
