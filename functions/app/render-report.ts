@@ -26,6 +26,7 @@ import type { PdfRenderer, RenderResult } from './ports.ts';
 import { paramsOf, parseOrReject } from './requests.ts';
 import { renderHtml, templatesDir } from './templates.ts';
 import { DATA_CSV_TYPE, viewDataCsv } from './data-export.ts';
+import { describeCharts } from '../core/data-file.ts';
 
 export { currentPeriod, loadBulletinInputs } from '../reports/torch-bulletin.ts';
 
@@ -197,6 +198,8 @@ export async function renderReportFiles<V extends ReportView>(
   dataCsv: Uint8Array;
   cover?: RenderResult['cover'];
 }> {
+  // Each chart with its text alternative and data table (the tagged PDF's /Alt, the web's 数据表).
+  view = describeCharts(view);
   const template = print.template;
   const numberedContents = print.contents === 'numbered';
   const anchors = view.sections.flatMap((s) => s.entries.map((e) => e.anchor));

@@ -6,7 +6,14 @@
  * Excel workbook by `app/data-export.ts`. Pure.
  */
 import type { Figure } from './figures.ts';
-import { sourceDocument, type Block, type ReportView } from './report-parts.ts';
+import { formatPeriodZh } from './periods.ts';
+import {
+  alignCells,
+  sourceDocument,
+  type Block,
+  type ReportView,
+  type TableBlock,
+} from './report-parts.ts';
 
 export const DATA_CSV_TYPE = 'text/csv; charset=utf-8';
 export const DATA_XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -225,4 +232,83 @@ export function buildDataFile(view: ReportView): DataFile {
 export function unplacedFigures(view: ReportView): Figure[] {
   const placed = new Set(view.placements.map((p) => view.trace[p.figure]));
   return view.trace.filter((f) => !placed.has(f));
+}
+
+const MEASURE_LABEL: Partial<Record<string, string>> = {
+  growth: '同比增长',
+  share: '占全国比重',
+};
+
+/**
+ * What tells the figures of one chart apart, in words: the zone, the period and the indicator
+ * where they differ between the chart's figures, and the measure (同比增长, 占全国比重).
+ */
+function figureLabels(figures: Figure[], view: ReportView): string[] {
+  const zoneOf = (f: Figure) => f.subject ?? f.refs[0]?.zone ?? '';
+  const varies = (key: (f: Figure) => string) => new Set(figures.map(key)).size > 1;
+  const byZone = varies(zoneOf);
+  const byPeriod = varies((f) => f.refs[0]?.period ?? '');
+  const byMeasure = varies((f) => f.measure ?? '');
+  const byIndicator = byMeasure || varies((f) => f.refs[0]?.indicator ?? '');
+  return figures.map((f) => {
+    const first = f.refs[0];
+    const parts: string[] = [];
+    if (byZone) parts.push(view.glossary.zones[zoneOf(f)] ?? zoneOf(f));
+    if (byPeriod && first) parts.push(formatPeriodZh(first.period));
+    if (byIndicator && first)
+      parts.push(view.glossary.indicators[first.indicator]?.name ?? first.indicator);
+    const measure = MEASURE_LABEL[f.measure ?? ''];
+    if (measure) {
+      // 同比增长 / 占全国比重 stand for the indicator they measure.
+      if (byIndicator) parts.pop();
+      parts.push(measure);
+    }
+    return parts.join(' ');
+  });
+}
+
+/**
+ * Every chart of the view with its text alternative (the caption, then each figure it draws
+ * with what tells it apart: `2024年 园区生产总值 突破19.3万亿元`) and its figures as a table. The
+ * figures are those the tracer placed in the chart.
+ */
+export function describeCharts<V extends ReportView>(view: V): V {
+  const inChart = new Map<string, Figure[]>();
+  for (const p of view.placements) {
+    const f = view.trace[p.figure];
+    if (!f) continue;
+    const list = inChart.get(p.anchor);
+    if (list) list.push(f);
+    else inChart.set(p.anchor, [f]);
+  }
+  return {
+    ...view,
+    sections: view.sections.map((s) => ({
+      ...s,
+      blocks: s.blocks.map((b) => {
+        if (!b.chart) return b;
+        // The counts in a caption (共24个园区报送) are read with the caption.
+        const figures = ((b.chart.anchor && inChart.get(b.chart.anchor)) || []).filter(
+          (f) => f.derived !== 'count',
+        );
+        const labels = figureLabels(figures, view);
+        const items = figures.map((f, i) => `${labels[i] ? `${labels[i]} ` : ''}${f.text}`);
+        const caption = b.chart.caption.replace(/^图\d+\s*/, '');
+        const alt = items.length ? `${caption}：${items.join('；')}。` : `${caption}。`;
+        const dataTable: TableBlock | undefined = figures.length
+          ? alignCells({
+              caption: `${b.chart.caption}：数据`,
+              columns: [
+                { label: '项目', align: 'left' },
+                { label: '数值', align: 'right' },
+              ],
+              rows: figures.map((f, i) => ({
+                cells: [{ text: labels[i] || caption, header: true }, { text: f.text }],
+              })),
+            })
+          : undefined;
+        return { ...b, chart: { ...b.chart, alt, ...(dataTable ? { dataTable } : {}) } };
+      }),
+    })),
+  };
 }

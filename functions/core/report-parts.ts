@@ -66,6 +66,13 @@ export interface ChartBlock {
   svg: string;
   sourceLine?: string;
   note?: string;
+  /**
+   * The chart in words (its caption and every figure it draws): `/Alt` of its Figure in the
+   * tagged PDF, the web edition's `aria-label`. Set by `describeCharts` (core/data-file.ts).
+   */
+  alt?: string;
+  /** The figures it draws as a table (the web edition's 数据表). */
+  dataTable?: TableBlock;
 }
 
 export interface ZoneCard {

@@ -7,7 +7,16 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { PDFDocument, PDFName, PDFRawStream, PDFStream } from '@cantoo/pdf-lib';
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFRawStream,
+  PDFStream,
+  type PDFHexString,
+  type PDFString,
+} from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiApp } from '../../functions/api/app.ts';
 import { awsApiDeps } from '#handlers/api.ts';
@@ -140,6 +149,43 @@ describe('the data file of a released issue', () => {
       /<img src="[^"]*\/bulletins\/torch-bulletin-551\/cover" alt="[^"]*第1页）" width="300" height="424"/,
     );
     expect(html).toContain('/bulletins/torch-bulletin-551/data.xlsx');
+  });
+
+  it('tags every chart as a Figure whose /Alt names its figures', async () => {
+    const altsOf = async (pdf: Uint8Array) => {
+      const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+      const figures: (string | undefined)[] = [];
+      const walk = (node: unknown, depth: number): void => {
+        if (!(node instanceof PDFDict) || depth > 64) return;
+        if (String(node.lookup(PDFName.of('S'))) === '/Figure') {
+          const alt = node.lookup(PDFName.of('Alt')) as PDFString | PDFHexString | undefined;
+          figures.push(alt?.decodeText());
+        }
+        const kids = node.lookup(PDFName.of('K'));
+        if (kids instanceof PDFArray)
+          for (let i = 0; i < kids.size(); i += 1) walk(kids.lookup(i), depth + 1);
+        else walk(kids, depth + 1);
+      };
+      walk(doc.catalog.lookup(PDFName.of('StructTreeRoot')), 0);
+      return figures;
+    };
+    const bulletin = await altsOf(pdfs.get(published[0]!.id)!);
+    // 图1 GDP and its share, 图2 the innovation index, 图3 the zones: one Figure each, all with /Alt.
+    expect(bulletin.length).toBeGreaterThanOrEqual(3);
+    expect(bulletin.every((a) => a && a.length > 10)).toBe(true);
+    expect(bulletin[0]).toMatch(
+      /^国家高新区园区生产总值及占全国比重.*：2012年 园区生产总值 .*万亿元；/,
+    );
+    expect(bulletin[0]).toContain('2024年 园区生产总值 突破19.3万亿元');
+    expect(bulletin[0]).toContain('2024年 占全国比重 14.3%');
+    for (const issue of published.slice(1)) {
+      const alts = await altsOf(pdfs.get(issue.id)!);
+      expect(alts.length, issue.id).toBeGreaterThan(0);
+      expect(
+        alts.every((a) => a && /\d/.test(a)),
+        issue.id,
+      ).toBe(true);
+    }
   });
 
   it('writes XMP metadata consistent with the Info dictionary', async () => {
