@@ -253,7 +253,7 @@ function figureLabels(figures: Figure[], view: ReportView): string[] {
   return figures.map((f) => {
     const first = f.refs[0];
     const parts: string[] = [];
-    if (byZone) parts.push(view.glossary.zones[zoneOf(f)] ?? zoneOf(f));
+    if (byZone) parts.push(view.glossary.zoneShortNames[zoneOf(f)] ?? zoneOf(f));
     if (byPeriod && first) parts.push(formatPeriodZh(first.period));
     if (byIndicator && first)
       parts.push(view.glossary.indicators[first.indicator]?.name ?? first.indicator);

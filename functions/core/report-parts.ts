@@ -176,6 +176,8 @@ export interface FigurePlacement {
 
 export interface Glossary {
   zones: Record<string, string>;
+  /** Short names (东湖高新区), as charts and tables print them. */
+  zoneShortNames: Record<string, string>;
   indicators: Record<string, { name: string; unit: string }>;
 }
 
@@ -183,25 +185,28 @@ export interface Glossary {
 export function glossaryOf(
   trace: Figure[],
   ref: {
-    zone(id: string): { name: string } | undefined;
+    zone(id: string): { name: string; shortName: string } | undefined;
     indicator(code: string): { name: string; unit: string } | undefined;
   },
 ): Glossary {
   const zones: Glossary['zones'] = {};
+  const zoneShortNames: Glossary['zoneShortNames'] = {};
   const indicators: Glossary['indicators'] = {};
   for (const f of trace) {
     for (const r of f.refs) {
       const z = ref.zone(r.zone);
       if (z) zones[r.zone] = z.name;
+      if (z) zoneShortNames[r.zone] = z.shortName;
       const ind = ref.indicator(r.indicator);
       if (ind) indicators[r.indicator] = { name: ind.name, unit: ind.unit };
     }
     if (f.subject) {
       const z = ref.zone(f.subject);
       if (z) zones[f.subject] = z.name;
+      if (z) zoneShortNames[f.subject] = z.shortName;
     }
   }
-  return { zones, indicators };
+  return { zones, zoneShortNames, indicators };
 }
 
 const CIRCLED = [
