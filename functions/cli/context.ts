@@ -85,7 +85,15 @@ export function createCli(program: Command): Cli {
       const { progressReporter, startLocalEnvironment, createServices, loadConfig, seedIfEmpty } =
         wiring;
       const progress = progressReporter('ingest');
-      const seeding = { root: ROOT, log: info, onProgress: progress.update };
+      const seeding = {
+        root: ROOT,
+        // A line written under a drawn bar is overwritten when the bar is redrawn.
+        log: (message: string) => {
+          progress.stop();
+          info(message);
+        },
+        onProgress: progress.update,
+      };
       let local: LocalEnvironment | undefined;
       let services: Services | undefined;
       try {

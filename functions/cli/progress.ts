@@ -71,18 +71,24 @@ export function progressReporter(
   };
 
   if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        format: `${label} [{bar}] {value}/{total} | 跳过 {skipped} · 失败 {failed} | {rate} | ETA {etaText}{note}`,
-        stream,
-        hideCursor: true,
-      },
-      cliProgress.Presets.shades_classic,
-    );
+    // Skipped and failed are shown when the work reports them (the batch; not ingest).
+    const barFor = (counts: boolean) =>
+      new cliProgress.SingleBar(
+        {
+          format:
+            `${label} [{bar}] {value}/{total}` +
+            (counts ? ' | 跳过 {skipped} · 失败 {failed}' : '') +
+            ' | {rate} | ETA {etaText}{note}',
+          stream,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+    let bar: cliProgress.SingleBar | undefined;
     let drawing = false;
     let note = '';
     const restore = () => {
-      if (drawing) bar.stop();
+      if (drawing) bar?.stop();
       drawing = false;
     };
     // Ctrl-C: give the terminal back (cursor shown, line wrap on), then let the signal act.
@@ -101,6 +107,7 @@ export function progressReporter(
           etaText: m.eta,
           note,
         };
+        bar ??= barFor(counts !== undefined);
         if (!drawing) {
           bar.start(Math.max(m.toDo, 0), 0, payload);
           drawing = true;
@@ -112,7 +119,7 @@ export function progressReporter(
       },
       note(text) {
         note = ` | ${text}`;
-        if (drawing) bar.update({ note });
+        if (drawing) bar?.update({ note });
         else stream.write(`${text}\n`);
       },
       stop() {

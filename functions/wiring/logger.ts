@@ -24,7 +24,9 @@ class TerminalLogger extends Logger {
     void xray_trace_id;
     const when = new Date(typeof timestamp === 'string' ? timestamp : Date.now());
     const seconds = String(when.getUTCSeconds()).padStart(2, '0');
-    const rest = Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : '';
+    // Keys without a value (Powertools keeps some as undefined) would print as `{}`.
+    const shown = Object.entries(extra).filter(([, v]) => v !== undefined);
+    const rest = shown.length ? ` ${JSON.stringify(Object.fromEntries(shown))}` : '';
     this.write(
       `${formatLocalTime(when, this.timeZone)}:${seconds} ${String(level).padEnd(5)} ${String(message)}${rest}\n`,
     );

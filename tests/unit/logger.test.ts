@@ -11,4 +11,11 @@ describe('logger', () => {
       /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} INFO {2}schedule monthly-bulletin fired \{"slot":"schedule:x"\}\n$/,
     );
   });
+
+  it('prints no empty `{}` for a message without extra keys', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ serviceName: 't', pretty: true, write: (l) => lines.push(l) });
+    logger.info('loading 6 files from data/ …');
+    expect(lines[0]).toMatch(/ INFO {2}loading 6 files from data\/ …\n$/);
+  });
 });

@@ -37,14 +37,17 @@ export function register(program: Command, cli: Cli): void {
       cli.withServices(async (s) => {
         // Timestamped lines (Beijing time, or the configured zone) from the Lambdas' logger.
         const logger = createLogger({ serviceName: 'bulletin-serve', timeZone: s.config.timeZone });
+        const ingestProgress = progressReporter('ingest');
         const server = await startLocalServer({
           services: s,
           port: opts.port ?? loadLocalServerSettings().port,
           root: cli.root,
           log: (message) => {
+            // A line written under a drawn bar is overwritten when the bar is redrawn.
+            ingestProgress.stop();
             if (!cli.options().quiet) logger.info(message);
           },
-          ingestProgress: progressReporter('ingest'),
+          ingestProgress,
         });
         console.log(`Archive:  ${server.url}/`);
         console.log(`Feed:     ${server.url}/feeds/torch-bulletin.atom`);
@@ -53,7 +56,10 @@ export function register(program: Command, cli: Cli): void {
         console.log(`Outbox:   ${server.outboxDir}`);
         for (const j of server.schedules)
           console.log(
-            `Schedule: ${j.id} "${j.cron}" ${j.timeZone}, next ${j.nextRun ? `${formatLocalTime(j.nextRun, j.timeZone)} (${j.timeZone})` : 'never'}`,
+            `Schedule: ${j.id} "${j.cron}" ${j.timeZone}, ` +
+              (!j.enabled
+                ? '已停用 (enabled: false)'
+                : `next ${j.nextRun ? `${formatLocalTime(j.nextRun, j.timeZone)} (${j.timeZone})` : 'never'}`),
           );
         cli.info('Ctrl-C 停止服务 (stops the server).');
         const signal = await untilSignal();
