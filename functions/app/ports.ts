@@ -301,6 +301,11 @@ export interface RenderResult {
   pagination?: Pagination;
   /** Page 1 as PNG, when `cover` was asked for. */
   cover?: { png: Uint8Array; width: number; height: number };
+  /**
+   * What would still be clipped at the margin after layout (wide tables are tightened first),
+   * one line each, naming the article or table; empty when nothing overflows.
+   */
+  warnings?: string[];
 }
 
 /** A file embedded in a PDF. */

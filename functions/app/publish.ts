@@ -90,6 +90,7 @@ export async function publishReport(
     // Unique per run: two runs of one slot never write the same work files.
     const fileStem = `${issue.id}-${randomUUID().slice(0, 8)}`;
     const rendered = await renderReport(deps, r, view, loaded, fileStem, composeMs);
+    for (const w of rendered.warnings) deps.log?.(`warning: issue ${issue.id}: ${w}`);
     const t1 = performance.now();
     const stored = await archiveReport(deps, issue, rendered);
     const published = await markPublished(deps, issue, rendered, stored);

@@ -51,6 +51,8 @@ export interface RenderedReport<V extends ReportView = ReportView> {
   dataCsv: Uint8Array;
   /** Page 1 as PNG (from the page that printed the PDF), when the renderer can make one. */
   cover?: RenderResult['cover'];
+  /** What the printed PDF clips at the margin (see RenderResult.warnings); empty: nothing. */
+  warnings: string[];
   /** Renders it took: the bulletin until its contents' numbers were stable (2, rarely 3); 1 else. */
   passes: number;
   timings: { composeMs: number; htmlMs: number; pdfMs: number };
@@ -197,6 +199,7 @@ export async function renderReportFiles<V extends ReportView>(
   pdfMs: number;
   dataCsv: Uint8Array;
   cover?: RenderResult['cover'];
+  warnings: string[];
 }> {
   // Each chart with its text alternative and data table (the tagged PDF's /Alt, the web's 数据表).
   view = describeCharts(view);
@@ -251,6 +254,7 @@ export async function renderReportFiles<V extends ReportView>(
       pdfMs,
       dataCsv,
       ...(result.cover ? { cover: result.cover } : {}),
+      warnings: result.warnings ?? [],
     };
   };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {

@@ -6,6 +6,7 @@
  * The page is put back as it was (styles, media, viewport) for its next render.
  */
 import type { Page } from 'puppeteer-core';
+import { inPage, type PageBox, type PageBoxDefaults } from './page-box.ts';
 
 export interface Cover {
   png: Uint8Array;
@@ -13,30 +14,15 @@ export interface Cover {
   height: number;
 }
 
-/** A4 and the renderer's default margins, in mm, when the style sheets say nothing. */
-export interface CoverDefaults {
-  widthMm: number;
-  heightMm: number;
-  margin: { top: string; right: string; bottom: string; left: string };
-}
-
-interface PageBox {
-  width: number;
-  height: number;
-  top: number;
-  right: number;
-  bottom: number;
-  left: number;
-}
-
 /** Lays page 1 out on the loaded `page` and captures it `width` pixels wide. */
-export async function coverOf(page: Page, width: number, defaults: CoverDefaults): Promise<Cover> {
+export async function coverOf(
+  page: Page,
+  width: number,
+  defaults: PageBoxDefaults,
+): Promise<Cover> {
   await page.emulateMediaType('print');
   try {
-    const source =
-      `(() => { const __name = (f) => f; return (${layOutFirstPage.toString()})` +
-      `(${JSON.stringify(defaults)}); })()`;
-    const box = (await page.evaluate(source)) as PageBox;
+    const box = (await page.evaluate(inPage(layOutFirstPage, defaults))) as PageBox;
     await page.setViewport({
       width: Math.ceil(box.width),
       height: Math.ceil(box.height),
@@ -60,54 +46,12 @@ export async function coverOf(page: Page, width: number, defaults: CoverDefaults
 }
 
 /** Runs in the page: no closure over module scope. Returns the page box in CSS pixels. */
-function layOutFirstPage(defaults: CoverDefaults): PageBox {
-  const probe = document.createElement('div');
-  probe.style.cssText = 'position:absolute;visibility:hidden;height:0;';
-  document.body.appendChild(probe);
-  const px = (length: string, fallback: string): number => {
-    probe.style.width = length || fallback;
-    const w = probe.getBoundingClientRect().width;
-    if (w > 0 || /^0/.test(length)) return w;
-    probe.style.width = fallback;
-    return probe.getBoundingClientRect().width;
-  };
-  let size = '';
-  const margin = { ...defaults.margin };
-  for (const sheet of Array.from(document.styleSheets)) {
-    let rules: CSSRuleList;
-    try {
-      rules = sheet.cssRules;
-    } catch {
-      continue;
-    }
-    for (const rule of Array.from(rules)) {
-      if (!(rule instanceof CSSPageRule) || rule.selectorText !== '') continue;
-      const s = rule.style;
-      size = s.getPropertyValue('size') || size;
-      for (const side of ['top', 'right', 'bottom', 'left'] as const) {
-        const v = s.getPropertyValue(`margin-${side}`);
-        if (v) margin[side] = v;
-      }
-    }
-  }
-  let width = px(`${defaults.widthMm}mm`, `${defaults.widthMm}mm`);
-  let height = px(`${defaults.heightMm}mm`, `${defaults.heightMm}mm`);
-  const parts = size.trim().split(/\s+/).filter(Boolean);
-  if (parts.length >= 1 && /^[\d.]/.test(parts[0] as string)) {
-    width = px(parts[0] as string, `${defaults.widthMm}mm`);
-    height = px((parts[1] ?? parts[0]) as string, `${defaults.heightMm}mm`);
-  } else if (parts.includes('landscape')) {
-    [width, height] = [height, width];
-  }
-  const box = {
-    width,
-    height,
-    top: px(margin.top, '0'),
-    right: px(margin.right, '0'),
-    bottom: px(margin.bottom, '0'),
-    left: px(margin.left, '0'),
-  };
-  probe.remove();
+function layOutFirstPage(
+  pageBox: (defaults: PageBoxDefaults) => PageBox,
+  defaults: PageBoxDefaults,
+): PageBox {
+  const box = pageBox(defaults);
+  const { width, height } = box;
   const areaW = width - box.left - box.right;
   const areaH = height - box.top - box.bottom;
   const style = document.createElement('style');

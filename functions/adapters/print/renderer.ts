@@ -18,6 +18,7 @@ import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-
 import { fontFamilies } from './fonts.ts';
 import { paginate } from './paginate.ts';
 import { coverOf } from './cover.ts';
+import { fitToPage } from './fit.ts';
 import { countPdfPages, describePdf, finishPdf, readDestinations } from './postprocess.ts';
 import { renderContext } from './sandbox.ts';
 
@@ -59,6 +60,8 @@ export const DEFAULT_FOOTER = '第{page}页 共{total}页';
 const DEFAULT_TIMEOUT_MS = 60_000;
 /** Used when the template's CSS `@page` rule sets no margins (`preferCSSPageSize` lets it win). */
 const DEFAULT_MARGIN = { top: '20mm', bottom: '18mm', left: '18mm', right: '18mm' };
+/** A4 with those margins, when the template's `@page` rule says nothing. */
+const PAGE_BOX = { widthMm: 210, heightMm: 297, margin: DEFAULT_MARGIN };
 
 export function createChromiumRenderer(options: ChromiumRendererOptions = {}): ChromiumRenderer {
   return new ChromiumPdfRenderer(options);
@@ -162,9 +165,9 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     const t1 = performance.now();
     check();
 
-    const pagination = req.paginate
-      ? await paginate(page, req.paginate, { widthMm: 210, heightMm: 297, margin: DEFAULT_MARGIN })
-      : undefined;
+    // Wide tables tightened, and what still overflows the text block named, before measuring.
+    const warnings = await fitToPage(page, PAGE_BOX);
+    const pagination = req.paginate ? await paginate(page, req.paginate, PAGE_BOX) : undefined;
     const tLayout = performance.now();
     check();
 
@@ -191,13 +194,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     });
     check();
     // Page 1 as an image, from the same page (no second render).
-    const cover = req.cover
-      ? await coverOf(page, req.cover.width, {
-          widthMm: 210,
-          heightMm: 297,
-          margin: DEFAULT_MARGIN,
-        })
-      : undefined;
+    const cover = req.cover ? await coverOf(page, req.cover.width, PAGE_BOX) : undefined;
     const finished = finishPdf(
       new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       setup.equivalents,
@@ -228,6 +225,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       destinations,
       ...(pagination ? { pagination } : {}),
       ...(cover ? { cover } : {}),
+      warnings,
     };
   }
 }

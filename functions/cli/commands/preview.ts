@@ -33,6 +33,8 @@ export function register(program: Command, cli: Cli): void {
         );
         console.log(`HTML: ${r.htmlPath}`);
         console.log(`PDF:  ${r.pdfPath} (${r.pages} pages, ${r.pdf.byteLength} bytes)`);
+        // What the PDF would clip at the margin (wide tables are tightened first).
+        for (const w of r.warnings) console.error(`warning: ${w}`);
         // Typed figures are warnings; a contradiction with a record fails the preview.
         const check = checkArticles(r.view);
         for (const w of check.warnings) console.error(formatArticleProblem('warning', w));
