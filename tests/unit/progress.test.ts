@@ -16,3 +16,68 @@ describe('progress lines (no terminal)', () => {
     expect(lines.at(-1)).toMatch(/^zone profiles: 20\/20 \(跳过 158, 失败 1\), [\d.]+\/s, ETA 0s$/);
   });
 });
+
+describe('progress bar (a terminal)', () => {
+  /** A stream that says it is a terminal, and what was written to it. */
+  const terminal = () => {
+    const out = new PassThrough() as PassThrough & { isTTY: boolean; columns: number };
+    out.isTTY = true;
+    out.columns = 160;
+    const written = { text: '' };
+    out.on('data', (d) => (written.text += String(d)));
+    return { stream: out as unknown as NodeJS.WriteStream, written };
+  };
+
+  it('hides the cursor and turns line wrap off while drawing, and gives both back at stop()', () => {
+    const { stream, written } = terminal();
+    const listeners = process.listenerCount('SIGINT');
+    const progress = progressReporter('zone profiles', stream);
+
+    progress.update(9, 24, { skipped: 9, failed: 0 });
+    const drawing = process.listenerCount('SIGINT');
+    progress.update(10, 24, { skipped: 9, failed: 0 });
+    progress.stop();
+
+    expect(written.text).toContain('\x1b[?25l'); // cursor hidden
+    expect(written.text).toContain('\x1b[?7l'); // line wrap off
+    expect(written.text.lastIndexOf('\x1b[?25h')).toBeGreaterThan(
+      written.text.lastIndexOf('\x1b[?25l'),
+    );
+    expect(written.text.lastIndexOf('\x1b[?7h')).toBeGreaterThan(
+      written.text.lastIndexOf('\x1b[?7l'),
+    );
+    // Its own Ctrl-C handler (restore, then the signal's default) while drawing, not after.
+    expect(drawing).toBe(listeners + 1);
+    expect(process.listenerCount('SIGINT')).toBe(listeners);
+  });
+
+  it('leaves Ctrl-C to a caller that handles it, and shows its note on the bar', () => {
+    const { stream, written } = terminal();
+    const listeners = process.listenerCount('SIGINT');
+    const progress = progressReporter('zone profiles', stream, { handlesInterrupt: true });
+
+    progress.update(9, 24, { skipped: 9, failed: 0 });
+    progress.note('Ctrl-C：不再开始新的园区');
+    progress.update(10, 24, { skipped: 9, failed: 0 });
+    const drawing = process.listenerCount('SIGINT');
+    progress.stop();
+
+    expect(drawing).toBe(listeners);
+    expect(written.text).toMatch(/1\/15 \| 跳过 9 · 失败 0 \| .* \| Ctrl-C：不再开始新的园区/);
+    expect(written.text.lastIndexOf('\x1b[?25h')).toBeGreaterThan(
+      written.text.lastIndexOf('\x1b[?25l'),
+    );
+  });
+
+  it('shows rows and their rate for work without skipped or failed counts (ingest)', () => {
+    const { stream, written } = terminal();
+    const progress = progressReporter('ingest', stream);
+
+    progress.update(22, 149);
+    progress.update(149, 149);
+    progress.stop();
+
+    expect(written.text).toMatch(/ingest \[.*\] 149\/149 \| [\d.]+\/s \| ETA 0s/);
+    expect(written.text).not.toMatch(/跳过/);
+  });
+});
