@@ -266,10 +266,14 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
       });
     }
     const peersCount = tracer.at('zones').use(countFigure(peers.length, '家', peers));
-    // The national zones of the period (the recorded count, else the catalogue's).
-    const nationalCount = base.national
-      ? undefined
-      : tracer.use(countFigure(base.nationalCount, '家', []));
+    // How many national zones there were in the period: only a recorded count is printed (the
+    // catalogue lists the zones this project knows, not every national zone of that year).
+    const countRecord = index.get(NATIONAL_HTZ, 'national-htz-count', period.slice(0, 4));
+    const countIndicator = ref.indicator('national-htz-count');
+    const nationalCount =
+      base.national || !countRecord || !countIndicator
+        ? undefined
+        : tracer.use(valueFigure(countRecord, countIndicator));
     zoneBlocks.push({
       article: {
         anchor: 'zones',
@@ -278,7 +282,7 @@ export function composeRegionalReport(input: RegionalInput): RegionalView {
           {
             text: base.national
               ? `按${periodZh}${lead.name}排列，全国排名以同期全部${peersCount.text}国家高新区为范围。`
-              : `按${periodZh}${lead.name}排列。同期只有${peersCount.text}国家高新区报送该指标（全国共${nationalCount?.text}），表中名次是在报送园区中的名次，不是全国排名。`,
+              : `按${periodZh}${lead.name}排列。同期只有${peersCount.text}国家高新区报送该指标${nationalCount ? `（全国共${nationalCount.text}）` : ''}，表中名次是在报送园区中的名次，不是全国排名。`,
           },
         ],
       },
