@@ -3,7 +3,8 @@
  * outside service. Adapters (`adapters/<service>/`) implement them; `wiring/services.ts`
  * picks the adapters; `app/` imports its types from here and never from an adapter module.
  */
-import type { IssueContents, Article, IndicatorRecord, Issue } from '../core/model.ts';
+import type { Article, IndicatorRecord, Issue, IssueContents, IssueEdition } from '../core/model.ts';
+import type { Draft, PrintedRecord } from '../core/lifecycle.ts';
 import type { Granularity } from '../core/periods.ts';
 import type { RecordKey } from '../core/record-key.ts';
 
@@ -120,6 +121,119 @@ export interface IssueCatalog {
   latest(series: string): Promise<Issue | undefined>;
 }
 
+// ── The editorial cycle: drafts, release numbering, corrections, withdrawals, triggers and
+//    runs (DynamoDB; see adapters/dynamodb/issue-catalog.ts for the items).
+
+/** How a trigger of a slot ended, or that it is still running. */
+export type RunOutcome =
+  'running' | 'drafted' | 'released' | 'scheduled' | 'unchanged' | 'empty' | 'failed' | 'discarded';
+
+/** One trigger (schedule, API, CLI) and what came of it. */
+export interface Run {
+  runId: string;
+  slotKey: string;
+  series: string;
+  kind: string;
+  params: Record<string, string>;
+  /** Who or what triggered it: `schedule`, `api`, `cli`, `retry of <run>` … */
+  trigger: string;
+  startedAt: string;
+  finishedAt?: string;
+  outcome: RunOutcome;
+  /** For a running run: when its lease ends (a run past it was killed: `interrupted`). */
+  leaseUntil?: number;
+  detail?: string;
+  draftId?: string;
+  issueId?: string;
+}
+
+/** The trigger record of a slot. */
+export interface Trigger {
+  series: string;
+  slotKey: string;
+  paramsHash: string;
+  owner: string;
+  leaseUntil: number;
+  state: 'running' | 'done' | 'failed';
+  outcome?: RunOutcome;
+  draftId?: string;
+  issueId?: string;
+  detail?: string;
+}
+
+export type TriggerClaim =
+  { owned: true; resumed: boolean; trigger: Trigger } | { owned: false; trigger: Trigger };
+
+/** The catalog side of the editorial cycle: every method is one conditional write or a read. */
+export interface LifecycleCatalog {
+  /** Stores a draft once per slot; a second call for the same id returns the first draft. */
+  createDraft(draft: Draft): Promise<{ draft: Draft; created: boolean }>;
+  getDraft(id: string): Promise<Draft | undefined>;
+  /** Open drafts (draft, scheduled, releasing), newest first. */
+  openDrafts(): Promise<Draft[]>;
+  /** A legal move of a draft, refused with a ConflictError (and nothing written) otherwise. */
+  transitionDraft(
+    id: string,
+    action: 'schedule' | 'unschedule' | 'discard' | 'supersede',
+    fields?: Record<string, unknown>,
+  ): Promise<Draft>;
+  /** Takes a draft into `releasing` for `owner` until the lease ends. */
+  beginRelease(id: string, owner: string, leaseMs: number, now?: number): Promise<Draft>;
+  /** Records the total about to be tried (only while `owner` holds the release). */
+  recordAttempt(id: string, owner: string, total: number): Promise<void>;
+  /** Back to the state before the release (nothing was numbered). */
+  abortRelease(id: string, owner: string, reason: string): Promise<void>;
+  completeRelease(
+    id: string,
+    owner: string,
+    issueId: string,
+    by: string,
+    at: string,
+  ): Promise<Draft>;
+  /** Last released numbering of a series (or undefined before the first release). */
+  lastNumbering(
+    series: string,
+  ): Promise<{ year: number; number: number; total: number } | undefined>;
+  /**
+   * Writes the numbered issue: the release itself. Returns undefined when that total is
+   * already taken (the counter is advanced past it; pick the next and re-render).
+   */
+  putIssue(issue: Issue, printed: PrintedRecord[]): Promise<Issue | undefined>;
+  issueByTotal(series: string, total: number): Promise<Issue | undefined>;
+  printedOf(issueId: string): Promise<PrintedRecord[]>;
+  advanceCounter(series: string, n: { total: number; year: number; number: number }): Promise<void>;
+  /** The newest released (not withdrawn) issue of one report of a series. */
+  latestOfReport(series: string, reportKey: string): Promise<Issue | undefined>;
+  /** Adds a corrected edition to a published issue whose current edition is `fromEdition`. */
+  applyCorrection(
+    issueId: string,
+    fromEdition: number,
+    edition: IssueEdition,
+    printed: PrintedRecord[],
+  ): Promise<Issue>;
+  withdraw(issueId: string, reason: string, by: string, at: string): Promise<Issue>;
+  /** Claims a slot for a run, or tells who holds it / what came of it. */
+  claimTrigger(
+    req: { series: string; slotKey: string; paramsHash: string; runId: string; leaseMs: number },
+    opts?: { retake?: boolean },
+  ): Promise<TriggerClaim>;
+  getTrigger(series: string, slotKey: string): Promise<Trigger | undefined>;
+  /** Extends the lease of a slot while its owner works. */
+  renewTrigger(series: string, slotKey: string, runId: string, leaseMs: number): Promise<void>;
+  finishTrigger(
+    series: string,
+    slotKey: string,
+    runId: string,
+    result: Pick<Trigger, 'state' | 'outcome' | 'draftId' | 'issueId' | 'detail'>,
+  ): Promise<void>;
+  putRun(run: Run): Promise<void>;
+  updateRun(runId: string, fields: Partial<Run>): Promise<void>;
+  getRun(runId: string): Promise<Run | undefined>;
+  listRuns(opts?: { limit?: number }): Promise<Run[]>;
+  /** Every issue of a series (all statuses), newest first. */
+  allIssues(series: string): Promise<Issue[]>;
+}
+
 // ── Subscribers: double opt-in subscriptions and once-only notice markers (DynamoDB).
 
 export type SubscriptionStatus = 'pending' | 'confirmed' | 'unsubscribed';
@@ -192,6 +306,10 @@ export interface Archive {
   head(key: string): Promise<StoredObject | undefined>;
   /** A URL that downloads the object for `ttlSeconds` (≤ 900), with the given file name. */
   presignDownload(key: string, opts: { fileName: string; ttlSeconds: number }): Promise<string>;
+  /** Every object under a prefix with its last-modified time (for the orphan sweep). */
+  list(prefix: string): AsyncIterable<{ key: string; lastModified: Date; bytes: number }>;
+  /** Removes an object (absent is fine). */
+  delete(key: string): Promise<void>;
 }
 
 // ── The upload inbox: statistics files dropped under `uploads/` (S3).

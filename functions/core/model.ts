@@ -133,7 +133,11 @@ export type Series = z.infer<typeof seriesSchema>;
 /** An issue's 要目: each section with the titles printed under it. */
 export type IssueContents = { section: string; titles: string[] }[];
 
-export type IssueStatus = 'rendering' | 'published' | 'failed';
+/**
+ * `published` = released (numbered, public); `withdrawn` = taken back (kept, with the reason).
+ * `rendering` / `failed` belong to catalogs written before the editorial cycle (see lifecycle.ts).
+ */
+export type IssueStatus = 'rendering' | 'published' | 'failed' | 'withdrawn';
 
 /** A bulletin issue in the catalog. */
 export interface Issue {
@@ -168,6 +172,49 @@ export interface Issue {
   failure?: string;
   createdAt: string;
   publishedAt?: string;
+  /** 1 = as first released; 2 = the first corrected edition (修订版), … */
+  edition?: number;
+  /** Every edition, oldest first; the top-level fields describe the current one. */
+  editions?: IssueEdition[];
+  /** The draft this issue was released from. */
+  draftId?: string;
+  /** What report of the series this is (`torch-bulletin`, `zone-profile:chongqing` …). */
+  reportKey?: string;
+  /** The request it was made from (kind, period, zone …): corrections re-run it. */
+  params?: Record<string, string>;
+  releasedBy?: string;
+  withdrawn?: { at: string; by: string; reason: string };
+}
+
+/** One printed edition of an issue: the first release or a correction (修订版). */
+export interface IssueEdition {
+  edition: number;
+  s3Key: string;
+  fileName: string;
+  sha256: string;
+  bytes: number;
+  pages: number;
+  inputHash: string;
+  releasedAt: string;
+  releasedBy: string;
+  draftId: string;
+  /** For a corrected edition: each changed figure, old → new, with the source of the revision. */
+  corrections?: CorrectionLine[];
+}
+
+/** One line of a 勘误说明. */
+export interface CorrectionLine {
+  zone: string;
+  indicator: string;
+  period: string;
+  /** Where the figure is printed (zone and indicator names as the reader sees them). */
+  printedAs: string;
+  oldValue: number;
+  newValue: number;
+  unit: string;
+  oldRevision: number;
+  newRevision: number;
+  source: string;
 }
 
 /** The issuer of a series on a date (the duty moved from 科技部 to 工信部 in 2023). */

@@ -22,18 +22,27 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, StoreError } from '../../errors.ts';
 import type { Issue } from '../../core/model.ts';
-import type { ClaimRequest, IssueCatalog } from '../../app/ports.ts';
+import {
+  DRAFT_TRANSITIONS,
+  issueId,
+  OPEN_DRAFT_STATES,
+  parseDraftId,
+  parseIssueId,
+  refusalOf,
+  type Draft,
+  type DraftStatus,
+  type PrintedRecord,
+} from '../../core/lifecycle.ts';
+import type {
+  ClaimRequest,
+  IssueCatalog,
+  LifecycleCatalog,
+  Run,
+  Trigger,
+} from '../../app/ports.ts';
 import { expiresIn, STALE_CLAIM_TTL_SECONDS, TTL_ATTRIBUTE } from '../../contract/stores.ts';
 
-/** `torch-bulletin-551` ↔ series `torch-bulletin`, total 551. */
-export function issueId(series: string, total: number): string {
-  return `${series}-${total}`;
-}
-
-export function parseIssueId(id: string): { series: string; total: number } | undefined {
-  const m = /^([a-z0-9][a-z0-9-]{0,80}?)-(\d{1,8})$/.exec(id);
-  return m ? { series: m[1]!, total: Number(m[2]) } : undefined;
-}
+export { draftIdFor, issueId, parseDraftId, parseIssueId } from '../../core/lifecycle.ts';
 
 const LEASE_MS = 30_000;
 const numberKey = (total: number) => `N#${String(total).padStart(8, '0')}`;
@@ -353,6 +362,655 @@ function decodeCursor(cursor: string): Record<string, unknown> {
 }
 
 function toIssue(item: Record<string, unknown>): Issue {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, printed: _printed, ...rest } = item;
   return rest as unknown as Issue;
+}
+
+// ───────────────────────────── the editorial cycle ─────────────────────────────
+//
+// Items of the issues table used by the cycle (pk `SERIES#<series>` unless said):
+// - draft `D#<draft id>`; while open, `gsi1pk=OPEN#DRAFTS` / `gsi1sk=<createdAt>#<id>`
+//   (a sparse index: deciding a draft removes it);
+// - issue `N#<total>` (written once, by the release that numbers it), with
+//   `gsi1pk=REPORT#<series>#<report key>` / `gsi1sk=N#<total>` (latest release of a report);
+// - `COUNTER` (last released total, year, number in year);
+// - trigger `TRIGGER#<slot key>`: which run owns the slot (lease), the request's parameter
+//   hash, and what came of it;
+// - run `pk=RUN#<run id>`, `sk=RUN`, listed newest first through `gsi1pk=RUNS`.
+
+const OPEN = 'OPEN#DRAFTS';
+const draftKey = (id: string) => ({
+  pk: `SERIES#${parseDraftId(id)?.series ?? '?'}`,
+  sk: `D#${id}`,
+});
+
+export function createDynamoLifecycleCatalog(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+): LifecycleCatalog {
+  const component = 'lifecycle';
+  const conditional = (err: unknown) => err instanceof ConditionalCheckFailedException;
+
+  async function getItem(pk: string, sk: string) {
+    const out = await documents.send(
+      new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
+  async function getDraft(id: string): Promise<Draft | undefined> {
+    if (!parseDraftId(id)) return undefined;
+    const key = draftKey(id);
+    const item = await getItem(key.pk, key.sk);
+    return item ? toDraft(item) : undefined;
+  }
+
+  /** After a refused conditional write: why, in an operator's words. */
+  async function refusedDraft(id: string, action: Parameters<typeof refusalOf>[1]) {
+    const now = await getDraft(id);
+    return new ConflictError(
+      component,
+      refusalOf(`draft ${id}`, action, now?.status) ?? `draft ${id} changed meanwhile; try again`,
+    );
+  }
+
+  async function issueByTotal(series: string, total: number) {
+    const item = await getItem(`SERIES#${series}`, numberKey(total));
+    return item ? toIssue(item) : undefined;
+  }
+
+  async function getIssue(issueId: string) {
+    const parsed = parseIssueId(issueId);
+    if (!parsed)
+      throw new NotFoundError(
+        component,
+        `"${issueId}" is not an issue id (e.g. torch-bulletin-551)`,
+      );
+    const issue = await issueByTotal(parsed.series, parsed.total);
+    if (!issue) throw new NotFoundError(component, `no issue ${issueId}`);
+    return { issue, key: { pk: `SERIES#${parsed.series}`, sk: numberKey(parsed.total) } };
+  }
+
+  async function refusedIssue(issueId: string, action: 'correct' | 'withdraw') {
+    const { issue } = await getIssue(issueId);
+    return new ConflictError(
+      component,
+      refusalOf(`issue ${issueId}`, action, issue.status) ??
+        `issue ${issueId} changed meanwhile; try again`,
+    );
+  }
+
+  const catalog: LifecycleCatalog = {
+    async createDraft(draft) {
+      const key = draftKey(draft.id);
+      try {
+        await documents.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...key,
+              gsi1pk: OPEN,
+              gsi1sk: `${draft.createdAt}#${draft.id}`,
+              ...stripUndefined(draft),
+              printed: JSON.stringify(draft.printed ?? []),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return { draft, created: true };
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        const existing = await getDraft(draft.id);
+        if (!existing) throw new StoreError(component, `draft ${draft.id} vanished`);
+        return { draft: existing, created: false };
+      }
+    },
+
+    getDraft,
+
+    async openDrafts() {
+      const items: Draft[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': OPEN },
+            ScanIndexForward: false,
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(out.Items ?? []).map(toDraft));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      // The index is eventually consistent on AWS: re-read each for its current status.
+      const current = await Promise.all(items.map((d) => getDraft(d.id)));
+      return current.filter(
+        (d): d is Draft => d !== undefined && OPEN_DRAFT_STATES.includes(d.status),
+      );
+    },
+
+    async transitionDraft(id, action, fields = {}) {
+      const t = DRAFT_TRANSITIONS[action];
+      if (!parseDraftId(id)) throw new NotFoundError(component, `"${id}" is not a draft id`);
+      const closes = !OPEN_DRAFT_STATES.includes(t.to as DraftStatus);
+      const names: Record<string, string> = { '#s': 'status' };
+      const values: Record<string, unknown> = { ':to': t.to };
+      const sets = ['#s = :to'];
+      Object.entries(stripUndefined(fields)).forEach(([k, v], i) => {
+        names[`#f${i}`] = k;
+        values[`:f${i}`] = v;
+        sets.push(`#f${i} = :f${i}`);
+      });
+      const from = t.from.map((s, i) => {
+        values[`:from${i}`] = s;
+        return `:from${i}`;
+      });
+      try {
+        const out = await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: draftKey(id),
+            UpdateExpression: `SET ${sets.join(', ')}${closes ? ' REMOVE gsi1pk, gsi1sk' : ''}`,
+            ConditionExpression: `attribute_exists(pk) AND #s IN (${from.join(', ')})`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toDraft(out.Attributes ?? {});
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        throw await refusedDraft(id, action);
+      }
+    },
+
+    async beginRelease(id, owner, leaseMs, now = Date.now()) {
+      try {
+        const out = await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: draftKey(id),
+            UpdateExpression:
+              'SET heldStatus = if_not_exists(heldStatus, #s), #s = :releasing, releaseOwner = :o, leaseUntil = :l REMOVE lastError',
+            ConditionExpression:
+              'attribute_exists(pk) AND (#s IN (:draft, :scheduled) OR (#s = :releasing AND leaseUntil < :now))',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':releasing': 'releasing',
+              ':draft': 'draft',
+              ':scheduled': 'scheduled',
+              ':o': owner,
+              ':l': now + leaseMs,
+              ':now': now,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toDraft(out.Attributes ?? {});
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        const current = await getDraft(id);
+        if (current?.status === 'releasing')
+          throw new ConflictError(
+            component,
+            `draft ${id} is being released by another run (lease until ${new Date(current.leaseUntil ?? 0).toISOString()})`,
+          );
+        throw await refusedDraft(id, 'beginRelease');
+      }
+    },
+
+    async recordAttempt(id, owner, total) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: draftKey(id),
+            UpdateExpression: 'SET attemptTotal = :t',
+            ConditionExpression: '#s = :releasing AND releaseOwner = :o AND leaseUntil > :now',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':t': total,
+              ':releasing': 'releasing',
+              ':o': owner,
+              ':now': Date.now(),
+            },
+          }),
+        );
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        throw new ConflictError(
+          component,
+          `the release of draft ${id} was taken over by another run`,
+        );
+      }
+    },
+
+    async abortRelease(id, owner, reason) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: draftKey(id),
+            UpdateExpression:
+              // attemptTotal stays: a later release checks whether that number became ours.
+              'SET #s = heldStatus, lastError = :r REMOVE heldStatus, releaseOwner, leaseUntil',
+            ConditionExpression: '#s = :releasing AND releaseOwner = :o',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':releasing': 'releasing',
+              ':o': owner,
+              ':r': reason.slice(0, 2000),
+            },
+          }),
+        );
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        // Someone else holds (or finished) it now: nothing of ours to undo.
+      }
+    },
+
+    async completeRelease(id, owner, issueId, by, at) {
+      try {
+        const out = await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: draftKey(id),
+            UpdateExpression:
+              'SET #s = :published, issueId = :i, decidedBy = :by, decidedAt = :at REMOVE heldStatus, releaseOwner, leaseUntil, attemptTotal, gsi1pk, gsi1sk, lastError',
+            ConditionExpression: '#s = :releasing AND releaseOwner = :o',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':published': 'published',
+              ':releasing': 'releasing',
+              ':o': owner,
+              ':i': issueId,
+              ':by': by,
+              ':at': at,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toDraft(out.Attributes ?? {});
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        const current = await getDraft(id);
+        if (current?.status === 'published' && current.issueId === issueId) return current;
+        throw await refusedDraft(id, 'completeRelease');
+      }
+    },
+
+    async lastNumbering(series) {
+      const counter = await getItem(`SERIES#${series}`, 'COUNTER');
+      if (!counter) return undefined;
+      return {
+        total: counter.total as number,
+        year: counter.year as number,
+        number: counter.number as number,
+      };
+    },
+
+    async putIssue(issue, printed) {
+      try {
+        await documents.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk: `SERIES#${issue.series}`,
+              sk: numberKey(issue.total),
+              gsi1pk: `REPORT#${issue.series}#${issue.reportKey ?? issue.series}`,
+              gsi1sk: numberKey(issue.total),
+              ...stripUndefined(issue),
+              printed: JSON.stringify(printed),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        const taken = await issueByTotal(issue.series, issue.total);
+        if (taken) await catalog.advanceCounter(issue.series, taken);
+        return undefined;
+      }
+      // The counter only speeds up the next numbering: a lagging one is advanced by whoever
+      // finds its number taken, so a failure here must not fail a release already written.
+      await catalog.advanceCounter(issue.series, issue).catch(() => undefined);
+      return issue;
+    },
+
+    issueByTotal,
+
+    async printedOf(issueId) {
+      const { key } = await getIssue(issueId);
+      const item = await getItem(key.pk, key.sk);
+      return typeof item?.printed === 'string' ? (JSON.parse(item.printed) as PrintedRecord[]) : [];
+    },
+
+    async advanceCounter(series, n) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `SERIES#${series}`, sk: 'COUNTER' },
+            UpdateExpression: 'SET #t = :t, #y = :y, #n = :n',
+            ConditionExpression: 'attribute_not_exists(#t) OR #t < :t',
+            ExpressionAttributeNames: { '#t': 'total', '#y': 'year', '#n': 'number' },
+            ExpressionAttributeValues: { ':t': n.total, ':y': n.year, ':n': n.number },
+          }),
+        );
+      } catch (err) {
+        if (!conditional(err)) throw err;
+      }
+    },
+
+    async latestOfReport(series, reportKey) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': `REPORT#${series}#${reportKey}` },
+            ScanIndexForward: false,
+            Limit: 10,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const issue = await issueByTotal(series, item.total as number);
+          if (issue?.status === 'published') return issue;
+        }
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return undefined;
+    },
+
+    async applyCorrection(issueId, fromEdition, edition, printed) {
+      const { key } = await getIssue(issueId);
+      try {
+        const out = await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key,
+            UpdateExpression:
+              'SET edition = :e, editions = list_append(if_not_exists(editions, :none), :new), s3Key = :k, fileName = :f, sha256 = :h, #b = :b, pages = :p, inputHash = :i, correctedAt = :at, printed = :pr',
+            ConditionExpression:
+              '#s = :published AND (edition = :from OR (attribute_not_exists(edition) AND :from = :one))',
+            ExpressionAttributeNames: { '#s': 'status', '#b': 'bytes' },
+            ExpressionAttributeValues: {
+              ':e': edition.edition,
+              ':none': [],
+              ':new': [stripUndefined(edition)],
+              ':k': edition.s3Key,
+              ':f': edition.fileName,
+              ':h': edition.sha256,
+              ':b': edition.bytes,
+              ':p': edition.pages,
+              ':i': edition.inputHash,
+              ':at': edition.releasedAt,
+              ':pr': JSON.stringify(printed),
+              ':published': 'published',
+              ':from': fromEdition,
+              ':one': 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toIssue(out.Attributes ?? {});
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        const { issue } = await getIssue(issueId);
+        // A retried release of the same correction: already applied.
+        if (issue.editions?.some((e) => e.draftId === edition.draftId)) return issue;
+        if (issue.status === 'published')
+          throw new ConflictError(
+            component,
+            `issue ${issueId} is at edition ${issue.edition ?? 1}, not ${fromEdition}: make the correction again from the current edition`,
+          );
+        throw await refusedIssue(issueId, 'correct');
+      }
+    },
+
+    async withdraw(issueId, reason, by, at) {
+      const { key } = await getIssue(issueId);
+      try {
+        const out = await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key,
+            UpdateExpression: 'SET #s = :w, withdrawn = :info',
+            ConditionExpression: '#s = :published',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':w': 'withdrawn',
+              ':published': 'published',
+              ':info': { at, by, reason },
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toIssue(out.Attributes ?? {});
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        throw await refusedIssue(issueId, 'withdraw');
+      }
+    },
+
+    async claimTrigger(req, opts = {}) {
+      const key = { pk: `SERIES#${req.series}`, sk: `TRIGGER#${req.slotKey}` };
+      const now = Date.now();
+      const fresh: Trigger = {
+        series: req.series,
+        slotKey: req.slotKey,
+        paramsHash: req.paramsHash,
+        owner: req.runId,
+        leaseUntil: now + req.leaseMs,
+        state: 'running',
+      };
+      try {
+        await documents.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...key, ...fresh },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return { owned: true, resumed: false, trigger: fresh };
+      } catch (err) {
+        if (!conditional(err)) throw err;
+      }
+      const existing = await getItem(key.pk, key.sk);
+      if (!existing) return catalog.claimTrigger(req, opts);
+      const trigger = toTrigger(existing);
+      if (trigger.paramsHash !== req.paramsHash)
+        throw new ConflictError(
+          component,
+          `slot "${req.slotKey}" was already used with other parameters: use a new request id`,
+        );
+      const takeable =
+        trigger.state === 'failed' ||
+        (trigger.state === 'running' && trigger.leaseUntil < now) ||
+        (opts.retake === true && trigger.state === 'done');
+      if (!takeable) return { owned: false, trigger };
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key,
+            UpdateExpression:
+              'SET #o = :me, leaseUntil = :l, #st = :running REMOVE outcome, draftId, issueId, detail',
+            ConditionExpression: '#o = :old AND #st = :oldState',
+            ExpressionAttributeNames: { '#o': 'owner', '#st': 'state' },
+            ExpressionAttributeValues: {
+              ':me': req.runId,
+              ':l': now + req.leaseMs,
+              ':running': 'running',
+              ':old': trigger.owner,
+              ':oldState': trigger.state,
+            },
+          }),
+        );
+        return { owned: true, resumed: true, trigger: { ...fresh } };
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        const now2 = await getItem(key.pk, key.sk);
+        return { owned: false, trigger: toTrigger(now2 ?? existing) };
+      }
+    },
+
+    async getTrigger(series, slotKey) {
+      const item = await getItem(`SERIES#${series}`, `TRIGGER#${slotKey}`);
+      return item ? toTrigger(item) : undefined;
+    },
+
+    async renewTrigger(series, slotKey, runId, leaseMs) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `SERIES#${series}`, sk: `TRIGGER#${slotKey}` },
+            UpdateExpression: 'SET leaseUntil = :l',
+            ConditionExpression: '#o = :me AND #st = :running',
+            ExpressionAttributeNames: { '#o': 'owner', '#st': 'state' },
+            ExpressionAttributeValues: {
+              ':l': Date.now() + leaseMs,
+              ':me': runId,
+              ':running': 'running',
+            },
+          }),
+        );
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        throw new ConflictError(component, `slot "${slotKey}" was taken over by another run`);
+      }
+    },
+
+    async finishTrigger(series, slotKey, runId, result) {
+      const fields = stripUndefined({ ...result });
+      const names: Record<string, string> = { '#o': 'owner' };
+      const values: Record<string, unknown> = { ':me': runId };
+      const sets = Object.entries(fields).map(([k, v], i) => {
+        names[`#f${i}`] = k;
+        values[`:f${i}`] = v;
+        return `#f${i} = :f${i}`;
+      });
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `SERIES#${series}`, sk: `TRIGGER#${slotKey}` },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#o = :me',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (err) {
+        if (!conditional(err)) throw err;
+        throw new ConflictError(component, `slot "${slotKey}" was taken over by another run`);
+      }
+    },
+
+    async putRun(run) {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: `RUN#${run.runId}`,
+            sk: 'RUN',
+            gsi1pk: 'RUNS',
+            gsi1sk: `${run.startedAt}#${run.runId}`,
+            ...stripUndefined(run),
+          },
+        }),
+      );
+    },
+
+    async updateRun(runId, fields) {
+      const entries = Object.entries(stripUndefined(fields));
+      if (!entries.length) return;
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const sets = entries.map(([k, v], i) => {
+        names[`#f${i}`] = k;
+        values[`:f${i}`] = v;
+        return `#f${i} = :f${i}`;
+      });
+      await documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `RUN#${runId}`, sk: 'RUN' },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    },
+
+    async getRun(runId) {
+      const item = await getItem(`RUN#${runId}`, 'RUN');
+      return item ? toRun(item) : undefined;
+    },
+
+    async listRuns(opts = {}) {
+      const out = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'RUNS' },
+          ScanIndexForward: false,
+          Limit: Math.min(Math.max(opts.limit ?? 50, 1), 500),
+        }),
+      );
+      return (out.Items ?? []).map(toRun);
+    },
+
+    async allIssues(series) {
+      const items: Issue[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
+            ExpressionAttributeValues: { ':pk': `SERIES#${series}`, ':n': 'N#' },
+            ScanIndexForward: false,
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(out.Items ?? []).map(toIssue));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+  };
+  return catalog;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function toDraft(item: Record<string, unknown>): Draft {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, printed, ...rest } = item;
+  return {
+    ...(rest as unknown as Draft),
+    printed: typeof printed === 'string' ? (JSON.parse(printed) as PrintedRecord[]) : [],
+  };
+}
+
+function toTrigger(item: Record<string, unknown>): Trigger {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as Trigger;
+}
+
+function toRun(item: Record<string, unknown>): Run {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  return rest as unknown as Run;
 }

@@ -3,8 +3,10 @@
  * get short-lived presigned URLs generated per request.
  */
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   NotFound,
   type S3Client,
@@ -101,6 +103,31 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
         }),
         { expiresIn: ttl },
       );
+    },
+
+    async *list(prefix) {
+      assertSafeKey(prefix);
+      let token: string | undefined;
+      do {
+        const out = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const o of out.Contents ?? [])
+          if (o.Key)
+            yield { key: o.Key, lastModified: o.LastModified ?? new Date(0), bytes: o.Size ?? 0 };
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+    },
+
+    async delete(key) {
+      assertSafeKey(key);
+      try {
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      } catch (err) {
+        throw new StoreError(component, `cannot delete s3://${bucket}/${key}: ${reason(err)}`, {
+          cause: err,
+        });
+      }
     },
   };
 }

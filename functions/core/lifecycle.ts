@@ -1,0 +1,184 @@
+/**
+ * The editorial cycle of an issue, written once (pure; the catalog turns every transition
+ * into one conditional write whose condition is `status IN (from…)`).
+ *
+ * ```
+ * trigger ──▶ draft ──release (now, or schedule → scheduled → at the embargo time)──▶ published
+ *               │                                                              ├─correct─▶ published (修订版, edition + 1)
+ *               ├──discard──▶ discarded                                        └─withdraw─▶ withdrawn
+ *               └──supersede (a newer draft of the same report)──▶ superseded
+ * ```
+ *
+ * Two records carry the cycle. A *draft* (no number) moves draft → [scheduled] → releasing →
+ * published, or to discarded / superseded. Release numbers it: the numbered *issue* record is
+ * written by one conditional put (`attribute_not_exists`), and that put is the release, so a
+ * draft that fails, is discarded or superseded never consumes a number. The issue then moves
+ * published → withdrawn; a correction replaces its edition and keeps its number.
+ * "Released" is the action; `published` is the state it leaves (the word the API shows).
+ */
+import { createHash } from 'node:crypto';
+import type { CorrectionLine } from './model.ts';
+
+export type DraftStatus =
+  'draft' | 'scheduled' | 'releasing' | 'published' | 'discarded' | 'superseded';
+
+export type IssueState = 'published' | 'withdrawn';
+
+export type DraftAction =
+  | 'schedule'
+  | 'unschedule'
+  | 'beginRelease'
+  | 'completeRelease'
+  | 'abortRelease'
+  | 'discard'
+  | 'supersede';
+
+export type IssueAction = 'correct' | 'withdraw';
+
+interface Transition<S extends string> {
+  from: readonly S[];
+  to: S | 'previous';
+}
+
+/** Every legal move of a draft; anything else is refused. */
+export const DRAFT_TRANSITIONS: Record<DraftAction, Transition<DraftStatus>> = {
+  schedule: { from: ['draft', 'scheduled'], to: 'scheduled' },
+  unschedule: { from: ['scheduled'], to: 'draft' },
+  // `releasing` again only when the earlier releaser's lease has expired (the catalog checks).
+  beginRelease: { from: ['draft', 'scheduled', 'releasing'], to: 'releasing' },
+  completeRelease: { from: ['releasing'], to: 'published' },
+  // A release that failed before it numbered anything: back to what it was.
+  abortRelease: { from: ['releasing'], to: 'previous' },
+  discard: { from: ['draft', 'scheduled'], to: 'discarded' },
+  supersede: { from: ['draft', 'scheduled'], to: 'superseded' },
+};
+
+/** Every legal move of a numbered issue. */
+export const ISSUE_TRANSITIONS: Record<IssueAction, Transition<IssueState>> = {
+  correct: { from: ['published'], to: 'published' },
+  withdraw: { from: ['published'], to: 'withdrawn' },
+};
+
+/** Draft states in which the draft is still open (listed for review, may be released). */
+export const OPEN_DRAFT_STATES: readonly DraftStatus[] = ['draft', 'scheduled', 'releasing'];
+
+/** Why a transition is refused, in words an operator reads; undefined when it is legal. */
+export function refusalOf(
+  what: string,
+  action: DraftAction | IssueAction,
+  status: string | undefined,
+): string | undefined {
+  const table: Record<string, Transition<string>> = { ...DRAFT_TRANSITIONS, ...ISSUE_TRANSITIONS };
+  const t = table[action];
+  if (!t) return `unknown action "${action}"`;
+  if (status === undefined) return `${what} does not exist`;
+  if (t.from.includes(status)) return undefined;
+  return `cannot ${VERB[action]} ${what}: it is ${status} (allowed only from ${t.from.join(' or ')})`;
+}
+
+const VERB: Record<DraftAction | IssueAction, string> = {
+  schedule: 'schedule the release of',
+  unschedule: 'cancel the scheduled release of',
+  beginRelease: 'release',
+  completeRelease: 'complete the release of',
+  abortRelease: 'abort the release of',
+  discard: 'discard',
+  supersede: 'supersede',
+  correct: 'correct',
+  withdraw: 'withdraw',
+};
+
+/** Whether a series releases a draft at once (`none`) or waits for an operator (`required`). */
+export type ReviewRule = 'required' | 'none';
+
+/** Edition label printed on the masthead: nothing for the first, 修订版 (or 第N次修订版) after. */
+export function editionLabel(edition: number): string | undefined {
+  if (edition <= 1) return undefined;
+  return edition === 2 ? '修订版' : `第${edition - 1}次修订版`;
+}
+
+/** The next issue numbering after `last`: the number in the year restarts at 1 with a new year. */
+export function nextNumbering(
+  last: { year: number; number: number; total: number },
+  year: number,
+): { year: number; number: number; total: number } {
+  return { year, number: last.year === year ? last.number + 1 : 1, total: last.total + 1 };
+}
+
+/** The printed record behind a figure, as kept with a draft and an issue (for corrections). */
+export interface PrintedRecord {
+  /** `<zone>#<indicator>#<period>` */
+  key: string;
+  value: number;
+  revision: number;
+  /** Base unit of the value (亿元, 家, % …). */
+  unit: string;
+  /** How a reader finds it: `武汉东湖高新区 · 地区生产总值 · 2024`. */
+  label: string;
+  source: string;
+}
+
+/** A rendered, unnumbered issue awaiting review or release. */
+export interface Draft {
+  /** `<series>-d<10 hex of the slot>`: one slot, one draft. */
+  id: string;
+  series: string;
+  kind: string;
+  slotKey: string;
+  /** The report within the series (`torch-bulletin`, `zone-profile:chongqing` …). */
+  reportKey: string;
+  /** The request as made (kind, period, zone …), for retry and for the refusal of a reused id. */
+  params: Record<string, string>;
+  period: string;
+  title: string;
+  status: DraftStatus;
+  /** Hash of everything the render reads: records, articles, template, series config. */
+  inputHash: string;
+  /** The draft PDF under `drafts/` (marked 样稿, no number). */
+  s3Key?: string;
+  fileName?: string;
+  sha256?: string;
+  bytes?: number;
+  pages?: number;
+  printed?: PrintedRecord[];
+  createdAt: string;
+  runId?: string;
+  /** A corrected edition of a released issue: its id and the edition it will become. */
+  correctionOf?: string;
+  edition?: number;
+  corrections?: CorrectionLine[];
+  /** Embargo: released by the scheduler at this instant (ISO). */
+  releaseAt?: string;
+  /** Status to return to when a release fails before numbering. */
+  heldStatus?: DraftStatus;
+  releaseOwner?: string;
+  leaseUntil?: number;
+  /** The total this draft's release last tried (a taken-over release checks it first). */
+  attemptTotal?: number;
+  /** Set once released: the issue id it became. */
+  issueId?: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  reason?: string;
+  lastError?: string;
+}
+
+/** `torch-bulletin-551` ↔ series `torch-bulletin`, total 551. */
+export function issueId(series: string, total: number): string {
+  return `${series}-${total}`;
+}
+
+export function parseIssueId(id: string): { series: string; total: number } | undefined {
+  const m = /^([a-z0-9][a-z0-9-]{0,80}?)-(\d{1,8})$/.exec(id);
+  return m ? { series: m[1]!, total: Number(m[2]) } : undefined;
+}
+
+/** `torch-bulletin-d1a2b3c4d5` ↔ series `torch-bulletin`: one draft per slot. */
+export function draftIdFor(series: string, slotKey: string): string {
+  return `${series}-d${createHash('sha256').update(slotKey).digest('hex').slice(0, 10)}`;
+}
+
+export function parseDraftId(id: string): { series: string } | undefined {
+  const m = /^([a-z0-9][a-z0-9-]{0,80}?)-d([0-9a-f]{10})$/.exec(id);
+  return m ? { series: m[1]! } : undefined;
+}
