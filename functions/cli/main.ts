@@ -63,6 +63,37 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: '生成规模测试用的合成数据集（178个园区 × 37项指标 × 2010–2024）',
     load: () => import('./commands/seed-synthetic.ts'),
   },
+  // The editorial cycle (commands/editorial.ts registers them all).
+  drafts: {
+    summary: '待审稿件（--json 供脚本使用；给出稿件号则下载其样稿 PDF）',
+    load: () => import('./commands/editorial.ts'),
+  },
+  release: {
+    summary: '发布稿件：立即（取下一期号）或 --at 定时发布',
+    load: () => import('./commands/editorial.ts'),
+  },
+  discard: { summary: '弃用稿件（不占期号）', load: () => import('./commands/editorial.ts') },
+  withdraw: {
+    summary: '撤回已发布的一期（--reason 必填；期号不再使用）',
+    load: () => import('./commands/editorial.ts'),
+  },
+  corrections: {
+    summary: '发布后数据被修订的各期及其变动',
+    load: () => import('./commands/editorial.ts'),
+  },
+  correct: {
+    summary: '生成某期的修订版稿件（期号不变，附勘误说明）',
+    load: () => import('./commands/editorial.ts'),
+  },
+  runs: {
+    summary: '每次触发及其结果（生成稿件、未变、无数据、失败、已发布）',
+    load: () => import('./commands/editorial.ts'),
+  },
+  retry: { summary: '重试失败或中断的一次运行', load: () => import('./commands/editorial.ts') },
+  sweep: {
+    summary: '清除目录未引用的存储对象（孤儿文件）',
+    load: () => import('./commands/editorial.ts'),
+  },
 };
 
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {

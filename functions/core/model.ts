@@ -127,6 +127,11 @@ export const seriesSchema = z.object({
     .optional(),
   /** Indicators every issue's key table shows for the national aggregate (missing → —). */
   keyIndicators: z.array(z.string()).default([]),
+  /**
+   * Editorial cycle: `required` — a draft waits for an operator's release; `none` — a draft is
+   * released as soon as it is made. Default `required`.
+   */
+  review: z.enum(['required', 'none']).default('required'),
 });
 export type Series = z.infer<typeof seriesSchema>;
 
