@@ -2,7 +2,6 @@
  * The report kinds as the editorial cycle sees them: a request's parameters → a
  * {@link ReportJob} that loads its inputs once (hash, printed records, empty check) and renders a
  * draft (placeholder masthead), a numbered issue, or a corrected edition (修订版 + 勘误说明).
- * Also the one construction of the cycle's dependencies for the CLI, the server and the Lambdas.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -21,9 +20,7 @@ import {
 } from '../core/model.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import { formatValue } from '../core/format.ts';
-import { createDynamoLifecycleCatalog } from '../adapters/issue-catalog.ts';
-import type { LifecycleDeps, ReportJob, RenderOptions } from './lifecycle.ts';
-import { notifySubscribers } from './notify.ts';
+import type { ReportJob, RenderOptions } from './lifecycle.ts';
 import { currentPeriod, type PublishDeps } from './publish.ts';
 import {
   loadBulletinInputs,
@@ -31,7 +28,6 @@ import {
   loadZoneProfileInputs,
   renderReportFiles,
 } from './render-report.ts';
-import type { Services } from './services.ts';
 import { templatesDir } from './templates.ts';
 
 type Numbers = { year: number; number: number; total: number };
@@ -293,38 +289,5 @@ export function reportJobResolver(deps: PublishDeps) {
         };
       },
     };
-  };
-}
-
-/** The cycle's dependencies from services: one construction for the CLI, the server, the Lambdas. */
-export function lifecycleDepsOf(
-  s: Services,
-  publish: PublishDeps,
-  opts: { log?: (message: string) => void; leaseMs?: number } = {},
-): LifecycleDeps {
-  return {
-    catalog: createDynamoLifecycleCatalog(s.clients.documents, s.config.tables.issues),
-    archive: s.archive,
-    timeZone: s.config.timeZone,
-    resolveJob: reportJobResolver(publish),
-    ...(opts.log ? { log: opts.log } : {}),
-    ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
-    ...(publish.subscribers && publish.notifier && publish.publicBaseUrl
-      ? {
-          async notify(issue) {
-            await notifySubscribers(
-              {
-                subscribers: publish.subscribers!,
-                notifier: publish.notifier!,
-                reference: publish.reference,
-                publicBaseUrl: publish.publicBaseUrl!,
-                timeZone: publish.timeZone,
-                ...(opts.log ? { log: opts.log } : {}),
-              },
-              issue,
-            );
-          },
-        }
-      : {}),
   };
 }

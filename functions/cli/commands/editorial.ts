@@ -21,8 +21,8 @@ import {
   type LifecycleDeps,
   type TriggerResult,
 } from '../../app/lifecycle.ts';
-import { lifecycleDepsOf } from '../../app/report-jobs.ts';
-import type { Services } from '../../app/services.ts';
+import { lifecycleDepsOf } from '../../wiring/lifecycle.ts';
+import type { Services } from '../../wiring/services.ts';
 import type { Cli } from '../context.ts';
 
 const operator = () => {
