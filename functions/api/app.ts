@@ -45,6 +45,7 @@ import {
   snippetOf,
   type IssueView,
 } from './views.ts';
+import { mountOperator, type OperatorDeps } from './operator.ts';
 
 export type { ReportRequestBody };
 
@@ -76,6 +77,8 @@ export interface ApiDeps {
   subscriptions?: boolean;
   /** Diagnostics (never with addresses or tokens); default: none. */
   log?: (message: string) => void;
+  /** The editorial cycle's operator API and page (`/operator`), behind the operator token. */
+  operator?: OperatorDeps;
 }
 
 const seriesId = requestFields.series;
@@ -205,6 +208,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     );
     return problem(c, 500, 'internal error; the request was logged');
   });
+
+  if (deps.operator) mountOperator(app, deps.operator);
 
   app.notFound((c) =>
     problem(c, 404, `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`),

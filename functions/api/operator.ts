@@ -1,0 +1,476 @@
+/**
+ * The operator's side of the editorial cycle, behind the operator token: a JSON API under
+ * `/operator/api/…` (Bearer token) and a small server-rendered page under `/operator`
+ * (the token once in a login form → an HttpOnly, SameSite=Strict cookie), both calling the same
+ * use cases as the CLI (`app/lifecycle.ts`).
+ *
+ * JSON: `GET /operator/api/drafts` · `GET /operator/api/drafts/{id}` ·
+ * `GET /operator/api/drafts/{id}/pdf` (302 to a presigned URL) ·
+ * `POST /operator/api/drafts/{id}/release` `{at?, by?}` · `POST /operator/api/drafts/{id}/discard`
+ * `{reason?, by?}` · `POST /operator/api/issues/{id}/withdraw` `{reason, by?}` ·
+ * `POST /operator/api/issues/{id}/correct` · `GET /operator/api/corrections` ·
+ * `GET /operator/api/runs` · `POST /operator/api/runs/{id}/retry`.
+ */
+import type { Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { html } from 'hono/html';
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+import { formatDateZh } from '../core/format.ts';
+import type { Draft } from '../core/lifecycle.ts';
+import {
+  correctIssue,
+  correctionCandidates,
+  discardDraft,
+  formatNumbering,
+  listRuns,
+  releaseDraft,
+  retryRun,
+  scheduleRelease,
+  withdrawIssue,
+  type LifecycleDeps,
+} from '../app/lifecycle.ts';
+
+export interface OperatorDeps {
+  lifecycle: LifecycleDeps;
+  /** The principal of a request with the operator's Bearer token, or undefined. */
+  authenticate(req: Request): Promise<string | undefined>;
+  /** Every series id (for the corrections check). */
+  series: string[];
+  presignTtlSeconds: number;
+  timeZone: string;
+}
+
+const COOKIE = 'bulletin_operator';
+const DRAFT_ID = /^[a-z0-9][a-z0-9-]{0,80}-d[0-9a-f]{10}$/;
+
+const releaseBody = z.strictObject({
+  at: z
+    .string()
+    .regex(/(Z|[+-]\d{2}:?\d{2})$/, 'an ISO time with its offset, e.g. 2026-12-01T09:30+08:00')
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'a valid time')
+    .optional(),
+  by: z.string().min(1).max(80).optional(),
+});
+const discardBody = z.strictObject({
+  reason: z.string().max(500).optional(),
+  by: z.string().min(1).max(80).optional(),
+});
+const withdrawBody = z.strictObject({
+  reason: z.string().min(1).max(500),
+  by: z.string().min(1).max(80).optional(),
+});
+
+/** A draft as the operator sees it (no printed-record list). */
+function draftJson(d: Draft) {
+  const { printed: _p, releaseOwner: _o, leaseUntil: _l, attemptTotal: _a, ...rest } = d;
+  return rest;
+}
+
+/** Adds the operator routes to the API app. */
+export function mountOperator(app: Hono, deps: OperatorDeps): void {
+  const L = deps.lifecycle;
+
+  /** Bearer header, or the page's cookie turned into one. */
+  async function principalOf(c: Context): Promise<string | undefined> {
+    const viaHeader = await deps.authenticate(c.req.raw);
+    if (viaHeader) return viaHeader;
+    const token = getCookie(c, COOKIE);
+    if (!token) return undefined;
+    return deps.authenticate(
+      new Request(c.req.url, { headers: { authorization: `Bearer ${token}` } }),
+    );
+  }
+
+  const body = async <T>(c: Context, schema: z.ZodType<T>): Promise<T> => {
+    const type = c.req.header('content-type') ?? '';
+    let raw: unknown = {};
+    if (type.includes('application/json')) raw = await c.req.json().catch(() => null);
+    else if (type.includes('form')) {
+      const form = await c.req.parseBody();
+      raw = Object.fromEntries(Object.entries(form).filter(([, v]) => v !== ''));
+    }
+    const parsed = schema.safeParse(raw ?? {});
+    if (!parsed.success) {
+      throw new ValidationError(
+        'operator',
+        parsed.error.issues.map((i) => ({
+          file: 'request body',
+          location: `$.${i.path.join('.')}`,
+          field: i.path.join('.'),
+          message: i.message,
+        })),
+      );
+    }
+    return parsed.data;
+  };
+
+  // ── JSON API ──
+  app.use('/operator/api/*', async (c, next) => {
+    const who = await principalOf(c);
+    if (!who) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json({ error: 'authentication required: send Authorization: Bearer <token>' }, 401);
+    }
+    c.set('principal' as never, who as never);
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+  const by = (c: Context, given?: string) => given ?? (c.get('principal' as never) as string);
+
+  app.get('/operator/api/drafts', async (c) =>
+    c.json({ drafts: (await L.catalog.openDrafts()).map(draftJson) }),
+  );
+  app.get('/operator/api/drafts/:id', async (c) => {
+    const d = await L.catalog.getDraft(c.req.param('id'));
+    return d ? c.json(draftJson(d)) : c.json({ error: `no draft ${c.req.param('id')}` }, 404);
+  });
+  app.get('/operator/api/drafts/:id/pdf', async (c) => downloadDraft(c));
+  app.post('/operator/api/drafts/:id/release', async (c) => {
+    const b = await body(c, releaseBody);
+    const id = c.req.param('id');
+    if (b.at && Date.parse(b.at) > Date.now()) {
+      const d = await scheduleRelease(L, id, { at: new Date(b.at), by: by(c, b.by) });
+      return c.json({ draft: draftJson(d) }, 202);
+    }
+    const issue = await releaseDraft(L, id, { by: by(c, b.by) });
+    return c.json({ issue: { id: issue.id, issueLine: formatNumbering(issue) } });
+  });
+  app.post('/operator/api/drafts/:id/discard', async (c) => {
+    const b = await body(c, discardBody);
+    const d = await discardDraft(L, c.req.param('id'), {
+      by: by(c, b.by),
+      ...(b.reason ? { reason: b.reason } : {}),
+    });
+    return c.json({ draft: draftJson(d) });
+  });
+  app.post('/operator/api/issues/:id/withdraw', async (c) => {
+    const b = await body(c, withdrawBody);
+    const i = await withdrawIssue(L, c.req.param('id'), { by: by(c, b.by), reason: b.reason });
+    return c.json({ issue: { id: i.id, status: i.status, withdrawn: i.withdrawn } });
+  });
+  app.post('/operator/api/issues/:id/correct', async (c) => {
+    const r = await correctIssue(L, c.req.param('id'), { by: by(c), trigger: 'api' });
+    return c.json(
+      {
+        outcome: r.outcome,
+        message: r.message,
+        runId: r.run.runId,
+        ...(r.draft ? { draft: draftJson(r.draft) } : {}),
+      },
+      202,
+    );
+  });
+  app.get('/operator/api/corrections', async (c) =>
+    c.json({ corrections: await correctionCandidates(L, deps.series) }),
+  );
+  app.get('/operator/api/runs', async (c) =>
+    c.json({ runs: await listRuns(L, { limit: Number(c.req.query('limit') ?? 50) || 50 }) }),
+  );
+  app.post('/operator/api/runs/:id/retry', async (c) => {
+    const r = await retryRun(L, c.req.param('id'));
+    return c.json({ outcome: r.outcome, message: r.message, runId: r.run.runId }, 202);
+  });
+
+  async function downloadDraft(c: Context) {
+    const d = await L.catalog.getDraft(c.req.param('id') ?? '');
+    if (!d?.s3Key) return c.json({ error: `no draft PDF for ${c.req.param('id')}` }, 404);
+    const url = await L.archive.presignDownload(d.s3Key, {
+      fileName: d.fileName ?? `${d.id}.pdf`,
+      ttlSeconds: Math.min(deps.presignTtlSeconds, 900),
+    });
+    c.header('Cache-Control', 'no-store');
+    return c.redirect(url, 302);
+  }
+
+  // ── The page ──
+  const page = (title: string, content: unknown) =>
+    html`<!doctype html>
+      <html lang="zh-CN">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="robots" content="noindex" />
+          <title>${title} · 编辑部</title>
+          <style>
+            body {
+              font:
+                15px/1.6 system-ui,
+                'PingFang SC',
+                'Noto Sans SC',
+                sans-serif;
+              max-width: 60rem;
+              margin: 0 auto;
+              padding: 1rem;
+              color: #1d1d1f;
+            }
+            h1 {
+              color: #c00000;
+              font-size: 1.4rem;
+              border-bottom: 3px double #c00000;
+              padding-bottom: 0.3rem;
+            }
+            table {
+              border-collapse: collapse;
+              width: 100%;
+            }
+            td,
+            th {
+              border-bottom: 1px solid #ddd;
+              padding: 0.4rem;
+              text-align: left;
+              vertical-align: top;
+            }
+            a {
+              color: #c00000;
+            }
+            .muted {
+              color: #666;
+            }
+            .note {
+              background: #fff6e5;
+              padding: 0.5rem;
+              border-left: 3px solid #e0a000;
+            }
+            form.inline {
+              display: inline;
+            }
+            button {
+              font: inherit;
+              padding: 0.3rem 0.8rem;
+              margin: 0.2rem 0;
+            }
+            .release {
+              background: #c00000;
+              color: #fff;
+              border: 0;
+              border-radius: 3px;
+            }
+            @media (max-width: 600px) {
+              td:nth-child(n + 4),
+              th:nth-child(n + 4) {
+                display: none;
+              }
+            }
+          </style>
+        </head>
+        <body>
+          <h1>${title}</h1>
+          ${content}
+        </body>
+      </html>`;
+
+  const loginPage = (c: Context, message?: string) =>
+    c.html(
+      page(
+        '编辑部登录',
+        html`${message ? html`<p class="note">${message}</p>` : ''}
+          <form method="post" action="/operator/login">
+            <label
+              >操作令牌（operator token）<br /><input
+                type="password"
+                name="token"
+                autocomplete="off"
+                required
+                size="40"
+            /></label>
+            <button type="submit">登录</button>
+          </form>`,
+      ),
+      message ? 401 : 200,
+    );
+
+  app.post('/operator/login', async (c) => {
+    const form = await c.req.parseBody();
+    const token = typeof form.token === 'string' ? form.token : '';
+    const ok = await deps.authenticate(
+      new Request(c.req.url, { headers: { authorization: `Bearer ${token}` } }),
+    );
+    if (!ok) return loginPage(c, '令牌不正确。');
+    setCookie(c, COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/operator',
+      secure: new URL(c.req.url).protocol === 'https:',
+    });
+    return c.redirect('/operator', 303);
+  });
+  app.post('/operator/logout', (c) => {
+    deleteCookie(c, COOKIE, { path: '/operator' });
+    return c.redirect('/operator', 303);
+  });
+
+  const guard = async (c: Context) => {
+    c.header('Cache-Control', 'no-store');
+    return (await principalOf(c)) ?? undefined;
+  };
+  const when = (iso?: string) =>
+    iso ? `${formatDateZh(new Date(iso), deps.timeZone)} ${iso.slice(11, 16)}Z` : '';
+
+  app.get('/operator', async (c) => {
+    if (!(await guard(c))) return loginPage(c);
+    const drafts = await L.catalog.openDrafts();
+    const flash = c.req.query('done');
+    return c.html(
+      page(
+        '待审稿件',
+        html`${flash ? html`<p class="note" id="flash">${flash}</p>` : ''}
+          ${
+            drafts.length === 0
+              ? html`<p class="muted" id="no-drafts">没有待审稿件。</p>`
+              : html`<table id="drafts">
+                  <thead>
+                    <tr>
+                      <th>稿件</th>
+                      <th>内容</th>
+                      <th>状态</th>
+                      <th>数据期</th>
+                      <th>生成时间</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${drafts.map(
+                      (d) =>
+                        html`<tr>
+                          <td><a class="draft-link" href="/operator/drafts/${d.id}">${d.id}</a></td>
+                          <td>${d.correctionOf ? `${d.correctionOf} 修订版` : d.title}</td>
+                          <td>${d.status}${d.releaseAt ? ` → ${d.releaseAt}` : ''}</td>
+                          <td>${d.period}</td>
+                          <td>${when(d.createdAt)}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>`
+          }
+          <p class="muted">
+            命令行：<code>bulletin drafts</code> · <code>bulletin release ID</code> ·
+            <code>bulletin runs</code>
+          </p>
+          <form method="post" action="/operator/logout"><button type="submit">退出</button></form>`,
+      ),
+    );
+  });
+
+  app.get('/operator/drafts/:id', async (c) => {
+    if (!(await guard(c))) return loginPage(c);
+    const id = c.req.param('id');
+    const d = DRAFT_ID.test(id) ? await L.catalog.getDraft(id) : undefined;
+    if (!d)
+      return c.html(
+        page(
+          '未找到',
+          html`<p>没有稿件 ${id}。</p>
+            <p><a href="/operator">返回</a></p>`,
+        ),
+        404,
+      );
+    const open = d.status === 'draft' || d.status === 'scheduled';
+    return c.html(
+      page(
+        d.correctionOf ? `${d.correctionOf} 修订版稿件` : `${d.title} 稿件`,
+        html`<table>
+            <tr>
+              <th>稿件</th>
+              <td id="draft-id">${d.id}</td>
+            </tr>
+            <tr>
+              <th>状态</th>
+              <td id="draft-status">
+                ${d.status}${d.releaseAt ? ` · 定时发布 ${d.releaseAt}` : ''}
+              </td>
+            </tr>
+            <tr>
+              <th>数据期</th>
+              <td>${d.period}</td>
+            </tr>
+            <tr>
+              <th>页数</th>
+              <td>${d.pages ?? ''}</td>
+            </tr>
+            <tr>
+              <th>生成</th>
+              <td>${when(d.createdAt)}（运行 ${d.runId ?? ''}）</td>
+            </tr>
+            ${
+              d.corrections?.length
+                ? html`<tr>
+                    <th>勘误</th>
+                    <td>
+                      <ul>
+                        ${d.corrections.map(
+                          (l) =>
+                            html`<li>
+                              ${l.printedAs}：${l.oldValue} → ${l.newValue}${l.unit}（${l.source}）
+                            </li>`,
+                        )}
+                      </ul>
+                    </td>
+                  </tr>`
+                : ''
+            }
+            ${
+              d.lastError
+                ? html`<tr>
+                    <th>上次发布失败</th>
+                    <td>${d.lastError}</td>
+                  </tr>`
+                : ''
+            }
+          </table>
+          ${
+            d.s3Key && open
+              ? html`<p><a id="draft-pdf" href="/operator/drafts/${d.id}/pdf">下载样稿 PDF</a></p>`
+              : ''
+          }
+          ${
+            open
+              ? html`<form method="post" action="/operator/drafts/${d.id}/release">
+                    <button class="release" id="release" type="submit">立即发布</button>
+                  </form>
+                  <form method="post" action="/operator/drafts/${d.id}/release">
+                    <label
+                      >定时发布（如 2026-12-01T09:30+08:00）<input name="at" size="28"
+                    /></label>
+                    <button type="submit" id="schedule">定时发布</button>
+                  </form>
+                  <form method="post" action="/operator/drafts/${d.id}/discard">
+                    <label>弃用原因 <input name="reason" size="30" /></label>
+                    <button type="submit" id="discard">弃用</button>
+                  </form>`
+              : ''
+          }
+          <p><a href="/operator">返回待审稿件</a></p>`,
+      ),
+    );
+  });
+
+  app.get('/operator/drafts/:id/pdf', async (c) => {
+    if (!(await guard(c))) return loginPage(c);
+    return downloadDraft(c);
+  });
+
+  app.post('/operator/drafts/:id/release', async (c) => {
+    const who = await guard(c);
+    if (!who) return loginPage(c);
+    const id = c.req.param('id');
+    const b = await body(c, releaseBody);
+    let done: string;
+    if (b.at && Date.parse(b.at) > Date.now()) {
+      await scheduleRelease(L, id, { at: new Date(b.at), by: who });
+      done = `${id} 将于 ${b.at} 发布`;
+    } else {
+      const issue = await releaseDraft(L, id, { by: who });
+      done = `已发布 ${issue.id} ${formatNumbering(issue)}`;
+    }
+    return c.redirect(`/operator?done=${encodeURIComponent(done)}`, 303);
+  });
+
+  app.post('/operator/drafts/:id/discard', async (c) => {
+    const who = await guard(c);
+    if (!who) return loginPage(c);
+    const id = c.req.param('id');
+    const b = await body(c, discardBody);
+    await discardDraft(L, id, { by: who, ...(b.reason ? { reason: b.reason } : {}) });
+    return c.redirect(`/operator?done=${encodeURIComponent(`已弃用 ${id}`)}`, 303);
+  });
+}
