@@ -377,9 +377,18 @@ export function createApiApp(deps: ApiDeps): Hono {
     const issue = found.issue;
     if (issue.status !== 'published' || !issue.s3Key)
       return problem(c, 409, `issue "${issue.id}" is not published (status ${issue.status})`);
+    // ?edition=N: an earlier edition of a corrected issue (the original stays available).
+    const asked = c.req.query('edition');
+    const edition = asked ? issue.editions?.find((e) => String(e.edition) === asked) : undefined;
+    if (asked && !edition)
+      return problem(c, 404, `issue "${issue.id}" has no edition ${asked.slice(0, 10)}`);
+    const key = edition?.s3Key ?? issue.s3Key;
     // Never hand out bytes that differ from what the catalog recorded at publish time.
     try {
-      await verifiedBytes(deps.archive, issue.s3Key, { sha256: issue.sha256, bytes: issue.bytes });
+      await verifiedBytes(deps.archive, key, {
+        sha256: edition?.sha256 ?? issue.sha256,
+        bytes: edition?.bytes ?? issue.bytes,
+      });
     } catch (err) {
       if (!(err instanceof TamperedObjectError)) throw err;
       deps.log?.(`download of ${issue.id} refused: ${err.message}`);
@@ -389,8 +398,8 @@ export function createApiApp(deps: ApiDeps): Hono {
         `the archived file of issue "${issue.id}" does not match its catalog record (sha256); it is not served`,
       );
     }
-    const url = await deps.archive.presignDownload(issue.s3Key, {
-      fileName: issue.fileName ?? `${issue.id}.pdf`,
+    const url = await deps.archive.presignDownload(key, {
+      fileName: edition?.fileName ?? issue.fileName ?? `${issue.id}.pdf`,
       ttlSeconds: Math.min(deps.config.presignTtlSeconds, 900),
     });
     // A presigned URL lives minutes: no cache may keep the redirect longer.

@@ -43,6 +43,29 @@ export interface IssueView {
   dataLinks?: { label: string; url: string }[];
   /** Where a reader opens the issue: the web edition, else the PDF. */
   readUrl: string;
+  /** The current file is a corrected edition (修订版). */
+  corrected?: boolean;
+  /** 2 and up: the current file is a corrected edition (修订版). */
+  edition?: number;
+  /** `修订版` when corrected. */
+  editionLabel?: string;
+  /** When the current edition was released (a correction), else absent. */
+  correctedAt?: string;
+  /** Every edition, oldest first, each downloadable (the original stays available). */
+  editions?: {
+    edition: number;
+    label: string;
+    date: string;
+    releasedAt: string;
+    corrections?: {
+      printedAs: string;
+      oldValue: number;
+      newValue: number;
+      unit: string;
+      source: string;
+    }[];
+    download: string;
+  }[];
   links: { self: string; download?: string };
 }
 
@@ -105,6 +128,7 @@ export function issueView(
         ? links.web(opts.baseUrl, issue.id)
         : links.download(opts.baseUrl, issue.id)
       : `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}`,
+    ...(published && (issue.editions?.length ?? 0) > 1 ? editionsOf(issue, opts) : {}),
     links: {
       self: `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}`,
       ...(published ? { download: links.download(opts.baseUrl, issue.id) } : {}),
@@ -173,6 +197,40 @@ export function snippetOf(text: string, query: string, context = 40) {
     before: `${at > context ? '…' : ''}${text.slice(Math.max(0, at - context), at)}`,
     match: text.slice(at, at + query.length),
     after: `${text.slice(at + query.length, at + query.length + context)}${at + query.length + context < text.length ? '…' : ''}`,
+  };
+}
+
+/** The editions of a corrected issue (the original stays downloadable with `?edition=1`). */
+function editionsOf(
+  issue: Issue,
+  opts: { baseUrl: string; timeZone: string },
+): Pick<IssueView, 'corrected' | 'edition' | 'editionLabel' | 'correctedAt' | 'editions'> {
+  const all = issue.editions ?? [];
+  const current = all.at(-1)!;
+  const label = (n: number) => (n <= 1 ? '原版' : n === 2 ? '修订版' : `第${n - 1}次修订版`);
+  return {
+    corrected: true,
+    edition: current.edition,
+    editionLabel: label(current.edition),
+    correctedAt: current.releasedAt,
+    editions: all.map((e) => ({
+      edition: e.edition,
+      label: label(e.edition),
+      date: formatDateZh(new Date(e.releasedAt), opts.timeZone),
+      releasedAt: e.releasedAt,
+      ...(e.corrections?.length
+        ? {
+            corrections: e.corrections.map((c) => ({
+              printedAs: c.printedAs,
+              oldValue: c.oldValue,
+              newValue: c.newValue,
+              unit: c.unit,
+              source: c.source,
+            })),
+          }
+        : {}),
+      download: `${links.download(opts.baseUrl, issue.id)}?edition=${e.edition}`,
+    })),
   };
 }
 
@@ -248,16 +306,23 @@ export function atomFeed(opts: {
 }): string {
   const { baseUrl, issues } = opts;
   const self = `${baseUrl}/feeds/${opts.series}.atom`;
-  const updated = issues[0]?.publishedAt ?? new Date(0).toISOString();
+  const changedAt = (i: IssueView) => i.correctedAt ?? i.publishedAt ?? i.createdAt;
+  const updated = issues.map(changedAt).sort().at(-1) ?? new Date(0).toISOString();
   const entries = issues.map((i) => {
-    const title = `${opts.seriesTitle} ${i.issueLine}`;
+    const title = `${opts.seriesTitle} ${i.issueLine}${i.editionLabel ? ` ${i.editionLabel}` : ''}`;
+    const corrections = (i.editions ?? []).flatMap((e) => e.corrections ?? []);
     const toc = (i.contents ?? []).map((c) => `【${c.section}】${c.titles.join('；')}`).join(' ');
-    const summary = `《${opts.seriesTitle}》${i.issueLine}，${i.date}发布${i.pages ? `，共${i.pages}页` : ''}${i.size ? `，${i.size}` : ''}。${toc ? `本期要目：${toc}` : ''}`;
+    const summary =
+      `《${opts.seriesTitle}》${i.issueLine}，${i.date}发布${i.pages ? `，共${i.pages}页` : ''}${i.size ? `，${i.size}` : ''}。` +
+      (corrections.length
+        ? `已发布${i.editionLabel}：${corrections.map((c) => `${c.printedAs}由${c.oldValue}更正为${c.newValue}${c.unit}`).join('；')}；原版仍可下载。`
+        : '') +
+      (toc ? `本期要目：${toc}` : '');
     return [
       '  <entry>',
       `    <id>${escapeXml(i.links.self)}</id>`,
       `    <title>${escapeXml(title)}</title>`,
-      `    <updated>${escapeXml(i.publishedAt ?? i.createdAt)}</updated>`,
+      `    <updated>${escapeXml(changedAt(i))}</updated>`,
       `    <published>${escapeXml(i.publishedAt ?? i.createdAt)}</published>`,
       // The web edition is the entry's page; the PDF travels as its enclosure.
       ...(i.webUrl

@@ -154,6 +154,30 @@ export function noticeMessage(opts: {
   const publishedAt = issue.publishedAt ?? issue.createdAt;
   const date = formatDateZh(new Date(publishedAt), opts.timeZone);
   const unsubscribe = links.unsubscribe(base, s.token);
+  const current = issue.editions?.at(-1);
+  if (current && current.edition > 1)
+    return {
+      to: s.email,
+      subject: `《${title}》${line}修订版已发布`,
+      fromName: fromNameOf(opts.series, title),
+      text: [
+        '您好：',
+        '',
+        `《${title}》${line}发布后，部分数据的来源资料作了修订，修订版已于${formatDateZh(new Date(current.releasedAt), opts.timeZone)}发布，期号不变：`,
+        '',
+        ...(current.corrections ?? []).map(
+          (c) => `· ${c.printedAs}：${c.oldValue} → ${c.newValue}${c.unit}（${c.source}）`,
+        ),
+        '',
+        `下载修订版：${links.download(base, issue.id)}`,
+        `原版仍可下载：${links.download(base, issue.id)}?edition=1`,
+        `往期查阅：${links.archive(base)}`,
+        '',
+        '您收到本邮件，是因为您订阅了该刊的发布通知。',
+        `退订：${unsubscribe}`,
+      ].join('\n'),
+      headers: unsubscribeHeaders(unsubscribe),
+    };
   const contents: IssueContents = issue.contents ?? [];
   const webUrl = issue.webKey ? links.web(base, issue.id) : undefined;
   const subject = `《${title}》${line}已发布`;
@@ -203,6 +227,9 @@ export function noticeMessage(opts: {
 export async function notifySubscribers(deps: NotifyDeps, issue: Issue): Promise<NotifyOutcome> {
   const outcome: NotifyOutcome = { issueId: issue.id, sent: 0, alreadyNotified: 0, failed: 0 };
   if (issue.status !== 'published') return outcome;
+  // A corrected edition is its own notice: one per subscriber per edition.
+  const edition = issue.editions?.at(-1)?.edition ?? 1;
+  const noticeKey = edition > 1 ? `${issue.id}#e${edition}` : issue.id;
   const title = seriesTitle(deps.reference, issue.series);
   const series = deps.reference.seriesById(issue.series);
   const limit = pLimit(deps.concurrency ?? 4);
@@ -211,7 +238,7 @@ export async function notifySubscribers(deps: NotifyDeps, issue: Issue): Promise
     pending.push(
       limit(async () => {
         const who = subscription.addressHash;
-        const claimed = await deps.subscribers.claimNotice(issue.id, who, deps.now?.());
+        const claimed = await deps.subscribers.claimNotice(noticeKey, who, deps.now?.());
         if (!claimed) {
           outcome.alreadyNotified += 1;
           return;
@@ -228,7 +255,7 @@ export async function notifySubscribers(deps: NotifyDeps, issue: Issue): Promise
           const { messageId } = await deps.notifier.send(message);
           outcome.sent += 1;
           await deps.subscribers
-            .markNoticeSent(issue.id, who, messageId)
+            .markNoticeSent(noticeKey, who, messageId)
             .catch((err: unknown) =>
               deps.log?.(
                 `notice ${issue.id} → subscriber ${who.slice(0, 12)}: sent, but not recorded (${describe(err)})`,
@@ -239,7 +266,7 @@ export async function notifySubscribers(deps: NotifyDeps, issue: Issue): Promise
           deps.log?.(
             `notice ${issue.id} → subscriber ${who.slice(0, 12)} failed: ${describe(err)}`,
           );
-          await deps.subscribers.releaseNotice(issue.id, who).catch(() => undefined);
+          await deps.subscribers.releaseNotice(noticeKey, who).catch(() => undefined);
         }
       }),
     );
