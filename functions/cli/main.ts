@@ -64,6 +64,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/seed-synthetic.ts'),
   },
   // The editorial cycle (commands/editorial.ts registers them all).
+  draft: {
+    summary: '生成稿件（定期刊物待审；无需审核的刊物立即发布；数据未变或为空则不生成）',
+    load: () => import('./commands/editorial.ts'),
+  },
   drafts: {
     summary: '待审稿件（--json 供脚本使用；给出稿件号则下载其样稿 PDF）',
     load: () => import('./commands/editorial.ts'),

@@ -21,6 +21,8 @@ import { fireSchedule, loadSchedules, type ScheduleOutcome } from '../app/schedu
 import { startLocalEnvironment } from '../wiring/local.ts';
 import { publishDepsOf, type Services } from '../wiring/services.ts';
 import { createApiApp } from '../api/app.ts';
+import { releaseDue } from '../app/lifecycle.ts';
+import { lifecycleDepsOf } from '../wiring/lifecycle.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -155,7 +157,29 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       return p;
     };
 
+    // The editorial cycle: operator page and API under /operator; embargoed releases fire here.
+    const lifecycle = lifecycleDepsOf(s, publishDeps, { log });
+    const authenticate = async (req: Request) => {
+      const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '');
+      if (!m) return undefined;
+      return timingSafeEqual(sha256(m[1]!), expected) ? LOCAL_PRINCIPAL : undefined;
+    };
+    const embargo = setInterval(() => {
+      void track(releaseDue(lifecycle)).catch((err: unknown) =>
+        log(`embargo tick failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }, 15_000);
+    embargo.unref();
+    cleanup.unshift(async () => clearInterval(embargo));
+
     const app = createApiApp({
+      operator: {
+        lifecycle,
+        authenticate,
+        series: s.reference.series.map((x) => x.id),
+        presignTtlSeconds: config.presignTtlSeconds,
+        timeZone: config.timeZone,
+      },
       catalog: s.catalog,
       archive: s.archive,
       subscribers: s.subscribers,
@@ -166,11 +190,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       // Links come from configuration, else from this server's own address (127.0.0.1 and
       // the port it listens on) — never from the Host header of a request.
       publicBaseUrl: () => s.config.publicBaseUrl ?? url,
-      async authenticate(req) {
-        const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '');
-        if (!m) return undefined;
-        return timingSafeEqual(sha256(m[1]!), expected) ? LOCAL_PRINCIPAL : undefined;
-      },
+      authenticate,
       async requestReport(body, principal) {
         log(
           `report requested by ${principal}: ${body.kind}${body.period ? ` ${body.period}` : ''}`,

@@ -3,6 +3,7 @@
  * `corrections`, `correct`, `runs`, `retry`, `sweep`. Each calls the same use cases as the
  * server and the Lambdas (`app/lifecycle.ts`).
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import {
   retryRun,
   scheduleRelease,
   sweepOrphans,
+  triggerReport,
   withdrawIssue,
   type LifecycleDeps,
   type TriggerResult,
@@ -56,6 +58,38 @@ export function printTrigger(cli: Cli, r: TriggerResult): void {
 }
 
 export function register(program: Command, cli: Cli): void {
+  program
+    .command('draft')
+    .description(
+      'trigger a report as a draft (released at once when its series needs no review); unchanged or empty inputs make none',
+    )
+    .option('--kind <kind>', 'torch-bulletin | zone-profile | regional-report', 'torch-bulletin')
+    .option('--period <period>', 'data period (default: the latest)')
+    .option('--zone <zone>', 'zone-profile: zone id, name or alias')
+    .option('--region <name>', 'regional-report: province, city, region or alliance')
+    .option('--slot <key>', 'idempotency key: one slot never makes two drafts (default: a new key)')
+    .option('--force', 'make a draft even when nothing changed since the latest release')
+    .action(
+      (opts: {
+        kind: string;
+        period?: string;
+        zone?: string;
+        region?: string;
+        slot?: string;
+        force?: boolean;
+      }) =>
+        withLifecycle(cli, async (deps) => {
+          const params: Record<string, string> = { kind: opts.kind };
+          for (const k of ['period', 'zone', 'region'] as const) if (opts[k]) params[k] = opts[k];
+          const r = await triggerReport(deps, params, {
+            slotKey: opts.slot ?? `cli:${randomUUID()}`,
+            trigger: 'cli',
+            ...(opts.force ? { force: true } : {}),
+          });
+          printTrigger(cli, r);
+        }),
+    );
+
   program
     .command('drafts')
     .argument('[draft]', 'a draft id: write its PDF to a file and print a download URL')
