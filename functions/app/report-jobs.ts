@@ -19,7 +19,6 @@ import {
   type Series,
 } from '../core/model.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import { formatValue } from '../core/format.ts';
 import type { ReportJob, RenderOptions } from './lifecycle.ts';
 import { currentPeriod, type PublishDeps } from './publish.ts';
 import {
@@ -220,11 +219,8 @@ function printedOf(
 
 /** `1.37万亿元`-style text of a value in its base unit, for the 勘误说明. */
 function valueText(value: number, unit: string): string {
-  try {
-    return formatValue(value, unit);
-  } catch {
-    return `${value}${unit}`;
-  }
+  // The value as stored (base unit), never rounded: a correction shows exactly what changed.
+  return `${value}${unit}`;
 }
 
 /** The masthead and erratum of a draft or a corrected edition, set on a composed view. */
