@@ -46,7 +46,7 @@ const { createChromiumRenderer, footerTemplate, DEFAULT_FOOTER, countPdfPages } 
 const { unpackedChromium } = await import('../functions/adapters/print/executable.ts');
 const { prepareFontconfig } = await import('../functions/adapters/print/fonts.ts');
 const { createDynamoRecordStore } = await import('../functions/adapters/dynamodb/record-store.ts');
-const { createDynamoIssueCatalog } =
+const { createDynamoIssueCatalog, createDynamoLifecycleCatalog } =
   await import('../functions/adapters/dynamodb/issue-catalog.ts');
 const { createServices } = await import('../functions/wiring/services.ts');
 const { ingestFiles } = await import('../functions/app/ingest.ts');
@@ -227,6 +227,7 @@ const workDir = join(benchTmp, 'work');
 const deps = {
   records: services.records,
   catalog: services.catalog,
+  cycle: services.cycle,
   archive: services.archive,
   renderer,
   reference: services.reference,
@@ -389,7 +390,13 @@ try {
     loadBulletinInputs({ records: services.records }, 'torch-bulletin', period),
   );
   const published = await counter.measure(() =>
-    publishReport(deps, { kind: 'torch-bulletin', slotKey: `bench:${Date.now()}` }),
+    publishReport(deps, {
+      kind: 'torch-bulletin',
+      slotKey: `bench:${Date.now()}`,
+      trigger: 'bench',
+      releaseNow: { by: 'bench' },
+      force: true,
+    }),
   );
   results.dynamodb = { bulletinReads: reads.counts, bulletinPublish: published.counts };
 
@@ -421,6 +428,7 @@ try {
     ...deps,
     records: synthRecords,
     catalog: createDynamoIssueCatalog(services.clients.documents, synthConfig.tables.issues),
+    cycle: createDynamoLifecycleCatalog(services.clients.documents, synthConfig.tables.issues),
     reference,
     workDir: join(benchTmp, 'zones'),
   };

@@ -3,10 +3,12 @@
  * stack (or `bulletin serve`) the way an operator and a subscriber would:
  *
  *   1. the archive page answers;
- *   2. POST /reports starts a report (Bearer token: JWT or the local token; `--iam`: SigV4 with
+ *   2. POST /reports triggers a report (Bearer token: JWT or the local token; `--iam`: SigV4 with
  *      the default AWS credentials, for the IAM authorizer);
- *   3. the issue is polled until published (or failed);
- *   4. it is listed in GET /bulletins;
+ *   3. the trigger is polled (the same request again: one request id, one run) until it ends:
+ *      released, unchanged (the issue already out), or a draft awaiting review — then the
+ *      series' latest released issue is checked, and the draft is named for the editor;
+ *   4. the issue is listed in GET /bulletins;
  *   5. its PDF is downloaded (through the presigned redirect) and checked: the bytes match the
  *      catalog's sha256 and size, the page count matches, every font is embedded, none is a
  *      Type 3 (synthesized) font and the CJK fonts are there;
@@ -39,6 +41,8 @@ export interface SmokeOptions {
   region?: string;
   series?: string;
   kind?: string;
+  /** The kind's parameters (`zone`, `region` …, as in `POST /reports`). */
+  params?: Record<string, string>;
   /** How long to wait for the report, seconds. */
   timeoutSeconds?: number;
   alarmTest?: boolean;
@@ -49,6 +53,10 @@ export interface SmokeOptions {
 
 export interface SmokeResult {
   issueId: string;
+  /** How the trigger ended: released, unchanged, drafted (awaiting review). */
+  outcome: string;
+  /** The draft the trigger made, when it awaits review. */
+  draftId?: string;
   pages: number;
   bytes: number;
   fonts: string[];
@@ -189,28 +197,45 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     if (!html.includes('<html')) throw new Error('GET / did not return an HTML page');
   });
 
-  const started = await step('request a report', async () => {
-    const body = JSON.stringify({ kind, requestId: `smoke-${Date.now()}` });
+  type Started = { status: string; draftId: string; issueId?: string; message?: string };
+  const request = async (body: string): Promise<Started> => {
     const url = at('/reports');
     const headers: Record<string, string> = opts.iam
       ? await signedHeaders(url, body, regionOf(url, opts.region))
       : { 'content-type': 'application/json' };
     if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
     const res = await fetchOk(url, { method: 'POST', headers, body }, [202]);
-    return (await res.json()) as { issueId: string; status: string };
-  });
+    return (await res.json()) as Started;
+  };
+  const body = JSON.stringify({ kind, ...opts.params, requestId: `smoke-${Date.now()}` });
+  const started = await step('request a report', () => request(body));
 
-  const issue = await step(`wait for ${started.issueId}`, async () => {
+  // The same request again answers how its run ended (it is never run twice).
+  const ended = await step(`wait for its run (draft ${started.draftId})`, async () => {
     const deadline = Date.now() + (opts.timeoutSeconds ?? 600) * 1000;
+    let current = started;
     for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
-      const res = await fetchOk(at(`/bulletins/${encodeURIComponent(started.issueId)}`));
-      const current = (await res.json()) as IssueJson;
-      if (current.status === 'published') return current;
-      if (current.status === 'failed') throw new Error(`issue ${current.id} failed to render`);
+      if (['released', 'unchanged', 'drafted'].includes(current.status)) return current;
+      if (!['queued', 'running'].includes(current.status))
+        throw new Error(`the run ended ${current.status}: ${current.message ?? ''}`);
       if (Date.now() > deadline)
         throw new Error(`still ${current.status} after ${opts.timeoutSeconds ?? 600} s`);
       await new Promise((r) => setTimeout(r, delay));
+      current = await request(body);
     }
+  });
+  if (ended.status === 'drafted')
+    log(
+      `  draft ${ended.draftId} awaits review (its series needs it); checking the latest release`,
+    );
+
+  const issue = await step('the released issue', async () => {
+    const path = ended.issueId
+      ? `/bulletins/${encodeURIComponent(ended.issueId)}`
+      : `/bulletins/latest?series=${series}`;
+    const current = (await (await fetchOk(at(path))).json()) as IssueJson;
+    if (current.status !== 'published') throw new Error(`issue ${current.id} is ${current.status}`);
+    return current;
   });
 
   await step('list it', async () => {
@@ -296,7 +321,13 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     });
   }
 
-  return { issueId: issue.id, ...pdf, steps };
+  return {
+    issueId: issue.id,
+    outcome: ended.status,
+    ...(ended.status === 'drafted' ? { draftId: ended.draftId } : {}),
+    ...pdf,
+    steps,
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -309,6 +340,7 @@ async function main(argv: string[]): Promise<number> {
       region: { type: 'string' },
       series: { type: 'string' },
       kind: { type: 'string' },
+      param: { type: 'string', multiple: true },
       timeout: { type: 'string', default: '600' },
       'alarm-test': { type: 'boolean', default: false },
       'stack-name': { type: 'string' },
@@ -318,7 +350,8 @@ async function main(argv: string[]): Promise<number> {
   if (!baseUrl) {
     console.error(
       'usage: npm run smoke -- --base-url URL [--token T | --iam] [--region R] [--series S]\n' +
-        '                        [--kind K] [--timeout SECONDS] [--alarm-test [--stack-name N]]',
+        '                        [--kind K [--param zone=ID | --param region=NAME …]]\n' +
+        '                        [--timeout SECONDS] [--alarm-test [--stack-name N]]',
     );
     return 2;
   }
@@ -326,8 +359,18 @@ async function main(argv: string[]): Promise<number> {
     console.error('--token and --iam exclude each other');
     return 2;
   }
+  const params: Record<string, string> = {};
+  for (const p of values.param ?? []) {
+    const [key, ...rest] = p.split('=');
+    if (!key || !rest.length) {
+      console.error(`--param ${p}: expected key=value (e.g. --param zone=wuhan-donghu)`);
+      return 2;
+    }
+    params[key] = rest.join('=');
+  }
   try {
     const r = await runSmoke({
+      ...(Object.keys(params).length ? { params } : {}),
       baseUrl,
       ...(values.token ? { token: values.token } : {}),
       iam: values.iam,
@@ -339,7 +382,7 @@ async function main(argv: string[]): Promise<number> {
       ...(values['stack-name'] ? { stackName: values['stack-name'] } : {}),
     });
     console.log(
-      `smoke passed: ${r.issueId}, ${r.pages} pages, ${r.bytes} bytes, fonts ${r.fonts.join(', ')}`,
+      `smoke passed: ${r.issueId} (${r.outcome}${r.draftId ? `; draft ${r.draftId} awaits review` : ''}), ${r.pages} pages, ${r.bytes} bytes, fonts ${r.fonts.join(', ')}`,
     );
     return 0;
   } catch (err) {

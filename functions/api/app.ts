@@ -31,6 +31,7 @@ import { parseIssueId } from '../adapters/dynamodb/issue-catalog.ts';
 import { isTokenShaped } from '../adapters/dynamodb/subscriber-store.ts';
 import { confirmationMessage, seriesTitle } from '../app/notify.ts';
 import { reportRequestSchema, type ReportRequestBody } from '../app/requests.ts';
+import type { ReportStarted } from '../app/publish.ts';
 import { requestFields } from '../contract/schedules.ts';
 import { TamperedObjectError, verifiedBytes } from '../app/verified-download.ts';
 import { renderHtml } from '../app/templates.ts';
@@ -59,11 +60,12 @@ export interface ApiDeps {
   now?: () => Date;
   /** Authenticates POST /reports and subscriber management calls that need it. Returns the principal or undefined. */
   authenticate(req: Request): Promise<string | undefined>;
-  /** Starts an on-demand report; returns the issue id. Locally it publishes synchronously; on AWS it invokes the generate Lambda. */
-  requestReport(
-    body: ReportRequestBody,
-    principal: string,
-  ): Promise<{ issueId: string; status: string }>;
+  /**
+   * Triggers an on-demand report through the editorial cycle. Locally it runs at once; on AWS
+   * it queues the job for the generate Lambda. The answer names the slot and its draft (a
+   * draft has no number yet), and the issue once one is released.
+   */
+  requestReport(body: ReportRequestBody, principal: string): Promise<ReportStarted>;
   /**
    * Base URL of every link the API builds (mail, feeds, archive, JSON): from configuration,
    * never from the request's Host header. A function when it is known late (the local server
@@ -506,14 +508,16 @@ export function createApiApp(deps: ApiDeps): Hono {
     if (!body.success)
       return problem(c, 400, 'invalid report request', { problems: zodProblems(body.error) });
     const started = await deps.requestReport(body.data, principal);
+    const issue = started.issueId && encodeURIComponent(started.issueId);
     return c.json(
       {
         ...started,
         links: {
-          self: `${baseUrl()}/bulletins/${encodeURIComponent(started.issueId)}`,
-          ...(started.status === 'published'
+          draft: `${baseUrl()}/operator/api/drafts/${encodeURIComponent(started.draftId)}`,
+          ...(issue
             ? {
-                download: `${baseUrl()}/bulletins/${encodeURIComponent(started.issueId)}/download`,
+                issue: `${baseUrl()}/bulletins/${issue}`,
+                download: `${baseUrl()}/bulletins/${issue}/download`,
               }
             : {}),
         },

@@ -5,30 +5,35 @@
  * (`infra/constructs/zone-fanout.ts`): plan → render each job → summarize.
  *
  * Skipping: the plan composes each zone's profile (pure and cheap; the records of the period
- * are read, sorted and ranked once for all zones) and hashes the view together with the templates. The hash is
- * part of the slot key the report is published under, and the slot key is stored with the
- * catalog entry; a published entry with the same slot key means the same PDF content already
- * exists. A revised record changes the profiles it shows up in (its own zone's; another zone's
- * only when a rank or a comparison it prints moved), and only those are rendered again.
+ * are read, sorted and ranked once for all zones) and takes its input hash the way the
+ * editorial cycle does (records, template, series config: `report-jobs.ts`). A zone whose
+ * latest *released* profile has the same hash is skipped — compared with what the newest
+ * profile printed, so a figure revised and then reverted is printed again. Each run's slots are
+ * its own (`…/<run>`): a retry within the run is idempotent, a later run is a new trigger.
+ * Every zone goes through the cycle (`publishReport`): the series needs no review, so its draft
+ * is released at once and numbered then.
  */
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { latestAnnualPeriod } from '../core/compose-zone-profile.ts';
 import type { Issue } from '../core/model.ts';
 import type { RecordStore } from './ports.ts';
 import { publishReport, type PreparedReport, type PublishDeps } from './publish.ts';
 import { composeReport, loadReport, resolveReport } from './render-report.ts';
-import { templatesDir } from './templates.ts';
+import { reportJob, requestParams } from './report-jobs.ts';
+
+export { stableViewJson } from './report-jobs.ts';
 import { FANOUT_POLICY, ZONE_PROFILE_SERIES } from '../contract/fanout.ts';
 
-/** One zone to render: the slot key carries the content hash, so a retry is idempotent. */
+/** One zone to render: the slot key carries the input hash and the run, so a retry is idempotent. */
 export interface ZoneJob {
   zone: string;
   period: string;
+  /** The input hash the editorial cycle compares (records, template, series config). */
   contentHash: string;
   slotKey: string;
+  /** Printed even when the latest release has the same inputs (`--force`). */
+  force?: boolean;
 }
 
 export type ZoneStatus = 'rendered' | 'skipped' | 'failed';
@@ -76,9 +81,14 @@ export interface BatchProgress {
   failed: number;
 }
 
-/** The slot key of a zone profile with this content (≤ 300 characters). */
-export function zoneSlotKey(zone: string, period: string, contentHash: string): string {
-  return `${ZONE_PROFILE_SERIES}/${zone}/${period}/${contentHash.slice(0, 24)}`;
+/** The slot key of a zone profile with these inputs in one run (≤ 300 characters). */
+export function zoneSlotKey(
+  zone: string,
+  period: string,
+  contentHash: string,
+  run: string,
+): string {
+  return `${ZONE_PROFILE_SERIES}/${zone}/${period}/${contentHash.slice(0, 24)}/${run}`;
 }
 
 /**
@@ -108,24 +118,9 @@ export function cachedReads(records: RecordStore): RecordStore {
   };
 }
 
-/** A hash of every template file a zone profile is printed with (layout changes re-render). */
-export async function templateHash(dir = templatesDir()): Promise<string> {
-  const hash = createHash('sha256');
-  for (const sub of [ZONE_PROFILE_SERIES, 'shared']) {
-    const root = join(dir, sub);
-    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-    const files = entries
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name))
-      .sort();
-    for (const f of files) hash.update(f.slice(dir.length)).update(await readFile(f));
-  }
-  return hash.digest('hex');
-}
-
-/** Every published zone-profile slot key of the catalog (one paginated Query). */
-async function publishedSlots(deps: Pick<PublishDeps, 'catalog'>): Promise<Map<string, Issue>> {
-  const slots = new Map<string, Issue>();
+/** The latest released profile of each zone (by report key), in one paginated Query. */
+async function latestReleased(deps: Pick<PublishDeps, 'catalog'>): Promise<Map<string, Issue>> {
+  const latest = new Map<string, Issue>();
   let cursor: string | undefined;
   do {
     const page = await deps.catalog.list(ZONE_PROFILE_SERIES, {
@@ -133,10 +128,14 @@ async function publishedSlots(deps: Pick<PublishDeps, 'catalog'>): Promise<Map<s
       status: 'published',
       ...(cursor ? { cursor } : {}),
     });
-    for (const issue of page.items) slots.set(issue.slotKey, issue);
+    for (const issue of page.items) {
+      if (!issue.reportKey) continue;
+      const seen = latest.get(issue.reportKey);
+      if (!seen || seen.total < issue.total) latest.set(issue.reportKey, issue);
+    }
     cursor = page.cursor;
   } while (cursor);
-  return slots;
+  return latest;
 }
 
 /**
@@ -160,12 +159,10 @@ export async function planZoneBatch(
 ): Promise<ZonePlan> {
   const zones =
     opts.zones ?? deps.reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
-  const [published, templates] = await Promise.all([
-    opts.force ? new Map<string, Issue>() : publishedSlots(deps),
-    templateHash(),
-  ]);
+  const latest = opts.force ? new Map<string, Issue>() : await latestReleased(deps);
   const limit = pLimit(opts.concurrency ?? 8);
-  const forced = opts.force ? `forced-${Date.now().toString(36)}` : undefined;
+  // This run's slots: a retry within the run finds its slot, a later run triggers anew.
+  const run = `${opts.force ? 'forced-' : ''}${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
   const planned = await Promise.all(
     zones.map((zoneText) =>
       limit(async (): Promise<ZoneJob | ZoneOutcome | string> => {
@@ -184,16 +181,20 @@ export async function planZoneBatch(
             period,
           });
           const loaded = await loadReport(deps, resolution);
-          // A fixed date: the hash covers what the data and layout print, not the day.
           const view = composeReport(deps, resolution, loaded, { date: new Date(0) });
-          const contentHash = createHash('sha256')
-            .update(templates)
-            .update(stableViewJson(view))
-            .digest('hex');
-          // Forced: a slot of this run, so that even an unchanged report is printed again.
-          const slotKey = zoneSlotKey(zone.id, period, contentHash) + (forced ? `/${forced}` : '');
-          const issue = published.get(slotKey);
-          if (issue)
+          const prepared = { resolution, loaded, view };
+          // Planning reads and composes; it never prints (the jobs render later).
+          const job = await reportJob(
+            deps,
+            requestParams({ kind: ZONE_PROFILE_SERIES, zone: zone.id, period }),
+            prepared,
+          );
+          const inputs = await job.prepare();
+          if (inputs.empty) return { zone: zone.id, status: 'skipped', period, note: inputs.empty };
+          const contentHash = inputs.inputHash;
+          const slotKey = zoneSlotKey(zone.id, period, contentHash, run);
+          const issue = latest.get(job.reportKey);
+          if (issue && issue.inputHash === contentHash)
             return {
               zone: zone.id,
               status: 'skipped',
@@ -202,8 +203,14 @@ export async function planZoneBatch(
               ...(issue.pages !== undefined ? { pages: issue.pages } : {}),
               ...(issue.bytes !== undefined ? { bytes: issue.bytes } : {}),
             };
-          opts.prepared?.set(slotKey, { resolution, loaded, view });
-          return { zone: zone.id, period, contentHash, slotKey };
+          opts.prepared?.set(slotKey, prepared);
+          return {
+            zone: zone.id,
+            period,
+            contentHash,
+            slotKey,
+            ...(opts.force ? { force: true } : {}),
+          };
         } catch (err) {
           return { zone: zone.id, status: 'failed', error: messageOf(err) };
         }
@@ -231,17 +238,26 @@ export async function renderZoneJob(
   const t0 = performance.now();
   const result = await publishReport(
     deps,
-    { kind: 'zone-profile', zone: job.zone, period: job.period, slotKey: job.slotKey },
+    {
+      kind: 'zone-profile',
+      zone: job.zone,
+      period: job.period,
+      slotKey: job.slotKey,
+      trigger: 'all-zones batch',
+      ...(job.force ? { force: true } : {}),
+    },
     prepared,
   );
+  if (result.outcome === 'failed') throw new Error(result.message);
   const { issue } = result;
   return {
     zone: job.zone,
-    status: result.rendered ? 'rendered' : 'skipped',
+    status: result.printed && result.outcome === 'released' ? 'rendered' : 'skipped',
     period: job.period,
-    issueId: issue.id,
-    ...(issue.pages !== undefined ? { pages: issue.pages } : {}),
-    ...(issue.bytes !== undefined ? { bytes: issue.bytes } : {}),
+    ...(issue ? { issueId: issue.id } : {}),
+    ...(issue?.pages !== undefined ? { pages: issue.pages } : {}),
+    ...(issue?.bytes !== undefined ? { bytes: issue.bytes } : {}),
+    ...(result.outcome !== 'released' ? { note: result.message } : {}),
     ms: Math.round(performance.now() - t0),
   };
 }
@@ -412,26 +428,6 @@ export async function runZoneBatch(
     notStarted,
     timings: { planMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) },
   };
-}
-
-/**
- * The view as JSON, as far as it is printed, without what changes from one compose to the
- * next: ECharts numbers its
- * renderer instances and their CSS classes (`zr3-cls-0`, `zr7-cls-21`) in the SVG it writes.
- */
-export function stableViewJson(view: unknown): string {
-  // Relabel each generated name by its first appearance: the same chart gives the same text,
-  // and different charts stay different.
-  const labels = new Map<string, string>();
-  // `trace` and the revision numbers in it say where printed figures come from; they are not
-  // printed, and a revision elsewhere that prints the same figures must not re-render.
-  const printed = (key: string, value: unknown) =>
-    key === 'trace' || key === 'revision' ? undefined : value;
-  return JSON.stringify(view, printed).replace(/\bzr\d+-[\w-]*?\d+\b/g, (name) => {
-    let label = labels.get(name);
-    if (!label) labels.set(name, (label = `zr-${labels.size}`));
-    return label;
-  });
 }
 
 function messageOf(err: unknown): string {

@@ -24,6 +24,7 @@ import {
 } from '../core/lifecycle.ts';
 import type { CorrectionLine, Issue, IssueEdition } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
+import type { ReportView } from '../core/report-parts.ts';
 import type { Archive, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
 
 /** How a report is printed, as the cycle sees it (one per request; made by the kind registry). */
@@ -48,6 +49,8 @@ export interface PreparedInputs {
   printed: PrintedRecord[];
   /** Set when the period has no data for the series' key indicators: no draft is made. */
   empty?: string;
+  /** What forbids a release (article figures contradicting records …), one line each. */
+  blocking?: string[];
 }
 
 export interface RenderOptions {
@@ -65,6 +68,35 @@ export interface RenderedPdf {
   fileName: string;
   /** Local copy of the PDF, when the renderer wrote one. */
   pdfPath?: string;
+  htmlPath?: string;
+  /** The view printed (for the web edition and what the catalog lists), when there is one. */
+  view?: ReportView;
+  timings?: { composeMs: number; htmlMs: number; pdfMs: number };
+  /** The data file attached inside the PDF (CSV), stored beside it by the deps' store. */
+  dataCsv?: Uint8Array;
+  /** Page 1 as an image, stored beside the PDF by the deps' store. */
+  cover?: { png: Uint8Array; width: number; height: number };
+}
+
+/** Where a release is stored: the issue (or its corrected edition) the files belong to. */
+export interface ReleaseTarget {
+  issueId: string;
+  series: string;
+  year: number;
+  /** 1 for the issue as first released; 2 and up for corrected editions. */
+  edition: number;
+  draftId: string;
+  inputHash: string;
+}
+
+/** What storing a release wrote: the PDF, every other key, and catalog fields for the issue. */
+export interface StoredRelease {
+  s3Key: string;
+  sha256: string;
+  /** Every object written beside the PDF (web edition …): removed with it when the number is lost. */
+  otherKeys: string[];
+  /** Catalog fields of the issue from the stored files (webKey, contents, searchText …). */
+  fields: Partial<Issue>;
 }
 
 export interface LifecycleDeps {
@@ -83,6 +115,8 @@ export interface LifecycleDeps {
   scheduleRelease?(draftId: string, at: Date): Promise<void>;
   /** Lease of a slot's run and of a release (ms); a holder past it is taken for dead. */
   leaseMs?: number;
+  /** Stores a release's files (the PDF and what goes beside it); by default the PDF alone. */
+  store?(target: ReleaseTarget, rendered: RenderedPdf): Promise<StoredRelease>;
 }
 
 const DEFAULT_LEASE_MS = 120_000;
@@ -108,6 +142,8 @@ export interface TriggerOptions {
   releaseWithoutReview?: boolean;
   /** Take a finished or failed slot again (retry). */
   retake?: boolean;
+  /** Who releases when the review rule is waived (recorded); default: the trigger, first run. */
+  releasedBy?: string;
 }
 
 export interface TriggerResult {
@@ -117,8 +153,10 @@ export interface TriggerResult {
   message: string;
   draft?: Draft;
   issue?: Issue;
-  /** Local path of the PDF rendered by this run, if any. */
+  /** Local path of the PDF rendered by this run, if any (the release's when it released). */
   pdfPath?: string;
+  /** What this run printed last (the draft's or the release's render), if it printed. */
+  rendered?: RenderedPdf;
   /** True when the series' review rule was bent to release at once. */
   reviewBent?: boolean;
 }
@@ -131,8 +169,10 @@ export async function triggerReport(
   deps: LifecycleDeps,
   params: Record<string, string>,
   opts: TriggerOptions,
+  /** The job, when the caller built it already (the all-zones plan). */
+  prepared?: ReportJob,
 ): Promise<TriggerResult> {
-  const job = await deps.resolveJob(params);
+  const job = prepared ?? (await deps.resolveJob(params));
   const runId = randomUUID();
   const started = nowOf(deps);
   const run: Run = {
@@ -142,6 +182,8 @@ export async function triggerReport(
     kind: job.kind,
     params,
     trigger: opts.trigger,
+    ...(opts.releaseWithoutReview ? { releaseWithoutReview: true } : {}),
+    ...(opts.releasedBy ? { releasedBy: opts.releasedBy } : {}),
     startedAt: started.toISOString(),
     outcome: 'running',
     leaseUntil: Date.now() + lease(deps),
@@ -175,15 +217,19 @@ export async function triggerReport(
   if (!claim.owned) {
     const t = claim.trigger;
     const draft = t.draftId ? await deps.catalog.getDraft(t.draftId) : undefined;
-    const issue = t.issueId ? await issueOf(deps, t.issueId) : undefined;
-    return end(
-      t.outcome ?? 'drafted',
-      `slot ${opts.slotKey} was already handled: ${t.detail ?? t.outcome}`,
-      {
-        ...(draft ? { draft } : {}),
-        ...(issue ? { issue } : {}),
-      },
-    );
+    // The slot's draft may have been released (or discarded) since its run ended.
+    const issueId = t.issueId ?? draft?.issueId;
+    const issue = issueId ? await issueOf(deps, issueId) : undefined;
+    const outcome: RunOutcome =
+      draft?.status === 'published'
+        ? 'released'
+        : draft?.status === 'discarded'
+          ? 'discarded'
+          : (t.outcome ?? 'drafted');
+    return end(outcome, `slot ${opts.slotKey} was already handled: ${t.detail ?? t.outcome}`, {
+      ...(draft ? { draft } : {}),
+      ...(issue ? { issue } : {}),
+    });
   }
 
   const finish = async (
@@ -204,7 +250,10 @@ export async function triggerReport(
   try {
     const draftId = draftIdFor(job.series, opts.slotKey);
     let draft = await deps.catalog.getDraft(draftId);
-    let pdfPath: string | undefined;
+    let rendered: RenderedPdf | undefined;
+    const bend = job.review === 'required' && opts.releaseWithoutReview === true;
+    // Released at once: the draft is not printed (the release prints the numbered PDF).
+    const immediate = job.review === 'none' || bend;
     if (!draft) {
       const inputs = await job.prepare();
       if (inputs.empty)
@@ -233,9 +282,11 @@ export async function triggerReport(
         slotKey: opts.slotKey,
         params,
         runId,
+        print: !immediate,
+        immediate,
       });
       draft = made.draft;
-      pdfPath = made.pdfPath;
+      rendered = made.rendered;
       await supersedeOthers(deps, draft);
     }
     if (!OPEN_DRAFT_STATES.includes(draft.status)) {
@@ -246,29 +297,40 @@ export async function triggerReport(
         { draft, ...(issue ? { issue } : {}) },
       );
     }
-    const bend = job.review === 'required' && opts.releaseWithoutReview === true;
-    if (job.review === 'none' || bend) {
-      const issue = await releaseDraft(deps, draft.id, {
-        by: bend
-          ? `${opts.trigger} (first run: review waived)`
-          : `${opts.trigger} (series needs no review)`,
-      });
+    if (immediate) {
+      const release = await releaseWithJob(
+        deps,
+        draft.id,
+        {
+          by: bend
+            ? (opts.releasedBy ?? `${opts.trigger} (first run: review waived)`)
+            : `${opts.trigger} (series needs no review)`,
+        },
+        job,
+      );
+      const issue = release.issue;
+      rendered = release.rendered ?? rendered;
       const released = await deps.catalog.getDraft(draft.id);
       return await finish(
         'released',
-        `released ${issue.id} (${formatNumbering(issue)})${bend ? ' — the series needs review, waived for this first run' : ''}`,
-        { draft: released ?? draft, issue, reviewBent: bend, ...(pdfPath ? { pdfPath } : {}) },
+        `released ${issue.id} (${formatNumbering(issue)})${bend ? (opts.releasedBy ? ` — released at once by ${opts.releasedBy}` : ' — the series needs review, waived for this first run') : ''}`,
+        { draft: released ?? draft, issue, reviewBent: bend, ...printedBy(rendered) },
       );
     }
     return await finish(
       'drafted',
       `draft ${draft.id} is ready for review: bulletin release ${draft.id} (or discard)`,
-      { draft, ...(pdfPath ? { pdfPath } : {}) },
+      { draft, ...printedBy(rendered) },
     );
   } catch (err) {
     await finish('failed', `run ${runId} failed: ${messageOf(err)}`).catch(() => undefined);
     throw err;
   }
+}
+
+function printedBy(rendered: RenderedPdf | undefined): Partial<TriggerResult> {
+  if (!rendered) return {};
+  return { rendered, ...(rendered.pdfPath ? { pdfPath: rendered.pdfPath } : {}) };
 }
 
 /** Claims the slot; waits while another live run holds it. */
@@ -309,20 +371,27 @@ async function makeDraft(
     edition?: number;
     corrections?: CorrectionLine[];
     numbering?: { year: number; number: number; total: number };
+    /** False for a draft released at once: its release prints the only PDF. */
+    print?: boolean;
+    immediate?: boolean;
   },
-): Promise<{ draft: Draft; pdfPath?: string }> {
+): Promise<{ draft: Draft; rendered?: RenderedPdf }> {
   const createdAt = nowOf(deps);
-  const rendered = await job.render({
-    date: createdAt,
-    ...(ids.numbering ? { numbering: ids.numbering } : {}),
-    ...(ids.edition ? { edition: ids.edition, corrections: ids.corrections ?? [] } : {}),
-  });
-  const sha = sha256Hex(rendered.pdf);
-  const s3Key = `drafts/${job.series}/${ids.id}-${sha.slice(0, 16)}.pdf`;
-  await deps.archive.put(s3Key, rendered.pdf, {
-    fileName: draftFileName(rendered.fileName),
-    metadata: { draft: ids.id },
-  });
+  const rendered =
+    ids.print === false
+      ? undefined
+      : await job.render({
+          date: createdAt,
+          ...(ids.numbering ? { numbering: ids.numbering } : {}),
+          ...(ids.edition ? { edition: ids.edition, corrections: ids.corrections ?? [] } : {}),
+        });
+  const sha = rendered && sha256Hex(rendered.pdf);
+  const s3Key = rendered && `drafts/${job.series}/${ids.id}-${sha!.slice(0, 16)}.pdf`;
+  if (rendered && s3Key)
+    await deps.archive.put(s3Key, rendered.pdf, {
+      fileName: draftFileName(rendered.fileName),
+      metadata: { draft: ids.id },
+    });
   const draft: Draft = {
     id: ids.id,
     series: job.series,
@@ -334,21 +403,26 @@ async function makeDraft(
     title: job.title,
     status: 'draft',
     inputHash: inputs.inputHash,
-    s3Key,
-    fileName: draftFileName(rendered.fileName),
-    sha256: sha,
-    bytes: rendered.pdf.byteLength,
-    pages: rendered.pages,
+    ...(rendered && s3Key && sha
+      ? {
+          s3Key,
+          fileName: draftFileName(rendered.fileName),
+          sha256: sha,
+          bytes: rendered.pdf.byteLength,
+          pages: rendered.pages,
+        }
+      : {}),
     printed: inputs.printed,
     createdAt: createdAt.toISOString(),
+    ...(ids.immediate ? { immediate: true } : {}),
     ...(ids.runId ? { runId: ids.runId } : {}),
     ...(ids.correctionOf
       ? { correctionOf: ids.correctionOf, edition: ids.edition, corrections: ids.corrections }
       : {}),
   };
   const { draft: stored, created } = await deps.catalog.createDraft(draft);
-  if (!created && stored.s3Key !== s3Key) await removeQuietly(deps, s3Key);
-  return { draft: stored, ...(created && rendered.pdfPath ? { pdfPath: rendered.pdfPath } : {}) };
+  if (!created && s3Key && stored.s3Key !== s3Key) await removeQuietly(deps, s3Key);
+  return { draft: stored, ...(created && rendered ? { rendered } : {}) };
 }
 
 function draftFileName(fileName: string): string {
@@ -361,6 +435,8 @@ async function supersedeOthers(deps: LifecycleDeps, draft: Draft) {
     if (other.id === draft.id || other.reportKey !== draft.reportKey) continue;
     if (Boolean(other.correctionOf) !== Boolean(draft.correctionOf)) continue;
     if (other.status === 'releasing') continue;
+    // A draft on its way to release by its own trigger, or one newer than this, stays.
+    if (other.immediate || other.createdAt > draft.createdAt) continue;
     try {
       await deps.catalog.transitionDraft(other.id, 'supersede', {
         reason: `superseded by ${draft.id}`,
@@ -391,8 +467,19 @@ export async function releaseDraft(
   draftId: string,
   opts: ReleaseOptions,
 ): Promise<Issue> {
+  return (await releaseWithJob(deps, draftId, opts)).issue;
+}
+
+/** {@link releaseDraft}, reusing the job that made the draft when there is one; with its render. */
+async function releaseWithJob(
+  deps: LifecycleDeps,
+  draftId: string,
+  opts: ReleaseOptions,
+  made?: ReportJob,
+): Promise<{ issue: Issue; rendered?: RenderedPdf }> {
   const draft = await requireDraft(deps, draftId);
-  if (draft.status === 'published' && draft.issueId) return (await issueOf(deps, draft.issueId))!;
+  if (draft.status === 'published' && draft.issueId)
+    return { issue: (await issueOf(deps, draft.issueId))! };
   if (opts.at && opts.at.getTime() > nowOf(deps).getTime()) {
     throw new ConflictError(
       'lifecycle',
@@ -402,7 +489,7 @@ export async function releaseDraft(
   const owner = randomUUID();
   const held = await deps.catalog.beginRelease(draftId, owner, lease(deps));
   try {
-    const job = await deps.resolveJob(held.params);
+    const job = made ?? (await deps.resolveJob(held.params));
     const inputs = await job.prepare();
     if (inputs.inputHash !== held.inputHash)
       throw new ConflictError(
@@ -410,7 +497,7 @@ export async function releaseDraft(
         `the inputs of draft ${draftId} changed since it was made (records, articles, template or series config): trigger again for a new draft`,
       );
     await deps.checkBeforeRelease?.(held, job);
-    const issue = held.correctionOf
+    const { issue, rendered } = held.correctionOf
       ? await releaseCorrection(deps, held, job, owner, opts.by)
       : await numberAndStore(deps, held, job, inputs, owner, opts.by);
     await deps.catalog.completeRelease(
@@ -422,7 +509,7 @@ export async function releaseDraft(
     );
     await removeQuietly(deps, held.s3Key);
     await deps.notify?.(issue, held.correctionOf ? 'correction' : 'release');
-    return issue;
+    return { issue, ...(rendered ? { rendered } : {}) };
   } catch (err) {
     await deps.catalog.abortRelease(draftId, owner, messageOf(err)).catch(() => undefined);
     throw err;
@@ -437,11 +524,11 @@ async function numberAndStore(
   inputs: PreparedInputs,
   owner: string,
   by: string,
-): Promise<Issue> {
+): Promise<{ issue: Issue; rendered?: RenderedPdf }> {
   // A run that died after its put: the number it tried may already be this draft's.
   if (draft.attemptTotal !== undefined) {
     const tried = await deps.catalog.issueByTotal(draft.series, draft.attemptTotal);
-    if (tried?.draftId === draft.id) return tried;
+    if (tried?.draftId === draft.id) return { issue: tried };
   }
   for (let attempt = 0; attempt < 50; attempt++) {
     const now = nowOf(deps);
@@ -449,13 +536,20 @@ async function numberAndStore(
     const numbering = nextNumbering(last, datePartsIn(now, deps.timeZone).year);
     await deps.catalog.recordAttempt(draft.id, owner, numbering.total);
     const rendered = await job.render({ numbering, date: now });
-    const sha256 = sha256Hex(rendered.pdf);
     const id = `${draft.series}-${numbering.total}`;
-    const s3Key = `issues/${draft.series}/${numbering.year}/${id}-${sha256.slice(0, 16)}.pdf`;
-    await deps.archive.put(s3Key, rendered.pdf, {
-      fileName: rendered.fileName,
-      metadata: { issue: id, draft: draft.id, 'input-hash': inputs.inputHash },
-    });
+    const stored = await storeRelease(
+      deps,
+      {
+        issueId: id,
+        series: draft.series,
+        year: numbering.year,
+        edition: 1,
+        draftId: draft.id,
+        inputHash: inputs.inputHash,
+      },
+      rendered,
+    );
+    const { s3Key, sha256 } = stored;
     const at = now.toISOString();
     const edition: IssueEdition = {
       edition: 1,
@@ -468,6 +562,7 @@ async function numberAndStore(
       releasedAt: at,
       releasedBy: by,
       draftId: draft.id,
+      ...(stored.otherKeys.length ? { otherKeys: stored.otherKeys } : {}),
     };
     const issue: Issue = {
       id,
@@ -492,19 +587,17 @@ async function numberAndStore(
       reportKey: draft.reportKey,
       params: draft.params,
       releasedBy: by,
+      ...stored.fields,
     };
     const written = await deps.catalog.putIssue(issue, inputs.printed);
     if (written) {
       deps.log?.(`released ${id} (${formatNumbering(issue)}) from draft ${draft.id}`);
-      return written;
+      return { issue: written, rendered };
     }
     const taken = await deps.catalog.issueByTotal(draft.series, numbering.total);
-    if (taken?.draftId === draft.id) {
-      await removeQuietly(deps, s3Key);
-      return taken;
-    }
-    // Another release took that number first: our PDF printed it, so it goes; try the next.
-    await removeQuietly(deps, s3Key);
+    for (const key of [s3Key, ...stored.otherKeys]) await removeQuietly(deps, key);
+    if (taken?.draftId === draft.id) return { issue: taken };
+    // Another release took that number first: our files printed it, so they go; try the next.
   }
   throw new ConflictError('lifecycle', `could not number draft ${draft.id} after 50 attempts`);
 }
@@ -515,10 +608,10 @@ async function releaseCorrection(
   job: ReportJob,
   _owner: string,
   by: string,
-): Promise<Issue> {
+): Promise<{ issue: Issue; rendered?: RenderedPdf }> {
   const issue = await issueOf(deps, draft.correctionOf!);
   if (!issue) throw new NotFoundError('lifecycle', `no issue ${draft.correctionOf}`);
-  if (issue.editions?.some((e) => e.draftId === draft.id)) return issue;
+  if (issue.editions?.some((e) => e.draftId === draft.id)) return { issue };
   const editionNo = draft.edition ?? (issue.edition ?? 1) + 1;
   const now = nowOf(deps);
   const rendered = await job.render({
@@ -527,12 +620,19 @@ async function releaseCorrection(
     edition: editionNo,
     corrections: draft.corrections ?? [],
   });
-  const sha256 = sha256Hex(rendered.pdf);
-  const s3Key = `issues/${issue.series}/${issue.year}/${issue.id}-e${editionNo}-${sha256.slice(0, 16)}.pdf`;
-  await deps.archive.put(s3Key, rendered.pdf, {
-    fileName: rendered.fileName,
-    metadata: { issue: issue.id, draft: draft.id, edition: String(editionNo) },
-  });
+  const stored = await storeRelease(
+    deps,
+    {
+      issueId: issue.id,
+      series: issue.series,
+      year: issue.year,
+      edition: editionNo,
+      draftId: draft.id,
+      inputHash: draft.inputHash,
+    },
+    rendered,
+  );
+  const { s3Key, sha256 } = stored;
   const corrected = await deps.catalog.applyCorrection(
     issue.id,
     editionNo - 1,
@@ -547,12 +647,41 @@ async function releaseCorrection(
       releasedAt: now.toISOString(),
       releasedBy: by,
       draftId: draft.id,
+      ...(stored.otherKeys.length ? { otherKeys: stored.otherKeys } : {}),
       corrections: draft.corrections ?? [],
     },
     draft.printed ?? [],
+    stored.fields,
   );
   deps.log?.(`released edition ${editionNo} (修订版) of ${issue.id}`);
-  return corrected;
+  return { issue: corrected, rendered };
+}
+
+/** The key of a release's PDF: named by its issue, edition and content. */
+export function releaseKey(target: ReleaseTarget, sha256: string): string {
+  const edition = target.edition > 1 ? `-e${target.edition}` : '';
+  return `issues/${target.series}/${target.year}/${target.issueId}${edition}-${sha256.slice(0, 16)}.pdf`;
+}
+
+/** Stores a release with the deps' store, or the PDF alone. */
+async function storeRelease(
+  deps: LifecycleDeps,
+  target: ReleaseTarget,
+  rendered: RenderedPdf,
+): Promise<StoredRelease> {
+  if (deps.store) return deps.store(target, rendered);
+  const sha256 = sha256Hex(rendered.pdf);
+  const s3Key = releaseKey(target, sha256);
+  await deps.archive.put(s3Key, rendered.pdf, {
+    fileName: rendered.fileName,
+    metadata: {
+      issue: target.issueId,
+      draft: target.draftId,
+      edition: String(target.edition),
+      'input-hash': target.inputHash,
+    },
+  });
+  return { s3Key, sha256, otherKeys: [], fields: {} };
 }
 
 /** Schedules the release of a draft for an embargo time (the local scheduler or EventBridge fires it). */
@@ -645,6 +774,8 @@ export function diffPrinted(printed: PrintedRecord[], now: PrintedRecord[]): Cor
       printedAs: old.label,
       oldValue: old.value,
       newValue: cur.value,
+      ...(old.text ? { oldText: old.text } : {}),
+      ...(cur.text ? { newText: cur.text } : {}),
       unit: cur.unit,
       oldRevision: old.revision,
       newRevision: cur.revision,
@@ -733,7 +864,7 @@ export async function correctIssue(
     leaseUntil: Date.now() + lease(deps),
   };
   await deps.catalog.putRun(run);
-  const { draft, pdfPath } = await makeDraft(deps, job, inputs, {
+  const { draft, rendered } = await makeDraft(deps, job, inputs, {
     id: draftIdFor(issue.series, slotKey),
     slotKey,
     params: issue.params,
@@ -749,7 +880,7 @@ export async function correctIssue(
     outcome: 'drafted',
     message: `correction draft ${draft.id} of ${issueId} (edition ${edition}, ${changes.length} changed figure(s)) is ready for review`,
     draft,
-    ...(pdfPath ? { pdfPath } : {}),
+    ...printedBy(rendered),
   };
   if (job.review === 'none') {
     const corrected = await releaseDraft(deps, draft.id, {
@@ -800,6 +931,8 @@ export async function retryRun(
       `run ${runId} ${run.outcome === 'running' ? 'is still running' : `ended ${run.outcome}`}: only a failed or interrupted run is retried`,
     );
   return triggerReport(deps, run.params, {
+    ...(run.releaseWithoutReview ? { releaseWithoutReview: true } : {}),
+    ...(run.releasedBy ? { releasedBy: run.releasedBy } : {}),
     ...opts,
     slotKey: run.slotKey,
     trigger: `retry of ${runId}`,
@@ -839,14 +972,29 @@ async function referenced(deps: LifecycleDeps, key: string): Promise<boolean> {
     const draft = await deps.catalog.getDraft(draftMatch[1]!);
     return !!draft && draft.s3Key === key && OPEN_DRAFT_STATES.includes(draft.status);
   }
-  const issueMatch = /^issues\/[^/]+\/\d{4}\/(.+?-\d+)(?:-e\d+)?-[0-9a-f]{16}\.pdf$/.exec(key);
+  const issueMatch = /^issues\/[^/]+\/\d{4}\/(.+?-\d+)(?:-e\d+)?-[0-9a-f]{16}\.[a-z]+$/.exec(key);
   if (issueMatch) {
     const issue = await issueOf(deps, issueMatch[1]!);
     if (!issue) return false;
-    return issue.s3Key === key || (issue.editions ?? []).some((e) => e.s3Key === key);
+    return [issue, ...(issue.editions ?? [])].some((entry) => keysOf(entry).includes(key));
   }
   // Not a name we write: leave it.
   return true;
+}
+
+/** Every archive key an issue or edition names (`s3Key`, `webKey`, … and lists of keys). */
+function keysOf(entry: object): string[] {
+  const strings = (v: unknown): string[] =>
+    typeof v === 'string'
+      ? [v]
+      : Array.isArray(v)
+        ? v.flatMap(strings)
+        : v && typeof v === 'object'
+          ? Object.values(v).flatMap(strings)
+          : [];
+  return Object.entries(entry).flatMap(([name, value]) =>
+    /Keys?$/.test(name) ? strings(value) : [],
+  );
 }
 
 /** `2026年第1期(总第551期)` */

@@ -3,7 +3,13 @@
  * outside service. Adapters (`adapters/<service>/`) implement them; `wiring/services.ts`
  * picks the adapters; `app/` imports its types from here and never from an adapter module.
  */
-import type { Article, IndicatorRecord, Issue, IssueContents, IssueEdition } from '../core/model.ts';
+import type {
+  Article,
+  IndicatorRecord,
+  Issue,
+  IssueContents,
+  IssueEdition,
+} from '../core/model.ts';
 import type { Draft, PrintedRecord } from '../core/lifecycle.ts';
 import type { Granularity } from '../core/periods.ts';
 import type { RecordKey } from '../core/record-key.ts';
@@ -137,6 +143,9 @@ export interface Run {
   params: Record<string, string>;
   /** Who or what triggered it: `schedule`, `api`, `cli`, `retry of <run>` … */
   trigger: string;
+  /** Released at once whatever the review rule, by this (a retry does the same). */
+  releaseWithoutReview?: boolean;
+  releasedBy?: string;
   startedAt: string;
   finishedAt?: string;
   outcome: RunOutcome;
@@ -210,6 +219,8 @@ export interface LifecycleCatalog {
     fromEdition: number,
     edition: IssueEdition,
     printed: PrintedRecord[],
+    /** Catalog fields of the new edition's files (webKey, contents, searchText …). */
+    fields?: Partial<Issue>,
   ): Promise<Issue>;
   withdraw(issueId: string, reason: string, by: string, at: string): Promise<Issue>;
   /** Claims a slot for a run, or tells who holds it / what came of it. */

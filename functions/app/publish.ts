@@ -1,234 +1,303 @@
 /**
- * Publish a report of any kind as one straight pipeline, each step a function:
+ * Publishing: every trigger of a report — a schedule, `POST /reports`, the CLI, `npm start`,
+ * the all-zones batch — goes through the editorial cycle (`lifecycle.ts`) with a job over the
+ * kind registry (`report-jobs.ts`):
  *
- *   resolve the request → claim its issue (the slot's number) → load the inputs once →
- *   compose → render → archive the PDF → mark the catalog entry published → notify.
+ *   trigger (one run per slot) → resolve + load once → unchanged / empty? → draft →
+ *   review (the series says whether it is needed) → release: number, print, store, catalog →
+ *   notify.
  *
- * The catalog entry is marked published only after the PDF is in the archive; a retry of a
- * published slot returns the issue without rendering again. Each kind is its own series in the
- * catalog (numbered per series), stored under `issues/<series>/<year>/`.
+ * The issue number is taken at release and nowhere else (see `lifecycle.ts`). This module
+ * builds the cycle's dependencies from the publish dependencies (one construction for the
+ * CLI, the local server and the Lambdas), stores a release (the PDF and its web edition,
+ * named by content under `issues/<series>/<year>/`), and tells subscribers.
  */
-import { randomUUID } from 'node:crypto';
-import { BulletinError } from '../errors.ts';
-import { datePartsIn } from '../core/format.ts';
+import { ConflictError } from '../errors.ts';
 import { formatSize } from '../core/display.ts';
-import type { Issue, IssueContents } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
+import type { Issue } from '../core/model.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import type { Imprint, Loaded } from '../reports/kind.ts';
-import { notifySubscribers, type NotifyOutcome } from './notify.ts';
-import type { Archive, IssueCatalog, Notifier, RecordStore, SubscriberStore } from './ports.ts';
+import { draftIdFor } from '../core/lifecycle.ts';
 import {
-  composeReport,
-  imprintReport,
-  loadReport,
-  renderReport,
+  paramsHashOf,
+  releaseKey,
+  triggerReport,
+  type LifecycleDeps,
+  type ReleaseTarget,
+  type RenderedPdf,
+  type StoredRelease,
+  type TriggerResult,
+} from './lifecycle.ts';
+import { notifySubscribers, type NotifyOutcome } from './notify.ts';
+import type {
+  Archive,
+  IssueCatalog,
+  LifecycleCatalog,
+  Notifier,
+  RecordStore,
+  SubscriberStore,
+} from './ports.ts';
+import {
   resolveReport,
   type RenderDeps,
   type RenderedReport,
   type ReportDeps,
-  type Resolution,
 } from './render-report.ts';
+import { reportJob, requestParams, type PreparedReport } from './report-jobs.ts';
 import type { ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 import { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames, dataXlsx } from './data-export.ts';
 import { buildDataFile } from '../core/data-file.ts';
 
-export type { ReportKind, ReportRequest, RenderedReport };
+export type { ReportKind, ReportRequest, RenderedReport, PreparedReport };
 export { currentPeriod } from './render-report.ts';
 
 export interface PublishDeps extends ReportDeps, RenderDeps {
   records: RecordStore;
+  /** The catalog as readers see it (released issues). */
   catalog: IssueCatalog;
+  /** The editorial cycle's side of the catalog: drafts, numbering, runs. */
+  cycle: LifecycleCatalog;
   archive: Archive;
   now?: () => Date;
   log?: (message: string) => void;
-  /** With `notifier` and `publicBaseUrl`: confirmed subscribers are told of a published issue. */
+  /** With `notifier` and `publicBaseUrl`: confirmed subscribers are told of a release. */
   subscribers?: SubscriberStore;
   notifier?: Notifier;
   /** Base URL of the HTTP API, for the links in notices. */
   publicBaseUrl?: string;
+  /** Arranges an embargoed release on AWS (an EventBridge Scheduler one-time schedule). */
+  scheduleRelease?(draftId: string, at: Date): Promise<void>;
+  /** Lease of a slot's run and of a release (ms). */
+  leaseMs?: number;
 }
 
-/** A report resolved, loaded and (optionally) composed beforehand: the all-zones plan's. */
-export interface PreparedReport {
-  resolution: Resolution;
-  loaded: Loaded<unknown>;
-  /** Composed for another imprint; re-imprinted with the issue's numbers. */
-  view?: ReportView;
+/** A trigger of a report: the request, its slot, and how it is to be released. */
+export interface PublishRequest extends ReportRequest {
+  /** Who or what triggers it (`cli`, `schedule`, `api`, `npm start` …), recorded with the run. */
+  trigger?: string;
+  /** Make a draft even when the inputs equal the latest release's. */
+  force?: boolean;
+  /**
+   * Release at once even when the series needs review: `by` says who released it (an editor
+   * who reviewed it themselves), else it is recorded as the first run's waiver (`npm start`).
+   */
+  releaseNow?: { by?: string };
+}
+
+export interface PublishResult extends TriggerResult {
+  /** True when this run printed a PDF (false: already out, unchanged, empty, or another run's). */
+  printed: boolean;
+  timings: { composeMs: number; htmlMs: number; pdfMs: number };
+  /** What notifying subscribers did (absent when nothing was released or no notifier is set). */
+  notices?: NotifyOutcome;
+  /** Why notifying failed; the issue stays released and a retry sends what is missing. */
+  noticeError?: string;
 }
 
 /**
- * Publishes a report of any kind exactly once per slot — the entry the Lambda handlers, the
- * API, the local server, the schedules and the CLI call.
+ * Triggers a report of any kind through the editorial cycle — the entry the Lambda handlers,
+ * the API, the local server, the schedules and the CLI call. One run per slot: a retried slot
+ * returns what its first run made.
  * @param prepared what the caller already resolved, loaded and composed (not read again).
  * @throws ValidationError for parameters the kind does not take; NotFoundError for an unknown
- *   zone, region or series, or no data.
+ *   zone, region or series, or no data; the cycle's errors (a reused request id with other
+ *   parameters, a slot held by a live run).
  */
 export async function publishReport(
   deps: PublishDeps,
-  req: ReportRequest,
+  req: PublishRequest,
   prepared?: PreparedReport,
 ): Promise<PublishResult> {
-  let r = prepared?.resolution ?? (await resolveReport(deps, req));
-  const issue = await claimIssue(deps, r, req.slotKey);
-  if (issue.status === 'published') return alreadyPublished(deps, issue);
-  try {
-    if (issue.status === 'failed') await deps.catalog.markRendering(issue);
-    // A slot claimed earlier (the API's claim, a failed run) keeps the period it was numbered for.
-    if (issue.period && issue.period !== r.resolved.period) {
-      r = await resolveReport(deps, { ...req, period: issue.period });
-      prepared = undefined;
-    }
-    const t0 = performance.now();
-    const loaded = prepared?.loaded ?? (await loadReport(deps, r));
-    const imprint = imprintOf(issue);
-    const view = prepared
-      ? imprintReport(deps, r, prepared, imprint)
-      : composeReport(deps, r, loaded, imprint);
-    const composeMs = performance.now() - t0;
-    // Unique per run: two runs of one slot never write the same work files.
-    const fileStem = `${issue.id}-${randomUUID().slice(0, 8)}`;
-    const rendered = await renderReport(deps, r, view, loaded, fileStem, composeMs);
-    for (const w of rendered.warnings) deps.log?.(`warning: issue ${issue.id}: ${w}`);
-    const t1 = performance.now();
-    const stored = await archiveReport(deps, issue, rendered);
-    const published = await markPublished(deps, issue, rendered, stored);
-    const storeMs = performance.now() - t1;
-    if ('concurrent' in published) {
-      deps.log?.(`issue ${issue.id} was published by a concurrent run of slot ${req.slotKey}`);
-      return alreadyPublished(deps, published.concurrent, false);
-    }
-    deps.log?.(
-      `published ${published.id} (${rendered.pages} pages, ${rendered.pdf.byteLength} bytes)`,
-    );
-    return {
-      issue: published,
-      rendered: true,
-      pdfPath: rendered.pdfPath,
-      htmlPath: rendered.htmlPath,
-      timings: { ...rendered.timings, storeMs },
-      ...(await notifyPublished(deps, published)),
-    };
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    await deps.catalog.markFailed(issue, reason).catch(() => undefined);
-    if (err instanceof BulletinError) throw err;
-    throw new BulletinError('publish', `issue ${issue.id} failed: ${reason}`, { cause: err });
-  }
-}
-
-/**
- * Numbers the issue of a request without loading or rendering anything (the HTTP API answers
- * with the id at once and queues the work). A later {@link publishReport} with the same slot
- * finds this number and renders.
- */
-export async function claimReport(deps: PublishDeps, req: ReportRequest): Promise<Issue> {
-  return claimIssue(deps, await resolveReport(deps, req), req.slotKey);
-}
-
-/** A bulletin of `series` (default 《火炬动态》): {@link publishReport} of a torch-bulletin. */
-export function publishBulletin(
-  deps: PublishDeps,
-  req: { series?: string; period?: string; slotKey: string },
-): Promise<PublishResult> {
-  return publishReport(deps, { kind: 'torch-bulletin', ...req });
-}
-
-/** Claim: the issue of the slot, numbered exactly once (an existing claim is returned). */
-export async function claimIssue(
-  deps: PublishDeps,
-  r: Resolution,
-  slotKey: string,
-): Promise<Issue> {
-  const now = deps.now?.() ?? new Date();
-  return deps.catalog.claimIssue({
-    series: r.series.id,
-    kind: r.kind.id,
-    slotKey,
-    year: datePartsIn(now, deps.timeZone).year,
-    period: r.resolved.period,
-    title: r.title,
-    reference: r.series.numbering.reference,
-    now,
-  });
-}
-
-/** The numbers and date an issue prints. */
-export function imprintOf(issue: Issue): Imprint {
+  const params = requestParams(req);
+  const notices: Pick<PublishResult, 'notices' | 'noticeError'> = {};
+  const cycle = cycleOf(deps, notices);
+  const job = prepared ? await reportJob(deps, params, prepared) : undefined;
+  const result = await triggerReport(
+    cycle,
+    params,
+    {
+      slotKey: req.slotKey,
+      trigger: req.trigger ?? 'cli',
+      ...(req.force ? { force: true } : {}),
+      ...(req.releaseNow
+        ? {
+            releaseWithoutReview: true,
+            ...(req.releaseNow.by ? { releasedBy: req.releaseNow.by } : {}),
+          }
+        : {}),
+    },
+    job,
+  );
   return {
-    issue: { year: issue.year, number: issue.number, total: issue.total },
-    date: new Date(issue.createdAt),
+    ...result,
+    printed: Boolean(result.rendered),
+    timings: result.rendered?.timings ?? { composeMs: 0, htmlMs: 0, pdfMs: 0 },
+    ...notices,
   };
 }
 
-/** What the archive holds of a report: the PDF, its web edition, and what the catalog lists. */
-export interface StoredReport {
-  s3Key: string;
-  sha256: string;
-  webKey?: string;
-  contents?: IssueContents;
-  searchText?: string;
-  dataKeys?: { csv: string; xlsx: string };
-  coverKey?: string;
-  coverSize?: { width: number; height: number };
+/** What `POST /reports` answers: the slot, its draft id, and how far the trigger got. */
+export interface ReportStarted {
+  status: string;
+  slotKey: string;
+  draftId: string;
+  runId?: string;
+  issueId?: string;
+  message?: string;
 }
 
 /**
- * Archive: puts the PDF under a key named by its content, so that a concurrent or retried run
- * of the same issue never overwrites the PDF the catalog already points at (renders differ in
- * their timestamps; s3rver ignores If-None-Match, so a conditional put cannot be relied on).
+ * Accepts an on-demand request (`POST /reports`) before it runs: its parameters resolve (an
+ * unknown zone is refused now, not in the queue), and a request id used before with other
+ * parameters is refused. `run` then makes it (at once locally; by queueing it on AWS).
+ * @returns the answer: the slot's outcome when it already ran, else `run`'s.
+ */
+export async function acceptReportRequest(
+  deps: PublishDeps,
+  req: ReportRequest,
+  run: () => Promise<Partial<ReportStarted> & { status: string }>,
+): Promise<ReportStarted> {
+  const r = await resolveReport(deps, req);
+  const draftId = draftIdFor(r.series.id, req.slotKey);
+  const trigger = await deps.cycle.getTrigger(r.series.id, req.slotKey);
+  if (trigger && trigger.paramsHash !== paramsHashOf(requestParams(req)))
+    throw new ConflictError(
+      'reports',
+      `request id already used with other parameters (slot ${req.slotKey}): choose a new requestId`,
+    );
+  // A slot that ran (or runs) is answered from its trigger, never run twice; its draft may
+  // have been released or discarded since.
+  if (trigger) {
+    const draft = trigger.draftId ? await deps.cycle.getDraft(trigger.draftId) : undefined;
+    const issueId = trigger.issueId ?? draft?.issueId;
+    const status =
+      draft?.status === 'published'
+        ? 'released'
+        : draft?.status === 'discarded'
+          ? 'discarded'
+          : trigger.state === 'done'
+            ? (trigger.outcome ?? 'done')
+            : trigger.state;
+    return {
+      status,
+      slotKey: req.slotKey,
+      draftId,
+      ...(issueId ? { issueId } : {}),
+      ...(trigger.detail ? { message: trigger.detail } : {}),
+    };
+  }
+  return { slotKey: req.slotKey, draftId, ...(await run()) };
+}
+
+/** A trigger's result as `POST /reports` answers it. */
+export function startedOf(result: PublishResult): Omit<ReportStarted, 'slotKey' | 'draftId'> {
+  return {
+    status: result.outcome,
+    runId: result.run.runId,
+    message: result.message,
+    ...(result.issue ? { issueId: result.issue.id } : {}),
+  };
+}
+
+/**
+ * The editorial cycle's dependencies from the publish dependencies: jobs over the registry,
+ * releases stored with their web edition, the article check before release, notices.
+ * @param notices receives what notifying did (a failed notice never fails a release).
+ */
+export function cycleOf(
+  deps: PublishDeps,
+  notices: Pick<PublishResult, 'notices' | 'noticeError'> = {},
+): LifecycleDeps {
+  return {
+    catalog: deps.cycle,
+    archive: deps.archive,
+    timeZone: deps.timeZone,
+    resolveJob: (params) => reportJob(deps, params),
+    store: (target, rendered) => archiveReport(deps, target, rendered),
+    async checkBeforeRelease(draft, job) {
+      const problems = (await job.prepare()).blocking ?? [];
+      if (problems.length)
+        throw new ConflictError(
+          'lifecycle',
+          `draft ${draft.id} cannot be released: ${problems.length} article error(s) — ${problems.join('; ')}`,
+        );
+    },
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
+    ...(deps.scheduleRelease ? { scheduleRelease: deps.scheduleRelease } : {}),
+    async notify(issue) {
+      // A corrected edition is its own notice (notify.ts keys notices by edition).
+      const outcome = await notifyReleased(deps, issue);
+      Object.assign(notices, outcome);
+    },
+  };
+}
+
+/**
+ * Stores a release: the PDF under a key named by its issue, edition and content (a concurrent
+ * or retried release never overwrites the PDF the catalog points at), and beside it the web
+ * edition from the same composed view; returns what the catalog lists of them.
  */
 export async function archiveReport(
   deps: Pick<PublishDeps, 'archive'>,
-  issue: Issue,
-  rendered: RenderedReport,
-): Promise<StoredReport> {
+  target: ReleaseTarget,
+  rendered: RenderedPdf,
+): Promise<StoredRelease> {
   const contentSha = sha256Hex(rendered.pdf);
-  const s3Key = `issues/${issue.series}/${issue.year}/${issue.id}-${contentSha.slice(0, 16)}.pdf`;
+  const s3Key = releaseKey(target, contentSha);
   const { sha256 } = await deps.archive.put(s3Key, rendered.pdf, {
-    fileName: rendered.view.fileName,
-    metadata: { issue: issue.id, 'input-hash': rendered.inputHash },
+    fileName: rendered.fileName,
+    metadata: {
+      issue: target.issueId,
+      draft: target.draftId,
+      edition: String(target.edition),
+      'input-hash': target.inputHash,
+    },
   });
+  const view = rendered.view;
+  if (!view) return { s3Key, sha256, otherKeys: [], fields: {} };
+  const otherKeys: string[] = [];
+  const fields: Partial<Issue> = {};
   // The data behind the issue beside it: the CSV attached inside the PDF, and a workbook.
-  const dataKeys = await archiveData(deps, issue, rendered, s3Key);
+  if (rendered.dataCsv) {
+    const dataKeys = await archiveData(deps, target, view, rendered.dataCsv, s3Key);
+    otherKeys.push(dataKeys.csv, dataKeys.xlsx);
+    fields.dataKeys = dataKeys;
+  }
   // Page 1 as an image, for the archive.
   const cover = rendered.cover;
-  const coverKey = cover ? s3Key.replace(/\.pdf$/, '-cover.png') : undefined;
-  if (cover && coverKey)
+  if (cover) {
+    const coverKey = s3Key.replace(/\.pdf$/, '-cover.png');
     await deps.archive.put(coverKey, cover.png, {
-      fileName: rendered.view.fileName.replace(/\.pdf$/, '-封面.png'),
+      fileName: rendered.fileName.replace(/\.pdf$/, '-封面.png'),
       contentType: 'image/png',
-      metadata: { issue: issue.id },
+      metadata: { issue: target.issueId },
     });
+    otherKeys.push(coverKey);
+    Object.assign(fields, { coverKey, coverSize: { width: cover.width, height: cover.height } });
+  }
   // The web edition: the same composed view as the PDF, stored beside it.
   const webKey = s3Key.replace(/\.pdf$/, '.html');
-  const html = renderWebEdition(rendered.view, {
-    archiveUrl: `/series/${encodeURIComponent(issue.series)}`,
-    pdfUrl: `/bulletins/${encodeURIComponent(issue.id)}/download`,
+  const html = renderWebEdition(view, {
+    archiveUrl: `/series/${encodeURIComponent(target.series)}`,
+    pdfUrl: `/bulletins/${encodeURIComponent(target.issueId)}/download`,
     pdfSize: formatSize(rendered.pdf.byteLength),
-    feedUrl: `/feeds/${encodeURIComponent(issue.series)}.atom`,
-    dataLinks: dataLinksOf(issue.id),
+    feedUrl: `/feeds/${encodeURIComponent(target.series)}.atom`,
+    ...(fields.dataKeys ? { dataLinks: dataLinksOf(target.issueId) } : {}),
   });
   await deps.archive.put(webKey, new TextEncoder().encode(html), {
-    fileName: rendered.view.fileName.replace(/\.pdf$/, '.html'),
+    fileName: rendered.fileName.replace(/\.pdf$/, '.html'),
     contentType: 'text/html; charset=utf-8',
-    metadata: { issue: issue.id },
+    metadata: { issue: target.issueId },
   });
-  return {
-    s3Key,
-    sha256,
-    webKey,
-    contents: contentsOf(rendered.view),
-    searchText: searchTextOf(rendered.view),
-    dataKeys,
-    ...(cover && coverKey
-      ? { coverKey, coverSize: { width: cover.width, height: cover.height } }
-      : {}),
-  };
+  otherKeys.push(webKey);
+  Object.assign(fields, { webKey, contents: contentsOf(view), searchText: searchTextOf(view) });
+  return { s3Key, sha256, otherKeys, fields };
 }
 
-/** Where a reader downloads an issue's data (relative links, as the web edition's others). */
+/** The download links of an issue's data (CSV and Excel). */
 export function dataLinksOf(issueId: string): { label: string; url: string }[] {
   const base = `/bulletins/${encodeURIComponent(issueId)}`;
   return [
@@ -237,25 +306,25 @@ export function dataLinksOf(issueId: string): { label: string; url: string }[] {
   ];
 }
 
-/** Stores the issue's data as CSV (the bytes attached in the PDF) and as a workbook. */
 async function archiveData(
   deps: Pick<PublishDeps, 'archive'>,
-  issue: Issue,
-  rendered: RenderedReport,
+  target: ReleaseTarget,
+  view: ReportView,
+  csv: Uint8Array,
   pdfKey: string,
 ): Promise<{ csv: string; xlsx: string }> {
-  const names = dataFileNames(rendered.view.fileName);
+  const names = dataFileNames(view.fileName);
   const keys = {
     csv: pdfKey.replace(/\.pdf$/, '-data.csv'),
     xlsx: pdfKey.replace(/\.pdf$/, '-data.xlsx'),
   };
-  const metadata = { issue: issue.id };
-  await deps.archive.put(keys.csv, rendered.dataCsv, {
+  const metadata = { issue: target.issueId };
+  await deps.archive.put(keys.csv, csv, {
     fileName: names.csv,
     contentType: DATA_CSV_TYPE,
     metadata,
   });
-  await deps.archive.put(keys.xlsx, await dataXlsx(buildDataFile(rendered.view)), {
+  await deps.archive.put(keys.xlsx, await dataXlsx(buildDataFile(view)), {
     fileName: names.xlsx,
     contentType: DATA_XLSX_TYPE,
     metadata,
@@ -264,78 +333,17 @@ async function archiveData(
 }
 
 /**
- * Catalog: marks the issue published with its archived PDF. When another run of the slot
- * published first, its issue is returned as `{ concurrent }` (its PDF stands, ours is unused).
+ * Tells confirmed subscribers of a release or a correction. Never throws: a failure is logged
+ * and returned, and must not turn a released issue back into a failed one.
  */
-export async function markPublished(
-  deps: Pick<PublishDeps, 'catalog' | 'now'>,
-  issue: Issue,
-  rendered: RenderedReport,
-  stored: StoredReport,
-): Promise<Issue | { concurrent: Issue }> {
-  try {
-    return await deps.catalog.markPublished(issue, {
-      s3Key: stored.s3Key,
-      fileName: rendered.view.fileName,
-      sha256: stored.sha256,
-      bytes: rendered.pdf.byteLength,
-      pages: rendered.pages,
-      inputHash: rendered.inputHash,
-      publishedAt: (deps.now?.() ?? new Date()).toISOString(),
-      ...(stored.webKey ? { webKey: stored.webKey } : {}),
-      ...(stored.contents ? { contents: stored.contents } : {}),
-      ...(stored.searchText ? { searchText: stored.searchText } : {}),
-      ...(stored.dataKeys ? { dataKeys: stored.dataKeys } : {}),
-      ...(stored.coverKey ? { coverKey: stored.coverKey } : {}),
-      ...(stored.coverSize ? { coverSize: stored.coverSize } : {}),
-    });
-  } catch (err) {
-    const winner = await deps.catalog.get(issue.id).catch(() => undefined);
-    if (winner?.status !== 'published') throw err;
-    return { concurrent: winner };
-  }
-}
-
-/** A slot already published: nothing rendered; a notice a dead run left unsent is sent. */
-async function alreadyPublished(
-  deps: PublishDeps,
-  issue: Issue,
-  logIt = true,
-): Promise<PublishResult> {
-  if (logIt) deps.log?.(`issue ${issue.id} of slot ${issue.slotKey} is already published`);
-  return {
-    issue,
-    rendered: false,
-    timings: { composeMs: 0, htmlMs: 0, pdfMs: 0, storeMs: 0 },
-    ...(await notifyPublished(deps, issue)),
-  };
-}
-
-export interface PublishResult {
-  issue: Issue;
-  /** False when the slot had already been published (a retried schedule). */
-  rendered: boolean;
-  pdfPath?: string;
-  htmlPath?: string;
-  timings: { composeMs: number; htmlMs: number; pdfMs: number; storeMs: number };
-  /** What notifying subscribers did (absent when no notifier is configured). */
-  notices?: NotifyOutcome;
-  /** Why notifying failed; the issue stays published and a retry sends what is missing. */
-  noticeError?: string;
-}
-
-/**
- * Tells subscribers about a published issue. Never throws: a failure is logged and
- * returned, and must not turn a published issue back into a failed one.
- */
-async function notifyPublished(
+async function notifyReleased(
   deps: PublishDeps,
   issue: Issue,
 ): Promise<Pick<PublishResult, 'notices' | 'noticeError'>> {
   if (!deps.subscribers || !deps.notifier) return {};
   try {
     if (!deps.publicBaseUrl)
-      throw new BulletinError('publish', 'no public base URL for links (BULLETIN_PUBLIC_BASE_URL)');
+      throw new ConflictError('publish', 'no public base URL for links (BULLETIN_PUBLIC_BASE_URL)');
     const notices = await notifySubscribers(
       {
         subscribers: deps.subscribers,
@@ -351,7 +359,7 @@ async function notifyPublished(
     return { notices };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    deps.log?.(`issue ${issue.id} is published, but notifying subscribers failed: ${reason}`);
+    deps.log?.(`issue ${issue.id} is released, but notifying subscribers failed: ${reason}`);
     return { noticeError: reason };
   }
 }

@@ -1,181 +1,72 @@
 /**
  * The report kinds as the editorial cycle sees them: a request's parameters → a
- * {@link ReportJob} that loads its inputs once (hash, printed records, empty check) and renders a
- * draft (placeholder masthead), a numbered issue, or a corrected edition (修订版 + 勘误说明).
+ * {@link ReportJob} over the kind registry (`functions/reports/`). The job resolves and loads
+ * its inputs once (the hash the cycle compares, the records printed, whether the period is
+ * empty) and renders a draft (样稿 masthead), a numbered issue or a corrected edition (修订版 +
+ * 勘误说明) from that one load. Nothing here switches over kinds.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NotFoundError, ValidationError } from '../errors.ts';
-import { composeBulletin } from '../core/compose-bulletin.ts';
-import { composeRegionalReport } from '../core/compose-regional.ts';
-import { composeZoneProfile } from '../core/compose-zone-profile.ts';
-import type { PrintedRecord, ReviewRule } from '../core/lifecycle.ts';
+import type { ReportParams } from '../contract/schedules.ts';
+import { paramsOf } from './requests.ts';
+import { checkArticles, formatArticleProblem } from '../core/articles.ts';
+import type { PrintedRecord } from '../core/lifecycle.ts';
 import { editionLabel } from '../core/lifecycle.ts';
-import {
-  NATIONAL_HTZ,
-  type CorrectionLine,
-  type IndicatorRecord,
-  type Series,
-} from '../core/model.ts';
+import type { CorrectionLine } from '../core/model.ts';
+import { recordKey } from '../core/record-key.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import type { ReportJob, RenderOptions } from './lifecycle.ts';
-import { currentPeriod, type PublishDeps } from './publish.ts';
+import type { Imprint, Loaded } from '../reports/kind.ts';
+import type { PreparedInputs, RenderOptions, ReportJob } from './lifecycle.ts';
 import {
-  loadBulletinInputs,
-  loadRegionalInputs,
-  loadZoneProfileInputs,
+  composeReport,
+  imprintReport,
+  loadReport,
   renderReportFiles,
+  resolveReport,
+  type RenderDeps,
+  type ReportDeps,
+  type Resolution,
 } from './render-report.ts';
 import { templatesDir } from './templates.ts';
 
-type Numbers = { year: number; number: number; total: number };
-
-/** What one kind contributes: load the inputs once, compose a view from them. */
-interface LoadedReport {
-  series: Series;
-  reportKey: string;
-  period: string;
-  title: string;
-  records: IndicatorRecord[];
-  /** Hash of records and articles (the kind's own). */
-  dataHash: string;
-  /** Set when the period has no data for the series' key indicators. */
-  empty?: string;
-  compose(issue: Numbers | undefined, date: Date): ReportView;
+/** What the all-zones plan already resolved, loaded and composed for a request (not read again). */
+export interface PreparedReport {
+  resolution: Resolution;
+  loaded: Loaded<unknown>;
+  /** Composed for another imprint; re-imprinted for the draft or the release. */
+  view?: ReportView;
 }
 
-async function loadReport(
-  deps: PublishDeps,
-  params: Record<string, string>,
-): Promise<LoadedReport> {
-  const kind = params.kind ?? 'torch-bulletin';
-  const seriesOf = (id: string) => {
-    const s = deps.reference.seriesById(id);
-    if (!s) throw new NotFoundError('lifecycle', `unknown series "${id}"`);
-    return s;
-  };
-  switch (kind) {
-    case 'torch-bulletin': {
-      const series = seriesOf(params.series ?? 'torch-bulletin');
-      const period = params.period ?? (await currentPeriod(deps.records));
-      const inputs = await loadBulletinInputs(deps, series.id, period);
-      const inPeriod = inputs.records.filter(
-        (r) =>
-          r.period === period &&
-          r.zone === NATIONAL_HTZ &&
-          series.keyIndicators.includes(r.indicator),
-      );
-      return {
-        series,
-        reportKey: series.id,
-        period,
-        title: series.title,
-        records: inputs.records,
-        dataHash: inputs.inputHash,
-        ...(inPeriod.length === 0
-          ? {
-              empty: `period ${period} has no record of the series' key indicators (${series.keyIndicators.slice(0, 4).join(', ')} …) for the national high-tech zones`,
-            }
-          : {}),
-        compose: (issue, date) =>
-          composeBulletin({
-            series,
-            ...(issue ? { issue } : {}),
-            date,
-            period,
-            records: inputs.records,
-            articles: inputs.articles,
-            reference: deps.reference,
-            expectedIndicators: series.keyIndicators,
-            timeZone: deps.timeZone,
-          }),
-      };
-    }
-    case 'zone-profile': {
-      if (!params.zone) throw missing(kind, 'zone');
-      const series = seriesOf('zone-profile');
-      const inputs = await loadZoneProfileInputs(deps, params.zone, params.period);
-      const inPeriod = inputs.zoneRecords.filter((r) => r.period === inputs.period);
-      return {
-        series,
-        reportKey: `zone-profile:${inputs.zone.id}`,
-        period: inputs.period,
-        title: `${series.title}·${inputs.zone.shortName}`,
-        records: inputs.zoneRecords,
-        dataHash: inputs.inputHash,
-        ...(inPeriod.length === 0
-          ? { empty: `zone ${inputs.zone.id} has no record for period ${inputs.period}` }
-          : {}),
-        compose: (issue, date) =>
-          composeZoneProfile({
-            series,
-            ...(issue ? { issue } : {}),
-            date,
-            zone: inputs.zone.id,
-            zoneRecords: inputs.zoneRecords,
-            periodRecords: inputs.periodRecords,
-            context: inputs.context,
-            period: inputs.period,
-            reference: deps.reference,
-            keyIndicators: series.keyIndicators,
-            timeZone: deps.timeZone,
-          }),
-      };
-    }
-    case 'regional-report': {
-      if (!params.region) throw missing(kind, 'region');
-      const series = seriesOf('regional-report');
-      const inputs = await loadRegionalInputs(deps, params.region, params.period);
-      const zones = new Set(inputs.region.zoneIds);
-      const inPeriod = inputs.records.filter(
-        (r) => r.period === inputs.period && zones.has(r.zone),
-      );
-      return {
-        series,
-        reportKey: `regional-report:${inputs.region.name}`,
-        period: inputs.period,
-        title: `${series.title}·${inputs.region.name}`,
-        records: inputs.records,
-        dataHash: inputs.inputHash,
-        ...(inPeriod.length === 0
-          ? { empty: `no zone of ${inputs.region.name} has a record for period ${inputs.period}` }
-          : {}),
-        compose: (issue, date) =>
-          composeRegionalReport({
-            series,
-            ...(issue ? { issue } : {}),
-            date,
-            region: inputs.region,
-            period: inputs.period,
-            records: inputs.records,
-            reference: deps.reference,
-            keyIndicators: series.keyIndicators,
-            timeZone: deps.timeZone,
-          }),
-      };
-    }
-    default:
-      throw new ValidationError('lifecycle', [
-        { file: 'request', location: 'kind', field: 'kind', message: `unknown kind "${kind}"` },
-      ]);
-  }
-}
-
-function missing(kind: string, field: string) {
-  return new ValidationError('lifecycle', [
-    { file: 'request', location: kind, field, message: `${kind} needs "${field}"` },
-  ]);
+/**
+ * The view as JSON, as far as it is printed, without what changes from one compose to the
+ * next: ECharts numbers its
+ * renderer instances and their CSS classes (`zr3-cls-0`, `zr7-cls-21`) in the SVG it writes.
+ */
+export function stableViewJson(view: unknown): string {
+  // Relabel each generated name by its first appearance: the same chart gives the same text,
+  // and different charts stay different.
+  const labels = new Map<string, string>();
+  // `trace` and the revision numbers in it say where printed figures come from; they are not
+  // printed, and a revision elsewhere that prints the same figures must not re-render.
+  const printed = (key: string, value: unknown) =>
+    key === 'trace' || key === 'revision' ? undefined : value;
+  return JSON.stringify(view, printed).replace(/\bzr\d+-[\w-]*?\d+\b/g, (name) => {
+    let label = labels.get(name);
+    if (!label) labels.set(name, (label = `zr-${labels.size}`));
+    return label;
+  });
 }
 
 /** Hash of the template files a kind prints with (its own folder and `shared/`), cached. */
 const templateHashes = new Map<string, Promise<string>>();
-function templateHash(kind: string): Promise<string> {
-  let h = templateHashes.get(kind);
+function templateHash(template: string): Promise<string> {
+  const folder = template.split('/')[0] ?? template;
+  let h = templateHashes.get(folder);
   if (!h) {
     h = (async () => {
       const hash = createHash('sha256');
-      for (const dir of [kind, 'shared', join('shared', 'partials')]) {
+      for (const dir of [folder, 'shared', join('shared', 'partials')]) {
         const full = join(templatesDir(), dir);
         const names = await readdir(full).catch(() => [] as string[]);
         for (const name of names.sort()) {
@@ -185,42 +76,52 @@ function templateHash(kind: string): Promise<string> {
       }
       return hash.digest('hex');
     })();
-    templateHashes.set(kind, h);
+    templateHashes.set(folder, h);
   }
   return h;
 }
 
-/** The records a view printed (the refs of its figures), with a label a reader recognises. */
-function printedOf(
-  deps: PublishDeps,
-  view: ReportView,
-  records: IndicatorRecord[],
-): PrintedRecord[] {
-  const byKey = new Map(records.map((r) => [`${r.zone}#${r.indicator}#${r.period}`, r]));
+/**
+ * The records a view printed (the refs of its figures, operands included), each with the text it
+ * was printed as when a figure printed the record itself, and a label a reader recognises.
+ */
+export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: ReportView) {
   const out = new Map<string, PrintedRecord>();
   for (const figure of view.trace)
     for (const ref of figure.refs) {
-      const key = `${ref.zone}#${ref.indicator}#${ref.period}`;
-      const r = byKey.get(key);
-      if (!r || out.has(key)) continue;
-      const zone = deps.reference.zone(r.zone);
-      const indicator = deps.reference.indicator(r.indicator);
+      const key = recordKey(ref);
+      const own = !figure.derived && figure.refs.length === 1 ? figure.text : undefined;
+      const seen = out.get(key);
+      if (seen) {
+        if (own && !seen.text) seen.text = own;
+        continue;
+      }
+      const zone = deps.reference.zone(ref.zone);
+      const indicator = deps.reference.indicator(ref.indicator);
       out.set(key, {
         key,
-        value: r.value,
-        revision: r.revision,
+        value: ref.value,
+        revision: ref.revision,
         unit: indicator?.unit ?? '',
-        label: `${zone?.shortName ?? zone?.name ?? r.zone} · ${indicator?.name ?? r.indicator} · ${r.period}`,
-        source: r.source,
+        label: `${zone?.shortName ?? zone?.name ?? ref.zone} · ${indicator?.name ?? ref.indicator} · ${ref.period}`,
+        source: ref.source,
+        ...(own ? { text: own } : {}),
       });
     }
   return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
-/** `1.37万亿元`-style text of a value in its base unit, for the 勘误说明. */
-function valueText(value: number, unit: string): string {
-  // The value as stored (base unit), never rounded: a correction shows exactly what changed.
-  return `${value}${unit}`;
+/** Why a view has nothing to publish: no figure it prints comes from a record of its period. */
+export function emptyReason(view: ReportView): string | undefined {
+  const fromPeriod = view.trace.some((f) => f.refs.some((r) => r.period === view.period));
+  return fromPeriod
+    ? undefined
+    : `no record of period ${view.period} would be printed (the period has no data for this report)`;
+}
+
+/** A value in a 勘误说明: as the record was printed when known, else as stored, never rounded. */
+function valueText(text: string | undefined, value: number, unit: string): string {
+  return text ?? `${value}${unit}`;
 }
 
 /** The masthead and erratum of a draft or a corrected edition, set on a composed view. */
@@ -230,13 +131,15 @@ function dress(view: ReportView, opts: RenderOptions): ReportView & { erratum?: 
       ...view,
       masthead: { ...view.masthead, issueLine: '样稿 · 期号于发布时确定' },
       documentTitle: `${view.documentTitle}（样稿）`,
+      // Named by its data period until it has a number (`火炬动态-2023` + `-样稿`).
+      fileName: view.fileName.replace('预览', view.period),
     };
   const label = editionLabel(opts.edition ?? 1);
   if (!label) return view;
   const lines = (opts.corrections ?? []).map((c: CorrectionLine) => ({
     printedAs: c.printedAs,
-    oldValue: valueText(c.oldValue, c.unit),
-    newValue: valueText(c.newValue, c.unit),
+    oldValue: valueText(c.oldText, c.oldValue, c.unit),
+    newValue: valueText(c.newText, c.newValue, c.unit),
     source: c.source,
   }));
   return {
@@ -248,42 +151,88 @@ function dress(view: ReportView, opts: RenderOptions): ReportView & { erratum?: 
   };
 }
 
-/** A ReportJob for a request, over the publish dependencies (records, renderer, reference). */
-export function reportJobResolver(deps: PublishDeps) {
-  return async (params: Record<string, string>): Promise<ReportJob> => {
-    const loaded = await loadReport(deps, params);
-    const seriesHash = createHash('sha256').update(JSON.stringify(loaded.series)).digest('hex');
-    const kind = params.kind ?? 'torch-bulletin';
-    return {
-      series: loaded.series.id,
-      kind,
-      reportKey: loaded.reportKey,
-      period: loaded.period,
-      title: loaded.title,
-      review: (loaded.series as Series & { review?: ReviewRule }).review ?? 'required',
-      reference: loaded.series.numbering.reference,
-      async prepare() {
-        const inputHash = createHash('sha256')
-          .update(`${loaded.dataHash}\0${await templateHash(kind)}\0${seriesHash}`)
-          .digest('hex');
-        const view = loaded.compose(undefined, deps.now?.() ?? new Date());
-        return {
+/** The request parameters a draft and a run keep: its kind and the kind's own parameters. */
+export function requestParams(req: ReportParams & { kind?: string }): Record<string, string> {
+  return { kind: req.kind ?? 'torch-bulletin', ...paramsOf(req) };
+}
+
+/**
+ * The job of one request: resolved and loaded once (memoised), rendered as often as the cycle
+ * asks (a draft, then the numbered release; a corrected edition).
+ */
+export async function reportJob(
+  deps: ReportDeps & Partial<RenderDeps> & { now?: () => Date; log?: (message: string) => void },
+  params: Record<string, string>,
+  prepared?: PreparedReport,
+): Promise<ReportJob> {
+  const r =
+    prepared?.resolution ??
+    (await resolveReport(deps, { ...params, kind: params.kind ?? 'torch-bulletin' }));
+  let loading: Promise<{ loaded: Loaded<unknown>; view: ReportView; inputs: PreparedInputs }>;
+  const load = () =>
+    (loading ??= (async () => {
+      const loaded = prepared?.loaded ?? (await loadReport(deps, r));
+      // A fixed date: what the data and the layout print, not the day it is printed on.
+      const view = prepared?.view ?? composeReport(deps, r, loaded, { date: new Date(0) });
+      const seriesHash = createHash('sha256').update(JSON.stringify(r.series)).digest('hex');
+      // The hash of what the report prints (a revision elsewhere that moves nothing printed —
+      // another zone's record behind a rank that stays — is no change), its template and series.
+      const inputHash = createHash('sha256')
+        .update(stableViewJson(view))
+        .update(`\0${await templateHash(r.kind.template)}\0${seriesHash}`)
+        .digest('hex');
+      const empty = emptyReason(view);
+      // A figure in an editor article that contradicts its record blocks the release.
+      const blocking = checkArticles(view).errors.map((e) => formatArticleProblem('error', e));
+      return {
+        loaded,
+        view,
+        inputs: {
           inputHash,
-          printed: printedOf(deps, view, loaded.records),
-          ...(loaded.empty ? { empty: loaded.empty } : {}),
-        };
-      },
-      async render(opts) {
-        const view = dress(loaded.compose(opts.numbering, opts.date), opts);
-        const stem = `${loaded.reportKey.replace(/[^a-z0-9-]/gi, '_')}-${randomUUID().slice(0, 8)}`;
-        const files = await renderReportFiles(deps, view, stem);
-        return {
-          pdf: files.pdf,
-          pages: files.pages,
-          fileName: view.fileName,
-          pdfPath: files.pdfPath,
-        };
-      },
-    };
+          printed: printedRecordsOf(deps, view),
+          ...(empty ? { empty } : {}),
+          ...(blocking.length ? { blocking } : {}),
+        },
+      };
+    })());
+  return {
+    series: r.series.id,
+    kind: r.kind.id,
+    reportKey: r.resolved.key ?? r.series.id,
+    period: r.resolved.period,
+    title: r.title,
+    review: r.series.review,
+    reference: r.series.numbering.reference,
+    async prepare() {
+      return (await load()).inputs;
+    },
+    async render(opts) {
+      const { loaded, view: planned } = await load();
+      const t0 = performance.now();
+      const imprint: Imprint = {
+        date: opts.date,
+        ...(opts.numbering ? { issue: opts.numbering } : {}),
+      };
+      const view = dress(imprintReport(deps, r, { loaded, view: planned }, imprint), opts);
+      const composeMs = performance.now() - t0;
+      const stem = `${(r.resolved.key ?? r.series.id).replace(/[^a-z0-9-]/gi, '_')}-${randomUUID().slice(0, 8)}`;
+      const { renderer, workDir } = deps;
+      if (!renderer || workDir === undefined)
+        throw new Error(`the job of ${r.title} was made to plan, not to print (no renderer)`);
+      const files = await renderReportFiles({ renderer, workDir }, r.kind, view, stem);
+      // What the printed PDF clips at the margin, said where the run is logged.
+      for (const w of files.warnings) deps.log?.(`warning: ${r.title} ${r.resolved.period}: ${w}`);
+      return {
+        pdf: files.pdf,
+        pages: files.pages,
+        fileName: view.fileName,
+        pdfPath: files.pdfPath,
+        htmlPath: files.htmlPath,
+        view: files.view,
+        timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
+        ...(files.dataCsv ? { dataCsv: files.dataCsv } : {}),
+        ...(files.cover ? { cover: files.cover } : {}),
+      };
+    },
   };
 }

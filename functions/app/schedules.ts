@@ -44,7 +44,7 @@ export function scheduledRequest(
   );
 }
 
-/** What one firing did: one report published, or the all-zones batch run. */
+/** What one firing did: one report triggered (a draft, or released), or the all-zones batch run. */
 export type ScheduleOutcome =
   ({ allZones: false } & PublishResult) | ({ allZones: true } & ZoneBatchResult);
 
@@ -66,5 +66,11 @@ export async function fireSchedule(
     });
     return { allZones: true, ...result };
   }
-  return { allZones: false, ...(await publishReport(deps, scheduledRequest(def, scheduledAt))) };
+  return {
+    allZones: false,
+    ...(await publishReport(deps, {
+      ...scheduledRequest(def, scheduledAt),
+      trigger: `schedule ${def.id}`,
+    })),
+  };
 }

@@ -28,7 +28,7 @@ export interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   start: {
     summary:
-      '一步到位：建表、数据为空时载入 data/、生成并发布当期《火炬动态》（npm start 即此命令）',
+      '一步到位：建表、数据为空时载入 data/、生成当期《火炬动态》（首期直接发布，之后为待审稿件；npm start 即此命令）',
     load: () => import('./commands/start.ts'),
   },
   ingest: {
@@ -40,7 +40,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/preview.ts'),
   },
   generate: {
-    summary: '生成报告（--kind torch-bulletin | zone-profile | regional-report …）',
+    summary:
+      '触发报告：生成待审稿件（无需审核的刊物或 --release 立即发布；--kind torch-bulletin | zone-profile | regional-report | indicator-flash）',
     load: () => import('./commands/generate.ts'),
   },
   list: {
@@ -65,8 +66,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   // The editorial cycle (commands/editorial.ts registers them all).
   draft: {
-    summary: '生成稿件（定期刊物待审；无需审核的刊物立即发布；数据未变或为空则不生成）',
-    load: () => import('./commands/editorial.ts'),
+    summary: 'generate 的别名：生成稿件（待审；无需审核的刊物立即发布；数据未变或为空则不生成）',
+    load: () => import('./commands/generate.ts'),
   },
   drafts: {
     summary: '待审稿件（--json 供脚本使用；给出稿件号则下载其样稿 PDF）',

@@ -14,6 +14,8 @@ export interface FigureRef {
   period: string;
   revision: number;
   source: string;
+  /** The record's value in its indicator's base unit (what a correction compares). */
+  value: number;
 }
 
 /** A number as printed, and where it comes from. `derived` says how it was computed. */
@@ -61,6 +63,7 @@ export function refOf(r: IndicatorRecord): FigureRef {
     period: r.period,
     revision: r.revision,
     source: r.source,
+    value: r.value,
   };
 }
 

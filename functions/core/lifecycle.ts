@@ -116,6 +116,8 @@ export interface PrintedRecord {
   /** How a reader finds it: `武汉东湖高新区 · 地区生产总值 · 2024`. */
   label: string;
   source: string;
+  /** The record as printed (`超过6.3万户`), when a figure printed the record itself. */
+  text?: string;
 }
 
 /** A rendered, unnumbered issue awaiting review or release. */
@@ -143,6 +145,8 @@ export interface Draft {
   printed?: PrintedRecord[];
   createdAt: string;
   runId?: string;
+  /** Made to be released at once by its trigger (no review): never superseded by another. */
+  immediate?: boolean;
   /** A corrected edition of a released issue: its id and the edition it will become. */
   correctionOf?: string;
   edition?: number;

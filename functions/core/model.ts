@@ -203,6 +203,8 @@ export interface IssueEdition {
   releasedAt: string;
   releasedBy: string;
   draftId: string;
+  /** The objects stored beside this edition's PDF (web edition …), kept while it is listed. */
+  otherKeys?: string[];
   /** For a corrected edition: each changed figure, old → new, with the source of the revision. */
   corrections?: CorrectionLine[];
 }
@@ -216,6 +218,9 @@ export interface CorrectionLine {
   printedAs: string;
   oldValue: number;
   newValue: number;
+  /** The values as printed (`1.37万亿元`), when a figure printed the record itself. */
+  oldText?: string;
+  newText?: string;
   unit: string;
   oldRevision: number;
   newRevision: number;

@@ -20,7 +20,7 @@ import { createApiApp, type ApiDeps } from '../api/app.ts';
 import type { Services } from '../wiring/services.ts';
 import type { ReportQueue } from '../app/ports.ts';
 import { createSqsReportQueue } from '../adapters/sqs/report-queue.ts';
-import { claimReport } from '../app/publish.ts';
+import { acceptReportRequest } from '../app/publish.ts';
 import { jobFromRequest, type ReportJob } from '../app/requests.ts';
 import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
 
@@ -67,14 +67,13 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob>): ApiDeps 
     authenticate: async () => principal.getStore(),
     async requestReport(body, caller) {
       const job = jobFromRequest(body, caller, randomUUID());
-      const issue = await claimReport(publishDeps(s), job);
-      // A published slot (the same request id again) is answered without queueing; a failed
-      // or still rendering one is queued again — rendering the same number, never a new one.
-      if (issue.status !== 'published') {
+      const { requestedBy: _by, ...request } = job;
+      // The slot runs in the generate Lambda; a slot that already ran is answered from the catalog.
+      return acceptReportRequest(publishDeps(s), request, async () => {
         const { messageId } = await queue.send(job);
-        logger.info('report queued', { issueId: issue.id, slotKey: job.slotKey, messageId });
-      }
-      return { issueId: issue.id, status: issue.status };
+        logger.info('report queued', { slotKey: job.slotKey, messageId });
+        return { status: 'queued' };
+      });
     },
   };
 }

@@ -13,13 +13,17 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { publishReport } from '../app/publish.ts';
 import { parseOrReject, reportJobSchema, slotKeys, type ReportJob } from '../app/requests.ts';
-import { invocation, logger, publishDeps, recordPublished, runtimeServices } from './runtime.ts';
+import {
+  invocation,
+  logger,
+  publishDeps,
+  recordPublished,
+  runtimeServices,
+  outcomeOf,
+  type TriggerOutcome,
+} from './runtime.ts';
 
-export interface GenerateOutcome {
-  issueId: string;
-  status: string;
-  rendered: boolean;
-}
+export type GenerateOutcome = TriggerOutcome;
 
 function isSqsEvent(event: unknown): event is SQSEvent {
   const records = (event as { Records?: { eventSource?: string }[] } | null)?.Records;
@@ -29,9 +33,12 @@ function isSqsEvent(event: unknown): event is SQSEvent {
 async function runJob(job: ReportJob): Promise<GenerateOutcome> {
   logger.info('generating report', { kind: job.kind, slotKey: job.slotKey, period: job.period });
   const { requestedBy: _by, ...request } = job;
-  const result = await publishReport(publishDeps(runtimeServices()), request);
+  const result = await publishReport(publishDeps(runtimeServices()), {
+    ...request,
+    trigger: job.requestedBy ? `api (${job.requestedBy})` : 'invocation',
+  });
   recordPublished(result, job.kind);
-  return { issueId: result.issue.id, status: result.issue.status, rendered: result.rendered };
+  return outcomeOf(result);
 }
 
 export async function handler(

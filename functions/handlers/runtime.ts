@@ -69,30 +69,56 @@ export function publishDeps(s: Services): PublishDeps {
   return publishDepsOf(s, { workDir: renderWorkDir(), log: (m) => logger.info(m) });
 }
 
-/** Records render time, PDF size and page count of a publish that rendered. */
+/** What a trigger Lambda answers: how its run ended (a direct invocation's result). */
+export interface TriggerOutcome {
+  outcome: string;
+  runId: string;
+  slotKey: string;
+  message: string;
+  /** False when this run printed nothing (already out, unchanged, empty, another run's). */
+  printed: boolean;
+  draftId?: string;
+  issueId?: string;
+}
+
+export function outcomeOf(result: PublishResult): TriggerOutcome {
+  return {
+    outcome: result.outcome,
+    runId: result.run.runId,
+    slotKey: result.run.slotKey,
+    message: result.message,
+    printed: result.printed,
+    ...(result.draft ? { draftId: result.draft.id } : {}),
+    ...(result.issue ? { issueId: result.issue.id } : {}),
+  };
+}
+
+/** Logs what a trigger did and records render time, PDF size and page count of a release. */
 export function recordPublished(result: PublishResult, kind: string): void {
-  const { issue, timings } = result;
-  logger.info('issue published', {
-    issueId: issue.id,
-    slotKey: issue.slotKey,
-    rendered: result.rendered,
-    pages: issue.pages,
-    bytes: issue.bytes,
+  const { issue, draft, timings } = result;
+  logger.info(`trigger ${result.outcome}`, {
+    runId: result.run.runId,
+    slotKey: result.run.slotKey,
+    outcome: result.outcome,
+    message: result.message,
+    ...(issue ? { issueId: issue.id, pages: issue.pages, bytes: issue.bytes } : {}),
+    ...(draft ? { draftId: draft.id } : {}),
+    printed: result.printed,
     timings,
   });
-  if (!result.rendered) {
-    metrics.addMetric('DuplicateSlot', MetricUnit.Count, 1);
-    return;
-  }
+  metrics.addMetric(`Trigger_${result.outcome}`, MetricUnit.Count, 1);
+  if (!result.printed) return;
   metrics.addDimension('kind', kind);
   metrics.addMetric('RenderTime', MetricUnit.Milliseconds, Math.round(timings.pdfMs));
   metrics.addMetric(
     'GenerateTime',
     MetricUnit.Milliseconds,
-    Math.round(timings.composeMs + timings.htmlMs + timings.pdfMs + timings.storeMs),
+    Math.round(timings.composeMs + timings.htmlMs + timings.pdfMs),
   );
-  if (issue.bytes !== undefined) metrics.addMetric('PdfSize', MetricUnit.Bytes, issue.bytes);
-  if (issue.pages !== undefined) metrics.addMetric('PdfPages', MetricUnit.Count, issue.pages);
+  if (result.outcome === 'released' && issue) {
+    if (issue.bytes !== undefined) metrics.addMetric('PdfSize', MetricUnit.Bytes, issue.bytes);
+    if (issue.pages !== undefined) metrics.addMetric('PdfPages', MetricUnit.Count, issue.pages);
+  }
 }
 
 /**

@@ -13,7 +13,15 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { publishReport } from '../app/publish.ts';
 import { paramsOf, parseOrReject, requestSchemaWith, slotKeys } from '../app/requests.ts';
-import { invocation, logger, publishDeps, recordPublished, runtimeServices } from './runtime.ts';
+import {
+  invocation,
+  logger,
+  publishDeps,
+  recordPublished,
+  runtimeServices,
+  outcomeOf,
+  type TriggerOutcome,
+} from './runtime.ts';
 
 /** The event this handler receives (the Scheduler target input, context attributes resolved). */
 export const scheduledEventSchema = requestSchemaWith({
@@ -26,12 +34,7 @@ export const scheduledEventSchema = requestSchemaWith({
 });
 export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;
 
-export interface ScheduledOutcome {
-  issueId: string;
-  status: string;
-  /** False when this firing had already been published (a duplicate delivery). */
-  rendered: boolean;
-}
+export type ScheduledOutcome = TriggerOutcome;
 
 export async function handler(event: unknown, context?: Context): Promise<ScheduledOutcome> {
   return invocation('scheduled-bulletin', context, async () => {
@@ -42,8 +45,9 @@ export async function handler(event: unknown, context?: Context): Promise<Schedu
       kind: e.kind,
       ...paramsOf(e),
       slotKey,
+      trigger: `schedule ${e.scheduleId}`,
     });
     recordPublished(result, e.kind);
-    return { issueId: result.issue.id, status: result.issue.status, rendered: result.rendered };
+    return outcomeOf(result);
   });
 }

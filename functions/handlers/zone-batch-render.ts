@@ -1,6 +1,7 @@
 /**
- * Lambda: one item of the all-zones Distributed Map — render and publish one zone's profile
- * under the slot key the plan gave it (a retry of the item finds the same issue). An error is
+ * Lambda: one item of the all-zones Distributed Map — trigger one zone's profile through the
+ * editorial cycle under the slot key the plan gave it (its series needs no review: released at
+ * once; a retry of the item finds the same issue). An error is
  * thrown, not returned: the state machine retries it and then records the zone as failed.
  */
 import type { Context } from 'aws-lambda';
@@ -14,6 +15,7 @@ export const zoneJobSchema = z.object({
   period: z.string().regex(/^\d{4}$/),
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
   slotKey: z.string().min(1).max(300),
+  force: z.boolean().optional(),
 });
 
 export async function handler(event: unknown, context?: Context): Promise<ZoneOutcome> {

@@ -13,7 +13,7 @@ import { Cron } from 'croner';
 import { loadLocalServerSettings } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import { createOutboxNotifier } from '../adapters/ses/notifier.ts';
-import { publishReport, type PublishDeps } from '../app/publish.ts';
+import { acceptReportRequest, publishReport, startedOf, type PublishDeps } from '../app/publish.ts';
 import type { Progress } from '../app/ingest.ts';
 import { seedIfEmpty } from '../app/repository-data.ts';
 import { jobFromRequest, LOCAL_PRINCIPAL } from '../app/requests.ts';
@@ -158,7 +158,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     };
 
     // The editorial cycle: operator page and API under /operator; embargoed releases fire here.
-    const lifecycle = lifecycleDepsOf(s, publishDeps, { log });
+    const lifecycle = lifecycleDepsOf(publishDeps, { log });
     const authenticate = async (req: Request) => {
       const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '');
       if (!m) return undefined;
@@ -195,10 +195,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         log(
           `report requested by ${principal}: ${body.kind}${body.period ? ` ${body.period}` : ''}`,
         );
-        // Published at once (no queue here), under the same slot key as on AWS.
+        // Run at once (no queue here), under the same slot key as on AWS.
         const { requestedBy: _by, ...request } = jobFromRequest(body, principal, randomUUID());
-        const result = await track(publishReport(publishDeps, request));
-        return { issueId: result.issue.id, status: result.issue.status };
+        return acceptReportRequest(publishDeps, request, async () =>
+          startedOf(
+            await track(publishReport(publishDeps, { ...request, trigger: `api (${principal})` })),
+          ),
+        );
       },
     });
 
@@ -233,7 +236,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     const describe = (o: ScheduleOutcome) =>
       o.allZones
         ? `${o.summary.rendered} zone profiles rendered, ${o.summary.skipped} skipped, ${o.summary.failed} failed`
-        : `${o.issue.id} ${o.rendered ? 'published' : 'was published'}`;
+        : `run ${o.run.runId} · ${o.message}`;
     // A disabled schedule is listed but gets no cron job: it never fires.
     const enabled = definitions.filter((d) => d.enabled);
     const jobs = enabled.map(

@@ -30,6 +30,11 @@ export interface Resolved<S> {
   period: string;
   /** What the report is about, as printed (`东湖高新区`, `长三角`); absent for the bulletin. */
   subject?: string;
+  /**
+   * Which report of its series this is, for the editorial cycle (`zone-profile:chongqing`):
+   * a kind with one report per series (the bulletin) leaves it out.
+   */
+  key?: string;
   /** Kind-specific: what `resolve` found that `load` reuses (a zone's records …). */
   state: S;
 }

@@ -63,7 +63,12 @@ export const regionalReport: ReportKindModule<RegionState, RegionInputs, Regiona
           .at(-1) ?? (await ctx.records.latestPeriodOf(NATIONAL_HTZ, 'gdp'));
     }
     if (!period) throw new NotFoundError('publish', 'no GDP records yet: ingest data first');
-    return { period, subject: region.name, state: { region } };
+    return {
+      period,
+      subject: region.name,
+      key: `regional-report:${region.name}`,
+      state: { region },
+    };
   },
   title: (series, resolved) => `${series.title}·${resolved.state.region.name}`,
   previewStem: (params) => `preview-regional-report-${fileSlug(params.region ?? '')}`,

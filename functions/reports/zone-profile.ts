@@ -104,7 +104,12 @@ export const zoneProfile: ReportKindModule<ZoneState, ZoneInputs, ZoneProfileVie
     const period = params.period ?? latestAnnualPeriod(zoneRecords);
     if (!period)
       throw new NotFoundError('publish', `no records of zone ${zone.id} yet: ingest data first`);
-    return { period, subject: zone.shortName, state: { zone, zoneRecords } };
+    return {
+      period,
+      subject: zone.shortName,
+      key: `zone-profile:${zone.id}`,
+      state: { zone, zoneRecords },
+    };
   },
   title: (series, resolved) => `${series.title}·${resolved.state.zone.shortName}`,
   previewStem: (params) => `preview-zone-profile-${fileSlug(params.zone ?? '')}`,

@@ -9,13 +9,17 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type {
   Archive,
   IssueCatalog,
+  LifecycleCatalog,
   Notifier,
   PdfRenderer,
   RecordStore,
   SubscriberStore,
 } from '../app/ports.ts';
 import { createS3Archive } from '../adapters/s3/archive.ts';
-import { createDynamoIssueCatalog } from '../adapters/dynamodb/issue-catalog.ts';
+import {
+  createDynamoIssueCatalog,
+  createDynamoLifecycleCatalog,
+} from '../adapters/dynamodb/issue-catalog.ts';
 import { createChromiumRenderer } from '../adapters/print/renderer.ts';
 import { createDynamoRecordStore } from '../adapters/dynamodb/record-store.ts';
 import { createOutboxNotifier, createSesNotifier } from '../adapters/ses/notifier.ts';
@@ -28,6 +32,8 @@ export interface Services {
   clients: AwsClients;
   records: RecordStore;
   catalog: IssueCatalog;
+  /** The editorial cycle's side of the catalog (drafts, numbering, runs): the same table. */
+  cycle: LifecycleCatalog;
   archive: Archive;
   reference: Reference;
   /** The browser starts on first use and is reused until `close()`. */
@@ -68,6 +74,7 @@ export function createServices(config: AppConfig, opts: ServiceOptions = {}): Se
     clients,
     records: createDynamoRecordStore(clients.documents, config.tables.records),
     catalog: createDynamoIssueCatalog(clients.documents, config.tables.issues),
+    cycle: createDynamoLifecycleCatalog(clients.documents, config.tables.issues),
     archive: createS3Archive(clients.s3, config.bucket),
     reference: referenceData(),
     renderer,
@@ -94,6 +101,7 @@ export function publishDepsOf(
   return {
     records: s.records,
     catalog: s.catalog,
+    cycle: s.cycle,
     archive: s.archive,
     renderer: s.renderer,
     reference: s.reference,

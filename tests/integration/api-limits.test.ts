@@ -78,11 +78,20 @@ beforeAll(async () => {
     token: TOKEN,
   });
   url = server.url;
-  await fetch(`${url}/reports`, {
+  // A released issue: the request makes a draft, the operator releases it.
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  const started = await fetch(`${url}/reports`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    headers,
     body: JSON.stringify({ kind: 'torch-bulletin', period: '2024', requestId: 'limits-1' }),
   });
+  const { draftId } = (await started.json()) as { draftId: string };
+  const released = await fetch(`${url}/operator/api/drafts/${draftId}/release`, {
+    method: 'POST',
+    headers,
+    body: '{}',
+  });
+  if (released.status !== 200) throw new Error(`release: ${await released.text()}`);
 });
 afterAll(async () => {
   await server?.stop();

@@ -33,6 +33,16 @@ describe('API: refusals, logs and load', () => {
     call(path, { method: 'POST', headers, ...(body === undefined ? {} : { body }) });
   const json = (value: unknown) => JSON.stringify(value);
   const bearer = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  /** POST /reports (a draft: 《火炬动态》 needs review), then the operator releases it. */
+  const requestAndRelease = async (body: Record<string, string>) => {
+    const res = await post('/reports', json(body), bearer);
+    expect(res.status).toBe(202);
+    const { draftId, status } = (await res.json()) as { draftId: string; status: string };
+    expect(status).toBe('drafted');
+    const released = await post(`/operator/api/drafts/${draftId}/release`, json({}), bearer);
+    expect(released.status).toBe(200);
+    return ((await released.json()) as { issue: { id: string } }).issue.id;
+  };
 
   beforeAll(async () => {
     // Everything written to the console while the server runs is captured too.
@@ -247,15 +257,14 @@ describe('API: refusals, logs and load', () => {
   });
 
   it('publishes on an authenticated request and serves 200 downloads and 50 lists at once', async () => {
-    // Prepare: three published issues through the authenticated API.
-    for (const requestId of ['load-1', 'load-2', 'load-3']) {
-      const res = await post(
-        '/reports',
-        json({ kind: 'torch-bulletin', period: '2024', requestId }),
-        bearer,
-      );
-      expect(res.status).toBe(202);
-    }
+    // Prepare: three released issues through the authenticated API (three periods: the same
+    // data again would make no new issue).
+    for (const [requestId, period] of [
+      ['load-1', '2024'],
+      ['load-2', '2023'],
+      ['load-3', '2021'],
+    ] as const)
+      await requestAndRelease({ kind: 'torch-bulletin', period, requestId });
     const list = await (await call('/bulletins')).json();
     const ids: string[] = list.items.map((i: { id: string }) => i.id);
     expect(ids).toHaveLength(3);
@@ -302,15 +311,14 @@ describe('API: refusals, logs and load', () => {
     // The link in the mail opens a page; its button POSTs the confirmation.
     expect((await call(`/subscriptions/confirm?token=${token}`)).status).toBe(200);
     expect((await post(`/subscriptions/confirm?token=${token}`, '')).status).toBe(200);
-    const published = await post(
-      '/reports',
-      json({ kind: 'torch-bulletin', requestId: 'after-subscribe' }),
-      bearer,
-    );
-    expect(published.status).toBe(202);
+    const issueId = await requestAndRelease({
+      kind: 'torch-bulletin',
+      period: '2012',
+      requestId: 'after-subscribe',
+    });
     const notices = (await readOutbox(server.outboxDir)).filter((m) => m.to === EMAIL);
     expect(notices.length).toBe(2); // the confirmation and the notice
-    const download = await call(`/bulletins/${(await published.json()).issueId}/download`);
+    const download = await call(`/bulletins/${issueId}/download`);
     const signature = new URL(download.headers.get('location')!).searchParams.get(
       'X-Amz-Signature',
     )!;

@@ -1,15 +1,16 @@
 /**
  * Concurrency against real dynalite and s3rver: schedule invocations racing for one slot, many
- * slots numbered at once, an owner that died half-way through numbering, and overlapping ingests.
- * Every racer gets its own services (its own SDK clients), as separate Lambdas would.
+ * slots released at once, and overlapping ingests. Every racer gets its own services (its own
+ * SDK clients), as separate Lambdas would. (Runs killed half-way through a release, and
+ * failures injected between its steps: tests/integration/lifecycle.test.ts.)
  */
 import { join } from 'node:path';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordKey } from '#core/record-key.ts';
 import { createServices, type Services } from '../../functions/wiring/services.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
-import { publishBulletin, type PublishResult } from '../../functions/app/publish.ts';
+import { publishReport, type PublishResult } from '../../functions/app/publish.ts';
+import type { Issue } from '../../functions/core/model.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
 import {
   publishDeps,
@@ -41,12 +42,17 @@ describe('concurrent publishing and ingesting', () => {
   const publish = async (slotKey: string, services = racer()) => {
     // Each run has its own work folder, as each Lambda has its own /tmp.
     const workDir = join(stores.dir, 'work', `run-${(runs += 1)}`);
-    const result = await publishBulletin(publishDeps(services, renderer, workDir), {
+    // Released at once by its trigger (as an editor would with --release); every slot prints,
+    // also when the data are the same (force).
+    const result = await publishReport(publishDeps(services, renderer, workDir), {
+      kind: 'torch-bulletin',
       slotKey,
       period: '2024',
+      force: true,
+      releaseNow: { by: 'test' },
     });
     numbered.push(result);
-    return result;
+    return { ...result, issue: result.issue! as Issue };
   };
 
   beforeAll(async () => {
@@ -60,7 +66,7 @@ describe('concurrent publishing and ingesting', () => {
     await stores?.stop();
   });
 
-  it('six invocations for one slot at once publish exactly one issue with one number', async () => {
+  it('six invocations for one slot at once release exactly one issue with one number', async () => {
     // Act
     const results = await Promise.all(
       Array.from({ length: 6 }, () => publish('2026-01-15T09:00:00+08:00')),
@@ -70,7 +76,7 @@ describe('concurrent publishing and ingesting', () => {
     const ids = new Set(results.map((r) => r.issue.id));
     expect(ids.size).toBe(1);
     expect(results.every((r) => r.issue.status === 'published')).toBe(true);
-    expect(results.filter((r) => r.rendered)).toHaveLength(1);
+    expect(results.filter((r) => r.printed)).toHaveLength(1);
     expect(new Set(results.map((r) => r.issue.sha256)).size).toBe(1);
     const { issues, violations } = await unbackedClaims(stores.services);
     expect(violations).toEqual([]);
@@ -97,86 +103,13 @@ describe('concurrent publishing and ingesting', () => {
     );
   });
 
-  it('a run that died between numbering and the slot update is resumed with its number', async () => {
-    // Prepare: the dead owner claimed the slot, wrote issue N#next and advanced the counter,
-    // then died before writing the number on the slot; its lease has run out.
-    const slotKey = '2026-02-15T09:00:00+08:00';
-    const table = stores.config.tables.issues;
-    const { issues } = await unbackedClaims(stores.services);
-    const total = Math.max(...issues.map((i) => i.total)) + 1;
-    const last = issues.find((i) => i.total === total - 1)!;
-    const docs = stores.services.clients.documents;
-    const put = (Item: Record<string, unknown>) =>
-      docs.send(new PutCommand({ TableName: table, Item }));
-    await put({ pk: `SERIES#${SERIES}`, sk: `SLOT#${slotKey}`, owner: 'dead', leaseUntil: 1 });
-    await put({
-      pk: `SERIES#${SERIES}`,
-      sk: `N#${String(total).padStart(8, '0')}`,
-      gsi1pk: `SLOT#${SERIES}#${slotKey}`,
-      gsi1sk: 'dead',
-      id: `${SERIES}-${total}`,
-      series: SERIES,
-      kind: 'torch-bulletin',
-      year: last.year,
-      number: last.number + 1,
-      total,
-      slotKey,
-      status: 'rendering',
-      period: '2024',
-      createdAt: new Date().toISOString(),
-    });
-    await put({
-      pk: `SERIES#${SERIES}`,
-      sk: 'COUNTER',
-      total,
-      year: last.year,
-      number: last.number + 1,
-    });
-
-    // Act: two retries of that slot at once, and a new slot.
-    const [a, b, other] = await Promise.all([
-      publish(slotKey),
-      publish(slotKey),
-      publish('after-the-crash'),
-    ]);
-
-    // Assess
-    expect(a.issue.id).toBe(`${SERIES}-${total}`);
-    expect(b.issue.id).toBe(a.issue.id);
-    expect(a.issue.status).toBe('published');
-    expect(other.issue.total).toBe(total + 1);
-    const after = await unbackedClaims(stores.services);
-    expect(after.violations).toEqual([]);
-    expect(after.issues.filter((i) => i.slotKey === slotKey)).toHaveLength(1);
-  });
-
-  it('a run that died after claiming the slot but before numbering leaves no gap', async () => {
-    // Prepare
-    const slotKey = '2026-03-15T09:00:00+08:00';
-    const { issues } = await unbackedClaims(stores.services);
-    const next = Math.max(...issues.map((i) => i.total)) + 1;
-    await stores.services.clients.documents.send(
-      new PutCommand({
-        TableName: stores.config.tables.issues,
-        Item: { pk: `SERIES#${SERIES}`, sk: `SLOT#${slotKey}`, owner: 'dead', leaseUntil: 1 },
-      }),
-    );
-
-    // Act
-    const [a, b] = await Promise.all([publish(slotKey), publish(slotKey)]);
-
-    // Assess
-    expect(a.issue.total).toBe(next);
-    expect(b.issue.id).toBe(a.issue.id);
-    expect((await unbackedClaims(stores.services)).violations).toEqual([]);
-  });
-
   it('never handed out one number twice over the whole file', () => {
     const bySlot = new Map<string, number>();
     for (const r of numbered) {
-      const seen = bySlot.get(r.issue.slotKey);
-      if (seen !== undefined) expect(r.issue.total).toBe(seen);
-      bySlot.set(r.issue.slotKey, r.issue.total);
+      const issue = r.issue!;
+      const seen = bySlot.get(issue.slotKey);
+      if (seen !== undefined) expect(issue.total).toBe(seen);
+      bySlot.set(issue.slotKey, issue.total);
     }
     const totals = [...bySlot.values()];
     expect(new Set(totals).size).toBe(totals.length);

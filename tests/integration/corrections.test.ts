@@ -47,7 +47,7 @@ describe('corrections and embargo', () => {
     await seedRealData(stores.services);
     outbox = await mkdtemp(join(tmpdir(), 'corrections-outbox-'));
     const s = stores.services;
-    deps = lifecycleDepsOf(s, {
+    deps = lifecycleDepsOf({
       ...publishDeps(s, renderer, join(stores.dir, 'work')),
       subscribers: s.subscribers,
       notifier: createOutboxNotifier(outbox),
@@ -83,7 +83,8 @@ describe('corrections and embargo', () => {
 
     // Act: the national GDP figure is revised after release.
     const revised = Math.round((gdp.value + 123.4) * 10) / 10;
-    const csv = `zone,indicator,period,value,unit,source\nnational-htz,gdp,${period},${revised},亿元,国家统计局修订公报（测试）\n`;
+    // The revision keeps the reported growth and share the articles cite.
+    const csv = `zone,indicator,period,value,unit,yoy,share,source\nnational-htz,gdp,${period},${revised},亿元,${gdp.yoy ?? ''},${gdp.share ?? ''},国家统计局修订公报（测试）\n`;
     await ingestFiles({ records: stores.services.records, reference: stores.services.reference }, [
       { name: 'revision.csv', bytes: new TextEncoder().encode(csv) },
     ]);

@@ -1,11 +1,13 @@
 /**
  * Faults injected around the AWS SDK (a middleware inside the SDK's retry loop; a real network
  * timeout against a server that never answers) and around Chromium (the browser killed mid-render,
- * a page that never finishes, a page slower than the deadline). After each fault:
+ * a page that never finishes, a page slower than the deadline), on releases made at once by
+ * their trigger. After each fault:
  * - no catalog entry claims a PDF that S3 does not hold with the recorded sha256 and size;
- * - the failure is recorded with its reason where the process lived to record it;
- * - a retry of the same slot completes the same issue with the same number;
- * - nothing already published changed (catalog entry and S3 object).
+ * - the failure is recorded with its reason on the run, where the process lived to record it;
+ * - the failed attempt consumed no number: a retry of the run releases the slot with the next
+ *   number after the last released one (the series has no gap);
+ * - nothing already released changed (catalog entry and S3 object).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,8 @@ import type { PdfRenderer, RenderRequest } from '../../functions/app/ports.ts';
 import type { Issue } from '#core/model.ts';
 import { createServices, type Services } from '../../functions/wiring/services.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
-import { publishBulletin, type PublishDeps } from '../../functions/app/publish.ts';
+import { listRuns, retryRun } from '../../functions/app/lifecycle.ts';
+import { cycleOf, publishReport, type PublishDeps } from '../../functions/app/publish.ts';
 import {
   injectFaults,
   serviceError,
@@ -37,6 +40,8 @@ import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-rende
 import { pdfText } from '#tests/support/pdf.ts';
 
 const PERIOD = '2024';
+/** Runs and releases of this file hold their slot this long: a killed one is resumed soon. */
+const LEASE_MS = 3_000;
 
 describe('faults around the AWS SDK and the browser', () => {
   let stores: TestStores;
@@ -54,10 +59,40 @@ describe('faults around the AWS SDK and the browser', () => {
     const s3 = injectFaults(services.clients.s3);
     return { services, dynamo, s3 };
   };
-  const deps = (services: Services, renderer: PdfRenderer = tiny): PublishDeps =>
-    publishDeps(services, renderer, join(stores.dir, 'work'));
-  const publish = (d: PublishDeps, slotKey: string) =>
-    publishBulletin(d, { slotKey, period: PERIOD });
+  const deps = (services: Services, renderer: PdfRenderer = tiny): PublishDeps => ({
+    ...publishDeps(services, renderer, join(stores.dir, 'work')),
+    leaseMs: LEASE_MS,
+  });
+  /** A trigger released at once (an editor's `generate --release`), printing even unchanged data. */
+  const publish = async (d: PublishDeps, slotKey: string) => {
+    const result = await publishReport(d, {
+      kind: 'torch-bulletin',
+      slotKey,
+      period: PERIOD,
+      force: true,
+      releaseNow: { by: 'test' },
+      trigger: 'test',
+    });
+    return { ...result, issue: result.issue! };
+  };
+  /** The last released total of the series (what the next release must follow). */
+  const lastTotal = async () =>
+    Math.max(...(await unbackedClaims(stores.services)).issues.map((i) => i.total));
+  /** The failed (or interrupted) run of a slot, with the reason it recorded. */
+  const failedRun = async (slotKey: string) => {
+    const deadline = Date.now() + LEASE_MS * 2;
+    for (;;) {
+      const runs = await listRuns(cycleOf(deps(stores.services)), { limit: 500 });
+      const run = runs.find(
+        (r) => r.slotKey === slotKey && (r.state === 'failed' || r.state === 'interrupted'),
+      );
+      // A killed run shows as interrupted once its lease has run out; the release it had
+      // begun holds its draft a lease longer (taken over after that).
+      if (run?.state === 'interrupted') await new Promise((r) => setTimeout(r, LEASE_MS + 100));
+      if (run || Date.now() > deadline) return run;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
   const issueOfSlot = async (slotKey: string): Promise<Issue | undefined> =>
     (await unbackedClaims(stores.services)).issues.find((i) => i.slotKey === slotKey);
   const count = (...injectors: FaultInjector[]) =>
@@ -80,17 +115,29 @@ describe('faults around the AWS SDK and the browser', () => {
     for (const [id, before] of published) expect(now.get(id), id).toBe(before);
   }
 
-  /** Retries the slot with healthy services: same issue, same number, published. */
-  async function retryCompletes(slotKey: string, failed: Issue, renderer: PdfRenderer = tiny) {
-    const result = await publish(deps(stores.services, renderer), slotKey);
-    expect(result.issue.id).toBe(failed.id);
-    expect(result.issue.total).toBe(failed.total);
-    expect(result.issue.number).toBe(failed.number);
-    expect(result.issue.status).toBe('published');
-    expect(result.issue.failure).toBeUndefined();
-    expect(result.rendered).toBe(true);
+  /**
+   * The fault left no issue for the slot and took no number; the run says why. Retrying the run
+   * with healthy services releases the slot with the next number after `before`.
+   */
+  async function retryCompletes(
+    slotKey: string,
+    before: number,
+    reason: RegExp,
+    renderer: PdfRenderer = tiny,
+  ) {
+    expect(await issueOfSlot(slotKey)).toBeUndefined();
+    expect(await lastTotal()).toBe(before);
+    const run = await failedRun(slotKey);
+    expect(run, `a failed run of ${slotKey}`).toBeDefined();
+    if (run!.state === 'failed') expect(run!.detail).toMatch(reason);
+    const result = await retryRun(cycleOf(deps(stores.services, renderer)), run!.runId);
+    expect(result.outcome).toBe('released');
+    const issue = result.issue!;
+    expect(issue.total).toBe(before + 1);
+    expect(issue.status).toBe('published');
+    expect(issue.slotKey).toBe(slotKey);
     await assertInvariants();
-    return result;
+    return { ...result, issue };
   }
 
   beforeAll(async () => {
@@ -111,24 +158,22 @@ describe('faults around the AWS SDK and the browser', () => {
     console.log(`faults injected in this file: ${faultsInjected}`);
   });
 
-  it('S3 refuses the put: the issue is failed with the reason; a retry publishes it', async () => {
+  it('S3 refuses the put: no number taken, the run failed with the reason; its retry releases it', async () => {
     // Prepare
     const { services, s3 } = faulty();
     s3.rule = ({ command }) =>
       command === 'PutObjectCommand' ? serviceError('AccessDenied', 403) : undefined;
+
+    const before = await lastTotal();
 
     // Act
     const error = await publish(deps(services), 's3-refuses').catch((e: unknown) => e);
 
     // Assess
     expect(String(error)).toMatch(/cannot store s3:\/\/.*: AccessDenied/);
-    const failed = await issueOfSlot('s3-refuses');
-    expect(failed?.status).toBe('failed');
-    expect(failed?.failure).toMatch(/AccessDenied/);
-    expect(failed?.s3Key).toBeUndefined();
     await assertInvariants();
     count(s3);
-    await retryCompletes('s3-refuses', failed!);
+    await retryCompletes('s3-refuses', before, /AccessDenied/);
   });
 
   it('S3 answers 503 SlowDown once: the SDK retries and the run publishes', async () => {
@@ -144,7 +189,7 @@ describe('faults around the AWS SDK and the browser', () => {
     count(s3);
   });
 
-  it('the S3 put times out: the issue is failed with the timeout; a retry publishes it', async () => {
+  it('the S3 put times out: no number taken, the run failed with the timeout; its retry releases it', async () => {
     // Prepare: the archive's S3 endpoint accepts connections and never answers.
     const hole = await startBlackHole();
     const clients = createAwsClients(
@@ -156,6 +201,8 @@ describe('faults around the AWS SDK and the browser', () => {
       archive: createS3Archive(clients.s3, stores.config.bucket),
     };
 
+    const before = await lastTotal();
+
     // Act
     const error = await publish(d, 's3-times-out').catch((e: unknown) => e);
     clients.destroy();
@@ -164,12 +211,9 @@ describe('faults around the AWS SDK and the browser', () => {
     // Assess
     expect(String(error)).toMatch(/cannot store s3:\/\/.*TimeoutError/);
     expect(hole.requests).toBe(5); // the SDK's five attempts, each timed out
-    const failed = await issueOfSlot('s3-times-out');
-    expect(failed?.status).toBe('failed');
-    expect(failed?.failure).toMatch(/TimeoutError/);
     await assertInvariants();
     faultsInjected += hole.requests;
-    await retryCompletes('s3-times-out', failed!);
+    await retryCompletes('s3-times-out', before, /TimeoutError/);
   });
 
   it('DynamoDB throttles every first write: the run still publishes one numbered issue', async () => {
@@ -185,7 +229,7 @@ describe('faults around the AWS SDK and the browser', () => {
 
     const result = await publish(deps(services), 'dynamo-throttles');
 
-    expect(dynamo.injected).toBeGreaterThanOrEqual(4); // slot, number, counter, published
+    expect(dynamo.injected).toBeGreaterThanOrEqual(4); // run, trigger, draft, issue …
     expect(result.issue.status).toBe('published');
     expect(
       (await unbackedClaims(stores.services)).issues.filter(
@@ -216,7 +260,9 @@ describe('faults around the AWS SDK and the browser', () => {
     });
     const batch = csv([
       ...rows,
-      ...revised.map((r) => `${r.zone},${r.indicator},${r.period},${r.value + 1},亿元,,,故障测试`),
+      ...revised.map(
+        (r) => `${r.zone},${r.indicator},${r.period},${r.value + 1},亿元,${r.yoy ?? ''},,故障测试`,
+      ),
     ]);
     const before = await dumpRecords(stores.services);
     let writes = 0;
@@ -262,26 +308,24 @@ describe('faults around the AWS SDK and the browser', () => {
     count(dynamo);
   });
 
-  it('DynamoDB refuses the catalog update after the put: failed with the reason, retried', async () => {
+  it('DynamoDB refuses the numbered issue after the put: no number taken, failed with the reason, retried', async () => {
     const { services, dynamo } = faulty();
+    // The release's one conditional put of the numbered issue (sk N#…) is refused.
     dynamo.rule = ({ command, input }) =>
-      command === 'UpdateItemCommand' &&
-      JSON.stringify(input.ExpressionAttributeValues?.[':s']) === '{"S":"published"}'
-        ? serviceError('AccessDeniedException', 400, 'injected: not allowed to mark published')
+      command === 'PutItemCommand' && /"N#\d+"/.test(JSON.stringify(input.Item?.sk ?? ''))
+        ? serviceError('AccessDeniedException', 400, 'injected: not allowed to write the issue')
         : undefined;
+    const before = await lastTotal();
 
     const error = await publish(deps(services), 'catalog-refuses').catch((e: unknown) => e);
 
-    expect(String(error)).toMatch(/not allowed to mark published/);
-    const failed = await issueOfSlot('catalog-refuses');
-    expect(failed?.status).toBe('failed');
-    expect(failed?.failure).toMatch(/not allowed to mark published/);
+    expect(String(error)).toMatch(/not allowed to write the issue/);
     await assertInvariants();
     count(dynamo);
-    await retryCompletes('catalog-refuses', failed!);
+    await retryCompletes('catalog-refuses', before, /not allowed to write the issue/);
   });
 
-  it('the process dies between the S3 put and the catalog update: resumed with its number', async () => {
+  it('the process dies between the S3 put and the catalog write: no number taken; the interrupted run is resumed', async () => {
     // Prepare: once the PDF is in S3, no DynamoDB write gets through any more (not even
     // the record of the failure): what a killed process leaves behind.
     const { services, dynamo, s3 } = faulty();
@@ -293,21 +337,20 @@ describe('faults around the AWS SDK and the browser', () => {
     dynamo.rule = () =>
       dead ? serviceError('NetworkingError', 0, 'injected: process gone') : undefined;
 
+    const before = await lastTotal();
+
     // Act
     const error = await publish(deps(services), 'dies-after-put').catch((e: unknown) => e);
 
-    // Assess: still "rendering", claiming no PDF; the orphan object is harmless.
+    // Assess: no issue for the slot; the orphan object is harmless (the sweep removes it).
     expect(error).toBeInstanceOf(Error);
     expect(dead).toBe(true);
-    const orphan = await issueOfSlot('dies-after-put');
-    expect(orphan?.status).toBe('rendering');
-    expect(orphan?.s3Key).toBeUndefined();
     await assertInvariants();
     count(dynamo, s3);
-    await retryCompletes('dies-after-put', orphan!);
+    await retryCompletes('dies-after-put', before, /process gone/);
   });
 
-  it('DynamoDB fails while claiming the slot: nothing numbered, the next run takes the next number', async () => {
+  it('DynamoDB fails while the run starts: nothing numbered, the next run takes the next number', async () => {
     const before = (await unbackedClaims(stores.services)).issues;
     const next = Math.max(...before.map((i) => i.total)) + 1;
     const { services, dynamo } = faulty();
@@ -326,13 +369,13 @@ describe('faults around the AWS SDK and the browser', () => {
     count(dynamo);
   });
 
-  it('a published slot retried while S3 is down returns the published issue untouched', async () => {
+  it('a released slot retried while S3 is down returns the released issue untouched', async () => {
     const { services, s3 } = faulty();
     s3.rule = () => serviceError('ServiceUnavailable', 503);
 
     const result = await publish(deps(services), 'already-published');
 
-    expect(result.rendered).toBe(false);
+    expect(result.printed).toBe(false);
     expect(result.issue.status).toBe('published');
     expect(s3.log).toEqual([]);
     await assertInvariants();
@@ -370,7 +413,7 @@ describe('faults around the AWS SDK and the browser', () => {
       await rm(tmp, { recursive: true, force: true });
     });
 
-    it('the browser is killed mid-render: failed with the reason; a retry relaunches and publishes', async () => {
+    it('the browser is killed mid-render: no number taken, failed with the reason; the retry relaunches and releases', async () => {
       // Prepare: a page that keeps the browser busy, killed once the render is under way.
       await chromium.renderPdf({ htmlPath: await blankPage(tmp), allowedRoots: [tmp] });
       const pid = chromium.browserPid()!;
@@ -380,6 +423,8 @@ describe('faults around the AWS SDK and the browser', () => {
         return { ...hung, timeoutMs: 30_000 };
       });
 
+      const before = await lastTotal();
+
       // Act
       const error = await publish(deps(stores.services, renderer), 'chromium-crash').catch(
         (e: unknown) => e,
@@ -388,36 +433,31 @@ describe('faults around the AWS SDK and the browser', () => {
       // Assess
       expect(String(error)).toMatch(/\[render\]/);
       expect(String(error)).not.toMatch(/exceeded/);
-      const failed = await issueOfSlot('chromium-crash');
-      expect(failed?.status).toBe('failed');
-      expect(failed?.failure).toMatch(/\[render\]/);
       await assertInvariants();
       faultsInjected += 1;
-      const done = await retryCompletes('chromium-crash', failed!, chromium);
+      const done = await retryCompletes('chromium-crash', before, /\[render\]/, chromium);
       expect(chromium.browserPid()).not.toBe(pid);
       const text = (
         await pdfText((await stores.services.archive.get(done.issue.s3Key!)) as Uint8Array)
       ).join('');
-      expect(text).toContain(`总第${failed!.total}期`);
+      expect(text).toContain(`总第${before + 1}期`);
     });
 
-    it('a page that never finishes hits the deadline: failed with the reason; retried', async () => {
+    it('a page that never finishes hits the deadline: no number taken, failed with the reason; retried', async () => {
       const renderer = around(async (req) => ({
         ...(await withScript(req, 'for(;;){}')),
         timeoutMs: 1_500,
       }));
 
+      const before = await lastTotal();
       const error = await publish(deps(stores.services, renderer), 'chromium-hangs').catch(
         (e: unknown) => e,
       );
 
       expect(String(error)).toMatch(/exceeded 1500ms/);
-      const failed = await issueOfSlot('chromium-hangs');
-      expect(failed?.status).toBe('failed');
-      expect(failed?.failure).toMatch(/exceeded 1500ms/);
       await assertInvariants();
       faultsInjected += 1;
-      await retryCompletes('chromium-hangs', failed!);
+      await retryCompletes('chromium-hangs', before, /exceeded 1500ms/);
     });
 
     it('a page slower than the deadline is given up, not published late', async () => {
@@ -427,18 +467,16 @@ describe('faults around the AWS SDK and the browser', () => {
         timeoutMs: 800,
       }));
 
+      const before = await lastTotal();
       const error = await publish(deps(stores.services, renderer), 'chromium-slow').catch(
         (e: unknown) => e,
       );
       await new Promise((r) => setTimeout(r, 2_000)); // let the late page finish, if it would
 
       expect(String(error)).toMatch(/exceeded 800ms/);
-      const failed = await issueOfSlot('chromium-slow');
-      expect(failed?.status).toBe('failed');
-      expect(failed?.s3Key).toBeUndefined();
       await assertInvariants();
       faultsInjected += 1;
-      await retryCompletes('chromium-slow', failed!);
+      await retryCompletes('chromium-slow', before, /exceeded 800ms/);
     });
   });
 });

@@ -17,7 +17,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as apiHandler } from '#handlers/api.ts';
 import { handler as generateHandler } from '#handlers/generate-report.ts';
 import { handler as ingestHandler } from '#handlers/ingest-upload.ts';
-import { resetRuntime, runtimeServices } from '#handlers/runtime.ts';
+import { publishDeps, resetRuntime, runtimeServices } from '#handlers/runtime.ts';
+import { releaseDraft } from '../../functions/app/lifecycle.ts';
+import { cycleOf } from '../../functions/app/publish.ts';
 import { handler as scheduledHandler } from '#handlers/scheduled-bulletin.ts';
 import { pdfText } from '#tests/support/pdf.ts';
 import { startTestStores, type TestStores } from '#tests/support/stores.ts';
@@ -295,22 +297,32 @@ describe('Lambda handlers on the local stack', () => {
     expect(again).toMatchObject({ status: 'skipped' });
   });
 
-  it('scheduled-bulletin: publishes an issue; the same firing again publishes nothing new', async () => {
+  it('scheduled-bulletin: makes a draft for review; the same firing again makes nothing new; the release numbers it', async () => {
     const event = schedulerEvent('2026-01-15T01:00:00Z');
     const first = await scheduledHandler(event, lambdaContext('ScheduledBulletin'));
-    expect(first).toMatchObject({ status: 'published', rendered: true });
-    const issue = await stores.services.catalog.get(first.issueId);
-    expect(issue?.slotKey).toBe('schedule:monthly-bulletin:2026-01-15T01:00:00.000Z');
-    const pdf = await stores.services.archive.get(issue!.s3Key!);
-    expect(Buffer.from(pdf!.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
-    expect((await pdfText(pdf!)).join('\n')).toContain('火炬动态');
+    // 《火炬动态》 needs review: the firing makes a draft, with no number.
+    expect(first).toMatchObject({ outcome: 'drafted', printed: true });
+    expect(first.slotKey).toBe('schedule:monthly-bulletin:2026-01-15T01:00:00.000Z');
+    const draft = await stores.services.cycle.getDraft(first.draftId!);
+    expect(draft).toMatchObject({ status: 'draft', slotKey: first.slotKey });
+    const draftPdf = await stores.services.archive.get(draft!.s3Key!);
+    expect((await pdfText(draftPdf!)).join('\n')).toContain('样稿');
 
     // At-least-once delivery: the Scheduler retries, Lambda retries.
     const again = await scheduledHandler(
       schedulerEvent('2026-01-15T01:00:00Z', 2),
       lambdaContext('ScheduledBulletin'),
     );
-    expect(again).toEqual({ issueId: first.issueId, status: 'published', rendered: false });
+    expect(again).toMatchObject({ draftId: first.draftId, printed: false });
+
+    // The editor releases it: numbered now, under the firing's slot.
+    const issue = await releaseDraft(cycleOf(publishDeps(runtimeServices())), first.draftId!, {
+      by: 'test editor',
+    });
+    expect(issue).toMatchObject({ status: 'published', slotKey: first.slotKey });
+    const pdf = await stores.services.archive.get(issue.s3Key!);
+    expect(Buffer.from(pdf!.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+    expect((await pdfText(pdf!)).join('\n')).toContain('火炬动态');
     const { items } = await stores.services.catalog.list('torch-bulletin');
     expect(items.filter((i) => i.slotKey.startsWith('schedule:'))).toHaveLength(1);
   });
@@ -324,62 +336,85 @@ describe('Lambda handlers on the local stack', () => {
     ).rejects.toThrow(/scheduledTime/);
   });
 
-  it('api + generate-report: an on-demand POST is numbered, queued and rendered', async () => {
+  it('api + generate-report: an on-demand POST is queued and drafted; the same request id answers from the catalog', async () => {
     const before = queue.sent.length;
-    const res = await apiHandler(
-      httpEvent('POST', '/reports', {
-        body: { kind: 'torch-bulletin', requestId: 'ops-2026-01-a' },
-        iamCaller: OPERATOR_ARN,
-        routeKey: 'POST /reports',
-      }),
-      lambdaContext('Api'),
-    );
-    expect(res.statusCode, String(res.body)).toBeLessThan(300);
-    const answer = JSON.parse(String(res.body)) as { issueId: string; status: string };
-    expect(answer.status).toBe('rendering');
-    expect(queue.sent).toHaveLength(before + 1);
-    const job = JSON.parse(queue.sent.at(-1)!) as { kind: string; slotKey: string };
-    expect(job).toMatchObject({
-      kind: 'torch-bulletin',
+    const post = () =>
+      apiHandler(
+        httpEvent('POST', '/reports', {
+          body: { kind: 'torch-bulletin', period: '2023', requestId: 'ops-2026-01-a' },
+          iamCaller: OPERATOR_ARN,
+          routeKey: 'POST /reports',
+        }),
+        lambdaContext('Api'),
+      );
+    const res = await post();
+    expect(res.statusCode, String(res.body)).toBe(202);
+    const answer = JSON.parse(String(res.body)) as {
+      draftId: string;
+      slotKey: string;
+      status: string;
+    };
+    expect(answer).toMatchObject({
+      status: 'queued',
       slotKey: `api:iam:${OPERATOR_ARN}:ops-2026-01-a`,
     });
+    expect(queue.sent).toHaveLength(before + 1);
+    const job = JSON.parse(queue.sent.at(-1)!) as { kind: string; slotKey: string };
+    expect(job).toMatchObject({ kind: 'torch-bulletin', slotKey: answer.slotKey });
 
     const out = await generateHandler(sqsEvent(queue.sent.at(-1)!), lambdaContext('Generate'));
     expect(out).toEqual({ batchItemFailures: [] });
-    const issue = await stores.services.catalog.get(answer.issueId);
-    expect(issue).toMatchObject({ status: 'published', kind: 'torch-bulletin' });
-    expect(issue!.pages).toBeGreaterThan(0);
+    const draft = await stores.services.cycle.getDraft(answer.draftId);
+    expect(draft).toMatchObject({ status: 'draft', kind: 'torch-bulletin' });
+    expect(draft!.pages).toBeGreaterThan(0);
 
-    // The same request id again: the same issue, already published, nothing queued.
-    const repeat = await apiHandler(
+    // The same request id again: the same draft, nothing queued.
+    const repeat = JSON.parse(String((await post()).body)) as Record<string, unknown>;
+    expect(repeat).toMatchObject({ draftId: answer.draftId, status: 'drafted' });
+    expect(queue.sent).toHaveLength(before + 1);
+
+    // The same request id with other parameters is refused, not answered with that draft.
+    const reused = await apiHandler(
       httpEvent('POST', '/reports', {
-        body: { kind: 'torch-bulletin', requestId: 'ops-2026-01-a' },
+        body: { kind: 'torch-bulletin', period: '2022', requestId: 'ops-2026-01-a' },
         iamCaller: OPERATOR_ARN,
         routeKey: 'POST /reports',
       }),
       lambdaContext('Api'),
     );
-    expect(JSON.parse(String(repeat.body))).toMatchObject({
-      issueId: answer.issueId,
-      status: 'published',
+    expect(reused.statusCode).toBe(409);
+
+    // Reviewed and released: numbered then, in the catalog.
+    const issue = await releaseDraft(cycleOf(publishDeps(runtimeServices())), answer.draftId, {
+      by: 'test editor',
     });
-    expect(queue.sent).toHaveLength(before + 1);
+    expect(issue).toMatchObject({ status: 'published', period: '2023', slotKey: answer.slotKey });
   });
 
-  it('api + generate-report: a zone profile and a regional report are numbered in their own series', async () => {
+  it('api + generate-report: a zone profile and a regional report are released at once in their own series (no review)', async () => {
     for (const body of [
       { kind: 'zone-profile', zone: 'wuhan-donghu', requestId: 'ops-zone-1' },
       { kind: 'regional-report', region: '长三角', requestId: 'ops-region-1' },
     ]) {
-      const res = await apiHandler(
-        httpEvent('POST', '/reports', { body, iamCaller: OPERATOR_ARN, routeKey: 'POST /reports' }),
-        lambdaContext('Api'),
-      );
-      expect(res.statusCode, String(res.body)).toBeLessThan(300);
-      const answer = JSON.parse(String(res.body)) as { issueId: string };
-      expect(answer.issueId).toMatch(new RegExp(`^${body.kind}-\\d+$`));
+      const post = () =>
+        apiHandler(
+          httpEvent('POST', '/reports', {
+            body,
+            iamCaller: OPERATOR_ARN,
+            routeKey: 'POST /reports',
+          }),
+          lambdaContext('Api'),
+        );
+      const res = await post();
+      expect(res.statusCode, String(res.body)).toBe(202);
       const out = await generateHandler(sqsEvent(queue.sent.at(-1)!), lambdaContext('Generate'));
       expect(out).toEqual({ batchItemFailures: [] });
+      const answer = JSON.parse(String((await post()).body)) as {
+        issueId: string;
+        status: string;
+      };
+      expect(answer.status, JSON.stringify(answer)).toBe('released');
+      expect(answer.issueId).toMatch(new RegExp(`^${body.kind}-\\d+$`));
       const issue = await stores.services.catalog.get(answer.issueId);
       expect(issue).toMatchObject({ status: 'published', kind: body.kind, series: body.kind });
       expect(issue!.s3Key).toMatch(new RegExp(`^issues/${body.kind}/`));

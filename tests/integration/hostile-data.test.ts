@@ -22,12 +22,30 @@ import {
 } from '#adapters/print/renderer.ts';
 import { buildReference } from '#core/reference.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
-import { publishBulletin, type PublishResult } from '../../functions/app/publish.ts';
+import { publishReport, type PublishDeps } from '../../functions/app/publish.ts';
+import type { Issue } from '../../functions/core/model.ts';
 import { loadTemplate } from '../../functions/app/templates.ts';
 import { pdfText } from '#tests/support/pdf.ts';
 import { publishDeps, startTestStores, type TestStores } from '#tests/support/stores.ts';
 
 const ZONE_NAME = '东湖<script>alert("zone")</script>{{masthead.seriesTitle}}';
+
+/** A bulletin triggered and released at once, with the HTML it was printed from. */
+async function publishBulletin(
+  deps: PublishDeps,
+  req: { slotKey: string; period: string; series?: string },
+): Promise<{ issue: Issue; htmlPath?: string }> {
+  const result = await publishReport(deps, {
+    kind: 'torch-bulletin',
+    ...req,
+    releaseNow: { by: 'test' },
+  });
+  if (!result.issue) throw new Error(result.message);
+  return {
+    issue: result.issue,
+    ...(result.rendered?.htmlPath ? { htmlPath: result.rendered.htmlPath } : {}),
+  };
+}
 
 describe('hostile data and access', () => {
   const savedTmpdir = process.env['TMPDIR'];
@@ -38,7 +56,7 @@ describe('hostile data and access', () => {
   let origin: string;
   /** TCP connections and requests that reached the spy server. */
   const reached = { connections: 0, requests: [] as string[] };
-  let result: PublishResult;
+  let result: { issue: Issue; htmlPath?: string };
   let html: string;
   let text: string;
 
@@ -106,7 +124,7 @@ describe('hostile data and access', () => {
       { name: 'hostile-articles.json', bytes: new TextEncoder().encode(JSON.stringify(articles)) },
     ]);
 
-    // Act: publish it with the real Chromium.
+    // Act: publish it with the real Chromium (released at once: an editor's --release).
     result = await publishBulletin(
       { ...publishDeps(stores.services, chromium, join(tmp, 'work')), reference },
       { slotKey: 'hostile', period: '2024' },

@@ -11,7 +11,6 @@ import { XMLParser } from 'fast-xml-parser';
 import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '#local/server.ts';
-import { publishBulletin } from '../../functions/app/publish.ts';
 import type { ScheduleOutcome } from '../../functions/app/schedules.ts';
 import { createApiApp } from '../../functions/api/app.ts';
 import { readOutbox, type ParsedEml } from '#tests/support/eml.ts';
@@ -174,24 +173,32 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
 
   let firstIssueId = '';
 
-  it('notifies each confirmed subscriber once when the schedule publishes, however often it is retried', async () => {
-    const first = oneReport(await server.runSchedule('monthly-bulletin', SCHEDULED));
-    expect(first.rendered).toBe(true);
-    expect(first.issue.status).toBe('published');
-    expect(first.notices).toMatchObject({ sent: 2, failed: 0 });
-    firstIssueId = first.issue.id;
+  /** The operator releases a draft through the operator API (behind the operator token). */
+  const releaseByOperator = async (draftId: string) => {
+    const res = await postJson(
+      `/operator/api/drafts/${encodeURIComponent(draftId)}/release`,
+      {},
+      { authorization: 'Bearer test-operator-token' },
+    );
+    expect(res.status, await res.clone().text()).toBe(200);
+    return ((await res.json()) as { issue: { id: string } }).issue.id;
+  };
 
-    // The scheduler delivers at least once; a second publish call for the same issue, too.
-    const [retried, again] = await Promise.all([
-      server.runSchedule('monthly-bulletin', SCHEDULED).then(oneReport),
-      publishBulletin(server.publishDeps, {
-        series: 'torch-bulletin',
-        slotKey: `schedule:monthly-bulletin:${SCHEDULED.toISOString()}`,
-      }),
-    ]);
-    expect([retried.issue.id, again.issue.id]).toEqual([firstIssueId, firstIssueId]);
-    expect([retried.rendered, again.rendered]).toEqual([false, false]);
-    expect((retried.notices?.sent ?? 0) + (again.notices?.sent ?? 0)).toBe(0);
+  it('the schedule makes a draft (nobody is told); its release notifies each confirmed subscriber once, however often retried', async () => {
+    const first = oneReport(await server.runSchedule('monthly-bulletin', SCHEDULED));
+    expect(first).toMatchObject({ outcome: 'drafted', printed: true });
+    expect(first.notices).toBeUndefined();
+    expect((await outbox()).filter((m) => /已发布$/.test(m.subject))).toEqual([]);
+
+    // The scheduler delivers at least once: the same firing again is the same draft.
+    const retried = oneReport(await server.runSchedule('monthly-bulletin', SCHEDULED));
+    expect(retried).toMatchObject({ printed: false, draft: { id: first.draft!.id } });
+
+    // Released, and released again (a second click): one issue, one notice per subscriber.
+    const a = await releaseByOperator(first.draft!.id);
+    const b = await releaseByOperator(first.draft!.id);
+    expect(b).toBe(a);
+    firstIssueId = a;
 
     const notices = (await outbox()).filter((m) => /已发布$/.test(m.subject));
     expect(notices.map((m) => m.to).sort()).toEqual(['ann@example.com', 'bo@example.com']);
@@ -221,23 +228,30 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     const again = await fetch(unsubscribe);
     expect(await again.json()).toMatchObject({ status: 'unsubscribed' });
 
-    // An on-demand report (authenticated) publishes the next issue synchronously.
+    // An on-demand report (authenticated) runs at once: with the data of the released issue
+    // it makes nothing and says so; for another period it makes a draft.
+    const unchanged = await postJson(
+      '/reports',
+      { kind: 'torch-bulletin', requestId: 'ops-test-0' },
+      { authorization: 'Bearer test-operator-token' },
+    );
+    expect(await unchanged.json()).toMatchObject({ status: 'unchanged', issueId: firstIssueId });
     const created = await postJson(
       '/reports',
-      { kind: 'torch-bulletin', requestId: 'ops-test-1' },
+      { kind: 'torch-bulletin', period: '2023', requestId: 'ops-test-1' },
       { authorization: 'Bearer test-operator-token' },
     );
     expect(created.status).toBe(202);
-    const body = (await created.json()) as { issueId: string; status: string };
-    expect(body.status).toBe('published');
-    expect(body.issueId).not.toBe(firstIssueId);
-    // The same request id is the same issue.
+    const body = (await created.json()) as { draftId: string; status: string };
+    expect(body.status).toBe('drafted');
+    // The same request id is the same draft; its release is the next issue.
     const repeated = await postJson(
       '/reports',
-      { kind: 'torch-bulletin', requestId: 'ops-test-1' },
+      { kind: 'torch-bulletin', period: '2023', requestId: 'ops-test-1' },
       { authorization: 'Bearer test-operator-token' },
     );
-    expect(((await repeated.json()) as { issueId: string }).issueId).toBe(body.issueId);
+    expect(((await repeated.json()) as { draftId: string }).draftId).toBe(body.draftId);
+    expect(await releaseByOperator(body.draftId)).not.toBe(firstIssueId);
 
     const notices = (await outbox()).filter((m) => /已发布$/.test(m.subject));
     expect(notices.filter((m) => m.to === 'ann@example.com')).toHaveLength(1);
@@ -245,7 +259,7 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     expect(notices.filter((m) => m.to === 'pending@example.com')).toHaveLength(0);
   });
 
-  it('publishes a zone profile on demand in its own series, listed under ?series=zone-profile', async () => {
+  it('releases a zone profile on demand at once in its own series (no review), listed under ?series=zone-profile', async () => {
     const created = await postJson(
       '/reports',
       { kind: 'zone-profile', zone: 'wuhan-donghu', requestId: 'ops-zone-1' },
@@ -254,7 +268,7 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     expect(created.status).toBe(202);
     const body = (await created.json()) as { issueId: string; status: string };
     expect(body).toMatchObject({
-      status: 'published',
+      status: 'released',
       issueId: expect.stringMatching(/^zone-profile-\d+$/),
     });
     const listed = await (await get('/bulletins?series=zone-profile')).json();

@@ -41,7 +41,7 @@ describe('the operator page', () => {
     stores = await startTestStores({ renderer });
     await seedRealData(stores.services);
     const s = stores.services;
-    lifecycle = lifecycleDepsOf(s, publishDeps(s, renderer, join(stores.dir, 'work')));
+    lifecycle = lifecycleDepsOf(publishDeps(s, renderer, join(stores.dir, 'work')));
     const app = createApiApp({
       catalog: s.catalog,
       archive: s.archive,

@@ -1,12 +1,14 @@
 /**
  * The foundation end to end, against dynalite and s3rver through the real AWS SDK:
- * ingest data/ → publish the bulletin → read the PDF back from S3 and check what it says.
+ * ingest data/ → trigger the bulletin (a draft for review) → release it (numbered then) → read
+ * the PDF back from S3 and check what it says.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../functions/core/digest.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
-import { publishBulletin } from '../../functions/app/publish.ts';
+import { releaseDraft } from '../../functions/app/lifecycle.ts';
+import { cycleOf, publishReport } from '../../functions/app/publish.ts';
 import { ValidationError } from '../../functions/errors.ts';
 import { pdfFonts, pdfText } from '../support/pdf.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -33,14 +35,27 @@ describe('pipeline: ingest → compose → render → publish', () => {
     );
   }
 
-  it('publishes the current bulletin with the real 2024 figures, traceable in S3 and the catalog', async () => {
-    // Act
-    const result = await publishBulletin(t.publishDeps({ now: () => NOW }), {
-      slotKey: 'test:first',
+  const trigger = (slotKey: string, force = false) =>
+    publishReport(t.publishDeps({ now: () => NOW }), {
+      kind: 'torch-bulletin',
+      slotKey,
+      ...(force ? { force } : {}),
     });
+  const release = (draftId: string) =>
+    releaseDraft(cycleOf(t.publishDeps({ now: () => NOW })), draftId, { by: 'test editor' });
+
+  it('drafts the current bulletin, then releases it numbered with the real 2024 figures, traceable in S3 and the catalog', async () => {
+    // Act: the trigger makes a draft (《火炬动态》 needs review): no number yet.
+    const drafted = await trigger('test:first');
+    expect(drafted.outcome).toBe('drafted');
+    const draft = drafted.draft!;
+    expect(draft).toMatchObject({ status: 'draft', period: '2024' });
+    const draftText = (await pdfText((await t.services.archive.get(draft.s3Key!))!)).join('');
+    expect(draftText.replace(/\s+/g, '')).toContain('样稿·期号于发布时确定');
+    expect((await t.services.catalog.list('torch-bulletin')).items).toEqual([]);
+    const issue = await release(draft.id);
 
     // Assess: the catalog entry
-    const issue = result.issue;
     expect(issue).toMatchObject({
       status: 'published',
       year: 2026,
@@ -77,16 +92,18 @@ describe('pipeline: ingest → compose → render → publish', () => {
     expect(fonts.filter((f) => /Type3/i.test(f.type))).toEqual([]);
   });
 
-  it('numbers issues exactly once: N, then N+1; a retried slot keeps its issue', async () => {
-    const second = await publishBulletin(t.publishDeps({ now: () => NOW }), {
-      slotKey: 'test:second',
-    });
-    const retried = await publishBulletin(t.publishDeps({ now: () => NOW }), {
-      slotKey: 'test:second',
-    });
-    expect(second.issue).toMatchObject({ number: 2, total: 552, status: 'published' });
-    expect(retried.rendered).toBe(false);
-    expect(retried.issue.id).toBe(second.issue.id);
+  it('numbers issues exactly once at release: unchanged data take no number; N+1 next; a retried slot keeps its issue', async () => {
+    const unchanged = await trigger('test:unchanged');
+    expect(unchanged.outcome).toBe('unchanged');
+    expect(unchanged.issue?.id).toBe('torch-bulletin-551');
+    expect(unchanged.printed).toBe(false);
+
+    const second = await trigger('test:second', true);
+    const issue = await release(second.draft!.id);
+    const retried = await trigger('test:second', true);
+    expect(issue).toMatchObject({ number: 2, total: 552, status: 'published' });
+    expect(retried.printed).toBe(false);
+    expect(retried.issue?.id).toBe(issue.id);
     const { items } = await t.services.catalog.list('torch-bulletin');
     expect(items.map((i) => i.total)).toEqual([552, 551]);
     expect((await t.services.catalog.latest('torch-bulletin'))?.id).toBe('torch-bulletin-552');

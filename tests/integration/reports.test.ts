@@ -193,28 +193,30 @@ describe('report kinds rendered to PDF', () => {
     await checkPdf(r, 'numbered');
   });
 
-  it('zone profile: published in its own series, with ranks and growth against the nation', async () => {
+  it('zone profile: released at once in its own series (no review), with ranks and growth against the nation', async () => {
     const result = await publishReport(t.publishDeps({ now: () => NOW }), {
       kind: 'zone-profile',
       zone: '东湖高新区',
       slotKey: 'test:zone',
     });
-    expect(result.issue).toMatchObject({
+    expect(result.outcome).toBe('released');
+    const issue = result.issue!;
+    expect(issue).toMatchObject({
       series: 'zone-profile',
       number: 1,
       total: 1,
       period: '2024',
     });
-    expect(result.issue.s3Key).toMatch(/^issues\/zone-profile\/2026\//);
-    expect(result.issue.fileName).toBe('国家高新区园区画像-东湖高新区-2024.pdf');
-    const pdf = (await t.services.archive.get(result.issue.s3Key!))!;
+    expect(issue.s3Key).toMatch(/^issues\/zone-profile\/2026\//);
+    expect(issue.fileName).toBe('国家高新区园区画像-东湖高新区-2024.pdf');
+    const pdf = (await t.services.archive.get(issue.s3Key!))!;
     const r = await previewReport(
       t.publishDeps(),
       { kind: 'zone-profile', zone: 'wuhan-donghu' },
       { date: NOW, fileStem: 'zone' },
     );
     expect(r.passes).toBe(1);
-    const pages = await checkPdf({ ...r, pdf, pages: result.issue.pages! }, 'linked');
+    const pages = await checkPdf({ ...r, pdf, pages: issue.pages! }, 'linked');
     const text = pages.join('\n');
     expect(text).toContain('武汉东湖新技术开发区');
     expect(text).toContain('6000亿元');
@@ -245,8 +247,9 @@ describe('report kinds rendered to PDF', () => {
       region: '长三角',
       slotKey: 'test:region',
     });
+    expect(published.outcome).toBe('released');
     expect(published.issue).toMatchObject({ series: 'regional-report', number: 1 });
-    expect(published.issue.s3Key).toMatch(/^issues\/regional-report\/2026\//);
-    expect(published.issue.fileName).toBe('国家高新区区域发展报告-长三角-2024.pdf');
+    expect(published.issue!.s3Key).toMatch(/^issues\/regional-report\/2026\//);
+    expect(published.issue!.fileName).toBe('国家高新区区域发展报告-长三角-2024.pdf');
   });
 });

@@ -57,18 +57,18 @@ describe('schedules in bulletin serve', () => {
     return o;
   };
 
-  it('publishes the regional report of its region once per firing', async () => {
+  it('releases the regional report of its region once per firing (its series needs no review)', async () => {
     const first = oneReport(await server.runSchedule('yearly-yangtze-delta', FIRED));
-    expect(first.rendered).toBe(true);
+    expect(first).toMatchObject({ outcome: 'released', printed: true });
     expect(first.issue).toMatchObject({
       series: 'regional-report',
       kind: 'regional-report',
       status: 'published',
       slotKey: 'schedule:yearly-yangtze-delta:2026-07-01T01:00:00.000Z',
     });
-    expect(first.issue.title).toContain('长三角');
+    expect(first.issue!.title).toContain('长三角');
     const again = oneReport(await server.runSchedule('yearly-yangtze-delta', FIRED));
-    expect(again).toMatchObject({ rendered: false, issue: { id: first.issue.id } });
+    expect(again).toMatchObject({ printed: false, issue: { id: first.issue!.id } });
   });
 
   it('runs the all-zones batch: a profile of each zone with data, nothing again when unchanged', async () => {

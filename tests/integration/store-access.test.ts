@@ -38,10 +38,15 @@ describe('local stores: owner only, archive bytes verified', () => {
       token: TOKEN,
       log: (m) => logs.push(m),
     });
+    // A regional report: its series needs no review, the request releases it.
     const res = await fetch(`${server.url}/reports`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'torch-bulletin', requestId: 'store-access' }),
+      body: JSON.stringify({
+        kind: 'regional-report',
+        region: '长三角',
+        requestId: 'store-access',
+      }),
     });
     expect(res.status).toBe(202);
     const { issueId } = (await res.json()) as { issueId: string };

@@ -44,6 +44,7 @@ export async function startTestStack(
       return {
         records: services.records,
         catalog: services.catalog,
+        cycle: services.cycle,
         archive: services.archive,
         renderer: services.renderer,
         reference: services.reference,

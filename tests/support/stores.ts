@@ -143,7 +143,7 @@ export async function seedRealData(services: Services): Promise<IngestSummary> {
   return ingestFiles({ records: services.records, reference: services.reference }, files);
 }
 
-/** What `publishBulletin` needs, from services (a renderer of the test's choice). */
+/** What `publishReport` needs, from services (a renderer of the test's choice). */
 export function publishDeps(
   services: Services,
   renderer: PdfRenderer,
@@ -153,6 +153,7 @@ export function publishDeps(
   return {
     records: services.records,
     catalog: services.catalog,
+    cycle: services.cycle,
     archive: services.archive,
     renderer,
     reference: services.reference,

@@ -105,10 +105,10 @@ describe('state machine results', () => {
     });
   });
 
-  it('keys a zone profile by zone, period and content', () => {
+  it('keys a zone profile by zone, period, inputs and run', () => {
     const hash = 'ab'.repeat(32);
-    expect(zoneSlotKey('wuhan-donghu', '2024', hash)).toBe(
-      `zone-profile/wuhan-donghu/2024/${hash.slice(0, 24)}`,
+    expect(zoneSlotKey('wuhan-donghu', '2024', hash, 'run1')).toBe(
+      `zone-profile/wuhan-donghu/2024/${hash.slice(0, 24)}/run1`,
     );
   });
 });

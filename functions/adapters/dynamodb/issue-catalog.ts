@@ -728,19 +728,28 @@ export function createDynamoLifecycleCatalog(
       return undefined;
     },
 
-    async applyCorrection(issueId, fromEdition, edition, printed) {
+    async applyCorrection(issueId, fromEdition, edition, printed, fields = {}) {
       const { key } = await getIssue(issueId);
+      // The new edition's own files (web edition …) replace the issue's; fixed names can't clash.
+      const extra = Object.entries(stripUndefined(fields)).filter(
+        ([name]) => !['edition', 'editions', 'status', 'pk', 'sk'].includes(name),
+      );
+      const extraSet = extra.map(([,], i) => `, #x${i} = :x${i}`).join('');
+      const extraNames = Object.fromEntries(extra.map(([name], i) => [`#x${i}`, name]));
+      const extraValues = Object.fromEntries(extra.map(([, value], i) => [`:x${i}`, value]));
       try {
         const out = await documents.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key,
             UpdateExpression:
-              'SET edition = :e, editions = list_append(if_not_exists(editions, :none), :new), s3Key = :k, fileName = :f, sha256 = :h, #b = :b, pages = :p, inputHash = :i, correctedAt = :at, printed = :pr',
+              'SET edition = :e, editions = list_append(if_not_exists(editions, :none), :new), s3Key = :k, fileName = :f, sha256 = :h, #b = :b, pages = :p, inputHash = :i, correctedAt = :at, printed = :pr' +
+              extraSet,
             ConditionExpression:
               '#s = :published AND (edition = :from OR (attribute_not_exists(edition) AND :from = :one))',
-            ExpressionAttributeNames: { '#s': 'status', '#b': 'bytes' },
+            ExpressionAttributeNames: { '#s': 'status', '#b': 'bytes', ...extraNames },
             ExpressionAttributeValues: {
+              ...extraValues,
               ':e': edition.edition,
               ':none': [],
               ':new': [stripUndefined(edition)],

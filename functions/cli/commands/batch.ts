@@ -37,7 +37,7 @@ export function allZonesOptions(command: Command): Command {
       'zone-profile：一次生成全部国家高新区的园区画像（未变的跳过；Ctrl-C 可中断，重跑续做）',
     )
     .option('--pages <页数>', '--all：同时打印的页面数（默认每个 CPU 一个）', positiveInt)
-    .option('--force', '--all：未变的园区也重新生成')
+    .option('--force', '数据未变也生成新稿件（--all：每个园区都重新生成）')
     .option('--synthetic', '--all：用 `bulletin seed-synthetic` 的合成数据集');
 }
 

@@ -3,9 +3,7 @@
  * `corrections`, `correct`, `runs`, `retry`, `sweep`. Each calls the same use cases as the
  * server and the Lambdas (`app/lifecycle.ts`).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
@@ -18,7 +16,6 @@ import {
   retryRun,
   scheduleRelease,
   sweepOrphans,
-  triggerReport,
   withdrawIssue,
   type LifecycleDeps,
   type TriggerResult,
@@ -26,14 +23,9 @@ import {
 import { lifecycleDepsOf } from '../../wiring/lifecycle.ts';
 import type { Services } from '../../wiring/services.ts';
 import type { Cli } from '../context.ts';
+import { operatorName } from './generate.ts';
 
-const operator = () => {
-  try {
-    return userInfo().username || 'operator';
-  } catch {
-    return 'operator';
-  }
-};
+const operator = operatorName;
 
 /** An instant with its offset: `2026-12-01T09:30+08:00` (a bare local time is ambiguous). */
 function instantArg(value: string): Date {
@@ -45,7 +37,7 @@ function instantArg(value: string): Date {
 }
 
 function withLifecycle<T>(cli: Cli, fn: (deps: LifecycleDeps, s: Services) => Promise<T>) {
-  return cli.withServices((s) => fn(lifecycleDepsOf(s, cli.publishDeps(s), { log: cli.info }), s));
+  return cli.withServices((s) => fn(lifecycleDepsOf(cli.publishDeps(s), { log: cli.info }), s));
 }
 
 /** Prints what a trigger did: run id and slot always (so a run can be found and retried). */
@@ -58,38 +50,6 @@ export function printTrigger(cli: Cli, r: TriggerResult): void {
 }
 
 export function register(program: Command, cli: Cli): void {
-  program
-    .command('draft')
-    .description(
-      'trigger a report as a draft (released at once when its series needs no review); unchanged or empty inputs make none',
-    )
-    .option('--kind <kind>', 'torch-bulletin | zone-profile | regional-report', 'torch-bulletin')
-    .option('--period <period>', 'data period (default: the latest)')
-    .option('--zone <zone>', 'zone-profile: zone id, name or alias')
-    .option('--region <name>', 'regional-report: province, city, region or alliance')
-    .option('--slot <key>', 'idempotency key: one slot never makes two drafts (default: a new key)')
-    .option('--force', 'make a draft even when nothing changed since the latest release')
-    .action(
-      (opts: {
-        kind: string;
-        period?: string;
-        zone?: string;
-        region?: string;
-        slot?: string;
-        force?: boolean;
-      }) =>
-        withLifecycle(cli, async (deps) => {
-          const params: Record<string, string> = { kind: opts.kind };
-          for (const k of ['period', 'zone', 'region'] as const) if (opts[k]) params[k] = opts[k];
-          const r = await triggerReport(deps, params, {
-            slotKey: opts.slot ?? `cli:${randomUUID()}`,
-            trigger: 'cli',
-            ...(opts.force ? { force: true } : {}),
-          });
-          printTrigger(cli, r);
-        }),
-    );
-
   program
     .command('drafts')
     .argument('[draft]', 'a draft id: write its PDF to a file and print a download URL')

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadLocalServerSettings } from '../../config.ts';
 import { ValidationError } from '../../errors.ts';
+import { formatNumbering } from '../../app/lifecycle.ts';
 import { publishReport, type PublishResult } from '../../app/publish.ts';
 import { reportRequestSchema, slotKeys, type ReportRequestBody } from '../../app/requests.ts';
 import { ALL_ZONES_KINDS, REPORT_KINDS, type ReportKind } from '../../contract/kinds.ts';
@@ -15,8 +17,10 @@ import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch
 
 export interface GenerateOutcome {
   result: PublishResult;
-  out: string;
-  url: string;
+  /** The PDF written for the user: the released issue's, or the draft's (样稿). */
+  out?: string;
+  /** A presigned download (AWS only; the embedded stores stop with the command). */
+  url?: string;
 }
 
 export interface GenerateOptions {
@@ -26,58 +30,124 @@ export interface GenerateOptions {
   region?: string;
   out?: string;
   slot?: string;
+  force?: boolean;
+  /** Release at once: the operator reviewed it (recorded as released by them). */
+  release?: boolean;
+  /** `npm start`: on a series with nothing released yet, the review rule is waived once. */
+  firstRun?: boolean;
 }
 
-/** Publishes a report, copies the PDF to `out` and presigns a download URL. */
+/** Who is at the keyboard, as recorded with a release. */
+export function operatorName(): string {
+  try {
+    return userInfo().username || 'operator';
+  } catch {
+    return 'operator';
+  }
+}
+
+/**
+ * Triggers a report through the editorial cycle and writes its PDF to `out`: the released
+ * issue's, or the draft's when it awaits review. Unchanged inputs give the issue already out;
+ * an empty period gives nothing.
+ */
 export async function generateBulletin(
   cli: Cli,
   s: Services,
   opts: GenerateOptions,
 ): Promise<GenerateOutcome> {
   const request = checkKindOptions({ ...opts, kind: opts.kind ?? 'torch-bulletin' });
-  const result = await publishReport(cli.publishDeps(s), {
+  const deps = cli.publishDeps(s);
+  let releaseNow: { by?: string } | undefined = opts.release
+    ? { by: `${operatorName()} (bulletin generate --release)` }
+    : undefined;
+  if (!releaseNow && opts.firstRun) {
+    const series = deps.reference.seriesById(request.series ?? 'torch-bulletin');
+    if (series && !(await s.cycle.lastNumbering(series.id))) releaseNow = {};
+  }
+  const result = await publishReport(deps, {
     ...request,
     slotKey: opts.slot ?? slotKeys.cli(randomUUID()),
+    trigger: opts.firstRun ? 'npm start' : 'cli',
+    ...(opts.force ? { force: true } : {}),
+    ...(releaseNow ? { releaseNow } : {}),
   });
-  const issue = result.issue;
-  const fileName = issue.fileName ?? `${issue.id}.pdf`;
+  const stored = storedPdf(result);
+  if (!stored) return { result };
   // The file name comes from data (a zone's or region's name): one name inside .local/out.
   const out = resolve(
-    opts.out ?? outputPathIn(join(cli.root, '.local', 'out'), fileName, `${issue.id}.pdf`),
+    opts.out ?? outputPathIn(join(cli.root, '.local', 'out'), stored.fileName, stored.fallback),
   );
   await mkdir(dirname(out), { recursive: true });
-  if (result.pdfPath) await copyFile(result.pdfPath, out);
-  else
-    await writeFile(
-      out,
-      await verifiedBytes(s.archive, issue.s3Key!, { sha256: issue.sha256, bytes: issue.bytes }),
-    );
-  const url = await s.archive.presignDownload(issue.s3Key!, {
-    fileName,
-    ttlSeconds: s.config.presignTtlSeconds,
-  });
-  return { result, out, url };
+  if (result.pdfPath && result.printed) await copyFile(result.pdfPath, out);
+  else await writeFile(out, await verifiedBytes(s.archive, stored.key, stored));
+  const url =
+    cli.options().target === 'aws'
+      ? await s.archive.presignDownload(stored.key, {
+          fileName: stored.fileName,
+          ttlSeconds: s.config.presignTtlSeconds,
+        })
+      : undefined;
+  return { result, out, ...(url ? { url } : {}) };
+}
+
+/** The stored PDF a trigger's outcome points at: the issue's, else an open draft's. */
+function storedPdf(result: PublishResult) {
+  const { issue, draft } = result;
+  if (issue?.s3Key && issue.status === 'published')
+    return {
+      key: issue.s3Key,
+      fileName: issue.fileName ?? `${issue.id}.pdf`,
+      fallback: `${issue.id}.pdf`,
+      ...(issue.sha256 ? { sha256: issue.sha256 } : {}),
+      ...(issue.bytes !== undefined ? { bytes: issue.bytes } : {}),
+    };
+  if (draft?.s3Key && result.outcome === 'drafted')
+    return {
+      key: draft.s3Key,
+      fileName: draft.fileName ?? `${draft.id}.pdf`,
+      fallback: `${draft.id}.pdf`,
+      ...(draft.sha256 ? { sha256: draft.sha256 } : {}),
+      ...(draft.bytes !== undefined ? { bytes: draft.bytes } : {}),
+    };
+  return undefined;
 }
 
 export function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): void {
-  const i = r.result.issue;
-  const t = r.result.timings;
-  cli.info(
-    `${i.title ?? i.series} ${i.year}年第${i.number}期(总第${i.total}期) · ${i.pages} pages · ${i.bytes} bytes · data period ${i.period}` +
-      (r.result.rendered
-        ? ` · compose ${t.composeMs.toFixed(0)} ms, html ${t.htmlMs.toFixed(0)} ms, pdf ${t.pdfMs.toFixed(0)} ms, store ${t.storeMs.toFixed(0)} ms`
-        : ' · already published, not rendered again'),
-  );
-  console.log(`PDF:    ${r.out}`);
-  console.log(`S3 key: s3://${s.config.bucket}/${i.s3Key}`);
-  if (cli.options().target === 'aws') {
+  const { result } = r;
+  const t = result.timings;
+  const timing = result.printed
+    ? ` · compose ${t.composeMs.toFixed(0)} ms, html ${t.htmlMs.toFixed(0)} ms, pdf ${t.pdfMs.toFixed(0)} ms`
+    : '';
+  // (The cycle has logged the run, its slot and what it did: found and retried by them.)
+  const i = result.issue;
+  const d = result.draft;
+  if (result.outcome === 'released' && i) {
+    cli.info(
+      `${i.title ?? i.series} ${formatNumbering(i)} · ${i.pages} pages · ${i.bytes} bytes · data period ${i.period}${timing}`,
+    );
+  } else if (result.outcome === 'drafted' && d) {
+    console.log(
+      `draft ${d.id}: ${d.title} · data period ${d.period} · ${d.pages ?? '?'} pages${timing}`,
+    );
+    console.log(`Review it, then: bulletin release ${d.id}   (or: bulletin discard ${d.id})`);
+  } else if (cli.options().quiet) {
+    // (Without --quiet the cycle's log has said it already.)
+    console.log(result.message);
+  }
+  if (r.out) console.log(`PDF:    ${r.out}`);
+  if (result.outcome !== 'drafted' && i?.s3Key)
+    console.log(`S3 key: s3://${s.config.bucket}/${i.s3Key}`);
+  if (r.url) {
     console.log(`URL:    ${r.url}`);
-  } else {
+  } else if (r.out) {
     // The embedded stores stop with this command: a presigned URL to them would not work.
     console.log(
       `Browse: npm run serve  →  http://127.0.0.1:${loadLocalServerSettings().port || 8787}/`,
     );
   }
+  // Nothing made because the period is empty: the command did not do what was asked.
+  if (result.outcome === 'empty') process.exitCode = 1;
 }
 
 /** What to write for an option a kind needs and did not get. */
@@ -148,11 +218,17 @@ export function reportOptions(command: Command): Command {
 export function register(program: Command, cli: Cli): void {
   allZonesOptions(
     reportOptions(
-      program.command('generate').description('生成并发布报告：编号、生成 PDF、存入 S3'),
+      program
+        .command('generate')
+        .alias('draft')
+        .description(
+          '触发报告：生成待审稿件 (draft)；刊物无需审核或加 --release 时立即发布（取期号）；数据未变或为空则不生成',
+        ),
     ),
   )
     .option('--out <文件>', '另存一份 PDF 到此路径')
-    .option('--slot <键>', '幂等键 (idempotency key)：同一个键不会生成两期（默认：新键）')
+    .option('--slot <键>', '幂等键 (idempotency key)：同一个键不会生成两份稿件（默认：新键）')
+    .option('--release', '立即发布（已自行审核）：此时取期号，记为由您发布')
     .action((opts: GenerateOptions & AllZonesOptions & { kind: ReportKind; all?: boolean }) => {
       if (opts.all && ALL_ZONES_KINDS.includes(opts.kind)) return generateAllZones(cli, opts);
       checkKindOptions(opts); // before the local stack starts

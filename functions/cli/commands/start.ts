@@ -5,10 +5,13 @@ import { generateBulletin, printOutcome } from './generate.ts';
 export function register(program: Command, cli: Cli): void {
   program
     .command('start')
-    .description('一步到位：建表 (bootstrap)、存储为空时载入 data/、生成并发布当期《火炬动态》')
+    .description(
+      '一步到位：建表 (bootstrap)、存储为空时载入 data/、生成当期《火炬动态》（首期直接发布，之后为待审稿件）',
+    )
     .action(() =>
-      cli.withServices(async (s) => printOutcome(cli, s, await generateBulletin(cli, s, {})), {
-        seedIfEmpty: true,
-      }),
+      cli.withServices(
+        async (s) => printOutcome(cli, s, await generateBulletin(cli, s, { firstRun: true })),
+        { seedIfEmpty: true },
+      ),
     );
 }
