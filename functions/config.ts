@@ -32,6 +32,12 @@ export interface AppConfig {
   outboxDir?: string;
   /** SQS queue of on-demand report jobs (AWS: the API sends, the generate function renders). */
   reportQueueUrl?: string;
+  /**
+   * Embargoed releases on AWS: the function a one-time EventBridge Scheduler schedule invokes
+   * at the release time, and the role it assumes. Unset (locally): `bulletin serve` releases
+   * them (it checks every 15 s).
+   */
+  releaseSchedule?: { targetArn: string; roleArn: string };
   print: PrintConfig;
 }
 
@@ -93,6 +99,8 @@ const envSchema = z.object({
     .optional(),
   BULLETIN_OUTBOX_DIR: z.string().optional(),
   BULLETIN_REPORT_QUEUE_URL: url.optional(),
+  BULLETIN_RELEASE_TARGET_ARN: z.string().startsWith('arn:').optional(),
+  BULLETIN_RELEASE_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
 });
 
 /**
@@ -133,6 +141,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicBaseUrl: e.BULLETIN_PUBLIC_BASE_URL,
     outboxDir: e.BULLETIN_OUTBOX_DIR,
     reportQueueUrl: e.BULLETIN_REPORT_QUEUE_URL,
+    ...(e.BULLETIN_RELEASE_TARGET_ARN && e.BULLETIN_RELEASE_SCHEDULER_ROLE_ARN
+      ? {
+          releaseSchedule: {
+            targetArn: e.BULLETIN_RELEASE_TARGET_ARN,
+            roleArn: e.BULLETIN_RELEASE_SCHEDULER_ROLE_ARN,
+          },
+        }
+      : {}),
     print: loadPrintConfig(env),
     ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {

@@ -7,12 +7,14 @@
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { ENV } from '../functions/contract/env.ts';
 import type { Construct } from 'constructs';
 import {
+  ARCHIVE_BUCKET,
   INBOX_PREFIXES,
   ISSUES_TABLE,
   RECORDS_TABLE,
@@ -61,6 +63,9 @@ export interface TorchBulletinStackProps extends StackProps {
   settings: BulletinSettings;
 }
 
+const ISSUES = ARCHIVE_BUCKET.issuesPrefix;
+const DRAFTS = ARCHIVE_BUCKET.draftsPrefix;
+
 /** Presigned download URLs live 5 minutes (≤ 15). */
 const PRESIGN_TTL_SECONDS = 300;
 
@@ -94,7 +99,12 @@ export class TorchBulletinStack extends Stack {
         .bindTable(RECORDS_TABLE, records, 'read')
         .bindTable(ISSUES_TABLE, issues, 'readWrite')
         .bindTable(SUBSCRIBERS_TABLE, subscribers, 'readWrite')
-        .bindBucket(stores.archive, { read: ['issues/'], write: ['issues/'] })
+        // Drafts and releases; a release that lost its number removes what it put.
+        .bindBucket(stores.archive, {
+          read: [ISSUES, DRAFTS],
+          write: [ISSUES, DRAFTS],
+          delete: [ISSUES, DRAFTS],
+        })
         .bindMailSender(settings.senderAddress);
     this.platform = { stores, queues, browser, operations, environment, bindPublisher };
 
@@ -141,9 +151,50 @@ export class TorchBulletinStack extends Stack {
       .bindTable(RECORDS_TABLE, records, 'read')
       .bindTable(ISSUES_TABLE, issues, 'readWrite')
       .bindTable(SUBSCRIBERS_TABLE, subscribers, 'readWrite')
-      .bindBucket(stores.archive, { read: ['issues/'] })
+      // The archive; the operator API's draft downloads and discards.
+      .bindBucket(stores.archive, { read: [ISSUES, DRAFTS], delete: [DRAFTS] })
       .bindMailSender(settings.senderAddress)
       .bindQueueSender(ENV.reportQueueUrl, queues.reportRequests);
+
+    // Embargoed releases: the API gives each a one-time EventBridge Scheduler schedule that
+    // invokes the generate function (which has the browser) at the release time.
+    const releaseScheduler = new iam.Role(this, 'ReleaseSchedulerRole', {
+      description: 'EventBridge Scheduler: invoke the generate function for an embargoed release',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    // The function itself (not its versions: `grantInvoke` would add `<arn>:*`).
+    releaseScheduler.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [generate.fn.functionArn],
+      }),
+    );
+    api.fn.addEnvironment(ENV.releaseTargetArn, generate.fn.functionArn);
+    api.fn.addEnvironment(ENV.releaseSchedulerRoleArn, releaseScheduler.roleArn);
+    const releaseSchedules = this.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: 'default/release-*',
+    });
+    api.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+        resources: [releaseSchedules],
+      }),
+    );
+    api.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [releaseScheduler.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    api.acknowledge(
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/release-*]',
+      'one-time release schedules are named per draft (release-<draft id>): not known in advance',
+    );
 
     const ingest = new BulletinFunction(this, 'IngestUpload', {
       handler: 'ingest-upload',

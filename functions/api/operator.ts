@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import { formatDateZh } from '../core/format.ts';
 import type { Draft } from '../core/lifecycle.ts';
+import { operatorJobs, type OperatorJob } from '../app/requests.ts';
 import {
   correctIssue,
   correctionCandidates,
@@ -39,6 +40,13 @@ export interface OperatorDeps {
   series: string[];
   presignTtlSeconds: number;
   timeZone: string;
+  /**
+   * Hands work that prints (a release now, a correction, a retry) to the function that has the
+   * browser (on AWS: the report queue); the API answers 202. Absent: done here (`bulletin serve`).
+   */
+  offload?(job: OperatorJob): Promise<void>;
+  /** Mount the HTML page (`/operator`, cookie login); default true. Off on AWS: the API only. */
+  page?: boolean;
 }
 
 const COOKIE = 'bulletin_operator';
@@ -133,6 +141,10 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
       const d = await scheduleRelease(L, id, { at: new Date(b.at), by: by(c, b.by) });
       return c.json({ draft: draftJson(d) }, 202);
     }
+    if (deps.offload) {
+      await deps.offload(operatorJobs.release(id, by(c, b.by)));
+      return c.json({ queued: 'release', draftId: id }, 202);
+    }
     const issue = await releaseDraft(L, id, { by: by(c, b.by) });
     return c.json({ issue: { id: issue.id, issueLine: formatNumbering(issue) } });
   });
@@ -150,6 +162,10 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     return c.json({ issue: { id: i.id, status: i.status, withdrawn: i.withdrawn } });
   });
   app.post('/operator/api/issues/:id/correct', async (c) => {
+    if (deps.offload) {
+      await deps.offload(operatorJobs.correct(c.req.param('id'), by(c)));
+      return c.json({ queued: 'correct', issueId: c.req.param('id') }, 202);
+    }
     const r = await correctIssue(L, c.req.param('id'), { by: by(c), trigger: 'api' });
     return c.json(
       {
@@ -168,6 +184,10 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     c.json({ runs: await listRuns(L, { limit: Number(c.req.query('limit') ?? 50) || 50 }) }),
   );
   app.post('/operator/api/runs/:id/retry', async (c) => {
+    if (deps.offload) {
+      await deps.offload(operatorJobs.retry(c.req.param('id')));
+      return c.json({ queued: 'retry', runId: c.req.param('id') }, 202);
+    }
     const r = await retryRun(L, c.req.param('id'));
     return c.json({ outcome: r.outcome, message: r.message, runId: r.run.runId }, 202);
   });
@@ -184,6 +204,7 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
   }
 
   // ── The page ──
+  if (deps.page === false) return;
   const page = (title: string, content: unknown) =>
     html`<!doctype html>
       <html lang="zh-CN">

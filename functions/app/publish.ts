@@ -19,8 +19,12 @@ import type { Issue } from '../core/model.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import { draftIdFor } from '../core/lifecycle.ts';
 import {
+  correctIssue,
   paramsHashOf,
+  releaseDraft,
+  releaseDue,
   releaseKey,
+  retryRun,
   triggerReport,
   type LifecycleDeps,
   type ReleaseTarget,
@@ -44,7 +48,7 @@ import {
   type ReportDeps,
 } from './render-report.ts';
 import { reportJob, requestParams, type PreparedReport } from './report-jobs.ts';
-import type { ReportKind, ReportRequest } from './requests.ts';
+import type { OperatorJob, ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 import { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames, dataXlsx } from './data-export.ts';
 import { buildDataFile } from '../core/data-file.ts';
@@ -198,6 +202,34 @@ export function startedOf(result: PublishResult): Omit<ReportStarted, 'slotKey' 
     message: result.message,
     ...(result.issue ? { issueId: result.issue.id } : {}),
   };
+}
+
+/**
+ * Runs editorial work handed over by the API (on AWS, in the function that has the browser).
+ * @returns one line saying what it did.
+ */
+export async function runOperatorJob(deps: PublishDeps, job: OperatorJob): Promise<string> {
+  const cycle = cycleOf(deps);
+  switch (job.action) {
+    case 'release': {
+      const issue = await releaseDraft(cycle, job.draftId, { by: job.by });
+      return `released ${issue.id} from draft ${job.draftId}`;
+    }
+    case 'release-due': {
+      const { released, failed } = await releaseDue(cycle, { draftId: job.draftId });
+      if (failed.length)
+        throw new ConflictError('lifecycle', `embargoed release failed: ${failed[0]!.reason}`);
+      return released.length
+        ? `released ${released.map((i) => i.id).join(', ')} (embargo ended)`
+        : `draft ${job.draftId}: nothing due (released, discarded or rescheduled already)`;
+    }
+    case 'correct': {
+      const r = await correctIssue(cycle, job.issueId, { by: job.by, trigger: 'api' });
+      return r.message;
+    }
+    case 'retry':
+      return (await retryRun(cycle, job.runId)).message;
+  }
 }
 
 /**

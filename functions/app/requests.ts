@@ -66,6 +66,70 @@ export const reportJobSchema = requestSchemaWith({
   requestedBy: z.string().max(300).optional(),
 }) as unknown as z.ZodType<ReportJob>;
 
+/**
+ * Editorial work that prints, handed by the API to the generate function on AWS (the API
+ * function has no browser): a release now, a release whose embargo time has come (the target of
+ * the EventBridge Scheduler one-time schedule), a correction, a retried run.
+ */
+export type OperatorJob =
+  | { action: 'release'; draftId: string; by: string; slotKey: string }
+  | { action: 'release-due'; draftId: string; slotKey: string }
+  | { action: 'correct'; issueId: string; by: string; slotKey: string }
+  | { action: 'retry'; runId: string; slotKey: string };
+
+const jobId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'an id');
+export const operatorJobSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('release'),
+    draftId: jobId,
+    by: z.string().min(1).max(300),
+    slotKey: requestFields.slotKey,
+  }),
+  z.strictObject({
+    action: z.literal('release-due'),
+    draftId: jobId,
+    slotKey: requestFields.slotKey,
+  }),
+  z.strictObject({
+    action: z.literal('correct'),
+    issueId: jobId,
+    by: z.string().min(1).max(300),
+    slotKey: requestFields.slotKey,
+  }),
+  z.strictObject({ action: z.literal('retry'), runId: jobId, slotKey: requestFields.slotKey }),
+]) as unknown as z.ZodType<OperatorJob>;
+
+/** The operator jobs, each keyed (for logs and the queue) by what it acts on. */
+export const operatorJobs = {
+  release: (draftId: string, by: string): OperatorJob => ({
+    action: 'release',
+    draftId,
+    by,
+    slotKey: `operator:release:${draftId}`,
+  }),
+  releaseDue: (draftId: string): OperatorJob => ({
+    action: 'release-due',
+    draftId,
+    slotKey: `operator:release-due:${draftId}`,
+  }),
+  correct: (issueId: string, by: string): OperatorJob => ({
+    action: 'correct',
+    issueId,
+    by,
+    slotKey: `operator:correct:${issueId}`,
+  }),
+  retry: (runId: string): OperatorJob => ({
+    action: 'retry',
+    runId,
+    slotKey: `operator:retry:${runId}`,
+  }),
+};
+
+/** Whether a queued message is editorial work rather than a report request. */
+export function isOperatorJob(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'action' in body;
+}
+
 /** The principal of `POST /reports` in `bulletin serve` (one bearer token, one operator). */
 export const LOCAL_PRINCIPAL = 'local-operator';
 

@@ -9,6 +9,10 @@ export const ENV = {
   senderAddress: 'BULLETIN_SENDER_ADDRESS',
   publicBaseUrl: 'BULLETIN_PUBLIC_BASE_URL',
   reportQueueUrl: 'BULLETIN_REPORT_QUEUE_URL',
+  /** The function an embargoed release's one-time schedule invokes (the generate function). */
+  releaseTargetArn: 'BULLETIN_RELEASE_TARGET_ARN',
+  /** The role EventBridge Scheduler assumes to invoke it. */
+  releaseSchedulerRoleArn: 'BULLETIN_RELEASE_SCHEDULER_ROLE_ARN',
   /** Flat directory holding the font files named in ./assets.ts. */
   fontDir: 'BULLETIN_FONT_DIR',
   templatesDir: 'BULLETIN_TEMPLATES_DIR',

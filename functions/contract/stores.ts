@@ -110,6 +110,8 @@ export const ARCHIVE_BUCKET = {
   envVar: 'BULLETIN_ARCHIVE_BUCKET',
   /** Published issues live under this prefix; previews under `previews/`. */
   issuesPrefix: 'issues/',
+  /** Drafts awaiting review (样稿, no number); removed when decided, expired when abandoned. */
+  draftsPrefix: 'drafts/',
   previewsPrefix: 'previews/',
   /** Results of the all-zones Distributed Map (Step Functions ResultWriter). */
   fanoutResultsPrefix: 'fanout-results/',

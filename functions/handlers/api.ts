@@ -20,8 +20,8 @@ import { createApiApp, type ApiDeps } from '../api/app.ts';
 import type { Services } from '../wiring/services.ts';
 import type { ReportQueue } from '../app/ports.ts';
 import { createSqsReportQueue } from '../adapters/sqs/report-queue.ts';
-import { acceptReportRequest } from '../app/publish.ts';
-import { jobFromRequest, type ReportJob } from '../app/requests.ts';
+import { acceptReportRequest, cycleOf } from '../app/publish.ts';
+import { jobFromRequest, type OperatorJob, type ReportJob } from '../app/requests.ts';
 import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
 
 /** The parts of an API Gateway v2 request context that name the caller. */
@@ -51,9 +51,25 @@ const principal = new AsyncLocalStorage<string | undefined>();
 const apps = new WeakMap<Services, ReturnType<typeof handle>>();
 
 /** The dependencies the API app gets on AWS. */
-export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob>): ApiDeps {
+export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJob>): ApiDeps {
   const log = (m: string) => logger.info(m);
+  const deps = publishDeps(s);
+  // The editorial cycle's API (no page): what prints is queued for the generate function;
+  // an embargoed release gets its one-time schedule (publishDeps: config.releaseSchedule).
+  const lifecycle = cycleOf(deps);
   return {
+    operator: {
+      lifecycle,
+      authenticate: async () => principal.getStore(),
+      series: s.reference.series.map((x) => x.id),
+      presignTtlSeconds: s.config.presignTtlSeconds,
+      timeZone: s.config.timeZone,
+      page: false,
+      async offload(job) {
+        const { messageId } = await queue.send(job);
+        logger.info('editorial job queued', { action: job.action, key: job.slotKey, messageId });
+      },
+    },
     catalog: s.catalog,
     archive: s.archive,
     subscribers: s.subscribers,
@@ -69,7 +85,7 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob>): ApiDeps 
       const job = jobFromRequest(body, caller, randomUUID());
       const { requestedBy: _by, ...request } = job;
       // The slot runs in the generate Lambda; a slot that already ran is answered from the catalog.
-      return acceptReportRequest(publishDeps(s), request, async () => {
+      return acceptReportRequest(deps, request, async () => {
         const { messageId } = await queue.send(job);
         logger.info('report queued', { slotKey: job.slotKey, messageId });
         return { status: 'queued' };

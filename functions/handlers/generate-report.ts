@@ -1,5 +1,6 @@
 /**
- * Lambda: generate one report on demand.
+ * Lambda: generate one report on demand, or do the editorial work that prints (a release, an
+ * embargoed release whose time has come, a correction, a retried run) handed over by the API.
  *
  * Fed by the report queue (SQS, batch size 1: a render takes the whole function), to which the
  * API handler sends the jobs it has numbered; it can also be invoked directly with a
@@ -11,8 +12,15 @@
  * maxReceiveCount, moves it to the dead-letter queue (alarmed).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { publishReport } from '../app/publish.ts';
-import { parseOrReject, reportJobSchema, slotKeys, type ReportJob } from '../app/requests.ts';
+import { publishReport, runOperatorJob } from '../app/publish.ts';
+import {
+  isOperatorJob,
+  operatorJobSchema,
+  parseOrReject,
+  reportJobSchema,
+  slotKeys,
+  type ReportJob,
+} from '../app/requests.ts';
 import {
   invocation,
   logger,
@@ -23,7 +31,17 @@ import {
   type TriggerOutcome,
 } from './runtime.ts';
 
-export type GenerateOutcome = TriggerOutcome;
+export type GenerateOutcome = TriggerOutcome | { operatorJob: string; done: string };
+
+/** A queued or invoked message: a report request, or editorial work handed over by the API. */
+async function runMessage(body: unknown, source: string): Promise<GenerateOutcome> {
+  if (!isOperatorJob(body)) return runJob(parseOrReject(reportJobSchema, body, source));
+  const job = parseOrReject(operatorJobSchema, body, source);
+  logger.info('editorial job', { action: job.action, key: job.slotKey });
+  const done = await runOperatorJob(publishDeps(runtimeServices()), job);
+  logger.info(done, { action: job.action });
+  return { operatorJob: job.slotKey, done };
+}
 
 function isSqsEvent(event: unknown): event is SQSEvent {
   const records = (event as { Records?: { eventSource?: string }[] } | null)?.Records;
@@ -49,7 +67,7 @@ export async function handler(
     if (!isSqsEvent(event)) {
       const payload = { ...(event as object) } as Record<string, unknown>;
       payload['slotKey'] ??= slotKeys.invocation(context?.awsRequestId ?? crypto.randomUUID());
-      return runJob(parseOrReject(reportJobSchema, payload, 'invocation payload'));
+      return runMessage(payload, 'invocation payload');
     }
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
@@ -60,7 +78,7 @@ export async function handler(
         } catch {
           body = record.body; // reported by the schema check below
         }
-        await runJob(parseOrReject(reportJobSchema, body, `SQS message ${record.messageId}`));
+        await runMessage(body, `SQS message ${record.messageId}`);
       } catch (err) {
         logger.error('report job failed', {
           messageId: record.messageId,

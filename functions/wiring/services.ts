@@ -5,7 +5,10 @@
 import type { AppConfig } from '../config.ts';
 import type { PublishDeps } from '../app/publish.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { createReleaseScheduler } from '../adapters/scheduler/release-schedule.ts';
+import { operatorJobs } from '../app/requests.ts';
 import type {
   Archive,
   IssueCatalog,
@@ -108,6 +111,20 @@ export function publishDepsOf(
     workDir: opts.workDir,
     timeZone: s.config.timeZone,
     ...(opts.log ? { log: opts.log } : {}),
+    // Embargoed releases on AWS: one-time EventBridge Scheduler schedules (else the local
+    // server's tick releases them).
+    ...(s.config.releaseSchedule
+      ? {
+          scheduleRelease: createReleaseScheduler(
+            new SchedulerClient({
+              region: s.config.region,
+              ...(s.config.credentials ? { credentials: s.config.credentials } : {}),
+            }),
+            s.config.releaseSchedule,
+            operatorJobs.releaseDue,
+          ),
+        }
+      : {}),
     ...(s.config.publicBaseUrl
       ? { subscribers: s.subscribers, notifier: s.notifier, publicBaseUrl: s.config.publicBaseUrl }
       : {}),

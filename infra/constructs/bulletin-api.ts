@@ -91,6 +91,14 @@ export class BulletinApi extends Construct {
       authorizer,
     });
     this.reportsRoute = reportsRoute!;
+    // The editorial cycle's operator API (drafts, release, discard, withdraw, corrections,
+    // runs), behind the same authorizer as the report requests.
+    this.api.addRoutes({
+      path: '/operator/api/{proxy+}',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
+      integration,
+      authorizer,
+    });
     // The stage's RouteSettings name the route: without this dependency CloudFormation may
     // create the stage first and fail with "Unable to find Route by key POST /reports".
     this.stage.node.addDependency(this.reportsRoute);

@@ -77,6 +77,14 @@ export class DataStores extends Construct {
       serverAccessLogsPrefix: 'archive/',
       lifecycleRules: [
         {
+          // A draft is removed when it is released, discarded or superseded; one whose
+          // catalog entry never came (a killed run) or that nobody decided goes after 90 days.
+          id: 'expire-abandoned-drafts',
+          prefix: ARCHIVE_BUCKET.draftsPrefix,
+          expiration: Duration.days(90),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        {
           id: 'expire-old-previews',
           prefix: ARCHIVE_BUCKET.previewsPrefix,
           expiration: PREVIEW_RETENTION,

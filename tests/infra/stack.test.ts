@@ -170,7 +170,7 @@ describe('TorchBulletin stack', () => {
       expect(grants.map(([a]) => a)).not.toContain('dynamodb:Scan');
       expect(grants.filter(([a]) => a.includes('*'))).toEqual([]);
     }
-    // Publishers: records read-only, issues and subscribers read/write, issues/ only.
+    // Publishers: records read-only, issues and subscribers read/write, issues/ and drafts/.
     for (const name of ['scheduled', 'generate'] as const) {
       const grants = grantsOf(name);
       expect(onTable(grants, records)).toEqual(
@@ -178,7 +178,14 @@ describe('TorchBulletin stack', () => {
       );
       expect(onTable(grants, issues)).toContain('dynamodb:PutItem');
       expect(onTable(grants, subscribers)).toContain('dynamodb:UpdateItem');
-      expect(s3Grants(grants)).toEqual(['s3:GetObject issues/', 's3:PutObject issues/']);
+      expect(s3Grants(grants)).toEqual([
+        's3:DeleteObject drafts/',
+        's3:DeleteObject issues/',
+        's3:GetObject drafts/',
+        's3:GetObject issues/',
+        's3:PutObject drafts/',
+        's3:PutObject issues/',
+      ]);
     }
     // Ingest: the records table and the inbox prefixes, nothing of issues or subscribers.
     const ingest = grantsOf('ingest');
@@ -191,9 +198,14 @@ describe('TorchBulletin stack', () => {
       's3:PutObject rejected/',
     ]);
     expect(ingest.some(([, r]) => r.includes(bucket) && r.includes('issues/'))).toBe(false);
-    // API: reads PDFs (presigned URLs), never writes the bucket; sends report jobs.
+    // API: reads PDFs (presigned URLs), never writes the bucket, removes discarded drafts;
+    // sends report and editorial jobs.
     const api = grantsOf('api');
-    expect(s3Grants(api)).toEqual(['s3:GetObject issues/']);
+    expect(s3Grants(api)).toEqual([
+      's3:DeleteObject drafts/',
+      's3:GetObject drafts/',
+      's3:GetObject issues/',
+    ]);
     expect(onTable(api, records).has('dynamodb:PutItem')).toBe(false);
     expect(api.map(([a]) => a)).toContain('sqs:SendMessage');
     expect(
@@ -243,6 +255,57 @@ describe('TorchBulletin stack', () => {
         'POST /reports': { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 5 },
       },
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('serves the operator API behind the same authorizer, and gives embargoed releases one-time schedules', () => {
+    for (const method of ['GET', 'POST'])
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${method} /operator/api/{proxy+}`,
+        AuthorizationType: 'AWS_IAM',
+      });
+    // The role EventBridge Scheduler assumes may invoke the generate function, nothing else.
+    const roleId = Object.keys(resources).find((id) => id.startsWith('ReleaseSchedulerRole'))!;
+    expect(resources[roleId]!.Properties['AssumeRolePolicyDocument']).toMatchObject({
+      Statement: [expect.objectContaining({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+    });
+    const generateFn = logicalIdOf(stack, stack.functions.generate.fn);
+    const invoke = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        (r.Properties['Roles'] as { Ref: string }[]).some((x) => x.Ref === roleId),
+    );
+    expect(JSON.stringify(invoke)).toContain('lambda:InvokeFunction');
+    expect(JSON.stringify(invoke)).toContain(generateFn);
+    // The API creates those schedules (release-* only) and passes that role, nothing more.
+    const api = grantsOf('api');
+    const scheduler = api.filter(([a]) => a.startsWith('scheduler:'));
+    expect(scheduler.map(([a]) => a).sort()).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:UpdateSchedule',
+    ]);
+    expect(scheduler.every(([, r]) => r.includes('schedule/default/release-*'))).toBe(true);
+    expect(api.filter(([a]) => a === 'iam:PassRole').map(([, r]) => r)).toEqual([
+      JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }),
+    ]);
+    const apiFn = resources[logicalIdOf(stack, stack.functions.api.fn)]!;
+    const env = (apiFn.Properties['Environment'] as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(env['BULLETIN_RELEASE_TARGET_ARN']).toEqual({ 'Fn::GetAtt': [generateFn, 'Arn'] });
+    expect(env['BULLETIN_RELEASE_SCHEDULER_ROLE_ARN']).toEqual({
+      'Fn::GetAtt': [roleId, 'Arn'],
+    });
+    // Abandoned drafts expire.
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Id: 'expire-abandoned-drafts',
+            Prefix: 'drafts/',
+            ExpirationInDays: 90,
+          }),
+        ]),
+      },
     });
   });
 

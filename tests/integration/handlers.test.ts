@@ -421,6 +421,63 @@ describe('Lambda handlers on the local stack', () => {
     }
   });
 
+  it('api (operator) + generate-report: drafts are listed; a release is handed to the generate function, which numbers it', async () => {
+    const caller = (method: string, path: string, body?: unknown) =>
+      apiHandler(
+        httpEvent(method, path, {
+          ...(body === undefined ? {} : { body }),
+          iamCaller: OPERATOR_ARN,
+          routeKey: `${method} /operator/api/{proxy+}`,
+        }),
+        lambdaContext('Api'),
+      );
+    // A draft of another period (the data of the released ones would make none).
+    const res = await apiHandler(
+      httpEvent('POST', '/reports', {
+        body: { kind: 'torch-bulletin', period: '2012', requestId: 'ops-operator-1' },
+        iamCaller: OPERATOR_ARN,
+        routeKey: 'POST /reports',
+      }),
+      lambdaContext('Api'),
+    );
+    const { draftId } = JSON.parse(String(res.body)) as { draftId: string };
+    await generateHandler(sqsEvent(queue.sent.at(-1)!), lambdaContext('Generate'));
+
+    const listed = await caller('GET', '/operator/api/drafts');
+    expect(listed.statusCode).toBe(200);
+    const drafts = (JSON.parse(String(listed.body)) as { drafts: { id: string }[] }).drafts;
+    expect(drafts.map((d) => d.id)).toContain(draftId);
+    // Without the authorizer's principal: refused.
+    const anonymous = await apiHandler(
+      httpEvent('GET', '/operator/api/drafts'),
+      lambdaContext('Api'),
+    );
+    expect(anonymous.statusCode).toBe(401);
+
+    // The API has no browser: the release is queued, and the generate function prints it.
+    const before = queue.sent.length;
+    const release = await caller('POST', `/operator/api/drafts/${draftId}/release`, {});
+    expect(release.statusCode, String(release.body)).toBe(202);
+    expect(queue.sent).toHaveLength(before + 1);
+    const job = JSON.parse(queue.sent.at(-1)!) as Record<string, string>;
+    expect(job).toMatchObject({ action: 'release', draftId, by: `iam:${OPERATOR_ARN}` });
+    const out = await generateHandler(sqsEvent(queue.sent.at(-1)!), lambdaContext('Generate'));
+    expect(out).toEqual({ batchItemFailures: [] });
+    const draft = await stores.services.cycle.getDraft(draftId);
+    expect(draft).toMatchObject({ status: 'published', decidedBy: `iam:${OPERATOR_ARN}` });
+    const issue = await stores.services.catalog.get(draft!.issueId!);
+    expect(issue).toMatchObject({ status: 'published', period: '2012' });
+
+    // An embargo's one-time schedule invokes the generate function with a release-due job:
+    // a draft that is not scheduled (this one is released) is left alone.
+    await expect(
+      generateHandler(
+        { action: 'release-due', draftId, slotKey: `operator:release-due:${draftId}` },
+        lambdaContext('Generate'),
+      ),
+    ).resolves.toMatchObject({ done: expect.stringMatching(/nothing due/) });
+  });
+
   it('api: POST /reports without an authorizer principal is refused', async () => {
     const res = await apiHandler(
       httpEvent('POST', '/reports', { body: { kind: 'torch-bulletin' } }),

@@ -50,7 +50,7 @@ describe('help in Chinese', () => {
       .filter(([, text]) => !HAN.test(text))
       .map(([where, text]) => `${where}: ${JSON.stringify(text)}`);
 
-    expect(commands.map((c) => c.name())).toEqual(
+    expect(commands.flatMap((c) => [c.name(), ...c.aliases()])).toEqual(
       expect.arrayContaining(['bulletin', ...Object.keys(COMMANDS)]),
     );
     expect(englishOnly).toEqual([]);

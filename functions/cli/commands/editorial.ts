@@ -22,7 +22,7 @@ import {
 } from '../../app/lifecycle.ts';
 import { lifecycleDepsOf } from '../../wiring/lifecycle.ts';
 import type { Services } from '../../wiring/services.ts';
-import type { Cli } from '../context.ts';
+import { positiveInt, type Cli } from '../context.ts';
 import { operatorName } from './generate.ts';
 
 const operator = operatorName;
@@ -52,10 +52,10 @@ export function printTrigger(cli: Cli, r: TriggerResult): void {
 export function register(program: Command, cli: Cli): void {
   program
     .command('drafts')
-    .argument('[draft]', 'a draft id: write its PDF to a file and print a download URL')
-    .description('list the drafts awaiting review (or fetch one draft PDF)')
-    .option('--json', 'machine-readable output')
-    .option('--out <file>', 'with a draft id: where to write its PDF')
+    .argument('[draft]', '稿件号 (draft id)：把其样稿 PDF 写入文件并给出下载链接')
+    .description('待审稿件列表（或下载一份样稿 PDF）')
+    .option('--json', '输出 JSON（供脚本使用）')
+    .option('--out <文件>', '给出稿件号时：样稿 PDF 的保存路径')
     .action((draftId: string | undefined, opts: { json?: boolean; out?: string }) =>
       withLifecycle(cli, async (deps, s) => {
         if (draftId) {
@@ -106,10 +106,10 @@ export function register(program: Command, cli: Cli): void {
 
   program
     .command('release')
-    .argument('<draft>', 'draft id (bulletin drafts lists them)')
-    .description('release a draft now (it takes the next issue number), or at --at (embargo)')
-    .option('--at <time>', 'release at this instant, e.g. 2026-12-01T09:30+08:00', instantArg)
-    .option('--by <name>', 'who releases (recorded)', operator())
+    .argument('<draft>', '稿件号 (draft id；bulletin drafts 列出)')
+    .description('发布稿件：立即（此时取下一期号），或用 --at 定时发布 (embargo)')
+    .option('--at <时间>', '在此时刻发布，带时区，例如 2026-12-01T09:30+08:00', instantArg)
+    .option('--by <姓名>', '发布人（记录在案）', operator())
     .action((draftId: string, opts: { at?: Date; by: string }) =>
       withLifecycle(cli, async (deps) => {
         if (opts.at && opts.at.getTime() > Date.now()) {
@@ -126,10 +126,10 @@ export function register(program: Command, cli: Cli): void {
 
   program
     .command('discard')
-    .argument('<draft>', 'draft id')
-    .description('discard a draft: it never takes a number; its PDF is removed')
-    .option('--reason <text>', 'why (recorded)')
-    .option('--by <name>', 'who discards (recorded)', operator())
+    .argument('<draft>', '稿件号 (draft id)')
+    .description('弃用稿件：不占期号，删除其样稿 PDF')
+    .option('--reason <原因>', '原因（记录在案）')
+    .option('--by <姓名>', '弃用人（记录在案）', operator())
     .action((draftId: string, opts: { reason?: string; by: string }) =>
       withLifecycle(cli, async (deps) => {
         const d = await discardDraft(deps, draftId, {
@@ -142,12 +142,10 @@ export function register(program: Command, cli: Cli): void {
 
   program
     .command('withdraw')
-    .argument('<issue>', 'issue id, e.g. torch-bulletin-551')
-    .description(
-      'withdraw a released issue from the archive and the feed (kept in the catalog; its number is not reused)',
-    )
-    .requiredOption('--reason <text>', 'why (recorded and kept)')
-    .option('--by <name>', 'who withdraws (recorded)', operator())
+    .argument('<issue>', '期号 (issue id)，例如 torch-bulletin-551')
+    .description('撤回已发布的一期：从往期查阅页和订阅源撤下（目录中保留，期号不再使用）')
+    .requiredOption('--reason <原因>', '撤回原因（必填，记录在案）')
+    .option('--by <姓名>', '撤回人（记录在案）', operator())
     .action((issueId: string, opts: { reason: string; by: string }) =>
       withLifecycle(cli, async (deps) => {
         const i = await withdrawIssue(deps, issueId, opts);
@@ -157,9 +155,9 @@ export function register(program: Command, cli: Cli): void {
 
   program
     .command('corrections')
-    .description('released issues whose records were revised since release, and what changed')
-    .option('--series <ids>', 'comma-separated series (default: all)')
-    .option('--json', 'machine-readable output')
+    .description('发布后数据被修订的各期及变动内容')
+    .option('--series <刊物>', '刊物 id，逗号分隔（默认：全部）')
+    .option('--json', '输出 JSON（供脚本使用）')
     .action((opts: { series?: string; json?: boolean }) =>
       withLifecycle(cli, async (deps, s) => {
         const series = opts.series ? opts.series.split(',') : s.reference.series.map((x) => x.id);
@@ -185,11 +183,9 @@ export function register(program: Command, cli: Cli): void {
 
   program
     .command('correct')
-    .argument('<issue>', 'issue id, e.g. torch-bulletin-551')
-    .description(
-      'make the corrected edition (修订版) of a released issue as a draft: same number, 勘误说明 old → new',
-    )
-    .option('--by <name>', 'who asks (recorded)', operator())
+    .argument('<issue>', '期号 (issue id)，例如 torch-bulletin-551')
+    .description('生成某期的修订版稿件：期号不变，附勘误说明（原值 → 新值）')
+    .option('--by <姓名>', '提出人（记录在案）', operator())
     .action((issueId: string, opts: { by: string }) =>
       withLifecycle(cli, async (deps) =>
         printTrigger(cli, await correctIssue(deps, issueId, { by: opts.by, trigger: 'cli' })),
@@ -198,9 +194,9 @@ export function register(program: Command, cli: Cli): void {
 
   program
     .command('runs')
-    .description('every trigger and what came of it: drafted, unchanged, empty, failed, released')
-    .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 30)
-    .option('--json', 'machine-readable output')
+    .description('每次触发及其结果：生成稿件、未变、无数据、失败、已发布')
+    .option('--limit <条数>', '显示条数', positiveInt, 30)
+    .option('--json', '输出 JSON（供脚本使用）')
     .action((opts: { limit: number; json?: boolean }) =>
       withLifecycle(cli, async (deps) => {
         const runs = await listRuns(deps, { limit: opts.limit });
@@ -226,19 +222,17 @@ export function register(program: Command, cli: Cli): void {
 
   program
     .command('retry')
-    .argument('<run>', 'run id (bulletin runs lists them)')
-    .description('retry a failed or interrupted run: the same request and slot, resumed')
+    .argument('<run>', '运行号 (run id；bulletin runs 列出)')
+    .description('重试失败或中断的一次运行：同一请求、同一幂等键 (slot)，接续进行')
     .action((runId: string) =>
       withLifecycle(cli, async (deps) => printTrigger(cli, await retryRun(deps, runId))),
     );
 
   program
     .command('sweep')
-    .description(
-      'remove stored PDFs no catalog entry points at (a put whose catalog write never came)',
-    )
-    .option('--grace-minutes <n>', 'leave objects younger than this alone', (v) => Number(v), 60)
-    .option('--dry-run', 'list, remove nothing')
+    .description('清除目录未引用的存储对象（写入后目录记录未完成的孤儿文件）')
+    .option('--grace-minutes <分钟>', '不动比此更新的对象', positiveInt, 60)
+    .option('--dry-run', '只列出，不删除')
     .action((opts: { graceMinutes: number; dryRun?: boolean }) =>
       withLifecycle(cli, async (deps) => {
         const r = await sweepOrphans(deps, {
