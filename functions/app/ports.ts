@@ -3,13 +3,7 @@
  * outside service. Adapters (`adapters/<service>/`) implement them; `wiring/services.ts`
  * picks the adapters; `app/` imports its types from here and never from an adapter module.
  */
-import type {
-  Article,
-  IndicatorRecord,
-  Issue,
-  IssueContents,
-  IssueEdition,
-} from '../core/model.ts';
+import type { Article, IndicatorRecord, Issue, IssueEdition } from '../core/model.ts';
 import type { Draft, PrintedRecord } from '../core/lifecycle.ts';
 import type { Granularity } from '../core/periods.ts';
 import type { RecordKey } from '../core/record-key.ts';
@@ -81,44 +75,7 @@ export interface RecordStore {
 
 // ── The issue catalog: slots, exactly-once numbering, issue state (DynamoDB).
 
-export interface ClaimRequest {
-  series: string;
-  kind: string;
-  slotKey: string;
-  /** Publication year (Asia/Shanghai): the number within the year restarts at 1. */
-  year: number;
-  period?: string;
-  title?: string;
-  /** The last issue printed before this catalog existed, e.g. 2022年第21期(总第550期). */
-  reference: { year: number; number: number; total: number };
-  now?: Date;
-}
-
-export interface PublishedFacts {
-  s3Key: string;
-  fileName: string;
-  sha256: string;
-  bytes: number;
-  pages: number;
-  inputHash: string;
-  publishedAt: string;
-  /** The web edition stored beside the PDF, the 要目 and the text the archive searches. */
-  webKey?: string;
-  contents?: IssueContents;
-  searchText?: string;
-  /** The issue's data files stored beside the PDF. */
-  dataKeys?: { csv: string; xlsx: string };
-  /** Page 1 as PNG stored beside the PDF, and its size. */
-  coverKey?: string;
-  coverSize?: { width: number; height: number };
-}
-
 export interface IssueCatalog {
-  /** Returns the issue of the slot, numbering it if it has none yet. */
-  claimIssue(req: ClaimRequest): Promise<Issue>;
-  markPublished(issue: Issue, facts: PublishedFacts): Promise<Issue>;
-  markFailed(issue: Issue, reason: string): Promise<void>;
-  markRendering(issue: Issue): Promise<void>;
   get(id: string): Promise<Issue | undefined>;
   list(
     series: string,

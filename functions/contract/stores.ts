@@ -32,12 +32,6 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 /** Pending (unconfirmed) subscriptions are dropped after this many seconds (7 days). */
 export const PENDING_SUBSCRIPTION_TTL_SECONDS = 7 * 24 * 3600;
 
-/**
- * A slot claim that never became an issue (its render crashed and no retry came) is stale after
- * this many seconds (2 days); a claim that became an issue has its TTL removed.
- */
-export const STALE_CLAIM_TTL_SECONDS = 2 * 24 * 3600;
-
 /** Whether an item carrying {@link TTL_ATTRIBUTE} has expired at `nowMs`. */
 export function isExpired(item: Record<string, unknown> | undefined, nowMs = Date.now()): boolean {
   const v = item?.[TTL_ATTRIBUTE];

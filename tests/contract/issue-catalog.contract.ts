@@ -1,94 +1,89 @@
 /**
- * What every IssueCatalog must do (app/ports.ts): one issue per slot however often it is
- * claimed, distinct issues for distinct slots, and the state an issue is marked with.
+ * What every pair of catalog ports must do (app/ports.ts): the editorial cycle writes a
+ * released issue once per number (`LifecycleCatalog.putIssue`), and the reader side
+ * (`IssueCatalog`: the archive, the API, the feeds) finds it by id, lists a series page by page
+ * and names the latest released issue — never a withdrawn one as the latest.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClaimRequest, IssueCatalog } from '../../functions/app/ports.ts';
+import type { IssueCatalog, LifecycleCatalog } from '../../functions/app/ports.ts';
+import type { Issue } from '../../functions/core/model.ts';
 import { uniqueName, type Subject } from './local-stores.ts';
 
-const claim = (series: string, slotKey: string): ClaimRequest => ({
+const released = (series: string, total: number): Issue => ({
+  id: `${series}-${total}`,
   series,
   kind: 'torch-bulletin',
-  slotKey,
   year: 2026,
+  number: total - 550,
+  total,
+  slotKey: `slot-${total}`,
+  status: 'published',
   period: '2024',
-  reference: { year: 2022, number: 21, total: 550 },
-});
-
-const facts = {
-  s3Key: 'issues/contract/x.pdf',
+  s3Key: `issues/${series}/2026/${series}-${total}-${'ab'.repeat(8)}.pdf`,
   fileName: 'x.pdf',
   sha256: 'ab'.repeat(32),
   bytes: 1234,
   pages: 2,
   inputHash: 'cd'.repeat(32),
+  createdAt: '2026-01-05T02:00:00.000Z',
   publishedAt: '2026-01-05T02:00:00.000Z',
-};
+  reportKey: series,
+});
 
 export function describeIssueCatalogContract(
   name: string,
-  factory: () => Promise<Subject<IssueCatalog>>,
+  factory: () => Promise<Subject<{ catalog: IssueCatalog; cycle: LifecycleCatalog }>>,
 ): void {
   describe(`IssueCatalog contract: ${name}`, () => {
-    let subject: Subject<IssueCatalog>;
+    let subject: Subject<{ catalog: IssueCatalog; cycle: LifecycleCatalog }>;
     let catalog: IssueCatalog;
+    let cycle: LifecycleCatalog;
     beforeAll(async () => {
       subject = await factory();
-      catalog = subject.port;
+      ({ catalog, cycle } = subject.port);
     });
     afterAll(() => subject?.stop());
 
-    it('gives one slot one issue, also to concurrent claims', async () => {
+    it('writes one issue per number: a second release of the same number is refused', async () => {
       const series = uniqueName('series');
-      const [a, b] = await Promise.all([
-        catalog.claimIssue(claim(series, 'slot-1')),
-        catalog.claimIssue(claim(series, 'slot-1')),
-      ]);
-      expect(a.id).toBe(b.id);
-      expect(await catalog.claimIssue(claim(series, 'slot-1'))).toMatchObject({ id: a.id });
-      expect(a).toMatchObject({ series, kind: 'torch-bulletin', slotKey: 'slot-1' });
+      expect(await cycle.putIssue(released(series, 551), [])).toMatchObject({
+        id: `${series}-551`,
+      });
+      expect(await cycle.putIssue({ ...released(series, 551), slotKey: 'other' }, [])).toBe(
+        undefined,
+      );
+      expect(await catalog.get(`${series}-551`)).toMatchObject({ slotKey: 'slot-551' });
+      expect(await cycle.lastNumbering(series)).toMatchObject({ total: 551 });
     });
 
-    it('gives distinct slots distinct issues, found again by id', async () => {
+    it('finds issues by id, and nothing for an unknown or malformed id', async () => {
       const series = uniqueName('series');
-      const one = await catalog.claimIssue(claim(series, 'slot-a'));
-      const two = await catalog.claimIssue(claim(series, 'slot-b'));
-      expect(two.id).not.toBe(one.id);
-      expect(await catalog.get(one.id)).toMatchObject({ id: one.id, slotKey: 'slot-a' });
+      await cycle.putIssue(released(series, 551), []);
+      expect(await catalog.get(`${series}-551`)).toMatchObject({ status: 'published' });
       expect(await catalog.get(`${series}-999999`)).toBeUndefined();
       expect(await catalog.get('not an id')).toBeUndefined();
     });
 
-    it('records publication and failure, and names the latest published issue', async () => {
+    it('names the latest released issue and lists released ones; a withdrawn one is neither', async () => {
       const series = uniqueName('series');
       expect(await catalog.latest(series)).toBeUndefined();
-      const issue = await catalog.claimIssue(claim(series, 'slot-p'));
-      await catalog.markRendering(issue);
-      const published = await catalog.markPublished(issue, facts);
-      expect(published).toMatchObject({ id: issue.id, status: 'published', ...facts });
-      expect(await catalog.latest(series)).toMatchObject({ id: issue.id, status: 'published' });
-
-      const failed = await catalog.claimIssue(claim(series, 'slot-f'));
-      await catalog.markFailed(failed, 'renderer crashed');
-      expect(await catalog.get(failed.id)).toMatchObject({
-        status: 'failed',
-        failure: 'renderer crashed',
-      });
+      await cycle.putIssue(released(series, 551), []);
+      await cycle.putIssue(released(series, 552), []);
+      expect(await catalog.latest(series)).toMatchObject({ id: `${series}-552` });
+      await cycle.withdraw(`${series}-552`, 'wrong figure', 'editor', new Date().toISOString());
+      expect(await catalog.latest(series)).toMatchObject({ id: `${series}-551` });
       const { items } = await catalog.list(series, { status: 'published' });
-      expect(items.map((i) => i.id)).toEqual([issue.id]);
+      expect(items.map((i) => i.id)).toEqual([`${series}-551`]);
     });
 
-    it('lists a series page by page', async () => {
+    it('lists a series page by page, newest first', async () => {
       const series = uniqueName('series');
-      const ids = [];
-      for (const slot of ['s1', 's2', 's3']) {
-        ids.push((await catalog.claimIssue(claim(series, slot))).id);
-      }
+      for (const total of [551, 552, 553]) await cycle.putIssue(released(series, total), []);
       const first = await catalog.list(series, { limit: 2 });
-      expect(first.items).toHaveLength(2);
+      expect(first.items.map((i) => i.total)).toEqual([553, 552]);
       expect(first.cursor).toBeDefined();
       const second = await catalog.list(series, { limit: 2, cursor: first.cursor! });
-      expect([...first.items, ...second.items].map((i) => i.id).sort()).toEqual(ids.sort());
+      expect(second.items.map((i) => i.total)).toEqual([551]);
     });
   });
 }

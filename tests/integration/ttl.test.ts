@@ -1,21 +1,19 @@
 /**
- * TTL (contract/stores.ts): pending subscriptions expire after 7 days and a slot claim that
- * was never numbered carries a TTL, while a numbered slot and a confirmed subscription keep
- * none. dynalite never deletes expired items, so the reads must ignore them themselves —
+ * TTL (contract/stores.ts): pending subscriptions expire after 7 days, while a confirmed
+ * subscription keeps none. dynalite never deletes expired items, so the reads must ignore them themselves —
  * proved here against dynalite through the real SDK.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PENDING_SUBSCRIPTION_TTL_SECONDS,
-  STALE_CLAIM_TTL_SECONDS,
   TTL_ATTRIBUTE,
 } from '../../functions/contract/stores.ts';
 import { startTestStores, type TestStores } from '#tests/support/stores.ts';
 
 const DAY = 24 * 3600 * 1000;
 
-describe('TTL of pending subscriptions and slot claims', () => {
+describe('TTL of pending subscriptions', () => {
   let t: TestStores;
   const raw = async (table: string, key: Record<string, string>) =>
     (await t.services.clients.documents.send(new GetCommand({ TableName: table, Key: key }))).Item;
@@ -59,45 +57,5 @@ describe('TTL of pending subscriptions and slot claims', () => {
     const recent = new Date(Date.now() - 6 * DAY);
     const s = await subs.subscribe('torch-bulletin', 'prompt@example.com', { now: recent });
     expect((await subs.confirm(s.subscription.token))?.status).toBe('confirmed');
-  });
-
-  it('a numbered slot keeps no TTL; an abandoned claim has one and is taken over', async () => {
-    const catalog = t.services.catalog;
-    const req = {
-      series: 'torch-bulletin',
-      kind: 'torch-bulletin',
-      slotKey: 'ttl-test-slot',
-      year: 2026,
-      reference: { year: 2022, number: 21, total: 550 },
-    };
-    const issue = await catalog.claimIssue(req);
-    const slot = await raw(t.config.tables.issues, {
-      pk: 'SERIES#torch-bulletin',
-      sk: 'SLOT#ttl-test-slot',
-    });
-    expect(slot?.['total']).toBe(issue.total);
-    expect(slot?.[TTL_ATTRIBUTE]).toBeUndefined();
-
-    // A claim whose owner died before numbering (lease over, no total), as a crash leaves it.
-    const now = Date.now();
-    await t.services.clients.documents.send(
-      new PutCommand({
-        TableName: t.config.tables.issues,
-        Item: {
-          pk: 'SERIES#torch-bulletin',
-          sk: 'SLOT#abandoned',
-          owner: 'dead',
-          leaseUntil: now - 1000,
-          [TTL_ATTRIBUTE]: Math.floor(now / 1000) + STALE_CLAIM_TTL_SECONDS,
-        },
-      }),
-    );
-    const taken = await catalog.claimIssue({ ...req, slotKey: 'abandoned' });
-    expect(taken.total).toBe(issue.total + 1);
-    const numbered = await raw(t.config.tables.issues, {
-      pk: 'SERIES#torch-bulletin',
-      sk: 'SLOT#abandoned',
-    });
-    expect(numbered?.[TTL_ATTRIBUTE]).toBeUndefined();
   });
 });
