@@ -20,7 +20,7 @@ import {
   type TableBlock,
 } from '../core/report-parts.ts';
 import { inputHashOf } from './input-hash.ts';
-import type { ReportKindModule } from './kind.ts';
+import { issueLineOf, reimprinted, type ReportKindModule } from './kind.ts';
 import { currentPeriod } from './torch-bulletin.ts';
 
 interface FlashInputs {
@@ -136,6 +136,11 @@ export const indicatorFlash: ReportKindModule<null, FlashInputs, ReportView> = {
       placements: tracer.placements,
       glossary: glossaryOf(tracer.trace, ctx.reference),
     };
+  },
+  reimprint(ctx, series, view, imprint) {
+    const documentTitle = `${series.title} ${issueLineOf(imprint, ctx.timeZone)}`;
+    const done = reimprinted(ctx, series, view, imprint);
+    return { ...done, documentTitle, metadata: { ...done.metadata, title: documentTitle } };
   },
   template: 'indicator-flash/indicator-flash',
   contents: 'linked',

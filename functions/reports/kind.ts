@@ -9,7 +9,8 @@ import type { ReportKind } from '../contract/kinds.ts';
 import type { ReportParams } from '../contract/schedules.ts';
 import type { Series } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
-import type { ReportView } from '../core/report-parts.ts';
+import { datePartsIn, formatIssueLine } from '../core/format.ts';
+import { colophonBlocks, mastheadOf, type ReportView } from '../core/report-parts.ts';
 import type { RecordStore } from '../app/ports.ts';
 
 /** What a kind reads and composes with. */
@@ -82,4 +83,35 @@ export interface ReportKindModule<S = unknown, I = unknown, V extends ReportView
 /** A file-name-safe form of a zone or region name (Chinese is kept). */
 export function fileSlug(text: string): string {
   return text.replace(/[^\p{L}\p{N}-]+/gu, '-').slice(0, 40);
+}
+
+/** The issue line an imprint prints: `2026年第1期(总第551期)`, or `2026年（预览）`. */
+export function issueLineOf(imprint: Imprint, timeZone: string): string {
+  return imprint.issue
+    ? formatIssueLine(imprint.issue.year, imprint.issue.number, imprint.issue.total)
+    : `${datePartsIn(imprint.date, timeZone).year}年（预览）`;
+}
+
+/**
+ * A composed view under another imprint: the masthead (issue line, date, issuer), the
+ * colophon and the author — what every kind prints from the imprint. A kind whose title or file
+ * name also names the issue sets those on top (see the bulletin).
+ */
+export function reimprinted<V extends ReportView>(
+  ctx: Pick<KindContext, 'timeZone'>,
+  series: Series,
+  view: V,
+  imprint: Imprint,
+): V {
+  const issueLine = issueLineOf(imprint, ctx.timeZone);
+  const masthead = {
+    ...view.masthead,
+    ...mastheadOf(series, issueLine, imprint.date, ctx.timeZone, !imprint.issue),
+  };
+  return {
+    ...view,
+    masthead,
+    metadata: { ...view.metadata, author: masthead.issuer },
+    colophon: colophonBlocks(series, imprint.date),
+  };
 }

@@ -16,7 +16,7 @@ import { parsePeriod, samePeriodLastYear } from '../core/periods.ts';
 import { NotFoundError } from '../errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { inputHashOf } from './input-hash.ts';
-import { fileSlug, type ReportKindModule } from './kind.ts';
+import { fileSlug, reimprinted, type ReportKindModule } from './kind.ts';
 
 interface RegionState {
   region: RegionSelection;
@@ -92,6 +92,8 @@ export const regionalReport: ReportKindModule<RegionState, RegionInputs, Regiona
       keyIndicators: series.keyIndicators,
       timeZone: ctx.timeZone,
     }),
+  // Only the masthead, colophon and author name the imprint.
+  reimprint: reimprinted,
   template: 'regional-report/regional-report',
   contents: 'linked',
 };

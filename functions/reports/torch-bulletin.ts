@@ -16,7 +16,13 @@ import { recordKey } from '../core/record-key.ts';
 import { NotFoundError } from '../errors.ts';
 import type { RecordStore } from '../app/ports.ts';
 import { inputHashOf } from './input-hash.ts';
-import type { KindContext, Loaded, ReportKindModule } from './kind.ts';
+import {
+  issueLineOf,
+  reimprinted,
+  type KindContext,
+  type Loaded,
+  type ReportKindModule,
+} from './kind.ts';
 
 interface BulletinState {
   series: string;
@@ -105,6 +111,20 @@ export const torchBulletin: ReportKindModule<BulletinState, BulletinInputs, Bull
       expectedIndicators: series.keyIndicators,
       timeZone: ctx.timeZone,
     }),
+  reimprint(ctx, series, view, imprint) {
+    // composeBulletin prints the imprint in the masthead, colophon, title and file name only.
+    const issueLine = issueLineOf(imprint, ctx.timeZone);
+    const documentTitle = `${series.title} ${issueLine}`;
+    const done = reimprinted(ctx, series, view, imprint);
+    return {
+      ...done,
+      documentTitle,
+      fileName: imprint.issue
+        ? `${series.title}-${imprint.issue.year}-第${imprint.issue.number}期.pdf`
+        : `${series.title}-预览.pdf`,
+      metadata: { ...done.metadata, title: documentTitle },
+    };
+  },
   template: 'torch-bulletin/bulletin',
   contents: 'numbered',
 };

@@ -12,15 +12,12 @@ import {
   type ZoneProfileContext,
   type ZoneProfileView,
 } from '../core/compose-zone-profile.ts';
-import { formatIssueLine } from '../core/format.ts';
 import type { IndicatorRecord, Zone } from '../core/model.ts';
 import { samePeriodLastYear } from '../core/periods.ts';
-import { colophonBlocks, mastheadOf } from '../core/report-parts.ts';
-import { datePartsIn } from '../core/format.ts';
 import { NotFoundError } from '../errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { hashSorted, mergeSorted, sortedRecordsOf, type SortedRecords } from './input-hash.ts';
-import { fileSlug, type KindContext, type ReportKindModule } from './kind.ts';
+import { fileSlug, reimprinted, type KindContext, type ReportKindModule } from './kind.ts';
 
 interface ZoneState {
   zone: Zone;
@@ -139,21 +136,7 @@ export const zoneProfile: ReportKindModule<ZoneState, ZoneInputs, ZoneProfileVie
    * A profile's numbers and date appear only in its masthead, its colophon and the document's
    * author (the issuer on that date): the rest of the view stays.
    */
-  reimprint(ctx, series, view, imprint) {
-    const issueLine = imprint.issue
-      ? formatIssueLine(imprint.issue.year, imprint.issue.number, imprint.issue.total)
-      : `${datePartsIn(imprint.date, ctx.timeZone).year}年（预览）`;
-    const masthead = {
-      ...view.masthead,
-      ...mastheadOf(series, issueLine, imprint.date, ctx.timeZone, !imprint.issue),
-    };
-    return {
-      ...view,
-      masthead,
-      metadata: { ...view.metadata, author: masthead.issuer },
-      colophon: colophonBlocks(series, imprint.date),
-    };
-  },
+  reimprint: reimprinted,
   template: 'zone-profile/zone-profile',
   contents: 'linked',
 };
