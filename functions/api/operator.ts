@@ -17,7 +17,7 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import { formatDateZh } from '../core/format.ts';
-import type { Draft } from '../core/lifecycle.ts';
+import { correctionValues, type Draft } from '../core/lifecycle.ts';
 import { operatorJobs, type OperatorJob } from '../app/requests.ts';
 import {
   correctIssue,
@@ -421,7 +421,8 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
                         ${d.corrections.map(
                           (l) =>
                             html`<li>
-                              ${l.printedAs}：${l.oldValue} → ${l.newValue}${l.unit}（${l.source}）
+                              ${l.printedAs}：${correctionValues(l).old} →
+                              ${correctionValues(l).new}（${l.source}）
                             </li>`,
                         )}
                       </ul>

@@ -5,6 +5,7 @@
 import { formatSize } from '../core/display.ts';
 import { escapeXml } from '../core/escape.ts';
 import { formatDateZh, formatIssueLine } from '../core/format.ts';
+import { correctionValues } from '../core/lifecycle.ts';
 import { issuerOn, type Issue, type Series } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import type { IssueCatalog } from '../app/ports.ts';
@@ -62,6 +63,9 @@ export interface IssueView {
       oldValue: number;
       newValue: number;
       unit: string;
+      /** The values as printed (`19.3万亿元 → 19.4万亿元`). */
+      old: string;
+      new: string;
       source: string;
     }[];
     download: string;
@@ -225,6 +229,7 @@ function editionsOf(
               oldValue: c.oldValue,
               newValue: c.newValue,
               unit: c.unit,
+              ...correctionValues(c),
               source: c.source,
             })),
           }
@@ -315,7 +320,7 @@ export function atomFeed(opts: {
     const summary =
       `《${opts.seriesTitle}》${i.issueLine}，${i.date}发布${i.pages ? `，共${i.pages}页` : ''}${i.size ? `，${i.size}` : ''}。` +
       (corrections.length
-        ? `已发布${i.editionLabel}：${corrections.map((c) => `${c.printedAs}由${c.oldValue}更正为${c.newValue}${c.unit}`).join('；')}；原版仍可下载。`
+        ? `已发布${i.editionLabel}：${corrections.map((c) => `${c.printedAs}由${c.old}更正为${c.new}`).join('；')}；原版仍可下载。`
         : '') +
       (toc ? `本期要目：${toc}` : '');
     return [

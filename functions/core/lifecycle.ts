@@ -186,3 +186,14 @@ export function parseDraftId(id: string): { series: string } | undefined {
   const m = /^([a-z0-9][a-z0-9-]{0,80}?)-d([0-9a-f]{10})$/.exec(id);
   return m ? { series: m[1]! } : undefined;
 }
+
+/**
+ * A correction's old and new value as a reader saw and will see them: as printed (`19.3万亿元`)
+ * when a figure printed the record itself, else the stored value with its base unit.
+ */
+export function correctionValues(line: CorrectionLine): { old: string; new: string } {
+  return {
+    old: line.oldText ?? `${line.oldValue}${line.unit}`,
+    new: line.newText ?? `${line.newValue}${line.unit}`,
+  };
+}

@@ -20,6 +20,7 @@ import {
   type LifecycleDeps,
   type TriggerResult,
 } from '../../app/lifecycle.ts';
+import { correctionValues } from '../../core/lifecycle.ts';
 import { lifecycleDepsOf } from '../../wiring/lifecycle.ts';
 import type { Services } from '../../wiring/services.ts';
 import { positiveInt, type Cli } from '../context.ts';
@@ -173,7 +174,7 @@ export function register(program: Command, cli: Cli): void {
           );
           for (const l of c.changes)
             console.log(
-              `  ${l.printedAs}: ${l.oldValue} → ${l.newValue} ${l.unit} (revision ${l.oldRevision} → ${l.newRevision}; ${l.source})`,
+              `  ${l.printedAs}: ${correctionValues(l).old} → ${correctionValues(l).new} (revision ${l.oldRevision} → ${l.newRevision}; ${l.source})`,
             );
         }
         if (found.length)
