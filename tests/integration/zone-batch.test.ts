@@ -5,6 +5,7 @@
  * without stopping the others.
  */
 import { readFile } from 'node:fs/promises';
+import { pdfText } from '../support/pdf.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PdfRenderer } from '../../functions/app/ports.ts';
 import { RenderError } from '#errors';
@@ -96,6 +97,30 @@ describe('all-zones run', () => {
     expect(summary).toMatchObject({ total: ZONES, rendered: 1, skipped: ZONES - 1, failed: 0 });
     expect(renderedZones()).toEqual([top.zone]);
     expect(outcomes.find((o) => o.status === 'rendered')?.zone).toBe(top.zone);
+
+    // Reverted to the first value: the newest profile printed the revised one, so the zone is
+    // printed again (compared with what the latest release printed, not with any earlier one).
+    const revert = await ingestFiles({ records: t.services.records, reference }, [
+      {
+        name: 'revert.csv',
+        bytes: new TextEncoder().encode(
+          [
+            'zone,indicator,period,value,unit,yoy,share,source',
+            `${top.zone},rd-intensity,2024,${top.value},%,,,${top.source}`,
+          ].join('\n'),
+        ),
+      },
+    ]);
+    expect(revert.revised).toBe(1);
+    printed = [];
+    const again = await run();
+    expect(again.summary).toMatchObject({ rendered: 1, skipped: ZONES - 1, failed: 0 });
+    expect(renderedZones()).toEqual([top.zone]);
+    const latest = (
+      await t.services.catalog.list(ZONE_PROFILE_SERIES, { limit: 100, status: 'published' })
+    ).items.find((i) => i.reportKey === `zone-profile:${top.zone}`)!;
+    const pdf = await t.services.archive.get(latest.s3Key!);
+    expect((await pdfText(pdf!)).join('')).toContain(`${top.value}%`);
   });
 
   it('reports a zone that fails without stopping the others', async () => {
