@@ -3,7 +3,7 @@
  * outside service. Adapters (`adapters/<service>/`) implement them; `wiring/services.ts`
  * picks the adapters; `app/` imports its types from here and never from an adapter module.
  */
-import type { IssueContents, Article, IndicatorRecord, Issue } from '../core/model.ts';
+import type { IssueContents, Article, IndicatorRecord, Issue, DataKeys } from '../core/model.ts';
 import type { Granularity } from '../core/periods.ts';
 import type { RecordKey } from '../core/record-key.ts';
 
@@ -100,7 +100,7 @@ export interface PublishedFacts {
   contents?: IssueContents;
   searchText?: string;
   /** The issue's data files stored beside the PDF. */
-  dataKeys?: { csv: string; xlsx: string };
+  dataKeys?: DataKeys;
   /** Page 1 as PNG stored beside the PDF, and its size. */
   coverKey?: string;
   coverSize?: { width: number; height: number };

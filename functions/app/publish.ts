@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { BulletinError } from '../errors.ts';
 import { datePartsIn } from '../core/format.ts';
 import { formatSize } from '../core/display.ts';
-import type { Issue, IssueContents } from '../core/model.ts';
+import type { DataKeys, Issue, IssueContents } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Imprint, Loaded } from '../reports/kind.ts';
@@ -169,7 +169,7 @@ export interface StoredReport {
   webKey?: string;
   contents?: IssueContents;
   searchText?: string;
-  dataKeys?: { csv: string; xlsx: string };
+  dataKeys?: DataKeys;
   coverKey?: string;
   coverSize?: { width: number; height: number };
 }
@@ -243,24 +243,24 @@ async function archiveData(
   issue: Issue,
   rendered: RenderedReport,
   pdfKey: string,
-): Promise<{ csv: string; xlsx: string }> {
+): Promise<DataKeys> {
   const names = dataFileNames(rendered.view.fileName);
   const keys = {
     csv: pdfKey.replace(/\.pdf$/, '-data.csv'),
     xlsx: pdfKey.replace(/\.pdf$/, '-data.xlsx'),
   };
   const metadata = { issue: issue.id };
-  await deps.archive.put(keys.csv, rendered.dataCsv, {
+  const csv = await deps.archive.put(keys.csv, rendered.dataCsv, {
     fileName: names.csv,
     contentType: DATA_CSV_TYPE,
     metadata,
   });
-  await deps.archive.put(keys.xlsx, await dataXlsx(buildDataFile(rendered.view)), {
+  const xlsx = await deps.archive.put(keys.xlsx, await dataXlsx(buildDataFile(rendered.view)), {
     fileName: names.xlsx,
     contentType: DATA_XLSX_TYPE,
     metadata,
   });
-  return keys;
+  return { ...keys, sha256: { csv: csv.sha256, xlsx: xlsx.sha256 } };
 }
 
 /**
