@@ -23,7 +23,8 @@ echo "load average   $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "--help         $(med "${CMD[@]}" --help)"
 echo "--version      $(med "${CMD[@]}" --version)"
 echo "list (cold)    $(med "${CMD[@]}" --state-dir "$STATE" list)"
-"${CMD[@]}" --state-dir "$STATE" serve --port 0 >/dev/null 2>&1 &
+# The server that holds the stack runs as node itself: through npx, killing npx would leave it.
+node bin/bulletin.mjs --state-dir "$STATE" serve --port 0 >/dev/null 2>&1 &
 SERVE=$!
 for _ in $(seq 150); do
   grep -q '"state": *"ready"' "$STATE/stack.lock" 2>/dev/null && break

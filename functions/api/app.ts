@@ -448,8 +448,19 @@ export function createApiApp(deps: ApiDeps): Hono {
     const key = issue.dataKeys?.[format];
     if (issue.status !== 'published' || !key)
       return problem(c, 404, `issue "${issue.id}" has no data file`);
-    const bytes = await deps.archive.get(key);
-    if (!bytes) return problem(c, 404, `the data file of issue "${issue.id}" is missing`);
+    // Never hand out a data file that differs from what the catalog recorded at publish time.
+    let bytes: Uint8Array;
+    try {
+      bytes = await verifiedBytes(deps.archive, key, { sha256: issue.dataKeys?.sha256?.[format] });
+    } catch (err) {
+      if (!(err instanceof TamperedObjectError)) throw err;
+      deps.log?.(`data download of ${issue.id} refused: ${err.message}`);
+      return problem(
+        c,
+        502,
+        `the archived data file of issue "${issue.id}" does not match its catalog record (sha256); it is not served`,
+      );
+    }
     const names = dataFileNames(issue.fileName ?? `${issue.id}.pdf`);
     c.header('Cache-Control', 'public, max-age=300');
     c.header('X-Content-Type-Options', 'nosniff');

@@ -15,7 +15,7 @@
 import { ConflictError } from '../errors.ts';
 import { formatSize } from '../core/display.ts';
 import { sha256Hex } from '../core/digest.ts';
-import type { Issue } from '../core/model.ts';
+import type { DataKeys, Issue } from '../core/model.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import { draftIdFor } from '../core/lifecycle.ts';
 import {
@@ -344,24 +344,25 @@ async function archiveData(
   view: ReportView,
   csv: Uint8Array,
   pdfKey: string,
-): Promise<{ csv: string; xlsx: string }> {
+): Promise<DataKeys> {
   const names = dataFileNames(view.fileName);
   const keys = {
     csv: pdfKey.replace(/\.pdf$/, '-data.csv'),
     xlsx: pdfKey.replace(/\.pdf$/, '-data.xlsx'),
   };
   const metadata = { issue: target.issueId };
-  await deps.archive.put(keys.csv, csv, {
+  const stored = await deps.archive.put(keys.csv, csv, {
     fileName: names.csv,
     contentType: DATA_CSV_TYPE,
     metadata,
   });
-  await deps.archive.put(keys.xlsx, await dataXlsx(buildDataFile(view)), {
+  const workbook = await deps.archive.put(keys.xlsx, await dataXlsx(buildDataFile(view)), {
     fileName: names.xlsx,
     contentType: DATA_XLSX_TYPE,
     metadata,
   });
-  return keys;
+  // Their sha256 in the catalog: a download that differs is refused, as for the PDF.
+  return { ...keys, sha256: { csv: stored.sha256, xlsx: workbook.sha256 } };
 }
 
 /**

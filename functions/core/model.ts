@@ -144,6 +144,13 @@ export type IssueContents = { section: string; titles: string[] }[];
  */
 export type IssueStatus = 'rendering' | 'published' | 'failed' | 'withdrawn';
 
+/** Where an issue's data files are archived, and their sha256. */
+export interface DataKeys {
+  csv: string;
+  xlsx: string;
+  sha256?: { csv: string; xlsx: string };
+}
+
 /** A bulletin issue in the catalog. */
 export interface Issue {
   id: string;
@@ -170,8 +177,11 @@ export interface Issue {
   coverKey?: string;
   /** Pixel size of the cover image. */
   coverSize?: { width: number; height: number };
-  /** S3 keys of the issue's data (every printed figure) as CSV and as an Excel workbook. */
-  dataKeys?: { csv: string; xlsx: string };
+  /**
+   * S3 keys of the issue's data (every printed figure) as CSV and as an Excel workbook, and
+   * their sha256 (downloads are verified against them).
+   */
+  dataKeys?: DataKeys;
   /** Plain text for the archive's search: titles, 要目, article text, zone names. */
   searchText?: string;
   failure?: string;

@@ -210,4 +210,19 @@ describe('the data file of a released issue', () => {
     expect(xmp).toContain(`<xmp:CreateDate>${created}</xmp:CreateDate>`);
     expect(xmp).toContain('<xmp:CreatorTool>Torch Bulletin</xmp:CreatorTool>');
   });
+
+  it('never serves a data file whose bytes differ from the catalog (sha256)', async () => {
+    const app = api();
+    const issue = published[0]!;
+    const stored = await t.services.catalog.get(issue.id);
+    expect(stored?.dataKeys?.sha256?.csv).toMatch(/^[0-9a-f]{64}$/);
+    await t.services.archive.put(stored!.dataKeys!.csv, new TextEncoder().encode('序号\n1\n'), {
+      fileName: 'x.csv',
+      contentType: 'text/csv',
+    });
+    const res = await app.request(`/bulletins/${issue.id}/data.csv`);
+    expect(res.status).toBe(502);
+    expect(await res.text()).toMatch(/does not match its catalog record/);
+    expect((await app.request(`/bulletins/${issue.id}/data.xlsx`)).status).toBe(200);
+  });
 });

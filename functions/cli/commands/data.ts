@@ -11,6 +11,7 @@ import { dataFileNames } from '../../core/data-file.ts';
 import { formatSize } from '../../core/display.ts';
 import type { Cli } from '../context.ts';
 import { outputPathIn } from '../output-path.ts';
+import { verifiedBytes } from '../../app/verified-download.ts';
 
 export function register(program: Command, cli: Cli): void {
   program
@@ -33,8 +34,10 @@ export function register(program: Command, cli: Cli): void {
             'data',
             `issue "${id}" has no data file (status ${issue.status}; issues published before data files existed have none)`,
           );
-        const bytes = await s.archive.get(key);
-        if (!bytes) throw new NotFoundError('data', `the data file of issue "${id}" is missing`);
+        // Checked against the sha256 the catalog recorded at publish time.
+        const bytes = await verifiedBytes(s.archive, key, {
+          sha256: issue.dataKeys?.sha256?.[opts.format],
+        });
         const name = dataFileNames(issue.fileName ?? `${issue.id}.pdf`)[opts.format];
         const out = resolve(
           opts.out ??
