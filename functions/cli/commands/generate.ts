@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { loadLocalServerSettings } from '../../config.ts';
 import { ValidationError } from '../../errors.ts';
 import { formatNumbering } from '../../app/lifecycle.ts';
+import { formatSize } from '../../core/display.ts';
 import { publishReport, type PublishResult } from '../../app/publish.ts';
 import { reportRequestSchema, slotKeys, type ReportRequestBody } from '../../app/requests.ts';
 import { ALL_ZONES_KINDS, REPORT_KINDS, type ReportKind } from '../../contract/kinds.ts';
@@ -124,19 +125,20 @@ export function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): void {
   const d = result.draft;
   if (result.outcome === 'released' && i) {
     cli.info(
-      `${i.title ?? i.series} ${formatNumbering(i)} · ${i.pages} pages · ${i.bytes} bytes · data period ${i.period}${timing}`,
+      `${i.title ?? i.series} ${formatNumbering(i)} · ${i.pages} 页 · ${i.bytes === undefined ? '' : `${formatSize(i.bytes)} · `}数据期 ${i.period}${timing}`,
     );
   } else if (result.outcome === 'drafted' && d) {
     console.log(
-      `draft ${d.id}: ${d.title} · data period ${d.period} · ${d.pages ?? '?'} pages${timing}`,
+      `稿件 ${d.id}：${d.title} · 数据期 ${d.period} · ${d.pages ?? '?'} 页（样稿，未编号）${timing}`,
     );
-    console.log(`Review it, then: bulletin release ${d.id}   (or: bulletin discard ${d.id})`);
+    console.log(`审阅后发布：bulletin release ${d.id}（或弃用：bulletin discard ${d.id}）`);
   } else if (cli.options().quiet) {
     // (Without --quiet the cycle's log has said it already.)
     console.log(result.message);
   }
   if (r.out) console.log(`PDF:    ${r.out}`);
-  if (result.outcome !== 'drafted' && i?.s3Key)
+  // Its S3 object, where it lasts: on AWS (the embedded stores stop with this command).
+  if (result.outcome !== 'drafted' && i?.s3Key && cli.options().target === 'aws')
     console.log(`S3 key: s3://${s.config.bucket}/${i.s3Key}`);
   if (r.url) {
     console.log(`URL:    ${r.url}`);
