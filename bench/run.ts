@@ -570,5 +570,6 @@ mkdirSync(join(ROOT, 'bench'), { recursive: true });
 const out = join(ROOT, 'bench', `results-${r.startedAt.replace(/[:.]/g, '-')}.json`);
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nfigures: ${out}`);
+// Separate phase (bench/lambda-cold.ts); it makes its folders under TMPDIR, which is benchTmp.
+await (await import('./lambda-cold.ts')).runLambdaColdPhase(log);
 rmSync(benchTmp, { recursive: true, force: true });
-await (await import('./lambda-cold.ts')).runLambdaColdPhase(log); // separate phase: bench/lambda-cold.ts

@@ -12,7 +12,7 @@ import type { ReportParams } from '../contract/schedules.ts';
 import { paramsOf } from './requests.ts';
 import { checkArticles, formatArticleProblem } from '../core/articles.ts';
 import type { PrintedRecord } from '../core/lifecycle.ts';
-import { editionLabel } from '../core/lifecycle.ts';
+import { correctionValues, editionLabel } from '../core/lifecycle.ts';
 import type { CorrectionLine } from '../core/model.ts';
 import { recordKey } from '../core/record-key.ts';
 import type { ReportView } from '../core/report-parts.ts';
@@ -87,7 +87,10 @@ function templateHash(template: string): Promise<string> {
  */
 export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: ReportView) {
   const out = new Map<string, PrintedRecord>();
-  for (const figure of view.trace)
+  // A rank names every record it was ranked among (178 zones × indicators): those values are
+  // not printed, so they are not kept (a revision of another zone's record that only moves a
+  // rank is not listed as a correction; the zone's own values are, through their own figures).
+  for (const figure of view.trace.filter((f) => f.derived !== 'rank'))
     for (const ref of figure.refs) {
       const key = recordKey(ref);
       const own = !figure.derived && figure.refs.length === 1 ? figure.text : undefined;
@@ -119,11 +122,6 @@ export function emptyReason(view: ReportView): string | undefined {
     : `no record of period ${view.period} would be printed (the period has no data for this report)`;
 }
 
-/** A value in a 勘误说明: as the record was printed when known, else as stored, never rounded. */
-function valueText(text: string | undefined, value: number, unit: string): string {
-  return text ?? `${value}${unit}`;
-}
-
 /** The masthead and erratum of a draft or a corrected edition, set on a composed view. */
 function dress(view: ReportView, opts: RenderOptions): ReportView & { erratum?: object } {
   if (!opts.numbering)
@@ -136,10 +134,11 @@ function dress(view: ReportView, opts: RenderOptions): ReportView & { erratum?: 
     };
   const label = editionLabel(opts.edition ?? 1);
   if (!label) return view;
+  // Old and new as a reader saw and will see them, never rounded.
   const lines = (opts.corrections ?? []).map((c: CorrectionLine) => ({
     printedAs: c.printedAs,
-    oldValue: valueText(c.oldText, c.oldValue, c.unit),
-    newValue: valueText(c.newText, c.newValue, c.unit),
+    oldValue: correctionValues(c).old,
+    newValue: correctionValues(c).new,
     source: c.source,
   }));
   return {

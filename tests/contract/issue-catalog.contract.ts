@@ -56,6 +56,21 @@ export function describeIssueCatalogContract(
       expect(await cycle.lastNumbering(series)).toMatchObject({ total: 551 });
     });
 
+    it('keeps what a large report printed within one item (3,000 records, ≈ 0.9 MB as JSON)', async () => {
+      const series = uniqueName('series');
+      const printed = Array.from({ length: 3000 }, (_, i) => ({
+        key: `zone-${i % 178}#indicator-${i % 37}#${2010 + (i % 15)}`,
+        value: i * 1.5,
+        revision: 1,
+        unit: '亿元',
+        label: `第${i}个园区 · 园区生产总值 · ${2010 + (i % 15)}`,
+        source: `《中国火炬统计年鉴》${2010 + (i % 15)}，科学技术文献出版社；第${i}页，表${i % 40}-${i % 9}`,
+      }));
+      expect(JSON.stringify(printed).length).toBeGreaterThan(400 * 1024);
+      expect(await cycle.putIssue(released(series, 551), printed)).toBeDefined();
+      expect(await cycle.printedOf(`${series}-551`)).toEqual(printed);
+    });
+
     it('finds issues by id, and nothing for an unknown or malformed id', async () => {
       const series = uniqueName('series');
       await cycle.putIssue(released(series, 551), []);

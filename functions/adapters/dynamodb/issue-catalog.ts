@@ -5,6 +5,7 @@
  * Numbers are taken with conditional writes, no transactions (dynalite has none): the release's
  * put of `N#<total>` with `attribute_not_exists` is the release; see the cycle's items below.
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
@@ -199,7 +200,7 @@ export function createDynamoLifecycleCatalog(
               gsi1pk: OPEN,
               gsi1sk: `${draft.createdAt}#${draft.id}`,
               ...stripUndefined(draft),
-              printed: JSON.stringify(draft.printed ?? []),
+              printed: packPrinted(draft.printed ?? []),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -410,7 +411,7 @@ export function createDynamoLifecycleCatalog(
               gsi1pk: `REPORT#${issue.series}#${issue.reportKey ?? issue.series}`,
               gsi1sk: numberKey(issue.total),
               ...stripUndefined(issue),
-              printed: JSON.stringify(printed),
+              printed: packPrinted(printed),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -432,7 +433,7 @@ export function createDynamoLifecycleCatalog(
     async printedOf(issueId) {
       const { key } = await getIssue(issueId);
       const item = await getItem(key.pk, key.sk);
-      return typeof item?.printed === 'string' ? (JSON.parse(item.printed) as PrintedRecord[]) : [];
+      return unpackPrinted(item?.printed);
     },
 
     async advanceCounter(series, n) {
@@ -507,7 +508,7 @@ export function createDynamoLifecycleCatalog(
               ':p': edition.pages,
               ':i': edition.inputHash,
               ':at': edition.releasedAt,
-              ':pr': JSON.stringify(printed),
+              ':pr': packPrinted(printed),
               ':published': 'published',
               ':from': fromEdition,
               ':one': 1,
@@ -753,11 +754,27 @@ function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/**
+ * The records an issue or draft printed, as stored: gzip + base64 behind `z:` (a profile of one
+ * zone among 178 names a few hundred records; an item must stay under DynamoDB's 400 KB).
+ */
+function packPrinted(printed: PrintedRecord[]): string {
+  return `z:${gzipSync(JSON.stringify(printed)).toString('base64')}`;
+}
+
+function unpackPrinted(value: unknown): PrintedRecord[] {
+  if (typeof value !== 'string') return [];
+  const json = value.startsWith('z:')
+    ? gunzipSync(Buffer.from(value.slice(2), 'base64')).toString('utf8')
+    : value;
+  return JSON.parse(json) as PrintedRecord[];
+}
+
 function toDraft(item: Record<string, unknown>): Draft {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, printed, ...rest } = item;
   return {
     ...(rest as unknown as Draft),
-    printed: typeof printed === 'string' ? (JSON.parse(printed) as PrintedRecord[]) : [],
+    printed: unpackPrinted(printed),
   };
 }
 
