@@ -34,15 +34,16 @@ const CHILD = `
 const t0 = performance.now();
 const { handler } = await import(process.env.BENCH_BUNDLE);
 const t1 = performance.now();
-const event = (time) => ({ scheduleId: 'bench-cold', kind: 'torch-bulletin', series: 'torch-bulletin', scheduledTime: time });
-const first = await handler(event('2026-01-15T01:00:00Z'));
+// Two periods: a firing whose inputs equal an open draft's makes none (the editorial cycle).
+const event = (time, period) => ({ scheduleId: 'bench-cold', kind: 'torch-bulletin', series: 'torch-bulletin', period, scheduledTime: time });
+const first = await handler(event('2026-01-15T01:00:00Z', '2024'));
 const t2 = performance.now();
-const warm = await handler(event('2026-02-15T01:00:00Z'));
+const warm = await handler(event('2026-02-15T01:00:00Z', '2023'));
 const t3 = performance.now();
-const dup = await handler(event('2026-02-15T01:00:00Z'));
+const dup = await handler(event('2026-02-15T01:00:00Z', '2023'));
 const t4 = performance.now();
 console.log(JSON.stringify({ initMs: t1 - t0, firstMs: t2 - t1, warmMs: t3 - t2, duplicateMs: t4 - t3,
-  rendered: [first.rendered, warm.rendered, dup.rendered] }));
+  rendered: [first.printed, warm.printed, dup.printed] }));
 process.exit(0);
 `;
 
