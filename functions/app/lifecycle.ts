@@ -38,7 +38,10 @@ export interface ReportJob {
   review: ReviewRule;
   /** The last issue printed before this catalog existed (numbers continue from it). */
   reference: { year: number; number: number; total: number };
-  /** Loads the inputs once: their hash (records, articles, template, series config), the records printed, or why the period is empty. */
+  /**
+   * Loads the inputs once: the hash of what the report prints with its template and series
+   * config, the records it prints, why the period is empty, what blocks a release.
+   */
   prepare(): Promise<PreparedInputs>;
   /** Renders from the prepared inputs; without `numbering` the masthead prints the draft placeholder. */
   render(opts: RenderOptions): Promise<RenderedPdf>;
@@ -47,7 +50,7 @@ export interface ReportJob {
 export interface PreparedInputs {
   inputHash: string;
   printed: PrintedRecord[];
-  /** Set when the period has no data for the series' key indicators: no draft is made. */
+  /** Set when nothing of the period would be printed: no draft is made. */
   empty?: string;
   /** What forbids a release (article figures contradicting records …), one line each. */
   blocking?: string[];
