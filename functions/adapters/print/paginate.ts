@@ -14,13 +14,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import type { PagePosition, PaginateRequest, Pagination } from '../../app/ports.ts';
-
-/** A4 (mm) and the renderer's default margins, when the style sheets say nothing. */
-export interface PageBoxDefaults {
-  widthMm: number;
-  heightMm: number;
-  margin: { top: string; right: string; bottom: string; left: string };
-}
+import { inPage, type PageBox, type PageBoxDefaults } from './page-box.ts';
 
 /** Measures and fills the page numbers on the loaded `page` (see the module comment). */
 export async function paginate(
@@ -30,62 +24,22 @@ export async function paginate(
 ): Promise<Pagination> {
   await page.emulateMediaType('print');
   try {
-    // As source text with a `__name` stub: tsx and esbuild's keepNames wrap inner functions in
-    // `__name(…)`, which the page does not define.
-    const source =
-      `(() => { const __name = (f) => f; return (${measureInPage.toString()})` +
-      `(${JSON.stringify(req)}, ${JSON.stringify(defaults)}); })()`;
+    const source = inPage(measureInPage, { req, defaults });
     return (await page.evaluate(source)) as Pagination;
   } finally {
     await page.emulateMediaType(undefined);
   }
 }
 
-/** Runs in the page: no closure over module scope. */
-function measureInPage(req: PaginateRequest, defaults: PageBoxDefaults): Pagination {
-  const probe = document.createElement('div');
-  probe.style.cssText = 'position:absolute;visibility:hidden;height:0;';
-  document.body.appendChild(probe);
-  const px = (length: string, fallback: string): number => {
-    probe.style.width = length || fallback;
-    const w = probe.getBoundingClientRect().width;
-    if (w > 0 || /^0/.test(length)) return w;
-    probe.style.width = fallback;
-    return probe.getBoundingClientRect().width;
-  };
-  // The @page rule of the style sheets (the last one wins, as in printing).
-  let size = '';
-  const margin = { ...defaults.margin };
-  for (const sheet of Array.from(document.styleSheets)) {
-    let rules: CSSRuleList;
-    try {
-      rules = sheet.cssRules;
-    } catch {
-      continue;
-    }
-    for (const rule of Array.from(rules)) {
-      if (!(rule instanceof CSSPageRule) || rule.selectorText !== '') continue;
-      const s = rule.style;
-      size = s.getPropertyValue('size') || size;
-      for (const side of ['top', 'right', 'bottom', 'left'] as const) {
-        const v = s.getPropertyValue(`margin-${side}`);
-        if (v) margin[side] = v;
-      }
-    }
-  }
-  const mm = px('1000mm', '1000mm') / 1000;
-  let width = defaults.widthMm * mm;
-  let height = defaults.heightMm * mm;
-  const parts = size.trim().split(/\s+/).filter(Boolean);
-  if (parts.length >= 1 && /^[\d.]/.test(parts[0] as string)) {
-    width = px(parts[0] as string, `${defaults.widthMm}mm`);
-    height = px((parts[1] ?? parts[0]) as string, `${defaults.heightMm}mm`);
-  } else if (parts.includes('landscape')) {
-    [width, height] = [height, width];
-  }
-  const areaW = width - px(margin.left, '0') - px(margin.right, '0');
-  const areaH = height - px(margin.top, '0') - px(margin.bottom, '0');
-  probe.remove();
+/** Runs in the page: no closure over module scope (`pageBox` comes with it: see page-box.ts). */
+function measureInPage(
+  pageBox: (defaults: PageBoxDefaults) => PageBox,
+  { req, defaults }: { req: PaginateRequest; defaults: PageBoxDefaults },
+): Pagination {
+  // The page area: the @page size less its margins (the last rule wins, as in printing).
+  const box = pageBox(defaults);
+  const areaW = box.width - box.left - box.right;
+  const areaH = box.height - box.top - box.bottom;
 
   const style = document.createElement('style');
   style.textContent =
