@@ -73,6 +73,24 @@ describe('the compiled CLI', { timeout: 300_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('is the `bulletin` that npm links into node_modules/.bin (what `npx bulletin` runs)', async () => {
+    // npx installs a bin of the project itself into its own cache before running it (≈ 0.5 s per
+    // start): the command is declared by packages/bulletin-cli, a dependency npm links.
+    const root = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      version: string;
+      bin?: Record<string, string>;
+    };
+    expect(root.bin?.bulletin).toBeUndefined();
+    const linked = join(REPO, 'node_modules', '.bin', 'bulletin');
+    expect(existsSync(linked)).toBe(true);
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(linked, ['--version'], { env: env(), timeout: 60_000 }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
+    );
+    expect(out.trim()).toBe(root.version);
+  });
+
   it('builds the stores’ process as an entry of its own, its path compiled in', () => {
     expect(existsSync(join(build, 'main.js'))).toBe(true);
     expect(existsSync(join(build, 'stack-host.js'))).toBe(true);
