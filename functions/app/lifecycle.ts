@@ -26,6 +26,7 @@ import type { CorrectionLine, Issue, IssueEdition } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Archive, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
+import { numberingLineOf, type Place } from './numbering-line.ts';
 
 /** How a report is printed, as the cycle sees it (one per request; made by the kind registry). */
 export interface ReportJob {
@@ -533,76 +534,115 @@ async function numberAndStore(
     const tried = await deps.catalog.issueByTotal(draft.series, draft.attemptTotal);
     if (tried?.draftId === draft.id) return { issue: tried };
   }
+  // Releases of the series in this process print side by side, each with the number after
+  // the one before it, and write in that order (numbering-line.ts).
+  const line = numberingLineOf(deps.catalog, draft.series);
   for (let attempt = 0; attempt < 50; attempt++) {
     const now = nowOf(deps);
-    const last = (await deps.catalog.lastNumbering(draft.series)) ?? job.reference;
-    const numbering = nextNumbering(last, datePartsIn(now, deps.timeZone).year);
-    await deps.catalog.recordAttempt(draft.id, owner, numbering.total);
-    const rendered = await job.render({ numbering, date: now });
-    const id = `${draft.series}-${numbering.total}`;
-    const stored = await storeRelease(
-      deps,
-      {
-        issueId: id,
-        series: draft.series,
-        year: numbering.year,
-        edition: 1,
-        draftId: draft.id,
-        inputHash: inputs.inputHash,
-      },
-      rendered,
+    const place = line.join(
+      async () => (await deps.catalog.lastNumbering(draft.series)) ?? job.reference,
+      (last) => nextNumbering(last, datePartsIn(now, deps.timeZone).year),
     );
-    const { s3Key, sha256 } = stored;
-    const at = now.toISOString();
-    const edition: IssueEdition = {
-      edition: 1,
-      s3Key,
-      fileName: rendered.fileName,
-      sha256,
-      bytes: rendered.pdf.byteLength,
-      pages: rendered.pages,
-      inputHash: inputs.inputHash,
-      releasedAt: at,
-      releasedBy: by,
-      draftId: draft.id,
-      ...(stored.otherKeys.length ? { otherKeys: stored.otherKeys } : {}),
-    };
-    const issue: Issue = {
-      id,
-      series: draft.series,
-      kind: draft.kind,
-      ...numbering,
-      slotKey: draft.slotKey,
-      status: 'published',
-      period: draft.period,
-      title: draft.title,
-      s3Key,
-      fileName: rendered.fileName,
-      sha256,
-      bytes: rendered.pdf.byteLength,
-      pages: rendered.pages,
-      inputHash: inputs.inputHash,
-      createdAt: draft.createdAt,
-      publishedAt: at,
-      edition: 1,
-      editions: [edition],
-      draftId: draft.id,
-      reportKey: draft.reportKey,
-      params: draft.params,
-      releasedBy: by,
-      ...stored.fields,
-    };
-    const written = await deps.catalog.putIssue(issue, inputs.printed);
-    if (written) {
-      deps.log?.(`released ${id} (${formatNumbering(issue)}) from draft ${draft.id}`);
-      return { issue: written, rendered };
+    try {
+      const won = await numberOnce(deps, draft, job, inputs, by, owner, now, place);
+      if (won) return won;
+    } finally {
+      place.settle(false); // no-op once it wrote its issue
     }
-    const taken = await deps.catalog.issueByTotal(draft.series, numbering.total);
-    for (const key of [s3Key, ...stored.otherKeys]) await removeQuietly(deps, key);
-    if (taken?.draftId === draft.id) return { issue: taken };
-    // Another release took that number first: our files printed it, so they go; try the next.
+    // Another release took that number first, or the one before in the line gave up: the files
+    // printed with that number are gone; try the next.
   }
   throw new ConflictError('lifecycle', `could not number draft ${draft.id} after 50 attempts`);
+}
+
+/** One attempt of {@link numberAndStore}: print with the number of `place`, store, write. */
+async function numberOnce(
+  deps: LifecycleDeps,
+  draft: Draft,
+  job: ReportJob,
+  inputs: PreparedInputs,
+  by: string,
+  owner: string,
+  now: Date,
+  place: Place,
+): Promise<{ issue: Issue; rendered?: RenderedPdf } | undefined> {
+  const numbering = await place.numbering;
+  await deps.catalog.recordAttempt(draft.id, owner, numbering.total);
+  const rendered = await job.render({ numbering, date: now });
+  const id = `${draft.series}-${numbering.total}`;
+  const stored = await storeRelease(
+    deps,
+    {
+      issueId: id,
+      series: draft.series,
+      year: numbering.year,
+      edition: 1,
+      draftId: draft.id,
+      inputHash: inputs.inputHash,
+    },
+    rendered,
+  );
+  const { s3Key, sha256 } = stored;
+  const at = now.toISOString();
+  const edition: IssueEdition = {
+    edition: 1,
+    s3Key,
+    fileName: rendered.fileName,
+    sha256,
+    bytes: rendered.pdf.byteLength,
+    pages: rendered.pages,
+    inputHash: inputs.inputHash,
+    releasedAt: at,
+    releasedBy: by,
+    draftId: draft.id,
+    ...(stored.otherKeys.length ? { otherKeys: stored.otherKeys } : {}),
+  };
+  const issue: Issue = {
+    id,
+    series: draft.series,
+    kind: draft.kind,
+    ...numbering,
+    slotKey: draft.slotKey,
+    status: 'published',
+    period: draft.period,
+    title: draft.title,
+    s3Key,
+    fileName: rendered.fileName,
+    sha256,
+    bytes: rendered.pdf.byteLength,
+    pages: rendered.pages,
+    inputHash: inputs.inputHash,
+    createdAt: draft.createdAt,
+    publishedAt: at,
+    edition: 1,
+    editions: [edition],
+    draftId: draft.id,
+    reportKey: draft.reportKey,
+    params: draft.params,
+    releasedBy: by,
+    ...stored.fields,
+  };
+  const removeFiles = async () => {
+    for (const key of [s3Key, ...stored.otherKeys]) await removeQuietly(deps, key);
+  };
+  // The number follows the release before this one in the line: written first, or not at all.
+  if (!(await place.predecessorStored(lease(deps) / 2))) {
+    await removeFiles();
+    return undefined;
+  }
+  const written = await deps.catalog.putIssue(issue, inputs.printed);
+  if (written) {
+    place.settle(true);
+    deps.log?.(`released ${id} (${formatNumbering(issue)}) from draft ${draft.id}`);
+    return { issue: written, rendered };
+  }
+  const taken = await deps.catalog.issueByTotal(draft.series, numbering.total);
+  await removeFiles();
+  if (taken?.draftId === draft.id) {
+    place.settle(true);
+    return { issue: taken };
+  }
+  return undefined;
 }
 
 async function releaseCorrection(

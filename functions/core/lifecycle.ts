@@ -97,11 +97,15 @@ export function editionLabel(edition: number): string | undefined {
   return edition === 2 ? '修订版' : `第${edition - 1}次修订版`;
 }
 
+/** An issue's numbers: 2026年第2期(总第552期) is `{ year: 2026, number: 2, total: 552 }`. */
+export interface Numbering {
+  year: number;
+  number: number;
+  total: number;
+}
+
 /** The next issue numbering after `last`: the number in the year restarts at 1 with a new year. */
-export function nextNumbering(
-  last: { year: number; number: number; total: number },
-  year: number,
-): { year: number; number: number; total: number } {
+export function nextNumbering(last: Numbering, year: number): Numbering {
   return { year, number: last.year === year ? last.number + 1 : 1, total: last.total + 1 };
 }
 

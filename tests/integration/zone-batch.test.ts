@@ -63,6 +63,9 @@ describe('all-zones run', () => {
     );
     expect(summary).toMatchObject({ total: ZONES, rendered: ZONES, skipped: 0, failed: 0 });
     expect(renderedZones()).toEqual([...zoneIds].sort());
+    // One print per profile: the releases running at once take consecutive numbers in this
+    // process instead of racing for the same one and printing again (numbering-line.ts).
+    expect(printed).toHaveLength(ZONES);
     expect(progress.at(-1)).toBe(ZONES);
     for (const o of outcomes) expect(o.pages).toBeGreaterThan(0);
     const { items } = await t.services.catalog.list(ZONE_PROFILE_SERIES, { limit: 100 });
