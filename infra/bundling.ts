@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FONT_FILES } from '../functions/contract/assets.ts';
+import { sourcesHash } from '../functions/contract/code-stamp.ts';
 
 /** The repository root (where package.json and package-lock.json are). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,6 +68,10 @@ export function reportAssetCommands(outputDir: string): string[] {
   ];
 }
 
+/** The stamp of the sources a bundle is built from (see functions/contract/code-stamp.ts). */
+let stamp: string | undefined;
+const codeStamp = () => (stamp ??= sourcesHash(join(PROJECT_ROOT, 'functions')).slice(0, 32));
+
 /**
  * esbuild options for a handler. `reportAssets`: the templates and data are copied beside it
  * (the functions that compose or render reports).
@@ -84,6 +89,10 @@ export function bundlingFor(opts: { reportAssets: boolean }): BundlingOptions {
     sourceMap: false,
     // The AWS SDK v3 in the runtime may differ from the tested one: ship ours.
     bundleAwsSDK: true,
+    // What code composed a report (part of the key that lets the all-zones plan skip a zone).
+    define: {
+      'process.env.BULLETIN_CODE_STAMP': JSON.stringify(codeStamp()),
+    },
     forceDockerBundling: false,
     ...(opts.reportAssets
       ? {

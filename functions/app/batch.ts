@@ -4,11 +4,13 @@
  * in one process (the CLI, the benchmark) and on AWS as a Step Functions Distributed Map
  * (`infra/constructs/zone-fanout.ts`): plan → render each job → summarize.
  *
- * Skipping: the plan composes each zone's profile (pure and cheap; the records of the period
- * are read, sorted and ranked once for all zones) and takes its input hash the way the
- * editorial cycle does (records, template, series config: `report-jobs.ts`). A zone whose
- * latest *released* profile has the same hash is skipped — compared with what the newest
- * profile printed, so a figure revised and then reverted is printed again. Each run's slots are
+ * Skipping: a zone whose latest *released* profile was made from the same inputs — the
+ * records it reads (every field), template, series, reference data and code: `inputsKeyOf` in
+ * `report-jobs.ts` — is skipped without composing. Otherwise the plan composes the profile
+ * (the records of the period are read, sorted and ranked once for all zones) and takes the
+ * hash of what it prints, the way the editorial cycle does: the same as the latest release's is
+ * skipped too (a revision elsewhere that moves nothing printed). Both compare with the newest
+ * release, so a figure revised and then reverted is printed again. Each run's slots are
  * its own (`…/<run>`): a retry within the run is idempotent, a later run is a new trigger.
  * Every zone goes through the cycle (`publishReport`): the series needs no review, so its draft
  * is released at once and numbered then.
@@ -20,7 +22,7 @@ import type { Issue } from '../core/model.ts';
 import type { RecordStore } from './ports.ts';
 import { publishReport, type PreparedReport, type PublishDeps } from './publish.ts';
 import { composeReport, loadReport, resolveReport } from './render-report.ts';
-import { reportJob, requestParams } from './report-jobs.ts';
+import { inputsKeyOf, reportJob, requestParams } from './report-jobs.ts';
 
 export { stableViewJson } from './report-jobs.ts';
 import { FANOUT_POLICY, ZONE_PROFILE_SERIES } from '../contract/fanout.ts';
@@ -51,6 +53,12 @@ export interface ZoneOutcome {
   error?: string;
   /** Why a zone was skipped without a report (e.g. it has no annual records). */
   note?: string;
+  /**
+   * How a skipped zone was found unchanged: its inputs are those of its latest release
+   * (`inputs`, not composed), or its profile composed prints what that release printed
+   * (`printed`).
+   */
+  skippedBy?: 'inputs' | 'printed';
 }
 
 export interface ZonePlan {
@@ -181,6 +189,14 @@ export async function planZoneBatch(
             period,
           });
           const loaded = await loadReport(deps, resolution);
+          // First the cheap key: the same records, template, series and code as the latest
+          // release print the same profile, so it is skipped without composing.
+          const latestIssue = latest.get(resolution.resolved.key ?? resolution.series.id);
+          if (
+            latestIssue?.inputsKey &&
+            latestIssue.inputsKey === (await inputsKeyOf(deps, resolution, loaded))
+          )
+            return skippedAs(zone.id, period, latestIssue, 'inputs');
           const view = composeReport(deps, resolution, loaded, { date: new Date(0) });
           const prepared = { resolution, loaded, view };
           // Planning reads and composes; it never prints (the jobs render later).
@@ -195,14 +211,7 @@ export async function planZoneBatch(
           const slotKey = zoneSlotKey(zone.id, period, contentHash, run);
           const issue = latest.get(job.reportKey);
           if (issue && issue.inputHash === contentHash)
-            return {
-              zone: zone.id,
-              status: 'skipped',
-              period,
-              issueId: issue.id,
-              ...(issue.pages !== undefined ? { pages: issue.pages } : {}),
-              ...(issue.bytes !== undefined ? { bytes: issue.bytes } : {}),
-            };
+            return skippedAs(zone.id, period, issue, 'printed');
           opts.prepared?.set(slotKey, prepared);
           return {
             zone: zone.id,
@@ -223,6 +232,24 @@ export async function planZoneBatch(
     jobs: objects.filter((p): p is ZoneJob => 'slotKey' in p),
     done: objects.filter((p): p is ZoneOutcome => 'status' in p),
     ...(notPlanned.length ? { notPlanned } : {}),
+  };
+}
+
+/** A zone skipped because its latest release already prints what it would print now. */
+function skippedAs(
+  zone: string,
+  period: string,
+  issue: Issue,
+  by: 'inputs' | 'printed',
+): ZoneOutcome {
+  return {
+    zone,
+    status: 'skipped',
+    skippedBy: by,
+    period,
+    issueId: issue.id,
+    ...(issue.pages !== undefined ? { pages: issue.pages } : {}),
+    ...(issue.bytes !== undefined ? { bytes: issue.bytes } : {}),
   };
 }
 

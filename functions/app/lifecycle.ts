@@ -50,6 +50,8 @@ export interface ReportJob {
 
 export interface PreparedInputs {
   inputHash: string;
+  /** What the report is made from, known before composing (`inputsKeyOf`); kept on the issue. */
+  inputsKey?: string;
   printed: PrintedRecord[];
   /** Set when nothing of the period would be printed: no draft is made. */
   empty?: string;
@@ -612,6 +614,7 @@ async function numberOnce(
     bytes: rendered.pdf.byteLength,
     pages: rendered.pages,
     inputHash: inputs.inputHash,
+    ...(inputs.inputsKey ? { inputsKey: inputs.inputsKey } : {}),
     createdAt: draft.createdAt,
     publishedAt: at,
     edition: 1,
@@ -694,7 +697,8 @@ async function releaseCorrection(
       corrections: draft.corrections ?? [],
     },
     draft.printed ?? [],
-    stored.fields,
+    // The key of the inputs of the issue's current edition: an older one must not match.
+    { ...stored.fields, inputsKey: (await job.prepare()).inputsKey ?? '' },
   );
   deps.log?.(`released edition ${editionNo} (修订版) of ${issue.id}`);
   return { issue: corrected, rendered };

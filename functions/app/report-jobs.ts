@@ -28,6 +28,7 @@ import {
   type ReportDeps,
   type Resolution,
 } from './render-report.ts';
+import { codeStamp } from './code-stamp.ts';
 import { templatesDir } from './templates.ts';
 
 /** What the all-zones plan already resolved, loaded and composed for a request (not read again). */
@@ -79,6 +80,45 @@ function templateHash(template: string): Promise<string> {
     templateHashes.set(folder, h);
   }
   return h;
+}
+
+const referenceHashes = new WeakMap<object, string>();
+function referenceHash(reference: ReportDeps['reference']): string {
+  let h = referenceHashes.get(reference);
+  if (!h) {
+    const { zones, indicators, series } = reference;
+    h = createHash('sha256').update(JSON.stringify({ zones, indicators, series })).digest('hex');
+    referenceHashes.set(reference, h);
+  }
+  return h;
+}
+
+function seriesHashOf(r: Resolution): string {
+  return createHash('sha256').update(JSON.stringify(r.series)).digest('hex');
+}
+
+/**
+ * The key of what a report is made from, known without composing it: the records (and articles)
+ * its kind loaded, every field of them (`Loaded.inputHash`), the template files, the series
+ * configuration, the reference data (zones, indicators), the time zone and the code that
+ * composes (`codeStamp`). Equal keys print the same report, so the all-zones plan skips a zone
+ * whose latest release has this key without composing it; a different key says nothing (a
+ * revision elsewhere may move nothing printed): the printed hash (`inputHash`) decides then.
+ */
+export async function inputsKeyOf(
+  deps: Pick<ReportDeps, 'reference' | 'timeZone'>,
+  r: Resolution,
+  loaded: Loaded<unknown>,
+): Promise<string> {
+  const parts = [
+    loaded.inputHash,
+    await templateHash(r.kind.template),
+    seriesHashOf(r),
+    referenceHash(deps.reference),
+    deps.timeZone ?? '',
+    codeStamp(),
+  ];
+  return createHash('sha256').update(parts.join('\0')).digest('hex');
 }
 
 /**
@@ -173,7 +213,7 @@ export async function reportJob(
       const loaded = prepared?.loaded ?? (await loadReport(deps, r));
       // A fixed date: what the data and the layout print, not the day it is printed on.
       const view = prepared?.view ?? composeReport(deps, r, loaded, { date: new Date(0) });
-      const seriesHash = createHash('sha256').update(JSON.stringify(r.series)).digest('hex');
+      const seriesHash = seriesHashOf(r);
       // The hash of what the report prints (a revision elsewhere that moves nothing printed —
       // another zone's record behind a rank that stays — is no change), its template and series.
       const inputHash = createHash('sha256')
@@ -188,6 +228,7 @@ export async function reportJob(
         view,
         inputs: {
           inputHash,
+          inputsKey: await inputsKeyOf(deps, r, loaded),
           printed: printedRecordsOf(deps, view),
           ...(empty ? { empty } : {}),
           ...(blocking.length ? { blocking } : {}),

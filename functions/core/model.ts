@@ -169,6 +169,12 @@ export interface Issue {
   bytes?: number;
   pages?: number;
   inputHash?: string;
+  /**
+   * What the current edition was made from — records read, template, series, reference data,
+   * code — as one key known before composing: the all-zones plan skips a zone whose latest
+   * release has the key its inputs give now (report-jobs.ts `inputsKeyOf`).
+   */
+  inputsKey?: string;
   /** 要目 of the issue, for the archive, the feed and the notice mail. */
   contents?: IssueContents;
   /** S3 key of the web edition (HTML) published beside the PDF. */

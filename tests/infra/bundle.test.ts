@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BulletinFunction } from '../../infra/constructs/bulletin-function.ts';
 import { ChromiumLayer } from '../../infra/constructs/chromium-layer.ts';
 import { FONT_FILES } from '../../functions/contract/assets.ts';
+import { sourcesHash } from '../../functions/contract/code-stamp.ts';
+import { PROJECT_ROOT } from '../../infra/bundling.ts';
 
 const MB = 1024 * 1024;
 /** Lambda: deployment package incl. layers, unzipped. */
@@ -98,6 +100,9 @@ describe('Lambda bundles and the Chromium layer', () => {
     const code = readFileSync(join(assets.render, 'index.mjs'), 'utf8');
     expect(code).not.toMatch(/from\s*["']@sparticuz\/chromium["']/);
     expect(code).toContain('BULLETIN_CHROMIUM_BIN_DIR');
+    // The stamp of the code it was built from is compiled in (functions/app/code-stamp.ts):
+    // a zone whose inputs are unchanged is skipped only by the build that printed it.
+    expect(code).toContain(`"${sourcesHash(join(PROJECT_ROOT, 'functions')).slice(0, 32)}"`);
   });
 
   it('a non-render function ships only its code', () => {

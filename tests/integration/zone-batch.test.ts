@@ -72,11 +72,28 @@ describe('all-zones run', () => {
     expect(items.filter((i) => i.status === 'published')).toHaveLength(ZONES);
   });
 
-  it('renders nothing on a re-run after no data change', async () => {
+  it('renders nothing on a re-run after no data change, and composes nothing', async () => {
     printed = [];
-    const { summary } = await run();
+    const { summary, outcomes } = await run();
     expect(summary).toMatchObject({ total: ZONES, rendered: 0, skipped: ZONES, failed: 0 });
     expect(printed).toEqual([]);
+    // Same records, template, series and code as each latest release: decided by the key.
+    expect(outcomes.map((o) => o.skippedBy)).toEqual(outcomes.map(() => 'inputs'));
+  });
+
+  it('composes every zone again when the code that composes changed, and prints none', async () => {
+    const before = process.env.BULLETIN_CODE_STAMP;
+    process.env.BULLETIN_CODE_STAMP = 'another-build';
+    try {
+      printed = [];
+      const { summary, outcomes } = await run();
+      expect(summary).toMatchObject({ total: ZONES, rendered: 0, skipped: ZONES, failed: 0 });
+      // Another build may print differently: each profile is composed and compared as printed.
+      expect(outcomes.map((o) => o.skippedBy)).toEqual(outcomes.map(() => 'printed'));
+    } finally {
+      if (before === undefined) delete process.env.BULLETIN_CODE_STAMP;
+      else process.env.BULLETIN_CODE_STAMP = before;
+    }
   });
 
   it('re-renders only the zone whose record was revised', async () => {
@@ -100,6 +117,10 @@ describe('all-zones run', () => {
     expect(summary).toMatchObject({ total: ZONES, rendered: 1, skipped: ZONES - 1, failed: 0 });
     expect(renderedZones()).toEqual([top.zone]);
     expect(outcomes.find((o) => o.status === 'rendered')?.zone).toBe(top.zone);
+    // The period's records changed (they rank every zone): the others were composed, and print
+    // what they printed.
+    for (const o of outcomes.filter((x) => x.status === 'skipped'))
+      expect(o.skippedBy).toBe('printed');
 
     // Reverted to the first value: the newest profile printed the revised one, so the zone is
     // printed again (compared with what the latest release printed, not with any earlier one).
