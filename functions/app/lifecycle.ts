@@ -255,7 +255,11 @@ export async function triggerReport(
 
   try {
     const draftId = draftIdFor(job.series, opts.slotKey);
-    let draft = await deps.catalog.getDraft(draftId);
+    // A slot claimed for the first time has no draft yet (its id is the slot's); should one be
+    // there all the same, creating it returns that one.
+    let draft = claim.resumed ? await deps.catalog.getDraft(draftId) : undefined;
+    /** Made by this run just now: released without reading it again. */
+    let madeNow = false;
     let rendered: RenderedPdf | undefined;
     const bend = job.review === 'required' && opts.releaseWithoutReview === true;
     // Released at once: the draft is not printed (the release prints the numbered PDF).
@@ -272,7 +276,7 @@ export async function triggerReport(
             `nothing changed since ${latest.id} (${job.title} ${latest.period ?? ''}): it is already out; no new draft (--force makes one)`,
             { issue: latest },
           );
-        const same = (await deps.catalog.openDrafts()).find(
+        const same = (await deps.catalog.openDrafts({ reportKey: job.reportKey })).find(
           (d) =>
             d.reportKey === job.reportKey && d.inputHash === inputs.inputHash && !d.correctionOf,
         );
@@ -293,6 +297,7 @@ export async function triggerReport(
       });
       draft = made.draft;
       rendered = made.rendered;
+      madeNow = made.created;
       await supersedeOthers(deps, draft);
     }
     if (!OPEN_DRAFT_STATES.includes(draft.status)) {
@@ -313,10 +318,11 @@ export async function triggerReport(
             : `${opts.trigger} (series needs no review)`,
         },
         job,
+        madeNow ? draft : undefined,
       );
       const issue = release.issue;
       rendered = release.rendered ?? rendered;
-      const released = await deps.catalog.getDraft(draft.id);
+      const released = release.draft ?? (await deps.catalog.getDraft(draft.id));
       return await finish(
         'released',
         `released ${issue.id} (${formatNumbering(issue)})${bend ? (opts.releasedBy ? ` — released at once by ${opts.releasedBy}` : ' — the series needs review, waived for this first run') : ''}`,
@@ -381,7 +387,7 @@ async function makeDraft(
     print?: boolean;
     immediate?: boolean;
   },
-): Promise<{ draft: Draft; rendered?: RenderedPdf }> {
+): Promise<{ draft: Draft; created: boolean; rendered?: RenderedPdf }> {
   const createdAt = nowOf(deps);
   const rendered =
     ids.print === false
@@ -428,7 +434,7 @@ async function makeDraft(
   };
   const { draft: stored, created } = await deps.catalog.createDraft(draft);
   if (!created && s3Key && stored.s3Key !== s3Key) await removeQuietly(deps, s3Key);
-  return { draft: stored, ...(created && rendered ? { rendered } : {}) };
+  return { draft: stored, created, ...(created && rendered ? { rendered } : {}) };
 }
 
 function draftFileName(fileName: string): string {
@@ -437,7 +443,7 @@ function draftFileName(fileName: string): string {
 
 /** Older open drafts of the same report are superseded by a newer one (never numbered). */
 async function supersedeOthers(deps: LifecycleDeps, draft: Draft) {
-  for (const other of await deps.catalog.openDrafts()) {
+  for (const other of await deps.catalog.openDrafts({ reportKey: draft.reportKey })) {
     if (other.id === draft.id || other.reportKey !== draft.reportKey) continue;
     if (Boolean(other.correctionOf) !== Boolean(draft.correctionOf)) continue;
     if (other.status === 'releasing') continue;
@@ -482,8 +488,10 @@ async function releaseWithJob(
   draftId: string,
   opts: ReleaseOptions,
   made?: ReportJob,
-): Promise<{ issue: Issue; rendered?: RenderedPdf }> {
-  const draft = await requireDraft(deps, draftId);
+  /** The draft as this run just created it (not read again). */
+  known?: Draft,
+): Promise<{ issue: Issue; rendered?: RenderedPdf; draft?: Draft }> {
+  const draft = known?.id === draftId ? known : await requireDraft(deps, draftId);
   if (draft.status === 'published' && draft.issueId)
     return { issue: (await issueOf(deps, draft.issueId))! };
   if (opts.at && opts.at.getTime() > nowOf(deps).getTime()) {
@@ -506,7 +514,7 @@ async function releaseWithJob(
     const { issue, rendered } = held.correctionOf
       ? await releaseCorrection(deps, held, job, owner, opts.by)
       : await numberAndStore(deps, held, job, inputs, owner, opts.by);
-    await deps.catalog.completeRelease(
+    const released = await deps.catalog.completeRelease(
       draftId,
       owner,
       issue.id,
@@ -515,7 +523,7 @@ async function releaseWithJob(
     );
     await removeQuietly(deps, held.s3Key);
     await deps.notify?.(issue, held.correctionOf ? 'correction' : 'release');
-    return { issue, ...(rendered ? { rendered } : {}) };
+    return { issue, draft: released, ...(rendered ? { rendered } : {}) };
   } catch (err) {
     await deps.catalog.abortRelease(draftId, owner, messageOf(err)).catch(() => undefined);
     throw err;

@@ -136,7 +136,8 @@ export interface LifecycleCatalog {
   createDraft(draft: Draft): Promise<{ draft: Draft; created: boolean }>;
   getDraft(id: string): Promise<Draft | undefined>;
   /** Open drafts (draft, scheduled, releasing), newest first. */
-  openDrafts(): Promise<Draft[]>;
+  /** The open drafts, newest first; of one report only when `reportKey` is given. */
+  openDrafts(opts?: { reportKey?: string }): Promise<Draft[]>;
   /** A legal move of a draft, refused with a ConflictError (and nothing written) otherwise. */
   transitionDraft(
     id: string,

@@ -57,10 +57,26 @@ describe('all-zones run', () => {
 
   it('renders a profile for every zone with one shared browser', async () => {
     const progress: number[] = [];
+    const requests: string[] = [];
+    const name = 'countForZoneBatch';
+    t.services.clients.dynamodb.middlewareStack.add(
+      (next, context) => (args) => {
+        requests.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
     const { summary, outcomes } = await runZoneBatch(
       t.publishDeps({ reference, renderer: watchedRenderer() }),
       { concurrency: 3, onProgress: (p) => progress.push(p.done) },
+    ).finally(() => t.services.clients.dynamodb.middlewareStack.remove(name));
+    // DynamoDB requests of the run (plan reads + each release's cycle): a release reads the
+    // open drafts of its own report only, and does not read back what it just wrote.
+    const perProfile = requests.length / ZONES;
+    console.log(
+      `all-zones run: ${requests.length} DynamoDB requests, ${perProfile.toFixed(1)} per profile`,
     );
+    expect(perProfile).toBeLessThanOrEqual(16);
     expect(summary).toMatchObject({ total: ZONES, rendered: ZONES, skipped: 0, failed: 0 });
     expect(renderedZones()).toEqual([...zoneIds].sort());
     // One print per profile: the releases running at once take consecutive numbers in this

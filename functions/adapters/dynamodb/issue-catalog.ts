@@ -216,7 +216,7 @@ export function createDynamoLifecycleCatalog(
 
     getDraft,
 
-    async openDrafts() {
+    async openDrafts(opts = {}) {
       const items: Draft[] = [];
       let start: Record<string, unknown> | undefined;
       do {
@@ -225,7 +225,12 @@ export function createDynamoLifecycleCatalog(
             TableName: tableName,
             IndexName: 'gsi1',
             KeyConditionExpression: 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': OPEN },
+            ...(opts.reportKey
+              ? {
+                  FilterExpression: 'reportKey = :rk',
+                  ExpressionAttributeValues: { ':pk': OPEN, ':rk': opts.reportKey },
+                }
+              : { ExpressionAttributeValues: { ':pk': OPEN } }),
             ScanIndexForward: false,
             ExclusiveStartKey: start,
           }),
