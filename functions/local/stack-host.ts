@@ -18,10 +18,29 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
+import {
+  closeLevelIterators,
+  openedLevelIterators,
+  openLevelIterators,
+} from './level-iterators.ts';
 import { createStoreProxy } from './store-proxy.ts';
-import type { HostConfig, HostMessage } from './stack-protocol.ts';
+import type { HostConfig, HostMessage, StoresStats } from './stack-protocol.ts';
 
 const S3RVER_KEY = 'S3RVER';
+
+function storesStats(): StoresStats {
+  const m = process.memoryUsage();
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  return {
+    pid: process.pid,
+    rssMb: mb(m.rss),
+    heapUsedMb: mb(m.heapUsed),
+    externalMb: mb(m.external),
+    arrayBuffersMb: mb(m.arrayBuffers),
+    openIterators: openLevelIterators(),
+    openedIterators: openedLevelIterators(),
+  };
+}
 
 function send(message: HostMessage): void {
   process.send?.(message);
@@ -43,6 +62,8 @@ async function main(config: HostConfig): Promise<void> {
   process.stderr.on('error', () => undefined);
   const log = (line: string) => process.stderr.write(`[local stores] ${line}\n`);
 
+  // dynalite never closes the LevelDB iterators of its reads: without this each pins memory.
+  closeLevelIterators();
   const dynamo: Server = dynalite({
     ...(config.inMemory ? {} : { path: join(config.stateDir, 'dynamodb') }),
     createTableMs: 0,
@@ -82,6 +103,18 @@ async function main(config: HostConfig): Promise<void> {
     socket.on('close', () => {
       leases.delete(socket);
       maybeStop();
+    });
+    // `stats`: this process's memory, one JSON line (the bench samples it over its run).
+    let asked = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      asked = (asked + chunk).slice(-64);
+      let end;
+      while ((end = asked.indexOf('\n')) >= 0) {
+        const line = asked.slice(0, end).trim();
+        asked = asked.slice(end + 1);
+        if (line === 'stats') socket.write(`${JSON.stringify(storesStats())}\n`);
+      }
     });
     socket.write('ok\n');
   });

@@ -14,6 +14,21 @@ export type HostMessage =
   | { type: 'ready'; pid: number; dynamodb: string; s3: string; control: string }
   | { type: 'failed'; message: string };
 
+/** What the stores' process answers `stats` on its control socket (MB, `process.memoryUsage()`). */
+export interface StoresStats {
+  pid: number;
+  rssMb: number;
+  /** V8 heap in use (capped by `STORES_HEAP_MB` on LevelDB). */
+  heapUsedMb: number;
+  /** C++ objects bound to JS (LevelDB's memtables and block cache are not counted here). */
+  externalMb: number;
+  arrayBuffersMb: number;
+  /** LevelDB (or in-memory) iterators opened and not yet closed: 0 between requests. */
+  openIterators: number;
+  /** Iterators opened since the process started. */
+  openedIterators: number;
+}
+
 /** The lock file of a state folder (0600): who holds its stores and how to reach them. */
 export interface StackLock {
   /** `starting` while the owner launches the stores; `ready` once they answer. */

@@ -23,9 +23,9 @@ import { connect, type Socket } from 'node:net';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BulletinError } from '../errors.ts';
-import type { HostConfig, HostMessage, StackLock } from './stack-protocol.ts';
+import type { HostConfig, HostMessage, StackLock, StoresStats } from './stack-protocol.ts';
 
-export type { StackLock } from './stack-protocol.ts';
+export type { StackLock, StoresStats } from './stack-protocol.ts';
 
 export interface LocalStack {
   /** Environment variables that point the AWS SDK at the embedded stores. */
@@ -37,6 +37,8 @@ export interface LocalStack {
   shared: boolean;
   /** Who started the stack: `"bulletin serve", pid 1234`. */
   holder: string;
+  /** The stores' process's memory now (asked on its control socket). */
+  stats(): Promise<StoresStats>;
   /** Releases the stack: stops it if this process started it and nobody else uses it. */
   stop(): Promise<void>;
 }
@@ -126,6 +128,40 @@ function lease(control: string): Promise<Socket | undefined> {
     socket.once('error', () => {
       clearTimeout(timer);
       resolve(undefined);
+    });
+  });
+}
+
+/** Asks the stores' process for its memory figures (`stats` on a short-lived connection). */
+function askStats(control: string): Promise<StoresStats> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(control);
+    socket.setEncoding('utf8');
+    let answer = '';
+    const timer = setTimeout(() => fail(new Error('no answer in 5 s')), 5_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new LocalStackError(`the local stores' statistics: ${err.message}`));
+    };
+    socket.on('error', fail);
+    let asked = false;
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+      if (!asked && answer.startsWith('ok\n')) {
+        asked = true;
+        socket.write('stats\n');
+      }
+      const end = answer.indexOf('\n', 3);
+      if (asked && end > 3) {
+        clearTimeout(timer);
+        socket.destroy();
+        try {
+          resolve(JSON.parse(answer.slice(3, end)) as StoresStats);
+        } catch (err) {
+          reject(new LocalStackError(`the local stores' statistics: ${String(err)}`));
+        }
+      }
     });
   });
 }
@@ -231,6 +267,7 @@ function attached(lock: StackLock, stateDir: string, socket: Socket): LocalStack
     pid: lock.pid!,
     shared: true,
     holder: describe(lock),
+    stats: () => askStats(lock.control!),
     async stop() {
       socket.destroy();
     },
@@ -332,6 +369,7 @@ async function launch(
     pid: ready.pid,
     shared: false,
     holder: describe(lock),
+    stats: () => askStats(ready.control),
     stop() {
       stopped ??= (async () => {
         if (child.exitCode !== null || !child.connected) return;
