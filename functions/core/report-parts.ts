@@ -220,6 +220,8 @@ export function sourceMark(n: number): string {
   return CIRCLED[n - 1] ?? `〔${n}〕`;
 }
 
+const documents = new Map<string, string>();
+
 /**
  * The document a record's source names, as a reader knows it: the text before the first `；`
  * — publication, publisher and date, e.g. `《火炬动态》2022年第21期（总第550期）…，科技部火炬
@@ -227,11 +229,22 @@ export function sourceMark(n: number): string {
  * internal ids such as `[seeds/002]` stay in the data and are never printed.
  */
 export function sourceDocument(source: string): string {
-  return (source.split('；')[0] ?? source)
-    .replace(/\[seeds\/\d+\]/g, '')
-    .replace(/[（(][^（）()]*seeds\/\d+[^（）()]*[）)]/g, '')
-    .replace(/[，,]?[^，,；]*seeds\/\d+[^，,；]*/g, '')
-    .trim();
+  let doc = documents.get(source);
+  if (doc === undefined) {
+    const head = source.split('；')[0] ?? source;
+    doc = (
+      head.includes('seeds/')
+        ? head
+            .replace(/\[seeds\/\d+\]/g, '')
+            .replace(/[（(][^（）()]*seeds\/\d+[^（）()]*[）)]/g, '')
+            .replace(/[，,]?[^，,；]*seeds\/\d+[^，,；]*/g, '')
+        : head
+    ).trim();
+    // Thousands of records share a few sources: each is read once (a bounded memo).
+    if (documents.size >= 4096) documents.clear();
+    documents.set(source, doc);
+  }
+  return doc;
 }
 
 /**
