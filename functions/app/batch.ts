@@ -4,7 +4,9 @@
  * in one process (the CLI, the benchmark) and on AWS as a Step Functions Distributed Map
  * (`infra/constructs/zone-fanout.ts`): plan → render each job → summarize.
  *
- * Skipping: a zone whose latest *released* profile was made from the same inputs — the
+ * Skipping: when no batch was written to the records since a zone's latest *released* profile
+ * was read (`RecordStore.dataVersion`), with the same build, the zone is skipped without reading
+ * anything. Otherwise, a zone whose latest released profile was made from the same inputs — the
  * records it reads (every field), template, series, reference data and code: `inputsKeyOf` in
  * `report-jobs.ts` — is skipped without composing. Otherwise the plan composes the profile
  * (the records of the period are read, sorted and ranked once for all zones) and takes the
@@ -22,7 +24,8 @@ import type { Issue } from '../core/model.ts';
 import type { RecordStore } from './ports.ts';
 import { publishReport, type PreparedReport, type PublishDeps } from './publish.ts';
 import { composeReport, loadReport, resolveReport } from './render-report.ts';
-import { inputsKeyOf, reportJob, requestParams } from './report-jobs.ts';
+import { dataKeyOf, inputsKeyOf, reportJob, requestParams } from './report-jobs.ts';
+import { reportKind } from '../reports/registry.ts';
 
 export { stableViewJson } from './report-jobs.ts';
 import { FANOUT_POLICY, ZONE_PROFILE_SERIES } from '../contract/fanout.ts';
@@ -36,6 +39,8 @@ export interface ZoneJob {
   slotKey: string;
   /** Printed even when the latest release has the same inputs (`--force`). */
   force?: boolean;
+  /** The records store's data version the plan read before any record (kept on the issue). */
+  dataVersion?: string;
 }
 
 export type ZoneStatus = 'rendered' | 'skipped' | 'failed';
@@ -54,11 +59,12 @@ export interface ZoneOutcome {
   /** Why a zone was skipped without a report (e.g. it has no annual records). */
   note?: string;
   /**
-   * How a skipped zone was found unchanged: its inputs are those of its latest release
-   * (`inputs`, not composed), or its profile composed prints what that release printed
+   * How a skipped zone was found unchanged: nothing was written to the records since its latest
+   * release was read, with the same build (`data`, nothing read); its inputs are those of that
+   * release (`inputs`, not composed); or its profile composed prints what it printed
    * (`printed`).
    */
-  skippedBy?: 'inputs' | 'printed';
+  skippedBy?: 'data' | 'inputs' | 'printed';
 }
 
 export interface ZonePlan {
@@ -167,7 +173,19 @@ export async function planZoneBatch(
 ): Promise<ZonePlan> {
   const zones =
     opts.zones ?? deps.reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
+  // The data version first, before any record is read (a batch written meanwhile changes it).
+  const dataVersion = await deps.records.dataVersion();
   const latest = opts.force ? new Map<string, Issue>() : await latestReleased(deps);
+  // A zone whose latest release was read at this data version, with this build, is skipped
+  // without reading anything of it: nothing was written since.
+  const series = deps.reference.seriesById(ZONE_PROFILE_SERIES);
+  const unchangedKey =
+    dataVersion && series
+      ? await dataKeyOf(deps, reportKind(ZONE_PROFILE_SERIES), series, dataVersion)
+      : undefined;
+  const latestOfZone = new Map<string, Issue>();
+  for (const issue of latest.values())
+    if (issue.params?.zone) latestOfZone.set(issue.params.zone, issue);
   const limit = pLimit(opts.concurrency ?? 8);
   // This run's slots: a retry within the run finds its slot, a later run triggers anew.
   const run = `${opts.force ? 'forced-' : ''}${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
@@ -178,6 +196,14 @@ export async function planZoneBatch(
         const zone = deps.reference.resolveZone(zoneText);
         if (!zone || zone.level === 'aggregate')
           return { zone: zoneText, status: 'failed', error: `unknown zone "${zoneText}"` };
+        const released = latestOfZone.get(zone.id);
+        if (
+          unchangedKey &&
+          released?.dataKey === unchangedKey &&
+          released.period &&
+          (!opts.period || opts.period === released.period)
+        )
+          return skippedAs(zone.id, released.period, released, 'data');
         try {
           const zoneRecords = await deps.records.recordsOfZone(zone.id);
           const period = opts.period ?? latestAnnualPeriod(zoneRecords);
@@ -198,7 +224,7 @@ export async function planZoneBatch(
           )
             return skippedAs(zone.id, period, latestIssue, 'inputs');
           const view = composeReport(deps, resolution, loaded, { date: new Date(0) });
-          const prepared = { resolution, loaded, view };
+          const prepared = { resolution, loaded, view, ...(dataVersion ? { dataVersion } : {}) };
           // Planning reads and composes; it never prints (the jobs render later).
           const job = await reportJob(
             deps,
@@ -219,6 +245,7 @@ export async function planZoneBatch(
             contentHash,
             slotKey,
             ...(opts.force ? { force: true } : {}),
+            ...(dataVersion ? { dataVersion } : {}),
           };
         } catch (err) {
           return { zone: zone.id, status: 'failed', error: messageOf(err) };
@@ -240,7 +267,7 @@ function skippedAs(
   zone: string,
   period: string,
   issue: Issue,
-  by: 'inputs' | 'printed',
+  by: 'data' | 'inputs' | 'printed',
 ): ZoneOutcome {
   return {
     zone,
@@ -273,7 +300,9 @@ export async function renderZoneJob(
       trigger: 'all-zones batch',
       ...(job.force ? { force: true } : {}),
     },
-    prepared,
+    // In another process than the plan's (a render Lambda), the data version it read still
+    // holds: it was read before any record this render reads.
+    prepared ?? (job.dataVersion ? { dataVersion: job.dataVersion } : undefined),
   );
   if (result.outcome === 'failed') throw new Error(result.message);
   const { issue } = result;

@@ -52,6 +52,8 @@ export interface PreparedInputs {
   inputHash: string;
   /** What the report is made from, known before composing (`inputsKeyOf`); kept on the issue. */
   inputsKey?: string;
+  /** The data version it was read at and its build (`dataKeyOf`), when known; kept too. */
+  dataKey?: string;
   printed: PrintedRecord[];
   /** Set when nothing of the period would be printed: no draft is made. */
   empty?: string;
@@ -623,6 +625,7 @@ async function numberOnce(
     pages: rendered.pages,
     inputHash: inputs.inputHash,
     ...(inputs.inputsKey ? { inputsKey: inputs.inputsKey } : {}),
+    ...(inputs.dataKey ? { dataKey: inputs.dataKey } : {}),
     createdAt: draft.createdAt,
     publishedAt: at,
     edition: 1,
@@ -706,7 +709,7 @@ async function releaseCorrection(
     },
     draft.printed ?? [],
     // The key of the inputs of the issue's current edition: an older one must not match.
-    { ...stored.fields, inputsKey: (await job.prepare()).inputsKey ?? '' },
+    { ...stored.fields, inputsKey: (await job.prepare()).inputsKey ?? '', dataKey: '' },
   );
   deps.log?.(`released edition ${editionNo} (修订版) of ${issue.id}`);
   return { issue: corrected, rendered };

@@ -59,6 +59,12 @@ export interface RecordStore {
    * first). Returns the ids of the batches rolled back.
    */
   recover(): Promise<string[]>;
+  /**
+   * A stamp that changes with every batch that may change what reads return: written before
+   * the batch becomes visible, so a stamp read before some records were read never stands for
+   * data newer than they. Undefined for a store no batch has written since it was kept.
+   */
+  dataVersion(): Promise<string | undefined>;
   latestPeriod(granularity: Granularity): Promise<string | undefined>;
   periods(granularity: Granularity): Promise<string[]>;
   /** The latest period in which `zone` reports `indicator` (a descending Query, Limit 1). */

@@ -31,12 +31,17 @@ import {
 import { codeStamp } from './code-stamp.ts';
 import { templatesDir } from './templates.ts';
 
-/** What the all-zones plan already resolved, loaded and composed for a request (not read again). */
+/**
+ * What the all-zones plan already resolved, loaded and composed for a request (not read again);
+ * in another process (a render Lambda of the map), only the data version the plan read.
+ */
 export interface PreparedReport {
-  resolution: Resolution;
-  loaded: Loaded<unknown>;
+  resolution?: Resolution;
+  loaded?: Loaded<unknown>;
   /** Composed for another imprint; re-imprinted for the draft or the release. */
   view?: ReportView;
+  /** The records store's data version, read before `loaded` was (`RecordStore.dataVersion`). */
+  dataVersion?: string;
 }
 
 /**
@@ -93,32 +98,61 @@ function referenceHash(reference: ReportDeps['reference']): string {
   return h;
 }
 
-function seriesHashOf(r: Resolution): string {
-  return createHash('sha256').update(JSON.stringify(r.series)).digest('hex');
+function seriesHashOf(series: Resolution['series']): string {
+  return createHash('sha256').update(JSON.stringify(series)).digest('hex');
+}
+
+/**
+ * What, besides its data, makes a report of `kind` in `series`: the template files, the series
+ * configuration, the reference data (zones, indicators), the time zone and the code that
+ * composes (`codeStamp`).
+ */
+export async function buildKeyOf(
+  deps: Pick<ReportDeps, 'reference' | 'timeZone'>,
+  kind: Pick<Resolution['kind'], 'template'>,
+  series: Resolution['series'],
+): Promise<string> {
+  const parts = [
+    await templateHash(kind.template),
+    seriesHashOf(series),
+    referenceHash(deps.reference),
+    deps.timeZone ?? '',
+    codeStamp(),
+  ];
+  return createHash('sha256').update(parts.join('\0')).digest('hex');
+}
+
+/**
+ * The key of a report made from the data at `dataVersion` (`RecordStore.dataVersion`, read
+ * before any of its records) with this build: while no batch has been written since, and the
+ * build is the same, every report of the kind prints what it printed — nothing is read.
+ */
+export async function dataKeyOf(
+  deps: Pick<ReportDeps, 'reference' | 'timeZone'>,
+  kind: Pick<Resolution['kind'], 'template'>,
+  series: Resolution['series'],
+  dataVersion: string,
+): Promise<string> {
+  return createHash('sha256')
+    .update(`${dataVersion}\0${await buildKeyOf(deps, kind, series)}`)
+    .digest('hex');
 }
 
 /**
  * The key of what a report is made from, known without composing it: the records (and articles)
- * its kind loaded, every field of them (`Loaded.inputHash`), the template files, the series
- * configuration, the reference data (zones, indicators), the time zone and the code that
- * composes (`codeStamp`). Equal keys print the same report, so the all-zones plan skips a zone
- * whose latest release has this key without composing it; a different key says nothing (a
- * revision elsewhere may move nothing printed): the printed hash (`inputHash`) decides then.
+ * its kind loaded, every field of them (`Loaded.inputHash`), and its build ({@link buildKeyOf}).
+ * Equal keys print the same report, so the all-zones plan skips a zone whose latest release
+ * has this key without composing it; a different key says nothing (a revision elsewhere may
+ * move nothing printed): the printed hash (`inputHash`) decides then.
  */
 export async function inputsKeyOf(
   deps: Pick<ReportDeps, 'reference' | 'timeZone'>,
   r: Resolution,
   loaded: Loaded<unknown>,
 ): Promise<string> {
-  const parts = [
-    loaded.inputHash,
-    await templateHash(r.kind.template),
-    seriesHashOf(r),
-    referenceHash(deps.reference),
-    deps.timeZone ?? '',
-    codeStamp(),
-  ];
-  return createHash('sha256').update(parts.join('\0')).digest('hex');
+  return createHash('sha256')
+    .update(`${loaded.inputHash}\0${await buildKeyOf(deps, r.kind, r.series)}`)
+    .digest('hex');
 }
 
 /**
@@ -213,7 +247,7 @@ export async function reportJob(
       const loaded = prepared?.loaded ?? (await loadReport(deps, r));
       // A fixed date: what the data and the layout print, not the day it is printed on.
       const view = prepared?.view ?? composeReport(deps, r, loaded, { date: new Date(0) });
-      const seriesHash = seriesHashOf(r);
+      const seriesHash = seriesHashOf(r.series);
       // The hash of what the report prints (a revision elsewhere that moves nothing printed —
       // another zone's record behind a rank that stays — is no change), its template and series.
       const inputHash = createHash('sha256')
@@ -229,6 +263,9 @@ export async function reportJob(
         inputs: {
           inputHash,
           inputsKey: await inputsKeyOf(deps, r, loaded),
+          ...(prepared?.dataVersion
+            ? { dataKey: await dataKeyOf(deps, r.kind, r.series, prepared.dataVersion) }
+            : {}),
           printed: printedRecordsOf(deps, view),
           ...(empty ? { empty } : {}),
           ...(blocking.length ? { blocking } : {}),

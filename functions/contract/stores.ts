@@ -55,7 +55,9 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
  * - editor articles `pk=A#<series>#<period>`, `sk=<id>`; their revisions
  *   `pk=AR#<series>#<period>#<id>`, `sk=<revision>`;
  * - ingest batches `pk=BATCH#<id>` (header `sk=-` with the status that makes a batch visible,
- *   journal `sk=J#…`) and the ingest lock `pk=INGEST#LOCK` (see `record-store.ts`).
+ *   journal `sk=J#…`) and the ingest lock `pk=INGEST#LOCK` (see `record-store.ts`);
+ * - the data version `pk=DATA#VERSION`, `sk=-`: the id of the last batch that may have changed
+ *   what reads return, written before that batch becomes visible (`RecordStore.dataVersion`).
  */
 export const RECORDS_TABLE: TableDefinition = {
   id: 'records',

@@ -175,6 +175,12 @@ export interface Issue {
    * release has the key its inputs give now (report-jobs.ts `inputsKeyOf`).
    */
   inputsKey?: string;
+  /**
+   * The records store's data version the current edition was read at, with its build (template,
+   * series, reference data, code): while both stay, the all-zones plan skips the zone without
+   * reading anything of it (report-jobs.ts `dataKeyOf`). Empty after a correction.
+   */
+  dataKey?: string;
   /** 要目 of the issue, for the archive, the feed and the notice mail. */
   contents?: IssueContents;
   /** S3 key of the web edition (HTML) published beside the PDF. */

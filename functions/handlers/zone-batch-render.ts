@@ -16,6 +16,8 @@ export const zoneJobSchema = z.object({
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
   slotKey: z.string().min(1).max(300),
   force: z.boolean().optional(),
+  /** The records' data version the plan read first (kept on the issue; see batch.ts). */
+  dataVersion: z.string().min(1).max(100).optional(),
 });
 
 export async function handler(event: unknown, context?: Context): Promise<ZoneOutcome> {

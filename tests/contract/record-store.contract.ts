@@ -35,6 +35,22 @@ export function describeRecordStoreContract(
     const write = async (records: NewRecord[], articles: Article[] = []) =>
       store.writeBatch({ records, articles });
 
+    it('moves its data version with every batch that writes, and only then', async () => {
+      const zone = uniqueName('zone');
+      await write([observation(zone, '2024', 1)]);
+      const v1 = await store.dataVersion();
+      expect(v1).toEqual(expect.any(String));
+      // The same record again writes nothing: the version stays.
+      await write([observation(zone, '2024', 1)]);
+      expect(await store.dataVersion()).toBe(v1);
+      await write([observation(zone, '2024', 2)]);
+      const v2 = await store.dataVersion();
+      expect(v2).not.toBe(v1);
+      // A batch refused whole leaves the data as it was; the version never goes back.
+      await expect(write([observation(zone, '2025', Number.NaN)])).rejects.toThrow();
+      expect(await store.dataVersion()).not.toBe(v1);
+    });
+
     it('creates, keeps and revises an observation, keeping every revision', async () => {
       const zone = uniqueName('zone');
       const first = observation(zone, '2024', 10);

@@ -9,7 +9,9 @@ import { pdfText } from '../support/pdf.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PdfRenderer } from '../../functions/app/ports.ts';
 import { RenderError } from '#errors';
-import { runZoneBatch } from '../../functions/app/batch.ts';
+import { planZoneBatch, renderZoneJob, runZoneBatch } from '../../functions/app/batch.ts';
+import { parseOrReject } from '../../functions/app/requests.ts';
+import { zoneJobSchema } from '../../functions/handlers/zone-batch-render.ts';
 import { ZONE_PROFILE_SERIES } from '../../functions/contract/fanout.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { seedSynthetic, syntheticReference } from '../../functions/app/synthetic.ts';
@@ -88,12 +90,46 @@ describe('all-zones run', () => {
     expect(items.filter((i) => i.status === 'published')).toHaveLength(ZONES);
   });
 
-  it('renders nothing on a re-run after no data change, and composes nothing', async () => {
+  it('renders nothing on a re-run after no data change, and reads no zone', async () => {
+    printed = [];
+    const requests: string[] = [];
+    const name = 'countForRerun';
+    t.services.clients.dynamodb.middlewareStack.add(
+      (next, context) => (args) => {
+        requests.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    const { summary, outcomes } = await run().finally(() =>
+      t.services.clients.dynamodb.middlewareStack.remove(name),
+    );
+    expect(summary).toMatchObject({ total: ZONES, rendered: 0, skipped: ZONES, failed: 0 });
+    expect(printed).toEqual([]);
+    // Nothing written to the records since each latest release was read, same build: decided
+    // by the data version (one GetItem) and the latest releases (one Query), no zone read.
+    expect(outcomes.map((o) => o.skippedBy)).toEqual(outcomes.map(() => 'data'));
+    expect(requests).toEqual(['GetItemCommand', 'QueryCommand']);
+  });
+
+  it('decides by each zone’s inputs when something else was written, composing nothing', async () => {
+    // A bulletin article: the records store's version moves; no zone profile reads it.
+    const article = {
+      id: 'zone-batch-article',
+      series: 'torch-bulletin',
+      period: '2024',
+      section: '工作动态',
+      title: '园区画像不读的文章',
+      byline: '测试',
+      body: '正文。',
+    };
+    const ingest = await ingestFiles({ records: t.services.records, reference }, [
+      { name: 'article.json', bytes: new TextEncoder().encode(JSON.stringify([article])) },
+    ]);
+    expect(ingest.articles.created).toBe(1);
     printed = [];
     const { summary, outcomes } = await run();
     expect(summary).toMatchObject({ total: ZONES, rendered: 0, skipped: ZONES, failed: 0 });
-    expect(printed).toEqual([]);
-    // Same records, template, series and code as each latest release: decided by the key.
     expect(outcomes.map((o) => o.skippedBy)).toEqual(outcomes.map(() => 'inputs'));
   });
 
@@ -180,5 +216,22 @@ describe('all-zones run', () => {
     } finally {
       failFor = undefined;
     }
+  });
+
+  it('keeps the plan’s data version through a map item rendered in another process', async () => {
+    // As on AWS: the plan in one Lambda, each zone rendered by another from its JSON item.
+    const deps = t.publishDeps({ reference, renderer: watchedRenderer() });
+    const zones = zoneIds.slice(2, 4);
+    const plan = await planZoneBatch(deps, { zones, force: true });
+    expect(plan.jobs.map((j) => j.zone)).toEqual(zones);
+    for (const job of plan.jobs) {
+      const item = parseOrReject(zoneJobSchema, JSON.parse(JSON.stringify(job)), 'zone job');
+      expect(item.dataVersion).toEqual(expect.any(String));
+      expect(await renderZoneJob(deps, item)).toMatchObject({ status: 'rendered' });
+    }
+    // Nothing written since: the next plan reads neither zone.
+    const again = await planZoneBatch(deps, { zones });
+    expect(again.jobs).toEqual([]);
+    expect(again.done.map((o) => o.skippedBy)).toEqual(['data', 'data']);
   });
 });

@@ -111,7 +111,9 @@ export async function dumpRecords(services: Services, table = services.config.ta
     start = out.LastEvaluatedKey;
   } while (start);
   return items
-    .filter((i) => !/^(BATCH#|INGEST#)/.test(i.pk?.S ?? ''))
+    // Bookkeeping, not data: batch headers and journals, the ingest lock, and the data version
+    // (a stamp that only moves forward, also for a batch that was undone).
+    .filter((i) => !/^(BATCH#|INGEST#|DATA#)/.test(i.pk?.S ?? ''))
     .map(({ prev: _prev, ...rest }) => canonicalJson(rest))
     .sort();
 }

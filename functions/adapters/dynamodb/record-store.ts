@@ -133,6 +133,8 @@ const rev = (n: number) => String(n).padStart(6, '0');
 
 /** The lock every batch writer holds while it writes (one item). */
 const LOCK_KEY = { pk: 'INGEST#LOCK', sk: '-' };
+/** The data version: the last batch that may have changed what reads return. */
+const DATA_VERSION_KEY = { pk: 'DATA#VERSION', sk: '-' };
 const LEASE_MS = 30_000;
 const HEARTBEAT_MS = 5_000;
 const LOCK_WAIT_MS = 15 * 60_000;
@@ -730,6 +732,14 @@ export function createDynamoRecordStore(
           });
           if (lease.lost())
             throw new ConflictError(component, `batch ${batchId} lost its lock while writing`);
+          // Readers that compare the data version (the all-zones plan) learn of the batch before
+          // it is visible: a version read before some records never stands for newer data.
+          await documents.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { ...DATA_VERSION_KEY, version: batchId, at: new Date().toISOString() },
+            }),
+          );
           // The one write that makes the whole batch visible.
           await setStatus(batchId, ['pending'], 'committed');
           settled.set(batchId, 'committed');
@@ -765,6 +775,13 @@ export function createDynamoRecordStore(
       } finally {
         await lease.release();
       }
+    },
+
+    async dataVersion() {
+      const out = await documents.send(
+        new GetCommand({ TableName: tableName, Key: DATA_VERSION_KEY, ConsistentRead: true }),
+      );
+      return typeof out.Item?.version === 'string' ? out.Item.version : undefined;
     },
 
     async latestPeriod(granularity) {
