@@ -110,12 +110,14 @@ export async function dumpRecords(services: Services, table = services.config.ta
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start);
-  return items
-    // Bookkeeping, not data: batch headers and journals, the ingest lock, and the data version
-    // (a stamp that only moves forward, also for a batch that was undone).
-    .filter((i) => !/^(BATCH#|INGEST#|DATA#)/.test(i.pk?.S ?? ''))
-    .map(({ prev: _prev, ...rest }) => canonicalJson(rest))
-    .sort();
+  return (
+    items
+      // Bookkeeping, not data: batch headers and journals, the ingest lock, and the data version
+      // (a stamp that only moves forward, also for a batch that was undone).
+      .filter((i) => !/^(BATCH#|INGEST#|DATA#)/.test(i.pk?.S ?? ''))
+      .map(({ prev: _prev, ...rest }) => canonicalJson(rest))
+      .sort()
+  );
 }
 
 /** JSON with object keys sorted, so equal items give equal strings. */
