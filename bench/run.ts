@@ -56,6 +56,7 @@ const { runZoneBatch } = await import('../functions/app/batch.ts');
 const { seedSynthetic, syntheticReference, SYNTHETIC_STORE_ENV } =
   await import('../functions/app/synthetic.ts');
 const { startLocalStack } = await import('../functions/local/stack.ts');
+type LocalStack = import('../functions/local/stack.ts').LocalStack;
 const { countDynamoRequests } = await import('./dynamo-counter.ts');
 
 // ---------------------------------------------------------------------------- measurement
@@ -63,16 +64,27 @@ const { countDynamoRequests } = await import('./dynamo-counter.ts');
 /**
  * Memory (kB) of a process and all its descendants, from /proc: the sum of RSS (shared pages
  * counted once per process: Chromium's processes share most of theirs) and the sum of PSS
- * (shared pages split between the processes sharing them: what the tree really uses).
+ * (shared pages split between the processes sharing them: what the tree really uses), split
+ * into this process (`self`), the local stores' process (`stores`) and the rest (Chromium's
+ * processes, `pids` with their RSS, classified only when a sample is a new peak).
  */
 function treeRssKb(
   root: number,
   withPss: boolean,
-): { total: number; self: number; pss: number | undefined } {
+  storesPid: number,
+): {
+  total: number;
+  self: number;
+  stores: number;
+  pss: number | undefined;
+  others: [number, number][];
+} {
   const children = descendants();
   let self = 0;
+  let stores = 0;
   let total = 0;
   let pss = 0;
+  const others: [number, number][] = [];
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop()!;
@@ -81,6 +93,8 @@ function treeRssKb(
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       total += kb;
       if (pid === root) self = kb;
+      else if (pid === storesPid) stores = kb;
+      else others.push([pid, kb]);
       if (withPss) {
         const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
         pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
@@ -90,7 +104,27 @@ function treeRssKb(
     }
     stack.push(...(children.get(pid) ?? []));
   }
-  return { total, self, pss: withPss ? pss : undefined };
+  return { total, self, stores, pss: withPss ? pss : undefined, others };
+}
+
+/** What a descendant is: Chromium's `--type=` (renderer, utility, …), `browser`, or its name. */
+const kinds = new Map<number, string>();
+function processKind(pid: number): string {
+  let kind = kinds.get(pid);
+  if (kind === undefined) kinds.set(pid, (kind = readKind(pid)));
+  return kind;
+}
+function readKind(pid: number): string {
+  try {
+    // Chromium rewrites its command line as one string (spaces, not NULs).
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
+    if (type) return type;
+    const exe = cmdline.split(/[\0 ]/)[0] ?? '?';
+    return /chrom/i.test(exe) ? 'browser' : exe.split('/').pop()!;
+  } catch {
+    return 'gone';
+  }
 }
 
 /**
@@ -167,33 +201,94 @@ const rss = {
 };
 /** The local stores' process (its RSS is part of the tree's, and also reported alone). */
 let storesPid = 0;
-/** Peak RSS sum and PSS sum (MB) of each phase. */
-const phases: Record<string, { rssMb: number; pssMb: number }> = {};
+/**
+ * Per phase: the peak RSS sum and PSS sum (MB), and at the sample of that RSS peak what each
+ * process held: this Node process, the stores' process, Chromium (the other descendants).
+ */
+interface PhaseMemory {
+  rssMb: number;
+  pssMb: number;
+  nodeMb: number;
+  storesMb: number;
+  chromiumMb: number;
+  /** tsx's esbuild service (the bench runs through tsx; the CLI does not). */
+  otherMb: number;
+}
+/** Chromium's processes are those not named after another program (esbuild, node). */
+const isChromium = (kind: string) => kind !== 'esbuild' && kind !== 'node' && kind !== 'gone';
+const phases: Record<string, PhaseMemory> = {};
+/** Chromium's processes at the run's RSS peak: kind → count and RSS (MB). */
+let chromiumAtPeak: Record<string, { count: number; mb: number }> = {};
+/** The stores' own account (`stats` on their control socket, every 2 s), largest per phase. */
+const storesByPhase: Record<string, { heapUsedMb: number; rssMb: number; openIterators: number }> =
+  {};
 let samples = 0;
+const mb = (kb: number) => Math.round(kb / 1024);
 const sampler = setInterval(() => {
   // RSS every 100 ms; PSS (a walk of every mapping in the kernel) every 500 ms.
-  const { total, self, pss } = treeRssKb(process.pid, samples++ % 5 === 0);
-  const p = (phases[rss.phase] ??= { rssMb: 0, pssMb: 0 });
-  p.rssMb = Math.max(p.rssMb, Math.round(total / 1024));
+  const { total, self, stores, pss, others } = treeRssKb(
+    process.pid,
+    samples++ % 5 === 0,
+    storesPid,
+  );
+  const p = (phases[rss.phase] ??= {
+    rssMb: 0,
+    pssMb: 0,
+    nodeMb: 0,
+    storesMb: 0,
+    chromiumMb: 0,
+    otherMb: 0,
+  });
+  if (mb(total) > p.rssMb) {
+    let chromium = 0;
+    let other = 0;
+    for (const [pid, kb] of others) {
+      if (isChromium(processKind(pid))) chromium += kb;
+      else other += kb;
+    }
+    Object.assign(p, {
+      rssMb: mb(total),
+      nodeMb: mb(self),
+      storesMb: mb(stores),
+      chromiumMb: mb(chromium),
+      otherMb: mb(other),
+    });
+  }
   if (pss !== undefined) {
-    p.pssMb = Math.max(p.pssMb, Math.round(pss / 1024));
+    p.pssMb = Math.max(p.pssMb, mb(pss));
     rss.peakPssMb = Math.max(rss.peakPssMb, pss / 1024);
   }
   if (total / 1024 > rss.peakTotalMb) {
     rss.peakTotalMb = total / 1024;
     rss.peakPhase = rss.phase;
-  }
-  rss.peakNodeMb = Math.max(rss.peakNodeMb, self / 1024);
-  if (storesPid) {
-    try {
-      const status = readFileSync(`/proc/${storesPid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      rss.peakStoresMb = Math.max(rss.peakStoresMb, kb / 1024);
-    } catch {
-      // stopped
+    // A new peak (rare once the run is under way): name Chromium's processes.
+    chromiumAtPeak = {};
+    for (const [pid, kb] of others) {
+      const k = (chromiumAtPeak[processKind(pid)] ??= { count: 0, mb: 0 });
+      k.count++;
+      k.mb += mb(kb);
     }
   }
+  rss.peakNodeMb = Math.max(rss.peakNodeMb, self / 1024);
+  rss.peakStoresMb = Math.max(rss.peakStoresMb, stores / 1024);
 }, 100);
+let storesAsking = false;
+const storesSampler = setInterval(() => {
+  if (storesAsking || !stack) return;
+  storesAsking = true;
+  const phase = rss.phase;
+  stack
+    .stats()
+    .then((st) => {
+      const q = (storesByPhase[phase] ??= { heapUsedMb: 0, rssMb: 0, openIterators: 0 });
+      q.heapUsedMb = Math.max(q.heapUsedMb, Math.round(st.heapUsedMb));
+      q.rssMb = Math.max(q.rssMb, Math.round(st.rssMb));
+      q.openIterators = Math.max(q.openIterators, st.openIterators);
+    })
+    .catch(() => undefined)
+    .finally(() => (storesAsking = false));
+}, 2000);
+storesSampler.unref();
 sampler.unref();
 
 const median = (xs: number[]) => {
@@ -208,7 +303,9 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 // ---------------------------------------------------------------------------- the run
 
 const state = mkdtempSync(join(benchTmp, 'state-'));
-const stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
+// eslint-disable-next-line prefer-const -- assigned once started; the stores' sampler reads it
+let stack: LocalStack | undefined;
+stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
 storesPid = stack.pid;
 Object.assign(process.env, stack.env);
 const launchLog: string[] = [];
@@ -515,6 +612,7 @@ try {
   (results.dynamodb as Record<string, unknown>).bulletinReadsSynthetic = synthReads.counts;
 } finally {
   clearInterval(sampler);
+  clearInterval(storesSampler);
   counter.detach();
   await services.close();
   await stack.stop();
@@ -527,12 +625,15 @@ results.peakRss = {
   storesMb: Math.round(rss.peakStoresMb),
   phase: rss.peakPhase,
   byPhase: phases,
+  chromiumAtPeak,
+  storesByPhase,
 };
 
 // ---------------------------------------------------------------------------- report
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const r = results as Any;
+const peakAt = r.peakRss.byPhase[r.peakRss.phase] as PhaseMemory;
 const target = (ok: boolean, text: string) => `${ok ? 'met   ' : 'MISSED'} ${text}`;
 const lines = [
   `Torch Bulletin benchmark — ${r.machine.cpus} cores, Node ${r.machine.node}, ${r.settings.pages} pages`,
@@ -549,12 +650,27 @@ const lines = [
   `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
   `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
   `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
-  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB, node alone ${r.peakRss.nodeMb} MB, stores alone ${r.peakRss.storesMb} MB (dynalite on ${r.settings.dynalite})`,
-  `  by phase           ${Object.entries(
-    r.peakRss.byPhase as Record<string, { rssMb: number; pssMb: number }>,
+  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB; peaks of each alone: node ${r.peakRss.nodeMb} MB, stores ${r.peakRss.storesMb} MB (dynalite on ${r.settings.dynalite})`,
+  `  at the peak        node ${peakAt.nodeMb} + stores ${peakAt.storesMb} + chromium ${peakAt.chromiumMb} + other ${peakAt.otherMb} MB (${Object.entries(
+    r.peakRss.chromiumAtPeak as Record<string, { count: number; mb: number }>,
   )
-    .map(([k, v]) => `${k}: ${v.rssMb}/${v.pssMb}`)
-    .join(' · ')} (RSS/PSS MB)`,
+    .sort((a, b) => b[1].mb - a[1].mb)
+    .map(([k, v]) => `${k} ${v.count > 1 ? `${v.count}× ` : ''}${v.mb}`)
+    .join(', ')})`,
+  `  stores' own        ${Object.entries(
+    r.peakRss.storesByPhase as Record<
+      string,
+      { heapUsedMb: number; rssMb: number; openIterators: number }
+    >,
+  )
+    .map(([k, v]) => `${k || 'start'}: heap ${v.heapUsedMb}/rss ${v.rssMb}/${v.openIterators} it.`)
+    .join(' · ')} (largest per phase: V8 heap used / RSS MB / open iterators)`,
+  `  by phase           ${Object.entries(r.peakRss.byPhase as Record<string, PhaseMemory>)
+    .map(
+      ([k, v]) =>
+        `${k || 'start'}: ${v.rssMb}/${v.pssMb} (${v.nodeMb}+${v.storesMb}+${v.chromiumMb}+${v.otherMb})`,
+    )
+    .join(' · ')} (RSS/PSS MB; RSS at the peak: node + stores + chromium + other)`,
   '',
   'targets',
   `  ${target(r.zoneProfiles.totalSeconds <= 30, `all ${r.zoneProfiles.zones} zone profiles ≤ 30 s: ${r.zoneProfiles.totalSeconds} s`)}`,
