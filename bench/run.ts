@@ -21,7 +21,7 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 // Chromium unpacks into $TMPDIR/chromium and reuses what it finds: the cold path needs its own.
@@ -51,7 +51,8 @@ const { createDynamoIssueCatalog, createDynamoLifecycleCatalog } =
 const { createServices } = await import('../functions/wiring/services.ts');
 const { ingestFiles } = await import('../functions/app/ingest.ts');
 const { publishReport, currentPeriod } = await import('../functions/app/publish.ts');
-const { previewReport, loadBulletinInputs } = await import('../functions/app/render-report.ts');
+const { previewReport, loadBulletinInputs, COVER_WIDTH } =
+  await import('../functions/app/render-report.ts');
 const { runZoneBatch } = await import('../functions/app/batch.ts');
 const { seedSynthetic, syntheticReference, SYNTHETIC_STORE_ENV } =
   await import('../functions/app/synthetic.ts');
@@ -60,6 +61,31 @@ type LocalStack = import('../functions/local/stack.ts').LocalStack;
 const { countDynamoRequests } = await import('./dynamo-counter.ts');
 
 // ---------------------------------------------------------------------------- measurement
+
+/** The split of a render's "print and finish" step, from the renderer's log line. */
+interface PrintSteps {
+  pageMs: number;
+  coverMs: number;
+  readMs: number;
+  finishMs: number;
+}
+
+function printSteps(lines: string[]): PrintSteps {
+  const line = lines.findLast((l) => l.startsWith('render: ') && l.includes('page.pdf')) ?? '';
+  const m = /page\.pdf (\d+), cover (\d+), read (\d+), finish (\d+)/.exec(line);
+  const n = (i: number) => (m ? Number(m[i]) : NaN);
+  return { pageMs: n(1), coverMs: n(2), readMs: n(3), finishMs: n(4) };
+}
+
+function medianSteps(steps: PrintSteps[]): PrintSteps {
+  const of = (k: keyof PrintSteps) => ms(median(steps.map((s) => s[k])));
+  return {
+    pageMs: of('pageMs'),
+    coverMs: of('coverMs'),
+    readMs: of('readMs'),
+    finishMs: of('finishMs'),
+  };
+}
 
 /**
  * Memory (kB) of a process and all its descendants, from /proc: the sum of RSS (shared pages
@@ -390,16 +416,24 @@ try {
   log('warm bulletin …');
   rss.phase = 'warm bulletin';
   const warm: { composeMs: number; htmlMs: number; pdfMs: number; passes: number }[] = [];
-  const prints: { wallMs: number; loadMs: number; layoutMs: number; printMs: number }[] = [];
+  const prints: {
+    wallMs: number;
+    loadMs: number;
+    layoutMs: number;
+    printMs: number;
+    steps: PrintSteps;
+  }[] = [];
   const watched = {
     async renderPdf(req: Parameters<typeof renderer.renderPdf>[0]) {
       const t0 = performance.now();
+      const logged = launchLog.length;
       const out = await renderer.renderPdf(req);
       prints.push({
         wallMs: performance.now() - t0,
         loadMs: out.timings.loadMs,
         layoutMs: out.timings.layoutMs,
         printMs: out.timings.pdfMs,
+        steps: printSteps(launchLog.slice(logged)),
       });
       return out;
     },
@@ -428,6 +462,8 @@ try {
       layoutMs: ms(median(prints.map((p) => p.layoutMs))),
       printMs: ms(median(prints.map((p) => p.printMs))),
       wallMs: ms(median(prints.map((p) => p.wallMs))),
+      /** "print and finish" split (the renderer's log): page.pdf, cover, reading, finishing. */
+      steps: medianSteps(prints.map((p) => p.steps)),
     },
     postProcessMs: ms(
       median(warm.map((w) => w.pdfMs)) -
@@ -435,6 +471,32 @@ try {
     ),
     pdfBytes: last.pdf.byteLength,
     pages: last.pages,
+  };
+
+  // The cover a published issue adds (a preview makes none): the same final HTML printed with
+  // and without it, alternately, WARM_RUNS times each; the cover's step from the renderer's log.
+  const covered: PrintSteps[] = [];
+  const uncovered: number[] = [];
+  const coveredWall: number[] = [];
+  for (let i = 0; i < WARM_RUNS; i++) {
+    for (const withCover of [true, false]) {
+      const logged = launchLog.length;
+      const t0 = performance.now();
+      await renderer.renderPdf({
+        htmlPath: last.htmlPath,
+        allowedRoots: [dirname(last.htmlPath), join(ROOT, 'templates')],
+        ...(withCover ? { cover: { width: COVER_WIDTH } } : {}),
+      });
+      if (withCover) {
+        coveredWall.push(performance.now() - t0);
+        covered.push(printSteps(launchLog.slice(logged)));
+      } else uncovered.push(performance.now() - t0);
+    }
+  }
+  const cover = {
+    coverMs: medianSteps(covered).coverMs,
+    renderWithCoverMs: ms(median(coveredWall)),
+    renderWithoutCoverMs: ms(median(uncovered)),
   };
 
   // Baseline: bare Chromium prints the same final HTML (same fonts, page size, footer).
@@ -479,6 +541,7 @@ try {
     ...bulletin,
     bare: { pdfMs: barePdfMs, pdfBytes: bareBytes, pages: barePages },
     ratioToBare: Number((bulletin.pdfMs / barePdfMs).toFixed(2)),
+    cover: { ...cover, ratioToBare: Number((cover.renderWithCoverMs / barePdfMs).toFixed(2)) },
   };
 
   // 3. DynamoDB requests of one published bulletin (reads and the catalog's writes).
@@ -642,7 +705,9 @@ const lines = [
   `  first-ever unpack  ${r.cold.firstEverUnpackMs} ms into a fresh folder (a fresh clone or a new Lambda container, once; kept in ${r.cold.keptDir})`,
   `warm bulletin        compose ${r.bulletin.composeMs} ms · html ${r.bulletin.htmlMs} ms · pdf ${r.bulletin.pdfMs} ms (${r.bulletin.passes} passes) = ${r.bulletin.totalMs} ms`,
   `  pdf phase          ${r.bulletin.printsPerBulletin} print(s) × (load ${r.bulletin.perPass.loadMs} ms + page numbers measured ${r.bulletin.perPass.layoutMs} ms + print and finish ${r.bulletin.perPass.printMs} ms; ${r.bulletin.perPass.wallMs} ms per render call) + ${r.bulletin.postProcessMs} ms after (destinations checked, HTML and PDF written)`,
+  `    print and finish page.pdf ${r.bulletin.perPass.steps.pageMs} ms + cover ${r.bulletin.perPass.steps.coverMs} ms (none in a preview) + PDF read ${r.bulletin.perPass.steps.readMs} ms + finished ${r.bulletin.perPass.steps.finishMs} ms (ToUnicode, Info, XMP, attached CSV)`,
   `bare page.pdf        ${r.bulletin.bare.pdfMs} ms for the same final HTML → ours ${r.bulletin.ratioToBare}× (pdf phase)`,
+  `  cover (publish)    +${r.bulletin.cover.coverMs} ms: one render call of the final HTML ${r.bulletin.cover.renderWithCoverMs} ms with it, ${r.bulletin.cover.renderWithoutCoverMs} ms without → ${r.bulletin.cover.ratioToBare}× bare with the cover`,
   `bulletin PDF         ${r.bulletin.pages} pages, ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB (bare: ${r.bulletin.bare.pages} pages, ${(r.bulletin.bare.pdfBytes / 1e6).toFixed(2)} MB)`,
   `DynamoDB / bulletin  reads ${r.dynamodb.bulletinReads.total} (${JSON.stringify(r.dynamodb.bulletinReads.byCommand)}); 178-zone synthetic: ${r.dynamodb.bulletinReadsSynthetic.logical} + ${r.dynamodb.bulletinReadsSynthetic.continuationPages} continuation pages; publish total ${r.dynamodb.bulletinPublish.total} (${JSON.stringify(r.dynamodb.bulletinPublish.byCommand)})`,
   `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
