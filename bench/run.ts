@@ -21,7 +21,7 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 // Chromium unpacks into $TMPDIR/chromium and reuses what it finds: the cold path needs its own.
@@ -51,28 +51,66 @@ const { createDynamoIssueCatalog, createDynamoLifecycleCatalog } =
 const { createServices } = await import('../functions/wiring/services.ts');
 const { ingestFiles } = await import('../functions/app/ingest.ts');
 const { publishReport, currentPeriod } = await import('../functions/app/publish.ts');
-const { previewReport, loadBulletinInputs } = await import('../functions/app/render-report.ts');
+const { previewReport, loadBulletinInputs, COVER_WIDTH } =
+  await import('../functions/app/render-report.ts');
 const { runZoneBatch } = await import('../functions/app/batch.ts');
 const { seedSynthetic, syntheticReference, SYNTHETIC_STORE_ENV } =
   await import('../functions/app/synthetic.ts');
 const { startLocalStack } = await import('../functions/local/stack.ts');
+type LocalStack = import('../functions/local/stack.ts').LocalStack;
 const { countDynamoRequests } = await import('./dynamo-counter.ts');
 
 // ---------------------------------------------------------------------------- measurement
 
+/** The split of a render's "print and finish" step, from the renderer's log line. */
+interface PrintSteps {
+  pageMs: number;
+  coverMs: number;
+  readMs: number;
+  finishMs: number;
+}
+
+function printSteps(lines: string[]): PrintSteps {
+  const line = lines.findLast((l) => l.startsWith('render: ') && l.includes('page.pdf')) ?? '';
+  const m = /page\.pdf (\d+), cover (\d+), read (\d+), finish (\d+)/.exec(line);
+  const n = (i: number) => (m ? Number(m[i]) : NaN);
+  return { pageMs: n(1), coverMs: n(2), readMs: n(3), finishMs: n(4) };
+}
+
+function medianSteps(steps: PrintSteps[]): PrintSteps {
+  const of = (k: keyof PrintSteps) => ms(median(steps.map((s) => s[k])));
+  return {
+    pageMs: of('pageMs'),
+    coverMs: of('coverMs'),
+    readMs: of('readMs'),
+    finishMs: of('finishMs'),
+  };
+}
+
 /**
  * Memory (kB) of a process and all its descendants, from /proc: the sum of RSS (shared pages
  * counted once per process: Chromium's processes share most of theirs) and the sum of PSS
- * (shared pages split between the processes sharing them: what the tree really uses).
+ * (shared pages split between the processes sharing them: what the tree really uses), split
+ * into this process (`self`), the local stores' process (`stores`) and the rest (Chromium's
+ * processes, `pids` with their RSS, classified only when a sample is a new peak).
  */
 function treeRssKb(
   root: number,
   withPss: boolean,
-): { total: number; self: number; pss: number | undefined } {
+  storesPid: number,
+): {
+  total: number;
+  self: number;
+  stores: number;
+  pss: number | undefined;
+  others: [number, number][];
+} {
   const children = descendants();
   let self = 0;
+  let stores = 0;
   let total = 0;
   let pss = 0;
+  const others: [number, number][] = [];
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop()!;
@@ -81,6 +119,8 @@ function treeRssKb(
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       total += kb;
       if (pid === root) self = kb;
+      else if (pid === storesPid) stores = kb;
+      else others.push([pid, kb]);
       if (withPss) {
         const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
         pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
@@ -90,7 +130,27 @@ function treeRssKb(
     }
     stack.push(...(children.get(pid) ?? []));
   }
-  return { total, self, pss: withPss ? pss : undefined };
+  return { total, self, stores, pss: withPss ? pss : undefined, others };
+}
+
+/** What a descendant is: Chromium's `--type=` (renderer, utility, …), `browser`, or its name. */
+const kinds = new Map<number, string>();
+function processKind(pid: number): string {
+  let kind = kinds.get(pid);
+  if (kind === undefined) kinds.set(pid, (kind = readKind(pid)));
+  return kind;
+}
+function readKind(pid: number): string {
+  try {
+    // Chromium rewrites its command line as one string (spaces, not NULs).
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
+    if (type) return type;
+    const exe = cmdline.split(/[\0 ]/)[0] ?? '?';
+    return /chrom/i.test(exe) ? 'browser' : exe.split('/').pop()!;
+  } catch {
+    return 'gone';
+  }
 }
 
 /**
@@ -167,33 +227,94 @@ const rss = {
 };
 /** The local stores' process (its RSS is part of the tree's, and also reported alone). */
 let storesPid = 0;
-/** Peak RSS sum and PSS sum (MB) of each phase. */
-const phases: Record<string, { rssMb: number; pssMb: number }> = {};
+/**
+ * Per phase: the peak RSS sum and PSS sum (MB), and at the sample of that RSS peak what each
+ * process held: this Node process, the stores' process, Chromium (the other descendants).
+ */
+interface PhaseMemory {
+  rssMb: number;
+  pssMb: number;
+  nodeMb: number;
+  storesMb: number;
+  chromiumMb: number;
+  /** tsx's esbuild service (the bench runs through tsx; the CLI does not). */
+  otherMb: number;
+}
+/** Chromium's processes are those not named after another program (esbuild, node). */
+const isChromium = (kind: string) => kind !== 'esbuild' && kind !== 'node' && kind !== 'gone';
+const phases: Record<string, PhaseMemory> = {};
+/** Chromium's processes at the run's RSS peak: kind → count and RSS (MB). */
+let chromiumAtPeak: Record<string, { count: number; mb: number }> = {};
+/** The stores' own account (`stats` on their control socket, every 2 s), largest per phase. */
+const storesByPhase: Record<string, { heapUsedMb: number; rssMb: number; openIterators: number }> =
+  {};
 let samples = 0;
+const mb = (kb: number) => Math.round(kb / 1024);
 const sampler = setInterval(() => {
   // RSS every 100 ms; PSS (a walk of every mapping in the kernel) every 500 ms.
-  const { total, self, pss } = treeRssKb(process.pid, samples++ % 5 === 0);
-  const p = (phases[rss.phase] ??= { rssMb: 0, pssMb: 0 });
-  p.rssMb = Math.max(p.rssMb, Math.round(total / 1024));
+  const { total, self, stores, pss, others } = treeRssKb(
+    process.pid,
+    samples++ % 5 === 0,
+    storesPid,
+  );
+  const p = (phases[rss.phase] ??= {
+    rssMb: 0,
+    pssMb: 0,
+    nodeMb: 0,
+    storesMb: 0,
+    chromiumMb: 0,
+    otherMb: 0,
+  });
+  if (mb(total) > p.rssMb) {
+    let chromium = 0;
+    let other = 0;
+    for (const [pid, kb] of others) {
+      if (isChromium(processKind(pid))) chromium += kb;
+      else other += kb;
+    }
+    Object.assign(p, {
+      rssMb: mb(total),
+      nodeMb: mb(self),
+      storesMb: mb(stores),
+      chromiumMb: mb(chromium),
+      otherMb: mb(other),
+    });
+  }
   if (pss !== undefined) {
-    p.pssMb = Math.max(p.pssMb, Math.round(pss / 1024));
+    p.pssMb = Math.max(p.pssMb, mb(pss));
     rss.peakPssMb = Math.max(rss.peakPssMb, pss / 1024);
   }
   if (total / 1024 > rss.peakTotalMb) {
     rss.peakTotalMb = total / 1024;
     rss.peakPhase = rss.phase;
-  }
-  rss.peakNodeMb = Math.max(rss.peakNodeMb, self / 1024);
-  if (storesPid) {
-    try {
-      const status = readFileSync(`/proc/${storesPid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      rss.peakStoresMb = Math.max(rss.peakStoresMb, kb / 1024);
-    } catch {
-      // stopped
+    // A new peak (rare once the run is under way): name Chromium's processes.
+    chromiumAtPeak = {};
+    for (const [pid, kb] of others) {
+      const k = (chromiumAtPeak[processKind(pid)] ??= { count: 0, mb: 0 });
+      k.count++;
+      k.mb += mb(kb);
     }
   }
+  rss.peakNodeMb = Math.max(rss.peakNodeMb, self / 1024);
+  rss.peakStoresMb = Math.max(rss.peakStoresMb, stores / 1024);
 }, 100);
+let storesAsking = false;
+const storesSampler = setInterval(() => {
+  if (storesAsking || !stack) return;
+  storesAsking = true;
+  const phase = rss.phase;
+  stack
+    .stats()
+    .then((st) => {
+      const q = (storesByPhase[phase] ??= { heapUsedMb: 0, rssMb: 0, openIterators: 0 });
+      q.heapUsedMb = Math.max(q.heapUsedMb, Math.round(st.heapUsedMb));
+      q.rssMb = Math.max(q.rssMb, Math.round(st.rssMb));
+      q.openIterators = Math.max(q.openIterators, st.openIterators);
+    })
+    .catch(() => undefined)
+    .finally(() => (storesAsking = false));
+}, 2000);
+storesSampler.unref();
 sampler.unref();
 
 const median = (xs: number[]) => {
@@ -208,7 +329,9 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 // ---------------------------------------------------------------------------- the run
 
 const state = mkdtempSync(join(benchTmp, 'state-'));
-const stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
+// eslint-disable-next-line prefer-const -- assigned once started; the stores' sampler reads it
+let stack: LocalStack | undefined;
+stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
 storesPid = stack.pid;
 Object.assign(process.env, stack.env);
 const launchLog: string[] = [];
@@ -293,16 +416,24 @@ try {
   log('warm bulletin …');
   rss.phase = 'warm bulletin';
   const warm: { composeMs: number; htmlMs: number; pdfMs: number; passes: number }[] = [];
-  const prints: { wallMs: number; loadMs: number; layoutMs: number; printMs: number }[] = [];
+  const prints: {
+    wallMs: number;
+    loadMs: number;
+    layoutMs: number;
+    printMs: number;
+    steps: PrintSteps;
+  }[] = [];
   const watched = {
     async renderPdf(req: Parameters<typeof renderer.renderPdf>[0]) {
       const t0 = performance.now();
+      const logged = launchLog.length;
       const out = await renderer.renderPdf(req);
       prints.push({
         wallMs: performance.now() - t0,
         loadMs: out.timings.loadMs,
         layoutMs: out.timings.layoutMs,
         printMs: out.timings.pdfMs,
+        steps: printSteps(launchLog.slice(logged)),
       });
       return out;
     },
@@ -331,6 +462,8 @@ try {
       layoutMs: ms(median(prints.map((p) => p.layoutMs))),
       printMs: ms(median(prints.map((p) => p.printMs))),
       wallMs: ms(median(prints.map((p) => p.wallMs))),
+      /** "print and finish" split (the renderer's log): page.pdf, cover, reading, finishing. */
+      steps: medianSteps(prints.map((p) => p.steps)),
     },
     postProcessMs: ms(
       median(warm.map((w) => w.pdfMs)) -
@@ -338,6 +471,32 @@ try {
     ),
     pdfBytes: last.pdf.byteLength,
     pages: last.pages,
+  };
+
+  // The cover a published issue adds (a preview makes none): the same final HTML printed with
+  // and without it, alternately, WARM_RUNS times each; the cover's step from the renderer's log.
+  const covered: PrintSteps[] = [];
+  const uncovered: number[] = [];
+  const coveredWall: number[] = [];
+  for (let i = 0; i < WARM_RUNS; i++) {
+    for (const withCover of [true, false]) {
+      const logged = launchLog.length;
+      const t0 = performance.now();
+      await renderer.renderPdf({
+        htmlPath: last.htmlPath,
+        allowedRoots: [dirname(last.htmlPath), join(ROOT, 'templates')],
+        ...(withCover ? { cover: { width: COVER_WIDTH } } : {}),
+      });
+      if (withCover) {
+        coveredWall.push(performance.now() - t0);
+        covered.push(printSteps(launchLog.slice(logged)));
+      } else uncovered.push(performance.now() - t0);
+    }
+  }
+  const cover = {
+    coverMs: medianSteps(covered).coverMs,
+    renderWithCoverMs: ms(median(coveredWall)),
+    renderWithoutCoverMs: ms(median(uncovered)),
   };
 
   // Baseline: bare Chromium prints the same final HTML (same fonts, page size, footer).
@@ -382,6 +541,7 @@ try {
     ...bulletin,
     bare: { pdfMs: barePdfMs, pdfBytes: bareBytes, pages: barePages },
     ratioToBare: Number((bulletin.pdfMs / barePdfMs).toFixed(2)),
+    cover: { ...cover, ratioToBare: Number((cover.renderWithCoverMs / barePdfMs).toFixed(2)) },
   };
 
   // 3. DynamoDB requests of one published bulletin (reads and the catalog's writes).
@@ -515,6 +675,7 @@ try {
   (results.dynamodb as Record<string, unknown>).bulletinReadsSynthetic = synthReads.counts;
 } finally {
   clearInterval(sampler);
+  clearInterval(storesSampler);
   counter.detach();
   await services.close();
   await stack.stop();
@@ -527,12 +688,15 @@ results.peakRss = {
   storesMb: Math.round(rss.peakStoresMb),
   phase: rss.peakPhase,
   byPhase: phases,
+  chromiumAtPeak,
+  storesByPhase,
 };
 
 // ---------------------------------------------------------------------------- report
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const r = results as Any;
+const peakAt = r.peakRss.byPhase[r.peakRss.phase] as PhaseMemory;
 const target = (ok: boolean, text: string) => `${ok ? 'met   ' : 'MISSED'} ${text}`;
 const lines = [
   `Torch Bulletin benchmark — ${r.machine.cpus} cores, Node ${r.machine.node}, ${r.settings.pages} pages`,
@@ -541,7 +705,9 @@ const lines = [
   `  first-ever unpack  ${r.cold.firstEverUnpackMs} ms into a fresh folder (a fresh clone or a new Lambda container, once; kept in ${r.cold.keptDir})`,
   `warm bulletin        compose ${r.bulletin.composeMs} ms · html ${r.bulletin.htmlMs} ms · pdf ${r.bulletin.pdfMs} ms (${r.bulletin.passes} passes) = ${r.bulletin.totalMs} ms`,
   `  pdf phase          ${r.bulletin.printsPerBulletin} print(s) × (load ${r.bulletin.perPass.loadMs} ms + page numbers measured ${r.bulletin.perPass.layoutMs} ms + print and finish ${r.bulletin.perPass.printMs} ms; ${r.bulletin.perPass.wallMs} ms per render call) + ${r.bulletin.postProcessMs} ms after (destinations checked, HTML and PDF written)`,
+  `    print and finish page.pdf ${r.bulletin.perPass.steps.pageMs} ms + cover ${r.bulletin.perPass.steps.coverMs} ms (none in a preview) + PDF read ${r.bulletin.perPass.steps.readMs} ms + finished ${r.bulletin.perPass.steps.finishMs} ms (ToUnicode, Info, XMP, attached CSV)`,
   `bare page.pdf        ${r.bulletin.bare.pdfMs} ms for the same final HTML → ours ${r.bulletin.ratioToBare}× (pdf phase)`,
+  `  cover (publish)    +${r.bulletin.cover.coverMs} ms: one render call of the final HTML ${r.bulletin.cover.renderWithCoverMs} ms with it, ${r.bulletin.cover.renderWithoutCoverMs} ms without → ${r.bulletin.cover.ratioToBare}× bare with the cover`,
   `bulletin PDF         ${r.bulletin.pages} pages, ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB (bare: ${r.bulletin.bare.pages} pages, ${(r.bulletin.bare.pdfBytes / 1e6).toFixed(2)} MB)`,
   `DynamoDB / bulletin  reads ${r.dynamodb.bulletinReads.total} (${JSON.stringify(r.dynamodb.bulletinReads.byCommand)}); 178-zone synthetic: ${r.dynamodb.bulletinReadsSynthetic.logical} + ${r.dynamodb.bulletinReadsSynthetic.continuationPages} continuation pages; publish total ${r.dynamodb.bulletinPublish.total} (${JSON.stringify(r.dynamodb.bulletinPublish.byCommand)})`,
   `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
@@ -549,12 +715,27 @@ const lines = [
   `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
   `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
   `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
-  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB, node alone ${r.peakRss.nodeMb} MB, stores alone ${r.peakRss.storesMb} MB (dynalite on ${r.settings.dynalite})`,
-  `  by phase           ${Object.entries(
-    r.peakRss.byPhase as Record<string, { rssMb: number; pssMb: number }>,
+  `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB; peaks of each alone: node ${r.peakRss.nodeMb} MB, stores ${r.peakRss.storesMb} MB (dynalite on ${r.settings.dynalite})`,
+  `  at the peak        node ${peakAt.nodeMb} + stores ${peakAt.storesMb} + chromium ${peakAt.chromiumMb} + other ${peakAt.otherMb} MB (${Object.entries(
+    r.peakRss.chromiumAtPeak as Record<string, { count: number; mb: number }>,
   )
-    .map(([k, v]) => `${k}: ${v.rssMb}/${v.pssMb}`)
-    .join(' · ')} (RSS/PSS MB)`,
+    .sort((a, b) => b[1].mb - a[1].mb)
+    .map(([k, v]) => `${k} ${v.count > 1 ? `${v.count}× ` : ''}${v.mb}`)
+    .join(', ')})`,
+  `  stores' own        ${Object.entries(
+    r.peakRss.storesByPhase as Record<
+      string,
+      { heapUsedMb: number; rssMb: number; openIterators: number }
+    >,
+  )
+    .map(([k, v]) => `${k || 'start'}: heap ${v.heapUsedMb}/rss ${v.rssMb}/${v.openIterators} it.`)
+    .join(' · ')} (largest per phase: V8 heap used / RSS MB / open iterators)`,
+  `  by phase           ${Object.entries(r.peakRss.byPhase as Record<string, PhaseMemory>)
+    .map(
+      ([k, v]) =>
+        `${k || 'start'}: ${v.rssMb}/${v.pssMb} (${v.nodeMb}+${v.storesMb}+${v.chromiumMb}+${v.otherMb})`,
+    )
+    .join(' · ')} (RSS/PSS MB; RSS at the peak: node + stores + chromium + other)`,
   '',
   'targets',
   `  ${target(r.zoneProfiles.totalSeconds <= 30, `all ${r.zoneProfiles.zones} zone profiles ≤ 30 s: ${r.zoneProfiles.totalSeconds} s`)}`,

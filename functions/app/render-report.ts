@@ -118,7 +118,7 @@ export function imprintReport(
   return composeReport(deps, r, composed.loaded, imprint);
 }
 
-/** Step 4: prints a composed view to `<workDir>/<fileStem>.html` and `.pdf`. */
+/** Step 4: prints a composed view to `<workDir>/<fileStem>.html` and `.pdf` (no cover). */
 export async function renderReport(
   deps: RenderDeps,
   r: Resolution,
@@ -127,7 +127,8 @@ export async function renderReport(
   fileStem: string,
   composeMs = 0,
 ): Promise<RenderedReport> {
-  const files = await renderReportFiles(deps, r.kind, view, fileStem);
+  // No cover: only a published issue stores one (a screenshot of page 1 after the print).
+  const files = await renderReportFiles(deps, r.kind, view, fileStem, { cover: false });
   return {
     ...files,
     inputHash: loaded.inputHash,
@@ -188,6 +189,8 @@ export async function renderReportFiles<V extends ReportView>(
   print: Pick<ReportKindModule, 'template' | 'contents'>,
   view: V,
   fileStem: string,
+  /** `cover: false`: no cover image (a preview stores none). */
+  opts: { cover?: boolean } = {},
 ): Promise<{
   view: V;
   pdf: Uint8Array;
@@ -271,7 +274,7 @@ export async function renderReportFiles<V extends ReportView>(
       allowedRoots: [deps.workDir, templatesDir()],
       metadata,
       attachments,
-      cover: { width: COVER_WIDTH },
+      ...(opts.cover === false ? {} : { cover: { width: COVER_WIDTH } }),
       // The first pass measures the contents' page numbers before printing (one print).
       ...(numberedContents && pass === 1
         ? {

@@ -13,9 +13,15 @@ import {
   type ChromiumRenderer,
 } from '#adapters/print/renderer.ts';
 import { fontFamilies, fontFiles } from '#adapters/print/fonts.ts';
-import { anchorPositions, chromiumDestinations } from '#adapters/print/postprocess.ts';
+import {
+  anchorPositions,
+  chromiumDestinations,
+  finishPdf,
+  xmpPacket,
+} from '#adapters/print/postprocess.ts';
 import { RenderError } from '#errors';
 import { pdfInfo, pdfText } from '#tests/support/pdf.ts';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream } from '@cantoo/pdf-lib';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'render');
 const RADICALS = /[\u2E80-\u2FDF]/u;
@@ -111,6 +117,76 @@ describe('Chromium PDF renderer', () => {
     expect(info.fonts.every((f) => f.embedded && f.subset)).toBe(true);
     expect(result.timings.loadMs).toBeGreaterThanOrEqual(0);
     expect(result.timings.pdfMs).toBeGreaterThan(0);
+  });
+
+  it('finishes the PDF in one update: Info, XMP and the attached files, as pdf-lib wrote them', async () => {
+    // Prepare: two attachments, given out of name order (a name tree is sorted).
+    const metadata = {
+      title: '火炬动态（测试样张）(1)',
+      author: '工业和信息化部火炬中心',
+      subject: '测试',
+      keywords: ['火炬', '高新区'],
+      creator: 'Torch Bulletin',
+    };
+    const csv = new TextEncoder().encode('\uFEFF指标,值\n营业收入,123456.7\n');
+    const attachments = [
+      { name: 'z-data.csv', bytes: csv, mimeType: 'text/csv', description: '数据（每个刊印数字）' },
+      { name: 'a-notes.txt', bytes: new Uint8Array([1, 2, 3]), mimeType: 'text/plain' },
+    ];
+
+    // Act
+    const result = await renderer.renderPdf({ ...bulletin, metadata, attachments });
+
+    // Assess: one incremental update after Chromium's bytes, read back by pdf-lib.
+    const text = Buffer.from(result.pdf).toString('latin1');
+    expect(text.match(/%%EOF/g)).toHaveLength(2);
+    const doc = await PDFDocument.load(result.pdf, { updateMetadata: false });
+    expect([doc.getTitle(), doc.getAuthor(), doc.getSubject(), doc.getCreator()]).toEqual([
+      metadata.title,
+      metadata.author,
+      metadata.subject,
+      metadata.creator,
+    ]);
+    expect(doc.getKeywords()).toBe('火炬 高新区');
+    const created = doc.getCreationDate()!;
+    const files = doc.getAttachments();
+    expect(files.map((f) => f.name)).toEqual(['a-notes.txt', 'z-data.csv']);
+    const data = files.find((f) => f.name === 'z-data.csv')!;
+    expect(Buffer.from(data.data).equals(Buffer.from(csv))).toBe(true);
+    expect([data.mimeType, data.afRelationship, data.description]).toEqual([
+      'text/csv',
+      'Data',
+      '数据（每个刊印数字）',
+    ]);
+    expect(data.creationDate?.getTime()).toBe(created.getTime());
+    expect(data.modificationDate?.getTime()).toBe(created.getTime());
+    const af = doc.catalog.lookup(PDFName.of('AF'), PDFArray);
+    expect(af.size()).toBe(2);
+    // The XMP packet: the same facts as the Info dictionary, the language from <html lang>.
+    const meta = doc.catalog.lookup(PDFName.of('Metadata')) as PDFRawStream;
+    const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    expect(Buffer.from(meta.getContents()).toString('utf8')).toBe(
+      xmpPacket({
+        ...metadata,
+        lang: 'zh-CN',
+        producer: doc.getProducer()!,
+        created: iso(created),
+        modified: iso(doc.getModificationDate()!),
+      }),
+    );
+    expect(doc.catalog.lookup(PDFName.of('MarkInfo'))).toBeInstanceOf(PDFDict); // Chromium's kept
+    expect(chromiumDestinations(result.pdf)).toBeUndefined(); // a name tree now: pdf-lib reads it
+    expect(await anchorPositions(result.pdf)).toBeInstanceOf(Map);
+
+    // A PDF not as Chromium writes it (its catalog has /Metadata already) goes through pdf-lib.
+    const again = await finishPdf(result.pdf, new Map(), metadata, attachments.slice(0, 1));
+    const redone = await PDFDocument.load(again, { updateMetadata: false });
+    expect(redone.getAttachments().map((f) => f.name)).toEqual([
+      'a-notes.txt',
+      'z-data.csv',
+      'z-data.csv',
+    ]);
+    expect(redone.getTitle()).toBe(metadata.title);
   });
 
   it('counts pages like pdfjs and fills a custom footer template', async () => {

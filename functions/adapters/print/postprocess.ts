@@ -5,14 +5,15 @@
  *
  * - {@link finishPdf}: one incremental update appended to Chromium's bytes (which stay as they
  *   are: outline, structure tree, fonts): the ToUnicode maps rewritten so that ideographs
- *   sharing a glyph with a radical extract as the ideograph, and the document information
- *   (Title, Author, Subject, Keywords, Creator). Chromium already writes the catalog's
- *   `/Lang` (from `<html lang>`) and `/DisplayDocTitle`.
+ *   sharing a glyph with a radical extract as the ideograph, the document information
+ *   (Title, Author, Subject, Keywords, Creator), the XMP metadata stream (the same facts) and
+ *   the attached files (the issue's data). Chromium already writes the catalog's `/Lang` (from
+ *   `<html lang>`) and `/DisplayDocTitle`.
  * - {@link readDestinations}: the page and position of each named destination (an element `id`
  *   a link points to, e.g. the contents' `#a-…` links), from the catalog's `/Dests` and the
  *   page tree; falls back to `@cantoo/pdf-lib` ({@link anchorPositions}) for anything else.
- * - {@link describePdf}: a second incremental update (pdf-lib): the XMP metadata stream, the
- *   same facts as the document information, and the attached files (the issue's data).
+ * - {@link describePdf}: the same XMP metadata and attached files written by pdf-lib, for a PDF
+ *   that is not as Chromium writes it.
  * - {@link countPdfPages}: the page count.
  */
 import {
@@ -40,6 +41,16 @@ export interface AnchorPosition {
 /** Number of pages of a PDF written by Chromium (counts `/Type /Page` dictionaries). */
 export function countPdfPages(pdf: Uint8Array): number {
   return new RawPdf(pdf).text.match(/\/Type\s*\/Page(?![A-Za-z])/g)?.length ?? 0;
+}
+
+/** The catalog's `/Lang` (Chromium writes it from `<html lang>`), if any. */
+export function catalogLang(pdf: Uint8Array): string | undefined {
+  const doc = new RawPdf(pdf);
+  const trailer = doc.trailer();
+  const rootId = trailer && ref(trailer.dict, 'Root');
+  const catalog = rootId === undefined ? undefined : doc.object(rootId);
+  const token = catalog && /\/Lang\s*(\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>)/.exec(catalog)?.[1];
+  return token ? decodePdfString(token) || undefined : undefined;
 }
 
 /** A PDF as Chromium writes it, read lazily from its bytes. */
@@ -136,18 +147,198 @@ function pdfText(s: string): string {
   return `<FEFF${Buffer.from(s, 'utf16le').swap16().toString('hex').toUpperCase()}>`;
 }
 
+/** One object of an incremental update: its number and its bytes (`n 0 obj … endobj`). */
+interface Update {
+  id: number;
+  body: Buffer;
+}
+
+const streamObject = (id: number, dict: string, data: Uint8Array): Update => ({
+  id,
+  body: Buffer.concat([
+    Buffer.from(`${id} 0 obj\n<<${dict}\n/Length ${data.length}>> stream\n`),
+    data,
+    Buffer.from('\nendstream\nendobj\n'),
+  ]),
+});
+
+/** A PDF name (`/text#2Fcsv`): delimiters, `#` and bytes outside `!`…`~` written as `#xx`. */
+function pdfName(s: string): string {
+  return `/${[...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      b < 0x21 || b > 0x7e || '()<>[]{}/%#'.includes(String.fromCharCode(b))
+        ? `#${b.toString(16).toUpperCase().padStart(2, '0')}`
+        : String.fromCharCode(b),
+    )
+    .join('')}`;
+}
+
+/** The text of a PDF string token: `(literal)` (escapes undone) or `<hex>`; UTF-16BE with its BOM. */
+function decodePdfString(token: string): string {
+  let bytes: Buffer;
+  if (token.startsWith('<')) {
+    const hex = token.slice(1, -1).replace(/\s+/g, '');
+    bytes = Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex');
+  } else {
+    const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
+    const text = token
+      .slice(1, -1)
+      .replace(/\\(?:([0-7]{1,3})|\r?\n|(.))/gs, (_, octal?: string, ch?: string) =>
+        octal !== undefined
+          ? String.fromCharCode(Number.parseInt(octal, 8) & 0xff)
+          : ch === undefined
+            ? ''
+            : (escapes[ch] ?? ch),
+      );
+    bytes = Buffer.from(text, 'latin1');
+  }
+  return bytes[0] === 0xfe && bytes[1] === 0xff
+    ? Buffer.from(bytes.subarray(2)).swap16().toString('utf16le')
+    : bytes.toString('latin1');
+}
+
+/** A PDF date (`D:20261130045109+00'00'`) as a Date, as pdf-lib reads it; undefined if not one. */
+function parsePdfDate(text: string): Date | undefined {
+  const m = /^D:(\d\d\d\d)(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?([+\-Z])?(\d\d)?'?(\d\d)?'?$/.exec(
+    text,
+  );
+  if (!m) return undefined;
+  const [
+    ,
+    y,
+    mo = '01',
+    d = '01',
+    h = '00',
+    mi = '00',
+    sec = '00',
+    sign = 'Z',
+    oh = '00',
+    om = '00',
+  ] = m;
+  const zone = sign === 'Z' ? 'Z' : `${sign}${oh}:${om}`;
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${sec}${zone}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** `D:YYYYMMDDHHmmSSZ` in UTC (as pdf-lib writes an attachment's dates). */
+const pdfDate = (date: Date): string =>
+  `D:${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+
 /**
- * The PDF with its ToUnicode maps fixed (see `radicalEquivalents` in `fonts.ts`: without this,
- * 高 一 页 行 … copy, search and extract as ⾼ ⼀ ⻚ ⾏) and `info` written, as one incremental
- * update after the original bytes. Returns `pdf` itself when there is nothing to change.
+ * The PDF Chromium wrote, finished in one incremental update appended to its bytes (which stay
+ * as they are: outline, structure tree, fonts):
+ *
+ * - its ToUnicode maps fixed (see `radicalEquivalents` in `fonts.ts`: without this, 高 一 页 行 …
+ *   copy, search and extract as ⾼ ⼀ ⻚ ⾏);
+ * - `info` written in the document information (Title, Author, Subject, Keywords, Creator);
+ * - the XMP metadata stream ({@link xmpPacket}: the same facts, with the producer and dates of
+ *   the document information and `info.lang`);
+ * - `attachments` embedded as files with the relationship `Data`, listed in the catalog's
+ *   `/EmbeddedFiles` name tree and `/AF`, dated with the document's creation date.
+ *
+ * Written from the bytes (a few ms; pdf-lib's load and commit took 30–300 ms per bulletin). A
+ * PDF not as Chromium writes it (a cross-reference stream, a catalog that already has
+ * `/Metadata`, `/Names` or `/AF`) is finished by pdf-lib instead ({@link describePdf}).
  */
-export function finishPdf(
+export async function finishPdf(
   pdf: Uint8Array,
   equivalents: ReadonlyMap<number, number>,
   info: DocumentInfo = {},
-): Uint8Array {
+  attachments: PdfAttachment[] = [],
+): Promise<Uint8Array> {
+  for (const a of attachments) {
+    if (!/^[A-Za-z0-9._-]+$/.test(a.name))
+      throw new RenderError(`attachment name "${a.name}" is not plain ASCII`);
+  }
   const doc = new RawPdf(pdf);
-  const updates: { id: number; body: Buffer }[] = [];
+  const trailer = doc.trailer();
+  const rootId = trailer && ref(trailer.dict, 'Root');
+  const catalog = rootId === undefined ? undefined : doc.object(rootId)?.trim();
+  if (
+    !trailer ||
+    rootId === undefined ||
+    !catalog?.startsWith('<<') ||
+    !catalog.endsWith('>>') ||
+    /\/(?:Metadata|Names|AF)\b/.test(catalog)
+  ) {
+    // Not what Chromium writes: the ToUnicode fix and Info by hand where possible, then pdf-lib.
+    return describePdf(
+      trailer ? fixedPdf(doc, trailer, equivalents, info) : pdf,
+      info,
+      attachments,
+    );
+  }
+
+  const fixed = fixesAndInfo(doc, trailer, equivalents, info);
+  const { updates, infoId, entries } = fixed;
+  let { size } = fixed;
+
+  // The XMP packet: the same facts as the document information.
+  const fact = (key: string): string | undefined => {
+    const token = entries.values.get(key);
+    return token === undefined ? undefined : decodePdfString(token);
+  };
+  const createdAt = parsePdfDate(fact('CreationDate') ?? '');
+  const modifiedAt = parsePdfDate(fact('ModDate') ?? '');
+  const producer = fact('Producer');
+  const created = isoDate(createdAt);
+  const modified = isoDate(modifiedAt);
+  const xmp = xmpPacket({
+    ...info,
+    ...(producer ? { producer } : {}),
+    ...(created ? { created } : {}),
+    ...(modified ? { modified } : {}),
+  });
+  const metadataId = size++;
+  updates.push(
+    streamObject(metadataId, '/Type /Metadata\n/Subtype /XML', Buffer.from(xmp, 'utf8')),
+  );
+
+  // The attached files: an embedded file stream and a file specification each.
+  const when = pdfDate(createdAt ?? new Date(0));
+  const specs: { key: Buffer; id: number }[] = [];
+  for (const a of attachments) {
+    const specId = size++;
+    const fileId = size++;
+    updates.push(
+      streamObject(
+        fileId,
+        `/Type /EmbeddedFile\n/Subtype ${pdfName(a.mimeType)}\n` +
+          `/Params <</Size ${a.bytes.byteLength}\n/CreationDate (${when})\n/ModDate (${when})>>\n` +
+          '/Filter /FlateDecode',
+        deflateSync(a.bytes),
+      ),
+    );
+    const desc = a.description ? `\n/Desc ${pdfText(a.description)}` : '';
+    updates.push({
+      id: specId,
+      body: Buffer.from(
+        `${specId} 0 obj\n<</Type /Filespec\n/F (${a.name})\n/UF ${pdfText(a.name)}\n` +
+          `/EF <</F ${fileId} 0 R>>${desc}\n/AFRelationship /Data>>\nendobj\n`,
+      ),
+    });
+    specs.push({ key: Buffer.from(a.name, 'utf16le').swap16(), id: specId });
+  }
+  // The catalog as Chromium wrote it, with the metadata and the attached files added.
+  const names = [...specs]
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map((s) => `<FEFF${s.key.toString('hex').toUpperCase()}> ${s.id} 0 R`);
+  const added =
+    `\n/Metadata ${metadataId} 0 R` +
+    (specs.length
+      ? `\n/Names <</EmbeddedFiles <</Names [${names.join(' ')}]>>>>` +
+        `\n/AF [${specs.map((s) => `${s.id} 0 R`).join(' ')}]`
+      : '');
+  updates.push({
+    id: rootId,
+    body: Buffer.from(`${rootId} 0 obj\n${catalog.slice(0, -2)}${added}>>\nendobj\n`, 'latin1'),
+  });
+  return appendUpdate(doc, trailer, updates, size, infoId);
+}
+
+/** The ToUnicode maps with radical destinations, rewritten (see {@link fixCmap}). */
+function toUnicodeUpdates(doc: RawPdf, equivalents: ReadonlyMap<number, number>): Update[] {
+  const updates: Update[] = [];
   const ids = new Set(
     [...doc.text.matchAll(/\/ToUnicode\s+(\d+)\s+0\s+R/g)].map((m) => Number(m[1])),
   );
@@ -156,20 +347,25 @@ export function finishPdf(
     if (!stream) continue;
     const fixed = fixCmap(stream.data.toString('latin1'), equivalents);
     if (fixed === undefined) continue;
-    const data = deflateSync(Buffer.from(fixed, 'latin1'));
-    updates.push({
-      id,
-      body: Buffer.concat([
-        Buffer.from(`${id} 0 obj\n<</Filter /FlateDecode\n/Length ${data.length}>> stream\n`),
-        data,
-        Buffer.from('\nendstream\nendobj\n'),
-      ]),
-    });
+    updates.push(
+      streamObject(id, '/Filter /FlateDecode', deflateSync(Buffer.from(fixed, 'latin1'))),
+    );
   }
-  const trailer = doc.trailer();
-  if (!trailer) return pdf; // a cross-reference stream: not what Chromium writes
-  let size = Number(/\/Size\s+(\d+)/.exec(trailer.dict)?.[1] ?? 0);
-  let infoId = ref(trailer.dict, 'Info');
+  return updates;
+}
+
+/** The document information's entries (string tokens as written) with `info` set in them. */
+function infoEntries(
+  doc: RawPdf,
+  trailer: { dict: string },
+  info: DocumentInfo,
+): { infoId: number | undefined; entries: { values: Map<string, string>; changed: boolean } } {
+  const infoId = ref(trailer.dict, 'Info');
+  const old = infoId === undefined ? '' : (doc.object(infoId) ?? '');
+  const values = new Map<string, string>();
+  for (const m of old.matchAll(/\/([A-Za-z]+)\s*(\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>)/g)) {
+    values.set(m[1] as string, m[2] as string);
+  }
   const given: [string, string | undefined][] = [
     ['Title', info.title],
     ['Author', info.author],
@@ -177,19 +373,54 @@ export function finishPdf(
     ['Keywords', info.keywords?.length ? info.keywords.join(' ') : undefined],
     ['Creator', info.creator],
   ];
-  if (given.some(([, v]) => v)) {
-    const old = infoId === undefined ? '' : (doc.object(infoId) ?? '');
-    const entries = new Map<string, string>();
-    for (const m of old.matchAll(/\/([A-Za-z]+)\s*(\([^()]*\)|<[0-9A-Fa-f\s]*>)/g)) {
-      entries.set(m[1] as string, m[2] as string);
+  let changed = false;
+  for (const [key, value] of given) {
+    if (value) {
+      values.set(key, pdfText(value));
+      changed = true;
     }
-    for (const [key, value] of given) if (value) entries.set(key, pdfText(value));
-    if (infoId === undefined) infoId = size++;
-    const dict = [...entries].map(([k, v]) => `/${k} ${v}`).join('\n');
-    updates.push({ id: infoId, body: Buffer.from(`${infoId} 0 obj\n<<${dict}>>\nendobj\n`) });
   }
-  if (updates.length === 0) return pdf;
+  return { infoId, entries: { values, changed } };
+}
 
+/** The ToUnicode fixes and the document information: the updates, the next free object number. */
+function fixesAndInfo(
+  doc: RawPdf,
+  trailer: { dict: string },
+  equivalents: ReadonlyMap<number, number>,
+  info: DocumentInfo,
+): {
+  updates: Update[];
+  size: number;
+  infoId: number | undefined;
+  entries: { values: Map<string, string>; changed: boolean };
+} {
+  const updates = toUnicodeUpdates(doc, equivalents);
+  let size = Number(/\/Size\s+(\d+)/.exec(trailer.dict)?.[1] ?? 0);
+  const { infoId: oldInfoId, entries } = infoEntries(doc, trailer, info);
+  let infoId = oldInfoId;
+  if (entries.changed) {
+    if (infoId === undefined) infoId = size++;
+    updates.push(infoUpdate(infoId, entries.values));
+  }
+  return { updates, size, infoId, entries };
+}
+
+const infoUpdate = (id: number, values: Map<string, string>): Update => ({
+  id,
+  body: Buffer.from(
+    `${id} 0 obj\n<<${[...values].map(([k, v]) => `/${k} ${v}`).join('\n')}>>\nendobj\n`,
+  ),
+});
+
+/** `updates` appended to the bytes of `doc` as one incremental update (cross-reference table). */
+function appendUpdate(
+  doc: RawPdf,
+  trailer: { dict: string; startxref: string },
+  updates: Update[],
+  size: number,
+  infoId: number | undefined,
+): Uint8Array {
   const keep = ['Root', 'ID']
     .map((k) => new RegExp(`/${k}\\s*(\\[[^\\]]*\\]|\\d+\\s+\\d+\\s+R)`).exec(trailer.dict))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -211,6 +442,17 @@ export function finishPdf(
   );
   const out = Buffer.concat(parts);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** The ToUnicode fix and the document information only (before pdf-lib adds the rest). */
+function fixedPdf(
+  doc: RawPdf,
+  trailer: { dict: string; startxref: string },
+  equivalents: ReadonlyMap<number, number>,
+  info: DocumentInfo,
+): Uint8Array {
+  const { updates, infoId, size } = fixesAndInfo(doc, trailer, equivalents, info);
+  return updates.length === 0 ? doc.bytes : appendUpdate(doc, trailer, updates, size, infoId);
 }
 
 /**
@@ -444,8 +686,9 @@ export function xmpPacket(
 }
 
 /**
- * Appends (one incremental update, pdf-lib) the XMP metadata of `info` — consistent with the
- * Info dictionary {@link finishPdf} wrote, its dates and producer read from it — and embeds
+ * The fallback of {@link finishPdf} for a PDF not as Chromium writes it: appends (one incremental
+ * update, pdf-lib) the XMP metadata of `info` — consistent with the Info dictionary, its dates
+ * and producer read from it — and embeds
  * `attachments` as files with the relationship `Data` (listed in the catalog's
  * `/EmbeddedFiles` and `/AF`). The bytes before stay as they are.
  */

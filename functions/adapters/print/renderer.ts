@@ -19,7 +19,7 @@ import { fontFamilies } from './fonts.ts';
 import { paginate } from './paginate.ts';
 import { coverOf } from './cover.ts';
 import { fitToPage } from './fit.ts';
-import { countPdfPages, describePdf, finishPdf, readDestinations } from './postprocess.ts';
+import { catalogLang, countPdfPages, finishPdf, readDestinations } from './postprocess.ts';
 import { renderContext } from './sandbox.ts';
 
 export { countPdfPages } from './postprocess.ts';
@@ -193,19 +193,19 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       timeout: 0, // the render deadline applies
     });
     check();
+    const tp0 = performance.now();
     // Page 1 as an image, from the same page (no second render).
     const cover = req.cover ? await coverOf(page, req.cover.width, PAGE_BOX) : undefined;
-    const finished = finishPdf(
-      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    const tp1 = performance.now();
+    const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    // Read from Chromium's own bytes: its catalog, page tree and /Lang (from `<html lang>`).
+    const pages = countPdfPages(raw);
+    const destinations = Object.fromEntries(await readDestinations(raw));
+    const lang = catalogLang(raw);
+    const tp2 = performance.now();
+    const pdf = await finishPdf(
+      raw,
       setup.equivalents,
-      metadata,
-    );
-    // Read from Chromium's catalog (the next update adds a name tree of attached files).
-    const pages = countPdfPages(finished);
-    const destinations = Object.fromEntries(await readDestinations(finished));
-    const lang = await page.evaluate(() => document.documentElement.lang);
-    const pdf = await describePdf(
-      finished,
       { ...metadata, ...(lang ? { lang } : {}) },
       req.attachments,
     );
@@ -216,7 +216,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       pdfMs: Math.round(t2 - tLayout),
     };
     this.log(
-      `render: ${htmlPath} → ${pages} page(s), ${pdf.byteLength} bytes, load ${timings.loadMs}ms, layout ${timings.layoutMs}ms, pdf ${timings.pdfMs}ms`,
+      `render: ${htmlPath} → ${pages} page(s), ${pdf.byteLength} bytes, load ${timings.loadMs}ms, layout ${timings.layoutMs}ms, pdf ${timings.pdfMs}ms (page.pdf ${Math.round(tp0 - tLayout)}, cover ${Math.round(tp1 - tp0)}, read ${Math.round(tp2 - tp1)}, finish ${Math.round(t2 - tp2)})`,
     );
     return {
       pdf,
