@@ -109,8 +109,17 @@ export function zoneSlotKey(
  * A read-through cache over a record store for the length of one run: the records of a period
  * are read once for all zones, and a zone's records once for its plan and its render.
  */
-export function cachedReads(records: RecordStore): RecordStore {
-  const memo = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => {
+export function cachedReads(
+  records: RecordStore,
+  opts: {
+    /**
+     * How many zones' reads are kept (the most recent; by default all): a zone's records are
+     * read for its plan and its render, which follow each other.
+     */
+    zonesKept?: number;
+  } = {},
+): RecordStore {
+  const memo = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, kept = Infinity) => {
     const cache = new Map<string, Promise<R>>();
     return (...args: A): Promise<R> => {
       const key = JSON.stringify(args);
@@ -119,16 +128,19 @@ export function cachedReads(records: RecordStore): RecordStore {
         hit = fn(...args);
         hit.catch(() => cache.delete(key));
         cache.set(key, hit);
+        // Oldest first out (a Map iterates in insertion order).
+        if (cache.size > kept) cache.delete(cache.keys().next().value!);
       }
       return hit;
     };
   };
+  const zones = opts.zonesKept ?? Infinity;
   return {
     ...records,
     recordsOfPeriod: memo(records.recordsOfPeriod.bind(records)),
-    recordsOfZone: memo(records.recordsOfZone.bind(records)),
-    history: memo(records.history.bind(records)),
-    latestPeriodOf: memo(records.latestPeriodOf.bind(records)),
+    recordsOfZone: memo(records.recordsOfZone.bind(records), zones),
+    history: memo(records.history.bind(records), zones * 40),
+    latestPeriodOf: memo(records.latestPeriodOf.bind(records), zones * 40),
   };
 }
 
@@ -152,32 +164,33 @@ async function latestReleased(deps: Pick<PublishDeps, 'catalog'>): Promise<Map<s
   return latest;
 }
 
-/**
- * Plans the all-zones run: composes every zone's profile (no rendering), hashes it, and keeps
- * the zones whose content has no published report yet.
- * @param deps `records` should be {@link cachedReads} (the period is read once for all zones).
- * @param opts.prepared when given, receives each job's resolved, loaded and composed profile
- *   (by slot key), for a render in this process to print without composing again.
- */
-export async function planZoneBatch(
-  deps: Pick<PublishDeps, 'records' | 'catalog' | 'reference' | 'timeZone'>,
-  opts: {
-    zones?: string[];
-    period?: string;
-    force?: boolean;
-    concurrency?: number;
-    prepared?: Map<string, PreparedReport>;
-    /** Aborted: zones not yet planned are left (`notPlanned`). */
-    signal?: AbortSignal;
-  } = {},
-): Promise<ZonePlan> {
+type PlanDeps = Pick<PublishDeps, 'records' | 'catalog' | 'reference' | 'timeZone'>;
+
+interface PlanOptions {
+  zones?: string[];
+  period?: string;
+  force?: boolean;
+}
+
+/** What every zone of a run is planned against: read once, before any zone. */
+interface PlanContext {
+  zones: string[];
+  opts: PlanOptions;
+  dataVersion: string | undefined;
+  latest: Map<string, Issue>;
+  latestOfZone: Map<string, Issue>;
+  /** The data key a zone's latest release has when nothing was written since, same build. */
+  unchangedKey: string | undefined;
+  /** This run's slots: a retry within the run finds its slot, a later run triggers anew. */
+  run: string;
+}
+
+async function planContext(deps: PlanDeps, opts: PlanOptions): Promise<PlanContext> {
   const zones =
     opts.zones ?? deps.reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
   // The data version first, before any record is read (a batch written meanwhile changes it).
   const dataVersion = await deps.records.dataVersion();
   const latest = opts.force ? new Map<string, Issue>() : await latestReleased(deps);
-  // A zone whose latest release was read at this data version, with this build, is skipped
-  // without reading anything of it: nothing was written since.
   const series = deps.reference.seriesById(ZONE_PROFILE_SERIES);
   const unchangedKey =
     dataVersion && series
@@ -186,70 +199,118 @@ export async function planZoneBatch(
   const latestOfZone = new Map<string, Issue>();
   for (const issue of latest.values())
     if (issue.params?.zone) latestOfZone.set(issue.params.zone, issue);
-  const limit = pLimit(opts.concurrency ?? 8);
-  // This run's slots: a retry within the run finds its slot, a later run triggers anew.
   const run = `${opts.force ? 'forced-' : ''}${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  return { zones, opts, dataVersion, latest, latestOfZone, unchangedKey, run };
+}
+
+/**
+ * What is known of a zone without reading anything: unknown, or skipped because nothing was
+ * written to the records since its latest release was read, with the same build.
+ */
+function settledBeforeReading(ctx: PlanContext, deps: PlanDeps, zoneText: string) {
+  const zone = deps.reference.resolveZone(zoneText);
+  if (!zone || zone.level === 'aggregate')
+    return { zone: zoneText, status: 'failed', error: `unknown zone "${zoneText}"` } as ZoneOutcome;
+  const released = ctx.latestOfZone.get(zone.id);
+  if (
+    ctx.unchangedKey &&
+    released?.dataKey === ctx.unchangedKey &&
+    released.period &&
+    (!ctx.opts.period || ctx.opts.period === released.period)
+  )
+    return skippedAs(zone.id, released.period, released, 'data');
+  return undefined;
+}
+
+/**
+ * Plans one zone: reads its records, skips it when its inputs are those of its latest release
+ * (`inputs`, not composed), else composes it and skips it when it prints what that release
+ * printed (`printed`); otherwise its job, with what was composed for the render.
+ */
+async function planZone(
+  ctx: PlanContext,
+  deps: PlanDeps,
+  zoneText: string,
+): Promise<ZoneOutcome | { job: ZoneJob; prepared: PreparedReport }> {
+  const settled = settledBeforeReading(ctx, deps, zoneText);
+  if (settled) return settled;
+  const zone = deps.reference.resolveZone(zoneText)!;
+  const { opts, dataVersion, latest } = ctx;
+  try {
+    const zoneRecords = await deps.records.recordsOfZone(zone.id);
+    const period = opts.period ?? latestAnnualPeriod(zoneRecords);
+    // A zone without annual data has no profile to print: not a failure of the run.
+    if (!period) return { zone: zone.id, status: 'skipped', note: 'no annual records' };
+    const resolution = await resolveReport(deps, {
+      kind: ZONE_PROFILE_SERIES,
+      zone: zone.id,
+      period,
+    });
+    const loaded = await loadReport(deps, resolution);
+    // First the cheap key: the same records, template, series and code as the latest
+    // release print the same profile, so it is skipped without composing.
+    const latestIssue = latest.get(resolution.resolved.key ?? resolution.series.id);
+    if (
+      latestIssue?.inputsKey &&
+      latestIssue.inputsKey === (await inputsKeyOf(deps, resolution, loaded))
+    )
+      return skippedAs(zone.id, period, latestIssue, 'inputs');
+    const view = composeReport(deps, resolution, loaded, { date: new Date(0) });
+    const prepared = { resolution, loaded, view, ...(dataVersion ? { dataVersion } : {}) };
+    // Planning reads and composes; it never prints.
+    const job = await reportJob(
+      deps,
+      requestParams({ kind: ZONE_PROFILE_SERIES, zone: zone.id, period }),
+      prepared,
+    );
+    const inputs = await job.prepare();
+    if (inputs.empty) return { zone: zone.id, status: 'skipped', period, note: inputs.empty };
+    const contentHash = inputs.inputHash;
+    const issue = latest.get(job.reportKey);
+    if (issue && issue.inputHash === contentHash)
+      return skippedAs(zone.id, period, issue, 'printed');
+    return {
+      job: {
+        zone: zone.id,
+        period,
+        contentHash,
+        slotKey: zoneSlotKey(zone.id, period, contentHash, ctx.run),
+        ...(opts.force ? { force: true } : {}),
+        ...(dataVersion ? { dataVersion } : {}),
+      },
+      prepared,
+    };
+  } catch (err) {
+    return { zone: zone.id, status: 'failed', error: messageOf(err) };
+  }
+}
+
+/**
+ * Plans the all-zones run for renders elsewhere (the state machine's map): every zone planned
+ * as {@link planZone} does, and the zones to render listed as jobs.
+ * @param deps `records` should be {@link cachedReads} (the period is read once for all zones).
+ * @param opts.prepared when given, receives each job's resolved, loaded and composed profile
+ *   (by slot key), for a render in this process to print without composing again.
+ */
+export async function planZoneBatch(
+  deps: PlanDeps,
+  opts: PlanOptions & {
+    concurrency?: number;
+    prepared?: Map<string, PreparedReport>;
+    /** Aborted: zones not yet planned are left (`notPlanned`). */
+    signal?: AbortSignal;
+  } = {},
+): Promise<ZonePlan> {
+  const ctx = await planContext(deps, opts);
+  const limit = pLimit(opts.concurrency ?? 8);
   const planned = await Promise.all(
-    zones.map((zoneText) =>
+    ctx.zones.map((zoneText) =>
       limit(async (): Promise<ZoneJob | ZoneOutcome | string> => {
         if (opts.signal?.aborted) return zoneText;
-        const zone = deps.reference.resolveZone(zoneText);
-        if (!zone || zone.level === 'aggregate')
-          return { zone: zoneText, status: 'failed', error: `unknown zone "${zoneText}"` };
-        const released = latestOfZone.get(zone.id);
-        if (
-          unchangedKey &&
-          released?.dataKey === unchangedKey &&
-          released.period &&
-          (!opts.period || opts.period === released.period)
-        )
-          return skippedAs(zone.id, released.period, released, 'data');
-        try {
-          const zoneRecords = await deps.records.recordsOfZone(zone.id);
-          const period = opts.period ?? latestAnnualPeriod(zoneRecords);
-          // A zone without annual data has no profile to print: not a failure of the run.
-          if (!period) return { zone: zone.id, status: 'skipped', note: 'no annual records' };
-          const resolution = await resolveReport(deps, {
-            kind: ZONE_PROFILE_SERIES,
-            zone: zone.id,
-            period,
-          });
-          const loaded = await loadReport(deps, resolution);
-          // First the cheap key: the same records, template, series and code as the latest
-          // release print the same profile, so it is skipped without composing.
-          const latestIssue = latest.get(resolution.resolved.key ?? resolution.series.id);
-          if (
-            latestIssue?.inputsKey &&
-            latestIssue.inputsKey === (await inputsKeyOf(deps, resolution, loaded))
-          )
-            return skippedAs(zone.id, period, latestIssue, 'inputs');
-          const view = composeReport(deps, resolution, loaded, { date: new Date(0) });
-          const prepared = { resolution, loaded, view, ...(dataVersion ? { dataVersion } : {}) };
-          // Planning reads and composes; it never prints (the jobs render later).
-          const job = await reportJob(
-            deps,
-            requestParams({ kind: ZONE_PROFILE_SERIES, zone: zone.id, period }),
-            prepared,
-          );
-          const inputs = await job.prepare();
-          if (inputs.empty) return { zone: zone.id, status: 'skipped', period, note: inputs.empty };
-          const contentHash = inputs.inputHash;
-          const slotKey = zoneSlotKey(zone.id, period, contentHash, run);
-          const issue = latest.get(job.reportKey);
-          if (issue && issue.inputHash === contentHash)
-            return skippedAs(zone.id, period, issue, 'printed');
-          opts.prepared?.set(slotKey, prepared);
-          return {
-            zone: zone.id,
-            period,
-            contentHash,
-            slotKey,
-            ...(opts.force ? { force: true } : {}),
-            ...(dataVersion ? { dataVersion } : {}),
-          };
-        } catch (err) {
-          return { zone: zone.id, status: 'failed', error: messageOf(err) };
-        }
+        const out = await planZone(ctx, deps, zoneText);
+        if (!('job' in out)) return out;
+        opts.prepared?.set(out.job.slotKey, out.prepared);
+        return out.job;
       }),
     ),
   );
@@ -419,8 +480,11 @@ export interface ZoneBatchResult {
 
 /**
  * Renders a zone profile for every national zone of the reference (or `zones`) in this
- * process: plan, then render the changed zones `concurrency` at a time (size it to the
- * renderer's page pool and a little over, so composing and storing overlap printing).
+ * process. What is settled without reading (unknown zones, zones with nothing written since
+ * their latest release) is counted first; every other zone is planned and rendered in one go,
+ * `concurrency` zones at a time (size it to the renderer's page pool and a little over, so
+ * composing and storing overlap printing): composing never runs ahead of printing, and no more
+ * than `concurrency` composed profiles are held at once.
  */
 export async function runZoneBatch(
   deps: PublishDeps,
@@ -436,35 +500,49 @@ export async function runZoneBatch(
   },
 ): Promise<ZoneBatchResult> {
   const t0 = performance.now();
-  const batchDeps: PublishDeps = { ...deps, records: cachedReads(deps.records) };
-  // Each profile is composed once, by the plan; its job prints that view.
-  const prepared = new Map<string, PreparedReport>();
-  const plan = await planZoneBatch(batchDeps, {
-    prepared,
+  // The period's records once for all zones; a zone's own for its plan and render only.
+  const batchDeps: PublishDeps = {
+    ...deps,
+    records: cachedReads(deps.records, { zonesKept: opts.concurrency * 2 }),
+  };
+  const ctx = await planContext(batchDeps, {
     ...(opts.zones ? { zones: opts.zones } : {}),
     ...(opts.period ? { period: opts.period } : {}),
     ...(opts.force ? { force: true } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const settled: ZoneOutcome[] = [];
+  const toDo: { zone: string }[] = [];
+  for (const zone of ctx.zones) {
+    const known = settledBeforeReading(ctx, batchDeps, zone);
+    if (known) settled.push(known);
+    else toDo.push({ zone });
+  }
   const t1 = performance.now();
   const progress: BatchProgress = {
-    done: 0,
-    total: plan.jobs.length + plan.done.length,
+    done: settled.length,
+    total: ctx.zones.length,
     rendered: 0,
     skipped: 0,
     failed: 0,
   };
-  for (const o of plan.done) progress[o.status]++;
-  progress.done = plan.done.length;
+  for (const o of settled) progress[o.status]++;
   opts.onProgress?.({ ...progress });
-  const rendered = await runZoneFanout(
-    plan.jobs,
-    (job) => renderZoneJob(batchDeps, job, prepared.get(job.slotKey)),
+  // A zone's plan, kept for a retry of its render until its outcome is final.
+  const planned = new Map<string, Awaited<ReturnType<typeof planZone>>>();
+  const worked = await runZoneFanout(
+    toDo,
+    async ({ zone }) => {
+      let plan = planned.get(zone);
+      if (!plan) planned.set(zone, (plan = await planZone(ctx, batchDeps, zone)));
+      if (!('job' in plan)) return plan;
+      return renderZoneJob(batchDeps, plan.job, plan.prepared);
+    },
     {
       concurrency: opts.concurrency,
       ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       onOutcome: (o) => {
+        planned.delete(o.zone);
         progress.done++;
         progress[o.status]++;
         opts.onProgress?.({ ...progress });
@@ -472,16 +550,12 @@ export async function runZoneBatch(
     },
   );
   const t2 = performance.now();
-  const outcomes = [...plan.done, ...rendered];
-  const started = new Set(rendered.map((o) => o.zone));
-  const notStarted = [
-    ...(plan.notPlanned ?? []),
-    ...plan.jobs.filter((j) => !started.has(j.zone)).map((j) => j.zone),
-  ];
+  const outcomes = [...settled, ...worked];
+  const started = new Set(worked.map((o) => o.zone));
   return {
     summary: summarizeZoneBatch(outcomes, t2 - t0),
     outcomes,
-    notStarted,
+    notStarted: toDo.filter((z) => !started.has(z.zone)).map((z) => z.zone),
     timings: { planMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) },
   };
 }
