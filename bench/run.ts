@@ -19,6 +19,7 @@
  * BENCH_DYNALITE_DISK=0 (dynalite keeps its tables in its process's memory instead of in
  * LevelDB under the temp state dir, the default, as the CLI runs it).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -94,6 +95,9 @@ function medianSteps(steps: PrintSteps[]): PrintSteps {
  * into this process (`self`), the local stores' process (`stores`) and the rest (Chromium's
  * processes, `pids` with their RSS, classified only when a sample is a new peak).
  */
+/** The kernel's page size in kB (statm counts pages). */
+const PAGE_KB = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) / 1024;
+
 function treeRssKb(
   root: number,
   withPss: boolean,
@@ -115,8 +119,9 @@ function treeRssKb(
   while (stack.length) {
     const pid = stack.pop()!;
     try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      // statm's second field: resident pages (one short line; `status` is ≈ 1.5 kB to parse).
+      const statm = readFileSync(`/proc/${pid}/statm`, 'utf8');
+      const kb = Number(statm.split(' ')[1] ?? 0) * PAGE_KB;
       total += kb;
       if (pid === root) self = kb;
       else if (pid === storesPid) stores = kb;
@@ -251,10 +256,10 @@ const storesByPhase: Record<string, { heapUsedMb: number; rssMb: number; openIte
 let samples = 0;
 const mb = (kb: number) => Math.round(kb / 1024);
 const sampler = setInterval(() => {
-  // RSS every 100 ms; PSS (a walk of every mapping in the kernel) every 500 ms.
+  // RSS every 100 ms; PSS (a walk of every mapping in the kernel) every 2 s.
   const { total, self, stores, pss, others } = treeRssKb(
     process.pid,
-    samples++ % 5 === 0,
+    samples++ % 20 === 0,
     storesPid,
   );
   const p = (phases[rss.phase] ??= {
@@ -597,6 +602,9 @@ try {
   );
 
   log(`zone profiles: ${ZONES} zones, ${PAGES} pages …`);
+  // What the ingest before left in this process's heap is garbage by now: collected first, so
+  // the run's figures are the run's (`bulletin generate --all` starts in a process of its own).
+  (globalThis as { gc?: () => void }).gc?.();
   rss.phase = 'zone profiles';
   let printCalls = 0;
   let printMs = 0;
