@@ -11,21 +11,17 @@
  * Unbroken text in paragraphs (a 49,000-character token) wraps by the style sheets
  * (`overflow-wrap: anywhere` in `report.css`), so it is never clipped.
  */
-import type { Page } from 'puppeteer-core';
-import { inPage, type PageBox, type PageBoxDefaults } from './page-box.ts';
+import type { PageBox, PageBoxDefaults } from './page-box.ts';
 
-/** Tightens tables wider than the text block; returns one warning per element still too wide. */
-export async function fitToPage(page: Page, defaults: PageBoxDefaults): Promise<string[]> {
-  await page.emulateMediaType('print');
-  try {
-    return (await page.evaluate(inPage(fitInPage, defaults))) as string[];
-  } finally {
-    await page.emulateMediaType(undefined);
-  }
-}
-
-/** Runs in the page: no closure over module scope (`pageBox` comes with the source). */
-function fitInPage(pageBox: (d: PageBoxDefaults) => PageBox, defaults: PageBoxDefaults): string[] {
+/**
+ * Tightens tables wider than the text block; returns one warning per element still too wide.
+ * Runs in the page, in print media (`layout.ts`): no closure over module scope (`pageBox` comes
+ * with the source).
+ */
+export function fitInPage(
+  pageBox: (d: PageBoxDefaults) => PageBox,
+  defaults: PageBoxDefaults,
+): string[] {
   const box = pageBox(defaults);
   const areaW = box.width - box.left - box.right;
   const style = document.createElement('style');

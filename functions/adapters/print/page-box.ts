@@ -22,16 +22,22 @@ export interface PageBox {
 }
 
 /**
- * Source text that runs `fn(pageBox, arg)` in the page, with a `__name` stub: tsx and esbuild's
- * keepNames wrap inner functions in `__name(…)`, which the page does not define.
+ * Source text that runs `fn(pageBox, arg, helpers)` in the page, with a `__name` stub: tsx and
+ * esbuild's keepNames wrap inner functions in `__name(…)`, which the page does not define.
+ * `helpers` are further in-page functions (no closure over module scope either), sent as
+ * source text beside `fn`.
  */
-export function inPage<A, R>(
-  fn: (pageBox: (defaults: PageBoxDefaults) => PageBox, arg: A) => R,
+export function inPage<A, R, H extends Record<string, (...args: never[]) => unknown>>(
+  fn: (pageBox: (defaults: PageBoxDefaults) => PageBox, arg: A, helpers: H) => R,
   arg: A,
+  helpers?: H,
 ): string {
+  const sent = Object.entries(helpers ?? {})
+    .map(([name, f]) => `${JSON.stringify(name)}: (${f.toString()})`)
+    .join(', ');
   return (
     `(() => { const __name = (f) => f; const pageBox = (${pageBoxInPage.toString()});` +
-    ` return (${fn.toString()})(pageBox, ${JSON.stringify(arg)}); })()`
+    ` return (${fn.toString()})(pageBox, ${JSON.stringify(arg)}, {${sent}}); })()`
   );
 }
 

@@ -10,29 +10,16 @@
  * that point at the elements, the layout is measured again until it is stable, and the
  * column styles are removed before printing. The caller checks the numbers against the named
  * destinations of the printed PDF (see `postprocess.ts`), and prints again only if they
- * differ.
+ * differ. It runs in the page with `fit.ts`'s step, in one evaluate (`layout.ts`).
  */
-import type { Page } from 'puppeteer-core';
 import type { PagePosition, PaginateRequest, Pagination } from '../../app/ports.ts';
-import { inPage, type PageBox, type PageBoxDefaults } from './page-box.ts';
+import type { PageBox, PageBoxDefaults } from './page-box.ts';
 
-/** Measures and fills the page numbers on the loaded `page` (see the module comment). */
-export async function paginate(
-  page: Page,
-  req: PaginateRequest,
-  defaults: PageBoxDefaults,
-): Promise<Pagination> {
-  await page.emulateMediaType('print');
-  try {
-    const source = inPage(measureInPage, { req, defaults });
-    return (await page.evaluate(source)) as Pagination;
-  } finally {
-    await page.emulateMediaType(undefined);
-  }
-}
-
-/** Runs in the page: no closure over module scope (`pageBox` comes with it: see page-box.ts). */
-function measureInPage(
+/**
+ * Measures and fills the page numbers (see the module comment). Runs in the page, in print media
+ * (`layout.ts`): no closure over module scope (`pageBox` comes with it: see page-box.ts).
+ */
+export function measureInPage(
   pageBox: (defaults: PageBoxDefaults) => PageBox,
   { req, defaults }: { req: PaginateRequest; defaults: PageBoxDefaults },
 ): Pagination {

@@ -4,7 +4,8 @@
  * A render leases a page of the browser pool (`browser-pool.ts`: one browser, reused pages),
  * loads the HTML file from its `file://` URL under the request sandbox (`sandbox.ts`: only
  * `data:` and `file://` URLs under the allowed roots load; anything else fails the render,
- * naming the URL), optionally measures and writes page numbers (`paginate.ts`), prints it
+ * naming the URL), lays it out for print in one evaluate (`layout.ts`: tables fitted,
+ * `fit.ts`; page numbers measured and written when asked, `paginate.ts`; the title), prints it
  * with `page.pdf`, and appends the ToUnicode fix and the document information
  * (`postprocess.ts`).
  */
@@ -16,9 +17,8 @@ import { escapeHtml } from '../../core/escape.ts';
 import type { PdfRenderer, RenderRequest, RenderResult } from '../../app/ports.ts';
 import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-pool.ts';
 import { fontFamilies } from './fonts.ts';
-import { paginate } from './paginate.ts';
-import { coverOf } from './cover.ts';
-import { fitToPage } from './fit.ts';
+import { coverOf, type Cover } from './cover.ts';
+import { layOutForPrint, restoreMedia } from './layout.ts';
 import { catalogLang, countPdfPages, finishPdf, readDestinations } from './postprocess.ts';
 import { renderContext } from './sandbox.ts';
 
@@ -165,37 +165,44 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     const t1 = performance.now();
     check();
 
-    // Wide tables tightened, and what still overflows the text block named, before measuring.
-    const warnings = await fitToPage(page, PAGE_BOX);
-    const pagination = req.paginate ? await paginate(page, req.paginate, PAGE_BOX) : undefined;
-    const tLayout = performance.now();
-    check();
-
+    // One print-media session (see `layout.ts`): wide tables tightened and what still overflows
+    // the text block named, the contents' page numbers measured and written, the title set.
     const { metadata } = req;
-    if (metadata?.title !== undefined) {
-      await page.evaluate((title) => {
-        document.title = title;
-      }, metadata.title);
-    }
+    const { warnings, pagination } = await layOutForPrint(page, PAGE_BOX, {
+      ...(req.paginate ? { paginate: req.paginate } : {}),
+      ...(metadata?.title !== undefined ? { title: metadata.title } : {}),
+    });
+    const tLayout = performance.now();
 
     const footer = req.footer === false ? undefined : (req.footer?.template ?? DEFAULT_FOOTER);
-    const data = await page.pdf({
-      format: 'A4',
-      printBackground: true,
-      preferCSSPageSize: true,
-      margin: DEFAULT_MARGIN,
-      displayHeaderFooter: footer !== undefined,
-      headerTemplate: '<span></span>',
-      footerTemplate: footerTemplate(footer ?? ''),
-      outline: true,
-      tagged: true,
-      waitForFonts: false, // awaited above, inside the load timing
-      timeout: 0, // the render deadline applies
-    });
-    check();
-    const tp0 = performance.now();
-    // Page 1 as an image, from the same page (no second render).
-    const cover = req.cover ? await coverOf(page, req.cover.width, PAGE_BOX) : undefined;
+    let restored: Promise<void> | undefined;
+    let data: Uint8Array;
+    let cover: Cover | undefined;
+    let tp0: number;
+    try {
+      check();
+      data = await page.pdf({
+        format: 'A4',
+        printBackground: true,
+        preferCSSPageSize: true,
+        margin: DEFAULT_MARGIN,
+        displayHeaderFooter: footer !== undefined,
+        headerTemplate: '<span></span>',
+        footerTemplate: footerTemplate(footer ?? ''),
+        outline: true,
+        tagged: true,
+        waitForFonts: false, // awaited above, inside the load timing
+        timeout: 0, // the render deadline applies
+      });
+      check();
+      tp0 = performance.now();
+      // Page 1 as an image, from the same page (no second render).
+      cover = req.cover ? await coverOf(page, req.cover.width, PAGE_BOX) : undefined;
+    } finally {
+      // Screen media back for the page's next render, while the PDF is finished here.
+      restored = restoreMedia(page);
+      restored.catch(() => undefined); // awaited below; a failed render leaves the page anyway
+    }
     const tp1 = performance.now();
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     // Read from Chromium's own bytes: its catalog, page tree and /Lang (from `<html lang>`).
@@ -209,6 +216,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       { ...metadata, ...(lang ? { lang } : {}) },
       req.attachments,
     );
+    await restored;
     const t2 = performance.now();
     const timings = {
       loadMs: Math.round(t1 - t0),
