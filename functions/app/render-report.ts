@@ -234,17 +234,26 @@ export async function renderReportFiles<V extends ReportView>(
   let colophonAlone = false;
   /** The settled pass before the colophon was moved to the page foot, to fall back on. */
   let beforeMove: { result: RenderResult; numbered: V & { colophonAlone: boolean } } | undefined;
+  /**
+   * Writes the PDF and, beside it, the HTML it was printed from, at once. `onDisk`: the HTML
+   * file already holds `numbered` (it was written for this very print). Else it is rendered
+   * again: the bulletin's numbers were measured and written in the browser (and its colophon
+   * perhaps moved to the last page's foot), or an earlier pass is kept — the file on disk
+   * lacks what was printed.
+   */
   const finish = async (
     result: RenderResult,
     numbered: V & { colophonAlone: boolean },
     pass: number,
+    onDisk = false,
   ) => {
     const t2 = performance.now();
     const { pdf } = result;
-    // The HTML beside the PDF is the one it was printed from.
-    await writeFile(htmlPath, await renderHtml(template, numbered));
     const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
-    await writeFile(pdfPath, pdf);
+    await Promise.all([
+      writeFile(pdfPath, pdf),
+      onDisk ? undefined : renderHtml(template, numbered).then((html) => writeFile(htmlPath, html)),
+    ]);
     pdfMs += performance.now() - t2;
     return {
       view: numbered,
@@ -295,7 +304,7 @@ export async function renderReportFiles<V extends ReportView>(
       // One print: no page numbers to find, and the colophon stays where the text ends (moving
       // it to the foot of a last page it would open alone took a second print in most profiles).
       pdfMs += performance.now() - t1;
-      return finish(result, numbered, pass);
+      return finish(result, numbered, pass, true);
     }
     const positions = new Map(Object.entries(result.destinations));
     pdfMs += performance.now() - t1;
@@ -331,7 +340,7 @@ export async function renderReportFiles<V extends ReportView>(
       const worse = result.pages > beforeMove.result.pages;
       return worse
         ? finish(beforeMove.result, beforeMove.numbered, pass)
-        : finish(result, numbered, pass);
+        : finish(result, numbered, pass, true);
     }
     // The colophon opening the last page alone: print it at that page's foot instead.
     const colophon = positions.get('colophon');
@@ -340,7 +349,7 @@ export async function renderReportFiles<V extends ReportView>(
       colophonAlone = true;
       continue;
     }
-    return finish(result, numbered, pass);
+    return finish(result, numbered, pass, true);
   }
   if (beforeMove) return finish(beforeMove.result, beforeMove.numbered, MAX_PASSES);
   throw new RenderError(

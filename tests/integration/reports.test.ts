@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { publishReport, type RenderedReport } from '../../functions/app/publish.ts';
 import { previewReport } from '../../functions/app/render-report.ts';
+import { renderHtml } from '../../functions/app/templates.ts';
+import { reportKind } from '../../functions/reports/registry.ts';
 import { pdfFonts, pdfText } from '../support/pdf.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { syntheticZonesFile } from '../support/trace.ts';
@@ -115,6 +117,12 @@ describe('report kinds rendered to PDF', () => {
   });
   afterAll(() => t?.stop());
 
+  /** The HTML file beside the PDF is the view it was printed from (page numbers and all). */
+  const expectHtmlPrinted = async (r: RenderedReport, kind: string) => {
+    const html = await readFile(r.htmlPath, 'utf8');
+    expect(html).toBe(await renderHtml(reportKind(kind).template, r.view));
+  };
+
   it('bulletin: Torch layout, figures phrased by the rules, every number traced', async () => {
     const r = await previewReport(
       t.publishDeps(),
@@ -124,6 +132,9 @@ describe('report kinds rendered to PDF', () => {
     // One print: the page numbers were measured before printing and agree with the PDF.
     expect(r.passes).toBe(1);
     const pages = await checkPdf(r, 'numbered');
+    // The HTML beside the PDF is the one printed: the measured numbers written into it.
+    await expectHtmlPrinted(r, 'torch-bulletin');
+    expect(r.view.sections.flatMap((s) => s.entries).every((e) => e.page! >= 1)).toBe(true);
     const text = pages.join('\n');
     expect(text).toContain('2026年第3期(总第553期)');
     expect(text).toContain('2026年11月20日');
@@ -216,6 +227,7 @@ describe('report kinds rendered to PDF', () => {
       { date: NOW, fileStem: 'zone' },
     );
     expect(r.passes).toBe(1);
+    await expectHtmlPrinted(r, 'zone-profile');
     const pages = await checkPdf({ ...r, pdf, pages: issue.pages! }, 'linked');
     const text = pages.join('\n');
     expect(text).toContain('武汉东湖新技术开发区');
