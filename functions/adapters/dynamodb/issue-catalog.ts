@@ -763,8 +763,17 @@ function stripUndefined<T extends object>(o: T): T {
  * The records an issue or draft printed, as stored: gzip + base64 behind `z:` (a profile of one
  * zone among 178 names a few hundred records; an item must stay under DynamoDB's 400 KB).
  */
+/** Packed once per list: a release stores the same list with its draft and its issue. */
+const packed = new WeakMap<PrintedRecord[], string>();
 function packPrinted(printed: PrintedRecord[]): string {
-  return `z:${gzipSync(JSON.stringify(printed)).toString('base64')}`;
+  let value = packed.get(printed);
+  if (value === undefined) {
+    // Level 1: these lists (thousands of records for a zone profile) are packed on the
+    // release's path; a tighter level saves little of what base64 then spends anyway.
+    value = `z:${gzipSync(JSON.stringify(printed), { level: 1 }).toString('base64')}`;
+    packed.set(printed, value);
+  }
+  return value;
 }
 
 function unpackPrinted(value: unknown): PrintedRecord[] {
@@ -777,10 +786,19 @@ function unpackPrinted(value: unknown): PrintedRecord[] {
 
 function toDraft(item: Record<string, unknown>): Draft {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, printed, ...rest } = item;
-  return {
-    ...(rest as unknown as Draft),
-    printed: unpackPrinted(printed),
-  };
+  const draft = { ...(rest as unknown as Draft) };
+  // Unpacked when read: a release reads its draft several times and needs the list only for a
+  // correction (the list of a zone profile takes milliseconds to unpack).
+  let unpacked: PrintedRecord[] | undefined;
+  Object.defineProperty(draft, 'printed', {
+    enumerable: true,
+    configurable: true,
+    get: () => (unpacked ??= unpackPrinted(printed)),
+    set: (value: PrintedRecord[]) => {
+      unpacked = value;
+    },
+  });
+  return draft;
 }
 
 function toTrigger(item: Record<string, unknown>): Trigger {
