@@ -512,11 +512,41 @@ export async function runZoneBatch(
   });
   const settled: ZoneOutcome[] = [];
   const toDo: { zone: string }[] = [];
+  const toRead: string[] = [];
   for (const zone of ctx.zones) {
     const known = settledBeforeReading(ctx, batchDeps, zone);
     if (known) settled.push(known);
-    else toDo.push({ zone });
+    else toRead.push(zone);
   }
+  // A zone without annual data has no profile: settled too, so that the work counted (and the
+  // rate and ETA shown) is the zones that are planned and rendered. A zone with a record in the
+  // latest annual period has data (the period's records are read once for all zones, and the
+  // plan reads them anyway); only the others are read here, one Query each.
+  const latestAnnual =
+    opts.period || toRead.length === 0 ? undefined : await batchDeps.records.latestPeriod('annual');
+  const inLatest = new Set(
+    latestAnnual ? (await batchDeps.records.recordsOfPeriod(latestAnnual)).map((r) => r.zone) : [],
+  );
+  const read = pLimit(8);
+  const periods = await Promise.all(
+    toRead.map((zone) =>
+      read(async () => {
+        if (opts.period || opts.signal?.aborted) return opts.period;
+        const id = batchDeps.reference.resolveZone(zone)?.id ?? zone;
+        if (inLatest.has(id)) return latestAnnual;
+        return latestAnnualPeriod(await batchDeps.records.recordsOfZone(id).catch(() => []));
+      }),
+    ),
+  );
+  toRead.forEach((zone, i) => {
+    if (periods[i] || opts.signal?.aborted) toDo.push({ zone });
+    else
+      settled.push({
+        zone: batchDeps.reference.resolveZone(zone)?.id ?? zone,
+        status: 'skipped',
+        note: 'no annual records',
+      });
+  });
   const t1 = performance.now();
   const progress: BatchProgress = {
     done: settled.length,

@@ -43,18 +43,27 @@ export function allZonesOptions(command: Command): Command {
 
 const LABEL = '园区画像 (zone profiles)';
 
-/** The counts of a run in one line; `notStarted` when it was interrupted. */
+/**
+ * The counts of a run in one line; `notStarted` when it was interrupted; `unchangedBy`: how the
+ * unchanged zones were found so (nothing written since, same inputs, same print).
+ */
 export function batchSummaryLine(counts: {
   rendered: number;
   unchanged: number;
   noData: number;
   failed: number;
   notStarted?: number;
+  unchangedBy?: { data: number; inputs: number; printed: number };
 }): string {
   const total =
     counts.rendered + counts.unchanged + counts.noData + counts.failed + (counts.notStarted ?? 0);
+  const by = counts.unchangedBy;
+  const how =
+    by && counts.unchanged > 0
+      ? `（数据未写入 ${by.data} · 输入相同 ${by.inputs} · 排版后相同 ${by.printed}）`
+      : '';
   return (
-    `${LABEL}：共 ${total} 个园区，生成 ${counts.rendered}，未变（跳过）${counts.unchanged}，` +
+    `${LABEL}：共 ${total} 个园区，生成 ${counts.rendered}，未变（跳过）${counts.unchanged}${how}，` +
     `无数据 ${counts.noData}，失败 ${counts.failed}` +
     (counts.notStarted !== undefined ? `，未开始 ${counts.notStarted}` : '')
   );
@@ -133,6 +142,11 @@ export async function generateAllZones(cli: Cli, opts: AllZonesOptions): Promise
           noData,
           failed: summary.failed,
           ...(interrupted ? { notStarted: notStarted.length } : {}),
+          unchangedBy: {
+            data: outcomes.filter((o) => o.skippedBy === 'data').length,
+            inputs: outcomes.filter((o) => o.skippedBy === 'inputs').length,
+            printed: outcomes.filter((o) => o.skippedBy === 'printed').length,
+          },
         }) +
           `；用时 ${(summary.elapsedMs / 1000).toFixed(1)} s（计划 ${(timings.planMs / 1000).toFixed(1)} s，` +
           `生成 ${(timings.renderMs / 1000).toFixed(1)} s，${summary.ratePerSecond}/s，${pages} 个页面）` +
