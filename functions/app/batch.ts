@@ -534,7 +534,12 @@ export async function runZoneBatch(
         if (opts.period || opts.signal?.aborted) return opts.period;
         const id = batchDeps.reference.resolveZone(zone)?.id ?? zone;
         if (inLatest.has(id)) return latestAnnual;
-        return latestAnnualPeriod(await batchDeps.records.recordsOfZone(id).catch(() => []));
+        // A read that fails is no sign of missing data: the zone is planned, and fails there
+        // with its reason (or succeeds on the retry of its read).
+        return batchDeps.records.recordsOfZone(id).then(
+          (records) => latestAnnualPeriod(records),
+          () => 'unread',
+        );
       }),
     ),
   );
