@@ -24,6 +24,7 @@ import {
 } from '../core/lifecycle.ts';
 import type { CorrectionLine, Issue, IssueEdition } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
+import type { DataFile } from '../core/data-file.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Archive, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
 import { numberingLineOf, type Place } from './numbering-line.ts';
@@ -82,6 +83,8 @@ export interface RenderedPdf {
   timings?: { composeMs: number; htmlMs: number; pdfMs: number };
   /** The data file attached inside the PDF (CSV), stored beside it by the deps' store. */
   dataCsv?: Uint8Array;
+  /** What the CSV was written from, for the workbook stored beside it (built again if absent). */
+  dataFile?: DataFile;
   /** Page 1 as an image, stored beside the PDF by the deps' store. */
   cover?: { png: Uint8Array; width: number; height: number };
 }

@@ -51,7 +51,7 @@ import { reportJob, requestParams, type PreparedReport } from './report-jobs.ts'
 import type { OperatorJob, ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 import { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames, dataXlsx } from './data-export.ts';
-import { buildDataFile } from '../core/data-file.ts';
+import { buildDataFile, type DataFile } from '../core/data-file.ts';
 
 export type { ReportKind, ReportRequest, RenderedReport, PreparedReport };
 export { currentPeriod } from './render-report.ts';
@@ -294,7 +294,8 @@ export async function archiveReport(
   const fields: Partial<Issue> = {};
   // The data behind the issue beside it: the CSV attached inside the PDF, and a workbook.
   if (rendered.dataCsv) {
-    const dataKeys = await archiveData(deps, target, view, rendered.dataCsv, s3Key);
+    const dataFile = rendered.dataFile ?? buildDataFile(view);
+    const dataKeys = await archiveData(deps, target, view, dataFile, rendered.dataCsv, s3Key);
     otherKeys.push(dataKeys.csv, dataKeys.xlsx);
     fields.dataKeys = dataKeys;
   }
@@ -342,6 +343,7 @@ async function archiveData(
   deps: Pick<PublishDeps, 'archive'>,
   target: ReleaseTarget,
   view: ReportView,
+  data: DataFile,
   csv: Uint8Array,
   pdfKey: string,
 ): Promise<DataKeys> {
@@ -356,7 +358,7 @@ async function archiveData(
     contentType: DATA_CSV_TYPE,
     metadata,
   });
-  const workbook = await deps.archive.put(keys.xlsx, await dataXlsx(buildDataFile(view)), {
+  const workbook = await deps.archive.put(keys.xlsx, await dataXlsx(data), {
     fileName: names.xlsx,
     contentType: DATA_XLSX_TYPE,
     metadata,

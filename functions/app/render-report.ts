@@ -25,8 +25,8 @@ import { reportKind } from '../reports/registry.ts';
 import type { PdfRenderer, RenderResult } from './ports.ts';
 import { paramsOf, parseOrReject } from './requests.ts';
 import { renderHtml, templatesDir } from './templates.ts';
-import { DATA_CSV_TYPE, viewDataCsv } from './data-export.ts';
-import { describeCharts } from '../core/data-file.ts';
+import { DATA_CSV_TYPE, dataCsv as csvOf } from './data-export.ts';
+import { buildDataFile, describeCharts, type DataFile } from '../core/data-file.ts';
 
 export { currentPeriod, loadBulletinInputs } from '../reports/torch-bulletin.ts';
 
@@ -49,6 +49,8 @@ export interface RenderedReport<V extends ReportView = ReportView> {
   inputHash: string;
   /** The issue's data (every printed figure) as CSV: the file attached inside the PDF. */
   dataCsv: Uint8Array;
+  /** The data file the CSV was written from (the archive's workbook is made from it too). */
+  dataFile: DataFile;
   /** Page 1 as PNG (from the page that printed the PDF), when the renderer can make one. */
   cover?: RenderResult['cover'];
   /** What the printed PDF clips at the margin (see RenderResult.warnings); empty: nothing. */
@@ -201,6 +203,7 @@ export async function renderReportFiles<V extends ReportView>(
   htmlMs: number;
   pdfMs: number;
   dataCsv: Uint8Array;
+  dataFile: DataFile;
   cover?: RenderResult['cover'];
   warnings: string[];
 }> {
@@ -217,7 +220,8 @@ export async function renderReportFiles<V extends ReportView>(
     creator: 'Torch Bulletin',
   };
   // The data behind the report, attached inside the PDF (the same bytes are archived beside it).
-  const dataCsv = viewDataCsv(view);
+  const dataFile = buildDataFile(view);
+  const dataCsv = csvOf(dataFile);
   const attachments = [
     {
       name: `${view.kind}-${view.period}-data.csv`.replace(/[^A-Za-z0-9._-]/g, '_'),
@@ -265,6 +269,7 @@ export async function renderReportFiles<V extends ReportView>(
       htmlMs,
       pdfMs,
       dataCsv,
+      dataFile,
       ...(result.cover ? { cover: result.cover } : {}),
       warnings: result.warnings ?? [],
     };

@@ -307,7 +307,7 @@ export async function reportJob(
         htmlPath: files.htmlPath,
         view: files.view,
         timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
-        ...(files.dataCsv ? { dataCsv: files.dataCsv } : {}),
+        ...(files.dataCsv ? { dataCsv: files.dataCsv, dataFile: files.dataFile } : {}),
         ...(files.cover ? { cover: files.cover } : {}),
       };
     },
