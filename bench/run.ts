@@ -19,11 +19,12 @@
  * BENCH_DYNALITE_DISK=0 (dynalite keeps its tables in its process's memory instead of in
  * LevelDB under the temp state dir, the default, as the CLI runs it).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PhaseMemory } from './memory-sampler.ts';
 
 // Chromium unpacks into $TMPDIR/chromium and reuses what it finds: the cold path needs its own.
 const benchTmp = mkdtempSync(join(tmpdir(), 'torch-bench-'));
@@ -88,101 +89,6 @@ function medianSteps(steps: PrintSteps[]): PrintSteps {
   };
 }
 
-/**
- * Memory (kB) of a process and all its descendants, from /proc: the sum of RSS (shared pages
- * counted once per process: Chromium's processes share most of theirs) and the sum of PSS
- * (shared pages split between the processes sharing them: what the tree really uses), split
- * into this process (`self`), the local stores' process (`stores`) and the rest (Chromium's
- * processes, `pids` with their RSS, classified only when a sample is a new peak).
- */
-/** The kernel's page size in kB (statm counts pages). */
-const PAGE_KB = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) / 1024;
-
-function treeRssKb(
-  root: number,
-  withPss: boolean,
-  storesPid: number,
-): {
-  total: number;
-  self: number;
-  stores: number;
-  pss: number | undefined;
-  others: [number, number][];
-} {
-  const children = descendants();
-  let self = 0;
-  let stores = 0;
-  let total = 0;
-  let pss = 0;
-  const others: [number, number][] = [];
-  const stack = [root];
-  while (stack.length) {
-    const pid = stack.pop()!;
-    try {
-      // statm's second field: resident pages (one short line; `status` is ≈ 1.5 kB to parse).
-      const statm = readFileSync(`/proc/${pid}/statm`, 'utf8');
-      const kb = Number(statm.split(' ')[1] ?? 0) * PAGE_KB;
-      total += kb;
-      if (pid === root) self = kb;
-      else if (pid === storesPid) stores = kb;
-      else others.push([pid, kb]);
-      if (withPss) {
-        const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-        pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      }
-    } catch {
-      // gone
-    }
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return { total, self, stores, pss: withPss ? pss : undefined, others };
-}
-
-/** What a descendant is: Chromium's `--type=` (renderer, utility, …), `browser`, or its name. */
-const kinds = new Map<number, string>();
-function processKind(pid: number): string {
-  let kind = kinds.get(pid);
-  if (kind === undefined) kinds.set(pid, (kind = readKind(pid)));
-  return kind;
-}
-function readKind(pid: number): string {
-  try {
-    // Chromium rewrites its command line as one string (spaces, not NULs).
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
-    if (type) return type;
-    const exe = cmdline.split(/[\0 ]/)[0] ?? '?';
-    return /chrom/i.test(exe) ? 'browser' : exe.split('/').pop()!;
-  } catch {
-    return 'gone';
-  }
-}
-
-/**
- * The process tree (parent → children), rescanned from every /proc entry at most once a
- * second: scanning every process of the machine every 100 ms, with PSS from `smaps_rollup`,
- * took 18 % of this (single) thread's CPU in a profiled run and slowed what it measured.
- */
-let tree: { at: number; children: Map<number, number[]> } | undefined;
-function descendants(): Map<number, number[]> {
-  if (tree && performance.now() - tree.at < 1000) return tree.children;
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  tree = { at: performance.now(), children };
-  return children;
-}
-
 /** CPU seconds (user + system) of one process (the local stores' process). */
 function processCpuSeconds(pid: number): number {
   try {
@@ -222,87 +128,49 @@ function childrenCpuSeconds(root: number, exclude?: number): number {
   return ticks / 100;
 }
 
-const rss = {
-  peakTotalMb: 0,
-  peakNodeMb: 0,
-  peakStoresMb: 0,
-  peakPssMb: 0,
-  phase: '' as string,
-  peakPhase: '',
-};
-/** The local stores' process (its RSS is part of the tree's, and also reported alone). */
-let storesPid = 0;
 /**
- * Per phase: the peak RSS sum and PSS sum (MB), and at the sample of that RSS peak what each
- * process held: this Node process, the stores' process, Chromium (the other descendants).
+ * Memory is sampled on a worker thread (`memory-sampler.ts`): reading /proc every 100 ms on this
+ * thread took its time from the renders it measured. The phase is told to it as it changes.
  */
-interface PhaseMemory {
-  rssMb: number;
-  pssMb: number;
-  nodeMb: number;
-  storesMb: number;
-  chromiumMb: number;
-  /** tsx's esbuild service (the bench runs through tsx; the CLI does not). */
-  otherMb: number;
+const samplerUrl = new URL('./memory-sampler.ts', import.meta.url).href;
+const memorySampler = new Worker(
+  // Through tsx's API: a worker does not get the `--import tsx` loader for a .ts entry.
+  `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(samplerUrl)}, ${JSON.stringify(import.meta.url)}))`,
+  { eval: true, workerData: { root: process.pid } },
+);
+memorySampler.unref();
+const rss = { phase: '' };
+const setPhase = (phase: string) => {
+  rss.phase = phase;
+  memorySampler.postMessage({ phase });
+};
+interface SamplerReport {
+  rss: {
+    peakTotalMb: number;
+    peakNodeMb: number;
+    peakStoresMb: number;
+    peakPssMb: number;
+    peakPhase: string;
+  };
+  phases: Record<string, PhaseMemory>;
+  chromiumAtPeak: Record<string, { count: number; mb: number }>;
 }
-/** Chromium's processes are those not named after another program (esbuild, node). */
-const isChromium = (kind: string) => kind !== 'esbuild' && kind !== 'node' && kind !== 'gone';
-const phases: Record<string, PhaseMemory> = {};
-/** Chromium's processes at the run's RSS peak: kind → count and RSS (MB). */
-let chromiumAtPeak: Record<string, { count: number; mb: number }> = {};
+/** Stops the sampler and returns what it saw. */
+async function samplerReport(): Promise<SamplerReport> {
+  const report = new Promise<SamplerReport>((done, fail) => {
+    memorySampler.once('message', done);
+    memorySampler.once('error', fail);
+  });
+  memorySampler.postMessage({ report: true });
+  try {
+    return await report;
+  } finally {
+    await memorySampler.terminate();
+  }
+}
 /** The stores' own account (`stats` on their control socket, every 2 s), largest per phase. */
 const storesByPhase: Record<string, { heapUsedMb: number; rssMb: number; openIterators: number }> =
   {};
-let samples = 0;
-const mb = (kb: number) => Math.round(kb / 1024);
-const sampler = setInterval(() => {
-  // RSS every 100 ms; PSS (a walk of every mapping in the kernel) every 2 s.
-  const { total, self, stores, pss, others } = treeRssKb(
-    process.pid,
-    samples++ % 20 === 0,
-    storesPid,
-  );
-  const p = (phases[rss.phase] ??= {
-    rssMb: 0,
-    pssMb: 0,
-    nodeMb: 0,
-    storesMb: 0,
-    chromiumMb: 0,
-    otherMb: 0,
-  });
-  if (mb(total) > p.rssMb) {
-    let chromium = 0;
-    let other = 0;
-    for (const [pid, kb] of others) {
-      if (isChromium(processKind(pid))) chromium += kb;
-      else other += kb;
-    }
-    Object.assign(p, {
-      rssMb: mb(total),
-      nodeMb: mb(self),
-      storesMb: mb(stores),
-      chromiumMb: mb(chromium),
-      otherMb: mb(other),
-    });
-  }
-  if (pss !== undefined) {
-    p.pssMb = Math.max(p.pssMb, mb(pss));
-    rss.peakPssMb = Math.max(rss.peakPssMb, pss / 1024);
-  }
-  if (total / 1024 > rss.peakTotalMb) {
-    rss.peakTotalMb = total / 1024;
-    rss.peakPhase = rss.phase;
-    // A new peak (rare once the run is under way): name Chromium's processes.
-    chromiumAtPeak = {};
-    for (const [pid, kb] of others) {
-      const k = (chromiumAtPeak[processKind(pid)] ??= { count: 0, mb: 0 });
-      k.count++;
-      k.mb += mb(kb);
-    }
-  }
-  rss.peakNodeMb = Math.max(rss.peakNodeMb, self / 1024);
-  rss.peakStoresMb = Math.max(rss.peakStoresMb, stores / 1024);
-}, 100);
 let storesAsking = false;
 const storesSampler = setInterval(() => {
   if (storesAsking || !stack) return;
@@ -320,7 +188,6 @@ const storesSampler = setInterval(() => {
     .finally(() => (storesAsking = false));
 }, 2000);
 storesSampler.unref();
-sampler.unref();
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -337,7 +204,7 @@ const state = mkdtempSync(join(benchTmp, 'state-'));
 // eslint-disable-next-line prefer-const -- assigned once started; the stores' sampler reads it
 let stack: LocalStack | undefined;
 stack = await startLocalStack({ stateDir: state, inMemory: !DYNALITE_ON_DISK });
-storesPid = stack.pid;
+memorySampler.postMessage({ storesPid: stack.pid });
 Object.assign(process.env, stack.env);
 const launchLog: string[] = [];
 /** Where the CLI keeps the unpacked Chromium (and fontconfig's cache) between runs. */
@@ -375,9 +242,10 @@ const results: Record<string, unknown> = {
   },
 };
 
+let memory: SamplerReport | undefined;
 try {
   // Real data, as `npm start` loads it (not timed).
-  rss.phase = 'ingest real data';
+  setPhase('ingest real data');
   const recordsDir = join(ROOT, 'data', 'records');
   const files = [
     ...readdirSync(recordsDir)
@@ -390,7 +258,7 @@ try {
 
   // 1. Cold path.
   log('cold path …');
-  rss.phase = 'cold path';
+  setPhase('cold path');
   // The first-ever unpack, apart: what a fresh clone or a new Lambda container pays once.
   const fresh = await unpackedChromium(join(benchTmp, 'fresh-chromium'));
   rmSync(join(benchTmp, 'fresh-chromium'), { recursive: true, force: true });
@@ -419,7 +287,7 @@ try {
 
   // 2. Warm bulletin, and its reads.
   log('warm bulletin …');
-  rss.phase = 'warm bulletin';
+  setPhase('warm bulletin');
   const warm: { composeMs: number; htmlMs: number; pdfMs: number; passes: number }[] = [];
   const prints: {
     wallMs: number;
@@ -506,7 +374,7 @@ try {
 
   // Baseline: bare Chromium prints the same final HTML (same fonts, page size, footer).
   log('bare page.pdf baseline …');
-  rss.phase = 'baseline';
+  setPhase('baseline');
   const fonts = await prepareFontconfig({ cacheDir: join(KEPT_CHROMIUM, 'fontconfig') });
   const bare = await puppeteer.launch({
     executablePath,
@@ -550,7 +418,7 @@ try {
   };
 
   // 3. DynamoDB requests of one published bulletin (reads and the catalog's writes).
-  rss.phase = 'publish bulletin';
+  setPhase('publish bulletin');
   const reads = await counter.measure(() =>
     loadBulletinInputs({ records: services.records }, 'torch-bulletin', period),
   );
@@ -567,7 +435,7 @@ try {
 
   // 4. The synthetic dataset and every zone's profile.
   log(`synthetic dataset: ${ZONES} zones …`);
-  rss.phase = 'ingest synthetic';
+  setPhase('ingest synthetic');
   const synthConfig = loadConfig({ ...process.env, ...stack.env, ...SYNTHETIC_STORE_ENV });
   await bootstrapStores(synthConfig, services.clients);
   const synthRecords = createDynamoRecordStore(
@@ -605,7 +473,7 @@ try {
   // What the ingest before left in this process's heap is garbage by now: collected first, so
   // the run's figures are the run's (`bulletin generate --all` starts in a process of its own).
   (globalThis as { gc?: () => void }).gc?.();
-  rss.phase = 'zone profiles';
+  setPhase('zone profiles');
   let printCalls = 0;
   let printMs = 0;
   const timedRenderer = {
@@ -682,21 +550,25 @@ try {
   };
   (results.dynamodb as Record<string, unknown>).bulletinReadsSynthetic = synthReads.counts;
 } finally {
-  clearInterval(sampler);
+  memory = await samplerReport().catch((err: unknown) => {
+    log(`memory sampler: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  });
   clearInterval(storesSampler);
   counter.detach();
   await services.close();
   await stack.stop();
 }
 
+if (!memory) throw new Error('the memory sampler gave no figures');
 results.peakRss = {
-  totalMb: Math.round(rss.peakTotalMb),
-  pssMb: Math.round(rss.peakPssMb),
-  nodeMb: Math.round(rss.peakNodeMb),
-  storesMb: Math.round(rss.peakStoresMb),
-  phase: rss.peakPhase,
-  byPhase: phases,
-  chromiumAtPeak,
+  totalMb: Math.round(memory.rss.peakTotalMb),
+  pssMb: Math.round(memory.rss.peakPssMb),
+  nodeMb: Math.round(memory.rss.peakNodeMb),
+  storesMb: Math.round(memory.rss.peakStoresMb),
+  phase: memory.rss.peakPhase,
+  byPhase: memory.phases,
+  chromiumAtPeak: memory.chromiumAtPeak,
   storesByPhase,
 };
 
