@@ -1,11 +1,18 @@
 /**
- * Where the Node thread's time went, from a V8 CPU profile (`node --cpu-prof`): self time by
- * package or source folder, and the top functions. `npm run bench:profile` writes the profile
- * of a whole bench run to `bench/profiles/`; this prints its summary:
+ * Where the Node thread's time went, from a V8 CPU profile (`node --cpu-prof`). `npm run
+ * bench:profile` writes the profile of a whole bench run to `bench/profiles/` and then prints
+ * this summary of its newest main-thread profile, over the zone profiles' run (the samples from
+ * the first to the last one inside `runZoneBatch`):
  *
- *   npx tsx bench/profile-summary.ts bench/profiles/<file>.cpuprofile [top=20]
+ * - self time by package or project folder, with the garbage collector and idle time apart;
+ * - the top functions by self time, each with the nearest project function that called it;
+ * - inclusive time of project functions (`functions/…`), each counted once per sample.
+ *
+ *   npx tsx bench/profile-summary.ts [<file>.cpuprofile | --latest] [--window <function> | --all] [--top N]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
@@ -20,22 +27,64 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [top]');
-  process.exit(2);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    latest: { type: 'boolean', default: false },
+    window: { type: 'string', default: 'runZoneBatch' },
+    all: { type: 'boolean', default: false },
+    top: { type: 'string', default: '20' },
+  },
+});
+const PROFILES = resolve(import.meta.dirname, 'profiles');
+
+/** The newest profile of a main thread (`CPU.<date>.<time>.<pid>.0.<n>.cpuprofile`). */
+function latestProfile(): string {
+  const main = readdirSync(PROFILES)
+    .filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f))
+    .map((f) => join(PROFILES, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (!main[0]) throw new Error(`no main-thread profile in ${PROFILES}`);
+  return main[0];
 }
-const top = Number(topArg ?? 20);
+
+const file = values.latest || !positionals[0] ? latestProfile() : positionals[0];
+const top = Number(values.top);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const self = new Map<number, number>();
-profile.samples.forEach((id, i) => {
-  self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-});
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+/** The ancestors of a node, itself first. */
+function* stackOf(id: number): Generator<ProfileNode> {
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) yield byId.get(at)!;
+}
+
+// The window: from the first to the last sample with the marker function on its stack.
+let first = 0;
+let last = profile.samples.length - 1;
+const marker = values.all ? undefined : values.window;
+if (marker) {
+  const inside = new Map<number, boolean>();
+  const has = (id: number): boolean => {
+    let v = inside.get(id);
+    if (v === undefined) {
+      v = [...stackOf(id)].some((n) => n.callFrame.functionName === marker);
+      inside.set(id, v);
+    }
+    return v;
+  };
+  first = profile.samples.findIndex(has);
+  last = profile.samples.findLastIndex(has);
+  if (first < 0) {
+    console.error(`${file}: no sample inside ${marker}() (use --all for the whole profile)`);
+    process.exit(2);
+  }
+}
 
 /** The package (node_modules/<pkg>) or project folder (functions/<dir>, bench) of a frame. */
 function groupOf(url: string, name: string): string {
-  if (!url) return name.startsWith('(') ? name : '(native)';
+  if (!url) return name.startsWith('(') ? name : `${name} (native)`;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1] as string;
   const project = /\/(functions\/[^/]+|bench|tests)\//.exec(url);
@@ -43,28 +92,53 @@ function groupOf(url: string, name: string): string {
   if (url.startsWith('node:')) return 'node internals';
   return url;
 }
+const where = (n: ProfileNode) =>
+  n.callFrame.url
+    ? // tsx's compiled modules report line 0 for every function: no line then.
+      `${n.callFrame.url.replace(/^.*\/(node_modules|functions|bench)\//, '$1/')}${n.callFrame.lineNumber > 0 ? `:${n.callFrame.lineNumber + 1}` : ''}`
+    : '';
+const label = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${where(n)}`.trim();
+const ours = (n: ProfileNode) => /\/(functions|bench)\//.test(n.callFrame.url);
 
 const groups = new Map<string, number>();
 const functions = new Map<string, number>();
-for (const [id, us] of self) {
-  const { callFrame } = byId.get(id)!;
-  const group = groupOf(callFrame.url, callFrame.functionName);
+const inclusive = new Map<string, number>();
+let total = 0;
+for (let i = first; i <= last; i++) {
+  const id = profile.samples[i]!;
+  const us = profile.timeDeltas[i] ?? 0;
+  total += us;
+  const node = byId.get(id)!;
+  const group = groupOf(node.callFrame.url, node.callFrame.functionName);
   groups.set(group, (groups.get(group) ?? 0) + us);
-  const where = callFrame.url
-    ? `${callFrame.url.replace(/^.*\/(node_modules|functions|bench)\//, '$1/')}:${callFrame.lineNumber + 1}`
-    : '';
-  const key = `${callFrame.functionName || '(anonymous)'} ${where}`.trim();
+  const stack = [...stackOf(id)];
+  const caller = ours(node) ? undefined : stack.find(ours);
+  const key = caller ? `${label(node)}  ← ${label(caller)}` : label(node);
   functions.set(key, (functions.get(key) ?? 0) + us);
+  const seen = new Set<string>();
+  for (const n of stack) {
+    if (!n.callFrame.url.includes('/functions/')) continue;
+    const k = label(n);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+  }
 }
-const total = [...self.values()].reduce((a, b) => a + b, 0);
+
 const row = (name: string, us: number) =>
   `${(us / 1e6).toFixed(1).padStart(8)} s ${((us / total) * 100).toFixed(1).padStart(5)} %  ${name}`;
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled on the Node thread\n`);
+const span = (
+  (profile.timeDeltas.slice(first + 1, last + 1).reduce((a, b) => a + b, 0) || 0) / 1e6
+).toFixed(1);
+console.log(
+  `${file}\n${marker ? `inside ${marker}(): ${span} s from its first to its last sample` : 'the whole profile'}, ${(total / 1e6).toFixed(1)} s sampled on the Node thread\n`,
+);
 console.log('self time by package / folder');
-for (const [name, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+for (const [name, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top))
   console.log(row(name, us));
-}
-console.log('\ntop functions (self time)');
-for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+console.log('\ntop functions (self time; ← the nearest project function on the stack)');
+for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top))
   console.log(row(name, us));
-}
+console.log('\nproject functions (inclusive time)');
+for (const [name, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(row(name, us));

@@ -7,7 +7,8 @@
  *    the first bulletin. The first-ever unpack (a fresh clone, a new Lambda container) is
  *    measured apart, into a fresh folder.
  * 2. Warm bulletin (real data): compose / HTML / PDF, median of a few renders; the same final
- *    HTML printed by bare Chromium `page.goto` + `page.pdf` as the baseline, and our ratio.
+ *    HTML printed by bare Chromium `page.goto` + `page.pdf` as the baseline (one bare print
+ *    beside each of ours, alternating which goes first), and our ratio of the medians.
  * 3. DynamoDB requests per report (an SDK middleware counts them by command).
  * 4. The synthetic dataset (178 zones × 37 indicators × 2010–2024) through ingest, then every
  *    zone's profile in one run: profiles per second, total time, a re-run that skips them all.
@@ -15,7 +16,7 @@
  *    stores' process), sampled every 100 ms; CPU time of each.
  *
  * Figures go to stdout and to bench/results-<time>.json. Options (environment):
- * BENCH_ZONES (default 178), BENCH_PAGES (default: CPUs), BENCH_WARM_RUNS (default 3),
+ * BENCH_ZONES (default 178), BENCH_PAGES (default: CPUs), BENCH_WARM_RUNS (default 7),
  * BENCH_DYNALITE_DISK=0 (dynalite keeps its tables in its process's memory instead of in
  * LevelDB under the temp state dir, the default, as the CLI runs it).
  */
@@ -34,7 +35,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = resolve(import.meta.dirname, '..');
 const ZONES = Number(process.env.BENCH_ZONES ?? 178);
 const PAGES = Number(process.env.BENCH_PAGES ?? availableParallelism());
-const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
+const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 7);
 // As the CLI and `bulletin serve` run it: LevelDB (0: in the stores' process memory).
 const DYNALITE_ON_DISK = process.env.BENCH_DYNALITE_DISK !== '0';
 const SEED = 20241231;
@@ -312,15 +313,57 @@ try {
     },
     close: () => renderer.close(),
   };
+  // Baseline: bare Chromium prints the same final HTML (same fonts, page size, footer), in a
+  // browser of its own, each print right after one of ours: drift of the machine (other work, CPU
+  // frequency) falls on both alike. The first print of each warms its page up and is not counted.
+  const fonts = await prepareFontconfig({ cacheDir: join(KEPT_CHROMIUM, 'fontconfig') });
+  const bare = await puppeteer.launch({
+    executablePath,
+    args: chromium.args.filter((a) => a !== '--single-process' && !a.startsWith('--headless')),
+    headless: 'shell',
+    pipe: true,
+    env: { ...process.env, ...fonts.env },
+    defaultViewport: null,
+  });
+  const barePage = await bare.newPage();
+  const bareRuns: number[] = [];
+  let bareBytes = 0;
+  let barePages = 0;
+  const barePrint = async (htmlPath: string) => {
+    const t0 = performance.now();
+    await barePage.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
+    await barePage.evaluate(() => document.fonts.ready.then(() => undefined));
+    const pdf = await barePage.pdf({
+      format: 'A4',
+      printBackground: true,
+      preferCSSPageSize: true,
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate: footerTemplate(DEFAULT_FOOTER),
+      outline: true,
+      tagged: true,
+    });
+    const elapsed = performance.now() - t0;
+    bareBytes = pdf.byteLength;
+    barePages = countPdfPages(pdf);
+    await barePage.goto('about:blank');
+    return elapsed;
+  };
+  await barePrint(first.htmlPath);
   let last = first;
   for (let i = 0; i < WARM_RUNS; i++) {
+    // Alternately ours first and bare first.
+    if (i % 2 === 1) bareRuns.push(await barePrint(last.htmlPath));
     last = await previewReport(
       { ...deps, renderer: watched },
       { kind: 'torch-bulletin', period },
       { date: new Date(), fileStem: `warm-${i}` },
     );
     warm.push({ ...last.timings, passes: last.passes });
+    if (i % 2 === 0) bareRuns.push(await barePrint(last.htmlPath));
   }
+  await barePage.close();
+  await bare.close();
   const bulletin = {
     period,
     composeMs: ms(median(warm.map((w) => w.composeMs))),
@@ -372,43 +415,6 @@ try {
     renderWithoutCoverMs: ms(median(uncovered)),
   };
 
-  // Baseline: bare Chromium prints the same final HTML (same fonts, page size, footer).
-  log('bare page.pdf baseline …');
-  setPhase('baseline');
-  const fonts = await prepareFontconfig({ cacheDir: join(KEPT_CHROMIUM, 'fontconfig') });
-  const bare = await puppeteer.launch({
-    executablePath,
-    args: chromium.args.filter((a) => a !== '--single-process' && !a.startsWith('--headless')),
-    headless: 'shell',
-    pipe: true,
-    env: { ...process.env, ...fonts.env },
-    defaultViewport: null,
-  });
-  const barePage = await bare.newPage();
-  const bareRuns: number[] = [];
-  let bareBytes = 0;
-  let barePages = 0;
-  for (let i = 0; i <= WARM_RUNS; i++) {
-    const t0 = performance.now();
-    await barePage.goto(pathToFileURL(last.htmlPath).href, { waitUntil: 'load' });
-    await barePage.evaluate(() => document.fonts.ready.then(() => undefined));
-    const pdf = await barePage.pdf({
-      format: 'A4',
-      printBackground: true,
-      preferCSSPageSize: true,
-      displayHeaderFooter: true,
-      headerTemplate: '<span></span>',
-      footerTemplate: footerTemplate(DEFAULT_FOOTER),
-      outline: true,
-      tagged: true,
-    });
-    if (i > 0) bareRuns.push(performance.now() - t0); // the first one warms the page up
-    bareBytes = pdf.byteLength;
-    barePages = countPdfPages(pdf);
-    await barePage.goto('about:blank');
-  }
-  await barePage.close();
-  await bare.close();
   const barePdfMs = ms(median(bareRuns));
   results.bulletin = {
     ...bulletin,
