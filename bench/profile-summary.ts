@@ -8,7 +8,9 @@
  * - the top functions by self time, each with the nearest project function that called it;
  * - inclusive time of project functions (`functions/…`), each counted once per sample.
  *
- *   npx tsx bench/profile-summary.ts [<file>.cpuprofile | --latest] [--window <function> | --all] [--top N]
+ * It then prints the stores' process's profile over the same run (`--latest-stores --all`).
+ *
+ *   npx tsx bench/profile-summary.ts [<file>.cpuprofile | --latest | --latest-stores] [--window <function> | --all] [--top N]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,6 +33,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     latest: { type: 'boolean', default: false },
+    'latest-stores': { type: 'boolean', default: false },
     window: { type: 'string', default: 'runZoneBatch' },
     all: { type: 'boolean', default: false },
     top: { type: 'string', default: '20' },
@@ -38,17 +41,24 @@ const { values, positionals } = parseArgs({
 });
 const PROFILES = resolve(import.meta.dirname, 'profiles');
 
-/** The newest profile of a main thread (`CPU.<date>.<time>.<pid>.0.<n>.cpuprofile`). */
-function latestProfile(): string {
+/**
+ * The newest profile of the bench's main thread (`CPU.<date>.<time>.<pid>.0.<n>.cpuprofile`), or
+ * of the stores' process over the zone profiles (`stores.<time>.cpuprofile`).
+ */
+function latestProfile(stores: boolean): string {
+  const name = stores ? /^stores\..*\.cpuprofile$/ : /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/;
   const main = readdirSync(PROFILES)
-    .filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f))
+    .filter((f) => name.test(f))
     .map((f) => join(PROFILES, f))
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  if (!main[0]) throw new Error(`no main-thread profile in ${PROFILES}`);
+  if (!main[0]) throw new Error(`no ${stores ? "stores' " : 'main-thread '}profile in ${PROFILES}`);
   return main[0];
 }
 
-const file = values.latest || !positionals[0] ? latestProfile() : positionals[0];
+const file =
+  values['latest-stores'] || values.latest || !positionals[0]
+    ? latestProfile(values['latest-stores'] === true)
+    : positionals[0];
 const top = Number(values.top);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

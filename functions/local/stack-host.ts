@@ -13,6 +13,8 @@
  * at once on SIGTERM. It ignores SIGINT: Ctrl-C reaches the owner, which then stops it.
  */
 import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import type { Server } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +29,28 @@ import { createStoreProxy } from './store-proxy.ts';
 import type { HostConfig, HostMessage, StoresStats } from './stack-protocol.ts';
 
 const S3RVER_KEY = 'S3RVER';
+
+/** The CPU profiler of this process, while a profile is being taken. */
+let profiler: Session | undefined;
+async function cpuProfile(command: string): Promise<{ started: true } | { file: string }> {
+  if (command === 'start') {
+    if (profiler) throw new Error('a profile is already being taken');
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    profiler = session;
+    return { started: true };
+  }
+  const file = /^stop (.+)$/.exec(command)?.[1];
+  if (!file || !profiler) throw new Error(`no profile to stop (${command})`);
+  const session = profiler;
+  profiler = undefined;
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  await writeFile(file, JSON.stringify(profile));
+  return { file };
+}
 
 function storesStats(): StoresStats {
   const m = process.memoryUsage();
@@ -105,15 +129,25 @@ async function main(config: HostConfig): Promise<void> {
       maybeStop();
     });
     // `stats`: this process's memory, one JSON line (the bench samples it over its run).
+    // `profile start` / `profile stop <file>`: a CPU profile of this process between the two
+    // (the bench's `bench:profile`, over its zone profiles), written to <file>.
     let asked = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
-      asked = (asked + chunk).slice(-64);
+      asked = (asked + chunk).slice(-4096);
       let end;
       while ((end = asked.indexOf('\n')) >= 0) {
         const line = asked.slice(0, end).trim();
         asked = asked.slice(end + 1);
         if (line === 'stats') socket.write(`${JSON.stringify(storesStats())}\n`);
+        else if (line.startsWith('profile '))
+          void cpuProfile(line.slice('profile '.length)).then(
+            (answer) => socket.write(`${JSON.stringify(answer)}\n`),
+            (err: unknown) =>
+              socket.write(
+                `${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n`,
+              ),
+          );
       }
     });
     socket.write('ok\n');

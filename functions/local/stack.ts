@@ -39,6 +39,8 @@ export interface LocalStack {
   holder: string;
   /** The stores' process's memory now (asked on its control socket). */
   stats(): Promise<StoresStats>;
+  /** Starts a CPU profile of the stores' process, or stops it and writes it to `stop`. */
+  profile(command: 'start' | { stop: string }): Promise<void>;
   /** Releases the stack: stops it if this process started it and nobody else uses it. */
   stop(): Promise<void>;
 }
@@ -134,15 +136,33 @@ function lease(control: string): Promise<Socket | undefined> {
 
 /** Asks the stores' process for its memory figures (`stats` on a short-lived connection). */
 function askStats(control: string): Promise<StoresStats> {
+  return ask<StoresStats>(control, 'stats', 5_000);
+}
+
+/**
+ * Starts (`start`) or stops a CPU profile of the stores' process, written to `file` on stop (the
+ * bench's `bench:profile`).
+ */
+async function askProfile(control: string, command: 'start' | { stop: string }): Promise<void> {
+  const line = command === 'start' ? 'profile start' : `profile stop ${command.stop}`;
+  const answer = await ask<{ error?: string }>(control, line, 60_000);
+  if (answer.error) throw new LocalStackError(`the local stores' CPU profile: ${answer.error}`);
+}
+
+/** One command on a short-lived connection to the control socket, and its one-line JSON answer. */
+function ask<T>(control: string, command: string, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const socket = connect(control);
     socket.setEncoding('utf8');
     let answer = '';
-    const timer = setTimeout(() => fail(new Error('no answer in 5 s')), 5_000);
+    const timer = setTimeout(
+      () => fail(new Error(`no answer in ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     const fail = (err: Error) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new LocalStackError(`the local stores' statistics: ${err.message}`));
+      reject(new LocalStackError(`the local stores (${command}): ${err.message}`));
     };
     socket.on('error', fail);
     let asked = false;
@@ -150,16 +170,16 @@ function askStats(control: string): Promise<StoresStats> {
       answer += chunk;
       if (!asked && answer.startsWith('ok\n')) {
         asked = true;
-        socket.write('stats\n');
+        socket.write(`${command}\n`);
       }
       const end = answer.indexOf('\n', 3);
       if (asked && end > 3) {
         clearTimeout(timer);
         socket.destroy();
         try {
-          resolve(JSON.parse(answer.slice(3, end)) as StoresStats);
+          resolve(JSON.parse(answer.slice(3, end)) as T);
         } catch (err) {
-          reject(new LocalStackError(`the local stores' statistics: ${String(err)}`));
+          reject(new LocalStackError(`the local stores (${command}): ${String(err)}`));
         }
       }
     });
@@ -268,6 +288,7 @@ function attached(lock: StackLock, stateDir: string, socket: Socket): LocalStack
     shared: true,
     holder: describe(lock),
     stats: () => askStats(lock.control!),
+    profile: (command) => askProfile(lock.control!, command),
     async stop() {
       socket.destroy();
     },
@@ -370,6 +391,7 @@ async function launch(
     shared: false,
     holder: describe(lock),
     stats: () => askStats(ready.control),
+    profile: (command) => askProfile(ready.control, command),
     stop() {
       stopped ??= (async () => {
         if (child.exitCode !== null || !child.connected) return;

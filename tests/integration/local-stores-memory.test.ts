@@ -6,7 +6,7 @@
  * (`level-iterators.ts`); its `stats` answer counts the iterators still open.
  */
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -122,4 +122,39 @@ describe('the stores close every iterator they open', { timeout: 120_000 }, () =
       }
     });
   }
+
+  it("takes a CPU profile of the stores' process between start and stop (bench:profile)", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'bulletin-stores-profile-'));
+    dirs.push(dir);
+    const stack = await startLocalStack({ stateDir: join(dir, 'state'), inMemory: true });
+    const db = new DynamoDBClient({
+      region: stack.env.AWS_REGION!,
+      endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      credentials: {
+        accessKeyId: stack.env.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY!,
+      },
+    });
+    const file = join(dir, 'stores.cpuprofile');
+    try {
+      // Act
+      await stack.profile('start');
+      await expect(stack.profile('start')).rejects.toThrow(/a profile is already being taken/);
+      for (let i = 0; i < 20; i++) await db.send(new ListTablesCommand({}));
+      await stack.profile({ stop: file });
+
+      // Assess: a V8 CPU profile in which dynalite's code ran.
+      const profile = JSON.parse(await readFile(file, 'utf8')) as {
+        nodes: { callFrame: { url: string } }[];
+        samples: number[];
+      };
+      expect(profile.samples.length).toBeGreaterThan(0);
+      expect(profile.nodes.some((n) => n.callFrame.url.includes('/dynalite/'))).toBe(true);
+      await expect(stack.profile({ stop: file })).rejects.toThrow(/no profile to stop/);
+    } finally {
+      db.destroy();
+      await stack.stop();
+    }
+  });
 });
