@@ -24,6 +24,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { PhaseMemory } from './memory-sampler.ts';
 
@@ -36,6 +37,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 const ZONES = Number(process.env.BENCH_ZONES ?? 178);
 const PAGES = Number(process.env.BENCH_PAGES ?? availableParallelism());
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 7);
+/** Where `bench:profile` wants the stores' process's CPU profile of the zone profiles. */
+const STORES_PROFILE = process.env.BENCH_STORES_PROFILE
+  ? resolve(process.env.BENCH_STORES_PROFILE)
+  : undefined;
 // As the CLI and `bulletin serve` run it: LevelDB (0: in the stores' process memory).
 const DYNALITE_ON_DISK = process.env.BENCH_DYNALITE_DISK !== '0';
 const SEED = 20241231;
@@ -56,7 +61,9 @@ const { ingestFiles } = await import('../functions/app/ingest.ts');
 const { publishReport, currentPeriod } = await import('../functions/app/publish.ts');
 const { previewReport, loadBulletinInputs, COVER_WIDTH } =
   await import('../functions/app/render-report.ts');
-const { runZoneBatch } = await import('../functions/app/batch.ts');
+const { runZoneBatch, zoneJobsFor } = await import('../functions/app/batch.ts');
+/** Zones in flight in the all-zones run (`runZoneBatch`'s concurrency): as the CLI sizes it. */
+const JOBS = Number(process.env.BENCH_JOBS ?? zoneJobsFor(PAGES));
 const { seedSynthetic, syntheticReference, SYNTHETIC_STORE_ENV } =
   await import('../functions/app/synthetic.ts');
 const { startLocalStack } = await import('../functions/local/stack.ts');
@@ -494,6 +501,13 @@ try {
     },
     close: () => renderer.close(),
   };
+  // Under `bench:profile`, the stores' process is profiled over the zone profiles too.
+  if (STORES_PROFILE) await stack.profile('start');
+  // How long the Node thread keeps Chromium's answers waiting: a print is a dozen round trips
+  // to the browser, each answered only when the thread gets to it between other zones' work.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const zoneLog0 = launchLog.length;
   const cpu0 = process.cpuUsage();
   const chromeCpu0 = childrenCpuSeconds(process.pid, stack.pid);
   const storesCpu0 = processCpuSeconds(stack.pid);
@@ -502,7 +516,7 @@ try {
     runZoneBatch(
       { ...synthDeps, renderer: timedRenderer },
       {
-        concurrency: PAGES + 2,
+        concurrency: JOBS,
         onProgress: (p) => {
           if (p.done % 20 === 0 || p.done === p.total) log(`  ${p.done}/${p.total}`);
         },
@@ -510,12 +524,31 @@ try {
     ),
   );
   const zonesSeconds = (performance.now() - z0) / 1000;
+  loopDelay.disable();
+  const zoneSteps = launchLog
+    .slice(zoneLog0)
+    .map((l) =>
+      /load (\d+)ms, layout (\d+)ms, pdf (\d+)ms \(page\.pdf (\d+), cover (\d+), read (\d+), finish (\d+)\)/.exec(
+        l,
+      ),
+    )
+    .filter((m) => m !== null);
+  const stepMedian = (i: number) => ms(median(zoneSteps.map((m) => Number(m[i]))));
   const cpu = process.cpuUsage(cpu0);
   const chromeCpu = childrenCpuSeconds(process.pid, stack.pid) - chromeCpu0;
   const storesCpu = processCpuSeconds(stack.pid) - storesCpu0;
+  if (STORES_PROFILE) {
+    mkdirSync(STORES_PROFILE, { recursive: true });
+    const file = join(
+      STORES_PROFILE,
+      `stores.${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
+    );
+    await stack.profile({ stop: file });
+    log(`stores' CPU profile over the zone profiles: ${file}`);
+  }
   const rendered = batch.result.outcomes.filter((o) => o.status === 'rendered');
   const rerun = await counter.measure(() =>
-    runZoneBatch({ ...synthDeps, renderer: timedRenderer }, { concurrency: PAGES + 2 }),
+    runZoneBatch({ ...synthDeps, renderer: timedRenderer }, { concurrency: JOBS }),
   );
   results.zoneProfiles = {
     zones: ZONES,
@@ -529,6 +562,23 @@ try {
     avgPdfBytes: Math.round(median(rendered.map((o) => o.bytes ?? 0))),
     printCallsPerProfile: Number((printCalls / Math.max(rendered.length, 1)).toFixed(2)),
     printSecondsPerProfile: Number((printMs / 1000 / Math.max(rendered.length, 1)).toFixed(2)),
+    /** Medians of the renderer's own split of each print (its log), in ms. */
+    printSteps: {
+      loadMs: stepMedian(1),
+      layoutMs: stepMedian(2),
+      pdfMs: stepMedian(3),
+      pageMs: stepMedian(4),
+      coverMs: stepMedian(5),
+      readMs: stepMedian(6),
+      finishMs: stepMedian(7),
+    },
+    /** The Node thread's event-loop delay over the run (ms). */
+    eventLoopDelayMs: {
+      mean: Number((loopDelay.mean / 1e6).toFixed(1)),
+      p50: Number((loopDelay.percentile(50) / 1e6).toFixed(1)),
+      p99: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
+      max: Number((loopDelay.max / 1e6).toFixed(1)),
+    },
     cpuSeconds: {
       node: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
       chromium: Number(chromeCpu.toFixed(1)),
@@ -599,6 +649,8 @@ const lines = [
   `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
   `zone profiles        ${r.zoneProfiles.rendered}/${r.zoneProfiles.zones} in ${r.zoneProfiles.totalSeconds} s (plan ${r.zoneProfiles.planSeconds} s) = ${r.zoneProfiles.perSecond}/s; ${r.zoneProfiles.failed} failed`,
   `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
+  `  per print          load ${r.zoneProfiles.printSteps.loadMs} + layout ${r.zoneProfiles.printSteps.layoutMs} + pdf ${r.zoneProfiles.printSteps.pdfMs} ms (page.pdf ${r.zoneProfiles.printSteps.pageMs}, cover ${r.zoneProfiles.printSteps.coverMs}, read ${r.zoneProfiles.printSteps.readMs}, finish ${r.zoneProfiles.printSteps.finishMs}) in the renderer (medians); the rest of ${Math.round(r.zoneProfiles.printSecondsPerProfile * 1000)} ms a call is waiting for a page`,
+  `  event loop delay   mean ${r.zoneProfiles.eventLoopDelayMs.mean} ms, p50 ${r.zoneProfiles.eventLoopDelayMs.p50}, p99 ${r.zoneProfiles.eventLoopDelayMs.p99}, max ${r.zoneProfiles.eventLoopDelayMs.max} ms (each of a print's round trips to Chromium waits as long for the Node thread)`,
   `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
   `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
   `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}), PSS sum ${r.peakRss.pssMb} MB; peaks of each alone: node ${r.peakRss.nodeMb} MB, stores ${r.peakRss.storesMb} MB (dynalite on ${r.settings.dynalite})`,

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadPrintConfig } from '../../config.ts';
 import { createChromiumRenderer } from '../../adapters/print/renderer.ts';
-import { runZoneBatch, type BatchProgress } from '../../app/batch.ts';
+import { runZoneBatch, zoneJobsFor, type BatchProgress } from '../../app/batch.ts';
 import { syntheticReference } from '../../app/synthetic.ts';
 import { positiveInt, type Cli } from '../context.ts';
 import { EXIT } from '../errors.ts';
@@ -118,8 +118,8 @@ export async function generateAllZones(cli: Cli, opts: AllZonesOptions): Promise
       let result;
       try {
         result = await runZoneBatch(deps, {
-          // A job or two beyond the pages: composing and storing overlap printing.
-          concurrency: pages + 2,
+          // Composing and storing overlap printing.
+          concurrency: zoneJobsFor(pages),
           ...(opts.period ? { period: opts.period } : {}),
           ...(opts.force ? { force: true } : {}),
           signal: stop.signal,
