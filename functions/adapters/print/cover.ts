@@ -3,7 +3,10 @@
  * second render). The document is laid out as in `paginate.ts` — print media, one column per
  * page area (the `@page` size less its margins), so the first column holds what page 1 holds —
  * offset by the page margins on white, and the first page's box is captured, scaled to `width`.
- * The page is put back as it was (styles, media, viewport) for its next render.
+ * The page is in print media and at the A4 page box already (the renderer keeps its pooled pages
+ * so, `renderer.ts`); a page of another size is captured at its own box and the viewport put
+ * back. The layout style stays: the page's next render loads another document, and nothing
+ * after the capture uses this one (no relayout to undo it: under load each cost ≈ 30 ms).
  */
 import type { Page } from 'puppeteer-core';
 import { inPage, type PageBox, type PageBoxDefaults } from './page-box.ts';
@@ -20,14 +23,19 @@ export async function coverOf(
   width: number,
   defaults: PageBoxDefaults,
 ): Promise<Cover> {
-  await page.emulateMediaType('print');
+  const box = (await page.evaluate(inPage(layOutFirstPage, defaults))) as PageBox;
+  const standing = page.viewport();
+  const viewport = {
+    width: Math.ceil(box.width),
+    height: Math.ceil(box.height),
+    deviceScaleFactor: 1,
+  };
+  const resize =
+    standing?.width !== viewport.width ||
+    standing.height !== viewport.height ||
+    standing.deviceScaleFactor !== 1;
+  if (resize) await page.setViewport(viewport);
   try {
-    const box = (await page.evaluate(inPage(layOutFirstPage, defaults))) as PageBox;
-    await page.setViewport({
-      width: Math.ceil(box.width),
-      height: Math.ceil(box.height),
-      deviceScaleFactor: 1,
-    });
     const scale = width / box.width;
     const png = await page.screenshot({
       type: 'png',
@@ -39,9 +47,7 @@ export async function coverOf(
       height: Math.round(box.height * scale),
     };
   } finally {
-    await page.evaluate(() => document.getElementById('__cover-layout')?.remove());
-    await page.setViewport(null);
-    await page.emulateMediaType(undefined);
+    if (resize) await page.setViewport(standing);
   }
 }
 

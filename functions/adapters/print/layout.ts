@@ -1,11 +1,12 @@
 /**
- * The steps between loading and printing, in one round trip: the page switched to print media
- * once, then one `page.evaluate` that tightens wide tables and reports what still overflows
- * (`fit.ts`), measures and writes the contents' page numbers (`paginate.ts`, when asked) and
- * sets the document title. The page stays in print media for `page.pdf` (which prints in print
- * media in any case); the caller puts the media back with {@link restoreMedia} once the page
- * has printed. Before, each step switched the media on and off around its own evaluate (seven
- * round trips to the browser, four media switches); now three round trips, two switches.
+ * The steps between loading and printing, in one round trip: one `page.evaluate` that tightens
+ * wide tables and reports what still overflows (`fit.ts`), measures and writes the contents'
+ * page numbers (`paginate.ts`, when asked) and sets the document title. The page is in print
+ * media already: the renderer keeps its pooled pages in print media and at the A4 page box for
+ * good (`renderer.ts`), so a document is loaded, laid out, printed and captured in the one
+ * media it prints in. Before, each step switched the media on and off around its own evaluate
+ * (seven round trips to the browser, four media switches); then three round trips and two
+ * switches; now one round trip and none.
  */
 import type { Page } from 'puppeteer-core';
 import type { PaginateRequest, Pagination } from '../../app/ports.ts';
@@ -28,32 +29,18 @@ interface LayoutArg {
 
 const steps = { fitInPage, measureInPage };
 
-/**
- * Lays the loaded `page` out for printing (see the module comment) and leaves it in print
- * media. On failure the media is put back before the error is thrown.
- */
+/** Lays the loaded `page` (in print media) out for printing: see the module comment. */
 export async function layOutForPrint(
   page: Page,
   defaults: PageBoxDefaults,
   opts: { paginate?: PaginateRequest; title?: string } = {},
 ): Promise<PrintLayout> {
-  await page.emulateMediaType('print');
-  try {
-    const arg: LayoutArg = {
-      defaults,
-      ...(opts.paginate ? { paginate: opts.paginate } : {}),
-      ...(opts.title !== undefined ? { title: opts.title } : {}),
-    };
-    return (await page.evaluate(inPage(layOutInPage, arg, steps))) as PrintLayout;
-  } catch (e) {
-    await restoreMedia(page).catch(() => undefined);
-    throw e;
-  }
-}
-
-/** Puts the page back in screen media, as a pooled page is for its next render. */
-export function restoreMedia(page: Page): Promise<void> {
-  return page.emulateMediaType(undefined);
+  const arg: LayoutArg = {
+    defaults,
+    ...(opts.paginate ? { paginate: opts.paginate } : {}),
+    ...(opts.title !== undefined ? { title: opts.title } : {}),
+  };
+  return (await page.evaluate(inPage(layOutInPage, arg, steps))) as PrintLayout;
 }
 
 /** Runs in the page: no closure over module scope (the two steps come with it as source). */

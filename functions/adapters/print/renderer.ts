@@ -15,10 +15,11 @@ import { pathToFileURL } from 'node:url';
 import { BulletinError, RenderError } from '#errors';
 import { escapeHtml } from '../../core/escape.ts';
 import type { PdfRenderer, RenderRequest, RenderResult } from '../../app/ports.ts';
+import type { Page } from 'puppeteer-core';
 import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-pool.ts';
 import { fontFamilies } from './fonts.ts';
-import { coverOf, type Cover } from './cover.ts';
-import { layOutForPrint, restoreMedia } from './layout.ts';
+import { coverOf } from './cover.ts';
+import { layOutForPrint } from './layout.ts';
 import { catalogLang, countPdfPages, finishPdf, readDestinations } from './postprocess.ts';
 import { renderContext } from './sandbox.ts';
 
@@ -62,6 +63,20 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MARGIN = { top: '20mm', bottom: '18mm', left: '18mm', right: '18mm' };
 /** A4 with those margins, when the template's `@page` rule says nothing. */
 const PAGE_BOX = { widthMm: 210, heightMm: 297, margin: DEFAULT_MARGIN };
+/**
+ * What every pooled page is set to once, before its first render, and keeps: print media (the
+ * one a document prints in: it is loaded, laid out, printed and captured in it, with no media
+ * switch and no relayout between) and a viewport of the A4 page box at 96 dpi (the cover's
+ * capture size: `cover.ts` sets none for an A4 document). Measured under the all-zones run's
+ * load: the switches and resizes around each print cost ≈ 4 round trips and 4 relayouts.
+ */
+const STANDING_VIEWPORT = { width: 794, height: 1123, deviceScaleFactor: 1 };
+const standing = new WeakSet<Page>();
+async function keepForPrint(page: Page): Promise<void> {
+  if (standing.has(page)) return;
+  await Promise.all([page.setViewport(STANDING_VIEWPORT), page.emulateMediaType('print')]);
+  standing.add(page);
+}
 
 export function createChromiumRenderer(options: ChromiumRendererOptions = {}): ChromiumRenderer {
   return new ChromiumPdfRenderer(options);
@@ -159,14 +174,15 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       }
     };
 
+    await keepForPrint(page);
     const t0 = performance.now();
     await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load', timeout: 0 });
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
     const t1 = performance.now();
     check();
 
-    // One print-media session (see `layout.ts`): wide tables tightened and what still overflows
-    // the text block named, the contents' page numbers measured and written, the title set.
+    // One evaluate (see `layout.ts`): wide tables tightened and what still overflows the text
+    // block named, the contents' page numbers measured and written, the title set.
     const { metadata } = req;
     const { warnings, pagination } = await layOutForPrint(page, PAGE_BOX, {
       ...(req.paginate ? { paginate: req.paginate } : {}),
@@ -175,34 +191,24 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     const tLayout = performance.now();
 
     const footer = req.footer === false ? undefined : (req.footer?.template ?? DEFAULT_FOOTER);
-    let restored: Promise<void> | undefined;
-    let data: Uint8Array;
-    let cover: Cover | undefined;
-    let tp0: number;
-    try {
-      check();
-      data = await page.pdf({
-        format: 'A4',
-        printBackground: true,
-        preferCSSPageSize: true,
-        margin: DEFAULT_MARGIN,
-        displayHeaderFooter: footer !== undefined,
-        headerTemplate: '<span></span>',
-        footerTemplate: footerTemplate(footer ?? ''),
-        outline: true,
-        tagged: true,
-        waitForFonts: false, // awaited above, inside the load timing
-        timeout: 0, // the render deadline applies
-      });
-      check();
-      tp0 = performance.now();
-      // Page 1 as an image, from the same page (no second render).
-      cover = req.cover ? await coverOf(page, req.cover.width, PAGE_BOX) : undefined;
-    } finally {
-      // Screen media back for the page's next render, while the PDF is finished here.
-      restored = restoreMedia(page);
-      restored.catch(() => undefined); // awaited below; a failed render leaves the page anyway
-    }
+    check();
+    const data = await page.pdf({
+      format: 'A4',
+      printBackground: true,
+      preferCSSPageSize: true,
+      margin: DEFAULT_MARGIN,
+      displayHeaderFooter: footer !== undefined,
+      headerTemplate: '<span></span>',
+      footerTemplate: footerTemplate(footer ?? ''),
+      outline: true,
+      tagged: true,
+      waitForFonts: false, // awaited above, inside the load timing
+      timeout: 0, // the render deadline applies
+    });
+    check();
+    const tp0 = performance.now();
+    // Page 1 as an image, from the same page (no second render).
+    const cover = req.cover ? await coverOf(page, req.cover.width, PAGE_BOX) : undefined;
     const tp1 = performance.now();
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     // Read from Chromium's own bytes: its catalog, page tree and /Lang (from `<html lang>`).
@@ -216,7 +222,6 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       { ...metadata, ...(lang ? { lang } : {}) },
       req.attachments,
     );
-    await restored;
     const t2 = performance.now();
     const timings = {
       loadMs: Math.round(t1 - t0),
