@@ -74,7 +74,8 @@ function readKind(pid: number): string {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
     if (type) return type;
-    const exe = cmdline.split(/[\0 ]/)[0] ?? '?';
+    const exe = cmdline.split(/[\0 ]/)[0];
+    if (!exe) return 'gone'; // a process that has exited (no command line left)
     return /chrom/i.test(exe) ? 'browser' : exe.split('/').pop()!;
   } catch {
     return 'gone';

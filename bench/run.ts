@@ -25,6 +25,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { stop as stopEsbuild, transformSync } from 'esbuild';
 import { Worker } from 'node:worker_threads';
 import type { PhaseMemory } from './memory-sampler.ts';
 
@@ -140,12 +141,17 @@ function childrenCpuSeconds(root: number, exclude?: number): number {
  * Memory is sampled on a worker thread (`memory-sampler.ts`): reading /proc every 100 ms on this
  * thread took its time from the renders it measured. The phase is told to it as it changes.
  */
-const samplerUrl = new URL('./memory-sampler.ts', import.meta.url).href;
-const memorySampler = new Worker(
-  // Through tsx's API: a worker does not get the `--import tsx` loader for a .ts entry.
-  `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(samplerUrl)}, ${JSON.stringify(import.meta.url)}))`,
-  { eval: true, workerData: { root: process.pid } },
-);
+// Compiled here (esbuild's transform) and run as a plain script: a worker through tsx would start
+// a loader and an esbuild service of its own (≈ 35 MB of RSS counted in the figures it takes).
+const samplerScript = transformSync(
+  readFileSync(new URL('./memory-sampler.ts', import.meta.url), 'utf8'),
+  { loader: 'ts', format: 'cjs', target: 'node20' },
+).code;
+await stopEsbuild(); // the service of that call (a process and a thread) is not needed again
+const memorySampler = new Worker(samplerScript, {
+  eval: true,
+  workerData: { root: process.pid },
+});
 memorySampler.unref();
 const rss = { phase: '' };
 const setPhase = (phase: string) => {
@@ -221,6 +227,9 @@ const renderer = createChromiumRenderer({
   pagePoolSize: PAGES,
   chromiumDir: KEPT_CHROMIUM,
   log: (m) => launchLog.push(m),
+  ...(process.env.BENCH_RENDERS_PER_PAGE
+    ? { rendersPerPage: Number(process.env.BENCH_RENDERS_PER_PAGE) }
+    : {}),
 });
 const config = loadConfig({ ...process.env, ...stack.env });
 const services = createServices(config, { renderer });

@@ -479,14 +479,14 @@ export interface ZoneBatchResult {
 }
 
 /**
- * Zones in flight for a renderer of `pages` pages: four per page. A zone spends about three
- * quarters of its time outside the printer (composing, the catalog's steps, storing its files),
- * so fewer leave pages idle: `npm run bench`, 90 zones on 2 pages, took 45.1 s with 4 in
- * flight (pages + 2, before), 37.5 s with 8 and 42.1 s with 16 (more composed at once than the
- * Node thread serves).
+ * Zones in flight for a renderer of `pages` pages: three per page. A zone spends most of its time
+ * outside the printer (composing, the catalog's steps, storing its files), so with fewer the
+ * pages wait. `npm run bench`, 178 zones on 2 pages: 4 in flight (pages + 2, before) 99–110 s,
+ * 6 in flight 85.3 s at 1528 MB peak RSS, 8 in flight 78.2 s at 1586 MB — over the 1.5 GB the
+ * run is held to (each zone in flight holds its reads, its composed view and its files).
  */
 export function zoneJobsFor(pages: number): number {
-  return Math.max(1, pages) * 4;
+  return Math.max(1, pages) * 3;
 }
 
 /**
