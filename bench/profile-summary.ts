@@ -8,7 +8,9 @@
  * - the top functions by self time, each with the nearest project function that called it;
  * - inclusive time of project functions (`functions/…`), each counted once per sample.
  *
- * It then prints the stores' process's profile over the same run (`--latest-stores --all`).
+ * It then prints the Node thread over the warm bulletins (`--window warmBulletins`: ours and the
+ * bare baseline's prints, interleaved) and the stores' process over the zone profiles
+ * (`--latest-stores --all`).
  *
  *   npx tsx bench/profile-summary.ts [<file>.cpuprofile | --latest | --latest-stores] [--window <function> | --all] [--top N]
  */
