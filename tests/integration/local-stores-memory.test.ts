@@ -27,6 +27,24 @@ describe('the stores close every iterator they open', { timeout: 120_000 }, () =
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
+  /** A local stack in a folder of its own, and a DynamoDB client of the real SDK on it. */
+  async function stores(
+    inMemory: boolean,
+  ): Promise<{ stack: LocalStack; db: DynamoDBClient; dir: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'bulletin-stores-memory-'));
+    dirs.push(dir);
+    const stack = await startLocalStack({ stateDir: join(dir, 'state'), inMemory });
+    const db = new DynamoDBClient({
+      region: stack.env.AWS_REGION!,
+      endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      credentials: {
+        accessKeyId: stack.env.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY!,
+      },
+    });
+    return { stack, db, dir };
+  }
+
   it('counts and closes an abstract-level iterator in this process', async () => {
     closeLevelIterators();
     const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
@@ -50,17 +68,7 @@ describe('the stores close every iterator they open', { timeout: 120_000 }, () =
 
   for (const inMemory of [false, true]) {
     it(`dynalite ${inMemory ? 'in memory' : 'on LevelDB'}: no iterator left open after Query, Scan and ListTables`, async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'bulletin-stores-memory-'));
-      dirs.push(dir);
-      const stack: LocalStack = await startLocalStack({ stateDir: join(dir, 'state'), inMemory });
-      const db = new DynamoDBClient({
-        region: stack.env.AWS_REGION!,
-        endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB!,
-        credentials: {
-          accessKeyId: stack.env.AWS_ACCESS_KEY_ID!,
-          secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY!,
-        },
-      });
+      const { stack, db } = await stores(inMemory);
       try {
         await db.send(
           new CreateTableCommand({
@@ -125,17 +133,7 @@ describe('the stores close every iterator they open', { timeout: 120_000 }, () =
 
   it("takes a CPU profile of the stores' process between start and stop (bench:profile)", async () => {
     // Prepare
-    const dir = await mkdtemp(join(tmpdir(), 'bulletin-stores-profile-'));
-    dirs.push(dir);
-    const stack = await startLocalStack({ stateDir: join(dir, 'state'), inMemory: true });
-    const db = new DynamoDBClient({
-      region: stack.env.AWS_REGION!,
-      endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB!,
-      credentials: {
-        accessKeyId: stack.env.AWS_ACCESS_KEY_ID!,
-        secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY!,
-      },
-    });
+    const { stack, db, dir } = await stores(true);
     const file = join(dir, 'stores.cpuprofile');
     try {
       // Act
