@@ -37,7 +37,14 @@ export interface AppConfig {
    * at the release time, and the role it assumes. Unset (locally): `bulletin serve` releases
    * them (it checks every 15 s).
    */
-  releaseSchedule?: { targetArn: string; roleArn: string };
+  releaseSchedule?: {
+    targetArn: string;
+    roleArn: string;
+    /** The stack's own schedule group (never `default`: it outlives the stack). */
+    groupName: string;
+    /** The dead-letter queue of a schedule whose deliveries all failed. */
+    deadLetterArn?: string;
+  };
   print: PrintConfig;
 }
 
@@ -101,6 +108,11 @@ const envSchema = z.object({
   BULLETIN_REPORT_QUEUE_URL: url.optional(),
   BULLETIN_RELEASE_TARGET_ARN: z.string().startsWith('arn:').optional(),
   BULLETIN_RELEASE_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  BULLETIN_RELEASE_SCHEDULE_GROUP: z
+    .string()
+    .regex(/^[0-9a-zA-Z._-]{1,64}$/, 'a schedule group name')
+    .optional(),
+  BULLETIN_RELEASE_DEAD_LETTER_ARN: z.string().startsWith('arn:').optional(),
 });
 
 /**
@@ -146,6 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           releaseSchedule: {
             targetArn: e.BULLETIN_RELEASE_TARGET_ARN,
             roleArn: e.BULLETIN_RELEASE_SCHEDULER_ROLE_ARN,
+            groupName: requireReleaseGroup(e.BULLETIN_RELEASE_SCHEDULE_GROUP),
+            ...(e.BULLETIN_RELEASE_DEAD_LETTER_ARN
+              ? { deadLetterArn: e.BULLETIN_RELEASE_DEAD_LETTER_ARN }
+              : {}),
           },
         }
       : {}),
@@ -160,6 +176,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         }
       : {}),
   };
+}
+
+/** Release schedules go into the stack's own group: `default` outlives the stack and is shared. */
+function requireReleaseGroup(group: string | undefined): string {
+  if (!group)
+    throw new ConfigError(
+      'BULLETIN_RELEASE_SCHEDULE_GROUP 未设置 (missing): 定时发布 (release schedules) 须放入本栈自己的 schedule group, 不用 default',
+    );
+  return group;
 }
 
 /** Settings of the local server (`bulletin serve`), apart from the stores it talks to. */

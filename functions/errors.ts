@@ -73,3 +73,13 @@ export class RenderError extends BulletinError {
 export class StoreError extends BulletinError {
   override name = 'StoreError';
 }
+
+/**
+ * Another run holds the lease of a slot or of a release, and did not let go within the time this
+ * run may wait. Retryable: the holder finishes or its lease runs out, and a retry (Lambda's
+ * asynchronous retries, the state machine's, SQS's redelivery) finds the outcome. Never
+ * reported as success — the holder may have died mid-work.
+ */
+export class LeaseHeldError extends ConflictError {
+  override name = 'LeaseHeldError';
+}

@@ -12,7 +12,13 @@
  * | alarmTopicArn      | an existing SNS topic for the alarms instead of our own    |
  * | domainName, certificateArn | custom domain of the API (ACM certificate in the   |
  * |                    | same region): the default execute-api endpoint is turned off |
- * | renderConcurrency  | reserved concurrency of each render function (default 4)   |
+ * | concurrency        | `none` (default): no reserved concurrency, deploys on an   |
+ * |                    | account whose quota is 10; `reserved`: the profile for     |
+ * |                    | larger accounts (scheduled 2, generate renderConcurrency,  |
+ * |                    | all-zones render 10; the quota must be ≥ sum + 100)        |
+ * | renderConcurrency  | on-demand renders at once; reserved under `reserved` (4)   |
+ * | concurrencyQuota   | the account's Lambda concurrency quota: synth warns when   |
+ * |                    | the reservation would not fit under it                     |
  * | publicBaseUrl      | base URL for links in mail (custom domain)                 |
  * | jwtIssuer, jwtAudience | JWT authorizer for POST /reports instead of IAM       |
  * | schedulesFile      | schedules JSON (default data/schedules.json)               |
@@ -22,7 +28,11 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from './bundling.ts';
 import { loadSchedules } from './schedule-config.ts';
+import { FANOUT_POLICY } from '../functions/contract/fanout.ts';
 import type { BulletinSettings } from './stack.ts';
+
+/** Scheduled runs keep this many executions of their own under `concurrency=reserved`. */
+export const SCHEDULED_RESERVED_CONCURRENCY = 2;
 
 const optionalText = z
   .string()
@@ -57,6 +67,11 @@ const contextSchema = z.object({
       .optional(),
   ),
   renderConcurrency: z.coerce.number().int().min(1).max(100).default(4),
+  concurrency: z.enum(['none', 'reserved']).default('none'),
+  concurrencyQuota: z.preprocess(
+    (v) => (v === '' || v === null ? undefined : v),
+    z.coerce.number().int().min(1).optional(),
+  ),
   publicBaseUrl: optionalText.pipe(z.url({ protocol: /^https$/ }).optional()),
   jwtIssuer: optionalText.pipe(z.url({ protocol: /^https$/ }).optional()),
   jwtAudience: optionalText,
@@ -103,6 +118,16 @@ export function settingsFromContext(get: (key: string) => unknown): Settings {
     schedules: loadSchedules(schedulesFile),
     timeZone: c.timeZone,
     renderConcurrency: c.renderConcurrency,
+    ...(c.concurrency === 'reserved'
+      ? {
+          reservedConcurrency: {
+            scheduled: SCHEDULED_RESERVED_CONCURRENCY,
+            generate: c.renderConcurrency,
+            zoneRender: FANOUT_POLICY.maxConcurrency,
+          },
+        }
+      : {}),
+    ...(c.concurrencyQuota !== undefined ? { concurrencyQuota: c.concurrencyQuota } : {}),
     ...(c.senderAddress ? { senderAddress: c.senderAddress } : {}),
     ...(c.alarmEmail ? { alarmEmail: c.alarmEmail } : {}),
     ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),

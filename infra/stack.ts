@@ -5,7 +5,16 @@
  *
  *   new AllZonesFanOut(this, 'AllZones', { platform: this.platform });
  */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { FANOUT_POLICY } from '../functions/contract/fanout.ts';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -50,8 +59,15 @@ export interface BulletinSettings {
   alarmTopicArn?: string;
   /** Custom domain of the API; the default execute-api endpoint is then off. */
   customDomain?: { domainName: string; certificateArn: string };
-  /** Reserved concurrency of the on-demand render function. */
+  /** On-demand renders at once (the report queue's event source; reserved under a profile). */
   renderConcurrency: number;
+  /**
+   * Reserved concurrency per function (`-c concurrency=reserved`). None by default: a new
+   * account's quota is often 10, and every reservation must leave 100 unreserved.
+   */
+  reservedConcurrency?: ReservedConcurrency;
+  /** The account's Lambda concurrency quota, if known: synth warns when the reservation exceeds it. */
+  concurrencyQuota?: number;
   /** Base URL of the API for links in mail (a custom domain); default: the API's own URL. */
   publicBaseUrl?: string;
   /** JWT authorizer for POST /reports instead of IAM. */
@@ -69,8 +85,15 @@ const DRAFTS = ARCHIVE_BUCKET.draftsPrefix;
 /** Presigned download URLs live 5 minutes (≤ 15). */
 const PRESIGN_TTL_SECONDS = 300;
 
-/** Scheduled runs keep this many render slots of their own, whatever the on-demand load. */
-export const SCHEDULED_RESERVED_CONCURRENCY = 2;
+/** Reserved executions per function under the `reserved` profile. */
+export interface ReservedConcurrency {
+  scheduled: number;
+  generate: number;
+  zoneRender: number;
+}
+
+/** Lambda keeps this many executions of an account unreserved, whatever is reserved. */
+export const UNRESERVED_MINIMUM = 100;
 
 export class TorchBulletinStack extends Stack {
   readonly platform: BulletinPlatform;
@@ -78,10 +101,14 @@ export class TorchBulletinStack extends Stack {
   readonly api: BulletinApi;
   readonly schedules: ReportSchedules;
   readonly fanout: ZoneFanOut;
+  /** The schedule group of the embargoed releases' one-time schedules. */
+  readonly releaseScheduleGroup: string;
 
   constructor(scope: Construct, id: string, props: TorchBulletinStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    const reserved = settings.reservedConcurrency;
+    this.warnAboutConcurrency(settings);
     const stores = new DataStores(this, 'Stores');
     const queues = new JobQueues(this, 'Queues');
     const operations = new Operations(this, 'Operations', {
@@ -113,7 +140,7 @@ export class TorchBulletinStack extends Stack {
         handler: 'scheduled-bulletin',
         description: 'EventBridge Scheduler → publish the scheduled bulletin',
         browser: browser.layer,
-        reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,
+        ...(reserved ? { reservedConcurrency: reserved.scheduled } : {}),
         environment,
       }),
     ).onAsyncFailure(queues.failedJobs);
@@ -123,12 +150,14 @@ export class TorchBulletinStack extends Stack {
         handler: 'generate-report',
         description: 'Report queue → render and publish an on-demand report',
         browser: browser.layer,
-        // A flood of on-demand requests waits in the queue instead of taking the account's
-        // concurrency (the scheduled function has its own reserve).
-        reservedConcurrency: settings.renderConcurrency,
+        // A flood of on-demand requests waits in the queue (the event source's maximum
+        // concurrency below) instead of taking the account's concurrency.
+        ...(reserved ? { reservedConcurrency: reserved.generate } : {}),
         environment,
       }),
-    );
+      // An embargoed release's schedule invokes it asynchronously: Lambda's two retries, then
+      // the dead-letter queue (alarmed) — never dropped.
+    ).onAsyncFailure(queues.failedJobs);
     generate.fn.addEventSource(
       new SqsEventSource(queues.reportRequests, {
         batchSize: 1,
@@ -157,11 +186,27 @@ export class TorchBulletinStack extends Stack {
       .bindQueueSender(ENV.reportQueueUrl, queues.reportRequests);
 
     // Embargoed releases: the API gives each a one-time EventBridge Scheduler schedule that
-    // invokes the generate function (which has the browser) at the release time.
+    // invokes the generate function (which has the browser) at the release time. They go into
+    // the stack's own group (named by CloudFormation, deleted with the stack and its
+    // schedules: the `default` group outlives the stack and is shared by every stack of the
+    // account), and a delivery that fails after the Scheduler's retries goes to the
+    // dead-letter queue.
+    const releaseGroup = new scheduler.CfnScheduleGroup(this, 'ReleaseSchedules', {});
+    releaseGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    this.releaseScheduleGroup = releaseGroup.ref;
+    const releaseSchedules = this.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${releaseGroup.ref}/release-*`,
+    });
     const releaseScheduler = new iam.Role(this, 'ReleaseSchedulerRole', {
       description: 'EventBridge Scheduler: invoke the generate function for an embargoed release',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          // Only the release schedules of this stack's group may use it (confused deputy).
+          ArnLike: { 'aws:SourceArn': releaseSchedules },
+        },
       }),
     });
     // The function itself (not its versions: `grantInvoke` would add `<arn>:*`).
@@ -171,16 +216,19 @@ export class TorchBulletinStack extends Stack {
         resources: [generate.fn.functionArn],
       }),
     );
+    // The Scheduler sends a failed delivery to the dead-letter queue as this role.
+    queues.failedJobs.grantSendMessages(releaseScheduler);
     api.fn.addEnvironment(ENV.releaseTargetArn, generate.fn.functionArn);
     api.fn.addEnvironment(ENV.releaseSchedulerRoleArn, releaseScheduler.roleArn);
-    const releaseSchedules = this.formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: 'default/release-*',
-    });
+    api.fn.addEnvironment(ENV.releaseScheduleGroup, releaseGroup.ref);
+    api.fn.addEnvironment(ENV.releaseDeadLetterArn, queues.failedJobs.queueArn);
     api.fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+        actions: [
+          'scheduler:CreateSchedule',
+          'scheduler:UpdateSchedule',
+          'scheduler:DeleteSchedule',
+        ],
         resources: [releaseSchedules],
       }),
     );
@@ -192,8 +240,8 @@ export class TorchBulletinStack extends Stack {
       }),
     );
     api.acknowledge(
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/release-*]',
-      'one-time release schedules are named per draft (release-<draft id>): not known in advance',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${this.getLogicalId(releaseGroup)}>/release-*]`,
+      "one-time release schedules are named per draft (release-<draft id>), in this stack's own group: not known in advance",
     );
 
     const ingest = new BulletinFunction(this, 'IngestUpload', {
@@ -214,7 +262,11 @@ export class TorchBulletinStack extends Stack {
       { prefix: INBOX_PREFIXES.uploads },
     );
 
-    this.fanout = new ZoneFanOut(this, 'AllZones', { platform: this.platform, browser });
+    this.fanout = new ZoneFanOut(this, 'AllZones', {
+      platform: this.platform,
+      browser,
+      ...(reserved ? { reservedConcurrency: reserved.zoneRender } : {}),
+    });
     this.schedules = new ReportSchedules(this, 'Schedules', {
       schedules: settings.schedules,
       target: scheduled.fn,
@@ -228,7 +280,9 @@ export class TorchBulletinStack extends Stack {
       ...(settings.customDomain ? { customDomain: settings.customDomain } : {}),
     });
     const publicBaseUrl = settings.publicBaseUrl ?? this.api.url;
-    for (const f of [scheduled, generate, api]) {
+    // Every function that releases (and so tells subscribers) links to the API: the
+    // all-zones render function too, or zone-profile subscribers are never mailed.
+    for (const f of [scheduled, generate, api, this.fanout.functions.render]) {
       f.fn.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
     }
 
@@ -243,6 +297,43 @@ export class TorchBulletinStack extends Stack {
       operations.alarmOnFunction(name, f.fn, f.timeout);
     }
     operations.alarmOnDeadLetters('FailedJobs', queues.failedJobs);
+    operations.alarmOnMetric(
+      'ReportRequestsWaiting',
+      queues.reportRequests.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      `report queue: a request has waited more than ${REPORT_QUEUE_AGE_ALARM.toMinutes()} min ` +
+        '(the generate function is failing, throttled or not keeping up)',
+      REPORT_QUEUE_AGE_ALARM.toSeconds(),
+    );
+    // The Scheduler's own failures, per group: a delivery dropped (no dead-letter queue could
+    // take it) or not sent to the dead-letter queue — the only ways a firing is lost unseen.
+    for (const [name, group] of [
+      ['ReportSchedules', this.schedules.group.scheduleGroupName],
+      ['ReleaseSchedules', releaseGroup.ref],
+    ] as const) {
+      for (const [metricName, what] of [
+        ['InvocationDroppedCount', 'a firing was dropped after its retries'],
+        [
+          'InvocationsFailedToBeSentToDeadLetterCount',
+          'a failed firing could not be sent to the dead-letter queue',
+        ],
+        ['TargetErrorCount', 'the target refused a delivery (it will be retried)'],
+      ] as const) {
+        operations.alarmOnMetric(
+          `${name}${metricName.replace(/Count$/, '')}`,
+          new Metric({
+            namespace: 'AWS/Scheduler',
+            metricName,
+            dimensionsMap: { ScheduleGroup: group },
+            period: Duration.minutes(5),
+            statistic: 'Sum',
+          }),
+          `EventBridge Scheduler (${name}): ${what}`,
+        );
+      }
+    }
     operations.alarmOnMetric(
       'Api5xx',
       this.api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -267,5 +358,44 @@ export class TorchBulletinStack extends Stack {
       value: `s3://${stores.archive.bucketName}/${INBOX_PREFIXES.uploads}`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
+    new CfnOutput(this, 'ReleaseScheduleGroup', { value: releaseGroup.ref });
+    if (this.api.domain) {
+      // The custom domain's DNS: a CNAME from the domain name to this target.
+      new CfnOutput(this, 'CustomDomainTarget', {
+        description: 'CNAME target of the custom domain (its regional API Gateway domain name)',
+        value: this.api.domain.regionalDomainName,
+      });
+    }
+  }
+
+  /**
+   * Warns at synth when the reserved executions would not fit under the account's quota given
+   * as `-c concurrencyQuota=N` (Lambda keeps 100 unreserved), and when the all-zones map alone
+   * could take the whole account.
+   */
+  private warnAboutConcurrency(settings: BulletinSettings): void {
+    const quota = settings.concurrencyQuota;
+    if (quota === undefined) return;
+    const r = settings.reservedConcurrency;
+    const sum = r ? r.scheduled + r.generate + r.zoneRender : 0;
+    if (sum > 0 && sum + UNRESERVED_MINIMUM > quota) {
+      Annotations.of(this).addWarningV2(
+        'torch-bulletin:concurrency-quota',
+        `reserved concurrency ${sum} (scheduled ${r!.scheduled} + generate ${r!.generate} + ` +
+          `all-zones render ${r!.zoneRender}) needs an account quota of at least ` +
+          `${sum + UNRESERVED_MINIMUM}, the quota given is ${quota}: the deploy would fail. ` +
+          'Deploy with -c concurrency=none, or ask for a higher quota first (docs/deploy.md)',
+      );
+    }
+    if (FANOUT_POLICY.maxConcurrency >= quota) {
+      Annotations.of(this).addWarningV2(
+        'torch-bulletin:fanout-concurrency',
+        `the all-zones map runs ${FANOUT_POLICY.maxConcurrency} renders at once, the account ` +
+          `quota is ${quota}: during an all-zones run other functions are throttled (retried)`,
+      );
+    }
   }
 }
+
+/** A report request older than this in the queue is alarmed. */
+export const REPORT_QUEUE_AGE_ALARM = Duration.minutes(30);

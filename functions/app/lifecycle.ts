@@ -10,7 +10,8 @@
  * items.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, LeaseHeldError, NotFoundError, ValidationError } from '../errors.ts';
+import { isReleaseDue, isWholeSecond } from '../core/embargo.ts';
 import { datePartsIn } from '../core/format.ts';
 import {
   draftIdFor,
@@ -18,6 +19,7 @@ import {
   OPEN_DRAFT_STATES,
   parseDraftId,
   parseIssueId,
+  refusalOf,
   type Draft,
   type PrintedRecord,
   type ReviewRule,
@@ -124,8 +126,16 @@ export interface LifecycleDeps {
   checkBeforeRelease?(draft: Draft, job: ReportJob): Promise<void>;
   /** Arranges the embargo release on AWS (an EventBridge Scheduler one-time schedule). */
   scheduleRelease?(draftId: string, at: Date): Promise<void>;
+  /** Removes what `scheduleRelease` arranged (the draft could not be marked scheduled after all). */
+  cancelRelease?(draftId: string): Promise<void>;
   /** Lease of a slot's run and of a release (ms); a holder past it is taken for dead. */
   leaseMs?: number;
+  /**
+   * How long a run waits for a slot another run holds before it fails with a retryable
+   * LeaseHeldError (default: three leases). A Lambda waits at most half of its remaining time,
+   * so the error — not the function's timeout — ends the attempt and its retry comes.
+   */
+  slotWaitMs?: number;
   /** Stores a release's files (the PDF and what goes beside it); by default the PDF alone. */
   store?(target: ReleaseTarget, rendered: RenderedPdf): Promise<StoredRelease>;
 }
@@ -365,12 +375,17 @@ async function waitForSlot(
     runId,
     leaseMs: lease(deps),
   };
-  const deadline = Date.now() + lease(deps) * 3;
+  const deadline = Date.now() + (deps.slotWaitMs ?? lease(deps) * 3);
   for (;;) {
     const claim = await deps.catalog.claimTrigger(req, { retake: opts.retake === true });
     if (claim.owned || claim.trigger.state !== 'running') return claim;
-    if (Date.now() > deadline)
-      throw new ConflictError('lifecycle', `slot ${opts.slotKey} is still held by another run`);
+    // Held: the holder may be alive, or dead with its lease still running. Either way this run
+    // has not done the work, so it must not answer as if it had: fail, and let a retry see.
+    if (Date.now() >= deadline)
+      throw new LeaseHeldError(
+        'lifecycle',
+        `时段 ${opts.slotKey} 仍被另一次运行占用 (slot held by run ${claim.trigger.owner}, lease until ${new Date(claim.trigger.leaseUntil).toISOString()}): 稍后重试 (retryable)`,
+      );
     await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
   }
 }
@@ -751,11 +766,37 @@ export async function scheduleRelease(
   draftId: string,
   opts: { at: Date; by: string },
 ): Promise<Draft> {
-  const draft = await deps.catalog.transitionDraft(draftId, 'schedule', {
-    releaseAt: opts.at.toISOString(),
-    decidedBy: opts.by,
-  });
+  if (!isWholeSecond(opts.at))
+    throw new ValidationError('lifecycle', [
+      {
+        file: 'release time',
+        location: draftId,
+        field: 'at',
+        message: `发布时间须为整秒 (whole seconds; EventBridge Scheduler at() has no milliseconds): ${opts.at.toISOString()}`,
+      },
+    ]);
+  // The schedule first, then the mark: a draft marked `scheduled` always has a schedule that
+  // will fire. A failed call leaves the draft as it was; a mark refused after the schedule was
+  // made takes the schedule away again (and a schedule left by a crash in between finds its
+  // draft not scheduled and does nothing).
+  const current = await requireDraft(deps, draftId);
+  const refusal = refusalOf(`draft ${draftId}`, 'schedule', current.status);
+  if (refusal) throw new ConflictError('lifecycle', refusal);
   await deps.scheduleRelease?.(draftId, opts.at);
+  let draft: Draft;
+  try {
+    draft = await deps.catalog.transitionDraft(draftId, 'schedule', {
+      releaseAt: opts.at.toISOString(),
+      decidedBy: opts.by,
+    });
+  } catch (err) {
+    await deps
+      .cancelRelease?.(draftId)
+      .catch((cancel: unknown) =>
+        deps.log?.(`could not remove the release schedule of ${draftId}: ${messageOf(cancel)}`),
+      );
+    throw err;
+  }
   deps.log?.(`draft ${draftId} will be released at ${opts.at.toISOString()}`);
   return draft;
 }
@@ -765,14 +806,20 @@ export async function releaseDue(
   deps: LifecycleDeps,
   opts: { draftId?: string } = {},
 ): Promise<{ released: Issue[]; failed: { draftId: string; reason: string }[] }> {
-  const now = nowOf(deps).getTime();
+  const now = nowOf(deps);
   const drafts = opts.draftId
     ? [await requireDraft(deps, opts.draftId)]
     : await deps.catalog.openDrafts();
   const released: Issue[] = [];
   const failed: { draftId: string; reason: string }[] = [];
   for (const d of drafts) {
-    if (d.status !== 'scheduled' || !d.releaseAt || Date.parse(d.releaseAt) > now) continue;
+    if (!d.releaseAt || !isReleaseDue(d.releaseAt, now)) continue;
+    // A release that died mid-way leaves the draft `releasing`: the named draft's schedule
+    // tries it again (a live holder's lease makes that a retryable LeaseHeldError, never a
+    // quiet "nothing due"); the sweep takes over one whose lease has run out.
+    const dead = d.status === 'releasing' && (d.leaseUntil ?? 0) < now.getTime();
+    const retry = d.status === 'releasing' && (opts.draftId !== undefined || dead);
+    if (d.status !== 'scheduled' && !retry) continue;
     try {
       released.push(
         await releaseDraft(deps, d.id, {

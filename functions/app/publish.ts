@@ -72,8 +72,12 @@ export interface PublishDeps extends ReportDeps, RenderDeps {
   publicBaseUrl?: string;
   /** Arranges an embargoed release on AWS (an EventBridge Scheduler one-time schedule). */
   scheduleRelease?(draftId: string, at: Date): Promise<void>;
+  /** Removes the schedule `scheduleRelease` made (the draft could not be marked after all). */
+  cancelRelease?(draftId: string): Promise<void>;
   /** Lease of a slot's run and of a release (ms). */
   leaseMs?: number;
+  /** How long a run waits for a slot another run holds (see LifecycleDeps.slotWaitMs). */
+  slotWaitMs?: number;
 }
 
 /** A trigger of a report: the request, its slot, and how it is to be released. */
@@ -217,6 +221,8 @@ export async function runOperatorJob(deps: PublishDeps, job: OperatorJob): Promi
     }
     case 'release-due': {
       const { released, failed } = await releaseDue(cycle, { draftId: job.draftId });
+      // Failed (a held lease included): an error, so the Scheduler's target is retried and
+      // what is left goes to the dead-letter queue — never "nothing due".
       if (failed.length)
         throw new ConflictError('lifecycle', `embargoed release failed: ${failed[0]!.reason}`);
       return released.length
@@ -259,6 +265,8 @@ export function cycleOf(
     ...(deps.log ? { log: deps.log } : {}),
     ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
     ...(deps.scheduleRelease ? { scheduleRelease: deps.scheduleRelease } : {}),
+    ...(deps.cancelRelease ? { cancelRelease: deps.cancelRelease } : {}),
+    ...(deps.slotWaitMs !== undefined ? { slotWaitMs: deps.slotWaitMs } : {}),
     async notify(issue) {
       // A corrected edition is its own notice (notify.ts keys notices by edition).
       const outcome = await notifyReleased(deps, issue);

@@ -13,6 +13,10 @@ export const ENV = {
   releaseTargetArn: 'BULLETIN_RELEASE_TARGET_ARN',
   /** The role EventBridge Scheduler assumes to invoke it. */
   releaseSchedulerRoleArn: 'BULLETIN_RELEASE_SCHEDULER_ROLE_ARN',
+  /** The stack's own schedule group the release schedules go into (deleted with the stack). */
+  releaseScheduleGroup: 'BULLETIN_RELEASE_SCHEDULE_GROUP',
+  /** The dead-letter queue of a release schedule whose deliveries all failed. */
+  releaseDeadLetterArn: 'BULLETIN_RELEASE_DEAD_LETTER_ARN',
   /** Flat directory holding the font files named in ./assets.ts. */
   fontDir: 'BULLETIN_FONT_DIR',
   templatesDir: 'BULLETIN_TEMPLATES_DIR',

@@ -34,11 +34,15 @@ import {
 export type GenerateOutcome = TriggerOutcome | { operatorJob: string; done: string };
 
 /** A queued or invoked message: a report request, or editorial work handed over by the API. */
-async function runMessage(body: unknown, source: string): Promise<GenerateOutcome> {
-  if (!isOperatorJob(body)) return runJob(parseOrReject(reportJobSchema, body, source));
+async function runMessage(
+  body: unknown,
+  source: string,
+  context?: Context,
+): Promise<GenerateOutcome> {
+  if (!isOperatorJob(body)) return runJob(parseOrReject(reportJobSchema, body, source), context);
   const job = parseOrReject(operatorJobSchema, body, source);
   logger.info('editorial job', { action: job.action, key: job.slotKey });
-  const done = await runOperatorJob(publishDeps(runtimeServices()), job);
+  const done = await runOperatorJob(publishDeps(runtimeServices(), context), job);
   logger.info(done, { action: job.action });
   return { operatorJob: job.slotKey, done };
 }
@@ -48,10 +52,10 @@ function isSqsEvent(event: unknown): event is SQSEvent {
   return Array.isArray(records) && records.every((r) => r.eventSource === 'aws:sqs');
 }
 
-async function runJob(job: ReportJob): Promise<GenerateOutcome> {
+async function runJob(job: ReportJob, context?: Context): Promise<GenerateOutcome> {
   logger.info('generating report', { kind: job.kind, slotKey: job.slotKey, period: job.period });
   const { requestedBy: _by, ...request } = job;
-  const result = await publishReport(publishDeps(runtimeServices()), {
+  const result = await publishReport(publishDeps(runtimeServices(), context), {
     ...request,
     trigger: job.requestedBy ? `api (${job.requestedBy})` : 'invocation',
   });
@@ -67,7 +71,7 @@ export async function handler(
     if (!isSqsEvent(event)) {
       const payload = { ...(event as object) } as Record<string, unknown>;
       payload['slotKey'] ??= slotKeys.invocation(context?.awsRequestId ?? crypto.randomUUID());
-      return runMessage(payload, 'invocation payload');
+      return runMessage(payload, 'invocation payload', context);
     }
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
@@ -78,7 +82,7 @@ export async function handler(
         } catch {
           body = record.body; // reported by the schema check below
         }
-        await runMessage(body, `SQS message ${record.messageId}`);
+        await runMessage(body, `SQS message ${record.messageId}`, context);
       } catch (err) {
         logger.error('report job failed', {
           messageId: record.messageId,

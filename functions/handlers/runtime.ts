@@ -64,9 +64,22 @@ export function renderWorkDir(): string {
   return join(tmpdir(), 'torch-bulletin-work');
 }
 
-/** The dependencies of the publish use case from this container's services. */
-export function publishDeps(s: Services): PublishDeps {
-  return publishDepsOf(s, { workDir: renderWorkDir(), log: (m) => logger.info(m) });
+/**
+ * The dependencies of the publish use case from this container's services. With the Lambda
+ * context, a run waits for a slot another run holds at most half of the time the invocation
+ * has left: then it fails with a retryable LeaseHeldError (Lambda's asynchronous retry, the
+ * state machine's retry or SQS's redelivery comes), instead of being killed by the timeout
+ * with nothing said.
+ */
+export function publishDeps(
+  s: Services,
+  context?: { getRemainingTimeInMillis?: () => number },
+): PublishDeps {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return {
+    ...publishDepsOf(s, { workDir: renderWorkDir(), log: (m) => logger.info(m) }),
+    ...(remaining !== undefined ? { slotWaitMs: Math.max(0, Math.floor(remaining / 2)) } : {}),
+  };
 }
 
 /** What a trigger Lambda answers: how its run ended (a direct invocation's result). */

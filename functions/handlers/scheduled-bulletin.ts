@@ -41,7 +41,7 @@ export async function handler(event: unknown, context?: Context): Promise<Schedu
     const e = parseOrReject(scheduledEventSchema, event, 'scheduler event');
     const slotKey = slotKeys.scheduled(e.scheduleId, e.scheduledTime);
     logger.info('scheduled run', { slotKey, attempt: e.attemptNumber, executionId: e.executionId });
-    const result = await publishReport(publishDeps(runtimeServices()), {
+    const result = await publishReport(publishDeps(runtimeServices(), context), {
       kind: e.kind,
       ...paramsOf(e),
       slotKey,

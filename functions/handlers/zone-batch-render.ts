@@ -23,6 +23,6 @@ export const zoneJobSchema = z.object({
 export async function handler(event: unknown, context?: Context): Promise<ZoneOutcome> {
   return invocation('zone-batch-render', context, async () => {
     const job = parseOrReject(zoneJobSchema, event, 'zone job');
-    return renderZoneJob(publishDeps(runtimeServices()), job);
+    return renderZoneJob(publishDeps(runtimeServices(), context), job);
   });
 }

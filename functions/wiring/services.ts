@@ -114,16 +114,14 @@ export function publishDepsOf(
     // Embargoed releases on AWS: one-time EventBridge Scheduler schedules (else the local
     // server's tick releases them).
     ...(s.config.releaseSchedule
-      ? {
-          scheduleRelease: createReleaseScheduler(
-            new SchedulerClient({
-              region: s.config.region,
-              ...(s.config.credentials ? { credentials: s.config.credentials } : {}),
-            }),
-            s.config.releaseSchedule,
-            operatorJobs.releaseDue,
-          ),
-        }
+      ? createReleaseScheduler(
+          new SchedulerClient({
+            region: s.config.region,
+            ...(s.config.credentials ? { credentials: s.config.credentials } : {}),
+          }),
+          s.config.releaseSchedule,
+          operatorJobs.releaseDue,
+        )
       : {}),
     ...(s.config.publicBaseUrl
       ? { subscribers: s.subscribers, notifier: s.notifier, publicBaseUrl: s.config.publicBaseUrl }

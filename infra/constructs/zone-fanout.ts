@@ -26,6 +26,7 @@ import {
   type CfnElement,
 } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -41,6 +42,37 @@ export interface ZoneFanOutProps {
   browser: ChromiumLayer;
   /** Zones rendered at once (Lambda workers); default {@link FANOUT_POLICY.maxConcurrency}. */
   maxConcurrency?: number;
+  /**
+   * Reserved concurrency of the render function (settings `concurrency=reserved`); none by
+   * default, so that the stack deploys on an account whose quota is 10.
+   */
+  reservedConcurrency?: number;
+}
+
+/**
+ * The map's ResultWriter with a grant on its own prefix only: CDK's would let the state machine
+ * write every object of the archive bucket, released issues included.
+ */
+class PrefixResultWriter extends sfn.ResultWriterV2 {
+  constructor(
+    private readonly objects: string,
+    props: sfn.ResultWriterV2Props,
+  ) {
+    super(props);
+  }
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: [
+          's3:PutObject',
+          's3:GetObject',
+          's3:ListMultipartUploadParts',
+          's3:AbortMultipartUpload',
+        ],
+        resources: [this.objects],
+      }),
+    ];
+  }
 }
 
 /** Errors a render may recover from on another try (Lambda service hiccups, our own transient ones). */
@@ -55,6 +87,9 @@ export const RETRYABLE_ERRORS = [
   'RenderPageError',
   'StoreError',
   'ConflictError',
+  // Another attempt of this zone still holds its slot (a crashed or timed-out one, until its
+  // lease runs out): the next try finds the slot free or the zone's issue made.
+  'LeaseHeldError',
 ];
 
 export class ZoneFanOut extends Construct {
@@ -87,8 +122,10 @@ export class ZoneFanOut extends Construct {
         description: 'All-zones run: render and publish one zone profile',
         browser: props.browser.layer,
         timeout: Duration.seconds(FANOUT_POLICY.zoneTimeoutSeconds),
-        // The map never runs more at once; the rest of the account stays for the others.
-        reservedConcurrency: props.maxConcurrency ?? FANOUT_POLICY.maxConcurrency,
+        // The map never runs more at once (MaxConcurrency); a reservation is opt-in (settings).
+        ...(props.reservedConcurrency !== undefined
+          ? { reservedConcurrency: props.reservedConcurrency }
+          : {}),
         environment: platform.environment,
       }),
     );
@@ -129,10 +166,10 @@ export class ZoneFanOut extends Construct {
       toleratedFailureCount: FANOUT_POLICY.toleratedFailures,
       // Standard children: no 5-minute cap around a render and its retries.
       mapExecutionType: sfn.StateMachineType.STANDARD,
-      resultWriterV2: new sfn.ResultWriterV2({
-        bucket: platform.stores.archive,
-        prefix: ARCHIVE_BUCKET.fanoutResultsPrefix,
-      }),
+      resultWriterV2: new PrefixResultWriter(
+        platform.stores.archive.arnForObjects(`${ARCHIVE_BUCKET.fanoutResultsPrefix}*`),
+        { bucket: platform.stores.archive, prefix: ARCHIVE_BUCKET.fanoutResultsPrefix },
+      ),
     });
     map.itemProcessor(renderStep);
 
@@ -179,6 +216,16 @@ export class ZoneFanOut extends Construct {
       this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
       'All-zones run: the state machine itself failed',
     );
+    platform.operations.alarmOnMetric(
+      'ZoneFanOutExecutionsTimedOut',
+      this.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'All-zones run: an execution ran past its 2 h timeout (zones after the stop were not rendered)',
+    );
+    platform.operations.alarmOnMetric(
+      'ZoneFanOutExecutionsAborted',
+      this.stateMachine.metricAborted({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'All-zones run: an execution was aborted (stopped by hand or by a deploy) before it finished',
+    );
   }
 
   /** The state machine role's wildcards, each with its reason (cdk-nag AwsSolutions-IAM5). */
@@ -198,9 +245,9 @@ export class ZoneFanOut extends Construct {
     }
     ack('*', 'CloudWatch Logs delivery actions have no resource-level permissions');
     ack(
-      `arn:<AWS::Partition>:s3:::<${id(this.resultsBucket)}>/*`,
-      'the Distributed Map ResultWriter (CDK grant) writes its result files under ' +
-        "fanout-results/ of the archive bucket; CDK grants on the bucket's objects",
+      `<${id(this.resultsBucket)}.Arn>/${ARCHIVE_BUCKET.fanoutResultsPrefix}*`,
+      'the Distributed Map ResultWriter writes its result files under fanout-results/ of the ' +
+        'archive bucket, and nowhere else (names made at run time)',
     );
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-SF2',

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TABLES, TTL_ATTRIBUTE } from '../../functions/contract/stores.ts';
 import { PROJECT_ROOT } from '../../infra/bundling.ts';
-import { SCHEDULED_RESERVED_CONCURRENCY, type TorchBulletinStack } from '../../infra/stack.ts';
+import type { TorchBulletinStack } from '../../infra/stack.ts';
 import { cdkJsonContext, synthApp } from './support.ts';
 
 type Resource = {
@@ -148,13 +148,11 @@ describe('deploy-ready stack', () => {
     }
   });
 
-  it('8. reserves concurrency for the render functions', () => {
-    const reserved = (f: { fn: unknown }) =>
-      resources[id(stack, f.fn as never)]!.Properties['ReservedConcurrentExecutions'];
-    expect(reserved(stack.functions.scheduled)).toBe(SCHEDULED_RESERVED_CONCURRENCY);
-    expect(reserved(stack.functions.generate)).toBe(4);
-    expect(reserved(stack.fanout.functions.render)).toBe(10);
-    expect(reserved(stack.functions.api)).toBeUndefined();
+  it('8. reserves no concurrency by default: the stack deploys on an account whose quota is 10', () => {
+    const fns = ofType('AWS::Lambda::Function');
+    expect(
+      fns.filter(([, r]) => r.Properties['ReservedConcurrentExecutions'] !== undefined),
+    ).toEqual([]);
   });
 
   it('8. alarms on throttles, near-timeout durations, API 5xx and the age of the oldest DLQ message', () => {
@@ -254,5 +252,9 @@ describe('deploy-ready stack', () => {
       'https://bulletin.example.com',
     );
     expect(() => synthApp({ domainName: 'bulletin.example.com' })).toThrow(/go together/);
+    // The DNS record to make: a CNAME to the regional domain name, as an output.
+    expect(t.toJSON().Outputs.CustomDomainTarget.Value).toEqual({
+      'Fn::GetAtt': [id(s, (s as TorchBulletinStack).api.domain!), 'RegionalDomainName'],
+    });
   });
 });

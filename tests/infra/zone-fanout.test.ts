@@ -117,7 +117,8 @@ describe('ZoneFanOut', () => {
     expect(render.TimeoutSeconds).toBe(FANOUT_POLICY.zoneTimeoutSeconds + 30);
     const fn = resources[logicalId(fanout.functions.render.fn)]!.Properties;
     expect(fn['Timeout']).toBe(FANOUT_POLICY.zoneTimeoutSeconds);
-    expect(fn['ReservedConcurrentExecutions']).toBe(FANOUT_POLICY.maxConcurrency);
+    // No reservation by default (settings `concurrency=reserved` reserves MaxConcurrency).
+    expect(fn['ReservedConcurrentExecutions']).toBeUndefined();
   });
 
   it('lets the summary read only the results prefix; the plan ships no Chromium', () => {

@@ -164,7 +164,8 @@ describe('corrections and embargo', () => {
       { kind: 'torch-bulletin' },
       { slotKey: 'embargo-1', trigger: 'test', force: true },
     );
-    const at = new Date(clock.getTime() + 5_000);
+    // A release time is whole seconds.
+    const at = new Date(Math.ceil(clock.getTime() / 1000) * 1000 + 5_000);
     await scheduleRelease(deps, made.draft!.id, { at, by: 'editor' });
 
     // Act + Assess: before the time, the scheduler's tick releases nothing

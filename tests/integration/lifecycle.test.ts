@@ -11,14 +11,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError } from '#errors';
+import { ConflictError, LeaseHeldError } from '#errors';
 import { createDynamoLifecycleCatalog } from '#adapters/dynamodb/issue-catalog.ts';
 import type { LifecycleCatalog } from '../../functions/app/ports.ts';
 import { refusalOf, type PrintedRecord } from '#core/lifecycle.ts';
 import { createServices, type Services } from '../../functions/wiring/services.ts';
 import {
   discardDraft,
+  paramsHashOf,
   releaseDraft,
+  releaseDue,
   scheduleRelease,
   sweepOrphans,
   triggerReport,
@@ -32,6 +34,11 @@ import { injectFaults, serviceError, type FaultInjector } from '#tests/support/f
 
 const SERIES = 'torch-bulletin';
 const REFERENCE = { year: 2022, number: 21, total: 550 };
+
+/** A release time `seconds` from now, at a whole second (as release times are). */
+function wholeSecondsFromNow(seconds: number): Date {
+  return new Date((Math.floor(Date.now() / 1000) + seconds) * 1000);
+}
 
 /** A seeded generator (mulberry32): the same faults on every run. */
 function seeded(seed: number) {
@@ -136,7 +143,7 @@ describe('the editorial cycle', () => {
       expect(a.status).toBe('draft');
       expect((await catalog.openDrafts()).map((d) => d.id)).toContain(a.id);
       const scheduled = await scheduleRelease(deps, a.id, {
-        at: new Date(Date.now() + 3_600_000),
+        at: wholeSecondsFromNow(3_600),
         by: 'editor',
       });
       expect(scheduled.status).toBe('scheduled');
@@ -188,7 +195,7 @@ describe('the editorial cycle', () => {
         attempts.push(
           [
             `schedule ${what}`,
-            () => scheduleRelease(deps, id, { at: new Date(Date.now() + 1e6), by: 'e' }),
+            () => scheduleRelease(deps, id, { at: wholeSecondsFromNow(1_000), by: 'e' }),
           ],
           [`discard ${what}`, () => discardDraft(deps, id, { by: 'e' })],
           [`supersede ${what}`, () => catalog.transitionDraft(id, 'supersede')],
@@ -446,5 +453,131 @@ describe('the editorial cycle', () => {
           `racing releases 4 (+1 double release), gaps 0, repeats 0, orphans removed by sweep ${swept.removed.length}, orphans left 0`,
       );
     }, 120_000);
+  });
+
+  describe('the cloud path: held leases, whole-second embargoes, schedule before mark', () => {
+    it('a run that finds its slot held fails with a retryable LeaseHeldError, never a quiet success', async () => {
+      // Prepare: a run that died mid-work holds the slot (its lease still runs 60 s)
+      const slotKey = 'held-slot-1';
+      await catalog.claimTrigger({
+        series: SERIES,
+        slotKey,
+        paramsHash: paramsHashOf({ report: 'held-a' }),
+        runId: 'dead-run',
+        leaseMs: 60_000,
+      });
+      // Act: the retry (Lambda's, a minute later) may wait only what its invocation has left
+      const retry = triggerReport(
+        { ...deps, slotWaitMs: 300 },
+        { report: 'held-a' },
+        { slotKey, trigger: 'test' },
+      );
+      // Assess: an error a retry policy retries, not "drafted"
+      await expect(retry).rejects.toBeInstanceOf(LeaseHeldError);
+      await expect(retry).rejects.toThrow(/held-slot-1.*dead-run/);
+
+      // once the dead run's lease has run out, the next retry takes the slot and does the work
+      await catalog.claimTrigger({
+        series: SERIES,
+        slotKey: 'held-slot-2',
+        paramsHash: paramsHashOf({ report: 'held-a' }),
+        runId: 'dead-run',
+        leaseMs: 200,
+      });
+      const later = await triggerReport(
+        { ...deps, slotWaitMs: 5_000 },
+        { report: 'held-a' },
+        { slotKey: 'held-slot-2', trigger: 'test', force: true },
+      );
+      expect(later.outcome).toBe('drafted');
+    });
+
+    it('an embargoed release that died holding its lease is retried as an error, then released once', async () => {
+      // Prepare: a draft scheduled for a whole second; its release began and died
+      const d = await draftOf('embargo-held');
+      const at = wholeSecondsFromNow(2);
+      await scheduleRelease(deps, d.id, { at, by: 'editor' });
+      await catalog.beginRelease(d.id, 'dead-releaser', 60_000);
+      const late = { ...deps, now: () => new Date(at.getTime() + 1_000) };
+      // Act + Assess: the schedule's run (release-due of this draft) fails — retryable
+      const held = await releaseDue(late, { draftId: d.id });
+      expect(held.released).toEqual([]);
+      expect(held.failed).toEqual([
+        { draftId: d.id, reason: expect.stringMatching(/being released by another run/) },
+      ]);
+      // the dead releaser's lease runs out: the retry takes over and releases it, once
+      await catalog.abortRelease(d.id, 'dead-releaser', 'killed (test)');
+      await catalog.beginRelease(d.id, 'dead-releaser-2', 1, Date.now() - 10);
+      const retried = await releaseDue(late, { draftId: d.id });
+      expect(retried.failed).toEqual([]);
+      expect(retried.released).toHaveLength(1);
+      const duplicate = await releaseDue(late, { draftId: d.id });
+      expect(duplicate).toEqual({ released: [], failed: [] });
+      expect((await catalog.getDraft(d.id))?.status).toBe('published');
+    });
+
+    it('release times are whole seconds: a fraction is refused, and a schedule firing at the second finds its draft due', async () => {
+      const d = await draftOf('embargo-second');
+      const at = wholeSecondsFromNow(3_600);
+      await expect(
+        scheduleRelease(deps, d.id, { at: new Date(at.getTime() + 500), by: 'editor' }),
+      ).rejects.toThrow(/整秒/);
+      expect((await catalog.getDraft(d.id))?.status).toBe('draft');
+      // A draft scheduled with a fraction before this rule (…:00.500): at() fires at …:00.
+      await catalog.transitionDraft(d.id, 'schedule', {
+        releaseAt: new Date(at.getTime() + 500).toISOString(),
+        decidedBy: 'editor',
+      });
+      const atSecond = { ...deps, now: () => at };
+      const due = await releaseDue(atSecond, { draftId: d.id });
+      expect(due.failed).toEqual([]);
+      expect(due.released).toHaveLength(1);
+      // one second early is not due
+      const e = await draftOf('embargo-second-b');
+      await scheduleRelease(deps, e.id, { at, by: 'editor' });
+      const early = { ...deps, now: () => new Date(at.getTime() - 1) };
+      expect(await releaseDue(early, { draftId: e.id })).toEqual({ released: [], failed: [] });
+    });
+
+    it('the schedule is made before the draft is marked: a failed schedule leaves the draft as it was', async () => {
+      const d = await draftOf('embargo-order');
+      const at = wholeSecondsFromNow(3_600);
+      const calls: string[] = [];
+      const failing: LifecycleDeps = {
+        ...deps,
+        async scheduleRelease(id) {
+          calls.push(`create ${id}`);
+          throw new Error('AccessDeniedException (test)');
+        },
+      };
+      await expect(scheduleRelease(failing, d.id, { at, by: 'editor' })).rejects.toThrow(
+        /AccessDenied/,
+      );
+      expect((await catalog.getDraft(d.id))?.status).toBe('draft');
+
+      // the mark refused after the schedule was made (the draft was discarded meanwhile):
+      // the schedule is removed again
+      const racing: LifecycleDeps = {
+        ...deps,
+        catalog: {
+          ...catalog,
+          async transitionDraft(...args) {
+            await discardDraft(deps, d.id, { by: 'other editor' });
+            return catalog.transitionDraft(...args);
+          },
+        },
+        async scheduleRelease(id) {
+          calls.push(`create ${id}`);
+        },
+        async cancelRelease(id) {
+          calls.push(`delete ${id}`);
+        },
+      };
+      await expect(scheduleRelease(racing, d.id, { at, by: 'editor' })).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      expect(calls).toEqual([`create ${d.id}`, `create ${d.id}`, `delete ${d.id}`]);
+      expect((await catalog.getDraft(d.id))?.status).toBe('discarded');
+    });
   });
 });

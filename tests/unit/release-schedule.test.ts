@@ -5,6 +5,7 @@
  */
 import {
   ConflictException,
+  ResourceNotFoundException,
   SchedulerClient,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
@@ -38,14 +39,16 @@ function recordingClient(answer: (command: string) => unknown) {
 const target = {
   targetArn: 'arn:aws-cn:lambda:cn-north-1:123456789012:function:GenerateReport',
   roleArn: 'arn:aws-cn:iam::123456789012:role/ReleaseScheduler',
+  groupName: 'TorchBulletin-Releases-ABC123',
+  deadLetterArn: 'arn:aws-cn:sqs:cn-north-1:123456789012:FailedJobs',
 };
 
 describe('release schedules (EventBridge Scheduler, one-time)', () => {
-  it('creates an at() schedule in UTC that invokes the target with a release-due job and deletes itself', async () => {
+  it('creates an at() schedule in UTC, in the stack group, with a dead-letter queue, that invokes the target with a release-due job and deletes itself', async () => {
     const { client, sent } = recordingClient(() => undefined);
-    const schedule = createReleaseScheduler(client, target, operatorJobs.releaseDue);
+    const { scheduleRelease } = createReleaseScheduler(client, target, operatorJobs.releaseDue);
 
-    await schedule('torch-bulletin-d0123456789', new Date('2026-12-01T01:30:00.250Z'));
+    await scheduleRelease('torch-bulletin-d0123456789', new Date('2026-12-01T01:30:00Z'));
 
     expect(sent).toHaveLength(1);
     const { command, input } = sent[0]!;
@@ -56,7 +59,12 @@ describe('release schedules (EventBridge Scheduler, one-time)', () => {
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
-      Target: { Arn: target.targetArn, RoleArn: target.roleArn },
+      GroupName: 'TorchBulletin-Releases-ABC123',
+      Target: {
+        Arn: target.targetArn,
+        RoleArn: target.roleArn,
+        DeadLetterConfig: { Arn: target.deadLetterArn },
+      },
     });
     expect(JSON.parse(input.Target!.Input!)).toEqual({
       action: 'release-due',
@@ -71,11 +79,10 @@ describe('release schedules (EventBridge Scheduler, one-time)', () => {
         ? new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} })
         : undefined,
     );
-    await createReleaseScheduler(
-      client,
-      target,
-      operatorJobs.releaseDue,
-    )('zone-profile-d0123456789', new Date('2026-12-02T01:30:00Z'));
+    await createReleaseScheduler(client, target, operatorJobs.releaseDue).scheduleRelease(
+      'zone-profile-d0123456789',
+      new Date('2026-12-02T01:30:00Z'),
+    );
     expect(sent.map((s) => s.command)).toEqual(['CreateScheduleCommand', 'UpdateScheduleCommand']);
     expect(sent[1]!.input.ScheduleExpression).toBe('at(2026-12-02T01:30:00)');
   });
@@ -85,12 +92,35 @@ describe('release schedules (EventBridge Scheduler, one-time)', () => {
       Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }),
     );
     await expect(
-      createReleaseScheduler(
-        client,
-        target,
-        operatorJobs.releaseDue,
-      )('torch-bulletin-d0123456789', new Date()),
+      createReleaseScheduler(client, target, operatorJobs.releaseDue).scheduleRelease(
+        'torch-bulletin-d0123456789',
+        new Date('2026-12-02T01:30:00Z'),
+      ),
     ).rejects.toThrow(/cannot schedule the release of torch-bulletin-d0123456789/);
+  });
+
+  it('refuses a time with milliseconds instead of cutting it to a second that fires early', async () => {
+    const { client, sent } = recordingClient(() => undefined);
+    const { scheduleRelease } = createReleaseScheduler(client, target, operatorJobs.releaseDue);
+    await expect(
+      scheduleRelease('torch-bulletin-d0123456789', new Date('2026-12-01T01:30:00.500Z')),
+    ).rejects.toThrow(/整秒/);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('deletes the schedule of a draft, and takes a schedule already gone for done', async () => {
+    const { client, sent } = recordingClient((command) =>
+      sent.length > 1 && command === 'DeleteScheduleCommand'
+        ? new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} })
+        : undefined,
+    );
+    const { cancelRelease } = createReleaseScheduler(client, target, operatorJobs.releaseDue);
+    await cancelRelease('torch-bulletin-d0123456789');
+    await cancelRelease('torch-bulletin-d0123456789');
+    expect(sent.map((s) => [s.command, s.input.Name, s.input.GroupName])).toEqual([
+      ['DeleteScheduleCommand', 'release-torch-bulletin-d0123456789', target.groupName],
+      ['DeleteScheduleCommand', 'release-torch-bulletin-d0123456789', target.groupName],
+    ]);
   });
 
   it('names schedules within the service limits', () => {

@@ -14,7 +14,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError, StoreError } from '../../errors.ts';
+import { ConflictError, LeaseHeldError, NotFoundError, StoreError } from '../../errors.ts';
 import type { Issue } from '../../core/model.ts';
 import {
   DRAFT_TRANSITIONS,
@@ -307,7 +307,7 @@ export function createDynamoLifecycleCatalog(
         if (!conditional(err)) throw err;
         const current = await getDraft(id);
         if (current?.status === 'releasing')
-          throw new ConflictError(
+          throw new LeaseHeldError(
             component,
             `draft ${id} is being released by another run (lease until ${new Date(current.leaseUntil ?? 0).toISOString()})`,
           );
