@@ -66,10 +66,14 @@ describe('deploy-ready stack', () => {
     expect(variables['BULLETIN_TEMPLATES_DIR']).toMatch(/templates$/);
   });
 
-  it('2. names no retained resource itself; the schedule group is CloudFormation-named', () => {
-    const [[, group]] = ofType('AWS::Scheduler::ScheduleGroup') as [[string, Resource]];
-    expect(group.Properties?.['Name']).toBeUndefined();
-    expect(group.DeletionPolicy).toBe('Delete');
+  it('2. names no retained resource itself; the schedule groups are CloudFormation-named', () => {
+    // The report schedules' group and the embargoed releases' group.
+    const groups = ofType('AWS::Scheduler::ScheduleGroup');
+    expect(groups).toHaveLength(2);
+    for (const [, group] of groups) {
+      expect(group.Properties?.['Name']).toBeUndefined();
+      expect(group.DeletionPolicy).toBe('Delete');
+    }
     const retained = Object.entries(resources).filter(
       ([, r]) => r.DeletionPolicy === 'Retain' || r.UpdateReplacePolicy === 'Retain',
     );
@@ -90,7 +94,7 @@ describe('deploy-ready stack', () => {
     // The schedules reference the group CloudFormation named.
     for (const [, s] of ofType('AWS::Scheduler::Schedule')) {
       expect(s.Properties['GroupName']).toEqual({
-        Ref: ofType('AWS::Scheduler::ScheduleGroup')[0]![0],
+        Ref: stack.getLogicalId(stack.schedules.node.findChild('Group') as never),
       });
     }
   });

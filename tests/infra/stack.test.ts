@@ -217,8 +217,10 @@ describe('TorchBulletin stack', () => {
     const topicId = logicalIdOf(stack, stack.platform.operations.topic as never);
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     // 7 functions × (errors, throttles, duration) + DLQ depth and age + API 5xx + handler
-    // failures + 2 of the all-zones run (failed zones, failed executions).
-    expect(alarms.length).toBe(7 * 3 + 2 + 1 + 1 + 2);
+    // failures + 4 of the all-zones run (failed zones, failed, timed-out and aborted
+    // executions) + the report queue's oldest request + 2 schedule groups × 3 Scheduler
+    // failures (dropped, not sent to the DLQ, target errors).
+    expect(alarms.length).toBe(7 * 3 + 2 + 1 + 1 + 4 + 1 + 2 * 3);
     for (const alarm of alarms) {
       expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: topicId }]);
     }
@@ -277,14 +279,18 @@ describe('TorchBulletin stack', () => {
     );
     expect(JSON.stringify(invoke)).toContain('lambda:InvokeFunction');
     expect(JSON.stringify(invoke)).toContain(generateFn);
-    // The API creates those schedules (release-* only) and passes that role, nothing more.
+    // The API creates, moves and removes those schedules (release-* of the stack's own group
+    // only) and passes that role, nothing more.
     const api = grantsOf('api');
     const scheduler = api.filter(([a]) => a.startsWith('scheduler:'));
     expect(scheduler.map(([a]) => a).sort()).toEqual([
       'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
       'scheduler:UpdateSchedule',
     ]);
-    expect(scheduler.every(([, r]) => r.includes('schedule/default/release-*'))).toBe(true);
+    expect(
+      scheduler.every(([, r]) => r.includes(':schedule/",{"Ref":"ReleaseSchedules"},"/release-*')),
+    ).toBe(true);
     expect(api.filter(([a]) => a === 'iam:PassRole').map(([, r]) => r)).toEqual([
       JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }),
     ]);
