@@ -4,7 +4,9 @@
  * each process held at it. On the bench's own thread it cost ≈ 2 % of the zone profiles' run
  * (reading /proc synchronously between the renders it measured); here it runs beside them.
  *
- * Messages in: `{ storesPid }`, `{ phase }`, `{ report: true }` (answered with the figures).
+ * Messages in: `{ storesPid }`, `{ barePid }` (the baselines' bare browser, 0 once closed: its
+ * processes are counted apart, never in the sum), `{ phase }`, `{ report: true }` (answered
+ * with the figures).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,6 +31,7 @@ function treeRssKb(
   total: number;
   self: number;
   stores: number;
+  bare: number;
   pss: number | undefined;
   others: [number, number][];
 } {
@@ -37,10 +40,15 @@ function treeRssKb(
   let stores = 0;
   let total = 0;
   let pss = 0;
+  let bare = 0;
   const others: [number, number][] = [];
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop()!;
+    if (barePid && pid === barePid) {
+      bare = subtreeRssKb(pid, children);
+      continue;
+    }
     try {
       // statm's second field: resident pages (one short line; `status` is ≈ 1.5 kB to parse).
       const statm = readFileSync(`/proc/${pid}/statm`, 'utf8');
@@ -58,7 +66,23 @@ function treeRssKb(
     }
     stack.push(...(children.get(pid) ?? []));
   }
-  return { total, self, stores, pss: withPss ? pss : undefined, others };
+  return { total, self, stores, bare, pss: withPss ? pss : undefined, others };
+}
+
+/** RSS (kB) of a process and its descendants, summed. */
+function subtreeRssKb(root: number, children: Map<number, number[]>): number {
+  let kb = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    try {
+      kb += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? 0) * PAGE_KB;
+    } catch {
+      // gone
+    }
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return kb;
 }
 
 /** What a descendant is: Chromium's `--type=` (renderer, utility, …), `browser`, or its name. */
@@ -116,6 +140,7 @@ const rss = {
   peakPhase: '',
 };
 let storesPid = 0;
+let barePid = 0;
 /**
  * Per phase: the peak RSS sum and PSS sum (MB), and at the sample of that RSS peak what each
  * process held: this Node process, the stores' process, Chromium (the other descendants).
@@ -128,6 +153,9 @@ interface PhaseMemory {
   chromiumMb: number;
   /** tsx's esbuild service (the bench runs through tsx; the CLI does not). */
   otherMb: number;
+  /** The baselines' bare browser at that sample (not in `rssMb`), and its own peak. */
+  bareMb: number;
+  barePeakMb: number;
 }
 /** Chromium's processes are those not named after another program (esbuild, node). */
 const isChromium = (kind: string) => kind !== 'esbuild' && kind !== 'node' && kind !== 'gone';
@@ -138,7 +166,11 @@ let samples = 0;
 const mb = (kb: number) => Math.round(kb / 1024);
 const sampler = setInterval(() => {
   // RSS every 100 ms; PSS (a walk of every mapping in the kernel) every 2 s.
-  const { total, self, stores, pss, others } = treeRssKb(ROOT_PID, samples++ % 20 === 0, storesPid);
+  const { total, self, stores, bare, pss, others } = treeRssKb(
+    ROOT_PID,
+    samples++ % 20 === 0,
+    storesPid,
+  );
   const p = (phases[rss.phase] ??= {
     rssMb: 0,
     pssMb: 0,
@@ -146,7 +178,10 @@ const sampler = setInterval(() => {
     storesMb: 0,
     chromiumMb: 0,
     otherMb: 0,
+    bareMb: 0,
+    barePeakMb: 0,
   });
+  p.barePeakMb = Math.max(p.barePeakMb, mb(bare));
   if (mb(total) > p.rssMb) {
     let chromium = 0;
     let other = 0;
@@ -160,6 +195,7 @@ const sampler = setInterval(() => {
       storesMb: mb(stores),
       chromiumMb: mb(chromium),
       otherMb: mb(other),
+      bareMb: mb(bare),
     });
   }
   if (pss !== undefined) {
@@ -183,8 +219,15 @@ const sampler = setInterval(() => {
 
 export type { PhaseMemory };
 
-parentPort!.on('message', (m: { storesPid?: number; phase?: string; report?: boolean }) => {
+interface Message {
+  storesPid?: number;
+  barePid?: number;
+  phase?: string;
+  report?: boolean;
+}
+parentPort!.on('message', (m: Message) => {
   if (m.storesPid !== undefined) storesPid = m.storesPid;
+  if (m.barePid !== undefined) barePid = m.barePid;
   if (m.phase !== undefined) rss.phase = m.phase;
   if (m.report) {
     clearInterval(sampler);

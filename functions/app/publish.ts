@@ -52,6 +52,7 @@ import type { OperatorJob, ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 import { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames, dataXlsx } from './data-export.ts';
 import { buildDataFile, type DataFile } from '../core/data-file.ts';
+import { timed, timedAsync } from './step-times.ts';
 
 export type { ReportKind, ReportRequest, RenderedReport, PreparedReport };
 export { currentPeriod } from './render-report.ts';
@@ -302,7 +303,7 @@ export async function archiveReport(
   const fields: Partial<Issue> = {};
   // The data behind the issue beside it: the CSV attached inside the PDF, and a workbook.
   if (rendered.dataCsv) {
-    const dataFile = rendered.dataFile ?? buildDataFile(view);
+    const dataFile = rendered.dataFile ?? timed('data files', () => buildDataFile(view));
     const dataKeys = await archiveData(deps, target, view, dataFile, rendered.dataCsv, s3Key);
     otherKeys.push(dataKeys.csv, dataKeys.xlsx);
     fields.dataKeys = dataKeys;
@@ -321,20 +322,29 @@ export async function archiveReport(
   }
   // The web edition: the same composed view as the PDF, stored beside it.
   const webKey = s3Key.replace(/\.pdf$/, '.html');
-  const html = renderWebEdition(view, {
-    archiveUrl: `/series/${encodeURIComponent(target.series)}`,
-    pdfUrl: `/bulletins/${encodeURIComponent(target.issueId)}/download`,
-    pdfSize: formatSize(rendered.pdf.byteLength),
-    feedUrl: `/feeds/${encodeURIComponent(target.series)}.atom`,
-    ...(fields.dataKeys ? { dataLinks: dataLinksOf(target.issueId) } : {}),
-  });
+  const html = timed('web edition', () =>
+    renderWebEdition(view, {
+      archiveUrl: `/series/${encodeURIComponent(target.series)}`,
+      pdfUrl: `/bulletins/${encodeURIComponent(target.issueId)}/download`,
+      pdfSize: formatSize(rendered.pdf.byteLength),
+      feedUrl: `/feeds/${encodeURIComponent(target.series)}.atom`,
+      ...(fields.dataKeys ? { dataLinks: dataLinksOf(target.issueId) } : {}),
+    }),
+  );
   await deps.archive.put(webKey, new TextEncoder().encode(html), {
     fileName: rendered.fileName.replace(/\.pdf$/, '.html'),
     contentType: 'text/html; charset=utf-8',
     metadata: { issue: target.issueId },
   });
   otherKeys.push(webKey);
-  Object.assign(fields, { webKey, contents: contentsOf(view), searchText: searchTextOf(view) });
+  Object.assign(
+    fields,
+    timed('web edition', () => ({
+      webKey,
+      contents: contentsOf(view),
+      searchText: searchTextOf(view),
+    })),
+  );
   return { s3Key, sha256, otherKeys, fields };
 }
 
@@ -366,11 +376,15 @@ async function archiveData(
     contentType: DATA_CSV_TYPE,
     metadata,
   });
-  const workbook = await deps.archive.put(keys.xlsx, await dataXlsx(data), {
-    fileName: names.xlsx,
-    contentType: DATA_XLSX_TYPE,
-    metadata,
-  });
+  const workbook = await deps.archive.put(
+    keys.xlsx,
+    await timedAsync('workbook', () => dataXlsx(data)),
+    {
+      fileName: names.xlsx,
+      contentType: DATA_XLSX_TYPE,
+      metadata,
+    },
+  );
   // Their sha256 in the catalog: a download that differs is refused, as for the PDF.
   return { ...keys, sha256: { csv: stored.sha256, xlsx: workbook.sha256 } };
 }

@@ -27,6 +27,7 @@ import { paramsOf, parseOrReject } from './requests.ts';
 import { renderHtml, templatesDir } from './templates.ts';
 import { DATA_CSV_TYPE, dataCsv as csvOf } from './data-export.ts';
 import { buildDataFile, describeCharts, type DataFile } from '../core/data-file.ts';
+import { timed, timedAsync } from './step-times.ts';
 
 export { currentPeriod, loadBulletinInputs } from '../reports/torch-bulletin.ts';
 
@@ -102,7 +103,7 @@ export function composeReport(
   loaded: Loaded<unknown>,
   imprint: Imprint,
 ): ReportView {
-  return r.kind.compose(deps, r.series, r.resolved, loaded.inputs, imprint);
+  return timed('compose', () => r.kind.compose(deps, r.series, r.resolved, loaded.inputs, imprint));
 }
 
 /**
@@ -115,8 +116,9 @@ export function imprintReport(
   composed: { loaded: Loaded<unknown>; view?: ReportView },
   imprint: Imprint,
 ): ReportView {
-  if (composed.view && r.kind.reimprint)
-    return r.kind.reimprint(deps, r.series, composed.view, imprint);
+  const { reimprint } = r.kind;
+  if (composed.view && reimprint)
+    return timed('compose', () => reimprint(deps, r.series, composed.view!, imprint));
   return composeReport(deps, r, composed.loaded, imprint);
 }
 
@@ -208,7 +210,7 @@ export async function renderReportFiles<V extends ReportView>(
   warnings: string[];
 }> {
   // Each chart with its text alternative and data table (the tagged PDF's /Alt, the web's 数据表).
-  view = describeCharts(view);
+  view = timed('compose', () => describeCharts(view));
   const template = print.template;
   const numberedContents = print.contents === 'numbered';
   const anchors = view.sections.flatMap((s) => s.entries.map((e) => e.anchor));
@@ -220,8 +222,10 @@ export async function renderReportFiles<V extends ReportView>(
     creator: 'Torch Bulletin',
   };
   // The data behind the report, attached inside the PDF (the same bytes are archived beside it).
-  const dataFile = buildDataFile(view);
-  const dataCsv = csvOf(dataFile);
+  const { dataFile, dataCsv } = timed('data files', () => {
+    const file = buildDataFile(view);
+    return { dataFile: file, dataCsv: csvOf(file) };
+  });
   const attachments = [
     {
       name: `${view.kind}-${view.period}-data.csv`.replace(/[^A-Za-z0-9._-]/g, '_'),
@@ -256,7 +260,11 @@ export async function renderReportFiles<V extends ReportView>(
     const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
     await Promise.all([
       writeFile(pdfPath, pdf),
-      onDisk ? undefined : renderHtml(template, numbered).then((html) => writeFile(htmlPath, html)),
+      onDisk
+        ? undefined
+        : timedAsync('html', () => renderHtml(template, numbered)).then((html) =>
+            writeFile(htmlPath, html),
+          ),
     ]);
     pdfMs += performance.now() - t2;
     return {
@@ -281,7 +289,7 @@ export async function renderReportFiles<V extends ReportView>(
       colophonAlone,
       ...(numberedContents ? {} : { contentsLinked: true }),
     };
-    await writeFile(htmlPath, await renderHtml(template, numbered));
+    await writeFile(htmlPath, await timedAsync('html', () => renderHtml(template, numbered)));
     const t1 = performance.now();
     const result = await deps.renderer.renderPdf({
       htmlPath,

@@ -30,6 +30,7 @@ import {
 } from './render-report.ts';
 import { codeStamp } from './code-stamp.ts';
 import { templatesDir } from './templates.ts';
+import { timed } from './step-times.ts';
 
 /**
  * What the all-zones plan already resolved, loaded and composed for a request (not read again);
@@ -250,10 +251,13 @@ export async function reportJob(
       const seriesHash = seriesHashOf(r.series);
       // The hash of what the report prints (a revision elsewhere that moves nothing printed —
       // another zone's record behind a rank that stays — is no change), its template and series.
-      const inputHash = createHash('sha256')
-        .update(stableViewJson(view))
-        .update(`\0${await templateHash(r.kind.template)}\0${seriesHash}`)
-        .digest('hex');
+      const tplHash = await templateHash(r.kind.template);
+      const inputHash = timed('hash', () =>
+        createHash('sha256')
+          .update(stableViewJson(view))
+          .update(`\0${tplHash}\0${seriesHash}`)
+          .digest('hex'),
+      );
       const empty = emptyReason(view);
       // A figure in an editor article that contradicts its record blocks the release.
       const blocking = checkArticles(view).errors.map((e) => formatArticleProblem('error', e));
@@ -266,7 +270,7 @@ export async function reportJob(
           ...(prepared?.dataVersion
             ? { dataKey: await dataKeyOf(deps, r.kind, r.series, prepared.dataVersion) }
             : {}),
-          printed: printedRecordsOf(deps, view),
+          printed: timed('hash', () => printedRecordsOf(deps, view)),
           ...(empty ? { empty } : {}),
           ...(blocking.length ? { blocking } : {}),
         },
