@@ -15,7 +15,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { AppConfig } from '../config.ts';
 import { BulletinError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { issuerOn } from '../core/model.ts';
+import { issuerOn, type Issue } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import { escapeHtml } from '../core/escape.ts';
 import { redact } from '../core/redact.ts';
@@ -36,6 +36,7 @@ import { requestFields } from '../contract/schedules.ts';
 import { TamperedObjectError, verifiedBytes } from '../app/verified-download.ts';
 import { renderHtml } from '../app/templates.ts';
 import {
+  archivedIssues,
   archiveView,
   atomFeed,
   issueView,
@@ -116,6 +117,22 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const tokenQuery = z.strictObject({ token: z.string().max(200) });
 const seriesQuery = z.strictObject({ series: seriesId.optional() });
 const noQuery = z.strictObject({});
+/** `?edition=N`: an earlier edition of a corrected issue (1 = as first released). */
+const downloadQuery = z.strictObject({
+  edition: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'an edition number, e.g. 1 for the issue as first released')
+    .optional(),
+});
+/**
+ * The policy of every HTML page the API sends: nothing from elsewhere (but the configured public
+ * address, which its links name), no script, never framed. A route that sets its own policy
+ * (the web edition's) keeps it.
+ */
+export function htmlCsp(publicBaseUrl = ''): string {
+  const origin = /^https?:\/\//.test(publicBaseUrl) ? ` ${new URL(publicBaseUrl).origin}` : '';
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:${origin}; form-action 'self'${origin}; base-uri 'none'; frame-ancestors 'none'`;
+}
 /** RFC 8058 one-click unsubscribe posts `List-Unsubscribe=One-Click`; nothing else is read. */
 const tokenBody = z.strictObject({ 'List-Unsubscribe': z.literal('One-Click').optional() });
 
@@ -175,6 +192,13 @@ export function createApiApp(deps: ApiDeps): Hono {
     }),
   );
 
+  app.use('*', async (c, next) => {
+    await next();
+    const type = c.res.headers.get('content-type') ?? '';
+    if (type.startsWith('text/html') && !c.res.headers.has('content-security-policy'))
+      c.res.headers.set('Content-Security-Policy', htmlCsp(baseUrl()));
+  });
+
   /** Refuses query parameters a route does not know (400 naming them). */
   const strictQuery =
     (schema: z.ZodType) =>
@@ -187,12 +211,40 @@ export function createApiApp(deps: ApiDeps): Hono {
       await next();
     };
   const titleOf = (series: string) => seriesTitle(deps.reference, series);
-  const view = (c: Context, issue: Parameters<typeof issueView>[0]) =>
+  const view = (c: Context, issue: Parameters<typeof issueView>[0], replacement?: Issue) =>
     issueView(issue, {
       baseUrl: baseUrl(),
       timeZone: deps.config.timeZone,
       seriesTitle: titleOf(issue.series),
+      ...(replacement ? { replacement } : {}),
     });
+  /** Views of an archive's issues: a withdrawn one names its replacement by its issue line. */
+  const views = (c: Context, issues: Issue[]) => {
+    const byId = new Map(issues.map((i) => [i.id, i]));
+    return issues.map((i) =>
+      view(c, i, i.withdrawn?.replacedBy ? byId.get(i.withdrawn.replacedBy) : undefined),
+    );
+  };
+  /** The page at a withdrawn issue's address: its 撤回说明 (reason, date, replacement). */
+  async function withdrawalPage(c: Context, issue: Issue, status: 200 | 410) {
+    const replacement = issue.withdrawn?.replacedBy
+      ? await deps.catalog.get(issue.withdrawn.replacedBy)
+      : undefined;
+    const shown = view(c, issue, replacement);
+    const html = await renderHtml('archive', {
+      withdrawalPage: true,
+      issue: shown,
+      pageTitle: `撤回说明：${shown.title} ${shown.issueLine}`,
+      subtitle: `${shown.title} ${shown.issueLine} · 撤回说明`,
+      seriesTitle: titleOf(issue.series),
+      baseUrl: baseUrl(),
+      archiveUrl: `${baseUrl()}/series/${issue.series}`,
+      nav: seriesNav(deps.reference, baseUrl(), issue.series),
+      footer: seriesFooter(deps.reference.seriesById(issue.series), now().toISOString()),
+    });
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.html(html, status);
+  }
 
   /** A series is known when the reference defines it or the catalog has issues of it. */
   async function knownSeries(series: string): Promise<boolean> {
@@ -249,21 +301,18 @@ export function createApiApp(deps: ApiDeps): Hono {
     if (!series.success) return c.html(messagePage('参数错误', '刊物标识无效。', '/'), 400);
     if (!(await knownSeries(series.data)))
       return c.html(messagePage('未找到', `没有名为 ${series.data} 的刊物。`, '/'), 404);
-    const issues = await publishedIssues(deps.catalog, series.data, ARCHIVE_MAX + 1);
+    const issues = await archivedIssues(deps.catalog, series.data, ARCHIVE_MAX + 1);
     const html = await renderHtml(
       'archive',
-      archiveView(
-        issues.slice(0, ARCHIVE_MAX).map((i) => view(c, i)),
-        {
-          series: series.data,
-          seriesTitle: titleOf(series.data),
-          baseUrl: baseUrl(),
-          truncated: issues.length > ARCHIVE_MAX,
-          reference: deps.reference,
-          now: now(),
-          subscriptionsOff: !(deps.subscriptions ?? true),
-        },
-      ),
+      archiveView(views(c, issues.slice(0, ARCHIVE_MAX)), {
+        series: series.data,
+        seriesTitle: titleOf(series.data),
+        baseUrl: baseUrl(),
+        truncated: issues.length > ARCHIVE_MAX,
+        reference: deps.reference,
+        now: now(),
+        subscriptionsOff: !(deps.subscriptions ?? true),
+      }),
     );
     c.header('Cache-Control', 'public, max-age=60');
     return c.html(html);
@@ -373,10 +422,17 @@ export function createApiApp(deps: ApiDeps): Hono {
     return found.issue ? c.json(view(c, found.issue)) : found.response;
   });
 
-  app.get('/bulletins/:id/download', strictQuery(noQuery), async (c) => {
+  app.get('/bulletins/:id/download', strictQuery(downloadQuery), async (c) => {
     const found = await issueOr404(c);
     if (!found.issue) return found.response;
     const issue = found.issue;
+    if (issue.status === 'withdrawn') {
+      if (wantsHtml(c)) return withdrawalPage(c, issue, 410);
+      return c.json(
+        { error: `issue "${issue.id}" was withdrawn`, withdrawal: view(c, issue).withdrawal },
+        410,
+      );
+    }
     if (issue.status !== 'published' || !issue.s3Key)
       return problem(c, 409, `issue "${issue.id}" is not published (status ${issue.status})`);
     // ?edition=N: an earlier edition of a corrected issue (the original stays available).
@@ -415,6 +471,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     if (!found.issue) return found.response;
     const issue = found.issue;
     const key = part === 'web' ? issue.webKey : issue.coverKey;
+    // The issue's address stays: a withdrawn issue's explains itself there.
+    if (part === 'web' && issue.status === 'withdrawn') return withdrawalPage(c, issue, 200);
     if (issue.status !== 'published' || !key)
       return problem(
         c,
@@ -432,7 +490,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     // The page is self-contained: no script, nothing from elsewhere.
     c.header(
       'Content-Security-Policy',
-      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'none'; base-uri 'none'",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
     );
     c.header('Content-Type', 'text/html; charset=utf-8');
     return c.body(new Uint8Array(bytes).buffer as ArrayBuffer);
@@ -481,14 +539,14 @@ export function createApiApp(deps: ApiDeps): Hono {
       return problem(c, 400, 'a feed is /feeds/<series>.atom, e.g. /feeds/torch-bulletin.atom');
     if (!(await knownSeries(series.data)))
       return problem(c, 404, `unknown series "${series.data}"`);
-    const issues = await publishedIssues(deps.catalog, series.data, ARCHIVE_MAX);
+    const issues = await archivedIssues(deps.catalog, series.data, ARCHIVE_MAX);
     const definition = deps.reference.seriesById(series.data);
     const body = atomFeed({
       series: series.data,
       seriesTitle: titleOf(series.data),
       author: definition ? issuerOn(definition, now().toISOString()) : titleOf(series.data),
       baseUrl: baseUrl(),
-      issues: issues.map((i) => view(c, i)),
+      issues: views(c, issues),
     });
     c.header('Content-Type', 'application/atom+xml; charset=utf-8');
     c.header('Cache-Control', 'public, max-age=300');

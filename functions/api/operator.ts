@@ -17,11 +17,11 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import { formatDateZh } from '../core/format.ts';
-import { correctionValues, type Draft } from '../core/lifecycle.ts';
-import { operatorJobs, type OperatorJob } from '../app/requests.ts';
+import { correctionValues, editionLabelOf, type Draft } from '../core/lifecycle.ts';
+import { correctionRequestSchema, operatorJobs, type OperatorJob } from '../app/requests.ts';
+import { correctionQueue, dismissCorrection } from '../app/corrections.ts';
 import {
   correctIssue,
-  correctionCandidates,
   discardDraft,
   formatNumbering,
   listRuns,
@@ -66,6 +66,15 @@ const discardBody = z.strictObject({
 });
 const withdrawBody = z.strictObject({
   reason: z.string().min(1).max(500),
+  by: z.string().min(1).max(80).optional(),
+  /** The issue that replaces the withdrawn one, if any. */
+  replacedBy: z.string().min(1).max(100).optional(),
+});
+const correctBody = correctionRequestSchema.extend({
+  by: z.string().min(1).max(80).optional(),
+});
+const dismissBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500),
   by: z.string().min(1).max(80).optional(),
 });
 
@@ -158,15 +167,26 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
   });
   app.post('/operator/api/issues/:id/withdraw', async (c) => {
     const b = await body(c, withdrawBody);
-    const i = await withdrawIssue(L, c.req.param('id'), { by: by(c, b.by), reason: b.reason });
+    const i = await withdrawIssue(L, c.req.param('id'), {
+      by: by(c, b.by),
+      reason: b.reason,
+      ...(b.replacedBy ? { replacedBy: b.replacedBy } : {}),
+    });
     return c.json({ issue: { id: i.id, status: i.status, withdrawn: i.withdrawn } });
   });
   app.post('/operator/api/issues/:id/correct', async (c) => {
+    const { by: given, ...label } = await body(c, correctBody);
+    // Refused here (400/409) rather than in the queued job: a 更正 without its cause.
+    editionLabelOf([], label);
     if (deps.offload) {
-      await deps.offload(operatorJobs.correct(c.req.param('id'), by(c)));
+      await deps.offload(operatorJobs.correct(c.req.param('id'), by(c, given), label));
       return c.json({ queued: 'correct', issueId: c.req.param('id') }, 202);
     }
-    const r = await correctIssue(L, c.req.param('id'), { by: by(c), trigger: 'api' });
+    const r = await correctIssue(L, c.req.param('id'), {
+      by: by(c, given),
+      trigger: 'api',
+      ...label,
+    });
     return c.json(
       {
         outcome: r.outcome,
@@ -178,8 +198,16 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     );
   });
   app.get('/operator/api/corrections', async (c) =>
-    c.json({ corrections: await correctionCandidates(L, deps.series) }),
+    c.json({ corrections: await correctionQueue(L, deps.series) }),
   );
+  app.post('/operator/api/issues/:id/dismiss-correction', async (c) => {
+    const b = await body(c, dismissBody);
+    const entry = await dismissCorrection(L, c.req.param('id'), {
+      by: by(c, b.by),
+      reason: b.reason,
+    });
+    return c.json({ correction: entry });
+  });
   app.get('/operator/api/runs', async (c) =>
     c.json({ runs: await listRuns(L, { limit: Number(c.req.query('limit') ?? 50) || 50 }) }),
   );

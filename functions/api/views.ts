@@ -5,7 +5,7 @@
 import { formatSize } from '../core/display.ts';
 import { escapeXml } from '../core/escape.ts';
 import { formatDateZh, formatIssueLine } from '../core/format.ts';
-import { correctionValues } from '../core/lifecycle.ts';
+import { correctionValues, editionLabel } from '../core/lifecycle.ts';
 import { issuerOn, type Issue, type Series } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import type { IssueCatalog } from '../app/ports.ts';
@@ -58,6 +58,11 @@ export interface IssueView {
     label: string;
     date: string;
     releasedAt: string;
+    /** 修订 or 更正, with cause, effect and pages (a corrected edition). */
+    kind?: '修订' | '更正';
+    cause?: string;
+    effect?: string;
+    pages?: number[];
     corrections?: {
       printedAs: string;
       oldValue: number;
@@ -70,12 +75,31 @@ export interface IssueView {
     }[];
     download: string;
   }[];
+  /** A withdrawn issue: why, when, and the issue that replaces it (the 撤回说明). */
+  withdrawal?: WithdrawalView;
   links: { self: string; download?: string };
+}
+
+/** The 撤回说明 of a withdrawn issue, as the archive, the feed and the issue's page show it. */
+export interface WithdrawalView {
+  at: string;
+  /** `2026年12月6日` */
+  date: string;
+  reason: string;
+  /** Where the 撤回说明 is read: the issue's own address. */
+  noticeUrl: string;
+  replacedBy?: { id: string; url: string; issueLine?: string };
 }
 
 export function issueView(
   issue: Issue,
-  opts: { baseUrl: string; timeZone: string; seriesTitle: string },
+  opts: {
+    baseUrl: string;
+    timeZone: string;
+    seriesTitle: string;
+    /** The issue replacing a withdrawn one, when the caller has it (for its issue line). */
+    replacement?: Issue;
+  },
 ): IssueView {
   const published = issue.status === 'published';
   return {
@@ -131,13 +155,72 @@ export function issueView(
       ? issue.webKey
         ? links.web(opts.baseUrl, issue.id)
         : links.download(opts.baseUrl, issue.id)
-      : `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}`,
+      : issue.withdrawn
+        ? links.web(opts.baseUrl, issue.id)
+        : `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}`,
+    ...(issue.status === 'withdrawn' && issue.withdrawn
+      ? { withdrawal: withdrawalOf(issue, opts, opts.replacement) }
+      : {}),
     ...(published && (issue.editions?.length ?? 0) > 1 ? editionsOf(issue, opts) : {}),
     links: {
       self: `${opts.baseUrl}/bulletins/${encodeURIComponent(issue.id)}`,
       ...(published ? { download: links.download(opts.baseUrl, issue.id) } : {}),
     },
   };
+}
+
+/** The 撤回说明 of a withdrawn issue; the replacement's line when the caller knows it. */
+export function withdrawalOf(
+  issue: Issue,
+  opts: { baseUrl: string; timeZone: string },
+  replacement?: Pick<Issue, 'year' | 'number' | 'total'>,
+): WithdrawalView {
+  const w = issue.withdrawn!;
+  return {
+    at: w.at,
+    date: formatDateZh(new Date(w.at), opts.timeZone),
+    reason: w.reason,
+    noticeUrl: links.web(opts.baseUrl, issue.id),
+    ...(w.replacedBy
+      ? {
+          replacedBy: {
+            id: w.replacedBy,
+            url: links.web(opts.baseUrl, w.replacedBy),
+            ...(replacement
+              ? {
+                  issueLine: formatIssueLine(
+                    replacement.year,
+                    replacement.number,
+                    replacement.total,
+                  ),
+                }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The issues an archive lists, newest first: the published ones and the withdrawn ones (shown
+ * as a gap with their 撤回说明), at most `max`.
+ */
+export async function archivedIssues(
+  catalog: IssueCatalog,
+  series: string,
+  max: number,
+): Promise<Issue[]> {
+  const issues: Issue[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await catalog.list(series, {
+      limit: Math.min(100, max - issues.length),
+      ...(cursor ? { cursor } : {}),
+    });
+    issues.push(...page.items.filter((i) => i.status === 'published' || i.status === 'withdrawn'));
+    cursor = page.cursor;
+  } while (cursor && issues.length < max);
+  return issues;
 }
 
 /** The issuer and contact lines of a series' colophon, for the foot of its pages. */
@@ -211,17 +294,25 @@ function editionsOf(
 ): Pick<IssueView, 'corrected' | 'edition' | 'editionLabel' | 'correctedAt' | 'editions'> {
   const all = issue.editions ?? [];
   const current = all.at(-1)!;
-  const label = (n: number) => (n <= 1 ? '原版' : n === 2 ? '修订版' : `第${n - 1}次修订版`);
+  const label = (e: (typeof all)[number]) => editionLabel(e.edition, e.label?.kind) ?? '原版';
   return {
     corrected: true,
     edition: current.edition,
-    editionLabel: label(current.edition),
+    editionLabel: label(current),
     correctedAt: current.releasedAt,
     editions: all.map((e) => ({
       edition: e.edition,
-      label: label(e.edition),
+      label: label(e),
       date: formatDateZh(new Date(e.releasedAt), opts.timeZone),
       releasedAt: e.releasedAt,
+      ...(e.label
+        ? {
+            kind: e.label.kind,
+            cause: e.label.cause,
+            effect: e.label.effect,
+            ...(e.label.pages.length ? { pages: e.label.pages } : {}),
+          }
+        : {}),
       ...(e.corrections?.length
         ? {
             corrections: e.corrections.map((c) => ({
@@ -274,24 +365,26 @@ export function archiveView(
 ) {
   const years = new Map<number, IssueView[]>();
   for (const issue of issues) years.set(issue.year, [...(years.get(issue.year) ?? []), issue]);
+  const published = issues.filter((i) => !i.withdrawal);
+  const withdrawn = issues.length - published.length;
   const definition = opts.reference?.seriesById(opts.series);
   const now = (opts.now ?? new Date()).toISOString();
   return {
     seriesPage: true,
     lang: 'zh-CN',
     pageTitle: `《${opts.seriesTitle}》往期`,
-    subtitle: `往期查阅 · 共${issues.length}期${opts.truncated ? '（仅列出最近的各期）' : ''}`,
+    subtitle: `往期查阅 · 共${published.length}期${withdrawn ? `（另有${withdrawn}期已撤回）` : ''}${opts.truncated ? '（仅列出最近的各期）' : ''}`,
     baseUrl: opts.baseUrl,
     nav: opts.reference ? seriesNav(opts.reference, opts.baseUrl, opts.series) : [],
     footer: seriesFooter(definition, now),
     subscriptionsOff: opts.subscriptionsOff ?? false,
     series: opts.series,
     seriesTitle: opts.seriesTitle,
-    latest: issues[0],
+    latest: published[0],
     years: [...years.entries()]
       .sort(([a], [b]) => b - a)
       .map(([year, list]) => ({ year, issues: list })),
-    count: issues.length,
+    count: published.length,
     truncated: opts.truncated,
     feedUrl: `${opts.baseUrl}/feeds/${opts.series}.atom`,
     subscribeUrl: `${opts.baseUrl}/subscriptions`,
@@ -311,17 +404,27 @@ export function atomFeed(opts: {
 }): string {
   const { baseUrl, issues } = opts;
   const self = `${baseUrl}/feeds/${opts.series}.atom`;
-  const changedAt = (i: IssueView) => i.correctedAt ?? i.publishedAt ?? i.createdAt;
+  const changedAt = (i: IssueView) =>
+    i.withdrawal?.at ?? i.correctedAt ?? i.publishedAt ?? i.createdAt;
   const updated = issues.map(changedAt).sort().at(-1) ?? new Date(0).toISOString();
   const entries = issues.map((i) => {
+    if (i.withdrawal) return withdrawalEntry(opts.seriesTitle, i, i.withdrawal);
     const title = `${opts.seriesTitle} ${i.issueLine}${i.editionLabel ? ` ${i.editionLabel}` : ''}`;
-    const corrections = (i.editions ?? []).flatMap((e) => e.corrections ?? []);
+    // Each corrected edition, newest first: its label, cause, effect, pages and changes.
+    const corrected = (i.editions ?? [])
+      .filter((e) => e.corrections?.length)
+      .reverse()
+      .map((e) => {
+        const why = e.cause
+          ? `${e.kind}原因：${e.cause}；影响：${e.effect}${e.pages ? `（第${e.pages.join('、')}页）` : ''}；`
+          : '';
+        const changes = e.corrections!.map((c) => `${c.printedAs}由${c.old}更正为${c.new}`);
+        return `${e.label}：${why}${changes.join('；')}。`;
+      });
     const toc = (i.contents ?? []).map((c) => `【${c.section}】${c.titles.join('；')}`).join(' ');
     const summary =
       `《${opts.seriesTitle}》${i.issueLine}，${i.date}发布${i.pages ? `，共${i.pages}页` : ''}${i.size ? `，${i.size}` : ''}。` +
-      (corrections.length
-        ? `已发布${i.editionLabel}：${corrections.map((c) => `${c.printedAs}由${c.old}更正为${c.new}`).join('；')}；原版仍可下载。`
-        : '') +
+      (corrected.length ? `${corrected.join('')}原版仍可下载。` : '') +
       (toc ? `本期要目：${toc}` : '');
     return [
       '  <entry>',
@@ -354,5 +457,23 @@ export function atomFeed(opts: {
     ...entries,
     '</feed>',
     '',
+  ].join('\n');
+}
+
+/** The feed entry of a withdrawn issue: its 撤回说明 in place of the issue (same entry id). */
+function withdrawalEntry(seriesTitle: string, i: IssueView, w: WithdrawalView): string {
+  const replaced = w.replacedBy
+    ? `替代期：${w.replacedBy.issueLine ? `${seriesTitle} ${w.replacedBy.issueLine}` : w.replacedBy.id}（${w.replacedBy.url}）。`
+    : '';
+  const summary = `《${seriesTitle}》${i.issueLine}已于${w.date}撤回。撤回原因：${w.reason}。${replaced}`;
+  return [
+    '  <entry>',
+    `    <id>${escapeXml(i.links.self)}</id>`,
+    `    <title>${escapeXml(`${seriesTitle} ${i.issueLine}（已撤回）`)}</title>`,
+    `    <updated>${escapeXml(w.at)}</updated>`,
+    ...(i.publishedAt ? [`    <published>${escapeXml(i.publishedAt)}</published>`] : []),
+    `    <link rel="alternate" type="text/html" href="${escapeXml(w.noticeUrl)}"/>`,
+    `    <summary>${escapeXml(summary)}</summary>`,
+    '  </entry>',
   ].join('\n');
 }

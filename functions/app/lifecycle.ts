@@ -15,6 +15,7 @@ import { isReleaseDue, isWholeSecond } from '../core/embargo.ts';
 import { datePartsIn } from '../core/format.ts';
 import {
   draftIdFor,
+  editionLabelOf,
   nextNumbering,
   OPEN_DRAFT_STATES,
   parseDraftId,
@@ -24,12 +25,19 @@ import {
   type PrintedRecord,
   type ReviewRule,
 } from '../core/lifecycle.ts';
-import type { CorrectionLine, Issue, IssueEdition } from '../core/model.ts';
+import type {
+  CorrectionLine,
+  EditionKind,
+  EditionLabel,
+  Issue,
+  IssueEdition,
+} from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
 import type { DataFile } from '../core/data-file.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Archive, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
 import { numberingLineOf, type Place } from './numbering-line.ts';
+import { changedFigures, type CorrectionsDeps } from './corrections.ts';
 
 /** How a report is printed, as the cycle sees it (one per request; made by the kind registry). */
 export interface ReportJob {
@@ -71,6 +79,8 @@ export interface RenderOptions {
   /** 2 and up: a corrected edition (修订版) with its 勘误说明. */
   edition?: number;
   corrections?: CorrectionLine[];
+  /** 修订 or 更正, with cause, effect and pages (the 勘误说明's heading and lead). */
+  label?: EditionLabel;
 }
 
 export interface RenderedPdf {
@@ -138,6 +148,8 @@ export interface LifecycleDeps {
   slotWaitMs?: number;
   /** Stores a release's files (the PDF and what goes beside it); by default the PDF alone. */
   store?(target: ReleaseTarget, rendered: RenderedPdf): Promise<StoredRelease>;
+  /** The records behind printed figures (the corrections queue compares revisions). */
+  records: CorrectionsDeps['records'];
 }
 
 const DEFAULT_LEASE_MS = 120_000;
@@ -402,6 +414,7 @@ async function makeDraft(
     correctionOf?: string;
     edition?: number;
     corrections?: CorrectionLine[];
+    label?: EditionLabel;
     numbering?: { year: number; number: number; total: number };
     /** False for a draft released at once: its release prints the only PDF. */
     print?: boolean;
@@ -415,7 +428,13 @@ async function makeDraft(
       : await job.render({
           date: createdAt,
           ...(ids.numbering ? { numbering: ids.numbering } : {}),
-          ...(ids.edition ? { edition: ids.edition, corrections: ids.corrections ?? [] } : {}),
+          ...(ids.edition
+            ? {
+                edition: ids.edition,
+                corrections: ids.corrections ?? [],
+                ...(ids.label ? { label: ids.label } : {}),
+              }
+            : {}),
         });
   const sha = rendered && sha256Hex(rendered.pdf);
   const s3Key = rendered && `drafts/${job.series}/${ids.id}-${sha!.slice(0, 16)}.pdf`;
@@ -449,7 +468,12 @@ async function makeDraft(
     ...(ids.immediate ? { immediate: true } : {}),
     ...(ids.runId ? { runId: ids.runId } : {}),
     ...(ids.correctionOf
-      ? { correctionOf: ids.correctionOf, edition: ids.edition, corrections: ids.corrections }
+      ? {
+          correctionOf: ids.correctionOf,
+          edition: ids.edition,
+          corrections: ids.corrections,
+          ...(ids.label ? { label: ids.label } : {}),
+        }
       : {}),
   };
   const { draft: stored, created } = await deps.catalog.createDraft(draft);
@@ -694,6 +718,7 @@ async function releaseCorrection(
     date: new Date(issue.publishedAt ?? issue.createdAt),
     edition: editionNo,
     corrections: draft.corrections ?? [],
+    ...(draft.label ? { label: draft.label } : {}),
   });
   const stored = await storeRelease(
     deps,
@@ -724,12 +749,13 @@ async function releaseCorrection(
       draftId: draft.id,
       ...(stored.otherKeys.length ? { otherKeys: stored.otherKeys } : {}),
       corrections: draft.corrections ?? [],
+      ...(draft.label ? { label: draft.label } : {}),
     },
     draft.printed ?? [],
     // The key of the inputs of the issue's current edition: an older one must not match.
     { ...stored.fields, inputsKey: (await job.prepare()).inputsKey ?? '', dataKey: '' },
   );
-  deps.log?.(`released edition ${editionNo} (修订版) of ${issue.id}`);
+  deps.log?.(`released edition ${editionNo} (${draft.label?.kind ?? '修订'}版) of ${issue.id}`);
   return { issue: corrected, rendered };
 }
 
@@ -851,77 +877,25 @@ export async function discardDraft(
 export async function withdrawIssue(
   deps: LifecycleDeps,
   issueId: string,
-  opts: { by: string; reason: string },
+  opts: { by: string; reason: string; replacedBy?: string },
 ): Promise<Issue> {
   if (!opts.reason.trim())
     throw new ConflictError('lifecycle', 'a withdrawal needs a reason (--reason "…")');
-  return deps.catalog.withdraw(issueId, opts.reason.trim(), opts.by, nowOf(deps).toISOString());
-}
-
-/** One released issue whose printed records were revised since, with what changed. */
-export interface CorrectionCandidate {
-  issueId: string;
-  title: string;
-  edition: number;
-  changes: CorrectionLine[];
-}
-
-/** Compares what an issue printed with the records as they are now. */
-export function diffPrinted(printed: PrintedRecord[], now: PrintedRecord[]): CorrectionLine[] {
-  const current = new Map(now.map((r) => [r.key, r]));
-  const lines: CorrectionLine[] = [];
-  for (const old of printed) {
-    const cur = current.get(old.key);
-    if (!cur || (cur.value === old.value && cur.revision === old.revision)) continue;
-    if (cur.value === old.value) continue;
-    const [zone = '', indicator = '', period = ''] = old.key.split('#');
-    lines.push({
-      zone,
-      indicator,
-      period,
-      printedAs: old.label,
-      oldValue: old.value,
-      newValue: cur.value,
-      ...(old.text ? { oldText: old.text } : {}),
-      ...(cur.text ? { newText: cur.text } : {}),
-      unit: cur.unit,
-      oldRevision: old.revision,
-      newRevision: cur.revision,
-      source: cur.source,
-    });
+  if (opts.replacedBy) {
+    const replacement = await issueOf(deps, opts.replacedBy);
+    if (replacement?.status !== 'published' || replacement.id === issueId)
+      throw new ConflictError(
+        'lifecycle',
+        `替代期 ${opts.replacedBy} 须为另一已发布的期（--replaced-by 期号，例如 torch-bulletin-552）`,
+      );
   }
-  return lines;
-}
-
-/** Released issues of the given series whose records were revised after release. */
-export async function correctionCandidates(
-  deps: LifecycleDeps,
-  series: string[],
-): Promise<CorrectionCandidate[]> {
-  const out: CorrectionCandidate[] = [];
-  for (const s of series) {
-    const issues = (await deps.catalog.allIssues(s)).filter(
-      (i) => i.status === 'published' && i.params,
-    );
-    // Only the latest issue of each report can be corrected against the current records.
-    const seen = new Set<string>();
-    for (const issue of issues) {
-      const key = issue.reportKey ?? issue.series;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const printed = await deps.catalog.printedOf(issue.id);
-      const job = await deps.resolveJob(issue.params!);
-      const changes = diffPrinted(printed, (await job.prepare()).printed);
-      if (changes.length)
-        out.push({
-          issueId: issue.id,
-          title: issue.title ?? s,
-          edition: issue.edition ?? 1,
-          changes,
-        });
-    }
-  }
-  return out;
+  return deps.catalog.withdraw(
+    issueId,
+    opts.reason.trim(),
+    opts.by,
+    nowOf(deps).toISOString(),
+    opts.replacedBy,
+  );
 }
 
 /**
@@ -932,7 +906,18 @@ export async function correctionCandidates(
 export async function correctIssue(
   deps: LifecycleDeps,
   issueId: string,
-  opts: { by: string; trigger?: string },
+  opts: {
+    by: string;
+    trigger?: string;
+    /** 修订 (default: a source revised its figures) or 更正 (we printed something wrong). */
+    kind?: EditionKind;
+    /** Why; a 修订's default names the sources of the revisions, a 更正 needs one. */
+    cause?: string;
+    /** What it affects; by default the figures changed. */
+    effect?: string;
+    /** Pages of the issue on which a changed figure is printed. */
+    pages?: number[];
+  },
 ): Promise<TriggerResult> {
   if (!parseIssueId(issueId))
     throw new NotFoundError(
@@ -948,14 +933,18 @@ export async function correctIssue(
         ? `cannot correct issue ${issueId}: it is ${issue.status} (allowed only from published)`
         : `issue ${issueId} predates the editorial cycle: it has no request to re-run`,
     );
-  const job = await deps.resolveJob(issue.params);
-  const inputs = await job.prepare();
-  const changes = diffPrinted(await deps.catalog.printedOf(issueId), inputs.printed);
+  const changes = await changedFigures(deps, issueId);
   if (!changes.length)
     throw new ConflictError(
       'lifecycle',
       `no record behind ${issueId} changed since its release: nothing to correct`,
     );
+  const label = editionLabelOf(changes, opts);
+  // The issue's own period, whatever the request left to resolve (an older issue is corrected
+  // against its period, not against the latest one).
+  const params = issue.period ? { ...issue.params, period: issue.period } : issue.params;
+  const job = await deps.resolveJob(params);
+  const inputs = await job.prepare();
   const edition = (issue.edition ?? 1) + 1;
   const slotKey = `correct:${issueId}:e${edition}:${inputs.inputHash.slice(0, 12)}`;
   const runId = randomUUID();
@@ -965,7 +954,7 @@ export async function correctIssue(
     slotKey,
     series: issue.series,
     kind: issue.kind,
-    params: issue.params,
+    params,
     trigger: opts.trigger ?? `correct ${issueId}`,
     startedAt: started,
     outcome: 'running',
@@ -975,11 +964,12 @@ export async function correctIssue(
   const { draft, rendered } = await makeDraft(deps, job, inputs, {
     id: draftIdFor(issue.series, slotKey),
     slotKey,
-    params: issue.params,
+    params,
     runId,
     correctionOf: issueId,
     edition,
     corrections: changes,
+    label,
     numbering: { year: issue.year, number: issue.number, total: issue.total },
   });
   await supersedeOthers(deps, draft);

@@ -3,7 +3,13 @@
  * outside service. Adapters (`adapters/<service>/`) implement them; `wiring/services.ts`
  * picks the adapters; `app/` imports its types from here and never from an adapter module.
  */
-import type { Article, IndicatorRecord, Issue, IssueEdition } from '../core/model.ts';
+import type {
+  Article,
+  CorrectionDismissal,
+  IndicatorRecord,
+  Issue,
+  IssueEdition,
+} from '../core/model.ts';
 import type { Draft, PrintedRecord } from '../core/lifecycle.ts';
 import type { Granularity } from '../core/periods.ts';
 import type { RecordKey } from '../core/record-key.ts';
@@ -186,7 +192,16 @@ export interface LifecycleCatalog {
     /** Catalog fields of the new edition's files (webKey, contents, searchText …). */
     fields?: Partial<Issue>,
   ): Promise<Issue>;
-  withdraw(issueId: string, reason: string, by: string, at: string): Promise<Issue>;
+  /** Takes a published issue back; `replacedBy` names the issue that replaces it, if one does. */
+  withdraw(
+    issueId: string,
+    reason: string,
+    by: string,
+    at: string,
+    replacedBy?: string,
+  ): Promise<Issue>;
+  /** Keeps an editor's dismissal of a corrections-queue entry with the issue (appended). */
+  dismissCorrection(issueId: string, dismissal: CorrectionDismissal): Promise<Issue>;
   /** Claims a slot for a run, or tells who holds it / what came of it. */
   claimTrigger(
     req: { series: string; slotKey: string; paramsHash: string; runId: string; leaseMs: number },

@@ -231,7 +231,11 @@ export async function runOperatorJob(deps: PublishDeps, job: OperatorJob): Promi
         : `draft ${job.draftId}: nothing due (released, discarded or rescheduled already)`;
     }
     case 'correct': {
-      const r = await correctIssue(cycle, job.issueId, { by: job.by, trigger: 'api' });
+      const r = await correctIssue(cycle, job.issueId, {
+        by: job.by,
+        trigger: 'api',
+        ...job.label,
+      });
       return r.message;
     }
     case 'retry':
@@ -251,6 +255,7 @@ export function cycleOf(
   return {
     catalog: deps.cycle,
     archive: deps.archive,
+    records: deps.records,
     timeZone: deps.timeZone,
     resolveJob: (params) => reportJob(deps, params),
     store: (target, rendered) => archiveReport(deps, target, rendered),
@@ -329,6 +334,11 @@ export async function archiveReport(
       pdfSize: formatSize(rendered.pdf.byteLength),
       feedUrl: `/feeds/${encodeURIComponent(target.series)}.atom`,
       ...(fields.dataKeys ? { dataLinks: dataLinksOf(target.issueId) } : {}),
+      // A corrected edition links the editions before it (each stays downloadable).
+      earlierEditions: Array.from({ length: target.edition - 1 }, (_, i) => ({
+        label: i === 0 ? '原版' : `第${i + 1}版`,
+        url: `/bulletins/${encodeURIComponent(target.issueId)}/download?edition=${i + 1}`,
+      })),
     }),
   );
   await deps.archive.put(webKey, new TextEncoder().encode(html), {

@@ -12,8 +12,7 @@ import type { ReportParams } from '../contract/schedules.ts';
 import { paramsOf } from './requests.ts';
 import { checkArticles, formatArticleProblem } from '../core/articles.ts';
 import type { PrintedRecord } from '../core/lifecycle.ts';
-import { correctionValues, editionLabel } from '../core/lifecycle.ts';
-import type { CorrectionLine } from '../core/model.ts';
+import { editionLabel, editionLabelOf, erratumOf } from '../core/lifecycle.ts';
 import { recordKey } from '../core/record-key.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Imprint, Loaded } from '../reports/kind.ts';
@@ -168,10 +167,14 @@ export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: Repo
   for (const figure of view.trace.filter((f) => f.derived !== 'rank'))
     for (const ref of figure.refs) {
       const key = recordKey(ref);
-      const own = !figure.derived && figure.refs.length === 1 ? figure.text : undefined;
+      const plain = !figure.derived && figure.refs.length === 1;
+      const own = plain && (figure.measure ?? 'value') === 'value' ? figure.text : undefined;
+      // A derived figure prints from its operands' values; a plain one prints what it measures.
+      const measure = plain ? (figure.measure ?? 'value') : 'value';
       const seen = out.get(key);
       if (seen) {
         if (own && !seen.text) seen.text = own;
+        if (!seen.measures!.includes(measure)) seen.measures!.push(measure);
         continue;
       }
       const zone = deps.reference.zone(ref.zone);
@@ -184,8 +187,10 @@ export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: Repo
         label: `${zone?.shortName ?? zone?.name ?? ref.zone} · ${indicator?.name ?? ref.indicator} · ${ref.period}`,
         source: ref.source,
         ...(own ? { text: own } : {}),
+        measures: [measure],
       });
     }
+  for (const p of out.values()) p.measures!.sort();
   return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
@@ -207,21 +212,16 @@ function dress(view: ReportView, opts: RenderOptions): ReportView & { erratum?: 
       // Named by its data period until it has a number (`火炬动态-2023` + `-样稿`).
       fileName: view.fileName.replace('预览', view.period),
     };
-  const label = editionLabel(opts.edition ?? 1);
+  const corrections = opts.corrections ?? [];
+  const tag = opts.label ?? editionLabelOf(corrections, {});
+  const label = editionLabel(opts.edition ?? 1, tag.kind);
   if (!label) return view;
-  // Old and new as a reader saw and will see them, never rounded.
-  const lines = (opts.corrections ?? []).map((c: CorrectionLine) => ({
-    printedAs: c.printedAs,
-    oldValue: correctionValues(c).old,
-    newValue: correctionValues(c).new,
-    source: c.source,
-  }));
   return {
     ...view,
     masthead: { ...view.masthead, issueLine: `${view.masthead.issueLine} ${label}` },
     documentTitle: `${view.documentTitle} ${label}`,
     fileName: view.fileName.replace(/\.pdf$/, `-${label}.pdf`),
-    erratum: { label, lines },
+    erratum: erratumOf(label, tag, corrections),
   };
 }
 

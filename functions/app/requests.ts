@@ -19,6 +19,7 @@
  *   id do not share an issue.
  */
 import { z } from 'zod';
+import { EDITION_KINDS } from '../core/model.ts';
 import { ValidationError, type InputProblem } from '../errors.ts';
 import { REPORT_KINDS, type ReportKind } from '../contract/kinds.ts';
 import { REPORT_PARAMS, requestFields, type ReportParams } from '../contract/schedules.ts';
@@ -66,6 +67,15 @@ export const reportJobSchema = requestSchemaWith({
   requestedBy: z.string().max(300).optional(),
 }) as unknown as z.ZodType<ReportJob>;
 
+/** What an editor says of a corrected edition: 修订 or 更正, cause, effect, pages. */
+export const correctionRequestSchema = z.strictObject({
+  kind: z.enum(EDITION_KINDS).optional(),
+  cause: z.string().trim().min(1).max(500).optional(),
+  effect: z.string().trim().min(1).max(500).optional(),
+  pages: z.array(z.coerce.number().int().min(1).max(999)).max(50).optional(),
+});
+export type CorrectionRequest = z.infer<typeof correctionRequestSchema>;
+
 /**
  * Editorial work that prints, handed by the API to the generate function on AWS (the API
  * function has no browser): a release now, a release whose embargo time has come (the target of
@@ -74,7 +84,14 @@ export const reportJobSchema = requestSchemaWith({
 export type OperatorJob =
   | { action: 'release'; draftId: string; by: string; slotKey: string }
   | { action: 'release-due'; draftId: string; slotKey: string }
-  | { action: 'correct'; issueId: string; by: string; slotKey: string }
+  | {
+      action: 'correct';
+      issueId: string;
+      by: string;
+      slotKey: string;
+      /** 修订 / 更正 with its cause, effect and pages (app/lifecycle.ts `correctIssue`). */
+      label?: CorrectionRequest;
+    }
   | { action: 'retry'; runId: string; slotKey: string };
 
 const jobId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'an id');
@@ -95,6 +112,7 @@ export const operatorJobSchema = z.discriminatedUnion('action', [
     issueId: jobId,
     by: z.string().min(1).max(300),
     slotKey: requestFields.slotKey,
+    label: correctionRequestSchema.optional(),
   }),
   z.strictObject({ action: z.literal('retry'), runId: jobId, slotKey: requestFields.slotKey }),
 ]) as unknown as z.ZodType<OperatorJob>;
@@ -112,11 +130,12 @@ export const operatorJobs = {
     draftId,
     slotKey: `operator:release-due:${draftId}`,
   }),
-  correct: (issueId: string, by: string): OperatorJob => ({
+  correct: (issueId: string, by: string, label?: CorrectionRequest): OperatorJob => ({
     action: 'correct',
     issueId,
     by,
     slotKey: `operator:correct:${issueId}`,
+    ...(label ? { label } : {}),
   }),
   retry: (runId: string): OperatorJob => ({
     action: 'retry',

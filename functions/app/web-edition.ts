@@ -23,6 +23,8 @@ export interface WebEditionLinks {
   feedUrl?: string;
   /** A line under the masthead, e.g. for a corrected edition. */
   correctionNote?: string;
+  /** A corrected edition's earlier editions (`?edition=N` downloads), oldest first. */
+  earlierEditions?: { label: string; url: string }[];
 }
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();

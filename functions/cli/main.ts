@@ -87,7 +87,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/editorial.ts'),
   },
   correct: {
-    summary: '生成某期的修订版稿件（期号不变，附勘误说明）',
+    summary: '生成某期的修订版或更正版稿件（期号不变，附勘误说明：类别、原因、影响、页码）',
+    load: () => import('./commands/editorial.ts'),
+  },
+  dismiss: {
+    summary: '驳回更正队列中的一期（--reason 必填，理由留存并显示）',
     load: () => import('./commands/editorial.ts'),
   },
   runs: {

@@ -17,7 +17,13 @@
  * "Released" is the action; `published` is the state it leaves (the word the API shows).
  */
 import { createHash } from 'node:crypto';
-import type { CorrectionLine } from './model.ts';
+import { ConflictError } from '../errors.ts';
+import {
+  EDITION_KINDS,
+  type CorrectionLine,
+  type EditionKind,
+  type EditionLabel,
+} from './model.ts';
 
 export type DraftStatus =
   'draft' | 'scheduled' | 'releasing' | 'published' | 'discarded' | 'superseded';
@@ -91,10 +97,13 @@ const VERB: Record<DraftAction | IssueAction, string> = {
 /** Whether a series releases a draft at once (`none`) or waits for an operator (`required`). */
 export type ReviewRule = 'required' | 'none';
 
-/** Edition label printed on the masthead: nothing for the first, 修订版 (or 第N次修订版) after. */
-export function editionLabel(edition: number): string | undefined {
+/**
+ * Edition label printed on the masthead: nothing for the first, 修订版 / 更正版 (or 第N次修订版)
+ * after, by the kind of the correction (修订 by default: a source revised its figures).
+ */
+export function editionLabel(edition: number, kind: '修订' | '更正' = '修订'): string | undefined {
   if (edition <= 1) return undefined;
-  return edition === 2 ? '修订版' : `第${edition - 1}次修订版`;
+  return edition === 2 ? `${kind}版` : `第${edition - 1}次${kind}版`;
 }
 
 /** An issue's numbers: 2026年第2期(总第552期) is `{ year: 2026, number: 2, total: 552 }`. */
@@ -122,6 +131,11 @@ export interface PrintedRecord {
   source: string;
   /** The record as printed (`超过6.3万户`), when a figure printed the record itself. */
   text?: string;
+  /**
+   * What of the record the issue printed: its value (itself, or inside a derived figure), its
+   * reported growth, its reported share. Absent on issues released before this was kept: all.
+   */
+  measures?: ('value' | 'growth' | 'share')[];
 }
 
 /** A rendered, unnumbered issue awaiting review or release. */
@@ -155,6 +169,8 @@ export interface Draft {
   correctionOf?: string;
   edition?: number;
   corrections?: CorrectionLine[];
+  /** A corrected edition's 修订/更正 label with cause, effect and pages. */
+  label?: EditionLabel;
   /** Embargo: released by the scheduler at this instant (ISO). */
   releaseAt?: string;
   /** Status to return to when a release fails before numbering. */
@@ -199,5 +215,54 @@ export function correctionValues(line: CorrectionLine): { old: string; new: stri
   return {
     old: line.oldText ?? `${line.oldValue}${line.unit}`,
     new: line.newText ?? `${line.newValue}${line.unit}`,
+  };
+}
+
+/**
+ * The label of a corrected edition: 修订 or 更正, its cause (a 修订's default names the sources
+ * that revised the figures; a 更正 must say what we got wrong), its effect (by default the
+ * figures changed) and pages.
+ */
+export function editionLabelOf(
+  changes: CorrectionLine[],
+  opts: { kind?: EditionKind; cause?: string; effect?: string; pages?: number[] },
+): EditionLabel {
+  const kind = opts.kind ?? '修订';
+  if (!EDITION_KINDS.includes(kind))
+    throw new ConflictError('lifecycle', `更正类别须为 修订 或 更正，而不是“${String(kind)}”`);
+  const cause = opts.cause?.trim();
+  if (kind === '更正' && !cause)
+    throw new ConflictError('lifecycle', '更正须说明原因（--cause "…"）：本刊何处印错、为何印错');
+  const sources = [...new Set(changes.map((c) => c.source))];
+  const figures = [...new Set(changes.map((c) => c.printedAs))];
+  const pages = [...new Set(opts.pages ?? [])].filter((n) => Number.isInteger(n) && n > 0);
+  return {
+    kind,
+    cause: cause || `${sources.join('、')}修订了本期所载数据`,
+    effect: opts.effect?.trim() || `${figures.length}项数据：${figures.join('；')}`,
+    pages: pages.sort((a, b) => a - b),
+  };
+}
+
+/** What a 勘误说明 prints (PDF and web edition alike, from one partial). */
+export function erratumOf(label: string, tag: EditionLabel, corrections: CorrectionLine[]) {
+  return {
+    label,
+    kind: tag.kind,
+    kindMeaning: tag.kind === '修订' ? '来源资料修订了数据' : '本刊刊印有误',
+    lead:
+      tag.kind === '修订'
+        ? `本期发布后，下列数据的来源资料作了修订，本${label}据以更正，原版同时保留备查：`
+        : `本期原版所载下列内容有误，本${label}予以更正，原版同时保留备查：`,
+    cause: tag.cause,
+    effect: tag.effect,
+    ...(tag.pages.length ? { pages: `第${tag.pages.join('、')}页` } : {}),
+    // Old and new as a reader saw and will see them, never rounded.
+    lines: corrections.map((c) => ({
+      printedAs: c.printedAs,
+      oldValue: correctionValues(c).old,
+      newValue: correctionValues(c).new,
+      source: c.source,
+    })),
   };
 }

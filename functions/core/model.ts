@@ -210,7 +210,37 @@ export interface Issue {
   /** The request it was made from (kind, period, zone …): corrections re-run it. */
   params?: Record<string, string>;
   releasedBy?: string;
-  withdrawn?: { at: string; by: string; reason: string };
+  /** Why the issue was taken back, when, by whom, and the issue that replaces it (if any). */
+  withdrawn?: { at: string; by: string; reason: string; replacedBy?: string };
+  /** Corrections-queue entries an editor dismissed, each with its reason (kept and shown). */
+  correctionDismissals?: CorrectionDismissal[];
+}
+
+/**
+ * An editor's decision not to correct what the queue found: kept with the issue and shown.
+ * It covers the changes whose fingerprint it names; a later revision brings the issue back.
+ */
+export interface CorrectionDismissal {
+  at: string;
+  by: string;
+  reason: string;
+  /** The fingerprint of the changes dismissed (app/corrections.ts `changesFingerprint`). */
+  fingerprint: string;
+}
+
+/** 修订: a source revised its figures; 更正: we printed something wrong. */
+export const EDITION_KINDS = ['修订', '更正'] as const;
+export type EditionKind = (typeof EDITION_KINDS)[number];
+
+/** What a corrected edition says of itself: its kind, cause, what it affects, the pages. */
+export interface EditionLabel {
+  kind: EditionKind;
+  /** Why: `国家统计局修订了2025年地区生产总值` / `排版时误将…`. */
+  cause: string;
+  /** What it affects, in words (by default the figures changed, from the changes). */
+  effect: string;
+  /** Pages of the edition on which a changed figure is printed (1-based), when known. */
+  pages: number[];
 }
 
 /** One printed edition of an issue: the first release or a correction (修订版). */
@@ -229,10 +259,17 @@ export interface IssueEdition {
   otherKeys?: string[];
   /** For a corrected edition: each changed figure, old → new, with the source of the revision. */
   corrections?: CorrectionLine[];
+  /** For a corrected edition: 修订 or 更正, with its cause, effect and pages. */
+  label?: EditionLabel;
 }
+
+/** What of a printed figure changed: its value, reported growth or share, qualifier or precision. */
+export type CorrectionAspect = 'value' | 'growth' | 'share' | 'qualifier' | 'precision';
 
 /** One line of a 勘误说明. */
 export interface CorrectionLine {
+  /** What changed; absent on lines written before aspects were told apart (a value). */
+  aspect?: CorrectionAspect;
   zone: string;
   indicator: string;
   period: string;

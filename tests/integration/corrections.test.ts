@@ -14,7 +14,6 @@ import { createOutboxNotifier } from '#adapters/ses/notifier.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import {
   correctIssue,
-  correctionCandidates,
   releaseDraft,
   releaseDue,
   scheduleRelease,
@@ -22,6 +21,7 @@ import {
   type LifecycleDeps,
 } from '../../functions/app/lifecycle.ts';
 import { atomFeed, issueView } from '../../functions/api/views.ts';
+import { correctionQueue } from '../../functions/app/corrections.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import {
   publishDeps,
@@ -79,7 +79,7 @@ describe('corrections and embargo', () => {
     const gdp = (await stores.services.records.recordsOfPeriod(period)).find(
       (r) => r.zone === 'national-htz' && r.indicator === 'gdp',
     )!;
-    expect(await correctionCandidates(deps, ['torch-bulletin'])).toEqual([]);
+    expect(await correctionQueue(deps, ['torch-bulletin'])).toEqual([]);
 
     // Act: the national GDP figure is revised after release.
     const revised = Math.round((gdp.value + 123.4) * 10) / 10;
@@ -90,7 +90,7 @@ describe('corrections and embargo', () => {
     ]);
 
     // Assess: listed by catalog id with what changed.
-    const candidates = await correctionCandidates(deps, ['torch-bulletin']);
+    const candidates = await correctionQueue(deps, ['torch-bulletin']);
     expect(candidates.map((c) => c.issueId)).toEqual(['torch-bulletin-551']);
     const line = candidates[0]!.changes.find(
       (l) => l.indicator === 'gdp' && l.zone === 'national-htz',
@@ -154,7 +154,7 @@ describe('corrections and embargo', () => {
     expect(mails.length).toBe(4);
 
     // Nothing more to correct.
-    expect(await correctionCandidates(deps, ['torch-bulletin'])).toEqual([]);
+    expect(await correctionQueue(deps, ['torch-bulletin'])).toEqual([]);
   }, 180_000);
 
   it('an embargoed release is invisible before its time and public after', async () => {

@@ -103,6 +103,7 @@ describe('the editorial cycle', () => {
         services.config.tables.issues,
       ),
       archive: services.archive,
+      records: services.records,
       timeZone: 'Asia/Shanghai',
       leaseMs,
       async resolveJob(params) {

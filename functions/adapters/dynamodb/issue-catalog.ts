@@ -536,7 +536,23 @@ export function createDynamoLifecycleCatalog(
       }
     },
 
-    async withdraw(issueId, reason, by, at) {
+    async dismissCorrection(issueId, dismissal) {
+      const { key } = await getIssue(issueId);
+      const out = await documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression:
+            'SET correctionDismissals = list_append(if_not_exists(correctionDismissals, :none), :d)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':none': [], ':d': [stripUndefined(dismissal)] },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toIssue(out.Attributes ?? {});
+    },
+
+    async withdraw(issueId, reason, by, at, replacedBy) {
       const { key } = await getIssue(issueId);
       try {
         const out = await documents.send(
@@ -549,7 +565,7 @@ export function createDynamoLifecycleCatalog(
             ExpressionAttributeValues: {
               ':w': 'withdrawn',
               ':published': 'published',
-              ':info': { at, by, reason },
+              ':info': { at, by, reason, ...(replacedBy ? { replacedBy } : {}) },
             },
             ReturnValues: 'ALL_NEW',
           }),

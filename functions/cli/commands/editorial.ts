@@ -8,7 +8,6 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   correctIssue,
-  correctionCandidates,
   discardDraft,
   formatNumbering,
   listRuns,
@@ -21,6 +20,8 @@ import {
   type TriggerResult,
 } from '../../app/lifecycle.ts';
 import { correctionValues } from '../../core/lifecycle.ts';
+import type { EditionKind } from '../../core/model.ts';
+import { ASPECT_NAMES, correctionQueue, dismissCorrection } from '../../app/corrections.ts';
 import { lifecycleDepsOf } from '../../wiring/lifecycle.ts';
 import type { Services } from '../../wiring/services.ts';
 import { positiveInt, type Cli } from '../context.ts';
@@ -35,6 +36,17 @@ function instantArg(value: string): Date {
       'expected an ISO time with its offset, e.g. 2026-12-01T09:30+08:00',
     );
   return new Date(value);
+}
+
+/** `2,5` → [2, 5]: pages of an issue. */
+function pagesArg(value: string): number[] {
+  const pages = value
+    .split(/[,，、\s]+/)
+    .filter(Boolean)
+    .map(Number);
+  if (!pages.length || pages.some((n) => !Number.isInteger(n) || n < 1))
+    throw new InvalidArgumentError('页码须为正整数，逗号分隔，例如 2,5');
+  return pages;
 }
 
 function withLifecycle<T>(cli: Cli, fn: (deps: LifecycleDeps, s: Services) => Promise<T>) {
@@ -144,53 +156,102 @@ export function register(program: Command, cli: Cli): void {
   program
     .command('withdraw')
     .argument('<issue>', '期号 (issue id)，例如 torch-bulletin-551')
-    .description('撤回已发布的一期：从往期查阅页和订阅源撤下（目录中保留，期号不再使用）')
-    .requiredOption('--reason <原因>', '撤回原因（必填，记录在案）')
+    .description(
+      '撤回已发布的一期：原网址保留并显示撤回说明（原因、日期、替代期），往期查阅页与订阅源注明撤回（期号不再使用）',
+    )
+    .requiredOption('--reason <原因>', '撤回原因（必填，向读者公开）')
+    .option('--replaced-by <期号>', '替代该期的另一期，例如 torch-bulletin-552')
     .option('--by <姓名>', '撤回人（记录在案）', operator())
-    .action((issueId: string, opts: { reason: string; by: string }) =>
+    .action((issueId: string, opts: { reason: string; by: string; replacedBy?: string }) =>
       withLifecycle(cli, async (deps) => {
         const i = await withdrawIssue(deps, issueId, opts);
-        console.log(`withdrawn ${i.id} ${formatNumbering(i)}: ${i.withdrawn?.reason}`);
+        console.log(
+          `已撤回 ${i.id} ${formatNumbering(i)}：${i.withdrawn?.reason}${i.withdrawn?.replacedBy ? `（由 ${i.withdrawn.replacedBy} 替代）` : ''}`,
+        );
       }),
     );
 
   program
     .command('corrections')
-    .description('发布后数据被修订的各期及变动内容')
+    .description(
+      '更正队列：所载数值、增速、比重、限定词或精度与现有记录不一致的各期（含已有新一期者）',
+    )
     .option('--series <刊物>', '刊物 id，逗号分隔（默认：全部）')
     .option('--json', '输出 JSON（供脚本使用）')
     .action((opts: { series?: string; json?: boolean }) =>
       withLifecycle(cli, async (deps, s) => {
         const series = opts.series ? opts.series.split(',') : s.reference.series.map((x) => x.id);
-        const found = await correctionCandidates(deps, series);
+        const found = await correctionQueue(deps, series);
         if (opts.json) {
           console.log(JSON.stringify(found, null, 2));
           return;
         }
-        if (!found.length) console.log('(no released issue is affected by a revised record)');
+        if (!found.length) console.log('（没有已发布的一期与现有记录不一致）');
         for (const c of found) {
           console.log(
-            `${c.issueId}\t${c.title}\tedition ${c.edition}\t${c.changes.length} changed figure(s)`,
+            `${c.issueId}\t${c.title} ${c.issueLine}\t第${c.edition}版${c.superseded ? '\t已有新一期' : ''}\t${c.changes.length}处变动${c.dismissed ? '\t已驳回' : ''}`,
           );
           for (const l of c.changes)
             console.log(
-              `  ${l.printedAs}: ${correctionValues(l).old} → ${correctionValues(l).new} (revision ${l.oldRevision} → ${l.newRevision}; ${l.source})`,
+              `  ${l.printedAs}（${ASPECT_NAMES[l.aspect ?? 'value']}）：${correctionValues(l).old} → ${correctionValues(l).new}（记录版本 ${l.oldRevision} → ${l.newRevision}；${l.source}）`,
+            );
+          if (c.dismissed)
+            console.log(
+              `  驳回理由：${c.dismissed.reason}（${c.dismissed.by}，${c.dismissed.at}）`,
             );
         }
-        if (found.length)
-          console.log(`make a corrected edition: bulletin correct ${found[0]!.issueId}`);
+        const open = found.find((c) => !c.dismissed);
+        if (open)
+          console.log(
+            `生成修订版：bulletin correct ${open.issueId}；不予更正：bulletin dismiss ${open.issueId} --reason "…"`,
+          );
       }),
     );
 
   program
     .command('correct')
     .argument('<issue>', '期号 (issue id)，例如 torch-bulletin-551')
-    .description('生成某期的修订版稿件：期号不变，附勘误说明（原值 → 新值）')
+    .description(
+      '生成某期的修订版或更正版稿件：期号不变，附勘误说明（类别、原因、影响、页码，原值 → 新值）',
+    )
+    .option('--kind <类别>', '修订（来源资料修订了数据）或 更正（本刊刊印有误）', '修订')
+    .option('--cause <原因>', '原因（更正必填；修订默认写明修订数据的来源）')
+    .option('--effect <影响>', '影响（默认列出变动的各项数据）')
+    .option('--pages <页码>', '变动数据所在页码，逗号分隔，例如 2,5', pagesArg)
     .option('--by <姓名>', '提出人（记录在案）', operator())
-    .action((issueId: string, opts: { by: string }) =>
-      withLifecycle(cli, async (deps) =>
-        printTrigger(cli, await correctIssue(deps, issueId, { by: opts.by, trigger: 'cli' })),
-      ),
+    .action(
+      (
+        issueId: string,
+        opts: { by: string; kind: string; cause?: string; effect?: string; pages?: number[] },
+      ) =>
+        withLifecycle(cli, async (deps) =>
+          printTrigger(
+            cli,
+            await correctIssue(deps, issueId, {
+              by: opts.by,
+              trigger: 'cli',
+              kind: opts.kind as EditionKind,
+              ...(opts.cause ? { cause: opts.cause } : {}),
+              ...(opts.effect ? { effect: opts.effect } : {}),
+              ...(opts.pages ? { pages: opts.pages } : {}),
+            }),
+          ),
+        ),
+    );
+
+  program
+    .command('dismiss')
+    .argument('<issue>', '期号 (issue id)，例如 torch-bulletin-551')
+    .description('驳回更正队列中的一期：不出修订版，理由留存并在队列中显示（再有修订时重新列入）')
+    .requiredOption('--reason <理由>', '不予更正的理由（必填）')
+    .option('--by <姓名>', '驳回人（记录在案）', operator())
+    .action((issueId: string, opts: { reason: string; by: string }) =>
+      withLifecycle(cli, async (deps) => {
+        const entry = await dismissCorrection(deps, issueId, opts);
+        console.log(
+          `已驳回 ${entry.issueId} 的${entry.changes.length}处变动：${entry.dismissed?.reason}`,
+        );
+      }),
     );
 
   program
