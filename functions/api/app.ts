@@ -48,6 +48,8 @@ import {
   type IssueView,
 } from './views.ts';
 import { mountOperator, type OperatorDeps } from './operator.ts';
+import { mountDataAsOf } from './data-as-of.ts';
+import type { DataAsOfDeps } from '../app/data-as-of.ts';
 
 export type { ReportRequestBody };
 
@@ -82,6 +84,8 @@ export interface ApiDeps {
   log?: (message: string) => void;
   /** The editorial cycle's operator API and page (`/operator`), behind the operator token. */
   operator?: OperatorDeps;
+  /** The records and their revisions: `/data/{zone}/{indicator}.csv?asOf=` (data as it stood). */
+  records?: DataAsOfDeps['records'];
 }
 
 const seriesId = requestFields.series;
@@ -264,6 +268,13 @@ export function createApiApp(deps: ApiDeps): Hono {
   });
 
   if (deps.operator) mountOperator(app, deps.operator);
+  if (deps.records)
+    mountDataAsOf(app, {
+      records: deps.records,
+      reference: deps.reference,
+      timeZone: deps.config.timeZone,
+      now,
+    });
 
   app.notFound((c) =>
     problem(c, 404, `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`),

@@ -72,6 +72,7 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
     },
     catalog: s.catalog,
     archive: s.archive,
+    records: s.records,
     subscribers: s.subscribers,
     notifier: s.notifier,
     reference: s.reference,

@@ -182,6 +182,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       },
       catalog: s.catalog,
       archive: s.archive,
+      records: s.records,
       subscribers: s.subscribers,
       notifier,
       reference: s.reference,

@@ -134,8 +134,14 @@ function canonicalJson(value: unknown): string {
 /** The repository root. */
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Ingests the real figures of `data/records/` and the sample articles, as `npm start` does. */
-export async function seedRealData(services: Services): Promise<IngestSummary> {
+/**
+ * Ingests the real figures of `data/records/` and the sample articles, as `npm start` does
+ * (`now`: the instant the records are stored at).
+ */
+export async function seedRealData(
+  services: Services,
+  opts: { now?: Date } = {},
+): Promise<IngestSummary> {
   const dir = join(REPO, 'data', 'records');
   const names = [
     ...(await readdir(dir)).filter((n) => n.endsWith('.csv')).map((n) => join(dir, n)),
@@ -144,7 +150,11 @@ export async function seedRealData(services: Services): Promise<IngestSummary> {
   const files = await Promise.all(
     names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(name)) })),
   );
-  return ingestFiles({ records: services.records, reference: services.reference }, files);
+  return ingestFiles(
+    { records: services.records, reference: services.reference },
+    files,
+    opts.now ? { now: opts.now } : {},
+  );
 }
 
 /** What `publishReport` needs, from services (a renderer of the test's choice). */
