@@ -9,12 +9,35 @@ import type { DataFile } from '../core/data-file.ts';
 
 export { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames } from '../core/data-file.ts';
 
+/** A plain decimal (or percentage): a spreadsheet reads it as a number, never as a formula. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?%?$/;
+/** First characters a spreadsheet takes as the start of a formula (OWASP, "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A CSV cell a spreadsheet shows as text, never runs: a text cell starting with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return gets a leading `'` (as OWASP advises); plain numbers (`-3.2`,
+ * `-1.2%`) are left as they are. The workbook needs none of this: exceljs writes text cells as
+ * text.
+ */
+export function neutralisedCell(cell: string): string {
+  return FORMULA_START.test(cell) && !PLAIN_NUMBER.test(cell) ? `'${cell}` : cell;
+}
+
+/** What the data files say about cells that start like a formula (the 说明 sheet, README). */
+export const FORMULA_NOTE =
+  "CSV 中以 =、+、-、@、制表符或回车开头的文字前加了一个单引号（'），以免电子表格把它当作公式执行（OWASP CSV 注入防护）；纯数字不加。Excel 工作簿中的单元格保持原类型（文字为文字，数字为数字），不加单引号。";
+
 /** The figures as CSV: a header line and one line per figure and place, CRLF, with a BOM. */
 export function dataCsv(data: DataFile): Uint8Array {
-  const text = stringify([[...data.columns], ...data.rows.map((r) => r.map(String))], {
-    bom: true,
-    record_delimiter: 'windows',
-  });
+  const cells = [[...data.columns], ...data.rows.map((r) => r.map(String))];
+  const text = stringify(
+    cells.map((r) => r.map(neutralisedCell)),
+    {
+      bom: true,
+      record_delimiter: 'windows',
+    },
+  );
   return new TextEncoder().encode(text);
 }
 
@@ -48,7 +71,7 @@ export async function dataXlsx(data: DataFile): Promise<Uint8Array> {
   });
   const names = sheetNames(
     data.tables.map((t) => t.caption),
-    new Set(['数据']),
+    new Set(['数据', '说明']),
   );
   data.tables.forEach((table, i) => {
     const sheet = book.addWorksheet(names[i]!);
@@ -59,6 +82,10 @@ export async function dataXlsx(data: DataFile): Promise<Uint8Array> {
       c.width = 18;
     });
   });
+  const note = book.addWorksheet('说明');
+  note.addRow(['说明']).font = { bold: true };
+  note.addRow([FORMULA_NOTE]);
+  note.getColumn(1).width = 100;
   // Cells whose style is the same object are styled once: exceljs renders a cell's style to XML to
   // find its id unless it has seen that very object (12 k cells in a zone profile's workbook:
   // 69 → 42 ms). Our cells differ only by their font (bold headers), so one object per font.

