@@ -195,9 +195,18 @@ export interface LocalServerSettings {
   apiToken?: string;
 }
 
+/** The shortest bearer token the local server accepts (a guessable token guards nothing). */
+export const MIN_API_TOKEN_CHARS = 32;
+
 const localServerSchema = z.object({
   BULLETIN_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
-  BULLETIN_LOCAL_API_TOKEN: z.string().optional(),
+  BULLETIN_LOCAL_API_TOKEN: z
+    .string()
+    .min(
+      MIN_API_TOKEN_CHARS,
+      `令牌太短：至少 ${MIN_API_TOKEN_CHARS} 个字符（例如 openssl rand -base64 32 的输出）`,
+    )
+    .optional(),
 });
 
 /**

@@ -16,7 +16,7 @@ describe('npm run smoke against bulletin serve', () => {
   let dir: string;
   let server: ChildProcess;
   let baseUrl: string;
-  const token = 'smoke-test-token-0123456789';
+  const token = 'smoke-test-token-0123456789abcdefghij';
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'smoke-test-'));
