@@ -15,6 +15,7 @@ import {
   parseRecordFile,
   type ParsedRecord,
 } from '../core/ingest-parse.ts';
+import { controlCharacterIn, controlCharacterMessage } from '../core/escape.ts';
 import { articleSchema, type Article } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import type { RecordStore } from './ports.ts';
@@ -90,6 +91,16 @@ function parseArticles(
   const ids = new Set<string>();
   const problems: InputProblem[] = [];
   parsed.data.forEach((a, i) => {
+    for (const [field, value] of Object.entries(a)) {
+      const control = typeof value === 'string' ? controlCharacterIn(value) : undefined;
+      if (control)
+        problems.push({
+          file,
+          location: `$[${i}].${field}`,
+          field,
+          message: controlCharacterMessage(control),
+        });
+    }
     for (const p of store.articleRefusals(a))
       problems.push({ file, location: `$[${i}].${p.field}`, field: p.field, message: p.message });
     if (ids.has(a.id))

@@ -12,7 +12,9 @@ import type { IndicatorRecord } from './model.ts';
 import { parsePeriod } from './periods.ts';
 import { recordKey } from './record-key.ts';
 import type { Reference } from './reference.ts';
+import { controlCharacterIn, controlCharacterMessage } from './escape.ts';
 import { isQualifier, parseValueText, QUALIFIERS } from './numbers.ts';
+import { didYouMean } from './suggest.ts';
 import { COUNT_UNITS, INPUT_UNITS, toBaseUnit } from './units.ts';
 
 export type ParsedRecord = Omit<IndicatorRecord, 'revision'>;
@@ -169,6 +171,17 @@ export function parseRecordFile(
   if (decoded.problem) return { records: [], problems: [decoded.problem] };
   const text = decoded.text!;
   if (text.trim() === '') return fail(file, '1', 'file is empty');
+  if (!/\.json$/i.test(file)) {
+    const loneCr = /\r(?!\n)/.exec(text);
+    if (loneCr) {
+      const line = text.slice(0, loneCr.index).split(/\r\n|\n|\r/).length;
+      return fail(
+        file,
+        String(line),
+        'line ends with a lone CR (carriage return, as old Mac files do): save the file with LF or CRLF line endings (如 Excel 的 "CSV UTF-8")',
+      );
+    }
+  }
   const result = /\.json$/i.test(file) ? parseJson(file, text, ref) : parseCsvText(file, text, ref);
   return { ...result, encoding: decoded.encoding! };
 }
@@ -340,6 +353,17 @@ function parseJson(file: string, text: string, ref: Reference): ParseResult {
   return { records: problems.length ? [] : records, problems };
 }
 
+/** Digits a double keeps exactly, whatever they are (a 16th may already be rounded away). */
+export const MAX_SIGNIFICANT_DIGITS = 15;
+
+/** Significant digits of a plain decimal text (`0.0120` → 3, `9007199254740993` → 16). */
+export function significantDigits(text: string): number {
+  const mantissa = text.replace(/^[+-]/, '').replace(/[eE].*$/, '');
+  const digits = mantissa.replace('.', '').replace(/^0+/, '');
+  // Trailing zeros of an integer are the magnitude, not precision (`19300000000`).
+  return (mantissa.includes('.') ? digits : digits.replace(/0+$/, '')).length;
+}
+
 const NUMBER_RE = /^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function parseNumber(text: string): number | undefined {
@@ -364,6 +388,8 @@ function validateRow(
   for (const [key, value] of Object.entries(f)) {
     if (value.length > MAX_FIELD_CHARS)
       add(key, `field is ${value.length} characters; the limit is ${MAX_FIELD_CHARS}`);
+    const control = controlCharacterIn(value);
+    if (control) add(key, controlCharacterMessage(control));
   }
   if (problems.length > before) return undefined;
 
@@ -371,7 +397,16 @@ function validateRow(
   const zone = zoneText ? ref.resolveZone(zoneText) : undefined;
   if (!zoneText) add('zone', 'empty');
   else if (!zone)
-    add('zone', `unknown zone "${zoneText}" (use an id or a name from data/zones.json)`);
+    add(
+      'zone',
+      `unknown zone "${zoneText}" (use an id or a name from data/zones.json)${didYouMean(
+        zoneText,
+        ref.zones.map((z) => ({
+          label: `${z.name} (${z.id})`,
+          names: [z.id, z.name, z.shortName ?? '', ...(z.aliases ?? [])],
+        })),
+      )}`,
+    );
 
   const indText = f.indicator?.trim() ?? '';
   const indicator = indText ? ref.resolveIndicator(indText) : undefined;
@@ -395,6 +430,11 @@ function validateRow(
     add(
       'value',
       `"${valueText}" is not a number (a qualifier such as 约/超过 and a unit may surround it; no thousands separators)`,
+    );
+  else if (significantDigits(parsed.number) > MAX_SIGNIFICANT_DIGITS)
+    add(
+      'value',
+      `"${parsed.number}" 有 ${significantDigits(parsed.number)} 位有效数字，超过能精确保存的 ${MAX_SIGNIFICANT_DIGITS} 位（存储的是双精度数）`,
     );
 
   const unitColumn = f.unit?.trim() ?? '';

@@ -134,6 +134,113 @@ const CASES: BadCase[] = [
   one('article-title-too-long.json', '$[0].title', 'title', /<=120 characters/),
   one('article-body-wrong-type.json', '$[0].body', 'body', /expected string, received object/),
   one('articles-object-not-array.json', '$', undefined, /expected array, received object/),
+  // Round 3 (issue 26): control characters, numbers past what the store holds, lone CR, typos
+  {
+    name: 'a control character in a source',
+    files: [
+      {
+        name: 'control-source.csv',
+        bytes: utf8(`${HEADER}\nnational-htz,gdp,2024,19.3,万亿元,,,测试\u0001来源\n`),
+      },
+    ],
+    expect: [
+      {
+        file: 'control-source.csv',
+        location: '2',
+        field: 'source',
+        message: /控制字符 U\+0001（第 3 个字符）/,
+      },
+    ],
+  },
+  {
+    name: 'a control character and a non-character in an article',
+    files: [
+      {
+        name: 'control-article.json',
+        bytes: utf8(
+          JSON.stringify([
+            {
+              id: 'control-title',
+              series: 'torch-bulletin',
+              period: '2024',
+              section: '工作动态',
+              title: '标题\u0001',
+              byline: '本刊编辑部',
+              body: '正文\uFFFE。',
+            },
+          ]),
+        ),
+      },
+    ],
+    expect: [
+      {
+        file: 'control-article.json',
+        location: '$[0].title',
+        field: 'title',
+        message: /控制字符 U\+0001/,
+      },
+      {
+        file: 'control-article.json',
+        location: '$[0].body',
+        field: 'body',
+        message: /控制字符 U\+FFFE/,
+      },
+    ],
+  },
+  {
+    name: 'a value with more digits than a double keeps (9007199254740993亿元)',
+    files: [
+      {
+        name: 'past-2-53.csv',
+        bytes: utf8(`${HEADER}\nnational-htz,gdp,2024,9007199254740993,亿元,,,${SOURCE}\n`),
+      },
+    ],
+    expect: [{ file: 'past-2-53.csv', location: '2', field: 'value', message: /16 位有效数字/ }],
+  },
+  {
+    name: 'a value past what the store can hold (1e16亿元)',
+    files: [
+      {
+        name: 'past-store.csv',
+        bytes: utf8(`${HEADER}\nnational-htz,gdp,2024,10000000000000000,亿元,,,${SOURCE}\n`),
+      },
+    ],
+    expect: [
+      {
+        file: 'past-store.csv',
+        location: '2',
+        field: 'value',
+        message: /超出存储能精确保存的范围/,
+      },
+    ],
+  },
+  {
+    name: 'lone-CR line endings',
+    files: [
+      {
+        name: 'lone-cr.csv',
+        bytes: utf8(`${HEADER}\rnational-htz,gdp,2024,19.3,万亿元,,,${SOURCE}\r`),
+      },
+    ],
+    expect: [{ file: 'lone-cr.csv', location: '1', message: /lone CR/ }],
+  },
+  {
+    name: 'a zone name with a typo gets a suggestion',
+    files: [
+      {
+        name: 'zone-typo.csv',
+        bytes: utf8(`${HEADER}\n中关材科技园区,gdp,2024,9.9,万亿元,,,${SOURCE}\n`),
+      },
+    ],
+    expect: [
+      {
+        file: 'zone-typo.csv',
+        location: '2',
+        field: 'zone',
+        message: /unknown zone "中关材科技园区".*did you mean 中关村科技园区 \(zhongguancun\)/,
+      },
+    ],
+  },
   // Too big to commit: generated here
   {
     name: 'a file over the size limit',

@@ -67,6 +67,19 @@ describe('issue views and the Atom feed', () => {
     expect(formatSize(1_234_567)).toBe('1.2 MB');
   });
 
+  it('never writes a character XML cannot hold into the feed (U+0001, U+FFFE, a lone surrogate)', () => {
+    const xml = atomFeed({
+      series: 'torch-bulletin',
+      seriesTitle: '火炬\u0001动态\uFFFE\uD800',
+      author: '火炬中心\u001F',
+      baseUrl: base,
+      issues: [issue(552, '2026-02-15T01:00:09.000Z')].map(view),
+    });
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/);
+    expect(new XMLParser().parse(xml).feed.title).toBe('火炬动态');
+  });
+
   it('writes an Atom 1.0 feed with one entry per issue, escaped, newest first', () => {
     const xml = atomFeed({
       series: 'torch-bulletin',

@@ -84,6 +84,9 @@ function numberProblem(n: number): string | undefined {
   if (!Number.isFinite(n)) return `${n} is not a finite number after unit conversion`;
   const a = Math.abs(n);
   if (a > MAX_NUMBER) return `${n} is larger than the store's limit (±9.99E+125)`;
+  // The SDK's marshaller (lib-dynamodb) refuses any number past 2^53 − 1.
+  if (a > Number.MAX_SAFE_INTEGER)
+    return `${n} 超出存储能精确保存的范围（绝对值至多 ${Number.MAX_SAFE_INTEGER}，即 2^53−1，按指标的基本单位计）`;
   if (a !== 0 && a < MIN_NUMBER) return `${n} is smaller than the store's limit (1E-130)`;
   return undefined;
 }
