@@ -35,6 +35,11 @@ export interface StackLock {
   state: 'starting' | 'ready';
   /** The process that started the stack (a CLI command, `bulletin serve`, a test). */
   owner: number;
+  /**
+   * When the owner process started (Linux: clock ticks since boot, /proc/<pid>/stat field 22),
+   * so that a new process that reused a dead owner's pid is not taken for it.
+   */
+  ownerStart?: number;
   ownerCommand?: string;
   /** The stores' process (when ready). */
   pid?: number;

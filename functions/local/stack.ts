@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { basename, join } from 'node:path';
@@ -67,11 +67,71 @@ export function lockPathOf(stateDir: string): string {
 
 /** The lock of a state folder, or undefined when there is none (or it is unreadable). */
 export async function readStackLock(stateDir: string): Promise<StackLock | undefined> {
+  const found = await inspectLock(lockPathOf(stateDir));
+  return found.kind === 'lock' ? found.lock : undefined;
+}
+
+/** A lock file as found: none, a lock, or a file that is not one (empty, cut short, garbled). */
+type FoundLock =
+  | { kind: 'none' }
+  | { kind: 'lock'; lock: StackLock }
+  | { kind: 'garbled'; ageMs: number; bytes: number };
+
+function isLock(value: unknown): value is StackLock {
+  const v = value as Partial<StackLock> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v.state === 'starting' || v.state === 'ready') &&
+    Number.isInteger(v.owner) &&
+    typeof v.startedAt === 'string'
+  );
+}
+
+async function inspectLock(lockPath: string): Promise<FoundLock> {
+  let text: string;
+  let ageMs = 0;
   try {
-    return JSON.parse(await readFile(lockPathOf(stateDir), 'utf8')) as StackLock;
+    text = await readFile(lockPath, 'utf8');
+    ageMs = Date.now() - (await stat(lockPath)).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' };
+    return { kind: 'garbled', ageMs, bytes: 0 };
+  }
+  try {
+    const lock: unknown = JSON.parse(text);
+    if (isLock(lock)) return { kind: 'lock', lock };
+  } catch {
+    // not JSON: garbled
+  }
+  return { kind: 'garbled', ageMs, bytes: Buffer.byteLength(text) };
+}
+
+/**
+ * How long a lock file that is not a lock yet may stay so: its owner creates it empty and
+ * writes it at once (a kill or a full disk in between leaves it empty for good).
+ */
+const GARBLED_GRACE_MS = 2_000;
+
+/** When a process started (Linux: clock ticks since boot), or undefined where unknown. */
+export function processStart(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22, counted after the command name in parentheses (which may hold spaces).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The lock's owner is running: its pid is alive and, where known, started when it did. */
+function ownerAlive(lock: StackLock): boolean {
+  if (!alive(lock.owner)) return false;
+  if (lock.ownerStart === undefined) return true;
+  const start = processStart(lock.owner);
+  return start === undefined || start === lock.ownerStart;
 }
 
 function alive(pid: number | undefined): boolean {
@@ -187,7 +247,17 @@ function ask<T>(control: string, command: string, timeoutMs: number): Promise<T>
 }
 
 function describe(lock: StackLock): string {
-  return `${lock.ownerCommand ? `"${lock.ownerCommand}", ` : ''}pid ${lock.owner}`;
+  return `${lock.ownerCommand ? `"${lock.ownerCommand}", ` : ''}pid ${lock.owner}${
+    lock.startedAt ? `, started ${lock.startedAt}` : ''
+  }`;
+}
+
+/** Sets a lock file aside (one process wins the rename) and removes it. */
+async function setAside(lockPath: string): Promise<void> {
+  const aside = `${lockPath}.stale-${process.pid}`;
+  await rename(lockPath, aside)
+    .then(() => unlink(aside))
+    .catch(() => undefined);
 }
 
 /**
@@ -199,15 +269,32 @@ export async function startLocalStack(opts: {
   stateDir: string;
   inMemory?: boolean;
   log?: (line: string) => void;
+  /** How long to wait for a stack another live process is starting (default 30 s). */
+  waitMs?: number;
 }): Promise<LocalStack> {
   const stateDir = opts.stateDir;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   await mkdir(join(stateDir, 's3'), { recursive: true, mode: 0o700 });
   await chmod(stateDir, 0o700);
   const lockPath = lockPathOf(stateDir);
-  const deadline = Date.now() + START_TIMEOUT_MS;
+  const waitMs = opts.waitMs ?? START_TIMEOUT_MS;
+  const deadline = Date.now() + waitMs;
   let unanswered: number | undefined;
   for (;;) {
-    const lock = await readStackLock(stateDir);
+    const found = await inspectLock(lockPath);
+    if (found.kind === 'garbled') {
+      // Just created by a process about to write it: give it a moment, never forever.
+      if (found.ageMs < GARBLED_GRACE_MS && Date.now() < deadline) {
+        await sleep(50);
+        continue;
+      }
+      log(
+        `本地存储的锁文件 ${lockPath} ${found.bytes ? `已损坏（${found.bytes} 字节，不是锁）` : '是空的'}（写入时进程被终止或磁盘已满？）：已将其移开并接管（stale lock taken over）`,
+      );
+      await setAside(lockPath);
+      continue;
+    }
+    const lock = found.kind === 'lock' ? found.lock : undefined;
     if (lock) {
       if (lock.state === 'ready' && lock.control && lock.credentials) {
         const socket = await lease(lock.control);
@@ -224,18 +311,19 @@ export async function startLocalStack(opts: {
             `the local stores in ${stateDir} are held by ${describe(lock)} (stores pid ${lock.pid}), which does not answer: stop it, or remove ${lockPath} if it is gone`,
           );
         }
-      } else if (lock.state === 'starting' && alive(lock.owner)) {
+      } else if (lock.state === 'starting' && ownerAlive(lock)) {
         if (Date.now() > deadline)
           throw new LocalStackError(
-            `the local stores in ${stateDir} are being started by ${describe(lock)} for over ${START_TIMEOUT_MS / 1000} s: stop it, or remove ${lockPath}`,
+            `本地存储（${stateDir}）正由 ${describe(lock)} 启动，已等待 ${waitMs / 1000} 秒仍未就绪：请结束该进程，或删除 ${lockPath}（the local stores are being started by another process）`,
           );
         await sleep(100);
         continue;
       }
       // Stale: its processes are gone. Set it aside (one process wins the rename).
-      await rename(lockPath, `${lockPath}.stale-${process.pid}`)
-        .then(() => unlink(`${lockPath}.stale-${process.pid}`))
-        .catch(() => undefined);
+      log(
+        `本地存储的锁文件 ${lockPath} 属于已结束的进程（${describe(lock)}）：已接管（stale lock taken over）`,
+      );
+      await setAside(lockPath);
       continue;
     }
     let created;
@@ -245,9 +333,11 @@ export async function startLocalStack(opts: {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw err;
     }
+    const ownerStart = processStart(process.pid);
     const starting: StackLock = {
       state: 'starting',
       owner: process.pid,
+      ...(ownerStart !== undefined ? { ownerStart } : {}),
       ownerCommand: commandLine(),
       startedAt: new Date().toISOString(),
     };
