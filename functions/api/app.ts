@@ -490,7 +490,26 @@ export function createApiApp(deps: ApiDeps): Hono {
         404,
         `issue "${issue.id}" has no ${part === 'web' ? 'web edition' : 'cover'}`,
       );
-    const bytes = await deps.archive.get(key);
+    const recorded = issue.partsSha256?.[part];
+    let bytes: Uint8Array | undefined;
+    if (recorded) {
+      // Never hand out a web edition or cover that differs from what the catalog recorded.
+      try {
+        bytes = await verifiedBytes(deps.archive, key, { sha256: recorded });
+      } catch (err) {
+        if (!(err instanceof TamperedObjectError)) throw err;
+        deps.log?.(`${part} of ${issue.id} refused: ${err.message}`);
+        return problem(
+          c,
+          502,
+          `the archived ${part === 'web' ? 'web edition' : 'cover'} of issue "${issue.id}" does not match its catalog record (sha256); it is not served`,
+        );
+      }
+    } else {
+      // Released before the catalog recorded it (partsSha256): an empty part is never served.
+      bytes = await deps.archive.get(key);
+      if (bytes?.byteLength === 0) bytes = undefined;
+    }
     if (!bytes) return problem(c, 404, `the ${part} of issue "${issue.id}" is missing`);
     c.header('Cache-Control', 'public, max-age=300');
     c.header('X-Content-Type-Options', 'nosniff');

@@ -317,13 +317,17 @@ export async function archiveReport(
   const cover = rendered.cover;
   if (cover) {
     const coverKey = s3Key.replace(/\.pdf$/, '-cover.png');
-    await deps.archive.put(coverKey, cover.png, {
+    const storedCover = await deps.archive.put(coverKey, cover.png, {
       fileName: rendered.fileName.replace(/\.pdf$/, '-封面.png'),
       contentType: 'image/png',
       metadata: { issue: target.issueId },
     });
     otherKeys.push(coverKey);
-    Object.assign(fields, { coverKey, coverSize: { width: cover.width, height: cover.height } });
+    Object.assign(fields, {
+      coverKey,
+      coverSize: { width: cover.width, height: cover.height },
+      partsSha256: { cover: storedCover.sha256 },
+    });
   }
   // The web edition: the same composed view as the PDF, stored beside it.
   const webKey = s3Key.replace(/\.pdf$/, '.html');
@@ -341,16 +345,18 @@ export async function archiveReport(
       })),
     }),
   );
-  await deps.archive.put(webKey, new TextEncoder().encode(html), {
+  const storedWeb = await deps.archive.put(webKey, new TextEncoder().encode(html), {
     fileName: rendered.fileName.replace(/\.pdf$/, '.html'),
     contentType: 'text/html; charset=utf-8',
     metadata: { issue: target.issueId },
   });
   otherKeys.push(webKey);
+  // Their sha256 in the catalog: a web edition or cover that differs is refused, as the PDF is.
   Object.assign(
     fields,
     timed('web edition', () => ({
       webKey,
+      partsSha256: { ...fields.partsSha256, web: storedWeb.sha256 },
       contents: contentsOf(view),
       searchText: searchTextOf(view),
     })),

@@ -190,6 +190,12 @@ export interface Issue {
   /** Pixel size of the cover image. */
   coverSize?: { width: number; height: number };
   /**
+   * sha256 of the web edition and of the cover as archived: both are served only when their
+   * bytes still match (as the PDF and the data files are). Issues released before it was
+   * recorded have none.
+   */
+  partsSha256?: { web?: string; cover?: string };
+  /**
    * S3 keys of the issue's data (every printed figure) as CSV and as an Excel workbook, and
    * their sha256 (downloads are verified against them).
    */

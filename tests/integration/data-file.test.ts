@@ -225,4 +225,30 @@ describe('the data file of a released issue', () => {
     expect(await res.text()).toMatch(/does not match its catalog record/);
     expect((await app.request(`/bulletins/${issue.id}/data.xlsx`)).status).toBe(200);
   });
+
+  it('never serves a web edition or cover whose bytes differ from the catalog (sha256)', async () => {
+    const app = api();
+    const issue = published.at(-1)!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    expect(stored.partsSha256?.web).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.partsSha256?.cover).toMatch(/^[0-9a-f]{64}$/);
+    expect((await app.request(`/bulletins/${issue.id}/web`)).status).toBe(200);
+    expect((await app.request(`/bulletins/${issue.id}/cover`)).status).toBe(200);
+    // A web edition cut short, and an empty cover (what a failed copy leaves).
+    const html = (await t.services.archive.get(stored.webKey!))!;
+    await t.services.archive.put(stored.webKey!, html.subarray(0, html.byteLength >> 1), {
+      fileName: 'x.html',
+      contentType: 'text/html; charset=utf-8',
+    });
+    await t.services.archive.put(stored.coverKey!, new Uint8Array(0), {
+      fileName: 'x.png',
+      contentType: 'image/png',
+    });
+    for (const part of ['web', 'cover']) {
+      const res = await app.request(`/bulletins/${issue.id}/${part}`);
+      expect(res.status, part).toBe(502);
+      expect(res.headers.get('Cache-Control') ?? '', part).not.toMatch(/max-age=300/);
+      expect(await res.text()).toMatch(/does not match its catalog record/);
+    }
+  });
 });
