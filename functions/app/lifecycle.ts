@@ -9,6 +9,7 @@
  * the next one. See `core/lifecycle.ts` for the states and `adapters/issue-catalog.ts` for the
  * items.
  */
+import { archiveKeyOwner } from './archive-keys.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, LeaseHeldError, NotFoundError, ValidationError } from '../errors.ts';
 import { isReleaseDue, isWholeSecond } from '../core/embargo.ts';
@@ -1065,19 +1066,16 @@ export async function sweepOrphans(
 }
 
 async function referenced(deps: LifecycleDeps, key: string): Promise<boolean> {
-  const draftMatch = /^drafts\/[^/]+\/(.+)-[0-9a-f]{16}\.pdf$/.exec(key);
-  if (draftMatch) {
-    const draft = await deps.catalog.getDraft(draftMatch[1]!);
+  const owner = archiveKeyOwner(key);
+  // Not a name we write: leave it.
+  if (!owner) return true;
+  if ('draftId' in owner) {
+    const draft = await deps.catalog.getDraft(owner.draftId);
     return !!draft && draft.s3Key === key && OPEN_DRAFT_STATES.includes(draft.status);
   }
-  const issueMatch = /^issues\/[^/]+\/\d{4}\/(.+?-\d+)(?:-e\d+)?-[0-9a-f]{16}\.[a-z]+$/.exec(key);
-  if (issueMatch) {
-    const issue = await issueOf(deps, issueMatch[1]!);
-    if (!issue) return false;
-    return [issue, ...(issue.editions ?? [])].some((entry) => keysOf(entry).includes(key));
-  }
-  // Not a name we write: leave it.
-  return true;
+  const issue = await issueOf(deps, owner.issueId);
+  if (!issue) return false;
+  return [issue, ...(issue.editions ?? [])].some((entry) => keysOf(entry).includes(key));
 }
 
 /** Every archive key an issue or edition names (`s3Key`, `webKey`, … and lists of keys). */

@@ -12,6 +12,7 @@
  * CLI, the local server and the Lambdas), stores a release (the PDF and its web edition,
  * named by content under `issues/<series>/<year>/`), and tells subscribers.
  */
+import { partKey } from './archive-keys.ts';
 import { ConflictError } from '../errors.ts';
 import { formatSize } from '../core/display.ts';
 import { sha256Hex } from '../core/digest.ts';
@@ -316,7 +317,7 @@ export async function archiveReport(
   // Page 1 as an image, for the archive.
   const cover = rendered.cover;
   if (cover) {
-    const coverKey = s3Key.replace(/\.pdf$/, '-cover.png');
+    const coverKey = partKey(s3Key, 'cover');
     const storedCover = await deps.archive.put(coverKey, cover.png, {
       fileName: rendered.fileName.replace(/\.pdf$/, '-封面.png'),
       contentType: 'image/png',
@@ -330,7 +331,7 @@ export async function archiveReport(
     });
   }
   // The web edition: the same composed view as the PDF, stored beside it.
-  const webKey = s3Key.replace(/\.pdf$/, '.html');
+  const webKey = partKey(s3Key, 'web');
   const html = timed('web edition', () =>
     renderWebEdition(view, {
       archiveUrl: `/series/${encodeURIComponent(target.series)}`,
@@ -383,8 +384,8 @@ async function archiveData(
 ): Promise<DataKeys> {
   const names = dataFileNames(view.fileName);
   const keys = {
-    csv: pdfKey.replace(/\.pdf$/, '-data.csv'),
-    xlsx: pdfKey.replace(/\.pdf$/, '-data.xlsx'),
+    csv: partKey(pdfKey, 'csv'),
+    xlsx: partKey(pdfKey, 'xlsx'),
   };
   const metadata = { issue: target.issueId };
   const stored = await deps.archive.put(keys.csv, csv, {

@@ -19,6 +19,9 @@ import {
 } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiApp } from '../../functions/api/app.ts';
+import { createDynamoLifecycleCatalog } from '#adapters/dynamodb/issue-catalog.ts';
+import { archiveKeyOwner, RELEASE_PARTS } from '../../functions/app/archive-keys.ts';
+import { sweepOrphans, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
 import { awsApiDeps } from '#handlers/api.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { publishReport } from '../../functions/app/publish.ts';
@@ -250,5 +253,36 @@ describe('the data file of a released issue', () => {
       expect(res.headers.get('Cache-Control') ?? '', part).not.toMatch(/max-age=300/);
       expect(await res.text()).toMatch(/does not match its catalog record/);
     }
+  });
+
+  it('sweep knows every name a release writes: the parts of an edition never released go', async () => {
+    const keys: string[] = [];
+    for await (const o of t.services.archive.list('issues/')) keys.push(o.key);
+    // Every key the releases wrote: the PDF and each part beside it, for each issue.
+    for (const issue of published) {
+      const mine = keys.filter((k) => k.includes(`/${issue.id}-`));
+      expect(mine.map((k) => k.replace(/^.*-[0-9a-f]{16}/, '')).sort(), issue.id).toEqual(
+        Object.values(RELEASE_PARTS).sort(),
+      );
+    }
+    for (const key of keys) expect(archiveKeyOwner(key), key).toBeDefined();
+    // The same parts of an edition that was never released (its catalog write never came).
+    const orphans = keys.map((k) => k.replace(/-[0-9a-f]{16}(?=[.-])/, '-e9-ffffffffffffffff'));
+    for (const key of orphans)
+      await t.services.archive.put(key, new TextEncoder().encode('orphan'), { fileName: 'x' });
+    const deps: LifecycleDeps = {
+      catalog: createDynamoLifecycleCatalog(
+        t.services.clients.documents,
+        t.services.config.tables.issues,
+      ),
+      archive: t.services.archive,
+      timeZone: 'Asia/Shanghai',
+      resolveJob: () => Promise.reject(new Error('not used')),
+    };
+    const swept = await sweepOrphans(deps, { graceMs: 0 });
+    expect(swept.removed.sort()).toEqual(orphans.sort());
+    const left: string[] = [];
+    for await (const o of t.services.archive.list('issues/')) left.push(o.key);
+    expect(left.sort()).toEqual(keys.sort());
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * Every name a release or a draft writes into the archive, in one place: the sweep removes what
+ * no catalog entry points at only among names it knows, so a name written here and not known
+ * there would be left for ever (issue 26.6: `-data.csv`, `-data.xlsx` and `-cover.png` were).
+ */
+
+/** The parts stored beside an issue's PDF, by the suffix that replaces its `.pdf`. */
+export const RELEASE_PARTS = {
+  pdf: '.pdf',
+  web: '.html',
+  cover: '-cover.png',
+  csv: '-data.csv',
+  xlsx: '-data.xlsx',
+} as const;
+
+export type ReleasePart = keyof typeof RELEASE_PARTS;
+
+/** The key of a part of a release, from its PDF's key. */
+export function partKey(pdfKey: string, part: ReleasePart): string {
+  return pdfKey.replace(/\.pdf$/, RELEASE_PARTS[part]);
+}
+
+const SUFFIXES = Object.values(RELEASE_PARTS)
+  .map((s) => s.replace(/[.-]/g, '\\$&'))
+  .join('|');
+const ISSUE_KEY = new RegExp(
+  `^issues/[^/]+/\\d{4}/(.+?-\\d+)(?:-e\\d+)?-[0-9a-f]{16}(?:${SUFFIXES})$`,
+);
+const DRAFT_KEY = /^drafts\/[^/]+\/(.+)-[0-9a-f]{16}\.pdf$/;
+
+/**
+ * Whose an archive key is: the issue or draft whose name it carries, or undefined when it is
+ * not a name we write (then it is left alone).
+ * @example archiveKeyOwner('issues/torch-bulletin/2026/torch-bulletin-551-0123456789abcdef-data.csv')
+ *   // { issueId: 'torch-bulletin-551' }
+ */
+export function archiveKeyOwner(
+  key: string,
+): { issueId: string } | { draftId: string } | undefined {
+  const draft = DRAFT_KEY.exec(key);
+  if (draft) return { draftId: draft[1]! };
+  const issue = ISSUE_KEY.exec(key);
+  return issue ? { issueId: issue[1]! } : undefined;
+}
