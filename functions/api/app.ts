@@ -50,6 +50,7 @@ import {
 import { mountOperator, type OperatorDeps } from './operator.ts';
 import { mountDataAsOf } from './data-as-of.ts';
 import type { DataAsOfDeps } from '../app/data-as-of.ts';
+import { clientOf, createRateLimits, type RateLimits } from './rate-limits.ts';
 
 export type { ReportRequestBody };
 
@@ -86,6 +87,8 @@ export interface ApiDeps {
   operator?: OperatorDeps;
   /** The records and their revisions: `/data/{zone}/{indicator}.csv?asOf=` (data as it stood). */
   records?: DataAsOfDeps['records'];
+  /** Limits on subscription requests and logins; default: {@link DEFAULT_REQUEST_LIMITS}. */
+  limits?: RateLimits;
 }
 
 const seriesId = requestFields.series;
@@ -107,7 +110,7 @@ const subscriptionBody = z.strictObject({
 /** The archive page lists at most this many issues (20 years of monthly issues). */
 const ARCHIVE_MAX = 240;
 
-type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 500 | 502;
+type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 500 | 502;
 
 /**
  * Largest request body any route reads (JSON or form): the largest legitimate one is a report
@@ -179,6 +182,17 @@ export function createApiApp(deps: ApiDeps): Hono {
     return (given ?? deps.config.publicBaseUrl ?? '').replace(/\/+$/, '');
   };
   const backLink = () => `${baseUrl()}/`;
+  const limits = deps.limits ?? createRateLimits();
+  /** 429 with Retry-After, for people (HTML) or scripts (JSON). */
+  const tooMany = (c: Context, retryAfter: number, what: string) => {
+    c.header('Retry-After', String(retryAfter));
+    c.header('Cache-Control', 'no-store');
+    const text = `${what}过于频繁，请 ${retryAfter} 秒后再试。`;
+    if (wantsHtml(c)) return c.html(messagePage('请求过于频繁', text, backLink()), 429);
+    return problem(c, 429, `${text}（too many requests: retry after ${retryAfter} s）`, {
+      retryAfter,
+    });
+  };
 
   app.use(
     '*',
@@ -267,7 +281,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     return problem(c, 500, 'internal error; the request was logged');
   });
 
-  if (deps.operator) mountOperator(app, deps.operator);
+  if (deps.operator) mountOperator(app, { limits, ...deps.operator });
   if (deps.records)
     mountDataAsOf(app, {
       records: deps.records,
@@ -652,6 +666,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     }
     const series = deps.reference.seriesById(body.data.series);
     if (!series) return problem(c, 400, `unknown series "${body.data.series}"`);
+    // A request that may send a mail counts against its client and against its address.
+    const byClient = await limits.take('subscribePerClient', clientOf(c));
+    if (byClient.retryAfter) return tooMany(c, byClient.retryAfter, '订阅请求');
+    const byAddress = await limits.take(
+      'subscribePerAddress',
+      body.data.email.trim().toLowerCase(),
+    );
+    if (byAddress.retryAfter) return tooMany(c, byAddress.retryAfter, '对同一邮箱的订阅请求');
     const outcome = await deps.subscribers.subscribe(series.id, body.data.email, { now: now() });
     if (outcome.action === 'confirm' && !baseUrl()) {
       // No configured base URL: a link in the mail would have to come from the request.

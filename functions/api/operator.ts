@@ -11,6 +11,7 @@
  * `POST /operator/api/issues/{id}/correct` · `GET /operator/api/corrections` ·
  * `GET /operator/api/runs` · `POST /operator/api/runs/{id}/retry`.
  */
+import { clientOf, type RateLimits } from './rate-limits.ts';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
@@ -47,6 +48,8 @@ export interface OperatorDeps {
   offload?(job: OperatorJob): Promise<void>;
   /** Mount the HTML page (`/operator`, cookie login); default true. Off on AWS: the API only. */
   page?: boolean;
+  /** Limits login attempts per client (429 with Retry-After); default: none. */
+  limits?: RateLimits;
 }
 
 const COOKIE = 'bulletin_operator';
@@ -330,6 +333,11 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     );
 
   app.post('/operator/login', async (c) => {
+    const wait = deps.limits ? await deps.limits.take('loginPerClient', clientOf(c)) : {};
+    if (wait.retryAfter) {
+      c.header('Retry-After', String(wait.retryAfter));
+      return c.text(`登录尝试过于频繁，请 ${wait.retryAfter} 秒后再试。`, 429);
+    }
     const form = await c.req.parseBody();
     const token = typeof form.token === 'string' ? form.token : '';
     const ok = await deps.authenticate(
