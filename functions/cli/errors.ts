@@ -11,6 +11,7 @@
  * | 130 | interrupted (Ctrl-C) |
  */
 import { BulletinError, ConfigError, NotFoundError, ValidationError } from '../errors.ts';
+import { OutputPathError } from './output-path.ts';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
 
@@ -46,7 +47,12 @@ export function formatError(err: unknown): string {
 
 /** The exit code of a failure, by the rule above. */
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof ValidationError || err instanceof NotFoundError || err instanceof ConfigError)
+  if (
+    err instanceof ValidationError ||
+    err instanceof NotFoundError ||
+    err instanceof ConfigError ||
+    err instanceof OutputPathError
+  )
     return EXIT.badInput;
   if (isSystemError(err) && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR'].includes(err.code ?? ''))
     return EXIT.badInput;

@@ -3,7 +3,50 @@
  * one file name, never a path — no `/` or `\` making folders, no `..` leaving the folder, no
  * control or reserved characters.
  */
+import { statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
+import { BulletinError } from '../errors.ts';
+
+/** An output path the command will not write: it exits 2 (the input was wrong). */
+export class OutputPathError extends BulletinError {
+  override name = 'OutputPathError';
+  constructor(message: string) {
+    super('output', message);
+  }
+}
+
+function kindOf(path: string): 'file' | 'dir' | 'other' | undefined {
+  try {
+    const s = statSync(path);
+    return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks a file the user named with `--out`: an existing file is overwritten only with
+ * `--force`, a folder never.
+ * @throws OutputPathError saying what is there and how to go on.
+ */
+export function checkOutputFile(path: string, opts: { force?: boolean } = {}): void {
+  const kind = kindOf(path);
+  if (kind === 'dir') throw new OutputPathError(`--out ${path} 是一个文件夹，请给出文件路径`);
+  if (kind && !opts.force)
+    throw new OutputPathError(
+      `--out ${path} 已存在，未覆盖：换一个文件名，或加 --force 覆盖 (file exists)`,
+    );
+}
+
+/**
+ * Checks a folder the user named with `--out-dir`: it may be missing (it is made), not a file.
+ * @throws OutputPathError when a file (or anything but a folder) is in its place.
+ */
+export function checkOutputDir(dir: string): void {
+  const kind = kindOf(dir);
+  if (kind && kind !== 'dir')
+    throw new OutputPathError(`--out-dir ${dir} 是一个文件，不是文件夹：请给出文件夹路径`);
+}
 
 /** Longest file name most file systems take, in UTF-8 bytes. */
 const MAX_NAME_BYTES = 240;

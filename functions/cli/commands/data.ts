@@ -12,7 +12,7 @@ import { ConfigError, NotFoundError } from '../../errors.ts';
 import { dataFileNames } from '../../core/data-file.ts';
 import { formatSize } from '../../core/display.ts';
 import type { Cli } from '../context.ts';
-import { outputPathIn } from '../output-path.ts';
+import { checkOutputFile, outputPathIn } from '../output-path.ts';
 import { verifiedBytes } from '../../app/verified-download.ts';
 import { dataAsOf, dataAsOfCsv, parseAsOf } from '../../app/data-as-of.ts';
 import { formatInstant } from '../../core/records-as-of.ts';
@@ -21,6 +21,8 @@ import type { Services } from '../../wiring/services.ts';
 interface DataOptions {
   format: 'csv' | 'xlsx';
   out?: string;
+  /** Overwrite an existing `--out` file. */
+  force?: boolean;
   asOf?: string;
   zone?: string;
   indicator?: string;
@@ -72,8 +74,10 @@ export function register(program: Command, cli: Cli): void {
         .default('csv'),
     )
     .option('--out <file>', '输出文件（默认 .local/out/<刊名-期次>-数据.<格式>）')
+    .option('--force', '--out 的文件已存在时覆盖它')
     .action((id: string | undefined, opts: DataOptions) =>
       cli.withServices(async (s) => {
+        if (opts.out) checkOutputFile(resolve(opts.out), opts);
         if (opts.asOf || opts.zone || opts.indicator) return writeAsOf(cli, s, id, opts);
         if (!id) throw new ConfigError('给出期次编号，或 --as-of、--zone 与 --indicator');
         const issue = await s.catalog.get(id);

@@ -3,6 +3,7 @@
  * `corrections`, `correct`, `runs`, `retry`, `sweep`. Each calls the same use cases as the
  * server and the Lambdas (`app/lifecycle.ts`).
  */
+import { checkOutputFile } from '../output-path.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -69,52 +70,57 @@ export function register(program: Command, cli: Cli): void {
     .description('待审稿件列表（或下载一份样稿 PDF）')
     .option('--json', '输出 JSON（供脚本使用）')
     .option('--out <文件>', '给出稿件号时：样稿 PDF 的保存路径')
-    .action((draftId: string | undefined, opts: { json?: boolean; out?: string }) =>
-      withLifecycle(cli, async (deps, s) => {
-        if (draftId) {
-          const draft = await deps.catalog.getDraft(draftId);
-          if (!draft?.s3Key) throw new InvalidArgumentError(`no open draft ${draftId} with a PDF`);
-          const bytes = await s.archive.get(draft.s3Key);
-          const out = resolve(
-            opts.out ??
-              join(cli.root, '.local', 'out', 'drafts', draft.fileName ?? `${draft.id}.pdf`),
-          );
-          await mkdir(join(out, '..'), { recursive: true });
-          if (bytes) await writeFile(out, bytes);
-          const url = await s.archive.presignDownload(draft.s3Key, {
-            fileName: draft.fileName ?? `${draft.id}.pdf`,
-            ttlSeconds: s.config.presignTtlSeconds,
-          });
-          if (opts.json)
-            console.log(JSON.stringify({ ...draft, printed: undefined, pdf: out, url }, null, 2));
-          else console.log(`PDF:    ${out}\nURL:    ${url}`);
-          return;
-        }
-        const drafts = await deps.catalog.openDrafts();
-        if (opts.json) {
-          console.log(
-            JSON.stringify(
-              drafts.map(({ printed: _p, ...d }) => d),
-              null,
-              2,
-            ),
-          );
-          return;
-        }
-        if (!drafts.length) console.log('(no drafts awaiting review)');
-        for (const d of drafts)
-          console.log(
-            [
-              d.id,
-              d.status,
-              d.correctionOf ? `修订版 of ${d.correctionOf}` : d.title,
-              d.period,
-              d.pages ? `${d.pages}页` : '',
-              d.releaseAt ? `release at ${d.releaseAt}` : '',
-              d.createdAt,
-            ].join('\t'),
-          );
-      }),
+    .option('--force', '--out 的文件已存在时覆盖它')
+    .action(
+      (draftId: string | undefined, opts: { json?: boolean; out?: string; force?: boolean }) => {
+        if (opts.out) checkOutputFile(resolve(opts.out), opts);
+        return withLifecycle(cli, async (deps, s) => {
+          if (draftId) {
+            const draft = await deps.catalog.getDraft(draftId);
+            if (!draft?.s3Key)
+              throw new InvalidArgumentError(`no open draft ${draftId} with a PDF`);
+            const bytes = await s.archive.get(draft.s3Key);
+            const out = resolve(
+              opts.out ??
+                join(cli.root, '.local', 'out', 'drafts', draft.fileName ?? `${draft.id}.pdf`),
+            );
+            await mkdir(join(out, '..'), { recursive: true });
+            if (bytes) await writeFile(out, bytes);
+            const url = await s.archive.presignDownload(draft.s3Key, {
+              fileName: draft.fileName ?? `${draft.id}.pdf`,
+              ttlSeconds: s.config.presignTtlSeconds,
+            });
+            if (opts.json)
+              console.log(JSON.stringify({ ...draft, printed: undefined, pdf: out, url }, null, 2));
+            else console.log(`PDF:    ${out}\nURL:    ${url}`);
+            return;
+          }
+          const drafts = await deps.catalog.openDrafts();
+          if (opts.json) {
+            console.log(
+              JSON.stringify(
+                drafts.map(({ printed: _p, ...d }) => d),
+                null,
+                2,
+              ),
+            );
+            return;
+          }
+          if (!drafts.length) console.log('(no drafts awaiting review)');
+          for (const d of drafts)
+            console.log(
+              [
+                d.id,
+                d.status,
+                d.correctionOf ? `修订版 of ${d.correctionOf}` : d.title,
+                d.period,
+                d.pages ? `${d.pages}页` : '',
+                d.releaseAt ? `release at ${d.releaseAt}` : '',
+                d.createdAt,
+              ].join('\t'),
+            );
+        });
+      },
     );
 
   program

@@ -13,7 +13,7 @@ import { ALL_ZONES_KINDS, REPORT_KINDS, type ReportKind } from '../../contract/k
 import { verifiedBytes } from '../../app/verified-download.ts';
 import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
-import { outputPathIn } from '../output-path.ts';
+import { checkOutputFile, outputPathIn } from '../output-path.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
 
 export interface GenerateOutcome {
@@ -228,12 +228,13 @@ export function register(program: Command, cli: Cli): void {
         ),
     ),
   )
-    .option('--out <文件>', '另存一份 PDF 到此路径')
+    .option('--out <文件>', '另存一份 PDF 到此路径（文件已存在时须加 --force 才覆盖）')
     .option('--slot <键>', '幂等键 (idempotency key)：同一个键不会生成两份稿件（默认：新键）')
     .option('--release', '立即发布（已自行审核）：此时取期号，记为由您发布')
     .action((opts: GenerateOptions & AllZonesOptions & { kind: ReportKind; all?: boolean }) => {
       if (opts.all && ALL_ZONES_KINDS.includes(opts.kind)) return generateAllZones(cli, opts);
       checkKindOptions(opts); // before the local stack starts
+      if (opts.out) checkOutputFile(resolve(opts.out), opts);
       return cli.withServices(async (s) =>
         printOutcome(cli, s, await generateBulletin(cli, s, opts)),
       );

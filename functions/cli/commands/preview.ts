@@ -4,6 +4,7 @@ import { checkArticles, formatArticleProblem } from '../../core/articles.ts';
 import { previewReport } from '../../app/render-report.ts';
 import type { ReportKind } from '../../contract/kinds.ts';
 import type { Cli } from '../context.ts';
+import { checkOutputDir } from '../output-path.ts';
 import { checkKindOptions, reportOptions } from './generate.ts';
 
 interface PreviewOptions {
@@ -23,6 +24,7 @@ export function register(program: Command, cli: Cli): void {
     .option('--out-dir <目录>', '输出文件夹', join(cli.root, '.local', 'preview'))
     .action((opts: PreviewOptions) => {
       const request = checkKindOptions(opts);
+      checkOutputDir(resolve(opts.outDir));
       return cli.withServices(async (s) => {
         const deps = cli.publishDeps(s, resolve(opts.outDir));
         const r = await previewReport(deps, request, { date: new Date() });
