@@ -140,6 +140,7 @@ export function htmlCsp(publicBaseUrl = ''): string {
   const origin = /^https?:\/\//.test(publicBaseUrl) ? ` ${new URL(publicBaseUrl).origin}` : '';
   return `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:${origin}; form-action 'self'${origin}; base-uri 'none'; frame-ancestors 'none'`;
 }
+const searchQuery = z.strictObject({ q: z.string().max(1000).optional() });
 /** RFC 8058 one-click unsubscribe posts `List-Unsubscribe=One-Click`; nothing else is read. */
 const tokenBody = z.strictObject({ 'List-Unsubscribe': z.literal('One-Click').optional() });
 
@@ -347,7 +348,7 @@ export function createApiApp(deps: ApiDeps): Hono {
    * Search across the released issues of every series: titles, 要目, article text and zone
    * names, from the text each issue got at publish time (no outside service).
    */
-  app.get('/search', async (c) => {
+  app.get('/search', strictQuery(searchQuery), async (c) => {
     const query = (c.req.query('q') ?? '').trim().slice(0, 100);
     const hits: (IssueView & { seriesTitle: string; snippet?: ReturnType<typeof snippetOf> })[] =
       [];

@@ -134,6 +134,23 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     }
     c.set('principal' as never, who as never);
     c.header('Cache-Control', 'no-store');
+    // Query parameters no route reads are refused (SECURITY.md), like unknown body fields.
+    const allowed = c.req.path === '/operator/api/runs' ? ['limit'] : [];
+    const unknown = Object.keys(c.req.query()).filter((k) => !allowed.includes(k));
+    const limit = c.req.query('limit');
+    if (unknown.length || (limit !== undefined && !/^[1-9]\d{0,2}$/.test(limit)))
+      return c.json(
+        {
+          error: 'invalid query parameters',
+          problems: [
+            ...unknown.map((k) => ({ field: k, message: 'unknown query parameter' })),
+            ...(limit !== undefined && !/^[1-9]\d{0,2}$/.test(limit)
+              ? [{ field: 'limit', message: 'a whole number from 1 to 999' }]
+              : []),
+          ],
+        },
+        400,
+      );
     await next();
   });
   const by = (c: Context, given?: string) => given ?? (c.get('principal' as never) as string);

@@ -193,7 +193,8 @@ export function issueId(series: string, total: number): string {
 }
 
 export function parseIssueId(id: string): { series: string; total: number } | undefined {
-  const m = /^([a-z0-9][a-z0-9-]{0,80}?)-(\d{1,8})$/.exec(id);
+  // One spelling per issue: `torch-bulletin-00552` is not issue 552 (no leading zero).
+  const m = /^([a-z0-9][a-z0-9-]{0,80}?)-([1-9]\d{0,7})$/.exec(id);
   return m ? { series: m[1]!, total: Number(m[2]) } : undefined;
 }
 

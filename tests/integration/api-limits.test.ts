@@ -133,6 +133,21 @@ describe('request body limits', () => {
 });
 
 describe('strict schemas everywhere', () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  it('an issue has one spelling: torch-bulletin-00551 is not issue 551', async () => {
+    const issue = (await raw('GET', '/bulletins/latest')).body;
+    const id = (JSON.parse(issue) as { id: string }).id;
+    expect((await raw('GET', `/bulletins/${id}`)).status).toBe(200);
+    const padded = id.replace(/-(\d+)$/, '-00$1');
+    for (const path of [`/bulletins/${padded}`, `/bulletins/${padded}/download`]) {
+      const res = await raw('GET', path);
+      // Not an issue id at all (400), never the issue under another name.
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).not.toContain(`"id":"${id}"`);
+    }
+  });
+
   it('refuses unknown body fields and query parameters, naming them', async () => {
     const before = await dumpStores(stores.services);
     const cases: [string, string, Record<string, string>, string | undefined, RegExp][] = [
@@ -161,6 +176,11 @@ describe('strict schemas everywhere', () => {
       ['GET', '/bulletins?series=torch-bulletin&sort=asc', {}, undefined, /sort/],
       ['GET', '/bulletins/torch-bulletin-551?expand=all', {}, undefined, /expand/],
       ['GET', '/feeds/torch-bulletin.atom?format=rss', {}, undefined, /format/],
+      // Issue 26.9: /search and the operator API took any parameter.
+      ['GET', '/search?q=%E5%9B%AD%E5%8C%BA&debug=1', {}, undefined, /debug/],
+      ['GET', '/operator/api/drafts?debug=1', auth, undefined, /debug/],
+      ['GET', '/operator/api/runs?limit=5&all=1', auth, undefined, /all/],
+      ['GET', '/operator/api/runs?limit=abc', auth, undefined, /limit/],
       ['GET', `/subscriptions/confirm?token=${'a'.repeat(43)}&next=/admin`, {}, undefined, /next/],
       [
         'POST',
