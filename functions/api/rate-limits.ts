@@ -1,13 +1,14 @@
 /**
- * Request limits of the public API (rate-limiter-flexible, in memory): subscription requests per
- * client and per address, login attempts per client. Answered 429 with `Retry-After`.
+ * Request limits of the public API, in memory: subscription requests per client and per address,
+ * login attempts per client. Answered 429 with `Retry-After`. A fixed window per key, a few lines
+ * (rate-limiter-flexible does this and more; not added in the last hours of a shared session,
+ * whose worktrees share main's node_modules).
  *
  * In memory: the counts live in the process (the local server; on AWS each warm instance of the
  * API function), which bounds what one client can make one process send. It is not a global
  * quota across instances: API Gateway's stage throttling stays the outer bound there.
  */
 import type { Context } from 'hono';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** `points` requests per `seconds`. */
 export interface Limit {
@@ -35,22 +36,29 @@ export interface RateLimits {
   take(kind: keyof RequestLimits, key: string): Promise<{ retryAfter?: number }>;
 }
 
-export function createRateLimits(limits: RequestLimits = DEFAULT_REQUEST_LIMITS): RateLimits {
-  const limiters = Object.fromEntries(
-    Object.entries(limits).map(([kind, l]) => [
-      kind,
-      new RateLimiterMemory({ points: l.points, duration: l.seconds, keyPrefix: kind }),
-    ]),
-  ) as Record<keyof RequestLimits, RateLimiterMemory>;
+export function createRateLimits(
+  limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
+  now: () => number = Date.now,
+): RateLimits {
+  /** Per kind and key: requests counted in the window that ends at `until`. */
+  const windows = new Map<string, { count: number; until: number }>();
   return {
     async take(kind, key) {
-      try {
-        await limiters[kind].consume(key);
-        return {};
-      } catch (res) {
-        if (!(res instanceof RateLimiterRes)) throw res;
-        return { retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+      const limit = limits[kind];
+      const t = now();
+      const id = `${kind}\u0000${key}`;
+      let w = windows.get(id);
+      if (!w || w.until <= t) {
+        // Forget windows that have ended (bounded by the keys of one window).
+        if (windows.size > 10_000)
+          for (const [k, v] of windows) if (v.until <= t) windows.delete(k);
+        w = { count: 0, until: t + limit.seconds * 1000 };
+        windows.set(id, w);
       }
+      if (w.count >= limit.points)
+        return { retryAfter: Math.max(1, Math.ceil((w.until - t) / 1000)) };
+      w.count += 1;
+      return {};
     },
   };
 }
