@@ -276,6 +276,7 @@ describe('the data file of a released issue', () => {
         t.services.config.tables.issues,
       ),
       archive: t.services.archive,
+      records: t.services.records,
       timeZone: 'Asia/Shanghai',
       resolveJob: () => Promise.reject(new Error('not used')),
     };
