@@ -81,6 +81,7 @@ export interface TorchBulletinStackProps extends StackProps {
 
 const ISSUES = ARCHIVE_BUCKET.issuesPrefix;
 const DRAFTS = ARCHIVE_BUCKET.draftsPrefix;
+const WORKBOOKS = ARCHIVE_BUCKET.workbooksPrefix;
 
 /** Presigned download URLs live 5 minutes (≤ 15). */
 const PRESIGN_TTL_SECONDS = 300;
@@ -180,8 +181,13 @@ export class TorchBulletinStack extends Stack {
       .bindTable(RECORDS_TABLE, records, 'read')
       .bindTable(ISSUES_TABLE, issues, 'readWrite')
       .bindTable(SUBSCRIBERS_TABLE, subscribers, 'readWrite')
-      // The archive; the operator API's draft downloads and discards.
-      .bindBucket(stores.archive, { read: [ISSUES, DRAFTS], delete: [DRAFTS] })
+      // The archive; the operator API's draft downloads and discards; the data workbooks,
+      // each made on its first download (the only objects the API writes).
+      .bindBucket(stores.archive, {
+        read: [ISSUES, DRAFTS, WORKBOOKS],
+        write: [WORKBOOKS],
+        delete: [DRAFTS],
+      })
       .bindMailSender(settings.senderAddress)
       .bindQueueSender(ENV.reportQueueUrl, queues.reportRequests);
 

@@ -34,6 +34,7 @@ import { reportRequestSchema, type ReportRequestBody } from '../app/requests.ts'
 import type { ReportStarted } from '../app/publish.ts';
 import { requestFields } from '../contract/schedules.ts';
 import { TamperedObjectError, verifiedBytes } from '../app/verified-download.ts';
+import { issueDataBytes } from '../app/data-download.ts';
 import { renderHtml } from '../app/templates.ts';
 import {
   archivedIssues,
@@ -548,14 +549,15 @@ export function createApiApp(deps: ApiDeps): Hono {
     const found = await issueOr404(c);
     if (!found.issue) return found.response;
     const issue = found.issue;
-    const key = issue.dataKeys?.[format];
-    if (issue.status !== 'published' || !key)
+    if (issue.status !== 'published' || !issue.dataKeys)
       return problem(c, 404, `issue "${issue.id}" has no data file`);
-    // Never hand out a data file that differs from what the catalog recorded at publish time.
+    // Never hand out a data file that differs from what the catalog recorded (the workbook is
+    // made and recorded on the first download).
     let bytes: Uint8Array;
     try {
-      bytes = await verifiedBytes(deps.archive, key, { sha256: issue.dataKeys?.sha256?.[format] });
+      bytes = await issueDataBytes(deps, issue, format);
     } catch (err) {
+      if (err instanceof NotFoundError) return problem(c, 404, err.message);
       if (!(err instanceof TamperedObjectError)) throw err;
       deps.log?.(`data download of ${issue.id} refused: ${err.message}`);
       return problem(

@@ -10,8 +10,12 @@ export const RELEASE_PARTS = {
   web: '.html',
   cover: '-cover.png',
   csv: '-data.csv',
-  xlsx: '-data.xlsx',
+  /** The data file as JSON: the workbook is made from it on its first download. */
+  json: '-data.json',
 } as const;
+
+/** Parts that releases of earlier versions wrote beside the PDF (still theirs to sweep). */
+const EARLIER_PARTS = ['-data.xlsx'];
 
 export type ReleasePart = keyof typeof RELEASE_PARTS;
 
@@ -20,12 +24,15 @@ export function partKey(pdfKey: string, part: ReleasePart): string {
   return pdfKey.replace(/\.pdf$/, RELEASE_PARTS[part]);
 }
 
-const SUFFIXES = Object.values(RELEASE_PARTS)
+const SUFFIXES = [...Object.values(RELEASE_PARTS), ...EARLIER_PARTS]
   .map((s) => s.replace(/[.-]/g, '\\$&'))
   .join('|');
 const ISSUE_KEY = new RegExp(
   `^issues/[^/]+/\\d{4}/(.+?-\\d+)(?:-e\\d+)?-[0-9a-f]{16}(?:${SUFFIXES})$`,
 );
+/** A workbook made on a first download (`data-download.ts`): the data file's name + its sha256. */
+const WORKBOOK_KEY =
+  /^workbooks\/[^/]+\/\d{4}\/(.+?-\d+)(?:-e\d+)?-[0-9a-f]{16}-data-[0-9a-f]{16}\.xlsx$/;
 const DRAFT_KEY = /^drafts\/[^/]+\/(.+)-[0-9a-f]{16}\.pdf$/;
 
 /**
@@ -39,6 +46,6 @@ export function archiveKeyOwner(
 ): { issueId: string } | { draftId: string } | undefined {
   const draft = DRAFT_KEY.exec(key);
   if (draft) return { draftId: draft[1]! };
-  const issue = ISSUE_KEY.exec(key);
+  const issue = ISSUE_KEY.exec(key) ?? WORKBOOK_KEY.exec(key);
   return issue ? { issueId: issue[1]! } : undefined;
 }

@@ -1052,7 +1052,7 @@ export async function sweepOrphans(
   const cutoff = nowOf(deps).getTime() - grace;
   const removed: string[] = [];
   let checked = 0;
-  for (const prefix of ['drafts/', 'issues/']) {
+  for (const prefix of ['drafts/', 'issues/', 'workbooks/']) {
     for await (const obj of deps.archive.list(prefix)) {
       checked += 1;
       if (obj.lastModified.getTime() > cutoff) continue;

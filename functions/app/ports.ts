@@ -94,6 +94,16 @@ export interface IssueCatalog {
     opts?: { limit?: number; cursor?: string; status?: Issue['status'] },
   ): Promise<{ items: Issue[]; cursor?: string }>;
   latest(series: string): Promise<Issue | undefined>;
+  /**
+   * Records the workbook made on a released issue's first data download (`xlsx` key and its
+   * sha256), once: only while the issue is published, its data file is still `json` and no
+   * workbook is recorded. @returns the issue as it now stands (another download's workbook
+   * when that one was first; undefined when there is no such issue).
+   */
+  recordWorkbook(
+    id: string,
+    made: { json: string; xlsx: string; sha256: string },
+  ): Promise<Issue | undefined>;
 }
 
 // ── The editorial cycle: drafts, release numbering, corrections, withdrawals, triggers and

@@ -51,9 +51,9 @@ import {
 import { reportJob, requestParams, type PreparedReport } from './report-jobs.ts';
 import type { OperatorJob, ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
-import { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames, dataXlsx } from './data-export.ts';
+import { DATA_CSV_TYPE, DATA_JSON_TYPE, dataFileNames } from './data-download.ts';
 import { buildDataFile, type DataFile } from '../core/data-file.ts';
-import { timed, timedAsync } from './step-times.ts';
+import { timed } from './step-times.ts';
 
 export type { ReportKind, ReportRequest, RenderedReport, PreparedReport };
 export { currentPeriod } from './render-report.ts';
@@ -307,11 +307,12 @@ export async function archiveReport(
   if (!view) return { s3Key, sha256, otherKeys: [], fields: {} };
   const otherKeys: string[] = [];
   const fields: Partial<Issue> = {};
-  // The data behind the issue beside it: the CSV attached inside the PDF, and a workbook.
+  // The data behind the issue beside it: the CSV attached inside the PDF, and the data file as
+  // JSON — the workbook is made from it on its first download (`data-download.ts`), not here.
   if (rendered.dataCsv) {
     const dataFile = rendered.dataFile ?? timed('data files', () => buildDataFile(view));
     const dataKeys = await archiveData(deps, target, view, dataFile, rendered.dataCsv, s3Key);
-    otherKeys.push(dataKeys.csv, dataKeys.xlsx);
+    otherKeys.push(dataKeys.csv, dataKeys.json!);
     fields.dataKeys = dataKeys;
   }
   // Page 1 as an image, for the archive.
@@ -383,27 +384,19 @@ async function archiveData(
   pdfKey: string,
 ): Promise<DataKeys> {
   const names = dataFileNames(view.fileName);
-  const keys = {
-    csv: partKey(pdfKey, 'csv'),
-    xlsx: partKey(pdfKey, 'xlsx'),
-  };
+  const keys = { csv: partKey(pdfKey, 'csv'), json: partKey(pdfKey, 'json') };
   const metadata = { issue: target.issueId };
-  const stored = await deps.archive.put(keys.csv, csv, {
-    fileName: names.csv,
-    contentType: DATA_CSV_TYPE,
-    metadata,
-  });
-  const workbook = await deps.archive.put(
-    keys.xlsx,
-    await timedAsync('workbook', () => dataXlsx(data)),
-    {
-      fileName: names.xlsx,
-      contentType: DATA_XLSX_TYPE,
+  const json = timed('data files', () => new TextEncoder().encode(JSON.stringify(data)));
+  const [stored, source] = await Promise.all([
+    deps.archive.put(keys.csv, csv, { fileName: names.csv, contentType: DATA_CSV_TYPE, metadata }),
+    deps.archive.put(keys.json, json, {
+      fileName: names.csv.replace(/\.csv$/, '.json'),
+      contentType: DATA_JSON_TYPE,
       metadata,
-    },
-  );
+    }),
+  ]);
   // Their sha256 in the catalog: a download that differs is refused, as for the PDF.
-  return { ...keys, sha256: { csv: stored.sha256, xlsx: workbook.sha256 } };
+  return { ...keys, sha256: { csv: stored.sha256, json: source.sha256 } };
 }
 
 /**

@@ -109,6 +109,11 @@ export const ARCHIVE_BUCKET = {
   /** Drafts awaiting review (样稿, no number); removed when decided, expired when abandoned. */
   draftsPrefix: 'drafts/',
   previewsPrefix: 'previews/',
+  /**
+   * Data workbooks, each made on the first download of a released issue's data (by the API,
+   * which writes nothing else) and named by its content.
+   */
+  workbooksPrefix: 'workbooks/',
   /** Results of the all-zones Distributed Map (Step Functions ResultWriter). */
   fanoutResultsPrefix: 'fanout-results/',
 } as const;

@@ -147,8 +147,14 @@ export type IssueStatus = 'rendering' | 'published' | 'failed' | 'withdrawn';
 /** Where an issue's data files are archived, and their sha256. */
 export interface DataKeys {
   csv: string;
-  xlsx: string;
-  sha256?: { csv: string; xlsx: string };
+  /**
+   * The data file as JSON, from which the workbook is made on the first download (issues
+   * released before had their workbook made at release, and have no `json`).
+   */
+  json?: string;
+  /** The workbook: once made (at release before; now on the first download, under `workbooks/`). */
+  xlsx?: string;
+  sha256?: { csv: string; json?: string; xlsx?: string };
 }
 
 /** A bulletin issue in the catalog. */

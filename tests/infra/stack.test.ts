@@ -198,13 +198,15 @@ describe('TorchBulletin stack', () => {
       's3:PutObject rejected/',
     ]);
     expect(ingest.some(([, r]) => r.includes(bucket) && r.includes('issues/'))).toBe(false);
-    // API: reads PDFs (presigned URLs), never writes the bucket, removes discarded drafts;
-    // sends report and editorial jobs.
+    // API: reads PDFs (presigned URLs), writes nothing but the data workbooks it makes on a
+    // first download, removes discarded drafts; sends report and editorial jobs.
     const api = grantsOf('api');
     expect(s3Grants(api)).toEqual([
       's3:DeleteObject drafts/',
       's3:GetObject drafts/',
       's3:GetObject issues/',
+      's3:GetObject workbooks/',
+      's3:PutObject workbooks/',
     ]);
     expect(onTable(api, records).has('dynamodb:PutItem')).toBe(false);
     expect(api.map(([a]) => a)).toContain('sqs:SendMessage');

@@ -1,8 +1,8 @@
 /**
  * The data behind a released issue, end to end through the real stores and Chromium: the
  * CSV attached inside the PDF is the one the API serves; every figure the PDF prints (a number
- * with a unit) is a row of it; the workbook has the 「数据」 sheet and one sheet per table; the
- * catalog records both keys; the PDF carries XMP metadata consistent with its Info.
+ * with a unit) is a row of it; the workbook has the 「数据」 sheet and one sheet per table, and is
+ * made on the first download and recorded once; the PDF carries XMP metadata consistent with its Info.
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
@@ -26,6 +26,9 @@ import { awsApiDeps } from '#handlers/api.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { publishReport } from '../../functions/app/publish.ts';
 import { DATA_COLUMNS } from '../../functions/core/data-file.ts';
+import { sha256Hex } from '../../functions/core/digest.ts';
+import { dataXlsx } from '../../functions/app/data-export.ts';
+import { issueDataBytes, workbookKey } from '../../functions/app/data-download.ts';
 import type { Issue } from '../../functions/core/model.ts';
 import { pdfText } from '../support/pdf.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -117,19 +120,58 @@ describe('the data file of a released issue', () => {
     expect(figures).toBeGreaterThan(200);
   });
 
-  it('serves the workbook: 数据 and one sheet per table; unknown issues get 404', async () => {
+  it('serves the workbook, made on the first download and kept: 数据 and one sheet per table', async () => {
     const app = api();
     const issue = published[0]!;
+    // Released without a workbook: the data file as JSON (its sha256 recorded) instead.
+    const before = await t.services.catalog.get(issue.id);
+    expect(before?.dataKeys?.csv).toMatch(/-data\.csv$/);
+    expect(before?.dataKeys?.json).toMatch(/^issues\/.*-data\.json$/);
+    expect(before?.dataKeys?.sha256?.json).toMatch(/^[0-9a-f]{64}$/);
+    expect(before?.dataKeys?.xlsx).toBeUndefined();
     const res = await app.request(`/bulletins/${issue.id}/data.xlsx`);
     expect(res.status).toBe(200);
+    const body = new Uint8Array(await res.arrayBuffer());
     const book = new ExcelJS.Workbook();
-    await book.xlsx.load((await res.arrayBuffer()) as never);
+    await book.xlsx.load(Buffer.from(body) as never);
     expect(book.worksheets[0]!.name).toBe('数据');
     expect(book.worksheets.length).toBeGreaterThan(2);
+    // The same rows as the CSV the PDF carries.
+    const csv = parse(
+      (await (await app.request(`/bulletins/${issue.id}/data.csv`)).text()).replace(/^\uFEFF/, ''),
+    ) as string[][];
+    expect(book.worksheets[0]!.rowCount).toBe(csv.length);
+    // Recorded once, under workbooks/, with the sha256 of what was served …
+    const after = await t.services.catalog.get(issue.id);
+    expect(after?.dataKeys?.xlsx).toMatch(/^workbooks\/.*-data-[0-9a-f]{16}\.xlsx$/);
+    expect(after?.dataKeys?.sha256?.xlsx).toBe(sha256Hex(body));
+    // … and served as recorded from then on (exceljs's zip carries the time it was written:
+    // a workbook made again would differ).
+    await new Promise((done) => setTimeout(done, 2100)); // the zip's clock counts 2 s
+    const again = new Uint8Array(
+      await (await app.request(`/bulletins/${issue.id}/data.xlsx`)).arrayBuffer(),
+    );
+    expect(sha256Hex(again)).toBe(sha256Hex(body));
     expect((await app.request('/bulletins/torch-bulletin-9999/data.csv')).status).toBe(404);
-    const stored = await t.services.catalog.get(issue.id);
-    expect(stored?.dataKeys?.csv).toMatch(/-data\.csv$/);
-    expect(stored?.dataKeys?.xlsx).toMatch(/-data\.xlsx$/);
+  });
+
+  it('serves the workbook another download recorded first, not its own', async () => {
+    const issue = published[1]!;
+    const stale = (await t.services.catalog.get(issue.id))!;
+    expect(stale.dataKeys?.xlsx).toBeUndefined();
+    // Another download made and recorded its workbook meanwhile (different bytes).
+    const theirs = await dataXlsx({ title: 'x', columns: ['序号'], rows: [[1]], tables: [] });
+    const theirKey = workbookKey(stale.dataKeys!.json!, sha256Hex(theirs));
+    await t.services.archive.put(theirKey, theirs, { fileName: 'x.xlsx' });
+    await t.services.catalog.recordWorkbook(issue.id, {
+      json: stale.dataKeys!.json!,
+      xlsx: theirKey,
+      sha256: sha256Hex(theirs),
+    });
+    const served = await issueDataBytes(t.services, stale, 'xlsx');
+    expect(sha256Hex(served)).toBe(sha256Hex(theirs));
+    const now = await t.services.catalog.get(issue.id);
+    expect(now?.dataKeys?.xlsx).toBe(theirKey);
   });
 
   it('makes a cover (page 1, 300 px wide) and shows it on the series page with its size and text', async () => {
@@ -214,6 +256,19 @@ describe('the data file of a released issue', () => {
     expect(xmp).toContain('<xmp:CreatorTool>Torch Bulletin</xmp:CreatorTool>');
   });
 
+  it('never makes a workbook from a data file whose bytes differ from the catalog', async () => {
+    const app = api();
+    const issue = published[2]!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    expect(stored.dataKeys?.xlsx).toBeUndefined();
+    await t.services.archive.put(stored.dataKeys!.json!, new TextEncoder().encode('{}'), {
+      fileName: 'x.json',
+    });
+    const res = await app.request(`/bulletins/${issue.id}/data.xlsx`);
+    expect(res.status).toBe(502);
+    expect((await t.services.catalog.get(issue.id))?.dataKeys?.xlsx).toBeUndefined();
+  });
+
   it('never serves a data file whose bytes differ from the catalog (sha256)', async () => {
     const app = api();
     const issue = published[0]!;
@@ -280,10 +335,25 @@ describe('the data file of a released issue', () => {
       timeZone: 'Asia/Shanghai',
       resolveJob: () => Promise.reject(new Error('not used')),
     };
+    // Workbooks made on first downloads: the one a download that lost the race stored (above)
+    // is no issue's; the recorded ones are.
+    const workbooks: string[] = [];
+    for await (const o of t.services.archive.list('workbooks/')) workbooks.push(o.key);
+    const recorded: string[] = [];
+    for (const issue of published) {
+      const xlsx = (await t.services.catalog.get(issue.id))?.dataKeys?.xlsx;
+      if (xlsx) recorded.push(xlsx);
+    }
+    const lost = workbooks.filter((k) => !recorded.includes(k));
+    expect(lost).toHaveLength(1);
+    for (const key of workbooks) expect(archiveKeyOwner(key), key).toBeDefined();
     const swept = await sweepOrphans(deps, { graceMs: 0 });
-    expect(swept.removed.sort()).toEqual(orphans.sort());
+    expect(swept.removed.sort()).toEqual([...orphans, ...lost].sort());
     const left: string[] = [];
     for await (const o of t.services.archive.list('issues/')) left.push(o.key);
     expect(left.sort()).toEqual(keys.sort());
+    const leftBooks: string[] = [];
+    for await (const o of t.services.archive.list('workbooks/')) leftBooks.push(o.key);
+    expect(leftBooks.sort()).toEqual(recorded.sort());
   });
 });

@@ -92,6 +92,36 @@ export function createDynamoIssueCatalog(
       const { items } = await this.list(series, { limit: 1, status: 'published' });
       return items[0];
     },
+
+    async recordWorkbook(id, made) {
+      const parsed = parseIssueId(id);
+      if (!parsed) return undefined;
+      try {
+        const out = await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `SERIES#${parsed.series}`, sk: numberKey(parsed.total) },
+            UpdateExpression: 'SET dataKeys.xlsx = :x, dataKeys.sha256.xlsx = :h',
+            // Once per data file: the first download's workbook is the one kept, and a
+            // correction that replaced the data file (a new `json`) is not given the old one.
+            ConditionExpression:
+              '#s = :published AND dataKeys.#json = :j AND attribute_not_exists(dataKeys.xlsx)',
+            ExpressionAttributeNames: { '#s': 'status', '#json': 'json' },
+            ExpressionAttributeValues: {
+              ':x': made.xlsx,
+              ':h': made.sha256,
+              ':j': made.json,
+              ':published': 'published',
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toIssue(out.Attributes ?? {});
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        return this.get(id);
+      }
+    },
   };
 }
 

@@ -13,7 +13,7 @@ import { dataFileNames } from '../../core/data-file.ts';
 import { formatSize } from '../../core/display.ts';
 import type { Cli } from '../context.ts';
 import { checkOutputFile, outputPathIn } from '../output-path.ts';
-import { verifiedBytes } from '../../app/verified-download.ts';
+import { issueDataBytes } from '../../app/data-download.ts';
 import { dataAsOf, dataAsOfCsv, parseAsOf } from '../../app/data-as-of.ts';
 import { formatInstant } from '../../core/records-as-of.ts';
 import type { Services } from '../../wiring/services.ts';
@@ -82,16 +82,14 @@ export function register(program: Command, cli: Cli): void {
         if (!id) throw new ConfigError('给出期次编号，或 --as-of、--zone 与 --indicator');
         const issue = await s.catalog.get(id);
         if (!issue) throw new NotFoundError('data', `no issue "${id}" (see bulletin list)`);
-        const key = issue.dataKeys?.[opts.format];
-        if (issue.status !== 'published' || !key)
+        if (issue.status !== 'published' || !issue.dataKeys)
           throw new NotFoundError(
             'data',
             `issue "${id}" has no data file (status ${issue.status}; issues published before data files existed have none)`,
           );
-        // Checked against the sha256 the catalog recorded at publish time.
-        const bytes = await verifiedBytes(s.archive, key, {
-          sha256: issue.dataKeys?.sha256?.[opts.format],
-        });
+        // Checked against the sha256 the catalog recorded (the workbook: made on the first
+        // download, then recorded).
+        const bytes = await issueDataBytes(s, issue, opts.format);
         const name = dataFileNames(issue.fileName ?? `${issue.id}.pdf`)[opts.format];
         const out = resolve(
           opts.out ??

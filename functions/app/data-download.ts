@@ -1,0 +1,69 @@
+/**
+ * The data files of a released issue as a download hands them out (the API's
+ * `/bulletins/:id/data.csv|xlsx`, the CLI's `bulletin data`). The CSV is stored at release.
+ * The workbook is not: the release stores the data file as JSON, and the first download makes
+ * the workbook from it (exceljs, no browser: on AWS the API function), stores it under
+ * `workbooks/` named by its content and records its key and sha256 in the catalog, once —
+ * every later download serves those bytes, checked against that sha256 like every other file.
+ * Two first downloads at once both make one; the catalog keeps the first recorded, and the
+ * other serves that one (exceljs's zip carries the time it was written, so the two differ).
+ */
+import { sha256Hex } from '../core/digest.ts';
+import type { DataFile } from '../core/data-file.ts';
+import { DATA_XLSX_TYPE, dataFileNames } from '../core/data-file.ts';
+import type { Issue } from '../core/model.ts';
+import { ARCHIVE_BUCKET } from '../contract/stores.ts';
+import { NotFoundError } from '../errors.ts';
+import { dataXlsx } from './data-export.ts';
+import type { Archive, IssueCatalog } from './ports.ts';
+import { verifiedBytes } from './verified-download.ts';
+
+export { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames } from '../core/data-file.ts';
+
+export const DATA_JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Where the workbook made from `jsonKey` is kept: under `workbooks/`, named by its sha256. */
+export function workbookKey(jsonKey: string, sha256: string): string {
+  const rest = jsonKey.startsWith(ARCHIVE_BUCKET.issuesPrefix)
+    ? jsonKey.slice(ARCHIVE_BUCKET.issuesPrefix.length)
+    : jsonKey;
+  return `${ARCHIVE_BUCKET.workbooksPrefix}${rest.replace(/-data\.json$/, '')}-data-${sha256.slice(0, 16)}.xlsx`;
+}
+
+/**
+ * The bytes of a released issue's data file in `format`, checked against the sha256 its catalog
+ * record holds; the workbook made and recorded first if it never was.
+ * @throws NotFoundError when the issue is not released or has no data file;
+ *   TamperedObjectError when a stored file differs from its record.
+ */
+export async function issueDataBytes(
+  deps: { archive: Archive; catalog: Pick<IssueCatalog, 'recordWorkbook'> },
+  issue: Issue,
+  format: 'csv' | 'xlsx',
+): Promise<Uint8Array> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const keys = issue.status === 'published' ? issue.dataKeys : undefined;
+    if (!keys) break;
+    if (format === 'csv')
+      return verifiedBytes(deps.archive, keys.csv, { sha256: keys.sha256?.csv });
+    if (keys.xlsx) return verifiedBytes(deps.archive, keys.xlsx, { sha256: keys.sha256?.xlsx });
+    if (!keys.json) break;
+    const source = await verifiedBytes(deps.archive, keys.json, { sha256: keys.sha256?.json });
+    const data = JSON.parse(new TextDecoder().decode(source)) as DataFile;
+    const bytes = await dataXlsx(data);
+    const sha256 = sha256Hex(bytes);
+    const key = workbookKey(keys.json, sha256);
+    await deps.archive.put(key, bytes, {
+      fileName: dataFileNames(issue.fileName ?? `${issue.id}.pdf`).xlsx,
+      contentType: DATA_XLSX_TYPE,
+      metadata: { issue: issue.id },
+    });
+    const now = await deps.catalog.recordWorkbook(issue.id, { json: keys.json, xlsx: key, sha256 });
+    if (now?.dataKeys?.xlsx === key && now.dataKeys.sha256?.xlsx === sha256) return bytes;
+    // Another download recorded its workbook first, or the issue changed meanwhile (corrected,
+    // withdrawn): serve what the catalog now says.
+    if (!now) break;
+    issue = now;
+  }
+  throw new NotFoundError('data', `issue "${issue.id}" has no data file`);
+}
