@@ -159,7 +159,7 @@ function wantsHtml(c: Context): boolean {
 
 /** A one-message HTML page (confirmation, unsubscribe, errors for people). */
 function messagePage(title: string, message: string, back: string): string {
-  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font:16px/1.6 system-ui,"PingFang SC","Noto Sans SC",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}h1{color:#c00000;font-size:1.4rem}a{color:#c00000}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="${escapeHtml(back)}">返回往期查阅</a></p></body></html>`;
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font:16px/1.6 system-ui,"PingFang SC","Noto Sans SC",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}h1{color:#c00000;font-size:1.4rem}a{color:#c00000}</style></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="${escapeHtml(back)}">返回往期查阅</a></p></main></body></html>`;
 }
 
 /** A page with one button that POSTs `action` (confirm / unsubscribe links from mail). */
@@ -170,7 +170,7 @@ function actionPage(
   action: string,
   back: string,
 ): string {
-  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>body{font:16px/1.6 system-ui,"PingFang SC","Noto Sans SC",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}h1{color:#c00000;font-size:1.4rem}a{color:#c00000}button{font:inherit;background:#c00000;color:#fff;border:0;border-radius:4px;padding:.6rem 1.6rem;cursor:pointer}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><form method="post" action="${escapeHtml(action)}"><button type="submit">${escapeHtml(button)}</button></form><p><a href="${escapeHtml(back)}">返回往期查阅</a></p></body></html>`;
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>body{font:16px/1.6 system-ui,"PingFang SC","Noto Sans SC",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}h1{color:#c00000;font-size:1.4rem}a{color:#c00000}button{font:inherit;background:#c00000;color:#fff;border:0;border-radius:4px;padding:.6rem 1.6rem;cursor:pointer}</style></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><form method="post" action="${escapeHtml(action)}"><button type="submit">${escapeHtml(button)}</button></form><p><a href="${escapeHtml(back)}">返回往期查阅</a></p></main></body></html>`;
 }
 
 /** Builds the API app. Wrap it with `handle(app)` on Lambda or `serve()` locally. */

@@ -65,8 +65,8 @@ export interface IssueView {
     pages?: number[];
     corrections?: {
       printedAs: string;
-      oldValue: number;
-      newValue: number;
+      oldValue: number | null;
+      newValue: number | null;
       unit: string;
       /** The values as printed (`19.3万亿元 → 19.4万亿元`). */
       old: string;

@@ -287,8 +287,9 @@ export interface CorrectionLine {
   period: string;
   /** Where the figure is printed (zone and indicator names as the reader sees them). */
   printedAs: string;
-  oldValue: number;
-  newValue: number;
+  /** Null for a reported rate (growth, share) that the record no longer, or not yet, gives. */
+  oldValue: number | null;
+  newValue: number | null;
   /** The values as printed (`1.37万亿元`), when a figure printed the record itself. */
   oldText?: string;
   newText?: string;
