@@ -21,6 +21,7 @@ import { formatDateZh } from '../core/format.ts';
 import { correctionValues, editionLabelOf, type Draft } from '../core/lifecycle.ts';
 import { correctionRequestSchema, operatorJobs, type OperatorJob } from '../app/requests.ts';
 import { correctionQueue, dismissCorrection } from '../app/corrections.ts';
+import { releaseTimeDecision } from '../app/embargo.ts';
 import {
   correctIssue,
   discardDraft,
@@ -61,8 +62,21 @@ const releaseBody = z.strictObject({
     .regex(/(Z|[+-]\d{2}:?\d{2})$/, 'an ISO time with its offset, e.g. 2026-12-01T09:30+08:00')
     .refine((s) => !Number.isNaN(Date.parse(s)), 'a valid time')
     .optional(),
+  /** Release at once when `at` has passed (otherwise a past time is refused). */
+  now: z.union([z.boolean(), z.enum(['on', 'true'])]).optional(),
   by: z.string().min(1).max(80).optional(),
 });
+/** What a release request asks: an embargo, or now (a past time refused unless `now`). */
+const releaseAsked = (
+  L: LifecycleDeps,
+  id: string,
+  b: z.infer<typeof releaseBody>,
+): 'schedule' | 'now' =>
+  releaseTimeDecision(L, id, {
+    at: b.at ? new Date(b.at) : undefined,
+    releaseNowIfPast: b.now === true || b.now === 'on' || b.now === 'true',
+    source: 'release',
+  });
 const discardBody = z.strictObject({
   reason: z.string().max(500).optional(),
   by: z.string().min(1).max(80).optional(),
@@ -166,8 +180,8 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
   app.post('/operator/api/drafts/:id/release', async (c) => {
     const b = await body(c, releaseBody);
     const id = c.req.param('id');
-    if (b.at && Date.parse(b.at) > Date.now()) {
-      const d = await scheduleRelease(L, id, { at: new Date(b.at), by: by(c, b.by) });
+    if (releaseAsked(L, id, b) === 'schedule') {
+      const d = await scheduleRelease(L, id, { at: new Date(b.at!), by: by(c, b.by) });
       return c.json({ draft: draftJson(d) }, 202);
     }
     if (deps.offload) {
@@ -506,6 +520,9 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
                     <label
                       >定时发布（如 2026-12-01T09:30+08:00）<input name="at" size="28"
                     /></label>
+                    <label
+                      ><input type="checkbox" name="now" value="on" /> 时间已过则立即发布</label
+                    >
                     <button type="submit" id="schedule">定时发布</button>
                   </form>
                   <form method="post" action="/operator/drafts/${d.id}/discard">
@@ -530,8 +547,8 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     const id = c.req.param('id');
     const b = await body(c, releaseBody);
     let done: string;
-    if (b.at && Date.parse(b.at) > Date.now()) {
-      await scheduleRelease(L, id, { at: new Date(b.at), by: who });
+    if (releaseAsked(L, id, b) === 'schedule') {
+      await scheduleRelease(L, id, { at: new Date(b.at!), by: who });
       done = `${id} 将于 ${b.at} 发布`;
     } else {
       const issue = await releaseDraft(L, id, { by: who });

@@ -36,7 +36,7 @@ import type {
 import { sha256Hex } from '../core/digest.ts';
 import type { DataFile } from '../core/data-file.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import type { Archive, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
+import type { Archive, Clock, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
 import { numberingLineOf, type Place } from './numbering-line.ts';
 import { changedFigures, type CorrectionsDeps } from './corrections.ts';
 
@@ -129,6 +129,9 @@ export interface LifecycleDeps {
   /** Builds the job of a request (its parameters as stored with drafts and runs). */
   resolveJob(params: Record<string, string>): Promise<ReportJob>;
   timeZone: string;
+  /** The calendar's now (an issue's year, embargoes); the system clock when absent. */
+  clock?: Clock;
+  /** The same as a function (older callers); `clock` wins when both are given. */
   now?: () => Date;
   log?: (message: string) => void;
   /** Tells confirmed subscribers of a release or a correction (one notice each, idempotent). */
@@ -155,7 +158,9 @@ export interface LifecycleDeps {
 
 const DEFAULT_LEASE_MS = 120_000;
 const lease = (deps: LifecycleDeps) => deps.leaseMs ?? DEFAULT_LEASE_MS;
-const nowOf = (deps: LifecycleDeps) => deps.now?.() ?? new Date();
+/** Now, by the deps' clock. Leases stay on the process clock: they time processes, not releases. */
+export const nowOf = (deps: Pick<LifecycleDeps, 'clock' | 'now'>): Date =>
+  deps.clock?.now() ?? deps.now?.() ?? new Date();
 
 /** A stable hash of a request's parameters: a reused request id must carry the same ones. */
 export function paramsHashOf(params: Record<string, string>): string {
@@ -512,6 +517,11 @@ export interface ReleaseOptions {
   by: string;
   /** Embargo: release at this instant instead of now. */
   at?: Date;
+  /**
+   * The instant the release was planned for (an embargo's time, when the embargo fires it):
+   * the issue's year and masthead date are taken from it, not from when the release runs.
+   */
+  plannedAt?: Date;
 }
 
 /**
@@ -558,7 +568,7 @@ async function releaseWithJob(
     await deps.checkBeforeRelease?.(held, job);
     const { issue, rendered } = held.correctionOf
       ? await releaseCorrection(deps, held, job, owner, opts.by)
-      : await numberAndStore(deps, held, job, inputs, owner, opts.by);
+      : await numberAndStore(deps, held, job, inputs, owner, opts.by, opts.plannedAt);
     const released = await deps.catalog.completeRelease(
       draftId,
       owner,
@@ -583,6 +593,7 @@ async function numberAndStore(
   inputs: PreparedInputs,
   owner: string,
   by: string,
+  plannedAt?: Date,
 ): Promise<{ issue: Issue; rendered?: RenderedPdf }> {
   // A run that died after its put: the number it tried may already be this draft's.
   if (draft.attemptTotal !== undefined) {
@@ -594,12 +605,16 @@ async function numberAndStore(
   const line = numberingLineOf(deps.catalog, draft.series);
   for (let attempt = 0; attempt < 50; attempt++) {
     const now = nowOf(deps);
+    // The year of 年第N期 is the date of the planned release (the embargo's time, or now for an
+    // immediate release) in the series' zone: an embargo at 23:59:50 on 31 December that fires
+    // late is still that year's issue.
+    const planned = plannedAt ?? now;
     const place = line.join(
       async () => (await deps.catalog.lastNumbering(draft.series)) ?? job.reference,
-      (last) => nextNumbering(last, datePartsIn(now, deps.timeZone).year),
+      (last) => nextNumbering(last, datePartsIn(planned, deps.timeZone).year),
     );
     try {
-      const won = await numberOnce(deps, draft, job, inputs, by, owner, now, place);
+      const won = await numberOnce(deps, draft, job, inputs, by, owner, { now, planned }, place);
       if (won) return won;
     } finally {
       place.settle(false); // no-op once it wrote its issue
@@ -618,12 +633,12 @@ async function numberOnce(
   inputs: PreparedInputs,
   by: string,
   owner: string,
-  now: Date,
+  { now, planned }: { now: Date; planned: Date },
   place: Place,
 ): Promise<{ issue: Issue; rendered?: RenderedPdf } | undefined> {
   const numbering = await place.numbering;
   await deps.catalog.recordAttempt(draft.id, owner, numbering.total);
-  const rendered = await job.render({ numbering, date: now });
+  const rendered = await job.render({ numbering, date: planned });
   const id = `${draft.series}-${numbering.total}`;
   const stored = await storeRelease(
     deps,
@@ -671,6 +686,7 @@ async function numberOnce(
     ...(inputs.dataKey ? { dataKey: inputs.dataKey } : {}),
     createdAt: draft.createdAt,
     publishedAt: at,
+    ...(planned.getTime() !== now.getTime() ? { plannedAt: planned.toISOString() } : {}),
     edition: 1,
     editions: [edition],
     draftId: draft.id,
@@ -834,9 +850,16 @@ export async function releaseDue(
   opts: { draftId?: string } = {},
 ): Promise<{ released: Issue[]; failed: { draftId: string; reason: string }[] }> {
   const now = nowOf(deps);
-  const drafts = opts.draftId
-    ? [await requireDraft(deps, opts.draftId)]
-    : await deps.catalog.openDrafts();
+  // One light Query finds the embargoes due; only those drafts are read (the tick runs each second).
+  const due = opts.draftId
+    ? [opts.draftId]
+    : (await deps.catalog.scheduledReleases())
+        .filter((s) => isReleaseDue(s.releaseAt, now))
+        .map((s) => s.draftId);
+  const drafts = (await Promise.all(due.map((id) => deps.catalog.getDraft(id)))).filter(
+    (d): d is Draft => d !== undefined,
+  );
+  if (opts.draftId && !drafts.length) await requireDraft(deps, opts.draftId);
   const released: Issue[] = [];
   const failed: { draftId: string; reason: string }[] = [];
   for (const d of drafts) {
@@ -851,6 +874,7 @@ export async function releaseDue(
       released.push(
         await releaseDraft(deps, d.id, {
           by: `${d.decidedBy ?? 'operator'} (embargo ${d.releaseAt})`,
+          plannedAt: new Date(d.releaseAt),
         }),
       );
     } catch (err) {

@@ -16,6 +16,13 @@ import type { RecordKey } from '../core/record-key.ts';
 
 export type { RecordKey };
 
+// ── Time: the one source of "now" for the cycle's calendar decisions (an issue's year, an
+//    embargo, the release calendar). Wiring gives the system clock; tests any instant.
+
+export interface Clock {
+  now(): Date;
+}
+
 // ── Records: indicator observations with their revisions, periods and articles (DynamoDB).
 
 export interface ArticleKey {
@@ -160,6 +167,11 @@ export interface LifecycleCatalog {
   /** Open drafts (draft, scheduled, releasing), newest first. */
   /** The open drafts, newest first; of one report only when `reportKey` is given. */
   openDrafts(opts?: { reportKey?: string }): Promise<Draft[]>;
+  /**
+   * The open drafts that carry a release time (an embargo): id and time only, one Query on the
+   * open-drafts index (which may lag a write by a moment: read the draft before acting on it).
+   */
+  scheduledReleases(): Promise<{ draftId: string; releaseAt: string }[]>;
   /** A legal move of a draft, refused with a ConflictError (and nothing written) otherwise. */
   transitionDraft(
     id: string,

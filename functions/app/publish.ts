@@ -36,6 +36,7 @@ import {
 import { notifySubscribers, type NotifyOutcome } from './notify.ts';
 import type {
   Archive,
+  Clock,
   IssueCatalog,
   LifecycleCatalog,
   Notifier,
@@ -65,6 +66,8 @@ export interface PublishDeps extends ReportDeps, RenderDeps {
   /** The editorial cycle's side of the catalog: drafts, numbering, runs. */
   cycle: LifecycleCatalog;
   archive: Archive;
+  /** The calendar's now (an issue's year, embargoes); the system clock when absent. */
+  clock?: Clock;
   now?: () => Date;
   log?: (message: string) => void;
   /** With `notifier` and `publicBaseUrl`: confirmed subscribers are told of a release. */
@@ -268,6 +271,7 @@ export function cycleOf(
           `draft ${draft.id} cannot be released: ${problems.length} article error(s) — ${problems.join('; ')}`,
         );
     },
+    ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.log ? { log: deps.log } : {}),
     ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),

@@ -115,6 +115,8 @@ export function createCli(program: Command): Cli {
         } finally {
           progress.stop();
         }
+        // Without `bulletin serve` nothing else would fire an embargo whose time has passed.
+        if (local) await releaseOverdueFirst(services, info);
         return await fn(services, local?.stack);
       } finally {
         if (local) await local.stop();
@@ -150,6 +152,22 @@ export function createCli(program: Command): Cli {
       return wiring.publishDepsOf(s, { workDir, log: info });
     },
   };
+}
+
+/**
+ * Releases what is due before a command that opened the local stores does its work, and says
+ * so (one line per release). Loaded only here: commands that open no stores stay light.
+ */
+async function releaseOverdueFirst(services: Services, info: (m: string) => void): Promise<void> {
+  const [{ releaseOverdue }, { lifecycleDepsOf }] = await Promise.all([
+    import('../app/embargo.ts'),
+    import('../wiring/lifecycle.ts'),
+  ]);
+  const publish = wiring!.publishDepsOf(services, {
+    workDir: join(ROOT, '.local', 'work'),
+    log: info,
+  });
+  for (const line of await releaseOverdue(lifecycleDepsOf(publish, { log: info }))) info(line);
 }
 
 /** commander parser for a count option (`--limit`, `--pages`, `--zones` …). */

@@ -59,3 +59,14 @@ export function formatLocalTime(iso: string | Date, timeZone = 'Asia/Shanghai'):
   const p = zonedParts(typeof iso === 'string' ? new Date(iso) : iso, timeZone);
   return `${p.year}-${pad2(p.month)}-${pad2(p.day)} ${pad2(p.hour)}:${pad2(p.minute)}`;
 }
+
+/** What people call a time zone: 北京时间 for Asia/Shanghai, else its IANA name. */
+export function zoneName(timeZone: string): string {
+  return timeZone === 'Asia/Shanghai' || timeZone === 'Asia/Chongqing' ? '北京时间' : timeZone;
+}
+
+/** `2026-12-06 10:48:00 北京时间`: an instant to the second, with its zone named. */
+export function formatZoned(at: Date, timeZone = 'Asia/Shanghai'): string {
+  const p = zonedParts(at, timeZone);
+  return `${formatLocalTime(at, timeZone)}:${pad2(p.second)} ${zoneName(timeZone)}`;
+}

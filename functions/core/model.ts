@@ -211,6 +211,11 @@ export interface Issue {
   failure?: string;
   createdAt: string;
   publishedAt?: string;
+  /**
+   * The instant the release was planned for when it differs from `publishedAt` (an embargo
+   * that fired late): the issue's year and masthead date are this one's.
+   */
+  plannedAt?: string;
   /** 1 = as first released; 2 = the first corrected edition (修订版), … */
   edition?: number;
   /** Every edition, oldest first; the top-level fields describe the current one. */

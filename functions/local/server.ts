@@ -26,6 +26,9 @@ import { lifecycleDepsOf } from '../wiring/lifecycle.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
+/** How often `serve` looks for embargoes whose time has come. */
+export const EMBARGO_TICK_MS = 1000;
+
 /**
  * The nominal time a job fired for: croner reports the actual start (a few ms, or after a
  * laptop sleep minutes, late); the slot key must use the scheduled minute.
@@ -164,11 +167,20 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       if (!m) return undefined;
       return timingSafeEqual(sha256(m[1]!), expected) ? LOCAL_PRINCIPAL : undefined;
     };
+    // Every second (an embargo fires within 2 s of its time), one tick at a time: a release
+    // still printing is not started again by the next tick.
+    let ticking = false;
     const embargo = setInterval(() => {
-      void track(releaseDue(lifecycle)).catch((err: unknown) =>
-        log(`embargo tick failed: ${err instanceof Error ? err.message : String(err)}`),
-      );
-    }, 15_000);
+      if (ticking) return;
+      ticking = true;
+      void track(releaseDue(lifecycle))
+        .catch((err: unknown) =>
+          log(`embargo tick failed: ${err instanceof Error ? err.message : String(err)}`),
+        )
+        .finally(() => {
+          ticking = false;
+        });
+    }, EMBARGO_TICK_MS);
     embargo.unref();
     cleanup.unshift(async () => clearInterval(embargo));
 

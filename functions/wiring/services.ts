@@ -10,6 +10,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createReleaseScheduler } from '../adapters/scheduler/release-schedule.ts';
 import { operatorJobs } from '../app/requests.ts';
 import type {
+  Clock,
   Archive,
   IssueCatalog,
   LifecycleCatalog,
@@ -19,6 +20,7 @@ import type {
   SubscriberStore,
 } from '../app/ports.ts';
 import { createS3Archive } from '../adapters/s3/archive.ts';
+import { systemClock } from '../adapters/clock/system-clock.ts';
 import {
   createDynamoIssueCatalog,
   createDynamoLifecycleCatalog,
@@ -44,12 +46,16 @@ export interface Services {
   subscribers: SubscriberStore;
   /** SES, or `.eml` files in `config.outboxDir` when that is set. */
   notifier: Notifier;
+  /** What "now" is for the cycle's calendar decisions (an issue's year, embargoes, the calendar). */
+  clock: Clock;
   close(): Promise<void>;
 }
 
 /** Adapters to use instead of the configured ones (tests, the batch's own renderer). */
 export interface ServiceOptions {
   renderer?: PdfRenderer;
+  /** A clock of the test's own instead of the system clock. */
+  clock?: Clock;
   notifier?: Notifier;
   /** Diagnostics of the renderer. */
   log?: (message: string) => void;
@@ -75,6 +81,7 @@ export function createServices(config: AppConfig, opts: ServiceOptions = {}): Se
   return {
     config,
     clients,
+    clock: opts.clock ?? systemClock,
     records: createDynamoRecordStore(clients.documents, config.tables.records),
     catalog: createDynamoIssueCatalog(clients.documents, config.tables.issues),
     cycle: createDynamoLifecycleCatalog(clients.documents, config.tables.issues),
@@ -110,6 +117,7 @@ export function publishDepsOf(
     reference: s.reference,
     workDir: opts.workDir,
     timeZone: s.config.timeZone,
+    clock: s.clock,
     ...(opts.log ? { log: opts.log } : {}),
     // Embargoed releases on AWS: one-time EventBridge Scheduler schedules (else the local
     // server's tick releases them).

@@ -246,6 +246,29 @@ export function createDynamoLifecycleCatalog(
 
     getDraft,
 
+    async scheduledReleases() {
+      const found: { draftId: string; releaseAt: string }[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk',
+            FilterExpression: 'attribute_exists(#at)',
+            ProjectionExpression: '#id, #at',
+            ExpressionAttributeNames: { '#id': 'id', '#at': 'releaseAt' },
+            ExpressionAttributeValues: { ':pk': OPEN },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? [])
+          found.push({ draftId: String(item.id), releaseAt: String(item.releaseAt) });
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return found;
+    },
+
     async openDrafts(opts = {}) {
       const items: Draft[] = [];
       let start: Record<string, unknown> | undefined;

@@ -12,9 +12,8 @@ import {
   discardDraft,
   formatNumbering,
   listRuns,
-  releaseDraft,
+  nowOf,
   retryRun,
-  scheduleRelease,
   sweepOrphans,
   withdrawIssue,
   type LifecycleDeps,
@@ -23,12 +22,17 @@ import {
 import { correctionValues } from '../../core/lifecycle.ts';
 import type { EditionKind } from '../../core/model.ts';
 import { ASPECT_NAMES, correctionQueue, dismissCorrection } from '../../app/corrections.ts';
+import { formatZoned } from '../../core/display.ts';
+import { overdueNote, releaseOrSchedule } from '../../app/embargo.ts';
 import { lifecycleDepsOf } from '../../wiring/lifecycle.ts';
 import type { Services } from '../../wiring/services.ts';
 import { positiveInt, type Cli } from '../context.ts';
 import { operatorName } from './generate.ts';
 
 const operator = operatorName;
+
+/** Red on a terminal (an overdue release); the plain text when piped. */
+const red = (text: string) => (process.stdout.isTTY ? `\x1b[31m${text}\x1b[0m` : text);
 
 /** An instant with its offset: `2026-12-01T09:30+08:00` (a bare local time is ambiguous). */
 function instantArg(value: string): Date {
@@ -107,7 +111,9 @@ export function register(program: Command, cli: Cli): void {
             return;
           }
           if (!drafts.length) console.log('(no drafts awaiting review)');
-          for (const d of drafts)
+          const now = nowOf(deps);
+          for (const d of drafts) {
+            const overdue = overdueNote(d, now, deps.timeZone);
             console.log(
               [
                 d.id,
@@ -115,10 +121,12 @@ export function register(program: Command, cli: Cli): void {
                 d.correctionOf ? `修订版 of ${d.correctionOf}` : d.title,
                 d.period,
                 d.pages ? `${d.pages}页` : '',
-                d.releaseAt ? `release at ${d.releaseAt}` : '',
+                d.releaseAt ? `定时发布 ${formatZoned(new Date(d.releaseAt), deps.timeZone)}` : '',
+                overdue ? red(overdue) : '',
                 d.createdAt,
               ].join('\t'),
             );
+          }
         });
       },
     );
@@ -128,17 +136,23 @@ export function register(program: Command, cli: Cli): void {
     .argument('<draft>', '稿件号 (draft id；bulletin drafts 列出)')
     .description('发布稿件：立即（此时取下一期号），或用 --at 定时发布 (embargo)')
     .option('--at <时间>', '在此时刻发布，带时区，例如 2026-12-01T09:30+08:00', instantArg)
+    .option('--now', '--at 的时刻已过去时立即发布（否则拒绝：防止年份等笔误破坏定时发布）')
     .option('--by <姓名>', '发布人（记录在案）', operator())
-    .action((draftId: string, opts: { at?: Date; by: string }) =>
+    .action((draftId: string, opts: { at?: Date; now?: boolean; by: string }) =>
       withLifecycle(cli, async (deps) => {
-        if (opts.at && opts.at.getTime() > Date.now()) {
-          const d = await scheduleRelease(deps, draftId, { at: opts.at, by: opts.by });
+        const done = await releaseOrSchedule(deps, draftId, {
+          by: opts.by,
+          ...(opts.at ? { at: opts.at } : {}),
+          releaseNowIfPast: opts.now === true,
+          source: 'bulletin release --at',
+        });
+        if (done.action === 'scheduled') {
           console.log(
-            `draft ${d.id} will be released at ${d.releaseAt} (by bulletin serve's scheduler locally, EventBridge Scheduler on AWS)`,
+            `稿件 ${done.draft.id} 将于 ${formatZoned(new Date(done.draft.releaseAt!), deps.timeZone)} 发布（本地由任一打开数据存储的命令或 bulletin serve 发布，AWS 上由 EventBridge Scheduler 发布）`,
           );
           return;
         }
-        const issue = await releaseDraft(deps, draftId, { by: opts.by });
+        const issue = done.issue;
         console.log(`released ${issue.id} ${formatNumbering(issue)} · s3://…/${issue.s3Key}`);
       }),
     );

@@ -1,0 +1,83 @@
+/**
+ * Issue 24.2 on the command line (the sources, through bin/bulletin.mjs, against the embedded
+ * stores of a state folder of its own): `release --at` refuses a time in the past (exit 2) and
+ * a time without its offset (exit 2); an embargo fires without `bulletin serve` — the next
+ * command that opens the stores releases it first and says so, in Chinese.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '#tests/support/stores.ts';
+
+const BIN = join(REPO, 'bin', 'bulletin.mjs');
+
+describe('embargoes on the command line', { timeout: 600_000 }, () => {
+  let dir: string;
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, '--state-dir', join(dir, 'state'), ...args],
+        {
+          env: { ...process.env, BULLETIN_NO_BUILD: '1', BULLETIN_OUTBOX_DIR: join(dir, 'out') },
+          timeout: 240_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bulletin-embargo-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a past or offset-less --at, and the next command releases a due embargo', async () => {
+    const records = join(REPO, 'data', 'records');
+    const csv = readdirSync(records)
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => join(records, f));
+    expect((await cli('ingest', ...csv)).code).toBe(0);
+    const made = await cli('generate', '--kind', 'indicator-flash');
+    expect(made.code).toBe(0);
+    const draftId = /稿件 (\S+)：/.exec(made.stdout)?.[1];
+    expect(draftId, made.stdout + made.stderr).toBeDefined();
+
+    const past = await cli('release', draftId!, '--at', '2025-12-06T11:00+08:00');
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain('发布时间 2025-12-06 11:00:00 北京时间 已经过去');
+    expect(past.stderr).toContain('--now');
+    const bare = await cli('release', draftId!, '--at', '2027-01-01T09:30');
+    expect(bare.code).toBe(2);
+    expect((await cli('drafts')).stdout).toMatch(new RegExp(`^${draftId}\\tdraft\\t`, 'm'));
+
+    // Far enough ahead for the command to start on a slow machine; whole seconds.
+    const at = new Date(Math.ceil((Date.now() + 25_000) / 1000) * 1000);
+    const atText = new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 19) + '+08:00';
+    const scheduled = await cli('release', draftId!, '--at', atText);
+    expect(scheduled.code, scheduled.stderr).toBe(0);
+    expect(scheduled.stdout).toContain(`稿件 ${draftId} 将于`);
+    expect((await cli('drafts')).stdout).toMatch(new RegExp(`^${draftId}\\tscheduled\\t`, 'm'));
+
+    while (Date.now() <= at.getTime()) await new Promise((r) => setTimeout(r, 250));
+    const next = await cli('drafts');
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(
+      /定时发布已到期，已先行发布 indicator-flash-\d+（\d{4}年第\d+期，总第\d+期）：比预定时间晚 \d+/,
+    );
+    expect(next.stdout).not.toContain(draftId!);
+    const listed = JSON.parse(
+      (await cli('list', '--series', 'indicator-flash', '--json')).stdout,
+    ) as {
+      draftId?: string;
+      plannedAt?: string;
+    }[];
+    const issue = listed.find((i) => i.draftId === draftId);
+    expect(issue?.plannedAt).toBe(at.toISOString());
+  });
+});
