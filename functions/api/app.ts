@@ -52,6 +52,8 @@ import { mountOperator, type OperatorDeps } from './operator.ts';
 import { mountDataAsOf } from './data-as-of.ts';
 import type { DataAsOfDeps } from '../app/data-as-of.ts';
 import { clientOf, createRateLimits, type RateLimits } from './rate-limits.ts';
+import { mountCalendar } from './calendar-page.ts';
+import type { CalendarDeps } from '../app/calendar.ts';
 
 export type { ReportRequestBody };
 
@@ -90,6 +92,8 @@ export interface ApiDeps {
   records?: DataAsOfDeps['records'];
   /** Limits on subscription requests and logins; default: {@link DEFAULT_REQUEST_LIMITS}. */
   limits?: RateLimits;
+  /** The release calendar (`/calendar`, `/calendar.ics`); without it those answer 404. */
+  calendar?: CalendarDeps;
 }
 
 const seriesId = requestFields.series;
@@ -291,6 +295,8 @@ export function createApiApp(deps: ApiDeps): Hono {
       timeZone: deps.config.timeZone,
       now,
     });
+  if (deps.calendar)
+    mountCalendar(app, { calendar: deps.calendar, reference: deps.reference, baseUrl });
 
   app.notFound((c) =>
     problem(c, 404, `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`),

@@ -453,6 +453,9 @@ export function atomFeed(opts: {
     `  <updated>${escapeXml(updated)}</updated>`,
     `  <link rel="self" type="application/atom+xml" href="${escapeXml(self)}"/>`,
     `  <link rel="alternate" type="text/html" href="${escapeXml(`${baseUrl}/series/${opts.series}`)}"/>`,
+    // The release calendar (发布日程): when the next issues come out, as a page and as iCalendar.
+    `  <link rel="related" type="text/html" title="发布日程" href="${escapeXml(`${baseUrl}/calendar`)}"/>`,
+    `  <link rel="related" type="text/calendar" title="发布日程 (iCalendar)" href="${escapeXml(`${baseUrl}/calendar.ics`)}"/>`,
     `  <author><name>${escapeXml(opts.author)}</name></author>`,
     ...entries,
     '</feed>',

@@ -246,6 +246,36 @@ export interface LifecycleCatalog {
   allIssues(series: string): Promise<Issue[]>;
 }
 
+// ── The release calendar's changes: a planned release moved or cancelled, with its reason
+//    (DynamoDB, the catalog's table; one Query lists them all).
+
+/** One change of a planned release, as announced. */
+export interface CalendarChange {
+  action: 'moved' | 'cancelled';
+  /** The planned time before this change (ISO with offset). */
+  from: string;
+  /** The new time of a move. */
+  to?: string;
+  reason: string;
+  by: string;
+  /** When the change was made. */
+  at: string;
+}
+
+/** A planned release's changes, oldest first, under the key of the entry as first planned. */
+export interface CalendarAmendment {
+  /** `schedule:<schedule id>:<planned ISO time>` or `embargo:<draft id>`. */
+  entryKey: string;
+  changes: CalendarChange[];
+}
+
+export interface CalendarStore {
+  /** Every entry that was ever moved or cancelled. */
+  amendments(): Promise<CalendarAmendment[]>;
+  /** Appends a change to an entry's list (created with its first change). */
+  recordChange(entryKey: string, change: CalendarChange): Promise<CalendarAmendment>;
+}
+
 // ── Subscribers: double opt-in subscriptions and once-only notice markers (DynamoDB).
 
 export type SubscriptionStatus = 'pending' | 'confirmed' | 'unsubscribed';

@@ -103,6 +103,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: '清除目录未引用的存储对象（孤儿文件）',
     load: () => import('./commands/editorial.ts'),
   },
+  calendar: {
+    summary: '发布日程：未来 12 个月的发布时间（move / cancel 改期或取消，须说明原因）',
+    load: () => import('./commands/calendar.ts'),
+  },
 };
 
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {

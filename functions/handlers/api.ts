@@ -13,6 +13,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
@@ -23,6 +24,7 @@ import { createSqsReportQueue } from '../adapters/sqs/report-queue.ts';
 import { acceptReportRequest, cycleOf } from '../app/publish.ts';
 import { jobFromRequest, type OperatorJob, type ReportJob } from '../app/requests.ts';
 import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
+import { bundledSchedules, calendarDepsOf } from '../wiring/calendar.ts';
 
 /** The parts of an API Gateway v2 request context that name the caller. */
 interface AuthorizerContext {
@@ -78,6 +80,11 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
     reference: s.reference,
     config: s.config,
     log,
+    // The schedules file beside the bundle (infra/bundling.ts copies data/), or the repository's.
+    calendar: calendarDepsOf(
+      s,
+      bundledSchedules(import.meta.dirname, join(import.meta.dirname, '..', '..')),
+    ),
     ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
     // No sender (e.g. the China regions, which have no SES): nobody could confirm.
     subscriptions: s.config.senderAddress !== undefined || s.config.outboxDir !== undefined,

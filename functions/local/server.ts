@@ -22,6 +22,9 @@ import { startLocalEnvironment } from '../wiring/local.ts';
 import { publishDepsOf, type Services } from '../wiring/services.ts';
 import { createApiApp } from '../api/app.ts';
 import { releaseDue } from '../app/lifecycle.ts';
+import { firingStands, movedFiringsDue } from '../app/calendar.ts';
+import type { ScheduleDefinition } from '../app/schedules.ts';
+import { calendarDepsOf } from '../wiring/calendar.ts';
 import { lifecycleDepsOf } from '../wiring/lifecycle.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -170,10 +173,27 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     // Every second (an embargo fires within 2 s of its time), one tick at a time: a release
     // still printing is not started again by the next tick.
     let ticking = false;
+    let movedSince = s.clock.now();
     const embargo = setInterval(() => {
       if (ticking) return;
       ticking = true;
-      void track(releaseDue(lifecycle))
+      const tick = async () => {
+        await releaseDue(lifecycle);
+        // Release dates moved on the calendar fire at their new time, under their first slot.
+        const now = s.clock.now();
+        for (const m of await movedFiringsDue(s.calendar, movedSince, now)) {
+          log(
+            `schedule ${m.scheduleId}: ${m.firstAt.toISOString()} moved to ${m.movedTo.toISOString()}, firing now`,
+          );
+          void runSchedule(m.scheduleId, m.firstAt).catch((err: unknown) =>
+            log(
+              `schedule ${m.scheduleId} failed: ${err instanceof Error ? err.message : String(err)}`,
+            ),
+          );
+        }
+        movedSince = now;
+      };
+      void track(tick())
         .catch((err: unknown) =>
           log(`embargo tick failed: ${err instanceof Error ? err.message : String(err)}`),
         )
@@ -184,6 +204,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     embargo.unref();
     cleanup.unshift(async () => clearInterval(embargo));
 
+    const calendarSchedules: ScheduleDefinition[] = [];
     const app = createApiApp({
       operator: {
         lifecycle,
@@ -200,6 +221,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       reference: s.reference,
       config,
       log,
+      // The schedules are read below, once the server listens: the calendar sees them then.
+      calendar: calendarDepsOf(s, calendarSchedules),
       // Links come from configuration, else from this server's own address (127.0.0.1 and
       // the port it listens on) — never from the Host header of a request.
       publicBaseUrl: () => s.config.publicBaseUrl ?? url,
@@ -241,6 +264,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       opts.schedules === false
         ? []
         : await loadSchedules(opts.schedules ?? join(root, 'data', 'schedules.json'));
+    calendarSchedules.push(...definitions);
     const runSchedule = async (id: string, scheduledAt: Date): Promise<ScheduleOutcome> => {
       const def = definitions.find((d) => d.id === id);
       if (!def) throw new ConfigError(`no schedule "${id}"`);
@@ -267,6 +291,14 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
             const at = scheduledTimeOf(job, job.currentRun() ?? new Date());
             log(`schedule ${def.id} fired for ${at.toISOString()}`);
             try {
+              // A date moved or cancelled on the release calendar does not fire here.
+              const { stands, change } = await firingStands(s.calendar, def.id, at);
+              if (!stands) {
+                log(
+                  `schedule ${def.id}: ${at.toISOString()} ${change!.action} (${change!.reason})`,
+                );
+                return;
+              }
               log(`schedule ${def.id}: ${describe(await runSchedule(def.id, at))}`);
             } catch (err) {
               log(`schedule ${def.id} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -10,6 +10,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createReleaseScheduler } from '../adapters/scheduler/release-schedule.ts';
 import { operatorJobs } from '../app/requests.ts';
 import type {
+  CalendarStore,
   Clock,
   Archive,
   IssueCatalog,
@@ -21,6 +22,7 @@ import type {
 } from '../app/ports.ts';
 import { createS3Archive } from '../adapters/s3/archive.ts';
 import { systemClock } from '../adapters/clock/system-clock.ts';
+import { createDynamoCalendarStore } from '../adapters/dynamodb/calendar-store.ts';
 import {
   createDynamoIssueCatalog,
   createDynamoLifecycleCatalog,
@@ -46,6 +48,8 @@ export interface Services {
   subscribers: SubscriberStore;
   /** SES, or `.eml` files in `config.outboxDir` when that is set. */
   notifier: Notifier;
+  /** The release calendar's moved and cancelled dates (the catalog's table). */
+  calendar: CalendarStore;
   /** What "now" is for the cycle's calendar decisions (an issue's year, embargoes, the calendar). */
   clock: Clock;
   close(): Promise<void>;
@@ -85,6 +89,7 @@ export function createServices(config: AppConfig, opts: ServiceOptions = {}): Se
     records: createDynamoRecordStore(clients.documents, config.tables.records),
     catalog: createDynamoIssueCatalog(clients.documents, config.tables.issues),
     cycle: createDynamoLifecycleCatalog(clients.documents, config.tables.issues),
+    calendar: createDynamoCalendarStore(clients.documents, config.tables.issues),
     archive: createS3Archive(clients.s3, config.bucket),
     reference: referenceData(),
     renderer,

@@ -35,10 +35,10 @@ const operator = operatorName;
 const red = (text: string) => (process.stdout.isTTY ? `\x1b[31m${text}\x1b[0m` : text);
 
 /** An instant with its offset: `2026-12-01T09:30+08:00` (a bare local time is ambiguous). */
-function instantArg(value: string): Date {
+export function instantArg(value: string): Date {
   if (!/(Z|[+-]\d{2}:?\d{2})$/.test(value) || Number.isNaN(Date.parse(value)))
     throw new InvalidArgumentError(
-      'expected an ISO time with its offset, e.g. 2026-12-01T09:30+08:00',
+      '应为带时区的时间，例如 2026-12-01T09:30+08:00（须带 +08:00 或 Z 等时区）',
     );
   return new Date(value);
 }
