@@ -25,6 +25,8 @@ export const metrics = new Metrics({ namespace: 'TorchBulletin', serviceName: SE
 
 let config: AppConfig | undefined;
 let services: Services | undefined;
+/** Lease of a slot's run (ms): Lambda's default, or a test's compressed time. */
+let leaseMs: number | undefined;
 
 /** The validated configuration, read from the environment on first use. */
 export function runtimeConfig(): AppConfig {
@@ -56,7 +58,22 @@ export async function resetRuntime(): Promise<void> {
   const open = services;
   services = undefined;
   config = undefined;
+  leaseMs = undefined;
   await open?.close();
+}
+
+/**
+ * Runs the handlers of this process on the given services, and with a lease of `lease` ms —
+ * for the local model of AWS's runtime (tests/support/aws-semantics.ts), which compresses
+ * Lambda's minutes into milliseconds and prints with a small renderer. `resetRuntime()`
+ * undoes it. Lambda never calls this.
+ */
+export function useRuntime(opts: { services?: Services; leaseMs?: number }): void {
+  if (opts.services) {
+    services = opts.services;
+    config = opts.services.config;
+  }
+  leaseMs = opts.leaseMs;
 }
 
 /** Folder for the HTML and PDF of each render: Lambda's only writable place is /tmp. */
@@ -78,6 +95,7 @@ export function publishDeps(
   const remaining = context?.getRemainingTimeInMillis?.();
   return {
     ...publishDepsOf(s, { workDir: renderWorkDir(), log: (m) => logger.info(m) }),
+    ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(remaining !== undefined ? { slotWaitMs: Math.max(0, Math.floor(remaining / 2)) } : {}),
   };
 }
