@@ -13,8 +13,17 @@
  *      catalog's sha256 and size, the page count matches, every font is embedded, none is a
  *      Type 3 (synthesized) font and the CJK fonts are there;
  *   6. the Atom feed lists it;
- *   7. with `--alarm-test`: one alarm of the stack is set to ALARM and the alarm history must
+ *   7. an embargo: a bulletin draft (its series needs review) is scheduled for release 60 s
+ *      ahead (whole seconds); before that second nothing of it is public, after it the issue
+ *      is released (by EventBridge Scheduler on AWS, by `bulletin serve`'s tick locally), with
+ *      a release time not before the embargo, and the feed lists it (`--no-embargo` skips it);
+ *   8. with `--state-machine-arn`: the all-zones state machine runs on 3 zones (StartExecution,
+ *      SigV4-signed) and must succeed with every zone rendered or skipped, none failed;
+ *   9. with `--alarm-test`: one alarm of the stack is set to ALARM and the alarm history must
  *      show CloudWatch publishing to the SNS topic (the topic policy works); then OK again.
+ *
+ * The default report is a regional report (长三角): its series needs no review, so on a fresh
+ * stack the trigger releases it at once and steps 4–6 check a real issue.
  *
  * Exit code 0 when every step passed, 1 otherwise (the failed step is named). Dependency-free
  * of the runtime code: it talks HTTP (and CloudWatch for the alarm test) only.
@@ -48,8 +57,17 @@ export interface SmokeOptions {
   alarmTest?: boolean;
   /** The stack whose alarm is tested (`AlarmNamePrefix`). */
   stackName?: string;
+  /** Schedule a bulletin draft's release this many seconds ahead and watch it (default 60; 0: skip). */
+  embargoSeconds?: number;
+  /** The all-zones state machine (output `StateMachineArn`): run it on {@link zones}. */
+  stateMachineArn?: string;
+  /** Zones of the all-zones run (default: three zones of the repository's data). */
+  zones?: string[];
   log?: (line: string) => void;
 }
+
+/** Three zones the repository's data has yearly figures for. */
+export const SMOKE_ZONES = ['zhongguancun', 'wuhan-donghu', 'suzhou-sip'];
 
 export interface SmokeResult {
   issueId: string;
@@ -104,23 +122,28 @@ function regionOf(url: URL, given?: string): string {
 
 async function signedHeaders(
   url: URL,
-  body: string,
+  body: string | undefined,
   region: string,
+  opts: { service?: string; method?: string; headers?: Record<string, string> } = {},
 ): Promise<Record<string, string>> {
   const signer = new SignatureV4({
-    service: 'execute-api',
+    service: opts.service ?? 'execute-api',
     region,
     credentials: defaultProvider(),
     sha256: Sha256,
   });
   const signed = await signer.sign({
-    method: 'POST',
+    method: opts.method ?? 'POST',
     protocol: url.protocol,
     hostname: url.hostname,
     path: url.pathname,
-    query: {},
-    headers: { host: url.host, 'content-type': 'application/json' },
-    body,
+    query: Object.fromEntries(url.searchParams),
+    headers: {
+      host: url.host,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...opts.headers,
+    },
+    ...(body === undefined ? {} : { body }),
   });
   return signed.headers;
 }
@@ -158,8 +181,10 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const base = new URL(opts.baseUrl.replace(/\/+$/, '') + '/');
   const at = (path: string) => new URL(path.replace(/^\//, ''), base);
-  const series = opts.series ?? 'torch-bulletin';
-  const kind = opts.kind ?? 'torch-bulletin';
+  // A kind whose series needs no review: released at once, so a fresh stack has an issue.
+  const kind = opts.kind ?? 'regional-report';
+  const series = opts.series ?? kind;
+  const params = opts.params ?? (opts.kind ? {} : { region: '长三角' });
   const steps: SmokeResult['steps'] = [];
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -198,22 +223,27 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
   });
 
   type Started = { status: string; draftId: string; issueId?: string; message?: string };
-  const request = async (body: string): Promise<Started> => {
-    const url = at('/reports');
+  /** An operator call (POST /reports, /operator/api/…): the token or SigV4. */
+  const operator = async (
+    path: string,
+    body: string | undefined,
+    expect: number[],
+  ): Promise<Response> => {
+    const url = at(path);
+    const method = body === undefined ? 'GET' : 'POST';
     const headers: Record<string, string> = opts.iam
-      ? await signedHeaders(url, body, regionOf(url, opts.region))
-      : { 'content-type': 'application/json' };
+      ? await signedHeaders(url, body, regionOf(url, opts.region), { method })
+      : body === undefined
+        ? {}
+        : { 'content-type': 'application/json' };
     if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-    const res = await fetchOk(url, { method: 'POST', headers, body }, [202]);
-    return (await res.json()) as Started;
+    return fetchOk(url, { method, headers, ...(body === undefined ? {} : { body }) }, expect);
   };
-  const body = JSON.stringify({ kind, ...opts.params, requestId: `smoke-${Date.now()}` });
-  const started = await step('request a report', () => request(body));
-
-  // The same request again answers how its run ended (it is never run twice).
-  const ended = await step(`wait for its run (draft ${started.draftId})`, async () => {
+  const request = async (body: string): Promise<Started> =>
+    (await (await operator('/reports', body, [202])).json()) as Started;
+  const waitForRun = async (body: string, first: Started): Promise<Started> => {
     const deadline = Date.now() + (opts.timeoutSeconds ?? 600) * 1000;
-    let current = started;
+    let current = first;
     for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
       if (['released', 'unchanged', 'drafted'].includes(current.status)) return current;
       if (!['queued', 'running'].includes(current.status))
@@ -223,7 +253,14 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
       await new Promise((r) => setTimeout(r, delay));
       current = await request(body);
     }
-  });
+  };
+  const body = JSON.stringify({ kind, ...params, requestId: `smoke-${Date.now()}` });
+  const started = await step('request a report', () => request(body));
+
+  // The same request again answers how its run ended (it is never run twice).
+  const ended = await step(`wait for its run (draft ${started.draftId})`, () =>
+    waitForRun(body, started),
+  );
   if (ended.status === 'drafted')
     log(
       `  draft ${ended.draftId} awaits review (its series needs it); checking the latest release`,
@@ -274,6 +311,124 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     if (!xml.includes('<feed') || !xml.includes(issue.id))
       throw new Error(`the Atom feed of ${series} does not name ${issue.id}`);
   });
+
+  const embargo = opts.embargoSeconds ?? 60;
+  if (embargo > 0) {
+    type DraftJson = { id: string; status: string; issueId?: string; releaseAt?: string };
+    const draftOf = async (id: string) =>
+      (await (
+        await operator(`/operator/api/drafts/${encodeURIComponent(id)}`, undefined, [200])
+      ).json()) as DraftJson;
+    const draft = await step('embargo: a bulletin draft', async () => {
+      const b = JSON.stringify({
+        kind: 'torch-bulletin',
+        requestId: `smoke-embargo-${Date.now()}`,
+      });
+      const run = await waitForRun(b, await request(b));
+      const d = await draftOf(run.draftId).catch(() => undefined);
+      if (!d || !['draft', 'scheduled'].includes(d.status))
+        throw new Error(
+          `no open bulletin draft to embargo (the run ended ${run.status}: ${run.message ?? ''}); ` +
+            'its inputs are unchanged since the latest issue — load new data or skip with --no-embargo',
+        );
+      return d;
+    });
+    // A release time is whole seconds (EventBridge Scheduler's at() has no fractions).
+    const releaseAt = new Date((Math.floor(Date.now() / 1000) + embargo) * 1000);
+    await step(`embargo: schedule the release at ${releaseAt.toISOString()}`, async () => {
+      await operator(
+        `/operator/api/drafts/${encodeURIComponent(draft.id)}/release`,
+        JSON.stringify({ at: releaseAt.toISOString(), by: 'smoke test' }),
+        [202],
+      );
+      const d = await draftOf(draft.id);
+      if (d.status !== 'scheduled' || d.issueId)
+        throw new Error(`draft ${d.id} is ${d.status}${d.issueId ? ` (issue ${d.issueId})` : ''}`);
+    });
+    const released = await step('embargo: released at its second, not before', async () => {
+      const deadline = releaseAt.getTime() + (opts.timeoutSeconds ?? 600) * 1000;
+      for (;;) {
+        const d = await draftOf(draft.id);
+        if (d.status === 'published' && d.issueId) {
+          if (Date.now() < releaseAt.getTime())
+            throw new Error(`${d.issueId} was released before ${releaseAt.toISOString()}`);
+          return d.issueId;
+        }
+        if (!['scheduled', 'releasing'].includes(d.status))
+          throw new Error(`draft ${d.id} is ${d.status}, not released`);
+        if (Date.now() > deadline)
+          throw new Error(`draft ${d.id} still ${d.status} long after ${releaseAt.toISOString()}`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    });
+    await step('embargo: the issue is public, in the feed', async () => {
+      const i = (await (
+        await fetchOk(at(`/bulletins/${encodeURIComponent(released)}`))
+      ).json()) as IssueJson & { publishedAt?: string };
+      if (i.status !== 'published') throw new Error(`${i.id} is ${i.status}`);
+      if (i.publishedAt && Date.parse(i.publishedAt) < releaseAt.getTime())
+        throw new Error(`${i.id} published at ${i.publishedAt}, before the embargo`);
+      const xml = await (await fetchOk(at('/feeds/torch-bulletin.atom'))).text();
+      if (!xml.includes(released)) throw new Error(`the feed does not name ${released}`);
+    });
+  }
+
+  if (opts.stateMachineArn) {
+    const arn = opts.stateMachineArn;
+    const zones = opts.zones ?? SMOKE_ZONES;
+    await step(`all-zones state machine on ${zones.length} zones`, async () => {
+      const region = opts.region ?? arn.split(':')[3]!;
+      const endpoint = new URL(
+        `https://states.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}/`,
+      );
+      const call = async (action: string, input: object) => {
+        const b = JSON.stringify(input);
+        const headers = await signedHeaders(endpoint, b, region, {
+          service: 'states',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': `AWSStepFunctions.${action}`,
+          },
+        });
+        const res = await fetchOk(endpoint, { method: 'POST', headers, body: b });
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const { executionArn } = (await call('StartExecution', {
+        stateMachineArn: arn,
+        name: `smoke-${Date.now()}`,
+        input: JSON.stringify({ zones }),
+      })) as { executionArn: string };
+      const deadline = Date.now() + (opts.timeoutSeconds ?? 600) * 1000;
+      for (;;) {
+        const e = (await call('DescribeExecution', { executionArn })) as {
+          status: string;
+          output?: string;
+          error?: string;
+          cause?: string;
+        };
+        if (e.status === 'SUCCEEDED') {
+          // The summary: { total, rendered, skipped, failed, failures: [{ zone, error }] }.
+          const out = JSON.parse(e.output ?? '{}') as {
+            total?: number;
+            failed?: number;
+            failures?: { zone: string; error: string }[];
+          };
+          if (out.failed)
+            throw new Error(
+              `${out.failed} zone(s) failed: ${(out.failures ?? []).map((f) => `${f.zone} (${f.error})`).join(', ')}`,
+            );
+          if (out.total !== zones.length)
+            throw new Error(`the run covered ${out.total ?? 0} zones, not ${zones.length}`);
+          log(`  ${executionArn}: ${e.output?.slice(0, 300)}`);
+          return;
+        }
+        if (e.status !== 'RUNNING')
+          throw new Error(`${executionArn} ${e.status}: ${e.error ?? ''} ${e.cause ?? ''}`);
+        if (Date.now() > deadline) throw new Error(`${executionArn} still running`);
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    });
+  }
 
   if (opts.alarmTest) {
     await step('alarm reaches SNS', async () => {
@@ -344,6 +499,10 @@ async function main(argv: string[]): Promise<number> {
       timeout: { type: 'string', default: '600' },
       'alarm-test': { type: 'boolean', default: false },
       'stack-name': { type: 'string' },
+      embargo: { type: 'string', default: '60' },
+      'no-embargo': { type: 'boolean', default: false },
+      'state-machine-arn': { type: 'string' },
+      zones: { type: 'string' },
     },
   });
   const baseUrl = values['base-url'];
@@ -351,7 +510,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(
       'usage: npm run smoke -- --base-url URL [--token T | --iam] [--region R] [--series S]\n' +
         '                        [--kind K [--param zone=ID | --param region=NAME …]]\n' +
-        '                        [--timeout SECONDS] [--alarm-test [--stack-name N]]',
+        '                        [--timeout SECONDS] [--embargo SECONDS | --no-embargo]\n' +
+        '                        [--state-machine-arn ARN [--zones a,b,c]] [--alarm-test [--stack-name N]]',
     );
     return 2;
   }
@@ -380,6 +540,9 @@ async function main(argv: string[]): Promise<number> {
       timeoutSeconds: Number(values.timeout),
       alarmTest: values['alarm-test'],
       ...(values['stack-name'] ? { stackName: values['stack-name'] } : {}),
+      embargoSeconds: values['no-embargo'] ? 0 : Number(values.embargo),
+      ...(values['state-machine-arn'] ? { stateMachineArn: values['state-machine-arn'] } : {}),
+      ...(values.zones ? { zones: values.zones.split(',').map((z) => z.trim()) } : {}),
     });
     console.log(
       `smoke passed: ${r.issueId} (${r.outcome}${r.draftId ? `; draft ${r.draftId} awaits review` : ''}), ${r.pages} pages, ${r.bytes} bytes, fonts ${r.fonts.join(', ')}`,

@@ -365,6 +365,11 @@ export class TorchBulletinStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
     new CfnOutput(this, 'ReleaseScheduleGroup', { value: releaseGroup.ref });
+    // At the stack's top level, so that the output is named exactly so (docs/deploy.md, smoke).
+    new CfnOutput(this, 'StateMachineArn', {
+      description: 'the all-zones state machine (npm run smoke -- --state-machine-arn …)',
+      value: this.fanout.stateMachine.stateMachineArn,
+    });
     if (this.api.domain) {
       // The custom domain's DNS: a CNAME from the domain name to this target.
       new CfnOutput(this, 'CustomDomainTarget', {

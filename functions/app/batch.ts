@@ -170,6 +170,12 @@ interface PlanOptions {
   zones?: string[];
   period?: string;
   force?: boolean;
+  /**
+   * The run's id in its zones' slot keys; default a new one. A schedule passes its scheduled
+   * time, so that a duplicate delivery (EventBridge Scheduler delivers at least once: two
+   * executions of one firing) plans the same slots and makes each zone's issue once.
+   */
+  runId?: string;
 }
 
 /** What every zone of a run is planned against: read once, before any zone. */
@@ -199,7 +205,9 @@ async function planContext(deps: PlanDeps, opts: PlanOptions): Promise<PlanConte
   const latestOfZone = new Map<string, Issue>();
   for (const issue of latest.values())
     if (issue.params?.zone) latestOfZone.set(issue.params.zone, issue);
-  const run = `${opts.force ? 'forced-' : ''}${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  const run =
+    opts.runId ??
+    `${opts.force ? 'forced-' : ''}${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
   return { zones, opts, dataVersion, latest, latestOfZone, unchangedKey, run };
 }
 

@@ -19,6 +19,11 @@ export const zoneBatchRequestSchema = z.object({
   zones: z.array(z.string().min(1).max(80)).max(5000).optional(),
   /** Render even the zones whose report is unchanged (e.g. after a fix in the code). */
   force: z.boolean().optional(),
+  /**
+   * `<aws.scheduler.scheduled-time>` when a schedule started the run: the run's id, so that a
+   * duplicate delivery of one firing renders each zone once (the same slots).
+   */
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
 });
 
 export async function handler(event: unknown, context?: Context): Promise<ZonePlan> {
@@ -36,6 +41,9 @@ export async function handler(event: unknown, context?: Context): Promise<ZonePl
         ...(req.period ? { period: req.period } : {}),
         ...(req.zones ? { zones: req.zones } : {}),
         ...(req.force ? { force: true } : {}),
+        ...(req.scheduledTime
+          ? { runId: `schedule-${new Date(req.scheduledTime).toISOString()}` }
+          : {}),
       },
     );
     logger.info('zone batch planned', { jobs: plan.jobs.length, done: plan.done.length });

@@ -49,7 +49,12 @@ export class ReportSchedules extends Construct {
         if (!props.allZones)
           throw new Error(`[infra] schedule ${def.id}: all zones, but no fan-out state machine`);
         target = new targets.StepFunctionsStartExecution(props.allZones, {
-          input: scheduler.ScheduleTargetInput.fromObject({ ...def.params }),
+          // The scheduled time is the run's id: a duplicate delivery (at least once) starts a
+          // second execution that plans the same slots, so no zone is printed twice.
+          input: scheduler.ScheduleTargetInput.fromObject({
+            ...def.params,
+            scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          }),
           ...retry,
         });
       } else {

@@ -18,7 +18,6 @@
  * (optionally `{"period":"2024"}`, `{"zones":[…]}`, `{"force":true}`).
  */
 import {
-  CfnOutput,
   Duration,
   RemovalPolicy,
   Stack,
@@ -87,10 +86,15 @@ export const RETRYABLE_ERRORS = [
   'RenderPageError',
   'StoreError',
   'ConflictError',
-  // Another attempt of this zone still holds its slot (a crashed or timed-out one, until its
-  // lease runs out): the next try finds the slot free or the zone's issue made.
-  'LeaseHeldError',
 ];
+
+/**
+ * Another attempt of this zone still holds its slot or its release (a crashed or timed-out
+ * one, until its 120 s lease runs out): tried again after 1, 2 and 4 minutes — past the lease
+ * — when the slot is free or the zone's issue made. The transient retrier's seconds would all
+ * fall inside the lease and fail the zone.
+ */
+export const LEASE_RETRY = { errors: ['LeaseHeldError'], intervalSeconds: 60, maxAttempts: 3 };
 
 export class ZoneFanOut extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -151,6 +155,12 @@ export class ZoneFanOut extends Construct {
       taskTimeout: sfn.Timeout.duration(Duration.seconds(FANOUT_POLICY.zoneTimeoutSeconds + 30)),
     });
     renderStep.addRetry({
+      errors: LEASE_RETRY.errors,
+      maxAttempts: LEASE_RETRY.maxAttempts,
+      interval: Duration.seconds(LEASE_RETRY.intervalSeconds),
+      backoffRate: 2,
+    });
+    renderStep.addRetry({
       errors: RETRYABLE_ERRORS,
       maxAttempts: FANOUT_POLICY.retries,
       interval: Duration.seconds(FANOUT_POLICY.retryIntervalSeconds),
@@ -198,7 +208,6 @@ export class ZoneFanOut extends Construct {
     });
 
     this.acknowledgeRoleFindings();
-    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
 
     platform.operations.alarmOnMetric(
       'ZoneProfilesFailed',

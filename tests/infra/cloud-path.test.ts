@@ -153,6 +153,28 @@ describe('the cloud path on the synthesized template', () => {
     for (const a of alarms) expect(a['AlarmActions']).toHaveLength(1);
   });
 
+  it('starts the all-zones run with the scheduled time, so a duplicate delivery prints no zone twice', () => {
+    const machine = id(stack.fanout.stateMachine);
+    const schedule = ofType('AWS::Scheduler::Schedule').find(([, r]) =>
+      JSON.stringify(r.Properties['Target']).includes(`"Ref":"${machine}"`),
+    )!;
+    const input = JSON.parse((schedule[1].Properties['Target'] as { Input: string }).Input);
+    expect(input).toMatchObject({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+  });
+
+  it('names its outputs as docs/deploy.md and the smoke test use them', () => {
+    expect(Object.keys(template.toJSON().Outputs as object).sort()).toEqual(
+      [
+        'AlarmTopicArn',
+        'ApiUrl',
+        'ArchiveBucketName',
+        'ReleaseScheduleGroup',
+        'StateMachineArn',
+        'UploadPrefix',
+      ].sort(),
+    );
+  });
+
   it('reserves concurrency only under the reserved profile, and warns when it exceeds the quota given', () => {
     const reservedOf = (s: TorchBulletinStack) => {
       const r = Template.fromStack(s).toJSON().Resources as Record<string, Resource>;

@@ -1,8 +1,10 @@
 /**
  * `npm run smoke` against a real `bulletin serve` (embedded dynalite + s3rver, headless
- * Chromium) started on a free port: the operator's and the subscriber's path end to end —
- * request a report, wait, list, download and check the PDF (pages, embedded CJK fonts, hash),
- * fetch the feed. And the control: without the token the smoke test fails, naming the step.
+ * Chromium) started on a free port, with the smoke test's defaults: the operator's and the
+ * subscriber's path end to end — request a report that releases at once, wait, list, download
+ * and check the PDF (pages, embedded CJK fonts, hash), fetch the feed; then embargo a bulletin
+ * draft 60 s ahead and see it released at its second (by the server's tick). And the control:
+ * without the token the smoke test fails, naming the step.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -65,20 +67,23 @@ describe('npm run smoke against bulletin serve', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('passes every step: report, wait, list, PDF (pages, fonts, hash), feed', async () => {
-    // A regional report: its series needs no review, so the trigger releases it.
+  it('passes every step by default: a report released at once, its PDF and feed, and an embargo 60 s ahead', async () => {
+    // The default report is a regional report: its series needs no review, so the trigger
+    // releases it (a fresh stack has an issue to check). Then a bulletin draft is embargoed.
     const lines: string[] = [];
     const result = await runSmoke({
       baseUrl,
       token,
-      kind: 'regional-report',
-      series: 'regional-report',
-      params: { region: '长三角' },
       timeoutSeconds: 300,
       log: (l) => lines.push(l),
     });
     expect(
-      lines.map((l) => l.replace(/ \(\d+ ms\)$/, '').replace(/draft \S+\)/, 'draft)')),
+      lines.map((l) =>
+        l
+          .replace(/ \(\d+ ms\)$/, '')
+          .replace(/draft \S+\)/, 'draft)')
+          .replace(/at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z/, 'at <second>'),
+      ),
     ).toEqual([
       '✓ archive page',
       '✓ request a report',
@@ -87,12 +92,16 @@ describe('npm run smoke against bulletin serve', () => {
       '✓ list it',
       '✓ download and check the PDF',
       '✓ feed lists it',
+      '✓ embargo: a bulletin draft',
+      '✓ embargo: schedule the release at <second>',
+      '✓ embargo: released at its second, not before',
+      '✓ embargo: the issue is public, in the feed',
     ]);
     expect(result.outcome).toBe('released');
     expect(result.issueId).toMatch(/^regional-report-\d+$/);
     expect(result.pages).toBeGreaterThan(1);
     expect(result.fonts.some((f) => /NotoSerifSC/.test(f))).toBe(true);
-  }, 300_000);
+  }, 600_000);
 
   it('fails, naming the step, when the operator is not authenticated', async () => {
     await expect(

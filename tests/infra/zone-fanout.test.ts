@@ -7,7 +7,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthApp } from './support.ts';
-import { ZoneFanOut, RETRYABLE_ERRORS } from '../../infra/constructs/zone-fanout.ts';
+import { LEASE_RETRY, ZoneFanOut, RETRYABLE_ERRORS } from '../../infra/constructs/zone-fanout.ts';
 import { FANOUT_POLICY } from '../../functions/contract/fanout.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -101,6 +101,12 @@ describe('ZoneFanOut', () => {
     const render = processor.States[processor.StartAt]!;
     expect(JSON.stringify(render)).toContain(`ARN(${logicalId(fanout.functions.render.fn)})`);
     expect(render.Retry).toEqual([
+      // A slot or release still held by a dead attempt: retried past its lease.
+      expect.objectContaining({
+        ErrorEquals: LEASE_RETRY.errors,
+        IntervalSeconds: LEASE_RETRY.intervalSeconds,
+        MaxAttempts: LEASE_RETRY.maxAttempts,
+      }),
       expect.objectContaining({
         ErrorEquals: RETRYABLE_ERRORS,
         MaxAttempts: FANOUT_POLICY.retries,
@@ -108,7 +114,7 @@ describe('ZoneFanOut', () => {
       }),
     ]);
     // Not retried: a bad request or an unknown zone fails the same way every time.
-    expect(render.Retry![0]!.ErrorEquals).not.toContain('ValidationError');
+    expect(render.Retry![1]!.ErrorEquals).not.toContain('ValidationError');
     // No Catch: a zone that fails every retry is a failed item (counted against the
     // tolerated failures, written to the FAILED results, named by the summary).
     expect(render.Catch).toBeUndefined();

@@ -17,18 +17,24 @@
  *   synthesized template, not a copy. A killed Lambda is the error `Lambda.Unknown`, a thrown
  *   error its `name` (the errorType).
  *
- * Time is compressed by {@link TIME_SCALE}: a minute of Lambda's backoff, a lease of 120 s and a
- * function timeout shrink by the same factor, so their order — which decides what a retry
- * finds — stays as on AWS.
+ * Time is compressed by {@link TIME_SCALE}: a minute of Lambda's backoff, a lease of 120 s and the
+ * map's retry intervals shrink by the same factor, so their order — which decides what a retry
+ * finds — stays as on AWS. Function timeouts shrink less ({@link TIMEOUT_SCALE}): the work
+ * itself is not compressed, and a loaded machine must not turn a normal run into a timeout;
+ * the orders that matter (lease < timeout, retry gap < timeout) hold either way.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
 /** Real seconds per modelled second. */
-export const TIME_SCALE = 1 / 40;
+export const TIME_SCALE = 1 / 30;
+/** Real seconds per modelled second of a function's timeout. */
+export const TIMEOUT_SCALE = 1 / 10;
 /** A modelled duration in real milliseconds. */
 export const scaled = (seconds: number) => Math.round(seconds * 1000 * TIME_SCALE);
+/** A function's modelled timeout in real milliseconds. */
+export const scaledTimeout = (seconds: number) => Math.round(seconds * 1000 * TIMEOUT_SCALE);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,6 +44,8 @@ interface Invocation {
   writes: number;
   /** Kill the invocation just before this write (1-based). */
   crashBeforeWrite?: number;
+  /** Hold this write (1-based) until the function's timeout kills the invocation. */
+  stallAtWrite?: number;
   kill(reason: 'crash' | 'timeout'): void;
 }
 
@@ -72,6 +80,8 @@ export function obeyTheRuntime(client: { middlewareStack: unknown }): void {
           inv.kill('crash');
           return new Promise(() => undefined);
         }
+        // A store that stops answering: the timeout kills the invocation mid-work.
+        if (inv.stallAtWrite === inv.writes) return new Promise(() => undefined);
       }
       return next(args);
     },
@@ -96,8 +106,8 @@ export interface AttemptResult {
 /** How one attempt is to go wrong. */
 export interface AttemptFault {
   crashBeforeWrite?: number;
-  /** Hold the attempt past its timeout (the caller makes its work slow; see `slow`). */
-  timeout?: boolean;
+  /** Hold this write until the timeout kills the attempt (a stuck dependency). */
+  stallAtWrite?: number;
 }
 
 function lambdaContext(name: string, requestId: string, deadline: number): Context {
@@ -124,8 +134,6 @@ export interface FunctionModel {
   handler: Handler;
   /** `Timeout` of the function (modelled seconds). */
   timeoutSeconds: number;
-  /** Makes the attempt slow enough to pass its timeout, and undoes that (a timeout fault). */
-  slow?: { on(): void; off(): void };
 }
 
 /** Runs one attempt of a function the way the Lambda runtime does. */
@@ -135,18 +143,18 @@ export function runAttempt(
   requestId: string,
   fault: AttemptFault = {},
 ): Promise<AttemptResult> {
-  const timeoutMs = scaled(fn.timeoutSeconds);
+  const timeoutMs = scaledTimeout(fn.timeoutSeconds);
   const context = lambdaContext(fn.name, requestId, Date.now() + timeoutMs);
   return new Promise<AttemptResult>((resolve) => {
     const inv: Invocation = {
       killed: false,
       writes: 0,
       ...(fault.crashBeforeWrite ? { crashBeforeWrite: fault.crashBeforeWrite } : {}),
+      ...(fault.stallAtWrite ? { stallAtWrite: fault.stallAtWrite } : {}),
       kill(reason) {
         if (inv.killed) return;
         inv.killed = true;
         clearTimeout(timer);
-        if (fault.timeout) fn.slow?.off();
         resolve({
           ok: false,
           error: 'Lambda.Unknown',
@@ -158,7 +166,6 @@ export function runAttempt(
       },
     };
     const timer = setTimeout(() => inv.kill('timeout'), timeoutMs);
-    if (fault.timeout) fn.slow?.on();
     running
       .run(inv, () => fn.handler(structuredClone(event), context))
       .then(
