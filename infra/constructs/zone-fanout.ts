@@ -17,13 +17,7 @@
  * Start it with `aws stepfunctions start-execution --state-machine-arn … --input '{}'`
  * (optionally `{"period":"2024"}`, `{"zones":[…]}`, `{"force":true}`).
  */
-import {
-  Duration,
-  RemovalPolicy,
-  Stack,
-  Validations,
-  type CfnElement,
-} from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
