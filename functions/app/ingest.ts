@@ -12,6 +12,7 @@ import {
   decodeInput,
   type InputEncoding,
   jsonSyntaxProblem,
+  MAX_PROBLEMS,
   parseRecordFile,
   type ParsedRecord,
 } from '../core/ingest-parse.ts';
@@ -67,7 +68,7 @@ export function isArticlesText(text: string): boolean {
 function parseArticles(
   file: string,
   text: string,
-  store: RecordStore,
+  store: Pick<RecordStore, 'articleRefusals'>,
 ): { articles: Article[]; problems: InputProblem[] } {
   let data: unknown;
   const json = text.replace(/^\uFEFF/, '');
@@ -115,28 +116,41 @@ function parseArticles(
   return { articles: problems.length ? [] : parsed.data, problems };
 }
 
+/** A batch validated: its records and articles, or the first problems found (then nothing). */
+export interface ValidatedBatch {
+  records: ParsedRecord[];
+  articles: Article[];
+  problems: InputProblem[];
+  /** Files read in an encoding other than UTF-8 (detected or declared). */
+  decodedAs: { file: string; encoding: InputEncoding }[];
+}
+
 /**
- * Validates every file, then writes the records and articles.
- * @throws ValidationError listing every problem (file, line or JSON path, field); nothing written.
+ * Validates every file of a batch — syntax, every row, duplicates within and across files, and
+ * what the store would refuse — without writing anything. At most {@link MAX_PROBLEMS} problems
+ * are kept (the first, in file order), then a line saying how many more there are.
  */
-export async function ingestFiles(
-  deps: { records: RecordStore; reference: Reference },
+export function validateRecordFiles(
+  deps: {
+    reference: Reference;
+    records: Pick<RecordStore, 'recordRefusals' | 'articleRefusals'>;
+  },
   files: InputFile[],
   opts: {
-    onProgress?: Progress;
-    now?: Date;
-    /** The files' encoding as declared (`--encoding`); default: detected per file. */
     encoding?: InputEncoding;
+    /** Keep the records (default); false: validate only, in the memory of the rows' keys. */
+    keep?: boolean;
   } = {},
-): Promise<IngestSummary> {
+): ValidatedBatch & { valid: number } {
+  let valid = 0;
   const problems: InputProblem[] = [];
   const records: ParsedRecord[] = [];
   const articles: Article[] = [];
-  if (files.length === 0)
-    throw new ValidationError('ingest', [
-      { file: '(none)', location: '-', message: 'no input files' },
-    ]);
   const decodedAs: { file: string; encoding: InputEncoding }[] = [];
+  // One at a time, never `push(...big)`: a spread of 200 k items overflows the call stack.
+  const add = <T>(into: T[], items: T[]) => {
+    for (const item of items) into.push(item);
+  };
   for (const f of files) {
     if (/\.json$/i.test(f.name)) {
       const decoded = decodeInput(f.name, f.bytes, opts.encoding);
@@ -148,21 +162,67 @@ export async function ingestFiles(
         if (decoded.encoding !== 'utf-8')
           decodedAs.push({ file: f.name, encoding: decoded.encoding! });
         const out = parseArticles(f.name, decoded.text!, deps.records);
-        problems.push(...out.problems);
-        articles.push(...out.articles);
+        add(problems, out.problems);
+        add(articles, out.articles);
         continue;
       }
     }
     const out = parseRecordFile(f.name, f.bytes, deps.reference, {
       ...(opts.encoding ? { encoding: opts.encoding } : {}),
+      keep: opts.keep !== false,
+      refusals: (r) => deps.records.recordRefusals(r),
     });
+    valid += out.valid ?? out.records.length;
     if (out.encoding && out.encoding !== 'utf-8')
       decodedAs.push({ file: f.name, encoding: out.encoding });
-    problems.push(...out.problems);
-    records.push(...out.records);
+    add(problems, out.problems);
+    // A file with problems has no records; once one has, the rest need not be kept.
+    if (problems.length === 0) add(records, out.records);
   }
-  if (problems.length === 0) problems.push(...findCrossFileDuplicates(records));
-  if (problems.length === 0) problems.push(...storageProblems(deps.records, records));
+  // Across files (within one file each parse found them); CSV rows were checked against the
+  // store as they were read, JSON records are here.
+  if (problems.length === 0 && files.length > 1) add(problems, findCrossFileDuplicates(records));
+  if (problems.length === 0)
+    add(
+      problems,
+      storageProblems(
+        deps.records,
+        records.filter((r) => /\.json:/i.test(r.origin ?? '')),
+      ),
+    );
+  // Each file stops at MAX_PROBLEMS (and says so); the batch keeps as many in all.
+  const kept = MAX_PROBLEMS + files.length;
+  if (problems.length > kept) {
+    const more = problems.length - kept;
+    problems.length = kept;
+    problems.push({ file: '(batch)', location: '-', message: `另有 ${more} 个问题未列出` });
+  }
+  return problems.length
+    ? { records: [], articles: [], problems, decodedAs, valid }
+    : { records, articles, problems, decodedAs, valid };
+}
+
+/**
+ * Validates every file, then writes the records and articles.
+ * @throws ValidationError listing the first problems (file, line or JSON path, field); nothing written.
+ */
+export async function ingestFiles(
+  deps: { records: RecordStore; reference: Reference },
+  files: InputFile[],
+  opts: {
+    onProgress?: Progress;
+    now?: Date;
+    /** The files' encoding as declared (`--encoding`); default: detected per file. */
+    encoding?: InputEncoding;
+  } = {},
+): Promise<IngestSummary> {
+  if (files.length === 0)
+    throw new ValidationError('ingest', [
+      { file: '(none)', location: '-', message: 'no input files' },
+    ]);
+  const { records, articles, problems, decodedAs } = validateRecordFiles(deps, files, {
+    ...(opts.encoding ? { encoding: opts.encoding } : {}),
+  });
   if (problems.length > 0) throw new ValidationError('ingest', problems);
 
   const ingestedAt = (opts.now ?? new Date()).toISOString();
@@ -176,8 +236,9 @@ export async function ingestFiles(
     periods: [...new Set(records.map((r) => r.period))].sort(),
     decodedAs,
   };
+  for (const r of records) (r as ParsedRecord & { ingestedAt?: string }).ingestedAt = ingestedAt;
   const written = await deps.records.writeBatch(
-    { records: records.map((r) => ({ ...r, ingestedAt })), articles },
+    { records: records as (ParsedRecord & { ingestedAt: string })[], articles },
     opts.onProgress ? { onProgress: opts.onProgress } : {},
   );
   for (const outcome of written.records) summary[outcome]++;
@@ -186,7 +247,10 @@ export async function ingestFiles(
 }
 
 /** What the store would refuse, located like any other problem (file, line or JSON path, field). */
-function storageProblems(store: RecordStore, records: ParsedRecord[]): InputProblem[] {
+function storageProblems(
+  store: Pick<RecordStore, 'recordRefusals'>,
+  records: ParsedRecord[],
+): InputProblem[] {
   const problems: InputProblem[] = [];
   for (const r of records) {
     const found = store.recordRefusals(r);

@@ -21,6 +21,8 @@ export type ParsedRecord = Omit<IndicatorRecord, 'revision'>;
 
 export interface ParseResult {
   records: ParsedRecord[];
+  /** Rows that are valid records (also when they are not kept: `keep: false`). */
+  valid?: number;
   problems: InputProblem[];
   /** The encoding the file was read in, once decoded. */
   encoding?: InputEncoding;
@@ -31,7 +33,12 @@ export const OPTIONAL_COLUMNS = ['yoy', 'share', 'qualifier'] as const;
 const ALL_COLUMNS: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
 
 /** Largest file and field we accept; larger input is refused before parsing. */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_FILE_BYTES = 128 * 1024 * 1024;
+/**
+ * Problems kept per batch: the first ones, in file order (a file with a million bad rows must not
+ * hold a million messages; the count of the rest is reported).
+ */
+export const MAX_PROBLEMS = 200;
 export const MAX_FIELD_CHARS = 2_000;
 
 /**
@@ -71,6 +78,50 @@ function strict(encoding: InputEncoding, bytes: Uint8Array): string | undefined 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether bytes are valid UTF-8, and which scripts they hold — read in chunks, so that a file of
+ * 100 MB never becomes one string (ingest parses UTF-8 bytes directly).
+ */
+function scanUtf8(bytes: Uint8Array): { valid: boolean; gbkLike: boolean; wide: boolean } {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const CHUNK = 1 << 22;
+  let gbkLike = false;
+  let wide = false;
+  try {
+    for (let at = 0; at < bytes.length; at += CHUNK) {
+      const text = decoder.decode(bytes.subarray(at, at + CHUNK), { stream: true });
+      gbkLike ||= GBK_AS_UTF8.test(text);
+      wide ||= WIDE.test(text);
+    }
+    decoder.decode();
+    return { valid: true, gbkLike, wide };
+  } catch {
+    return { valid: false, gbkLike, wide };
+  }
+}
+
+/**
+ * The encoding of an input file by the rule of {@link decodeInput}; the text only when it is not
+ * UTF-8 (UTF-8 bytes are parsed as they are).
+ */
+function detectInput(
+  file: string,
+  bytes: Uint8Array,
+  declared?: InputEncoding,
+): { encoding?: InputEncoding; text?: string; problem?: InputProblem } {
+  if (declared && declared !== 'utf-8') return decodeInput(file, bytes, declared);
+  const hasUtf8Bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const utf16 =
+    bytes.length >= 2 &&
+    ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+  if (!utf16) {
+    const scan = scanUtf8(bytes);
+    if (scan.valid && (declared || hasUtf8Bom || !scan.gbkLike || scan.wide))
+      return { encoding: 'utf-8' };
+  }
+  return decodeInput(file, bytes, declared);
 }
 
 /**
@@ -151,6 +202,17 @@ function lineOfFirstInvalidByte(bytes: Uint8Array, encoding: InputEncoding): num
   return line;
 }
 
+export interface ParseOptions {
+  encoding?: InputEncoding;
+  /**
+   * Keep the records (default true). False: validate only, keeping nothing per row but its key
+   * (for duplicates) — a file of a million rows is then checked in the memory of its keys.
+   */
+  keep?: boolean;
+  /** What the store would refuse of a record, checked row by row (CSV). */
+  refusals?: (record: ParsedRecord) => { field: string; message: string }[];
+}
+
 /**
  * Parses one file of a batch, choosing CSV or JSON by its name (`.json` → JSON), in the
  * encoding given or detected (see {@link decodeInput}).
@@ -159,7 +221,7 @@ export function parseRecordFile(
   file: string,
   bytes: Uint8Array,
   ref: Reference,
-  opts: { encoding?: InputEncoding } = {},
+  opts: ParseOptions = {},
 ): ParseResult {
   if (bytes.length > MAX_FILE_BYTES) {
     return fail(file, '1', `file is ${bytes.length} bytes; the limit is ${MAX_FILE_BYTES}`);
@@ -167,97 +229,213 @@ export function parseRecordFile(
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     return fail(file, '1', 'file is a ZIP archive (an Excel .xlsx?); export it as "CSV UTF-8"');
   }
-  const decoded = decodeInput(file, bytes, opts.encoding);
-  if (decoded.problem) return { records: [], problems: [decoded.problem] };
-  const text = decoded.text!;
-  if (text.trim() === '') return fail(file, '1', 'file is empty');
-  if (!/\.json$/i.test(file)) {
-    const loneCr = /\r(?!\n)/.exec(text);
-    if (loneCr) {
-      const line = text.slice(0, loneCr.index).split(/\r\n|\n|\r/).length;
-      return fail(
-        file,
-        String(line),
-        'line ends with a lone CR (carriage return, as old Mac files do): save the file with LF or CRLF line endings (如 Excel 的 "CSV UTF-8")',
-      );
-    }
+  if (/\.json$/i.test(file)) {
+    const decoded = decodeInput(file, bytes, opts.encoding);
+    if (decoded.problem) return { records: [], problems: [decoded.problem] };
+    const text = decoded.text!;
+    if (text.trim() === '') return fail(file, '1', 'file is empty');
+    return { ...parseJson(file, text, ref), encoding: decoded.encoding! };
   }
-  const result = /\.json$/i.test(file) ? parseJson(file, text, ref) : parseCsvText(file, text, ref);
-  return { ...result, encoding: decoded.encoding! };
+  const detected = detectInput(file, bytes, opts.encoding);
+  if (detected.problem) return { records: [], problems: [detected.problem] };
+  // UTF-8 is parsed from its bytes (no copy of a big file as one string); GB18030 from its text.
+  const input = detected.text !== undefined ? Buffer.from(detected.text, 'utf8') : bytes;
+  if (isBlank(input)) return fail(file, '1', 'file is empty');
+  const loneCr = loneCrLine(input);
+  if (loneCr)
+    return fail(
+      file,
+      String(loneCr),
+      'line ends with a lone CR (carriage return, as old Mac files do): save the file with LF or CRLF line endings (如 Excel 的 "CSV UTF-8")',
+    );
+  return { ...parseCsvBytes(file, input, ref, opts), encoding: detected.encoding! };
+}
+
+/** Nothing but white space (and a byte order mark). */
+function isBlank(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    if (i < 3 && (b === 0xef || b === 0xbb || b === 0xbf)) continue;
+    return false;
+  }
+  return true;
+}
+
+/** The line of the first CR not followed by LF, or 0. */
+function loneCrLine(bytes: Uint8Array): number {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = buf.indexOf(0x0d);
+  while (at >= 0 && buf[at + 1] === 0x0a) at = buf.indexOf(0x0d, at + 2);
+  if (at < 0) return 0;
+  let line = 1;
+  for (let i = buf.indexOf(0x0a); i >= 0 && i < at; i = buf.indexOf(0x0a, i + 1)) line++;
+  // Lone CRs before `at` end lines too.
+  for (let i = buf.indexOf(0x0d); i >= 0 && i < at; i = buf.indexOf(0x0d, i + 1))
+    if (buf[i + 1] !== 0x0a) line++;
+  return line;
 }
 
 function fail(file: string, location: string, message: string, field?: string): ParseResult {
   return { records: [], problems: [{ file, location, message, ...(field ? { field } : {}) }] };
 }
 
-function parseCsvText(file: string, text: string, ref: Reference): ParseResult {
-  let rows: { record: string[]; info: { lines: number } }[];
-  try {
-    rows = parseCsv(text, {
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      max_record_size: MAX_FIELD_CHARS * 16,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-  } catch (err) {
-    return { records: [], problems: [csvSyntaxProblem(file, text, err)] };
-  }
-  const [head, ...body] = rows;
-  if (!head) return fail(file, '1', 'file is empty');
+/** Strings repeated on many rows (sources, units, periods) kept once. */
+function interner(): (text: string) => string {
+  const seen = new Map<string, string>();
+  return (text) => {
+    const found = seen.get(text);
+    if (found !== undefined) return found;
+    if (seen.size < 100_000) seen.set(text, text);
+    return text;
+  };
+}
+
+/**
+ * Parses and validates CSV bytes row by row (csv-parse's `on_record`): no row is kept once
+ * checked, only its record — so a file of a million rows needs the memory of its records, not
+ * of its rows too.
+ */
+function parseCsvBytes(
+  file: string,
+  bytes: Uint8Array,
+  ref: Reference,
+  opts: ParseOptions = {},
+): ParseResult {
+  let valid = 0;
   const problems: InputProblem[] = [];
-  let header = head.record.map((h) => h.trim().toLowerCase());
-  // Spreadsheets export trailing separators (`…,source,`): unnamed columns at the end are
-  // dropped when they hold nothing; a value under one is refused where it is.
-  const named = header.length - [...header].reverse().findIndex((h) => h !== '');
-  if (named > 0 && named < header.length) {
-    for (const row of body) {
-      const extra = row.record.slice(named).findIndex((cell) => cell.trim() !== '');
-      if (extra >= 0 && row.record.length === header.length)
+  const records: ParsedRecord[] = [];
+  const intern = interner();
+  let header: string[] | undefined;
+  let named = 0;
+  let width = 0;
+  let rows = 0;
+  let headerProblem: InputProblem | undefined;
+  // Keys as numbers (zone, indicator, period), first line as the value: a million rows' keys
+  // in ≈ 40 MB, where strings took ≈ 100 MB.
+  const seen = new Map<number, number>();
+  const zoneIndex = new Map(ref.zones.map((z, i) => [z.id, i]));
+  const indicatorIndex = new Map(ref.indicators.map((x, i) => [x.code, i]));
+  const keyOf = (r: ParsedRecord): number => {
+    const p = parsePeriod(r.period)!;
+    const part =
+      p.granularity === 'annual' ? 0 : p.granularity === 'quarterly' ? 20 + p.part! : p.part!;
+    return (
+      ((zoneIndex.get(r.zone)! * 4096 + indicatorIndex.get(r.indicator)!) * 10_000 + p.year) * 100 +
+      part
+    );
+  };
+  const STOP = Symbol('stop');
+  let lastGoodLine = 0;
+  const onRecord = (record: string[], context: { lines: number }) => {
+    lastGoodLine = context.lines;
+    if (!header) {
+      const head = record.map((h) => h.trim().toLowerCase());
+      // Spreadsheets export trailing separators (`…,source,`): unnamed columns at the end are
+      // dropped when they hold nothing; a value under one is refused where it is.
+      named = head.length - [...head].reverse().findIndex((h) => h !== '');
+      width = head.length;
+      header = named > 0 && named < head.length ? head.slice(0, named) : head;
+      headerProblem = headerProblemOf(file, header);
+      if (headerProblem) throw STOP;
+      return undefined;
+    }
+    rows++;
+    const line = String(context.lines);
+    if (named > 0 && named < width && record.length === width) {
+      const extra = record.slice(named).findIndex((cell) => cell.trim() !== '');
+      if (extra >= 0) {
         problems.push({
           file,
-          location: String(row.info.lines),
+          location: line,
           message: `a value in column ${named + extra + 1}, which has no name in the header`,
         });
-      if (row.record.length === header.length) row.record = row.record.slice(0, named);
+        return undefined;
+      }
+      record = record.slice(0, named);
     }
-    if (problems.length) return { records: [], problems };
-    header = header.slice(0, named);
-  }
-  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h)).map((h) => h || '(no name)');
-  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
-  const dupes = header.filter((h, i) => header.indexOf(h) !== i);
-  if (unknown.length || missing.length || dupes.length) {
-    const parts = [
-      missing.length ? `missing column(s) ${missing.join(', ')}` : '',
-      unknown.length ? `unknown column(s) ${unknown.join(', ')}` : '',
-      dupes.length ? `repeated column(s) ${dupes.join(', ')}` : '',
-    ].filter(Boolean);
-    return fail(
-      file,
-      '1',
-      `header: ${parts.join('; ')} (expected ${[...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS].join(',')})`,
-    );
-  }
-  if (body.length === 0) return fail(file, '2', 'no data rows after the header');
-  const records: ParsedRecord[] = [];
-  for (const row of body) {
-    const line = String(row.info.lines);
-    if (row.record.length !== header.length) {
+    if (record.length !== header.length) {
       problems.push({
         file,
         location: line,
-        message: `${row.record.length} fields, expected ${header.length}`,
+        message: `${record.length} fields, expected ${header.length}`,
       });
-      continue;
+    } else {
+      const fields: Record<string, string> = {};
+      header.forEach((h, i) => (fields[h] = record[i] ?? ''));
+      const rec = validateRow(file, line, fields, ref, problems);
+      if (rec) {
+        const key = keyOf(rec);
+        const first = seen.get(key);
+        if (first !== undefined)
+          problems.push({
+            file,
+            location: line,
+            field: 'zone',
+            message: `duplicate of line ${first} (${rec.zone}, ${rec.indicator}, ${rec.period})`,
+          });
+        else seen.set(key, context.lines);
+        for (const p of opts.refusals?.(rec) ?? [])
+          problems.push({ file, location: line, field: p.field, message: p.message });
+        valid++;
+        if (!problems.length && opts.keep !== false) {
+          rec.source = intern(rec.source);
+          rec.period = intern(rec.period);
+          if (rec.reportedUnit) rec.reportedUnit = intern(rec.reportedUnit);
+          records.push(rec);
+        }
+      }
     }
-    const fields: Record<string, string> = {};
-    header.forEach((h, i) => (fields[h] = row.record[i] ?? ''));
-    const rec = validateRow(file, line, fields, ref, problems);
-    if (rec) records.push(rec);
+    // The first problems are enough to act on: stop reading (the rest is not validated).
+    if (problems.length >= MAX_PROBLEMS) {
+      problems.push({
+        file,
+        location: line,
+        message: `前 ${MAX_PROBLEMS} 个问题之后停止检查（其后各行未检查）: fix these and run again`,
+      });
+      throw STOP;
+    }
+    return undefined;
+  };
+  try {
+    parseCsv(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      bom: true,
+      encoding: 'utf8',
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_FIELD_CHARS * 16,
+      on_record: onRecord,
+    });
+  } catch (err) {
+    if (err !== STOP) {
+      problems.push(
+        csvSyntaxProblem(file, new TextDecoder('utf-8').decode(bytes), err, lastGoodLine),
+      );
+      return { records: [], problems };
+    }
   }
-  findDuplicates(file, records, problems);
-  return { records: problems.length ? [] : records, problems };
+  if (headerProblem) return { records: [], problems: [headerProblem] };
+  if (!header) return fail(file, '1', 'file is empty');
+  if (rows === 0 && !problems.length) return fail(file, '2', 'no data rows after the header');
+  return { records: problems.length ? [] : records, problems, valid };
+}
+
+/** What is wrong with a header (missing, unknown or repeated columns), or undefined. */
+function headerProblemOf(file: string, header: string[]): InputProblem | undefined {
+  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h)).map((h) => h || '(no name)');
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  const dupes = header.filter((h, i) => header.indexOf(h) !== i);
+  if (!unknown.length && !missing.length && !dupes.length) return undefined;
+  const parts = [
+    missing.length ? `missing column(s) ${missing.join(', ')}` : '',
+    unknown.length ? `unknown column(s) ${unknown.join(', ')}` : '',
+    dupes.length ? `repeated column(s) ${dupes.join(', ')}` : '',
+  ].filter(Boolean);
+  return {
+    file,
+    location: '1',
+    message: `header: ${parts.join('; ')} (expected ${[...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS].join(',')})`,
+  };
 }
 
 /**
@@ -265,7 +443,12 @@ function parseCsvText(file: string, text: string, ref: Reference): ParseResult {
  * where it gave up, which for an unclosed quote is the end of the file) and, when known, the
  * column's name.
  */
-function csvSyntaxProblem(file: string, text: string, err: unknown): InputProblem {
+function csvSyntaxProblem(
+  file: string,
+  text: string,
+  err: unknown,
+  lastGoodLine?: number,
+): InputProblem {
   const e = err as {
     message: string;
     code?: string;
@@ -273,9 +456,11 @@ function csvSyntaxProblem(file: string, text: string, err: unknown): InputProble
     bytes_records?: number;
     column?: unknown;
   };
-  const consumed = Buffer.from(text, 'utf8').subarray(0, e.bytes_records ?? 0);
   let line = 1;
-  for (const byte of consumed) if (byte === 0x0a) line++;
+  if (lastGoodLine !== undefined) line = lastGoodLine + 1;
+  else
+    for (const byte of Buffer.from(text, 'utf8').subarray(0, e.bytes_records ?? 0))
+      if (byte === 0x0a) line++;
   // Skip the blank lines between the last good record and the broken one.
   const lines = text.split('\n');
   while (line < (e.lines ?? line) && (lines[line - 1] ?? '').trim() === '') line++;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError, type InputProblem } from '#errors';
-import { MAX_FIELD_CHARS, MAX_FILE_BYTES } from '#core/ingest-parse.ts';
+import { MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_PROBLEMS } from '#core/ingest-parse.ts';
 import { ingestFiles, type InputFile } from '../../functions/app/ingest.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
 import { dumpStores, startTestStores, type TestStores } from '#tests/support/stores.ts';
@@ -245,12 +245,26 @@ const CASES: BadCase[] = [
   {
     name: 'a file over the size limit',
     files: [{ name: 'huge.csv', bytes: new Uint8Array(MAX_FILE_BYTES + 1).fill(0x61) }],
-    expect: [{ file: 'huge.csv', location: '1', message: /bytes; the limit is 67108864/ }],
+    expect: [
+      {
+        file: 'huge.csv',
+        location: '1',
+        message: new RegExp(`bytes; the limit is ${MAX_FILE_BYTES}`),
+      },
+    ],
   },
   {
+    // 200 k rows: `problems.push(...out.problems)` overflowed the call stack here (issue 26.3).
     name: 'a long file with one bad row at its end',
-    files: [{ name: 'long.csv', bytes: utf8(longFile(40_000)) }],
-    expect: [{ file: 'long.csv', location: '40002', field: 'period', message: /"2024-13"/ }],
+    files: [{ name: 'long.csv', bytes: utf8(longFile(200_000)) }],
+    expect: [{ file: 'long.csv', location: '200002', field: 'period', message: /"2024-13"/ }],
+  },
+  {
+    name: 'a long file with a bad row on every line: the first problems, and how many more',
+    files: [{ name: 'all-bad.csv', bytes: utf8(longFile(50_000).replace(/,gdp,/g, ',幸福指数,')) }],
+    expect: [
+      { file: 'all-bad.csv', location: '2', field: 'indicator', message: /unknown indicator/ },
+    ],
   },
   {
     name: 'a field over the length limit',
@@ -296,12 +310,22 @@ function longFile(rows: number): string {
   const zones = referenceData()
     .zones.filter((z) => z.level !== 'aggregate')
     .map((z) => z.id);
+  // Distinct keys: zones × months from 1950 × indicators measured in 亿元.
+  const indicators = [
+    'gdp',
+    'operating-revenue',
+    'budget-revenue',
+    'tax-revenue',
+    'exports',
+    'industrial-output',
+  ];
   const lines = [HEADER];
   for (let i = 0; i < rows; i++) {
     const zone = zones[i % zones.length];
-    const month = Math.floor(i / zones.length);
+    const month = Math.floor(i / zones.length) % (12 * 150);
+    const indicator = indicators[Math.floor(i / zones.length / (12 * 150))];
     const period = `${1950 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
-    lines.push(`${zone},gdp,${period},${(i % 997) + 0.5},亿元,,,${SOURCE}`);
+    lines.push(`${zone},${indicator},${period},${(i % 997) + 0.5},亿元,,,${SOURCE}`);
   }
   lines.push(`zhongguancun,gdp,2024-13,1,亿元,,,${SOURCE}`);
   return `${lines.join('\n')}\n`;
@@ -369,6 +393,37 @@ describe('bad input is refused with its place named, and nothing is stored', () 
     expect(message).toContain('nothing was stored');
     // … and the stores hold the same bytes as before.
     expect(await dumpStores(stores.services)).toBe(before);
+  });
+
+  it('a file with a bad row on every line gives its first 200 problems and stops there', async () => {
+    const file = {
+      name: 'all-bad.csv',
+      bytes: utf8(longFile(50_000).replace(/,gdp,/g, ',幸福指数,')),
+    };
+    const error = (await ingest([file]).catch((e: unknown) => e)) as ValidationError;
+    expect(error.problems).toHaveLength(MAX_PROBLEMS + 1);
+    expect(error.problems[0]).toMatchObject({ location: '2', field: 'indicator' });
+    expect(error.problems.at(-1)).toMatchObject({
+      location: String(MAX_PROBLEMS + 1),
+      message: expect.stringMatching(/前 200 个问题之后停止检查/),
+    });
+  });
+
+  it('a valid file of 200 k rows reaches the store whole (no `push(...big)` overflow)', async () => {
+    let handed = 0;
+    const records = {
+      ...stores.services.records,
+      writeBatch: async (batch: { records: unknown[] }) => {
+        handed = batch.records.length;
+        throw new Error('not written in this test');
+      },
+    } as typeof stores.services.records;
+    const good = longFile(200_000).replace(/\n[^\n]*2024-13[^\n]*\n$/, '\n');
+    const error = await ingestFiles({ records, reference: stores.services.reference }, [
+      { name: 'long-good.csv', bytes: utf8(good) },
+    ]).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('not written in this test');
+    expect(handed).toBe(200_000);
   });
 
   it('still ingests a good batch afterwards (the checks above can see a write)', async () => {
