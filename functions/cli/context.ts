@@ -64,7 +64,7 @@ export function createCli(program: Command): Cli {
   const info = (msg: string) => {
     if (!options().quiet) process.stderr.write(`${msg}\n`);
   };
-  return {
+  const self: Cli = {
     root: ROOT,
     options,
     info,
@@ -141,6 +141,16 @@ export function createCli(program: Command): Cli {
           { ...process.env, ...started?.env },
           { missingTableIsEmpty: local },
         );
+        // An embargo past its time is released first (that needs the full services): the
+        // light path is left for the one that releases what is due, then lists.
+        if (local && (await reader.dueReleases(new Date())) > 0) {
+          reader.close();
+          reader = undefined;
+          await started?.stop();
+          return await self.withServices((s) =>
+            fn({ config: s.config, catalog: s.catalog, dueReleases: async () => 0, close() {} }),
+          );
+        }
         return await fn(reader);
       } finally {
         reader?.close();
@@ -152,6 +162,7 @@ export function createCli(program: Command): Cli {
       return wiring.publishDepsOf(s, { workDir, log: info });
     },
   };
+  return self;
 }
 
 /**

@@ -5,13 +5,19 @@
  */
 import { loadConfig, type AppConfig } from '../config.ts';
 import { createDynamoClients } from '../adapters/dynamodb/clients.ts';
-import { createDynamoIssueCatalog } from '../adapters/dynamodb/issue-catalog.ts';
+import {
+  createDynamoIssueCatalog,
+  createDynamoLifecycleCatalog,
+} from '../adapters/dynamodb/issue-catalog.ts';
+import { isReleaseDue } from '../core/embargo.ts';
 import type { IssueCatalog } from '../app/ports.ts';
 
 export interface CatalogReader {
   config: AppConfig;
   /** `list` only is meant here; a catalog whose table does not exist yet lists nothing. */
   catalog: Pick<IssueCatalog, 'list'>;
+  /** How many embargoes are past their time at `now` (one Query of the open drafts' index). */
+  dueReleases(now: Date): Promise<number>;
   close(): void;
 }
 
@@ -39,6 +45,19 @@ export function openCatalogReader(
           throw err;
         }
       },
+    },
+    async dueReleases(now) {
+      try {
+        const scheduled = await createDynamoLifecycleCatalog(
+          documents,
+          config.tables.issues,
+        ).scheduledReleases();
+        return scheduled.filter((r) => isReleaseDue(r.releaseAt, now)).length;
+      } catch (err) {
+        if (opts.missingTableIsEmpty && (err as Error).name === 'ResourceNotFoundException')
+          return 0;
+        throw err;
+      }
     },
     close() {
       dynamodb.destroy();
