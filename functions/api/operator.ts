@@ -20,7 +20,7 @@ import { ValidationError } from '../errors.ts';
 import { formatDateZh } from '../core/format.ts';
 import { correctionValues, editionLabelOf, type Draft } from '../core/lifecycle.ts';
 import { correctionRequestSchema, operatorJobs, type OperatorJob } from '../app/requests.ts';
-import { correctionQueue, dismissCorrection } from '../app/corrections.ts';
+import { ASPECT_NAMES, correctionQueue, dismissCorrection } from '../app/corrections.ts';
 import { releaseTimeDecision } from '../app/embargo.ts';
 import {
   correctIssue,
@@ -430,6 +430,7 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
                   </tbody>
                 </table>`
           }
+          <p><a id="corrections-link" href="/operator/corrections">更正队列</a></p>
           <p class="muted">
             命令行：<code>bulletin drafts</code> · <code>bulletin release ID</code> ·
             <code>bulletin runs</code>
@@ -564,5 +565,144 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     const b = await body(c, discardBody);
     await discardDraft(L, id, { by: who, ...(b.reason ? { reason: b.reason } : {}) });
     return c.redirect(`/operator?done=${encodeURIComponent(`已弃用 ${id}`)}`, 303);
+  });
+
+  // ── The corrections queue: the one corrections function's entries, each with what changed,
+  // a form for the corrected edition (修订/更正, cause, effect, pages) and one to dismiss it.
+  app.get('/operator/corrections', async (c) => {
+    if (!(await guard(c))) return loginPage(c);
+    const queue = await correctionQueue(L, deps.series);
+    const flash = c.req.query('done');
+    return c.html(
+      page(
+        '更正队列',
+        html`${flash ? html`<p class="note" id="flash">${flash}</p>` : ''}
+          <p class="muted">
+            已发布各期中，所载数值、增速、比重、限定词或精度与现有记录不一致者（含已有新一期者）。
+          </p>
+          ${
+            queue.length === 0
+              ? html`<p class="muted" id="no-corrections">没有需要更正的一期。</p>`
+              : queue.map(
+                  (e) =>
+                    html`<section class="correction" id="c-${e.issueId}">
+                      <h2>
+                        ${e.title}
+                        ${e.issueLine}（${e.issueId}，第${e.edition}版）${
+                          e.superseded ? '· 已有新一期' : ''
+                        }
+                      </h2>
+                      <table>
+                        <thead>
+                          <tr>
+                            <th>位置</th>
+                            <th>变动</th>
+                            <th>原刊</th>
+                            <th>现记录</th>
+                            <th>来源</th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          ${e.changes.map(
+                            (l) =>
+                              html`<tr>
+                                <td>${l.printedAs}</td>
+                                <td>${ASPECT_NAMES[l.aspect ?? 'value']}</td>
+                                <td>${correctionValues(l).old}</td>
+                                <td>${correctionValues(l).new}</td>
+                                <td>${l.source}</td>
+                              </tr>`,
+                          )}
+                        </tbody>
+                      </table>
+                      ${
+                        e.dismissed
+                          ? html`<p class="note dismissed">
+                              已驳回：${e.dismissed.reason}（${e.dismissed.by}，${when(e.dismissed.at)}）
+                            </p>`
+                          : html`<form
+                                method="post"
+                                action="/operator/corrections/${e.issueId}/correct"
+                              >
+                                <label
+                                  >类别
+                                  <select name="kind">
+                                    <option value="修订">修订（来源资料修订了数据）</option>
+                                    <option value="更正">更正（本刊刊印有误）</option>
+                                  </select></label
+                                >
+                                <label>原因 <input name="cause" size="40" /></label>
+                                <label>影响 <input name="effect" size="30" /></label>
+                                <label
+                                  >页码 <input name="pages" size="8" placeholder="如 2,5"
+                                /></label>
+                                <button class="release" type="submit">生成更正稿件</button>
+                              </form>
+                              <form
+                                method="post"
+                                action="/operator/corrections/${e.issueId}/dismiss"
+                              >
+                                <label
+                                  >不予更正的理由 <input name="reason" size="40" required
+                                /></label>
+                                <button type="submit">驳回</button>
+                              </form>`
+                      }
+                    </section>`,
+                )
+          }
+          <p><a href="/operator">返回待审稿件</a></p>`,
+      ),
+    );
+  });
+
+  app.post('/operator/corrections/:id/correct', async (c) => {
+    const who = await guard(c);
+    if (!who) return loginPage(c);
+    const form = await c.req.parseBody();
+    const text = (name: string) =>
+      typeof form[name] === 'string' && form[name].trim() ? form[name].trim() : undefined;
+    const parsed = correctionRequestSchema.safeParse({
+      ...(text('kind') ? { kind: text('kind') } : {}),
+      ...(text('cause') ? { cause: text('cause') } : {}),
+      ...(text('effect') ? { effect: text('effect') } : {}),
+      ...(text('pages')
+        ? {
+            pages: text('pages')!
+              .split(/[,，、\s]+/)
+              .filter(Boolean),
+          }
+        : {}),
+    });
+    if (!parsed.success)
+      throw new ValidationError(
+        'operator',
+        parsed.error.issues.map((i) => ({
+          file: 'form',
+          location: i.path.join('.'),
+          field: i.path.join('.'),
+          message: i.message,
+        })),
+      );
+    const r = await correctIssue(L, c.req.param('id'), {
+      by: who,
+      trigger: 'page',
+      ...parsed.data,
+    });
+    const done = r.draft
+      ? `已生成 ${c.req.param('id')} 的更正稿件 ${r.draft.id}，待审后发布`
+      : r.message;
+    return c.redirect(`/operator?done=${encodeURIComponent(done)}`, 303);
+  });
+
+  app.post('/operator/corrections/:id/dismiss', async (c) => {
+    const who = await guard(c);
+    if (!who) return loginPage(c);
+    const b = await body(c, dismissBody);
+    const entry = await dismissCorrection(L, c.req.param('id'), { by: who, reason: b.reason });
+    return c.redirect(
+      `/operator/corrections?done=${encodeURIComponent(`已驳回 ${entry.issueId}：${b.reason}`)}`,
+      303,
+    );
   });
 }

@@ -50,9 +50,10 @@ async function writeAsOf(cli: Cli, s: Services, id: string | undefined, opts: Da
   );
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, bytes);
-  const revised = data.periods.filter((p) => p.later.length).length;
+  const revised = data.periods.filter((p) => p.stood && p.later.length).length;
+  const after = data.periods.filter((p) => !p.stood).length;
   cli.info(
-    `截至 ${formatInstant(data.asOf, timeZone)}：${data.rows.length}个期别${revised ? `，其中${revised}个此后有修订` : ''} · ${formatSize(bytes.byteLength)}`,
+    `截至 ${formatInstant(data.asOf, timeZone)}：${data.rows.length}个期别${revised ? `，其中${revised}个此后有修订` : ''}${after ? `；另有${after}个期别此后才首次入库` : ''} · ${formatSize(bytes.byteLength)}`,
   );
   console.log(out);
 }

@@ -213,7 +213,7 @@ export function register(program: Command, cli: Cli): void {
           );
           for (const l of c.changes)
             console.log(
-              `  ${l.printedAs}（${ASPECT_NAMES[l.aspect ?? 'value']}）：${correctionValues(l).old} → ${correctionValues(l).new}（记录版本 ${l.oldRevision} → ${l.newRevision}；${l.source}）`,
+              `  ${l.printedAs}${l.aspect === 'qualifier' || l.aspect === 'precision' ? `（${ASPECT_NAMES[l.aspect]}）` : ''}：${correctionValues(l).old} → ${correctionValues(l).new}（记录版本 ${l.oldRevision} → ${l.newRevision}；${l.source}）`,
             );
           if (c.dismissed)
             console.log(

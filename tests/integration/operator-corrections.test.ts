@@ -1,0 +1,162 @@
+/**
+ * The operator's corrections page over HTTP against the real API app on real dynalite + s3rver:
+ * it lists what the one corrections function finds (the same lines as the queue), makes a
+ * labelled corrected edition (更正 with its cause and pages) and keeps a dismissal with its reason.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiApp } from '../../functions/api/app.ts';
+import { correctionQueue } from '../../functions/app/corrections.ts';
+import { ingestFiles } from '../../functions/app/ingest.ts';
+import {
+  discardDraft,
+  releaseDraft,
+  triggerReport,
+  type LifecycleDeps,
+} from '../../functions/app/lifecycle.ts';
+import { correctionValues } from '../../functions/core/lifecycle.ts';
+import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
+import {
+  publishDeps,
+  seedRealData,
+  startTestStores,
+  type TestStores,
+} from '#tests/support/stores.ts';
+import { createTinyRenderer } from '#tests/support/tiny-renderer.ts';
+
+const TOKEN = 'operator-corrections-token';
+
+describe("the operator's corrections page", () => {
+  let stores: TestStores;
+  let lifecycle: LifecycleDeps;
+  let server: Server;
+  let url = '';
+  let cookie = '';
+  const series = ['torch-bulletin'];
+
+  const get = (path: string) => fetch(`${url}${path}`, { headers: { cookie } });
+  const post = (path: string, form: Record<string, string>) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+      redirect: 'manual',
+    });
+
+  beforeAll(async () => {
+    const renderer = createTinyRenderer();
+    stores = await startTestStores({ renderer });
+    await seedRealData(stores.services);
+    const s = stores.services;
+    lifecycle = lifecycleDepsOf(publishDeps(s, renderer, join(stores.dir, 'work')));
+    const app = createApiApp({
+      catalog: s.catalog,
+      archive: s.archive,
+      subscribers: s.subscribers,
+      notifier: s.notifier,
+      reference: s.reference,
+      config: s.config,
+      authenticate: async () => undefined,
+      async requestReport() {
+        throw new Error('not used here');
+      },
+      operator: {
+        lifecycle,
+        authenticate: async (req) =>
+          req.headers.get('authorization') === `Bearer ${TOKEN}` ? 'editor' : undefined,
+        series,
+        presignTtlSeconds: 60,
+        timeZone: s.config.timeZone,
+      },
+    });
+    server = createAdaptorServer({ hostname: '127.0.0.1', fetch: app.fetch }) as Server;
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const login = await fetch(`${url}/operator/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: TOKEN }),
+      redirect: 'manual',
+    });
+    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+
+    // Issue 551, then its national GDP growth revised.
+    const made = await triggerReport(
+      lifecycle,
+      { kind: 'torch-bulletin' },
+      { slotKey: 'oc-1', trigger: 'test' },
+    );
+    const issue = await releaseDraft(lifecycle, made.draft!.id, { by: 'editor' });
+    const gdp = (
+      await s.records.currentValues([
+        { zone: 'national-htz', indicator: 'gdp', period: issue.period! },
+      ])
+    ).get(`national-htz#gdp#${issue.period}`)!;
+    const csv = `zone,indicator,period,value,unit,yoy,share,qualifier,source\nnational-htz,gdp,${issue.period},${gdp.reportedValue},${gdp.reportedUnit},${gdp.yoy! + 0.1},${gdp.share ?? ''},${gdp.qualifier ?? ''},工业和信息化部修订数据\n`;
+    await ingestFiles({ records: s.records, reference: s.reference }, [
+      { name: 'revision.csv', bytes: new TextEncoder().encode(csv) },
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server) {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    await stores?.stop();
+  });
+
+  it('lists the queue, makes a labelled 更正 draft, and keeps a dismissal with its reason', async () => {
+    // The page lists the queue's lines.
+    const queue = await correctionQueue(lifecycle, series);
+    expect(queue.map((e) => e.issueId)).toEqual(['torch-bulletin-551']);
+    const page = await (await get('/operator/corrections')).text();
+    expect(page).toContain('torch-bulletin-551');
+    for (const l of queue[0]!.changes) {
+      expect(page).toContain(l.printedAs);
+      expect(page).toContain(`${correctionValues(l).old}</td>`);
+      expect(page).toContain(`${correctionValues(l).new}</td>`);
+    }
+    expect(await (await get('/operator')).text()).toContain('href="/operator/corrections"');
+
+    // A 更正 without its cause is refused; with it, the draft carries the label.
+    expect(
+      (await post('/operator/corrections/torch-bulletin-551/correct', { kind: '更正' })).status,
+    ).toBe(409);
+    const made = await post('/operator/corrections/torch-bulletin-551/correct', {
+      kind: '更正',
+      cause: '原版误印了同比增速',
+      pages: '2, 3',
+    });
+    expect(made.status).toBe(303);
+    const [draft] = (await lifecycle.catalog.openDrafts()).filter((d) => d.correctionOf);
+    expect(draft!.label).toEqual({
+      kind: '更正',
+      cause: '原版误印了同比增速',
+      effect: `1项数据：${queue[0]!.changes[0]!.printedAs}`,
+      pages: [2, 3],
+    });
+    expect(draft!.corrections).toEqual(queue[0]!.changes);
+    await discardDraft(lifecycle, draft!.id, { by: 'editor' });
+
+    // Dismissed with a reason: kept and shown, no form any more.
+    const dismissed = await post('/operator/corrections/torch-bulletin-551/dismiss', {
+      reason: '增速修订幅度在四舍五入范围内，不出更正版',
+    });
+    expect(dismissed.status).toBe(303);
+    const after = await (await get('/operator/corrections')).text();
+    expect(after).toContain('已驳回：增速修订幅度在四舍五入范围内，不出更正版（editor，');
+    expect(after).not.toContain('action="/operator/corrections/torch-bulletin-551/dismiss"');
+    expect((await correctionQueue(lifecycle, series))[0]!.dismissed?.reason).toBe(
+      '增速修订幅度在四舍五入范围内，不出更正版',
+    );
+    // The JSON API shows the same entry.
+    const api = await fetch(`${url}/operator/api/corrections`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect((await api.json()).corrections).toEqual(await correctionQueue(lifecycle, series));
+  }, 120_000);
+});
