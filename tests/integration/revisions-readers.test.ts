@@ -23,6 +23,7 @@ import {
   type LifecycleDeps,
 } from '../../functions/app/lifecycle.ts';
 import type { Issue } from '../../functions/core/model.ts';
+import { calendarDepsOf } from '../../functions/wiring/calendar.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import {
   publishDeps,
@@ -93,6 +94,8 @@ describe('revisions and withdrawals as readers see them', () => {
       reference: s.reference,
       config: s.config,
       now: () => clock,
+      // As the servers wire it: the archive links the release calendar.
+      calendar: calendarDepsOf(s, []),
       authenticate: async () => undefined,
       async requestReport() {
         throw new Error('not used here');
