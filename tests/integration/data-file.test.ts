@@ -145,13 +145,27 @@ describe('the data file of a released issue', () => {
     const after = await t.services.catalog.get(issue.id);
     expect(after?.dataKeys?.xlsx).toMatch(/^workbooks\/.*-data-[0-9a-f]{16}\.xlsx$/);
     expect(after?.dataKeys?.sha256?.xlsx).toBe(sha256Hex(body));
-    // … and served as recorded from then on (exceljs's zip carries the time it was written:
-    // a workbook made again would differ).
-    await new Promise((done) => setTimeout(done, 2100)); // the zip's clock counts 2 s
+    // … and served as recorded from then on: nothing is made or stored again.
+    const puts: string[] = [];
+    const archive = t.services.archive;
+    const watched = createApiApp(
+      awsApiDeps(
+        {
+          ...t.services,
+          config: t.services.config,
+          archive: {
+            ...archive,
+            put: (key, ...rest) => (puts.push(key), archive.put(key, ...rest)),
+          },
+        },
+        noQueue as never,
+      ),
+    );
     const again = new Uint8Array(
-      await (await app.request(`/bulletins/${issue.id}/data.xlsx`)).arrayBuffer(),
+      await (await watched.request(`/bulletins/${issue.id}/data.xlsx`)).arrayBuffer(),
     );
     expect(sha256Hex(again)).toBe(sha256Hex(body));
+    expect(puts).toEqual([]);
     expect((await app.request('/bulletins/torch-bulletin-9999/data.csv')).status).toBe(404);
   });
 
