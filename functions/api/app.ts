@@ -452,7 +452,28 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   app.get('/bulletins/:id', strictQuery(noQuery), async (c) => {
     const found = await issueOr404(c);
-    return found.issue ? c.json(view(c, found.issue)) : found.response;
+    if (!found.issue) return found.response;
+    const issue = found.issue;
+    if (!wantsHtml(c)) return c.json(view(c, issue));
+    // A browser gets the issue's page: its facts, every edition with its label and 勘误说明.
+    if (issue.status === 'withdrawn') return withdrawalPage(c, issue, 200);
+    if (issue.status !== 'published')
+      return c.html(messagePage('未找到', `没有已发布的 ${issue.id}。`, backLink()), 404);
+    const shown = view(c, issue);
+    const html = await renderHtml('archive', {
+      issuePage: true,
+      issue: shown,
+      pageTitle: `${shown.title} ${shown.issueLine}`,
+      subtitle: `${shown.title} ${shown.issueLine}${shown.editionLabel ? ` · ${shown.editionLabel}` : ''}`,
+      seriesTitle: titleOf(issue.series),
+      baseUrl: baseUrl(),
+      archiveUrl: `${baseUrl()}/series/${issue.series}`,
+      nav: seriesNav(deps.reference, baseUrl(), issue.series),
+      footer: seriesFooter(deps.reference.seriesById(issue.series), now().toISOString()),
+    });
+    c.header('Cache-Control', 'public, max-age=60');
+    c.header('Vary', 'Accept');
+    return c.html(html);
   });
 
   app.get('/bulletins/:id/download', strictQuery(downloadQuery), async (c) => {

@@ -1,6 +1,6 @@
 /**
  * The reader pages in the project's headless Chromium, checked by axe-core (@axe-core/puppeteer)
- * at 390 and 1280 px: the landing page, a series' archive, the web edition of a corrected issue
+ * at 390 and 1280 px: the landing page, a series' archive, an issue's page, the web edition of a corrected issue
  * (its 勘误说明), search, the subscribe and confirm pages and a withdrawn issue's 撤回说明 — no
  * serious or critical violation; each page's counts are printed. Screenshots go to
  * $BULLETIN_SCREENSHOTS when set.
@@ -169,6 +169,7 @@ describe('reader pages pass axe-core', () => {
     const pages: [string, (page: import('puppeteer-core').Page) => Promise<void>][] = [
       ['landing', visit('/')],
       ['series', visit('/series/torch-bulletin')],
+      ['issue', visit(`/bulletins/${corrected}`)],
       ['web-edition', visit(`/bulletins/${corrected}/web`)],
       ['search', visit(`/search?q=${encodeURIComponent('高新区')}`)],
       ['withdrawal', visit(`/bulletins/${withdrawn}/web`)],

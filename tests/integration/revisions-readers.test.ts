@@ -189,6 +189,25 @@ describe('revisions and withdrawals as readers see them', () => {
     expect((await fetch(`${url}/bulletins/${issue.id}/download?other=1`)).status).toBe(400);
   });
 
+  it("a browser gets the issue's page: every edition with its label, cause, effect, pages and changes", async () => {
+    const res = await fetch(`${url}/bulletins/${issue.id}`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('第2次更正版');
+    expect(page).toContain('<dt>原因</dt><dd>排版时误录了国家高新区地区生产总值</dd>');
+    expect(page).toContain('<dt>原因</dt><dd>国家统计局修订公报（测试）修订了本期所载数据</dd>');
+    expect(page).toContain('第1、2页');
+    expect(page).toMatch(/园区生产总值 · 2024：193123\.4亿元 → 193103\.4亿元/);
+    for (const n of [1, 2, 3])
+      expect(linksOf(page, url)).toContain(`${url}/bulletins/${issue.id}/download?edition=${n}`);
+    // A client without text/html still gets JSON; a withdrawn issue's page is its 撤回说明.
+    expect((await (await fetch(`${url}/bulletins/${issue.id}`)).json()).id).toBe(issue.id);
+    const gone = await fetch(`${url}/bulletins/${withdrawn.id}`, {
+      headers: { accept: 'text/html' },
+    });
+    expect(await gone.text()).toContain('本期误用了未经审核的季度数据');
+  });
+
   it('every link the archive and the web editions emit answers 2xx, editions included', async () => {
     const archive = await (await fetch(`${url}/series/torch-bulletin`)).text();
     const links = linksOf(archive, url);
@@ -196,7 +215,12 @@ describe('revisions and withdrawals as readers see them', () => {
     expect(links).toContain(`${url}/bulletins/${issue.id}/download?edition=2`);
     expect(links).toContain(`${url}/bulletins/${withdrawn.id}/web`);
     const web = await (await fetch(`${url}/bulletins/${issue.id}/web`)).text();
-    const all = [...new Set([...links, ...linksOf(web, url)])].filter((l) => l.startsWith(url));
+    const page = await (
+      await fetch(`${url}/bulletins/${issue.id}`, { headers: { accept: 'text/html' } })
+    ).text();
+    const all = [...new Set([...links, ...linksOf(web, url), ...linksOf(page, url)])].filter((l) =>
+      l.startsWith(url),
+    );
     const failed: string[] = [];
     for (const link of all) {
       const res = await fetch(link);
