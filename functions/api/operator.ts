@@ -21,12 +21,14 @@ import { formatDateZh } from '../core/format.ts';
 import { correctionValues, editionLabelOf, type Draft } from '../core/lifecycle.ts';
 import { correctionRequestSchema, operatorJobs, type OperatorJob } from '../app/requests.ts';
 import { ASPECT_NAMES, correctionQueue, dismissCorrection } from '../app/corrections.ts';
-import { releaseTimeDecision } from '../app/embargo.ts';
+import { overdueNote, releaseTimeDecision } from '../app/embargo.ts';
+import { formatZoned } from '../core/display.ts';
 import {
   correctIssue,
   discardDraft,
   formatNumbering,
   listRuns,
+  nowOf,
   releaseDraft,
   retryRun,
   scheduleRelease,
@@ -310,6 +312,10 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
             .muted {
               color: #666;
             }
+            .overdue {
+              color: #b00000;
+              font-weight: 700;
+            }
             .note {
               background: #fff6e5;
               padding: 0.5rem;
@@ -394,6 +400,11 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
   };
   const when = (iso?: string) =>
     iso ? `${formatDateZh(new Date(iso), deps.timeZone)} ${iso.slice(11, 16)}Z` : '';
+  /** An embargo past its time and not released: in red, with how late. */
+  const overdueMark = (d: Draft) => {
+    const note = overdueNote(d, nowOf(deps.lifecycle), deps.timeZone);
+    return note ? html` <strong class="overdue">${note}</strong>` : '';
+  };
 
   app.get('/operator', async (c) => {
     if (!(await guard(c))) return loginPage(c);
@@ -422,7 +433,13 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
                         html`<tr>
                           <td><a class="draft-link" href="/operator/drafts/${d.id}">${d.id}</a></td>
                           <td>${d.correctionOf ? `${d.correctionOf} 修订版` : d.title}</td>
-                          <td>${d.status}${d.releaseAt ? ` → ${d.releaseAt}` : ''}</td>
+                          <td>
+                            ${d.status}${
+                              d.releaseAt
+                                ? ` → ${formatZoned(new Date(d.releaseAt), deps.timeZone)}`
+                                : ''
+                            }${overdueMark(d)}
+                          </td>
                           <td>${d.period}</td>
                           <td>${when(d.createdAt)}</td>
                         </tr>`,
@@ -465,7 +482,11 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
             <tr>
               <th>状态</th>
               <td id="draft-status">
-                ${d.status}${d.releaseAt ? ` · 定时发布 ${d.releaseAt}` : ''}
+                ${d.status}${
+                  d.releaseAt
+                    ? ` · 定时发布 ${formatZoned(new Date(d.releaseAt), deps.timeZone)}`
+                    : ''
+                }${overdueMark(d)}
               </td>
             </tr>
             <tr>

@@ -295,6 +295,35 @@ describe('the release calendar', () => {
     at = new Date(NOW);
   });
 
+  it('marks, on the operator page, an embargo past its time that could not be released, in red', async () => {
+    // Its inputs are not what the report prints now: each tick of the server tries and fails.
+    const id = draftIdFor('torch-bulletin', 'calendar-overdue');
+    await t.services.cycle.createDraft({
+      id,
+      series: 'torch-bulletin',
+      kind: 'torch-bulletin',
+      slotKey: 'calendar-overdue',
+      reportKey: 'torch-bulletin',
+      params: {},
+      period: '2026-11',
+      title: '火炬动态',
+      status: 'draft',
+      inputHash: 'stale',
+      createdAt: new Date(NOW).toISOString(),
+    });
+    await scheduleRelease(deps.lifecycle, id, {
+      at: new Date('2026-12-06T10:47:55+08:00'),
+      by: '编辑甲',
+    });
+    const page = await fetch(`${server.url}/operator`, {
+      headers: { authorization: 'Bearer calendar-test-token', accept: 'text/html' },
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(
+      '<strong class="overdue">逾期 1小时12分（应于 2026-12-06 10:47:55 北京时间 发布）</strong>',
+    );
+  });
+
   it('is linked from the archive pages and the feed', async () => {
     const archive = await (await get('/')).text();
     expect(archive).toContain(`href="${server.url}/calendar"`);
