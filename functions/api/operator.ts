@@ -17,8 +17,8 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
-import { formatDateZh } from '../core/format.ts';
-import { correctionValues, editionLabelOf, type Draft } from '../core/lifecycle.ts';
+import { formatBeijing } from '../core/time.ts';
+import { correctionValues, editionLabelOf, statusWord, type Draft } from '../core/lifecycle.ts';
 import { correctionRequestSchema, operatorJobs, type OperatorJob } from '../app/requests.ts';
 import { ASPECT_NAMES, correctionQueue, dismissCorrection } from '../app/corrections.ts';
 import { overdueNote, releaseTimeDecision } from '../app/embargo.ts';
@@ -398,8 +398,8 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     c.header('Cache-Control', 'no-store');
     return (await principalOf(c)) ?? undefined;
   };
-  const when = (iso?: string) =>
-    iso ? `${formatDateZh(new Date(iso), deps.timeZone)} ${iso.slice(11, 16)}Z` : '';
+  // Beijing time with the zone named, as the CLI and the logs show it.
+  const when = (iso?: string) => (iso ? formatBeijing(iso) : '');
   /** An embargo past its time and not released: in red, with how late. */
   const overdueMark = (d: Draft) => {
     const note = overdueNote(d, nowOf(deps.lifecycle), deps.timeZone);
@@ -434,7 +434,7 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
                           <td><a class="draft-link" href="/operator/drafts/${d.id}">${d.id}</a></td>
                           <td>${d.correctionOf ? `${d.correctionOf} 修订版` : d.title}</td>
                           <td>
-                            ${d.status}${
+                            ${statusWord(d.status)}${
                               d.releaseAt
                                 ? ` → ${formatZoned(new Date(d.releaseAt), deps.timeZone)}`
                                 : ''
@@ -482,7 +482,7 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
             <tr>
               <th>状态</th>
               <td id="draft-status">
-                ${d.status}${
+                ${statusWord(d.status)}${
                   d.releaseAt
                     ? ` · 定时发布 ${formatZoned(new Date(d.releaseAt), deps.timeZone)}`
                     : ''

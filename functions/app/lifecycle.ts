@@ -22,10 +22,12 @@ import {
   parseDraftId,
   parseIssueId,
   refusalOf,
+  statusWord,
   type Draft,
   type PrintedRecord,
   type ReviewRule,
 } from '../core/lifecycle.ts';
+import { formatBeijing } from '../core/time.ts';
 import type {
   CorrectionLine,
   EditionKind,
@@ -228,7 +230,7 @@ export async function triggerReport(
     leaseUntil: Date.now() + lease(deps),
   };
   await deps.catalog.putRun(run);
-  deps.log?.(`run ${runId} · slot ${opts.slotKey} · ${job.series}`);
+  deps.log?.(`运行 (run) ${runId} · 槽位 (slot) ${opts.slotKey} · ${job.series}`);
   const end = async (
     outcome: RunOutcome,
     message: string,
@@ -265,7 +267,7 @@ export async function triggerReport(
         : draft?.status === 'discarded'
           ? 'discarded'
           : (t.outcome ?? 'drafted');
-    return end(outcome, `slot ${opts.slotKey} was already handled: ${t.detail ?? t.outcome}`, {
+    return end(outcome, `槽位 (slot) ${opts.slotKey} 已处理过：${t.detail ?? t.outcome}`, {
       ...(draft ? { draft } : {}),
       ...(issue ? { issue } : {}),
     });
@@ -300,13 +302,13 @@ export async function triggerReport(
     if (!draft) {
       const inputs = await job.prepare();
       if (inputs.empty)
-        return await finish('empty', `no draft for ${job.title} ${job.period}: ${inputs.empty}`);
+        return await finish('empty', `未生成 ${job.title} ${job.period} 的稿件：${inputs.empty}`);
       if (!opts.force) {
         const latest = await deps.catalog.latestOfReport(job.series, job.reportKey);
         if (latest?.inputHash === inputs.inputHash)
           return await finish(
             'unchanged',
-            `nothing changed since ${latest.id} (${job.title} ${latest.period ?? ''}): it is already out; no new draft (--force makes one)`,
+            `自 ${latest.id}（${job.title} ${latest.period ?? ''}）发布以来数据未变：该期已发布，不生成新稿件（--force 可强制生成）`,
             { issue: latest },
           );
         const same = (await deps.catalog.openDrafts({ reportKey: job.reportKey })).find(
@@ -316,7 +318,7 @@ export async function triggerReport(
         if (same)
           return await finish(
             'unchanged',
-            `draft ${same.id} with the same inputs is already ${same.status}; no new draft (--force makes one)`,
+            `输入相同的稿件 ${same.id} 已存在（${statusWord(same.status)}），不生成新稿件（--force 可强制生成）`,
             { draft: same },
           );
       }
@@ -337,7 +339,7 @@ export async function triggerReport(
       const issue = draft.issueId ? await issueOf(deps, draft.issueId) : undefined;
       return await finish(
         draft.status === 'published' ? 'released' : 'drafted',
-        `slot ${opts.slotKey}: draft ${draft.id} is ${draft.status}`,
+        `槽位 (slot) ${opts.slotKey}：稿件 ${draft.id} ${statusWord(draft.status)}`,
         { draft, ...(issue ? { issue } : {}) },
       );
     }
@@ -347,8 +349,8 @@ export async function triggerReport(
         draft.id,
         {
           by: bend
-            ? (opts.releasedBy ?? `${opts.trigger} (first run: review waived)`)
-            : `${opts.trigger} (series needs no review)`,
+            ? (opts.releasedBy ?? `${opts.trigger}（首次运行，免审）`)
+            : `${opts.trigger}（该刊无需审核）`,
         },
         job,
         madeNow ? draft : undefined,
@@ -358,17 +360,17 @@ export async function triggerReport(
       const released = release.draft ?? (await deps.catalog.getDraft(draft.id));
       return await finish(
         'released',
-        `released ${issue.id} (${formatNumbering(issue)})${bend ? (opts.releasedBy ? ` — released at once by ${opts.releasedBy}` : ' — the series needs review, waived for this first run') : ''}`,
+        `已发布 ${issue.id}（${formatNumbering(issue)}）${bend ? (opts.releasedBy ? `，由 ${opts.releasedBy} 直接发布` : '；该刊本需审核，首次运行免审') : ''}`,
         { draft: released ?? draft, issue, reviewBent: bend, ...printedBy(rendered) },
       );
     }
     return await finish(
       'drafted',
-      `draft ${draft.id} is ready for review: bulletin release ${draft.id} (or discard)`,
+      `稿件 ${draft.id} 待审：审阅后用 bulletin release ${draft.id} 发布（或 bulletin discard ${draft.id} 弃用）`,
       { draft, ...printedBy(rendered) },
     );
   } catch (err) {
-    await finish('failed', `run ${runId} failed: ${messageOf(err)}`).catch(() => undefined);
+    await finish('failed', `运行 ${runId} 失败：${messageOf(err)}`).catch(() => undefined);
     throw err;
   }
 }
@@ -402,7 +404,7 @@ async function waitForSlot(
     if (Date.now() >= deadline)
       throw new LeaseHeldError(
         'lifecycle',
-        `时段 ${opts.slotKey} 仍被另一次运行占用 (slot held by run ${claim.trigger.owner}, lease until ${new Date(claim.trigger.leaseUntil).toISOString()}): 稍后重试 (retryable)`,
+        `槽位 (slot) ${opts.slotKey} 仍被另一次运行占用（运行 ${claim.trigger.owner}，租约至 ${formatBeijing(claim.trigger.leaseUntil, { seconds: true })}）：稍后重试 (retryable)`,
       );
     await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
   }
@@ -501,11 +503,11 @@ async function supersedeOthers(deps: LifecycleDeps, draft: Draft) {
     if (other.immediate || other.createdAt > draft.createdAt) continue;
     try {
       await deps.catalog.transitionDraft(other.id, 'supersede', {
-        reason: `superseded by ${draft.id}`,
+        reason: `被 ${draft.id} 取代`,
         decidedAt: nowOf(deps).toISOString(),
       });
       await removeQuietly(deps, other.s3Key);
-      deps.log?.(`draft ${other.id} superseded by ${draft.id}`);
+      deps.log?.(`稿件 ${other.id} 已被新稿件 ${draft.id} 取代`);
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
     }
@@ -537,6 +539,40 @@ export async function releaseDraft(
   return (await releaseWithJob(deps, draftId, opts)).issue;
 }
 
+/** How a draft released before was released: the issue it became (or corrected), by whom, when. */
+export interface EarlierRelease {
+  draft: Draft;
+  issue: Issue;
+  /** The edition the draft became (1, or the corrected edition's number). */
+  edition: number;
+  by: string;
+  /** ISO */
+  at: string;
+}
+
+/**
+ * The release a draft already had, or undefined when it has not been released: releasing it
+ * again changes nothing, and whoever asks is told who released it and when.
+ * @throws NotFoundError for an unknown draft id.
+ */
+export async function earlierRelease(
+  deps: LifecycleDeps,
+  draftId: string,
+): Promise<EarlierRelease | undefined> {
+  const draft = await requireDraft(deps, draftId);
+  if (draft.status !== 'published' || !draft.issueId) return undefined;
+  const issue = await issueOf(deps, draft.issueId);
+  if (!issue) return undefined;
+  const edition = issue.editions?.find((e) => e.draftId === draft.id);
+  return {
+    draft,
+    issue,
+    edition: edition?.edition ?? 1,
+    by: draft.decidedBy ?? edition?.releasedBy ?? issue.releasedBy ?? '',
+    at: draft.decidedAt ?? edition?.releasedAt ?? issue.publishedAt ?? issue.createdAt,
+  };
+}
+
 /** {@link releaseDraft}, reusing the job that made the draft when there is one; with its render. */
 async function releaseWithJob(
   deps: LifecycleDeps,
@@ -552,7 +588,7 @@ async function releaseWithJob(
   if (opts.at && opts.at.getTime() > nowOf(deps).getTime()) {
     throw new ConflictError(
       'lifecycle',
-      `use scheduleRelease for a release at ${opts.at.toISOString()} (draft ${draftId})`,
+      `${formatBeijing(opts.at)} 的定时发布须用 scheduleRelease（稿件 ${draftId}）`,
     );
   }
   const owner = randomUUID();
@@ -563,7 +599,7 @@ async function releaseWithJob(
     if (inputs.inputHash !== held.inputHash)
       throw new ConflictError(
         'lifecycle',
-        `the inputs of draft ${draftId} changed since it was made (records, articles, template or series config): trigger again for a new draft`,
+        `稿件 ${draftId} 生成后其输入（记录、文章、模板或刊物配置）已变：请重新触发，生成新稿件`,
       );
     await deps.checkBeforeRelease?.(held, job);
     const { issue, rendered } = held.correctionOf
@@ -622,7 +658,7 @@ async function numberAndStore(
     // Another release took that number first, or the one before in the line gave up: the files
     // printed with that number are gone; try the next.
   }
-  throw new ConflictError('lifecycle', `could not number draft ${draft.id} after 50 attempts`);
+  throw new ConflictError('lifecycle', `稿件 ${draft.id} 试了 50 次仍未取得期号`);
 }
 
 /** One attempt of {@link numberAndStore}: print with the number of `place`, store, write. */
@@ -706,7 +742,7 @@ async function numberOnce(
   const written = await deps.catalog.putIssue(issue, inputs.printed);
   if (written) {
     place.settle(true);
-    deps.log?.(`released ${id} (${formatNumbering(issue)}) from draft ${draft.id}`);
+    deps.log?.(`已发布 ${id}（${formatNumbering(issue)}），来自稿件 ${draft.id}`);
     return { issue: written, rendered };
   }
   const taken = await deps.catalog.issueByTotal(draft.series, numbering.total);
@@ -726,7 +762,7 @@ async function releaseCorrection(
   by: string,
 ): Promise<{ issue: Issue; rendered?: RenderedPdf }> {
   const issue = await issueOf(deps, draft.correctionOf!);
-  if (!issue) throw new NotFoundError('lifecycle', `no issue ${draft.correctionOf}`);
+  if (!issue) throw new NotFoundError('lifecycle', `没有这一期：${draft.correctionOf}`);
   if (issue.editions?.some((e) => e.draftId === draft.id)) return { issue };
   const editionNo = draft.edition ?? (issue.edition ?? 1) + 1;
   const now = nowOf(deps);
@@ -772,7 +808,7 @@ async function releaseCorrection(
     // The key of the inputs of the issue's current edition: an older one must not match.
     { ...stored.fields, inputsKey: (await job.prepare()).inputsKey ?? '', dataKey: '' },
   );
-  deps.log?.(`released edition ${editionNo} (${draft.label?.kind ?? '修订'}版) of ${issue.id}`);
+  deps.log?.(`已发布 ${issue.id} 的第 ${editionNo} 版（${draft.label?.kind ?? '修订'}版）`);
   return { issue: corrected, rendered };
 }
 
@@ -823,7 +859,7 @@ export async function scheduleRelease(
   // made takes the schedule away again (and a schedule left by a crash in between finds its
   // draft not scheduled and does nothing).
   const current = await requireDraft(deps, draftId);
-  const refusal = refusalOf(`draft ${draftId}`, 'schedule', current.status);
+  const refusal = refusalOf(`稿件 ${draftId}`, 'schedule', current.status);
   if (refusal) throw new ConflictError('lifecycle', refusal);
   await deps.scheduleRelease?.(draftId, opts.at);
   let draft: Draft;
@@ -836,11 +872,11 @@ export async function scheduleRelease(
     await deps
       .cancelRelease?.(draftId)
       .catch((cancel: unknown) =>
-        deps.log?.(`could not remove the release schedule of ${draftId}: ${messageOf(cancel)}`),
+        deps.log?.(`未能删除稿件 ${draftId} 的定时发布计划：${messageOf(cancel)}`),
       );
     throw err;
   }
-  deps.log?.(`draft ${draftId} will be released at ${opts.at.toISOString()}`);
+  deps.log?.(`稿件 ${draftId} 将于 ${formatBeijing(opts.at)} 发布`);
   return draft;
 }
 
@@ -873,13 +909,13 @@ export async function releaseDue(
     try {
       released.push(
         await releaseDraft(deps, d.id, {
-          by: `${d.decidedBy ?? 'operator'} (embargo ${d.releaseAt})`,
+          by: `${d.decidedBy ?? 'operator'}（定时发布 ${formatBeijing(d.releaseAt)}）`,
           plannedAt: new Date(d.releaseAt),
         }),
       );
     } catch (err) {
       failed.push({ draftId: d.id, reason: messageOf(err) });
-      deps.log?.(`embargo release of ${d.id} failed: ${messageOf(err)}`);
+      deps.log?.(`稿件 ${d.id} 定时发布失败：${messageOf(err)}`);
     }
   }
   return { released, failed };
@@ -904,8 +940,7 @@ export async function withdrawIssue(
   issueId: string,
   opts: { by: string; reason: string; replacedBy?: string },
 ): Promise<Issue> {
-  if (!opts.reason.trim())
-    throw new ConflictError('lifecycle', 'a withdrawal needs a reason (--reason "…")');
+  if (!opts.reason.trim()) throw new ConflictError('lifecycle', '撤回须注明原因（--reason "…"）');
   if (opts.replacedBy) {
     const replacement = await issueOf(deps, opts.replacedBy);
     if (replacement?.status !== 'published' || replacement.id === issueId)
@@ -947,23 +982,20 @@ export async function correctIssue(
   if (!parseIssueId(issueId))
     throw new NotFoundError(
       'lifecycle',
-      `"${issueId}" is not an issue id (e.g. torch-bulletin-551)`,
+      `"${issueId}" 不是期号 (issue id)，例如 torch-bulletin-551`,
     );
   const issue = await issueOf(deps, issueId);
-  if (!issue) throw new NotFoundError('lifecycle', `no issue ${issueId}`);
+  if (!issue) throw new NotFoundError('lifecycle', `没有这一期：${issueId}`);
   if (issue.status !== 'published' || !issue.params)
     throw new ConflictError(
       'lifecycle',
       issue.status !== 'published'
-        ? `cannot correct issue ${issueId}: it is ${issue.status} (allowed only from published)`
-        : `issue ${issueId} predates the editorial cycle: it has no request to re-run`,
+        ? (refusalOf(`${issueId} 这一期`, 'correct', issue.status) ?? '')
+        : `${issueId} 这一期早于编辑流程，没有可重新运行的请求`,
     );
   const changes = await changedFigures(deps, issueId);
   if (!changes.length)
-    throw new ConflictError(
-      'lifecycle',
-      `no record behind ${issueId} changed since its release: nothing to correct`,
-    );
+    throw new ConflictError('lifecycle', `${issueId} 发布后，其刊印的记录均未修订：无需勘误`);
   const label = editionLabelOf(changes, opts);
   // The issue's own period, whatever the request left to resolve (an older issue is corrected
   // against its period, not against the latest one).
@@ -1001,19 +1033,19 @@ export async function correctIssue(
   let result: TriggerResult = {
     run,
     outcome: 'drafted',
-    message: `correction draft ${draft.id} of ${issueId} (edition ${edition}, ${changes.length} changed figure(s)) is ready for review`,
+    message: `${issueId} 的修订版稿件 ${draft.id}（第 ${edition} 版，${changes.length} 个数字有变动）待审：审阅后用 bulletin release ${draft.id} 发布`,
     draft,
     ...printedBy(rendered),
   };
   if (job.review === 'none') {
     const corrected = await releaseDraft(deps, draft.id, {
-      by: `${opts.by} (series needs no review)`,
+      by: `${opts.by}（该刊无需审核）`,
     });
     result = {
       ...result,
       outcome: 'released',
       issue: corrected,
-      message: `released edition ${edition} (修订版) of ${issueId}`,
+      message: `已发布 ${issueId} 的第 ${edition} 版（修订版）`,
     };
   }
   await deps.catalog.updateRun(runId, {
@@ -1046,19 +1078,19 @@ export async function retryRun(
   opts: Omit<TriggerOptions, 'slotKey' | 'trigger' | 'retake'> = {},
 ): Promise<TriggerResult> {
   const run = await deps.catalog.getRun(runId);
-  if (!run) throw new NotFoundError('lifecycle', `no run ${runId} (bulletin runs lists them)`);
+  if (!run) throw new NotFoundError('lifecycle', `没有运行记录 ${runId}（bulletin runs 列出全部）`);
   const interrupted = run.outcome === 'running' && (run.leaseUntil ?? 0) < Date.now();
   if (run.outcome !== 'failed' && !interrupted)
     throw new ConflictError(
       'lifecycle',
-      `run ${runId} ${run.outcome === 'running' ? 'is still running' : `ended ${run.outcome}`}: only a failed or interrupted run is retried`,
+      `运行 ${runId} ${run.outcome === 'running' ? '仍在进行' : `已结束（${run.outcome}）`}：只能重试失败或中断的运行`,
     );
   return triggerReport(deps, run.params, {
     ...(run.releaseWithoutReview ? { releaseWithoutReview: true } : {}),
     ...(run.releasedBy ? { releasedBy: run.releasedBy } : {}),
     ...opts,
     slotKey: run.slotKey,
-    trigger: `retry of ${runId}`,
+    trigger: `重试 ${runId}`,
     retake: true,
   });
 }
@@ -1083,7 +1115,7 @@ export async function sweepOrphans(
       if (await referenced(deps, obj.key)) continue;
       if (!opts.dryRun) await deps.archive.delete(obj.key);
       removed.push(obj.key);
-      deps.log?.(`${opts.dryRun ? 'would remove' : 'removed'} orphan ${obj.key}`);
+      deps.log?.(`${opts.dryRun ? '将删除' : '已删除'}孤儿文件 ${obj.key}`);
     }
   }
   return { checked, removed };
@@ -1126,11 +1158,11 @@ async function requireDraft(deps: LifecycleDeps, draftId: string): Promise<Draft
   if (!parseDraftId(draftId))
     throw new NotFoundError(
       'lifecycle',
-      `"${draftId}" is not a draft id (bulletin drafts lists them)`,
+      `"${draftId}" 不是稿件号 (draft id)（bulletin drafts 列出全部）`,
     );
   const draft = await deps.catalog.getDraft(draftId);
   if (!draft)
-    throw new NotFoundError('lifecycle', `no draft ${draftId} (bulletin drafts lists them)`);
+    throw new NotFoundError('lifecycle', `没有稿件 ${draftId}（bulletin drafts 列出全部）`);
   return draft;
 }
 
@@ -1142,7 +1174,7 @@ async function issueOf(deps: LifecycleDeps, issueId: string): Promise<Issue | un
 async function removeQuietly(deps: LifecycleDeps, key: string | undefined) {
   if (!key) return;
   await deps.archive.delete(key).catch((err: unknown) => {
-    deps.log?.(`could not remove ${key} (the sweep will): ${messageOf(err)}`);
+    deps.log?.(`未能删除 ${key}（bulletin sweep 会清理）：${messageOf(err)}`);
   });
 }
 

@@ -258,14 +258,12 @@ export async function notifySubscribers(deps: NotifyDeps, issue: Issue): Promise
             .markNoticeSent(noticeKey, who, messageId)
             .catch((err: unknown) =>
               deps.log?.(
-                `notice ${issue.id} → subscriber ${who.slice(0, 12)}: sent, but not recorded (${describe(err)})`,
+                `${issue.id} 的通知 → 订阅者 ${who.slice(0, 12)}：已发出，但未能记录（${describe(err)}）`,
               ),
             );
         } catch (err) {
           outcome.failed += 1;
-          deps.log?.(
-            `notice ${issue.id} → subscriber ${who.slice(0, 12)} failed: ${describe(err)}`,
-          );
+          deps.log?.(`${issue.id} 的通知 → 订阅者 ${who.slice(0, 12)} 发送失败：${describe(err)}`);
           await deps.subscribers.releaseNotice(noticeKey, who).catch(() => undefined);
         }
       }),
@@ -273,7 +271,7 @@ export async function notifySubscribers(deps: NotifyDeps, issue: Issue): Promise
   }
   await Promise.all(pending);
   deps.log?.(
-    `notices for ${issue.id}: ${outcome.sent} sent, ${outcome.alreadyNotified} already notified, ${outcome.failed} failed`,
+    `${issue.id} 的通知：发出 ${outcome.sent} 封，此前已通知 ${outcome.alreadyNotified} 位，失败 ${outcome.failed} 封`,
   );
   return outcome;
 }

@@ -228,8 +228,7 @@ export async function runOperatorJob(deps: PublishDeps, job: OperatorJob): Promi
       const { released, failed } = await releaseDue(cycle, { draftId: job.draftId });
       // Failed (a held lease included): an error, so the Scheduler's target is retried and
       // what is left goes to the dead-letter queue — never "nothing due".
-      if (failed.length)
-        throw new ConflictError('lifecycle', `embargoed release failed: ${failed[0]!.reason}`);
+      if (failed.length) throw new ConflictError('lifecycle', `定时发布失败：${failed[0]!.reason}`);
       return released.length
         ? `released ${released.map((i) => i.id).join(', ')} (embargo ended)`
         : `draft ${job.draftId}: nothing due (released, discarded or rescheduled already)`;
@@ -268,7 +267,7 @@ export function cycleOf(
       if (problems.length)
         throw new ConflictError(
           'lifecycle',
-          `draft ${draft.id} cannot be released: ${problems.length} article error(s) — ${problems.join('; ')}`,
+          `稿件 ${draft.id} 不能发布：文章有 ${problems.length} 处错误 — ${problems.join('；')}`,
         );
     },
     ...(deps.clock ? { clock: deps.clock } : {}),
@@ -404,17 +403,19 @@ async function archiveData(
 }
 
 /**
- * Tells confirmed subscribers of a release or a correction. Never throws: a failure is logged
- * and returned, and must not turn a released issue back into a failed one.
+ * Tells confirmed subscribers of a release or a correction — what every release does (its
+ * cycle's `notify`), and what `bulletin notify` does again for an issue released when no mail
+ * could be sent. Never throws: a failure is logged and returned, and must not turn a released
+ * issue back into a failed one.
  */
-async function notifyReleased(
+export async function notifyReleased(
   deps: PublishDeps,
   issue: Issue,
 ): Promise<Pick<PublishResult, 'notices' | 'noticeError'>> {
   if (!deps.subscribers || !deps.notifier) return {};
   try {
     if (!deps.publicBaseUrl)
-      throw new ConflictError('publish', 'no public base URL for links (BULLETIN_PUBLIC_BASE_URL)');
+      throw new ConflictError('publish', '没有用于邮件链接的公开地址 (BULLETIN_PUBLIC_BASE_URL)');
     const notices = await notifySubscribers(
       {
         subscribers: deps.subscribers,
@@ -430,7 +431,9 @@ async function notifyReleased(
     return { notices };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    deps.log?.(`issue ${issue.id} is released, but notifying subscribers failed: ${reason}`);
+    deps.log?.(
+      `${issue.id} 已发布，但通知订阅者失败：${reason}（bulletin notify ${issue.id} 可补发）`,
+    );
     return { noticeError: reason };
   }
 }

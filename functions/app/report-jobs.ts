@@ -197,9 +197,7 @@ export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: Repo
 /** Why a view has nothing to publish: no figure it prints comes from a record of its period. */
 export function emptyReason(view: ReportView): string | undefined {
   const fromPeriod = view.trace.some((f) => f.refs.some((r) => r.period === view.period));
-  return fromPeriod
-    ? undefined
-    : `no record of period ${view.period} would be printed (the period has no data for this report)`;
+  return fromPeriod ? undefined : `数据期 ${view.period} 没有可刊印的记录（该报告在此期间无数据）`;
 }
 
 /** The masthead and erratum of a draft or a corrected edition, set on a composed view. */
@@ -302,7 +300,7 @@ export async function reportJob(
         throw new Error(`the job of ${r.title} was made to plan, not to print (no renderer)`);
       const files = await renderReportFiles({ renderer, workDir }, r.kind, view, stem);
       // What the printed PDF clips at the margin, said where the run is logged.
-      for (const w of files.warnings) deps.log?.(`warning: ${r.title} ${r.resolved.period}: ${w}`);
+      for (const w of files.warnings) deps.log?.(`注意：${r.title} ${r.resolved.period}：${w}`);
       return {
         pdf: files.pdf,
         pages: files.pages,

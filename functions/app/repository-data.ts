@@ -46,8 +46,8 @@ export async function seedIfEmpty(
 ): Promise<IngestSummary | undefined> {
   if (await deps.records.latestPeriodOf(NATIONAL_HTZ, 'gdp')) return undefined;
   const files = await defaultDataFiles(opts.root);
-  opts.log?.(`loading ${files.length} files from data/ …`);
+  opts.log?.(`正在从 data/ 载入 ${files.length} 个文件 …`);
   const r = await ingestPaths(deps, files, opts.onProgress ? { onProgress: opts.onProgress } : {});
-  opts.log?.(`stored ${r.records} records (${r.created} new) and ${r.articles.created} articles`);
+  opts.log?.(`已存入 ${r.records} 条记录（新增 ${r.created}）和 ${r.articles.created} 篇文章`);
   return r;
 }

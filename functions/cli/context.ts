@@ -8,6 +8,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parsePeriod } from '../core/periods.ts';
 import type { PublishDeps } from '../app/publish.ts';
 import type { LocalStack } from '../local/stack.ts';
+import { runningServer, type ServerRecord } from '../local/server-record.ts';
+import type { NoticeWay } from '../wiring/notices.ts';
 import type { CatalogReader } from '../wiring/catalog.ts';
 import type { LocalEnvironment } from '../wiring/local.ts';
 import type { Services } from '../wiring/services.ts';
@@ -15,14 +17,15 @@ import type { Services } from '../wiring/services.ts';
 // The SDK, the embedded stores and everything a command's services pull in are loaded when a
 // command first needs them, not at start: `bulletin --help` and `--version` stay fast.
 const loadWiring = async () => {
-  const [config, seeding, local, services, progress] = await Promise.all([
+  const [config, seeding, local, services, progress, notices] = await Promise.all([
     import('../config.ts'),
     import('../app/repository-data.ts'),
     import('../wiring/local.ts'),
     import('../wiring/services.ts'),
     import('./progress.ts'),
+    import('../wiring/notices.ts'),
   ]);
-  return { ...config, ...seeding, ...local, ...services, ...progress };
+  return { ...config, ...seeding, ...local, ...services, ...progress, ...notices };
 };
 let wiring: Awaited<ReturnType<typeof loadWiring>> | undefined;
 
@@ -56,7 +59,15 @@ export interface Cli {
   withCatalog<T>(fn: (reader: CatalogReader) => Promise<T>): Promise<T>;
   /** A message for people (stderr), silenced by --quiet. Results go to stdout. */
   info(message: string): void;
+  /**
+   * The publish dependencies; a release through them tells subscribers when it can from here
+   * ({@link Cli.noticeWay}), exactly as the local server and the console do.
+   */
   publishDeps(s: Services, workDir?: string): PublishDeps;
+  /** How a release from this command tells subscribers, or why it cannot (inside withServices). */
+  noticeWay(s: Services): NoticeWay;
+  /** The `bulletin serve` running on the state folder (local target only), else undefined. */
+  runningServer(): Promise<ServerRecord | undefined>;
 }
 
 export function createCli(program: Command): Cli {
@@ -64,10 +75,25 @@ export function createCli(program: Command): Cli {
   const info = (msg: string) => {
     if (!options().quiet) process.stderr.write(`${msg}\n`);
   };
+  let server: Promise<ServerRecord | undefined> | undefined;
+  const findServer = () =>
+    options().target === 'local'
+      ? (server ??= runningServer(resolve(options().stateDir)))
+      : Promise.resolve(undefined);
+  let found: ServerRecord | undefined;
+  const noticeWay = (s: Services): NoticeWay => {
+    if (!wiring) throw new Error('noticeWay() is for use inside withServices()');
+    return wiring.noticeWayOf(s, {
+      target: options().target,
+      ...(found ? { server: found } : {}),
+    });
+  };
   const self: Cli = {
     root: ROOT,
     options,
     info,
+    noticeWay,
+    runningServer: findServer,
     async withServices(fn, { seedIfEmpty: seed = false } = {}) {
       const opts = options();
       // The stores' process starts while this one loads the SDK and the services.
@@ -84,7 +110,7 @@ export function createCli(program: Command): Cli {
       wiring = wiringR.value;
       const { progressReporter, startLocalEnvironment, createServices, loadConfig, seedIfEmpty } =
         wiring;
-      const progress = progressReporter('ingest');
+      const progress = progressReporter('载入 (ingest)');
       const seeding = {
         root: ROOT,
         // A line written under a drawn bar is overwritten when the bar is redrawn.
@@ -106,7 +132,7 @@ export function createCli(program: Command): Cli {
             });
             // Commands that start more clients (the batch's renderers) read the same endpoints.
             Object.assign(process.env, local.stack.env);
-            if (local.stack.shared) info(`using the running local stores of ${local.stack.holder}`);
+            if (local.stack.shared) info(`使用已在运行的本地存储（${local.stack.holder}）`);
             services = local.services;
           } else {
             services = createServices(loadConfig(process.env));
@@ -115,8 +141,10 @@ export function createCli(program: Command): Cli {
         } finally {
           progress.stop();
         }
-        // Without `bulletin serve` nothing else would fire an embargo whose time has passed.
-        if (local) await releaseOverdueFirst(services, info);
+        found = await findServer();
+        // Without `bulletin serve` nothing else would fire an embargo whose time has passed;
+        // its release tells subscribers as any release from here does.
+        if (local) await releaseOverdueFirst(services, info, noticeWay(services));
         return await fn(services, local?.stack);
       } finally {
         if (local) await local.stop();
@@ -136,7 +164,7 @@ export function createCli(program: Command): Cli {
       try {
         if (stack.status === 'rejected') throw stack.reason;
         if (wiringModule.status === 'rejected') throw wiringModule.reason;
-        if (started?.shared) info(`using the running local stores of ${started.holder}`);
+        if (started?.shared) info(`使用已在运行的本地存储（${started.holder}）`);
         reader = wiringModule.value.openCatalogReader(
           { ...process.env, ...started?.env },
           { missingTableIsEmpty: local },
@@ -159,7 +187,7 @@ export function createCli(program: Command): Cli {
     },
     publishDeps(s, workDir = join(ROOT, '.local', 'work')) {
       if (!wiring) throw new Error('publishDeps() is for use inside withServices()');
-      return wiring.publishDepsOf(s, { workDir, log: info });
+      return wiring.withNotices(wiring.publishDepsOf(s, { workDir, log: info }), noticeWay(s));
     },
   };
   return self;
@@ -169,15 +197,19 @@ export function createCli(program: Command): Cli {
  * Releases what is due before a command that opened the local stores does its work, and says
  * so (one line per release). Loaded only here: commands that open no stores stay light.
  */
-async function releaseOverdueFirst(services: Services, info: (m: string) => void): Promise<void> {
+async function releaseOverdueFirst(
+  services: Services,
+  info: (m: string) => void,
+  way: NoticeWay,
+): Promise<void> {
   const [{ releaseOverdue }, { lifecycleDepsOf }] = await Promise.all([
     import('../app/embargo.ts'),
     import('../wiring/lifecycle.ts'),
   ]);
-  const publish = wiring!.publishDepsOf(services, {
-    workDir: join(ROOT, '.local', 'work'),
-    log: info,
-  });
+  const publish = wiring!.withNotices(
+    wiring!.publishDepsOf(services, { workDir: join(ROOT, '.local', 'work'), log: info }),
+    way,
+  );
   for (const line of await releaseOverdue(lifecycleDepsOf(publish, { log: info }))) info(line);
 }
 

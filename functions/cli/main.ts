@@ -99,6 +99,14 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/editorial.ts'),
   },
   retry: { summary: '重试失败或中断的一次运行', load: () => import('./commands/editorial.ts') },
+  pdf: {
+    summary: '把一期的 PDF（任一版次）写入文件',
+    load: () => import('./commands/issue-files.ts'),
+  },
+  notify: {
+    summary: '给一期的订阅者发送发布通知（发布时未能发送时补发）',
+    load: () => import('./commands/issue-files.ts'),
+  },
   sweep: {
     summary: '清除目录未引用的存储对象（孤儿文件）',
     load: () => import('./commands/editorial.ts'),

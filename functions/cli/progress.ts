@@ -31,7 +31,7 @@ export interface ProgressOptions {
   handlesInterrupt?: boolean;
 }
 
-/** `1.8/s`, `0.4/s`, `12/s`: rates people can read. */
+/** `1.8`, `0.4`, `12` (per second): rates people can read. */
 function formatRate(perSecond: number): string {
   return perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toFixed(1);
 }
@@ -39,7 +39,7 @@ function formatRate(perSecond: number): string {
 function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return '—';
   const s = Math.round(seconds);
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return s >= 60 ? `${Math.floor(s / 60)} 分 ${String(s % 60).padStart(2, '0')} 秒` : `${s} 秒`;
 }
 
 export function progressReporter(
@@ -63,7 +63,7 @@ export function progressReporter(
     return {
       worked,
       toDo,
-      rate: measured > 0 ? `${formatRate(rate)}/s` : '—',
+      rate: measured > 0 ? `每秒 ${formatRate(rate)}` : '—',
       eta: measured > 0 ? formatEta((toDo - worked) / rate) : '—',
       skipped: counts.skipped ?? 0,
       failed: counts.failed ?? 0,
@@ -78,7 +78,7 @@ export function progressReporter(
           format:
             `${label} [{bar}] {value}/{total}` +
             (counts ? ' | 跳过 {skipped} · 失败 {failed}' : '') +
-            ' | {rate} | ETA {etaText}{note}',
+            ' | {rate} | 预计剩余 {etaText}{note}',
           stream,
           hideCursor: true,
         },
@@ -136,9 +136,9 @@ export function progressReporter(
       if (done === total || now - last > 2000) {
         last = now;
         stream.write(
-          `${label}: ${m.worked}/${m.toDo}` +
-            (counts ? ` (跳过 ${m.skipped}, 失败 ${m.failed})` : '') +
-            (m.rate !== '—' ? `, ${m.rate}, ETA ${m.eta}` : '') +
+          `${label}：${m.worked}/${m.toDo}` +
+            (counts ? `（跳过 ${m.skipped}，失败 ${m.failed}）` : '') +
+            (m.rate !== '—' ? `，${m.rate}，预计剩余 ${m.eta}` : '') +
             '\n',
         );
       }

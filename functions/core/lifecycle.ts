@@ -68,6 +68,25 @@ export const ISSUE_TRANSITIONS: Record<IssueAction, Transition<IssueState>> = {
 /** Draft states in which the draft is still open (listed for review, may be released). */
 export const OPEN_DRAFT_STATES: readonly DraftStatus[] = ['draft', 'scheduled', 'releasing'];
 
+/** A draft's or an issue's state in the words an editor reads (`已发布`). */
+export const STATUS_WORDS: Record<string, string> = {
+  draft: '待审',
+  scheduled: '已定时发布',
+  releasing: '发布中',
+  published: '已发布',
+  discarded: '已弃用',
+  superseded: '已被取代',
+  withdrawn: '已撤回',
+  rendering: '生成中',
+  failed: '失败',
+};
+
+/** `已发布 (published)`: the word, with the state's name for scripts and logs. */
+export function statusWord(status: string): string {
+  const word = STATUS_WORDS[status];
+  return word ? `${word} (${status})` : status;
+}
+
 /** Why a transition is refused, in words an operator reads; undefined when it is legal. */
 export function refusalOf(
   what: string,
@@ -76,22 +95,22 @@ export function refusalOf(
 ): string | undefined {
   const table: Record<string, Transition<string>> = { ...DRAFT_TRANSITIONS, ...ISSUE_TRANSITIONS };
   const t = table[action];
-  if (!t) return `unknown action "${action}"`;
-  if (status === undefined) return `${what} does not exist`;
+  if (!t) return `未知操作 "${action}"`;
+  if (status === undefined) return `${what} 不存在`;
   if (t.from.includes(status)) return undefined;
-  return `cannot ${VERB[action]} ${what}: it is ${status} (allowed only from ${t.from.join(' or ')})`;
+  return `不能${VERB[action]} ${what}：它${statusWord(status)}（只有${t.from.map((f) => STATUS_WORDS[f] ?? f).join('或')}时才可以）`;
 }
 
 const VERB: Record<DraftAction | IssueAction, string> = {
-  schedule: 'schedule the release of',
-  unschedule: 'cancel the scheduled release of',
-  beginRelease: 'release',
-  completeRelease: 'complete the release of',
-  abortRelease: 'abort the release of',
-  discard: 'discard',
-  supersede: 'supersede',
-  correct: 'correct',
-  withdraw: 'withdraw',
+  schedule: '定时发布',
+  unschedule: '取消定时发布',
+  beginRelease: '发布',
+  completeRelease: '完成发布',
+  abortRelease: '中止发布',
+  discard: '弃用',
+  supersede: '取代',
+  correct: '勘误',
+  withdraw: '撤回',
 };
 
 /** Whether a series releases a draft at once (`none`) or waits for an operator (`required`). */

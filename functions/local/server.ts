@@ -12,6 +12,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { Cron } from 'croner';
 import { loadLocalServerSettings } from '../config.ts';
 import { ConfigError } from '../errors.ts';
+import { formatBeijing } from '../core/time.ts';
 import { createOutboxNotifier } from '../adapters/ses/notifier.ts';
 import { acceptReportRequest, publishReport, startedOf, type PublishDeps } from '../app/publish.ts';
 import type { Progress } from '../app/ingest.ts';
@@ -183,11 +184,11 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         const now = s.clock.now();
         for (const m of await movedFiringsDue(s.calendar, movedSince, now)) {
           log(
-            `schedule ${m.scheduleId}: ${m.firstAt.toISOString()} moved to ${m.movedTo.toISOString()}, firing now`,
+            `定时任务 ${m.scheduleId}：${formatBeijing(m.firstAt)} 改到 ${formatBeijing(m.movedTo)}，现在运行`,
           );
           void runSchedule(m.scheduleId, m.firstAt).catch((err: unknown) =>
             log(
-              `schedule ${m.scheduleId} failed: ${err instanceof Error ? err.message : String(err)}`,
+              `定时任务 ${m.scheduleId} 失败：${err instanceof Error ? err.message : String(err)}`,
             ),
           );
         }
@@ -195,7 +196,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       };
       void track(tick())
         .catch((err: unknown) =>
-          log(`embargo tick failed: ${err instanceof Error ? err.message : String(err)}`),
+          log(`定时发布检查失败：${err instanceof Error ? err.message : String(err)}`),
         )
         .finally(() => {
           ticking = false;
@@ -228,9 +229,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       publicBaseUrl: () => s.config.publicBaseUrl ?? url,
       authenticate,
       async requestReport(body, principal) {
-        log(
-          `report requested by ${principal}: ${body.kind}${body.period ? ` ${body.period}` : ''}`,
-        );
+        log(`收到报告请求（${principal}）：${body.kind}${body.period ? ` ${body.period}` : ''}`);
         // Run at once (no queue here), under the same slot key as on AWS.
         const { requestedBy: _by, ...request } = jobFromRequest(body, principal, randomUUID());
         return acceptReportRequest(publishDeps, request, async () =>
@@ -246,7 +245,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       fetch: async (req: Request) => {
         const res = await app.fetch(req);
         // Path only: query strings carry tokens.
-        log(`${req.method} ${new URL(req.url).pathname} ${res.status}`);
+        log(`请求 ${req.method} ${new URL(req.url).pathname} → ${res.status}`);
         return res;
       },
     }) as Server;
@@ -267,13 +266,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     calendarSchedules.push(...definitions);
     const runSchedule = async (id: string, scheduledAt: Date): Promise<ScheduleOutcome> => {
       const def = definitions.find((d) => d.id === id);
-      if (!def) throw new ConfigError(`no schedule "${id}"`);
+      if (!def) throw new ConfigError(`没有定时任务 "${id}"`);
       return track(fireSchedule(publishDeps, def, scheduledAt));
     };
     const describe = (o: ScheduleOutcome) =>
       o.allZones
-        ? `${o.summary.rendered} zone profiles rendered, ${o.summary.skipped} skipped, ${o.summary.failed} failed`
-        : `run ${o.run.runId} · ${o.message}`;
+        ? `园区简报生成 ${o.summary.rendered} 份，跳过 ${o.summary.skipped}，失败 ${o.summary.failed}`
+        : `运行 ${o.run.runId} · ${o.message}`;
     // A disabled schedule is listed but gets no cron job: it never fires.
     const enabled = definitions.filter((d) => d.enabled);
     const jobs = enabled.map(
@@ -289,19 +288,19 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
           },
           async (job: Cron) => {
             const at = scheduledTimeOf(job, job.currentRun() ?? new Date());
-            log(`schedule ${def.id} fired for ${at.toISOString()}`);
+            log(`定时任务 ${def.id} 触发（${formatBeijing(at)}）`);
             try {
               // A date moved or cancelled on the release calendar does not fire here.
               const { stands, change } = await firingStands(s.calendar, def.id, at);
               if (!stands) {
                 log(
-                  `schedule ${def.id}: ${at.toISOString()} ${change!.action} (${change!.reason})`,
+                  `定时任务 ${def.id}：${formatBeijing(at)} ${change!.action === 'cancelled' ? '已取消' : '已改期'}（${change!.reason}）`,
                 );
                 return;
               }
-              log(`schedule ${def.id}: ${describe(await runSchedule(def.id, at))}`);
+              log(`定时任务 ${def.id}：${describe(await runSchedule(def.id, at))}`);
             } catch (err) {
-              log(`schedule ${def.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+              log(`定时任务 ${def.id} 失败：${err instanceof Error ? err.message : String(err)}`);
             }
           },
         ),
@@ -332,7 +331,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         for (const job of jobs) job.stop();
         // Let a render in progress finish (bounded), so its issue is not left half-done.
         if (inflight.size > 0) {
-          log(`waiting for ${inflight.size} publish(es) in progress …`);
+          log(`等待进行中的 ${inflight.size} 次发布完成 …`);
           await Promise.race([
             Promise.allSettled([...inflight]),
             new Promise((r) => setTimeout(r, 30_000).unref()),

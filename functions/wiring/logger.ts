@@ -1,16 +1,24 @@
 /**
  * One structured logger for the Lambdas and the local server: Powertools Logger. On Lambda it
  * writes its JSON lines as usual; in a terminal (`bulletin serve`) the same calls print one
- * readable line each — local time in the given zone, level, message, extra keys — so an editor
+ * readable line each — Beijing time with the zone named, the level in Chinese, message, extra keys — so an editor
  * watching the server sees when each thing happened.
  */
 import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
-import { formatLocalTime } from '../core/display.ts';
+import { formatBeijing } from '../core/time.ts';
+
+/** The level in words a person reads on a terminal. */
+const LEVEL_ZH: Record<string, string> = {
+  DEBUG: '调试',
+  INFO: '信息',
+  WARN: '警告',
+  ERROR: '错误',
+  CRITICAL: '严重',
+};
 
 class TerminalLogger extends Logger {
   constructor(
     options: ConstructorParameters<typeof Logger>[0],
-    private readonly timeZone: string,
     private readonly write: (line: string) => void,
   ) {
     super(options);
@@ -23,12 +31,11 @@ class TerminalLogger extends Logger {
     void sampling_rate;
     void xray_trace_id;
     const when = new Date(typeof timestamp === 'string' ? timestamp : Date.now());
-    const seconds = String(when.getUTCSeconds()).padStart(2, '0');
     // Keys without a value (Powertools keeps some as undefined) would print as `{}`.
     const shown = Object.entries(extra).filter(([, v]) => v !== undefined);
     const rest = shown.length ? ` ${JSON.stringify(Object.fromEntries(shown))}` : '';
     this.write(
-      `${formatLocalTime(when, this.timeZone)}:${seconds} ${String(level).padEnd(5)} ${String(message)}${rest}\n`,
+      `${formatBeijing(when, { seconds: true })} ${LEVEL_ZH[String(level)] ?? String(level)} ${String(message)}${rest}\n`,
     );
   }
 }
@@ -37,8 +44,6 @@ export interface LoggerOptions {
   serviceName: string;
   /** Readable lines instead of JSON (default: when stderr is a terminal). */
   pretty?: boolean;
-  /** Time zone of the readable lines' timestamps (default Asia/Shanghai). */
-  timeZone?: string;
   write?: (line: string) => void;
 }
 
@@ -47,7 +52,6 @@ export function createLogger(options: LoggerOptions): Logger {
   if (!pretty) return new Logger({ serviceName: options.serviceName });
   return new TerminalLogger(
     { serviceName: options.serviceName },
-    options.timeZone ?? 'Asia/Shanghai',
     options.write ?? ((line) => process.stderr.write(line)),
   );
 }

@@ -48,7 +48,7 @@ describe('npm run smoke against bulletin serve', () => {
     baseUrl = await new Promise<string>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        const m = /Archive:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+        const m = /往期查阅 \(archive\)：(http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
         if (m) resolve(m[1]!);
       };
       server.stdout!.on('data', onData);

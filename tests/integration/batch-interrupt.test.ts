@@ -93,7 +93,7 @@ describe('Ctrl-C on the all-zones batch', { timeout: 600_000 }, () => {
 
   it('the first Ctrl-C lets running renders finish, prints a partial summary, exits 130; a re-run resumes', async () => {
     // Act: Ctrl-C once the first zone is rendered.
-    const first = await batch(/zone profiles: [1-9]\d*\//, 1);
+    const first = await batch(/zone profiles\)：[1-9]\d*\//, 1);
 
     // Assess: stopped cleanly, with a summary that adds up.
     expect(first.code, first.stderr).toBe(130);
@@ -109,7 +109,7 @@ describe('Ctrl-C on the all-zones batch', { timeout: 600_000 }, () => {
     expect(existsSync(lockPathOf(state))).toBe(false);
 
     // Act: run again; Ctrl-C twice as soon as its progress starts.
-    const second = await batch(/zone profiles: \d+\//, 2);
+    const second = await batch(/zone profiles\)：\d+\//, 2);
 
     // Assess: the zones of the first run were skipped as unchanged (resumed, not redone); the
     // second Ctrl-C abandoned what was running, with a summary and 130.

@@ -142,7 +142,7 @@ describe('the compiled CLI', { timeout: 300_000 }, () => {
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        if (/Archive:\s+http:\/\/127\.0\.0\.1:\d+\//.test(out)) resolve();
+        if (/往期查阅 \(archive\)：http:\/\/127\.0\.0\.1:\d+\//.test(out)) resolve();
       });
       child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
     });
@@ -155,7 +155,7 @@ describe('the compiled CLI', { timeout: 300_000 }, () => {
     expect(cmdline.join(' ')).not.toMatch(/tsx/);
     expect(listed.code, listed.stderr).toBe(0);
     expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
-    expect(listed.stderr).toMatch(/using the running local stores of "bulletin serve"/);
+    expect(listed.stderr).toMatch(/使用已在运行的本地存储（"bulletin serve"/);
     child.kill('SIGTERM');
     expect(await gone(lock.pid!)).toBe(true);
   });

@@ -240,17 +240,17 @@ describe('the editorial cycle', () => {
           (e: unknown) => e,
         );
         expect(err, label).toBeInstanceOf(ConflictError);
-        expect((err as Error).message, label).toMatch(/cannot|needs a reason/);
+        expect((err as Error).message, label).toMatch(/不能|须注明原因/);
       }
       expect(await dumpStores(stores.services)).toBe(before);
       expect(attempts.length).toBe(18);
     });
 
     it('names the allowed states in the refusal', () => {
-      expect(refusalOf('draft x', 'discard', 'published')).toBe(
-        'cannot discard draft x: it is published (allowed only from draft or scheduled)',
+      expect(refusalOf('稿件 x', 'discard', 'published')).toBe(
+        '不能弃用 稿件 x：它已发布 (published)（只有待审或已定时发布时才可以）',
       );
-      expect(refusalOf('issue y', 'withdraw', 'published')).toBeUndefined();
+      expect(refusalOf('y 这一期', 'withdraw', 'published')).toBeUndefined();
     });
   });
 
@@ -283,7 +283,7 @@ describe('the editorial cycle', () => {
       await triggerReport(deps, { report: 'reuse-a' }, { slotKey: 'req-1', trigger: 'api' });
       await expect(
         triggerReport(deps, { report: 'reuse-b' }, { slotKey: 'req-1', trigger: 'api' }),
-      ).rejects.toThrow(/already used with other parameters/);
+      ).rejects.toThrow(/已用于其他参数的请求/);
     });
 
     it('makes no new draft when the inputs equal the latest release, unless forced', async () => {
@@ -296,7 +296,7 @@ describe('the editorial cycle', () => {
       );
       expect(again.outcome).toBe('unchanged');
       expect(again.issue?.id).toBe(issue.id);
-      expect(again.message).toMatch(/nothing changed since torch-bulletin-\d+/);
+      expect(again.message).toMatch(/自 torch-bulletin-\d+（.*）发布以来数据未变/);
       const forced = await triggerReport(
         deps,
         { report: 'same' },
@@ -513,7 +513,7 @@ describe('the editorial cycle', () => {
       const held = await releaseDue(late, { draftId: d.id });
       expect(held.released).toEqual([]);
       expect(held.failed).toEqual([
-        { draftId: d.id, reason: expect.stringMatching(/being released by another run/) },
+        { draftId: d.id, reason: expect.stringMatching(/正由另一次运行发布中/) },
       ]);
       // the dead releaser's lease runs out: the retry takes over and releases it, once
       await catalog.abortRelease(d.id, 'dead-releaser', 'killed (test)');

@@ -107,7 +107,7 @@ describe('numbers as reported', () => {
     expect(run.stderr).toMatch(
       /warning: article contradiction《研发投入观察》 paragraph 2: .*— 2万亿元: typed by hand/,
     );
-    expect(run.stderr).toContain('this draft cannot be released');
-    expect(run.stdout).toContain('PDF:');
+    expect(run.stderr).toContain('这样的稿件不能发布');
+    expect(run.stdout).toContain('PDF：');
   });
 });

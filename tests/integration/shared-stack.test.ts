@@ -54,7 +54,7 @@ describe('one local stack at a time, shared between processes', { timeout: 300_0
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /Archive:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+        const m = /往期查阅 \(archive\)：(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
         if (m) resolve({ child, url: m[1]! });
       });
       child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
@@ -117,7 +117,7 @@ describe('one local stack at a time, shared between processes', { timeout: 300_0
     // Assess: both used the running stack; the server still answers.
     for (const r of [listed, ingested]) {
       expect(r.stderr).not.toMatch(/Database is closed|LevelDB|LOCK/);
-      expect(r.stderr).toMatch(/using the running local stores of "bulletin serve", pid \d+/);
+      expect(r.stderr).toMatch(/使用已在运行的本地存储（"bulletin serve", pid \d+）/);
     }
     expect(listed.code).toBe(0);
     expect(ingested.code, ingested.stderr).toBe(0);
@@ -158,7 +158,7 @@ describe('one local stack at a time, shared between processes', { timeout: 300_0
 
     // Assess: the next command saw through the stale lock and used its own stores.
     expect(after.code, after.stderr).toBe(0);
-    expect(after.stderr).not.toMatch(/using the running local stores|Database is closed/);
+    expect(after.stderr).not.toMatch(/使用已在运行的本地存储|Database is closed/);
     expect(Array.isArray(JSON.parse(after.stdout))).toBe(true);
     await settled();
   });

@@ -8,7 +8,7 @@ describe('logger', () => {
     logger.info('schedule monthly-bulletin fired', { slot: 'schedule:x' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} INFO {2}schedule monthly-bulletin fired \{"slot":"schedule:x"\}\n$/,
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} 北京时间 信息 schedule monthly-bulletin fired \{"slot":"schedule:x"\}\n$/,
     );
   });
 
@@ -16,6 +16,6 @@ describe('logger', () => {
     const lines: string[] = [];
     const logger = createLogger({ serviceName: 't', pretty: true, write: (l) => lines.push(l) });
     logger.info('loading 6 files from data/ …');
-    expect(lines[0]).toMatch(/ INFO {2}loading 6 files from data\/ …\n$/);
+    expect(lines[0]).toMatch(/ 北京时间 信息 loading 6 files from data\/ …\n$/);
   });
 });

@@ -12,8 +12,10 @@ describe('progress lines (no terminal)', () => {
     progress.update(158, 178, { skipped: 158, failed: 0 });
     progress.update(178, 178, { skipped: 158, failed: 1 });
     const lines = text.trim().split('\n');
-    expect(lines[0]).toBe('zone profiles: 0/20 (跳过 158, 失败 0)');
-    expect(lines.at(-1)).toMatch(/^zone profiles: 20\/20 \(跳过 158, 失败 1\), [\d.]+\/s, ETA 0s$/);
+    expect(lines[0]).toBe('zone profiles：0/20（跳过 158，失败 0）');
+    expect(lines.at(-1)).toMatch(
+      /^zone profiles：20\/20（跳过 158，失败 1），每秒 [\d.]+，预计剩余 0 秒$/,
+    );
   });
 });
 
@@ -77,7 +79,7 @@ describe('progress bar (a terminal)', () => {
     progress.update(149, 149);
     progress.stop();
 
-    expect(written.text).toMatch(/ingest \[.*\] 149\/149 \| [\d.]+\/s \| ETA 0s/);
+    expect(written.text).toMatch(/ingest \[.*\] 149\/149 \| 每秒 [\d.]+ \| 预计剩余 0 秒/);
     expect(written.text).not.toMatch(/跳过/);
   });
 });

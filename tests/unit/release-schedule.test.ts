@@ -96,7 +96,7 @@ describe('release schedules (EventBridge Scheduler, one-time)', () => {
         'torch-bulletin-d0123456789',
         new Date('2026-12-02T01:30:00Z'),
       ),
-    ).rejects.toThrow(/cannot schedule the release of torch-bulletin-d0123456789/);
+    ).rejects.toThrow(/无法安排稿件 torch-bulletin-d0123456789 的定时发布/);
   });
 
   it('refuses a time with milliseconds instead of cutting it to a second that fires early', async () => {

@@ -5,6 +5,7 @@
  * Numbers are taken with conditional writes, no transactions (dynalite has none): the release's
  * put of `N#<total>` with `attribute_not_exists` is the release; see the cycle's items below.
  */
+import { formatBeijing } from '../../core/time.ts';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -188,7 +189,7 @@ export function createDynamoLifecycleCatalog(
     const now = await getDraft(id);
     return new ConflictError(
       component,
-      refusalOf(`draft ${id}`, action, now?.status) ?? `draft ${id} changed meanwhile; try again`,
+      refusalOf(`稿件 ${id}`, action, now?.status) ?? `稿件 ${id} 刚被改动，请重试`,
     );
   }
 
@@ -202,10 +203,10 @@ export function createDynamoLifecycleCatalog(
     if (!parsed)
       throw new NotFoundError(
         component,
-        `"${issueId}" is not an issue id (e.g. torch-bulletin-551)`,
+        `"${issueId}" 不是期号 (issue id)，例如 torch-bulletin-551`,
       );
     const issue = await issueByTotal(parsed.series, parsed.total);
-    if (!issue) throw new NotFoundError(component, `no issue ${issueId}`);
+    if (!issue) throw new NotFoundError(component, `没有这一期：${issueId}`);
     return { issue, key: { pk: `SERIES#${parsed.series}`, sk: numberKey(parsed.total) } };
   }
 
@@ -213,8 +214,7 @@ export function createDynamoLifecycleCatalog(
     const { issue } = await getIssue(issueId);
     return new ConflictError(
       component,
-      refusalOf(`issue ${issueId}`, action, issue.status) ??
-        `issue ${issueId} changed meanwhile; try again`,
+      refusalOf(`${issueId} 这一期`, action, issue.status) ?? `${issueId} 这一期刚被改动，请重试`,
     );
   }
 
@@ -300,7 +300,7 @@ export function createDynamoLifecycleCatalog(
 
     async transitionDraft(id, action, fields = {}) {
       const t = DRAFT_TRANSITIONS[action];
-      if (!parseDraftId(id)) throw new NotFoundError(component, `"${id}" is not a draft id`);
+      if (!parseDraftId(id)) throw new NotFoundError(component, `"${id}" 不是稿件号 (draft id)`);
       const closes = !OPEN_DRAFT_STATES.includes(t.to as DraftStatus);
       const names: Record<string, string> = { '#s': 'status' };
       const values: Record<string, unknown> = { ':to': t.to };
@@ -362,7 +362,7 @@ export function createDynamoLifecycleCatalog(
         if (current?.status === 'releasing')
           throw new LeaseHeldError(
             component,
-            `draft ${id} is being released by another run (lease until ${new Date(current.leaseUntil ?? 0).toISOString()})`,
+            `稿件 ${id} 正由另一次运行发布中（租约至 ${formatBeijing(current.leaseUntil ?? 0, { seconds: true })}）`,
           );
         throw await refusedDraft(id, 'beginRelease');
       }
@@ -387,10 +387,7 @@ export function createDynamoLifecycleCatalog(
         );
       } catch (err) {
         if (!conditional(err)) throw err;
-        throw new ConflictError(
-          component,
-          `the release of draft ${id} was taken over by another run`,
-        );
+        throw new ConflictError(component, `稿件 ${id} 的发布已被另一次运行接手`);
       }
     },
 
@@ -583,7 +580,7 @@ export function createDynamoLifecycleCatalog(
         if (issue.status === 'published')
           throw new ConflictError(
             component,
-            `issue ${issueId} is at edition ${issue.edition ?? 1}, not ${fromEdition}: make the correction again from the current edition`,
+            `${issueId} 这一期现为第 ${issue.edition ?? 1} 版，不是第 ${fromEdition} 版：请从当前版本重新勘误`,
           );
         throw await refusedIssue(issueId, 'correct');
       }
@@ -659,7 +656,7 @@ export function createDynamoLifecycleCatalog(
       if (trigger.paramsHash !== req.paramsHash)
         throw new ConflictError(
           component,
-          `slot "${req.slotKey}" was already used with other parameters: use a new request id`,
+          `槽位 (slot) "${req.slotKey}" 已用于其他参数的请求：请换一个请求号 (request id)`,
         );
       const takeable =
         trigger.state === 'failed' ||
@@ -715,7 +712,7 @@ export function createDynamoLifecycleCatalog(
         );
       } catch (err) {
         if (!conditional(err)) throw err;
-        throw new ConflictError(component, `slot "${slotKey}" was taken over by another run`);
+        throw new ConflictError(component, `槽位 (slot) "${slotKey}" 已被另一次运行接手`);
       }
     },
 
@@ -741,7 +738,7 @@ export function createDynamoLifecycleCatalog(
         );
       } catch (err) {
         if (!conditional(err)) throw err;
-        throw new ConflictError(component, `slot "${slotKey}" was taken over by another run`);
+        throw new ConflictError(component, `槽位 (slot) "${slotKey}" 已被另一次运行接手`);
       }
     },
 

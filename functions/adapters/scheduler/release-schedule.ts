@@ -84,9 +84,13 @@ export function createReleaseScheduler(
       await client.send(new CreateScheduleCommand(input));
     } catch (err) {
       if (!(err instanceof ConflictException)) {
-        throw new StoreError('release-schedule', `cannot schedule the release of ${draftId}`, {
-          cause: err,
-        });
+        throw new StoreError(
+          'release-schedule',
+          `无法安排稿件 ${draftId} 的定时发布 (EventBridge Scheduler)`,
+          {
+            cause: err,
+          },
+        );
       }
       // Scheduled before (a new embargo time): move it.
       await client.send(new UpdateScheduleCommand(input));

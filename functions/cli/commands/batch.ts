@@ -114,7 +114,9 @@ export async function generateAllZones(cli: Cli, opts: AllZonesOptions): Promise
         reference: opts.synthetic ? syntheticReference() : s.reference,
         log: () => undefined,
       };
-      progress = progressReporter('zone profiles', process.stderr, { handlesInterrupt: true });
+      progress = progressReporter('园区简报 (zone profiles)', process.stderr, {
+        handlesInterrupt: true,
+      });
       let result;
       try {
         result = await runZoneBatch(deps, {

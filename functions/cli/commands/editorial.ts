@@ -1,15 +1,16 @@
 /**
  * The editorial cycle on the command line: `drafts`, `release`, `discard`, `withdraw`,
  * `corrections`, `correct`, `runs`, `retry`, `sweep`. Each calls the same use cases as the
- * server and the Lambdas (`app/lifecycle.ts`).
+ * server and the Lambdas (`app/lifecycle.ts`); a release tells subscribers through the same
+ * notices as the local server's (`Cli.publishDeps`). What people read is Chinese, times in
+ * Beijing time with the zone named; `--json` keeps ISO instants with +08:00.
  */
-import { checkOutputFile } from '../output-path.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   correctIssue,
   discardDraft,
+  earlierRelease,
   formatNumbering,
   listRuns,
   nowOf,
@@ -19,14 +20,20 @@ import {
   type LifecycleDeps,
   type TriggerResult,
 } from '../../app/lifecycle.ts';
-import { correctionValues } from '../../core/lifecycle.ts';
-import type { EditionKind } from '../../core/model.ts';
 import { ASPECT_NAMES, correctionQueue, dismissCorrection } from '../../app/corrections.ts';
-import { formatZoned } from '../../core/display.ts';
 import { overdueNote, releaseOrSchedule } from '../../app/embargo.ts';
+import type { PublishResult } from '../../app/publish.ts';
+import { NotFoundError } from '../../errors.ts';
+import { correctionValues, editionLabel, statusWord } from '../../core/lifecycle.ts';
+import { formatSize } from '../../core/display.ts';
+import type { EditionKind, Issue } from '../../core/model.ts';
+import { formatBeijing, withBeijingOffsets } from '../../core/time.ts';
 import { lifecycleDepsOf } from '../../wiring/lifecycle.ts';
 import type { Services } from '../../wiring/services.ts';
 import { positiveInt, type Cli } from '../context.ts';
+import { checkOutputFile } from '../output-path.ts';
+import { draftPdf, issuePdf, savePdf } from '../issue-pdf.ts';
+import { noticeLine } from '../notices.ts';
 import { operatorName } from './generate.ts';
 
 const operator = operatorName;
@@ -54,25 +61,73 @@ function pagesArg(value: string): number[] {
   return pages;
 }
 
-function withLifecycle<T>(cli: Cli, fn: (deps: LifecycleDeps, s: Services) => Promise<T>) {
-  return cli.withServices((s) => fn(lifecycleDepsOf(cli.publishDeps(s), { log: cli.info }), s));
+/** What the cycle's notify did on the last release through these deps (printed after it). */
+type Notices = Pick<PublishResult, 'notices' | 'noticeError'>;
+
+function withLifecycle<T>(
+  cli: Cli,
+  fn: (deps: LifecycleDeps, s: Services, notices: Notices) => Promise<T>,
+) {
+  return cli.withServices((s) => {
+    const notices: Notices = {};
+    return fn(lifecycleDepsOf(cli.publishDeps(s), { log: cli.info, notices }), s, notices);
+  });
+}
+
+/** The run states in words (`bulletin runs`). */
+const RUN_STATES: Record<string, string> = {
+  running: '进行中',
+  interrupted: '已中断',
+  drafted: '已生成稿件',
+  unchanged: '未变',
+  empty: '无数据',
+  failed: '失败',
+  released: '已发布',
+  discarded: '已弃用',
+};
+
+/** `2026年第1期(总第551期)`, with `第 2 版（修订版）` (or 更正版) for a corrected edition. */
+function numberingOf(issue: Issue, edition = issue.edition ?? 1): string {
+  const kind = issue.editions?.find((e) => e.edition === edition)?.label?.kind;
+  const label = editionLabel(edition, kind);
+  return `${formatNumbering(issue)}${label ? ` 第 ${edition} 版（${label}）` : ''}`;
+}
+
+/** Writes the released PDF to a local file and prints where (and its S3 key on AWS). */
+async function printIssuePdf(cli: Cli, s: Services, issue: Issue): Promise<void> {
+  const pdf = issuePdf(issue);
+  console.log(`PDF：${await savePdf(cli, s, pdf, { force: true })}`);
+  if (cli.options().target === 'aws') console.log(`S3：s3://${s.config.bucket}/${pdf.key}`);
 }
 
 /** Prints what a trigger did: run id and slot always (so a run can be found and retried). */
-export function printTrigger(cli: Cli, r: TriggerResult): void {
-  cli.info(`run ${r.run.runId} · slot ${r.run.slotKey} · ${r.outcome}`);
-  console.log(r.message);
-  if (r.draft && r.outcome === 'drafted')
-    console.log(`draft:  ${r.draft.id} (s3://…/${r.draft.s3Key})`);
-  if (r.issue) console.log(`issue:  ${r.issue.id} ${formatNumbering(r.issue)} ${r.issue.status}`);
+export async function printTrigger(cli: Cli, s: Services, r: TriggerResult): Promise<void> {
+  cli.info(
+    `运行 (run) ${r.run.runId} · 槽位 (slot) ${r.run.slotKey} · ${RUN_STATES[r.outcome] ?? r.outcome}`,
+  );
+  // Without --quiet the cycle's log has said it already.
+  if (cli.options().quiet) console.log(r.message);
+  if (r.draft && r.outcome === 'drafted') {
+    console.log(
+      `稿件：${r.draft.id}${r.draft.correctionOf ? `（${r.draft.correctionOf} 的修订版）` : ''}`,
+    );
+    if (r.draft.s3Key)
+      console.log(
+        `样稿 PDF：${await savePdf(cli, s, draftPdf(r.draft), { sub: 'drafts', force: true })}`,
+      );
+  }
+  if (r.issue && r.outcome === 'released') {
+    console.log(`期号：${r.issue.id} ${numberingOf(r.issue)} ${statusWord(r.issue.status)}`);
+    if (r.issue.status === 'published') await printIssuePdf(cli, s, r.issue);
+  }
 }
 
 export function register(program: Command, cli: Cli): void {
   program
     .command('drafts')
-    .argument('[draft]', '稿件号 (draft id)：把其样稿 PDF 写入文件并给出下载链接')
+    .argument('[draft]', '稿件号 (draft id)：把其样稿 PDF 写入文件')
     .description('待审稿件列表（或下载一份样稿 PDF）')
-    .option('--json', '输出 JSON（供脚本使用）')
+    .option('--json', '输出 JSON（供脚本使用；时间为带 +08:00 的 ISO 格式）')
     .option('--out <文件>', '给出稿件号时：样稿 PDF 的保存路径')
     .option('--force', '--out 的文件已存在时覆盖它')
     .action(
@@ -81,50 +136,60 @@ export function register(program: Command, cli: Cli): void {
         return withLifecycle(cli, async (deps, s) => {
           if (draftId) {
             const draft = await deps.catalog.getDraft(draftId);
-            if (!draft?.s3Key)
-              throw new InvalidArgumentError(`no open draft ${draftId} with a PDF`);
-            const bytes = await s.archive.get(draft.s3Key);
-            const out = resolve(
-              opts.out ??
-                join(cli.root, '.local', 'out', 'drafts', draft.fileName ?? `${draft.id}.pdf`),
-            );
-            await mkdir(join(out, '..'), { recursive: true });
-            if (bytes) await writeFile(out, bytes);
-            const url = await s.archive.presignDownload(draft.s3Key, {
-              fileName: draft.fileName ?? `${draft.id}.pdf`,
-              ttlSeconds: s.config.presignTtlSeconds,
+            if (!draft)
+              throw new NotFoundError(
+                'lifecycle',
+                `没有稿件 ${draftId}（bulletin drafts 列出全部）`,
+              );
+            const pdf = draftPdf(draft);
+            const out = await savePdf(cli, s, pdf, {
+              sub: 'drafts',
+              force: true,
+              ...(opts.out ? { out: opts.out } : {}),
             });
+            // A presigned URL to the embedded stores would stop working with this command.
+            const url =
+              cli.options().target === 'aws'
+                ? await s.archive.presignDownload(pdf.key, {
+                    fileName: pdf.fileName,
+                    ttlSeconds: s.config.presignTtlSeconds,
+                  })
+                : undefined;
             if (opts.json)
-              console.log(JSON.stringify({ ...draft, printed: undefined, pdf: out, url }, null, 2));
-            else console.log(`PDF:    ${out}\nURL:    ${url}`);
+              console.log(
+                JSON.stringify(
+                  withBeijingOffsets({ ...draft, printed: undefined, pdf: out, url }),
+                  null,
+                  2,
+                ),
+              );
+            else console.log(`样稿 PDF：${out}${url ? `\n下载链接 (URL)：${url}` : ''}`);
             return;
           }
           const drafts = await deps.catalog.openDrafts();
           if (opts.json) {
             console.log(
-              JSON.stringify(
-                drafts.map(({ printed: _p, ...d }) => d),
-                null,
-                2,
-              ),
+              JSON.stringify(withBeijingOffsets(drafts.map(({ printed: _p, ...d }) => d)), null, 2),
             );
             return;
           }
-          if (!drafts.length) console.log('(no drafts awaiting review)');
+          if (!drafts.length) console.log('（没有待审稿件）');
           const now = nowOf(deps);
           for (const d of drafts) {
             const overdue = overdueNote(d, now, deps.timeZone);
             console.log(
               [
                 d.id,
-                d.status,
-                d.correctionOf ? `修订版 of ${d.correctionOf}` : d.title,
+                STATUS_OF_DRAFT[d.status] ?? d.status,
+                d.correctionOf ? `${d.correctionOf} 的修订版` : d.title,
                 d.period,
-                d.pages ? `${d.pages}页` : '',
-                d.releaseAt ? `定时发布 ${formatZoned(new Date(d.releaseAt), deps.timeZone)}` : '',
+                d.pages ? `${d.pages} 页` : '',
+                d.releaseAt ? `定时发布 ${formatBeijing(d.releaseAt)}` : '',
                 overdue ? red(overdue) : '',
-                d.createdAt,
-              ].join('\t'),
+                `生成于 ${formatBeijing(d.createdAt)}`,
+              ]
+                .filter(Boolean)
+                .join('\t'),
             );
           }
         });
@@ -139,7 +204,15 @@ export function register(program: Command, cli: Cli): void {
     .option('--now', '--at 的时刻已过去时立即发布（否则拒绝：防止年份等笔误破坏定时发布）')
     .option('--by <姓名>', '发布人（记录在案）', operator())
     .action((draftId: string, opts: { at?: Date; now?: boolean; by: string }) =>
-      withLifecycle(cli, async (deps) => {
+      withLifecycle(cli, async (deps, s, notices) => {
+        const before = await earlierRelease(deps, draftId);
+        if (before) {
+          console.log(
+            `稿件 ${draftId} 此前已发布为 ${before.issue.id} ${numberingOf(before.issue, before.edition)}：` +
+              `${formatBeijing(before.at)} 由 ${before.by || '（未记录）'} 发布。本次没有改动任何内容。`,
+          );
+          return;
+        }
         const done = await releaseOrSchedule(deps, draftId, {
           by: opts.by,
           ...(opts.at ? { at: opts.at } : {}),
@@ -148,12 +221,24 @@ export function register(program: Command, cli: Cli): void {
         });
         if (done.action === 'scheduled') {
           console.log(
-            `稿件 ${done.draft.id} 将于 ${formatZoned(new Date(done.draft.releaseAt!), deps.timeZone)} 发布（本地由任一打开数据存储的命令或 bulletin serve 发布，AWS 上由 EventBridge Scheduler 发布）`,
+            `稿件 ${done.draft.id} 将于 ${formatBeijing(done.draft.releaseAt!)} 发布（本地由任一打开数据存储的命令或 bulletin serve 发布，AWS 上由 EventBridge Scheduler 发布）`,
           );
           return;
         }
         const issue = done.issue;
-        console.log(`released ${issue.id} ${formatNumbering(issue)} · s3://…/${issue.s3Key}`);
+        // The result in full (the cycle's log line said only that it was released).
+        const e = issue.editions?.find((x) => x.draftId === draftId);
+        console.log(
+          [
+            `已发布 ${issue.id} ${numberingOf(issue, e?.edition ?? 1)}`,
+            `${e?.pages ?? issue.pages} 页`,
+            formatSize(e?.bytes ?? issue.bytes ?? 0),
+            `发布人 ${e?.releasedBy ?? opts.by}`,
+            formatBeijing(e?.releasedAt ?? issue.publishedAt ?? new Date()),
+          ].join(' · '),
+        );
+        await printIssuePdf(cli, s, issue);
+        console.log(await noticeLine(s, cli.noticeWay(s), issue, notices));
       }),
     );
 
@@ -169,7 +254,7 @@ export function register(program: Command, cli: Cli): void {
           by: opts.by,
           ...(opts.reason ? { reason: opts.reason } : {}),
         });
-        console.log(`discarded ${d.id}`);
+        console.log(`已弃用稿件 ${d.id}（不占期号）`);
       }),
     );
 
@@ -203,7 +288,7 @@ export function register(program: Command, cli: Cli): void {
         const series = opts.series ? opts.series.split(',') : s.reference.series.map((x) => x.id);
         const found = await correctionQueue(deps, series);
         if (opts.json) {
-          console.log(JSON.stringify(found, null, 2));
+          console.log(JSON.stringify(withBeijingOffsets(found), null, 2));
           return;
         }
         if (!found.length) console.log('（没有已发布的一期与现有记录不一致）');
@@ -217,7 +302,7 @@ export function register(program: Command, cli: Cli): void {
             );
           if (c.dismissed)
             console.log(
-              `  驳回理由：${c.dismissed.reason}（${c.dismissed.by}，${c.dismissed.at}）`,
+              `  驳回理由：${c.dismissed.reason}（${c.dismissed.by}，${formatBeijing(c.dismissed.at)}）`,
             );
         }
         const open = found.find((c) => !c.dismissed);
@@ -244,19 +329,19 @@ export function register(program: Command, cli: Cli): void {
         issueId: string,
         opts: { by: string; kind: string; cause?: string; effect?: string; pages?: number[] },
       ) =>
-        withLifecycle(cli, async (deps) =>
-          printTrigger(
-            cli,
-            await correctIssue(deps, issueId, {
-              by: opts.by,
-              trigger: 'cli',
-              kind: opts.kind as EditionKind,
-              ...(opts.cause ? { cause: opts.cause } : {}),
-              ...(opts.effect ? { effect: opts.effect } : {}),
-              ...(opts.pages ? { pages: opts.pages } : {}),
-            }),
-          ),
-        ),
+        withLifecycle(cli, async (deps, s, notices) => {
+          const r = await correctIssue(deps, issueId, {
+            by: opts.by,
+            trigger: 'cli',
+            kind: opts.kind as EditionKind,
+            ...(opts.cause ? { cause: opts.cause } : {}),
+            ...(opts.effect ? { effect: opts.effect } : {}),
+            ...(opts.pages ? { pages: opts.pages } : {}),
+          });
+          await printTrigger(cli, s, r);
+          if (r.issue && r.outcome === 'released')
+            console.log(await noticeLine(s, cli.noticeWay(s), r.issue, notices));
+        }),
     );
 
   program
@@ -278,21 +363,21 @@ export function register(program: Command, cli: Cli): void {
     .command('runs')
     .description('每次触发及其结果：生成稿件、未变、无数据、失败、已发布')
     .option('--limit <条数>', '显示条数', positiveInt, 30)
-    .option('--json', '输出 JSON（供脚本使用）')
+    .option('--json', '输出 JSON（供脚本使用；时间为带 +08:00 的 ISO 格式）')
     .action((opts: { limit: number; json?: boolean }) =>
       withLifecycle(cli, async (deps) => {
         const runs = await listRuns(deps, { limit: opts.limit });
         if (opts.json) {
-          console.log(JSON.stringify(runs, null, 2));
+          console.log(JSON.stringify(withBeijingOffsets(runs), null, 2));
           return;
         }
-        if (!runs.length) console.log('(no runs)');
+        if (!runs.length) console.log('（没有运行记录）');
         for (const r of runs)
           console.log(
             [
               r.runId,
-              r.startedAt,
-              r.state,
+              formatBeijing(r.startedAt),
+              RUN_STATES[r.state] ?? r.state,
               r.series,
               r.slotKey,
               r.issueId ?? r.draftId ?? '',
@@ -307,7 +392,16 @@ export function register(program: Command, cli: Cli): void {
     .argument('<run>', '运行号 (run id；bulletin runs 列出)')
     .description('重试失败或中断的一次运行：同一请求、同一幂等键 (slot)，接续进行')
     .action((runId: string) =>
-      withLifecycle(cli, async (deps) => printTrigger(cli, await retryRun(deps, runId))),
+      withLifecycle(cli, async (deps, s, notices) => {
+        const r = await retryRun(deps, runId);
+        await printTrigger(cli, s, r);
+        if (
+          r.issue &&
+          r.outcome === 'released' &&
+          (notices.notices || notices.noticeError || !cli.noticeWay(s).send)
+        )
+          console.log(await noticeLine(s, cli.noticeWay(s), r.issue, notices));
+      }),
     );
 
   program
@@ -322,9 +416,16 @@ export function register(program: Command, cli: Cli): void {
           dryRun: opts.dryRun === true,
         });
         console.log(
-          `${r.checked} objects checked, ${r.removed.length} orphan(s) ${opts.dryRun ? 'found' : 'removed'}`,
+          `检查了 ${r.checked} 个存储对象，${opts.dryRun ? '找到' : '删除了'} ${r.removed.length} 个孤儿文件`,
         );
         for (const k of r.removed) console.log(`  ${k}`);
       }),
     );
 }
+
+/** A draft's state in the list (`bulletin drafts`). */
+const STATUS_OF_DRAFT: Record<string, string> = {
+  draft: '待审',
+  scheduled: '已定时',
+  releasing: '发布中',
+};

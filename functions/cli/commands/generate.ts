@@ -3,7 +3,6 @@ import { userInfo } from 'node:os';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadLocalServerSettings } from '../../config.ts';
 import { ValidationError } from '../../errors.ts';
 import { formatNumbering } from '../../app/lifecycle.ts';
 import { formatSize } from '../../core/display.ts';
@@ -13,6 +12,7 @@ import { ALL_ZONES_KINDS, REPORT_KINDS, type ReportKind } from '../../contract/k
 import { verifiedBytes } from '../../app/verified-download.ts';
 import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
+import { noticeLine } from '../notices.ts';
 import { checkOutputFile, outputPathIn } from '../output-path.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
 
@@ -114,11 +114,11 @@ function storedPdf(result: PublishResult) {
   return undefined;
 }
 
-export function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): void {
+export async function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): Promise<void> {
   const { result } = r;
   const t = result.timings;
   const timing = result.printed
-    ? ` · compose ${t.composeMs.toFixed(0)} ms, html ${t.htmlMs.toFixed(0)} ms, pdf ${t.pdfMs.toFixed(0)} ms`
+    ? ` · 用时：组稿 ${t.composeMs.toFixed(0)} ms、HTML ${t.htmlMs.toFixed(0)} ms、PDF ${t.pdfMs.toFixed(0)} ms`
     : '';
   // (The cycle has logged the run, its slot and what it did: found and retried by them.)
   const i = result.issue;
@@ -131,31 +131,37 @@ export function printOutcome(cli: Cli, s: Services, r: GenerateOutcome): void {
     console.log(
       `稿件 ${d.id}：${d.title} · 数据期 ${d.period} · ${d.pages ?? '?'} 页（样稿，未编号）${timing}`,
     );
-    console.log(`审阅后发布：bulletin release ${d.id}（或弃用：bulletin discard ${d.id}）`);
-  } else if (cli.options().quiet) {
-    // (Without --quiet the cycle's log has said it already.)
-    console.log(result.message);
   }
-  if (r.out) console.log(`PDF:    ${r.out}`);
+  // Without --quiet the cycle's log has said it already (in the same words).
+  if (cli.options().quiet) console.log(result.message);
+  if (r.out) console.log(`PDF：${r.out}`);
   // Its S3 object, where it lasts: on AWS (the embedded stores stop with this command).
   if (result.outcome !== 'drafted' && i?.s3Key && cli.options().target === 'aws')
-    console.log(`S3 key: s3://${s.config.bucket}/${i.s3Key}`);
-  if (r.url) {
-    console.log(`URL:    ${r.url}`);
-  } else if (r.out) {
-    // The embedded stores stop with this command: a presigned URL to them would not work.
-    console.log(
-      `Browse: npm run serve  →  http://127.0.0.1:${loadLocalServerSettings().port || 8787}/`,
-    );
-  }
+    console.log(`S3：s3://${s.config.bucket}/${i.s3Key}`);
+  if (r.url) console.log(`下载链接 (URL)：${r.url}`);
+  // Released by this run: what its notices did (as a release from the console would).
+  if (result.outcome === 'released' && i && result.printed)
+    console.log(await noticeLine(s, cli.noticeWay(s), i, result));
+  if (!r.url && r.out) console.log(await browseLine(cli));
   // Nothing made because the period is empty: the command did not do what was asked.
   if (result.outcome === 'empty') process.exitCode = 1;
 }
 
+/**
+ * Where to read the archive: the running `bulletin serve` of this state folder, at its real
+ * address; with none running, how to start it (no address is guessed).
+ */
+export async function browseLine(cli: Cli): Promise<string> {
+  const server = await cli.runningServer();
+  return server
+    ? `浏览：${server.url}/（bulletin serve 正在运行）`
+    : '浏览：本地服务未运行；npm run serve 启动后，它会给出往期查阅页的地址';
+}
+
 /** What to write for an option a kind needs and did not get. */
 const OPTION_HINTS: Record<string, string> = {
-  zone: 'needs --zone <id|name>, e.g. --zone 东湖高新区',
-  region: 'needs --region <name>, e.g. --region 长三角',
+  zone: '需要 --zone <园区 id 或名称>，例如 --zone 东湖高新区',
+  region: '需要 --region <区域名称>，例如 --region 长三角',
 };
 
 /**
@@ -183,14 +189,14 @@ export function checkKindOptions(opts: {
       const option = String(i.path[0] ?? ('keys' in i ? i.keys[0] : '') ?? '');
       const missing = !(option in body);
       return {
-        file: 'command line',
+        file: '命令行',
         location: `--kind ${opts.kind}`,
         field: `--${option}`,
         message:
           missing && OPTION_HINTS[option]
             ? OPTION_HINTS[option]
             : i.code === 'unrecognized_keys'
-              ? `--${option} does not apply to ${opts.kind}`
+              ? `--${option} 不适用于 ${opts.kind}`
               : i.message,
       };
     }),

@@ -7,11 +7,11 @@ import { progressReporter } from '../progress.ts';
 
 export function describeIngest(r: IngestSummary): string {
   return (
-    `ingested ${r.records} records from ${r.files} file(s): ${r.created} new, ${r.revised} revised, ${r.unchanged} unchanged; ` +
-    `articles ${r.articles.created} new, ${r.articles.revised} revised, ${r.articles.unchanged} unchanged` +
-    (r.periods.length ? `; periods ${r.periods.join(', ')}` : '') +
+    `已载入 ${r.files} 个文件中的 ${r.records} 条记录：新增 ${r.created}，修订 ${r.revised}，未变 ${r.unchanged}；` +
+    `文章新增 ${r.articles.created}，修订 ${r.articles.revised}，未变 ${r.articles.unchanged}` +
+    (r.periods.length ? `；数据期 ${r.periods.join('、')}` : '') +
     r.decodedAs
-      .map((d) => `\nread ${d.file} as ${d.encoding.toUpperCase()} (GBK), not UTF-8`)
+      .map((d) => `\n${d.file} 按 ${d.encoding.toUpperCase()} (GBK) 读取，不是 UTF-8`)
       .join('')
   );
 }
@@ -34,7 +34,7 @@ export function register(program: Command, cli: Cli): void {
     )
     .action((files: string[], opts: { encoding?: InputEncoding }) =>
       cli.withServices(async (s) => {
-        const progress = progressReporter('ingest');
+        const progress = progressReporter('载入 (ingest)');
         try {
           console.log(
             describeIngest(await ingestPaths(s, files, { onProgress: progress.update, ...opts })),

@@ -1,3 +1,4 @@
+import { formatSize } from '../../core/display.ts';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkArticles, formatArticleProblem } from '../../core/articles.ts';
@@ -30,20 +31,20 @@ export function register(program: Command, cli: Cli): void {
         const r = await previewReport(deps, request, { date: new Date() });
         const t = r.timings;
         cli.info(
-          `${r.view.documentTitle} · data period ${r.view.period} · ${r.pages} pages · ${r.pdf.byteLength} bytes · ` +
-            `compose ${t.composeMs.toFixed(0)} ms, html ${t.htmlMs.toFixed(0)} ms, pdf ${t.pdfMs.toFixed(0)} ms (${r.passes} passes)`,
+          `${r.view.documentTitle} · 数据期 ${r.view.period} · ${r.pages} 页 · ${formatSize(r.pdf.byteLength)} · ` +
+            `用时：组稿 ${t.composeMs.toFixed(0)} ms、HTML ${t.htmlMs.toFixed(0)} ms、PDF ${t.pdfMs.toFixed(0)} ms（排版 ${r.passes} 遍）`,
         );
-        console.log(`HTML: ${r.htmlPath}`);
-        console.log(`PDF:  ${r.pdfPath} (${r.pages} pages, ${r.pdf.byteLength} bytes)`);
+        console.log(`HTML：${r.htmlPath}`);
+        console.log(`PDF：${r.pdfPath}（${r.pages} 页，${r.pdf.byteLength} 字节）`);
         // What the PDF would clip at the margin (wide tables are tightened first).
-        for (const w of r.warnings) console.error(`warning: ${w}`);
+        for (const w of r.warnings) console.error(`注意：${w}`);
         // Typed figures are warnings; a contradiction with a record fails the preview.
         const check = checkArticles(r.view);
         for (const w of check.warnings) console.error(formatArticleProblem('warning', w));
         for (const e of check.errors) console.error(formatArticleProblem('error', e));
         if (check.errors.length) {
           console.error(
-            `${check.errors.length} article error(s): a figure contradicts its record or cites none that exists; this draft cannot be released`,
+            `文章有 ${check.errors.length} 处错误：数字与其记录不符，或引用的记录不存在；这样的稿件不能发布`,
           );
           process.exitCode = 1;
         }

@@ -36,7 +36,7 @@ export function register(program: Command, cli: Cli): void {
         const seed = opts.seed ?? DEFAULT_SYNTHETIC_SEED;
         const zones = Math.min(opts.zones ?? ALL_SYNTHETIC_ZONES, ALL_SYNTHETIC_ZONES);
         cli.info(`synthetic dataset: seed ${seed}, ${zones} zones → ${s.config.tables.records}`);
-        const progress = progressReporter('ingest');
+        const progress = progressReporter('载入 (ingest)');
         const t0 = performance.now();
         let summary;
         try {

@@ -1,7 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadLocalServerSettings } from '../../config.ts';
-import { formatLocalTime } from '../../core/display.ts';
+import { resolve } from 'node:path';
+import { formatBeijing } from '../../core/time.ts';
 import { startLocalServer } from '../../local/server.ts';
+import { removeServerRecord, writeServerRecord } from '../../local/server-record.ts';
 import { createLogger } from '../../wiring/logger.ts';
 import type { Cli } from '../context.ts';
 import { progressReporter } from '../progress.ts';
@@ -35,9 +37,9 @@ export function register(program: Command, cli: Cli): void {
     .option('--port <端口>', 'TCP 端口（0：任一空闲端口；默认 BULLETIN_PORT，否则 8787）', portArg)
     .action((opts: { port?: number }) =>
       cli.withServices(async (s) => {
-        // Timestamped lines (Beijing time, or the configured zone) from the Lambdas' logger.
-        const logger = createLogger({ serviceName: 'bulletin-serve', timeZone: s.config.timeZone });
-        const ingestProgress = progressReporter('ingest');
+        // Timestamped lines (Beijing time, the zone named) from the Lambdas' logger.
+        const logger = createLogger({ serviceName: 'bulletin-serve' });
+        const ingestProgress = progressReporter('载入 (ingest)');
         const server = await startLocalServer({
           services: s,
           port: opts.port ?? loadLocalServerSettings().port,
@@ -49,22 +51,40 @@ export function register(program: Command, cli: Cli): void {
           },
           ingestProgress,
         });
-        console.log(`Archive:  ${server.url}/`);
-        console.log(`Feed:     ${server.url}/feeds/torch-bulletin.atom`);
-        console.log(`API:      ${server.url}/bulletins`);
-        console.log(`Token:    ${server.token}  (Authorization: Bearer … for POST /reports)`);
-        console.log(`Outbox:   ${server.outboxDir}`);
-        for (const j of server.schedules)
+        // Other commands on this state folder find the server here: its real address in their
+        // "浏览" line, and the links and outbox of the notices a release sends.
+        const stateDir = resolve(cli.options().stateDir);
+        if (cli.options().target === 'local')
+          await writeServerRecord(stateDir, {
+            url: server.url,
+            pid: process.pid,
+            outboxDir: server.outboxDir,
+            startedAt: new Date().toISOString(),
+          });
+        try {
+          console.log(`往期查阅 (archive)：${server.url}/`);
+          console.log(`订阅源 (Atom feed)：${server.url}/feeds/torch-bulletin.atom`);
+          console.log(`接口 (API)：${server.url}/bulletins`);
           console.log(
-            `Schedule: ${j.id} "${j.cron}" ${j.timeZone}, ` +
-              (!j.enabled
-                ? '已停用 (enabled: false)'
-                : `next ${j.nextRun ? `${formatLocalTime(j.nextRun, j.timeZone)} (${j.timeZone})` : 'never'}`),
+            `令牌 (token)：${server.token}（POST /reports 时放在 Authorization: Bearer … 中）`,
           );
-        cli.info('Ctrl-C 停止服务 (stops the server).');
-        const signal = await untilSignal();
-        cli.info(`${signal}: stopping …`);
-        await server.stop();
+          console.log(`发件箱 (outbox)：${server.outboxDir}`);
+          for (const j of server.schedules)
+            console.log(
+              `定时任务 (schedule)：${j.id}「${j.cron}」(${j.timeZone})，` +
+                (!j.enabled
+                  ? '已停用 (enabled: false)'
+                  : j.nextRun
+                    ? `下次运行 ${formatBeijing(j.nextRun)}`
+                    : '不再运行'),
+            );
+          cli.info('按 Ctrl-C 停止服务。');
+          const signal = await untilSignal();
+          cli.info(`收到 ${signal}：正在停止服务 …`);
+          await server.stop();
+        } finally {
+          if (cli.options().target === 'local') await removeServerRecord(stateDir);
+        }
       }),
     );
 }
