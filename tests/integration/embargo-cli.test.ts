@@ -55,7 +55,7 @@ describe('embargoes on the command line', { timeout: 600_000 }, () => {
     expect(past.stderr).toContain('--now');
     const bare = await cli('release', draftId!, '--at', '2027-01-01T09:30');
     expect(bare.code).toBe(2);
-    expect((await cli('drafts')).stdout).toMatch(new RegExp(`^${draftId}\\tdraft\\t`, 'm'));
+    expect((await cli('drafts')).stdout).toMatch(new RegExp(`^${draftId}\\t待审\\t`, 'm'));
 
     // Far enough ahead for the command to start on a slow machine; whole seconds.
     const at = new Date(Math.ceil((Date.now() + 40_000) / 1000) * 1000);
@@ -73,7 +73,9 @@ describe('embargoes on the command line', { timeout: 600_000 }, () => {
     );
     const listed = JSON.parse(next.stdout) as { draftId?: string; plannedAt?: string }[];
     const issue = listed.find((i) => i.draftId === draftId);
-    expect(issue?.plannedAt).toBe(at.toISOString());
+    // JSON keeps the instant, with Beijing's offset.
+    expect(issue?.plannedAt).toMatch(/\+08:00$/);
+    expect(Date.parse(issue!.plannedAt!)).toBe(at.getTime());
     const after = await cli('drafts');
     expect(after.stdout).not.toContain(draftId!);
     expect(after.stderr).not.toContain('定时发布已到期');
