@@ -7,7 +7,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { dataCsv, dataFileNames, dataXlsx, FORMULA_NOTE } from '../../functions/app/data-export.ts';
-import type { RecordStore } from '../../functions/app/ports.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
 import {
   buildDataFile,
@@ -16,39 +15,13 @@ import {
   storedNumber,
   unplacedFigures,
 } from '../../functions/core/data-file.ts';
-import type { Article, IndicatorRecord } from '../../functions/core/model.ts';
 import { PRECISION_RULE } from '../../functions/core/numbers.ts';
 import type { Block, ReportView } from '../../functions/core/report-parts.ts';
 import type { Reference } from '../../functions/core/reference.ts';
 import type { KindContext } from '../../functions/reports/kind.ts';
 import { reportKind } from '../../functions/reports/registry.ts';
-import articles from '../../data/articles.json' with { type: 'json' };
+import { recordsIn } from '../support/records-in.ts';
 import { readRecords, repoRecordFiles, syntheticZonesFile } from '../support/trace.ts';
-
-function recordsIn(records: IndicatorRecord[]): RecordStore {
-  return {
-    recordsOfZone: async (zone: string) => records.filter((r) => r.zone === zone),
-    recordsOfPeriod: async (period: string) => records.filter((r) => r.period === period),
-    history: async (zone: string, indicator: string) =>
-      records.filter((r) => r.zone === zone && r.indicator === indicator),
-    latestPeriodOf: async (zone: string, indicator: string) =>
-      records
-        .filter((r) => r.zone === zone && r.indicator === indicator)
-        .map((r) => r.period)
-        .sort()
-        .at(-1),
-    articles: async () => articles as Article[],
-    currentValues: async (keys: { zone: string; indicator: string; period: string }[]) =>
-      new Map(
-        keys.flatMap((k) => {
-          const r = records.find(
-            (x) => x.zone === k.zone && x.indicator === k.indicator && x.period === k.period,
-          );
-          return r ? [[`${k.zone}#${k.indicator}#${k.period}`, r] as const] : [];
-        }),
-      ),
-  } as Partial<RecordStore> as RecordStore;
-}
 
 const decode = (s: string) =>
   s
