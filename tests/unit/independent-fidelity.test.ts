@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Figure } from '../../functions/core/figures.ts';
 import type { IndicatorRecord } from '../../functions/core/model.ts';
+import { valueFigure } from '../../functions/core/figures.ts';
 import { sumFigure } from '../../functions/core/report-parts.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
 import { reportKind } from '../../functions/reports/registry.ts';
@@ -126,5 +127,40 @@ describe('the independent fidelity check', () => {
       'regional-report': { trace: [{ ...sum, text: '10000亿元' }], text: '' },
     };
     expect(expectedProblems(wrong, expected)).toHaveLength(1);
+  });
+
+  it('a qualifier inside a 万 or 亿 unit stands after the first character of the unit', () => {
+    // Hand-written: 1.5 + 多 + 亿元 reads 1.5亿多元; 3.5 + 余 + 万家 reads 3.5万余家; 50 + 多 + 亿元 reads 50多亿元.
+    const cases: [number, string, string, string, string, string][] = [
+      [1.5, '1.5', '亿元', '多', 'gdp', '1.5亿多元'],
+      [3.5, '3.5', '万家', '余', 'high-tech-enterprises', '3.5万余家'],
+      [50, '50', '亿元', '多', 'gdp', '50多亿元'],
+    ];
+    for (const [value, reported, unit, qualifier, indicator, text] of cases) {
+      const record = {
+        zone: 'nanjing',
+        indicator,
+        period: '2030',
+        value,
+        reportedValue: reported,
+        reportedUnit: unit,
+        qualifier,
+        source: 's',
+        revision: 1,
+      } as IndicatorRecord;
+      const printed = valueFigure(record, { unit: unit === '万家' ? '家' : '亿元' });
+      const expected = [
+        {
+          kind: 'zone-profile' as const,
+          category: 'value' as const,
+          refs: [`nanjing/${indicator}/2030`],
+          text,
+        },
+      ];
+      expect(
+        expectedProblems({ ...views, 'zone-profile': { trace: [printed], text: '' } }, expected),
+        text,
+      ).toEqual([]);
+    }
   });
 });
