@@ -81,6 +81,9 @@ describe('corrections and embargo', () => {
     )!;
     expect(await correctionQueue(deps, ['torch-bulletin'])).toEqual([]);
 
+    // The issue as first printed (the last page the renderer printed).
+    const originalHtml = renderer.htmls.at(-1)!;
+
     // Act: the national GDP figure is revised after release.
     const revised = Math.round((gdp.value + 123.4) * 10) / 10;
     // The revision keeps the reported growth and share the articles cite.
@@ -117,6 +120,20 @@ describe('corrections and embargo', () => {
     expect(html).toContain('2026年第1期(总第551期) 修订版'.slice(4));
     expect(html).toContain('勘误说明（修订版）');
     expect(html).toMatch(/国家统计局修订公报（测试）/);
+    // 勘误说明: one row per changed figure (membership), 原刊 as first printed → 更正为 as now
+    // printed (direction; issue 26.c: a swapped table passed).
+    const rows = [
+      ...html.matchAll(
+        /<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>国家统计局修订公报（测试）<\/td><\/tr>/g,
+      ),
+    ];
+    expect(rows.length).toBe(candidates[0]!.changes.length);
+    for (const [, , printedBefore, printedNow] of rows) {
+      expect(printedBefore).not.toBe(printedNow);
+      expect(originalHtml).toContain(printedBefore);
+      expect(originalHtml).not.toContain(`>${printedNow}<`);
+      expect(html).toContain(printedNow!);
+    }
     expect(corrected.editions!.map((e) => e.edition)).toEqual([1, 2]);
     expect(await stores.services.archive.head(corrected.editions![0]!.s3Key)).toBeDefined();
     expect(await stores.services.archive.head(corrected.editions![1]!.s3Key)).toBeDefined();
