@@ -35,7 +35,9 @@ export function register(program: Command, cli: Cli): void {
       return cli.withServices(async (s) => {
         const seed = opts.seed ?? DEFAULT_SYNTHETIC_SEED;
         const zones = Math.min(opts.zones ?? ALL_SYNTHETIC_ZONES, ALL_SYNTHETIC_ZONES);
-        cli.info(`synthetic dataset: seed ${seed}, ${zones} zones → ${s.config.tables.records}`);
+        cli.info(
+          `合成数据集 (synthetic)：种子 ${seed}，${zones} 个园区 → 表 ${s.config.tables.records}`,
+        );
         const progress = progressReporter('载入 (ingest)');
         const t0 = performance.now();
         let summary;
@@ -49,7 +51,9 @@ export function register(program: Command, cli: Cli): void {
         }
         const seconds = (performance.now() - t0) / 1000;
         console.log(describeIngest(summary));
-        cli.info(`${seconds.toFixed(1)} s, ${(summary.records / seconds).toFixed(0)} records/s`);
+        cli.info(
+          `用时 ${seconds.toFixed(1)} 秒，每秒 ${(summary.records / seconds).toFixed(0)} 条记录`,
+        );
       });
     });
 }
