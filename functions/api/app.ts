@@ -27,8 +27,8 @@ import type {
   Subscription,
   SubscriberStore,
 } from '../app/ports.ts';
-import { parseIssueId } from '../adapters/dynamodb/issue-catalog.ts';
-import { isTokenShaped } from '../adapters/dynamodb/subscriber-store.ts';
+import { parseIssueId } from '../core/lifecycle.ts';
+import { isTokenShaped } from '../core/tokens.ts';
 import { confirmationMessage, seriesTitle } from '../app/notify.ts';
 import { reportRequestSchema, type ReportRequestBody } from '../app/requests.ts';
 import type { ReportStarted } from '../app/publish.ts';
@@ -54,6 +54,7 @@ import type { DataAsOfDeps } from '../app/data-as-of.ts';
 import { clientOf, createRateLimits, type RateLimits } from './rate-limits.ts';
 import { mountCalendar } from './calendar-page.ts';
 import type { CalendarDeps } from '../app/calendar.ts';
+import { mountConsole, type ConsoleDeps } from './console/index.ts';
 
 export type { ReportRequestBody };
 
@@ -94,6 +95,8 @@ export interface ApiDeps {
   limits?: RateLimits;
   /** The release calendar (`/calendar`, `/calendar.ics`); without it those answer 404. */
   calendar?: CalendarDeps;
+  /** The editor's console (`/console`): named people, roles, the record of who did what. */
+  console?: ConsoleDeps;
 }
 
 const seriesId = requestFields.series;
@@ -297,6 +300,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     });
   if (deps.calendar)
     mountCalendar(app, { calendar: deps.calendar, reference: deps.reference, baseUrl });
+  if (deps.console) mountConsole(app, deps.console);
 
   app.notFound((c) =>
     problem(c, 404, `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`),

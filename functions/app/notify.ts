@@ -264,7 +264,9 @@ export async function notifySubscribers(deps: NotifyDeps, issue: Issue): Promise
         } catch (err) {
           outcome.failed += 1;
           deps.log?.(`${issue.id} 的通知 → 订阅者 ${who.slice(0, 12)} 发送失败：${describe(err)}`);
-          await deps.subscribers.releaseNotice(noticeKey, who).catch(() => undefined);
+          await deps.subscribers
+            .releaseNotice(noticeKey, who, describe(err))
+            .catch(() => undefined);
         }
       }),
     );

@@ -13,6 +13,7 @@ import type {
 import type { Draft, PrintedRecord } from '../core/lifecycle.ts';
 import type { Granularity } from '../core/periods.ts';
 import type { RecordKey } from '../core/record-key.ts';
+import type { DeskRecord, DraftAccess, Role } from '../core/desk.ts';
 
 export type { RecordKey };
 
@@ -323,8 +324,24 @@ export interface SubscriberStore {
   claimNotice(issueId: string, addressHash: string, now?: Date): Promise<boolean>;
   /** Records that the claimed notice was handed to the mail service. */
   markNoticeSent(issueId: string, addressHash: string, messageId: string): Promise<void>;
-  /** Gives a claim back after the send failed, so that a retried publish sends it. */
-  releaseNotice(issueId: string, addressHash: string): Promise<void>;
+  /**
+   * Gives a claim back after the send failed, so that a retried publish (or a resend) sends it;
+   * the failure and its reason stay in the delivery log until then.
+   */
+  releaseNotice(issueId: string, addressHash: string, reason?: string): Promise<void>;
+  /** How many subscriptions of a series are in each state (one Query of the series). */
+  countsOf(series: string): Promise<Record<SubscriptionStatus, number>>;
+  /** The delivery log of one notice (an issue id, `<id>#e2` for a corrected edition). */
+  deliveries(noticeKey: string): Promise<NoticeDelivery[]>;
+}
+
+/** One subscriber's notice of one issue: claimed (being sent), sent, or failed with why. */
+export interface NoticeDelivery {
+  addressHash: string;
+  state: 'claimed' | 'sent' | 'failed';
+  at: string;
+  messageId?: string;
+  reason?: string;
 }
 
 // ── The archive of published PDFs (S3).
@@ -523,4 +540,62 @@ export interface DocumentInfo {
   creator?: string;
   /** The language of the document (its `<html lang>`), for the XMP `dc:language`. */
   lang?: string;
+}
+
+// ── The editor's desk: accounts, sessions, login throttling, the record of who did what, the
+//    pre-release access record and the schedules' switches (DynamoDB, the issues table).
+
+export interface Account {
+  name: string;
+  role: Role;
+  /** `scrypt$N$r$p$<salt b64>$<hash b64>` (app/desk.ts). */
+  passwordHash: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface Session {
+  account: string;
+  role: Role;
+  /** The token every form of this session carries. */
+  csrf: string;
+  createdAt: string;
+  /** Epoch ms. */
+  expiresAtMs: number;
+}
+
+export interface ScheduleSwitch {
+  id: string;
+  enabled: boolean;
+  by: string;
+  at: string;
+}
+
+export interface DeskStore {
+  /** Stores a new account; false when the name is taken (nothing written). */
+  createAccount(account: Account): Promise<boolean>;
+  getAccount(name: string): Promise<Account | undefined>;
+  listAccounts(): Promise<Account[]>;
+  /** A session under the sha256 (hex) of its cookie value. */
+  putSession(idHash: string, session: Session): Promise<void>;
+  /** The session, or undefined when unknown or expired. */
+  getSession(idHash: string, nowMs?: number): Promise<Session | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+  /**
+   * Counts a failed login under `key` (an account or an address) and returns the times (epoch ms)
+   * of its failures within the last `windowMs`, oldest first.
+   */
+  addFailure(key: string, nowMs: number, windowMs: number): Promise<number[]>;
+  /** The failures of `key` within the window, without counting one. */
+  failures(key: string, nowMs: number, windowMs: number): Promise<number[]>;
+  clearFailures(key: string): Promise<void>;
+  /** Appends one entry to the record of who did what. */
+  record(entry: DeskRecord): Promise<void>;
+  /** The record, newest first: all of it, or what concerns one target. */
+  records(opts?: { target?: string; limit?: number }): Promise<DeskRecord[]>;
+  /** Notes that `who` opened draft `draftId` (the pre-release access record). */
+  noteAccess(draftId: string, who: string, at: string): Promise<void>;
+  accessOf(draftId: string): Promise<DraftAccess[]>;
+  scheduleSwitches(): Promise<ScheduleSwitch[]>;
+  setScheduleSwitch(s: ScheduleSwitch): Promise<void>;
 }

@@ -115,6 +115,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: '发布日程：未来 12 个月的发布时间（move / cancel 改期或取消，须说明原因）',
     load: () => import('./commands/calendar.ts'),
   },
+  users: {
+    summary: '编辑部账号：users add 姓名 --role 编辑 | users list（网页编辑部 /console 的登录）',
+    load: () => import('./commands/users.ts'),
+  },
 };
 
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {

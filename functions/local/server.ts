@@ -22,6 +22,7 @@ import { fireSchedule, loadSchedules, type ScheduleOutcome } from '../app/schedu
 import { startLocalEnvironment } from '../wiring/local.ts';
 import { publishDepsOf, type Services } from '../wiring/services.ts';
 import { createApiApp } from '../api/app.ts';
+import type { ConsoleSchedule, ConsoleSchedules } from '../api/console/kit.ts';
 import { releaseDue } from '../app/lifecycle.ts';
 import { firingStands, movedFiringsDue } from '../app/calendar.ts';
 import type { ScheduleDefinition } from '../app/schedules.ts';
@@ -206,6 +207,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     cleanup.unshift(async () => clearInterval(embargo));
 
     const calendarSchedules: ScheduleDefinition[] = [];
+    // The schedules' side of the console: filled in once the schedules file is read below.
+    const scheduleControl: { current?: ConsoleSchedules } = {};
     const app = createApiApp({
       operator: {
         lifecycle,
@@ -213,6 +216,30 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         series: s.reference.series.map((x) => x.id),
         presignTtlSeconds: config.presignTtlSeconds,
         timeZone: config.timeZone,
+        desk: s.desk,
+      },
+      console: {
+        lifecycle,
+        desk: s.desk,
+        subscribers: s.subscribers,
+        notifier,
+        reference: s.reference,
+        series: s.reference.series.map((x) => x.id),
+        timeZone: config.timeZone,
+        presignTtlSeconds: config.presignTtlSeconds,
+        publicBaseUrl: () => s.config.publicBaseUrl ?? url,
+        schedules: {
+          list: () => scheduleControl.current?.list() ?? Promise.resolve([]),
+          setEnabled: (id, on, by) =>
+            scheduleControl.current
+              ? scheduleControl.current.setEnabled(id, on, by)
+              : Promise.reject(new ConfigError(`没有定时任务 "${id}"`)),
+          runNow: (id, by) =>
+            scheduleControl.current
+              ? scheduleControl.current.runNow(id, by)
+              : Promise.reject(new ConfigError(`没有定时任务 "${id}"`)),
+        },
+        log,
       },
       catalog: s.catalog,
       archive: s.archive,
@@ -273,10 +300,15 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       o.allZones
         ? `园区简报生成 ${o.summary.rendered} 份，跳过 ${o.summary.skipped}，失败 ${o.summary.failed}`
         : `运行 ${o.run.runId} · ${o.message}`;
-    // A disabled schedule is listed but gets no cron job: it never fires.
-    const enabled = definitions.filter((d) => d.enabled);
-    const jobs = enabled.map(
-      (def) =>
+    // A disabled schedule is listed but gets no cron job: it never fires. The console's switch
+    // (stored in the desk store) overrides the file's `enabled`.
+    const switches = new Map((await s.desk.scheduleSwitches()).map((x) => [x.id, x]));
+    const isOn = (d: (typeof definitions)[number]) => switches.get(d.id)?.enabled ?? d.enabled;
+    const jobs = new Map<string, Cron>();
+    const startJob = (def: (typeof definitions)[number]) => {
+      if (jobs.has(def.id)) return;
+      jobs.set(
+        def.id,
         new Cron(
           def.cron,
           {
@@ -304,10 +336,54 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
             }
           },
         ),
-    );
+      );
+    };
+    const stopJob = (id: string) => {
+      jobs.get(id)?.stop();
+      jobs.delete(id);
+    };
+    for (const def of definitions) if (isOn(def)) startJob(def);
     cleanup.unshift(async () => {
-      for (const job of jobs) job.stop();
+      for (const job of jobs.values()) job.stop();
     });
+    scheduleControl.current = {
+      async list() {
+        const stored = new Map((await s.desk.scheduleSwitches()).map((x) => [x.id, x]));
+        return definitions.map((d): ConsoleSchedule => ({
+          id: d.id,
+          kind: d.kind,
+          cron: d.cron,
+          timeZone: d.timeZone,
+          ...(d.description ? { description: d.description } : {}),
+          allZones: d.allZones === true,
+          enabled: stored.get(d.id)?.enabled ?? d.enabled,
+          ...(stored.get(d.id)
+            ? { switchedBy: stored.get(d.id)!.by, switchedAt: stored.get(d.id)!.at }
+            : {}),
+        }));
+      },
+      async setEnabled(id, on, by) {
+        const def = definitions.find((d) => d.id === id);
+        if (!def) throw new ConfigError(`没有定时任务 "${id}"`);
+        const entry = { id, enabled: on, by, at: new Date().toISOString() };
+        await s.desk.setScheduleSwitch(entry);
+        switches.set(id, entry);
+        if (on) startJob(def);
+        else stopJob(id);
+      },
+      async runNow(id) {
+        const at = new Date();
+        // An all-zones run takes minutes: it goes on here; the runs page shows its outcome.
+        void runSchedule(id, at).then(
+          (o) => log(`schedule ${id} (run now): ${describe(o)}`),
+          (err: unknown) =>
+            log(
+              `schedule ${id} (run now) failed: ${err instanceof Error ? err.message : String(err)}`,
+            ),
+        );
+        return at.toISOString();
+      },
+    };
 
     let stopped = false;
     return {
@@ -316,19 +392,21 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       outboxDir,
       services: s,
       publishDeps,
-      schedules: definitions.map((d) => ({
-        id: d.id,
-        kind: d.kind,
-        cron: d.cron,
-        timeZone: d.timeZone,
-        enabled: d.enabled,
-        nextRun: jobs[enabled.indexOf(d)]?.nextRun() ?? null,
-      })),
+      get schedules() {
+        return definitions.map((d) => ({
+          id: d.id,
+          kind: d.kind,
+          cron: d.cron,
+          timeZone: d.timeZone,
+          enabled: jobs.has(d.id),
+          nextRun: jobs.get(d.id)?.nextRun() ?? null,
+        }));
+      },
       runSchedule,
       async stop() {
         if (stopped) return;
         stopped = true;
-        for (const job of jobs) job.stop();
+        for (const job of jobs.values()) job.stop();
         // Let a render in progress finish (bounded), so its issue is not left half-done.
         if (inflight.size > 0) {
           log(`等待进行中的 ${inflight.size} 次发布完成 …`);

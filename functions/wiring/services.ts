@@ -17,6 +17,7 @@ import type {
   LifecycleCatalog,
   Notifier,
   PdfRenderer,
+  DeskStore,
   RecordStore,
   SubscriberStore,
 } from '../app/ports.ts';
@@ -31,6 +32,7 @@ import { createChromiumRenderer } from '../adapters/print/renderer.ts';
 import { createDynamoRecordStore } from '../adapters/dynamodb/record-store.ts';
 import { createOutboxNotifier, createSesNotifier } from '../adapters/ses/notifier.ts';
 import { createDynamoSubscriberStore } from '../adapters/dynamodb/subscriber-store.ts';
+import { createDynamoDeskStore } from '../adapters/dynamodb/desk-store.ts';
 import type { Reference } from '../core/reference.ts';
 import { referenceData } from '../app/reference-data.ts';
 
@@ -52,6 +54,8 @@ export interface Services {
   calendar: CalendarStore;
   /** What "now" is for the cycle's calendar decisions (an issue's year, embargoes, the calendar). */
   clock: Clock;
+  /** The editor's desk: accounts, sessions, the record of who did what (the issues table). */
+  desk: DeskStore;
   close(): Promise<void>;
 }
 
@@ -95,6 +99,7 @@ export function createServices(config: AppConfig, opts: ServiceOptions = {}): Se
     renderer,
     subscribers: createDynamoSubscriberStore(clients.documents, config.tables.subscribers),
     notifier,
+    desk: createDynamoDeskStore(clients.documents, config.tables.issues),
     async close() {
       await renderer.close();
       clients.destroy();

@@ -17,7 +17,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -25,7 +24,12 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
-import type { Subscription, SubscriberStore } from '../../app/ports.ts';
+import type {
+  NoticeDelivery,
+  Subscription,
+  SubscriberStore,
+  SubscriptionStatus,
+} from '../../app/ports.ts';
 import {
   expiresIn,
   isExpired,
@@ -43,10 +47,8 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** True when `token` has the shape of a link token (checked before any lookup). */
-export function isTokenShaped(token: string): boolean {
-  return /^[A-Za-z0-9_-]{43}$/.test(token);
-}
+export { isTokenShaped } from '../../core/tokens.ts';
+import { isTokenShaped } from '../../core/tokens.ts';
 
 const DEFAULT_RESEND_AFTER_MS = 10 * 60_000;
 
@@ -277,7 +279,10 @@ export function createDynamoSubscriberStore(
             new PutCommand({
               TableName: tableName,
               Item: { ...noticeKey(issueId, hash), state: 'claimed', claimedAt: now.toISOString() },
-              ConditionExpression: 'attribute_not_exists(pk)',
+              // A notice whose send failed may be claimed again (a retried publish, a resend).
+              ConditionExpression: 'attribute_not_exists(pk) OR #state = :failed',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':failed': 'failed' },
             }),
           ),
         );
@@ -302,23 +307,84 @@ export function createDynamoSubscriberStore(
       );
     },
 
-    async releaseNotice(issueId, hash) {
+    async releaseNotice(issueId, hash, reason) {
       try {
-        await send('DeleteItem', () =>
+        await send('UpdateItem', () =>
           documents.send(
-            new DeleteCommand({
+            new UpdateCommand({
               TableName: tableName,
               Key: noticeKey(issueId, hash),
+              UpdateExpression: 'SET #state = :failed, reason = :r, failedAt = :at',
               // Never release a notice that was sent.
               ConditionExpression: '#state = :claimed',
               ExpressionAttributeNames: { '#state': 'state' },
-              ExpressionAttributeValues: { ':claimed': 'claimed' },
+              ExpressionAttributeValues: {
+                ':claimed': 'claimed',
+                ':failed': 'failed',
+                ':r': (reason ?? 'send failed').slice(0, 300),
+                ':at': new Date().toISOString(),
+              },
             }),
           ),
         );
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
       }
+    },
+
+    async countsOf(series) {
+      const counts: Record<SubscriptionStatus, number> = {
+        pending: 0,
+        confirmed: 0,
+        unsubscribed: 0,
+      };
+      const nowMs = Date.now();
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await send('Query', () =>
+          documents.send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression: 'pk = :pk',
+              ProjectionExpression: '#status, #ttl',
+              ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+              ExpressionAttributeValues: { ':pk': `SUB#${series}` },
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        for (const item of out.Items ?? [])
+          if (!isExpired(item, nowMs)) counts[item['status'] as SubscriptionStatus] += 1;
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return counts;
+    },
+
+    async deliveries(issueId) {
+      const out: NoticeDelivery[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await send('Query', () =>
+          documents.send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': `NOTICE#${issueId}` },
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        for (const i of page.Items ?? [])
+          out.push({
+            addressHash: i['sk'] as string,
+            state: i['state'] as NoticeDelivery['state'],
+            at: (i['failedAt'] ?? i['claimedAt']) as string,
+            ...(i['messageId'] ? { messageId: i['messageId'] as string } : {}),
+            ...(i['reason'] ? { reason: i['reason'] as string } : {}),
+          });
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return out;
     },
   };
 }

@@ -10,7 +10,13 @@ export function register(program: Command, cli: Cli): void {
     )
     .action(() =>
       cli.withServices(
-        async (s) => printOutcome(cli, s, await generateBulletin(cli, s, { firstRun: true })),
+        async (s) => {
+          printOutcome(cli, s, await generateBulletin(cli, s, { firstRun: true }));
+          if ((await s.desk.listAccounts()).length === 0)
+            cli.info(
+              '网页编辑部（/console）需要账号：bulletin users add 姓名 --role 管理员，然后 npm run serve 打开 /console 登录。',
+            );
+        },
         { seedIfEmpty: true },
       ),
     );

@@ -1,5 +1,5 @@
 /**
- * The operator's corrections page over HTTP against the real API app on real dynalite + s3rver:
+ * The console's 勘误 page over HTTP against the real API app on real dynalite + s3rver:
  * it lists what the one corrections function finds (the same lines as the queue), makes a
  * labelled corrected edition (更正 with its cause and pages) and keeps a dismissal with its reason.
  */
@@ -26,25 +26,21 @@ import {
   type TestStores,
 } from '#tests/support/stores.ts';
 import { createTinyRenderer } from '#tests/support/tiny-renderer.ts';
+import { consoleClient, type ConsoleClient } from '#tests/support/console.ts';
+import { addAccount } from '../../functions/app/desk.ts';
 
 const TOKEN = 'operator-corrections-token';
 
-describe("the operator's corrections page", () => {
+describe("the console's corrections page", () => {
   let stores: TestStores;
   let lifecycle: LifecycleDeps;
   let server: Server;
   let url = '';
-  let cookie = '';
+  let editor: ConsoleClient;
   const series = ['torch-bulletin'];
 
-  const get = (path: string) => fetch(`${url}${path}`, { headers: { cookie } });
-  const post = (path: string, form: Record<string, string>) =>
-    fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form),
-      redirect: 'manual',
-    });
+  const get = async (path: string) => (await editor.get(path)).html;
+  const post = (path: string, form: Record<string, string>) => editor.post(path, form);
 
   beforeAll(async () => {
     const renderer = createTinyRenderer();
@@ -71,17 +67,28 @@ describe("the operator's corrections page", () => {
         presignTtlSeconds: 60,
         timeZone: s.config.timeZone,
       },
+      console: {
+        lifecycle,
+        desk: s.desk,
+        subscribers: s.subscribers,
+        notifier: s.notifier,
+        reference: s.reference,
+        series,
+        timeZone: s.config.timeZone,
+        presignTtlSeconds: 60,
+      },
     });
     server = createAdaptorServer({ hostname: '127.0.0.1', fetch: app.fetch }) as Server;
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const login = await fetch(`${url}/operator/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: TOKEN }),
-      redirect: 'manual',
+    await addAccount(s.desk, {
+      name: 'editor',
+      role: 'editor',
+      password: 'editor-pass-1',
+      by: 'test',
     });
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    editor = consoleClient(url);
+    await editor.login('editor', 'editor-pass-1');
 
     // Issue 551, then its national GDP growth revised.
     const made = await triggerReport(
@@ -113,20 +120,21 @@ describe("the operator's corrections page", () => {
     // The page lists the queue's lines.
     const queue = await correctionQueue(lifecycle, series);
     expect(queue.map((e) => e.issueId)).toEqual(['torch-bulletin-551']);
-    const page = await (await get('/operator/corrections')).text();
+    const page = await get('/console/corrections');
     expect(page).toContain('torch-bulletin-551');
     for (const l of queue[0]!.changes) {
       expect(page).toContain(l.printedAs);
       expect(page).toContain(`${correctionValues(l).old}</td>`);
       expect(page).toContain(`${correctionValues(l).new}</td>`);
     }
-    expect(await (await get('/operator')).text()).toContain('href="/operator/corrections"');
+    expect(await get('/console/drafts')).toContain('href="/console/corrections"');
 
-    // A 更正 without its cause is refused; with it, the draft carries the label.
-    expect(
-      (await post('/operator/corrections/torch-bulletin-551/correct', { kind: '更正' })).status,
-    ).toBe(409);
-    const made = await post('/operator/corrections/torch-bulletin-551/correct', {
+    // A 更正 without its cause is refused (the error summary names the field); with it, the
+    // draft carries the label.
+    const refused = await post('/console/issues/torch-bulletin-551/correct', { kind: '更正' });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('href="#cause"');
+    const made = await post('/console/issues/torch-bulletin-551/correct', {
       kind: '更正',
       cause: '原版误印了同比增速',
       pages: '2, 3',
@@ -143,13 +151,13 @@ describe("the operator's corrections page", () => {
     await discardDraft(lifecycle, draft!.id, { by: 'editor' });
 
     // Dismissed with a reason: kept and shown, no form any more.
-    const dismissed = await post('/operator/corrections/torch-bulletin-551/dismiss', {
+    const dismissed = await post('/console/corrections/torch-bulletin-551/dismiss', {
       reason: '增速修订幅度在四舍五入范围内，不出更正版',
     });
     expect(dismissed.status).toBe(303);
-    const after = await (await get('/operator/corrections')).text();
+    const after = await get('/console/corrections');
     expect(after).toContain('已驳回：增速修订幅度在四舍五入范围内，不出更正版（editor，');
-    expect(after).not.toContain('action="/operator/corrections/torch-bulletin-551/dismiss"');
+    expect(after).not.toContain('action="/console/corrections/torch-bulletin-551/dismiss"');
     expect((await correctionQueue(lifecycle, series))[0]!.dismissed?.reason).toBe(
       '增速修订幅度在四舍五入范围内，不出更正版',
     );

@@ -1,0 +1,257 @@
+/**
+ * 待审稿件: the open drafts; one draft with what it changes against the last issue of its report,
+ * its PDF inline, and release (now, or at a Beijing time: checked on a page before it happens),
+ * or discard with a reason. Opening a draft or its PDF is noted in the pre-release access record.
+ */
+import { z } from 'zod';
+import { parseDraftId, type Draft } from '../../core/lifecycle.ts';
+import { correctionValues } from '../../core/lifecycle.ts';
+import { draftChanges } from '../../core/draft-changes.ts';
+import { formatIssueLine } from '../../core/format.ts';
+import { discardDraft, releaseDraft, scheduleRelease } from '../../app/lifecycle.ts';
+import { operatorJobs } from '../../app/requests.ts';
+import type { ConsoleContext, ConsolePage } from './kit.ts';
+import { beijing } from './render.ts';
+
+const STATUS: Record<Draft['status'], string> = {
+  draft: '待审',
+  scheduled: '定时发布',
+  releasing: '发布中',
+  published: '已发布',
+  discarded: '已弃用',
+  superseded: '已被新稿取代',
+};
+
+const OPEN = new Set<Draft['status']>(['draft', 'scheduled', 'releasing']);
+
+/** `2026-12-06` and `09:30` (Beijing time) → the instant; undefined when not a real time. */
+export function beijingInstant(date: string, time: string): Date | undefined {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(date.trim());
+  const t = /^(\d{1,2})[:：](\d{2})$/.exec(time.trim());
+  if (!m || !t) return undefined;
+  const [y, mo, d, h, mi] = [m[1], m[2], m[3], t[1], t[2]].map(Number) as number[];
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 23 || mi! > 59) return undefined;
+  const at = new Date(Date.UTC(y!, mo! - 1, d!, h! - 8, mi!));
+  // 2026-02-30 rolls over: refuse it rather than release on another day.
+  return new Date(at.getTime() + 8 * 3600_000).getUTCDate() === d ? at : undefined;
+}
+
+const releaseForm = z
+  .object({
+    when: z.enum(['now', 'at'], { message: '请选择立即发布或定时发布' }),
+    date: z.string().optional(),
+    time: z.string().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.when !== 'at') return;
+    if (!beijingInstant(v.date ?? '', v.time ?? ''))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['date'],
+        message: '请输入有效的发布日期和时间（北京时间），例如 2026-12-06 和 09:30',
+      });
+  });
+
+const discardForm = z.object({
+  reason: z.string().trim().min(1, '请写明弃用原因').max(500, '弃用原因不超过 500 字'),
+});
+
+const DONE: Record<string, string> = {
+  released: '稿件已发布。',
+  scheduled: '已定时发布：到时自动发布。',
+  discarded: '稿件已弃用。',
+  queued: '发布已排队，稍后在“已发布”中可见。',
+  correction: '修订版稿件已生成：请核对勘误后发布。',
+};
+
+export const draftsPage: ConsolePage = {
+  nav: { path: '/console/drafts', label: '待审稿件' },
+  mount(app, kit) {
+    const L = kit.deps.lifecycle;
+
+    const load = async (c: ConsoleContext) => {
+      const id = c.req.param('id') ?? '';
+      const draft = parseDraftId(id) ? await L.catalog.getDraft(id) : undefined;
+      return draft;
+    };
+    const notFound = (c: ConsoleContext) =>
+      kit.page(
+        c,
+        'error',
+        {
+          pageTitle: '未找到稿件',
+          message: '没有这份稿件，或其编号有误。',
+          back: '/console/drafts',
+        },
+        404,
+      );
+
+    app.get('/console/drafts', async (c) => {
+      const drafts = await L.catalog.openDrafts();
+      const rows = await Promise.all(
+        drafts.map(async (d) => {
+          const run = d.runId ? await L.catalog.getRun(d.runId) : undefined;
+          return {
+            id: d.id,
+            title: d.correctionOf ? `${d.title}（${d.correctionOf} 修订版）` : d.title,
+            series: kit.deps.reference.seriesById(d.series)?.title ?? d.series,
+            period: d.period,
+            pages: d.pages,
+            madeBy: run?.trigger ?? '',
+            createdAt: d.createdAt,
+            status: STATUS[d.status],
+            releaseAt: d.releaseAt,
+          };
+        }),
+      );
+      const done = c.req.query('done');
+      return kit.page(c, 'drafts', {
+        pageTitle: '待审稿件',
+        drafts: rows,
+        ...(done && DONE[done] ? { banner: DONE[done], bannerIssue: c.req.query('issue') } : {}),
+      });
+    });
+
+    const detail = async (c: ConsoleContext, extra: object = {}, status: 200 | 400 = 200) => {
+      const d = await load(c);
+      if (!d) return notFound(c);
+      const open = OPEN.has(d.status);
+      if (open) await kit.deps.desk.noteAccess(d.id, c.get('person').name, kit.now().toISOString());
+      const run = d.runId ? await L.catalog.getRun(d.runId) : undefined;
+      const last = d.correctionOf
+        ? undefined
+        : await L.catalog.latestOfReport(d.series, d.reportKey);
+      const changes =
+        last && d.printed ? draftChanges(d.printed, await L.catalog.printedOf(last.id)) : undefined;
+      return kit.page(
+        c,
+        'draft',
+        {
+          pageTitle: d.correctionOf ? `${d.title} 修订版稿件` : `${d.title} 稿件`,
+          draft: {
+            ...d,
+            statusLabel: STATUS[d.status],
+            series: kit.deps.reference.seriesById(d.series)?.title ?? d.series,
+            madeBy: run?.trigger,
+          },
+          open,
+          pdf: open && d.s3Key ? `/console/drafts/${d.id}/pdf` : undefined,
+          ...(last
+            ? {
+                last: {
+                  id: last.id,
+                  line: formatIssueLine(last.year, last.number, last.total),
+                  period: last.period,
+                  pages: last.pages,
+                },
+              }
+            : {}),
+          changes,
+          corrections: d.corrections?.map((l) => ({
+            printedAs: l.printedAs,
+            ...correctionValues(l),
+            source: l.source,
+          })),
+          access: await kit.deps.desk.accessOf(d.id),
+          ...(DONE[c.req.query('done') ?? ''] ? { banner: DONE[c.req.query('done')!] } : {}),
+          ...extra,
+        },
+        status,
+      );
+    };
+
+    app.get('/console/drafts/:id', (c) => detail(c));
+
+    /** The draft PDF inline (not a redirect to the archive: it frames from this site). */
+    app.get('/console/drafts/:id/pdf', async (c) => {
+      const d = await load(c);
+      if (!d?.s3Key || !OPEN.has(d.status)) return notFound(c);
+      await kit.deps.desk.noteAccess(d.id, c.get('person').name, kit.now().toISOString());
+      const bytes = await L.archive.get(d.s3Key);
+      if (!bytes) return notFound(c);
+      c.header('Content-Type', 'application/pdf');
+      c.header('Content-Disposition', `inline; filename="${d.id}.pdf"`);
+      c.header('Cache-Control', 'no-store');
+      return c.body(new Uint8Array(bytes).buffer as ArrayBuffer);
+    });
+
+    /** Check your answers: what the release will do, before it happens. */
+    app.post('/console/drafts/:id/release/check', kit.allow('release'), async (c) => {
+      const d = await load(c);
+      if (!d) return notFound(c);
+      const form = await kit.form(c, releaseForm);
+      if ('errors' in form) return detail(c, { errors: form.errors }, 400);
+      const at =
+        form.data.when === 'at' ? beijingInstant(form.data.date!, form.data.time!) : undefined;
+      if (at && at.getTime() <= kit.now().getTime())
+        return detail(
+          c,
+          {
+            errors: [{ field: 'date', message: `发布时间 ${beijing(at)} 已过，请选择将来的时间` }],
+          },
+          400,
+        );
+      return kit.page(c, 'release-check', {
+        pageTitle: '确认发布',
+        draft: { ...d, series: kit.deps.reference.seriesById(d.series)?.title ?? d.series },
+        when: form.data.when,
+        dateText: form.data.date,
+        timeText: form.data.time,
+        at: at?.toISOString(),
+      });
+    });
+
+    app.post('/console/drafts/:id/release', kit.allow('release'), async (c) => {
+      const d = await load(c);
+      if (!d) return notFound(c);
+      const form = await kit.form(c, releaseForm);
+      if ('errors' in form) return detail(c, { errors: form.errors }, 400);
+      const who = c.get('person').name;
+      const at =
+        form.data.when === 'at' ? beijingInstant(form.data.date!, form.data.time!) : undefined;
+      if (at) {
+        if (at.getTime() <= kit.now().getTime())
+          return detail(
+            c,
+            {
+              errors: [
+                { field: 'date', message: `发布时间 ${beijing(at)} 已过，请选择将来的时间` },
+              ],
+            },
+            400,
+          );
+        await scheduleRelease(L, d.id, { at, by: who });
+        await kit.record(c, {
+          action: 'schedule',
+          target: d.id,
+          detail: `定时发布于 ${beijing(at)}`,
+        });
+        return kit.done(c, '/console/drafts', 'scheduled');
+      }
+      if (kit.deps.offload) {
+        await kit.deps.offload(operatorJobs.release(d.id, who));
+        await kit.record(c, { action: 'release', target: d.id, detail: '已排队发布' });
+        return kit.done(c, '/console/drafts', 'queued');
+      }
+      const issue = await releaseDraft(L, d.id, { by: who });
+      await kit.record(c, {
+        action: 'release',
+        target: d.id,
+        related: [issue.id],
+        detail: `${issue.id} ${formatIssueLine(issue.year, issue.number, issue.total)}`,
+      });
+      return kit.done(c, `/console/drafts?issue=${issue.id}`, 'released');
+    });
+
+    app.post('/console/drafts/:id/discard', kit.allow('discard'), async (c) => {
+      const d = await load(c);
+      if (!d) return notFound(c);
+      const form = await kit.form(c, discardForm);
+      if ('errors' in form)
+        return detail(c, { errors: form.errors.map((e) => ({ ...e, field: 'reason' })) }, 400);
+      await discardDraft(L, d.id, { by: c.get('person').name, reason: form.data.reason });
+      await kit.record(c, { action: 'discard', target: d.id, detail: form.data.reason });
+      return kit.done(c, '/console/drafts', 'discarded');
+    });
+  },
+};

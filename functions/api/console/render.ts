@@ -1,0 +1,57 @@
+/**
+ * The console's templates (`templates/console/*.hbs`, partials in `templates/console/partials/`):
+ * one Handlebars instance, each template compiled once. Times are shown in Beijing time with the
+ * zone named; every value is escaped by Handlebars.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { ConfigError } from '../../errors.ts';
+import { formatLocalTime } from '../../core/display.ts';
+import { templatesDir } from '../../app/templates.ts';
+
+const hbs = Handlebars.create();
+
+/** `2026-12-06 10:48 北京时间` (the zone named; another zone is named by its id). */
+export function beijing(iso: string | Date | undefined, timeZone = 'Asia/Shanghai'): string {
+  if (!iso) return '';
+  const when = formatLocalTime(iso, timeZone);
+  return `${when} ${timeZone === 'Asia/Shanghai' ? '北京时间' : timeZone}`;
+}
+
+hbs.registerHelper('time', (iso: unknown) =>
+  typeof iso === 'string' || iso instanceof Date ? beijing(iso) : '',
+);
+hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hbs.registerHelper('size', (list: unknown) => (Array.isArray(list) ? list.length : 0));
+
+let loaded: Promise<string> | undefined;
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+async function loadPartials(): Promise<string> {
+  const dir = join(templatesDir(), 'console');
+  const partials = join(dir, 'partials');
+  if (!existsSync(partials)) throw new ConfigError(`console templates not found in ${dir}`);
+  for (const f of (await readdir(partials)).filter((n) => n.endsWith('.hbs')))
+    hbs.registerPartial(f.slice(0, -4), await readFile(join(partials, f), 'utf8'));
+  return dir;
+}
+
+/** Renders `templates/console/<name>.hbs` with a view (the layout partial wraps each page). */
+export async function renderConsole(name: string, view: object): Promise<string> {
+  const dir = await (loaded ??= loadPartials());
+  let t = compiled.get(name);
+  if (!t) {
+    if (!/^[a-z-]+$/.test(name)) throw new ConfigError(`unknown console template "${name}"`);
+    t = hbs.compile(await readFile(join(dir, `${name}.hbs`), 'utf8'), { strict: false });
+    compiled.set(name, t);
+  }
+  return t(view);
+}
+
+let css: Promise<string> | undefined;
+/** The console's one stylesheet. */
+export function consoleCss(): Promise<string> {
+  return (css ??= readFile(join(templatesDir(), 'console', 'console.css'), 'utf8'));
+}

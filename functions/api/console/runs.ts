@@ -1,0 +1,119 @@
+/**
+ * 运行记录: every trigger (schedule, API, CLI, console, retry) with its outcome and error, newest
+ * first, with retry where it applies (failed or interrupted); the all-zones runs grouped, each
+ * zone's outcome listed. Also 操作记录 (the whole record of who did what) and 账号 (accounts).
+ */
+import { ACTION_LABELS, ROLE_LABELS } from '../../core/desk.ts';
+import { listRuns, retryRun } from '../../app/lifecycle.ts';
+import { operatorJobs } from '../../app/requests.ts';
+import type { RunOutcome } from '../../app/ports.ts';
+import type { ConsolePage } from './kit.ts';
+
+const OUTCOME: Record<RunOutcome | 'interrupted', { label: string; tone: string }> = {
+  running: { label: '运行中', tone: 'amber' },
+  drafted: { label: '已生成稿件', tone: 'grey' },
+  released: { label: '已发布', tone: 'green' },
+  scheduled: { label: '定时发布', tone: 'grey' },
+  unchanged: { label: '无变化', tone: 'grey' },
+  empty: { label: '无数据', tone: 'grey' },
+  failed: { label: '失败', tone: 'red' },
+  discarded: { label: '已弃用', tone: 'grey' },
+  interrupted: { label: '已中断', tone: 'red' },
+};
+
+const ALL_ZONES = 'all-zones batch';
+
+export const runsPage: ConsolePage = {
+  nav: { path: '/console/runs', label: '运行记录' },
+  mount(app, kit) {
+    const L = kit.deps.lifecycle;
+    app.get('/console/runs', async (c) => {
+      const runs = await listRuns(L, { limit: 300 });
+      const single = runs.filter((r) => r.trigger !== ALL_ZONES).slice(0, 100);
+      const batches = new Map<string, typeof runs>();
+      for (const r of runs.filter((x) => x.trigger === ALL_ZONES)) {
+        const id = r.slotKey.split('/').pop() ?? r.slotKey;
+        batches.set(id, [...(batches.get(id) ?? []), r]);
+      }
+      const done = c.req.query('done');
+      return kit.page(c, 'runs', {
+        pageTitle: '运行记录',
+        runs: single.map((r) => ({
+          ...r,
+          outcomeLabel: OUTCOME[r.state].label,
+          tone: OUTCOME[r.state].tone,
+          retryable: r.state === 'failed' || r.state === 'interrupted',
+          params: Object.entries(r.params)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+        })),
+        batches: [...batches].map(([id, zones]) => {
+          const count = (o: string) => zones.filter((z) => z.state === o).length;
+          return {
+            id,
+            startedAt: zones.map((z) => z.startedAt).sort()[0],
+            total: zones.length,
+            released: count('released'),
+            failed: count('failed') + count('interrupted'),
+            other: zones.length - count('released') - count('failed') - count('interrupted'),
+            zones: zones.map((z) => ({
+              zone: z.params['zone'] ?? z.slotKey,
+              outcomeLabel: OUTCOME[z.state].label,
+              tone: OUTCOME[z.state].tone,
+              detail: z.detail,
+              issueId: z.issueId,
+            })),
+          };
+        }),
+        ...(done === 'retried' ? { banner: `已重试：${c.req.query('outcome') ?? ''}` } : {}),
+        ...(done === 'retry-queued' ? { banner: '重试已排队，稍后刷新查看结果。' } : {}),
+      });
+    });
+
+    app.post('/console/runs/:id/retry', kit.allow('retry'), async (c) => {
+      const runId = c.req.param('id');
+      if (kit.deps.offload) {
+        await kit.deps.offload(operatorJobs.retry(runId));
+        await kit.record(c, { action: 'retry', target: runId, detail: '已排队' });
+        return kit.done(c, '/console/runs', 'retry-queued');
+      }
+      const r = await retryRun(L, runId);
+      const label = OUTCOME[r.outcome].label;
+      await kit.record(c, {
+        action: 'retry',
+        target: runId,
+        related: [r.run.runId, ...(r.draft ? [r.draft.id] : []), ...(r.issue ? [r.issue.id] : [])],
+        detail: `${label}：${r.message}`,
+      });
+      return kit.done(c, `/console/runs?outcome=${encodeURIComponent(label)}`, 'retried');
+    });
+  },
+};
+
+export const recordPage: ConsolePage = {
+  nav: { path: '/console/record', label: '操作记录' },
+  mount(app, kit) {
+    app.get('/console/record', async (c) => {
+      const record = (await kit.deps.desk.records({ limit: 200 })).map((r) => ({
+        ...r,
+        actionLabel: ACTION_LABELS[r.action],
+      }));
+      return kit.page(c, 'record', { pageTitle: '操作记录', record });
+    });
+  },
+};
+
+export const accountsPage: ConsolePage = {
+  nav: { path: '/console/accounts', label: '账号', shows: 'accounts' },
+  mount(app, kit) {
+    app.get('/console/accounts', kit.allow('accounts'), async (c) => {
+      const accounts = (await kit.deps.desk.listAccounts()).map((a) => ({
+        name: a.name,
+        role: ROLE_LABELS[a.role],
+        createdAt: a.createdAt,
+        createdBy: a.createdBy,
+      }));
+      return kit.page(c, 'accounts', { pageTitle: '账号', accounts });
+    });
+  },
+};
