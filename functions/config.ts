@@ -229,3 +229,44 @@ export function loadLocalServerSettings(env: NodeJS.ProcessEnv = process.env): L
       : {}),
   };
 }
+
+/**
+ * The console's sign-in on AWS (a Cognito user pool's hosted sign-in): read from
+ * `BULLETIN_CONSOLE_ISSUER` (the pool's issuer URL), `BULLETIN_CONSOLE_CLIENT_ID` (the app
+ * client: the ID token's audience) and `BULLETIN_CONSOLE_SIGNIN_URL` (the hosted domain,
+ * `https://<prefix>.auth.<region>.amazoncognito.com`). None set: local accounts. Some set: an error.
+ */
+export interface ConsoleAuthConfig {
+  issuer: string;
+  clientId: string;
+  signInUrl: string;
+  /** Default `<issuer>/.well-known/jwks.json` (Cognito's). */
+  jwksUrl: string;
+}
+
+const consoleAuthSchema = z.object({
+  BULLETIN_CONSOLE_ISSUER: z.url('an https URL, the user pool issuer'),
+  BULLETIN_CONSOLE_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'an app client id'),
+  BULLETIN_CONSOLE_SIGNIN_URL: z.url('the hosted sign-in domain URL'),
+  BULLETIN_CONSOLE_JWKS_URL: z.url().optional(),
+});
+
+export function loadConsoleAuthConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): ConsoleAuthConfig | undefined {
+  const keys = Object.keys(consoleAuthSchema.shape) as (keyof typeof consoleAuthSchema.shape)[];
+  const given = Object.fromEntries(keys.filter((k) => env[k]).map((k) => [k, env[k]]));
+  if (Object.keys(given).length === 0) return undefined;
+  const parsed = consoleAuthSchema.safeParse(given);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid console sign-in settings:\n${lines.join('\n')}`);
+  }
+  const issuer = parsed.data.BULLETIN_CONSOLE_ISSUER.replace(/\/+$/, '');
+  return {
+    issuer,
+    clientId: parsed.data.BULLETIN_CONSOLE_CLIENT_ID,
+    signInUrl: parsed.data.BULLETIN_CONSOLE_SIGNIN_URL.replace(/\/+$/, ''),
+    jwksUrl: parsed.data.BULLETIN_CONSOLE_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
+  };
+}

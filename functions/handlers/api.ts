@@ -15,7 +15,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayRequestAuthorizerEventV2,
+  Context,
+} from 'aws-lambda';
 import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { createApiApp, type ApiDeps } from '../api/app.ts';
 import type { Services } from '../wiring/services.ts';
@@ -25,6 +29,9 @@ import { acceptReportRequest, cycleOf } from '../app/publish.ts';
 import { jobFromRequest, type OperatorJob, type ReportJob } from '../app/requests.ts';
 import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
 import { bundledSchedules, calendarDepsOf } from '../wiring/calendar.ts';
+import { loadConsoleAuthConfig } from '../config.ts';
+import { createTokenVerifier, type TokenVerifier } from '../app/console-auth.ts';
+import { idTokenOf, tokenIdentity } from '../api/console/token-sign-in.ts';
 
 /** The parts of an API Gateway v2 request context that name the caller. */
 interface AuthorizerContext {
@@ -59,7 +66,35 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
   // The editorial cycle's API (no page): what prints is queued for the generate function;
   // an embargoed release gets its one-time schedule (publishDeps: config.releaseSchedule).
   const lifecycle = cycleOf(deps);
+  const consoleAuth = loadConsoleAuthConfig();
   return {
+    // The editor's console: people sign in at the user pool's hosted page; the authorizer and
+    // the console both verify the ID token, and its group decides what each may do.
+    ...(consoleAuth
+      ? {
+          console: {
+            lifecycle,
+            desk: s.desk,
+            subscribers: s.subscribers,
+            notifier: s.notifier,
+            reference: s.reference,
+            series: s.reference.series.map((x) => x.id),
+            timeZone: s.config.timeZone,
+            presignTtlSeconds: s.config.presignTtlSeconds,
+            publicBaseUrl: () => s.config.publicBaseUrl ?? '',
+            log,
+            identity: tokenIdentity({ settings: consoleAuth, verify: verifierFor(consoleAuth) }),
+            async offload(job: OperatorJob) {
+              const { messageId } = await queue.send(job);
+              logger.info('editorial job queued', {
+                action: job.action,
+                key: job.slotKey,
+                messageId,
+              });
+            },
+          },
+        }
+      : {}),
     operator: {
       lifecycle,
       authenticate: async () => principal.getStore(),
@@ -116,7 +151,62 @@ function appFor(s: Services): ReturnType<typeof handle> {
   return app;
 }
 
-export async function handler(event: APIGatewayProxyEventV2, context?: Context) {
+/** One verifier per container (the user pool's keys are fetched once). */
+let verifier: { key: string; verify: TokenVerifier } | undefined;
+function verifierFor(
+  settings: NonNullable<ReturnType<typeof loadConsoleAuthConfig>>,
+): TokenVerifier {
+  const key = `${settings.issuer}|${settings.clientId}|${settings.jwksUrl}`;
+  if (verifier?.key !== key) verifier = { key, verify: createTokenVerifier(settings) };
+  return verifier.verify;
+}
+
+/**
+ * The HTTP API's authorizer on every console route (this same function, a REQUEST authorizer
+ * with simple responses): the ID token in the console's cookie must verify against the user
+ * pool and belong to one of the role groups. The console checks each action's role again.
+ */
+export async function authorizeConsole(
+  event: APIGatewayRequestAuthorizerEventV2,
+): Promise<{ isAuthorized: boolean; context?: Record<string, string> }> {
+  const settings = loadConsoleAuthConfig();
+  if (!settings) return { isAuthorized: false };
+  const headers = new Headers();
+  if (event.cookies?.length) headers.set('cookie', event.cookies.join('; '));
+  if (event.headers?.['authorization'])
+    headers.set('authorization', event.headers['authorization']);
+  const token = idTokenOf(new Request('https://console.invalid/', { headers }));
+  const who = token ? await verifierFor(settings)(token) : undefined;
+  logger.info('console authorizer', {
+    route: event.routeKey,
+    allowed: who !== undefined,
+    role: who?.role,
+  });
+  return who
+    ? { isAuthorized: true, context: { name: who.name, role: who.role } }
+    : { isAuthorized: false };
+}
+
+const isAuthorizerEvent = (e: unknown): e is APIGatewayRequestAuthorizerEventV2 =>
+  typeof e === 'object' &&
+  e !== null &&
+  (e as { type?: unknown }).type === 'REQUEST' &&
+  'routeArn' in e;
+
+type ApiResult = Awaited<ReturnType<ReturnType<typeof handle>>>;
+type AuthorizerResult = Awaited<ReturnType<typeof authorizeConsole>>;
+
+/** API Gateway's HTTP events, and the console authorizer's REQUEST events (same function). */
+export async function handler(
+  event: APIGatewayRequestAuthorizerEventV2,
+  context?: Context,
+): Promise<AuthorizerResult>;
+export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<ApiResult>;
+export async function handler(
+  event: APIGatewayProxyEventV2 | APIGatewayRequestAuthorizerEventV2,
+  context?: Context,
+): Promise<ApiResult | AuthorizerResult> {
+  if (isAuthorizerEvent(event)) return authorizeConsole(event);
   return invocation('api', context, () =>
     principal.run(principalOf(event), () =>
       // hono types `body` as string | null; API Gateway omits it on bodiless requests, which

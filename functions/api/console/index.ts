@@ -58,7 +58,6 @@ export function mountConsole(parent: HonoApp, deps: ConsoleDeps): void {
     c.header('Referrer-Policy', 'same-origin');
     await next();
   });
-  identity.mount(app, kit);
 
   const open = new Set([
     '/console/login',
@@ -94,6 +93,8 @@ export function mountConsole(parent: HonoApp, deps: ConsoleDeps): void {
   };
   app.use('/console', guard);
   app.use('/console/*', guard);
+  // Sign-in and sign-out (sign-out goes through the guard: it needs the person's CSRF token).
+  identity.mount(app, kit);
 
   app.onError((err, c) => {
     const status =
