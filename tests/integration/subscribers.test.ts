@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#config';
 import { bootstrapStores } from '#adapters/bootstrap.ts';
@@ -69,6 +69,33 @@ describe('subscriber store and notices (dynalite)', () => {
     publicBaseUrl: BASE,
     timeZone: 'Asia/Shanghai',
     ...over,
+  });
+
+  it('confirm re-checks the token on the item itself (the token index may be stale)', async () => {
+    // Prepare: a pending subscription whose token was replaced, while the index still points at
+    // the old one (what an eventually consistent index shows for a moment; dynalite updates its
+    // indexes at once, so the item is changed under it here).
+    const { subscription } = await store.subscribe(SERIES, 'stale-index@example.com');
+    const old = subscription.token;
+    const replaced = 'R'.repeat(old.length);
+    await clients.documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: `SUB#${SERIES}`, sk: subscription.addressHash },
+        UpdateExpression: 'SET #t = :t',
+        ExpressionAttributeNames: { '#t': 'token' },
+        ExpressionAttributeValues: { ':t': replaced },
+      }),
+    );
+    // Act, Assess: the old token confirms nothing.
+    expect(await store.confirm(old)).toBeUndefined();
+    const item = await clients.documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: `SUB#${SERIES}`, sk: subscription.addressHash },
+      }),
+    );
+    expect(item.Item?.status).toBe('pending');
   });
 
   it('keys a subscription on the hash of the lowercased address and keeps the address', async () => {
