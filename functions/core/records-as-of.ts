@@ -4,6 +4,7 @@
  * versions" page). Revisions are kept by the records store; this picks among them (pure).
  */
 import type { IndicatorRecord } from './model.ts';
+import { formatLocalTime, zoneName } from './display.ts';
 
 /** One period of a series as it stood, and what was revised since. */
 export interface StoodRecord {
@@ -56,18 +57,7 @@ export function asOfInstant(text: string, timeZone: string): Date | undefined {
 
 /** `2026-12-01 10:48 北京时间` (the zone named; `UTC` and others by their id). */
 export function formatInstant(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(iso));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  const zone = timeZone === 'Asia/Shanghai' ? '北京时间' : timeZone;
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${zone}`;
+  return `${formatLocalTime(iso, timeZone)} ${zoneName(timeZone)}`;
 }
 
 /** A text cell a spreadsheet would take for a formula is prefixed with ' (OWASP CSV injection). */
