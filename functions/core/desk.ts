@@ -28,6 +28,8 @@ export type DeskAction =
   | 'retry'
   | 'schedule-switch'
   | 'schedule-run'
+  | 'calendar-move'
+  | 'calendar-cancel'
   | 'test-mail'
   | 'resend'
   | 'accounts';
@@ -42,6 +44,8 @@ const MINIMUM: Record<DeskAction, Role> = {
   retry: 'editor',
   'schedule-switch': 'admin',
   'schedule-run': 'admin',
+  'calendar-move': 'admin',
+  'calendar-cancel': 'admin',
   'test-mail': 'admin',
   resend: 'admin',
   accounts: 'admin',
@@ -58,6 +62,8 @@ export const ACTION_LABELS: Record<DeskAction, string> = {
   retry: '重试',
   'schedule-switch': '定时任务开关',
   'schedule-run': '立即运行定时任务',
+  'calendar-move': '发布日程改期',
+  'calendar-cancel': '取消发布日期',
   'test-mail': '发送测试邮件',
   resend: '重发通知',
   accounts: '管理账号',

@@ -239,6 +239,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
               ? scheduleControl.current.runNow(id, by)
               : Promise.reject(new ConfigError(`没有定时任务 "${id}"`)),
         },
+        calendar: calendarDepsOf(s, calendarSchedules),
         log,
       },
       catalog: s.catalog,

@@ -9,6 +9,7 @@ import { correctionValues } from '../../core/lifecycle.ts';
 import { draftChanges } from '../../core/draft-changes.ts';
 import { formatIssueLine } from '../../core/format.ts';
 import { discardDraft, releaseDraft, scheduleRelease } from '../../app/lifecycle.ts';
+import { overdueNote } from '../../app/embargo.ts';
 import { operatorJobs } from '../../app/requests.ts';
 import type { ConsoleContext, ConsolePage } from './kit.ts';
 import { beijing } from './render.ts';
@@ -101,6 +102,7 @@ export const draftsPage: ConsolePage = {
             createdAt: d.createdAt,
             status: STATUS[d.status],
             releaseAt: d.releaseAt,
+            overdue: overdueNote(d, kit.now(), kit.deps.timeZone),
           };
         }),
       );

@@ -24,6 +24,7 @@ import {
   type DeskRecord,
   type Role,
 } from '../../core/desk.ts';
+import type { CalendarDeps } from '../../app/calendar.ts';
 import type { LifecycleDeps } from '../../app/lifecycle.ts';
 import type { OperatorJob } from '../../app/requests.ts';
 import type { DeskStore, Notifier, SubscriberStore } from '../../app/ports.ts';
@@ -85,6 +86,8 @@ export interface ConsoleDeps {
   /** Work that prints, handed to the function with the browser (AWS); absent: done here. */
   offload?(job: OperatorJob): Promise<void>;
   schedules?: ConsoleSchedules;
+  /** The release calendar: each schedule's dates on its page, moved or cancelled with a reason. */
+  calendar?: CalendarDeps;
   /** Default: local accounts (`bulletin users add`) and sessions. */
   identity?: ConsoleIdentity;
   /** The site's base URL (links in mail); '' when unknown. */

@@ -6,7 +6,8 @@
 import { Cron } from 'croner';
 import cronstrue from 'cronstrue/i18n.js';
 import { z } from 'zod';
-import type { ConsolePage } from './kit.ts';
+import type { ConsoleContext, ConsolePage } from './kit.ts';
+import { mountScheduleDates, scheduleDates } from './schedule-dates.ts';
 
 const pad = (n: string) => n.padStart(2, '0');
 const num = (f: string) => /^\d+$/.test(f);
@@ -47,22 +48,38 @@ export const schedulesPage: ConsolePage = {
   nav: { path: '/console/schedules', label: '定时任务' },
   mount(app, kit) {
     const control = () => kit.deps.schedules;
-    app.get('/console/schedules', async (c) => {
+    const show = async (
+      c: ConsoleContext,
+      extra: object = {},
+      status: 200 | 400 | 404 | 409 = 200,
+    ) => {
       const schedules = (await control()?.list()) ?? [];
+      const dates = await scheduleDates(kit);
       const done = c.req.query('done');
       const which = c.req.query('id');
-      return kit.page(c, 'schedules', {
-        pageTitle: '定时任务',
-        schedules: schedules.map((s) => ({
-          ...s,
-          words: cronInWords(s.cron),
-          next: s.enabled ? nextFireTimes(s.cron, s.timeZone).map((d) => d.toISOString()) : [],
-        })),
-        ...(done === 'on' ? { banner: `已启用定时任务 ${which}。` } : {}),
-        ...(done === 'off' ? { banner: `已停用定时任务 ${which}：不再按时运行。` } : {}),
-        ...(done === 'run' ? { banner: `定时任务 ${which} 已开始运行，结果见“运行记录”。` } : {}),
-      });
-    });
+      return kit.page(
+        c,
+        'schedules',
+        {
+          pageTitle: '定时任务',
+          schedules: schedules.map((s) => ({
+            ...s,
+            words: cronInWords(s.cron),
+            next: s.enabled ? nextFireTimes(s.cron, s.timeZone).map((d) => d.toISOString()) : [],
+            dates: dates.get(s.id) ?? [],
+          })),
+          ...(done === 'on' ? { banner: `已启用定时任务 ${which}。` } : {}),
+          ...(done === 'off' ? { banner: `已停用定时任务 ${which}：不再按时运行。` } : {}),
+          ...(done === 'run' ? { banner: `定时任务 ${which} 已开始运行，结果见“运行记录”。` } : {}),
+          ...(done === 'moved' ? { banner: `已改期 ${which}，原因已在发布日程中公布。` } : {}),
+          ...(done === 'cancelled' ? { banner: `已取消 ${which}，原因已在发布日程中公布。` } : {}),
+          ...extra,
+        },
+        status,
+      );
+    };
+    app.get('/console/schedules', (c) => show(c));
+    mountScheduleDates(app, kit, show);
 
     app.post('/console/schedules/:id/switch', kit.allow('schedule-switch'), async (c) => {
       const id = c.req.param('id');
