@@ -22,19 +22,26 @@ const STATUS = { planned: '', moved: '已改期', cancelled: '已取消' } as co
 /** A form's fields get ids of its entry, so the error summary links the right field. */
 const formId = (key: string) => `d${Buffer.from(key).toString('base64url')}`;
 
-/** Each schedule's dates, by schedule id, for the template. */
-export async function scheduleDates(kit: ConsoleKit): Promise<Map<string, object[]>> {
-  const byId = new Map<string, object[]>();
-  if (!kit.deps.calendar) return byId;
+/**
+ * Each schedule's dates, by schedule id, for the template; and each cron firing whose date was
+ * moved or cancelled (by its calendar key), in words, so its fire times do not mislead.
+ */
+export async function scheduleDates(
+  kit: ConsoleKit,
+): Promise<{ dates: Map<string, object[]>; changed: Map<string, string> }> {
+  const dates = new Map<string, object[]>();
+  const changed = new Map<string, string>();
+  if (!kit.deps.calendar) return { dates, changed };
   const cal = await releaseCalendar(kit.deps.calendar);
   for (const e of cal.entries) {
     if (!e.scheduleId) continue;
-    const list = byId.get(e.scheduleId) ?? [];
+    if (e.status !== 'planned') changed.set(e.key, e.status === 'moved' ? '已改期' : '已取消');
+    const list = dates.get(e.scheduleId) ?? [];
     if (list.length >= SHOWN && !e.changes.length) continue;
     list.push(view(e));
-    byId.set(e.scheduleId, list);
+    dates.set(e.scheduleId, list);
   }
-  return byId;
+  return { dates, changed };
 }
 
 function view(e: CalendarEntry) {

@@ -54,7 +54,7 @@ export const schedulesPage: ConsolePage = {
       status: 200 | 400 | 404 | 409 = 200,
     ) => {
       const schedules = (await control()?.list()) ?? [];
-      const dates = await scheduleDates(kit);
+      const { dates, changed } = await scheduleDates(kit);
       const done = c.req.query('done');
       const which = c.req.query('id');
       return kit.page(
@@ -65,7 +65,12 @@ export const schedulesPage: ConsolePage = {
           schedules: schedules.map((s) => ({
             ...s,
             words: cronInWords(s.cron),
-            next: s.enabled ? nextFireTimes(s.cron, s.timeZone).map((d) => d.toISOString()) : [],
+            next: s.enabled
+              ? nextFireTimes(s.cron, s.timeZone).map((d) => ({
+                  at: d.toISOString(),
+                  changed: changed.get(`schedule:${s.id}:${d.toISOString()}`),
+                }))
+              : [],
             dates: dates.get(s.id) ?? [],
           })),
           ...(done === 'on' ? { banner: `已启用定时任务 ${which}。` } : {}),
