@@ -35,6 +35,7 @@ import { checkOutputFile } from '../output-path.ts';
 import { draftPdf, issuePdf, savePdf } from '../issue-pdf.ts';
 import { noticeLine } from '../notices.ts';
 import { operatorName } from './generate.ts';
+import { noteCliAccess, recordCli } from '../desk-record.ts';
 
 const operator = operatorName;
 
@@ -130,8 +131,12 @@ export function register(program: Command, cli: Cli): void {
     .option('--json', '输出 JSON（供脚本使用；时间为带 +08:00 的 ISO 格式）')
     .option('--out <文件>', '给出稿件号时：样稿 PDF 的保存路径')
     .option('--force', '--out 的文件已存在时覆盖它')
+    .option('--by <姓名>', '给出稿件号时：查看人（记入发布前查看记录）', operator())
     .action(
-      (draftId: string | undefined, opts: { json?: boolean; out?: string; force?: boolean }) => {
+      (
+        draftId: string | undefined,
+        opts: { json?: boolean; out?: string; force?: boolean; by: string },
+      ) => {
         if (opts.out) checkOutputFile(resolve(opts.out), opts);
         return withLifecycle(cli, async (deps, s) => {
           if (draftId) {
@@ -141,6 +146,8 @@ export function register(program: Command, cli: Cli): void {
                 'lifecycle',
                 `没有稿件 ${draftId}（bulletin drafts 列出全部）`,
               );
+            // Before its release, who read it is on record (as the console's draft page notes).
+            await noteCliAccess(s, opts.by, draft.id);
             const pdf = draftPdf(draft);
             const out = await savePdf(cli, s, pdf, {
               sub: 'drafts',
@@ -220,6 +227,11 @@ export function register(program: Command, cli: Cli): void {
           source: 'bulletin release --at',
         });
         if (done.action === 'scheduled') {
+          await recordCli(s, opts.by, {
+            action: 'schedule',
+            target: done.draft.id,
+            detail: `定时发布于 ${formatBeijing(done.draft.releaseAt!)}`,
+          });
           console.log(
             `稿件 ${done.draft.id} 将于 ${formatBeijing(done.draft.releaseAt!)} 发布（本地由任一打开数据存储的命令或 bulletin serve 发布，AWS 上由 EventBridge Scheduler 发布）`,
           );
@@ -228,6 +240,12 @@ export function register(program: Command, cli: Cli): void {
         const issue = done.issue;
         // The result in full (the cycle's log line said only that it was released).
         const e = issue.editions?.find((x) => x.draftId === draftId);
+        await recordCli(s, opts.by, {
+          action: 'release',
+          target: draftId,
+          related: [issue.id],
+          detail: `${issue.id} ${numberingOf(issue, e?.edition ?? 1)}`,
+        });
         console.log(
           [
             `已发布 ${issue.id} ${numberingOf(issue, e?.edition ?? 1)}`,
@@ -249,10 +267,15 @@ export function register(program: Command, cli: Cli): void {
     .option('--reason <原因>', '原因（记录在案）')
     .option('--by <姓名>', '弃用人（记录在案）', operator())
     .action((draftId: string, opts: { reason?: string; by: string }) =>
-      withLifecycle(cli, async (deps) => {
+      withLifecycle(cli, async (deps, s) => {
         const d = await discardDraft(deps, draftId, {
           by: opts.by,
           ...(opts.reason ? { reason: opts.reason } : {}),
+        });
+        await recordCli(s, opts.by, {
+          action: 'discard',
+          target: d.id,
+          ...(opts.reason ? { detail: opts.reason } : {}),
         });
         console.log(`已弃用稿件 ${d.id}（不占期号）`);
       }),
@@ -268,8 +291,9 @@ export function register(program: Command, cli: Cli): void {
     .option('--replaced-by <期号>', '替代该期的另一期，例如 torch-bulletin-552')
     .option('--by <姓名>', '撤回人（记录在案）', operator())
     .action((issueId: string, opts: { reason: string; by: string; replacedBy?: string }) =>
-      withLifecycle(cli, async (deps) => {
+      withLifecycle(cli, async (deps, s) => {
         const i = await withdrawIssue(deps, issueId, opts);
+        await recordCli(s, opts.by, { action: 'withdraw', target: i.id, detail: opts.reason });
         console.log(
           `已撤回 ${i.id} ${formatNumbering(i)}：${i.withdrawn?.reason}${i.withdrawn?.replacedBy ? `（由 ${i.withdrawn.replacedBy} 替代）` : ''}`,
         );
@@ -338,6 +362,12 @@ export function register(program: Command, cli: Cli): void {
             ...(opts.effect ? { effect: opts.effect } : {}),
             ...(opts.pages ? { pages: opts.pages } : {}),
           });
+          await recordCli(s, opts.by, {
+            action: 'correct',
+            target: issueId,
+            ...(r.draft ? { related: [r.draft.id] } : {}),
+            detail: r.draft ? `修订版稿件 ${r.draft.id}（第 ${r.draft.edition} 版）` : r.message,
+          });
           await printTrigger(cli, s, r);
           if (r.issue && r.outcome === 'released')
             console.log(await noticeLine(s, cli.noticeWay(s), r.issue, notices));
@@ -351,8 +381,13 @@ export function register(program: Command, cli: Cli): void {
     .requiredOption('--reason <理由>', '不予更正的理由（必填）')
     .option('--by <姓名>', '驳回人（记录在案）', operator())
     .action((issueId: string, opts: { reason: string; by: string }) =>
-      withLifecycle(cli, async (deps) => {
+      withLifecycle(cli, async (deps, s) => {
         const entry = await dismissCorrection(deps, issueId, opts);
+        await recordCli(s, opts.by, {
+          action: 'correct',
+          target: entry.issueId,
+          detail: `驳回更正：${opts.reason}`,
+        });
         console.log(
           `已驳回 ${entry.issueId} 的${entry.changes.length}处变动：${entry.dismissed?.reason}`,
         );
@@ -391,9 +426,20 @@ export function register(program: Command, cli: Cli): void {
     .command('retry')
     .argument('<run>', '运行号 (run id；bulletin runs 列出)')
     .description('重试失败或中断的一次运行：同一请求、同一幂等键 (slot)，接续进行')
-    .action((runId: string) =>
+    .option('--by <姓名>', '重试人（记录在案）', operator())
+    .action((runId: string, opts: { by: string }) =>
       withLifecycle(cli, async (deps, s, notices) => {
         const r = await retryRun(deps, runId);
+        await recordCli(s, opts.by, {
+          action: 'retry',
+          target: runId,
+          related: [
+            r.run.runId,
+            ...(r.draft ? [r.draft.id] : []),
+            ...(r.issue ? [r.issue.id] : []),
+          ],
+          detail: `${RUN_STATES[r.outcome] ?? r.outcome}：${r.message}`,
+        });
         await printTrigger(cli, s, r);
         if (
           r.issue &&

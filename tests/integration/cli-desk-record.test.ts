@@ -1,0 +1,85 @@
+/**
+ * Issue 23.3 on the command line (the sources, through bin/bulletin.mjs, against the embedded
+ * stores of a state folder of its own): opening a draft with `bulletin drafts <id>` is noted in
+ * the draft's pre-release access record, and `bulletin release --by 王编辑` is in the record of
+ * who did what with that name and `via: 'cli'` — the entries the console's 操作记录 page and the
+ * released issue's page list.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#config';
+import { createAwsClients } from '#adapters/aws-clients.ts';
+import { createDynamoDeskStore } from '#adapters/dynamodb/desk-store.ts';
+import { startLocalStack } from '#local/stack.ts';
+import { REPO } from '#tests/support/stores.ts';
+
+const BIN = join(REPO, 'bin', 'bulletin.mjs');
+
+describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
+  let dir: string;
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, '--state-dir', join(dir, 'state'), ...args],
+        {
+          env: { ...process.env, BULLETIN_NO_BUILD: '1', BULLETIN_OUTBOX_DIR: join(dir, 'out') },
+          timeout: 240_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bulletin-cli-record-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('records a draft opened and a release with --by, via cli', async () => {
+    const records = join(REPO, 'data', 'records');
+    const csv = readdirSync(records)
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => join(records, f));
+    expect((await cli('ingest', ...csv)).code).toBe(0);
+    const made = await cli('generate', '--kind', 'indicator-flash');
+    expect(made.code, made.stderr).toBe(0);
+    const draftId = /稿件 (\S+)：/.exec(made.stdout)?.[1];
+    expect(draftId, made.stdout + made.stderr).toBeDefined();
+
+    const opened = await cli('drafts', draftId!, '--by', '李审阅');
+    expect(opened.code, opened.stderr).toBe(0);
+    expect(opened.stdout).toContain('样稿 PDF：');
+    const released = await cli('release', draftId!, '--by', '王编辑');
+    expect(released.code, released.stderr).toBe(0);
+    expect(released.stdout).toContain('发布人 王编辑');
+    const issueId = /已发布 (\S+) /.exec(released.stdout)?.[1];
+    expect(issueId, released.stdout).toBeDefined();
+
+    const stack = await startLocalStack({ stateDir: join(dir, 'state') });
+    const config = loadConfig({ ...stack.env });
+    const clients = createAwsClients(config);
+    try {
+      const desk = createDynamoDeskStore(clients.documents, config.tables.issues);
+      const access = await desk.accessOf(draftId!);
+      expect(access.map((a) => [a.who, a.count])).toEqual([['李审阅', 1]]);
+      // What the released issue's page lists (its record: entries naming the issue).
+      const ofIssue = await desk.records({ target: issueId! });
+      const release = ofIssue.find((r) => r.action === 'release');
+      expect(release).toMatchObject({ who: '王编辑', via: 'cli', target: draftId });
+      expect(release!.detail).toContain(issueId!);
+      // And the whole record (the 操作记录 page).
+      const all = await desk.records({ limit: 200 });
+      expect(all.filter((r) => r.via === 'cli' && r.who === '王编辑')).toHaveLength(1);
+    } finally {
+      clients.destroy();
+      await stack.stop();
+    }
+  });
+});
