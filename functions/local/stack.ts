@@ -23,6 +23,7 @@ import { connect, type Socket } from 'node:net';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BulletinError } from '../errors.ts';
+import { formatBeijing } from '../core/time.ts';
 import type { HostConfig, HostMessage, StackLock, StoresStats } from './stack-protocol.ts';
 
 export type { StackLock, StoresStats } from './stack-protocol.ts';
@@ -248,7 +249,7 @@ function ask<T>(control: string, command: string, timeoutMs: number): Promise<T>
 
 function describe(lock: StackLock): string {
   return `${lock.ownerCommand ? `"${lock.ownerCommand}", ` : ''}pid ${lock.owner}${
-    lock.startedAt ? `, started ${lock.startedAt}` : ''
+    lock.startedAt ? `，启动于 ${formatBeijing(lock.startedAt, { seconds: true })}` : ''
   }`;
 }
 

@@ -338,7 +338,7 @@ describe('API: refusals, logs and load', () => {
       `Bearer ${TOKEN.slice(0, 8)}`,
     ])
       expect(all, `logs must not contain ${secret.slice(0, 12)}…`).not.toContain(secret);
-    expect(all).toContain('POST /reports 202');
+    expect(all).toContain('请求 POST /reports → 202');
     expect(all).not.toMatch(/token=/);
   });
 });

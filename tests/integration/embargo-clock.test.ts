@@ -191,7 +191,7 @@ describe('the issue year and embargoes by an injected clock', () => {
     clock.set('2026-12-06T10:02:05+08:00');
     const lines = await releaseOverdue(deps);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^定时发布已到期，但稿件 clock-overdue-\S+ 发布失败：.*inputs/);
+    expect(lines[0]).toMatch(/^定时发布已到期，但稿件 clock-overdue-\S+ 发布失败：.*输入.*已变/);
     const still = (await deps.catalog.getDraft(draft.id))!;
     expect(still.status).toBe('scheduled');
     expect(overdueNote(still, clock.now(), deps.timeZone)).toBe(

@@ -117,7 +117,9 @@ describe('one local stack at a time, shared between processes', { timeout: 300_0
     // Assess: both used the running stack; the server still answers.
     for (const r of [listed, ingested]) {
       expect(r.stderr).not.toMatch(/Database is closed|LevelDB|LOCK/);
-      expect(r.stderr).toMatch(/使用已在运行的本地存储（"bulletin serve", pid \d+）/);
+      expect(r.stderr).toMatch(
+        /使用已在运行的本地存储（"bulletin serve", pid \d+，启动于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} 北京时间）/,
+      );
     }
     expect(listed.code).toBe(0);
     expect(ingested.code, ingested.stderr).toBe(0);

@@ -92,7 +92,7 @@ describe('a stuck, empty or garbled stack.lock', { timeout: 120_000 }, () => {
     expect(error).toBeInstanceOf(LocalStackError);
     expect((error as Error).message).toMatch(
       new RegExp(
-        `正由 "bulletin serve", pid ${process.pid}, started 2026-12-06T04:00:00.000Z 启动，已等待 1.5 秒`,
+        `正由 "bulletin serve", pid ${process.pid}，启动于 2026-12-06 12:00:00 北京时间 启动，已等待 1.5 秒`,
       ),
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
