@@ -240,6 +240,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
               : Promise.reject(new ConfigError(`没有定时任务 "${id}"`)),
         },
         calendar: calendarDepsOf(s, calendarSchedules),
+        // The cycle's clock: an overdue mark agrees with what the embargo tick releases.
+        now: () => s.clock.now(),
         log,
       },
       catalog: s.catalog,

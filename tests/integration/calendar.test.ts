@@ -23,6 +23,8 @@ import {
   type AmendDeps,
 } from '../../functions/app/calendar.ts';
 import { scheduleRelease } from '../../functions/app/lifecycle.ts';
+import { addAccount } from '../../functions/app/desk.ts';
+import { consoleClient } from '#tests/support/console.ts';
 import { loadSchedules } from '../../functions/app/schedules.ts';
 import { calendarDepsOf } from '../../functions/wiring/calendar.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
@@ -295,7 +297,7 @@ describe('the release calendar', () => {
     at = new Date(NOW);
   });
 
-  it('marks, on the operator page, an embargo past its time that could not be released, in red', async () => {
+  it('marks, on the console 待审稿件 page, an embargo past its time that could not be released, in red', async () => {
     // Its inputs are not what the report prints now: each tick of the server tries and fails.
     const id = draftIdFor('torch-bulletin', 'calendar-overdue');
     await t.services.cycle.createDraft({
@@ -315,11 +317,18 @@ describe('the release calendar', () => {
       at: new Date('2026-12-06T10:47:55+08:00'),
       by: '编辑甲',
     });
-    const page = await fetch(`${server.url}/operator`, {
-      headers: { authorization: 'Bearer calendar-test-token', accept: 'text/html' },
+    // The operator page is now the console's 待审稿件 (at the cycle's clock, NOW).
+    await addAccount(t.services.desk, {
+      name: '审阅乙',
+      role: 'reviewer',
+      password: 'reviewer-pass-12',
+      by: 'test',
     });
+    const reviewer = consoleClient(server.url);
+    await reviewer.login('审阅乙', 'reviewer-pass-12');
+    const page = await reviewer.get('/console/drafts');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain(
+    expect(page.html).toContain(
       '<strong class="overdue">逾期 1小时12分（应于 2026-12-06 10:47:55 北京时间 发布）</strong>',
     );
   });
