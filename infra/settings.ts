@@ -23,6 +23,8 @@
  * | jwtIssuer, jwtAudience | JWT authorizer for POST /reports instead of IAM       |
  * | schedulesFile      | schedules JSON (default data/schedules.json)               |
  * | timeZone           | time zone of issue dates (default Asia/Shanghai)           |
+ * | consoleDomainPrefix | the console's hosted sign-in domain prefix (Cognito,      |
+ * |                    | unique per region; default `<stackName>-<account id>`)     |
  */
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
@@ -77,6 +79,13 @@ const contextSchema = z.object({
   jwtAudience: optionalText,
   schedulesFile: optionalText,
   timeZone: z.string().default('Asia/Shanghai'),
+  consoleDomainPrefix: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and hyphens')
+      .refine((s) => !/aws|amazon|cognito/.test(s), 'may not contain aws, amazon or cognito')
+      .optional(),
+  ),
 });
 
 export type Settings = BulletinSettings & { stackName: string };
@@ -135,6 +144,7 @@ export function settingsFromContext(get: (key: string) => unknown): Settings {
       ? { customDomain: { domainName: c.domainName, certificateArn: c.certificateArn } }
       : {}),
     ...(c.publicBaseUrl ? { publicBaseUrl: c.publicBaseUrl } : {}),
+    ...(c.consoleDomainPrefix ? { consoleDomainPrefix: c.consoleDomainPrefix } : {}),
     ...(c.jwtIssuer && c.jwtAudience
       ? { jwt: { issuer: c.jwtIssuer, audience: c.jwtAudience.split(',').map((a) => a.trim()) } }
       : {}),

@@ -32,6 +32,7 @@ import {
 import { BulletinApi } from './constructs/bulletin-api.ts';
 import { BulletinFunction } from './constructs/bulletin-function.ts';
 import { ChromiumLayer } from './constructs/chromium-layer.ts';
+import { ConsoleSignIn } from './constructs/console-sign-in.ts';
 import { DataStores } from './constructs/data-stores.ts';
 import { JobQueues } from './constructs/job-queues.ts';
 import { Operations } from './constructs/operations.ts';
@@ -72,6 +73,8 @@ export interface BulletinSettings {
   publicBaseUrl?: string;
   /** JWT authorizer for POST /reports instead of IAM. */
   jwt?: { issuer: string; audience: string[] };
+  /** The console's hosted sign-in domain prefix; default `<stack name>-<account id>`. */
+  consoleDomainPrefix?: string;
   timeZone: string;
 }
 
@@ -102,6 +105,7 @@ export class TorchBulletinStack extends Stack {
   readonly api: BulletinApi;
   readonly schedules: ReportSchedules;
   readonly fanout: ZoneFanOut;
+  readonly consoleSignIn: ConsoleSignIn;
   /** The schedule group of the embargoed releases' one-time schedules. */
   readonly releaseScheduleGroup: string;
 
@@ -284,8 +288,19 @@ export class TorchBulletinStack extends Stack {
       handler: api.fn,
       ...(settings.jwt ? { jwt: settings.jwt } : {}),
       ...(settings.customDomain ? { customDomain: settings.customDomain } : {}),
+      consoleAuthorizer: true,
     });
     const publicBaseUrl = settings.publicBaseUrl ?? this.api.url;
+    // The console's sign-in comes back to the address the function builds its links from
+    // (publicBaseUrl), and to the API's own (the custom domain's when there is one).
+    this.consoleSignIn = new ConsoleSignIn(this, 'ConsoleSignIn', {
+      domainPrefix:
+        settings.consoleDomainPrefix ?? `${this.stackName.toLowerCase()}-${this.account}`,
+      baseUrls: [...new Set([publicBaseUrl.replace(/\/+$/, ''), this.api.url])],
+    });
+    api.fn.addEnvironment(ENV.consoleIssuer, this.consoleSignIn.issuer);
+    api.fn.addEnvironment(ENV.consoleClientId, this.consoleSignIn.client.userPoolClientId);
+    api.fn.addEnvironment(ENV.consoleSignInUrl, this.consoleSignIn.signInUrl);
     // Every function that releases (and so tells subscribers) links to the API: the
     // all-zones render function too, or zone-profile subscribers are never mailed.
     for (const f of [scheduled, generate, api, this.fanout.functions.render]) {
@@ -359,6 +374,11 @@ export class TorchBulletinStack extends Stack {
     acknowledgeFindings(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: "the editor's console: sign in here (docs/deploy.md: the first account)",
+      value: `${publicBaseUrl.replace(/\/+$/, '')}/console/login`,
+    });
+    new CfnOutput(this, 'ConsoleUserPoolId', { value: this.consoleSignIn.userPool.userPoolId });
     new CfnOutput(this, 'ArchiveBucketName', { value: stores.archive.bucketName });
     new CfnOutput(this, 'UploadPrefix', {
       value: `s3://${stores.archive.bucketName}/${INBOX_PREFIXES.uploads}`,

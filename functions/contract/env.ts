@@ -23,4 +23,20 @@ export const ENV = {
   chromiumSingleProcess: 'BULLETIN_CHROMIUM_SINGLE_PROCESS',
   /** Directory holding Chromium's `*.br` files (a layer: `/opt/nodejs/node_modules/@sparticuz/chromium/bin`). */
   chromiumBinDir: 'BULLETIN_CHROMIUM_BIN_DIR',
+  /** The console's sign-in (functions/config.ts loadConsoleAuthConfig): the user pool's issuer URL. */
+  consoleIssuer: 'BULLETIN_CONSOLE_ISSUER',
+  /** The user pool's app client (the ID token's audience). */
+  consoleClientId: 'BULLETIN_CONSOLE_CLIENT_ID',
+  /** The hosted sign-in domain, `https://<prefix>.auth.<region>.amazoncognito.com`. */
+  consoleSignInUrl: 'BULLETIN_CONSOLE_SIGNIN_URL',
+} as const;
+
+/**
+ * The user pool's groups, one per console role: `cognito:groups` is mapped to a role by its id
+ * (core/desk.ts ROLES, roleOfGroups; tests/infra/stack.test.ts checks they agree).
+ */
+export const CONSOLE_GROUPS = {
+  reviewer: '审阅: reads drafts and everything else, changes nothing',
+  editor: '编辑: also releases, schedules, discards, corrects, withdraws and retries',
+  admin: '管理员: also switches schedules, runs one now, mails subscribers, sees accounts',
 } as const;

@@ -9,7 +9,11 @@
  * - Throttled per stage, and harder on `POST /reports` (each request starts a render).
  * - Access logs name the caller: the IAM principal (`userArn`) or the JWT subject (`sub`).
  * - With a custom domain the default `execute-api` endpoint is off: one public address.
+ * - The editor's console (`/console`, `/console/*`) is behind a Lambda REQUEST authorizer — the
+ *   API function itself (`authorizeConsole`) verifying the ID token in the console's cookie —
+ *   except its sign-in (`/console/login`, `/console/auth/callback`) and its stylesheet.
  */
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -29,7 +33,18 @@ export interface BulletinApiProps {
   reportsThrottle?: { rateLimit: number; burstLimit: number };
   /** A custom domain (ACM certificate in the stack's region): turns the default endpoint off. */
   customDomain?: { domainName: string; certificateArn: string };
+  /** Put the console's routes behind `handler` as a REQUEST authorizer (the cookie's ID token). */
+  consoleAuthorizer?: boolean;
 }
+
+/** Console paths anyone may reach: signing in, and the stylesheet of its pages. */
+export const CONSOLE_OPEN_PATHS = [
+  '/console/login',
+  '/console/auth/callback',
+  '/console/console.css',
+];
+/** Console paths behind the authorizer (every method). */
+export const CONSOLE_GUARDED_PATHS = ['/console', '/console/{proxy+}'];
 
 export const REPORTS_ROUTE = 'POST /reports';
 
@@ -99,6 +114,39 @@ export class BulletinApi extends Construct {
       integration,
       authorizer,
     });
+    if (props.consoleAuthorizer) {
+      const consoleAuthorizer = new authorizers.HttpLambdaAuthorizer(
+        'ConsoleAuthorizer',
+        props.handler,
+        {
+          responseTypes: [authorizers.HttpLambdaResponseType.SIMPLE],
+          // No cookie: 401 without invoking the function.
+          identitySource: ['$request.header.Cookie'],
+          // Off: the cookie header carries other cookies, and a sign-out must take effect at once.
+          resultsCacheTtl: Duration.seconds(0),
+        },
+      );
+      for (const path of CONSOLE_GUARDED_PATHS)
+        this.api.addRoutes({
+          path,
+          methods: [apigw.HttpMethod.ANY],
+          integration,
+          authorizer: consoleAuthorizer,
+        });
+      for (const path of CONSOLE_OPEN_PATHS) {
+        const [route] = this.api.addRoutes({
+          path,
+          methods: [apigw.HttpMethod.GET],
+          integration,
+        });
+        Validations.of(route!).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'the console sign-in (redirect to the Cognito hosted page, its callback) and the ' +
+            "console's stylesheet: reached before anyone has signed in; every other console route has the authorizer",
+        });
+      }
+    }
     // The stage's RouteSettings name the route: without this dependency CloudFormation may
     // create the stage first and fail with "Unable to find Route by key POST /reports".
     this.stage.node.addDependency(this.reportsRoute);

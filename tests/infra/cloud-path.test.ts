@@ -168,6 +168,8 @@ describe('the cloud path on the synthesized template', () => {
         'AlarmTopicArn',
         'ApiUrl',
         'ArchiveBucketName',
+        'ConsoleUrl',
+        'ConsoleUserPoolId',
         'ReleaseScheduleGroup',
         'StateMachineArn',
         'UploadPrefix',

@@ -77,9 +77,11 @@ describe('deploy-ready stack', () => {
     const retained = Object.entries(resources).filter(
       ([, r]) => r.DeletionPolicy === 'Retain' || r.UpdateReplacePolicy === 'Retain',
     );
-    // Tables, buckets, the DLQ, the topic key and the log groups: kept on purpose, none named.
+    // Tables, buckets, the DLQ, the topic key, the log groups and the console's user pool
+    // (the editors' accounts): kept on purpose, none named.
     expect(new Set(retained.map(([, r]) => r.Type))).toEqual(
       new Set([
+        'AWS::Cognito::UserPool',
         'AWS::DynamoDB::Table',
         'AWS::S3::Bucket',
         'AWS::SQS::Queue',

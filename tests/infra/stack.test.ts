@@ -12,6 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TorchBulletinStack } from '../../infra/stack.ts';
 import { TABLES } from '../../functions/contract/stores.ts';
+import { ROLES, roleOfGroups } from '../../functions/core/desk.ts';
 import { synthApp } from './support.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -314,6 +315,109 @@ describe('TorchBulletin stack', () => {
           }),
         ]),
       },
+    });
+  });
+
+  it('signs the console in through a Cognito user pool: its three role groups, a PKCE client, the settings on the API function', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      Policies: {
+        PasswordPolicy: Match.objectLike({
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        }),
+      },
+    });
+    const poolId = Object.keys(template.findResources('AWS::Cognito::UserPool'))[0]!;
+    // One group per console role, named as the app maps cognito:groups (core/desk.ts).
+    const groups = Object.values(template.findResources('AWS::Cognito::UserPoolGroup'));
+    expect(groups.map((g) => g['Properties'].GroupName).sort()).toEqual([...ROLES].sort());
+    for (const g of groups) expect(g['Properties'].UserPoolId).toEqual({ Ref: poolId });
+    expect(groups.map((g) => roleOfGroups([g['Properties'].GroupName as string]))).not.toContain(
+      undefined,
+    );
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: { 'Fn::Join': ['', ['torchbulletin-', { Ref: 'AWS::AccountId' }]] },
+      UserPoolId: { Ref: poolId },
+    });
+    // Authorization code only (the app sends a PKCE challenge), no secret, no password flows.
+    const clients = Object.values(template.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clients).toHaveLength(1);
+    const client = clients[0]!['Properties'] as Record<string, unknown>;
+    expect(client).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: expect.arrayContaining(['openid']),
+      GenerateSecret: false,
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+    expect(JSON.stringify(client['ExplicitAuthFlows'] ?? [])).not.toMatch(/PASSWORD/);
+    const apiId = logicalIdOf(stack, stack.api.api);
+    expect(JSON.stringify(client['CallbackURLs'])).toContain(apiId);
+    expect(JSON.stringify(client['CallbackURLs'])).toContain('/console/auth/callback');
+    expect(JSON.stringify(client['LogoutURLs'])).toContain('/console/login');
+    const env = (
+      resources[logicalIdOf(stack, stack.functions.api.fn)]!.Properties['Environment'] as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(JSON.stringify(env['BULLETIN_CONSOLE_ISSUER'])).toContain(poolId);
+    expect(JSON.stringify(env['BULLETIN_CONSOLE_ISSUER'])).toBe(
+      JSON.stringify({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [poolId, 'ProviderURL'] }]] }),
+    );
+    expect(env['BULLETIN_CONSOLE_CLIENT_ID']).toEqual({
+      Ref: Object.keys(template.findResources('AWS::Cognito::UserPoolClient'))[0],
+    });
+    expect(JSON.stringify(env['BULLETIN_CONSOLE_SIGNIN_URL'])).toContain('.amazoncognito.com');
+  });
+
+  it('puts the API function as REQUEST authorizer (the cookie, no caching) on every console route but sign-in', () => {
+    const fnId = logicalIdOf(stack, stack.functions.api.fn);
+    const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer', {
+      Properties: { AuthorizerType: 'REQUEST' },
+    });
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
+    expect(authorizer['Properties']).toMatchObject({
+      IdentitySource: ['$request.header.Cookie'],
+      AuthorizerResultTtlInSeconds: 0,
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+    });
+    expect(JSON.stringify(authorizer['Properties'].AuthorizerUri)).toContain(fnId);
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) =>
+        r['Properties'] as { RouteKey: string; AuthorizationType?: string; AuthorizerId?: unknown },
+    );
+    const consoleRoutes = routes.filter((r) => / \/console(\/|$)/.test(r.RouteKey));
+    const guarded = consoleRoutes
+      .filter((r) => r.AuthorizationType === 'CUSTOM')
+      .map((r) => r.RouteKey)
+      .sort();
+    expect(guarded).toEqual(['ANY /console', 'ANY /console/{proxy+}']);
+    for (const r of consoleRoutes.filter((x) => x.AuthorizationType === 'CUSTOM'))
+      expect(r.AuthorizerId).toEqual({ Ref: authorizerId });
+    // Only sign-in and the stylesheet are open; nothing else under /console.
+    const open = consoleRoutes.filter((r) => r.AuthorizationType !== 'CUSTOM');
+    expect(open.map((r) => r.RouteKey).sort()).toEqual([
+      'GET /console/auth/callback',
+      'GET /console/console.css',
+      'GET /console/login',
+    ]);
+    for (const r of open) expect(r.AuthorizationType ?? 'NONE').toBe('NONE');
+    // API Gateway may invoke the function as the authorizer.
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => JSON.stringify(p['Properties'].SourceArn).includes('/authorizers/'),
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]!['Properties']).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'apigateway.amazonaws.com',
     });
   });
 
