@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#config';
@@ -42,7 +42,7 @@ describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('records a draft opened and a release with --by, via cli', async () => {
+  it('records a draft opened, a release with --by, calendar changes as the OS user', async () => {
     const records = join(REPO, 'data', 'records');
     const csv = readdirSync(records)
       .filter((f) => f.endsWith('.csv'))
@@ -62,6 +62,29 @@ describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
     const issueId = /已发布 (\S+) /.exec(released.stdout)?.[1];
     expect(issueId, released.stdout).toBeDefined();
 
+    // A release date moved and another cancelled: in the record too.
+    const cal = await cli('calendar', '--json');
+    expect(cal.code, cal.stderr).toBe(0);
+    const dates = (
+      JSON.parse(cal.stdout) as { entries: { ref: string; key: string; at: string }[] }
+    ).entries;
+    expect(dates.length, cal.stdout).toBeGreaterThanOrEqual(2);
+    const [moved, cancelled] = dates;
+    const to = new Date(Date.parse(moved!.at) + 86_400_000);
+    const toText = new Date(to.getTime() + 8 * 3_600_000).toISOString().slice(0, 16) + '+08:00';
+    const move = await cli(
+      'calendar',
+      'move',
+      moved!.ref,
+      '--to',
+      toText,
+      '--reason',
+      '节假日顺延',
+    );
+    expect(move.code, move.stderr).toBe(0);
+    const cancel = await cli('calendar', 'cancel', cancelled!.ref, '--reason', '并入下期');
+    expect(cancel.code, cancel.stderr).toBe(0);
+
     const stack = await startLocalStack({ stateDir: join(dir, 'state') });
     const config = loadConfig({ ...stack.env });
     const clients = createAwsClients(config);
@@ -76,7 +99,22 @@ describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
       expect(release!.detail).toContain(issueId!);
       // And the whole record (the 操作记录 page).
       const all = await desk.records({ limit: 200 });
-      expect(all.filter((r) => r.via === 'cli' && r.who === '王编辑')).toHaveLength(1);
+      expect(all.filter((r) => r.via === 'cli' && r.who === '王编辑').map((r) => r.action)).toEqual(
+        ['release'],
+      );
+      // Without --by, the OS user.
+      const me = userInfo().username;
+      expect(all.find((r) => r.action === 'calendar-move')).toMatchObject({
+        who: me,
+        via: 'cli',
+        target: `calendar:${moved!.key}`,
+      });
+      expect(all.find((r) => r.action === 'calendar-move')!.detail).toContain('节假日顺延');
+      expect(all.find((r) => r.action === 'calendar-cancel')).toMatchObject({
+        who: me,
+        via: 'cli',
+        target: `calendar:${cancelled!.key}`,
+      });
     } finally {
       clients.destroy();
       await stack.stop();

@@ -21,6 +21,7 @@ import type { Services } from '../../wiring/services.ts';
 import type { Cli } from '../context.ts';
 import { instantArg } from './editorial.ts';
 import { operatorName } from './generate.ts';
+import { recordCli } from '../desk-record.ts';
 
 const red = (text: string) => (process.stdout.isTTY ? `\x1b[31m${text}\x1b[0m` : text);
 
@@ -90,8 +91,13 @@ export function register(program: Command, cli: Cli): void {
     .requiredOption('--reason <原因>', '改期原因（必填，公布）')
     .option('--by <姓名>', '改期人（记录在案）', operatorName())
     .action((ref: string, opts: { to: Date; reason: string; by: string }) =>
-      withCalendar(async (deps) => {
+      withCalendar(async (deps, s) => {
         const e = await moveRelease(deps, ref, opts);
+        await recordCli(s, opts.by, {
+          action: 'calendar-move',
+          target: `calendar:${e.key}`,
+          detail: `改期 ${e.firstPlannedAt} → ${e.at}：${opts.reason}`,
+        });
         for (const line of entryLines(e, deps.timeZone)) console.log(line);
       }),
     );
@@ -103,8 +109,13 @@ export function register(program: Command, cli: Cli): void {
     .requiredOption('--reason <原因>', '取消原因（必填，公布）')
     .option('--by <姓名>', '取消人（记录在案）', operatorName())
     .action((ref: string, opts: { reason: string; by: string }) =>
-      withCalendar(async (deps) => {
+      withCalendar(async (deps, s) => {
         const e = await cancelRelease(deps, ref, opts);
+        await recordCli(s, opts.by, {
+          action: 'calendar-cancel',
+          target: `calendar:${e.key}`,
+          detail: `取消 ${e.at}：${opts.reason}`,
+        });
         console.log(`已取消：${e.title} ${formatZoned(new Date(e.at), deps.timeZone)}（${e.ref}）`);
       }),
     );

@@ -16,6 +16,8 @@ import { positiveInt, type Cli } from '../context.ts';
 import { issuePdf, savePdf } from '../issue-pdf.ts';
 import { noticeLine } from '../notices.ts';
 import { checkOutputFile } from '../output-path.ts';
+import { recordCli } from '../desk-record.ts';
+import { operatorName } from './generate.ts';
 
 async function issueNamed(s: Services, issueId: string): Promise<Issue> {
   if (!parseIssueId(issueId))
@@ -60,7 +62,8 @@ export function register(program: Command, cli: Cli): void {
     .command('notify')
     .argument('<issue>', '期号 (issue id)，例如 torch-bulletin-551')
     .description('给一期的订阅者发送发布通知（发布时未能发送的补发；已通知过的订阅者不会重复收到）')
-    .action((issueId: string) =>
+    .option('--by <姓名>', '发送人（记录在案）', operatorName())
+    .action((issueId: string, opts: { by: string }) =>
       cli.withServices(async (s) => {
         const issue = await issueNamed(s, issueId);
         if (issue.status !== 'published')
@@ -71,6 +74,14 @@ export function register(program: Command, cli: Cli): void {
         const way = cli.noticeWay(s);
         if (!way.send) throw new ConflictError('notify', `无法发送通知：${way.why}`);
         const result = await notifyReleased(cli.publishDeps(s), issue);
+        const n = result.notices;
+        await recordCli(s, opts.by, {
+          action: 'resend',
+          target: issue.id,
+          detail: n
+            ? `新发 ${n.sent}，失败 ${n.failed}，此前已收到 ${n.alreadyNotified}`
+            : `未能发送：${result.noticeError ?? ''}`,
+        });
         console.log(await noticeLine(s, way, issue, result));
         if (result.noticeError || (result.notices?.failed ?? 0) > 0) process.exitCode = 1;
       }),
