@@ -128,13 +128,18 @@ export function progressReporter(
       },
     };
   }
+  // A log gets a line every 2 s, the last one, and the first with work done: a fast batch can
+  // finish most of its work within the first 2 s, and the log should show when work began to land.
   let last = 0;
+  let workShown = false;
   return {
     update(done, total, counts) {
       const now = Date.now();
       const m = measure(done, total, counts);
-      if (done === total || now - last > 2000) {
+      const firstWork = !workShown && m.worked > 0;
+      if (done === total || now - last > 2000 || firstWork) {
         last = now;
+        workShown ||= m.worked > 0;
         stream.write(
           `${label}：${m.worked}/${m.toDo}` +
             (counts ? `（跳过 ${m.skipped}，失败 ${m.failed}）` : '') +

@@ -17,6 +17,20 @@ describe('progress lines (no terminal)', () => {
       /^zone profiles：20\/20（跳过 158，失败 1），每秒 [\d.]+，预计剩余 0 秒$/,
     );
   });
+
+  it('writes a line when the first work lands, then one every 2 s (a fast batch is not silent)', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += String(d)));
+    const progress = progressReporter('zone profiles', out as unknown as NodeJS.WriteStream);
+    progress.update(9, 24, { skipped: 9, failed: 0 });
+    progress.update(10, 24, { skipped: 9, failed: 0 });
+    progress.update(11, 24, { skipped: 9, failed: 0 });
+    const lines = text.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe('zone profiles：0/15（跳过 9，失败 0）');
+    expect(lines[1]).toMatch(/^zone profiles：1\/15（跳过 9，失败 0），每秒 [\d.]+，预计剩余 /);
+  });
 });
 
 describe('progress bar (a terminal)', () => {
