@@ -11,7 +11,7 @@ import { DEFAULT_NAMES } from './contract/stores.ts';
 
 export interface AppConfig {
   region: string;
-  endpoints: { dynamodb?: string; s3?: string; sqs?: string };
+  endpoints: { dynamodb?: string; s3?: string; sqs?: string; scheduler?: string };
   tables: { records: string; issues: string; subscribers: string };
   bucket: string;
   /** Path-style S3 addressing: required by s3rver/MinIO, on by default when an S3 endpoint is set. */
@@ -45,6 +45,11 @@ export interface AppConfig {
     /** The dead-letter queue of a schedule whose deliveries all failed. */
     deadLetterArn?: string;
   };
+  /**
+   * The report schedules on AWS (EventBridge Scheduler): their group, where the console's switch
+   * and a moved release date's one-off firing go. Unset (locally): `bulletin serve` runs them.
+   */
+  reportSchedules?: { groupName: string };
   print: PrintConfig;
 }
 
@@ -93,6 +98,7 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
   AWS_ENDPOINT_URL_S3: url.optional(),
   AWS_ENDPOINT_URL_SQS: url.optional(),
+  AWS_ENDPOINT_URL_SCHEDULER: url.optional(),
   BULLETIN_RECORDS_TABLE: tableName.default(DEFAULT_NAMES.records),
   BULLETIN_ISSUES_TABLE: tableName.default(DEFAULT_NAMES.issues),
   BULLETIN_SUBSCRIBERS_TABLE: tableName.default(DEFAULT_NAMES.subscribers),
@@ -113,6 +119,10 @@ const envSchema = z.object({
     .regex(/^[0-9a-zA-Z._-]{1,64}$/, 'a schedule group name')
     .optional(),
   BULLETIN_RELEASE_DEAD_LETTER_ARN: z.string().startsWith('arn:').optional(),
+  BULLETIN_REPORT_SCHEDULE_GROUP: z
+    .string()
+    .regex(/^[0-9a-zA-Z._-]{1,64}$/, 'a schedule group name')
+    .optional(),
 });
 
 /**
@@ -137,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       dynamodb: e.AWS_ENDPOINT_URL_DYNAMODB,
       s3: e.AWS_ENDPOINT_URL_S3,
       sqs: e.AWS_ENDPOINT_URL_SQS,
+      scheduler: e.AWS_ENDPOINT_URL_SCHEDULER,
     },
     tables: {
       records: e.BULLETIN_RECORDS_TABLE,
@@ -164,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
               : {}),
           },
         }
+      : {}),
+    ...(e.BULLETIN_REPORT_SCHEDULE_GROUP
+      ? { reportSchedules: { groupName: e.BULLETIN_REPORT_SCHEDULE_GROUP } }
       : {}),
     print: loadPrintConfig(env),
     ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY

@@ -214,8 +214,16 @@ export class TorchBulletinStack extends Stack {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
-          // Only the release schedules of this stack's group may use it (confused deputy).
-          ArnLike: { 'aws:SourceArn': releaseSchedules },
+          // Only the schedules of this stack's release group may use it (confused deputy). The
+          // Scheduler's source is the schedule group, never one schedule: a condition on
+          // `schedule/<group>/release-*` matches nothing and every release would fail.
+          ArnEquals: {
+            'aws:SourceArn': this.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: releaseGroup.ref,
+            }),
+          },
         },
       }),
     });
@@ -283,6 +291,12 @@ export class TorchBulletinStack extends Stack {
       allZones: this.fanout.stateMachine,
       deadLetterQueue: queues.failedJobs,
     });
+    // The console's 定时任务 switch, and a moved release date's one-off firing.
+    this.schedules.grantControl(api.fn, ENV.reportScheduleGroup);
+    api.acknowledge(
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${this.getLogicalId(this.schedules.node.findChild('Group') as scheduler.CfnScheduleGroup)}>/moved-*]`,
+      "a moved release date's one-off schedule is named by its schedule and first time (moved-<id>-<time>), in this stack's report group: not known in advance",
+    );
 
     this.api = new BulletinApi(this, 'HttpApi', {
       handler: api.fn,

@@ -15,7 +15,13 @@ import { datePartsIn } from '../core/format.ts';
 import { nextNumbering, type Draft } from '../core/lifecycle.ts';
 import type { Reference } from '../core/reference.ts';
 import type { ScheduleDefinition } from '../contract/schedules.ts';
-import type { CalendarChange, CalendarStore, Clock, LifecycleCatalog } from './ports.ts';
+import type {
+  CalendarChange,
+  CalendarStore,
+  Clock,
+  LifecycleCatalog,
+  ReportScheduler,
+} from './ports.ts';
 import { nowOf, scheduleRelease, type LifecycleDeps } from './lifecycle.ts';
 
 export type { CalendarChange };
@@ -61,6 +67,11 @@ export interface CalendarDeps {
   reference: Reference;
   timeZone: string;
   clock?: Clock;
+  /**
+   * Where the schedules fire on a service (AWS: EventBridge Scheduler): a moved date gets its
+   * one-off firing there. Absent (the local server): its tick fires moved dates itself.
+   */
+  firings?: Pick<ReportScheduler, 'fireMovedAt' | 'dropMovedFiring'>;
 }
 
 /** How far ahead the calendar looks. */
@@ -291,6 +302,9 @@ export async function moveRelease(
     throw new ConflictError('calendar', `${entry.ref} 已取消，不能改期`);
   if (entry.draftId)
     await scheduleRelease(deps.lifecycle, entry.draftId, { at: opts.to, by: opts.by });
+  // Before the change is recorded: a one-off that fires with no such move recorded is skipped.
+  if (entry.scheduleId && deps.firings)
+    await deps.firings.fireMovedAt(entry.scheduleId, firstTimeOf(entry), opts.to);
   const change: CalendarChange = {
     action: 'moved',
     from: entry.at,
@@ -325,6 +339,9 @@ export async function cancelRelease(
     by: opts.by,
     at: now.toISOString(),
   });
+  // After it is recorded: a one-off that still fires finds the date cancelled and is skipped.
+  if (entry.scheduleId && entry.status === 'moved' && deps.firings)
+    await deps.firings.dropMovedFiring(entry.scheduleId, firstTimeOf(entry));
   return { ...entry, status: 'cancelled', changes: [...entry.changes] };
 }
 
@@ -340,6 +357,32 @@ export async function firingStands(
   const key = scheduleKey(scheduleId, at);
   const last = (await calendar.amendments()).find((a) => a.entryKey === key)?.changes.at(-1);
   return last ? { stands: false, change: last } : { stands: true };
+}
+
+/** The cron time a schedule entry was first planned at (its key's time: the firing's slot). */
+function firstTimeOf(entry: CalendarEntry): Date {
+  return new Date(/^schedule:.+:(\d{4}-.+Z)$/.exec(entry.key)?.[1] ?? entry.firstPlannedAt);
+}
+
+/**
+ * Whether a schedule's firing runs, by the calendar (AWS: the scheduled function and the
+ * all-zones plan step ask before they run). The recurring firing at `firstAt` runs unless that
+ * date was moved or cancelled; the one-off firing of a moved date (`movedTo`) runs only while
+ * the latest change is that very move (moved again, or cancelled since: skipped).
+ */
+export async function firingDecision(
+  calendar: CalendarStore,
+  firing: { scheduleId: string; firstAt: Date; movedTo?: Date },
+): Promise<
+  | { runs: true }
+  | { runs: false; why: 'cancelled' | 'moved' | 'superseded'; change?: CalendarChange }
+> {
+  const { stands, change } = await firingStands(calendar, firing.scheduleId, firing.firstAt);
+  if (!firing.movedTo)
+    return stands ? { runs: true } : { runs: false, why: change!.action, change: change! };
+  if (change?.action === 'moved' && Date.parse(change.to!) === firing.movedTo.getTime())
+    return { runs: true };
+  return { runs: false, why: 'superseded', ...(change ? { change } : {}) };
 }
 
 /**

@@ -277,6 +277,22 @@ export interface CalendarStore {
   recordChange(entryKey: string, change: CalendarChange): Promise<CalendarAmendment>;
 }
 
+/**
+ * The report schedules where a service fires them (AWS: EventBridge Scheduler; locally the server's
+ * cron jobs need none of this): the console's switch, and a moved release date's one-off firing.
+ */
+export interface ReportScheduler {
+  /** Turns a schedule on or off where it fires, changing nothing else about it. */
+  setEnabled(scheduleId: string, enabled: boolean): Promise<void>;
+  /**
+   * Fires the schedule's firing first planned at `firstAt` once at `at` instead (under the first
+   * time's slot); again for the same firing: moves it.
+   */
+  fireMovedAt(scheduleId: string, firstAt: Date, at: Date): Promise<void>;
+  /** Removes that one-off firing (none: nothing to do). */
+  dropMovedFiring(scheduleId: string, firstAt: Date): Promise<void>;
+}
+
 // ── Subscribers: double opt-in subscriptions and once-only notice markers (DynamoDB).
 
 export type SubscriptionStatus = 'pending' | 'confirmed' | 'unsubscribed';

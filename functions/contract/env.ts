@@ -17,6 +17,11 @@ export const ENV = {
   releaseScheduleGroup: 'BULLETIN_RELEASE_SCHEDULE_GROUP',
   /** The dead-letter queue of a release schedule whose deliveries all failed. */
   releaseDeadLetterArn: 'BULLETIN_RELEASE_DEAD_LETTER_ARN',
+  /**
+   * The stack's report schedule group (one schedule per entry of data/schedules.json, named by
+   * its id): the console switches them, a moved release date gets a one-off firing there.
+   */
+  reportScheduleGroup: 'BULLETIN_REPORT_SCHEDULE_GROUP',
   /** Flat directory holding the font files named in ./assets.ts. */
   fontDir: 'BULLETIN_FONT_DIR',
   templatesDir: 'BULLETIN_TEMPLATES_DIR',

@@ -26,12 +26,13 @@ import type { Services } from '../wiring/services.ts';
 import type { ReportQueue } from '../app/ports.ts';
 import { createSqsReportQueue } from '../adapters/sqs/report-queue.ts';
 import { acceptReportRequest, cycleOf } from '../app/publish.ts';
-import { jobFromRequest, type OperatorJob, type ReportJob } from '../app/requests.ts';
+import { jobFromRequest, slotKeys, type OperatorJob, type ReportJob } from '../app/requests.ts';
 import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
 import { bundledSchedules, calendarDepsOf } from '../wiring/calendar.ts';
 import { loadConsoleAuthConfig } from '../config.ts';
 import { createTokenVerifier, type TokenVerifier } from '../app/console-auth.ts';
 import { idTokenOf, tokenIdentity } from '../api/console/token-sign-in.ts';
+import { serviceSchedules } from '../api/console/service-schedules.ts';
 
 /** The parts of an API Gateway v2 request context that name the caller. */
 interface AuthorizerContext {
@@ -67,6 +68,9 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
   // an embargoed release gets its one-time schedule (publishDeps: config.releaseSchedule).
   const lifecycle = cycleOf(deps);
   const consoleAuth = loadConsoleAuthConfig();
+  // The schedules file beside the bundle (infra/bundling.ts copies data/), or the repository's.
+  const definitions = bundledSchedules(import.meta.dirname, join(import.meta.dirname, '..', '..'));
+  const calendar = calendarDepsOf(s, definitions);
   return {
     // The editor's console: people sign in at the user pool's hosted page; the authorizer and
     // the console both verify the ID token, and its group decides what each may do.
@@ -84,6 +88,30 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
             publicBaseUrl: () => s.config.publicBaseUrl ?? '',
             log,
             identity: tokenIdentity({ settings: consoleAuth, verify: verifierFor(consoleAuth) }),
+            // 定时任务: the switch goes to EventBridge Scheduler (and the desk store); the
+            // release dates come from the calendar, a moved one fires once at its new time.
+            calendar,
+            now: () => s.clock.now(),
+            ...(s.reportScheduler
+              ? {
+                  schedules: serviceSchedules({
+                    definitions,
+                    desk: s.desk,
+                    scheduler: s.reportScheduler,
+                    clock: s.clock,
+                    async fire(def, at, by) {
+                      const job: ReportJob = {
+                        kind: def.kind,
+                        ...def.params,
+                        slotKey: slotKeys.scheduled(def.id, at),
+                        requestedBy: `console:${by}`,
+                      };
+                      const { messageId } = await queue.send(job);
+                      logger.info('schedule run now queued', { key: job.slotKey, messageId });
+                    },
+                  }),
+                }
+              : {}),
             async offload(job: OperatorJob) {
               const { messageId } = await queue.send(job);
               logger.info('editorial job queued', {
@@ -115,11 +143,7 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
     reference: s.reference,
     config: s.config,
     log,
-    // The schedules file beside the bundle (infra/bundling.ts copies data/), or the repository's.
-    calendar: calendarDepsOf(
-      s,
-      bundledSchedules(import.meta.dirname, join(import.meta.dirname, '..', '..')),
-    ),
+    calendar,
     ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
     // No sender (e.g. the China regions, which have no SES): nobody could confirm.
     subscriptions: s.config.senderAddress !== undefined || s.config.outboxDir !== undefined,

@@ -6,6 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { cachedReads, planZoneBatch, type ZonePlan } from '../app/batch.ts';
+import { firingDecision } from '../app/calendar.ts';
 import { parseOrReject } from '../app/requests.ts';
 import { invocation, logger, runtimeServices } from './runtime.ts';
 
@@ -24,12 +25,36 @@ export const zoneBatchRequestSchema = z.object({
    * duplicate delivery of one firing renders each zone once (the same slots).
    */
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  /** The schedule that started the run: its firing is checked against the release calendar. */
+  scheduleId: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .optional(),
+  /** A moved release date's one-off firing: the time it was moved to. */
+  movedTo: z.iso.datetime({ offset: true }).optional(),
 });
 
 export async function handler(event: unknown, context?: Context): Promise<ZonePlan> {
   return invocation('zone-batch-plan', context, async () => {
     const req = parseOrReject(zoneBatchRequestSchema, event ?? {}, 'zone batch request');
     const s = runtimeServices();
+    // A date cancelled or moved on the release calendar plans nothing (the moved one comes again
+    // at its new time with `movedTo`, see handlers/scheduled-bulletin.ts).
+    if (req.scheduleId && req.scheduledTime) {
+      const decision = await firingDecision(s.calendar, {
+        scheduleId: req.scheduleId,
+        firstAt: new Date(req.scheduledTime),
+        ...(req.movedTo ? { movedTo: new Date(req.movedTo) } : {}),
+      });
+      if (!decision.runs) {
+        logger.info('zone batch skipped by the release calendar', {
+          scheduleId: req.scheduleId,
+          scheduledTime: req.scheduledTime,
+          why: decision.why,
+        });
+        return { jobs: [], done: [] };
+      }
+    }
     const plan = await planZoneBatch(
       {
         records: cachedReads(s.records),

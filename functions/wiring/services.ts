@@ -8,6 +8,7 @@ import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createReleaseScheduler } from '../adapters/scheduler/release-schedule.ts';
+import { createReportScheduler } from '../adapters/scheduler/report-schedules.ts';
 import { operatorJobs } from '../app/requests.ts';
 import type {
   CalendarStore,
@@ -18,6 +19,7 @@ import type {
   Notifier,
   PdfRenderer,
   DeskStore,
+  ReportScheduler,
   RecordStore,
   SubscriberStore,
 } from '../app/ports.ts';
@@ -56,7 +58,24 @@ export interface Services {
   clock: Clock;
   /** The editor's desk: accounts, sessions, the record of who did what (the issues table). */
   desk: DeskStore;
+  /**
+   * EventBridge Scheduler's side of the report schedules (AWS: the console's switch, a moved
+   * date's one-off firing); absent locally, where `bulletin serve` runs the schedules.
+   */
+  reportScheduler?: ReportScheduler;
+  /** The EventBridge Scheduler client of both (one per container). */
+  scheduler?: SchedulerClient;
   close(): Promise<void>;
+}
+
+/** EventBridge Scheduler, when the configuration uses it (release or report schedules). */
+function schedulerClientOf(config: AppConfig): SchedulerClient | undefined {
+  if (!config.releaseSchedule && !config.reportSchedules) return undefined;
+  return new SchedulerClient({
+    region: config.region,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    ...(config.endpoints.scheduler ? { endpoint: config.endpoints.scheduler } : {}),
+  });
 }
 
 /** Adapters to use instead of the configured ones (tests, the batch's own renderer). */
@@ -83,6 +102,7 @@ export function createServices(config: AppConfig, opts: ServiceOptions = {}): Se
     (config.outboxDir
       ? createOutboxNotifier(config.outboxDir, { sender: config.senderAddress })
       : createSesNotifier(ses!, config.senderAddress));
+  const scheduler = schedulerClientOf(config);
   const renderer =
     opts.renderer ??
     createChromiumRenderer({ ...config.print, ...(opts.log ? { log: opts.log } : {}) });
@@ -100,10 +120,15 @@ export function createServices(config: AppConfig, opts: ServiceOptions = {}): Se
     subscribers: createDynamoSubscriberStore(clients.documents, config.tables.subscribers),
     notifier,
     desk: createDynamoDeskStore(clients.documents, config.tables.issues),
+    ...(scheduler ? { scheduler } : {}),
+    ...(scheduler && config.reportSchedules
+      ? { reportScheduler: createReportScheduler(scheduler, config.reportSchedules) }
+      : {}),
     async close() {
       await renderer.close();
       clients.destroy();
       ses?.destroy();
+      scheduler?.destroy();
     },
   };
 }
@@ -131,15 +156,8 @@ export function publishDepsOf(
     ...(opts.log ? { log: opts.log } : {}),
     // Embargoed releases on AWS: one-time EventBridge Scheduler schedules (else the local
     // server's tick releases them).
-    ...(s.config.releaseSchedule
-      ? createReleaseScheduler(
-          new SchedulerClient({
-            region: s.config.region,
-            ...(s.config.credentials ? { credentials: s.config.credentials } : {}),
-          }),
-          s.config.releaseSchedule,
-          operatorJobs.releaseDue,
-        )
+    ...(s.config.releaseSchedule && s.scheduler
+      ? createReleaseScheduler(s.scheduler, s.config.releaseSchedule, operatorJobs.releaseDue)
       : {}),
     ...(s.config.publicBaseUrl
       ? { subscribers: s.subscribers, notifier: s.notifier, publicBaseUrl: s.config.publicBaseUrl }

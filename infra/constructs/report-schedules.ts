@@ -8,7 +8,8 @@
  * nothing new. An all-zones schedule (`"allZones": true`) starts the zone fan-out state
  * machine instead, which skips the zones whose report is unchanged.
  */
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -29,6 +30,14 @@ export interface ReportSchedulesProps {
 export class ReportSchedules extends Construct {
   readonly group: scheduler.IScheduleGroup;
   readonly schedules: scheduler.Schedule[] = [];
+  /** The schedules' names: their ids in data/schedules.json. */
+  readonly scheduleIds: string[] = [];
+  /**
+   * The role every schedule of the group invokes its target as (the scheduled function, the
+   * all-zones state machine): also the role of a moved date's one-off firing, which copies the
+   * recurring schedule's target. Assumable only by the Scheduler for this group.
+   */
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: ReportSchedulesProps) {
     super(scope, id);
@@ -38,8 +47,21 @@ export class ReportSchedules extends Construct {
     const group = new scheduler.CfnScheduleGroup(this, 'Group', {});
     group.applyRemovalPolicy(RemovalPolicy.DESTROY);
     this.group = scheduler.ScheduleGroup.fromScheduleGroupName(this, 'GroupRef', group.ref);
+    this.role = new iam.Role(this, 'Role', {
+      description: "EventBridge Scheduler: invoke the report schedules' targets",
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': Stack.of(this).account,
+            // The Scheduler names the schedule group as the source (not the schedule).
+            'aws:SourceArn': this.group.scheduleGroupArn,
+          },
+        },
+      }),
+    });
     for (const def of props.schedules) {
       const retry = {
+        role: this.role,
         retryAttempts: 3,
         maxEventAge: Duration.hours(2),
         deadLetterQueue: props.deadLetterQueue,
@@ -53,6 +75,8 @@ export class ReportSchedules extends Construct {
           // second execution that plans the same slots, so no zone is printed twice.
           input: scheduler.ScheduleTargetInput.fromObject({
             ...def.params,
+            // The plan step checks this firing against the release calendar.
+            scheduleId: def.id,
             scheduledTime: scheduler.ContextAttribute.scheduledTime,
           }),
           ...retry,
@@ -72,8 +96,12 @@ export class ReportSchedules extends Construct {
           ...retry,
         });
       }
+      this.scheduleIds.push(def.id);
       this.schedules.push(
         new scheduler.Schedule(this, `Schedule-${def.id}`, {
+          // Named by its id: the console finds it (GetSchedule) without a lookup table. The
+          // group is the stack's own, so two stacks never share a name.
+          scheduleName: def.id,
           description: def.description || `${def.kind} ${def.cron} ${def.timeZone}`,
           scheduleGroup: this.group,
           schedule: scheduler.ScheduleExpression.expression(
@@ -86,5 +114,45 @@ export class ReportSchedules extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * Lets a function run the console's switch and the calendar's moved dates: GetSchedule and
+   * UpdateSchedule on exactly the schedules of data/schedules.json; Create/Update/Delete on the
+   * one-off `moved-*` schedules of the group; PassRole of {@link role} to the Scheduler only.
+   * Sets the group's name in `envVar`.
+   */
+  grantControl(fn: lambda.Function, envVar: string): void {
+    const stack = Stack.of(this);
+    const arnOf = (name: string) =>
+      stack.formatArn({
+        service: 'scheduler',
+        resource: 'schedule',
+        resourceName: `${this.group.scheduleGroupName}/${name}`,
+      });
+    fn.addEnvironment(envVar, this.group.scheduleGroupName);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+        resources: this.scheduleIds.map(arnOf),
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'scheduler:CreateSchedule',
+          'scheduler:UpdateSchedule',
+          'scheduler:DeleteSchedule',
+        ],
+        resources: [arnOf('moved-*')],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
   }
 }

@@ -60,18 +60,21 @@ describe('the cloud path on the synthesized template', () => {
     expect(api[ENV.releaseDeadLetterArn]).toEqual({
       'Fn::GetAtt': [id(stack.platform.queues.failedJobs), 'Arn'],
     });
-    // The API may manage schedules of that group only, never the default group's.
+    // The API may manage the release-* schedules of that group, and the report schedules of
+    // the stack's report group (stack.test.ts), never the default group's.
     const scheduler = statementsOfRole(id(stack.functions.api.role)).filter((s) =>
       actions(s).some((a) => a.startsWith('scheduler:')),
     );
-    expect(scheduler.flatMap(actions).sort()).toEqual([
+    const release = scheduler.filter((s) => JSON.stringify(s.Resource).includes(`"${group}"`));
+    expect(release.flatMap(actions).sort()).toEqual([
       'scheduler:CreateSchedule',
       'scheduler:DeleteSchedule',
       'scheduler:UpdateSchedule',
     ]);
-    const resource = JSON.stringify(scheduler.map((s) => s.Resource));
-    expect(resource).toContain(`{"Ref":"${group}"},"/release-*"`);
-    expect(resource).not.toContain('default/');
+    expect(JSON.stringify(release.map((s) => s.Resource))).toContain(
+      `{"Ref":"${group}"},"/release-*"`,
+    );
+    expect(JSON.stringify(scheduler.map((s) => s.Resource))).not.toContain('default/');
   });
 
   it('trusts EventBridge Scheduler for the release role only from its own release schedules', () => {
@@ -84,9 +87,11 @@ describe('the cloud path on the synthesized template', () => {
       .Statement[0]!;
     expect(trust.Condition).toMatchObject({
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-      ArnLike: { 'aws:SourceArn': expect.anything() },
+      ArnEquals: { 'aws:SourceArn': expect.anything() },
     });
-    expect(JSON.stringify(trust.Condition)).toContain(`{"Ref":"${group}"},"/release-*"`);
+    // The Scheduler's source ARN is the schedule group's, never a schedule's (a condition on
+    // `schedule/<group>/release-*` matches no delivery: every embargo would fail to fire).
+    expect(JSON.stringify(trust.Condition)).toContain(`":schedule-group/",{"Ref":"${group}"}]]`);
     // It may invoke the generate function and send a failed delivery to the dead-letter queue.
     const granted = statementsOfRole(release[0]).flatMap(actions);
     expect(granted).toContain('lambda:InvokeFunction');

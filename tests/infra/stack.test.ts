@@ -274,6 +274,10 @@ describe('TorchBulletin stack', () => {
     expect(resources[roleId]!.Properties['AssumeRolePolicyDocument']).toMatchObject({
       Statement: [expect.objectContaining({ Principal: { Service: 'scheduler.amazonaws.com' } })],
     });
+    // The Scheduler's source is the schedule group (a schedule ARN never matches).
+    expect(JSON.stringify(resources[roleId]!.Properties['AssumeRolePolicyDocument'])).toContain(
+      ':schedule-group/",{"Ref":"ReleaseSchedules"}]]',
+    );
     const generateFn = logicalIdOf(stack, stack.functions.generate.fn);
     const invoke = Object.values(resources).filter(
       (r) =>
@@ -285,7 +289,9 @@ describe('TorchBulletin stack', () => {
     // The API creates, moves and removes those schedules (release-* of the stack's own group
     // only) and passes that role, nothing more.
     const api = grantsOf('api');
-    const scheduler = api.filter(([a]) => a.startsWith('scheduler:'));
+    const scheduler = api.filter(
+      ([a, r]) => a.startsWith('scheduler:') && r.includes('{"Ref":"ReleaseSchedules"}'),
+    );
     expect(scheduler.map(([a]) => a).sort()).toEqual([
       'scheduler:CreateSchedule',
       'scheduler:DeleteSchedule',
@@ -294,9 +300,9 @@ describe('TorchBulletin stack', () => {
     expect(
       scheduler.every(([, r]) => r.includes(':schedule/",{"Ref":"ReleaseSchedules"},"/release-*')),
     ).toBe(true);
-    expect(api.filter(([a]) => a === 'iam:PassRole').map(([, r]) => r)).toEqual([
+    expect(api.filter(([a]) => a === 'iam:PassRole').map(([, r]) => r)).toContain(
       JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }),
-    ]);
+    );
     const apiFn = resources[logicalIdOf(stack, stack.functions.api.fn)]!;
     const env = (apiFn.Properties['Environment'] as { Variables: Record<string, unknown> })
       .Variables;
@@ -315,6 +321,105 @@ describe('TorchBulletin stack', () => {
           }),
         ]),
       },
+    });
+  });
+
+  it('lets the API switch the report schedules and give a moved date its one-off firing, nothing more', () => {
+    const groupId = Object.keys(resources).find(
+      (id) =>
+        resources[id]!.Type === 'AWS::Scheduler::ScheduleGroup' && id.startsWith('SchedulesGroup'),
+    )!;
+    const scheduleArn = (name: string) =>
+      JSON.stringify({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':scheduler:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':schedule/',
+            { Ref: groupId },
+            `/${name}`,
+          ],
+        ],
+      });
+    const ids = [...stack.schedules.scheduleIds].sort();
+    expect(ids).toEqual([
+      'monthly-bulletin',
+      'quarterly-northeast',
+      'yearly-yangtze-delta',
+      'yearly-zone-profiles',
+    ]);
+    // Each schedule is named by its id in the stack's own group.
+    for (const id of ids)
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Name: id,
+        GroupName: { Ref: groupId },
+      });
+    const api = grantsOf('api');
+    const onReports = api.filter(([a, r]) => a.startsWith('scheduler:') && r.includes(groupId));
+    const pairs = onReports.map(([a, r]) => `${a} ${r}`).sort();
+    expect(pairs).toEqual(
+      [
+        ...ids.flatMap((id) => [
+          `scheduler:GetSchedule ${scheduleArn(id)}`,
+          `scheduler:UpdateSchedule ${scheduleArn(id)}`,
+        ]),
+        `scheduler:CreateSchedule ${scheduleArn('moved-*')}`,
+        `scheduler:UpdateSchedule ${scheduleArn('moved-*')}`,
+        `scheduler:DeleteSchedule ${scheduleArn('moved-*')}`,
+      ].sort(),
+    );
+    // The scheduler role of those schedules (one role for the group) is passed to the Scheduler only.
+    const roleId = logicalIdOf(stack, stack.schedules.role);
+    for (const id of ids)
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Name: id,
+        Target: Match.objectLike({ RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } }),
+      });
+    const passRole = statementsOf('api').filter((x) => actions(x).includes('iam:PassRole'));
+    expect(
+      passRole.every((x) =>
+        JSON.stringify(x).includes('"iam:PassedToService":"scheduler.amazonaws.com"'),
+      ),
+    ).toBe(true);
+    expect(
+      api
+        .filter(([a]) => a === 'iam:PassRole')
+        .map(([, r]) => r)
+        .sort(),
+    ).toEqual(
+      [
+        JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }),
+        JSON.stringify({
+          'Fn::GetAtt': [
+            logicalIdOf(stack, {
+              node: {
+                defaultChild: stack.node.findChild('ReleaseSchedulerRole').node.defaultChild,
+              },
+            }),
+            'Arn',
+          ],
+        }),
+      ].sort(),
+    );
+    // Only the Scheduler, for this group, may assume it.
+    expect(JSON.stringify(resources[roleId]!.Properties['AssumeRolePolicyDocument'])).toContain(
+      `:schedule-group/",{"Ref":"${groupId}"}]]`,
+    );
+    // The API finds the group by its environment; the all-zones firing names its schedule.
+    const apiFn = resources[logicalIdOf(stack, stack.functions.api.fn)]!;
+    const env = (apiFn.Properties['Environment'] as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(env['BULLETIN_REPORT_SCHEDULE_GROUP']).toEqual({ Ref: groupId });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'yearly-zone-profiles',
+      Target: Match.objectLike({
+        Input: Match.serializedJson(Match.objectLike({ scheduleId: 'yearly-zone-profiles' })),
+      }),
     });
   });
 
