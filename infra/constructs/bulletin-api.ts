@@ -9,9 +9,13 @@
  * - Throttled per stage, and harder on `POST /reports` (each request starts a render).
  * - Access logs name the caller: the IAM principal (`userArn`) or the JWT subject (`sub`).
  * - With a custom domain the default `execute-api` endpoint is off: one public address.
- * - The editor's console (`/console`, `/console/*`) is behind a Lambda REQUEST authorizer — the
- *   API function itself (`authorizeConsole`) verifying the ID token in the console's cookie —
- *   except its sign-in (`/console/login`, `/console/auth/callback`) and its stylesheet.
+ * - The editor's console (`/console`, `/console/*`): every method but GET is behind a Lambda
+ *   REQUEST authorizer — the API function itself (`authorizeConsole`) verifying the ID token in
+ *   the console's cookie. GET (pages, the sign-in, the stylesheet) goes to the function without
+ *   it: the console verifies the same token on every page (the same verifier, the group decides)
+ *   and sends a signed-out reader to `/console/login?next=<the page>`, where the authorizer could
+ *   only answer API Gateway's own 401/403 JSON — an HTTP API has no gateway responses to turn
+ *   that into a redirect (REST APIs have them).
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -37,14 +41,11 @@ export interface BulletinApiProps {
   consoleAuthorizer?: boolean;
 }
 
-/** Console paths anyone may reach: signing in, and the stylesheet of its pages. */
-export const CONSOLE_OPEN_PATHS = [
-  '/console/login',
-  '/console/auth/callback',
-  '/console/console.css',
-];
-/** Console paths behind the authorizer (every method). */
-export const CONSOLE_GUARDED_PATHS = ['/console', '/console/{proxy+}'];
+/**
+ * The console's paths: GET reaches the function, which checks the sign-in itself (a signed-out
+ * reader is sent to the sign-in, then back); every other method is behind the authorizer.
+ */
+export const CONSOLE_PATHS = ['/console', '/console/{proxy+}'];
 
 export const REPORTS_ROUTE = 'POST /reports';
 
@@ -126,24 +127,25 @@ export class BulletinApi extends Construct {
           resultsCacheTtl: Duration.seconds(0),
         },
       );
-      for (const path of CONSOLE_GUARDED_PATHS)
+      for (const path of CONSOLE_PATHS) {
+        // ANY: every method without a route of its own — all but GET.
         this.api.addRoutes({
           path,
           methods: [apigw.HttpMethod.ANY],
           integration,
           authorizer: consoleAuthorizer,
         });
-      for (const path of CONSOLE_OPEN_PATHS) {
-        const [route] = this.api.addRoutes({
+        const [page] = this.api.addRoutes({
           path,
           methods: [apigw.HttpMethod.GET],
           integration,
         });
-        Validations.of(route!).acknowledge({
+        Validations.of(page!).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason:
-            'the console sign-in (redirect to the Cognito hosted page, its callback) and the ' +
-            "console's stylesheet: reached before anyone has signed in; every other console route has the authorizer",
+            "the console's pages by GET: the function verifies the ID token (signature, issuer, " +
+            'audience, expiry, role group) on every page and sends a signed-out reader to the ' +
+            'sign-in and back; every other method has the REQUEST authorizer',
         });
       }
     }

@@ -480,7 +480,7 @@ describe('TorchBulletin stack', () => {
     expect(JSON.stringify(env['BULLETIN_CONSOLE_SIGNIN_URL'])).toContain('.amazoncognito.com');
   });
 
-  it('puts the API function as REQUEST authorizer (the cookie, no caching) on every console route but sign-in', () => {
+  it('puts the API function as REQUEST authorizer (the cookie, no caching) on every console method but GET, which the function checks and redirects', () => {
     const fnId = logicalIdOf(stack, stack.functions.api.fn);
     const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer', {
       Properties: { AuthorizerType: 'REQUEST' },
@@ -506,13 +506,11 @@ describe('TorchBulletin stack', () => {
     expect(guarded).toEqual(['ANY /console', 'ANY /console/{proxy+}']);
     for (const r of consoleRoutes.filter((x) => x.AuthorizationType === 'CUSTOM'))
       expect(r.AuthorizerId).toEqual({ Ref: authorizerId });
-    // Only sign-in and the stylesheet are open; nothing else under /console.
+    // GET goes to the function (it verifies the token on every page and sends a signed-out
+    // reader to /console/login?next=…: an HTTP API has no gateway responses); nothing else is
+    // open under /console.
     const open = consoleRoutes.filter((r) => r.AuthorizationType !== 'CUSTOM');
-    expect(open.map((r) => r.RouteKey).sort()).toEqual([
-      'GET /console/auth/callback',
-      'GET /console/console.css',
-      'GET /console/login',
-    ]);
+    expect(open.map((r) => r.RouteKey).sort()).toEqual(['GET /console', 'GET /console/{proxy+}']);
     for (const r of open) expect(r.AuthorizationType ?? 'NONE').toBe('NONE');
     // API Gateway may invoke the function as the authorizer.
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(

@@ -285,6 +285,19 @@ describe('report schedules on AWS: the console switch, moved and cancelled dates
     expect(stored('monthly-bulletin')).toEqual(before);
   });
 
+  it('a signed-out deep link to a console page gets the sign-in with the page to come back to, not a 401', async () => {
+    const res = await apiHandler(
+      httpEvent('GET', '/console/schedules?id=monthly-bulletin'),
+      context('Api'),
+    );
+    expect(res).toMatchObject({
+      statusCode: 303,
+      headers: {
+        location: `/console/login?next=${encodeURIComponent('/console/schedules?id=monthly-bulletin')}`,
+      },
+    });
+  });
+
   it('a switch the Scheduler refuses is not stored, and the page says so', async () => {
     const kept = stored('yearly-yangtze-delta')!;
     scheduler.schedules.delete(`${GROUP}/yearly-yangtze-delta`);

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../../functions/api/app.ts';
-import { tokenIdentity } from '../../functions/api/console/token-sign-in.ts';
+import { afterSignIn, tokenIdentity } from '../../functions/api/console/token-sign-in.ts';
 import { createTokenVerifier } from '../../functions/app/console-auth.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import { authorizeConsole } from '#handlers/api.ts';
@@ -221,5 +221,33 @@ describe('the console behind an identity provider (JWT)', () => {
     expect(id).toMatch(/Secure/);
     expect(await back.text()).toContain('url=/console/drafts');
     expect((await get('/console/drafts', exchanged)).status).toBe(200);
+  });
+
+  it('a signed-out deep link goes to the sign-in and, signed in, back to the page it asked for', async () => {
+    const deep = '/console/schedules?id=monthly-bulletin';
+    const out = await app.request(deep);
+    expect(out.status).toBe(303);
+    const login = out.headers.get('location')!;
+    expect(login).toBe(`/console/login?next=${encodeURIComponent(deep)}`);
+    const start = await app.request(login);
+    expect(start.status).toBe(302);
+    const to = new URL(start.headers.get('location')!);
+    challenge = to.searchParams.get('code_challenge')!;
+    exchanged = await token(['admin']);
+    const pkce = start.headers.getSetCookie().find((c) => c.startsWith('bulletin_pkce='))!;
+    const back = await app.request(
+      `/console/auth/callback?code=the-code&state=${to.searchParams.get('state')}`,
+      { headers: { cookie: pkce.split(';')[0]! } },
+    );
+    expect(back.status).toBe(200);
+    expect(await back.text()).toContain(`url=${deep}"`);
+    // Another site, or a path outside the console, is never where a sign-in lands.
+    for (const next of [
+      '//evil.example/console',
+      'https://evil.example/',
+      '/bulletins',
+      '/console/"x',
+    ])
+      expect(afterSignIn(next)).toBe('/console/drafts');
   });
 });

@@ -17,6 +17,16 @@ const PKCE_COOKIE = 'bulletin_pkce';
 const b64url = (b: Buffer) => b.toString('base64url');
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
+/**
+ * Where to go after signing in: a console page of this site (`next`), else the drafts. Only a
+ * path of plain characters under `/console` — never another site (`//host`), nothing to escape.
+ */
+export function afterSignIn(next: string | undefined): string {
+  return next && /^\/console(\/[A-Za-z0-9._~%/-]*)?(\?[A-Za-z0-9._~%=&+-]*)?$/.test(next)
+    ? next
+    : '/console/drafts';
+}
+
 /** The ID token of a request: its cookie, or `Authorization: Bearer` (scripts, tests). */
 export function idTokenOf(req: Request): string | undefined {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '')?.[1];
@@ -50,7 +60,9 @@ export function tokenIdentity(opts: {
         const verifier = b64url(randomBytes(32));
         const state = b64url(randomBytes(16));
         // Lax: the provider's redirect back is a cross-site navigation.
-        setCookie(c, PKCE_COOKIE, `${state}.${verifier}`, {
+        // The page a signed-out deep link asked for comes back with the state.
+        const next = b64url(Buffer.from(afterSignIn(c.req.query('next'))));
+        setCookie(c, PKCE_COOKIE, `${state}.${verifier}.${next}`, {
           httpOnly: true,
           sameSite: 'Lax',
           path: '/console/auth',
@@ -70,7 +82,8 @@ export function tokenIdentity(opts: {
       });
 
       app.get('/console/auth/callback', async (c) => {
-        const [state, verifier] = (getCookie(c, PKCE_COOKIE) ?? '').split('.');
+        const [state, verifier, next] = (getCookie(c, PKCE_COOKIE) ?? '').split('.');
+        const landing = afterSignIn(Buffer.from(next ?? '', 'base64url').toString('utf8'));
         const code = c.req.query('code') ?? '';
         const failed = (message: string) =>
           kit.page(c, 'error', { pageTitle: '登录未完成', message, back: '/console/login' }, 400);
@@ -109,7 +122,7 @@ export function tokenIdentity(opts: {
         // cookie is sent only on a navigation that starts here.
         c.header('Cache-Control', 'no-store');
         return c.html(
-          `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/console/drafts"><title>已登录</title><link rel="stylesheet" href="/console/console.css"></head><body><main class="wrap"><h1>已登录</h1><p><a href="/console/drafts">进入编辑部</a></p></main></body></html>`,
+          `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${landing}"><title>已登录</title><link rel="stylesheet" href="/console/console.css"></head><body><main class="wrap"><h1>已登录</h1><p><a href="${landing}">进入编辑部</a></p></main></body></html>`,
         );
       });
 
