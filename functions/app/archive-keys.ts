@@ -33,7 +33,8 @@ const ISSUE_KEY = new RegExp(
 /** A workbook made on a first download (`data-download.ts`): the data file's name + its sha256. */
 const WORKBOOK_KEY =
   /^workbooks\/[^/]+\/\d{4}\/(.+?-\d+)(?:-e\d+)?-[0-9a-f]{16}-data-[0-9a-f]{16}\.xlsx$/;
-const DRAFT_KEY = /^drafts\/[^/]+\/(.+)-[0-9a-f]{16}\.pdf$/;
+/** A draft's PDF and, beside it, its web edition (`.html`). */
+const DRAFT_KEY = /^drafts\/[^/]+\/(.+)-[0-9a-f]{16}\.(?:pdf|html)$/;
 
 /**
  * Whose an archive key is: the issue or draft whose name it carries, or undefined when it is

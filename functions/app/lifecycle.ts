@@ -10,6 +10,7 @@
  * items.
  */
 import { archiveKeyOwner } from './archive-keys.ts';
+import { draftFileKeys, storeDraftWebEdition } from './draft-review.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, LeaseHeldError, NotFoundError, ValidationError } from '../errors.ts';
 import { isReleaseDue, isWholeSecond } from '../core/embargo.ts';
@@ -25,6 +26,7 @@ import {
   statusWord,
   type Draft,
   type PrintedRecord,
+  type ArticleDigest,
   type ReviewRule,
 } from '../core/lifecycle.ts';
 import { formatBeijing } from '../core/time.ts';
@@ -69,6 +71,8 @@ export interface PreparedInputs {
   /** The data version it was read at and its build (`dataKeyOf`), when known; kept too. */
   dataKey?: string;
   printed: PrintedRecord[];
+  /** Its articles with a digest each, kept with the draft (what the next draft compares). */
+  articles?: ArticleDigest[];
   /** Set when nothing of the period would be printed: no draft is made. */
   empty?: string;
   /** What forbids a release (article figures contradicting records …), one line each. */
@@ -451,6 +455,15 @@ async function makeDraft(
       fileName: draftFileName(rendered.fileName),
       metadata: { draft: ids.id },
     });
+  // Its web edition beside it (read in the console only).
+  const web =
+    rendered?.view && s3Key
+      ? await storeDraftWebEdition(
+          deps.archive,
+          { id: ids.id, pdfKey: s3Key, fileName: draftFileName(rendered.fileName) },
+          rendered.view,
+        )
+      : {};
   const draft: Draft = {
     id: ids.id,
     series: job.series,
@@ -469,9 +482,11 @@ async function makeDraft(
           sha256: sha,
           bytes: rendered.pdf.byteLength,
           pages: rendered.pages,
+          ...web,
         }
       : {}),
     printed: inputs.printed,
+    ...(inputs.articles?.length ? { articles: inputs.articles } : {}),
     createdAt: createdAt.toISOString(),
     ...(ids.immediate ? { immediate: true } : {}),
     ...(ids.runId ? { runId: ids.runId } : {}),
@@ -485,7 +500,8 @@ async function makeDraft(
       : {}),
   };
   const { draft: stored, created } = await deps.catalog.createDraft(draft);
-  if (!created && s3Key && stored.s3Key !== s3Key) await removeQuietly(deps, s3Key);
+  if (!created && s3Key && stored.s3Key !== s3Key)
+    for (const key of draftFileKeys({ s3Key, ...web })) await removeQuietly(deps, key);
   return { draft: stored, created, ...(created && rendered ? { rendered } : {}) };
 }
 
@@ -506,7 +522,7 @@ async function supersedeOthers(deps: LifecycleDeps, draft: Draft) {
         reason: `被 ${draft.id} 取代`,
         decidedAt: nowOf(deps).toISOString(),
       });
-      await removeQuietly(deps, other.s3Key);
+      for (const key of draftFileKeys(other)) await removeQuietly(deps, key);
       deps.log?.(`稿件 ${other.id} 已被新稿件 ${draft.id} 取代`);
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
@@ -612,7 +628,7 @@ async function releaseWithJob(
       opts.by,
       nowOf(deps).toISOString(),
     );
-    await removeQuietly(deps, held.s3Key);
+    for (const key of draftFileKeys(held)) await removeQuietly(deps, key);
     await deps.notify?.(issue, held.correctionOf ? 'correction' : 'release');
     return { issue, draft: released, ...(rendered ? { rendered } : {}) };
   } catch (err) {
@@ -931,7 +947,7 @@ export async function discardDraft(
     decidedAt: nowOf(deps).toISOString(),
     reason: opts.reason,
   });
-  await removeQuietly(deps, draft.s3Key);
+  for (const key of draftFileKeys(draft)) await removeQuietly(deps, key);
   return draft;
 }
 
@@ -1127,7 +1143,9 @@ async function referenced(deps: LifecycleDeps, key: string): Promise<boolean> {
   if (!owner) return true;
   if ('draftId' in owner) {
     const draft = await deps.catalog.getDraft(owner.draftId);
-    return !!draft && draft.s3Key === key && OPEN_DRAFT_STATES.includes(draft.status);
+    return (
+      !!draft && draftFileKeys(draft).includes(key) && OPEN_DRAFT_STATES.includes(draft.status)
+    );
   }
   const issue = await issueOf(deps, owner.issueId);
   if (!issue) return false;

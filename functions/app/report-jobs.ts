@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ReportParams } from '../contract/schedules.ts';
 import { paramsOf } from './requests.ts';
 import { checkArticles, formatArticleProblem } from '../core/articles.ts';
+import { articleDigestsOf } from '../core/draft-changes.ts';
 import type { PrintedRecord } from '../core/lifecycle.ts';
 import { editionLabel, editionLabelOf, erratumOf } from '../core/lifecycle.ts';
 import { recordKey } from '../core/record-key.ts';
@@ -269,6 +270,7 @@ export async function reportJob(
             ? { dataKey: await dataKeyOf(deps, r.kind, r.series, prepared.dataVersion) }
             : {}),
           printed: timed('hash', () => printedRecordsOf(deps, view)),
+          articles: timed('hash', () => articleDigestsOf(view)),
           ...(empty ? { empty } : {}),
           ...(blocking.length ? { blocking } : {}),
         },

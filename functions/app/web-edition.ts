@@ -13,8 +13,10 @@ import type { ReportView } from '../core/report-parts.ts';
 import { templatesDir } from './templates.ts';
 
 export interface WebEditionLinks {
-  /** The series' archive page. */
+  /** The series' archive page (a draft's: its page in the console). */
   archiveUrl: string;
+  /** The words of the link to `archiveUrl` (default 往期查阅). */
+  backLabel?: string;
   pdfUrl?: string;
   /** `356 KB` */
   pdfSize?: string;

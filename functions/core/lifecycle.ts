@@ -157,6 +157,16 @@ export interface PrintedRecord {
   measures?: ('value' | 'growth' | 'share')[];
 }
 
+/** An article as printed, for telling later which ones changed: its title and a digest. */
+export interface ArticleDigest {
+  /** The block's anchor (`a-<article id>` for an editor article): stable between issues. */
+  anchor: string;
+  section: string;
+  title: string;
+  /** sha256 (16 hex) of what it prints: title, text, byline — source marks left out. */
+  sha: string;
+}
+
 /** A rendered, unnumbered issue awaiting review or release. */
 export interface Draft {
   /** `<series>-d<10 hex of the slot>`: one slot, one draft. */
@@ -179,7 +189,12 @@ export interface Draft {
   sha256?: string;
   bytes?: number;
   pages?: number;
+  /** Its web edition beside the PDF (console only, marked 样稿), and the sha256 of its bytes. */
+  webKey?: string;
+  webSha256?: string;
   printed?: PrintedRecord[];
+  /** Its articles with a digest each (core/draft-changes.ts): the next draft says which changed. */
+  articles?: ArticleDigest[];
   createdAt: string;
   runId?: string;
   /** Made to be released at once by its trigger (no review): never superseded by another. */

@@ -2,9 +2,12 @@
  * The console end to end in the project's Chromium (puppeteer-core + @sparticuz/chromium, the
  * project's fonts) against the local server `bulletin serve` runs, on the embedded stores:
  * a 编辑 signs in, reads a draft, releases it at an embargo about a minute ahead (not public
- * before, public after), withdraws it; a 管理员 switches a schedule off (its next fire times
- * disappear) and sends a test mail (found in the outbox). axe-core on every console page at 390
- * and 1280 px: counts printed, no serious or critical violation. Screenshots at both widths.
+ * before, public after), withdraws it; while the embargo runs, retries a run whose render failed
+ * (the failure injected into the renderer) and corrects that released issue after one of its
+ * records is revised (勘误 → the corrections view old → new → the 修订版 draft → released);
+ * a 管理员 switches a schedule off (its next fire times disappear) and sends a test mail (found
+ * in the outbox). axe-core on every console page at 390 and 1280 px: counts printed, no serious
+ * or critical violation. Screenshots at both widths (in `BULLETIN_SCREENSHOTS` when set).
  */
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,11 +19,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareFontconfig } from '#adapters/print/fonts.ts';
 import { startLocalServer, type LocalServer } from '#local/server.ts';
 import { addAccount } from '../../functions/app/desk.ts';
-import { triggerReport } from '../../functions/app/lifecycle.ts';
+import { ingestFiles } from '../../functions/app/ingest.ts';
+import { releaseDraft, triggerReport, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import { zonedParts } from '../../functions/core/display.ts';
 import { seedRealData, startTestStores, type TestStores } from '#tests/support/stores.ts';
-import { createTinyRenderer } from '#tests/support/tiny-renderer.ts';
+import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-renderer.ts';
 
 const WIDTHS = [1280, 390] as const;
 
@@ -29,13 +33,16 @@ describe('the console in a real browser', () => {
   let server: LocalServer;
   let browser: Browser;
   let dir: string;
+  let renderer: TinyRenderer;
+  let cycle: LifecycleDeps;
   const shots = () => process.env['BULLETIN_SCREENSHOTS'] ?? dir;
   const started = Date.now();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'console-browser-'));
     await mkdir(join(dir, 'outbox'));
-    stores = await startTestStores({ renderer: createTinyRenderer() });
+    renderer = createTinyRenderer();
+    stores = await startTestStores({ renderer });
     await seedRealData(stores.services);
     server = await startLocalServer({
       services: stores.services,
@@ -44,6 +51,7 @@ describe('the console in a real browser', () => {
       workDir: join(dir, 'work'),
       token: 'console-browser-token',
     });
+    cycle = lifecycleDepsOf(server.publishDeps);
     await addAccount(stores.services.desk, {
       name: '王编辑',
       role: 'editor',
@@ -106,14 +114,121 @@ describe('the console in a real browser', () => {
   const go = (page: Page, path: string) => page.goto(`${server.url}${path}`, { waitUntil: 'load' });
   const submit = (page: Page, selector: string) =>
     Promise.all([page.waitForNavigation(), page.click(selector)]);
+  /** The 《火炬动态》 issues the public archive lists. */
   const archived = async () =>
     (
-      (await (await fetch(`${server.url}/bulletins`)).json()) as { items: { id: string }[] }
+      (await (await fetch(`${server.url}/bulletins?series=torch-bulletin`)).json()) as {
+        items: { id: string }[];
+      }
     ).items.map((i) => i.id);
+  const text = (page: Page, selector: string) =>
+    page.$eval(selector, (e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim());
 
-  it('a 编辑 releases a draft at an embargo and withdraws it; every page passes axe', async () => {
+  /**
+   * A run whose render fails (injected into the renderer), seen failed with its error on 运行记录
+   * and retried there: the retry releases it (the regional report needs no review).
+   * @returns the issue the retry released.
+   */
+  async function retryFailedRun(page: Page): Promise<string> {
+    renderer.failNext = new Error('注入的故障：渲染进程退出');
+    const failed = await triggerReport(
+      cycle,
+      { kind: 'regional-report', region: '长三角' },
+      { slotKey: 'browser-retry', trigger: 'test' },
+    ).catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(Error);
+    const [run] = (await cycle.catalog.listRuns({ limit: 10 })).filter(
+      (r) => r.slotKey === 'browser-retry',
+    );
+    expect(run?.outcome).toBe('failed');
+    const row = `tr.run[data-run="${run!.runId}"]`;
+    await go(page, '/console/runs');
+    expect(await text(page, `${row} .run-outcome`)).toBe('失败');
+    expect(await text(page, row)).toContain('注入的故障：渲染进程退出');
+    await audit(page, 'runs');
+    await submit(page, `${row} button.retry`);
+    expect(await text(page, '#banner')).toContain('已重试：已发布');
+    // The retry is a run of its own, released; the failed one stays failed.
+    expect(await text(page, 'tr.run:first-child .run-outcome')).toBe('已发布');
+    expect(await text(page, `${row} .run-outcome`)).toBe('失败');
+    const issueId = await page.$eval('tr.run:first-child a[href^="/console/issues/"]', (a) =>
+      a.getAttribute('href')!.replace('/console/issues/', ''),
+    );
+    expect(issueId).toMatch(/^regional-report-\d+$/);
+    return issueId;
+  }
+
+  /** Revises the value of a record (a source's revised figure, ingested as `bulletin ingest` does). */
+  async function revise(key: string): Promise<string> {
+    const [zone, indicator, period] = key.split('#') as [string, string, string];
+    const rec = (await stores.services.records.currentValues([{ zone, indicator, period }])).get(
+      key,
+    )!;
+    const decimals = String(rec.reportedValue).split('.')[1]?.length ?? 0;
+    const revised = (Number(rec.reportedValue) + 10 ** -decimals * 7).toFixed(decimals);
+    const csv = `zone,indicator,period,value,unit,yoy,share,qualifier,source\n${zone},${indicator},${period},${revised},${rec.reportedUnit},${rec.yoy ?? ''},${rec.share ?? ''},${rec.qualifier ?? ''},工业和信息化部修订数据\n`;
+    await ingestFiles({ records: stores.services.records, reference: stores.services.reference }, [
+      { name: 'revision.csv', bytes: new TextEncoder().encode(csv) },
+    ]);
+    return revised;
+  }
+
+  /**
+   * `issueId` printed a record revised since: it shows on 勘误, its corrections view says where
+   * the figure is printed and old → new, the 修订版 draft is made, checked and released.
+   */
+  async function correctAfterRevision(
+    page: Page,
+    issueId: string,
+    figure: { label: string; text: string; revised: string },
+  ) {
+    await go(page, '/console/corrections');
+    const entry = await text(page, `#correction-${issueId}`);
+    expect(entry).toContain(figure.label);
+    expect(entry).toContain(figure.revised);
+    await audit(page, 'corrections');
+    await submit(page, `#correction-${issueId} a.button`);
+    expect(page.url()).toBe(`${server.url}/console/issues/${issueId}/correct`);
+    const view = await page.$$eval('#correction-changes tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim())),
+    );
+    expect(view).toContainEqual([
+      figure.label,
+      '数值',
+      figure.text,
+      expect.stringContaining(figure.revised),
+      '工业和信息化部修订数据',
+    ]);
+    await audit(page, 'correct');
+    await submit(page, '#make-correction');
+    expect(await text(page, '#banner')).toContain('修订版稿件已生成');
+    expect(await text(page, '#corrections')).toContain(figure.label);
+    await audit(page, 'correction-draft');
+    await submit(page, '#release');
+    await submit(page, '#confirm-release');
+    expect(await text(page, '#banner')).toContain('稿件已发布');
+
+    await go(page, `/console/issues/${issueId}`);
+    expect(await text(page, '#issue-facts')).toContain('第 2 版');
+    expect(await text(page, '#editions')).toContain('第 2 版（修订版）');
+    await go(page, '/console/corrections');
+    expect(await page.$(`#correction-${issueId}`)).toBeNull();
+  }
+
+  it('a 编辑 releases a draft at an embargo, withdraws it, retries a run, corrects an issue; every page passes axe', async () => {
+    // An earlier issue (551); then a figure it printed is revised, and the next draft made.
+    const earlierDraft = await triggerReport(
+      cycle,
+      { kind: 'torch-bulletin' },
+      { slotKey: 'browser-0', trigger: 'test' },
+    );
+    const earlier = await releaseDraft(cycle, earlierDraft.draft!.id, { by: '王编辑' });
+    const gdp = (await cycle.catalog.printedOf(earlier.id)).find(
+      (r) => r.key === `national-htz#gdp#${earlier.period}` && r.text,
+    )!;
+    const revised = await revise(gdp.key);
     const made = await triggerReport(
-      lifecycleDepsOf(server.publishDeps),
+      cycle,
       { kind: 'torch-bulletin' },
       { slotKey: 'browser-1', trigger: 'test' },
     );
@@ -125,7 +240,25 @@ describe('the console in a real browser', () => {
     expect(page.url()).toBe(`${server.url}/console/drafts`);
     await audit(page, 'drafts');
     await go(page, `/console/drafts/${draftId}`);
+    // What changed since 551: the revised figure, old → new.
+    const changed = await page.$$eval('#changes tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim())),
+    );
+    expect(changed).toContainEqual([
+      expect.stringContaining(gdp.label),
+      gdp.text,
+      expect.stringContaining(revised),
+    ]);
+    // …and the articles that print it, changed; its web edition, for the console only.
+    const articles = await text(page, '#article-changes');
+    expect(articles).toContain('有改动 【工作动态】2024年国家高新区主要经济指标发布');
+    expect(articles).not.toContain('新增');
     await audit(page, 'draft');
+    await submit(page, '#draft-web');
+    expect(await text(page, '.edition-note')).toContain('样稿');
+    expect(await text(page, 'main')).toContain(revised);
+    await audit(page, 'draft-web');
+    await go(page, `/console/drafts/${draftId}`);
 
     // The embargo: the next whole minute at least 60 s ahead, in Beijing time.
     const at = new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000);
@@ -139,16 +272,22 @@ describe('the console in a real browser', () => {
     await audit(page, 'release-check');
     await submit(page, '#confirm-release');
     expect(await page.$eval('#banner', (e) => e.textContent)).toContain('已定时发布');
-    expect(await archived()).toEqual([]);
+    expect(await archived()).toEqual([earlier.id]);
+
+    // While the embargo runs: retry a failed run; correct the earlier issue after its revision.
+    await retryFailedRun(page);
+    await correctAfterRevision(page, earlier.id, { ...gdp, text: gdp.text!, revised });
+    if (Date.now() < at.getTime() - 1000) expect(await archived()).toEqual([earlier.id]);
+
     // Public after its time (the server looks every second), not before.
     let issues: string[] = [];
-    while (!issues.length) {
+    while (issues.length < 2) {
       expect(Date.now()).toBeLessThan(at.getTime() + 120_000);
       issues = await archived();
-      if (!issues.length) await new Promise((r) => setTimeout(r, 1000));
+      if (issues.length < 2) await new Promise((r) => setTimeout(r, 1000));
     }
     expect(Date.now()).toBeGreaterThanOrEqual(at.getTime());
-    const issueId = issues[0]!;
+    const issueId = issues.find((id) => id !== earlier.id)!;
 
     await go(page, '/console/issues');
     await audit(page, 'issues');
@@ -162,8 +301,8 @@ describe('the console in a real browser', () => {
     await audit(page, 'withdraw-check');
     await submit(page, '#confirm-withdraw');
     expect(await page.$eval('#banner', (e) => e.textContent)).toContain('已撤回');
-    expect(await archived()).toEqual([]);
-    for (const path of ['corrections', 'runs', 'record', 'subscribers', 'schedules'])
+    expect(await archived()).toEqual([earlier.id]);
+    for (const path of ['record', 'subscribers', 'schedules'])
       await go(page, `/console/${path}`).then(() => audit(page, path));
   }, 600_000);
 

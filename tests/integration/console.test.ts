@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../../functions/api/app.ts';
-import { triggerReport, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
+import { discardDraft, triggerReport, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
 import { addAccount } from '../../functions/app/desk.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import {
@@ -249,6 +249,43 @@ describe('the console', () => {
       readers,
     );
   }, 120_000);
+
+  it("shows a draft's web edition to people signed in only, noted as pre-release access; no reader route has it", async () => {
+    const draft = (
+      await triggerReport(
+        lifecycle,
+        { kind: 'torch-bulletin' },
+        { slotKey: 'web-1', trigger: 'test', force: true },
+      )
+    ).draft!;
+    expect(draft.webKey).toMatch(/^drafts\/.+\.html$/);
+    const web = `/console/drafts/${draft.id}/web`;
+
+    // Signed out: the sign-in page, not the draft.
+    const anonymous = await fetch(`${url}${web}`, { redirect: 'manual' });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toMatch(/^\/console\/login/);
+    // No reader route serves a draft (its id is no issue id: refused or not found).
+    for (const path of [`/bulletins/${draft.id}/web`, `/bulletins/${draft.id}`])
+      expect([400, 404], path).toContain((await fetch(`${url}${path}`)).status);
+
+    const reviewer = consoleClient(url);
+    await reviewer.login('李审阅', PASSWORD.reviewer);
+    const detail = await reviewer.get(`/console/drafts/${draft.id}`);
+    expect(detail.html).toContain(`href="${web}"`);
+    const before = (await stores.services.desk.accessOf(draft.id)).find((a) => a.who === '李审阅');
+    const page = await reviewer.get(web);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('样稿：仅供编辑部审阅');
+    expect(page.html).toContain(`href="/console/drafts/${draft.id}/pdf"`);
+    const after = (await stores.services.desk.accessOf(draft.id)).find((a) => a.who === '李审阅');
+    expect(after!.count).toBe(before!.count + 1);
+
+    // Discarded: its web edition is gone with its PDF.
+    await discardDraft(lifecycle, draft.id, { by: '王编辑', reason: 'test' });
+    expect(await stores.services.archive.head(draft.webKey!)).toBeUndefined();
+    expect((await reviewer.get(web)).status).toBe(404);
+  });
 
   it('signs out: the session is gone', async () => {
     const editor = consoleClient(url);

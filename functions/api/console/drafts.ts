@@ -6,13 +6,13 @@
 import { z } from 'zod';
 import { parseDraftId, type Draft } from '../../core/lifecycle.ts';
 import { correctionValues } from '../../core/lifecycle.ts';
-import { draftChanges } from '../../core/draft-changes.ts';
 import { formatIssueLine } from '../../core/format.ts';
 import { discardDraft, releaseDraft, scheduleRelease } from '../../app/lifecycle.ts';
 import { overdueNote } from '../../app/embargo.ts';
+import { draftPaths, draftWebEditionBytes, reviewDraft } from '../../app/draft-review.ts';
 import { operatorJobs } from '../../app/requests.ts';
 import type { ConsoleContext, ConsolePage } from './kit.ts';
-import { beijing } from './render.ts';
+import { formatBeijing } from '../../core/time.ts';
 
 const STATUS: Record<Draft['status'], string> = {
   draft: '待审',
@@ -120,11 +120,9 @@ export const draftsPage: ConsolePage = {
       const open = OPEN.has(d.status);
       if (open) await kit.deps.desk.noteAccess(d.id, c.get('person').name, kit.now().toISOString());
       const run = d.runId ? await L.catalog.getRun(d.runId) : undefined;
-      const last = d.correctionOf
-        ? undefined
-        : await L.catalog.latestOfReport(d.series, d.reportKey);
-      const changes =
-        last && d.printed ? draftChanges(d.printed, await L.catalog.printedOf(last.id)) : undefined;
+      const review = await reviewDraft(L.catalog, d);
+      const last = review?.last;
+      const paths = draftPaths(d.id);
       return kit.page(
         c,
         'draft',
@@ -137,7 +135,8 @@ export const draftsPage: ConsolePage = {
             madeBy: run?.trigger,
           },
           open,
-          pdf: open && d.s3Key ? `/console/drafts/${d.id}/pdf` : undefined,
+          pdf: open && d.s3Key ? paths.pdf : undefined,
+          web: open && d.webKey ? paths.web : undefined,
           ...(last
             ? {
                 last: {
@@ -148,7 +147,8 @@ export const draftsPage: ConsolePage = {
                 },
               }
             : {}),
-          changes,
+          changes: review?.figures,
+          articles: review?.articles,
           corrections: d.corrections?.map((l) => ({
             printedAs: l.printedAs,
             ...correctionValues(l),
@@ -177,6 +177,27 @@ export const draftsPage: ConsolePage = {
       return c.body(new Uint8Array(bytes).buffer as ArrayBuffer);
     });
 
+    /**
+     * The draft's web edition (console only: no reader route serves a draft), noted in the
+     * pre-release access record like the draft and its PDF.
+     */
+    app.get('/console/drafts/:id/web', async (c) => {
+      const d = await load(c);
+      if (!d?.webKey || !OPEN.has(d.status)) return notFound(c);
+      await kit.deps.desk.noteAccess(d.id, c.get('person').name, kit.now().toISOString());
+      const bytes = await draftWebEditionBytes(L.archive, d);
+      if (!bytes) return notFound(c);
+      c.header('Cache-Control', 'no-store');
+      c.header('X-Robots-Tag', 'noindex');
+      // The page is self-contained (its style inline, its charts SVG): nothing from elsewhere,
+      // no script, framed by nobody.
+      c.header(
+        'Content-Security-Policy',
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+      );
+      return c.html(new TextDecoder().decode(bytes));
+    });
+
     /** Check your answers: what the release will do, before it happens. */
     app.post('/console/drafts/:id/release/check', kit.allow('release'), async (c) => {
       const d = await load(c);
@@ -189,7 +210,9 @@ export const draftsPage: ConsolePage = {
         return detail(
           c,
           {
-            errors: [{ field: 'date', message: `发布时间 ${beijing(at)} 已过，请选择将来的时间` }],
+            errors: [
+              { field: 'date', message: `发布时间 ${formatBeijing(at)} 已过，请选择将来的时间` },
+            ],
           },
           400,
         );
@@ -217,7 +240,7 @@ export const draftsPage: ConsolePage = {
             c,
             {
               errors: [
-                { field: 'date', message: `发布时间 ${beijing(at)} 已过，请选择将来的时间` },
+                { field: 'date', message: `发布时间 ${formatBeijing(at)} 已过，请选择将来的时间` },
               ],
             },
             400,
@@ -226,7 +249,7 @@ export const draftsPage: ConsolePage = {
         await kit.record(c, {
           action: 'schedule',
           target: d.id,
-          detail: `定时发布于 ${beijing(at)}`,
+          detail: `定时发布于 ${formatBeijing(at)}`,
         });
         return kit.done(c, '/console/drafts', 'scheduled');
       }

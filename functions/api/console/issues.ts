@@ -55,6 +55,7 @@ const withdrawForm = z.object({
 const DONE: Record<string, string> = {
   withdrawn: '已撤回：往期查阅与订阅源不再列出此期，期号不再使用。',
   'correction-queued': '勘误已排队，修订版稿件稍后出现在“待审稿件”中。',
+  corrected: '修订版已发布：该刊无需审核，修订版生成后即发布。',
 };
 
 /** The record of an id as rows for people. */
@@ -190,6 +191,7 @@ export const issuesPage: ConsolePage = {
           changes:
             issue.status === 'published' ? (await changedFigures(L, issue.id)).map(lineView) : [],
           edition: (issue.edition ?? 1) + 1,
+          noReview: kit.deps.reference.seriesById(issue.series)?.review === 'none',
           ...extra,
         },
         status,
@@ -262,13 +264,17 @@ export const issuesPage: ConsolePage = {
         await kit.record(c, { action: 'correct', target: issue.id, detail: '已排队' });
         return kit.done(c, `/console/issues/${issue.id}`, 'correction-queued');
       }
-      const r = await correctIssue(L, issue.id, { by: who, trigger: `console (${who})`, ...label });
+      const r = await correctIssue(L, issue.id, { by: who, trigger: `编辑部（${who}）`, ...label });
       await kit.record(c, {
         action: 'correct',
         target: issue.id,
         ...(r.draft ? { related: [r.draft.id] } : {}),
-        detail: r.draft ? `修订版稿件 ${r.draft.id}（第 ${r.draft.edition} 版）` : r.message,
+        detail: r.draft
+          ? `修订版稿件 ${r.draft.id}（第 ${r.draft.edition} 版）${r.outcome === 'released' ? '，该刊无需审核，已发布' : ''}`
+          : r.message,
       });
+      // A series without review releases its 修订版 at once: the issue says so, not the draft.
+      if (r.outcome === 'released') return kit.done(c, `/console/issues/${issue.id}`, 'corrected');
       return r.draft
         ? kit.done(c, `/console/drafts/${r.draft.id}`, 'correction')
         : kit.done(c, `/console/issues/${issue.id}`, 'correction-queued');

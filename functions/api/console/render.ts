@@ -8,22 +8,19 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { ConfigError } from '../../errors.ts';
-import { formatLocalTime } from '../../core/display.ts';
+import { formatBeijing } from '../../core/time.ts';
 import { templatesDir } from '../../app/templates.ts';
 
 const hbs = Handlebars.create();
 
-/** `2026-12-06 10:48 北京时间` (the zone named; another zone is named by its id). */
-export function beijing(iso: string | Date | undefined, timeZone = 'Asia/Shanghai'): string {
-  if (!iso) return '';
-  const when = formatLocalTime(iso, timeZone);
-  return `${when} ${timeZone === 'Asia/Shanghai' ? '北京时间' : timeZone}`;
-}
-
+/** `{{time iso}}`: `2026-12-06 10:48 北京时间` (core/time.ts, the one formatter of times people read). */
 hbs.registerHelper('time', (iso: unknown) =>
-  typeof iso === 'string' || iso instanceof Date ? beijing(iso) : '',
+  typeof iso === 'string' || iso instanceof Date ? formatBeijing(iso) : '',
 );
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hbs.registerHelper('any', (...args: unknown[]) =>
+  args.slice(0, -1).some((a) => Array.isArray(a) && a.length > 0),
+);
 hbs.registerHelper('size', (list: unknown) => (Array.isArray(list) ? list.length : 0));
 
 let loaded: Promise<string> | undefined;
