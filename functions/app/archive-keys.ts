@@ -35,16 +35,39 @@ const WORKBOOK_KEY =
   /^workbooks\/[^/]+\/\d{4}\/(.+?-\d+)(?:-e\d+)?-[0-9a-f]{16}-data-[0-9a-f]{16}\.xlsx$/;
 /** A draft's PDF and, beside it, its web edition (`.html`). */
 const DRAFT_KEY = /^drafts\/[^/]+\/(.+)-[0-9a-f]{16}\.(?:pdf|html)$/;
+/** An embargo's files printed ahead: named by the draft, a random seal and the content. */
+const SEALED_KEY = new RegExp(
+  `^issues/[^/]+/\\d{4}/(.+?-d[0-9a-f]{10})-s[0-9a-f]{16}-[0-9a-f]{16}(?:${SUFFIXES})$`,
+);
+const SEALED_WORKBOOK_KEY =
+  /^workbooks\/[^/]+\/\d{4}\/(.+?-d[0-9a-f]{10})-s[0-9a-f]{16}-[0-9a-f]{16}-data-[0-9a-f]{16}\.xlsx$/;
 
 /**
- * Whose an archive key is: the issue or draft whose name it carries, or undefined when it is
- * not a name we write (then it is left alone).
+ * The PDF key of an embargoed release printed ahead of its second: under `issues/` (where a
+ * release's files live), but named by its draft, a random seal (`seal`, 16 hex) and its content,
+ * never by the issue id — nothing a reader could guess before the catalog lists it.
+ * @example sealedKey({ series: 'torch-bulletin', year: 2026, draftId: 'torch-bulletin-d0123456789', seal: '00112233445566ff' }, sha256)
+ *   // 'issues/torch-bulletin/2026/torch-bulletin-d0123456789-s00112233445566ff-<16 hex>.pdf'
+ */
+export function sealedKey(
+  target: { series: string; year: number; draftId: string; seal: string },
+  sha256: string,
+): string {
+  return `issues/${target.series}/${target.year}/${target.draftId}-s${target.seal}-${sha256.slice(0, 16)}.pdf`;
+}
+
+/**
+ * Whose an archive key is: the issue or draft whose name it carries (`sealed`: an embargo's
+ * files printed ahead, the draft's until it is released, then its issue's), or undefined when
+ * it is not a name we write (then it is left alone).
  * @example archiveKeyOwner('issues/torch-bulletin/2026/torch-bulletin-551-0123456789abcdef-data.csv')
  *   // { issueId: 'torch-bulletin-551' }
  */
 export function archiveKeyOwner(
   key: string,
-): { issueId: string } | { draftId: string } | undefined {
+): { issueId: string } | { draftId: string; sealed?: true } | undefined {
+  const sealed = SEALED_KEY.exec(key) ?? SEALED_WORKBOOK_KEY.exec(key);
+  if (sealed) return { draftId: sealed[1]!, sealed: true };
   const draft = DRAFT_KEY.exec(key);
   if (draft) return { draftId: draft[1]! };
   const issue = ISSUE_KEY.exec(key) ?? WORKBOOK_KEY.exec(key);

@@ -9,11 +9,12 @@
  * the next one. See `core/lifecycle.ts` for the states and `adapters/issue-catalog.ts` for the
  * items.
  */
-import { archiveKeyOwner } from './archive-keys.ts';
+import { archiveKeyOwner, sealedKey } from './archive-keys.ts';
 import { draftFileKeys, storeDraftWebEdition } from './draft-review.ts';
+import { newSeal, sealedFit, sealedKeys, untilInstant } from './sealed-release.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, LeaseHeldError, NotFoundError, ValidationError } from '../errors.ts';
-import { isReleaseDue, isWholeSecond } from '../core/embargo.ts';
+import { isReleaseDue, isWholeSecond, releaseSecond } from '../core/embargo.ts';
 import { datePartsIn } from '../core/format.ts';
 import {
   draftIdFor,
@@ -117,6 +118,8 @@ export interface ReleaseTarget {
   edition: number;
   draftId: string;
   inputHash: string;
+  /** Stored ahead of its release second: named by this random seal, not by the issue. */
+  seal?: string;
 }
 
 /** What storing a release wrote: the PDF, every other key, and catalog fields for the issue. */
@@ -690,29 +693,53 @@ async function numberOnce(
 ): Promise<{ issue: Issue; rendered?: RenderedPdf } | undefined> {
   const numbering = await place.numbering;
   await deps.catalog.recordAttempt(draft.id, owner, numbering.total);
-  const rendered = await job.render({ numbering, date: planned });
   const id = `${draft.series}-${numbering.total}`;
-  const stored = await storeRelease(
-    deps,
-    {
-      issueId: id,
-      series: draft.series,
-      year: numbering.year,
-      edition: 1,
-      draftId: draft.id,
-      inputHash: inputs.inputHash,
-    },
-    rendered,
-  );
+  // An embargo printed ahead with this very number is stored already (embargo.ts); otherwise
+  // print now — before the second (a release started ahead of it), under a sealed name.
+  const sealed = sealedFit(draft, numbering, planned, inputs.inputHash);
+  // Release times compare at whole seconds (core/embargo.ts).
+  const second = releaseSecond(planned);
+  const rendered = sealed ? undefined : await job.render({ numbering, date: planned });
+  const stored =
+    sealed ??
+    (await storeRelease(
+      deps,
+      {
+        issueId: id,
+        series: draft.series,
+        year: numbering.year,
+        edition: 1,
+        draftId: draft.id,
+        inputHash: inputs.inputHash,
+        ...(second > now.getTime() ? { seal: newSeal() } : {}),
+      },
+      rendered!,
+    ));
+  const file = sealed ?? {
+    fileName: rendered!.fileName,
+    bytes: rendered!.pdf.byteLength,
+    pages: rendered!.pages,
+  };
   const { s3Key, sha256 } = stored;
-  const at = now.toISOString();
+  const removeFiles = async () => {
+    for (const key of [s3Key, ...stored.otherKeys]) await removeQuietly(deps, key);
+  };
+  // The number follows the release before this one in the line: written first, or not at all.
+  if (!(await place.predecessorStored(lease(deps) / 2))) {
+    await removeFiles();
+    return undefined;
+  }
+  // The catalog entry is the release: written at its second, not before (equal access).
+  await untilInstant(() => nowOf(deps), new Date(second));
+  const writtenAt = nowOf(deps);
+  const at = writtenAt.toISOString();
   const edition: IssueEdition = {
     edition: 1,
     s3Key,
-    fileName: rendered.fileName,
+    fileName: file.fileName,
     sha256,
-    bytes: rendered.pdf.byteLength,
-    pages: rendered.pages,
+    bytes: file.bytes,
+    pages: file.pages,
     inputHash: inputs.inputHash,
     releasedAt: at,
     releasedBy: by,
@@ -729,16 +756,16 @@ async function numberOnce(
     period: draft.period,
     title: draft.title,
     s3Key,
-    fileName: rendered.fileName,
+    fileName: file.fileName,
     sha256,
-    bytes: rendered.pdf.byteLength,
-    pages: rendered.pages,
+    bytes: file.bytes,
+    pages: file.pages,
     inputHash: inputs.inputHash,
     ...(inputs.inputsKey ? { inputsKey: inputs.inputsKey } : {}),
     ...(inputs.dataKey ? { dataKey: inputs.dataKey } : {}),
     createdAt: draft.createdAt,
     publishedAt: at,
-    ...(planned.getTime() !== now.getTime() ? { plannedAt: planned.toISOString() } : {}),
+    ...(planned.getTime() !== writtenAt.getTime() ? { plannedAt: planned.toISOString() } : {}),
     edition: 1,
     editions: [edition],
     draftId: draft.id,
@@ -747,19 +774,11 @@ async function numberOnce(
     releasedBy: by,
     ...stored.fields,
   };
-  const removeFiles = async () => {
-    for (const key of [s3Key, ...stored.otherKeys]) await removeQuietly(deps, key);
-  };
-  // The number follows the release before this one in the line: written first, or not at all.
-  if (!(await place.predecessorStored(lease(deps) / 2))) {
-    await removeFiles();
-    return undefined;
-  }
   const written = await deps.catalog.putIssue(issue, inputs.printed);
   if (written) {
     place.settle(true);
     deps.log?.(`已发布 ${id}（${formatNumbering(issue)}），来自稿件 ${draft.id}`);
-    return { issue: written, rendered };
+    return { issue: written, ...(rendered ? { rendered } : {}) };
   }
   const taken = await deps.catalog.issueByTotal(draft.series, numbering.total);
   await removeFiles();
@@ -830,12 +849,13 @@ async function releaseCorrection(
 
 /** The key of a release's PDF: named by its issue, edition and content. */
 export function releaseKey(target: ReleaseTarget, sha256: string): string {
+  if (target.seal) return sealedKey({ ...target, seal: target.seal }, sha256);
   const edition = target.edition > 1 ? `-e${target.edition}` : '';
   return `issues/${target.series}/${target.year}/${target.issueId}${edition}-${sha256.slice(0, 16)}.pdf`;
 }
 
 /** Stores a release with the deps' store, or the PDF alone. */
-async function storeRelease(
+export async function storeRelease(
   deps: LifecycleDeps,
   target: ReleaseTarget,
   rendered: RenderedPdf,
@@ -896,26 +916,31 @@ export async function scheduleRelease(
   return draft;
 }
 
-/** Releases every scheduled draft whose time has come (the local scheduler's tick; the AWS schedule's target). */
+/**
+ * Releases every scheduled draft whose time has come (the local scheduler's tick; the AWS
+ * schedule's target). With `aheadMs`, an issue due within that time is released ahead and its
+ * catalog entry written at its second (embargo.ts: equal access); a corrected edition waits.
+ */
 export async function releaseDue(
   deps: LifecycleDeps,
-  opts: { draftId?: string } = {},
+  opts: { draftId?: string; aheadMs?: number } = {},
 ): Promise<{ released: Issue[]; failed: { draftId: string; reason: string }[] }> {
   const now = nowOf(deps);
+  const horizon = new Date(now.getTime() + (opts.aheadMs ?? 0));
   // One light Query finds the embargoes due; only those drafts are read (the tick runs each second).
   const due = opts.draftId
     ? [opts.draftId]
     : (await deps.catalog.scheduledReleases())
-        .filter((s) => isReleaseDue(s.releaseAt, now))
+        .filter((s) => isReleaseDue(s.releaseAt, horizon))
         .map((s) => s.draftId);
-  const drafts = (await Promise.all(due.map((id) => deps.catalog.getDraft(id)))).filter(
-    (d): d is Draft => d !== undefined,
-  );
+  const drafts = (await Promise.all(due.map((id) => deps.catalog.getDraft(id))))
+    .filter((d): d is Draft => d !== undefined)
+    .sort((a, b) => Date.parse(a.releaseAt ?? '') - Date.parse(b.releaseAt ?? ''));
   if (opts.draftId && !drafts.length) await requireDraft(deps, opts.draftId);
   const released: Issue[] = [];
   const failed: { draftId: string; reason: string }[] = [];
   for (const d of drafts) {
-    if (!d.releaseAt || !isReleaseDue(d.releaseAt, now)) continue;
+    if (!d.releaseAt || !isReleaseDue(d.releaseAt, d.correctionOf ? now : horizon)) continue;
     // A release that died mid-way leaves the draft `releasing`: the named draft's schedule
     // tries it again (a live holder's lease makes that a retryable LeaseHeldError, never a
     // quiet "nothing due"); the sweep takes over one whose lease has run out.
@@ -1141,13 +1166,16 @@ async function referenced(deps: LifecycleDeps, key: string): Promise<boolean> {
   const owner = archiveKeyOwner(key);
   // Not a name we write: leave it.
   if (!owner) return true;
+  let issueId = 'issueId' in owner ? owner.issueId : undefined;
   if ('draftId' in owner) {
     const draft = await deps.catalog.getDraft(owner.draftId);
-    return (
-      !!draft && draftFileKeys(draft).includes(key) && OPEN_DRAFT_STATES.includes(draft.status)
-    );
+    const open = !!draft && OPEN_DRAFT_STATES.includes(draft.status);
+    if (!owner.sealed) return open && draftFileKeys(draft!).includes(key);
+    // An embargo printed ahead: its draft's until released, then the issue's it became.
+    if (open && sealedKeys(draft!.sealed).includes(key)) return true;
+    issueId = draft?.issueId;
   }
-  const issue = await issueOf(deps, owner.issueId);
+  const issue = issueId ? await issueOf(deps, issueId) : undefined;
   if (!issue) return false;
   return [issue, ...(issue.editions ?? [])].some((entry) => keysOf(entry).includes(key));
 }

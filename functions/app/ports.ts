@@ -176,7 +176,7 @@ export interface LifecycleCatalog {
   /** A legal move of a draft, refused with a ConflictError (and nothing written) otherwise. */
   transitionDraft(
     id: string,
-    action: 'schedule' | 'unschedule' | 'discard' | 'supersede',
+    action: 'schedule' | 'unschedule' | 'discard' | 'supersede' | 'seal',
     fields?: Record<string, unknown>,
   ): Promise<Draft>;
   /** Takes a draft into `releasing` for `owner` until the lease ends. */

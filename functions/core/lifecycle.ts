@@ -23,6 +23,7 @@ import {
   type CorrectionLine,
   type EditionKind,
   type EditionLabel,
+  type Issue,
 } from './model.ts';
 
 export type DraftStatus =
@@ -37,7 +38,8 @@ export type DraftAction =
   | 'completeRelease'
   | 'abortRelease'
   | 'discard'
-  | 'supersede';
+  | 'supersede'
+  | 'seal';
 
 export type IssueAction = 'correct' | 'withdraw';
 
@@ -57,6 +59,8 @@ export const DRAFT_TRANSITIONS: Record<DraftAction, Transition<DraftStatus>> = {
   abortRelease: { from: ['releasing'], to: 'previous' },
   discard: { from: ['draft', 'scheduled'], to: 'discarded' },
   supersede: { from: ['draft', 'scheduled'], to: 'superseded' },
+  // An embargo's edition printed ahead (embargo.ts): only while it is still scheduled.
+  seal: { from: ['scheduled'], to: 'scheduled' },
 };
 
 /** Every legal move of a numbered issue. */
@@ -109,6 +113,7 @@ const VERB: Record<DraftAction | IssueAction, string> = {
   abortRelease: '中止发布',
   discard: '弃用',
   supersede: '取代',
+  seal: '预先生成',
   correct: '勘误',
   withdraw: '撤回',
 };
@@ -207,6 +212,8 @@ export interface Draft {
   label?: EditionLabel;
   /** Embargo: released by the scheduler at this instant (ISO). */
   releaseAt?: string;
+  /** The embargo's edition printed and stored ahead, revealed at `releaseAt` (embargo.ts). */
+  sealed?: SealedRelease;
   /** Status to return to when a release fails before numbering. */
   heldStatus?: DraftStatus;
   releaseOwner?: string;
@@ -219,6 +226,31 @@ export interface Draft {
   decidedAt?: string;
   reason?: string;
   lastError?: string;
+}
+
+/**
+ * An embargoed issue printed ahead of its release second with the number it expects, its files
+ * stored under names no reader route serves or can guess (`archive-keys.ts`, `sealedKey`). At
+ * the second, the release writes the catalog entry pointing at them — nothing else — so every
+ * route shows the issue at once. Used only while it still fits: the same planned second, the
+ * same inputs, and the number the release is given.
+ */
+export interface SealedRelease {
+  /** The release time it was printed for (the draft's `releaseAt` then). */
+  plannedAt: string;
+  inputHash: string;
+  numbering: Numbering;
+  s3Key: string;
+  sha256: string;
+  fileName: string;
+  bytes: number;
+  pages: number;
+  /** Every other file stored beside the PDF (web edition, cover, data). */
+  otherKeys: string[];
+  /** Catalog fields of the issue from those files (webKey, contents, searchText …). */
+  fields: Partial<Issue>;
+  /** When it was printed (ISO). */
+  sealedAt: string;
 }
 
 /** `torch-bulletin-551` ↔ series `torch-bulletin`, total 551. */

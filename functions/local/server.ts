@@ -24,6 +24,7 @@ import { publishDepsOf, type Services } from '../wiring/services.ts';
 import { createApiApp } from '../api/app.ts';
 import type { ConsoleSchedule, ConsoleSchedules } from '../api/console/kit.ts';
 import { releaseDue } from '../app/lifecycle.ts';
+import { embargoSealer, REVEAL_AHEAD_MS } from '../app/embargo.ts';
 import { firingStands, movedFiringsDue } from '../app/calendar.ts';
 import type { ScheduleDefinition } from '../app/schedules.ts';
 import { calendarDepsOf } from '../wiring/calendar.ts';
@@ -172,15 +173,28 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       if (!m) return undefined;
       return timingSafeEqual(sha256(m[1]!), expected) ? LOCAL_PRINCIPAL : undefined;
     };
-    // Every second (an embargo fires within 2 s of its time), one tick at a time: a release
-    // still printing is not started again by the next tick.
+    // Every second, one tick at a time: a release still printing is not started again by the
+    // next tick. An embargo is printed ahead (its own loop: a print never holds up a release)
+    // and released a moment before its second, its catalog entry written at the second.
     let ticking = false;
+    let sealing = false;
+    const sealDue = embargoSealer(lifecycle);
     let movedSince = s.clock.now();
     const embargo = setInterval(() => {
+      if (!sealing) {
+        sealing = true;
+        void track(sealDue())
+          .catch((err: unknown) =>
+            log(`定时发布预先生成失败：${err instanceof Error ? err.message : String(err)}`),
+          )
+          .finally(() => {
+            sealing = false;
+          });
+      }
       if (ticking) return;
       ticking = true;
       const tick = async () => {
-        await releaseDue(lifecycle);
+        await releaseDue(lifecycle, { aheadMs: REVEAL_AHEAD_MS });
         // Release dates moved on the calendar fire at their new time, under their first slot.
         const now = s.clock.now();
         for (const m of await movedFiringsDue(s.calendar, movedSince, now)) {

@@ -4,17 +4,22 @@
  * second of 2026 and the first of 2027 Beijing time, for an embargo that fires late, and with
  * BULLETIN_TIME_ZONE=UTC; a release time in the past is refused unless "now" is asked; an
  * overdue embargo is released by the next process that can, and one that cannot be released
- * says how late it is.
+ * says how late it is. An embargo printed ahead is what its release second reveals, by one
+ * catalog write at that second; one whose number was taken meanwhile is printed again with the
+ * next (no gap), and printed files nobody names are swept.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '#errors';
 import { loadConfig } from '#config';
 import { createDynamoLifecycleCatalog } from '#adapters/dynamodb/issue-catalog.ts';
 import type { Clock } from '../../functions/app/ports.ts';
 import {
+  discardDraft,
   releaseDraft,
+  releaseDue,
+  sweepOrphans,
   triggerReport,
   type LifecycleDeps,
   type RenderOptions,
@@ -24,6 +29,7 @@ import {
   overdueNote,
   releaseOrSchedule,
   releaseOverdue,
+  sealEmbargo,
 } from '../../functions/app/embargo.ts';
 import { startTestStores, type TestStores } from '#tests/support/stores.ts';
 import { createTinyRenderer } from '#tests/support/tiny-renderer.ts';
@@ -203,5 +209,121 @@ describe('the issue year and embargoes by an injected clock', () => {
     expect(
       [3_000, 61_000, 3_600_000 + 240_000, 2 * 86_400_000 + 3 * 3_600_000].map(formatLateness),
     ).toEqual(['3秒', '1分1秒', '1小时4分', '2天3小时']);
+  });
+
+  describe('printed ahead, revealed at the second', () => {
+    const keysOf = async (series: string) => {
+      const keys: string[] = [];
+      for await (const o of stores.services.archive.list(`issues/${series}/`)) keys.push(o.key);
+      return keys.sort();
+    };
+    const printsOf = (series: string) =>
+      rendered.filter((r) => r.series === series && r.opts.numbering).length;
+
+    it('reveals what it printed ahead at the second, by one catalog write, and nothing before', async () => {
+      const series = 'seal-fit';
+      const clock = testClock('2026-12-06T09:00:00+08:00');
+      const deps = depsFor(series, clock);
+      const draft = await draftOf(deps);
+      const at = new Date('2026-12-06T10:00:00+08:00');
+      await releaseOrSchedule(deps, draft.id, { by: 'editor', at });
+
+      const sealed = await sealEmbargo(deps, draft.id);
+      expect(sealed.action).toBe('sealed');
+      const s = sealed.sealed!;
+      expect(s.numbering).toEqual({ year: 2026, number: 21, total: 601 });
+      // Stored, under a name that is not the issue's, and listed by no catalog item.
+      expect(await keysOf(series)).toEqual([s.s3Key]);
+      expect(s.s3Key).toMatch(/^issues\/seal-fit\/2026\/seal-fit-d[0-9a-f]{10}-s[0-9a-f]{16}-/);
+      expect(s.s3Key).not.toContain(`${series}-601`);
+      expect(await deps.catalog.issueByTotal(series, 601)).toBeUndefined();
+      expect(await deps.catalog.lastNumbering(series)).toBeUndefined();
+      // Asked again, it fits: nothing printed twice.
+      expect((await sealEmbargo(deps, draft.id)).action).toBe('fits');
+      const prints = printsOf(series);
+
+      // Started 2 s ahead: the release takes the draft and the number, and waits for the second.
+      clock.set('2026-12-06T09:59:58+08:00');
+      const releasing = releaseDue(deps, { draftId: draft.id, aheadMs: 3000 });
+      await vi.waitFor(
+        async () => expect((await deps.catalog.getDraft(draft.id))?.status).toBe('releasing'),
+        { timeout: 30_000, interval: 20 },
+      );
+      // Before the second: no catalog item, however long it waits.
+      clock.set('2026-12-06T09:59:59.999+08:00');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await deps.catalog.issueByTotal(series, 601)).toBeUndefined();
+      clock.set('2026-12-06T10:00:00+08:00');
+      const { released, failed } = await releasing;
+      expect(failed).toEqual([]);
+      expect(released.map((i) => i.id)).toEqual([`${series}-601`]);
+      const issue = (await deps.catalog.issueByTotal(series, 601))!;
+      // The files printed ahead, not printed again; stamped at the second.
+      expect([issue.s3Key, issue.sha256]).toEqual([s.s3Key, s.sha256]);
+      expect(printsOf(series)).toBe(prints);
+      expect(issue.publishedAt).toBe('2026-12-06T02:00:00.000Z');
+      expect(issue.plannedAt).toBeUndefined();
+      // The sweep keeps them: the issue names them now.
+      // The sweep's grace counts from when the objects were stored (the bucket's time).
+      clock.set(new Date(Date.now() + 60_000).toISOString());
+      const { removed } = await sweepOrphans(deps, { graceMs: 0 });
+      expect(removed.filter((k) => k.includes(series))).toEqual([]);
+    });
+
+    it('prints again with the next number when another release took it meanwhile: no gap', async () => {
+      const series = 'seal-taken';
+      const clock = testClock('2026-12-06T09:00:00+08:00');
+      const deps = depsFor(series, clock);
+      const embargoed = await draftOf(deps);
+      await releaseOrSchedule(deps, embargoed.id, {
+        by: 'editor',
+        at: new Date('2026-12-06T10:00:00+08:00'),
+      });
+      const s = (await sealEmbargo(deps, embargoed.id)).sealed!;
+      expect(s.numbering.total).toBe(601);
+      // Another report of the series is released first, and takes 601.
+      const otherDeps: LifecycleDeps = {
+        ...deps,
+        resolveJob: async (params) => ({
+          ...(await deps.resolveJob(params)),
+          reportKey: `${series}:other`,
+        }),
+      };
+      const other = await releaseDraft(otherDeps, (await draftOf(otherDeps)).id, { by: 'editor' });
+      expect(other.total).toBe(601);
+
+      clock.set('2026-12-06T10:00:00+08:00');
+      const { released } = await releaseDue(deps, { draftId: embargoed.id });
+      expect(released.map((i) => [i.total, i.number])).toEqual([[602, 22]]);
+      expect(released[0]!.s3Key).not.toBe(s.s3Key);
+      // The edition printed for 601 is no one's: swept; everything else stays.
+      const before = await keysOf(series);
+      expect(before).toContain(s.s3Key);
+      // The sweep's grace counts from when the objects were stored (the bucket's time).
+      clock.set(new Date(Date.now() + 60_000).toISOString());
+      const { removed } = await sweepOrphans(deps, { graceMs: 0 });
+      expect(removed.filter((k) => k.includes(series))).toEqual([s.s3Key]);
+      expect(await keysOf(series)).toEqual(before.filter((k) => k !== s.s3Key));
+    });
+
+    it('leaves a discarded embargo nothing, and prints nothing for a draft that is not scheduled', async () => {
+      const series = 'seal-discard';
+      const clock = testClock('2026-12-06T09:00:00+08:00');
+      const deps = depsFor(series, clock);
+      const draft = await draftOf(deps);
+      expect(await sealEmbargo(deps, draft.id)).toMatchObject({ action: 'skipped' });
+      await releaseOrSchedule(deps, draft.id, {
+        by: 'editor',
+        at: new Date('2026-12-06T10:00:00+08:00'),
+      });
+      const s = (await sealEmbargo(deps, draft.id)).sealed!;
+      await discardDraft(deps, draft.id, { by: 'editor', reason: 'test' });
+      // The sweep's grace counts from when the objects were stored (the bucket's time).
+      clock.set(new Date(Date.now() + 60_000).toISOString());
+      const { removed } = await sweepOrphans(deps, { graceMs: 0 });
+      expect(removed.filter((k) => k.includes(series))).toEqual([s.s3Key]);
+      expect(await keysOf(series)).toEqual([]);
+      expect(await deps.catalog.lastNumbering(series)).toBeUndefined();
+    });
   });
 });
