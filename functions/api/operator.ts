@@ -22,6 +22,7 @@ import type { DeskStore } from '../app/ports.ts';
 import { correctionRequestSchema, operatorJobs, type OperatorJob } from '../app/requests.ts';
 import { correctionQueue, dismissCorrection } from '../app/corrections.ts';
 import { releaseTimeDecision } from '../app/embargo.ts';
+import { draftForPeople } from '../app/sealed-release.ts';
 import {
   correctIssue,
   discardDraft,
@@ -97,7 +98,7 @@ const dismissBody = z.strictObject({
 /** A draft as the operator sees it (no printed-record list). */
 function draftJson(d: Draft) {
   const { printed: _p, releaseOwner: _o, leaseUntil: _l, attemptTotal: _a, ...rest } = d;
-  return rest;
+  return draftForPeople(rest);
 }
 
 /** Adds the operator routes to the API app. */

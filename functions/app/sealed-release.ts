@@ -52,3 +52,23 @@ export async function untilInstant(now: () => Date, at: Date): Promise<void> {
 export function sealedKeys(sealed: SealedRelease | undefined): string[] {
   return sealed ? [sealed.s3Key, ...sealed.otherKeys] : [];
 }
+
+/**
+ * A draft as people and scripts see it (`bulletin drafts --json`, the operator API): its printed
+ * edition's names stay inside, only that it was printed ahead, with which number, is shown.
+ */
+export function draftForPeople<D extends Pick<Draft, 'sealed'>>(
+  draft: D,
+): Omit<D, 'sealed'> & { printedAhead?: Numbering & { plannedAt: string; sealedAt: string } } {
+  const { sealed, ...rest } = draft;
+  return sealed
+    ? {
+        ...rest,
+        printedAhead: {
+          ...sealed.numbering,
+          plannedAt: sealed.plannedAt,
+          sealedAt: sealed.sealedAt,
+        },
+      }
+    : rest;
+}

@@ -168,6 +168,16 @@ describe('an embargoed issue', { timeout: 600_000 }, () => {
       expect(key).not.toContain(id);
     }
     expect((await round()).seen).toEqual(nothing);
+    // An editor sees that it was printed ahead, with its number, but not where its files are.
+    const operator = await fetch(url(`/operator/api/drafts/${draftId}`), {
+      headers: { authorization: 'Bearer embargo-test-token' },
+    });
+    const shown = await operator.text();
+    expect(operator.status).toBe(200);
+    expect(JSON.parse(shown)).toMatchObject({
+      printedAhead: { total, plannedAt: at.toISOString() },
+    });
+    expect(shown).not.toContain(sealed.s3Key);
 
     // The release second, brought near.
     clock.jumpTo(new Date(at.getTime() - 5000));

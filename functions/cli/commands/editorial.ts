@@ -22,6 +22,7 @@ import {
 } from '../../app/lifecycle.ts';
 import { ASPECT_NAMES, correctionQueue, dismissCorrection } from '../../app/corrections.ts';
 import { overdueNote, releaseOrSchedule } from '../../app/embargo.ts';
+import { draftForPeople } from '../../app/sealed-release.ts';
 import type { PublishResult } from '../../app/publish.ts';
 import { NotFoundError } from '../../errors.ts';
 import { correctionValues, editionLabel, statusWord } from '../../core/lifecycle.ts';
@@ -176,7 +177,11 @@ export function register(program: Command, cli: Cli): void {
           const drafts = await deps.catalog.openDrafts();
           if (opts.json) {
             console.log(
-              JSON.stringify(withBeijingOffsets(drafts.map(({ printed: _p, ...d }) => d)), null, 2),
+              JSON.stringify(
+                withBeijingOffsets(drafts.map(({ printed: _p, ...d }) => draftForPeople(d))),
+                null,
+                2,
+              ),
             );
             return;
           }
@@ -193,6 +198,9 @@ export function register(program: Command, cli: Cli): void {
                 d.pages ? `${d.pages} 页` : '',
                 d.releaseAt ? `定时发布 ${formatBeijing(d.releaseAt)}` : '',
                 overdue ? red(overdue) : '',
+                d.sealed
+                  ? `已预先生成 ${d.sealed.numbering.year}年第${d.sealed.numbering.number}期`
+                  : '',
                 `生成于 ${formatBeijing(d.createdAt)}`,
               ]
                 .filter(Boolean)
