@@ -256,6 +256,11 @@ export interface ConsoleAuthConfig {
   signInUrl: string;
   /** Default `<issuer>/.well-known/jwks.json` (Cognito's). */
   jwksUrl: string;
+  /**
+   * `BULLETIN_CONSOLE_SMOKE_CLIENT_ID`: the smoke test's app client (admin password sign-in,
+   * TOTP), whose ID tokens the console accepts too.
+   */
+  otherClientIds?: string[];
 }
 
 const consoleAuthSchema = z.object({
@@ -263,6 +268,10 @@ const consoleAuthSchema = z.object({
   BULLETIN_CONSOLE_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'an app client id'),
   BULLETIN_CONSOLE_SIGNIN_URL: z.url('the hosted sign-in domain URL'),
   BULLETIN_CONSOLE_JWKS_URL: z.url().optional(),
+  BULLETIN_CONSOLE_SMOKE_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'an app client id')
+    .optional(),
 });
 
 export function loadConsoleAuthConfig(
@@ -282,5 +291,8 @@ export function loadConsoleAuthConfig(
     clientId: parsed.data.BULLETIN_CONSOLE_CLIENT_ID,
     signInUrl: parsed.data.BULLETIN_CONSOLE_SIGNIN_URL.replace(/\/+$/, ''),
     jwksUrl: parsed.data.BULLETIN_CONSOLE_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
+    ...(parsed.data.BULLETIN_CONSOLE_SMOKE_CLIENT_ID
+      ? { otherClientIds: [parsed.data.BULLETIN_CONSOLE_SMOKE_CLIENT_ID] }
+      : {}),
   };
 }

@@ -20,7 +20,11 @@
  *   8. with `--state-machine-arn`: the all-zones state machine runs on 3 zones (StartExecution,
  *      SigV4-signed) and must succeed with every zone rendered or skipped, none failed;
  *   9. with `--alarm-test`: one alarm of the stack is set to ALARM and the alarm history must
- *      show CloudWatch publishing to the SNS topic (the topic policy works); then OK again.
+ *      show CloudWatch publishing to the SNS topic (the topic policy works); then OK again;
+ *  10. with a console test user (`--user-pool-id`, `--smoke-client-id` and the environment's
+ *      `BULLETIN_SMOKE_USER`, `BULLETIN_SMOKE_PASSWORD`, `BULLETIN_SMOKE_TOTP_SECRET`): it signs
+ *      in to the console's user pool (password, then TOTP) and opens a console page with the
+ *      ID token (./smoke-console.ts), right after the archive page.
  *
  * The default report is a regional report (长三角): its series needs no review, so on a fresh
  * stack the trigger releases it at once and steps 4–6 check a real issue.
@@ -40,6 +44,12 @@ import {
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { PDFDict, PDFDocument, PDFName, PDFArray, PDFRef } from '@cantoo/pdf-lib';
+import {
+  checkConsolePage,
+  cognitoFor,
+  consoleIdToken,
+  type ConsoleSmokeUser,
+} from './smoke-console.ts';
 
 export interface SmokeOptions {
   baseUrl: string;
@@ -63,6 +73,11 @@ export interface SmokeOptions {
   stateMachineArn?: string;
   /** Zones of the all-zones run (default: three zones of the repository's data). */
   zones?: string[];
+  /** A console test user: sign in (Cognito, TOTP) and open a console page with the token. */
+  console?: ConsoleSmokeUser & {
+    /** Cognito's endpoint (tests: a loopback service); default the pool's region's. */
+    endpoint?: string;
+  };
   log?: (line: string) => void;
 }
 
@@ -221,6 +236,22 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     const html = await res.text();
     if (!html.includes('<html')) throw new Error('GET / did not return an HTML page');
   });
+
+  const consoleUser = opts.console;
+  if (consoleUser) {
+    const idToken = await step(
+      `console: sign in as ${consoleUser.username} (user pool, password and TOTP)`,
+      async () => {
+        const cognito = cognitoFor(consoleUser.userPoolId, consoleUser.endpoint);
+        try {
+          return await consoleIdToken(cognito, consoleUser);
+        } finally {
+          cognito.destroy();
+        }
+      },
+    );
+    await step('console: a page with the ID token', () => checkConsolePage(base, idToken));
+  }
 
   type Started = { status: string; draftId: string; issueId?: string; message?: string };
   /** An operator call (POST /reports, /operator/api/…): the token or SigV4. */
@@ -485,6 +516,36 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
   };
 }
 
+/**
+ * The console test user from the options and the environment: none when no user is named; an
+ * error message when one is named without everything it needs.
+ */
+export function smokeUserOf(
+  userPoolId: string | undefined,
+  clientId: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ConsoleSmokeUser | undefined | string {
+  const username = env['BULLETIN_SMOKE_USER'];
+  if (!username) return undefined;
+  const missing = [
+    ['--user-pool-id', userPoolId],
+    ['--smoke-client-id', clientId],
+    ['BULLETIN_SMOKE_PASSWORD', env['BULLETIN_SMOKE_PASSWORD']],
+    ['BULLETIN_SMOKE_TOTP_SECRET', env['BULLETIN_SMOKE_TOTP_SECRET']],
+  ]
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (missing.length)
+    return `BULLETIN_SMOKE_USER is set: the console sign-in also needs ${missing.join(', ')}`;
+  return {
+    userPoolId: userPoolId!,
+    clientId: clientId!,
+    username,
+    password: env['BULLETIN_SMOKE_PASSWORD']!,
+    totpSecret: env['BULLETIN_SMOKE_TOTP_SECRET']!,
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -503,15 +564,24 @@ async function main(argv: string[]): Promise<number> {
       'no-embargo': { type: 'boolean', default: false },
       'state-machine-arn': { type: 'string' },
       zones: { type: 'string' },
+      'user-pool-id': { type: 'string' },
+      'smoke-client-id': { type: 'string' },
     },
   });
+  const consoleUser = smokeUserOf(values['user-pool-id'], values['smoke-client-id'], process.env);
+  if (typeof consoleUser === 'string') {
+    console.error(consoleUser);
+    return 2;
+  }
   const baseUrl = values['base-url'];
   if (!baseUrl) {
     console.error(
       'usage: npm run smoke -- --base-url URL [--token T | --iam] [--region R] [--series S]\n' +
         '                        [--kind K [--param zone=ID | --param region=NAME …]]\n' +
         '                        [--timeout SECONDS] [--embargo SECONDS | --no-embargo]\n' +
-        '                        [--state-machine-arn ARN [--zones a,b,c]] [--alarm-test [--stack-name N]]',
+        '                        [--state-machine-arn ARN [--zones a,b,c]] [--alarm-test [--stack-name N]]\n' +
+        '                        [--user-pool-id ID --smoke-client-id ID]  (with BULLETIN_SMOKE_USER,\n' +
+        '                         BULLETIN_SMOKE_PASSWORD, BULLETIN_SMOKE_TOTP_SECRET: the console sign-in)',
     );
     return 2;
   }
@@ -543,6 +613,7 @@ async function main(argv: string[]): Promise<number> {
       embargoSeconds: values['no-embargo'] ? 0 : Number(values.embargo),
       ...(values['state-machine-arn'] ? { stateMachineArn: values['state-machine-arn'] } : {}),
       ...(values.zones ? { zones: values.zones.split(',').map((z) => z.trim()) } : {}),
+      ...(consoleUser ? { console: consoleUser } : {}),
     });
     console.log(
       `smoke passed: ${r.issueId} (${r.outcome}${r.draftId ? `; draft ${r.draftId} awaits review` : ''}), ${r.pages} pages, ${r.bytes} bytes, fonts ${r.fonts.join(', ')}`,

@@ -315,6 +315,10 @@ export class TorchBulletinStack extends Stack {
     api.fn.addEnvironment(ENV.consoleIssuer, this.consoleSignIn.issuer);
     api.fn.addEnvironment(ENV.consoleClientId, this.consoleSignIn.client.userPoolClientId);
     api.fn.addEnvironment(ENV.consoleSignInUrl, this.consoleSignIn.signInUrl);
+    api.fn.addEnvironment(
+      ENV.consoleSmokeClientId,
+      this.consoleSignIn.smokeClient.userPoolClientId,
+    );
     // Every function that releases (and so tells subscribers) links to the API: the
     // all-zones render function too, or zone-profile subscribers are never mailed.
     for (const f of [scheduled, generate, api, this.fanout.functions.render]) {
@@ -393,6 +397,11 @@ export class TorchBulletinStack extends Stack {
       value: `${publicBaseUrl.replace(/\/+$/, '')}/console/login`,
     });
     new CfnOutput(this, 'ConsoleUserPoolId', { value: this.consoleSignIn.userPool.userPoolId });
+    new CfnOutput(this, 'ConsoleSmokeClientId', {
+      description:
+        'the smoke test signs a test user in with it (npm run smoke -- --smoke-client-id …)',
+      value: this.consoleSignIn.smokeClient.userPoolClientId,
+    });
     new CfnOutput(this, 'ArchiveBucketName', { value: stores.archive.bucketName });
     new CfnOutput(this, 'UploadPrefix', {
       value: `s3://${stores.archive.bucketName}/${INBOX_PREFIXES.uploads}`,

@@ -11,6 +11,8 @@ export interface TokenSettings {
   issuer: string;
   /** The app client id: the ID token's `aud`. */
   clientId: string;
+  /** Other app clients whose ID tokens the console accepts too (the smoke test's). */
+  otherClientIds?: string[];
   jwksUrl: string;
 }
 
@@ -38,7 +40,7 @@ export function createTokenVerifier(
     try {
       const { payload } = await jwtVerify(token, jwks, {
         issuer: settings.issuer,
-        audience: settings.clientId,
+        audience: [settings.clientId, ...(settings.otherClientIds ?? [])],
         algorithms: ['RS256'],
       });
       if (payload['token_use'] !== undefined && payload['token_use'] !== 'id') return undefined;

@@ -34,6 +34,8 @@ export const ENV = {
   consoleClientId: 'BULLETIN_CONSOLE_CLIENT_ID',
   /** The hosted sign-in domain, `https://<prefix>.auth.<region>.amazoncognito.com`. */
   consoleSignInUrl: 'BULLETIN_CONSOLE_SIGNIN_URL',
+  /** The smoke test's app client (admin password sign-in with TOTP): its ID tokens are accepted too. */
+  consoleSmokeClientId: 'BULLETIN_CONSOLE_SMOKE_CLIENT_ID',
 } as const;
 
 /**

@@ -180,7 +180,7 @@ let verifier: { key: string; verify: TokenVerifier } | undefined;
 function verifierFor(
   settings: NonNullable<ReturnType<typeof loadConsoleAuthConfig>>,
 ): TokenVerifier {
-  const key = `${settings.issuer}|${settings.clientId}|${settings.jwksUrl}`;
+  const key = `${settings.issuer}|${settings.clientId}|${settings.otherClientIds?.join(',') ?? ''}|${settings.jwksUrl}`;
   if (verifier?.key !== key) verifier = { key, verify: createTokenVerifier(settings) };
   return verifier.verify;
 }

@@ -20,6 +20,12 @@ export interface ConsoleSignInProps {
 export class ConsoleSignIn extends Construct {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
+  /**
+   * The smoke test's own app client (`npm run smoke` with a test user): a secret, the admin
+   * password flow only (AdminInitiateAuth needs the caller's IAM credentials), no hosted sign-in;
+   * the user still answers the TOTP challenge. The console accepts its ID tokens too.
+   */
+  readonly smokeClient: cognito.UserPoolClient;
   readonly domain: cognito.UserPoolDomain;
   readonly groups: cognito.CfnUserPoolGroup[];
 
@@ -77,6 +83,16 @@ export class ConsoleSignIn extends Construct {
       idTokenValidity: Duration.hours(8),
       accessTokenValidity: Duration.hours(8),
       refreshTokenValidity: Duration.days(1),
+    });
+    this.smokeClient = this.userPool.addClient('Smoke', {
+      generateSecret: true,
+      authFlows: { adminUserPassword: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      // A smoke run takes minutes: its token need not outlive it.
+      idTokenValidity: Duration.minutes(15),
+      accessTokenValidity: Duration.minutes(15),
+      refreshTokenValidity: Duration.hours(1),
     });
   }
 

@@ -175,6 +175,7 @@ describe('the cloud path on the synthesized template', () => {
         'ArchiveBucketName',
         'ConsoleUrl',
         'ConsoleUserPoolId',
+        'ConsoleSmokeClientId',
         'ReleaseScheduleGroup',
         'StateMachineArn',
         'UploadPrefix',

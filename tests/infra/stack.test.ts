@@ -449,10 +449,13 @@ describe('TorchBulletin stack', () => {
       Domain: { 'Fn::Join': ['', ['torchbulletin-', { Ref: 'AWS::AccountId' }]] },
       UserPoolId: { Ref: poolId },
     });
-    // Authorization code only (the app sends a PKCE challenge), no secret, no password flows.
-    const clients = Object.values(template.findResources('AWS::Cognito::UserPoolClient'));
-    expect(clients).toHaveLength(1);
-    const client = clients[0]!['Properties'] as Record<string, unknown>;
+    // The console's client: authorization code only (the app sends a PKCE challenge), no
+    // secret, no password flows.
+    const clientIds = Object.keys(template.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clientIds).toHaveLength(2);
+    const consoleId = logicalIdOf(stack, stack.consoleSignIn.client);
+    const smokeId = logicalIdOf(stack, stack.consoleSignIn.smokeClient);
+    const client = resources[consoleId]!['Properties'];
     expect(client).toMatchObject({
       AllowedOAuthFlows: ['code'],
       AllowedOAuthFlowsUserPoolClient: true,
@@ -474,9 +477,19 @@ describe('TorchBulletin stack', () => {
     expect(JSON.stringify(env['BULLETIN_CONSOLE_ISSUER'])).toBe(
       JSON.stringify({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [poolId, 'ProviderURL'] }]] }),
     );
-    expect(env['BULLETIN_CONSOLE_CLIENT_ID']).toEqual({
-      Ref: Object.keys(template.findResources('AWS::Cognito::UserPoolClient'))[0],
+    expect(env['BULLETIN_CONSOLE_CLIENT_ID']).toEqual({ Ref: consoleId });
+    // The smoke test's client: a secret, the admin password flow only (IAM-authenticated
+    // AdminInitiateAuth; TOTP still required by the pool), no hosted sign-in; the console accepts
+    // its ID tokens, and the stack says its id.
+    expect(resources[smokeId]!['Properties']).toMatchObject({
+      GenerateSecret: true,
+      ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AllowedOAuthFlowsUserPoolClient: false,
+      UserPoolId: { Ref: poolId },
     });
+    expect(resources[smokeId]!['Properties']['CallbackURLs']).toBeUndefined();
+    expect(env['BULLETIN_CONSOLE_SMOKE_CLIENT_ID']).toEqual({ Ref: smokeId });
+    template.hasOutput('ConsoleSmokeClientId', { Value: { Ref: smokeId } });
     expect(JSON.stringify(env['BULLETIN_CONSOLE_SIGNIN_URL'])).toContain('.amazoncognito.com');
   });
 

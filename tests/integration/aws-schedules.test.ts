@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import ICAL from 'ical.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -27,6 +27,7 @@ import {
   startSchedulerEndpoint,
   type SchedulerEndpoint,
 } from '#tests/support/scheduler-endpoint.ts';
+import { httpEvent } from '#tests/support/api-gateway.ts';
 import { seedRealData, startTestStores, type TestStores } from '#tests/support/stores.ts';
 import { createTinyRenderer } from '#tests/support/tiny-renderer.ts';
 
@@ -121,48 +122,6 @@ function context(name: string): Context {
     functionName: name,
     getRemainingTimeInMillis: () => 290_000,
   } as unknown as Context;
-}
-
-/** An HTTP API (payload 2.0) request, cookies where API Gateway puts them. */
-function httpEvent(
-  method: string,
-  path: string,
-  opts: { cookie?: string; form?: Record<string, string> } = {},
-): APIGatewayProxyEventV2 {
-  const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
-  const [rawPath, rawQueryString = ''] = path.split('?');
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: rawPath!,
-    rawQueryString,
-    ...(opts.cookie ? { cookies: [opts.cookie] } : {}),
-    headers: {
-      host: 'abc123.execute-api.cn-north-1.amazonaws.com.cn',
-      'x-forwarded-proto': 'https',
-      ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-    },
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.cn-north-1.amazonaws.com.cn',
-      domainPrefix: 'abc123',
-      http: {
-        method,
-        path: rawPath!,
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.7',
-        userAgent: 'test',
-      },
-      requestId: randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: '06/Dec/2026:01:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
-    ...(body ? { body } : {}),
-  } as APIGatewayProxyEventV2;
 }
 
 describe('report schedules on AWS: the console switch, moved and cancelled dates', () => {
