@@ -28,6 +28,7 @@ import {
   type SchedulerEndpoint,
 } from '#tests/support/scheduler-endpoint.ts';
 import { httpEvent } from '#tests/support/api-gateway.ts';
+import { startReportQueue } from '#tests/support/report-queue.ts';
 import { seedRealData, startTestStores, type TestStores } from '#tests/support/stores.ts';
 import { createTinyRenderer } from '#tests/support/tiny-renderer.ts';
 
@@ -132,6 +133,7 @@ describe('report schedules on AWS: the console switch, moved and cancelled dates
   let key: CryptoKey;
   let issuer = '';
   let cookie = '';
+  let queue: Awaited<ReturnType<typeof startReportQueue>>;
 
   const api = async (method: string, path: string, form?: Record<string, string>) => {
     const res = await apiHandler(
@@ -159,6 +161,7 @@ describe('report schedules on AWS: the console switch, moved and cancelled dates
 
   beforeAll(async () => {
     scheduler = await startSchedulerEndpoint();
+    queue = await startReportQueue();
     seedSchedules(scheduler);
     const pair = await generateKeyPair('RS256', { extractable: true });
     key = pair.privateKey;
@@ -176,6 +179,8 @@ describe('report schedules on AWS: the console switch, moved and cancelled dates
       BULLETIN_CONSOLE_CLIENT_ID: CLIENT,
       BULLETIN_CONSOLE_SIGNIN_URL: issuer,
       BULLETIN_PUBLIC_BASE_URL: 'https://abc123.execute-api.cn-north-1.amazonaws.com.cn',
+      AWS_ENDPOINT_URL_SQS: queue.url,
+      BULLETIN_REPORT_QUEUE_URL: `${queue.url}/${ACCOUNT}/TorchBulletin-ReportRequests`,
     };
     Object.assign(process.env, env);
     stores = await startTestStores({ env, renderer: createTinyRenderer() });
@@ -201,6 +206,7 @@ describe('report schedules on AWS: the console switch, moved and cancelled dates
     await resetRuntime();
     await stores?.stop();
     await scheduler?.close();
+    await new Promise((r) => queue?.server.close(r));
     issuerServer?.closeAllConnections();
     await new Promise((r) => issuerServer?.close(r));
     process.env = savedEnv;
@@ -255,6 +261,23 @@ describe('report schedules on AWS: the console switch, moved and cancelled dates
         location: `/console/login?next=${encodeURIComponent('/console/schedules?id=monthly-bulletin')}`,
       },
     });
+  });
+
+  it('"run now" queues one report of the schedule for the generate function; an all-zones one says where to start it', async () => {
+    const ran = await post('/console/schedules', '/console/schedules/yearly-yangtze-delta/run', {});
+    expect(ran.statusCode).toBe(303);
+    expect(queue.sent).toHaveLength(1);
+    const job = JSON.parse(queue.sent[0]!) as Record<string, string>;
+    expect(job).toMatchObject({
+      kind: 'regional-report',
+      region: '长三角',
+      requestedBy: 'console:wang.fang',
+    });
+    expect(job['slotKey']).toMatch(/^schedule:yearly-yangtze-delta:\d{4}-.+Z$/);
+    const all = await post('/console/schedules', '/console/schedules/yearly-zone-profiles/run', {});
+    expect(all.statusCode).toBe(409);
+    expect(all.body).toContain('Step Functions');
+    expect(queue.sent).toHaveLength(1);
   });
 
   it('a switch the Scheduler refuses is not stored, and the page says so', async () => {

@@ -7,8 +7,6 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -22,6 +20,7 @@ import { releaseDraft } from '../../functions/app/lifecycle.ts';
 import { cycleOf } from '../../functions/app/publish.ts';
 import { handler as scheduledHandler } from '#handlers/scheduled-bulletin.ts';
 import { pdfText } from '#tests/support/pdf.ts';
+import { startReportQueue } from '#tests/support/report-queue.ts';
 import { startTestStores, type TestStores } from '#tests/support/stores.ts';
 
 // Read by the Powertools logger and metrics when the handler modules load: quiet tests.
@@ -157,37 +156,6 @@ function httpEvent(
     isBase64Encoded: false,
     ...(body ? { body } : {}),
   };
-}
-
-/** An SQS-compatible endpoint for SendMessage (AWS JSON 1.0), keeping what was sent. */
-async function startReportQueue(): Promise<{ url: string; sent: string[]; server: Server }> {
-  const sent: string[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      if (target !== 'AmazonSQS.SendMessage') {
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'InvalidAction', message: target }));
-        return;
-      }
-      const { MessageBody } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        MessageBody: string;
-      };
-      sent.push(MessageBody);
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(
-        JSON.stringify({
-          MessageId: randomUUID(),
-          MD5OfMessageBody: createHash('md5').update(MessageBody).digest('hex'),
-        }),
-      );
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, sent, server };
 }
 
 /** The SQS → Lambda event of one received message. */
