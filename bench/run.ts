@@ -80,6 +80,7 @@ const { countSteps } = await import('../functions/app/step-times.ts');
 /** The split of a render's "print and finish" step, from the renderer's log line. */
 interface PrintSteps {
   pageMs: number;
+  numbersMs: number;
   coverMs: number;
   readMs: number;
   finishMs: number;
@@ -87,15 +88,16 @@ interface PrintSteps {
 
 function printSteps(lines: string[]): PrintSteps {
   const line = lines.findLast((l) => l.startsWith('render: ') && l.includes('page.pdf')) ?? '';
-  const m = /page\.pdf (\d+), cover (\d+), read (\d+), finish (\d+)/.exec(line);
+  const m = /page\.pdf (\d+), numbers (\d+), cover (\d+), read (\d+), finish (\d+)/.exec(line);
   const n = (i: number) => (m ? Number(m[i]) : NaN);
-  return { pageMs: n(1), coverMs: n(2), readMs: n(3), finishMs: n(4) };
+  return { pageMs: n(1), numbersMs: n(2), coverMs: n(3), readMs: n(4), finishMs: n(5) };
 }
 
 function medianSteps(steps: PrintSteps[]): PrintSteps {
   const of = (k: keyof PrintSteps) => ms(median(steps.map((s) => s[k])));
   return {
     pageMs: of('pageMs'),
+    numbersMs: of('numbersMs'),
     coverMs: of('coverMs'),
     readMs: of('readMs'),
     finishMs: of('finishMs'),
@@ -577,7 +579,7 @@ try {
   const zoneSteps = launchLog
     .slice(zoneLog0)
     .map((l) =>
-      /load (\d+)ms, layout (\d+)ms, pdf (\d+)ms \(page\.pdf (\d+), cover (\d+), read (\d+), finish (\d+)\)/.exec(
+      /load (\d+)ms, layout (\d+)ms, pdf (\d+)ms \(page\.pdf (\d+), numbers \d+, cover (\d+), read (\d+), finish (\d+)\)/.exec(
         l,
       ),
     )
@@ -743,8 +745,8 @@ const lines = [
   `cold path            Chromium ${r.cold.unpackedThisRun ? 'unpacked' : 'found unpacked (version stamp checked)'} ${r.cold.unpackMs} ms + first bulletin ${r.cold.firstBulletinMs} ms (launch ${r.cold.launchMs} ms, pdf ${r.cold.firstPdfMs} ms) = ${r.cold.totalMs} ms`,
   `  first-ever unpack  ${r.cold.firstEverUnpackMs} ms into a fresh folder (a fresh clone or a new Lambda container, once; kept in ${r.cold.keptDir})`,
   `warm bulletin        compose ${r.bulletin.composeMs} ms · html ${r.bulletin.htmlMs} ms · pdf ${r.bulletin.pdfMs} ms (${r.bulletin.passes} passes) = ${r.bulletin.totalMs} ms`,
-  `  pdf phase          ${r.bulletin.printsPerBulletin} print(s) × (load ${r.bulletin.perPass.loadMs} ms + page numbers measured ${r.bulletin.perPass.layoutMs} ms + print and finish ${r.bulletin.perPass.printMs} ms; ${r.bulletin.perPass.wallMs} ms per render call) + ${r.bulletin.postProcessMs} ms after (destinations checked, HTML and PDF written)`,
-  `    print and finish page.pdf ${r.bulletin.perPass.steps.pageMs} ms + cover ${r.bulletin.perPass.steps.coverMs} ms (none in a preview) + PDF read ${r.bulletin.perPass.steps.readMs} ms + finished ${r.bulletin.perPass.steps.finishMs} ms (ToUnicode, Info, XMP, attached CSV)`,
+  `  pdf phase          ${r.bulletin.printsPerBulletin} print(s) × (load ${r.bulletin.perPass.loadMs} ms + layout (tables fitted) ${r.bulletin.perPass.layoutMs} ms + print and finish ${r.bulletin.perPass.printMs} ms; ${r.bulletin.perPass.wallMs} ms per render call) + ${r.bulletin.postProcessMs} ms after (destinations checked, HTML and PDF written)`,
+  `    print and finish page.pdf ${r.bulletin.perPass.steps.pageMs} ms + page numbers written ${r.bulletin.perPass.steps.numbersMs} ms + cover ${r.bulletin.perPass.steps.coverMs} ms (none in a preview) + PDF read ${r.bulletin.perPass.steps.readMs} ms + finished ${r.bulletin.perPass.steps.finishMs} ms (ToUnicode, Info, XMP, attached CSV)`,
   `bare page.pdf        ${r.bulletin.bare.pdfMs} ms for the same final HTML → ours ${r.bulletin.ratioToBare}× (pdf phase)`,
   `  cover (publish)    +${r.bulletin.cover.coverMs} ms: one render call of the final HTML ${r.bulletin.cover.renderWithCoverMs} ms with it, ${r.bulletin.cover.renderWithoutCoverMs} ms without → ${r.bulletin.cover.ratioToBare}× bare with the cover`,
   `bulletin PDF         ${r.bulletin.pages} pages, ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB (bare: ${r.bulletin.bare.pages} pages, ${(r.bulletin.bare.pdfBytes / 1e6).toFixed(2)} MB)`,

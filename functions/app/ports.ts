@@ -469,20 +469,27 @@ export interface RenderRequest {
   /** Deadline for the whole render (waiting for the browser and a page included). Default 60 000. */
   timeoutMs?: number;
   /**
-   * Page numbers measured in the browser and written into the page before it prints (see
-   * `paginate.ts`): one print for a page-numbered contents. The result's `pagination` says
-   * where each element was measured; check it against the PDF's destinations.
+   * Page numbers written into the printed PDF (see `adapters/print/link-pages.ts`): one print,
+   * no measuring pass, for a contents whose links end in a fixed-width box printed with
+   * `placeholder`. The result's `linkPages` says what was written; without it, nothing was.
    */
-  paginate?: PaginateRequest;
+  linkPages?: LinkPagesRequest;
+  /**
+   * An element (id) that starts the last page alone — nothing of the text above it, within
+   * `withinPt` of the page's top edge — is printed as `className` would print it (e.g. a colophon
+   * at that page's foot), moved in the printed PDF (see `adapters/print/last-page-foot.ts`): no
+   * second print. The result's `footOfLastPage` says what was done.
+   */
+  footOfLastPage?: { id: string; className: string; withinPt: number };
 }
 
 export interface RenderResult {
   pdf: Uint8Array;
   pages: number;
   /**
-   * `loadMs`: navigation to `load` + `document.fonts.ready`; `layoutMs`: the page numbers
-   * measured and written (0 without `paginate`); `pdfMs`: `page.pdf()`, the ToUnicode fix and
-   * the document information.
+   * `loadMs`: navigation to `load` + `document.fonts.ready`; `layoutMs`: the tables fitted
+   * (`fit.ts`) and the title set; `pdfMs`: `page.pdf()`, the page numbers written, the ToUnicode
+   * fix and the document information.
    */
   timings: { loadMs: number; layoutMs: number; pdfMs: number };
   /**
@@ -490,8 +497,18 @@ export interface RenderResult {
    * `#a-…` entries): where it landed. What a second print would number the contents with.
    */
   destinations: Record<string, PagePosition>;
-  /** What `paginate` measured, when it was asked for. */
-  pagination?: Pagination;
+  /**
+   * With `linkPages`: the page number written for each anchor (its destination's page), or why
+   * none was (then the placeholders are printed as they are: print again with the numbers).
+   */
+  linkPages?: { pages: Record<string, number> } | { missed: string };
+  /**
+   * With `footOfLastPage`: whether the element was moved to the foot of the last page (then the
+   * PDF shows it as `className` prints it; `destinations` are as Chromium printed them, before
+   * the move), or why it could not be (then it stands where the text ends: print again with the
+   * class if it should not).
+   */
+  footOfLastPage?: { moved: boolean } | { missed: string };
   /** Page 1 as PNG, when `cover` was asked for. */
   cover?: { png: Uint8Array; width: number; height: number };
   /**
@@ -516,35 +533,23 @@ export interface PdfRenderer {
   close(): Promise<void>;
 }
 
-export interface PaginateRequest {
-  /** Ids of the elements whose page (and distance from the page's top) is wanted. */
-  measure: string[];
+export interface LinkPagesRequest {
+  /** Ids of the link targets (`a[href="#id"]`) whose page numbers are written. */
+  anchors: string[];
   /**
-   * Selector of the element, inside a link `a[href="#id"]`, that receives the page number of
-   * `id` (e.g. `.contents-page`). Omitted: nothing is written.
+   * Selector of the element inside each link printed with `placeholder`: a box of fixed width,
+   * its text right-aligned, so that the number written changes no layout. The cover (made in the
+   * page after printing) gets the numbers written in it.
    */
-  fill?: string;
-  /**
-   * An element (id) that starts within `withinPt` of the top of the last page gets
-   * `className` (e.g. a colophon moved to the foot of that page) — kept only if that costs
-   * no page and moves no measured element to another page.
-   */
-  footOfLastPage?: { id: string; className: string; withinPt: number };
+  fill: string;
+  /** The text each such element prints instead of its number (one digit). */
+  placeholder: string;
 }
 
 export interface PagePosition {
   page: number;
   /** Distance of the element's top from the top of the page area, in pt. */
   fromTop: number;
-}
-
-export interface Pagination {
-  pages: number;
-  positions: Record<string, PagePosition>;
-  /** Whether `footOfLastPage`'s class was applied. */
-  footOfLastPage: boolean;
-  /** Layouts measured (the numbers written change nothing when this is 2). */
-  layouts: number;
 }
 
 /** The document information written into the PDF. */

@@ -3,14 +3,17 @@
  * `publish.ts` adds the catalog and the archive): resolve a request with its kind's module
  * (`functions/reports/`), load its inputs once, compose the view, print it.
  *
- * A kind whose contents print page numbers (the bulletin) prints once: before printing, the
- * renderer measures in the browser on which page each contents entry's anchor will land and
- * writes the numbers into the contents (see `adapters/print/paginate.ts`); the printed PDF's
- * named destinations must agree, else (or with a renderer that cannot measure) the PDF's own
- * numbers are printed in a second pass, and a third runs only if those moved the layout. The
- * others (zone profiles, regional reports, the 指标快报) print their contents as a list of links
- * without page numbers, in one pass (their colophon follows the text, never moved to the foot
- * of the last page). The renderer appends the metadata (title, author, subject, keywords) as an
+ * A kind whose contents print page numbers (the bulletin) prints once: its contents print a
+ * placeholder in a box of fixed width where each number goes (so that no number can move a page
+ * break), and the renderer writes each entry's page — where the printed PDF's own named
+ * destination of its anchor is — over the placeholder in the PDF (see
+ * `adapters/print/link-pages.ts`): no measuring pass. A renderer that cannot write them prints
+ * the PDF's numbers in a second pass (a third only if those moved the layout). A colophon that
+ * opens the last page alone is moved to that page's foot in the PDF as well
+ * (`adapters/print/last-page-foot.ts`); one the renderer cannot move is printed there in a
+ * second pass. The others (zone profiles, regional reports, the 指标快报) print their contents
+ * as a list of links without page numbers, in one pass (their colophon follows the text, never
+ * moved to the foot of the last page). The renderer appends the metadata (title, author, subject, keywords) as an
  * incremental update; `zh-CN` comes from `<html lang>`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -178,14 +181,19 @@ export function withPageNumbers<V extends ReportView>(view: V, pages: Map<string
 }
 
 const MAX_PASSES = 4;
+/**
+ * What a page-numbered contents prints where each number goes, before the renderer writes the
+ * number over it in the PDF (one digit, in the fixed-width box `.contents-page`).
+ */
+const PAGE_PLACEHOLDER = 0;
 /** Width of the cover thumbnail (page 1) in pixels. */
 export const COVER_WIDTH = 300;
 /** A colophon starting this close to the top of the last page has the page to itself. */
 const COLOPHON_ALONE_PT = 90;
 
 /**
- * Renders a composed view to `<workDir>/<fileStem>.html` and `.pdf`: for the bulletin two
- * passes for the contents' page numbers, for the other kinds one; then the metadata.
+ * Renders a composed view to `<workDir>/<fileStem>.html` and `.pdf`, in one pass as a rule (the
+ * bulletin's page numbers written into the PDF by the renderer; see the module comment).
  * @throws RenderError when an entry's anchor is missing from the PDF or the numbers never settle.
  */
 export async function renderReportFiles<V extends ReportView>(
@@ -245,9 +253,8 @@ export async function renderReportFiles<V extends ReportView>(
   /**
    * Writes the PDF and, beside it, the HTML it was printed from, at once. `onDisk`: the HTML
    * file already holds `numbered` (it was written for this very print). Else it is rendered
-   * again: the bulletin's numbers were measured and written in the browser (and its colophon
-   * perhaps moved to the last page's foot), or an earlier pass is kept — the file on disk
-   * lacks what was printed.
+   * again: the bulletin's numbers were written into the PDF over the placeholders the file
+   * holds, or an earlier pass is kept — the file on disk lacks what the PDF shows.
    */
   const finish = async (
     result: RenderResult,
@@ -284,8 +291,13 @@ export async function renderReportFiles<V extends ReportView>(
   };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
     const t0 = performance.now();
+    // The first pass of a numbered contents prints placeholders, numbered in the PDF after.
+    const placeholders = numberedContents && pass === 1;
     const numbered = {
-      ...withPageNumbers(view, pages),
+      ...withPageNumbers(
+        view,
+        placeholders ? new Map(anchors.map((a) => [a, PAGE_PLACEHOLDER])) : pages,
+      ),
       colophonAlone,
       ...(numberedContents ? {} : { contentsLinked: true }),
     };
@@ -297,17 +309,21 @@ export async function renderReportFiles<V extends ReportView>(
       metadata,
       attachments,
       ...(opts.cover === false ? {} : { cover: { width: COVER_WIDTH } }),
-      // The first pass measures the contents' page numbers before printing (one print).
-      ...(numberedContents && pass === 1
+      ...(placeholders
         ? {
-            paginate: {
-              measure: [...anchors, 'colophon'],
+            linkPages: {
+              anchors,
               fill: '.contents-page',
-              footOfLastPage: {
-                id: 'colophon',
-                className: 'colophon-alone',
-                withinPt: COLOPHON_ALONE_PT,
-              },
+              placeholder: String(PAGE_PLACEHOLDER),
+            },
+          }
+        : {}),
+      ...(numberedContents && !colophonAlone
+        ? {
+            footOfLastPage: {
+              id: 'colophon',
+              className: 'colophon-alone',
+              withinPt: COLOPHON_ALONE_PT,
             },
           }
         : {}),
@@ -327,25 +343,12 @@ export async function renderReportFiles<V extends ReportView>(
       throw new RenderError(
         `contents anchors missing from the PDF of ${fileStem}: ${lost.join(', ')}`,
       );
-    const measured = result.pagination;
-    if (measured) {
-      // The numbers measured before printing, proved against the PDF's own destinations.
-      const proved =
-        measured.pages === result.pages &&
-        anchors.every((a) => measured.positions[a]?.page === found.get(a));
-      if (proved) {
-        const measuredPages = new Map(anchors.map((a) => [a, found.get(a)!]));
-        const printed = {
-          ...withPageNumbers(view, measuredPages),
-          colophonAlone: measured.footOfLastPage,
-        };
-        return finish(result, printed, pass);
-      }
-      // Not what was measured: print the PDF's numbers, as without measuring.
-      pages = new Map(anchors.map((a) => [a, found.get(a)!]));
-      continue;
-    }
-    const settled = anchors.every((a) => pages.get(a) === found.get(a));
+    const written = result.linkPages && 'pages' in result.linkPages ? result.linkPages.pages : {};
+    // Placeholders numbered in the PDF (each its anchor's destination, as the PDF reads):
+    // settled at once. Else the PDF's numbers are printed in the next pass.
+    const settled = anchors.every(
+      (a) => (placeholders ? written[a] : pages.get(a)) === found.get(a),
+    );
     pages = new Map(anchors.map((a) => [a, found.get(a)!]));
     if (!settled) continue;
     if (beforeMove) {
@@ -355,14 +358,28 @@ export async function renderReportFiles<V extends ReportView>(
         ? finish(beforeMove.result, beforeMove.numbered, pass)
         : finish(result, numbered, pass, true);
     }
-    // The colophon opening the last page alone: print it at that page's foot instead.
+    // The colophon moved to the last page's foot in the PDF, when it opened that page alone.
+    const foot = result.footOfLastPage;
+    const moved = foot !== undefined && 'moved' in foot && foot.moved;
+    // What the PDF shows: the numbers written over the placeholders, the colophon moved (the
+    // HTML is written again when it differs from the file printed).
+    const printed =
+      placeholders || moved
+        ? { ...withPageNumbers(view, pages), colophonAlone: colophonAlone || moved }
+        : numbered;
+    // A colophon opening the last page alone that the renderer could not move: print it at
+    // that page's foot instead.
     const colophon = positions.get('colophon');
-    if (colophon?.page === result.pages && colophon.fromTop < COLOPHON_ALONE_PT) {
-      beforeMove = { result, numbered };
+    if (
+      (foot === undefined || 'missed' in foot) &&
+      colophon?.page === result.pages &&
+      colophon.fromTop < COLOPHON_ALONE_PT
+    ) {
+      beforeMove = { result, numbered: printed };
       colophonAlone = true;
       continue;
     }
-    return finish(result, numbered, pass, true);
+    return finish(result, printed, pass, printed === numbered);
   }
   if (beforeMove) return finish(beforeMove.result, beforeMove.numbered, MAX_PASSES);
   throw new RenderError(

@@ -20,7 +20,7 @@ import {
   xmpPacket,
 } from '#adapters/print/postprocess.ts';
 import { RenderError } from '#errors';
-import { pdfInfo, pdfText } from '#tests/support/pdf.ts';
+import { pdfInfo, pdfPagePlaces, pdfText } from '#tests/support/pdf.ts';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream } from '@cantoo/pdf-lib';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'render');
@@ -224,11 +224,12 @@ describe('Chromium PDF renderer', () => {
     expect(text.join('')).not.toContain('共2页');
   });
 
-  it('measures before printing the pages that the PDF destinations then point at', async () => {
-    // A document that breaks in every way the reports do: long paragraphs split across pages,
-    // tables breaking between rows with repeated heads, blocks that must stay whole, headings
-    // kept with what follows, and a contents whose numbers are written in before printing.
-    const ids = Array.from({ length: 36 }, (_, i) => `s${i}`);
+  /**
+   * A document that breaks in every way the reports do: long paragraphs split across pages,
+   * tables breaking between rows with repeated heads, blocks that must stay whole, headings
+   * kept with what follows, and a contents whose links end in a fixed-width box printing `0`.
+   */
+  const contentsDocument = async (name: string, ids: string[], box = (_id: string) => '0') => {
     const para = (n: number) =>
       `<p>${'国家高新区园区生产总值同比增长，创新能力持续提升。'.repeat(n)}</p>`;
     const table = (rows: number) =>
@@ -244,16 +245,17 @@ describe('Chromium PDF renderer', () => {
             : i % 4 === 1
               ? `<div style="height:${60 + ((i * 37) % 200)}mm;break-inside:avoid;border:1px solid #999"></div>`
               : para(3 + ((i * 11) % 40));
-        return `<h2 id="${id}" style="break-after:avoid">第${i + 1}节</h2>${block}`;
+        return `<h2 id="${id}" style="break-after:avoid">第${i + 1}节正文</h2>${block}`;
       })
       .join('\n');
+    // Titles with digits of their own (第12节): the number is the text furthest right.
     const contents = ids
       .map(
-        (id) =>
-          `<a href="#${id}" style="display:flex"><span>第${id.slice(1)}节</span><span style="flex:1"></span><span class="n" style="flex:0 0 2em;text-align:right"></span></a>`,
+        (id, i) =>
+          `<a href="#${id}" style="display:flex"><span>第${i + 1}节</span><span style="flex:1"></span><span class="n" style="flex:0 0 2em;text-align:right">${box(id)}</span></a>`,
       )
       .join('');
-    const htmlPath = join(tmp, 'paginate.html');
+    const htmlPath = join(tmp, `${name}.html`);
     await writeFile(
       htmlPath,
       `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
@@ -261,39 +263,139 @@ describe('Chromium PDF renderer', () => {
 html { font-family: '${fontFamilies.serif}'; font-size: 10.5pt; line-height: 1.75; }
 body { margin: 0; } h2 { font-family: '${fontFamilies.sans}'; margin: 4mm 0 2mm; }
 table { border-collapse: collapse; width: 100%; } tr { break-inside: avoid; }
-td, th { border: 0.6pt solid #999; }
+td, th { border: 0.6pt solid #999; } nav a { color: inherit; text-decoration: none; }
 </style></head><body><nav>${contents}</nav>${body}<footer id="end">完</footer></body></html>`,
     );
+    return htmlPath;
+  };
+
+  it('writes the contents page numbers into the printed PDF: the pages its destinations point at', async () => {
+    const ids = Array.from({ length: 36 }, (_, i) => `s${i}`);
+    const htmlPath = await contentsDocument('link-pages', ids);
     const result = await renderer.renderPdf({
       htmlPath,
       allowedRoots: [tmp],
-      paginate: {
-        measure: [...ids, 'end'],
-        fill: '.n',
-        footOfLastPage: { id: 'end', className: 'at-foot', withinPt: 90 },
-      },
+      linkPages: { anchors: ids, fill: '.n', placeholder: '0' },
+      cover: { width: 300 },
     });
-    const measured = result.pagination!;
-    expect(result.pages).toBeGreaterThan(8);
-    expect(measured.pages).toBe(result.pages);
+    expect(result.pages).toBeGreaterThan(9);
     // The destinations as read from the bytes and by a PDF library agree …
     const fast = chromiumDestinations(result.pdf)!;
     const library = await anchorPositions(result.pdf);
     expect([...fast].map(([id, p]) => [id, p.page])).toEqual(
       [...library].map(([id, p]) => [id, p.page]),
     );
-    // … and with what was measured before printing.
-    for (const id of ids) {
-      expect({ id, page: measured.positions[id]?.page }).toEqual({
-        id,
-        page: library.get(id)?.page,
+    // … and the number written for each entry is its destination's page (up to two digits) …
+    expect(result.linkPages).toEqual({
+      pages: Object.fromEntries(ids.map((id) => [id, library.get(id)!.page])),
+    });
+    expect(new Set(ids.map((id) => library.get(id)!.page)).size).toBeGreaterThan(5);
+    // … the page where its heading is printed, as pdfjs extracts the text.
+    const text = (await pdfText(result.pdf)).map((p) => p.replace(/\s+/g, ''));
+    const contents = text.slice(0, 2).join('');
+    for (const [i, id] of ids.entries()) {
+      const page = library.get(id)!.page;
+      const heading = text.findIndex((p) => p.includes(`第${i + 1}节正文`)) + 1;
+      expect({ id, heading }).toEqual({ id, heading: page });
+      expect(contents).toContain(`第${i + 1}节${page}`);
+    }
+    expect(contents).not.toMatch(/节0(?!\d)/);
+    // The structure tags stay; the cover was made with the numbers.
+    const raw = Buffer.from(result.pdf).toString('latin1');
+    expect(raw).toContain('/StructTreeRoot');
+    expect(result.cover?.png.byteLength).toBeGreaterThan(1000);
+  });
+
+  it('writes no number when a link lacks its placeholder, and says why', async () => {
+    const ids = ['s0', 's1', 's2'];
+    const htmlPath = await contentsDocument('link-pages-missing', ids, (id) =>
+      id === 's1' ? '' : '0',
+    );
+    const result = await renderer.renderPdf({
+      htmlPath,
+      allowedRoots: [tmp],
+      linkPages: { anchors: ids, fill: '.n', placeholder: '0' },
+    });
+    expect(result.linkPages).toMatchObject({ missed: expect.stringContaining('#s1') });
+    // Printed as it was: the placeholders stand.
+    expect((await pdfText(result.pdf))[0]!.replace(/\s+/g, '')).toContain('第1节0');
+  });
+
+  /**
+   * A last page that a colophon opens (`lineOnLastPage`: after a line of text): written without
+   * and with the class that puts it at the page's foot.
+   */
+  const colophonDocuments = async (name: string, lineOnLastPage: boolean) => {
+    const html = (alone: boolean) =>
+      `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+@page { size: A4; margin: 20mm 18mm 18mm 18mm; }
+html { font-family: '${fontFamilies.serif}'; font-size: 10.5pt; line-height: 1.75; }
+body { margin: 0; } p { margin: 0; }
+.colophon { break-inside: avoid; margin-top: 8mm; border-top: 1.6pt solid #c00; }
+.colophon.alone { height: 200mm; display: flex; flex-direction: column; justify-content: flex-end; margin-top: 0; }
+.colophon a { color: inherit; text-decoration: none; }
+</style></head><body><div style="height:${lineOnLastPage ? 257 : 248}mm;border:1px solid #999"></div>
+<p>正文最后一行。</p>
+<footer id="colophon" class="colophon${alone ? ' alone' : ''}"><p><a href="#colophon">编辑部</a></p><p>地址：北京市西城区</p><p>电话：(010)88656173</p></footer>
+</body></html>`;
+    const plain = join(tmp, `${name}.html`);
+    const alone = join(tmp, `${name}-alone.html`);
+    await writeFile(plain, html(false));
+    await writeFile(alone, html(true));
+    return { plain, alone };
+  };
+
+  it.each([
+    ['opens the last page', false],
+    ['follows a line on the last page', true],
+  ])(
+    'moves a colophon that %s to its foot in the printed PDF, as its class prints it',
+    async (_, lineOnLastPage) => {
+      const files = await colophonDocuments(`colophon-${lineOnLastPage}`, lineOnLastPage);
+      const moved = await renderer.renderPdf({
+        htmlPath: files.plain,
+        allowedRoots: [tmp],
+        footOfLastPage: { id: 'colophon', className: 'alone', withinPt: 90 },
       });
-    }
-    // The numbers were printed in the contents.
-    const contentsText = (await pdfText(result.pdf))[0]!.replace(/\s+/g, '');
-    for (const id of ids.slice(0, 6)) {
-      expect(contentsText).toContain(`第${id.slice(1)}节${library.get(id)!.page}`);
-    }
+      const printed = await renderer.renderPdf({ htmlPath: files.alone, allowedRoots: [tmp] });
+      expect(moved.footOfLastPage).toEqual({ moved: true });
+      expect(moved.pages).toBe(2);
+      expect(printed.pages).toBe(2);
+      // Every line and link of the last page where the class prints them (the line above
+      // stays), to a pixel (Chromium places text on whole pixels of its own).
+      const at = await pdfPagePlaces(moved.pdf, 2);
+      const want = await pdfPagePlaces(printed.pdf, 2);
+      expect(at.text.map((t) => t.str)).toEqual(want.text.map((t) => t.str));
+      const near = (a: number[], b: number[]) => a.every((x, i) => Math.abs(x - b[i]!) <= 0.75);
+      for (const [i, t] of at.text.entries()) {
+        const w = want.text[i]!;
+        expect({ t, near: near([t.x, t.y], [w.x, w.y]) }).toEqual({ t, near: true });
+      }
+      expect(at.links).toHaveLength(1);
+      expect(near(at.links[0]!, want.links[0]!)).toBe(true);
+      expect(at.text.find((t) => t.str === '编辑部')!.y).toBeLessThan(300);
+      // Its named destination moved with it.
+      const [dest, destPrinted] = [moved, printed].map((r) =>
+        Math.round(chromiumDestinations(r.pdf)!.get('colophon')!.fromTop),
+      );
+      expect(dest).toBe(destPrinted);
+    },
+  );
+
+  it('leaves a colophon where the text ends when the class would cost a page', async () => {
+    const files = await colophonDocuments('colophon-stays', true);
+    const html = (await import('node:fs/promises')).readFile;
+    await writeFile(
+      files.plain,
+      (await html(files.plain, 'utf8')).replace('height:257mm', 'height:200mm'),
+    );
+    const result = await renderer.renderPdf({
+      htmlPath: files.plain,
+      allowedRoots: [tmp],
+      footOfLastPage: { id: 'colophon', className: 'alone', withinPt: 90 },
+    });
+    expect(result.pages).toBe(1);
+    expect(result.footOfLastPage).toEqual({ moved: false });
   });
 
   it('blocks every request outside the allowed roots and names the URLs', async () => {

@@ -129,10 +129,10 @@ describe('report kinds rendered to PDF', () => {
       { kind: 'torch-bulletin', period: '2024' },
       { issue: { year: 2026, number: 3, total: 553 }, date: NOW, fileStem: 'bulletin' },
     );
-    // One print: the page numbers were measured before printing and agree with the PDF.
+    // One print: the page numbers were written into the PDF over the placeholders.
     expect(r.passes).toBe(1);
     const pages = await checkPdf(r, 'numbered');
-    // The HTML beside the PDF is the one printed: the measured numbers written into it.
+    // The HTML beside the PDF is the one printed, with the numbers the PDF shows.
     await expectHtmlPrinted(r, 'torch-bulletin');
     expect(r.view.sections.flatMap((s) => s.entries).every((e) => e.page! >= 1)).toBe(true);
     const text = pages.join('\n');
@@ -178,30 +178,23 @@ describe('report kinds rendered to PDF', () => {
     expect(untraced).toEqual([]);
   });
 
-  it('bulletin: numbers measured wrong before printing are printed again from the PDF', async () => {
+  it('bulletin: with a renderer that writes no page numbers, the PDF numbers print in a second pass', async () => {
     const real = t.publishDeps().renderer;
-    // A renderer whose measurement is off by one page for every entry: the PDF disagrees.
-    const skewed: typeof real = {
-      async renderPdf(req) {
-        const out = await real.renderPdf(req);
-        if (!out.pagination) return out;
-        const positions = Object.fromEntries(
-          Object.entries(out.pagination.positions).map(([id, p]) => [
-            id,
-            { ...p, page: p.page + 1 },
-          ]),
-        );
-        return { ...out, pagination: { ...out.pagination, positions } };
+    // A renderer that prints the placeholders and writes nothing over them.
+    const unnumbered: typeof real = {
+      async renderPdf({ linkPages: _asked, ...req }) {
+        return real.renderPdf(req);
       },
       close: () => real.close(),
     };
     const r = await previewReport(
-      t.publishDeps({ renderer: skewed }),
+      t.publishDeps({ renderer: unnumbered }),
       { kind: 'torch-bulletin', period: '2024' },
-      { date: NOW, fileStem: 'bulletin-skewed' },
+      { date: NOW, fileStem: 'bulletin-unnumbered' },
     );
-    expect(r.passes).toBeGreaterThanOrEqual(2);
+    expect(r.passes).toBe(2);
     await checkPdf(r, 'numbered');
+    await expectHtmlPrinted(r, 'torch-bulletin');
   });
 
   it('zone profile: released at once in its own series (no review), with ranks and growth against the nation', async () => {

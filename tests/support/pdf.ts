@@ -44,6 +44,26 @@ export async function pdfText(pdf: Uint8Array, separator = ''): Promise<string[]
   });
 }
 
+/** Where page `n` draws its text (each item: text, x, y of its origin, pt) and its links. */
+export async function pdfPagePlaces(
+  pdf: Uint8Array,
+  n: number,
+): Promise<{ text: { str: string; x: number; y: number }[]; links: number[][] }> {
+  return withDocument(pdf, async (doc) => {
+    const page = await doc.getPage(n);
+    const content = await page.getTextContent();
+    const text = content.items.flatMap((item) =>
+      'str' in item && item.str.trim()
+        ? [{ str: item.str, x: item.transform[4] as number, y: item.transform[5] as number }]
+        : [],
+    );
+    const links = ((await page.getAnnotations()) as { subtype: string; rect: number[] }[])
+      .filter((a) => a.subtype === 'Link')
+      .map((a) => a.rect);
+    return { text, links };
+  });
+}
+
 export interface PdfFont {
   /** `/BaseFont`, e.g. `CAAAAA+NotoSerifSC-Regular`; for Type 3 fonts `/Name` or `Type3 <obj>`. */
   name: string;

@@ -1,6 +1,6 @@
 /**
  * The cover thumbnail: page 1 as a PNG, made in the page that has just printed the PDF (no
- * second render). The document is laid out as in `paginate.ts` — print media, one column per
+ * second render). The document is laid out in print media, one column per
  * page area (the `@page` size less its margins), so the first column holds what page 1 holds —
  * offset by the page margins on white, and the first page's box is captured, scaled to `width`.
  * The page is in print media and at the A4 page box already (the renderer keeps its pooled pages
@@ -17,13 +17,26 @@ export interface Cover {
   height: number;
 }
 
+/**
+ * Text written into the document before the capture, as the PDF printed it: the page number of
+ * each link `a[href="#id"]` into its `selector` element (the contents' numbers, written into
+ * the PDF after printing by `link-pages.ts`, over placeholders the page still shows).
+ */
+export interface CoverFill {
+  selector: string;
+  pages: Record<string, number>;
+}
+
 /** Lays page 1 out on the loaded `page` and captures it `width` pixels wide. */
 export async function coverOf(
   page: Page,
   width: number,
   defaults: PageBoxDefaults,
+  fill?: CoverFill,
 ): Promise<Cover> {
-  const box = (await page.evaluate(inPage(layOutFirstPage, defaults))) as PageBox;
+  const box = (await page.evaluate(
+    inPage(layOutFirstPage, { defaults, ...(fill ? { fill } : {}) }),
+  )) as PageBox;
   const standing = page.viewport();
   const viewport = {
     width: Math.ceil(box.width),
@@ -54,8 +67,15 @@ export async function coverOf(
 /** Runs in the page: no closure over module scope. Returns the page box in CSS pixels. */
 function layOutFirstPage(
   pageBox: (defaults: PageBoxDefaults) => PageBox,
-  defaults: PageBoxDefaults,
+  { defaults, fill }: { defaults: PageBoxDefaults; fill?: CoverFill },
 ): PageBox {
+  if (fill) {
+    for (const link of Array.from(document.querySelectorAll('a[href^="#"]'))) {
+      const page = fill.pages[decodeURIComponent((link.getAttribute('href') ?? '').slice(1))];
+      const target = link.querySelector(fill.selector);
+      if (target && page !== undefined) target.textContent = String(page);
+    }
+  }
   const box = pageBox(defaults);
   const { width, height } = box;
   const areaW = width - box.left - box.right;

@@ -21,6 +21,8 @@ import type { PageBox, PageBoxDefaults } from './page-box.ts';
 export function fitInPage(
   pageBox: (d: PageBoxDefaults) => PageBox,
   defaults: PageBoxDefaults,
+  /** Called at the end, the document still laid out at the text block's width. */
+  whileLaidOut?: () => void,
 ): string[] {
   const box = pageBox(defaults);
   const areaW = box.width - box.left - box.right;
@@ -59,6 +61,7 @@ export function fitInPage(
       const over = overBy(el);
       if (over > 0) warnings.push(`${nameOf(el)}超出版心${Math.ceil(over)}px，打印时会被裁切`);
     }
+    whileLaidOut?.();
     return warnings;
   } finally {
     style.remove();

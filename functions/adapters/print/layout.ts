@@ -1,58 +1,75 @@
 /**
  * The steps between loading and printing, in one round trip: one `page.evaluate` that tightens
- * wide tables and reports what still overflows (`fit.ts`), measures and writes the contents'
- * page numbers (`paginate.ts`, when asked) and sets the document title. The page is in print
- * media already: the renderer keeps its pooled pages in print media and at the A4 page box for
- * good (`renderer.ts`), so a document is loaded, laid out, printed and captured in the one
- * media it prints in. Before, each step switched the media on and off around its own evaluate
- * (seven round trips to the browser, four media switches); then three round trips and two
- * switches; now one round trip and none.
+ * wide tables and reports what still overflows (`fit.ts`), measures the element that may be
+ * moved to the foot of the last page after printing (`last-page-foot.ts`: its content height as
+ * it is and with the class that puts it there — the class is taken off again) and sets the
+ * document title. The page is in print media already: the renderer keeps its pooled pages in
+ * print media and at the A4 page box for good (`renderer.ts`), so a document is loaded, laid
+ * out, printed and captured in the one media it prints in. Page numbers are not measured here:
+ * they are written into the printed PDF (`link-pages.ts`).
  */
 import type { Page } from 'puppeteer-core';
-import type { PaginateRequest, Pagination } from '../../app/ports.ts';
 import { fitInPage } from './fit.ts';
+import type { FootMeasure } from './last-page-foot.ts';
 import { inPage, type PageBox, type PageBoxDefaults } from './page-box.ts';
-import { measureInPage } from './paginate.ts';
 
 export interface PrintLayout {
   /** One line per element still wider than the text block (see `fit.ts`). */
   warnings: string[];
-  /** The measured page numbers, when `paginate` was asked (see `paginate.ts`). */
-  pagination?: Pagination;
+  /** The foot element's heights, when asked and found. */
+  foot?: FootMeasure;
 }
 
 interface LayoutArg {
   defaults: PageBoxDefaults;
-  paginate?: PaginateRequest;
   title?: string;
+  foot?: { id: string; className: string };
 }
 
-const steps = { fitInPage, measureInPage };
+const steps = { fitInPage, footInPage };
 
 /** Lays the loaded `page` (in print media) out for printing: see the module comment. */
 export async function layOutForPrint(
   page: Page,
   defaults: PageBoxDefaults,
-  opts: { paginate?: PaginateRequest; title?: string } = {},
+  opts: { title?: string; foot?: { id: string; className: string } } = {},
 ): Promise<PrintLayout> {
   const arg: LayoutArg = {
     defaults,
-    ...(opts.paginate ? { paginate: opts.paginate } : {}),
     ...(opts.title !== undefined ? { title: opts.title } : {}),
+    ...(opts.foot ? { foot: opts.foot } : {}),
   };
   return (await page.evaluate(inPage(layOutInPage, arg, steps))) as PrintLayout;
 }
 
-/** Runs in the page: no closure over module scope (the two steps come with it as source). */
+/** Runs in the page: no closure over module scope (the steps come with it as source). */
 function layOutInPage(
   pageBox: (defaults: PageBoxDefaults) => PageBox,
   arg: LayoutArg,
-  { fitInPage: fit, measureInPage: measure }: typeof steps,
+  { fitInPage: fit, footInPage: measureFoot }: typeof steps,
 ): PrintLayout {
-  const warnings = fit(pageBox, arg.defaults);
-  const pagination = arg.paginate
-    ? measure(pageBox, { req: arg.paginate, defaults: arg.defaults })
-    : undefined;
+  let foot: FootMeasure | undefined;
+  const warnings = fit(pageBox, arg.defaults, () => {
+    if (arg.foot) foot = measureFoot(arg.foot);
+  });
   if (arg.title !== undefined) document.title = arg.title;
-  return { warnings, ...(pagination ? { pagination } : {}) };
+  return { warnings, ...(foot ? { foot } : {}) };
+}
+
+/**
+ * Runs in the page: where the element's content ends, from the top of its box, as it is and
+ * with `className` (then taken off again).
+ */
+function footInPage(foot: { id: string; className: string }): FootMeasure | undefined {
+  const el = document.getElementById(foot.id);
+  if (!el || el.classList.contains(foot.className)) return undefined;
+  const at = () => {
+    const top = el.getBoundingClientRect().top;
+    return { top, end: (el.lastElementChild ?? el).getBoundingClientRect().bottom - top };
+  };
+  const natural = at();
+  el.classList.add(foot.className);
+  const alone = at();
+  el.classList.remove(foot.className);
+  return { naturalPx: natural.end, reachPx: alone.end, topPx: alone.top - natural.top };
 }

@@ -45,16 +45,13 @@ export function countPdfPages(pdf: Uint8Array): number {
 
 /** The catalog's `/Lang` (Chromium writes it from `<html lang>`), if any. */
 export function catalogLang(pdf: Uint8Array): string | undefined {
-  const doc = new RawPdf(pdf);
-  const trailer = doc.trailer();
-  const rootId = trailer && ref(trailer.dict, 'Root');
-  const catalog = rootId === undefined ? undefined : doc.object(rootId);
+  const catalog = new RawPdf(pdf).catalog();
   const token = catalog && /\/Lang\s*(\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>)/.exec(catalog)?.[1];
   return token ? decodePdfString(token) || undefined : undefined;
 }
 
 /** A PDF as Chromium writes it, read lazily from its bytes. */
-class RawPdf {
+export class RawPdf {
   readonly bytes: Buffer;
   readonly text: string;
   private offsets: Map<number, number> | undefined;
@@ -69,6 +66,13 @@ class RawPdf {
     if (at < 0) return undefined;
     const m = /^trailer\s*<<([\s\S]*?)>>\s*startxref\s*(\d+)/.exec(this.text.slice(at));
     return m ? { dict: m[1] as string, startxref: m[2] as string } : undefined;
+  }
+
+  /** The text of the document catalog (the last trailer's `/Root`). */
+  catalog(): string | undefined {
+    const trailer = this.trailer();
+    const rootId = trailer && ref(trailer.dict, 'Root');
+    return rootId === undefined ? undefined : this.object(rootId);
   }
 
   /**
@@ -137,7 +141,7 @@ class RawPdf {
   }
 }
 
-const ref = (dict: string, key: string): number | undefined => {
+export const ref = (dict: string, key: string): number | undefined => {
   const m = new RegExp(`/${key}\\s+(\\d+)\\s+0\\s+R`).exec(dict);
   return m ? Number(m[1]) : undefined;
 };
@@ -148,12 +152,12 @@ function pdfText(s: string): string {
 }
 
 /** One object of an incremental update: its number and its bytes (`n 0 obj … endobj`). */
-interface Update {
+export interface Update {
   id: number;
   body: Buffer;
 }
 
-const streamObject = (id: number, dict: string, data: Uint8Array): Update => ({
+export const streamObject = (id: number, dict: string, data: Uint8Array): Update => ({
   id,
   body: Buffer.concat([
     Buffer.from(`${id} 0 obj\n<<${dict}\n/Length ${data.length}>> stream\n`),
@@ -163,7 +167,7 @@ const streamObject = (id: number, dict: string, data: Uint8Array): Update => ({
 });
 
 /** A PDF name (`/text#2Fcsv`): delimiters, `#` and bytes outside `!`…`~` written as `#xx`. */
-function pdfName(s: string): string {
+export function pdfName(s: string): string {
   return `/${[...Buffer.from(s, 'utf8')]
     .map((b) =>
       b < 0x21 || b > 0x7e || '()<>[]{}/%#'.includes(String.fromCharCode(b))
@@ -245,6 +249,8 @@ export async function finishPdf(
   equivalents: ReadonlyMap<number, number>,
   info: DocumentInfo = {},
   attachments: PdfAttachment[] = [],
+  /** Further objects replaced in the same update (e.g. `link-pages.ts`'s content streams). */
+  extra: Update[] = [],
 ): Promise<Uint8Array> {
   for (const a of attachments) {
     if (!/^[A-Za-z0-9._-]+$/.test(a.name))
@@ -263,7 +269,7 @@ export async function finishPdf(
   ) {
     // Not what Chromium writes: the ToUnicode fix and Info by hand where possible, then pdf-lib.
     return describePdf(
-      trailer ? fixedPdf(doc, trailer, equivalents, info) : pdf,
+      trailer ? fixedPdf(doc, trailer, equivalents, info, extra) : pdf,
       info,
       attachments,
     );
@@ -271,6 +277,7 @@ export async function finishPdf(
 
   const fixed = fixesAndInfo(doc, trailer, equivalents, info);
   const { updates, infoId, entries } = fixed;
+  updates.push(...extra);
   let { size } = fixed;
 
   // The XMP packet: the same facts as the document information.
@@ -450,8 +457,10 @@ function fixedPdf(
   trailer: { dict: string; startxref: string },
   equivalents: ReadonlyMap<number, number>,
   info: DocumentInfo,
+  extra: Update[],
 ): Uint8Array {
   const { updates, infoId, size } = fixesAndInfo(doc, trailer, equivalents, info);
+  updates.push(...extra);
   return updates.length === 0 ? doc.bytes : appendUpdate(doc, trailer, updates, size, infoId);
 }
 
@@ -468,15 +477,16 @@ export function chromiumDestinations(pdf: Uint8Array): Map<string, AnchorPositio
   return destinationsOf(new RawPdf(pdf));
 }
 
-function destinationsOf(doc: RawPdf): Map<string, AnchorPosition> | undefined {
-  const trailer = doc.trailer();
-  const rootId = trailer && ref(trailer.dict, 'Root');
-  const catalog = rootId === undefined ? undefined : doc.object(rootId);
-  if (!catalog || /\/Names\b/.test(catalog)) return undefined;
+/**
+ * Page object → its number (from 1) and height, walking the page tree of `catalog` in order;
+ * undefined when the tree is not as Chromium writes it.
+ */
+export function pageTree(
+  doc: RawPdf,
+  catalog: string,
+): Map<number, { n: number; height: number }> | undefined {
   const pagesId = ref(catalog, 'Pages');
-  const destsId = ref(catalog, 'Dests');
   if (pagesId === undefined) return undefined;
-  // Page object → number and height, walking the page tree in order.
   const pages = new Map<number, { n: number; height: number }>();
   const walk = (id: number, inherited: number | undefined, depth: number): boolean => {
     const node = doc.object(id);
@@ -493,7 +503,15 @@ function destinationsOf(doc: RawPdf): Map<string, AnchorPosition> | undefined {
     pages.set(id, { n: pages.size + 1, height });
     return true;
   };
-  if (!walk(pagesId, undefined, 0)) return undefined;
+  return walk(pagesId, undefined, 0) ? pages : undefined;
+}
+
+export function destinationsOf(doc: RawPdf): Map<string, AnchorPosition> | undefined {
+  const catalog = doc.catalog();
+  if (!catalog || /\/Names\b/.test(catalog)) return undefined;
+  const destsId = ref(catalog, 'Dests');
+  const pages = pageTree(doc, catalog);
+  if (!pages) return undefined;
   const result = new Map<string, AnchorPosition>();
   if (destsId === undefined) return result;
   const dests = doc.object(destsId);
@@ -578,8 +596,11 @@ function walkNameTree(node: PDFDict, visit: (name: string, value: unknown) => vo
   }
 }
 
-/** The CMap with radical destinations replaced, or `undefined` when none occur. */
-function fixCmap(cmap: string, equivalents: ReadonlyMap<number, number>): string | undefined {
+/**
+ * A ToUnicode CMap's mappings: source code (a glyph id, for Chromium's Identity-H fonts) →
+ * destination as UTF-16BE hex, from its `bfchar` and `bfrange` blocks.
+ */
+export function cmapEntries(cmap: string): Map<number, string> {
   const entries = new Map<number, string>(); // source code → destination, UTF-16BE hex
   const hex = (s: string): number => Number.parseInt(s, 16);
   const add16 = (dst: string, n: number): string => {
@@ -607,6 +628,12 @@ function fixCmap(cmap: string, equivalents: ReadonlyMap<number, number>): string
       }
     }
   }
+  return entries;
+}
+
+/** The CMap with radical destinations replaced, or `undefined` when none occur. */
+function fixCmap(cmap: string, equivalents: ReadonlyMap<number, number>): string | undefined {
+  const entries = cmapEntries(cmap);
   let changed = false;
   for (const [src, dst] of entries) {
     const str = Buffer.from(dst, 'hex').swap16().toString('utf16le');

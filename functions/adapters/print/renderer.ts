@@ -5,9 +5,9 @@
  * loads the HTML file from its `file://` URL under the request sandbox (`sandbox.ts`: only
  * `data:` and `file://` URLs under the allowed roots load; anything else fails the render,
  * naming the URL), lays it out for print in one evaluate (`layout.ts`: tables fitted,
- * `fit.ts`; page numbers measured and written when asked, `paginate.ts`; the title), prints it
- * with `page.pdf`, and appends the ToUnicode fix and the document information
- * (`postprocess.ts`).
+ * `fit.ts`; the title), prints it with `page.pdf`, writes the contents' page numbers into the
+ * printed PDF when asked (`link-pages.ts`), and appends them with the ToUnicode fix and the
+ * document information in one update (`postprocess.ts`).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,6 +20,9 @@ import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-
 import { fontFamilies } from './fonts.ts';
 import { coverOf } from './cover.ts';
 import { layOutForPrint } from './layout.ts';
+import { readChromiumPdf } from './content-stream.ts';
+import { moveToFootOfLastPage } from './last-page-foot.ts';
+import { linkPages } from './link-pages.ts';
 import { catalogLang, countPdfPages, finishPdf, readDestinations } from './postprocess.ts';
 import { renderContext } from './sandbox.ts';
 
@@ -182,12 +185,14 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     check();
 
     // One evaluate (see `layout.ts`): wide tables tightened and what still overflows the text
-    // block named, the contents' page numbers measured and written, the title set.
+    // block named, the title set.
     const { metadata } = req;
-    const { warnings, pagination } = await layOutForPrint(page, PAGE_BOX, {
-      ...(req.paginate ? { paginate: req.paginate } : {}),
+    const foot = req.footOfLastPage;
+    const layout = await layOutForPrint(page, PAGE_BOX, {
       ...(metadata?.title !== undefined ? { title: metadata.title } : {}),
+      ...(foot ? { foot: { id: foot.id, className: foot.className } } : {}),
     });
+    const { warnings } = layout;
     const tLayout = performance.now();
 
     const footer = req.footer === false ? undefined : (req.footer?.template ?? DEFAULT_FOOTER);
@@ -207,20 +212,53 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     });
     check();
     const tp0 = performance.now();
-    // Page 1 as an image, from the same page (no second render).
-    const cover = req.cover ? await coverOf(page, req.cover.width, PAGE_BOX) : undefined;
-    const tp1 = performance.now();
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    // Changes made in the printed PDF: the contents' page numbers over their placeholders
+    // (`link-pages.ts`), the colophon moved to the last page's foot (`last-page-foot.ts`).
+    const printed = req.linkPages || foot ? readChromiumPdf(raw) : undefined;
+    const unread = { reason: 'the PDF is not as Chromium writes it' };
+    const numbered = req.linkPages
+      ? printed
+        ? linkPages(printed, req.linkPages.anchors, req.linkPages.placeholder)
+        : unread
+      : undefined;
+    const written = numbered && 'pages' in numbered ? numbered : undefined;
+    const footed = foot
+      ? !printed
+        ? unread
+        : !layout.foot
+          ? { reason: `#${foot.id} not measured` }
+          : moveToFootOfLastPage(
+              printed,
+              foot,
+              layout.foot,
+              new Set((written?.updates ?? []).map((u) => u.id)),
+            )
+      : undefined;
+    const tp1 = performance.now();
+    // Page 1 as an image, from the same page (no second render), with the numbers written.
+    const cover = req.cover
+      ? await coverOf(
+          page,
+          req.cover.width,
+          PAGE_BOX,
+          written && req.linkPages
+            ? { selector: req.linkPages.fill, pages: Object.fromEntries(written.pages) }
+            : undefined,
+        )
+      : undefined;
+    const tp2 = performance.now();
     // Read from Chromium's own bytes: its catalog, page tree and /Lang (from `<html lang>`).
     const pages = countPdfPages(raw);
     const destinations = Object.fromEntries(await readDestinations(raw));
     const lang = catalogLang(raw);
-    const tp2 = performance.now();
+    const tp3 = performance.now();
     const pdf = await finishPdf(
       raw,
       setup.equivalents,
       { ...metadata, ...(lang ? { lang } : {}) },
       req.attachments,
+      [...(written?.updates ?? []), ...(footed && 'updates' in footed ? footed.updates : [])],
     );
     const t2 = performance.now();
     const timings = {
@@ -229,14 +267,27 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       pdfMs: Math.round(t2 - tLayout),
     };
     this.log(
-      `render: ${htmlPath} → ${pages} page(s), ${pdf.byteLength} bytes, load ${timings.loadMs}ms, layout ${timings.layoutMs}ms, pdf ${timings.pdfMs}ms (page.pdf ${Math.round(tp0 - tLayout)}, cover ${Math.round(tp1 - tp0)}, read ${Math.round(tp2 - tp1)}, finish ${Math.round(t2 - tp2)})`,
+      `render: ${htmlPath} → ${pages} page(s), ${pdf.byteLength} bytes, load ${timings.loadMs}ms, layout ${timings.layoutMs}ms, pdf ${timings.pdfMs}ms (page.pdf ${Math.round(tp0 - tLayout)}, numbers ${Math.round(tp1 - tp0)}, cover ${Math.round(tp2 - tp1)}, read ${Math.round(tp3 - tp2)}, finish ${Math.round(t2 - tp3)})` +
+        (numbered && 'reason' in numbered ? `; page numbers not written: ${numbered.reason}` : '') +
+        (footed && 'reason' in footed ? `; #${foot?.id} not moved: ${footed.reason}` : ''),
     );
     return {
       pdf,
       pages,
       timings,
       destinations,
-      ...(pagination ? { pagination } : {}),
+      ...(numbered
+        ? {
+            linkPages: written
+              ? { pages: Object.fromEntries(written.pages) }
+              : { missed: (numbered as { reason: string }).reason },
+          }
+        : {}),
+      ...(footed
+        ? {
+            footOfLastPage: 'moved' in footed ? { moved: footed.moved } : { missed: footed.reason },
+          }
+        : {}),
       ...(cover ? { cover } : {}),
       warnings,
     };

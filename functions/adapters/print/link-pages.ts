@@ -1,0 +1,87 @@
+/**
+ * The contents' page numbers written into the printed PDF, after printing: no measuring pass.
+ *
+ * The document prints with a placeholder (one digit) in a box of fixed width at the end of each
+ * contents link (`.contents-page`: `flex: 0 0 1.6em`, right-aligned), so the layout — every page
+ * break — is the same whatever number the box will show. Chromium's PDF then says where each
+ * link's target landed (its named destinations, `postprocess.ts`), and where each link is (its
+ * `/Link` annotation: `/Rect` and `/Dest`). In the content stream of a page holding such links,
+ * the text drawn furthest right inside a link's rectangle is its placeholder; it is replaced by
+ * the page number — the glyphs of its digits in the same font, right-aligned on the
+ * placeholder's right edge — in the same incremental update as the rest of the finish
+ * (`finishPdf`). Nothing else of the page changes: its marked content and structure tags, the
+ * links, the fonts (the digits' glyphs must be in the font's subset already: Chromium's footer
+ * prints every page number in the same font, so they are). A text decoration would keep the
+ * placeholder's width: the contents' numbers have none.
+ *
+ * Anything not as expected (a link without its placeholder, a digit missing from the font, an
+ * operator the reading does not follow) writes nothing and says why: the caller prints again
+ * with the numbers in the HTML.
+ */
+import { editedContent, fmt, type ChromiumPdf, type Show } from './content-stream.ts';
+import type { Update } from './postprocess.ts';
+
+/** What was written: the page number of each anchor, and the objects to append. */
+export interface LinkPages {
+  pages: Map<string, number>;
+  updates: Update[];
+}
+
+/**
+ * Writes the page number of each of `anchors` over the placeholder its contents link shows
+ * (see the module comment). Returns what to append, or why nothing can be.
+ */
+export function linkPages(
+  pdf: ChromiumPdf,
+  anchors: readonly string[],
+  placeholder: string,
+): LinkPages | { reason: string } {
+  const wanted = new Set(anchors);
+  const pages = new Map<string, number>();
+  const updates: Update[] = [];
+  for (const page of pdf.pages) {
+    const links = page.links.filter((l) => l.dest && wanted.has(l.dest) && !pages.has(l.dest));
+    if (links.length === 0) continue;
+    const content = page.content();
+    if (!content) return { reason: `page ${page.n}: content not readable here` };
+    const edits: { start: number; end: number; text: string }[] = [];
+    for (const { dest: anchor, rect } of links) {
+      const [x1, y1, x2, y2] = rect;
+      // The text drawn furthest right inside the link: the placeholder.
+      let last: Show | undefined;
+      for (const show of content.shows) {
+        const [x, y] = show.origin;
+        if (x < x1 - 1 || x > x2 + 1 || y < y1 - 1 || y > y2 + 1) continue;
+        if (!last || x > last.origin[0]) last = show;
+      }
+      const font = last && content.font(last.font);
+      const target = pdf.destinations.get(anchor!);
+      if (!last || !font || !target)
+        return { reason: `contents link #${anchor}: no placeholder or no destination` };
+      const shown = last.codes.map((c) => font.text.get(c) ?? '\uFFFD').join('');
+      if (shown !== placeholder || !last.placedBy || last.block.length !== 1)
+        return {
+          reason: `contents link #${anchor}: its last text is "${shown}", not a placeholder`,
+        };
+      const [a, b] = last.tm;
+      if (b !== 0 || a <= 0) return { reason: `contents link #${anchor}: rotated text` };
+      const codes = [...String(target.page)].map((digit) => font.digits.get(digit));
+      if (codes.some((c) => c === undefined))
+        return { reason: `contents link #${anchor}: a digit of ${target.page} is not in its font` };
+      const width = (cs: number[]) =>
+        cs.reduce((sum, c) => sum + (font.widths.get(c) ?? font.defaultWidth), 0);
+      // Right-aligned on the placeholder's right edge.
+      const x =
+        last.tm[4] + ((width(last.codes) - width(codes as number[])) / 1000) * last.size * a;
+      const e = last.placedBy[4]!;
+      edits.push({ start: e.start, end: e.end, text: fmt(x) });
+      const hex = (codes as number[]).map((c) => c.toString(16).toUpperCase().padStart(4, '0'));
+      edits.push({ start: last.start, end: last.end, text: `<${hex.join('')}> Tj` });
+      pages.set(anchor!, target.page);
+    }
+    updates.push(editedContent(content, edits));
+  }
+  const lost = anchors.filter((a) => !pages.has(a));
+  if (lost.length) return { reason: `no contents link found for ${lost.join(', ')}` };
+  return { pages, updates };
+}
