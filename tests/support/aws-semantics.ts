@@ -17,24 +17,48 @@
  *   synthesized template, not a copy. A killed Lambda is the error `Lambda.Unknown`, a thrown
  *   error its `name` (the errorType).
  *
- * Time is compressed by {@link TIME_SCALE}: a minute of Lambda's backoff, a lease of 120 s and the
- * map's retry intervals shrink by the same factor, so their order — which decides what a retry
- * finds — stays as on AWS. Function timeouts shrink less ({@link TIMEOUT_SCALE}): the work
- * itself is not compressed, and a loaded machine must not turn a normal run into a timeout;
- * the orders that matter (lease < timeout, retry gap < timeout) hold either way.
+ * Time is compressed: a minute of Lambda's backoff, the lease of 120 s, the map's retry
+ * intervals and the functions' timeouts all shrink by one factor ({@link timeScale}), so their
+ * order — which decides what a retry finds — stays as on AWS. The work itself is not
+ * compressed, so the factor is sized from a measured baseline ({@link calibrate}): the shortest
+ * modelled budget a live run must fit in is the lease (a release that outlives its lease is
+ * taken over, or refused at its next step), so the lease is kept at least {@link LEASE_MARGIN}
+ * times the longest attempt of the path's clean run, and never shorter than 4 s (the factor
+ * {@link TIME_SCALE}, a quiet machine). A machine three times slower gets a three times slower
+ * model, not a different outcome. Until calibrated (the clean run itself) the factor is
+ * {@link UNCALIBRATED_SCALE}.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
-/** Real seconds per modelled second. */
+/** Real seconds per modelled second, at the most compressed. */
 export const TIME_SCALE = 1 / 30;
-/** Real seconds per modelled second of a function's timeout. */
-export const TIMEOUT_SCALE = 1 / 10;
+/** The factor for a path's clean run, before anything is measured: generous. */
+export const UNCALIBRATED_SCALE = 1 / 10;
+/** Lambda's lease on a run's slot or a draft's release (`functions/app/lifecycle.ts`), modelled seconds. */
+export const LEASE_SECONDS = 120;
+/** The lease is at least this many times the longest attempt measured. */
+export const LEASE_MARGIN = 4;
+
+let scale = UNCALIBRATED_SCALE;
+let longestOkAttemptMs = 0;
+
+/** Real seconds per modelled second, now. */
+export const timeScale = () => scale;
+
+/**
+ * Sizes the factor from the longest successful attempt since the last calibration (the
+ * path's clean run): the lease at least {@link LEASE_MARGIN} times it. Returns the factor.
+ */
+export function calibrate(): number {
+  scale = Math.max(TIME_SCALE, (LEASE_MARGIN * longestOkAttemptMs) / (LEASE_SECONDS * 1000));
+  longestOkAttemptMs = 0;
+  return scale;
+}
+
 /** A modelled duration in real milliseconds. */
-export const scaled = (seconds: number) => Math.round(seconds * 1000 * TIME_SCALE);
-/** A function's modelled timeout in real milliseconds. */
-export const scaledTimeout = (seconds: number) => Math.round(seconds * 1000 * TIMEOUT_SCALE);
+export const scaled = (seconds: number) => Math.round(seconds * 1000 * scale);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -143,8 +167,9 @@ export function runAttempt(
   requestId: string,
   fault: AttemptFault = {},
 ): Promise<AttemptResult> {
-  const timeoutMs = scaledTimeout(fn.timeoutSeconds);
-  const context = lambdaContext(fn.name, requestId, Date.now() + timeoutMs);
+  const timeoutMs = scaled(fn.timeoutSeconds);
+  const started = Date.now();
+  const context = lambdaContext(fn.name, requestId, started + timeoutMs);
   return new Promise<AttemptResult>((resolve) => {
     const inv: Invocation = {
       killed: false,
@@ -172,6 +197,7 @@ export function runAttempt(
         (result) => {
           if (inv.killed) return;
           clearTimeout(timer);
+          longestOkAttemptMs = Math.max(longestOkAttemptMs, Date.now() - started);
           resolve({ ok: true, writes: inv.writes, result });
         },
         (err: unknown) => {
