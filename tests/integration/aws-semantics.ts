@@ -237,6 +237,10 @@ export function itAllZones(current: () => CloudModel, shard: number): void {
         async (plan) => {
           const forced = !plan.duplicate && !plan.late;
           const picked = forced ? zones.slice(0, 3) : zones.slice(fresh, (fresh += 3));
+          // Every zone profile issued before (this path alone prints zone profiles on this stack).
+          const before = new Set(
+            (await runtimeServices().cycle.allIssues('zone-profile')).map((i) => i.id),
+          );
           // The schedule's input with the firing's time filled in (as the Scheduler does), the
           // test's zones, and `force` to print the same zones again for every fault.
           const scheduledTime = new Date(Date.UTC(2031, 6, 1, 1, 0, n++)).toISOString();
@@ -264,12 +268,11 @@ export function itAllZones(current: () => CloudModel, shard: number): void {
             ...(plan.duplicate ? { duplicate: true } : {}),
             ...(plan.late ? { lateMs: lateMs() } : {}),
           });
-          // Assess: per zone, its issues from these executions
-          const issues = await runtimeServices().cycle.allIssues('zone-profile');
-          const slots = new Set(
-            executions.flatMap((e) => e.jobs.map((j) => draftIdFor('zone-profile', j.slotKey))),
+          // Assess: per zone, the issues these executions made — every new one, whatever its
+          // draft (a retry that printed under another slot would show here)
+          const made = (await runtimeServices().cycle.allIssues('zone-profile')).filter(
+            (i) => !before.has(i.id),
           );
-          const made = issues.filter((i) => i.draftId && slots.has(i.draftId));
           const failedItems = executions.flatMap((e) => e.run.items.filter((i) => !i.ok));
           const perZone = new Map<string, number>();
           for (const i of made)
@@ -285,6 +288,7 @@ export function itAllZones(current: () => CloudModel, shard: number): void {
             expect(count, `${plan.name}: zone ${z}`).toBeLessThanOrEqual(1);
             expect(count === 1 || failed, `${plan.name}: zone ${z}`).toBe(true);
           }
+          for (const i of made) expect(picked, plan.name).toContain(i.params?.['zone']);
           if (plan.name === 'no fault') expect([made.length, failedItems.length]).toEqual([3, 0]);
           for (const e of executions) expect(e.run.failed, plan.name).toBe(false);
           const attempts = executions[0]!.run.items.map((i) => i.attempts.length).join('+');
