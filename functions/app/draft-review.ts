@@ -40,7 +40,7 @@ export async function storeDraftWebEdition(
     archiveUrl: paths.page,
     backLabel: '返回稿件',
     pdfUrl: paths.pdf,
-    correctionNote: '样稿：仅供编辑部审阅，发布前不得外传；期号于发布时确定。',
+    correctionNote: '样稿：仅供编辑部审阅，发布前不得外传。',
   });
   const webKey = partKey(draft.pdfKey, 'web');
   const stored = await archive.put(webKey, new TextEncoder().encode(html), {

@@ -1124,7 +1124,7 @@ export async function retryRun(
   if (run.outcome !== 'failed' && !interrupted)
     throw new ConflictError(
       'lifecycle',
-      `运行 ${runId} ${run.outcome === 'running' ? '仍在进行' : `已结束（${run.outcome}）`}：只能重试失败或中断的运行`,
+      `运行 ${runId} ${run.outcome === 'running' ? '仍在进行' : `已结束，${statusWord(run.outcome)}`}：只能重试失败或中断的运行`,
     );
   return triggerReport(deps, run.params, {
     ...(run.releaseWithoutReview ? { releaseWithoutReview: true } : {}),

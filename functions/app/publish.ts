@@ -21,6 +21,7 @@ import type { ReportView } from '../core/report-parts.ts';
 import { draftIdFor } from '../core/lifecycle.ts';
 import {
   correctIssue,
+  formatNumbering,
   paramsHashOf,
   releaseDraft,
   releaseDue,
@@ -222,7 +223,7 @@ export async function runOperatorJob(deps: PublishDeps, job: OperatorJob): Promi
   switch (job.action) {
     case 'release': {
       const issue = await releaseDraft(cycle, job.draftId, { by: job.by });
-      return `released ${issue.id} from draft ${job.draftId}`;
+      return `已发布 ${issue.id}（${formatNumbering(issue)}），来自稿件 ${job.draftId}，发布人 ${job.by}`;
     }
     case 'release-due': {
       const { released, failed } = await releaseDue(cycle, { draftId: job.draftId });
@@ -230,8 +231,8 @@ export async function runOperatorJob(deps: PublishDeps, job: OperatorJob): Promi
       // what is left goes to the dead-letter queue — never "nothing due".
       if (failed.length) throw new ConflictError('lifecycle', `定时发布失败：${failed[0]!.reason}`);
       return released.length
-        ? `released ${released.map((i) => i.id).join(', ')} (embargo ended)`
-        : `draft ${job.draftId}: nothing due (released, discarded or rescheduled already)`;
+        ? `定时发布时间已到，已发布 ${released.map((i) => i.id).join('、')}`
+        : `稿件 ${job.draftId}：没有到期待发布的（已发布、已弃用或已改期）`;
     }
     case 'correct': {
       const r = await correctIssue(cycle, job.issueId, {

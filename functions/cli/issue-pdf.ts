@@ -7,7 +7,7 @@ import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { NotFoundError } from '../errors.ts';
 import { verifiedBytes } from '../app/verified-download.ts';
-import type { Draft } from '../core/lifecycle.ts';
+import { statusWord, type Draft } from '../core/lifecycle.ts';
 import type { Issue } from '../core/model.ts';
 import type { Services } from '../wiring/services.ts';
 import type { Cli } from './context.ts';
@@ -42,7 +42,7 @@ export function issuePdf(issue: Issue, edition?: number): StoredPdf {
 /** The stored PDF of an open draft (marked 样稿). */
 export function draftPdf(draft: Draft): StoredPdf {
   if (!draft.s3Key)
-    throw new NotFoundError('pdf', `稿件 ${draft.id} 没有样稿 PDF（${draft.status}）`);
+    throw new NotFoundError('pdf', `稿件 ${draft.id} 没有样稿 PDF（${statusWord(draft.status)}）`);
   return {
     key: draft.s3Key,
     fileName: draft.fileName ?? `${draft.id}.pdf`,

@@ -85,6 +85,6 @@ export function outputPathIn(dir: string, name: string, fallback: string): strin
     rel.includes('/') ||
     rel.includes('\\')
   )
-    throw new Error(`output file name "${name}" would leave ${dir}`);
+    throw new Error(`输出文件名“${name}”会落到目录 ${dir} 之外`);
   return path;
 }

@@ -65,9 +65,9 @@ function parseCitation(args: string): Citation | string {
   const tokens = args.split(/\s+/).map((t) => t.replace(/^["']|["']$/g, ''));
   const [zone, indicator, period, field = 'value'] = tokens;
   if (!zone || !indicator || !period || tokens.length > 4)
-    return 'a citation reads {{figure <zone> <indicator> <period> [yoy|share|points]}}';
+    return '引用的写法是 {{figure <园区> <指标> <时期> [yoy|share|points]}}';
   if (field !== 'value' && field !== 'yoy' && field !== 'share' && field !== 'points')
-    return `unknown field "${field}" (yoy, share or points)`;
+    return `未知的引用项“${field}”（可用 yoy 同比增速、share 占全国比重、points 百分点）`;
   return { zone, indicator, period, field };
 }
 
@@ -106,6 +106,14 @@ interface Resolved {
   problems: { error: boolean; problem: ArticleProblem }[];
   citations: number;
 }
+
+/** What a citation's field names, in words (`记录 … 没有报告同比增速`). */
+const FIELD_WORDS: Record<Citation['field'], string> = {
+  value: '数值',
+  yoy: '同比增速',
+  share: '占全国比重',
+  points: '百分点差',
+};
 
 /**
  * Replaces the citations of one article by the cited figures and checks the typed ones.
@@ -147,7 +155,7 @@ export function resolveArticle(
       const ind = ref.indicator(c.indicator);
       const r = index.get(c.zone, c.indicator, c.period);
       if (!ind || !r) {
-        at(sentence, whole, `cites a record that does not exist: ${key}`, true, key);
+        at(sentence, whole, `引用的记录不存在：${key}`, true, key);
         return whole;
       }
       const f =
@@ -159,7 +167,7 @@ export function resolveArticle(
               ? growthOf(r, index)
               : shareOf(r, index, CHINA);
       if (!f || f.derived) {
-        at(sentence, whole, `record ${key} has no reported ${c.field}`, true, key);
+        at(sentence, whole, `记录 ${key} 没有报告${FIELD_WORDS[c.field]}`, true, key);
         return whole;
       }
       citations++;
@@ -240,20 +248,20 @@ function judgeTyped(
   const zone =
     lastMention(before, zones) ?? lastMention(article.title, zones) ?? ref.zone(NATIONAL_HTZ);
   const year = [...before.matchAll(/((?:19|20)\d\d)年/g)].at(-1)?.[1] ?? article.period;
-  const plain = 'typed by hand: cite the record instead ({{figure <zone> <indicator> <period>}})';
+  const plain = '手工输入的数字：请改为引用记录（{{figure <园区> <指标> <时期>}}）';
   if (!indicator || !zone) return warn(plain);
   const key = `${zone.id}/${indicator.code}/${year}`;
   const r = index.get(zone.id, indicator.code, year);
   const parsed = parseValueText(typed.replace('个百分点', ''));
   if (!r || !parsed?.unit) return warn(plain, r ? key : undefined);
-  const cite = `typed by hand: cite it as {{figure ${zone.id} ${indicator.code} ${year}}}`;
+  const cite = `手工输入的数字：请改为引用 {{figure ${zone.id} ${indicator.code} ${year}}}`;
   if (parsed.unit === '%' && indicator.unit !== '%') {
     // A rate after an amount: the record's reported growth or share, if it has one.
     const rates = [r.yoy, r.share].filter((x): x is number => x !== undefined);
     if (!rates.length || rates.includes(Number(parsed.number))) return warn(plain, key);
     return {
       error: true,
-      message: `contradicts record ${key}: its reported rates are ${rates.map((x) => `${x}%`).join(' / ')}, the text says ${typed}`,
+      message: `与记录 ${key} 不符：其报告的比率为 ${rates.map((x) => `${x}%`).join(' / ')}，正文写作 ${typed}`,
       record: key,
     };
   }
@@ -262,7 +270,7 @@ function judgeTyped(
   if (value === r.value) return warn(cite, key);
   return {
     error: true,
-    message: `contradicts record ${key} (${recordValueText(r, indicator)}): the text says ${typed}`,
+    message: `与记录 ${key}（${recordValueText(r, indicator)}）不符：正文写作 ${typed}`,
     record: key,
   };
 }
@@ -286,7 +294,10 @@ export function checkArticles(view: { articleCheck?: ArticleCheck }): ArticleChe
   return view.articleCheck ?? EMPTY_ARTICLE_CHECK;
 }
 
-/** One line per problem, for the CLI: `error 2024-hub-review ¶3 “…” 1.3万亿元: contradicts …`. */
+/**
+ * One line per problem, for people (the CLI's preview, a draft's reasons not to release):
+ * `错误：文章 2024-hub-review《…》第 3 段：“…”中的 1.3万亿元：与记录 … 不符：正文写作 …`.
+ */
 export function formatArticleProblem(level: 'warning' | 'error', p: ArticleProblem): string {
-  return `${level}: article ${p.article}《${p.title}》 paragraph ${p.paragraph}: “${p.sentence}” — ${p.text}: ${p.message}`;
+  return `${level === 'error' ? '错误' : '注意'}：文章 ${p.article}《${p.title}》第 ${p.paragraph} 段：“${p.sentence}”中的 ${p.text}：${p.message}`;
 }

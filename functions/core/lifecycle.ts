@@ -72,8 +72,13 @@ export const ISSUE_TRANSITIONS: Record<IssueAction, Transition<IssueState>> = {
 /** Draft states in which the draft is still open (listed for review, may be released). */
 export const OPEN_DRAFT_STATES: readonly DraftStatus[] = ['draft', 'scheduled', 'releasing'];
 
-/** A draft's or an issue's state in the words an editor reads (`已发布`). */
+/** A draft's or an issue's state, or a run's outcome, in the words an editor reads (`已发布`). */
 export const STATUS_WORDS: Record<string, string> = {
+  running: '运行中',
+  drafted: '已生成稿件',
+  released: '已发布',
+  unchanged: '无变化',
+  empty: '无数据',
   draft: '待审',
   scheduled: '已定时发布',
   releasing: '发布中',

@@ -207,7 +207,8 @@ function askStats(control: string): Promise<StoresStats> {
 async function askProfile(control: string, command: 'start' | { stop: string }): Promise<void> {
   const line = command === 'start' ? 'profile start' : `profile stop ${command.stop}`;
   const answer = await ask<{ error?: string }>(control, line, 60_000);
-  if (answer.error) throw new LocalStackError(`the local stores' CPU profile: ${answer.error}`);
+  if (answer.error)
+    throw new LocalStackError(`本地存储进程的 CPU 剖析 (profile) 失败：${answer.error}`);
 }
 
 /** One command on a short-lived connection to the control socket, and its one-line JSON answer. */
@@ -216,14 +217,11 @@ function ask<T>(control: string, command: string, timeoutMs: number): Promise<T>
     const socket = connect(control);
     socket.setEncoding('utf8');
     let answer = '';
-    const timer = setTimeout(
-      () => fail(new Error(`no answer in ${timeoutMs / 1000} s`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => fail(new Error(`${timeoutMs / 1000} 秒内无应答`)), timeoutMs);
     const fail = (err: Error) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new LocalStackError(`the local stores (${command}): ${err.message}`));
+      reject(new LocalStackError(`本地存储（控制命令 ${command}）：${err.message}`));
     };
     socket.on('error', fail);
     let asked = false;
@@ -240,7 +238,9 @@ function ask<T>(control: string, command: string, timeoutMs: number): Promise<T>
         try {
           resolve(JSON.parse(answer.slice(3, end)) as T);
         } catch (err) {
-          reject(new LocalStackError(`the local stores (${command}): ${String(err)}`));
+          reject(
+            new LocalStackError(`本地存储（控制命令 ${command}）的应答无法解析：${String(err)}`),
+          );
         }
       }
     });
@@ -309,7 +309,7 @@ export async function startLocalStack(opts: {
             continue;
           }
           throw new LocalStackError(
-            `the local stores in ${stateDir} are held by ${describe(lock)} (stores pid ${lock.pid}), which does not answer: stop it, or remove ${lockPath} if it is gone`,
+            `本地存储（${stateDir}）被 ${describe(lock)}（存储进程 pid ${lock.pid}）占用且无应答：请结束该进程；若它已不在，删除 ${lockPath}`,
           );
         }
       } else if (lock.state === 'starting' && ownerAlive(lock)) {
@@ -443,17 +443,18 @@ async function launch(
   child.send(config);
   const ready = await Promise.race([
     new Promise<HostMessage>((resolve) => child.on('message', (m: HostMessage) => resolve(m))),
-    exited.then((code) => ({ type: 'failed', message: `exited with code ${code}` }) as HostMessage),
+    exited.then(
+      (code) => ({ type: 'failed', message: `进程已退出（退出码 ${code}）` }) as HostMessage,
+    ),
     deadlineIn(START_TIMEOUT_MS).then(
-      () =>
-        ({ type: 'failed', message: `no answer in ${START_TIMEOUT_MS / 1000} s` }) as HostMessage,
+      () => ({ type: 'failed', message: `${START_TIMEOUT_MS / 1000} 秒内无应答` }) as HostMessage,
     ),
   ]);
   if (ready.type !== 'ready') {
     child.kill('SIGKILL');
     const detail = stderr.trim().split('\n').pop() ?? '';
     throw new LocalStackError(
-      `cannot start the local stores in ${stateDir}: ${ready.message}${detail ? ` (${detail})` : ''}`,
+      `无法启动本地存储（${stateDir}）：${ready.message}${detail ? `（${detail}）` : ''}`,
     );
   }
   const lock: StackLock = {

@@ -2,10 +2,13 @@
  * Issue 23.3 on the command line (the sources, through bin/bulletin.mjs, against the embedded
  * stores of a state folder of its own): opening a draft with `bulletin drafts <id>` is noted in
  * the draft's pre-release access record, and `bulletin release --by 王编辑` is in the record of
- * who did what with that name and `via: 'cli'` — the entries the console's 操作记录 page and the
- * released issue's page list.
+ * who did what with that name and `via: 'cli'`, and so is `bulletin notify ISSUE --by 张管理` (a
+ * resend) — the entries the console's 操作记录 page and the released issue's page list.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
@@ -15,6 +18,7 @@ import { loadConfig } from '#config';
 import { createAwsClients } from '#adapters/aws-clients.ts';
 import { createDynamoDeskStore } from '#adapters/dynamodb/desk-store.ts';
 import { startLocalStack } from '#local/stack.ts';
+import { removeServerRecord, writeServerRecord } from '#local/server-record.ts';
 import { REPO } from '#tests/support/stores.ts';
 
 const BIN = join(REPO, 'bin', 'bulletin.mjs');
@@ -42,7 +46,7 @@ describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('records a draft opened, a release with --by, calendar changes as the OS user', async () => {
+  it('records a draft opened, a release with --by, a notice sent again, calendar changes as the OS user', async () => {
     const records = join(REPO, 'data', 'records');
     const csv = readdirSync(records)
       .filter((f) => f.endsWith('.csv'))
@@ -61,6 +65,22 @@ describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
     expect(released.stdout).toContain('发布人 王编辑');
     const issueId = /已发布 (\S+) /.exec(released.stdout)?.[1];
     expect(issueId, released.stdout).toBeDefined();
+
+    // `bulletin notify` with a server running on the state folder (its record names this
+    // process and a loopback port that answers; the notices go to its outbox): a resend, recorded.
+    const listener = createServer((_req, res) => res.end()).listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    await writeServerRecord(join(dir, 'state'), {
+      url: `http://127.0.0.1:${(listener.address() as AddressInfo).port}`,
+      pid: process.pid,
+      outboxDir: join(dir, 'served-outbox'),
+      startedAt: new Date().toISOString(),
+    });
+    const notified = await cli('notify', issueId!, '--by', '张管理').finally(async () => {
+      listener.close();
+      await removeServerRecord(join(dir, 'state'));
+    });
+    expect(notified.code, notified.stderr).toBe(0);
 
     // A release date moved and another cancelled: in the record too.
     const cal = await cli('calendar', '--json');
@@ -102,6 +122,13 @@ describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
       expect(all.filter((r) => r.via === 'cli' && r.who === '王编辑').map((r) => r.action)).toEqual(
         ['release'],
       );
+      // The notice sent again, by the name given.
+      expect(ofIssue.find((r) => r.action === 'resend')).toMatchObject({
+        who: '张管理',
+        via: 'cli',
+        target: issueId,
+      });
+      expect(ofIssue.find((r) => r.action === 'resend')!.detail).toMatch(/^新发 \d+，失败 0/);
       // Without --by, the OS user.
       const me = userInfo().username;
       expect(all.find((r) => r.action === 'calendar-move')).toMatchObject({

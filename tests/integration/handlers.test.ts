@@ -443,7 +443,7 @@ describe('Lambda handlers on the local stack', () => {
         { action: 'release-due', draftId, slotKey: `operator:release-due:${draftId}` },
         lambdaContext('Generate'),
       ),
-    ).resolves.toMatchObject({ done: expect.stringMatching(/nothing due/) });
+    ).resolves.toMatchObject({ done: expect.stringMatching(/没有到期待发布的/) });
   });
 
   it('api: POST /reports without an authorizer principal is refused', async () => {

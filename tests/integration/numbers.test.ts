@@ -102,10 +102,10 @@ describe('numbers as reported', () => {
     expect(run.status, run.stderr).toBe(1);
     // The error names the article, the sentence and the record; the typed tax figure warns.
     expect(run.stderr).toContain(
-      'error: article contradiction《研发投入观察》 paragraph 1: “2023年，企业R&D经费内部支出约1.3万亿元，同比增长4.3%。” — 约1.3万亿元: contradicts record national-htz/enterprise-rd-expenditure/2023 (约1.2万亿元)',
+      '错误：文章 contradiction《研发投入观察》第 1 段：“2023年，企业R&D经费内部支出约1.3万亿元，同比增长4.3%。”中的 约1.3万亿元：与记录 national-htz/enterprise-rd-expenditure/2023（约1.2万亿元）不符：正文写作 约1.3万亿元',
     );
     expect(run.stderr).toMatch(
-      /warning: article contradiction《研发投入观察》 paragraph 2: .*— 2万亿元: typed by hand/,
+      /注意：文章 contradiction《研发投入观察》第 2 段：.*中的 2万亿元：手工输入的数字/,
     );
     expect(run.stderr).toContain('这样的稿件不能发布');
     expect(run.stdout).toContain('PDF：');

@@ -111,8 +111,8 @@ describe('articles cite records', () => {
       ]),
     );
     expect(check.errors.map((e) => e.message)).toEqual([
-      'cites a record that does not exist: national-htz/enterprise-rd-expenditure/2024',
-      'a citation reads {{figure <zone> <indicator> <period> [yoy|share|points]}}',
+      '引用的记录不存在：national-htz/enterprise-rd-expenditure/2024',
+      '引用的写法是 {{figure <园区> <指标> <时期> [yoy|share|points]}}',
     ]);
   });
 });

@@ -17,6 +17,9 @@ const hbs = Handlebars.create();
 hbs.registerHelper('time', (iso: unknown) =>
   typeof iso === 'string' || iso instanceof Date ? formatBeijing(iso) : '',
 );
+/** Where an action came from, in words (`{{via via}}`): the console, the CLI, the API. */
+const VIA: Record<string, string> = { console: '编辑部', cli: '命令行', api: 'API' };
+hbs.registerHelper('via', (via: unknown) => (typeof via === 'string' ? (VIA[via] ?? via) : ''));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('any', (...args: unknown[]) =>
   args.slice(0, -1).some((a) => Array.isArray(a) && a.length > 0),

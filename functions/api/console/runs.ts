@@ -23,6 +23,14 @@ const OUTCOME: Record<RunOutcome | 'interrupted', { label: string; tone: string 
 
 const ALL_ZONES = 'all-zones batch';
 
+/** A request's parameters in words (`区域：长三角`); another one keeps its name. */
+const PARAM_WORDS: Record<string, string> = {
+  region: '区域',
+  zone: '园区',
+  period: '数据期',
+  report: '报告',
+};
+
 export const runsPage: ConsolePage = {
   nav: { path: '/console/runs', label: '运行记录' },
   mount(app, kit) {
@@ -43,9 +51,14 @@ export const runsPage: ConsolePage = {
           outcomeLabel: OUTCOME[r.state].label,
           tone: OUTCOME[r.state].tone,
           retryable: r.state === 'failed' || r.state === 'interrupted',
+          report: kit.deps.reference.seriesById(r.series)?.title ?? r.kind,
           params: Object.entries(r.params)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' '),
+            .filter(([k]) => k !== 'kind')
+            .map(([k, v]) => {
+              const value = k === 'zone' ? (kit.deps.reference.zone(v)?.name ?? v) : v;
+              return PARAM_WORDS[k] ? `${PARAM_WORDS[k]}：${value}` : `${k}=${value}`;
+            })
+            .join('，'),
         })),
         batches: [...batches].map(([id, zones]) => {
           const count = (o: string) => zones.filter((z) => z.state === o).length;

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ConfigError, NotFoundError } from '../../errors.ts';
 import { dataFileNames } from '../../core/data-file.ts';
+import { statusWord } from '../../core/lifecycle.ts';
 import { formatSize } from '../../core/display.ts';
 import type { Cli } from '../context.ts';
 import { checkOutputFile, outputPathIn } from '../output-path.ts';
@@ -82,11 +83,11 @@ export function register(program: Command, cli: Cli): void {
         if (opts.asOf || opts.zone || opts.indicator) return writeAsOf(cli, s, id, opts);
         if (!id) throw new ConfigError('给出期次编号，或 --as-of、--zone 与 --indicator');
         const issue = await s.catalog.get(id);
-        if (!issue) throw new NotFoundError('data', `no issue "${id}" (see bulletin list)`);
+        if (!issue) throw new NotFoundError('data', `没有这一期：${id}（bulletin list 列出全部）`);
         if (issue.status !== 'published' || !issue.dataKeys)
           throw new NotFoundError(
             'data',
-            `issue "${id}" has no data file (status ${issue.status}; issues published before data files existed have none)`,
+            `${id} 这一期没有数据文件（${statusWord(issue.status)}；数据文件出现之前发布的各期没有）`,
           );
         // Checked against the sha256 the catalog recorded (the workbook: made on the first
         // download, then recorded).
