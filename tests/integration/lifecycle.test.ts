@@ -374,11 +374,20 @@ describe('the editorial cycle', () => {
             injected.dynamoWrite += 1;
           } else if (roll < 0.6) {
             killNext = true;
-            injected.killed += 1;
-            void releaseDraft(fdeps, draft.id, { by: 'editor' }).catch(() => undefined);
+            let settled = false;
+            void releaseDraft(fdeps, draft.id, { by: 'editor' })
+              .catch(() => undefined)
+              .finally(() => (settled = true));
             // Wait until the killed release is past its S3 put (it stopped at its numbered put:
             // a condition, however slow the machine), then until its lease has run out.
-            while (killNext) await new Promise((r) => setTimeout(r, 20));
+            // A release that ends before reaching that put (a lease still held under load, say)
+            // is no kill: it must not leave this loop waiting for ever (hung 900 s under load).
+            while (killNext && !settled) await new Promise((r) => setTimeout(r, 20));
+            if (killNext) {
+              killNext = false;
+              continue;
+            }
+            injected.killed += 1;
             await new Promise((r) =>
               setTimeout(r, Math.max(0, killedAt + leaseMs + 50 - Date.now())),
             );
