@@ -514,7 +514,8 @@ function draftFileName(fileName: string): string {
 
 /** Older open drafts of the same report are superseded by a newer one (never numbered). */
 async function supersedeOthers(deps: LifecycleDeps, draft: Draft) {
-  for (const other of await deps.catalog.openDrafts({ reportKey: draft.reportKey })) {
+  const others = await deps.catalog.openDrafts({ reportKey: draft.reportKey, except: draft.id });
+  for (const other of others) {
     if (other.id === draft.id || other.reportKey !== draft.reportKey) continue;
     if (Boolean(other.correctionOf) !== Boolean(draft.correctionOf)) continue;
     if (other.status === 'releasing') continue;

@@ -165,9 +165,12 @@ export interface LifecycleCatalog {
   /** Stores a draft once per slot; a second call for the same id returns the first draft. */
   createDraft(draft: Draft): Promise<{ draft: Draft; created: boolean }>;
   getDraft(id: string): Promise<Draft | undefined>;
-  /** Open drafts (draft, scheduled, releasing), newest first. */
-  /** The open drafts, newest first; of one report only when `reportKey` is given. */
-  openDrafts(opts?: { reportKey?: string }): Promise<Draft[]>;
+  /**
+   * The open drafts (draft, scheduled, releasing), newest first; of one report only when
+   * `reportKey` is given; without the draft `except` (the caller's own, which it has just
+   * written: not read again).
+   */
+  openDrafts(opts?: { reportKey?: string; except?: string }): Promise<Draft[]>;
   /**
    * The open drafts that carry a release time (an embargo): id and time only, one Query on the
    * open-drafts index (which may lag a write by a moment: read the draft before acting on it).

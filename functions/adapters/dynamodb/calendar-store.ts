@@ -3,7 +3,8 @@
  * moved or cancelled (`pk=CALENDAR`, `sk=<entry key>`), its changes appended in order with
  * `list_append`. Listing them is one Query of that partition.
  */
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './paged-query.ts';
 import type { CalendarAmendment, CalendarStore } from '../../app/ports.ts';
 
 const PK = 'CALENDAR';
@@ -18,22 +19,13 @@ export function createDynamoCalendarStore(
   });
   return {
     async amendments() {
-      const found: CalendarAmendment[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await documents.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': PK },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        found.push(...(out.Items ?? []).map(toAmendment));
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return found;
+      const items = await queryAll(documents, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': PK },
+        ConsistentRead: true,
+      });
+      return items.map(toAmendment);
     },
 
     async recordChange(entryKey, change) {

@@ -20,11 +20,11 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { expiresIn, isExpired, TTL_ATTRIBUTE } from '../../contract/stores.ts';
+import { queryAll } from './paged-query.ts';
 import type { DeskRecord, DraftAccess } from '../../core/desk.ts';
 import type { Account, DeskStore, ScheduleSwitch, Session } from '../../app/ports.ts';
 
@@ -35,26 +35,18 @@ export function createDynamoDeskStore(doc: DynamoDBDocumentClient, table: string
   const get = async (pk: string, sk: string) =>
     (await doc.send(new GetCommand({ TableName: table, Key: { pk, sk }, ConsistentRead: true })))
       .Item;
-  const query = async (pk: string, opts: { limit?: number; newestFirst?: boolean } = {}) => {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ScanIndexForward: !opts.newestFirst,
-          ConsistentRead: true,
-          ...(opts.limit ? { Limit: opts.limit - items.length } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start && (!opts.limit || items.length < opts.limit));
-    return items;
-  };
+  const query = (pk: string, opts: { limit?: number; newestFirst?: boolean } = {}) =>
+    queryAll(
+      doc,
+      {
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: !opts.newestFirst,
+        ConsistentRead: true,
+      },
+      opts.limit ? { limit: opts.limit } : {},
+    );
   const recent = (item: Record<string, unknown> | undefined, nowMs: number, windowMs: number) =>
     ((item?.['times'] as number[] | undefined) ?? []).filter((t) => t > nowMs - windowMs);
   const accountOf = (i: Record<string, unknown>): Account => ({

@@ -28,6 +28,7 @@ import {
   type PrintedRecord,
 } from '../../core/lifecycle.ts';
 import type { IssueCatalog, LifecycleCatalog, Run, Trigger } from '../../app/ports.ts';
+import { batchGet, queryAll, queryPages } from './paged-query.ts';
 
 export { draftIdFor, issueId, parseDraftId, parseIssueId } from '../../core/lifecycle.ts';
 
@@ -59,34 +60,35 @@ export function createDynamoIssueCatalog(
     async list(series, opts = {}) {
       const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
       const items: Issue[] = [];
-      let start: Record<string, unknown> | undefined = opts.cursor
-        ? { pk: `SERIES#${series}`, ...decodeCursor(opts.cursor) }
-        : undefined;
-      do {
-        const out = await documents.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
-            ...(opts.status
-              ? {
-                  FilterExpression: '#s = :s',
-                  ExpressionAttributeNames: { '#s': 'status' },
-                  ExpressionAttributeValues: {
-                    ':pk': `SERIES#${series}`,
-                    ':n': 'N#',
-                    ':s': opts.status,
-                  },
-                }
-              : { ExpressionAttributeValues: { ':pk': `SERIES#${series}`, ':n': 'N#' } }),
-            ScanIndexForward: false,
-            Limit: limit - items.length,
-            ExclusiveStartKey: start,
-          }),
-        );
-        items.push(...(out.Items ?? []).map(toIssue));
-        start = out.LastEvaluatedKey;
-      } while (start && items.length < limit);
-      return { items, ...(start ? { cursor: encodeCursor(start) } : {}) };
+      let next: Record<string, unknown> | undefined;
+      const pages = queryPages(
+        documents,
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
+          ...(opts.status
+            ? {
+                FilterExpression: '#s = :s',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: {
+                  ':pk': `SERIES#${series}`,
+                  ':n': 'N#',
+                  ':s': opts.status,
+                },
+              }
+            : { ExpressionAttributeValues: { ':pk': `SERIES#${series}`, ':n': 'N#' } }),
+          ScanIndexForward: false,
+          ...(opts.cursor
+            ? { ExclusiveStartKey: { pk: `SERIES#${series}`, ...decodeCursor(opts.cursor) } }
+            : {}),
+        },
+        { limit },
+      );
+      for await (const page of pages) {
+        items.push(...page.items.map(toIssue));
+        next = page.next;
+      }
+      return { items, ...(next ? { cursor: encodeCursor(next) } : {}) };
     },
 
     async latest(series) {
@@ -247,55 +249,43 @@ export function createDynamoLifecycleCatalog(
     getDraft,
 
     async scheduledReleases() {
-      const found: { draftId: string; releaseAt: string }[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await documents.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk',
-            FilterExpression: 'attribute_exists(#at)',
-            ProjectionExpression: '#id, #at',
-            ExpressionAttributeNames: { '#id': 'id', '#at': 'releaseAt' },
-            ExpressionAttributeValues: { ':pk': OPEN },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? [])
-          found.push({ draftId: String(item.id), releaseAt: String(item.releaseAt) });
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return found;
+      const items = await queryAll(documents, {
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        FilterExpression: 'attribute_exists(#at)',
+        ProjectionExpression: '#id, #at',
+        ExpressionAttributeNames: { '#id': 'id', '#at': 'releaseAt' },
+        ExpressionAttributeValues: { ':pk': OPEN },
+      });
+      return items.map((item) => ({ draftId: String(item.id), releaseAt: String(item.releaseAt) }));
     },
 
     async openDrafts(opts = {}) {
-      const items: Draft[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await documents.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk',
-            ...(opts.reportKey
-              ? {
-                  FilterExpression: 'reportKey = :rk',
-                  ExpressionAttributeValues: { ':pk': OPEN, ':rk': opts.reportKey },
-                }
-              : { ExpressionAttributeValues: { ':pk': OPEN } }),
-            ScanIndexForward: false,
-            ExclusiveStartKey: start,
-          }),
-        );
-        items.push(...(out.Items ?? []).map(toDraft));
-        start = out.LastEvaluatedKey;
-      } while (start);
-      // The index is eventually consistent on AWS: re-read each for its current status.
-      const current = await Promise.all(items.map((d) => getDraft(d.id)));
-      return current.filter(
-        (d): d is Draft => d !== undefined && OPEN_DRAFT_STATES.includes(d.status),
+      const items = await queryAll(documents, {
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ...(opts.reportKey
+          ? {
+              FilterExpression: 'reportKey = :rk',
+              ExpressionAttributeValues: { ':pk': OPEN, ':rk': opts.reportKey },
+            }
+          : { ExpressionAttributeValues: { ':pk': OPEN } }),
+        ScanIndexForward: false,
+      });
+      // The index is eventually consistent on AWS: each re-read for its current status, all in
+      // one BatchGetItem (strongly consistent).
+      const ids = items.map((i) => String(i.id)).filter((id) => id !== opts.except);
+      const current = await batchGet(
+        documents,
+        tableName,
+        ids.map((id) => draftKey(id)),
+        { consistent: true },
       );
+      return current
+        .map((item) => (item ? toDraft(item) : undefined))
+        .filter((d): d is Draft => d !== undefined && OPEN_DRAFT_STATES.includes(d.status));
     },
 
     async transitionDraft(id, action, fields = {}) {
@@ -509,25 +499,25 @@ export function createDynamoLifecycleCatalog(
     },
 
     async latestOfReport(series, reportKey) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await documents.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': `REPORT#${series}#${reportKey}` },
-            ScanIndexForward: false,
-            Limit: 10,
-            ExclusiveStartKey: start,
-          }),
+      const pages = queryPages(documents, {
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `REPORT#${series}#${reportKey}` },
+        ScanIndexForward: false,
+        Limit: 10,
+      });
+      for await (const { items } of pages) {
+        // The newest first; each read again (the index may lag), the page's in one request.
+        const current = await batchGet(
+          documents,
+          tableName,
+          items.map((item) => ({ pk: `SERIES#${series}`, sk: numberKey(item.total as number) })),
+          { consistent: true },
         );
-        for (const item of out.Items ?? []) {
-          const issue = await issueByTotal(series, item.total as number);
-          if (issue?.status === 'published') return issue;
-        }
-        start = out.LastEvaluatedKey;
-      } while (start);
+        const issue = current.find((item) => item?.status === 'published');
+        if (issue) return toIssue(issue);
+      }
       return undefined;
     },
 
@@ -799,23 +789,14 @@ export function createDynamoLifecycleCatalog(
     },
 
     async allIssues(series) {
-      const items: Issue[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await documents.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
-            ExpressionAttributeValues: { ':pk': `SERIES#${series}`, ':n': 'N#' },
-            ScanIndexForward: false,
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        items.push(...(out.Items ?? []).map(toIssue));
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return items;
+      const items = await queryAll(documents, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
+        ExpressionAttributeValues: { ':pk': `SERIES#${series}`, ':n': 'N#' },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      });
+      return items.map(toIssue);
     },
   };
   return catalog;

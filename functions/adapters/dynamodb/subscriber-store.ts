@@ -49,6 +49,7 @@ export function newToken(): string {
 
 export { isTokenShaped } from '../../core/tokens.ts';
 import { isTokenShaped } from '../../core/tokens.ts';
+import { queryAll, queryPages, type QuerySend } from './paged-query.ts';
 
 const DEFAULT_RESEND_AFTER_MS = 10 * 60_000;
 
@@ -68,6 +69,8 @@ export function createDynamoSubscriberStore(
       throw new StoreError(component, `${what} failed in table ${tableName}`, { cause: err });
     }
   }
+
+  const querySend: QuerySend = (request) => send('Query', request);
 
   async function getItem(
     series: string,
@@ -253,23 +256,18 @@ export function createDynamoSubscriberStore(
     },
 
     async *confirmedSubscribers(series) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await send('Query', () =>
-          documents.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk',
-              FilterExpression: '#status = :confirmed',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':pk': `SUB#${series}`, ':confirmed': 'confirmed' },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const item of out.Items ?? []) yield toSubscription(item);
-        start = out.LastEvaluatedKey;
-      } while (start);
+      const pages = queryPages(
+        documents,
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: '#status = :confirmed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pk': `SUB#${series}`, ':confirmed': 'confirmed' },
+        },
+        { send: querySend },
+      );
+      for await (const { items } of pages) for (const item of items) yield toSubscription(item);
     },
 
     async claimNotice(issueId, hash, now = new Date()) {
@@ -339,52 +337,39 @@ export function createDynamoSubscriberStore(
         unsubscribed: 0,
       };
       const nowMs = Date.now();
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await send('Query', () =>
-          documents.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk',
-              ProjectionExpression: '#status, #ttl',
-              ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
-              ExpressionAttributeValues: { ':pk': `SUB#${series}` },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const item of out.Items ?? [])
-          if (!isExpired(item, nowMs)) counts[item['status'] as SubscriptionStatus] += 1;
-        start = out.LastEvaluatedKey;
-      } while (start);
+      const items = await queryAll(
+        documents,
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ProjectionExpression: '#status, #ttl',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':pk': `SUB#${series}` },
+        },
+        { send: querySend },
+      );
+      for (const item of items)
+        if (!isExpired(item, nowMs)) counts[item['status'] as SubscriptionStatus] += 1;
       return counts;
     },
 
     async deliveries(issueId) {
-      const out: NoticeDelivery[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await send('Query', () =>
-          documents.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': `NOTICE#${issueId}` },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const i of page.Items ?? [])
-          out.push({
-            addressHash: i['sk'] as string,
-            state: i['state'] as NoticeDelivery['state'],
-            at: (i['failedAt'] ?? i['claimedAt']) as string,
-            ...(i['messageId'] ? { messageId: i['messageId'] as string } : {}),
-            ...(i['reason'] ? { reason: i['reason'] as string } : {}),
-          });
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return out;
+      const items = await queryAll(
+        documents,
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `NOTICE#${issueId}` },
+        },
+        { send: querySend },
+      );
+      return items.map((i): NoticeDelivery => ({
+        addressHash: i['sk'] as string,
+        state: i['state'] as NoticeDelivery['state'],
+        at: (i['failedAt'] ?? i['claimedAt']) as string,
+        ...(i['messageId'] ? { messageId: i['messageId'] as string } : {}),
+        ...(i['reason'] ? { reason: i['reason'] as string } : {}),
+      }));
     },
   };
 }

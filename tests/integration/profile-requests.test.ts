@@ -1,0 +1,53 @@
+/**
+ * The DynamoDB requests of one zone profile's release, counted on the wire (an SDK middleware,
+ * `bench/dynamo-counter.ts`), by command: what the all-zones run pays 178 times. A release
+ * alone in its process (it reads the series' counter itself) on dynalite + s3rver with real
+ * Chromium. The numbers are exact: a request added back fails the test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runZoneBatch } from '../../functions/app/batch.ts';
+import { seedSynthetic, syntheticReference } from '../../functions/app/synthetic.ts';
+import { countDynamoRequests } from '../../bench/dynamo-counter.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+const ZONES = 3;
+const reference = syntheticReference(ZONES);
+const zones = reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
+
+describe('requests of a zone profile', () => {
+  let t: TestStack;
+
+  beforeAll(async () => {
+    t = await startTestStack();
+    await seedSynthetic({ records: t.services.records }, { seed: 5, zones: ZONES });
+  }, 300_000);
+  afterAll(() => t?.stop());
+
+  it('releases a profile in 15 requests: its records, the checks, the draft, the number', async () => {
+    const counter = countDynamoRequests(t.services.clients.dynamodb);
+    try {
+      // The plan's reads once, then one zone after the other: each release alone.
+      for (const zone of zones) {
+        const { counts, result } = await counter.measure(() =>
+          runZoneBatch(t.publishDeps({ reference }), { zones: [zone], concurrency: 1 }),
+        );
+        expect(result.summary).toMatchObject({ rendered: 1, failed: 0 });
+        // Plan: the data version (GetItem), the released profiles, the period list and the
+        // period's records (3 Queries), the year before (1 Query).
+        // Release: the zone's records (Query); the run and the trigger (2 PutItem); the latest
+        // issue of the report and the open drafts before and after the draft is made (3 Query,
+        // the draft just written not read again); the draft (PutItem); the lease, the attempt,
+        // the counter, the draft published, the trigger and the run finished (6 UpdateItem);
+        // the counter (GetItem); the issue (PutItem).
+        expect(counts.byCommand).toEqual({
+          GetItemCommand: 2,
+          QueryCommand: 8,
+          PutItemCommand: 4,
+          UpdateItemCommand: 6,
+        });
+      }
+    } finally {
+      counter.detach();
+    }
+  });
+});
