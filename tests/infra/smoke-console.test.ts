@@ -23,7 +23,7 @@ import {
   consoleIdToken,
   type ConsoleSmokeUser,
 } from '../../infra/smoke-console.ts';
-import { smokeUserOf } from '../../infra/smoke.ts';
+import { runSmoke, smokeUserOf } from '../../infra/smoke.ts';
 import { createTokenVerifier } from '../../functions/app/console-auth.ts';
 
 vi.hoisted(() => {
@@ -238,6 +238,24 @@ describe('npm run smoke: the console sign-in with a test user', () => {
     await expect(checkConsolePage(new URL(`${siteUrl}/`), 'not-a-token')).rejects.toThrow(
       /→ 303 \/console\/login/,
     );
+  });
+
+  it('runSmoke signs in and opens the console page right after the archive page', async () => {
+    const lines: string[] = [];
+    // The loopback API has no report queue: the smoke run stops at the report, after the console.
+    await expect(
+      runSmoke({
+        baseUrl: siteUrl,
+        console: { ...user(), endpoint: cognitoUrl },
+        embargoSeconds: 0,
+        log: (l) => lines.push(l),
+      }),
+    ).rejects.toThrow(/smoke step "request a report" failed/);
+    expect(lines.map((l) => l.replace(/ \(\d+ ms\)$/, ''))).toEqual([
+      '✓ archive page',
+      `✓ console: sign in as ${USER.username} (user pool, password and TOTP)`,
+      '✓ console: a page with the ID token',
+    ]);
   });
 
   it('fails, saying why, on a wrong password or a wrong authenticator secret', async () => {
