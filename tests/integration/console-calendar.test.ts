@@ -157,7 +157,9 @@ describe('the console: release dates on the schedules page, overdue embargoes', 
     expect(after.html).toContain(`改期：原定`);
     expect(after.html).toContain(reason);
     // The cron's fire time of that date says it was moved.
-    expect(after.html).toMatch(/class="next-runs"><ol><li>[^<]+ <span class="tag amber">已改期/);
+    expect(after.html).toMatch(
+      /class="next-runs"><ol><li><time datetime="[^"]+">[^<]+<\/time> <span class="tag amber">已改期/,
+    );
 
     const entry = (await releaseCalendar(calendar())).entries.find((e) => e.key === first.key)!;
     expect(entry).toMatchObject({ status: 'moved', at: to.toISOString() });

@@ -17,6 +17,11 @@ export interface TinyRenderer extends PdfRenderer {
   htmls: string[];
   /** The next render fails with this error (once). */
   failNext?: Error;
+  /**
+   * The next render of an HTML file whose path matches fails with this error (once): a fault
+   * for one report while others (an embargo printed ahead by the server's tick) print on.
+   */
+  failNextOf?: { path: RegExp; error: Error };
   /** Each render waits this long first (lets parallel callers overlap). */
   delayMs: number;
 }
@@ -31,9 +36,13 @@ export function createTinyRenderer(delayMs = 0): TinyRenderer {
       const html = await readFile(req.htmlPath, 'utf8');
       renderer.htmls.push(html);
       if (renderer.delayMs) await new Promise((r) => setTimeout(r, renderer.delayMs));
-      const failure = renderer.failNext;
+      const targeted = renderer.failNextOf?.path.test(req.htmlPath)
+        ? renderer.failNextOf.error
+        : undefined;
+      if (targeted) renderer.failNextOf = undefined;
+      const failure = targeted ?? renderer.failNext;
       if (failure) {
-        renderer.failNext = undefined;
+        if (!targeted) renderer.failNext = undefined;
         throw failure instanceof RenderError
           ? failure
           : new RenderError(`render of ${req.htmlPath} failed: ${failure.message}`, {

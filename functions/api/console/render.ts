@@ -8,14 +8,21 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { ConfigError } from '../../errors.ts';
-import { formatBeijing } from '../../core/time.ts';
+import { formatBeijing, isoBeijing } from '../../core/time.ts';
 import { templatesDir } from '../../app/templates.ts';
 
 const hbs = Handlebars.create();
 
-/** `{{time iso}}`: `2026-12-06 10:48 北京时间` (core/time.ts, the one formatter of times people read). */
+/**
+ * `{{time iso}}`: `<time datetime="2026-12-06T10:48:00+08:00">2026-12-06 10:48 北京时间</time>`
+ * (core/time.ts, the one formatter of times people read; kept on one line by the stylesheet).
+ */
 hbs.registerHelper('time', (iso: unknown) =>
-  typeof iso === 'string' || iso instanceof Date ? formatBeijing(iso) : '',
+  typeof iso === 'string' || iso instanceof Date
+    ? new hbs.SafeString(
+        `<time datetime="${isoBeijing(iso)}">${hbs.escapeExpression(formatBeijing(iso))}</time>`,
+      )
+    : '',
 );
 /** Where an action came from, in words (`{{via via}}`): the console, the CLI, the API. */
 const VIA: Record<string, string> = { console: '编辑部', cli: '命令行', api: 'API' };

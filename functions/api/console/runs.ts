@@ -96,7 +96,8 @@ export const runsPage: ConsolePage = {
         action: 'retry',
         target: runId,
         related: [r.run.runId, ...(r.draft ? [r.draft.id] : []), ...(r.issue ? [r.issue.id] : [])],
-        detail: `${label}：${r.message}`,
+        // The message starts with the outcome when it is one (已发布 …): not said twice.
+        detail: r.message.startsWith(label) ? r.message : `${label}：${r.message}`,
       });
       return kit.done(c, `/console/runs?outcome=${encodeURIComponent(label)}`, 'retried');
     });
