@@ -1,30 +1,32 @@
 /**
  * Ingest: validate a whole batch of files first — including everything the store would refuse
- * (numbers it cannot hold, keys and items too large) — then write it as one batch, all or
- * nothing (see `RecordStore.writeBatch`). A batch with any problem writes nothing. Writing is
+ * (numbers it cannot hold, keys and items too large) — then read it again and write it as one
+ * batch, in chunks, all or nothing (see `RecordStore.writeBatch`). Files are read as streams:
+ * memory stays bounded whatever their size. A batch with any problem writes nothing. Writing is
  * idempotent: unchanged records are skipped; a changed value (or article) becomes a new
  * revision and the old one is kept.
  */
 import { z } from 'zod';
 import { ValidationError, type InputProblem } from '../errors.ts';
 import {
-  findCrossFileDuplicates,
+  BatchKeys,
+  type ByteSource,
+  bytesSource,
   decodeInput,
+  type DecodedInput,
   type InputEncoding,
   jsonSyntaxProblem,
   MAX_PROBLEMS,
-  parseRecordFile,
   type ParsedRecord,
+  recordsOfFile,
 } from '../core/ingest-parse.ts';
 import { controlCharacterIn, controlCharacterMessage } from '../core/escape.ts';
 import { articleSchema, type Article } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import type { RecordStore } from './ports.ts';
 
-export interface InputFile {
-  name: string;
-  bytes: Uint8Array;
-}
+/** An input file: its name (for messages) and its bytes, in memory or read as a stream. */
+export type InputFile = { name: string; bytes: Uint8Array } | { name: string; open: ByteSource };
 
 export interface IngestSummary {
   files: number;
@@ -116,80 +118,66 @@ function parseArticles(
   return { articles: problems.length ? [] : parsed.data, problems };
 }
 
-/** A batch validated: its records and articles, or the first problems found (then nothing). */
+/** A batch validated: its articles and the count of valid records, or its first problems. */
 export interface ValidatedBatch {
-  records: ParsedRecord[];
+  /** Valid records found (also when the batch has problems). */
+  valid: number;
   articles: Article[];
   problems: InputProblem[];
   /** Files read in an encoding other than UTF-8 (detected or declared). */
   decodedAs: { file: string; encoding: InputEncoding }[];
 }
 
+/** The bytes of an input file: in memory, or read from the start at each call (a stream). */
+export function sourceOf(f: InputFile): ByteSource {
+  return 'bytes' in f ? bytesSource(f.bytes) : f.open;
+}
+
 /**
  * Validates every file of a batch — syntax, every row, duplicates within and across files, and
- * what the store would refuse — without writing anything. At most {@link MAX_PROBLEMS} problems
- * are kept (the first, in file order), then a line saying how many more there are.
+ * what the store would refuse — without writing anything and without keeping the records: files
+ * are read as streams, and a batch of a million rows is checked in the memory of its keys. At
+ * most {@link MAX_PROBLEMS} problems are kept (the first, in file order), then a line saying how
+ * many more there are.
  */
-export function validateRecordFiles(
+export async function validateRecordFiles(
   deps: {
     reference: Reference;
     records: Pick<RecordStore, 'recordRefusals' | 'articleRefusals'>;
   },
   files: InputFile[],
-  opts: {
-    encoding?: InputEncoding;
-    /** Keep the records (default); false: validate only, in the memory of the rows' keys. */
-    keep?: boolean;
-  } = {},
-): ValidatedBatch & { valid: number } {
+  opts: { encoding?: InputEncoding } = {},
+): Promise<ValidatedBatch> {
   let valid = 0;
   const problems: InputProblem[] = [];
-  const records: ParsedRecord[] = [];
   const articles: Article[] = [];
   const decodedAs: { file: string; encoding: InputEncoding }[] = [];
-  // One at a time, never `push(...big)`: a spread of 200 k items overflows the call stack.
-  const add = <T>(into: T[], items: T[]) => {
-    for (const item of items) into.push(item);
-  };
+  const keys = new BatchKeys(deps.reference);
   for (const f of files) {
-    if (/\.json$/i.test(f.name)) {
-      const decoded = decodeInput(f.name, f.bytes, opts.encoding);
-      if (decoded.problem) {
-        problems.push(decoded.problem);
-        continue;
+    const open = sourceOf(f);
+    const text = await articlesText(f, open, opts.encoding);
+    if (text) {
+      if (text.problem) problems.push(text.problem);
+      else {
+        if (text.encoding !== 'utf-8') decodedAs.push({ file: f.name, encoding: text.encoding! });
+        const out = parseArticles(f.name, text.text!, deps.records);
+        for (const p of out.problems) problems.push(p);
+        for (const a of out.articles) articles.push(a);
       }
-      if (isArticlesText(decoded.text!)) {
-        if (decoded.encoding !== 'utf-8')
-          decodedAs.push({ file: f.name, encoding: decoded.encoding! });
-        const out = parseArticles(f.name, decoded.text!, deps.records);
-        add(problems, out.problems);
-        add(articles, out.articles);
-        continue;
-      }
+      continue;
     }
-    const out = parseRecordFile(f.name, f.bytes, deps.reference, {
+    const rows = recordsOfFile(f.name, open, deps.reference, {
       ...(opts.encoding ? { encoding: opts.encoding } : {}),
-      keep: opts.keep !== false,
+      keys,
       refusals: (r) => deps.records.recordRefusals(r),
-    });
-    valid += out.valid ?? out.records.length;
-    if (out.encoding && out.encoding !== 'utf-8')
-      decodedAs.push({ file: f.name, encoding: out.encoding });
-    add(problems, out.problems);
-    // A file with problems has no records; once one has, the rest need not be kept.
-    if (problems.length === 0) add(records, out.records);
-  }
-  // Across files (within one file each parse found them); CSV rows were checked against the
-  // store as they were read, JSON records are here.
-  if (problems.length === 0 && files.length > 1) add(problems, findCrossFileDuplicates(records));
-  if (problems.length === 0)
-    add(
       problems,
-      storageProblems(
-        deps.records,
-        records.filter((r) => /\.json:/i.test(r.origin ?? '')),
-      ),
-    );
+    });
+    let next = await rows.next();
+    while (!next.done) next = await rows.next();
+    valid += next.value.valid;
+    if (next.value.encoding && next.value.encoding !== 'utf-8')
+      decodedAs.push({ file: f.name, encoding: next.value.encoding });
+  }
   // Each file stops at MAX_PROBLEMS (and says so); the batch keeps as many in all.
   const kept = MAX_PROBLEMS + files.length;
   if (problems.length > kept) {
@@ -197,13 +185,59 @@ export function validateRecordFiles(
     problems.length = kept;
     problems.push({ file: '(batch)', location: '-', message: `另有 ${more} 个问题未列出` });
   }
-  return problems.length
-    ? { records: [], articles: [], problems, decodedAs, valid }
-    : { records, articles, problems, decodedAs, valid };
+  return { valid, articles: problems.length ? [] : articles, problems, decodedAs };
 }
 
+/** A JSON file of articles, decoded (or why it cannot be); undefined for any other file. */
+async function articlesText(
+  f: InputFile,
+  open: ByteSource,
+  encoding?: InputEncoding,
+): Promise<DecodedInput | undefined> {
+  if (!/\.json$/i.test(f.name)) return undefined;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of open()) chunks.push(chunk);
+  const decoded = decodeInput(f.name, Buffer.concat(chunks), encoding);
+  if (decoded.problem) return decoded;
+  return isArticlesText(decoded.text!) ? decoded : undefined;
+}
+
+/** Records of a validated batch in chunks, read again from the files (nothing kept). */
+async function* recordChunks(
+  deps: { reference: Reference },
+  files: InputFile[],
+  opts: { encoding?: InputEncoding; ingestedAt: string; periods: Set<string> },
+): AsyncGenerator<(ParsedRecord & { ingestedAt: string })[]> {
+  const keys = new BatchKeys(deps.reference);
+  let chunk: (ParsedRecord & { ingestedAt: string })[] = [];
+  for (const f of files) {
+    const open = sourceOf(f);
+    if (await articlesText(f, open, opts.encoding)) continue;
+    const problems: InputProblem[] = [];
+    for await (const r of recordsOfFile(f.name, open, deps.reference, {
+      ...(opts.encoding ? { encoding: opts.encoding } : {}),
+      keys,
+      problems,
+    })) {
+      opts.periods.add(r.period);
+      chunk.push(Object.assign(r, { ingestedAt: opts.ingestedAt }));
+      if (chunk.length >= RECORD_CHUNK) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    // The file changed since it was validated: the batch is not stored.
+    if (problems.length) throw new ValidationError('ingest', problems);
+  }
+  if (chunk.length) yield chunk;
+}
+
+/** Records handed to the store at a time. */
+const RECORD_CHUNK = 1_000;
+
 /**
- * Validates every file, then writes the records and articles.
+ * Validates every file (a first pass), then reads them again and streams the records to the
+ * store in chunks, as one batch (all or nothing, see `RecordStore.writeBatch`).
  * @throws ValidationError listing the first problems (file, line or JSON path, field); nothing written.
  */
 export async function ingestFiles(
@@ -220,51 +254,27 @@ export async function ingestFiles(
     throw new ValidationError('ingest', [
       { file: '(none)', location: '-', message: 'no input files' },
     ]);
-  const { records, articles, problems, decodedAs } = validateRecordFiles(deps, files, {
-    ...(opts.encoding ? { encoding: opts.encoding } : {}),
-  });
+  const encoding = opts.encoding ? { encoding: opts.encoding } : {};
+  const { valid, articles, problems, decodedAs } = await validateRecordFiles(deps, files, encoding);
   if (problems.length > 0) throw new ValidationError('ingest', problems);
 
+  const periods = new Set<string>();
   const ingestedAt = (opts.now ?? new Date()).toISOString();
+  const written = await deps.records.writeBatch(
+    { records: recordChunks(deps, files, { ...encoding, ingestedAt, periods }), articles },
+    { total: valid, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+  );
   const summary: IngestSummary = {
     files: files.length,
-    records: records.length,
+    records: written.records.length,
     created: 0,
     revised: 0,
     unchanged: 0,
     articles: { created: 0, revised: 0, unchanged: 0 },
-    periods: [...new Set(records.map((r) => r.period))].sort(),
+    periods: [...periods].sort(),
     decodedAs,
   };
-  for (const r of records) (r as ParsedRecord & { ingestedAt?: string }).ingestedAt = ingestedAt;
-  const written = await deps.records.writeBatch(
-    { records: records as (ParsedRecord & { ingestedAt: string })[], articles },
-    opts.onProgress ? { onProgress: opts.onProgress } : {},
-  );
   for (const outcome of written.records) summary[outcome]++;
   for (const outcome of written.articles) summary.articles[outcome]++;
   return summary;
-}
-
-/** What the store would refuse, located like any other problem (file, line or JSON path, field). */
-function storageProblems(
-  store: Pick<RecordStore, 'recordRefusals'>,
-  records: ParsedRecord[],
-): InputProblem[] {
-  const problems: InputProblem[] = [];
-  for (const r of records) {
-    const found = store.recordRefusals(r);
-    if (!found.length) continue;
-    const origin = r.origin ?? '?:?';
-    const file = origin.slice(0, origin.lastIndexOf(':'));
-    const at = origin.slice(origin.lastIndexOf(':') + 1);
-    for (const p of found)
-      problems.push({
-        file,
-        location: at.startsWith('$') ? `${at}.${p.field}` : at,
-        field: p.field,
-        message: p.message,
-      });
-  }
-  return problems;
 }

@@ -56,10 +56,17 @@ export interface RecordStore {
    * revision becomes a new revision, the earlier one kept; an unchanged one is skipped. The
    * batch becomes visible to every read at once, when all of it is written; a failure or a
    * kill at any point leaves the store as it was. One batch writes at a time (others wait).
+   * The records may come as a stream of chunks (written as they come, in bounded memory; an
+   * error thrown by the stream undoes the batch); `total` is their count, for `onProgress`.
    */
   writeBatch(
-    batch: { records: Omit<IndicatorRecord, 'revision'>[]; articles: Article[] },
-    opts?: { onProgress?: (done: number, total: number) => void },
+    batch: {
+      records:
+        | readonly Omit<IndicatorRecord, 'revision'>[]
+        | AsyncIterable<readonly Omit<IndicatorRecord, 'revision'>[]>;
+      articles: Article[];
+    },
+    opts?: { onProgress?: (done: number, total: number) => void; total?: number },
   ): Promise<BatchWriteResult>;
   /**
    * What this store would refuse in a record (numbers it cannot hold, keys or items too long),

@@ -61,7 +61,7 @@ export function syntheticFiles(opts: {
   zones?: number;
   /** Leave out the years before (a smaller dataset with the same values). */
   firstYear?: number;
-}): InputFile[] {
+}): (InputFile & { bytes: Uint8Array })[] {
   const reference = syntheticReference(opts.zones ?? ALL_SYNTHETIC_ZONES);
   const records = syntheticRecords({
     seed: opts.seed,

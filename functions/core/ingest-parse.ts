@@ -6,11 +6,10 @@
  * qualifier may be empty or left out; columns in any order). The value keeps the precision
  * and unit it is given in; it may carry its qualifier and unit (`超过6.3万户`). JSON: an array of objects with the same fields.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
+import { parse as parseCsvStream } from 'csv-parse';
 import type { InputProblem } from '../errors.ts';
 import type { IndicatorRecord } from './model.ts';
 import { parsePeriod } from './periods.ts';
-import { recordKey } from './record-key.ts';
 import type { Reference } from './reference.ts';
 import { controlCharacterIn, controlCharacterMessage } from './escape.ts';
 import { isQualifier, parseValueText, QUALIFIERS } from './numbers.ts';
@@ -78,50 +77,6 @@ function strict(encoding: InputEncoding, bytes: Uint8Array): string | undefined 
   } catch {
     return undefined;
   }
-}
-
-/**
- * Whether bytes are valid UTF-8, and which scripts they hold — read in chunks, so that a file of
- * 100 MB never becomes one string (ingest parses UTF-8 bytes directly).
- */
-function scanUtf8(bytes: Uint8Array): { valid: boolean; gbkLike: boolean; wide: boolean } {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  const CHUNK = 1 << 22;
-  let gbkLike = false;
-  let wide = false;
-  try {
-    for (let at = 0; at < bytes.length; at += CHUNK) {
-      const text = decoder.decode(bytes.subarray(at, at + CHUNK), { stream: true });
-      gbkLike ||= GBK_AS_UTF8.test(text);
-      wide ||= WIDE.test(text);
-    }
-    decoder.decode();
-    return { valid: true, gbkLike, wide };
-  } catch {
-    return { valid: false, gbkLike, wide };
-  }
-}
-
-/**
- * The encoding of an input file by the rule of {@link decodeInput}; the text only when it is not
- * UTF-8 (UTF-8 bytes are parsed as they are).
- */
-function detectInput(
-  file: string,
-  bytes: Uint8Array,
-  declared?: InputEncoding,
-): { encoding?: InputEncoding; text?: string; problem?: InputProblem } {
-  if (declared && declared !== 'utf-8') return decodeInput(file, bytes, declared);
-  const hasUtf8Bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  const utf16 =
-    bytes.length >= 2 &&
-    ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
-  if (!utf16) {
-    const scan = scanUtf8(bytes);
-    if (scan.valid && (declared || hasUtf8Bom || !scan.gbkLike || scan.wide))
-      return { encoding: 'utf-8' };
-  }
-  return decodeInput(file, bytes, declared);
 }
 
 /**
@@ -204,80 +159,321 @@ function lineOfFirstInvalidByte(bytes: Uint8Array, encoding: InputEncoding): num
 
 export interface ParseOptions {
   encoding?: InputEncoding;
-  /**
-   * Keep the records (default true). False: validate only, keeping nothing per row but its key
-   * (for duplicates) — a file of a million rows is then checked in the memory of its keys.
-   */
+  /** Keep the records (default true; {@link parseRecordFile} only). */
   keep?: boolean;
-  /** What the store would refuse of a record, checked row by row (CSV). */
+  /** What the store would refuse of a record, checked row by row. */
   refusals?: (record: ParsedRecord) => { field: string; message: string }[];
+  /**
+   * The batch's keys (duplicates within a file and across the files of a batch, in the memory
+   * of one number a row); default: the file's own.
+   */
+  keys?: BatchKeys;
 }
 
 /**
- * Parses one file of a batch, choosing CSV or JSON by its name (`.json` → JSON), in the
- * encoding given or detected (see {@link decodeInput}).
+ * The bytes of an input file, read again from the start at each call: a file is read in passes
+ * (its encoding, then its rows; ingest reads it once more to store it), never held whole.
  */
-export function parseRecordFile(
+export type ByteSource = () => AsyncIterable<Uint8Array>;
+
+/** Bytes already in memory as a {@link ByteSource}, in chunks of 1 MB. */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  const CHUNK = 1 << 20;
+  return async function* () {
+    for (let at = 0; at < bytes.length; at += CHUNK) yield bytes.subarray(at, at + CHUNK);
+  };
+}
+
+async function readAll(open: ByteSource): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of open()) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Where each record of a batch was first met, as one number per key (zone, indicator, period as
+ * indexes): a million rows' keys in ≈ 40 MB, where strings took ≈ 100 MB.
+ */
+export class BatchKeys {
+  private readonly seen = new Map<number, number>();
+  private readonly files: { name: string; json: boolean }[] = [];
+  private readonly zoneIndex: Map<string, number>;
+  private readonly indicatorIndex: Map<string, number>;
+
+  constructor(ref: Reference) {
+    this.zoneIndex = new Map(ref.zones.map((z, i) => [z.id, i]));
+    this.indicatorIndex = new Map(ref.indicators.map((x, i) => [x.code, i]));
+  }
+
+  private keyOf(r: ParsedRecord): number {
+    const p = parsePeriod(r.period)!;
+    const part =
+      p.granularity === 'annual' ? 0 : p.granularity === 'quarterly' ? 20 + p.part! : p.part!;
+    const zone = this.zoneIndex.get(r.zone)!;
+    const indicator = this.indicatorIndex.get(r.indicator)!;
+    return ((zone * 4096 + indicator) * 10_000 + p.year) * 100 + part;
+  }
+
+  /** Numbers the files of a batch (in order). */
+  file(name: string): number {
+    this.files.push({ name, json: /\.json$/i.test(name) });
+    return this.files.length - 1;
+  }
+
+  /**
+   * Remembers a record (a CSV line, or a JSON array index) and, if its key was met before in the
+   * batch, says where.
+   */
+  duplicate(fileIndex: number, at: number, r: ParsedRecord): string | undefined {
+    const key = this.keyOf(r);
+    const first = this.seen.get(key);
+    if (first === undefined) {
+      this.seen.set(key, fileIndex * 2 ** 32 + at);
+      return undefined;
+    }
+    const firstFile = Math.floor(first / 2 ** 32);
+    const f = this.files[firstFile]!;
+    const place = f.json ? `$[${first % 2 ** 32}]` : String(first % 2 ** 32);
+    if (firstFile !== fileIndex) return `same key as ${f.name}:${place} in this batch`;
+    return `duplicate of line ${place} (${r.zone}, ${r.indicator}, ${r.period})`;
+  }
+}
+
+/**
+ * Parses one file of a batch (see {@link recordsOfFile}) and keeps its records
+ * (`keep: false`: only counts them).
+ */
+export async function parseRecordFile(
   file: string,
-  bytes: Uint8Array,
+  bytes: Uint8Array | ByteSource,
   ref: Reference,
   opts: ParseOptions = {},
-): ParseResult {
-  if (bytes.length > MAX_FILE_BYTES) {
-    return fail(file, '1', `file is ${bytes.length} bytes; the limit is ${MAX_FILE_BYTES}`);
+): Promise<ParseResult> {
+  const problems: InputProblem[] = [];
+  const records: ParsedRecord[] = [];
+  const rows = recordsOfFile(file, typeof bytes === 'function' ? bytes : bytesSource(bytes), ref, {
+    ...opts,
+    problems,
+  });
+  for (;;) {
+    const next = await rows.next();
+    if (next.done) {
+      const out = next.value;
+      return {
+        records: problems.length ? [] : records,
+        problems,
+        valid: out.valid,
+        ...(out.encoding ? { encoding: out.encoding } : {}),
+      };
+    }
+    if (opts.keep !== false && !problems.length) records.push(next.value);
   }
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
-    return fail(file, '1', 'file is a ZIP archive (an Excel .xlsx?); export it as "CSV UTF-8"');
+}
+
+/**
+ * Reads one file of a batch, choosing CSV or JSON by its name (`.json` → JSON), in the encoding
+ * given or detected (see {@link decodeInput}), and yields its valid records one by one while
+ * problems go into `opts.problems` (each file stops at {@link MAX_PROBLEMS}). A CSV file is read
+ * as a stream: nothing of it is kept but the current row (and, in `keys`, a number per row).
+ * Returns the count of valid records and the encoding.
+ */
+export async function* recordsOfFile(
+  file: string,
+  open: ByteSource,
+  ref: Reference,
+  opts: ParseOptions & { problems: InputProblem[] },
+): AsyncGenerator<ParsedRecord, { valid: number; encoding?: InputEncoding }> {
+  const { problems } = opts;
+  const keys = opts.keys ?? new BatchKeys(ref);
+  const fileIndex = keys.file(file);
+  const scan = await scanInput(open);
+  if (scan.size > MAX_FILE_BYTES) {
+    problems.push(
+      problemAt(
+        file,
+        '1',
+        `file is more than ${MAX_FILE_BYTES} bytes; the limit is ${MAX_FILE_BYTES}`,
+      ),
+    );
+    return { valid: 0 };
+  }
+  const head = scan.head;
+  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
+    problems.push(
+      problemAt(file, '1', 'file is a ZIP archive (an Excel .xlsx?); export it as "CSV UTF-8"'),
+    );
+    return { valid: 0 };
   }
   if (/\.json$/i.test(file)) {
-    const decoded = decodeInput(file, bytes, opts.encoding);
-    if (decoded.problem) return { records: [], problems: [decoded.problem] };
+    const decoded = decodeInput(file, await readAll(open), opts.encoding);
+    if (decoded.problem) {
+      problems.push(decoded.problem);
+      return { valid: 0 };
+    }
     const text = decoded.text!;
-    if (text.trim() === '') return fail(file, '1', 'file is empty');
-    return { ...parseJson(file, text, ref), encoding: decoded.encoding! };
+    if (text.trim() === '') {
+      problems.push(problemAt(file, '1', 'file is empty'));
+      return { valid: 0 };
+    }
+    const out = parseJson(file, text, ref);
+    let valid = 0;
+    out.records.forEach((rec, i) => {
+      valid++;
+      const at = Number(/\$\[(\d+)\]$/.exec(rec.origin ?? '')?.[1] ?? i);
+      const dup = keys.duplicate(fileIndex, at, rec);
+      if (dup) out.problems.push({ file, location: `$[${at}]`, field: 'zone', message: dup });
+      for (const p of opts.refusals?.(rec) ?? [])
+        out.problems.push({
+          file,
+          location: `$[${at}].${p.field}`,
+          field: p.field,
+          message: p.message,
+        });
+    });
+    for (const p of out.problems) problems.push(p);
+    if (!problems.length) for (const rec of out.records) yield rec;
+    return { valid, encoding: decoded.encoding! };
   }
-  const detected = detectInput(file, bytes, opts.encoding);
-  if (detected.problem) return { records: [], problems: [detected.problem] };
-  // UTF-8 is parsed from its bytes (no copy of a big file as one string); GB18030 from its text.
-  const input = detected.text !== undefined ? Buffer.from(detected.text, 'utf8') : bytes;
-  if (isBlank(input)) return fail(file, '1', 'file is empty');
-  const loneCr = loneCrLine(input);
-  if (loneCr)
-    return fail(
-      file,
-      String(loneCr),
-      'line ends with a lone CR (carriage return, as old Mac files do): save the file with LF or CRLF line endings (如 Excel 的 "CSV UTF-8")',
+  const detected = await detectInput(file, open, scan, opts.encoding);
+  if (detected.problem) {
+    problems.push(detected.problem);
+    return { valid: 0 };
+  }
+  const input = detected.open ?? open;
+  const checked = detected.scan ?? scan;
+  if (checked.blank) {
+    problems.push(problemAt(file, '1', 'file is empty'));
+    return { valid: 0 };
+  }
+  if (checked.loneCrLine) {
+    problems.push(
+      problemAt(
+        file,
+        String(checked.loneCrLine),
+        'line ends with a lone CR (carriage return, as old Mac files do): save the file with LF or CRLF line endings (如 Excel 的 "CSV UTF-8")',
+      ),
     );
-  return { ...parseCsvBytes(file, input, ref, opts), encoding: detected.encoding! };
-}
-
-/** Nothing but white space (and a byte order mark). */
-function isBlank(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
-    if (i < 3 && (b === 0xef || b === 0xbb || b === 0xbf)) continue;
-    return false;
+    return { valid: 0 };
   }
-  return true;
+  const valid = yield* csvRecords(file, { keys, fileIndex }, input, ref, opts);
+  return { valid, encoding: detected.encoding! };
 }
 
-/** The line of the first CR not followed by LF, or 0. */
-function loneCrLine(bytes: Uint8Array): number {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = buf.indexOf(0x0d);
-  while (at >= 0 && buf[at + 1] === 0x0a) at = buf.indexOf(0x0d, at + 2);
-  if (at < 0) return 0;
+const problemAt = (file: string, location: string, message: string): InputProblem => ({
+  file,
+  location,
+  message,
+});
+
+function fail(file: string, location: string, message: string): ParseResult {
+  return { records: [], problems: [problemAt(file, location, message)] };
+}
+
+interface ByteScan {
+  /** Bytes read (the scan stops past {@link MAX_FILE_BYTES}). */
+  size: number;
+  /** The first four bytes. */
+  head: Uint8Array;
+  utf8: boolean;
+  /** Characters of U+0100–U+07FF (see {@link GBK_AS_UTF8}), when read as UTF-8. */
+  gbkLike: boolean;
+  /** Characters from U+0800 up, when read as UTF-8. */
+  wide: boolean;
+  /** Nothing but white space (and a byte order mark). */
+  blank: boolean;
+  /** The line of the first CR not followed by LF, or 0. */
+  loneCrLine: number;
+}
+
+/** One pass over a file's bytes: what its encoding and line endings are. */
+async function scanInput(open: ByteSource): Promise<ByteScan> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const scan: ByteScan = {
+    size: 0,
+    head: new Uint8Array(4),
+    utf8: true,
+    gbkLike: false,
+    wide: false,
+    blank: true,
+    loneCrLine: 0,
+  };
   let line = 1;
-  for (let i = buf.indexOf(0x0a); i >= 0 && i < at; i = buf.indexOf(0x0a, i + 1)) line++;
-  // Lone CRs before `at` end lines too.
-  for (let i = buf.indexOf(0x0d); i >= 0 && i < at; i = buf.indexOf(0x0d, i + 1))
-    if (buf[i + 1] !== 0x0a) line++;
-  return line;
+  let crAtEnd = false;
+  for await (const chunk of open()) {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let i = 0; i < buf.length && scan.size + i < 4; i++) scan.head[scan.size + i] = buf[i]!;
+    if (scan.blank)
+      for (let i = 0; i < buf.length; i++) {
+        const b = buf[i]!;
+        if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+        if (scan.size + i < 3 && (b === 0xef || b === 0xbb || b === 0xbf)) continue;
+        scan.blank = false;
+        break;
+      }
+    if (!scan.loneCrLine && buf.length) {
+      if (crAtEnd && buf[0] !== 0x0a) scan.loneCrLine = line;
+      crAtEnd = false;
+      let at = buf.indexOf(0x0d);
+      while (at >= 0 && buf[at + 1] === 0x0a) at = buf.indexOf(0x0d, at + 2);
+      if (at === buf.length - 1) {
+        crAtEnd = true; // the next chunk says whether an LF follows
+        at = -1;
+      }
+      const end = at >= 0 ? at : buf.length;
+      for (let i = buf.indexOf(0x0a); i >= 0 && i < end; i = buf.indexOf(0x0a, i + 1)) line++;
+      if (at >= 0 && !scan.loneCrLine) scan.loneCrLine = line;
+    }
+    if (scan.utf8)
+      try {
+        const text = decoder.decode(buf, { stream: true });
+        scan.gbkLike ||= GBK_AS_UTF8.test(text);
+        scan.wide ||= WIDE.test(text);
+      } catch {
+        scan.utf8 = false;
+      }
+    scan.size += buf.length;
+    if (scan.size > MAX_FILE_BYTES) return scan;
+  }
+  if (crAtEnd && !scan.loneCrLine) scan.loneCrLine = line;
+  if (scan.utf8)
+    try {
+      decoder.decode();
+    } catch {
+      scan.utf8 = false;
+    }
+  return scan;
 }
 
-function fail(file: string, location: string, message: string, field?: string): ParseResult {
-  return { records: [], problems: [{ file, location, message, ...(field ? { field } : {}) }] };
+/**
+ * The encoding of a CSV file by the rule of {@link decodeInput}. UTF-8 is parsed from the file's
+ * bytes as they are (read as a stream); anything else — a declared or detected GB18030, or bytes
+ * to refuse — is read whole and decoded by {@link decodeInput} (its text then parsed as UTF-8).
+ */
+async function detectInput(
+  file: string,
+  open: ByteSource,
+  scan: ByteScan,
+  declared?: InputEncoding,
+): Promise<{
+  encoding?: InputEncoding;
+  open?: ByteSource;
+  scan?: ByteScan;
+  problem?: InputProblem;
+}> {
+  const h = scan.head;
+  const hasUtf8Bom = h[0] === 0xef && h[1] === 0xbb && h[2] === 0xbf;
+  const utf16 = (h[0] === 0xff && h[1] === 0xfe) || (h[0] === 0xfe && h[1] === 0xff);
+  if (
+    (!declared || declared === 'utf-8') &&
+    !utf16 &&
+    scan.utf8 &&
+    (declared || hasUtf8Bom || !scan.gbkLike || scan.wide)
+  )
+    return { encoding: 'utf-8' };
+  const decoded = decodeInput(file, await readAll(open), declared);
+  if (decoded.problem) return { problem: decoded.problem };
+  const source = bytesSource(Buffer.from(decoded.text!, 'utf8'));
+  return { encoding: decoded.encoding!, open: source, scan: await scanInput(source) };
 }
 
 /** Strings repeated on many rows (sources, units, periods) kept once. */
@@ -292,132 +488,148 @@ function interner(): (text: string) => string {
 }
 
 /**
- * Parses and validates CSV bytes row by row (csv-parse's `on_record`): no row is kept once
- * checked, only its record — so a file of a million rows needs the memory of its records, not
- * of its rows too.
+ * Parses and validates CSV bytes row by row as a stream (csv-parse): each valid record is
+ * yielded, problems go into `opts.problems`. Returns the count of valid rows.
  */
-function parseCsvBytes(
+async function* csvRecords(
   file: string,
-  bytes: Uint8Array,
+  { keys, fileIndex }: { keys: BatchKeys; fileIndex: number },
+  open: ByteSource,
   ref: Reference,
-  opts: ParseOptions = {},
-): ParseResult {
+  opts: ParseOptions & { problems: InputProblem[] },
+): AsyncGenerator<ParsedRecord, number> {
+  const { problems } = opts;
+  const before = problems.length;
   let valid = 0;
-  const problems: InputProblem[] = [];
-  const records: ParsedRecord[] = [];
   const intern = interner();
   let header: string[] | undefined;
   let named = 0;
   let width = 0;
   let rows = 0;
-  let headerProblem: InputProblem | undefined;
-  // Keys as numbers (zone, indicator, period), first line as the value: a million rows' keys
-  // in ≈ 40 MB, where strings took ≈ 100 MB.
-  const seen = new Map<number, number>();
-  const zoneIndex = new Map(ref.zones.map((z, i) => [z.id, i]));
-  const indicatorIndex = new Map(ref.indicators.map((x, i) => [x.code, i]));
-  const keyOf = (r: ParsedRecord): number => {
-    const p = parsePeriod(r.period)!;
-    const part =
-      p.granularity === 'annual' ? 0 : p.granularity === 'quarterly' ? 20 + p.part! : p.part!;
-    return (
-      ((zoneIndex.get(r.zone)! * 4096 + indicatorIndex.get(r.indicator)!) * 10_000 + p.year) * 100 +
-      part
-    );
-  };
-  const STOP = Symbol('stop');
   let lastGoodLine = 0;
-  const onRecord = (record: string[], context: { lines: number }) => {
-    lastGoodLine = context.lines;
-    if (!header) {
-      const head = record.map((h) => h.trim().toLowerCase());
-      // Spreadsheets export trailing separators (`…,source,`): unnamed columns at the end are
-      // dropped when they hold nothing; a value under one is refused where it is.
-      named = head.length - [...head].reverse().findIndex((h) => h !== '');
-      width = head.length;
-      header = named > 0 && named < head.length ? head.slice(0, named) : head;
-      headerProblem = headerProblemOf(file, header);
-      if (headerProblem) throw STOP;
-      return undefined;
-    }
-    rows++;
-    const line = String(context.lines);
-    if (named > 0 && named < width && record.length === width) {
-      const extra = record.slice(named).findIndex((cell) => cell.trim() !== '');
-      if (extra >= 0) {
-        problems.push({
-          file,
-          location: line,
-          message: `a value in column ${named + extra + 1}, which has no name in the header`,
-        });
-        return undefined;
-      }
-      record = record.slice(0, named);
-    }
-    if (record.length !== header.length) {
-      problems.push({
-        file,
-        location: line,
-        message: `${record.length} fields, expected ${header.length}`,
-      });
-    } else {
-      const fields: Record<string, string> = {};
-      header.forEach((h, i) => (fields[h] = record[i] ?? ''));
-      const rec = validateRow(file, line, fields, ref, problems);
-      if (rec) {
-        const key = keyOf(rec);
-        const first = seen.get(key);
-        if (first !== undefined)
+  // csv-parse as a stream, fed chunk by chunk; `on_record` takes every row as it is parsed
+  // (before a syntax error further on in the same chunk), and nothing is pushed downstream.
+  const queue: { cells: string[]; line: number }[] = [];
+  const parser = parseCsvStream({
+    bom: true,
+    encoding: 'utf8',
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_FIELD_CHARS * 16,
+    on_record: (cells: string[], context: { lines: number }) => {
+      queue.push({ cells, line: context.lines });
+      return null;
+    },
+  });
+  let failure: unknown;
+  parser.on('error', (err) => (failure ??= err));
+  const feed = (chunk?: Uint8Array) =>
+    new Promise<void>((resolve) => {
+      const done = (err?: Error | null) => {
+        if (err) failure ??= err;
+        resolve();
+      };
+      if (chunk) parser.write(chunk, done);
+      else parser.end(done);
+    });
+  try {
+    const chunks = open()[Symbol.asyncIterator]();
+    for (let ended = false; !ended;) {
+      const next = await chunks.next();
+      ended = next.done === true;
+      await feed(ended ? undefined : next.value);
+      for (const row of queue.splice(0)) {
+        lastGoodLine = row.line;
+        if (!header) {
+          const head = row.cells.map((h) => h.trim().toLowerCase());
+          // Spreadsheets export trailing separators (`…,source,`): unnamed columns at the end
+          // are dropped when they hold nothing; a value under one is refused where it is.
+          named = head.length - [...head].reverse().findIndex((h) => h !== '');
+          width = head.length;
+          header = named > 0 && named < head.length ? head.slice(0, named) : head;
+          const headerProblem = headerProblemOf(file, header);
+          if (headerProblem) {
+            problems.push(headerProblem);
+            await chunks.return?.();
+            return 0;
+          }
+          continue;
+        }
+        rows++;
+        const line = String(row.line);
+        const rec = csvRow(file, line, row.cells, { header, named, width }, ref, problems);
+        if (rec) {
+          const dup = keys.duplicate(fileIndex, row.line, rec);
+          if (dup) problems.push({ file, location: line, field: 'zone', message: dup });
+          for (const p of opts.refusals?.(rec) ?? [])
+            problems.push({ file, location: line, field: p.field, message: p.message });
+          valid++;
+          if (problems.length === before) {
+            rec.source = intern(rec.source);
+            rec.period = intern(rec.period);
+            if (rec.reportedUnit) rec.reportedUnit = intern(rec.reportedUnit);
+            yield rec;
+          }
+        }
+        // The first problems are enough to act on: stop reading (the rest is not validated).
+        if (problems.length - before >= MAX_PROBLEMS) {
           problems.push({
             file,
             location: line,
-            field: 'zone',
-            message: `duplicate of line ${first} (${rec.zone}, ${rec.indicator}, ${rec.period})`,
+            message: `前 ${MAX_PROBLEMS} 个问题之后停止检查（其后各行未检查）: fix these and run again`,
           });
-        else seen.set(key, context.lines);
-        for (const p of opts.refusals?.(rec) ?? [])
-          problems.push({ file, location: line, field: p.field, message: p.message });
-        valid++;
-        if (!problems.length && opts.keep !== false) {
-          rec.source = intern(rec.source);
-          rec.period = intern(rec.period);
-          if (rec.reportedUnit) rec.reportedUnit = intern(rec.reportedUnit);
-          records.push(rec);
+          await chunks.return?.();
+          return valid;
         }
       }
+      if (failure !== undefined) {
+        await chunks.return?.();
+        problems.push(await csvSyntaxProblem(file, open, failure, lastGoodLine, header));
+        return 0;
+      }
     }
-    // The first problems are enough to act on: stop reading (the rest is not validated).
-    if (problems.length >= MAX_PROBLEMS) {
+  } finally {
+    parser.destroy();
+  }
+  if (!header) problems.push(problemAt(file, '1', 'file is empty'));
+  else if (rows === 0 && problems.length === before)
+    problems.push(problemAt(file, '2', 'no data rows after the header'));
+  return valid;
+}
+
+/** One data row of a CSV file checked against its header: the record, or its problems. */
+function csvRow(
+  file: string,
+  line: string,
+  record: string[],
+  shape: { header: string[]; named: number; width: number },
+  ref: Reference,
+  problems: InputProblem[],
+): ParsedRecord | undefined {
+  const { header, named, width } = shape;
+  if (named > 0 && named < width && record.length === width) {
+    const extra = record.slice(named).findIndex((cell) => cell.trim() !== '');
+    if (extra >= 0) {
       problems.push({
         file,
         location: line,
-        message: `前 ${MAX_PROBLEMS} 个问题之后停止检查（其后各行未检查）: fix these and run again`,
+        message: `a value in column ${named + extra + 1}, which has no name in the header`,
       });
-      throw STOP;
+      return undefined;
     }
-    return undefined;
-  };
-  try {
-    parseCsv(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-      bom: true,
-      encoding: 'utf8',
-      relax_column_count: true,
-      skip_empty_lines: true,
-      max_record_size: MAX_FIELD_CHARS * 16,
-      on_record: onRecord,
-    });
-  } catch (err) {
-    if (err !== STOP) {
-      problems.push(
-        csvSyntaxProblem(file, new TextDecoder('utf-8').decode(bytes), err, lastGoodLine),
-      );
-      return { records: [], problems };
-    }
+    record = record.slice(0, named);
   }
-  if (headerProblem) return { records: [], problems: [headerProblem] };
-  if (!header) return fail(file, '1', 'file is empty');
-  if (rows === 0 && !problems.length) return fail(file, '2', 'no data rows after the header');
-  return { records: problems.length ? [] : records, problems, valid };
+  if (record.length !== header.length) {
+    problems.push({
+      file,
+      location: line,
+      message: `${record.length} fields, expected ${header.length}`,
+    });
+    return undefined;
+  }
+  const fields: Record<string, string> = {};
+  header.forEach((h, i) => (fields[h] = record[i] ?? ''));
+  return validateRow(file, line, fields, ref, problems);
 }
 
 /** What is wrong with a header (missing, unknown or repeated columns), or undefined. */
@@ -438,41 +650,40 @@ function headerProblemOf(file: string, header: string[]): InputProblem | undefin
   };
 }
 
+/** The first line from `from` on (and before `to`) that holds more than white space, or `to`. */
+async function nonBlankLine(open: ByteSource, from: number, to: number): Promise<number> {
+  let line = 1;
+  let blank = true;
+  for await (const chunk of open())
+    for (const b of chunk) {
+      if (b === 0x0a) {
+        if (line >= from && !blank) return line;
+        line++;
+        blank = true;
+        if (line >= to) return to;
+      } else if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf)
+        blank = false;
+    }
+  return line >= from && !blank ? line : to;
+}
+
 /**
  * A CSV syntax error located at the line where the broken record starts (csv-parse reports
  * where it gave up, which for an unclosed quote is the end of the file) and, when known, the
  * column's name.
  */
-function csvSyntaxProblem(
+async function csvSyntaxProblem(
   file: string,
-  text: string,
+  open: ByteSource,
   err: unknown,
-  lastGoodLine?: number,
-): InputProblem {
-  const e = err as {
-    message: string;
-    code?: string;
-    lines?: number;
-    bytes_records?: number;
-    column?: unknown;
-  };
-  let line = 1;
-  if (lastGoodLine !== undefined) line = lastGoodLine + 1;
-  else
-    for (const byte of Buffer.from(text, 'utf8').subarray(0, e.bytes_records ?? 0))
-      if (byte === 0x0a) line++;
+  lastGoodLine: number,
+  header: string[] | undefined,
+): Promise<InputProblem> {
+  const e = err as { message: string; code?: string; lines?: number; column?: unknown };
+  let line = lastGoodLine + 1;
   // Skip the blank lines between the last good record and the broken one.
-  const lines = text.split('\n');
-  while (line < (e.lines ?? line) && (lines[line - 1] ?? '').trim() === '') line++;
-  let field: string | undefined;
-  if (typeof e.column === 'number') {
-    try {
-      const [head] = parseCsv(text, { bom: true, to_line: 1 }) as string[][];
-      field = head?.[e.column]?.trim().toLowerCase();
-    } catch {
-      field = undefined; // the header itself is broken: no name to give
-    }
-  }
+  if (line < (e.lines ?? line)) line = await nonBlankLine(open, line, e.lines!);
+  const field = typeof e.column === 'number' ? header?.[e.column] : undefined;
   const message =
     e.code === 'CSV_QUOTE_NOT_CLOSED'
       ? 'CSV syntax: a quoted field opens on this line and is never closed'
@@ -534,7 +745,6 @@ function parseJson(file: string, text: string, ref: Reference): ParseResult {
     const rec = validateRow(file, loc, fields, ref, problems, (f) => `${loc}.${f}`);
     if (rec) records.push(rec);
   });
-  findDuplicates(file, records, problems);
   return { records: problems.length ? [] : records, problems };
 }
 
@@ -692,45 +902,4 @@ function optionalNumber(
   const n = parseNumber(t);
   if (n === undefined) add(field, `"${text}" is not a number (in %, e.g. 7.6)`);
   return n;
-}
-
-function findDuplicates(file: string, records: ParsedRecord[], problems: InputProblem[]): void {
-  const seen = new Map<string, string>();
-  for (const r of records) {
-    const key = recordKey(r);
-    const first = seen.get(key);
-    const at = r.origin?.split(':').pop() ?? '?';
-    if (first) {
-      problems.push({
-        file,
-        location: at,
-        field: 'zone',
-        message: `duplicate of ${first} (${r.zone}, ${r.indicator}, ${r.period})`,
-      });
-    } else seen.set(key, `line ${at}`);
-  }
-}
-
-/** Checks keys repeated across the files of one batch. */
-export function findCrossFileDuplicates(records: ParsedRecord[]): InputProblem[] {
-  const seen = new Map<string, string>();
-  const problems: InputProblem[] = [];
-  for (const r of records) {
-    const key = recordKey(r);
-    const origin = r.origin ?? '?';
-    const first = seen.get(key);
-    if (first) {
-      const [file, location] = [
-        origin.slice(0, origin.lastIndexOf(':')),
-        origin.slice(origin.lastIndexOf(':') + 1),
-      ];
-      problems.push({
-        file,
-        location,
-        field: 'zone',
-        message: `same key as ${first} in this batch`,
-      });
-    } else seen.set(key, origin);
-  }
-  return problems;
 }

@@ -413,8 +413,8 @@ describe('bad input is refused with its place named, and nothing is stored', () 
     let handed = 0;
     const records = {
       ...stores.services.records,
-      writeBatch: async (batch: { records: unknown[] }) => {
-        handed = batch.records.length;
+      writeBatch: async (batch: { records: AsyncIterable<readonly unknown[]> }) => {
+        for await (const chunk of batch.records) handed += chunk.length;
         throw new Error('not written in this test');
       },
     } as typeof stores.services.records;

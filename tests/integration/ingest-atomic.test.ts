@@ -8,6 +8,9 @@
  *   store equal to the state before the batch or the state after it — before anyone recovers
  *   (reads honour the batch's commit) and after (the table itself, compared item by item).
  *
+ * - a writer killed after some of its chunks are stored (a batch is written in chunks, each
+ *   journalled before its items) leaves the old state, and the next writer undoes the chunks.
+ *
  * `BULLETIN_KILL_ROUNDS` sets the number of kills (default 4), `BULLETIN_KILL_ZONES` the size; the seed of the kill points is
  * printed, and `BULLETIN_KILL_SEED` replays one.
  */
@@ -208,8 +211,15 @@ describe('killed with SIGKILL while ingesting', () => {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 
-  /** Runs batch B in a child process on `table`; kills it `killAfterMs` after READY. */
-  function child(table: string, killAfterMs?: number) {
+  /**
+   * Runs batch B in a child process on `table`; kills it `killAfterMs` after READY, or at the
+   * first output line `killAt` accepts. `chunk`: records its store writes at a time.
+   */
+  function child(
+    table: string,
+    killAfterMs?: number,
+    opts: { chunk?: number; killAt?: (line: string) => boolean } = {},
+  ) {
     return new Promise<{ killed: boolean; writingMs: number; lines: string[] }>(
       (resolve, reject) => {
         const proc = spawn(
@@ -221,6 +231,7 @@ describe('killed with SIGKILL while ingesting', () => {
             String(B.seed),
             String(ZONES),
             String(B.firstYear),
+            ...(opts.chunk ? [String(opts.chunk)] : []),
           ],
           {
             cwd: REPO,
@@ -235,6 +246,7 @@ describe('killed with SIGKILL while ingesting', () => {
         proc.stdout.on('data', (d: Buffer) => {
           for (const line of d.toString().split('\n').filter(Boolean)) {
             lines.push(line);
+            if (opts.killAt?.(line)) proc.kill('SIGKILL');
             if (line === 'READY') {
               ready = performance.now();
               if (killAfterMs !== undefined) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
@@ -308,4 +320,39 @@ describe('killed with SIGKILL while ingesting', () => {
     console.log(`kill test outcomes:\n${outcomes.join('\n')}`);
     expect(outcomes.filter((o) => o.includes('killed')).length).toBeGreaterThan(0);
   }, 900_000);
+
+  it('killed after some of its chunks are stored: the old state, and the next writer undoes them', async () => {
+    // Prepare: the state after A; batch B written 100 records a chunk (≈ 20 chunks).
+    const reference = syntheticReference(ZONES);
+    const t = await freshTable();
+    await ingestFiles({ records: t.records, reference }, syntheticFiles({ ...A, zones: ZONES }));
+    const oldState = await readState(t.records, PERIODS);
+    const oldTable = comparable(await dumpRecords(stores.services, t.name));
+    const chunk = 100;
+
+    // Act: killed as soon as its progress shows more than two chunks stored, before the end.
+    const run = await child(t.name, undefined, {
+      chunk,
+      killAt: (line) => {
+        const m = /^P (\d+)\/(\d+)$/.exec(line);
+        return !!m && Number(m[1]) > 2 * chunk && Number(m[1]) < Number(m[2]);
+      },
+    });
+    const progress = run.lines.filter((l) => l.startsWith('P ')).at(-1);
+    const seen = await readState(t.records, PERIODS);
+    const undone = await t.records.recover();
+
+    // Assess
+    expect(run.killed, `progress ${progress}`).toBe(true);
+    expect(run.lines.at(-1)).not.toMatch(/^DONE/);
+    expect(seen).toEqual(oldState);
+    expect(undone).toHaveLength(1);
+    expect(comparable(await dumpRecords(stores.services, t.name))).toEqual(oldTable);
+    const again = await ingestFiles(
+      { records: t.records, reference },
+      syntheticFiles({ ...B, zones: ZONES }),
+    );
+    expect(again.created + again.revised).toBeGreaterThan(0);
+    console.log(`killed mid-stream at ${progress} (${chunk} records a chunk): old state kept`);
+  }, 300_000);
 });

@@ -19,7 +19,7 @@ const key = (r: { zone: string; indicator: string; period: string }) =>
 export async function readRecords(ref: Reference, paths: string[]): Promise<IndicatorRecord[]> {
   const out: IndicatorRecord[] = [];
   for (const p of paths) {
-    const parsed = parseRecordFile(p, new Uint8Array(await readFile(p)), ref);
+    const parsed = await parseRecordFile(p, new Uint8Array(await readFile(p)), ref);
     if (parsed.problems.length) throw new Error(JSON.stringify(parsed.problems.slice(0, 3)));
     out.push(...parsed.records.map((r) => ({ ...r, revision: 1 })));
   }

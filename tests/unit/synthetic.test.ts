@@ -112,17 +112,18 @@ describe('synthetic records', () => {
     expect(gdp('china', 2024)).toBeCloseTo((gdp('national-htz', 2024) * 100) / share, 0);
   });
 
-  it('passes the normal ingest validation as CSV files, one per year', () => {
+  it('passes the normal ingest validation as CSV files, one per year', async () => {
     const files = syntheticFiles({ seed: 7, zones: 12 });
     expect(files.map((f) => f.name)).toEqual(
       Array.from({ length: 15 }, (_, i) => `synthetic-7-${2010 + i}.csv`),
     );
     const ref = syntheticReference(12);
-    const parsed = files.flatMap((f) => {
-      const out = parseRecordFile(f.name, f.bytes, ref);
+    const parsed = [];
+    for (const f of files) {
+      const out = await parseRecordFile(f.name, f.bytes, ref);
       expect(out.problems).toEqual([]);
-      return out.records;
-    });
+      parsed.push(...out.records);
+    }
     expect(parsed).toHaveLength(records.length);
     const key = (r: { zone: string; indicator: string; period: string }) =>
       `${r.zone}#${r.indicator}#${r.period}`;

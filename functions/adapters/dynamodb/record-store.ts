@@ -33,7 +33,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { ConflictError, StoreError } from '../../errors.ts';
+import { BulletinError, ConflictError, StoreError } from '../../errors.ts';
 import type { Article, IndicatorRecord } from '../../core/model.ts';
 import type { Granularity } from '../../core/periods.ts';
 import { parsePeriod } from '../../core/periods.ts';
@@ -144,6 +144,8 @@ const LOCK_WAIT_MS = 15 * 60_000;
 /** Journal text per item: well under 400 KB. */
 const JOURNAL_CHUNK_BYTES = 200 * 1024;
 const BATCH_WRITE = 25;
+/** Records a batch writes at a time: its memory is that of one chunk, whatever its size. */
+const CHUNK_RECORDS = 2_000;
 const BATCH_GET = 100;
 
 type Item = Record<string, unknown>;
@@ -171,9 +173,12 @@ export function createDynamoRecordStore(
     concurrency?: number;
     /** How long the ingest lock outlives a writer that stopped renewing it (default 30 s). */
     leaseMs?: number;
+    /** Records read, journalled and written at a time (default 2 000). */
+    chunkRecords?: number;
   } = {},
 ): RecordStore {
   const leaseMs = opts.leaseMs ?? LEASE_MS;
+  const chunkRecords = opts.chunkRecords ?? CHUNK_RECORDS;
   const heartbeatMs = Math.min(HEARTBEAT_MS, leaseMs / 3);
   const component = 'records';
   const limit = pLimit(opts.concurrency ?? 8);
@@ -467,7 +472,12 @@ export function createDynamoRecordStore(
     };
   };
 
-  async function writeJournal(batchId: string, entries: JournalEntry[]): Promise<number> {
+  /** Writes journal entries as items `J#<n>`, numbered from `first`; returns how many. */
+  async function writeJournal(
+    batchId: string,
+    entries: JournalEntry[],
+    first: number,
+  ): Promise<number> {
     const chunks: string[] = [];
     let current: string[] = [];
     let bytes = 0;
@@ -485,22 +495,39 @@ export function createDynamoRecordStore(
     if (current.length) chunks.push(current.join('\n'));
     await writeAll(
       chunks.map((text, i) => ({
-        PutRequest: { Item: { pk: `BATCH#${batchId}`, sk: `J#${rev(i)}`, entries: text } },
+        PutRequest: {
+          Item: { pk: `BATCH#${batchId}`, sk: `J#${rev(first + i)}`, entries: text },
+        },
       })),
     );
     return chunks.length;
   }
 
-  async function journalOf(batchId: string): Promise<{ keys: Item[]; entries: JournalEntry[] }> {
-    const items = await queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)',
-      ExpressionAttributeValues: { ':pk': `BATCH#${batchId}`, ':j': 'J#' },
-      ConsistentRead: true,
-    });
-    return {
-      keys: items.map((i) => ({ pk: i.pk, sk: i.sk })),
-      entries: items.flatMap((i) => (i.entries as string).split('\n').map(decode)),
-    };
+  const journalQuery = (batchId: string) => ({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)',
+    ExpressionAttributeValues: { ':pk': `BATCH#${batchId}`, ':j': 'J#' },
+    ConsistentRead: true,
+  });
+
+  /** The journal's entries, a page of items at a time (a big batch's journal is never whole). */
+  async function* journalPages(batchId: string): AsyncGenerator<JournalEntry[]> {
+    let start: Item | undefined;
+    do {
+      const out = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          ...journalQuery(batchId),
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield (out.Items ?? []).flatMap((i) => (i.entries as string).split('\n').map(decode));
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async function deleteJournal(batchId: string): Promise<void> {
+    const keys = await queryAll({ ...journalQuery(batchId), ProjectionExpression: 'pk, sk' });
+    await writeAll(keys.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
   }
 
   async function setStatus(batchId: string, from: BatchStatus[], to: BatchStatus): Promise<void> {
@@ -533,69 +560,165 @@ export function createDynamoRecordStore(
         }),
       )
     ).Item;
-    const journal = await journalOf(batchId);
     const status = header?.status as BatchStatus | undefined;
     if (status === 'committed') {
-      await writeAll(journal.keys.map((Key) => ({ DeleteRequest: { Key } })));
+      await deleteJournal(batchId);
       return 'committed';
     }
     if (!header) {
       // Died before its header: it wrote nothing but (perhaps) journal chunks.
-      await writeAll(journal.keys.map((Key) => ({ DeleteRequest: { Key } })));
+      await deleteJournal(batchId);
       return 'none';
     }
     if (status === 'pending') await setStatus(batchId, ['pending'], 'rolling-back');
     if (status !== 'rolled-back') {
-      const recordEntries = journal.entries.filter((e) => e.type === 'r');
-      const articleEntries = journal.entries.filter((e) => e.type === 'a');
-      const currentKeys = [
-        ...recordEntries.map((e) => ({ pk: `P#${e.key[0]}`, sk: `${e.key[1]}#${e.key[2]}` })),
-        ...articleEntries.map((e) =>
-          articleKey({ series: e.key[0], period: e.key[1], id: e.key[2] }),
-        ),
-      ];
-      const currents = await batchGetAll(currentKeys);
-      const restore: Parameters<typeof writeAll>[0] = [];
-      for (const item of currents) {
-        if (item.batch !== batchId) continue;
-        const prev = item.prev as Item | undefined;
-        restore.push(
-          prev
-            ? { PutRequest: { Item: { pk: item.pk, sk: item.sk, ...prev } } }
-            : { DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } },
-        );
-      }
-      await writeAll(restore);
-      // Then what it added: log copies of the revisions it replaced, and new periods.
-      const added: Item[] = [];
-      for (const e of recordEntries)
-        if (e.logged)
-          added.push(
-            logKey({ period: e.key[0], zone: e.key[1], indicator: e.key[2] }, e.revision - 1),
-          );
-      for (const e of articleEntries)
-        if (e.logged)
-          added.push(
-            articleLogKey({ series: e.key[0], period: e.key[1], id: e.key[2] }, e.revision - 1),
-          );
-      for (const e of journal.entries)
-        if (e.type === 'p') added.push({ pk: `PERIODS#${e.key[0]}`, sk: e.key[1] });
-      await writeAll(added.map((Key) => ({ DeleteRequest: { Key } })));
+      for await (const entries of journalPages(batchId)) await undo(batchId, entries);
       await setStatus(batchId, ['rolling-back'], 'rolled-back');
     }
     settled.set(batchId, 'rolled-back');
-    await writeAll(journal.keys.map((Key) => ({ DeleteRequest: { Key } })));
+    await deleteJournal(batchId);
     return 'rolled-back';
+  }
+
+  /**
+   * Undoes what a batch wrote of these journal entries: every current item it replaced is put
+   * back, every item it added deleted. Safe to repeat.
+   */
+  async function undo(batchId: string, entries: JournalEntry[]): Promise<void> {
+    const recordEntries = entries.filter((e) => e.type === 'r');
+    const articleEntries = entries.filter((e) => e.type === 'a');
+    const currentKeys = [
+      ...recordEntries.map((e) => ({ pk: `P#${e.key[0]}`, sk: `${e.key[1]}#${e.key[2]}` })),
+      ...articleEntries.map((e) =>
+        articleKey({ series: e.key[0], period: e.key[1], id: e.key[2] }),
+      ),
+    ];
+    const currents = await batchGetAll(currentKeys);
+    const restore: Parameters<typeof writeAll>[0] = [];
+    for (const item of currents) {
+      if (item.batch !== batchId) continue;
+      const prev = item.prev as Item | undefined;
+      restore.push(
+        prev
+          ? { PutRequest: { Item: { pk: item.pk, sk: item.sk, ...prev } } }
+          : { DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } },
+      );
+    }
+    await writeAll(restore);
+    // Then what it added: log copies of the revisions it replaced, and new periods.
+    const added: Item[] = [];
+    for (const e of recordEntries)
+      if (e.logged)
+        added.push(
+          logKey({ period: e.key[0], zone: e.key[1], indicator: e.key[2] }, e.revision - 1),
+        );
+    for (const e of articleEntries)
+      if (e.logged)
+        added.push(
+          articleLogKey({ series: e.key[0], period: e.key[1], id: e.key[2] }, e.revision - 1),
+        );
+    for (const e of entries)
+      if (e.type === 'p') added.push({ pk: `PERIODS#${e.key[0]}`, sk: e.key[1] });
+    await writeAll(added.map((Key) => ({ DeleteRequest: { Key } })));
   }
 
   /* ------------------------------ the store -------------------------------------------- */
 
-  async function currentItemsOf(keys: RecordKey[]): Promise<Map<string, Item>> {
+  async function currentItemsOf(keys: readonly RecordKey[]): Promise<Map<string, Item>> {
     const unique = [...new Map(keys.map((k) => [recordKey(k), k])).values()];
     const items = await batchGetAll(
       unique.map((k) => ({ pk: `P#${k.period}`, sk: `${k.zone}#${k.indicator}` })),
     );
     return new Map(items.map((i) => [recordKey(fromItem(i)), i]));
+  }
+
+  /** The writes and journal entries of a chunk of records; their outcomes go to `outcomes`. */
+  async function recordWrites(
+    batchId: string,
+    chunk: readonly Omit<IndicatorRecord, 'revision'>[],
+    outcomes: WriteOutcome[],
+  ) {
+    const items = await currentItemsOf(chunk);
+    const writes: Parameters<typeof writeAll>[0] = [];
+    const journal: JournalEntry[] = [];
+    for (const record of chunk) {
+      let old = items.get(recordKey(record));
+      // A key met again in the same batch (a caller that did not validate): written against
+      // the item the batch replaced, as if it came first.
+      if (old?.batch === batchId) {
+        const prev = old.prev as Item | undefined;
+        old = prev ? { pk: old.pk, sk: old.sk, ...prev } : undefined;
+      }
+      const current = old ? fromItem(old) : undefined;
+      if (current && sameFacts(current, record)) {
+        outcomes.push('unchanged');
+        continue;
+      }
+      const revision = (current?.revision ?? 0) + 1;
+      const next: IndicatorRecord = { ...record, revision };
+      // An item of this layout is not in the log yet (older stores logged every revision).
+      const logged = old !== undefined && typeof old.batch === 'string';
+      if (logged)
+        writes.push({
+          PutRequest: { Item: { ...logKey(record, revision - 1), ...logCopy(old!) } },
+        });
+      writes.push({
+        PutRequest: { Item: currentItem(next, batchId, old ? prevOf(old) : undefined) },
+      });
+      journal.push({
+        type: 'r',
+        key: [record.period, record.zone, record.indicator],
+        revision,
+        logged,
+      });
+      outcomes.push(current ? 'revised' : 'created');
+    }
+    return { writes, journal };
+  }
+
+  /** The writes and journal entries of a batch's articles; their outcomes go to `outcomes`. */
+  async function articleWrites(batchId: string, articles: Article[], outcomes: WriteOutcome[]) {
+    const writes: Parameters<typeof writeAll>[0] = [];
+    const journal: JournalEntry[] = [];
+    const oldArticles = new Map(
+      (await batchGetAll(articles.map(articleKey))).map((i) => [
+        `${i.pk as string}#${i.sk as string}`,
+        i,
+      ]),
+    );
+    for (const a of articles) {
+      const key = articleKey(a);
+      const old = oldArticles.get(`${key.pk}#${key.sk}`);
+      const json = JSON.stringify(a);
+      if (old?.json === json) {
+        outcomes.push('unchanged');
+        continue;
+      }
+      // Articles stored before revisions were kept have no number: they are revision 1.
+      const oldRevision = old ? ((old.revision as number | undefined) ?? 1) : 0;
+      const revision = oldRevision + 1;
+      if (old) {
+        writes.push({
+          PutRequest: {
+            Item: { ...articleLogKey(a, oldRevision), ...prevOf(old), revision: oldRevision },
+          },
+        });
+      }
+      writes.push({
+        PutRequest: {
+          Item: {
+            ...key,
+            json,
+            revision,
+            batch: batchId,
+            ...(old ? { prev: prevOf(old) } : {}),
+          },
+        },
+      });
+      journal.push({ type: 'a', key: [a.series, a.period, a.id], revision, logged: !!old });
+      outcomes.push(old ? 'revised' : 'created');
+    }
+    return { writes, journal };
   }
 
   async function registeredPeriods(granularity: Granularity): Promise<Item[]> {
@@ -617,101 +740,20 @@ export function createDynamoRecordStore(
     async writeBatch(batch, opts = {}) {
       const batchId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
       const { lease, previous } = await acquireLock(batchId);
-      let result: BatchWriteResult;
-      try {
-        if (previous) await settle(previous);
-        // Under the lock nothing else writes: what we read now is what we replace.
-        const items = await currentItemsOf(batch.records);
-        const writes: Parameters<typeof writeAll>[0] = [];
-        const journal: JournalEntry[] = [];
-        const outcomes: WriteOutcome[] = [];
-        for (const record of batch.records) {
-          const old = items.get(recordKey(record));
-          const current = old ? fromItem(old) : undefined;
-          if (current && sameFacts(current, record)) {
-            outcomes.push('unchanged');
-            continue;
-          }
-          const revision = (current?.revision ?? 0) + 1;
-          const next: IndicatorRecord = { ...record, revision };
-          // An item of this layout is not in the log yet (older stores logged every revision).
-          const logged = old !== undefined && typeof old.batch === 'string';
-          if (logged)
-            writes.push({
-              PutRequest: { Item: { ...logKey(record, revision - 1), ...logCopy(old) } },
-            });
-          writes.push({
-            PutRequest: { Item: currentItem(next, batchId, old ? prevOf(old) : undefined) },
-          });
-          journal.push({
-            type: 'r',
-            key: [record.period, record.zone, record.indicator],
-            revision,
-            logged,
-          });
-          outcomes.push(current ? 'revised' : 'created');
-        }
-
-        const articleOutcomes: WriteOutcome[] = [];
-        const oldArticles = new Map(
-          (await batchGetAll(batch.articles.map(articleKey))).map((i) => [
-            `${i.pk as string}#${i.sk as string}`,
-            i,
-          ]),
-        );
-        for (const a of batch.articles) {
-          const key = articleKey(a);
-          const old = oldArticles.get(`${key.pk}#${key.sk}`);
-          const json = JSON.stringify(a);
-          if (old?.json === json) {
-            articleOutcomes.push('unchanged');
-            continue;
-          }
-          // Articles stored before revisions were kept have no number: they are revision 1.
-          const oldRevision = old ? ((old.revision as number | undefined) ?? 1) : 0;
-          const revision = oldRevision + 1;
-          if (old) {
-            writes.push({
-              PutRequest: {
-                Item: { ...articleLogKey(a, oldRevision), ...prevOf(old), revision: oldRevision },
-              },
-            });
-          }
-          writes.push({
-            PutRequest: {
-              Item: {
-                ...key,
-                json,
-                revision,
-                batch: batchId,
-                ...(old ? { prev: prevOf(old) } : {}),
-              },
-            },
-          });
-          journal.push({ type: 'a', key: [a.series, a.period, a.id], revision, logged: !!old });
-          articleOutcomes.push(old ? 'revised' : 'created');
-        }
-
-        const granularities = new Map<Granularity, string[]>();
-        for (const p of new Set(batch.records.map((r) => r.period))) {
-          const parsed = parsePeriod(p);
-          if (!parsed) throw new StoreError(component, `not a period: ${p}`);
-          granularities.set(parsed.granularity, [
-            ...(granularities.get(parsed.granularity) ?? []),
-            p,
-          ]);
-        }
-        for (const [granularity, list] of granularities) {
-          const known = new Set((await registeredPeriods(granularity)).map((i) => i.sk as string));
-          for (const p of list.filter((x) => !known.has(x))) {
-            writes.push({
-              PutRequest: { Item: { pk: `PERIODS#${granularity}`, sk: p, batch: batchId } },
-            });
-            journal.push({ type: 'p', key: [granularity, p, ''], revision: 0, logged: false });
-          }
-        }
-
-        if (writes.length > 0) {
+      const total = opts.total ?? (Array.isArray(batch.records) ? batch.records.length : 0);
+      let started = false;
+      let journalItems = 0;
+      /**
+       * Writes one chunk: the batch's header before its first write, then the chunk's journal,
+       * then its items — so a writer killed anywhere leaves every item it wrote in the journal.
+       */
+      const store = async (
+        writes: Parameters<typeof writeAll>[0],
+        journal: JournalEntry[],
+        onDone?: (n: number) => void,
+      ) => {
+        if (writes.length === 0) return;
+        if (!started) {
           await documents.send(
             new PutCommand({
               TableName: tableName,
@@ -719,22 +761,66 @@ export function createDynamoRecordStore(
                 ...batchHeaderKey(batchId),
                 status: 'pending',
                 startedAt: new Date().toISOString(),
-                records: batch.records.length,
-                articles: batch.articles.length,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
           );
-          await writeJournal(batchId, journal);
-          // Progress in records (of the items written, most are records).
-          let done = 0;
-          const records = batch.records.length;
-          await writeAll(writes, (n) => {
-            done += n;
-            opts.onProgress?.(Math.floor((done / writes.length) * records), records);
+          started = true;
+        }
+        journalItems += await writeJournal(batchId, journal, journalItems);
+        await writeAll(writes, onDone);
+        if (lease.lost())
+          throw new ConflictError(component, `batch ${batchId} lost its lock while writing`);
+      };
+      let result: BatchWriteResult;
+      try {
+        if (previous) await settle(previous);
+        const outcomes: WriteOutcome[] = [];
+        /** Periods registered (read once per granularity) or added by this batch. */
+        const known = new Map<Granularity, Set<string>>();
+        let done = 0;
+        for await (const chunk of chunksOf(batch.records, chunkRecords)) {
+          // Under the lock nothing else writes: what we read now is what we replace.
+          const { writes, journal } = await recordWrites(batchId, chunk, outcomes);
+          const records = writes.length;
+          // New periods are registered with the chunk that brings them.
+          for (const p of new Set(chunk.map((r) => r.period))) {
+            const parsed = parsePeriod(p);
+            if (!parsed) throw new StoreError(component, `not a period: ${p}`);
+            let seen = known.get(parsed.granularity);
+            if (!seen) {
+              const registered = await registeredPeriods(parsed.granularity);
+              seen = new Set(registered.map((i) => i.sk as string));
+              known.set(parsed.granularity, seen);
+            }
+            if (seen.has(p)) continue;
+            seen.add(p);
+            writes.push({
+              PutRequest: { Item: { pk: `PERIODS#${parsed.granularity}`, sk: p, batch: batchId } },
+            });
+            journal.push({
+              type: 'p',
+              key: [parsed.granularity, p, ''],
+              revision: 0,
+              logged: false,
+            });
+          }
+          let written = 0;
+          await store(writes, journal, (n) => {
+            // Progress in records (of the items written, most are records).
+            written += n;
+            const part = Math.min(1, written / Math.max(1, records));
+            opts.onProgress?.(done + Math.floor(part * chunk.length), total);
           });
-          if (lease.lost())
-            throw new ConflictError(component, `batch ${batchId} lost its lock while writing`);
+          done += chunk.length;
+          if (!writes.length) opts.onProgress?.(done, total);
+        }
+
+        const articleOutcomes: WriteOutcome[] = [];
+        const articles = await articleWrites(batchId, batch.articles, articleOutcomes);
+        await store(articles.writes, articles.journal);
+
+        if (started) {
           // Readers that compare the data version (the all-zones plan) learn of the batch before
           // it is visible: a version read before some records never stands for newer data.
           await documents.send(
@@ -747,9 +833,8 @@ export function createDynamoRecordStore(
           await setStatus(batchId, ['pending'], 'committed');
           settled.set(batchId, 'committed');
           await settle(batchId).catch(() => undefined);
-        } else {
-          opts.onProgress?.(batch.records.length, batch.records.length);
         }
+        if (done === 0) opts.onProgress?.(0, total);
         result = { batchId, records: outcomes, articles: articleOutcomes };
       } catch (err) {
         // Undo what was written. If even that fails, keep the lock (its lease runs out): the
@@ -760,7 +845,7 @@ export function createDynamoRecordStore(
         );
         if (undone) await lease.release().catch(() => undefined);
         else lease.abandon();
-        throw err instanceof ConflictError || err instanceof StoreError
+        throw err instanceof BulletinError
           ? err
           : new StoreError(component, `batch ${batchId} was not stored (nothing of it is kept)`, {
               cause: err,
@@ -942,4 +1027,26 @@ function fromItem(item: Record<string, unknown>): IndicatorRecord {
   if (typeof item.origin === 'string') r.origin = item.origin;
   if (typeof item.ingestedAt === 'string') r.ingestedAt = item.ingestedAt;
   return r;
+}
+
+/** Records in chunks of at most `size`, from an array or a stream of chunks of any size. */
+async function* chunksOf<T>(
+  records: readonly T[] | AsyncIterable<readonly T[]>,
+  size: number,
+): AsyncGenerator<readonly T[]> {
+  if (Array.isArray(records)) {
+    const all = records as readonly T[];
+    for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
+    return;
+  }
+  let chunk: T[] = [];
+  for await (const part of records as AsyncIterable<readonly T[]>)
+    for (const r of part) {
+      chunk.push(r);
+      if (chunk.length >= size) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  if (chunk.length) yield chunk;
 }
