@@ -208,7 +208,6 @@ async function* recordChunks(
   files: InputFile[],
   opts: { encoding?: InputEncoding; ingestedAt: string; periods: Set<string> },
 ): AsyncGenerator<(ParsedRecord & { ingestedAt: string })[]> {
-  const keys = new BatchKeys(deps.reference);
   let chunk: (ParsedRecord & { ingestedAt: string })[] = [];
   for (const f of files) {
     const open = sourceOf(f);
@@ -216,7 +215,7 @@ async function* recordChunks(
     const problems: InputProblem[] = [];
     for await (const r of recordsOfFile(f.name, open, deps.reference, {
       ...(opts.encoding ? { encoding: opts.encoding } : {}),
-      keys,
+      keys: false,
       problems,
     })) {
       opts.periods.add(r.period);

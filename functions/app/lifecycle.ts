@@ -637,6 +637,8 @@ async function releaseWithJob(
     return { issue, draft: released, ...(rendered ? { rendered } : {}) };
   } catch (err) {
     await deps.catalog.abortRelease(draftId, owner, messageOf(err)).catch(() => undefined);
+    // A correction that lost to a withdraw is closed, not left open for review.
+    await closeIfWithdrawn(deps, held).catch(() => undefined);
     throw err;
   }
 }
@@ -991,13 +993,42 @@ export async function withdrawIssue(
         `替代期 ${opts.replacedBy} 须为另一已发布的期（--replaced-by 期号，例如 torch-bulletin-552）`,
       );
   }
-  return deps.catalog.withdraw(
+  const withdrawn = await deps.catalog.withdraw(
     issueId,
     opts.reason.trim(),
     opts.by,
     nowOf(deps).toISOString(),
     opts.replacedBy,
   );
+  // Its corrections drafted before are closed (one being released closes itself when it fails).
+  for (const draft of await deps.catalog.openDrafts())
+    if (draft.correctionOf === issueId && draft.status !== 'releasing')
+      await closeIfWithdrawn(deps, draft);
+  return withdrawn;
+}
+
+/**
+ * Closes (discards) the draft of a correction whose issue has been withdrawn — a correction
+ * that lost a race to a withdraw must not stay open. Returns whether the issue is withdrawn.
+ */
+async function closeIfWithdrawn(
+  deps: LifecycleDeps,
+  draft: Pick<Draft, 'id' | 'correctionOf' | 's3Key'>,
+): Promise<boolean> {
+  if (!draft.correctionOf) return false;
+  const issue = await issueOf(deps, draft.correctionOf);
+  if (issue?.status !== 'withdrawn') return false;
+  try {
+    await deps.catalog.transitionDraft(draft.id, 'discard', {
+      decidedBy: issue.withdrawn?.by,
+      decidedAt: nowOf(deps).toISOString(),
+      reason: `${issue.id} 已撤回：其修订版稿件作废`,
+    });
+    await removeQuietly(deps, draft.s3Key);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err; // closed, or being released, meanwhile
+  }
+  return true;
 }
 
 /**
@@ -1072,6 +1103,17 @@ export async function correctIssue(
     numbering: { year: issue.year, number: issue.number, total: issue.total },
   });
   await supersedeOthers(deps, draft);
+  // Withdrawn since it was found published: the correction lost the race, its draft is closed.
+  if (await closeIfWithdrawn(deps, draft)) {
+    const detail = `${issueId} 在勘误期间已撤回：修订版稿件 ${draft.id} 已作废`;
+    await deps.catalog.updateRun(runId, {
+      outcome: 'discarded',
+      detail,
+      finishedAt: nowOf(deps).toISOString(),
+      draftId: draft.id,
+    });
+    throw new ConflictError('lifecycle', detail);
+  }
   let result: TriggerResult = {
     run,
     outcome: 'drafted',

@@ -165,9 +165,10 @@ export interface ParseOptions {
   refusals?: (record: ParsedRecord) => { field: string; message: string }[];
   /**
    * The batch's keys (duplicates within a file and across the files of a batch, in the memory
-   * of one number a row); default: the file's own.
+   * of one number a row); default: the file's own; false: duplicates not looked for (a file
+   * read again once validated).
    */
-  keys?: BatchKeys;
+  keys?: BatchKeys | false;
 }
 
 /**
@@ -284,8 +285,8 @@ export async function* recordsOfFile(
   opts: ParseOptions & { problems: InputProblem[] },
 ): AsyncGenerator<ParsedRecord, { valid: number; encoding?: InputEncoding }> {
   const { problems } = opts;
-  const keys = opts.keys ?? new BatchKeys(ref);
-  const fileIndex = keys.file(file);
+  const keys = opts.keys === false ? undefined : (opts.keys ?? new BatchKeys(ref));
+  const fileIndex = keys?.file(file) ?? 0;
   const scan = await scanInput(open);
   if (scan.size > MAX_FILE_BYTES) {
     problems.push(
@@ -320,7 +321,7 @@ export async function* recordsOfFile(
     out.records.forEach((rec, i) => {
       valid++;
       const at = Number(/\$\[(\d+)\]$/.exec(rec.origin ?? '')?.[1] ?? i);
-      const dup = keys.duplicate(fileIndex, at, rec);
+      const dup = keys?.duplicate(fileIndex, at, rec);
       if (dup) out.problems.push({ file, location: `$[${at}]`, field: 'zone', message: dup });
       for (const p of opts.refusals?.(rec) ?? [])
         out.problems.push({
@@ -493,7 +494,7 @@ function interner(): (text: string) => string {
  */
 async function* csvRecords(
   file: string,
-  { keys, fileIndex }: { keys: BatchKeys; fileIndex: number },
+  { keys, fileIndex }: { keys: BatchKeys | undefined; fileIndex: number },
   open: ByteSource,
   ref: Reference,
   opts: ParseOptions & { problems: InputProblem[] },
@@ -559,7 +560,7 @@ async function* csvRecords(
         const line = String(row.line);
         const rec = csvRow(file, line, row.cells, { header, named, width }, ref, problems);
         if (rec) {
-          const dup = keys.duplicate(fileIndex, row.line, rec);
+          const dup = keys?.duplicate(fileIndex, row.line, rec);
           if (dup) problems.push({ file, location: line, field: 'zone', message: dup });
           for (const p of opts.refusals?.(rec) ?? [])
             problems.push({ file, location: line, field: p.field, message: p.message });
