@@ -16,6 +16,21 @@ export default tseslint.config(
     },
   },
   {
+    // Time is a port (DESIGN.md §5): the cycle reads "now" from its Clock, so an issue's year,
+    // embargoes and leases can be tested at any instant.
+    files: ['functions/app/**/*.ts', 'functions/core/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message:
+            'app/ and core/ read the time from the Clock port (nowOf(deps)), not Date.now().',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },

@@ -23,6 +23,7 @@ import { latestAnnualPeriod } from '../core/compose-zone-profile.ts';
 import type { Issue } from '../core/model.ts';
 import type { RecordStore } from './ports.ts';
 import { publishReport, type PreparedReport, type PublishDeps } from './publish.ts';
+import { nowOf } from './lifecycle.ts';
 import { composeReport, loadReport, resolveReport } from './render-report.ts';
 import { dataKeyOf, inputsKeyOf, reportJob, requestParams } from './report-jobs.ts';
 import { reportKind } from '../reports/registry.ts';
@@ -164,7 +165,10 @@ async function latestReleased(deps: Pick<PublishDeps, 'catalog'>): Promise<Map<s
   return latest;
 }
 
-type PlanDeps = Pick<PublishDeps, 'records' | 'catalog' | 'reference' | 'timeZone'>;
+type PlanDeps = Pick<
+  PublishDeps,
+  'records' | 'catalog' | 'reference' | 'timeZone' | 'clock' | 'now'
+>;
 
 interface PlanOptions {
   zones?: string[];
@@ -207,7 +211,7 @@ async function planContext(deps: PlanDeps, opts: PlanOptions): Promise<PlanConte
     if (issue.params?.zone) latestOfZone.set(issue.params.zone, issue);
   const run =
     opts.runId ??
-    `${opts.force ? 'forced-' : ''}${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+    `${opts.force ? 'forced-' : ''}${nowOf(deps).getTime().toString(36)}-${randomUUID().slice(0, 6)}`;
   return { zones, opts, dataVersion, latest, latestOfZone, unchangedKey, run };
 }
 

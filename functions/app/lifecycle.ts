@@ -167,7 +167,7 @@ export interface LifecycleDeps {
 
 const DEFAULT_LEASE_MS = 120_000;
 const lease = (deps: LifecycleDeps) => deps.leaseMs ?? DEFAULT_LEASE_MS;
-/** Now, by the deps' clock. Leases stay on the process clock: they time processes, not releases. */
+/** Now, by the deps' clock: an issue's year, embargoes, and the leases of runs and slot waits. */
 export const nowOf = (deps: Pick<LifecycleDeps, 'clock' | 'now'>): Date =>
   deps.clock?.now() ?? deps.now?.() ?? new Date();
 
@@ -234,7 +234,7 @@ export async function triggerReport(
     ...(opts.releasedBy ? { releasedBy: opts.releasedBy } : {}),
     startedAt: started.toISOString(),
     outcome: 'running',
-    leaseUntil: Date.now() + lease(deps),
+    leaseUntil: started.getTime() + lease(deps),
   };
   await deps.catalog.putRun(run);
   deps.log?.(`运行 (run) ${runId} · 槽位 (slot) ${opts.slotKey} · ${job.series}`);
@@ -402,18 +402,23 @@ async function waitForSlot(
     runId,
     leaseMs: lease(deps),
   };
-  const deadline = Date.now() + (deps.slotWaitMs ?? lease(deps) * 3);
+  const waitMs = deps.slotWaitMs ?? lease(deps) * 3;
+  const deadline = nowOf(deps).getTime() + waitMs;
+  // Also counted in what it slept: a clock that stands still (a test's) cannot hold it for ever.
+  let slept = 0;
   for (;;) {
     const claim = await deps.catalog.claimTrigger(req, { retake: opts.retake === true });
     if (claim.owned || claim.trigger.state !== 'running') return claim;
     // Held: the holder may be alive, or dead with its lease still running. Either way this run
     // has not done the work, so it must not answer as if it had: fail, and let a retry see.
-    if (Date.now() >= deadline)
+    if (nowOf(deps).getTime() >= deadline || slept >= waitMs)
       throw new LeaseHeldError(
         'lifecycle',
         `槽位 (slot) ${opts.slotKey} 仍被另一次运行占用（运行 ${claim.trigger.owner}，租约至 ${formatBeijing(claim.trigger.leaseUntil, { seconds: true })}）：稍后重试 (retryable)`,
       );
-    await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
+    const pause = 50 + Math.random() * 150;
+    slept += pause;
+    await new Promise((r) => setTimeout(r, pause));
   }
 }
 
@@ -1088,7 +1093,7 @@ export async function correctIssue(
     trigger: opts.trigger ?? `correct ${issueId}`,
     startedAt: started,
     outcome: 'running',
-    leaseUntil: Date.now() + lease(deps),
+    leaseUntil: Date.parse(started) + lease(deps),
   };
   await deps.catalog.putRun(run);
   const { draft, rendered } = await makeDraft(deps, job, inputs, {
@@ -1148,7 +1153,7 @@ export async function listRuns(
   deps: LifecycleDeps,
   opts: { limit?: number } = {},
 ): Promise<(Run & { state: RunOutcome | 'interrupted' })[]> {
-  const now = Date.now();
+  const now = nowOf(deps).getTime();
   return (await deps.catalog.listRuns(opts)).map((r) => ({
     ...r,
     state: r.outcome === 'running' && (r.leaseUntil ?? 0) < now ? 'interrupted' : r.outcome,
@@ -1163,7 +1168,7 @@ export async function retryRun(
 ): Promise<TriggerResult> {
   const run = await deps.catalog.getRun(runId);
   if (!run) throw new NotFoundError('lifecycle', `没有运行记录 ${runId}（bulletin runs 列出全部）`);
-  const interrupted = run.outcome === 'running' && (run.leaseUntil ?? 0) < Date.now();
+  const interrupted = run.outcome === 'running' && (run.leaseUntil ?? 0) < nowOf(deps).getTime();
   if (run.outcome !== 'failed' && !interrupted)
     throw new ConflictError(
       'lifecycle',

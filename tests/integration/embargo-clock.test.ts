@@ -17,6 +17,7 @@ import { createDynamoLifecycleCatalog } from '#adapters/dynamodb/issue-catalog.t
 import type { Clock } from '../../functions/app/ports.ts';
 import {
   discardDraft,
+  listRuns,
   releaseDraft,
   releaseDue,
   sweepOrphans,
@@ -325,5 +326,41 @@ describe('the issue year and embargoes by an injected clock', () => {
       expect(await keysOf(series)).toEqual([]);
       expect(await deps.catalog.lastNumbering(series)).toBeUndefined();
     });
+  });
+
+  it("times a run's lease by the Clock: interrupted once the Clock passes it", async () => {
+    const series = 'clock-lease';
+    const clock = testClock('2026-12-06T09:00:00+08:00');
+    const base = depsFor(series, clock);
+    let finish: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (finish = resolve));
+    const deps: LifecycleDeps = {
+      ...base,
+      leaseMs: 60_000,
+      // The run stops in the middle of loading its inputs until the test lets it go on.
+      resolveJob: async (params) => {
+        const job = await base.resolveJob(params);
+        return {
+          ...job,
+          prepare: async () => {
+            await held;
+            return { ...(await job.prepare()), empty: 'test' };
+          },
+        };
+      },
+    };
+    const running = triggerReport(deps, {}, { slotKey: 'lease', trigger: 'test' });
+    const stateOf = async () =>
+      (await listRuns(deps)).find((r) => r.slotKey === 'lease' && r.series === series)?.state;
+    await vi.waitFor(async () => expect(await stateOf()).toBe('running'), {
+      timeout: 30_000,
+      interval: 20,
+    });
+    clock.set('2026-12-06T09:00:59+08:00');
+    expect(await stateOf()).toBe('running');
+    clock.set('2026-12-06T09:01:01+08:00');
+    expect(await stateOf()).toBe('interrupted');
+    finish!();
+    expect((await running).outcome).toBe('empty');
   });
 });
