@@ -16,6 +16,7 @@ import { nextNumbering, type Draft } from '../core/lifecycle.ts';
 import type { Reference } from '../core/reference.ts';
 import type { ScheduleDefinition } from '../contract/schedules.ts';
 import type {
+  DeskStore,
   CalendarChange,
   CalendarStore,
   Clock,
@@ -72,6 +73,20 @@ export interface CalendarDeps {
    * one-off firing there. Absent (the local server): its tick fires moved dates itself.
    */
   firings?: Pick<ReportScheduler, 'fireMovedAt' | 'dropMovedFiring'>;
+  /**
+   * The schedules' switches as the console stored them (the desk store). A schedule switched
+   * off has no release dates; one switched on has them although the file says otherwise.
+   * Absent: the file's `enabled` decides.
+   */
+  switches?: Pick<DeskStore, 'scheduleSwitches'>;
+}
+
+/** The schedules that fire: the file's `enabled`, overridden by a stored switch. */
+async function enabledSchedules(deps: CalendarDeps): Promise<ScheduleDefinition[]> {
+  const stored = new Map(
+    ((await deps.switches?.scheduleSwitches()) ?? []).map((x) => [x.id, x.enabled] as const),
+  );
+  return deps.schedules.filter((d) => stored.get(d.id) ?? d.enabled);
 }
 
 /** How far ahead the calendar looks. */
@@ -110,7 +125,8 @@ const addMonths = (at: Date, months: number) => {
 };
 
 /**
- * The calendar from now for {@link CALENDAR_MONTHS} months: each enabled schedule's times, the
+ * The calendar from now for {@link CALENDAR_MONTHS} months: each enabled schedule's times (its
+ * stored switch, else the file), the
  * scheduled embargoes (an embargo on the day of its series' scheduled release takes that
  * entry's place), every amendment applied, overdue embargoes marked, expected numbers given.
  */
@@ -145,7 +161,7 @@ export async function releaseCalendar(deps: CalendarDeps): Promise<ReleaseCalend
     };
   };
 
-  for (const def of deps.schedules.filter((d) => d.enabled))
+  for (const def of await enabledSchedules(deps))
     for (const at of occurrences(def, now, to)) {
       const e = scheduleEntry(def, at);
       entries.set(e.key, e);

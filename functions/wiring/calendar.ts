@@ -16,6 +16,8 @@ export function calendarDepsOf(s: Services, schedules: ScheduleDefinition[]): Ca
     reference: s.reference,
     timeZone: s.config.timeZone,
     clock: s.clock,
+    // The console's switches: a schedule switched off has no dates (AWS and local alike).
+    switches: s.desk,
     // AWS: a moved date fires once at its new time through EventBridge Scheduler.
     ...(s.reportScheduler ? { firings: s.reportScheduler } : {}),
   };

@@ -145,6 +145,30 @@ describe('the release calendar', () => {
     );
   });
 
+  it("follows the schedules' switches: a schedule switched off leaves the calendar, one switched on joins it", async () => {
+    const switchTo = (id: string, enabled: boolean) =>
+      t.services.desk.setScheduleSwitch({ id, enabled, by: 'admin', at: NOW });
+    const ids = async () => new Set((await releaseCalendar(deps)).entries.map((e) => e.scheduleId));
+    const icsStarts = async () =>
+      parseIcs(await (await get('/calendar.ics')).text()).map((e) => e.uid);
+    try {
+      await switchTo('monthly-bulletin', false);
+      await switchTo('quarterly-northeast', true); // off in data/schedules.json
+      const now = await ids();
+      expect(now.has('monthly-bulletin')).toBe(false);
+      expect(now.has('quarterly-northeast')).toBe(true);
+      const uids = await icsStarts();
+      expect(uids.some((u) => u.startsWith('schedule:monthly-bulletin:'))).toBe(false);
+      expect(uids.some((u) => u.startsWith('schedule:quarterly-northeast:'))).toBe(true);
+    } finally {
+      await switchTo('monthly-bulletin', true);
+      await switchTo('quarterly-northeast', false);
+    }
+    const back = await ids();
+    expect(back.has('monthly-bulletin')).toBe(true);
+    expect(back.has('quarterly-northeast')).toBe(false);
+  });
+
   it('moves and cancels a date only with a reason, and shows each change with its date and reason', async () => {
     const reason = '春节假期前数据核对未完成，推迟三天发布';
     await expect(
