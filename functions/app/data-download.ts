@@ -65,5 +65,5 @@ export async function issueDataBytes(
     if (!now) break;
     issue = now;
   }
-  throw new NotFoundError('data', `issue "${issue.id}" has no data file`);
+  throw new NotFoundError('data', `${issue.id} 这一期没有数据文件`);
 }

@@ -178,7 +178,7 @@ export async function acceptReportRequest(
   if (trigger && trigger.paramsHash !== paramsHashOf(requestParams(req)))
     throw new ConflictError(
       'reports',
-      `request id already used with other parameters (slot ${req.slotKey}): choose a new requestId`,
+      `槽位 (slot) "${req.slotKey}" 已用于其他参数的请求：请换一个请求号 (requestId)`,
     );
   // A slot that ran (or runs) is answered from its trigger, never run twice; its draft may
   // have been released or discarded since.

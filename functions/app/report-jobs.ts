@@ -299,7 +299,7 @@ export async function reportJob(
       const stem = `${(r.resolved.key ?? r.series.id).replace(/[^a-z0-9-]/gi, '_')}-${randomUUID().slice(0, 8)}`;
       const { renderer, workDir } = deps;
       if (!renderer || workDir === undefined)
-        throw new Error(`the job of ${r.title} was made to plan, not to print (no renderer)`);
+        throw new Error(`${r.title} 的任务只用于规划，不能打印（没有渲染器）`);
       const files = await renderReportFiles({ renderer, workDir }, r.kind, view, stem);
       // What the printed PDF clips at the margin, said where the run is logged.
       for (const w of files.warnings) deps.log?.(`注意：${r.title} ${r.resolved.period}：${w}`);

@@ -28,7 +28,7 @@ export async function loadSchedules(file: string): Promise<ScheduleDefinition[]>
   } catch (err) {
     if (!(err instanceof ScheduleFileError)) throw err;
     if (err.problems.length === 1 && err.problems[0]!.location === '$')
-      throw new ConfigError(`schedules file ${file}: ${err.problems[0]!.message}`, { cause: err });
+      throw new ConfigError(`定时任务文件 ${file}：${err.problems[0]!.message}`, { cause: err });
     throw new ValidationError('schedules', err.problems);
   }
 }

@@ -22,7 +22,7 @@ export function templatesDir(configured = loadPrintConfig().templatesDir): strin
     (c): c is string => !!c,
   );
   const found = candidates.find((c) => existsSync(join(c, 'shared', 'print.css')));
-  if (!found) throw new ConfigError(`templates not found (looked in ${candidates.join(', ')})`);
+  if (!found) throw new ConfigError(`找不到模板目录（查找了 ${candidates.join('、')}）`);
   return found;
 }
 
@@ -64,11 +64,11 @@ export async function loadTemplate(
   const cached = compiled.get(key);
   if (cached) return cached;
   const m = /^([a-z-]+)(?:\/([a-z-]+))?$/.exec(name);
-  if (!m) throw new ConfigError(`unknown template "${name}"`);
+  if (!m) throw new ConfigError(`未知的模板“${name}” (unknown template)`);
   await loadPartials(dir);
   const file = join(dir, m[1]!, `${m[2] ?? m[1]!}.hbs`);
   const source = await readFile(file, 'utf8').catch((err: unknown) => {
-    throw new ConfigError(`template ${file} cannot be read`, { cause: err });
+    throw new ConfigError(`无法读取模板 ${file}`, { cause: err });
   });
   // strict: a misspelt field in a template fails loudly instead of printing nothing.
   const template = hbs.compile(source, { strict: false, noEscape: false });
