@@ -12,8 +12,9 @@ import {
   cmapEntries,
   destinationsOf,
   pageTree,
-  RawPdf,
+  rawPdf,
   ref,
+  type RawPdf,
   streamObject,
   type AnchorPosition,
   type Update,
@@ -62,13 +63,13 @@ export interface Show {
   ctm: Matrix;
   /** Where its text starts on the page (user space, y up). */
   origin: [number, number];
-  /** The glyph codes (2 bytes each) of `Tj`, or of the strings of `TJ`. */
-  codes: number[];
+  /** The operands it shows: a string (`Tj`), or strings and numbers (`TJ`). */
+  strings: Token[];
   /** From its string operand to the end of its operator. */
   start: number;
   end: number;
   /** The operands of the `Tm` that placed it, when nothing moved the text between. */
-  placedBy?: Token[];
+  placedBy: Token[] | undefined;
   /** Shows in its `BT … ET` block. */
   block: Show[];
 }
@@ -101,54 +102,58 @@ export interface Group {
 const CLASS = new Uint8Array(256);
 for (const c of [0, 9, 10, 12, 13, 32]) CLASS[c] = 1;
 for (const ch of '()<>[]{}/%') CLASS[ch.charCodeAt(0)] = 2;
-const WHITE = { has: (c: number) => CLASS[c & 0xff] === 1 && c < 256 };
-const DELIMITER = { has: (c: number) => CLASS[c & 0xff] === 2 && c < 256 };
 const regular = (c: number) => c > 255 || CLASS[c] === 0;
 
 /**
- * The tokens of a content stream, `[` … `]` and `<<` … `>>` folded (a dictionary's contents are
- * not kept); undefined if unreadable. A scanner by character codes: a regular expression per
- * token cost ≈ 3× as much on the bulletin's first page.
+ * The tokens of a content stream handed to `visit` in order, `[` … `]` folded into one token
+ * (its items kept) and `<<` … `>>` into one (its contents dropped); false if unreadable or
+ * `visit` stops. A scanner by character codes that keeps no token once handed over: a regular
+ * expression per token and an array of all of them cost ≈ 5× as much on a bulletin's first page.
  */
-function tokenize(text: string): Token[] | undefined {
-  const out: Token[] = [];
-  const open: { kind: 'array' | 'dict'; at: number; start: number }[] = [];
+function tokenize(text: string, visit: (t: Token) => boolean): boolean {
+  const open: { kind: 'array' | 'dict'; start: number; items: Token[] }[] = [];
+  const emit = (t: Token): boolean => {
+    const inner = open.at(-1);
+    if (!inner) return visit(t);
+    if (inner.kind === 'array') inner.items.push(t);
+    return true;
+  };
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (WHITE.has(c)) {
+    if (c < 256 && CLASS[c] === 1) {
       i += 1;
       continue;
     }
     const start = i;
+    let ok = true;
     if (c === 0x25 /* % */) {
       while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i += 1;
     } else if (c === 0x3c /* < */ && text.charCodeAt(i + 1) === 0x3c) {
-      open.push({ kind: 'dict', at: out.length, start });
+      open.push({ kind: 'dict', start, items: [] });
       i += 2;
     } else if (c === 0x3e /* > */ && text.charCodeAt(i + 1) === 0x3e) {
       i += 2;
       const o = open.pop();
-      if (o?.kind !== 'dict') return undefined;
-      out.length = o.at;
-      out.push({ kind: 'dict', text: '', start: o.start, end: i });
+      if (o?.kind !== 'dict') return false;
+      ok = emit({ kind: 'dict', text: '', start: o.start, end: i });
     } else if (c === 0x5b /* [ */) {
-      open.push({ kind: 'array', at: out.length, start });
+      open.push({ kind: 'array', start, items: [] });
       i += 1;
     } else if (c === 0x5d /* ] */) {
       i += 1;
       const o = open.pop();
-      if (o?.kind !== 'array') return undefined;
-      const items = out.splice(o.at);
-      out.push({ kind: 'array', text: '', start: o.start, end: i, items });
+      if (o?.kind !== 'array') return false;
+      ok = emit({ kind: 'array', text: '', start: o.start, end: i, items: o.items });
     } else if (c === 0x3c /* < */) {
       const close = text.indexOf('>', i);
-      if (close < 0) return undefined;
+      if (close < 0) return false;
       i = close + 1;
-      out.push({
+      const hex = text.slice(start + 1, close);
+      ok = emit({
         kind: 'hex',
-        text: text.slice(start + 1, close).replace(/\s+/g, ''),
+        text: /\s/.test(hex) ? hex.replace(/\s+/g, '') : hex,
         start,
         end: i,
       });
@@ -161,29 +166,33 @@ function tokenize(text: string): Token[] | undefined {
         else if (ch === 0x28) depth += 1;
         else if (ch === 0x29) depth -= 1;
       }
-      if (depth > 0) return undefined;
-      out.push({ kind: 'str', text: '', start, end: i });
+      if (depth > 0) return false;
+      ok = emit({ kind: 'str', text: '', start, end: i });
     } else if (c === 0x2f /* / */) {
       for (i += 1; i < n && regular(text.charCodeAt(i));) i += 1;
-      out.push({ kind: 'name', text: text.slice(start, i), start, end: i });
-    } else if (DELIMITER.has(c)) {
-      return undefined;
+      ok = emit({ kind: 'name', text: text.slice(start, i), start, end: i });
+    } else if (c < 256 && CLASS[c] === 2) {
+      return false;
     } else {
       for (i += 1; i < n && regular(text.charCodeAt(i));) i += 1;
       const word = text.slice(start, i);
-      const number = (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e;
-      if (number) {
-        if (!Number.isFinite(Number(word))) return undefined;
-        out.push({ kind: 'num', text: word, start, end: i });
+      if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e) {
+        if (!Number.isFinite(Number(word))) return false;
+        ok = emit({ kind: 'num', text: word, start, end: i });
       } else {
         // An inline image's data is not tokens: not a stream this reading follows.
-        if (word === 'BI' || word === 'ID') return undefined;
-        out.push({ kind: 'op', text: word, start, end: i });
+        if (word === 'BI' || word === 'ID') return false;
+        ok = emit({ kind: 'op', text: word, start, end: i });
       }
     }
+    if (!ok) return false;
   }
-  return open.length === 0 ? out : undefined;
+  return open.length === 0;
 }
+
+/** The glyph codes (2 bytes each) a show draws. */
+export const showCodes = (show: Show): number[] =>
+  show.strings.flatMap((s) => (s.kind === 'hex' ? codesOf(s.text) : []));
 
 const codesOf = (hex: string): number[] => {
   const codes: number[] = [];
@@ -204,7 +213,7 @@ const far = (x: Token, y: Token, w: Token, h: Token): { x: Token; y: Token } => 
 const UNFOLLOWED = new Set(['T*', "'", '"', 'TD', 'Tc', 'Tw', 'Tz', 'TL', 'Ts']);
 
 /** The shows and top-level groups of a content stream; undefined if unreadable. */
-function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
+function read(text: string): { shows: Show[]; groups: Group[] } | undefined {
   const shows: Show[] = [];
   const groups: Group[] = [];
   const stack: { ctm: Matrix; font: string; size: number }[] = [];
@@ -219,15 +228,21 @@ function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
   /** The group open at the top level, and whether it may still open with a clip. */
   let group: (Group & { opening: boolean; rect?: number[] }) | undefined;
   const nums = (n: number): number[] | undefined => {
-    const xs = operands.slice(-n).map((t) => (t.kind === 'num' ? Number(t.text) : NaN));
-    return xs.length === n && xs.every(Number.isFinite) ? xs : undefined;
+    if (operands.length < n) return undefined;
+    const xs: number[] = [];
+    for (let k = operands.length - n; k < operands.length; k += 1) {
+      const o = operands[k]!;
+      if (o.kind !== 'num') return undefined;
+      xs.push(Number(o.text));
+    }
+    return xs;
   };
-  for (const t of tokens) {
+  const visit = (t: Token): boolean => {
     if (t.kind !== 'op') {
       operands.push(t);
-      continue;
+      return true;
     }
-    if (UNFOLLOWED.has(t.text)) return undefined;
+    if (UNFOLLOWED.has(t.text)) return false;
     const opening = group?.opening === true;
     if (group) group.opening = false;
     switch (t.text) {
@@ -256,7 +271,7 @@ function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
           group!.opening = true;
         } else if (stack.length > 0 && operands.length >= 4) {
           const [x, y, w, h] = operands.slice(-4);
-          if (!nums(4)) return undefined;
+          if (!nums(4)) return false;
           // Both corners: the second as offsets of the first (moved with it).
           path.push({ x: x!, y: y!, ctm: gs.ctm });
           path.push({ ...far(x!, y!, w!, h!), ctm: gs.ctm });
@@ -269,7 +284,7 @@ function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
       case 'y': {
         const n = { m: 2, l: 2, c: 6, v: 4, y: 4 }[t.text]!;
         const xs = operands.slice(-n);
-        if (xs.length !== n || !nums(n)) return undefined;
+        if (xs.length !== n || !nums(n)) return false;
         for (let i = 0; i < n; i += 2) path.push({ x: xs[i]!, y: xs[i + 1]!, ctm: gs.ctm });
         break;
       }
@@ -308,8 +323,8 @@ function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
         break;
       case 'cm': {
         const m = nums(6);
-        if (!m) return undefined;
-        gs = { ...gs, ctm: times(m as Matrix, gs.ctm) };
+        if (!m) return false;
+        gs = { ctm: times(m as Matrix, gs.ctm), font: gs.font, size: gs.size };
         break;
       }
       case 'BT':
@@ -322,13 +337,13 @@ function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
       case 'Tf': {
         const size = nums(1);
         const font = operands.at(-2);
-        if (!size || font?.kind !== 'name') return undefined;
-        gs = { ...gs, font: font.text.slice(1), size: size[0]! };
+        if (!size || font?.kind !== 'name') return false;
+        gs = { ctm: gs.ctm, font: font.text.slice(1), size: size[0]! };
         break;
       }
       case 'Tm': {
         const m = nums(6);
-        if (!m) return undefined;
+        if (!m) return false;
         tm = tlm = m as Matrix;
         placedBy = operands.slice(-6);
         blockEntry?.placed.push({ x: placedBy[4]!, y: placedBy[5]!, ctm: gs.ctm });
@@ -336,7 +351,7 @@ function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
       }
       case 'Td': {
         const d = nums(2);
-        if (!d) return undefined;
+        if (!d) return false;
         tm = tlm = times([1, 0, 0, 1, d[0]!, d[1]!], tlm);
         placedBy = undefined;
         break;
@@ -346,18 +361,17 @@ function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
         const arg = operands.at(-1);
         const strings =
           t.text === 'Tj' ? [arg] : arg?.kind === 'array' ? (arg.items ?? []) : [undefined];
-        if (strings.some((s) => s?.kind !== 'hex' && s?.kind !== 'num')) return undefined;
-        const codes = strings.flatMap((s) => (s!.kind === 'hex' ? codesOf(s!.text) : []));
+        if (strings.some((s) => s?.kind !== 'hex' && s?.kind !== 'num')) return false;
         const show: Show = {
           font: gs.font,
           size: gs.size,
           tm,
           ctm: gs.ctm,
           origin: apply(gs.ctm, tm[4], tm[5]),
-          codes,
+          strings: strings as Token[],
           start: arg!.start,
           end: t.end,
-          ...(placedBy ? { placedBy } : {}),
+          placedBy,
           block,
         };
         shows.push(show);
@@ -373,8 +387,9 @@ function read(tokens: Token[]): { shows: Show[]; groups: Group[] } | undefined {
         break;
     }
     operands.length = 0;
-  }
-  return { shows, groups };
+    return true;
+  };
+  return tokenize(text, visit) ? { shows, groups } : undefined;
 }
 
 /** A font of a page's resources, read once (its ToUnicode map, widths, digits). */
@@ -462,8 +477,8 @@ export interface ChromiumPdf {
 }
 
 /** Reads `pdf` (pages, links, destinations); undefined when it is not as Chromium writes it. */
-export function readChromiumPdf(pdf: Uint8Array): ChromiumPdf | undefined {
-  const doc = new RawPdf(pdf);
+export function readChromiumPdf(pdf: Uint8Array | RawPdf): ChromiumPdf | undefined {
+  const doc = rawPdf(pdf);
   const catalog = doc.catalog();
   const tree = catalog && pageTree(doc, catalog);
   const destinations = destinationsOf(doc);
@@ -518,8 +533,7 @@ function pageContent(doc: RawPdf, page: string): PageContent | undefined {
     return fonts.get(name);
   };
   const text = stream.data.toString('latin1');
-  const tokens = tokenize(text);
-  const read_ = tokens && read(tokens);
+  const read_ = read(text);
   if (!read_) return undefined;
   return { id: Number(contentsId), text, ...read_, font };
 }
@@ -532,5 +546,9 @@ export function editedContent(
   let out = content.text;
   for (const e of [...edits].sort((p, q) => q.start - p.start))
     out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return streamObject(content.id, '/Filter /FlateDecode', deflateSync(Buffer.from(out, 'latin1')));
+  return streamObject(
+    content.id,
+    '/Filter /FlateDecode',
+    deflateSync(Buffer.from(out, 'latin1'), { level: 1 }),
+  );
 }

@@ -18,7 +18,7 @@
  * operator the reading does not follow) writes nothing and says why: the caller prints again
  * with the numbers in the HTML.
  */
-import { editedContent, fmt, type ChromiumPdf, type Show } from './content-stream.ts';
+import { editedContent, fmt, showCodes, type ChromiumPdf, type Show } from './content-stream.ts';
 import type { Update } from './postprocess.ts';
 
 /** What was written: the page number of each anchor, and the objects to append. */
@@ -58,7 +58,8 @@ export function linkPages(
       const target = pdf.destinations.get(anchor!);
       if (!last || !font || !target)
         return { reason: `contents link #${anchor}: no placeholder or no destination` };
-      const shown = last.codes.map((c) => font.text.get(c) ?? '\uFFFD').join('');
+      const placed = showCodes(last);
+      const shown = placed.map((c) => font.text.get(c) ?? '\uFFFD').join('');
       if (shown !== placeholder || !last.placedBy || last.block.length !== 1)
         return {
           reason: `contents link #${anchor}: its last text is "${shown}", not a placeholder`,
@@ -71,8 +72,7 @@ export function linkPages(
       const width = (cs: number[]) =>
         cs.reduce((sum, c) => sum + (font.widths.get(c) ?? font.defaultWidth), 0);
       // Right-aligned on the placeholder's right edge.
-      const x =
-        last.tm[4] + ((width(last.codes) - width(codes as number[])) / 1000) * last.size * a;
+      const x = last.tm[4] + ((width(placed) - width(codes as number[])) / 1000) * last.size * a;
       const e = last.placedBy[4]!;
       edits.push({ start: e.start, end: e.end, text: fmt(x) });
       const hex = (codes as number[]).map((c) => c.toString(16).toUpperCase().padStart(4, '0'));

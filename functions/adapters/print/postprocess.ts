@@ -39,16 +39,20 @@ export interface AnchorPosition {
 }
 
 /** Number of pages of a PDF written by Chromium (counts `/Type /Page` dictionaries). */
-export function countPdfPages(pdf: Uint8Array): number {
-  return new RawPdf(pdf).text.match(/\/Type\s*\/Page(?![A-Za-z])/g)?.length ?? 0;
+export function countPdfPages(pdf: Uint8Array | RawPdf): number {
+  return rawPdf(pdf).text.match(/\/Type\s*\/Page(?![A-Za-z])/g)?.length ?? 0;
 }
 
 /** The catalog's `/Lang` (Chromium writes it from `<html lang>`), if any. */
-export function catalogLang(pdf: Uint8Array): string | undefined {
-  const catalog = new RawPdf(pdf).catalog();
+export function catalogLang(pdf: Uint8Array | RawPdf): string | undefined {
+  const catalog = rawPdf(pdf).catalog();
   const token = catalog && /\/Lang\s*(\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>)/.exec(catalog)?.[1];
   return token ? decodePdfString(token) || undefined : undefined;
 }
+
+/** `pdf` read (its text once: a render's steps share one, see `renderer.ts`). */
+export const rawPdf = (pdf: Uint8Array | RawPdf): RawPdf =>
+  pdf instanceof RawPdf ? pdf : new RawPdf(pdf);
 
 /** A PDF as Chromium writes it, read lazily from its bytes. */
 export class RawPdf {
@@ -245,7 +249,7 @@ const pdfDate = (date: Date): string =>
  * `/Metadata`, `/Names` or `/AF`) is finished by pdf-lib instead ({@link describePdf}).
  */
 export async function finishPdf(
-  pdf: Uint8Array,
+  pdf: Uint8Array | RawPdf,
   equivalents: ReadonlyMap<number, number>,
   info: DocumentInfo = {},
   attachments: PdfAttachment[] = [],
@@ -256,7 +260,7 @@ export async function finishPdf(
     if (!/^[A-Za-z0-9._-]+$/.test(a.name))
       throw new RenderError(`attachment name "${a.name}" is not plain ASCII`);
   }
-  const doc = new RawPdf(pdf);
+  const doc = rawPdf(pdf);
   const trailer = doc.trailer();
   const rootId = trailer && ref(trailer.dict, 'Root');
   const catalog = rootId === undefined ? undefined : doc.object(rootId)?.trim();
@@ -269,7 +273,7 @@ export async function finishPdf(
   ) {
     // Not what Chromium writes: the ToUnicode fix and Info by hand where possible, then pdf-lib.
     return describePdf(
-      trailer ? fixedPdf(doc, trailer, equivalents, info, extra) : pdf,
+      trailer ? fixedPdf(doc, trailer, equivalents, info, extra) : doc.bytes,
       info,
       attachments,
     );
@@ -469,8 +473,11 @@ function fixedPdf(
  * `/Dests` dictionary and the page tree as Chromium writes them; anything else (a name tree,
  * object streams) is read with pdf-lib ({@link anchorPositions}).
  */
-export async function readDestinations(pdf: Uint8Array): Promise<Map<string, AnchorPosition>> {
-  return destinationsOf(new RawPdf(pdf)) ?? anchorPositions(pdf);
+export async function readDestinations(
+  pdf: Uint8Array | RawPdf,
+): Promise<Map<string, AnchorPosition>> {
+  const doc = rawPdf(pdf);
+  return destinationsOf(doc) ?? anchorPositions(doc.bytes);
 }
 
 export function chromiumDestinations(pdf: Uint8Array): Map<string, AnchorPosition> | undefined {

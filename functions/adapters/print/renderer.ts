@@ -23,7 +23,7 @@ import { layOutForPrint } from './layout.ts';
 import { readChromiumPdf } from './content-stream.ts';
 import { moveToFootOfLastPage } from './last-page-foot.ts';
 import { linkPages } from './link-pages.ts';
-import { catalogLang, countPdfPages, finishPdf, readDestinations } from './postprocess.ts';
+import { catalogLang, countPdfPages, finishPdf, RawPdf, readDestinations } from './postprocess.ts';
 import { renderContext } from './sandbox.ts';
 
 export { countPdfPages } from './postprocess.ts';
@@ -212,7 +212,8 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     });
     check();
     const tp0 = performance.now();
-    const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    // Chromium's bytes, read once for every step below.
+    const raw = new RawPdf(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     // Changes made in the printed PDF: the contents' page numbers over their placeholders
     // (`link-pages.ts`), the colophon moved to the last page's foot (`last-page-foot.ts`).
     const printed = req.linkPages || foot ? readChromiumPdf(raw) : undefined;
