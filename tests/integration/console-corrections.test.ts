@@ -167,4 +167,31 @@ describe("the console's corrections page", () => {
     });
     expect((await api.json()).corrections).toEqual(await correctionQueue(lifecycle, series));
   }, 120_000);
+  it('a series without review releases its 修订版 at once, and the console says so', async () => {
+    const s = stores.services;
+    const made = await triggerReport(
+      lifecycle,
+      { kind: 'regional-report', region: '长三角' },
+      { slotKey: 'oc-regional', trigger: 'test' },
+    );
+    const issue = made.issue!;
+    const printed = (await lifecycle.catalog.printedOf(issue.id)).find(
+      (r) => r.text && !r.key.startsWith('national-htz#') && !r.key.startsWith('china#'),
+    )!;
+    const [zone, indicator, period] = printed.key.split('#') as [string, string, string];
+    const rec = (await s.records.currentValues([{ zone, indicator, period }])).get(printed.key)!;
+    const csv = `zone,indicator,period,value,unit,yoy,share,qualifier,source\n${zone},${indicator},${period},${Number(rec.reportedValue) * 2},${rec.reportedUnit},${rec.yoy ?? ''},${rec.share ?? ''},${rec.qualifier ?? ''},长三角修订数据\n`;
+    await ingestFiles({ records: s.records, reference: s.reference }, [
+      { name: 'regional-revision.csv', bytes: new TextEncoder().encode(csv) },
+    ]);
+
+    const view = await get(`/console/issues/${issue.id}/correct`);
+    expect(view).toContain('该刊无需审核');
+    expect(view).toContain('生成并发布修订版');
+    const done = await post(`/console/issues/${issue.id}/correct`, { kind: '修订' });
+    expect(done.status).toBe(303);
+    expect(done.location).toBe(`/console/issues/${issue.id}?done=corrected`);
+    expect(await get(done.location!)).toContain('修订版已发布：该刊无需审核');
+    expect((await lifecycle.catalog.issueByTotal('regional-report', issue.total))?.edition).toBe(2);
+  }, 120_000);
 });
