@@ -35,12 +35,23 @@ export interface InputProblem {
 }
 
 function formatProblems(problems: InputProblem[]): string {
-  const shown = problems.slice(0, 20).map((p) => {
-    const field = p.field ? ` field "${p.field}"` : '';
-    return `${p.file}:${p.location}${field}: ${p.message}`;
-  });
-  const more = problems.length > 20 ? `\n… and ${problems.length - 20} more` : '';
-  return `${problems.length} problem(s) in the input, nothing was stored:\n${shown.join('\n')}${more}`;
+  const shown = problems.slice(0, 20).map(formatProblem);
+  const more = problems.length > 20 ? `\n……另有 ${problems.length - 20} 个问题` : '';
+  return `输入有 ${problems.length} 个问题，未存入任何内容：\n${shown.join('\n')}${more}`;
+}
+
+/**
+ * One problem as a person reads it: `文件 a.csv 第 3 行 字段 zone：未知的园区 "火星高新区"…`
+ * (a JSON path as `位置 $[1].value`).
+ */
+export function formatProblem(p: InputProblem): string {
+  const where = /^\d+$/.test(p.location)
+    ? ` 第 ${p.location} 行`
+    : p.location && p.location !== '-'
+      ? ` 位置 ${p.location}`
+      : '';
+  const field = p.field ? ` 字段 ${p.field}` : '';
+  return `文件 ${p.file}${where}${field}：${p.message}`;
 }
 
 /** Configuration missing or malformed (environment variables, series files). */

@@ -67,6 +67,9 @@ export function isArticlesText(text: string): boolean {
   );
 }
 
+/** zod's messages in Chinese (its own zh-CN locale), for the articles file. */
+const ARTICLE_ERRORS = z.locales.zhCN().localeError;
+
 function parseArticles(
   file: string,
   text: string,
@@ -79,7 +82,7 @@ function parseArticles(
   } catch (err) {
     return { articles: [], problems: [jsonSyntaxProblem(file, json, err)] };
   }
-  const parsed = z.array(articleSchema).safeParse(data);
+  const parsed = z.array(articleSchema).safeParse(data, { error: ARTICLE_ERRORS });
   if (!parsed.success) {
     return {
       articles: [],
@@ -111,7 +114,7 @@ function parseArticles(
         file,
         location: `$[${i}].id`,
         field: 'id',
-        message: `duplicate article id ${a.id}`,
+        message: `文章 id ${a.id} 重复`,
       });
     ids.add(a.id);
   });
@@ -183,7 +186,7 @@ export async function validateRecordFiles(
   if (problems.length > kept) {
     const more = problems.length - kept;
     problems.length = kept;
-    problems.push({ file: '(batch)', location: '-', message: `另有 ${more} 个问题未列出` });
+    problems.push({ file: '（本批）', location: '-', message: `另有 ${more} 个问题未列出` });
   }
   return { valid, articles: problems.length ? [] : articles, problems, decodedAs };
 }
@@ -251,7 +254,7 @@ export async function ingestFiles(
 ): Promise<IngestSummary> {
   if (files.length === 0)
     throw new ValidationError('ingest', [
-      { file: '(none)', location: '-', message: 'no input files' },
+      { file: '（无）', location: '-', message: '没有输入文件' },
     ]);
   const encoding = opts.encoding ? { encoding: opts.encoding } : {};
   const { valid, articles, problems, decodedAs } = await validateRecordFiles(deps, files, encoding);

@@ -60,7 +60,7 @@ export interface DecodedInput {
   problem?: InputProblem;
 }
 
-const NOT_UTF8 = 'file is not valid UTF-8 (GBK/GB2312 from Excel?); save it as "CSV UTF-8"';
+const NOT_UTF8 = '文件不是有效的 UTF-8 编码（Excel 存的 GBK/GB2312？）：请另存为 "CSV UTF-8"';
 
 /**
  * Characters a UTF-8 reading of GBK bytes produces and our data never contains: Latin
@@ -100,7 +100,7 @@ export function decodeInput(
     ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
   ) {
     return {
-      problem: { file, location: '1', message: 'file is UTF-16 (BOM found); save it as UTF-8' },
+      problem: { file, location: '1', message: '文件是 UTF-16 编码（有 BOM）：请另存为 UTF-8' },
     };
   }
   if (declared) {
@@ -110,7 +110,7 @@ export function decodeInput(
       problem: {
         file,
         location: String(lineOfFirstInvalidByte(bytes, declared)),
-        message: `file is not valid ${declared} (the encoding given with --encoding)`,
+        message: `文件不是有效的 ${declared} 编码（--encoding 所给的编码）`,
       },
     };
   }
@@ -235,8 +235,10 @@ export class BatchKeys {
     const firstFile = Math.floor(first / 2 ** 32);
     const f = this.files[firstFile]!;
     const place = f.json ? `$[${first % 2 ** 32}]` : String(first % 2 ** 32);
-    if (firstFile !== fileIndex) return `same key as ${f.name}:${place} in this batch`;
-    return `duplicate of line ${place} (${r.zone}, ${r.indicator}, ${r.period})`;
+    const where = f.json ? place : `第 ${place} 行`;
+    const what = `（${r.zone}, ${r.indicator}, ${r.period}）`;
+    if (firstFile !== fileIndex) return `与本批文件 ${f.name} ${where}重复${what}`;
+    return `与${where}重复${what}`;
   }
 }
 
@@ -289,19 +291,13 @@ export async function* recordsOfFile(
   const fileIndex = keys?.file(file) ?? 0;
   const scan = await scanInput(open);
   if (scan.size > MAX_FILE_BYTES) {
-    problems.push(
-      problemAt(
-        file,
-        '1',
-        `file is more than ${MAX_FILE_BYTES} bytes; the limit is ${MAX_FILE_BYTES}`,
-      ),
-    );
+    problems.push(problemAt(file, '1', `文件超过 ${MAX_FILE_BYTES} 字节的上限`));
     return { valid: 0 };
   }
   const head = scan.head;
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
     problems.push(
-      problemAt(file, '1', 'file is a ZIP archive (an Excel .xlsx?); export it as "CSV UTF-8"'),
+      problemAt(file, '1', '文件是 ZIP 压缩包（Excel 的 .xlsx？）：请导出为 "CSV UTF-8"'),
     );
     return { valid: 0 };
   }
@@ -313,7 +309,7 @@ export async function* recordsOfFile(
     }
     const text = decoded.text!;
     if (text.trim() === '') {
-      problems.push(problemAt(file, '1', 'file is empty'));
+      problems.push(problemAt(file, '1', EMPTY));
       return { valid: 0 };
     }
     const out = parseJson(file, text, ref);
@@ -343,7 +339,7 @@ export async function* recordsOfFile(
   const input = detected.open ?? open;
   const checked = detected.scan ?? scan;
   if (checked.blank) {
-    problems.push(problemAt(file, '1', 'file is empty'));
+    problems.push(problemAt(file, '1', EMPTY));
     return { valid: 0 };
   }
   if (checked.loneCrLine) {
@@ -351,13 +347,38 @@ export async function* recordsOfFile(
       problemAt(
         file,
         String(checked.loneCrLine),
-        'line ends with a lone CR (carriage return, as old Mac files do): save the file with LF or CRLF line endings (如 Excel 的 "CSV UTF-8")',
+        '行尾只有 CR（回车，旧式 Mac 文件的换行）：请以 LF 或 CRLF 换行另存（如 Excel 的 "CSV UTF-8"）',
       ),
     );
     return { valid: 0 };
   }
   const valid = yield* csvRecords(file, { keys, fileIndex }, input, ref, opts);
   return { valid, encoding: detected.encoding! };
+}
+
+const EMPTY = '文件是空的';
+
+/** CSV syntax errors (csv-parse's codes) in words. */
+const CSV_ERRORS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: '本行开始的带引号字段没有闭合的引号',
+  INVALID_OPENING_QUOTE: '字段中间出现引号（请给整个字段加引号，字段内的引号写成两个 ""）',
+  CSV_INVALID_CLOSING_QUOTE: '闭合引号之后还有字符（字段内的引号须写成两个 ""）',
+  CSV_MAX_RECORD_SIZE: `一行超过 ${MAX_FIELD_CHARS * 16} 个字符的上限`,
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: '字段数与表头不同',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: '闭合引号之后还有字符',
+};
+
+/** What a JSON value is, in words (`，实为数组`). */
+function jsonKind(v: unknown): string {
+  if (v === null) return ' null';
+  if (Array.isArray(v)) return '数组（array）';
+  const words: Record<string, string> = {
+    string: '字符串',
+    number: '数字',
+    boolean: '布尔值（boolean）',
+    object: '对象（object）',
+  };
+  return words[typeof v] ?? typeof v;
 }
 
 const problemAt = (file: string, location: string, message: string): InputProblem => ({
@@ -577,7 +598,7 @@ async function* csvRecords(
           problems.push({
             file,
             location: line,
-            message: `前 ${MAX_PROBLEMS} 个问题之后停止检查（其后各行未检查）: fix these and run again`,
+            message: `前 ${MAX_PROBLEMS} 个问题之后停止检查（其后各行未检查）：请改正这些问题后重新载入`,
           });
           await chunks.return?.();
           return valid;
@@ -592,9 +613,9 @@ async function* csvRecords(
   } finally {
     parser.destroy();
   }
-  if (!header) problems.push(problemAt(file, '1', 'file is empty'));
+  if (!header) problems.push(problemAt(file, '1', EMPTY));
   else if (rows === 0 && problems.length === before)
-    problems.push(problemAt(file, '2', 'no data rows after the header'));
+    problems.push(problemAt(file, '2', '表头之后没有数据行'));
   return valid;
 }
 
@@ -614,7 +635,7 @@ function csvRow(
       problems.push({
         file,
         location: line,
-        message: `a value in column ${named + extra + 1}, which has no name in the header`,
+        message: `第 ${named + extra + 1} 列有值，但表头中这一列没有列名`,
       });
       return undefined;
     }
@@ -624,7 +645,7 @@ function csvRow(
     problems.push({
       file,
       location: line,
-      message: `${record.length} fields, expected ${header.length}`,
+      message: `有 ${record.length} 个字段，应为 ${header.length} 个（与表头相同）`,
     });
     return undefined;
   }
@@ -635,21 +656,39 @@ function csvRow(
 
 /** What is wrong with a header (missing, unknown or repeated columns), or undefined. */
 function headerProblemOf(file: string, header: string[]): InputProblem | undefined {
-  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h)).map((h) => h || '(no name)');
+  const unknown = header.filter((h) => !ALL_COLUMNS.includes(h)).map((h) => h || '（无列名）');
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   const dupes = header.filter((h, i) => header.indexOf(h) !== i);
   if (!unknown.length && !missing.length && !dupes.length) return undefined;
+  const at = (message: string) => ({ file, location: '1', message: `表头（header）：${message}` });
+  // One cell holding the whole header: another separator than the comma.
+  if (header.length === 1 && /[;\t]/.test(header[0]!))
+    return at(
+      `各列以${header[0]!.includes(';') ? '分号（;）' : '制表符（tab）'}分隔：CSV 须以逗号分隔（如 Excel 的 "CSV UTF-8"）`,
+    );
   const parts = [
-    missing.length ? `missing column(s) ${missing.join(', ')}` : '',
-    unknown.length ? `unknown column(s) ${unknown.join(', ')}` : '',
-    dupes.length ? `repeated column(s) ${dupes.join(', ')}` : '',
+    missing.length ? `缺少列 ${missing.join(', ')}` : '',
+    unknown.length ? `未知列 ${unknown.join(', ')}` : '',
+    dupes.length ? `重复列 ${dupes.join(', ')}` : '',
   ].filter(Boolean);
-  return {
-    file,
-    location: '1',
-    message: `header: ${parts.join('; ')} (expected ${[...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS].join(',')})`,
-  };
+  const named = (columns: readonly string[]) => columns.map((c) => `${c} ${COLUMN_WORDS[c]}`);
+  return at(
+    `${parts.join('；')}（应有的列：${named(REQUIRED_COLUMNS).join('、')}；可选：${named(OPTIONAL_COLUMNS).join('、')}）`,
+  );
 }
+
+/** What each column holds, in words. */
+const COLUMN_WORDS: Record<string, string> = {
+  zone: '园区',
+  indicator: '指标',
+  period: '数据期',
+  value: '数值',
+  unit: '单位',
+  source: '来源',
+  yoy: '同比',
+  share: '占比',
+  qualifier: '限定词',
+};
 
 /** The first line from `from` on (and before `to`) that holds more than white space, or `to`. */
 async function nonBlankLine(open: ByteSource, from: number, to: number): Promise<number> {
@@ -685,10 +724,7 @@ async function csvSyntaxProblem(
   // Skip the blank lines between the last good record and the broken one.
   if (line < (e.lines ?? line)) line = await nonBlankLine(open, line, e.lines!);
   const field = typeof e.column === 'number' ? header?.[e.column] : undefined;
-  const message =
-    e.code === 'CSV_QUOTE_NOT_CLOSED'
-      ? 'CSV syntax: a quoted field opens on this line and is never closed'
-      : `CSV syntax: ${e.message.replace(/^Invalid [^:]*: /, '')}`;
+  const message = `CSV 语法错误：${CSV_ERRORS[e.code ?? ''] ?? `无法解析（${e.code ?? 'CSV'}）`}`;
   return { file, location: String(line), message, ...(field ? { field } : {}) };
 }
 
@@ -696,12 +732,22 @@ async function csvSyntaxProblem(
 export function jsonSyntaxProblem(file: string, text: string, err: unknown): InputProblem {
   const message = (err as Error).message;
   const position = /at position (\d+)/.exec(message)?.[1];
-  if (position === undefined) return { file, location: '$', message: `JSON syntax: ${message}` };
+  if (position === undefined)
+    return {
+      file,
+      location: '$',
+      message: /end of JSON input/i.test(message)
+        ? 'JSON 语法错误：文件在中途结束'
+        : 'JSON 语法错误：无法解析',
+    };
   const before = text.slice(0, Number(position));
   const line = before.split('\n').length;
   const column = Number(position) - before.lastIndexOf('\n');
-  const reason = message.replace(/ in JSON at position \d+.*$/s, '');
-  return { file, location: String(line), message: `JSON syntax: ${reason} (column ${column})` };
+  return {
+    file,
+    location: String(line),
+    message: `JSON 语法错误：第 ${column} 列附近`,
+  };
 }
 
 function parseJson(file: string, text: string, ref: Reference): ParseResult {
@@ -712,21 +758,20 @@ function parseJson(file: string, text: string, ref: Reference): ParseResult {
   } catch (err) {
     return { records: [], problems: [jsonSyntaxProblem(file, json, err)] };
   }
-  if (!Array.isArray(data)) return fail(file, '$', 'expected a JSON array of records');
-  if (data.length === 0) return fail(file, '$', 'the array is empty');
+  if (!Array.isArray(data)) return fail(file, '$', '应为由记录组成的 JSON 数组（array）');
+  if (data.length === 0) return fail(file, '$', '数组是空的');
   const problems: InputProblem[] = [];
   const records: ParsedRecord[] = [];
   data.forEach((item, i) => {
     const loc = `$[${i}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item;
-      problems.push({ file, location: loc, message: `expected an object, got ${got}` });
+      problems.push({ file, location: loc, message: `应为对象（object），实为${jsonKind(item)}` });
       return;
     }
     const obj = item as Record<string, unknown>;
     const unknownKeys = Object.keys(obj).filter((k) => !ALL_COLUMNS.includes(k));
     for (const k of unknownKeys)
-      problems.push({ file, location: `${loc}.${k}`, field: k, message: 'unknown field' });
+      problems.push({ file, location: `${loc}.${k}`, field: k, message: '未知字段' });
     const fields: Record<string, string> = {};
     const before = problems.length;
     for (const key of ALL_COLUMNS) {
@@ -738,7 +783,7 @@ function parseJson(file: string, text: string, ref: Reference): ParseResult {
           file,
           location: `${loc}.${key}`,
           field: key,
-          message: `expected a string or number, got ${Array.isArray(v) ? 'an array' : typeof v}`,
+          message: `应为字符串或数字，实为${jsonKind(v)}`,
         });
     }
     // A field of the wrong type is reported once, not again as "empty".
@@ -783,7 +828,7 @@ function validateRow(
 
   for (const [key, value] of Object.entries(f)) {
     if (value.length > MAX_FIELD_CHARS)
-      add(key, `field is ${value.length} characters; the limit is ${MAX_FIELD_CHARS}`);
+      add(key, `字段有 ${value.length} 个字符，上限为 ${MAX_FIELD_CHARS}`);
     const control = controlCharacterIn(value);
     if (control) add(key, controlCharacterMessage(control));
   }
@@ -791,11 +836,11 @@ function validateRow(
 
   const zoneText = f.zone?.trim() ?? '';
   const zone = zoneText ? ref.resolveZone(zoneText) : undefined;
-  if (!zoneText) add('zone', 'empty');
+  if (!zoneText) add('zone', '为空');
   else if (!zone)
     add(
       'zone',
-      `unknown zone "${zoneText}" (use an id or a name from data/zones.json)${didYouMean(
+      `未知的园区 "${zoneText}"（请用 data/zones.json 中的 id 或名称）${didYouMean(
         zoneText,
         ref.zones.map((z) => ({
           label: `${z.name} (${z.id})`,
@@ -806,27 +851,20 @@ function validateRow(
 
   const indText = f.indicator?.trim() ?? '';
   const indicator = indText ? ref.resolveIndicator(indText) : undefined;
-  if (!indText) add('indicator', 'empty');
+  if (!indText) add('indicator', '为空');
   else if (!indicator)
-    add(
-      'indicator',
-      `unknown indicator "${indText}" (use a code or a name from data/indicators.json)`,
-    );
+    add('indicator', `未知的指标 "${indText}"（请用 data/indicators.json 中的代码或名称）`);
 
   const periodText = f.period?.trim() ?? '';
   if (!parsePeriod(periodText))
-    add('period', `"${periodText}" is not a period (2024, 2024-Q3 or 2024-10)`);
+    add('period', `"${periodText}" 不是数据期（应如 2024、2024-Q3 或 2024-10）`);
 
   // The value cell may carry its qualifier and unit: `1.37万亿元`, `超过6.3万户`, `3900余家`.
   const valueText = f.value?.trim() ?? '';
   const parsed = valueText ? parseValueText(valueText) : undefined;
-  if (valueText === '')
-    add('value', 'empty (a missing figure is left out, never written as 0 or blank)');
+  if (valueText === '') add('value', '为空（缺失的数字整行略去，不可写成 0 或空白）');
   else if (!parsed)
-    add(
-      'value',
-      `"${valueText}" is not a number (a qualifier such as 约/超过 and a unit may surround it; no thousands separators)`,
-    );
+    add('value', `"${valueText}" 不是数字（前后可带 约/超过 等限定词和单位；不可用千位分隔符）`);
   else if (significantDigits(parsed.number) > MAX_SIGNIFICANT_DIGITS)
     add(
       'value',
@@ -836,45 +874,39 @@ function validateRow(
   const unitColumn = f.unit?.trim() ?? '';
   const unit = unitColumn || parsed?.unit || '';
   if (parsed?.unit && unitColumn && parsed.unit !== unitColumn)
-    add('unit', `the value says "${parsed.unit}" but the unit column says "${unitColumn}"`);
+    add('unit', `数值写的单位是 "${parsed.unit}"，单位列却是 "${unitColumn}"`);
   const qualifierColumn = f.qualifier?.trim() ?? '';
   if (qualifierColumn && !isQualifier(qualifierColumn))
-    add('qualifier', `unknown qualifier "${qualifierColumn}" (one of ${QUALIFIERS.join(' ')})`);
+    add('qualifier', `未知的限定词 "${qualifierColumn}"（可用：${QUALIFIERS.join(' ')}）`);
   if (parsed?.qualifier && qualifierColumn && parsed.qualifier !== qualifierColumn)
-    add(
-      'qualifier',
-      `the value says "${parsed.qualifier}" but the qualifier column says "${qualifierColumn}"`,
-    );
+    add('qualifier', `数值写的限定词是 "${parsed.qualifier}"，限定词列却是 "${qualifierColumn}"`);
   const qualifier = qualifierColumn || parsed?.qualifier;
   const raw = parsed ? Number(parsed.number) : undefined;
   let value: number | undefined;
-  if (!unit) add('unit', 'empty');
+  if (!unit) add('unit', '为空');
   else if (!INPUT_UNITS.includes(unit))
-    add('unit', `unknown unit "${unit}" (one of ${INPUT_UNITS.join(' ')})`);
+    add('unit', `未知的单位 "${unit}"（可用：${INPUT_UNITS.join(' ')}）`);
   else if (indicator && parsed && raw !== undefined) {
     value = toBaseUnit(parsed.number, unit, indicator.unit);
     if (value === undefined)
-      add(
-        'unit',
-        `"${unit}" does not fit indicator ${indicator.code}, measured in ${indicator.unit}`,
-      );
+      add('unit', `"${unit}" 不适用于指标 ${indicator.code}（其单位为 ${indicator.unit}）`);
     else if (COUNT_UNITS.has(indicator.unit) && value < 0)
-      add('value', `a count (${indicator.unit}) cannot be negative`);
+      add('value', `计数（${indicator.unit}）不能为负`);
     else if (isShareIndicator(indicator.code) && (value < 0 || value > 100))
-      add('value', `${raw}% is not a share (0 … 100) for indicator ${indicator.code}`);
+      add('value', `${raw}% 不是占比（0 … 100），指标 ${indicator.code}`);
     else if (indicator.unit === '%' && (value < -100 || value > 100_000))
-      add('value', `${raw}% is out of range`);
+      add('value', `${raw}% 超出范围`);
   }
 
   const yoy = optionalNumber('yoy', f.yoy, add);
   if (yoy !== undefined && (yoy < -100 || yoy > 100_000))
-    add('yoy', `${yoy}% is out of range (−100 … 100000)`);
+    add('yoy', `${yoy}% 超出范围（−100 … 100000）`);
   const share = optionalNumber('share', f.share, add);
   if (share !== undefined && (share < 0 || share > 100))
-    add('share', `${share}% is not a share (0 … 100)`);
+    add('share', `${share}% 不是占比（0 … 100）`);
 
   const source = (f.source ?? '').trim();
-  if (source.length < 2) add('source', 'every record needs its source (document and publisher)');
+  if (source.length < 2) add('source', '每条记录都须注明来源（文件与发布机构）');
 
   if (problems.length > before || !zone || !indicator || value === undefined) return undefined;
   const rec: ParsedRecord = {
@@ -901,6 +933,6 @@ function optionalNumber(
   const t = (text ?? '').trim().replace(/%$/, '');
   if (t === '') return undefined;
   const n = parseNumber(t);
-  if (n === undefined) add(field, `"${text}" is not a number (in %, e.g. 7.6)`);
+  if (n === undefined) add(field, `"${text}" 不是数字（以 % 计，如 7.6）`);
   return n;
 }

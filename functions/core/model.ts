@@ -21,7 +21,9 @@ export const CATEGORIES = [
 export const NATIONAL_HTZ = 'national-htz';
 export const CHINA = 'china';
 
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and -');
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, '只可用小写字母、数字和 -（2 至 63 个字符）');
 
 export const zoneSchema = z.object({
   id: slug,

@@ -38,8 +38,8 @@ export function closestNames(query: string, candidates: NameCandidate[], limit =
     .map((s) => s.label);
 }
 
-/** ` — did you mean 成都高新区, 成都天府…?` or an empty string. */
+/** `；是否要找 成都高新区、成都天府…？` or an empty string. */
 export function didYouMean(query: string, candidates: NameCandidate[], limit = 3): string {
   const names = closestNames(query, candidates, limit);
-  return names.length ? `; did you mean ${names.join(', ')}?` : '';
+  return names.length ? `；是否要找 ${names.join('、')}？` : '';
 }

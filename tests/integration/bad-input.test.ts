@@ -12,6 +12,7 @@ import { ValidationError, type InputProblem } from '#errors';
 import { MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_PROBLEMS } from '#core/ingest-parse.ts';
 import { ingestFiles, type InputFile } from '../../functions/app/ingest.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
+import { englishLines } from '#tests/support/english-lines.ts';
 import { dumpStores, startTestStores, type TestStores } from '#tests/support/stores.ts';
 
 const corpus = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bad-input');
@@ -43,51 +44,51 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 
 const CASES: BadCase[] = [
   // Encodings
-  one('gbk-encoded.csv', '3', undefined, /not valid UTF-8 \(GBK/),
-  one('utf16le-bom.csv', '1', undefined, /UTF-16 \(BOM found\)/),
-  one('utf16be-bom.csv', '1', undefined, /UTF-16 \(BOM found\)/),
-  one('excel-renamed.csv', '1', undefined, /ZIP archive \(an Excel \.xlsx\?\)/),
+  one('gbk-encoded.csv', '3', undefined, /不是有效的 UTF-8 编码（Excel 存的 GBK/),
+  one('utf16le-bom.csv', '1', undefined, /UTF-16 编码（有 BOM）/),
+  one('utf16be-bom.csv', '1', undefined, /UTF-16 编码（有 BOM）/),
+  one('excel-renamed.csv', '1', undefined, /ZIP 压缩包（Excel 的 \.xlsx？）/),
   // CSV structure
-  one('unclosed-quote.csv', '3', 'value', /quoted field opens on this line and is never closed/),
-  one('quote-inside-field.csv', '3', 'source', /CSV syntax: a quote is found/),
-  one('extra-field.csv', '3', undefined, /9 fields, expected 8/),
-  one('missing-column.csv', '1', undefined, /missing column\(s\) source/),
-  one('unknown-header.csv', '1', undefined, /missing column\(s\) zone; unknown column\(s\) 园区/),
-  one('duplicate-header.csv', '1', undefined, /repeated column\(s\) value/),
-  one('no-header.csv', '1', undefined, /unknown column\(s\) national-htz, gdp/),
-  one('semicolon-delimited.csv', '1', undefined, /unknown column\(s\) zone;indicator/),
-  one('header-only.csv', '2', undefined, /no data rows after the header/),
-  one('empty.csv', '1', undefined, /file is empty/),
-  one('blank-lines.csv', '1', undefined, /file is empty/),
+  one('unclosed-quote.csv', '3', 'value', /本行开始的带引号字段没有闭合的引号/),
+  one('quote-inside-field.csv', '3', 'source', /CSV 语法错误：字段中间出现引号/),
+  one('extra-field.csv', '3', undefined, /有 9 个字段，应为 8 个/),
+  one('missing-column.csv', '1', undefined, /表头（header）：缺少列 source/),
+  one('unknown-header.csv', '1', undefined, /缺少列 zone；未知列 园区/),
+  one('duplicate-header.csv', '1', undefined, /重复列 value/),
+  one('no-header.csv', '1', undefined, /未知列 national-htz, gdp/),
+  one('semicolon-delimited.csv', '1', undefined, /各列以分号（;）分隔：CSV 须以逗号分隔/),
+  one('header-only.csv', '2', undefined, /表头之后没有数据行/),
+  one('empty.csv', '1', undefined, /文件是空的/),
+  one('blank-lines.csv', '1', undefined, /文件是空的/),
   // Reference data
-  one('unknown-zone.csv', '3', 'zone', /unknown zone "火星高新区"/),
-  one('empty-zone.csv', '2', 'zone', /empty/),
-  one('unknown-indicator.csv', '3', 'indicator', /unknown indicator "幸福指数"/),
-  one('unknown-unit.csv', '2', 'unit', /unknown unit "万亿美元"/),
-  one('unit-does-not-fit.csv', '2', 'unit', /"家" does not fit indicator gdp, measured in 亿元/),
-  one('conflicting-units.csv', '4', 'unit', /"%" does not fit indicator gdp/),
+  one('unknown-zone.csv', '3', 'zone', /未知的园区 "火星高新区"/),
+  one('empty-zone.csv', '2', 'zone', /为空/),
+  one('unknown-indicator.csv', '3', 'indicator', /未知的指标 "幸福指数"/),
+  one('unknown-unit.csv', '2', 'unit', /未知的单位 "万亿美元"/),
+  one('unit-does-not-fit.csv', '2', 'unit', /"家" 不适用于指标 gdp（其单位为 亿元）/),
+  one('conflicting-units.csv', '4', 'unit', /"%" 不适用于指标 gdp/),
   // Periods
-  one('period-month-13.csv', '2', 'period', /"2024-13" is not a period/),
-  one('period-quarter-5.csv', '2', 'period', /"2024-Q5" is not a period/),
-  one('period-two-digits.csv', '2', 'period', /"24" is not a period/),
-  one('period-month-00.csv', '2', 'period', /"2024-00" is not a period/),
-  one('period-chinese.csv', '2', 'period', /"2024年" is not a period/),
+  one('period-month-13.csv', '2', 'period', /"2024-13" 不是数据期/),
+  one('period-quarter-5.csv', '2', 'period', /"2024-Q5" 不是数据期/),
+  one('period-two-digits.csv', '2', 'period', /"24" 不是数据期/),
+  one('period-month-00.csv', '2', 'period', /"2024-00" 不是数据期/),
+  one('period-chinese.csv', '2', 'period', /"2024年" 不是数据期/),
   // Values
-  one('negative-count.csv', '2', 'value', /a count \(家\) cannot be negative/),
-  one('nan-value.csv', '2', 'value', /"NaN" is not a number/),
-  one('infinity-value.csv', '2', 'value', /"Infinity" is not a number/),
-  one('overflow-value.csv', '2', 'value', /"1e400" is not a number/),
-  one('empty-value.csv', '2', 'value', /empty \(a missing figure is left out/),
-  one('thousands-separator.csv', '2', 'value', /"8,921.9" is not a number/),
-  one('fullwidth-digits.csv', '2', 'value', /"１９.３" is not a number/),
-  one('share-over-100.csv', '2', 'share', /143% is not a share/),
-  one('share-indicator-over-100.csv', '2', 'value', /140% is not a share .*fdi-share-of-national/),
-  one('negative-share.csv', '2', 'value', /-3% is not a share/),
-  one('yoy-not-number.csv', '2', 'yoy', /"约7.6" is not a number/),
-  one('yoy-below-minus-100.csv', '2', 'yoy', /-130% is out of range/),
-  one('missing-source.csv', '2', 'source', /needs its source/),
+  one('negative-count.csv', '2', 'value', /计数（家）不能为负/),
+  one('nan-value.csv', '2', 'value', /"NaN" 不是数字/),
+  one('infinity-value.csv', '2', 'value', /"Infinity" 不是数字/),
+  one('overflow-value.csv', '2', 'value', /"1e400" 不是数字/),
+  one('empty-value.csv', '2', 'value', /为空（缺失的数字整行略去/),
+  one('thousands-separator.csv', '2', 'value', /"8,921.9" 不是数字/),
+  one('fullwidth-digits.csv', '2', 'value', /"１９.３" 不是数字/),
+  one('share-over-100.csv', '2', 'share', /143% 不是占比/),
+  one('share-indicator-over-100.csv', '2', 'value', /140% 不是占比.*fdi-share-of-national/),
+  one('negative-share.csv', '2', 'value', /-3% 不是占比/),
+  one('yoy-not-number.csv', '2', 'yoy', /"约7.6" 不是数字/),
+  one('yoy-below-minus-100.csv', '2', 'yoy', /-130% 超出范围/),
+  one('missing-source.csv', '2', 'source', /须注明来源/),
   // Duplicates
-  one('duplicate-in-file.csv', '4', 'zone', /duplicate of line 2 \(national-htz, gdp, 2024\)/),
+  one('duplicate-in-file.csv', '4', 'zone', /与第 2 行重复（national-htz, gdp, 2024）/),
   {
     name: 'the same key in two files of one batch',
     files: ['batch-part-a.csv', 'batch-part-b.csv'],
@@ -96,7 +97,7 @@ const CASES: BadCase[] = [
         file: 'batch-part-b.csv',
         location: '3',
         field: 'zone',
-        message: /same key as batch-part-a.csv:2/,
+        message: /与本批文件 batch-part-a.csv 第 2 行重复/,
       },
     ],
   },
@@ -109,31 +110,31 @@ const CASES: BadCase[] = [
       },
       'unknown-zone.csv',
     ],
-    expect: [{ file: 'unknown-zone.csv', location: '3', field: 'zone', message: /unknown zone/ }],
+    expect: [{ file: 'unknown-zone.csv', location: '3', field: 'zone', message: /未知的园区/ }],
   },
   // JSON of the wrong shape
-  one('object-not-array.json', '$', undefined, /expected a JSON array of records/),
-  one('nested-arrays.json', '$[0]', undefined, /expected an object, got an array/),
-  one('null-item.json', '$[1]', undefined, /expected an object, got null/),
-  one('empty-array.json', '$', undefined, /the array is empty/),
-  one('syntax-error.json', '2', undefined, /JSON syntax: .*\(column 80\)/),
-  one('unknown-field.json', '$[0].comment', 'comment', /unknown field/),
-  one('string-value-nan.json', '$[0].value', 'value', /"NaN" is not a number/),
+  one('object-not-array.json', '$', undefined, /应为由记录组成的 JSON 数组/),
+  one('nested-arrays.json', '$[0]', undefined, /应为对象（object），实为数组/),
+  one('null-item.json', '$[1]', undefined, /应为对象（object），实为 null/),
+  one('empty-array.json', '$', undefined, /数组是空的/),
+  one('syntax-error.json', '2', undefined, /JSON 语法错误：第 80 列附近/),
+  one('unknown-field.json', '$[0].comment', 'comment', /未知字段/),
+  one('string-value-nan.json', '$[0].value', 'value', /"NaN" 不是数字/),
   {
     name: 'wrong-types.json',
     files: ['wrong-types.json'],
     expect: [
-      { file: 'wrong-types.json', location: '$[1].value', field: 'value', message: /got boolean/ },
-      { file: 'wrong-types.json', location: '$[1].unit', field: 'unit', message: /got an array/ },
+      { file: 'wrong-types.json', location: '$[1].value', field: 'value', message: /实为布尔值/ },
+      { file: 'wrong-types.json', location: '$[1].unit', field: 'unit', message: /实为数组/ },
     ],
   },
   // Articles
-  one('article-missing-byline.json', '$[1].byline', 'byline', /expected string/),
-  one('article-duplicate-id.json', '$[1].id', 'id', /duplicate article id hostile-free/),
-  one('article-bad-id.json', '$[0].id', 'id', /lowercase letters, digits and -/),
-  one('article-title-too-long.json', '$[0].title', 'title', /<=120 characters/),
-  one('article-body-wrong-type.json', '$[0].body', 'body', /expected string, received object/),
-  one('articles-object-not-array.json', '$', undefined, /expected array, received object/),
+  one('article-missing-byline.json', '$[1].byline', 'byline', /期望 string/),
+  one('article-duplicate-id.json', '$[1].id', 'id', /文章 id hostile-free 重复/),
+  one('article-bad-id.json', '$[0].id', 'id', /只可用小写字母、数字和 -/),
+  one('article-title-too-long.json', '$[0].title', 'title', /<=120 字符/),
+  one('article-body-wrong-type.json', '$[0].body', 'body', /期望 string，实际接收 object/),
+  one('articles-object-not-array.json', '$', undefined, /期望 数组，实际接收 object/),
   // Round 3 (issue 26): control characters, numbers past what the store holds, lone CR, typos
   {
     name: 'a control character in a source',
@@ -222,7 +223,7 @@ const CASES: BadCase[] = [
         bytes: utf8(`${HEADER}\rnational-htz,gdp,2024,19.3,万亿元,,,${SOURCE}\r`),
       },
     ],
-    expect: [{ file: 'lone-cr.csv', location: '1', message: /lone CR/ }],
+    expect: [{ file: 'lone-cr.csv', location: '1', message: /行尾只有 CR（回车/ }],
   },
   {
     name: 'a zone name with a typo gets a suggestion',
@@ -237,7 +238,7 @@ const CASES: BadCase[] = [
         file: 'zone-typo.csv',
         location: '2',
         field: 'zone',
-        message: /unknown zone "中关材科技园区".*did you mean 中关村科技园区 \(zhongguancun\)/,
+        message: /未知的园区 "中关材科技园区".*是否要找 中关村科技园区 \(zhongguancun\)/,
       },
     ],
   },
@@ -249,7 +250,7 @@ const CASES: BadCase[] = [
       {
         file: 'huge.csv',
         location: '1',
-        message: new RegExp(`bytes; the limit is ${MAX_FILE_BYTES}`),
+        message: new RegExp(`文件超过 ${MAX_FILE_BYTES} 字节的上限`),
       },
     ],
   },
@@ -262,9 +263,7 @@ const CASES: BadCase[] = [
   {
     name: 'a long file with a bad row on every line: the first problems, and how many more',
     files: [{ name: 'all-bad.csv', bytes: utf8(longFile(50_000).replace(/,gdp,/g, ',幸福指数,')) }],
-    expect: [
-      { file: 'all-bad.csv', location: '2', field: 'indicator', message: /unknown indicator/ },
-    ],
+    expect: [{ file: 'all-bad.csv', location: '2', field: 'indicator', message: /未知的指标/ }],
   },
   {
     name: 'a field over the length limit',
@@ -281,7 +280,7 @@ const CASES: BadCase[] = [
         file: 'long-source.csv',
         location: '2',
         field: 'source',
-        message: /2001 characters; the limit is 2000/,
+        message: /字段有 2001 个字符，上限为 2000/,
       },
     ],
   },
@@ -298,7 +297,7 @@ const CASES: BadCase[] = [
         file: 'huge-row.csv',
         location: '2',
         field: 'source',
-        message: /CSV syntax: Max Record Size/,
+        message: /CSV 语法错误：一行超过 32000 个字符的上限/,
       },
     ],
   },
@@ -386,11 +385,16 @@ describe('bad input is refused with its place named, and nothing is stored', () 
           want.message.test(p.message),
       );
       expect(match, `${JSON.stringify(want)} in ${JSON.stringify(problems)}`).toBeDefined();
+      const where = /^\d+$/.test(want.location)
+        ? ` 第 ${want.location} 行`
+        : ` 位置 ${want.location}`;
       expect(message).toContain(
-        `${want.file}:${want.location}${want.field ? ` field "${want.field}"` : ''}: `,
+        `文件 ${want.file}${where}${want.field ? ` 字段 ${want.field}` : ''}：`,
       );
     }
-    expect(message).toContain('nothing was stored');
+    expect(message).toContain('未存入任何内容');
+    // Every line of it reads as Chinese (issue 23 item 4).
+    expect(englishLines(message)).toEqual([]);
     // … and the stores hold the same bytes as before.
     expect(await dumpStores(stores.services)).toBe(before);
   });

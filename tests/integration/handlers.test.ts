@@ -257,7 +257,7 @@ describe('Lambda handlers on the local stack', () => {
     );
     const text = await report.Body!.transformToString();
     expect(text).toContain(name);
-    expect(text).toMatch(/nothing was stored/);
+    expect(text).toMatch(/未存入任何内容/);
     expect(text).toMatch(/value/);
     expect(await stores.services.records.recordsOfPeriod('2031')).toEqual([]);
     // A second delivery of the same event finds nothing left to do.

@@ -105,8 +105,8 @@ describe('validated before any write', () => {
       expect.objectContaining({ file: 'huge.csv', location: '3', field: 'value' }),
       expect.objectContaining({ file: 'huge.csv', location: '4', field: 'value' }),
     ]);
-    expect(problems[0]!.message).toMatch(/not a finite number/);
-    expect(problems[1]!.message).toMatch(/limit/);
+    expect(problems[0]!.message).toMatch(/不是有限数/);
+    expect(problems[1]!.message).toMatch(/上限/);
     expect(await dumpStores(stores.services)).toBe(before);
   });
 

@@ -155,10 +155,10 @@ describe('articles files and columns', () => {
       expect.objectContaining({
         file: 'trailing-bad.csv',
         location: '3',
-        message: expect.stringMatching(/column 10, which has no name/),
+        message: expect.stringMatching(/第 10 列有值，但表头中这一列没有列名/),
       }),
     ]);
-    expect(String(error)).not.toMatch(/unknown column\(s\)\s*(\(|$)/);
+    expect(String(error)).not.toMatch(/未知列\s*(（|；|$)/);
     expect(await dumpStores(stores.services)).toBe(before);
   });
 
@@ -167,6 +167,6 @@ describe('articles files and columns', () => {
     const error = await ingest([{ name: 'blank-middle.csv', bytes: utf8(text) }]).catch(
       (e: unknown) => e,
     );
-    expect(String(error)).toMatch(/unknown column\(s\) \(no name\)/);
+    expect(String(error)).toMatch(/未知列 （无列名）/);
   });
 });

@@ -143,63 +143,63 @@ describe('pipeline: ingest → compose → render → publish', () => {
         name: 'unknown zone',
         file: 'a.csv',
         content: `${HEADER}\n${good}\n火星高新区,gdp,2024,1,亿元,,,src\n`,
-        expect: /a\.csv:3 field "zone": unknown zone "火星高新区"/,
+        expect: /文件 a\.csv 第 3 行 字段 zone：未知的园区 "火星高新区"/,
       },
       {
         name: 'unknown indicator',
         file: 'b.csv',
         content: `${HEADER}\nchengdu,幸福指数,2024,1,点,,,src\n`,
-        expect: /b\.csv:2 field "indicator": unknown indicator/,
+        expect: /文件 b\.csv 第 2 行 字段 indicator：未知的指标/,
       },
       {
         name: 'unknown unit',
         file: 'c.csv',
         content: `${HEADER}\nchengdu,gdp,2024,1,美元,,,src\n`,
-        expect: /c\.csv:2 field "unit": unknown unit "美元"/,
+        expect: /文件 c\.csv 第 2 行 字段 unit：未知的单位 "美元"/,
       },
       {
         name: 'unit of another dimension',
         file: 'c2.csv',
         content: `${HEADER}\nchengdu,gdp,2024,1,件,,,src\n`,
-        expect: /c2\.csv:2 field "unit": "件" does not fit indicator gdp/,
+        expect: /文件 c2\.csv 第 2 行 字段 unit："件" 不适用于指标 gdp/,
       },
       {
         name: 'impossible month',
         file: 'd.csv',
         content: `${HEADER}\nchengdu,gdp,2024-13,1,亿元,,,src\n`,
-        expect: /d\.csv:2 field "period": "2024-13" is not a period/,
+        expect: /文件 d\.csv 第 2 行 字段 period："2024-13" 不是数据期/,
       },
       {
         name: 'impossible quarter',
         file: 'e.csv',
         content: `${HEADER}\nchengdu,gdp,2024-Q5,1,亿元,,,src\n`,
-        expect: /e\.csv:2 field "period"/,
+        expect: /文件 e\.csv 第 2 行 字段 period：/,
       },
       {
         name: 'non-numeric value',
         file: 'f.csv',
         content: `${HEADER}\nchengdu,gdp,2024,约一百,亿元,,,src\n`,
-        expect: /f\.csv:2 field "value": "约一百" is not a number/,
+        expect: /文件 f\.csv 第 2 行 字段 value："约一百" 不是数字/,
       },
       {
         name: 'empty value',
         file: 'g.csv',
         content: `${HEADER}\nchengdu,gdp,2024,,亿元,,,src\n`,
-        expect: /g\.csv:2 field "value": empty/,
+        expect: /文件 g\.csv 第 2 行 字段 value：为空/,
       },
       {
         name: 'duplicate key in one batch',
         file: 'h.csv',
         content: `${HEADER}\nchengdu,gdp,2024,1,亿元,,,src\n成都高新区,园区生产总值,2024,2,亿元,,,src\n`,
-        expect: /h\.csv:3 field "zone": duplicate of line 2/,
+        expect: /文件 h\.csv 第 3 行 字段 zone：与第 2 行重复/,
       },
       {
         name: 'missing column',
         file: 'i.csv',
         content: 'zone,indicator,period,value,yoy,share,source\nchengdu,gdp,2024,1,,,src\n',
-        expect: /i\.csv:1: header: missing column\(s\) unit/,
+        expect: /文件 i\.csv 第 1 行：表头（header）：缺少列 unit/,
       },
-      { name: 'empty file', file: 'j.csv', content: '', expect: /j\.csv:1: file is empty/ },
+      { name: 'empty file', file: 'j.csv', content: '', expect: /文件 j\.csv 第 1 行：文件是空的/ },
       {
         // GBK is read as GBK (成都 + a comma): the row is then too short.
         name: 'GBK bytes',
@@ -213,38 +213,38 @@ describe('pipeline: ingest → compose → render → publish', () => {
           0x2c,
           0x0a,
         ]),
-        expect: /k\.csv:2: 2 fields, expected 8/,
+        expect: /文件 k\.csv 第 2 行：有 2 个字段，应为 8 个/,
       },
       {
         name: 'negative count',
         file: 'l.csv',
         content: `${HEADER}\nchengdu,high-tech-enterprises,2024,-5,家,,,src\n`,
-        expect: /l\.csv:2 field "value": a count \(家\) cannot be negative/,
+        expect: /文件 l\.csv 第 2 行 字段 value：计数（家）不能为负/,
       },
       {
         name: 'share out of range',
         file: 'm.csv',
         content: `${HEADER}\nchengdu,gdp,2024,1,亿元,,140,src\n`,
-        expect: /m\.csv:2 field "share": 140% is not a share/,
+        expect: /文件 m\.csv 第 2 行 字段 share：140% 不是占比/,
       },
       {
         name: 'missing source',
         file: 'n.csv',
         content: `${HEADER}\nchengdu,gdp,2024,1,亿元,,,\n`,
-        expect: /n\.csv:2 field "source"/,
+        expect: /文件 n\.csv 第 2 行 字段 source：/,
       },
       {
         name: 'JSON of the wrong shape',
         file: 'o.json',
         content: '{"zone":"chengdu"}',
-        expect: /o\.json:\$: expected a JSON array/,
+        expect: /文件 o\.json 位置 \$：应为由记录组成的 JSON 数组/,
       },
       {
         name: 'JSON bad field',
         file: 'p.json',
         content:
           '[{"zone":"chengdu","indicator":"gdp","period":"2024","value":"NaN","unit":"亿元","source":"src"}]',
-        expect: /p\.json:\$\[0\]\.value field "value": "NaN" is not a number/,
+        expect: /文件 p\.json 位置 \$\[0\]\.value 字段 value："NaN" 不是数字/,
       },
     ];
 
@@ -255,7 +255,7 @@ describe('pipeline: ingest → compose → render → publish', () => {
       const err = await ingestFiles(deps, [{ name: c.file, bytes }]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ValidationError);
       expect((err as Error).message).toMatch(c.expect);
-      expect((err as Error).message).toContain('nothing was stored');
+      expect((err as Error).message).toContain('未存入任何内容');
       expect(await dumpTable(t.services.config.tables.records)).toBe(before);
     });
 
@@ -267,7 +267,7 @@ describe('pipeline: ingest → compose → render → publish', () => {
         { name: 'good.csv', bytes: enc(`${HEADER}\nchengdu,gdp,2023,3000,亿元,,,src\n`) },
         { name: 'bad.csv', bytes: enc(`${HEADER}\nchengdu,gdp,2024,x,亿元,,,src\n`) },
       ]).catch((e: unknown) => e);
-      expect((err as Error).message).toMatch(/bad\.csv:2 field "value"/);
+      expect((err as Error).message).toMatch(/文件 bad\.csv 第 2 行 字段 value：/);
       expect(await dumpTable(t.services.config.tables.records)).toBe(before);
     });
   });

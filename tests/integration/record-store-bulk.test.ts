@@ -238,7 +238,7 @@ describe('one batch, written in bulk and visible at once', () => {
       ingestFiles({ records: stores.services.records, reference: reference() }, [
         { name: 'inf.csv', bytes },
       ]),
-    ).rejects.toThrow(/inf\.csv:2 field "value"/);
+    ).rejects.toThrow(/文件 inf\.csv 第 2 行 字段 value：/);
     expect(await dumpStores(stores.services)).toBe(before);
   });
 });

@@ -81,13 +81,13 @@ const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** Why DynamoDB would refuse this number, or undefined. */
 function numberProblem(n: number): string | undefined {
-  if (!Number.isFinite(n)) return `${n} is not a finite number after unit conversion`;
+  if (!Number.isFinite(n)) return `${n} 换算为指标的基本单位后不是有限数`;
   const a = Math.abs(n);
-  if (a > MAX_NUMBER) return `${n} is larger than the store's limit (±9.99E+125)`;
+  if (a > MAX_NUMBER) return `${n} 超出存储能保存的上限（±9.99E+125）`;
   // The SDK's marshaller (lib-dynamodb) refuses any number past 2^53 − 1.
   if (a > Number.MAX_SAFE_INTEGER)
     return `${n} 超出存储能精确保存的范围（绝对值至多 ${Number.MAX_SAFE_INTEGER}，即 2^53−1，按指标的基本单位计）`;
-  if (a !== 0 && a < MIN_NUMBER) return `${n} is smaller than the store's limit (1E-130)`;
+  if (a !== 0 && a < MIN_NUMBER) return `${n} 小于存储能保存的下限（1E-130）`;
   return undefined;
 }
 
@@ -106,13 +106,12 @@ export function recordStorageProblems(
     if (p) problems.push({ field, message: p });
   }
   if (utf8Bytes(`R#${recordKey(r)}`) > MAX_PK_BYTES)
-    problems.push({ field: 'zone', message: 'zone, indicator and period make a key too long' });
+    problems.push({ field: 'zone', message: '园区、指标与数据期合成的键（key）太长' });
   if (utf8Bytes(`${r.zone}#${r.indicator}`) > MAX_SK_BYTES)
-    problems.push({ field: 'zone', message: 'zone and indicator make a key too long' });
+    problems.push({ field: 'zone', message: '园区与指标合成的键（key）太长' });
   // Current item + the one it replaces, with index keys: about 3× the record's text.
   const size = utf8Bytes(JSON.stringify(r)) * 3 + 512;
-  if (size > MAX_ITEM_BYTES)
-    problems.push({ field: 'source', message: 'the record is too large to store' });
+  if (size > MAX_ITEM_BYTES) problems.push({ field: 'source', message: '这条记录太大，无法存储' });
   return problems;
 }
 
@@ -123,10 +122,10 @@ export function articleStorageProblems(a: Article): { field: string; message: st
   if (bytes > MAX_ARTICLE_BYTES)
     problems.push({
       field: 'body',
-      message: `the article is ${bytes} bytes as stored; the limit is ${MAX_ARTICLE_BYTES}`,
+      message: `文章存储后有 ${bytes} 字节，上限为 ${MAX_ARTICLE_BYTES}`,
     });
   if (utf8Bytes(`AR#${a.series}#${a.period}#${a.id}`) > MAX_PK_BYTES)
-    problems.push({ field: 'id', message: 'series, period and id make a key too long' });
+    problems.push({ field: 'id', message: '刊物、数据期与 id 合成的键（key）太长' });
   return problems;
 }
 
@@ -145,7 +144,7 @@ const LOCK_WAIT_MS = 15 * 60_000;
 const JOURNAL_CHUNK_BYTES = 200 * 1024;
 const BATCH_WRITE = 25;
 /** Records a batch writes at a time: its memory is that of one chunk, whatever its size. */
-const CHUNK_RECORDS = 2_000;
+const CHUNK_RECORDS = 1_000;
 const BATCH_GET = 100;
 
 type Item = Record<string, unknown>;
@@ -173,7 +172,7 @@ export function createDynamoRecordStore(
     concurrency?: number;
     /** How long the ingest lock outlives a writer that stopped renewing it (default 30 s). */
     leaseMs?: number;
-    /** Records read, journalled and written at a time (default 2 000). */
+    /** Records read, journalled and written at a time (default 1 000). */
     chunkRecords?: number;
   } = {},
 ): RecordStore {
