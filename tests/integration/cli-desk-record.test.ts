@@ -5,62 +5,29 @@
  * who did what with that name and `via: 'cli'`, and so is `bulletin notify ISSUE --by 张管理` (a
  * resend) — the entries the console's 操作记录 page and the released issue's page list.
  */
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#config';
 import { createAwsClients } from '#adapters/aws-clients.ts';
 import { createDynamoDeskStore } from '#adapters/dynamodb/desk-store.ts';
 import { startLocalStack } from '#local/stack.ts';
 import { removeServerRecord, writeServerRecord } from '#local/server-record.ts';
-import { REPO } from '#tests/support/stores.ts';
-
-const BIN = join(REPO, 'bin', 'bulletin.mjs');
+import { useCliState } from '#tests/support/cli-state.ts';
 
 describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
-  let dir: string;
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, '--state-dir', join(dir, 'state'), ...args],
-        {
-          env: { ...process.env, BULLETIN_NO_BUILD: '1', BULLETIN_OUTBOX_DIR: join(dir, 'out') },
-          timeout: 240_000,
-        },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bulletin-cli-record-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { cli, loadAndDraft, dir: folder, stateDir } = useCliState('bulletin-cli-record-');
 
   it('records a draft opened, a release with --by, a notice sent again, calendar changes as the OS user', async () => {
-    const records = join(REPO, 'data', 'records');
-    const csv = readdirSync(records)
-      .filter((f) => f.endsWith('.csv'))
-      .map((f) => join(records, f));
-    expect((await cli('ingest', ...csv)).code).toBe(0);
-    const made = await cli('generate', '--kind', 'indicator-flash');
-    expect(made.code, made.stderr).toBe(0);
-    const draftId = /稿件 (\S+)：/.exec(made.stdout)?.[1];
-    expect(draftId, made.stdout + made.stderr).toBeDefined();
+    const draftId = await loadAndDraft();
 
-    const opened = await cli('drafts', draftId!, '--by', '李审阅');
+    const opened = await cli('drafts', draftId, '--by', '李审阅');
     expect(opened.code, opened.stderr).toBe(0);
     expect(opened.stdout).toContain('样稿 PDF：');
-    const released = await cli('release', draftId!, '--by', '王编辑');
+    const released = await cli('release', draftId, '--by', '王编辑');
     expect(released.code, released.stderr).toBe(0);
     expect(released.stdout).toContain('发布人 王编辑');
     const issueId = /已发布 (\S+) /.exec(released.stdout)?.[1];
@@ -70,15 +37,15 @@ describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
     // process and a loopback port that answers; the notices go to its outbox): a resend, recorded.
     const listener = createServer((_req, res) => res.end()).listen(0, '127.0.0.1');
     await once(listener, 'listening');
-    await writeServerRecord(join(dir, 'state'), {
+    await writeServerRecord(stateDir(), {
       url: `http://127.0.0.1:${(listener.address() as AddressInfo).port}`,
       pid: process.pid,
-      outboxDir: join(dir, 'served-outbox'),
+      outboxDir: join(folder(), 'served-outbox'),
       startedAt: new Date().toISOString(),
     });
     const notified = await cli('notify', issueId!, '--by', '张管理').finally(async () => {
       listener.close();
-      await removeServerRecord(join(dir, 'state'));
+      await removeServerRecord(stateDir());
     });
     expect(notified.code, notified.stderr).toBe(0);
 
@@ -105,12 +72,12 @@ describe('the CLI in the record of who did what', { timeout: 600_000 }, () => {
     const cancel = await cli('calendar', 'cancel', cancelled!.ref, '--reason', '并入下期');
     expect(cancel.code, cancel.stderr).toBe(0);
 
-    const stack = await startLocalStack({ stateDir: join(dir, 'state') });
+    const stack = await startLocalStack({ stateDir: stateDir() });
     const config = loadConfig({ ...stack.env });
     const clients = createAwsClients(config);
     try {
       const desk = createDynamoDeskStore(clients.documents, config.tables.issues);
-      const access = await desk.accessOf(draftId!);
+      const access = await desk.accessOf(draftId);
       expect(access.map((a) => [a.who, a.count])).toEqual([['李审阅', 1]]);
       // What the released issue's page lists (its record: entries naming the issue).
       const ofIssue = await desk.records({ target: issueId! });

@@ -5,56 +5,22 @@
  * command that opens the stores (here `list`, which reads the catalog alone) releases it first
  * and says so, in Chinese.
  */
-import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '#tests/support/stores.ts';
-
-const BIN = join(REPO, 'bin', 'bulletin.mjs');
+import { describe, expect, it } from 'vitest';
+import { useCliState } from '#tests/support/cli-state.ts';
 
 describe('embargoes on the command line', { timeout: 600_000 }, () => {
-  let dir: string;
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, '--state-dir', join(dir, 'state'), ...args],
-        {
-          env: { ...process.env, BULLETIN_NO_BUILD: '1', BULLETIN_OUTBOX_DIR: join(dir, 'out') },
-          timeout: 240_000,
-        },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bulletin-embargo-cli-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { cli, loadAndDraft } = useCliState('bulletin-embargo-cli-');
 
   it('refuses a past or offset-less --at, and the next command releases a due embargo', async () => {
-    const records = join(REPO, 'data', 'records');
-    const csv = readdirSync(records)
-      .filter((f) => f.endsWith('.csv'))
-      .map((f) => join(records, f));
-    expect((await cli('ingest', ...csv)).code).toBe(0);
-    const made = await cli('generate', '--kind', 'indicator-flash');
-    expect(made.code).toBe(0);
-    const draftId = /稿件 (\S+)：/.exec(made.stdout)?.[1];
-    expect(draftId, made.stdout + made.stderr).toBeDefined();
+    const draftId = await loadAndDraft();
 
-    const past = await cli('release', draftId!, '--at', '2025-12-06T11:00+08:00');
+    const past = await cli('release', draftId, '--at', '2025-12-06T11:00+08:00');
     expect(past.code).toBe(2);
     expect(past.stderr).toContain('发布时间 2025-12-06 11:00:00 北京时间 已经过去');
     expect(past.stderr).toContain('--now');
-    const bare = await cli('release', draftId!, '--at', '2027-01-01T09:30');
+    const bare = await cli('release', draftId, '--at', '2027-01-01T09:30');
     expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('须带 +08:00 或 Z 等时区');
     const startedDrafts = Date.now();
     expect((await cli('drafts')).stdout).toMatch(new RegExp(`^${draftId}\\t待审\\t`, 'm'));
     // A command that opens the stores took this long here: the embargo is set three such
@@ -66,7 +32,7 @@ describe('embargoes on the command line', { timeout: 600_000 }, () => {
     for (let lead = Math.max(5_000, 3 * command); ; lead *= 2) {
       at = new Date(Math.ceil((Date.now() + lead) / 1000) * 1000);
       const atText = new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 19) + '+08:00';
-      scheduled = await cli('release', draftId!, '--at', atText);
+      scheduled = await cli('release', draftId, '--at', atText);
       if (!(scheduled.code === 2 && scheduled.stderr.includes('已经过去'))) break;
     }
     expect(scheduled.code, scheduled.stderr).toBe(0);
@@ -85,7 +51,7 @@ describe('embargoes on the command line', { timeout: 600_000 }, () => {
     expect(issue?.plannedAt).toMatch(/\+08:00$/);
     expect(Date.parse(issue!.plannedAt!)).toBe(at.getTime());
     const after = await cli('drafts');
-    expect(after.stdout).not.toContain(draftId!);
+    expect(after.stdout).not.toContain(draftId);
     expect(after.stderr).not.toContain('定时发布已到期');
   });
 });
