@@ -6,82 +6,39 @@
  * $BULLETIN_SCREENSHOTS when set.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxePuppeteer } from '@axe-core/puppeteer';
 import chromium from '@sparticuz/chromium';
-import { createAdaptorServer } from '@hono/node-server';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareFontconfig } from '#adapters/print/fonts.ts';
-import { createApiApp } from '../../functions/api/app.ts';
-import { ingestFiles } from '../../functions/app/ingest.ts';
-import {
-  correctIssue,
-  releaseDraft,
-  triggerReport,
-  withdrawIssue,
-  type LifecycleDeps,
-} from '../../functions/app/lifecycle.ts';
-import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
-import {
-  publishDeps,
-  seedRealData,
-  startTestStores,
-  type TestStores,
-} from '#tests/support/stores.ts';
-import { createTinyRenderer } from '#tests/support/tiny-renderer.ts';
+import { correctIssue, releaseDraft, withdrawIssue } from '../../functions/app/lifecycle.ts';
+import { startReaderSite, type ReaderSite } from '#tests/support/reader-site.ts';
 
 const WIDTHS = [390, 1280] as const;
 
 describe('reader pages pass axe-core', () => {
-  let stores: TestStores;
-  let deps: LifecycleDeps;
-  let server: Server;
+  let site: ReaderSite;
   let browser: Browser;
   let url = '';
   let dir = '';
   let token = '';
   let corrected = '';
   let withdrawn = '';
-  let clock = new Date('2026-12-06T02:00:00Z');
   const savedTmp = process.env['TMPDIR'];
-
-  async function release(slotKey: string) {
-    const made = await triggerReport(
-      deps,
-      { kind: 'torch-bulletin' },
-      { slotKey, trigger: 'test', force: true },
-    );
-    clock = new Date(clock.getTime() + 3_600_000);
-    return releaseDraft(deps, made.draft!.id, { by: 'editor' });
-  }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'reader-a11y-'));
     process.env['TMPDIR'] = join(dir, 'tmp');
     await mkdir(join(dir, 'tmp'));
-    const renderer = createTinyRenderer();
-    stores = await startTestStores({ renderer });
-    await seedRealData(stores.services);
-    const s = stores.services;
-    deps = lifecycleDepsOf(publishDeps(s, renderer, join(stores.dir, 'work')));
-    deps.now = () => clock;
+    site = await startReaderSite();
+    const { deps, release } = site;
+    url = site.url;
+    const s = site.stores.services;
     // A corrected issue (修订) and a withdrawn one.
     const first = await release('a11y-1');
-    const [gdp] = [
-      ...(
-        await s.records.currentValues([
-          { zone: 'national-htz', indicator: 'gdp', period: first.period! },
-        ])
-      ).values(),
-    ];
-    const csv = `zone,indicator,period,value,unit,yoy,share,source\nnational-htz,gdp,${first.period},${gdp!.value + 100},亿元,${gdp!.yoy ?? ''},${gdp!.share ?? ''},国家统计局修订公报（测试）\n`;
-    await ingestFiles({ records: s.records, reference: s.reference }, [
-      { name: 'revision.csv', bytes: new TextEncoder().encode(csv) },
-    ]);
+    await site.reviseGdp(first.period!, 100, '国家统计局修订公报（测试）');
     const correction = await correctIssue(deps, first.id, { by: 'editor', pages: [1] });
     corrected = (await releaseDraft(deps, correction.draft!.id, { by: 'editor' })).id;
     const second = await release('a11y-2');
@@ -91,22 +48,6 @@ describe('reader pages pass axe-core', () => {
     token = (await s.subscribers.subscribe('torch-bulletin', 'reader@example.com')).subscription
       .token;
 
-    const app = createApiApp({
-      catalog: s.catalog,
-      archive: s.archive,
-      subscribers: s.subscribers,
-      notifier: s.notifier,
-      reference: s.reference,
-      config: s.config,
-      now: () => clock,
-      authenticate: async () => undefined,
-      async requestReport() {
-        throw new Error('not used here');
-      },
-    });
-    server = createAdaptorServer({ hostname: '127.0.0.1', fetch: app.fetch }) as Server;
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // The project's fonts (as the renderer uses them), so pages are checked as readers see them.
     const fonts = await prepareFontconfig({ cacheDir: join(dir, 'fonts') });
     browser = await puppeteer.launch({
@@ -120,11 +61,7 @@ describe('reader pages pass axe-core', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server) {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
-    await stores?.stop();
+    await site?.stop();
     if (savedTmp === undefined) delete process.env['TMPDIR'];
     else process.env['TMPDIR'] = savedTmp;
     await rm(dir, { recursive: true, force: true });

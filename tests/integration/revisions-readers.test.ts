@@ -7,31 +7,17 @@
  * archive and its feed entry; every HTML page with a Content-Security-Policy and frame-ancestors.
  */
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { join } from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiApp } from '../../functions/api/app.ts';
-import { ingestFiles } from '../../functions/app/ingest.ts';
 import {
   correctIssue,
   releaseDraft,
-  triggerReport,
   withdrawIssue,
   type LifecycleDeps,
 } from '../../functions/app/lifecycle.ts';
 import type { Issue } from '../../functions/core/model.ts';
-import { calendarDepsOf } from '../../functions/wiring/calendar.ts';
-import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
-import {
-  publishDeps,
-  seedRealData,
-  startTestStores,
-  type TestStores,
-} from '#tests/support/stores.ts';
-import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-renderer.ts';
+import { startReaderSite, type ReaderSite } from '#tests/support/reader-site.ts';
+import type { TinyRenderer } from '#tests/support/tiny-renderer.ts';
 
 /** The 勘误说明 section of a page, as printed. */
 const erratumOf = (html: string) => /<section class="erratum"[\s\S]*?<\/section>/.exec(html)?.[0];
@@ -45,65 +31,18 @@ function linksOf(html: string, base: string): string[] {
 }
 
 describe('revisions and withdrawals as readers see them', () => {
-  let stores: TestStores;
-  let renderer: TinyRenderer;
+  let site: ReaderSite;
   let deps: LifecycleDeps;
-  let server: Server;
+  let renderer: TinyRenderer;
   let url = '';
-  let clock = new Date('2026-12-06T02:00:00Z');
-  let slot = 0;
   let issue: Issue;
   let withdrawn: Issue;
 
-  const tick = () => (clock = new Date(clock.getTime() + 3_600_000));
-
-  async function reviseGdp(period: string, delta: number, source: string) {
-    const map = await stores.services.records.currentValues([
-      { zone: 'national-htz', indicator: 'gdp', period },
-    ]);
-    const gdp = map.get(`national-htz#gdp#${period}`)!;
-    const value = Math.round((gdp.value + delta) * 10) / 10;
-    const csv = `zone,indicator,period,value,unit,yoy,share,source\nnational-htz,gdp,${period},${value},亿元,${gdp.yoy ?? ''},${gdp.share ?? ''},${source}\n`;
-    await ingestFiles({ records: stores.services.records, reference: stores.services.reference }, [
-      { name: `revision-${++slot}.csv`, bytes: new TextEncoder().encode(csv) },
-    ]);
-  }
-
-  async function release() {
-    const made = await triggerReport(
-      deps,
-      { kind: 'torch-bulletin' },
-      { slotKey: `r-${++slot}`, trigger: 'test', force: true },
-    );
-    tick();
-    return releaseDraft(deps, made.draft!.id, { by: 'editor' });
-  }
-
   beforeAll(async () => {
-    renderer = createTinyRenderer();
-    stores = await startTestStores({ renderer });
-    await seedRealData(stores.services);
-    const s = stores.services;
-    deps = lifecycleDepsOf(publishDeps(s, renderer, join(stores.dir, 'work')));
-    deps.now = () => clock;
-    const app = createApiApp({
-      catalog: s.catalog,
-      archive: s.archive,
-      subscribers: s.subscribers,
-      notifier: s.notifier,
-      reference: s.reference,
-      config: s.config,
-      now: () => clock,
-      // As the servers wire it: the archive links the release calendar.
-      calendar: calendarDepsOf(s, []),
-      authenticate: async () => undefined,
-      async requestReport() {
-        throw new Error('not used here');
-      },
-    });
-    server = createAdaptorServer({ hostname: '127.0.0.1', fetch: app.fetch }) as Server;
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // As the servers wire it: the archive links the release calendar.
+    site = await startReaderSite({ calendar: true });
+    ({ deps, url, renderer } = site);
+    const { release, reviseGdp, tick } = site;
 
     // 551, then a 修订 (a source revised GDP) and a 更正 (we printed it wrong), then 552 and 553;
     // 552 is withdrawn, replaced by 553.
@@ -135,9 +74,7 @@ describe('revisions and withdrawals as readers see them', () => {
   }, 240_000);
 
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
-    await stores?.stop();
+    await site?.stop();
   });
 
   it('labels each corrected edition 修订 or 更正 with cause, effect and pages, in the PDF', () => {
