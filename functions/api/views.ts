@@ -416,7 +416,7 @@ export function atomFeed(opts: {
       .reverse()
       .map((e) => {
         const why = e.cause
-          ? `${e.kind}原因：${e.cause}；影响：${e.effect}${e.pages ? `（第${e.pages.join('、')}页）` : ''}；`
+          ? `${e.kind}原因：${e.cause}；影响：${e.effect}${e.pages ? `（原刊第${e.pages.join('、')}页）` : ''}；`
           : '';
         const changes = e.corrections!.map((c) => `${c.printedAs}由${c.old}更正为${c.new}`);
         return `${e.label}：${why}${changes.join('；')}。`;

@@ -25,6 +25,7 @@ import type {
 } from '../core/model.ts';
 import { rateText, recordValueText } from '../core/numbers.ts';
 import type { LifecycleCatalog, RecordStore } from './ports.ts';
+import { withPrintedPages } from '../core/printed-pages.ts';
 
 export interface CorrectionsDeps {
   catalog: Pick<LifecycleCatalog, 'allIssues' | 'printedOf' | 'issueByTotal' | 'dismissCorrection'>;
@@ -138,7 +139,8 @@ export function changedAspects(
 
 /**
  * Every figure an issue printed that its records no longer say (value, growth, share, qualifier,
- * precision), old → new with the source of the revision. Empty when nothing changed.
+ * precision), old → new with the source of the revision and the pages of the current edition
+ * that print it (its `recordPages`). Empty when nothing changed.
  */
 export async function changedFigures(
   deps: Pick<CorrectionsDeps, 'catalog' | 'records'>,
@@ -156,7 +158,11 @@ export async function changedFigures(
       asRecord(p);
     lines.push(...changedAspects(p, old, cur));
   }
-  return lines;
+  if (!lines.length) return lines;
+  // Each with the pages the issue's current edition prints it on (its own figure map).
+  const parsed = parseIssueId(issueId);
+  const issue = parsed && (await deps.catalog.issueByTotal(parsed.series, parsed.total));
+  return withPrintedPages(lines, issue ? issue.recordPages : undefined);
 }
 
 /** Names a set of changes (which record, which aspect, up to which revision). */

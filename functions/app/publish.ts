@@ -56,6 +56,7 @@ import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 import { DATA_CSV_TYPE, DATA_JSON_TYPE, dataFileNames } from './data-download.ts';
 import { buildDataFile, type DataFile } from '../core/data-file.ts';
 import { timed } from './step-times.ts';
+import { recordPagesOf } from '../core/printed-pages.ts';
 
 export type { ReportKind, ReportRequest, RenderedReport, PreparedReport };
 export { currentPeriod } from './render-report.ts';
@@ -365,6 +366,8 @@ export async function archiveReport(
       partsSha256: { ...fields.partsSha256, web: storedWeb.sha256 },
       contents: contentsOf(view),
       searchText: searchTextOf(view),
+      // Where each record's figures are printed in this edition: a correction names its pages.
+      ...(view.blockPages ? { recordPages: recordPagesOf(view, view.blockPages) } : {}),
     })),
   );
   return { s3Key, sha256, otherKeys, fields };

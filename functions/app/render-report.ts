@@ -31,6 +31,7 @@ import { renderHtml, templatesDir } from './templates.ts';
 import { DATA_CSV_TYPE, dataCsv as csvOf } from './data-export.ts';
 import { buildDataFile, describeCharts, type DataFile } from '../core/data-file.ts';
 import { timed, timedAsync } from './step-times.ts';
+import { blockPagesOf, placedAnchors } from '../core/printed-pages.ts';
 
 export { currentPeriod, loadBulletinInputs } from '../reports/torch-bulletin.ts';
 
@@ -219,6 +220,9 @@ export async function renderReportFiles<V extends ReportView>(
 }> {
   // Each chart with its text alternative and data table (the tagged PDF's /Alt, the web's 数据表).
   view = timed('compose', () => describeCharts(view));
+  // Where each block that prints figures lands: its start and end named in the PDF.
+  const blockMarks = placedAnchors(view);
+  if (blockMarks.length) view = { ...view, blockMarks };
   const template = print.template;
   const numberedContents = print.contents === 'numbered';
   const anchors = view.sections.flatMap((s) => s.entries.map((e) => e.anchor));
@@ -274,8 +278,10 @@ export async function renderReportFiles<V extends ReportView>(
           ),
     ]);
     pdfMs += performance.now() - t2;
+    // The pages each block landed on, for the pages a correction names (core/printed-pages.ts).
+    const blockPages = blockPagesOf(blockMarks, result.destinations);
     return {
-      view: numbered,
+      view: { ...numbered, blockPages },
       pdf,
       pages: result.pages,
       htmlPath,

@@ -57,7 +57,8 @@ export function renderWebEdition(
   links: WebEditionLinks,
   dir = templatesDir(),
 ): string {
-  return webTemplate(dir)({ ...view, web: links });
+  // No pages on the web: the print's block marks (core/printed-pages.ts) are left out.
+  return webTemplate(dir)({ ...view, blockMarks: undefined, web: links });
 }
 
 /** The 要目 of a composed issue: each section with the titles printed under it. */

@@ -307,13 +307,22 @@ export function editionLabelOf(
     throw new ConflictError('lifecycle', '更正须说明原因（--cause "…"）：本刊何处印错、为何印错');
   const sources = [...new Set(changes.map((c) => c.source))];
   const figures = [...new Set(changes.map((c) => c.printedAs))];
-  const pages = [...new Set(opts.pages ?? [])].filter((n) => Number.isInteger(n) && n > 0);
+  // The pages the changed figures are printed on (their lines', from the corrected edition's
+  // own map); an editor's `pages` overrides them.
+  const pages = [...new Set(opts.pages ?? changes.flatMap((c) => c.pages ?? []))].filter(
+    (n) => Number.isInteger(n) && n > 0,
+  );
   return {
     kind,
     cause: cause || `${sources.join('、')}修订了本期所载数据`,
     effect: opts.effect?.trim() || `${figures.length}项数据：${figures.join('；')}`,
     pages: pages.sort((a, b) => a - b),
   };
+}
+
+/** `第2、5页` */
+function pagesText(pages: number[]): string {
+  return `第${pages.join('、')}页`;
 }
 
 /** What a 勘误说明 prints (PDF and web edition alike, from one partial). */
@@ -328,10 +337,13 @@ export function erratumOf(label: string, tag: EditionLabel, corrections: Correct
         : `本期原版所载下列内容有误，本${label}予以更正，原版同时保留备查：`,
     cause: tag.cause,
     effect: tag.effect,
-    ...(tag.pages.length ? { pages: `第${tag.pages.join('、')}页` } : {}),
+    ...(tag.pages.length ? { pages: pagesText(tag.pages) } : {}),
+    // A column of pages when the corrected edition's map named them.
+    ...(corrections.some((c) => c.pages?.length) ? { linePages: true } : {}),
     // Old and new as a reader saw and will see them, never rounded.
     lines: corrections.map((c) => ({
       printedAs: c.printedAs,
+      pages: c.pages?.length ? pagesText(c.pages) : '—',
       oldValue: correctionValues(c).old,
       newValue: correctionValues(c).new,
       source: c.source,

@@ -210,6 +210,12 @@ export interface Issue {
   dataKeys?: DataKeys;
   /** Plain text for the archive's search: titles, 要目, article text, zone names. */
   searchText?: string;
+  /**
+   * Where the current edition prints each record's figures: record key → pages (from the
+   * renderer's measure, `core/printed-pages.ts`); a correction's 勘误说明 names these pages.
+   * Issues printed before it was recorded have none.
+   */
+  recordPages?: Record<string, number[]>;
   failure?: string;
   createdAt: string;
   publishedAt?: string;
@@ -304,6 +310,8 @@ export interface CorrectionLine {
   oldRevision: number;
   newRevision: number;
   source: string;
+  /** Pages of the corrected edition on which the figure is printed (its `recordPages`). */
+  pages?: number[];
 }
 
 /** The issuer of a series on a date (the duty moved from 科技部 to 工信部 in 2023). */

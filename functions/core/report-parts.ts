@@ -162,6 +162,13 @@ export interface ReportView {
    * blocks (a key-table value the lead article repeats) has two placements.
    */
   placements: FigurePlacement[];
+  /**
+   * The pages each placed block (by anchor) landed on, once printed (from the PDF's named
+   * destinations, `core/printed-pages.ts`); absent before printing.
+   */
+  blockPages?: Record<string, number[]>;
+  /** Set while printing: the blocks whose start and end the print marks (hidden links). */
+  blockMarks?: string[];
   /** Names of the zones and indicators the figures name (for the data file). */
   glossary: Glossary;
   /** Typed and cited figures of the editor articles (see core/articles.ts). */

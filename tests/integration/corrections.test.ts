@@ -122,9 +122,10 @@ describe('corrections and embargo', () => {
     expect(html).toMatch(/国家统计局修订公报（测试）/);
     // 勘误说明: one row per changed figure (membership), 原刊 as first printed → 更正为 as now
     // printed (direction; issue 26.c: a swapped table passed).
+    // Each row also names the pages of the original that print it (原刊页码).
     const rows = [
       ...html.matchAll(
-        /<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>国家统计局修订公报（测试）<\/td><\/tr>/g,
+        /<tr><td>([^<]*)<\/td><td>第[\d、]+页<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>国家统计局修订公报（测试）<\/td><\/tr>/g,
       ),
     ];
     expect(rows.length).toBe(candidates[0]!.changes.length);

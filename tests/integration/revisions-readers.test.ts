@@ -216,10 +216,10 @@ describe('revisions and withdrawals as readers see them', () => {
     expect(corrected.updated).toBe(issue.editions![2]!.releasedAt);
     // Each corrected edition with its label, cause and changes, newest first.
     expect(corrected.summary).toContain(
-      '第2次更正版：更正原因：排版时误录了国家高新区地区生产总值；影响：1项数据：国家高新区 · 园区生产总值 · 2024（第1、2页）；国家高新区 · 园区生产总值 · 2024由193123.4亿元更正为193103.4亿元。',
+      '第2次更正版：更正原因：排版时误录了国家高新区地区生产总值；影响：1项数据：国家高新区 · 园区生产总值 · 2024（原刊第1、2页）；国家高新区 · 园区生产总值 · 2024由193123.4亿元更正为193103.4亿元。',
     );
     expect(corrected.summary).toMatch(
-      /修订版：修订原因：国家统计局修订公报（测试）修订了本期所载数据；影响：[^。]*（第1页）；国家高新区 · 园区生产总值 · 2024由突破19\.3万亿元更正为193123\.4亿元。/,
+      /修订版：修订原因：国家统计局修订公报（测试）修订了本期所载数据；影响：[^。]*（原刊第1页）；国家高新区 · 园区生产总值 · 2024由突破19\.3万亿元更正为193123\.4亿元。/,
     );
     expect(corrected.summary.indexOf('第2次更正版：')).toBeLessThan(
       corrected.summary.indexOf('修订版：'),

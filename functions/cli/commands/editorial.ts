@@ -354,7 +354,11 @@ export function register(program: Command, cli: Cli): void {
     .option('--kind <类别>', '修订（来源资料修订了数据）或 更正（本刊刊印有误）', '修订')
     .option('--cause <原因>', '原因（更正必填；修订默认写明修订数据的来源）')
     .option('--effect <影响>', '影响（默认列出变动的各项数据）')
-    .option('--pages <页码>', '变动数据所在页码，逗号分隔，例如 2,5', pagesArg)
+    .option(
+      '--pages <页码>',
+      '变动数据在原刊的页码，逗号分隔，例如 2,5（默认按原刊各数字的刊印位置算出）',
+      pagesArg,
+    )
     .option('--by <姓名>', '提出人（记录在案）', operator())
     .action(
       (

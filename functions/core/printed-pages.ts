@@ -1,0 +1,80 @@
+/**
+ * Where a report's figures are printed, by page: from the blocks each figure is placed in
+ * (`ReportView.placements`) and the pages each block landed on when it was printed (the PDF's
+ * named destinations of its top and of the mark at its end: a table broken across pages lands
+ * on several). A corrected edition's 勘误说明
+ * names the pages of the edition it corrects from this map, never from what an editor types.
+ * Pure.
+ */
+import type { CorrectionLine } from './model.ts';
+import { recordKey } from './record-key.ts';
+import type { ReportView } from './report-parts.ts';
+
+/**
+ * Record key (`<zone>#<indicator>#<period>`) → the pages, ascending, on which a figure made
+ * from that record is printed. Ranks are left out (a rank names every record it ranked, whose
+ * values it does not print), as in the records an issue keeps for its corrections.
+ * @example recordPagesOf(view, { 'a-key-table': [2], 'a-lead': [1, 2] }) // { 'zgc#gdp#2024': [1, 2] }
+ */
+export function recordPagesOf(
+  view: Pick<ReportView, 'trace' | 'placements'>,
+  blockPages: Record<string, number[]>,
+): Record<string, number[]> {
+  const pages = new Map<string, Set<number>>();
+  for (const { figure, anchor } of view.placements) {
+    const f = view.trace[figure];
+    const on = blockPages[anchor];
+    if (!f || f.derived === 'rank' || !on?.length) continue;
+    for (const ref of f.refs) {
+      const key = recordKey(ref);
+      const set = pages.get(key) ?? new Set<number>();
+      for (const p of on) set.add(p);
+      pages.set(key, set);
+    }
+  }
+  return Object.fromEntries(
+    [...pages]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, s]) => [k, [...s].sort((a, b) => a - b)]),
+  );
+}
+
+/** The anchors of the blocks that print figures: the blocks whose pages are read. */
+export function placedAnchors(view: Pick<ReportView, 'placements'>): string[] {
+  return [...new Set(view.placements.map((p) => p.anchor))];
+}
+
+/**
+ * The pages each block landed on, from the PDF's named destinations: the block's anchor (its
+ * top) and the mark at its end (`<anchor>-end`, printed inside it when the view carries
+ * `blockMarks`; the report links both from a hidden list, so Chromium names them). A block
+ * broken across pages lands on every page from the first to the last.
+ */
+export function blockPagesOf(
+  anchors: readonly string[],
+  destinations: Record<string, { page: number }>,
+): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const a of anchors) {
+    const first = destinations[a]?.page;
+    if (!first) continue;
+    const last = Math.max(first, destinations[`${a}-end`]?.page ?? first);
+    out[a] = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  }
+  return out;
+}
+
+/**
+ * Each changed figure with the pages it is printed on in the edition being corrected (from that
+ * edition's `recordPages`); lines whose record the map does not name are left as they are.
+ */
+export function withPrintedPages(
+  lines: CorrectionLine[],
+  recordPages: Record<string, number[]> | undefined,
+): CorrectionLine[] {
+  if (!recordPages) return lines;
+  return lines.map((line) => {
+    const pages = recordPages[recordKey(line)];
+    return pages?.length ? { ...line, pages } : line;
+  });
+}
