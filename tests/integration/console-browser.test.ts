@@ -97,6 +97,9 @@ describe('the console in a real browser', () => {
       );
       for (const v of bad)
         serious.push(`${name} @${width}px ${v.impact} ${v.id}: ${v.nodes[0]?.html ?? ''}`);
+      // Nothing wider than the screen: a phone never scrolls sideways (the draft's 阅稿记录 did).
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (wide > width) serious.push(`${name} @${width}px is ${wide}px wide`);
       await page.screenshot({
         path: join(shots(), `console-${name}-${width}.png`),
         fullPage: true,
