@@ -27,6 +27,28 @@ hbs.registerHelper('time', (iso: unknown) =>
 /** Where an action came from, in words (`{{via via}}`): the console, the CLI, the API. */
 const VIA: Record<string, string> = { console: '编辑部', cli: '命令行', api: 'API' };
 hbs.registerHelper('via', (via: unknown) => (typeof via === 'string' ? (VIA[via] ?? via) : ''));
+/**
+ * What started a run or made a draft, in words (`{{trigger trigger}}`): the stored trigger is the
+ * machine's (`cli`, `schedule monthly-bulletin`, `api (local-operator)`); the id stays beside it.
+ */
+const TRIGGER: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/^cli$/, () => '命令行'],
+  [/^npm start$/, () => '首次运行（npm start）'],
+  [/^schedule (.+)$/, (m) => `定时任务 ${m[1]}`],
+  [/^api$/, () => 'API'],
+  [/^api \((.+)\)$/, (m) => `API（${m[1]}）`],
+  [/^all-zones batch$/, () => '全部园区批量运行'],
+  [/^correct (.+)$/, (m) => `修订 ${m[1]}`],
+  [/^invocation$/, () => '直接调用（invocation）'],
+];
+hbs.registerHelper('trigger', (t: unknown) => {
+  if (typeof t !== 'string') return '';
+  for (const [re, words] of TRIGGER) {
+    const m = t.match(re);
+    if (m) return words(m);
+  }
+  return t;
+});
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('any', (...args: unknown[]) =>
   args.slice(0, -1).some((a) => Array.isArray(a) && a.length > 0),

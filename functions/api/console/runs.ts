@@ -53,7 +53,8 @@ export const runsPage: ConsolePage = {
           retryable: r.state === 'failed' || r.state === 'interrupted',
           report: kit.deps.reference.seriesById(r.series)?.title ?? r.kind,
           params: Object.entries(r.params)
-            .filter(([k]) => k !== 'kind')
+            // The kind and the series are the 报告 column already (series=torch-bulletin read as code).
+            .filter(([k]) => k !== 'kind' && k !== 'series')
             .map(([k, v]) => {
               const value = k === 'zone' ? (kit.deps.reference.zone(v)?.name ?? v) : v;
               return PARAM_WORDS[k] ? `${PARAM_WORDS[k]}：${value}` : `${k}=${value}`;

@@ -64,6 +64,8 @@ export const schedulesPage: ConsolePage = {
           pageTitle: '定时任务',
           schedules: schedules.map((s) => ({
             ...s,
+            // The report in the editor's words (its series' title), the kind id kept beside it.
+            kindTitle: kit.deps.reference.seriesById(s.kind)?.title ?? s.kind,
             words: cronInWords(s.cron),
             next: s.enabled
               ? nextFireTimes(s.cron, s.timeZone).map((d) => ({
