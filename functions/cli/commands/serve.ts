@@ -66,7 +66,7 @@ export function register(program: Command, cli: Cli): void {
           console.log(`订阅源 (Atom feed)：${server.url}/feeds/torch-bulletin.atom`);
           console.log(`接口 (API)：${server.url}/bulletins`);
           console.log(
-            `编辑部 (console)：${server.url}/console（账号：bulletin users add 姓名 --role 编辑）`,
+            `编辑部 (console)：${server.url}/console（账号：npx bulletin users add 姓名 --role 编辑）`,
           );
           console.log(
             `令牌 (token)：${server.token}（POST /reports 时放在 Authorization: Bearer … 中）`,

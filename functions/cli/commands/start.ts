@@ -14,7 +14,7 @@ export function register(program: Command, cli: Cli): void {
           printOutcome(cli, s, await generateBulletin(cli, s, { firstRun: true }));
           if ((await s.desk.listAccounts()).length === 0)
             cli.info(
-              '网页编辑部（/console）需要账号：bulletin users add 姓名 --role 管理员，然后 npm run serve 打开 /console 登录。',
+              '网页编辑部（/console）需要账号：npx bulletin users add 姓名 --role 管理员（或 编辑、审阅），然后 npm run serve，打开它给出的编辑部地址登录。',
             );
         },
         { seedIfEmpty: true },

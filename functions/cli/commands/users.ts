@@ -60,7 +60,9 @@ export function register(program: Command, cli: Cli): void {
         });
         console.log(`已新建账号 ${account.name}（${ROLE_LABELS[account.role]}）。`);
         if (generated) console.log(`初始密码：${generated}（只显示这一次，请妥善转交）`);
-        console.log('登录：bulletin serve 后打开 http://127.0.0.1:<端口>/console');
+        console.log(
+          '登录：npm run serve 后打开它给出的编辑部 (console) 地址 http://127.0.0.1:<端口>/console',
+        );
       }),
     );
   users
@@ -81,7 +83,7 @@ export function register(program: Command, cli: Cli): void {
           return;
         }
         if (!accounts.length) {
-          console.log('尚无账号。新建：bulletin users add 姓名 --role 编辑');
+          console.log('尚无账号。新建：npx bulletin users add 姓名 --role 编辑');
           return;
         }
         for (const a of accounts)
