@@ -137,7 +137,8 @@ describe('the console', () => {
     const made = await triggerReport(
       lifecycle,
       { kind: 'indicator-flash' },
-      { slotKey: 'csrf-1', trigger: 'test' },
+      // As `bulletin generate` records it: the console says 命令行, not cli.
+      { slotKey: 'csrf-1', trigger: 'cli' },
     );
     const draftId = made.draft!.id;
     const editor = consoleClient(url);
@@ -357,6 +358,8 @@ describe('the console', () => {
     await editor.login('王编辑', PASSWORD.editor);
     const runs = await editor.get('/console/runs');
     expect(runs.html).toContain('已生成稿件');
+    expect(runs.html).toContain('<td data-label="触发">命令行</td>');
+    expect(runs.html).not.toContain('<td data-label="触发">cli</td>');
     expect(runs.html).not.toContain('class="secondary retry"');
     // A 编辑 may not mail; the 管理员 may.
     expect(
