@@ -337,6 +337,11 @@ describe('the console', () => {
     const after = await editor.get(done.location!);
     expect(after.html).toContain('已撤回：往期查阅与订阅源不再列出此期');
     expect(after.html).toContain('数据口径有误');
+    // Withdrawn twice: refused (409) with the reason in words, no module tag, nothing English.
+    const again = await editor.post(`/console/issues/${issue.id}/withdraw`, { reason: '再撤一次' });
+    expect(again.status).toBe(409);
+    expect(again.html).toMatch(/<p id="detail">原因：[^<[]*[\u4e00-\u9fff]/);
+    expect(again.html).not.toMatch(/technical detail|\[lifecycle\]/);
     expect((await lifecycle.catalog.issueByTotal('torch-bulletin', issue.total))?.status).toBe(
       'withdrawn',
     );

@@ -107,7 +107,9 @@ export function mountConsole(parent: HonoApp, deps: ConsoleDeps): void {
             : 500;
     if (status === 500)
       deps.log?.(`console ${c.req.method} ${new URL(c.req.url).pathname} failed: ${err.message}`);
-    const detail = status === 500 ? undefined : err.message;
+    // The reason, for the editor (a blocked release names the article and the figure); the
+    // module tag (`[lifecycle] `) is for logs.
+    const detail = status === 500 ? undefined : err.message.replace(/^\[[\w-]+\]\s*/, '');
     return kit.page(
       c,
       'error',
@@ -117,7 +119,7 @@ export function mountConsole(parent: HonoApp, deps: ConsoleDeps): void {
           status === 500
             ? '处理请求时出错，已记入日志。请稍后重试。'
             : status === 409
-              ? '当前状态不允许此操作，未作任何更改。'
+              ? '此操作现在不能执行，未作任何更改。'
               : status === 404
                 ? '找不到所请求的内容。'
                 : '提交的内容有误，未作任何更改。',
