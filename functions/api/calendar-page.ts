@@ -8,7 +8,7 @@ import { releaseCalendar, type CalendarDeps, type CalendarEntry } from '../app/c
 import { calendarIcs } from '../app/calendar-ics.ts';
 import { formatLateness } from '../app/embargo.ts';
 import { renderHtml } from '../app/templates.ts';
-import { formatZoned, zonedParts } from '../core/display.ts';
+import { formatBeijing, zonedParts } from '../core/time.ts';
 import type { Reference } from '../core/reference.ts';
 import { seriesNav } from './views.ts';
 
@@ -45,10 +45,10 @@ function entryView(e: CalendarEntry, timeZone: string) {
     changes: e.changes.map((c) => ({
       text:
         c.action === 'moved'
-          ? `原定 ${formatZoned(new Date(c.from), timeZone)}，改为 ${formatZoned(new Date(c.to!), timeZone)}`
-          : `原定 ${formatZoned(new Date(c.from), timeZone)}，已取消`,
+          ? `原定 ${formatBeijing(new Date(c.from), { seconds: true, timeZone })}，改为 ${formatBeijing(new Date(c.to!), { seconds: true, timeZone })}`
+          : `原定 ${formatBeijing(new Date(c.from), { seconds: true, timeZone })}，已取消`,
       reason: c.reason,
-      when: formatZoned(new Date(c.at), timeZone),
+      when: formatBeijing(new Date(c.at), { seconds: true, timeZone }),
       moved: c.action === 'moved',
     })),
   };
@@ -75,7 +75,7 @@ export function mountCalendar(app: Hono, deps: CalendarPageDeps): void {
       pageTitle: '发布日程 · 火炬动态',
       baseUrl,
       nav: seriesNav(deps.reference, baseUrl),
-      from: formatZoned(new Date(cal.from), cal.timeZone),
+      from: formatBeijing(new Date(cal.from), { seconds: true, timeZone: cal.timeZone }),
       count: cal.entries.length,
       months: [...months.entries()].map(([month, entries]) => ({ month, entries })),
       icsUrl: `${baseUrl}/calendar.ics`,

@@ -4,7 +4,7 @@
  * a cancelled date kept as STATUS:CANCELLED, and each change with its reason in DESCRIPTION.
  */
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
-import { formatZoned } from '../core/display.ts';
+import { formatBeijing } from '../core/time.ts';
 import type { ReleaseCalendar } from './calendar.ts';
 
 /** The UID domain: every UID is `<entry key>@<domain>`. */
@@ -16,7 +16,7 @@ export function calendarIcs(
 ): string {
   const ics = ical({
     name: opts.title,
-    description: `各刊物未来 12 个月的发布时间（${formatZoned(new Date(cal.from), cal.timeZone)} 起）`,
+    description: `各刊物未来 12 个月的发布时间（${formatBeijing(new Date(cal.from), { seconds: true, timeZone: cal.timeZone })} 起）`,
     prodId: { company: 'Torch Bulletin', product: 'release-calendar', language: 'ZH' },
     method: ICalCalendarMethod.PUBLISH,
     url: `${opts.baseUrl}/calendar`,
@@ -28,8 +28,8 @@ export function calendarIcs(
       : '';
     const changes = e.changes.map((c) =>
       c.action === 'moved'
-        ? `改期：原定 ${formatZoned(new Date(c.from), cal.timeZone)}，改为 ${formatZoned(new Date(c.to!), cal.timeZone)}。原因：${c.reason}`
-        : `取消：原定 ${formatZoned(new Date(c.from), cal.timeZone)}。原因：${c.reason}`,
+        ? `改期：原定 ${formatBeijing(new Date(c.from), { seconds: true, timeZone: cal.timeZone })}，改为 ${formatBeijing(new Date(c.to!), { seconds: true, timeZone: cal.timeZone })}。原因：${c.reason}`
+        : `取消：原定 ${formatBeijing(new Date(c.from), { seconds: true, timeZone: cal.timeZone })}。原因：${c.reason}`,
     );
     const start = new Date(e.at);
     ics.createEvent({
@@ -40,7 +40,7 @@ export function calendarIcs(
       end: start,
       summary: `${e.status === 'cancelled' ? '【已取消】' : e.status === 'moved' ? '【已改期】' : ''}${e.title}${number}发布`,
       description: [
-        `计划发布时间：${formatZoned(start, cal.timeZone)}`,
+        `计划发布时间：${formatBeijing(start, { seconds: true, timeZone: cal.timeZone })}`,
         ...(e.numbering && !e.draftId ? ['期号为预计'] : []),
         ...changes,
       ].join('\n'),

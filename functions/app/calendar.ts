@@ -10,7 +10,7 @@
  */
 import { Cron } from 'croner';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { formatZoned } from '../core/display.ts';
+import { formatBeijing } from '../core/time.ts';
 import { datePartsIn } from '../core/format.ts';
 import { nextNumbering, type Draft } from '../core/lifecycle.ts';
 import type { Reference } from '../core/reference.ts';
@@ -310,7 +310,7 @@ export async function moveRelease(
         file: 'calendar',
         location: ref,
         field: 'to',
-        message: `新的发布时间 ${formatZoned(opts.to, deps.timeZone)} 不在将来（现在 ${formatZoned(now, deps.timeZone)}）`,
+        message: `新的发布时间 ${formatBeijing(opts.to, { seconds: true, timeZone: deps.timeZone })} 不在将来（现在 ${formatBeijing(now, { seconds: true, timeZone: deps.timeZone })}）`,
       },
     ]);
   const entry = findEntry(await releaseCalendar(deps), ref);

@@ -16,7 +16,7 @@
 import { ValidationError } from '../errors.ts';
 import { nextNumbering, type Draft, type SealedRelease } from '../core/lifecycle.ts';
 import type { Issue } from '../core/model.ts';
-import { formatZoned } from '../core/display.ts';
+import { formatBeijing } from '../core/time.ts';
 import { isReleaseDue } from '../core/embargo.ts';
 import { datePartsIn } from '../core/format.ts';
 import {
@@ -64,7 +64,7 @@ export function releaseTimeDecision(
       file: opts.source ?? 'release',
       location: draftId,
       field: 'at',
-      message: `发布时间 ${formatZoned(opts.at, deps.timeZone)} 已经过去（现在 ${formatZoned(now, deps.timeZone)}）：定时发布须晚于现在；确要立即发布，请加 --now（控制台：勾选“时间已过则立即发布”）`,
+      message: `发布时间 ${formatBeijing(opts.at, { seconds: true, timeZone: deps.timeZone })} 已经过去（现在 ${formatBeijing(now, { seconds: true, timeZone: deps.timeZone })}）：定时发布须晚于现在；确要立即发布，请加 --now（控制台：勾选“时间已过则立即发布”）`,
     },
   ]);
 }
@@ -107,7 +107,7 @@ export function formatLateness(ms: number): string {
 export function overdueNote(draft: Draft, now: Date, timeZone: string): string | undefined {
   const late = overdueMs(draft, now);
   if (late === undefined) return undefined;
-  return `逾期 ${formatLateness(late)}（应于 ${formatZoned(new Date(draft.releaseAt!), timeZone)} 发布）`;
+  return `逾期 ${formatLateness(late)}（应于 ${formatBeijing(new Date(draft.releaseAt!), { seconds: true, timeZone })} 发布）`;
 }
 
 /**
@@ -211,7 +211,7 @@ export async function sealEmbargo(deps: LifecycleDeps, draftId: string): Promise
   // What was printed before for another number or second is no longer anyone's.
   await removeAll(deps, sealedKeys(draft.sealed));
   deps.log?.(
-    `稿件 ${draftId} 已预先生成 ${issueId}（${formatNumbering(numbering)}），${formatZoned(planned, deps.timeZone)} 起各处同时可见`,
+    `稿件 ${draftId} 已预先生成 ${issueId}（${formatNumbering(numbering)}），${formatBeijing(planned, { seconds: true, timeZone: deps.timeZone })} 起各处同时可见`,
   );
   return { draftId, action: 'sealed', sealed };
 }

@@ -4,7 +4,7 @@
  * versions" page). Revisions are kept by the records store; this picks among them (pure).
  */
 import type { IndicatorRecord } from './model.ts';
-import { formatLocalTime, zoneName } from './display.ts';
+import { formatBeijing } from './time.ts';
 
 /** One period of a series as it stood, and what was revised since. */
 export interface StoodRecord {
@@ -57,7 +57,7 @@ export function asOfInstant(text: string, timeZone: string): Date | undefined {
 
 /** `2026-12-01 10:48 北京时间` (the zone named; `UTC` and others by their id). */
 export function formatInstant(iso: string, timeZone: string): string {
-  return `${formatLocalTime(iso, timeZone)} ${zoneName(timeZone)}`;
+  return formatBeijing(iso, { timeZone });
 }
 
 /** A text cell a spreadsheet would take for a formula is prefixed with ' (OWASP CSV injection). */

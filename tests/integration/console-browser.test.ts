@@ -22,7 +22,7 @@ import { addAccount } from '../../functions/app/desk.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { releaseDraft, triggerReport, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
-import { zonedParts } from '../../functions/core/display.ts';
+import { zonedParts } from '../../functions/core/time.ts';
 import { seedRealData, startTestStores, type TestStores } from '#tests/support/stores.ts';
 import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-renderer.ts';
 

@@ -12,6 +12,16 @@ describe('Beijing time for people, ISO with offset for scripts', () => {
     expect(formatBeijing('2026-12-06T02:48:00Z', { zone: false })).toBe('2026-12-06 10:48');
   });
 
+  it('is the one formatter: a configured zone other than Beijing is named by its id', () => {
+    // What core/display.ts formatZoned and formatLocalTime did (merged here, issue 24).
+    const at = new Date('2026-12-31T23:00:00Z');
+    expect(formatBeijing(at, { seconds: true, timeZone: 'UTC' })).toBe('2026-12-31 23:00:00 UTC');
+    expect(formatBeijing(at, { seconds: true, timeZone: 'Asia/Chongqing' })).toBe(
+      '2027-01-01 07:00:00 北京时间',
+    );
+    expect(formatBeijing(at, { zone: false, timeZone: 'UTC' })).toBe('2026-12-31 23:00');
+  });
+
   it('keeps the instant in ISO with +08:00', () => {
     expect(isoBeijing('2026-12-06T02:48:00Z')).toBe('2026-12-06T10:48:00+08:00');
     expect(isoBeijing('2026-12-06T02:48:00.250Z')).toBe('2026-12-06T10:48:00.250+08:00');

@@ -10,7 +10,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { ConfigError, StoreError } from '../../errors.ts';
-import { zonedParts } from '../../core/display.ts';
+import { zonedParts } from '../../core/time.ts';
 import { redact } from '../../core/redact.ts';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { MailAddress, MailMessage, Notifier } from '../../app/ports.ts';

@@ -13,7 +13,7 @@ import {
   type CalendarEntry,
 } from '../../app/calendar.ts';
 import { formatLateness } from '../../app/embargo.ts';
-import { formatZoned } from '../../core/display.ts';
+import { formatBeijing } from '../../core/time.ts';
 import { loadSchedules } from '../../app/schedules.ts';
 import { calendarDepsOf } from '../../wiring/calendar.ts';
 import { lifecycleDepsOf } from '../../wiring/lifecycle.ts';
@@ -32,15 +32,15 @@ export function entryLines(e: CalendarEntry, timeZone: string): string[] {
     : '';
   const state = { planned: '', moved: '已改期', cancelled: '已取消' }[e.status];
   const lines = [
-    [formatZoned(new Date(e.at), timeZone), e.title, number, state, e.ref]
+    [formatBeijing(new Date(e.at), { seconds: true, timeZone }), e.title, number, state, e.ref]
       .filter(Boolean)
       .join('\t'),
   ];
   for (const c of e.changes)
     lines.push(
       c.action === 'moved'
-        ? `  改期：原定 ${formatZoned(new Date(c.from), timeZone)} → ${formatZoned(new Date(c.to!), timeZone)}；原因：${c.reason}（${formatZoned(new Date(c.at), timeZone)} ${c.by}）`
-        : `  取消：原定 ${formatZoned(new Date(c.from), timeZone)}；原因：${c.reason}（${formatZoned(new Date(c.at), timeZone)} ${c.by}）`,
+        ? `  改期：原定 ${formatBeijing(new Date(c.from), { seconds: true, timeZone })} → ${formatBeijing(new Date(c.to!), { seconds: true, timeZone })}；原因：${c.reason}（${formatBeijing(new Date(c.at), { seconds: true, timeZone })} ${c.by}）`
+        : `  取消：原定 ${formatBeijing(new Date(c.from), { seconds: true, timeZone })}；原因：${c.reason}（${formatBeijing(new Date(c.at), { seconds: true, timeZone })} ${c.by}）`,
     );
   if (e.overdueMs !== undefined)
     lines.push(red(`  逾期 ${formatLateness(e.overdueMs)}：定时发布已过时间仍未发布`));
@@ -71,7 +71,7 @@ export function register(program: Command, cli: Cli): void {
           return;
         }
         console.log(
-          `发布日程 · ${formatZoned(new Date(cal.from), cal.timeZone)} 起 ${CALENDAR_MONTHS} 个月，共 ${cal.entries.length} 条`,
+          `发布日程 · ${formatBeijing(new Date(cal.from), { seconds: true, timeZone: cal.timeZone })} 起 ${CALENDAR_MONTHS} 个月，共 ${cal.entries.length} 条`,
         );
         for (const e of cal.entries)
           for (const line of entryLines(e, cal.timeZone)) console.log(line);
@@ -116,7 +116,9 @@ export function register(program: Command, cli: Cli): void {
           target: `calendar:${e.key}`,
           detail: `取消 ${e.at}：${opts.reason}`,
         });
-        console.log(`已取消：${e.title} ${formatZoned(new Date(e.at), deps.timeZone)}（${e.ref}）`);
+        console.log(
+          `已取消：${e.title} ${formatBeijing(new Date(e.at), { seconds: true, timeZone: deps.timeZone })}（${e.ref}）`,
+        );
       }),
     );
 }

@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ROLE_LABELS, ROLES, parseRole, type Role } from '../../core/desk.ts';
-import { formatLocalTime } from '../../core/display.ts';
+import { formatBeijing } from '../../core/time.ts';
 import { addAccount, newPassword } from '../../app/desk.ts';
 import type { Cli } from '../context.ts';
 
@@ -88,7 +88,7 @@ export function register(program: Command, cli: Cli): void {
         }
         for (const a of accounts)
           console.log(
-            `${a.name}\t${ROLE_LABELS[a.role]}\t建于 ${formatLocalTime(a.createdAt, s.config.timeZone)} 北京时间（${a.createdBy}）`,
+            `${a.name}\t${ROLE_LABELS[a.role]}\t建于 ${formatBeijing(a.createdAt, { timeZone: s.config.timeZone })}（${a.createdBy}）`,
           );
       }),
     );
