@@ -1,7 +1,8 @@
 /**
  * The reader pages in the project's headless Chromium, checked by axe-core (@axe-core/puppeteer)
  * at 390 and 1280 px: the landing page, a series' archive, an issue's page, the web edition of a corrected issue
- * (its 勘误说明), search, the subscribe and confirm pages and a withdrawn issue's 撤回说明 — no
+ * (its 勘误说明), search, the release calendar (the repository's schedules, a date moved and one
+ * cancelled with their reasons), the subscribe and confirm pages and a withdrawn issue's 撤回说明 — no
  * serious or critical violation; each page's counts are printed. Screenshots go to
  * $BULLETIN_SCREENSHOTS when set.
  */
@@ -15,6 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareFontconfig } from '#adapters/print/fonts.ts';
 import { correctIssue, releaseDraft, withdrawIssue } from '../../functions/app/lifecycle.ts';
 import { startReaderSite, type ReaderSite } from '#tests/support/reader-site.ts';
+import { REPO_ROOT } from '#tests/support/stack.ts';
+import { loadSchedules } from '../../functions/app/schedules.ts';
+import { cancelRelease, moveRelease, releaseCalendar } from '../../functions/app/calendar.ts';
+import { calendarDepsOf } from '../../functions/wiring/calendar.ts';
 
 const WIDTHS = [390, 1280] as const;
 
@@ -32,7 +37,8 @@ describe('reader pages pass axe-core', () => {
     dir = await mkdtemp(join(tmpdir(), 'reader-a11y-'));
     process.env['TMPDIR'] = join(dir, 'tmp');
     await mkdir(join(dir, 'tmp'));
-    site = await startReaderSite();
+    const schedules = await loadSchedules(join(REPO_ROOT, 'data', 'schedules.json'));
+    site = await startReaderSite({ calendar: schedules });
     const { deps, release } = site;
     url = site.url;
     const s = site.stores.services;
@@ -47,6 +53,15 @@ describe('reader pages pass axe-core', () => {
     ).id;
     token = (await s.subscribers.subscribe('torch-bulletin', 'reader@example.com')).subscription
       .token;
+    // The calendar with a moved and a cancelled date, each with its reason.
+    const calendar = { ...calendarDepsOf(s, schedules), lifecycle: deps };
+    const [next, after] = (await releaseCalendar(calendar)).entries;
+    await moveRelease(calendar, next!.ref, {
+      to: new Date(Date.parse(next!.at) + 86_400_000),
+      reason: '与国家统计局数据发布时间错开',
+      by: 'editor',
+    });
+    await cancelRelease(calendar, after!.ref, { reason: '本期并入下一期发布', by: 'editor' });
 
     // The project's fonts (as the renderer uses them), so pages are checked as readers see them.
     const fonts = await prepareFontconfig({ cacheDir: join(dir, 'fonts') });
@@ -109,6 +124,15 @@ describe('reader pages pass axe-core', () => {
       ['issue', visit(`/bulletins/${corrected}`)],
       ['web-edition', visit(`/bulletins/${corrected}/web`)],
       ['search', visit(`/search?q=${encodeURIComponent('高新区')}`)],
+      [
+        'calendar',
+        async (page) => {
+          await visit('/calendar')(page);
+          const text = await page.content();
+          expect(text).toContain('与国家统计局数据发布时间错开');
+          expect(text).toContain('本期并入下一期发布');
+        },
+      ],
       ['withdrawal', visit(`/bulletins/${withdrawn}/web`)],
       ['confirm', visit(`/subscriptions/confirm?token=${token}`)],
       [

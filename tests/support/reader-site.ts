@@ -13,6 +13,7 @@ import { createApiApp } from '../../functions/api/app.ts';
 import { ingestFiles } from '../../functions/app/ingest.ts';
 import { releaseDraft, triggerReport, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
 import type { Issue } from '../../functions/core/model.ts';
+import type { ScheduleDefinition } from '../../functions/app/schedules.ts';
 import { calendarDepsOf } from '../../functions/wiring/calendar.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import {
@@ -43,9 +44,11 @@ export interface ReaderSite {
 
 /**
  * Starts the stores, seeds them and serves the API app; `calendar` links the release calendar
- * from the archive, as the servers wire it.
+ * from the archive, as the servers wire it (with these schedules' dates, when given).
  */
-export async function startReaderSite(opts: { calendar?: boolean } = {}): Promise<ReaderSite> {
+export async function startReaderSite(
+  opts: { calendar?: boolean | ScheduleDefinition[] } = {},
+): Promise<ReaderSite> {
   const renderer = createTinyRenderer();
   const stores = await startTestStores({ renderer });
   await seedRealData(stores.services);
@@ -62,7 +65,9 @@ export async function startReaderSite(opts: { calendar?: boolean } = {}): Promis
     reference: s.reference,
     config: s.config,
     now: () => clock,
-    ...(opts.calendar ? { calendar: calendarDepsOf(s, []) } : {}),
+    ...(opts.calendar
+      ? { calendar: calendarDepsOf(s, Array.isArray(opts.calendar) ? opts.calendar : []) }
+      : {}),
     authenticate: async () => undefined,
     async requestReport() {
       throw new Error('not used here');
