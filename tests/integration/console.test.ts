@@ -365,6 +365,9 @@ describe('the console', () => {
     expect(runs.html).toContain('已生成稿件');
     expect(runs.html).toContain('<td data-label="触发">命令行</td>');
     expect(runs.html).not.toContain('<td data-label="触发">cli</td>');
+    // The terminal's hint (审阅后用 bulletin release …) is not the console's.
+    expect(runs.html).toContain('待审：在“待审稿件”中审阅后发布或弃用');
+    expect(runs.html).not.toContain('bulletin release');
     expect(runs.html).not.toContain('class="secondary retry"');
     // A 编辑 may not mail; the 管理员 may.
     expect(

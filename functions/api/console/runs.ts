@@ -31,6 +31,16 @@ const PARAM_WORDS: Record<string, string> = {
   report: '报告',
 };
 
+/**
+ * A run's outcome as the console says it: the lifecycle's hint for the terminal (审阅后用 bulletin
+ * release … 发布) becomes where to do it here, the draft's link beside it.
+ */
+const inConsole = (detail: string) =>
+  detail.replace(
+    /待审：审阅后用 bulletin release \S+ 发布(（或 bulletin discard \S+ 弃用）)?/,
+    '待审：在“待审稿件”中审阅后发布或弃用',
+  );
+
 export const runsPage: ConsolePage = {
   nav: { path: '/console/runs', label: '运行记录' },
   mount(app, kit) {
@@ -48,6 +58,7 @@ export const runsPage: ConsolePage = {
         pageTitle: '运行记录',
         runs: single.map((r) => ({
           ...r,
+          ...(r.detail ? { detail: inConsole(r.detail) } : {}),
           outcomeLabel: OUTCOME[r.state].label,
           tone: OUTCOME[r.state].tone,
           retryable: r.state === 'failed' || r.state === 'interrupted',
