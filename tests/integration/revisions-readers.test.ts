@@ -143,6 +143,15 @@ describe('revisions and withdrawals as readers see them', () => {
       headers: { accept: 'text/html' },
     });
     expect(await gone.text()).toContain('本期误用了未经审核的季度数据');
+    // Its JSON offers nothing to read or download: no file, no web edition, no download link.
+    const goneJson = (await (await fetch(`${url}/bulletins/${withdrawn.id}`)).json()) as {
+      links: Record<string, string>;
+      webUrl?: string;
+      sha256?: string;
+    };
+    expect(goneJson.links.download).toBeUndefined();
+    expect(goneJson.webUrl).toBeUndefined();
+    expect(goneJson.sha256).toBeUndefined();
   });
 
   it('every link the archive and the web editions emit answers 2xx, editions included', async () => {
