@@ -107,7 +107,12 @@ export function formatLateness(ms: number): string {
 export function overdueNote(draft: Draft, now: Date, timeZone: string): string | undefined {
   const late = overdueMs(draft, now);
   if (late === undefined) return undefined;
-  return `逾期 ${formatLateness(late)}（应于 ${formatBeijing(new Date(draft.releaseAt!), { seconds: true, timeZone })} 发布）`;
+  const note = `逾期 ${formatLateness(late)}（应于 ${formatBeijing(new Date(draft.releaseAt!), { seconds: true, timeZone })} 发布）`;
+  // Why it is still waiting: the last release attempt's reason (an embargo whose inputs changed
+  // is retried each second and refused each time; without this the editor saw only how late).
+  return draft.lastError
+    ? `${note}；上次发布失败：${draft.lastError.replace(/^\[[\w-]+\]\s*/, '')}`
+    : note;
 }
 
 /**

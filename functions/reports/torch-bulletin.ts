@@ -39,7 +39,7 @@ export async function currentPeriod(records: Pick<RecordStore, 'latestPeriodOf'>
   if (!period)
     throw new NotFoundError(
       'publish',
-      'no national GDP record yet: ingest data first (bulletin ingest data/records/*.csv)',
+      '尚无全国高新区的园区生产总值（GDP）记录：请先导入数据（bulletin ingest data/records/*.csv）',
     );
   return period;
 }

@@ -357,8 +357,9 @@ describe('the release calendar', () => {
         timeout: 120_000,
         interval: 250,
       })
-      .toContain(
-        '<strong class="overdue">逾期 1小时12分（应于 2026-12-06 10:47:55 北京时间 发布）</strong>',
+      // …with why it is still waiting: the last attempt's reason, without the log's tag.
+      .toMatch(
+        /<strong class="overdue">逾期 1小时12分（应于 2026-12-06 10:47:55 北京时间 发布）；上次发布失败：[^[<\s][^<]+<\/strong>/,
       );
   }, 180_000);
 

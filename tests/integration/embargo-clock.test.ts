@@ -201,7 +201,11 @@ describe('the issue year and embargoes by an injected clock', () => {
     expect(lines[0]).toMatch(/^定时发布已到期，但稿件 clock-overdue-\S+ 发布失败：.*输入.*已变/);
     const still = (await deps.catalog.getDraft(draft.id))!;
     expect(still.status).toBe('scheduled');
-    expect(overdueNote(still, clock.now(), deps.timeZone)).toBe(
+    expect(overdueNote(still, clock.now(), deps.timeZone)).toMatch(
+      /^逾期 2分5秒（应于 2026-12-06 10:00:00 北京时间 发布）；上次发布失败：稿件 clock-overdue-\S+ 生成后其输入.*已变/,
+    );
+    // Without a failed attempt, only how late.
+    expect(overdueNote({ ...still, lastError: undefined }, clock.now(), deps.timeZone)).toBe(
       '逾期 2分5秒（应于 2026-12-06 10:00:00 北京时间 发布）',
     );
     expect(overdueNote(still, new Date('2026-12-06T09:59:59+08:00'), deps.timeZone)).toBe(
