@@ -62,7 +62,11 @@ export const regionalReport: ReportKindModule<RegionState, RegionInputs, Regiona
           .sort()
           .at(-1) ?? (await ctx.records.latestPeriodOf(NATIONAL_HTZ, 'gdp'));
     }
-    if (!period) throw new NotFoundError('publish', 'no GDP records yet: ingest data first');
+    if (!period)
+      throw new NotFoundError(
+        'publish',
+        '尚无园区生产总值（GDP）记录：请先导入数据（bulletin ingest）',
+      );
     return {
       period,
       subject: region.name,

@@ -26,6 +26,6 @@ export const REPORT_KIND_MODULES: { readonly [K in ReportKind]: ReportKindModule
 export function reportKind(id: string): ReportKindModule {
   const kind = (REPORT_KIND_MODULES as Record<string, ReportKindModule | undefined>)[id];
   if (!kind || !Object.hasOwn(REPORT_KIND_MODULES, id))
-    throw new NotFoundError('reports', `unknown report kind "${id}"`);
+    throw new NotFoundError('reports', `未知的报告类型“${id}”`);
   return kind;
 }

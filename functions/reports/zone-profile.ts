@@ -100,7 +100,10 @@ export const zoneProfile: ReportKindModule<ZoneState, ZoneInputs, ZoneProfileVie
     const zoneRecords = await ctx.records.recordsOfZone(zone.id);
     const period = params.period ?? latestAnnualPeriod(zoneRecords);
     if (!period)
-      throw new NotFoundError('publish', `no records of zone ${zone.id} yet: ingest data first`);
+      throw new NotFoundError(
+        'publish',
+        `园区 ${zone.id} 尚无记录：请先导入数据（bulletin ingest）`,
+      );
     return {
       period,
       subject: zone.shortName,

@@ -432,7 +432,7 @@ describe('faults around the AWS SDK and the browser', () => {
 
       // Assess
       expect(String(error)).toMatch(/\[render\]/);
-      expect(String(error)).not.toMatch(/exceeded/);
+      expect(String(error)).not.toMatch(/超时/);
       await assertInvariants();
       faultsInjected += 1;
       const done = await retryCompletes('chromium-crash', before, /\[render\]/, chromium);
@@ -454,10 +454,10 @@ describe('faults around the AWS SDK and the browser', () => {
         (e: unknown) => e,
       );
 
-      expect(String(error)).toMatch(/exceeded 1500ms/);
+      expect(String(error)).toMatch(/超时：超过 1500ms/);
       await assertInvariants();
       faultsInjected += 1;
-      await retryCompletes('chromium-hangs', before, /exceeded 1500ms/);
+      await retryCompletes('chromium-hangs', before, /超时：超过 1500ms/);
     });
 
     it('a page slower than the deadline is given up, not published late', async () => {
@@ -473,10 +473,10 @@ describe('faults around the AWS SDK and the browser', () => {
       );
       await new Promise((r) => setTimeout(r, 2_000)); // let the late page finish, if it would
 
-      expect(String(error)).toMatch(/exceeded 800ms/);
+      expect(String(error)).toMatch(/超时：超过 800ms/);
       await assertInvariants();
       faultsInjected += 1;
-      await retryCompletes('chromium-slow', before, /exceeded 800ms/);
+      await retryCompletes('chromium-slow', before, /超时：超过 800ms/);
     });
   });
 });

@@ -489,7 +489,7 @@ body { margin: 0; } p { margin: 0; }
 
     // Assess
     expect(error).toBeInstanceOf(RenderError);
-    expect((error as Error).message).toMatch(/exceeded 1500ms/);
+    expect((error as Error).message).toMatch(/超时：超过 1500ms/);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect((await renderer.renderPdf(bulletin)).pages).toBe(2);
   });

@@ -158,7 +158,7 @@ export class BrowserPool {
     await this.slots.acquire();
     let pooled: PooledPage;
     try {
-      if (isCancelled()) throw new RenderError('render cancelled');
+      if (isCancelled()) throw new RenderError('渲染已取消');
       pooled = await this.takePage(browser);
     } catch (e) {
       this.slots.release();
@@ -315,7 +315,7 @@ export class BrowserPool {
         handleSIGINT: this.options.handleSIGINT ?? true,
       });
     } catch (e) {
-      throw new RenderError(`could not launch Chromium ${executablePath}: ${message(e)}`, {
+      throw new RenderError(`无法启动 Chromium（${executablePath}）：${message(e)}`, {
         cause: e,
       });
     }

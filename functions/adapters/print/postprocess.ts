@@ -258,7 +258,7 @@ export async function finishPdf(
 ): Promise<Uint8Array> {
   for (const a of attachments) {
     if (!/^[A-Za-z0-9._-]+$/.test(a.name))
-      throw new RenderError(`attachment name "${a.name}" is not plain ASCII`);
+      throw new RenderError(`附件名“${a.name}”须为纯 ASCII 字符`);
   }
   const doc = rawPdf(pdf);
   const trailer = doc.trailer();
@@ -555,7 +555,7 @@ export async function anchorPositions(pdf: Uint8Array): Promise<Map<string, Anch
   try {
     doc = await PDFDocument.load(pdf, { updateMetadata: false });
   } catch (err) {
-    throw new RenderError('cannot read the rendered PDF for its destinations', { cause: err });
+    throw new RenderError('无法读取生成的 PDF 以取得其目标位置（destinations）', { cause: err });
   }
   const pageOf = new Map<string, { n: number; height: number }>();
   doc
@@ -735,7 +735,7 @@ export async function describePdf(
   try {
     doc = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
   } catch (err) {
-    throw new RenderError('cannot read the rendered PDF to describe it', { cause: err });
+    throw new RenderError('无法读取生成的 PDF 以写入其说明信息', { cause: err });
   }
   const created = isoDate(doc.getCreationDate());
   const xmp = xmpPacket({
@@ -755,7 +755,7 @@ export async function describePdf(
   const when = doc.getCreationDate() ?? new Date(0);
   for (const a of attachments) {
     if (!/^[A-Za-z0-9._-]+$/.test(a.name))
-      throw new RenderError(`attachment name "${a.name}" is not plain ASCII`);
+      throw new RenderError(`附件名“${a.name}”须为纯 ASCII 字符`);
     await doc.attach(a.bytes, a.name, {
       mimeType: a.mimeType,
       ...(a.description ? { description: a.description } : {}),

@@ -129,7 +129,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new RenderError(`render of ${req.htmlPath} exceeded ${timeoutMs}ms`)),
+        () => reject(new RenderError(`渲染 ${req.htmlPath} 超时：超过 ${timeoutMs}ms`)),
         timeoutMs,
       );
     });
@@ -137,7 +137,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       return await Promise.race([work, deadline]);
     } catch (e) {
       if (e instanceof BulletinError) throw e;
-      throw new RenderError(`render of ${req.htmlPath} failed: ${message(e)}`, { cause: e });
+      throw new RenderError(`渲染 ${req.htmlPath} 失败：${message(e)}`, { cause: e });
     } finally {
       clearTimeout(timer);
       if (!attempt.cancelled) {
@@ -150,13 +150,13 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
 
   private async attempt(req: RenderRequest, attempt: Attempt): Promise<RenderResult> {
     if (!existsSync(req.htmlPath)) {
-      throw new RenderError(`HTML file not found: ${req.htmlPath}`);
+      throw new RenderError(`找不到 HTML 文件：${req.htmlPath}`);
     }
     const lease = await this.pool.lease(() => attempt.cancelled);
     attempt.lease = lease;
     let reusable = false;
     try {
-      if (attempt.cancelled) throw new RenderError('render cancelled');
+      if (attempt.cancelled) throw new RenderError('渲染已取消');
       const result = await this.renderOnPage(lease, req);
       reusable = !attempt.cancelled;
       return result;
