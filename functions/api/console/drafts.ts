@@ -111,8 +111,18 @@ export const draftsPage: ConsolePage = {
         pageTitle: '待审稿件',
         drafts: rows,
         ...(done && DONE[done] ? { banner: DONE[done], bannerIssue: c.req.query('issue') } : {}),
+        ...(done === 'scheduled' ? await scheduledBanner(c.req.query('draft')) : {}),
       });
     });
+
+    /** 已定时发布 names the draft and the Beijing time it goes public (as stored, not as posted). */
+    const scheduledBanner = async (id: string | undefined) => {
+      const d = id && parseDraftId(id) ? await L.catalog.getDraft(id) : undefined;
+      if (d?.status !== 'scheduled' || !d.releaseAt) return {};
+      return {
+        banner: `已定时发布：${d.title}（稿件 ${d.id}）将于 ${formatBeijing(d.releaseAt)} 自动发布。`,
+      };
+    };
 
     const detail = async (c: ConsoleContext, extra: object = {}, status: 200 | 400 = 200) => {
       const d = await load(c);
@@ -251,7 +261,7 @@ export const draftsPage: ConsolePage = {
           target: d.id,
           detail: `定时发布于 ${formatBeijing(at)}`,
         });
-        return kit.done(c, '/console/drafts', 'scheduled');
+        return kit.done(c, `/console/drafts?draft=${encodeURIComponent(d.id)}`, 'scheduled');
       }
       if (kit.deps.offload) {
         await kit.deps.offload(operatorJobs.release(d.id, who));

@@ -1,0 +1,80 @@
+/**
+ * What a newcomer found missing on the editor's desk, over HTTP against the local server on the
+ * embedded stores: the banner after 确认定时发布 names the Beijing time of the release.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalServer, type LocalServer } from '#local/server.ts';
+import { addAccount } from '../../functions/app/desk.ts';
+import { discardDraft, triggerReport, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
+import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
+import { seedRealData, startTestStores, type TestStores } from '#tests/support/stores.ts';
+import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-renderer.ts';
+import { consoleClient, type ConsoleClient } from '#tests/support/console.ts';
+
+const EDITOR = { name: '王编辑', password: 'editor-pass-123' };
+
+describe('the editor’s desk, gaps a newcomer found', () => {
+  let stores: TestStores;
+  let server: LocalServer;
+  let renderer: TinyRenderer;
+  let cycle: LifecycleDeps;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'desk-gaps-'));
+    renderer = createTinyRenderer();
+    stores = await startTestStores({ renderer });
+    await seedRealData(stores.services);
+    server = await startLocalServer({
+      services: stores.services,
+      loadData: false,
+      outboxDir: join(dir, 'outbox'),
+      workDir: join(dir, 'work'),
+      token: 'desk-gaps-token',
+    });
+    cycle = lifecycleDepsOf(server.publishDeps);
+    await addAccount(stores.services.desk, { ...EDITOR, role: 'editor', by: 'test' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await stores?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const signIn = async (who = EDITOR): Promise<ConsoleClient> => {
+    const client = consoleClient(server.url);
+    expect((await client.login(who.name, who.password)).status).toBe(303);
+    return client;
+  };
+  const draftOf = async (slotKey: string) =>
+    (
+      await triggerReport(
+        cycle,
+        { kind: 'torch-bulletin' },
+        { slotKey, trigger: 'test', force: true },
+      )
+    ).draft!;
+
+  it('says after 确认定时发布 the Beijing time the draft will be published', async () => {
+    const draft = await draftOf('gaps-embargo');
+    const editor = await signIn();
+    await editor.get(`/console/drafts/${draft.id}`);
+    // Tomorrow at 09:30 Beijing time.
+    const day = new Date(Date.now() + 8 * 3600_000 + 86_400_000).toISOString().slice(0, 10);
+    const posted = await editor.post(`/console/drafts/${draft.id}/release`, {
+      when: 'at',
+      date: day,
+      time: '09:30',
+    });
+    expect(posted.status).toBe(303);
+    const page = await editor.get(posted.location!);
+    const banner = /<div class="banner"[\s\S]*?<\/div>/.exec(page.html)?.[0] ?? '';
+    expect(banner).toContain('已定时发布');
+    expect(banner).toContain(`将于 ${day} 09:30 北京时间 自动发布`);
+    await discardDraft(cycle, draft.id, { by: 'test', reason: 'test' });
+  });
+});
