@@ -222,7 +222,7 @@ async function planContext(deps: PlanDeps, opts: PlanOptions): Promise<PlanConte
 function settledBeforeReading(ctx: PlanContext, deps: PlanDeps, zoneText: string) {
   const zone = deps.reference.resolveZone(zoneText);
   if (!zone || zone.level === 'aggregate')
-    return { zone: zoneText, status: 'failed', error: `unknown zone "${zoneText}"` } as ZoneOutcome;
+    return { zone: zoneText, status: 'failed', error: `未知的园区 "${zoneText}"` } as ZoneOutcome;
   const released = ctx.latestOfZone.get(zone.id);
   if (
     ctx.unchangedKey &&
@@ -462,7 +462,7 @@ export function outcomeOfMapResult(item: Record<string, unknown>): ZoneOutcome {
   } catch {
     // a plain message
   }
-  return { zone, status: 'failed', error: reason ?? 'no result' };
+  return { zone, status: 'failed', error: reason ?? '没有结果' };
 }
 
 /** Counts the outcomes of a run; `failures` lists every failed zone with its reason. */
@@ -476,7 +476,7 @@ export function summarizeZoneBatch(outcomes: ZoneOutcome[], elapsedMs: number): 
     failed: count('failed'),
     failures: outcomes
       .filter((o) => o.status === 'failed')
-      .map((o) => ({ zone: o.zone, error: o.error ?? 'unknown error' })),
+      .map((o) => ({ zone: o.zone, error: o.error ?? '原因不明' })),
     elapsedMs: Math.round(elapsedMs),
     ratePerSecond: elapsedMs > 0 ? Number(((rendered * 1000) / elapsedMs).toFixed(2)) : 0,
   };

@@ -895,7 +895,7 @@ export async function scheduleRelease(
         file: 'release time',
         location: draftId,
         field: 'at',
-        message: `发布时间须为整秒 (whole seconds; EventBridge Scheduler at() has no milliseconds): ${opts.at.toISOString()}`,
+        message: `发布时间须为整秒（EventBridge Scheduler 的 at() 不含毫秒）：${opts.at.toISOString()}`,
       },
     ]);
   // The schedule first, then the mark: a draft marked `scheduled` always has a schedule that

@@ -90,7 +90,7 @@ export async function resolveReport(
   const params = parseOrReject(kind.params, paramsOf(req), `${kind.id} request`);
   const seriesId = kind.seriesOf(params);
   const series = deps.reference.seriesById(seriesId);
-  if (!series) throw new NotFoundError('publish', `unknown series "${seriesId}"`);
+  if (!series) throw new NotFoundError('publish', `未知的报告系列 (series) "${seriesId}"`);
   const resolved = await kind.resolve(deps, params);
   return { kind, series, params, resolved, title: kind.title(series, resolved) };
 }
@@ -346,9 +346,7 @@ export async function renderReportFiles<V extends ReportView>(
     const found = new Map([...positions].map(([a, p]) => [a, p.page]));
     const lost = anchors.filter((a) => !found.has(a));
     if (lost.length)
-      throw new RenderError(
-        `contents anchors missing from the PDF of ${fileStem}: ${lost.join(', ')}`,
-      );
+      throw new RenderError(`${fileStem} 的 PDF 中缺少目录锚点 (anchor)：${lost.join('、')}`);
     const written = result.linkPages && 'pages' in result.linkPages ? result.linkPages.pages : {};
     // Placeholders numbered in the PDF (each its anchor's destination, as the PDF reads):
     // settled at once. Else the PDF's numbers are printed in the next pass.
@@ -388,7 +386,5 @@ export async function renderReportFiles<V extends ReportView>(
     return finish(result, printed, pass, printed === numbered);
   }
   if (beforeMove) return finish(beforeMove.result, beforeMove.numbered, MAX_PASSES);
-  throw new RenderError(
-    `contents page numbers of ${fileStem} did not settle in ${MAX_PASSES} renders`,
-  );
+  throw new RenderError(`${fileStem} 的目录页码渲染 ${MAX_PASSES} 次仍未确定`);
 }

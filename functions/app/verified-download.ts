@@ -23,15 +23,15 @@ export async function verifiedBytes(
   expected: { sha256?: string | undefined; bytes?: number | undefined },
 ): Promise<Uint8Array> {
   if (!expected.sha256)
-    throw new TamperedObjectError('archive', `${key}: the catalog records no sha256 to check`);
+    throw new TamperedObjectError('archive', `${key}：目录 (catalog) 没有记录可供核对的 sha256`);
   const bytes = await archive.get(key);
-  if (!bytes) throw new TamperedObjectError('archive', `${key} is missing from the archive`);
+  if (!bytes) throw new TamperedObjectError('archive', `存档 (archive) 中没有 ${key}`);
   const sha256 = sha256Hex(bytes);
   const size = expected.bytes;
   if (sha256 !== expected.sha256 || (size !== undefined && bytes.byteLength !== size))
     throw new TamperedObjectError(
       'archive',
-      `${key} does not match the catalog: sha256 ${sha256} (${bytes.byteLength} bytes), expected ${expected.sha256}${size !== undefined ? ` (${size} bytes)` : ''}; refusing to serve it`,
+      `${key} 与目录 (catalog) 记录不符：sha256 ${sha256}（${bytes.byteLength} 字节），应为 ${expected.sha256}${size !== undefined ? `（${size} 字节）` : ''}；拒绝提供此文件`,
     );
   return bytes;
 }

@@ -145,7 +145,7 @@ export class ScheduleFileError extends Error {
 export function parseSchedules(raw: unknown, file: string): ScheduleDefinition[] {
   if (!Array.isArray(raw))
     throw new ScheduleFileError(file, [
-      { file, location: '$', message: 'expected a JSON array of schedules' },
+      { file, location: '$', message: '应为定时任务的 JSON 数组' },
     ]);
   const problems: ScheduleProblem[] = [];
   const add = (index: number, issues: z.core.$ZodIssue[]) => {
@@ -177,7 +177,7 @@ export function parseSchedules(raw: unknown, file: string): ScheduleDefinition[]
         file,
         location: `$[${index}]`,
         field: 'id',
-        message: `schedule id "${id}" appears twice`,
+        message: `定时任务 id "${id}" 出现了两次`,
       });
     seen.add(id);
     const allZones = 'allZones' in rest;
@@ -186,7 +186,7 @@ export function parseSchedules(raw: unknown, file: string): ScheduleDefinition[]
         {
           code: 'custom',
           path: ['allZones'],
-          message: `${kind} has no all-zones batch (only ${ALL_ZONES_KINDS.join(', ')})`,
+          message: `${kind} 没有全部园区批量 (allZones)（只有 ${ALL_ZONES_KINDS.join('、')} 有）`,
           input: rest.allZones,
         },
       ]);
@@ -224,7 +224,7 @@ export function readSchedules(file: string): ScheduleDefinition[] {
   } catch (err) {
     throw new ScheduleFileError(
       file,
-      [{ file, location: '$', message: `cannot be read as JSON: ${(err as Error).message}` }],
+      [{ file, location: '$', message: `无法按 JSON 读取：${(err as Error).message}` }],
       { cause: err },
     );
   }

@@ -60,7 +60,7 @@ export function assertStaticSvg(svg: string): string {
   // Only the markup counts: escaped label text may well read "onerror=".
   const markup = svg.replace(/>[^<]*</g, '><');
   if (/<script|<foreignObject|<image|\son[a-z]+\s*=|javascript:/i.test(markup)) {
-    throw new Error('chart SVG contains script or markup it must not have');
+    throw new Error('图表 SVG 含有不允许的脚本或标记');
   }
   return svg;
 }

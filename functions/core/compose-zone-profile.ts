@@ -133,7 +133,7 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   const ref = input.reference;
   const tz = input.timeZone ?? 'Asia/Shanghai';
   const zone = ref.zone(input.zone);
-  if (!zone || zone.level === 'aggregate') throw new Error(`not a zone: "${input.zone}"`);
+  if (!zone || zone.level === 'aggregate') throw new Error(`不是园区："${input.zone}"`);
   const own = input.zoneRecords.filter((r) => r.zone === zone.id);
   const period =
     input.period ?? latestAnnualPeriod(own) ?? String(datePartsIn(input.date, tz).year);

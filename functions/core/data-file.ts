@@ -201,7 +201,7 @@ export function buildDataFile(view: ReportView): DataFile {
     const place = places.get(p.anchor);
     const figure = view.trace[p.figure];
     if (!place || !figure)
-      throw new Error(`figure ${p.figure} is placed in "${p.anchor}", which the view lacks`);
+      throw new Error(`数字 ${p.figure} 放在 "${p.anchor}"，而视图中没有这一处`);
     placed.add(p.figure);
     rows.push(figureRow(rows.length + 1, figure, place, view));
   }

@@ -10,7 +10,7 @@
 
 /** Rounds half away from zero to `decimals` places and drops trailing zeros (`2.0` → `2`). */
 export function formatNumber(value: number, decimals = 1): string {
-  if (!Number.isFinite(value)) throw new Error(`cannot format ${value}`);
+  if (!Number.isFinite(value)) throw new Error(`无法格式化数值 ${value}`);
   const factor = 10 ** decimals;
   const rounded =
     (Math.sign(value) * Math.round(Math.abs(value) * factor + Number.EPSILON)) / factor;

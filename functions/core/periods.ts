@@ -28,7 +28,7 @@ export function parsePeriod(text: string): Period | undefined {
 /** Like {@link parsePeriod} but throws on a bad period. */
 export function period(text: string): Period {
   const p = parsePeriod(text);
-  if (!p) throw new Error(`not a period: "${text}" (expected 2024, 2024-Q3 or 2024-10)`);
+  if (!p) throw new Error(`不是有效的期间："${text}"（应为 2024、2024-Q3 或 2024-10 这样的形式）`);
   return p;
 }
 

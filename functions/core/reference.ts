@@ -41,13 +41,13 @@ export function buildReference(raw: {
 
   const zoneById = new Map(zones.map((zn) => [zn.id, zn]));
   const indicatorByCode = new Map(indicators.map((ind) => [ind.code, ind]));
-  const zoneByName = nameIndex('zone', zones, (zn) => [
+  const zoneByName = nameIndex('园区', zones, (zn) => [
     zn.id,
     zn.name,
     zn.shortName,
     ...zn.aliases,
   ]);
-  const indicatorByName = nameIndex('indicator', indicators, (ind) => [
+  const indicatorByName = nameIndex('指标', indicators, (ind) => [
     ind.code,
     ind.name,
     ...ind.aliases,
@@ -80,7 +80,7 @@ function nameIndex<T>(what: string, items: T[], names: (item: T) => string[]): M
     for (const name of names(item)) {
       const key = norm(name);
       const other = index.get(key);
-      if (other && other !== item) throw new Error(`ambiguous ${what} name "${name}"`);
+      if (other && other !== item) throw new Error(`${what}名称 "${name}" 有歧义（指向不止一项）`);
       index.set(key, item);
     }
   }

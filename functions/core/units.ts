@@ -99,7 +99,7 @@ export function fitsUnit(unit: string, base: string): boolean {
  */
 export function shiftDecimal(text: string, exp: number): string {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
-  if (!m) throw new Error(`not a plain decimal: "${text}"`);
+  if (!m) throw new Error(`不是普通的十进制数："${text}"`);
   const sign = m[1] === '-' ? '-' : '';
   const intPart = m[2] ?? '';
   const frac = m[3] ?? '';
@@ -119,7 +119,7 @@ export function shiftDecimal(text: string, exp: number): string {
 
 /** A finite number as its shortest decimal string, never in exponent notation. */
 export function plainDecimal(value: number): string {
-  if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+  if (!Number.isFinite(value)) throw new Error(`不是有限的数值：${value}`);
   const s = String(value);
   const e = /^(-?)(\d+(?:\.\d+)?)e([+-]\d+)$/.exec(s);
   if (!e) return s;

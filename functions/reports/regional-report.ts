@@ -38,7 +38,7 @@ export const regionalReport: ReportKindModule<RegionState, RegionInputs, Regiona
     if (!region)
       throw new NotFoundError(
         'publish',
-        `no zones found for region "${regionText}" (a province, city, 东部/中部/西部/东北 or an alliance such as 京津冀、长三角)${didYouMean(
+        `地区 "${regionText}" 没有园区（可填省、市，东部/中部/西部/东北，或京津冀、长三角等联盟）${didYouMean(
           regionText,
           [
             ...new Set(

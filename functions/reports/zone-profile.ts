@@ -87,7 +87,7 @@ export const zoneProfile: ReportKindModule<ZoneState, ZoneInputs, ZoneProfileVie
     if (!zone || zone.level === 'aggregate')
       throw new NotFoundError(
         'publish',
-        `unknown zone "${zoneText}" (give an id, name or alias)${didYouMean(
+        `未知的园区 "${zoneText}"（请填园区代码、名称或别名）${didYouMean(
           zoneText,
           ctx.reference.zones
             .filter((z) => z.level !== 'aggregate')

@@ -184,7 +184,7 @@ describe('local stores: owner only, archive bytes verified', () => {
     expect(res.headers.get('location')).toBeNull();
     expect((await res.json()).error).toMatch(/does not match its catalog record/);
     expect(logs.join('\n')).toMatch(
-      new RegExp(`download of ${issue.id} refused: .*does not match the catalog`),
+      new RegExp(`download of ${issue.id} refused: .*与目录 \\(catalog\\) 记录不符`),
     );
     await expect(verified).rejects.toBeInstanceOf(TamperedObjectError);
 
