@@ -77,4 +77,42 @@ describe('the editor’s desk, gaps a newcomer found', () => {
     expect(banner).toContain(`将于 ${day} 09:30 北京时间 自动发布`);
     await discardDraft(cycle, draft.id, { by: 'test', reason: 'test' });
   });
+
+  it('shows a failed run retried with a link to its retry, and offers no second retry', async () => {
+    renderer.failNextOf = { path: /regional-report/, error: new Error('注入的故障：渲染进程退出') };
+    const failed = await triggerReport(
+      cycle,
+      { kind: 'regional-report', region: '长三角' },
+      { slotKey: 'gaps-retry', trigger: 'test' },
+    ).catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(Error);
+    const [run] = (await cycle.catalog.listRuns({ limit: 20 })).filter(
+      (r) => r.slotKey === 'gaps-retry',
+    );
+    expect(run?.outcome).toBe('failed');
+    const editor = await signIn();
+    const rowOf = (html: string, id: string) =>
+      new RegExp(`<tr class="run" data-run="${id}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+    const before = await editor.get('/console/runs');
+    expect(rowOf(before.html, run!.runId)).toContain('class="secondary retry"');
+
+    const retried = await editor.post(`/console/runs/${run!.runId}/retry`, {});
+    expect(retried.status).toBe(303);
+    const after = await editor.get(retried.location!);
+    const retry = (await cycle.catalog.listRuns({ limit: 20 })).find(
+      (r) => r.trigger === `重试 ${run!.runId}`,
+    )!;
+    expect(retry.outcome).toBe('released');
+    const old = rowOf(after.html, run!.runId);
+    expect(old).not.toContain('class="secondary retry"');
+    expect(old).toContain(`已重试：见 <a href="#run-${retry.runId}">`);
+    expect(rowOf(after.html, retry.runId)).toContain(`href="#run-${run!.runId}"`);
+    // The old button, posted from a page left open: refused, nothing run again.
+    const again = await editor.post(`/console/runs/${run!.runId}/retry`, {});
+    expect(again.status).toBe(409);
+    expect(again.html).toContain(`运行 ${retry.runId}`);
+    expect(
+      (await cycle.catalog.listRuns({ limit: 20 })).filter((r) => r.slotKey === 'gaps-retry'),
+    ).toHaveLength(2);
+  });
 });

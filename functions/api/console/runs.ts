@@ -23,6 +23,23 @@ const OUTCOME: Record<RunOutcome | 'interrupted', { label: string; tone: string 
 
 const ALL_ZONES = 'all-zones batch';
 
+/** A retry's trigger names the run it retried (`重试 <run id>`, app/lifecycle.ts retryRun). */
+const RETRY_OF = /^重试 (\S+)$/;
+
+/**
+ * Each retried run → the newest run that retried it: a run retried is not offered again (its
+ * retry is, when that one failed too).
+ */
+function retriesOf(runs: { runId: string; trigger: string }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  // Newest first: the first retry met is the latest.
+  for (const r of runs) {
+    const of = RETRY_OF.exec(r.trigger)?.[1];
+    if (of && !out.has(of)) out.set(of, r.runId);
+  }
+  return out;
+}
+
 /** A request's parameters in words (`区域：长三角`); another one keeps its name. */
 const PARAM_WORDS: Record<string, string> = {
   region: '区域',
@@ -54,6 +71,7 @@ export const runsPage: ConsolePage = {
         batches.set(id, [...(batches.get(id) ?? []), r]);
       }
       const done = c.req.query('done');
+      const retries = retriesOf(runs);
       return kit.page(c, 'runs', {
         pageTitle: '运行记录',
         runs: single.map((r) => ({
@@ -61,7 +79,9 @@ export const runsPage: ConsolePage = {
           ...(r.detail ? { detail: inConsole(r.detail) } : {}),
           outcomeLabel: OUTCOME[r.state].label,
           tone: OUTCOME[r.state].tone,
-          retryable: r.state === 'failed' || r.state === 'interrupted',
+          retriedBy: retries.get(r.runId),
+          retryOf: RETRY_OF.exec(r.trigger)?.[1],
+          retryable: (r.state === 'failed' || r.state === 'interrupted') && !retries.has(r.runId),
           report: kit.deps.reference.seriesById(r.series)?.title ?? r.kind,
           params: Object.entries(r.params)
             // The kind and the series are the 报告 column already (series=torch-bulletin read as code).
@@ -97,6 +117,19 @@ export const runsPage: ConsolePage = {
 
     app.post('/console/runs/:id/retry', kit.allow('retry'), async (c) => {
       const runId = c.req.param('id');
+      // A page left open (or without JavaScript) may still show 重试 on a run retried since.
+      const retriedBy = retriesOf(await listRuns(L, { limit: 300 })).get(runId);
+      if (retriedBy)
+        return kit.page(
+          c,
+          'error',
+          {
+            pageTitle: '已重试过',
+            message: `运行 ${runId} 已重试过（运行 ${retriedBy}）：如需再试，请重试那一次。`,
+            back: '/console/runs',
+          },
+          409,
+        );
       if (kit.deps.offload) {
         await kit.deps.offload(operatorJobs.retry(runId));
         await kit.record(c, { action: 'retry', target: runId, detail: '已排队' });
