@@ -169,6 +169,29 @@ export function accountLine(a: { name: string; role: Role }): string {
 }
 
 /**
+ * Openings of a draft by one person within this long of their last one are one reading: the
+ * draft page, the PDF it frames, a reload, its web edition.
+ */
+export const READING_GAP_MS = 30 * 60_000;
+
+/**
+ * Notes that `who` opened a draft before its release (the pre-release access record): each
+ * person listed once, with the first and last time; the count of readings grows only when the
+ * last opening is more than {@link READING_GAP_MS} ago (a reload, or the PDF the page frames,
+ * is the same reading).
+ */
+export async function noteDraftAccess(
+  store: Pick<DeskStore, 'noteAccess' | 'accessOf'>,
+  draftId: string,
+  who: string,
+  at: Date,
+): Promise<void> {
+  const last = (await store.accessOf(draftId)).find((a) => a.who === who)?.lastAt;
+  const reading = !last || at.getTime() - Date.parse(last) > READING_GAP_MS;
+  await store.noteAccess(draftId, who, at.toISOString(), { reading });
+}
+
+/**
  * Writes one entry of the record of who did what. A failure to record is reported and re-thrown:
  * an action nobody can account for is not silently accepted.
  */

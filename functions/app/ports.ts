@@ -624,8 +624,12 @@ export interface DeskStore {
   record(entry: DeskRecord): Promise<void>;
   /** The record, newest first: all of it, or what concerns one target. */
   records(opts?: { target?: string; limit?: number }): Promise<DeskRecord[]>;
-  /** Notes that `who` opened draft `draftId` (the pre-release access record). */
-  noteAccess(draftId: string, who: string, at: string): Promise<void>;
+  /**
+   * Notes that `who` opened draft `draftId` (the pre-release access record): one entry per
+   * person, its first and last time; `count` grows by one unless `reading: false` (the same
+   * reading again — app/desk.ts `noteDraftAccess` decides), and is 1 on a first entry.
+   */
+  noteAccess(draftId: string, who: string, at: string, opts?: { reading?: boolean }): Promise<void>;
   accessOf(draftId: string): Promise<DraftAccess[]>;
   scheduleSwitches(): Promise<ScheduleSwitch[]>;
   setScheduleSwitch(s: ScheduleSwitch): Promise<void>;

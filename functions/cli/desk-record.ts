@@ -4,7 +4,7 @@
  * from `--by` (default: the OS user). Opening a draft (`bulletin drafts <id>`) is noted in the
  * draft's pre-release access record, as the console's draft page does.
  */
-import { recordAction } from '../app/desk.ts';
+import { noteDraftAccess, recordAction } from '../app/desk.ts';
 import type { DeskRecord } from '../core/desk.ts';
 import type { Services } from '../wiring/services.ts';
 
@@ -23,5 +23,5 @@ export async function noteCliAccess(
   who: string,
   draftId: string,
 ): Promise<void> {
-  await s.desk.noteAccess(draftId, who, new Date().toISOString());
+  await noteDraftAccess(s.desk, draftId, who, new Date());
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '#local/server.ts';
-import { addAccount } from '../../functions/app/desk.ts';
+import { addAccount, noteDraftAccess, READING_GAP_MS } from '../../functions/app/desk.ts';
 import { discardDraft, triggerReport, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import { seedRealData, startTestStores, type TestStores } from '#tests/support/stores.ts';
@@ -15,6 +15,7 @@ import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-rende
 import { consoleClient, type ConsoleClient } from '#tests/support/console.ts';
 
 const EDITOR = { name: '王编辑', password: 'editor-pass-123' };
+const REVIEWER = { name: '李审阅', password: 'reviewer-pass-123' };
 
 describe('the editor’s desk, gaps a newcomer found', () => {
   let stores: TestStores;
@@ -37,6 +38,7 @@ describe('the editor’s desk, gaps a newcomer found', () => {
     });
     cycle = lifecycleDepsOf(server.publishDeps);
     await addAccount(stores.services.desk, { ...EDITOR, role: 'editor', by: 'test' });
+    await addAccount(stores.services.desk, { ...REVIEWER, role: 'reviewer', by: 'test' });
   }, 120_000);
 
   afterAll(async () => {
@@ -114,5 +116,40 @@ describe('the editor’s desk, gaps a newcomer found', () => {
     expect(
       (await cycle.catalog.listRuns({ limit: 20 })).filter((r) => r.slotKey === 'gaps-retry'),
     ).toHaveLength(2);
+  });
+
+  it('lists each reader of a draft once, first and last time in Beijing time; a reload is no new reading', async () => {
+    const draft = await draftOf('gaps-access');
+    const editor = await signIn();
+    const reviewer = await signIn(REVIEWER);
+    for (let i = 0; i < 3; i++) await editor.get(`/console/drafts/${draft.id}`);
+    expect((await editor.get(`/console/drafts/${draft.id}/pdf`)).status).toBe(200);
+    await reviewer.get(`/console/drafts/${draft.id}/web`);
+    const page = await editor.get(`/console/drafts/${draft.id}`);
+    const rows = [...page.html.matchAll(/<tr><td class="access-who">[\s\S]*?<\/tr>/g)].map((m) =>
+      m[0].replace(/<[^>]+>/g, '|').replace(/\|+/g, '|'),
+    );
+    const when = '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} 北京时间';
+    expect(rows).toHaveLength(2);
+    expect(rows.find((r) => r.includes('王编辑'))).toMatch(
+      new RegExp(`^\\|王编辑\\|${when}\\|${when}\\|1\\|$`),
+    );
+    expect(rows.find((r) => r.includes('李审阅'))).toMatch(/\|1\|$/);
+    const access = await stores.services.desk.accessOf(draft.id);
+    expect(access.map((a) => [a.who, a.count]).sort()).toEqual([
+      ['李审阅', 1],
+      ['王编辑', 1],
+    ]);
+    // Half an hour later, a new reading.
+    const [first] = access.filter((a) => a.who === '王编辑');
+    await noteDraftAccess(
+      stores.services.desk,
+      draft.id,
+      '王编辑',
+      new Date(Date.parse(first!.lastAt) + READING_GAP_MS + 1000),
+    );
+    const later = (await stores.services.desk.accessOf(draft.id)).find((a) => a.who === '王编辑')!;
+    expect([later.count, later.firstAt]).toEqual([2, first!.firstAt]);
+    await discardDraft(cycle, draft.id, { by: 'test', reason: 'test' });
   });
 });

@@ -172,12 +172,15 @@ export function createDynamoDeskStore(doc: DynamoDBDocumentClient, table: string
         await query(pk, { newestFirst: true, ...(opts.limit ? { limit: opts.limit } : {}) })
       ).map(recordOf);
     },
-    async noteAccess(draftId, who, at) {
+    async noteAccess(draftId, who, at, opts = {}) {
       await doc.send(
         new UpdateCommand({
           TableName: table,
           Key: { pk: `ACCESS#${draftId}`, sk: who },
-          UpdateExpression: 'SET firstAt = if_not_exists(firstAt, :at), lastAt = :at ADD #c :one',
+          UpdateExpression:
+            opts.reading === false
+              ? 'SET firstAt = if_not_exists(firstAt, :at), lastAt = :at, #c = if_not_exists(#c, :one)'
+              : 'SET firstAt = if_not_exists(firstAt, :at), lastAt = :at ADD #c :one',
           ExpressionAttributeNames: { '#c': 'count' },
           ExpressionAttributeValues: { ':at': at, ':one': 1 },
         }),

@@ -11,6 +11,7 @@ import { discardDraft, releaseDraft, scheduleRelease } from '../../app/lifecycle
 import { overdueNote } from '../../app/embargo.ts';
 import { draftPaths, draftWebEditionBytes, reviewDraft } from '../../app/draft-review.ts';
 import { operatorJobs } from '../../app/requests.ts';
+import { noteDraftAccess } from '../../app/desk.ts';
 import type { ConsoleContext, ConsolePage } from './kit.ts';
 import { formatBeijing } from '../../core/time.ts';
 
@@ -128,7 +129,7 @@ export const draftsPage: ConsolePage = {
       const d = await load(c);
       if (!d) return notFound(c);
       const open = OPEN.has(d.status);
-      if (open) await kit.deps.desk.noteAccess(d.id, c.get('person').name, kit.now().toISOString());
+      if (open) await noteDraftAccess(kit.deps.desk, d.id, c.get('person').name, kit.now());
       const run = d.runId ? await L.catalog.getRun(d.runId) : undefined;
       const review = await reviewDraft(L.catalog, d);
       const last = review?.last;
@@ -178,7 +179,7 @@ export const draftsPage: ConsolePage = {
     app.get('/console/drafts/:id/pdf', async (c) => {
       const d = await load(c);
       if (!d?.s3Key || !OPEN.has(d.status)) return notFound(c);
-      await kit.deps.desk.noteAccess(d.id, c.get('person').name, kit.now().toISOString());
+      await noteDraftAccess(kit.deps.desk, d.id, c.get('person').name, kit.now());
       const bytes = await L.archive.get(d.s3Key);
       if (!bytes) return notFound(c);
       c.header('Content-Type', 'application/pdf');
@@ -194,7 +195,7 @@ export const draftsPage: ConsolePage = {
     app.get('/console/drafts/:id/web', async (c) => {
       const d = await load(c);
       if (!d?.webKey || !OPEN.has(d.status)) return notFound(c);
-      await kit.deps.desk.noteAccess(d.id, c.get('person').name, kit.now().toISOString());
+      await noteDraftAccess(kit.deps.desk, d.id, c.get('person').name, kit.now());
       const bytes = await draftWebEditionBytes(L.archive, d);
       if (!bytes) return notFound(c);
       c.header('Cache-Control', 'no-store');
