@@ -117,6 +117,8 @@ const subscriptionBody = z.strictObject({
 
 /** The archive page lists at most this many issues (20 years of monthly issues). */
 const ARCHIVE_MAX = 240;
+/** A stored part of an issue, as a person names it. */
+const PART_WORDS = { web: '网页版', cover: '封面' } as const;
 
 type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 500 | 502;
 
@@ -198,7 +200,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     c.header('Cache-Control', 'no-store');
     const text = `${what}过于频繁，请 ${retryAfter} 秒后再试。`;
     if (wantsHtml(c)) return c.html(messagePage('请求过于频繁', text, backLink()), 429);
-    return problem(c, 429, `${text}（too many requests: retry after ${retryAfter} s）`, {
+    return problem(c, 429, text, {
       retryAfter,
     });
   };
@@ -210,11 +212,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       onError: (c) => {
         // The rest of the body is never read: the connection cannot serve another request.
         c.header('Connection', 'close');
-        return problem(
-          c,
-          413,
-          `request body larger than ${MAX_BODY_BYTES} bytes; nothing was read`,
-        );
+        return problem(c, 413, `请求体 (request body) 超过 ${MAX_BODY_BYTES} 字节，未读取任何内容`);
       },
     }),
   );
@@ -232,7 +230,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     async (c: Context, next: () => Promise<void>): Promise<Response | void> => {
       const parsed = schema.safeParse(c.req.query());
       if (!parsed.success)
-        return problem(c, 400, 'invalid query parameters', {
+        return problem(c, 400, '查询参数 (query parameters) 无效', {
           problems: zodProblems(parsed.error),
         });
       await next();
@@ -285,9 +283,9 @@ export function createApiApp(deps: ApiDeps): Hono {
     if (err instanceof NotFoundError) return problem(c, 404, err.message);
     if (err instanceof ConflictError) return problem(c, 409, err.message);
     deps.log?.(
-      `${c.req.method} ${new URL(c.req.url).pathname} failed: ${redact(err instanceof BulletinError ? err.message : `${err.name}: ${err.message}`)}`,
+      `${c.req.method} ${new URL(c.req.url).pathname} 失败：${redact(err instanceof BulletinError ? err.message : `${err.name}: ${err.message}`)}`,
     );
-    return problem(c, 500, 'internal error; the request was logged');
+    return problem(c, 500, '服务器内部错误，此请求已记入日志');
   });
 
   if (deps.operator) mountOperator(app, { limits, ...deps.operator });
@@ -303,7 +301,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   if (deps.console) mountConsole(app, deps.console);
 
   app.notFound((c) =>
-    problem(c, 404, `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`),
+    problem(c, 404, `没有这个地址：${c.req.method} ${new URL(c.req.url).pathname}`),
   );
 
   /** The landing page: every series with its latest issue. `/?series=x` is the old address. */
@@ -403,9 +401,11 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.get('/bulletins', async (c) => {
     const query = listQuery.safeParse(c.req.query());
     if (!query.success)
-      return problem(c, 400, 'invalid query parameters', { problems: zodProblems(query.error) });
+      return problem(c, 400, '查询参数 (query parameters) 无效', {
+        problems: zodProblems(query.error),
+      });
     const { series, limit, cursor } = query.data;
-    if (!(await knownSeries(series))) return problem(c, 404, `unknown series "${series}"`);
+    if (!(await knownSeries(series))) return problem(c, 404, `未知的报告系列 (series) "${series}"`);
     let page;
     try {
       page = await deps.catalog.list(series, {
@@ -416,7 +416,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     } catch (err) {
       // The catalog reports an undecodable cursor as not found: for the caller it is a bad parameter.
       if (err instanceof NotFoundError && cursor)
-        return problem(c, 400, 'invalid cursor: pass the cursor of a previous page as it is');
+        return problem(c, 400, '翻页游标 (cursor) 无效：请原样传回上一页给出的 cursor');
       throw err;
     }
     const next = page.cursor
@@ -433,9 +433,11 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.get('/bulletins/latest', strictQuery(seriesQuery), async (c) => {
     const series = seriesId.safeParse(c.req.query('series') ?? 'torch-bulletin');
     if (!series.success)
-      return problem(c, 400, 'invalid query parameters', { problems: zodProblems(series.error) });
+      return problem(c, 400, '查询参数 (query parameters) 无效', {
+        problems: zodProblems(series.error),
+      });
     const latest = await deps.catalog.latest(series.data);
-    if (!latest) return problem(c, 404, `series "${series.data}" has no published issue yet`);
+    if (!latest) return problem(c, 404, `报告系列 "${series.data}" 尚无已发布的一期`);
     return c.json(view(c, latest));
   });
 
@@ -446,11 +448,11 @@ export function createApiApp(deps: ApiDeps): Hono {
         response: problem(
           c,
           400,
-          `malformed issue id "${id.slice(0, 100)}": expected <series>-<total>, e.g. torch-bulletin-551`,
+          `期号 (issue id) "${id.slice(0, 100)}" 格式有误：应为 <系列>-<总期号>，例如 torch-bulletin-551`,
         ),
       };
     const issue = await deps.catalog.get(id);
-    if (!issue) return { response: problem(c, 404, `no issue with id "${id}"`) };
+    if (!issue) return { response: problem(c, 404, `没有期号为 "${id}" 的一期`) };
     return { issue };
   }
 
@@ -486,18 +488,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     const issue = found.issue;
     if (issue.status === 'withdrawn') {
       if (wantsHtml(c)) return withdrawalPage(c, issue, 410);
-      return c.json(
-        { error: `issue "${issue.id}" was withdrawn`, withdrawal: view(c, issue).withdrawal },
-        410,
-      );
+      return c.json({ error: `${issue.id} 已撤回`, withdrawal: view(c, issue).withdrawal }, 410);
     }
     if (issue.status !== 'published' || !issue.s3Key)
-      return problem(c, 409, `issue "${issue.id}" is not published (status ${issue.status})`);
+      return problem(c, 409, `${issue.id} 尚未发布（状态 ${issue.status}）`);
     // ?edition=N: an earlier edition of a corrected issue (the original stays available).
     const asked = c.req.query('edition');
     const edition = asked ? issue.editions?.find((e) => String(e.edition) === asked) : undefined;
-    if (asked && !edition)
-      return problem(c, 404, `issue "${issue.id}" has no edition ${asked.slice(0, 10)}`);
+    if (asked && !edition) return problem(c, 404, `${issue.id} 没有第 ${asked.slice(0, 10)} 版`);
     const key = edition?.s3Key ?? issue.s3Key;
     // Never hand out bytes that differ from what the catalog recorded at publish time.
     try {
@@ -507,11 +505,11 @@ export function createApiApp(deps: ApiDeps): Hono {
       });
     } catch (err) {
       if (!(err instanceof TamperedObjectError)) throw err;
-      deps.log?.(`download of ${issue.id} refused: ${err.message}`);
+      deps.log?.(`拒绝下载 ${issue.id}：${err.message}`);
       return problem(
         c,
         502,
-        `the archived file of issue "${issue.id}" does not match its catalog record (sha256); it is not served`,
+        `存档中 ${issue.id} 的文件与目录记录 (catalog, sha256) 不符，不予提供`,
       );
     }
     const url = await deps.archive.presignDownload(key, {
@@ -532,11 +530,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     // The issue's address stays: a withdrawn issue's explains itself there.
     if (part === 'web' && issue.status === 'withdrawn') return withdrawalPage(c, issue, 200);
     if (issue.status !== 'published' || !key)
-      return problem(
-        c,
-        404,
-        `issue "${issue.id}" has no ${part === 'web' ? 'web edition' : 'cover'}`,
-      );
+      return problem(c, 404, `${issue.id} 没有${PART_WORDS[part]}`);
     const recorded = issue.partsSha256?.[part];
     let bytes: Uint8Array | undefined;
     if (recorded) {
@@ -545,11 +539,11 @@ export function createApiApp(deps: ApiDeps): Hono {
         bytes = await verifiedBytes(deps.archive, key, { sha256: recorded });
       } catch (err) {
         if (!(err instanceof TamperedObjectError)) throw err;
-        deps.log?.(`${part} of ${issue.id} refused: ${err.message}`);
+        deps.log?.(`拒绝提供 ${issue.id} 的${PART_WORDS[part]}：${err.message}`);
         return problem(
           c,
           502,
-          `the archived ${part === 'web' ? 'web edition' : 'cover'} of issue "${issue.id}" does not match its catalog record (sha256); it is not served`,
+          `存档中 ${issue.id} 的${PART_WORDS[part]}与目录记录 (catalog, sha256) 不符，不予提供`,
         );
       }
     } else {
@@ -557,7 +551,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       bytes = await deps.archive.get(key);
       if (bytes?.byteLength === 0) bytes = undefined;
     }
-    if (!bytes) return problem(c, 404, `the ${part} of issue "${issue.id}" is missing`);
+    if (!bytes) return problem(c, 404, `存档中缺少 ${issue.id} 的${PART_WORDS[part]}`);
     c.header('Cache-Control', 'public, max-age=300');
     c.header('X-Content-Type-Options', 'nosniff');
     if (part === 'cover') {
@@ -581,7 +575,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     if (!found.issue) return found.response;
     const issue = found.issue;
     if (issue.status !== 'published' || !issue.dataKeys)
-      return problem(c, 404, `issue "${issue.id}" has no data file`);
+      return problem(c, 404, `${issue.id} 没有数据文件`);
     // Never hand out a data file that differs from what the catalog recorded (the workbook is
     // made and recorded on the first download).
     let bytes: Uint8Array;
@@ -590,11 +584,11 @@ export function createApiApp(deps: ApiDeps): Hono {
     } catch (err) {
       if (err instanceof NotFoundError) return problem(c, 404, err.message);
       if (!(err instanceof TamperedObjectError)) throw err;
-      deps.log?.(`data download of ${issue.id} refused: ${err.message}`);
+      deps.log?.(`拒绝下载 ${issue.id} 的数据文件：${err.message}`);
       return problem(
         c,
         502,
-        `the archived data file of issue "${issue.id}" does not match its catalog record (sha256); it is not served`,
+        `存档中 ${issue.id} 的数据文件与目录记录 (catalog, sha256) 不符，不予提供`,
       );
     }
     const names = dataFileNames(issue.fileName ?? `${issue.id}.pdf`);
@@ -614,9 +608,13 @@ export function createApiApp(deps: ApiDeps): Hono {
     const m = /^(.+)\.atom$/.exec(c.req.param('file') ?? '');
     const series = seriesId.safeParse(m?.[1] ?? '');
     if (!m || !series.success)
-      return problem(c, 400, 'a feed is /feeds/<series>.atom, e.g. /feeds/torch-bulletin.atom');
+      return problem(
+        c,
+        400,
+        '订阅源 (feed) 的地址形如 /feeds/<系列>.atom，例如 /feeds/torch-bulletin.atom',
+      );
     if (!(await knownSeries(series.data)))
-      return problem(c, 404, `unknown series "${series.data}"`);
+      return problem(c, 404, `未知的报告系列 (series) "${series.data}"`);
     const issues = await archivedIssues(deps.catalog, series.data, ARCHIVE_MAX);
     const definition = deps.reference.seriesById(series.data);
     const body = atomFeed({
@@ -635,25 +633,23 @@ export function createApiApp(deps: ApiDeps): Hono {
     const principal = await deps.authenticate(c.req.raw);
     if (!principal) {
       c.header('WWW-Authenticate', 'Bearer');
-      return problem(c, 401, 'authentication required: send Authorization: Bearer <token>');
+      return problem(c, 401, '需要身份验证：请发送 Authorization: Bearer <token>');
     }
     // After authentication: an anonymous caller learns nothing about the parameters.
     const query = noQuery.safeParse(c.req.query());
     if (!query.success)
-      return problem(c, 400, 'invalid query parameters', { problems: zodProblems(query.error) });
+      return problem(c, 400, '查询参数 (query parameters) 无效', {
+        problems: zodProblems(query.error),
+      });
     let raw: unknown;
     try {
       raw = await c.req.json();
     } catch {
-      return problem(
-        c,
-        400,
-        'the request body must be a JSON object, e.g. {"kind":"torch-bulletin"}',
-      );
+      return problem(c, 400, '请求体须为 JSON 对象，例如 {"kind":"torch-bulletin"}');
     }
     const body = reportRequestSchema.safeParse(raw);
     if (!body.success)
-      return problem(c, 400, 'invalid report request', { problems: zodProblems(body.error) });
+      return problem(c, 400, '报告请求无效', { problems: zodProblems(body.error) });
     const started = await deps.requestReport(body.data, principal);
     const issue = started.issueId && encodeURIComponent(started.issueId);
     return c.json(
@@ -676,9 +672,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   // Without mail nobody could confirm a subscription: the routes are off (not a stored
   // address and a "mail sent" answer that no mail follows).
   const subscriptionsOn = async (c: Context, next: () => Promise<void>) =>
-    (deps.subscriptions ?? true)
-      ? next()
-      : problem(c, 404, 'subscriptions are off on this site: no mail sender is configured');
+    (deps.subscriptions ?? true) ? next() : problem(c, 404, '本站未开放订阅：未配置发件地址');
   app.use('/subscriptions', subscriptionsOn);
   app.use('/subscriptions/*', subscriptionsOn);
 
@@ -688,18 +682,18 @@ export function createApiApp(deps: ApiDeps): Hono {
     try {
       raw = type.includes('application/json') ? await c.req.json() : await c.req.parseBody();
     } catch {
-      return problem(c, 400, 'the request body must be JSON {"email","series"} or a form');
+      return problem(c, 400, '请求体须为 JSON {"email","series"} 或表单');
     }
     const body = subscriptionBody.safeParse(raw);
     if (!body.success) {
       if (wantsHtml(c))
         return c.html(messagePage('无法订阅', '请填写有效的电子邮箱地址。', '/'), 400);
-      return problem(c, 400, 'invalid subscription request', {
+      return problem(c, 400, '订阅请求无效', {
         problems: zodProblems(body.error),
       });
     }
     const series = deps.reference.seriesById(body.data.series);
-    if (!series) return problem(c, 400, `unknown series "${body.data.series}"`);
+    if (!series) return problem(c, 400, `未知的报告系列 (series) "${body.data.series}"`);
     // A request that may send a mail counts against its client and against its address.
     const byClient = await limits.take('subscribePerClient', clientOf(c));
     if (byClient.retryAfter) return tooMany(c, byClient.retryAfter, '订阅请求');
@@ -711,7 +705,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     const outcome = await deps.subscribers.subscribe(series.id, body.data.email, { now: now() });
     if (outcome.action === 'confirm' && !baseUrl()) {
       // No configured base URL: a link in the mail would have to come from the request.
-      deps.log?.('confirmation mail not sent: BULLETIN_PUBLIC_BASE_URL is not set');
+      deps.log?.('未发送确认邮件：未设置 BULLETIN_PUBLIC_BASE_URL');
     } else if (outcome.action === 'confirm') {
       try {
         await deps.notifier.send(
@@ -726,7 +720,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       } catch (err) {
         // Same answer either way: a different one would tell whether the address is known.
         deps.log?.(
-          `confirmation mail for subscriber ${outcome.subscription.addressHash.slice(0, 12)} failed: ${redact(err instanceof Error ? err.message : String(err))}`,
+          `发给订阅者 ${outcome.subscription.addressHash.slice(0, 12)} 的确认邮件发送失败：${redact(err instanceof Error ? err.message : String(err))}`,
         );
       }
     }
@@ -754,13 +748,13 @@ export function createApiApp(deps: ApiDeps): Hono {
     const back = baseUrl();
     if (!isTokenShaped(token)) {
       if (wantsHtml(c)) return c.html(messagePage('链接无效', '链接不完整或已损坏。', back), 400);
-      return problem(c, 400, 'missing or malformed token');
+      return problem(c, 400, '缺少令牌 (token) 或其格式有误');
     }
     const subscription = await deps.subscribers.byToken(token);
     if (!subscription) {
       if (wantsHtml(c))
         return c.html(messagePage('链接已失效', '找不到与此链接对应的订阅。', back), 404);
-      return problem(c, 404, 'no subscription with this token (it may have been replaced)');
+      return problem(c, 404, '没有与此令牌 (token) 对应的订阅（可能已被替换）');
     }
     return { token, subscription };
   };
@@ -785,7 +779,7 @@ export function createApiApp(deps: ApiDeps): Hono {
         status: subscription.status,
         action,
         method: 'POST',
-        message: `POST this URL to ${action}`,
+        message: `请以 POST 请求此地址以${action === 'confirm' ? '确认订阅' : '退订'}`,
       });
     }
     const [heading, text, button] =
@@ -814,8 +808,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       action === 'confirm'
         ? await deps.subscribers.confirm(found.token, now())
         : await deps.subscribers.unsubscribe(found.token, now());
-    if (!subscription)
-      return problem(c, 404, 'no subscription with this token (it may have been replaced)');
+    if (!subscription) return problem(c, 404, '没有与此令牌 (token) 对应的订阅（可能已被替换）');
     return tokenOutcome(c, subscription);
   };
 
@@ -829,11 +822,11 @@ export function createApiApp(deps: ApiDeps): Hono {
       if ((c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding'))
         raw = await c.req.parseBody();
     } catch {
-      return problem(c, 400, 'the request body must be empty or a form');
+      return problem(c, 400, '请求体须为空或表单');
     }
     const parsed = tokenBody.safeParse(raw);
     if (!parsed.success)
-      return problem(c, 400, 'invalid request body', { problems: zodProblems(parsed.error) });
+      return problem(c, 400, '请求体无效', { problems: zodProblems(parsed.error) });
     await next();
   };
 

@@ -57,7 +57,7 @@ function entryView(e: CalendarEntry, timeZone: string) {
 export function mountCalendar(app: Hono, deps: CalendarPageDeps): void {
   const noQuery = (c: Context) =>
     Object.keys(c.req.query()).length
-      ? c.json({ error: 'invalid query parameters: this address takes none' }, 400)
+      ? c.json({ error: '查询参数 (query parameters) 无效：此地址不接受任何参数' }, 400)
       : undefined;
 
   app.get('/calendar', async (c) => {

@@ -141,7 +141,7 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     const who = await principalOf(c);
     if (!who) {
       c.header('WWW-Authenticate', 'Bearer');
-      return c.json({ error: 'authentication required: send Authorization: Bearer <token>' }, 401);
+      return c.json({ error: '需要身份验证：请发送 Authorization: Bearer <token>' }, 401);
     }
     c.set('principal' as never, who as never);
     c.header('Cache-Control', 'no-store');
@@ -152,11 +152,11 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
     if (unknown.length || (limit !== undefined && !/^[1-9]\d{0,2}$/.test(limit)))
       return c.json(
         {
-          error: 'invalid query parameters',
+          error: '查询参数 (query parameters) 无效',
           problems: [
-            ...unknown.map((k) => ({ field: k, message: 'unknown query parameter' })),
+            ...unknown.map((k) => ({ field: k, message: '未知的查询参数' })),
             ...(limit !== undefined && !/^[1-9]\d{0,2}$/.test(limit)
-              ? [{ field: 'limit', message: 'a whole number from 1 to 999' }]
+              ? [{ field: 'limit', message: '1 到 999 之间的整数' }]
               : []),
           ],
         },
@@ -171,7 +171,7 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
   );
   app.get('/operator/api/drafts/:id', async (c) => {
     const d = await L.catalog.getDraft(c.req.param('id'));
-    return d ? c.json(draftJson(d)) : c.json({ error: `no draft ${c.req.param('id')}` }, 404);
+    return d ? c.json(draftJson(d)) : c.json({ error: `没有稿件 ${c.req.param('id')}` }, 404);
   });
   app.get('/operator/api/drafts/:id/pdf', async (c) => downloadDraft(c));
   app.post('/operator/api/drafts/:id/release', async (c) => {
@@ -275,7 +275,7 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
 
   async function downloadDraft(c: Context) {
     const d = await L.catalog.getDraft(c.req.param('id') ?? '');
-    if (!d?.s3Key) return c.json({ error: `no draft PDF for ${c.req.param('id')}` }, 404);
+    if (!d?.s3Key) return c.json({ error: `稿件 ${c.req.param('id')} 没有样稿 PDF` }, 404);
     const url = await L.archive.presignDownload(d.s3Key, {
       fileName: d.fileName ?? `${d.id}.pdf`,
       ttlSeconds: Math.min(deps.presignTtlSeconds, 900),

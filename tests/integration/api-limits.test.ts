@@ -107,7 +107,7 @@ describe('request body limits', () => {
       body: JSON.stringify({ email, series: 'torch-bulletin' }),
     });
     expect(res.status).toBe(413);
-    expect(res.body).toMatch(/larger than 65536 bytes/);
+    expect(res.body).toMatch(/超过 65536 字节/);
     expect(await dumpStores(stores.services)).toBe(before);
   });
 

@@ -294,7 +294,7 @@ describe('the data file of a released issue', () => {
     });
     const res = await app.request(`/bulletins/${issue.id}/data.csv`);
     expect(res.status).toBe(502);
-    expect(await res.text()).toMatch(/does not match its catalog record/);
+    expect(await res.text()).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
     expect((await app.request(`/bulletins/${issue.id}/data.xlsx`)).status).toBe(200);
   });
 
@@ -320,7 +320,7 @@ describe('the data file of a released issue', () => {
       const res = await app.request(`/bulletins/${issue.id}/${part}`);
       expect(res.status, part).toBe(502);
       expect(res.headers.get('Cache-Control') ?? '', part).not.toMatch(/max-age=300/);
-      expect(await res.text()).toMatch(/does not match its catalog record/);
+      expect(await res.text()).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
     }
   });
 

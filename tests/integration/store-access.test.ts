@@ -182,9 +182,9 @@ describe('local stores: owner only, archive bytes verified', () => {
     // Assess: refused with a clear error, logged; the CLI's path refuses too.
     expect(res.status).toBe(502);
     expect(res.headers.get('location')).toBeNull();
-    expect((await res.json()).error).toMatch(/does not match its catalog record/);
+    expect((await res.json()).error).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
     expect(logs.join('\n')).toMatch(
-      new RegExp(`download of ${issue.id} refused: .*与目录 \\(catalog\\) 记录不符`),
+      new RegExp(`拒绝下载 ${issue.id}：.*与目录 \\(catalog\\) 记录不符`),
     );
     await expect(verified).rejects.toBeInstanceOf(TamperedObjectError);
 

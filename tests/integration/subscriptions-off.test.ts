@@ -40,7 +40,7 @@ describe('subscriptions without a mail sender', () => {
       body: JSON.stringify({ email: 'reader@example.com', series: 'torch-bulletin' }),
     });
     expect(post.status).toBe(404);
-    expect(await post.text()).toMatch(/subscriptions are off/);
+    expect(await post.text()).toMatch(/本站未开放订阅/);
     expect((await app.request('/subscriptions/confirm?token=abc')).status).toBe(404);
     expect((await app.request('/subscriptions/unsubscribe?token=abc')).status).toBe(404);
     expect(await dumpStores(t.services)).toBe(before);

@@ -106,7 +106,9 @@ export function mountConsole(parent: HonoApp, deps: ConsoleDeps): void {
             ? 409
             : 500;
     if (status === 500)
-      deps.log?.(`console ${c.req.method} ${new URL(c.req.url).pathname} failed: ${err.message}`);
+      deps.log?.(
+        `控制台 (console) ${c.req.method} ${new URL(c.req.url).pathname} 失败：${err.message}`,
+      );
     // The reason, for the editor (a blocked release names the article and the figure); the
     // module tag (`[lifecycle] `) is for logs.
     const detail = status === 500 ? undefined : err.message.replace(/^\[[\w-]+\]\s*/, '');

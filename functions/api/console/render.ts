@@ -61,7 +61,7 @@ const compiled = new Map<string, Handlebars.TemplateDelegate>();
 async function loadPartials(): Promise<string> {
   const dir = join(templatesDir(), 'console');
   const partials = join(dir, 'partials');
-  if (!existsSync(partials)) throw new ConfigError(`console templates not found in ${dir}`);
+  if (!existsSync(partials)) throw new ConfigError(`找不到控制台模板 (console templates)：${dir}`);
   for (const f of (await readdir(partials)).filter((n) => n.endsWith('.hbs')))
     hbs.registerPartial(f.slice(0, -4), await readFile(join(partials, f), 'utf8'));
   return dir;
@@ -72,7 +72,7 @@ export async function renderConsole(name: string, view: object): Promise<string>
   const dir = await (loaded ??= loadPartials());
   let t = compiled.get(name);
   if (!t) {
-    if (!/^[a-z-]+$/.test(name)) throw new ConfigError(`unknown console template "${name}"`);
+    if (!/^[a-z-]+$/.test(name)) throw new ConfigError(`未知的控制台模板 "${name}"`);
     t = hbs.compile(await readFile(join(dir, `${name}.hbs`), 'utf8'), { strict: false });
     compiled.set(name, t);
   }
