@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TorchBulletinStack } from '../../infra/stack.ts';
 import { ENV } from '../../functions/contract/env.ts';
 import { FANOUT_POLICY } from '../../functions/contract/fanout.ts';
-import { synthApp } from './support.ts';
+import { synthApp, synthTemplate } from './support.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = {
@@ -38,8 +38,7 @@ describe('the cloud path on the synthesized template', () => {
   const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
   beforeAll(() => {
-    ({ stack } = synthApp());
-    template = Template.fromStack(stack);
+    ({ stack, template } = synthTemplate());
     resources = template.toJSON().Resources as Record<string, Resource>;
   });
 

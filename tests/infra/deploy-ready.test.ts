@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { TABLES, TTL_ATTRIBUTE } from '../../functions/contract/stores.ts';
 import { PROJECT_ROOT } from '../../infra/bundling.ts';
 import type { TorchBulletinStack } from '../../infra/stack.ts';
-import { cdkJsonContext, synthApp } from './support.ts';
+import { cdkJsonContext, synthApp, synthTemplate } from './support.ts';
 
 type Resource = {
   Type: string;
@@ -47,8 +47,9 @@ describe('deploy-ready stack', () => {
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
   beforeAll(() => {
-    ({ stack } = synthApp());
-    resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+    let template: Template;
+    ({ stack, template } = synthTemplate());
+    resources = template.toJSON().Resources as Record<string, Resource>;
   });
 
   it('1. creates the API stage after the route its RouteSettings name', () => {

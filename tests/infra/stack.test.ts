@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TorchBulletinStack } from '../../infra/stack.ts';
 import { TABLES } from '../../functions/contract/stores.ts';
 import { ROLES, roleOfGroups } from '../../functions/core/desk.ts';
-import { synthApp } from './support.ts';
+import { synthApp, synthTemplate } from './support.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
@@ -29,8 +29,7 @@ describe('TorchBulletin stack', () => {
   let resources: Record<string, Resource>;
 
   beforeAll(() => {
-    ({ app, stack } = synthApp());
-    template = Template.fromStack(stack);
+    ({ app, stack, template } = synthTemplate());
     resources = template.toJSON().Resources as Record<string, Resource>;
   });
 

@@ -6,7 +6,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthApp } from './support.ts';
+import { synthTemplate } from './support.ts';
 import { LEASE_RETRY, ZoneFanOut, RETRYABLE_ERRORS } from '../../infra/constructs/zone-fanout.ts';
 import { FANOUT_POLICY } from '../../functions/contract/fanout.ts';
 
@@ -43,10 +43,10 @@ describe('ZoneFanOut', () => {
     stack.getLogicalId(c.node.defaultChild as never);
 
   beforeAll(() => {
-    ({ stack } = synthApp());
+    let template: Template;
+    ({ stack, template } = synthTemplate());
     fanout = stack.node.findAll().find((c): c is ZoneFanOut => c instanceof ZoneFanOut)!;
-    const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> };
-    resources = template.Resources;
+    resources = (template.toJSON() as { Resources: Record<string, Resource> }).Resources;
     const machine = resources[logicalId(fanout.stateMachine)]!;
     // DefinitionString is Fn::Join of literal parts and function ARNs: join with placeholders.
     const parts = (machine.Properties['DefinitionString'] as { 'Fn::Join': [string, unknown[]] })[

@@ -15,7 +15,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { Template } from 'aws-cdk-lib/assertions';
 import { handler as generateHandler } from '#handlers/generate-report.ts';
 import { handler as scheduledHandler } from '#handlers/scheduled-bulletin.ts';
 import { handler as planHandler } from '#handlers/zone-batch-plan.ts';
@@ -39,7 +38,7 @@ import {
   type FunctionModel,
   type Handler,
 } from '#tests/support/aws-semantics.ts';
-import { synthApp } from '../infra/support.ts';
+import { synthTemplate } from '../infra/support.ts';
 
 export const ACCOUNT = '123456789012';
 
@@ -125,8 +124,8 @@ export interface CloudModel {
 export async function startCloudModel(paths = 1): Promise<CloudModel> {
   const savedEnv = { ...process.env };
   // Prepare: the template, as `npm run synth` makes it (without bundling)
-  const { stack } = synthApp();
-  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  const { stack, template } = synthTemplate();
+  const resources = template.toJSON().Resources as Record<string, Resource>;
   const id = (c: { node: { defaultChild?: unknown } }) =>
     stack.getLogicalId(c.node.defaultChild as never);
   const props = (c: { node: { defaultChild?: unknown } }) => resources[id(c)]!.Properties;
