@@ -4,9 +4,9 @@
  * a 编辑 signs in, reads a draft, releases it at an embargo about a minute ahead (not public
  * before, public after), withdraws it; while the embargo runs, retries a run whose render failed
  * (the failure injected into the renderer) and corrects that released issue after one of its
- * records is revised (勘误 → the corrections view old → new → the 修订版 draft → released);
- * a 管理员 switches a schedule off (its next fire times disappear) and sends a test mail (found
- * in the outbox). axe-core on every console page at 390 and 1280 px: counts printed, no serious
+ * records is revised (勘误 → the corrections view old → new → the 修订版 draft → released),
+ * and a 管理员 switches a schedule off (its next fire times disappear) and sends a test mail
+ * (found in the outbox): the embargo's minute is spent on work, not idling. axe-core on every console page at 390 and 1280 px: counts printed, no serious
  * or critical violation. Screenshots at both widths (in `BULLETIN_SCREENSHOTS` when set).
  */
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -219,7 +219,31 @@ describe('the console in a real browser', () => {
     expect(await page.$(`#correction-${issueId}`)).toBeNull();
   }
 
-  it('a 编辑 releases a draft at an embargo, withdraws it, retries a run, corrects an issue; every page passes axe', async () => {
+  /** A 管理员, in a browser context of its own (no 编辑's cookie), switches a schedule off and sends a test mail. */
+  async function adminSwitchesScheduleAndSendsMail() {
+    const page = await (await browser.createBrowserContext()).newPage();
+    await signIn(page, '张管理', 'admin-pass-12');
+    await go(page, '/console/schedules');
+    expect(await page.$$eval('#schedule-monthly-bulletin .next-runs li', (es) => es.length)).toBe(
+      3,
+    );
+    await submit(page, '#schedule-monthly-bulletin button.switch');
+    expect(await page.$eval('#banner', (e) => e.textContent)).toContain('已停用');
+    expect(await page.$$eval('#schedule-monthly-bulletin .next-runs li', (es) => es.length)).toBe(
+      0,
+    );
+    expect(server.schedules.find((s) => s.id === 'monthly-bulletin')?.enabled).toBe(false);
+    await go(page, '/console/accounts');
+    await audit(page, 'accounts');
+    await go(page, '/console/subscribers');
+    await page.type('#email', 'desk@example.cn');
+    await submit(page, '#send-test');
+    expect(await page.$eval('#banner', (e) => e.textContent)).toContain('测试邮件已发出');
+    expect((await readdir(join(dir, 'outbox'))).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
+    await page.browserContext().close();
+  }
+
+  it('a 编辑 releases a draft at an embargo, withdraws it, retries a run, corrects an issue; meanwhile a 管理员 switches a schedule off and sends a test mail', async () => {
     // An earlier issue (551); then a figure it printed is revised, and the next draft made.
     const earlierDraft = await triggerReport(
       cycle,
@@ -288,13 +312,16 @@ describe('the console in a real browser', () => {
       `console browser test: ${((at.getTime() - Date.now()) / 1000).toFixed(0)} s of the embargo left after the steps it waits on`,
     );
     if (Date.now() < at.getTime() - 1000) expect(await archived()).toEqual([earlier.id]);
+    // The rest of the embargo's minute goes to a 管理员's work, which the embargo does not touch.
+    await adminSwitchesScheduleAndSendsMail();
 
     // Public after its time (the server looks every second), not before.
     let issues: string[] = [];
-    while (issues.length < 2) {
-      expect(Date.now()).toBeLessThan(at.getTime() + 120_000);
+    for (;;) {
       issues = await archived();
-      if (issues.length < 2) await new Promise((r) => setTimeout(r, 1000));
+      if (issues.length >= 2) break;
+      expect(Date.now()).toBeLessThan(at.getTime() + 120_000);
+      await new Promise((r) => setTimeout(r, 1000));
     }
     expect(Date.now()).toBeGreaterThanOrEqual(at.getTime());
     const issueId = issues.find((id) => id !== earlier.id)!;
@@ -314,27 +341,7 @@ describe('the console in a real browser', () => {
     expect(await archived()).toEqual([earlier.id]);
   }, 600_000);
 
-  it('a 管理员 switches a schedule off and sends a test mail', async () => {
-    // A browser of its own (no 编辑's cookie).
-    const page = await (await browser.createBrowserContext()).newPage();
-    await signIn(page, '张管理', 'admin-pass-12');
-    await go(page, '/console/schedules');
-    expect(await page.$$eval('#schedule-monthly-bulletin .next-runs li', (es) => es.length)).toBe(
-      3,
-    );
-    await submit(page, '#schedule-monthly-bulletin button.switch');
-    expect(await page.$eval('#banner', (e) => e.textContent)).toContain('已停用');
-    expect(await page.$$eval('#schedule-monthly-bulletin .next-runs li', (es) => es.length)).toBe(
-      0,
-    );
-    expect(server.schedules.find((s) => s.id === 'monthly-bulletin')?.enabled).toBe(false);
-    await go(page, '/console/accounts');
-    await audit(page, 'accounts');
-    await go(page, '/console/subscribers');
-    await page.type('#email', 'desk@example.cn');
-    await submit(page, '#send-test');
-    expect(await page.$eval('#banner', (e) => e.textContent)).toContain('测试邮件已发出');
-    expect((await readdir(join(dir, 'outbox'))).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
+  it('every console page passes axe at 390 and 1280 px: no serious or critical violation', () => {
     expect(serious).toEqual([]);
-  }, 300_000);
+  });
 });
