@@ -168,7 +168,11 @@ describe('corrections and embargo', () => {
     const mails = await readOutbox(outbox);
     const notices = mails.filter((m) => m.subject.includes('修订版'));
     expect(notices.map((m) => m.to).sort()).toEqual(['a@example.com', 'b@example.com']);
-    expect(notices[0]!.text).toContain('→');
+    // Each changed figure old → new, in that direction (a planted swap passed with only '→').
+    for (const notice of notices)
+      expect(notice.text).toContain(
+        `：${gdp.value} → ${revised}亿元（国家统计局修订公报（测试））`,
+      );
     expect(mails.length).toBe(4);
 
     // Nothing more to correct.

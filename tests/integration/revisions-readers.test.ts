@@ -137,8 +137,22 @@ describe('revisions and withdrawals as readers see them', () => {
     expect(page).toMatch(/园区生产总值 · 2024：193123\.4亿元 → 193103\.4亿元/);
     for (const n of [1, 2, 3])
       expect(linksOf(page, url)).toContain(`${url}/bulletins/${issue.id}/download?edition=${n}`);
-    // A client without text/html still gets JSON; a withdrawn issue's page is its 撤回说明.
-    expect((await (await fetch(`${url}/bulletins/${issue.id}`)).json()).id).toBe(issue.id);
+    // A client without text/html still gets JSON, each change old → new as a number and as
+    // printed (a planted swap of the JSON's numbers passed every test); a withdrawn issue's page
+    // is its 撤回说明.
+    const json = (await (await fetch(`${url}/bulletins/${issue.id}`)).json()) as {
+      id: string;
+      editions: { edition: number; corrections?: Record<string, unknown>[] }[];
+    };
+    expect(json.id).toBe(issue.id);
+    expect(json.editions.find((e) => e.edition === 3)!.corrections).toEqual([
+      expect.objectContaining({
+        oldValue: 193123.4,
+        newValue: 193103.4,
+        old: '193123.4亿元',
+        new: '193103.4亿元',
+      }),
+    ]);
     const gone = await fetch(`${url}/bulletins/${withdrawn.id}`, {
       headers: { accept: 'text/html' },
     });
