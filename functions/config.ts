@@ -91,10 +91,15 @@ const tableName = z
 const bucketName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3–63 of a-z 0-9 . -)');
+/** zod's own messages in Chinese (its zh-CN locale); the messages given here win over them. */
+const IN_CHINESE = { error: z.locales.zhCN().localeError };
+
 const url = z.url({ protocol: /^https?$/ });
 
 const envSchema = z.object({
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as cn-north-1'),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, '应为 AWS 区域 (region)，例如 cn-north-1'),
   AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
   AWS_ENDPOINT_URL_S3: url.optional(),
   AWS_ENDPOINT_URL_SQS: url.optional(),
@@ -106,9 +111,9 @@ const envSchema = z.object({
   BULLETIN_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   BULLETIN_PRESIGN_TTL_SECONDS: z.coerce.number().int().min(1).max(900).default(300),
   BULLETIN_TIME_ZONE: z.string().default('Asia/Shanghai'),
-  BULLETIN_SENDER_ADDRESS: z.email('an e-mail address').optional(),
+  BULLETIN_SENDER_ADDRESS: z.email('应为电子邮箱地址').optional(),
   BULLETIN_PUBLIC_BASE_URL: url
-    .refine((u) => !u.endsWith('/'), 'a base URL without a trailing /')
+    .refine((u) => !u.endsWith('/'), '应为末尾不带 / 的基础地址 (base URL)')
     .optional(),
   BULLETIN_OUTBOX_DIR: z.string().optional(),
   BULLETIN_REPORT_QUEUE_URL: url.optional(),
@@ -116,12 +121,12 @@ const envSchema = z.object({
   BULLETIN_RELEASE_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
   BULLETIN_RELEASE_SCHEDULE_GROUP: z
     .string()
-    .regex(/^[0-9a-zA-Z._-]{1,64}$/, 'a schedule group name')
+    .regex(/^[0-9a-zA-Z._-]{1,64}$/, '应为定时任务组 (schedule group) 的名称')
     .optional(),
   BULLETIN_RELEASE_DEAD_LETTER_ARN: z.string().startsWith('arn:').optional(),
   BULLETIN_REPORT_SCHEDULE_GROUP: z
     .string()
-    .regex(/^[0-9a-zA-Z._-]{1,64}$/, 'a schedule group name')
+    .regex(/^[0-9a-zA-Z._-]{1,64}$/, '应为定时任务组 (schedule group) 的名称')
     .optional(),
 });
 
@@ -133,12 +138,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = envSchema.safeParse({ AWS_REGION: env.AWS_DEFAULT_REGION, ...cleaned });
+  const parsed = envSchema.safeParse(
+    { AWS_REGION: env.AWS_DEFAULT_REGION, ...cleaned },
+    IN_CHINESE,
+  );
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
-      (i) => `  ${i.path.join('.')}: ${i.message}${i.code === 'invalid_type' ? ' (not set)' : ''}`,
+      (i) => `  ${i.path.join('.')}: ${i.message}${i.code === 'invalid_type' ? '（未设置）' : ''}`,
     );
-    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+    throw new ConfigError(`环境变量有误：\n${lines.join('\n')}`);
   }
   const e = parsed.data;
   return {
@@ -231,10 +239,10 @@ export function loadLocalServerSettings(env: NodeJS.ProcessEnv = process.env): L
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = localServerSchema.safeParse(cleaned);
+  const parsed = localServerSchema.safeParse(cleaned, IN_CHINESE);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+    throw new ConfigError(`环境变量有误：\n${lines.join('\n')}`);
   }
   return {
     port: parsed.data.BULLETIN_PORT,
@@ -264,13 +272,15 @@ export interface ConsoleAuthConfig {
 }
 
 const consoleAuthSchema = z.object({
-  BULLETIN_CONSOLE_ISSUER: z.url('an https URL, the user pool issuer'),
-  BULLETIN_CONSOLE_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'an app client id'),
-  BULLETIN_CONSOLE_SIGNIN_URL: z.url('the hosted sign-in domain URL'),
+  BULLETIN_CONSOLE_ISSUER: z.url('应为用户池签发者 (issuer) 的 https 地址'),
+  BULLETIN_CONSOLE_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, '应为应用客户端 id (app client id)'),
+  BULLETIN_CONSOLE_SIGNIN_URL: z.url('应为托管登录域 (hosted sign-in domain) 的地址'),
   BULLETIN_CONSOLE_JWKS_URL: z.url().optional(),
   BULLETIN_CONSOLE_SMOKE_CLIENT_ID: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'an app client id')
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, '应为应用客户端 id (app client id)')
     .optional(),
 });
 
@@ -280,10 +290,10 @@ export function loadConsoleAuthConfig(
   const keys = Object.keys(consoleAuthSchema.shape) as (keyof typeof consoleAuthSchema.shape)[];
   const given = Object.fromEntries(keys.filter((k) => env[k]).map((k) => [k, env[k]]));
   if (Object.keys(given).length === 0) return undefined;
-  const parsed = consoleAuthSchema.safeParse(given);
+  const parsed = consoleAuthSchema.safeParse(given, IN_CHINESE);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid console sign-in settings:\n${lines.join('\n')}`);
+    throw new ConfigError(`控制台登录设置有误：\n${lines.join('\n')}`);
   }
   const issuer = parsed.data.BULLETIN_CONSOLE_ISSUER.replace(/\/+$/, '');
   return {

@@ -50,7 +50,9 @@ async function ensureTable(
     await client.send(new DescribeTableCommand({ TableName: name }));
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) {
-      throw new StoreError('bootstrap', `cannot describe table ${name}`, { cause: err });
+      throw new StoreError('bootstrap', `无法读取表 ${name} 的状态 (DescribeTable)`, {
+        cause: err,
+      });
     }
     const keys = [
       def.partitionKey,
@@ -88,7 +90,7 @@ async function ensureTable(
       created = true;
     } catch (createErr) {
       if (!(createErr instanceof ResourceInUseException)) {
-        throw new StoreError('bootstrap', `cannot create table ${name}`, { cause: createErr });
+        throw new StoreError('bootstrap', `无法创建表 ${name} (CreateTable)`, { cause: createErr });
       }
     }
   }
@@ -105,7 +107,7 @@ async function waitActive(client: DynamoDBClient, name: string): Promise<void> {
     );
     if (Table?.TableStatus === 'ACTIVE' && indexesReady) return;
     if (Date.now() > deadline)
-      throw new StoreError('bootstrap', `table ${name} did not become ACTIVE in 60 s`);
+      throw new StoreError('bootstrap', `表 ${name} 在 60 秒内未就绪 (ACTIVE)`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -117,7 +119,7 @@ async function ensureBucket(client: S3Client, bucket: string): Promise<boolean> 
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status !== 404)
-      throw new StoreError('bootstrap', `cannot reach bucket ${bucket}`, { cause: err });
+      throw new StoreError('bootstrap', `无法访问存储桶 (bucket) ${bucket}`, { cause: err });
   }
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   try {

@@ -82,7 +82,7 @@ export function createCli(program: Command): Cli {
       : Promise.resolve(undefined);
   let found: ServerRecord | undefined;
   const noticeWay = (s: Services): NoticeWay => {
-    if (!wiring) throw new Error('noticeWay() is for use inside withServices()');
+    if (!wiring) throw new Error('noticeWay() 只能在 withServices() 之内使用');
     return wiring.noticeWayOf(s, {
       target: options().target,
       ...(found ? { server: found } : {}),
@@ -186,7 +186,7 @@ export function createCli(program: Command): Cli {
       }
     },
     publishDeps(s, workDir = join(ROOT, '.local', 'work')) {
-      if (!wiring) throw new Error('publishDeps() is for use inside withServices()');
+      if (!wiring) throw new Error('publishDeps() 只能在 withServices() 之内使用');
       return wiring.withNotices(wiring.publishDepsOf(s, { workDir, log: info }), noticeWay(s));
     },
   };

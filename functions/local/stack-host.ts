@@ -34,7 +34,7 @@ const S3RVER_KEY = 'S3RVER';
 let profiler: Session | undefined;
 async function cpuProfile(command: string): Promise<{ started: true } | { file: string }> {
   if (command === 'start') {
-    if (profiler) throw new Error('a profile is already being taken');
+    if (profiler) throw new Error('已在采集性能剖析 (CPU profile)');
     const session = new Session();
     session.connect();
     await session.post('Profiler.enable');
@@ -43,7 +43,7 @@ async function cpuProfile(command: string): Promise<{ started: true } | { file: 
     return { started: true };
   }
   const file = /^stop (.+)$/.exec(command)?.[1];
-  if (!file || !profiler) throw new Error(`no profile to stop (${command})`);
+  if (!file || !profiler) throw new Error(`没有正在采集的性能剖析可停止（${command}）`);
   const session = profiler;
   profiler = undefined;
   const { profile } = await session.post('Profiler.stop');

@@ -50,7 +50,7 @@ export interface LocalStack {
 export class LocalStackError extends BulletinError {
   override name = 'LocalStackError';
   constructor(message: string) {
-    super('local stack', message);
+    super('local-stack', message);
   }
 }
 

@@ -46,7 +46,7 @@ export function describeArchiveContract(
     it('refuses keys that look like paths out of the archive', async () => {
       for (const key of ['../escape.pdf', '/abs.pdf', 'a//b.pdf', 'Upper/Case.pdf']) {
         await expect(archive.put(key, bytes('x'), { fileName: 'x.pdf' })).rejects.toThrow(
-          /unsafe object key/,
+          /不安全的对象键/,
         );
       }
     });

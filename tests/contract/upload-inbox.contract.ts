@@ -60,7 +60,7 @@ export function describeUploadInboxContract(
 
     it('refuses keys outside the inbox', async () => {
       for (const key of ['ingested/x.csv', 'uploads/../issues/x.pdf', 'uploads/', 'x.csv']) {
-        await expect(inbox.accept(key, text('x'), {})).rejects.toThrow(/not an upload key/);
+        await expect(inbox.accept(key, text('x'), {})).rejects.toThrow(/不是上传文件的键/);
       }
     });
   });

@@ -76,7 +76,7 @@ describe('fan-out results from the ResultWriter', () => {
           Cause: JSON.stringify({ errorType: 'RenderError', errorMessage: 'page crashed' }),
         },
       },
-      { zone: 'xian', error: expect.stringMatching(/not run/) },
+      { zone: 'xian', error: expect.stringMatching(/未运行/) },
     ]);
   });
 
@@ -88,7 +88,7 @@ describe('fan-out results from the ResultWriter', () => {
     expect(summary).toMatchObject({ total: 4, rendered: 1, skipped: 1, failed: 2 });
     expect(summary.failures).toEqual([
       { zone: 'wuhan-donghu', error: 'page crashed' },
-      { zone: 'xian', error: expect.stringMatching(/not run/) },
+      { zone: 'xian', error: expect.stringMatching(/未运行/) },
     ]);
   });
 

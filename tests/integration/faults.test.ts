@@ -170,7 +170,7 @@ describe('faults around the AWS SDK and the browser', () => {
     const error = await publish(deps(services), 's3-refuses').catch((e: unknown) => e);
 
     // Assess
-    expect(String(error)).toMatch(/cannot store s3:\/\/.*: AccessDenied/);
+    expect(String(error)).toMatch(/无法存入 s3:\/\/.*：AccessDenied/);
     await assertInvariants();
     count(s3);
     await retryCompletes('s3-refuses', before, /AccessDenied/);
@@ -209,7 +209,7 @@ describe('faults around the AWS SDK and the browser', () => {
     await hole.stop();
 
     // Assess
-    expect(String(error)).toMatch(/cannot store s3:\/\/.*TimeoutError/);
+    expect(String(error)).toMatch(/无法存入 s3:\/\/.*TimeoutError/);
     expect(hole.requests).toBe(5); // the SDK's five attempts, each timed out
     await assertInvariants();
     faultsInjected += hole.requests;
@@ -291,7 +291,7 @@ describe('faults around the AWS SDK and the browser', () => {
 
     // Assess: the failed batch left the table as it was; the retry stored all of it.
     expect(error).toBeInstanceOf(Error);
-    expect(String(error)).toMatch(/not stored/);
+    expect(String(error)).toMatch(/未存入/);
     expect(dynamo.injected).toBeGreaterThan(0);
     expect(afterFailure).toEqual(before);
     expect(retry).toMatchObject({ created: 60, revised: 2 });

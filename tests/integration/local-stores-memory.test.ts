@@ -138,7 +138,7 @@ describe('the stores close every iterator they open', { timeout: 120_000 }, () =
     try {
       // Act
       await stack.profile('start');
-      await expect(stack.profile('start')).rejects.toThrow(/a profile is already being taken/);
+      await expect(stack.profile('start')).rejects.toThrow(/已在采集性能剖析/);
       for (let i = 0; i < 20; i++) await db.send(new ListTablesCommand({}));
       await stack.profile({ stop: file });
 
@@ -149,7 +149,7 @@ describe('the stores close every iterator they open', { timeout: 120_000 }, () =
       };
       expect(profile.samples.length).toBeGreaterThan(0);
       expect(profile.nodes.some((n) => n.callFrame.url.includes('/dynalite/'))).toBe(true);
-      await expect(stack.profile({ stop: file })).rejects.toThrow(/no profile to stop/);
+      await expect(stack.profile({ stop: file })).rejects.toThrow(/没有正在采集的性能剖析可停止/);
     } finally {
       db.destroy();
       await stack.stop();

@@ -434,7 +434,7 @@ body { margin: 0; } p { margin: 0; }
         `<body><img src="missing.png"></body></html>`,
     );
     await expect(renderer.renderPdf({ htmlPath, allowedRoots: [tmp] })).rejects.toThrow(
-      /failed to load file:\/\/.*missing\.png: net::ERR_FILE_NOT_FOUND/,
+      /无法加载 file:\/\/.*missing\.png：net::ERR_FILE_NOT_FOUND/,
     );
   });
 
@@ -452,7 +452,7 @@ body { margin: 0; } p { margin: 0; }
         `<body><script>null.x</script></body></html>`,
     );
     await expect(renderer.renderPdf({ htmlPath, allowedRoots: [] })).rejects.toThrow(
-      /page error: .*null/,
+      /页面脚本出错 \(page error\)：.*null/,
     );
   });
 

@@ -1,8 +1,9 @@
 /**
  * The texts of `functions/` that a person may read when something goes wrong, found in the source
  * (TypeScript's parser, no type checking):
- * - every string argument of a constructed error (`new XxxError(…)`, `new Error(…)`), and the
- *   `message` of each problem passed to one (`new ValidationError('x', [{ …, message }])`);
+ * - every string argument of a constructed error (`new XxxError(…)`, `new Error(…)`, and an error
+ *   class's own `super(…)`), and the `message` of each problem passed to one
+ *   (`new ValidationError('x', [{ …, message }])`);
  * - every `error` or `message` property written as a string in an object literal: API JSON error
  *   bodies (`c.json({ error: '…' }, 404)`), problem lists (`{ field, message }`), zod's messages;
  * - every string argument of the API's `problem(c, status, '…')`.
@@ -41,7 +42,9 @@ export function messageTexts(source: string, fileName = 'source.ts'): MessageTex
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
   const found: MessageText[] = [];
   const add = (node: ts.Node) => {
-    for (const text of stringsOf(node)) {
+    for (const full of stringsOf(node)) {
+      // A leading component tag (`[schedules] …`) is a name, not words.
+      const text = full.replace(/^\[[\w -]+\]\s*/, '');
       if (/^[\x21-\x7e]*$/.test(text.trim())) continue;
       const line = file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
       found.push({ where: `${fileName}:${line}`, text });
@@ -59,6 +62,12 @@ export function messageTexts(source: string, fileName = 'source.ts'): MessageTex
       node.arguments?.forEach(addArgument);
     } else if (
       ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.SuperKeyword &&
+      /Error$/.test(enclosingClass(node)?.name?.text ?? '')
+    ) {
+      node.arguments.forEach(addArgument);
+    } else if (
+      ts.isCallExpression(node) &&
       ts.isIdentifier(node.expression) &&
       MESSAGE_CALLS.has(node.expression.text)
     ) {
@@ -74,6 +83,12 @@ export function messageTexts(source: string, fileName = 'source.ts'): MessageTex
   };
   visit(file);
   return found;
+}
+
+/** The class a node is written in, if any. */
+function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let n = node.parent; n; n = n.parent) if (ts.isClassLike(n)) return n;
+  return undefined;
 }
 
 /** The string texts an expression spells out, literally (substitutions read as `0`). */

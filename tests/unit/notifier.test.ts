@@ -47,10 +47,10 @@ describe('MIME messages (nodemailer MailComposer)', () => {
 
   it('refuses header values that could inject headers', async () => {
     await expect(compose({ to: 'a@example.com\r\nBcc: b@example.com' })).rejects.toThrow(
-      /line break/,
+      /地址中含有换行符/,
     );
     await expect(compose({ headers: { 'X-Evil': 'a\r\nBcc: b@example.com' } })).rejects.toThrow(
-      /not valid ASCII/,
+      /含有非 ASCII 字符/,
     );
   });
 

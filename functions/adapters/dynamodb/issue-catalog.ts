@@ -135,10 +135,10 @@ function encodeCursor(key: Record<string, unknown>): string {
 function decodeCursor(cursor: string): Record<string, unknown> {
   try {
     const { sk } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk: unknown };
-    if (typeof sk !== 'string' || !/^N#\d{8}$/.test(sk)) throw new Error('bad cursor');
+    if (typeof sk !== 'string' || !/^N#\d{8}$/.test(sk)) throw new Error('翻页游标 (cursor) 有误');
     return { sk };
   } catch (err) {
-    throw new NotFoundError('catalog', 'invalid page cursor', { cause: err });
+    throw new NotFoundError('catalog', '翻页游标 (cursor) 无效', { cause: err });
   }
 }
 
@@ -241,7 +241,7 @@ export function createDynamoLifecycleCatalog(
       } catch (err) {
         if (!conditional(err)) throw err;
         const existing = await getDraft(draft.id);
-        if (!existing) throw new StoreError(component, `draft ${draft.id} vanished`);
+        if (!existing) throw new StoreError(component, `稿件 ${draft.id} 在写入冲突后读取不到`);
         return { draft: existing, created: false };
       }
     },

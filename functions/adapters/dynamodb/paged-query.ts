@@ -85,7 +85,7 @@ export async function batchGet(
     let ask: Item[] = unique.slice(i, i + BATCH_GET_KEYS);
     for (let round = 0; ask.length > 0; round += 1) {
       if (round === 9)
-        throw new StoreError('dynamodb', `BatchGetItem on ${tableName}: keys left unprocessed`);
+        throw new StoreError('dynamodb', `表 ${tableName} 的 BatchGetItem 仍有未处理的键`);
       // Unprocessed keys mean throttling: ask again after a growing pause.
       if (round > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
       const out = await documents.send(

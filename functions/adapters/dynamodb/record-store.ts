@@ -202,8 +202,7 @@ export function createDynamoRecordStore(
   ): Promise<void> {
     let request = requests;
     for (let attempt = 0; request.length > 0; attempt++) {
-      if (attempt > 8)
-        throw new StoreError(component, 'BatchWrite kept returning unprocessed items');
+      if (attempt > 8) throw new StoreError(component, 'BatchWrite 多次重试后仍有未写入的项');
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
       const out = await documents.send(
         new BatchWriteCommand({ RequestItems: { [tableName]: request } }),
@@ -221,8 +220,7 @@ export function createDynamoRecordStore(
           const items: Item[] = [];
           let request: Item[] | undefined = chunk;
           for (let attempt = 0; request && request.length > 0; attempt++) {
-            if (attempt > 8)
-              throw new StoreError(component, 'BatchGet kept returning unprocessed keys');
+            if (attempt > 8) throw new StoreError(component, 'BatchGet 多次重试后仍有未读取的键');
             if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
             const out = await documents.send(
               new BatchGetCommand({
@@ -396,7 +394,7 @@ export function createDynamoRecordStore(
           if (Date.now() > deadline)
             throw new ConflictError(
               component,
-              `another batch (${String(held?.batch)}) has been writing for too long; try again later`,
+              `另一批数据（${String(held?.batch)}）写入时间过长，请稍后再试`,
             );
           await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
           continue;
@@ -768,8 +766,7 @@ export function createDynamoRecordStore(
         }
         journalItems += await writeJournal(batchId, journal, journalItems);
         await writeAll(writes, onDone);
-        if (lease.lost())
-          throw new ConflictError(component, `batch ${batchId} lost its lock while writing`);
+        if (lease.lost()) throw new ConflictError(component, `批次 ${batchId} 写入时失去了锁`);
       };
       let result: BatchWriteResult;
       try {
@@ -785,7 +782,7 @@ export function createDynamoRecordStore(
           // New periods are registered with the chunk that brings them.
           for (const p of new Set(chunk.map((r) => r.period))) {
             const parsed = parsePeriod(p);
-            if (!parsed) throw new StoreError(component, `not a period: ${p}`);
+            if (!parsed) throw new StoreError(component, `不是有效的期间：${p}`);
             let seen = known.get(parsed.granularity);
             if (!seen) {
               const registered = await registeredPeriods(parsed.granularity);
@@ -846,7 +843,7 @@ export function createDynamoRecordStore(
         else lease.abandon();
         throw err instanceof BulletinError
           ? err
-          : new StoreError(component, `batch ${batchId} was not stored (nothing of it is kept)`, {
+          : new StoreError(component, `批次 ${batchId} 未存入（其内容均未保留）`, {
               cause: err,
             });
       }

@@ -66,7 +66,7 @@ export function createDynamoSubscriberStore(
       return await run();
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) throw err;
-      throw new StoreError(component, `${what} failed in table ${tableName}`, { cause: err });
+      throw new StoreError(component, `表 ${tableName} 的 ${what} 失败`, { cause: err });
     }
   }
 
@@ -203,7 +203,7 @@ export function createDynamoSubscriberStore(
         });
         if (updated) return { subscription: updated, action: 'confirm' };
       }
-      throw new StoreError(component, `subscription ${hash.slice(0, 12)}… keeps changing; retry`);
+      throw new StoreError(component, `订阅 ${hash.slice(0, 12)}… 一直在变动，请重试`);
     },
 
     async byToken(token) {

@@ -93,7 +93,7 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms}ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} 未在 ${ms} ms 内完成`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -33,7 +33,7 @@ function packageDir(): string {
   let dir = dirname(createRequire(import.meta.url).resolve('@sparticuz/chromium'));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'bin'))) {
     const up = dirname(dir);
-    if (up === dir) throw new Error('@sparticuz/chromium: package folder not found');
+    if (up === dir) throw new Error('找不到 @sparticuz/chromium 的包目录');
     dir = up;
   }
   return dir;

@@ -99,8 +99,8 @@ export function fontFiles(options: FontOptions = {}): FontFile[] {
   const missing = files.filter((f) => !existsSync(f.path)).map((f) => f.path);
   if (missing.length > 0) {
     throw new ConfigError(
-      `font files missing (looked in ${source}; set BULLETIN_FONT_DIR to a directory holding ` +
-        `${FONT_FILES.map((f) => baseName(f.file)).join(', ')}): ${missing.join(', ')}`,
+      `缺少字体文件（查找位置：${source}；请将 BULLETIN_FONT_DIR 设为含有 ` +
+        `${FONT_FILES.map((f) => baseName(f.file)).join('、')} 的目录）：${missing.join('、')}`,
     );
   }
   return files;

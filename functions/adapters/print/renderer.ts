@@ -55,7 +55,7 @@ export class RenderPageError extends RenderError {
     readonly blockedUrls: string[],
   ) {
     super(
-      `page ${htmlPath} has ${problems.length} problem(s):\n${problems.map((p) => `- ${p}`).join('\n')}`,
+      `页面 ${htmlPath} 有 ${problems.length} 个问题：\n${problems.map((p) => `- ${p}`).join('\n')}`,
     );
   }
 }

@@ -80,20 +80,20 @@ export async function guardPage(
     }
     ctx?.blocked.push(url);
     problem(
-      `blocked request to ${url} (only data: and file:// URLs under ` +
-        `${ctx?.roots.join(', ')} may load)`,
+      `已拦截对 ${url} 的请求（只允许加载 data: 地址和以下目录中的 file:// 地址：` +
+        `${ctx?.roots.join('、')}）`,
     );
-    log(`render: blocked ${url}`);
+    log(`渲染 (render)：已拦截 ${url}`);
     request.abort('blockedbyclient').catch(() => undefined);
   });
   page.on('requestfailed', (request) => {
     const url = request.url();
     if (current()?.blocked.includes(url)) return;
-    problem(`failed to load ${url}: ${request.failure()?.errorText ?? 'unknown error'}`);
+    problem(`无法加载 ${url}：${request.failure()?.errorText ?? '原因不明'}`);
   });
   page.on('response', (response) => {
     if (response.status() >= 400) {
-      problem(`failed to load ${response.url()}: HTTP status ${response.status()}`);
+      problem(`无法加载 ${response.url()}：HTTP 状态 ${response.status()}`);
     }
   });
   page.on('console', (msg) => {
@@ -102,10 +102,10 @@ export async function guardPage(
       problem(`console.error: ${msg.text()}`);
     }
   });
-  page.on('pageerror', (error) => problem(`page error: ${message(error)}`));
-  page.on('error', (error) => problem(`page crashed: ${message(error)}`));
+  page.on('pageerror', (error) => problem(`页面脚本出错 (page error)：${message(error)}`));
+  page.on('error', (error) => problem(`页面崩溃 (page crashed)：${message(error)}`));
   page.on('dialog', (dialog) => {
-    problem(`page opened a ${dialog.type()} dialog: ${dialog.message()}`);
+    problem(`页面弹出了 ${dialog.type()} 对话框：${dialog.message()}`);
     dialog.dismiss().catch(() => undefined);
   });
   await page.setRequestInterception(true);

@@ -36,7 +36,7 @@ export function contentDisposition(
 /** Keys are ours, never taken from a request as they are: refuse anything path-like. */
 export function assertSafeKey(key: string): void {
   if (!/^[a-z0-9][a-z0-9/_.-]{0,400}$/.test(key) || key.includes('..') || key.includes('//')) {
-    throw new StoreError('archive', `refusing unsafe object key ${JSON.stringify(key)}`);
+    throw new StoreError('archive', `拒绝不安全的对象键 (object key) ${JSON.stringify(key)}`);
   }
 }
 
@@ -55,7 +55,7 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
         });
       } catch (err) {
         // The reason goes into the message: it is what a failed issue records.
-        throw new StoreError(component, `cannot store s3://${bucket}/${key}: ${reason(err)}`, {
+        throw new StoreError(component, `无法存入 s3://${bucket}/${key}：${reason(err)}`, {
           cause: err,
         });
       }
@@ -67,7 +67,7 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
       try {
         return await getObject(s3, bucket, key);
       } catch (err) {
-        throw new StoreError(component, `cannot read s3://${bucket}/${key}`, { cause: err });
+        throw new StoreError(component, `无法读取 s3://${bucket}/${key}`, { cause: err });
       }
     },
 
@@ -86,7 +86,9 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
         const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata
           ?.httpStatusCode;
         if (err instanceof NotFound || err instanceof NoSuchKey || status === 404) return undefined;
-        throw new StoreError(component, `cannot inspect s3://${bucket}/${key}`, { cause: err });
+        throw new StoreError(component, `无法读取 s3://${bucket}/${key} 的元数据 (HeadObject)`, {
+          cause: err,
+        });
       }
     },
 
@@ -124,7 +126,7 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
       try {
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
       } catch (err) {
-        throw new StoreError(component, `cannot delete s3://${bucket}/${key}: ${reason(err)}`, {
+        throw new StoreError(component, `无法删除 s3://${bucket}/${key}：${reason(err)}`, {
           cause: err,
         });
       }

@@ -47,7 +47,7 @@ export function mapResultItem(entry: MapRunEntry): Record<string, unknown> {
   const input = parseJson(entry.Input);
   const zone = typeof input['zone'] === 'string' ? input['zone'] : undefined;
   if (entry.Status === 'PENDING' || entry.Status === undefined) {
-    return { zone, error: 'not run: the map stopped before this zone (too many failures)' };
+    return { zone, error: '未运行：失败过多，分批任务 (map) 在此园区之前已停止' };
   }
   return {
     zone,
@@ -68,9 +68,13 @@ export async function readMapResults(
       const out = await s3.send(new GetObjectCommand({ Bucket: location.Bucket, Key: key }));
       return JSON.parse((await out.Body?.transformToString('utf8')) ?? '') as T;
     } catch (err) {
-      throw new StoreError(component, `cannot read map results s3://${location.Bucket}/${key}`, {
-        cause: err,
-      });
+      throw new StoreError(
+        component,
+        `无法读取分批任务 (map) 的结果 s3://${location.Bucket}/${key}`,
+        {
+          cause: err,
+        },
+      );
     }
   };
   const manifest = await read<Manifest>(location.Key);

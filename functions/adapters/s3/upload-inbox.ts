@@ -34,7 +34,8 @@ export function createS3UploadInbox(s3: S3Client, bucket: string): UploadInbox {
     putObject(s3, bucket, key, body, { contentType });
   const move = async (key: string, bytes: Uint8Array, to: string, note: [string, string]) => {
     const name = uploadName(key);
-    if (!name) throw new StoreError(component, `not an upload key: ${JSON.stringify(key)}`);
+    if (!name)
+      throw new StoreError(component, `不是上传文件的键 (upload key)：${JSON.stringify(key)}`);
     const target = `${to}${name}`;
     try {
       // The note first: if the move stops half-way the upload is still in the inbox.
@@ -46,7 +47,7 @@ export function createS3UploadInbox(s3: S3Client, bucket: string): UploadInbox {
       await put(target, bytes, 'application/octet-stream');
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     } catch (err) {
-      throw new StoreError(component, `cannot move s3://${bucket}/${key} to ${target}`, {
+      throw new StoreError(component, `无法把 s3://${bucket}/${key} 移到 ${target}`, {
         cause: err,
       });
     }
@@ -57,7 +58,7 @@ export function createS3UploadInbox(s3: S3Client, bucket: string): UploadInbox {
       try {
         return await getObject(s3, bucket, key);
       } catch (err) {
-        throw new StoreError(component, `cannot read s3://${bucket}/${key}`, { cause: err });
+        throw new StoreError(component, `无法读取 s3://${bucket}/${key}`, { cause: err });
       }
     },
     accept: (key, bytes, summary) =>

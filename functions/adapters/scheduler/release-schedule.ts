@@ -106,7 +106,7 @@ export function createReleaseScheduler(
       );
     } catch (err) {
       if (err instanceof ResourceNotFoundException) return;
-      throw new StoreError('release-schedule', `cannot remove the release schedule of ${draftId}`, {
+      throw new StoreError('release-schedule', `无法删除稿件 ${draftId} 的定时发布 (schedule)`, {
         cause: err,
       });
     }

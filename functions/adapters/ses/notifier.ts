@@ -26,8 +26,7 @@ function senderOf(message: MailMessage, address: string): MailAddress {
 export function createSesNotifier(ses: SESv2Client, sender: string | undefined): Notifier {
   return {
     async send(message) {
-      if (!sender)
-        throw new ConfigError('BULLETIN_SENDER_ADDRESS is not set: no sender for subscriber mail');
+      if (!sender) throw new ConfigError('未设置 BULLETIN_SENDER_ADDRESS：订阅邮件没有发件人');
       const raw = await composeMime({
         ...message,
         from: senderOf(message, sender),
@@ -46,7 +45,7 @@ export function createSesNotifier(ses: SESv2Client, sender: string | undefined):
       } catch (err) {
         const reason = err instanceof Error ? `${err.name}: ${redact(err.message)}` : 'unknown';
         // The SDK error quotes the address: keep it out of the cause chain as well.
-        throw new StoreError('notifier', `SES SendEmail failed (${reason})`);
+        throw new StoreError('notifier', `SES 发信 (SendEmail) 失败（${reason}）`);
       }
     },
   };
@@ -78,7 +77,7 @@ export function createOutboxNotifier(
         await writeFile(`${file}.part`, eml);
         await rename(`${file}.part`, file);
       } catch (err) {
-        throw new StoreError('notifier', `cannot write to outbox ${dir}`, { cause: err });
+        throw new StoreError('notifier', `无法写入发件箱 (outbox) ${dir}`, { cause: err });
       }
       return { messageId };
     },
@@ -96,10 +95,10 @@ export async function composeMime(
 ): Promise<Buffer> {
   for (const [name, value] of Object.entries(m.headers ?? {})) {
     if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name) || /[^\x20-\x7e]/.test(value))
-      throw new StoreError('notifier', `header ${JSON.stringify(name)} is not valid ASCII`);
+      throw new StoreError('notifier', `邮件头 ${JSON.stringify(name)} 含有非 ASCII 字符`);
   }
   if (/[\r\n]/.test(m.to) || /[\r\n]/.test(m.from.address))
-    throw new StoreError('notifier', 'an address holds a line break');
+    throw new StoreError('notifier', '地址中含有换行符');
   const composer = new MailComposer({
     from: m.from,
     to: m.to,

@@ -15,9 +15,7 @@ export function createSqsReportQueue<Job extends { slotKey: string }>(
   return {
     async send(job) {
       if (!queueUrl) {
-        throw new ConfigError(
-          'BULLETIN_REPORT_QUEUE_URL is not set: on-demand reports cannot be queued',
-        );
+        throw new ConfigError('未设置 BULLETIN_REPORT_QUEUE_URL：按需报告无法排队');
       }
       try {
         const out = await sqs.send(
@@ -25,7 +23,7 @@ export function createSqsReportQueue<Job extends { slotKey: string }>(
         );
         return { messageId: out.MessageId ?? 'unknown' };
       } catch (err) {
-        throw new StoreError('report-queue', `cannot queue report job ${job.slotKey}`, {
+        throw new StoreError('report-queue', `无法将报告任务 ${job.slotKey} 加入队列`, {
           cause: err,
         });
       }
