@@ -1,6 +1,9 @@
 /**
  * What a newcomer found missing on the editor's desk, over HTTP against the local server on the
- * embedded stores: the banner after 确认定时发布 names the Beijing time of the release.
+ * embedded stores: the banner after 确认定时发布 names the Beijing time of the release; a run
+ * retried says so and offers no second retry; the pre-release access record lists each reader
+ * once (a reload is no new reading); a release whose process died shows as 发布中断 once its
+ * lease ran out, and is resumed from the console.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -151,5 +154,57 @@ describe('the editor’s desk, gaps a newcomer found', () => {
     const later = (await stores.services.desk.accessOf(draft.id)).find((a) => a.who === '王编辑')!;
     expect([later.count, later.firstAt]).toEqual([2, first!.firstAt]);
     await discardDraft(cycle, draft.id, { by: 'test', reason: 'test' });
+  });
+
+  it('shows a release whose process died as 发布中断 once its lease ran out, and resumes it', async () => {
+    const editor = await signIn();
+    // The process releasing it "dies" inside its render: the render never returns.
+    const render = renderer.renderPdf;
+    let died = false;
+    renderer.renderPdf = () => {
+      died = true;
+      return new Promise(() => undefined);
+    };
+    // Another process: its own catalog object (a process's releases queue for their numbers).
+    void triggerReport(
+      { ...cycle, catalog: { ...cycle.catalog }, leaseMs: 3000 },
+      { kind: 'regional-report', region: '长三角' },
+      { slotKey: 'gaps-interrupt', trigger: 'cli', force: true },
+    ).catch(() => undefined);
+    while (!died) await new Promise((r) => setTimeout(r, 50));
+    renderer.renderPdf = render;
+    const held = (await cycle.catalog.openDrafts()).find((d) => d.slotKey === 'gaps-interrupt')!;
+    expect(held.status).toBe('releasing');
+    // While its lease runs: under way, nothing to press.
+    const running = await editor.get(`/console/drafts/${held.id}`);
+    expect(running.html).toContain('id="release-running"');
+    expect(running.html).not.toContain('id="resume"');
+    while (Date.now() <= held.leaseUntil!) await new Promise((r) => setTimeout(r, 100));
+
+    const list = await editor.get('/console/drafts');
+    const row = new RegExp(`href="/console/drafts/${held.id}"[\\s\\S]*?</tr>`).exec(list.html)?.[0];
+    expect(row).toContain('发布中断');
+    expect(row).toContain('未打印样稿');
+    const page = await editor.get(`/console/drafts/${held.id}`);
+    expect(page.html).toContain('id="release-interrupted"');
+    expect(page.html).toMatch(/<dt>页数<\/dt><dd>未打印样稿/);
+    expect(page.html).toContain('id="resume"');
+
+    const resumed = await editor.post(`/console/drafts/${held.id}/resume`, {});
+    expect(resumed.status).toBe(303);
+    const draft = await cycle.catalog.getDraft(held.id);
+    expect(draft?.status).toBe('published');
+    expect(resumed.location).toBe(`/console/drafts?issue=${draft!.issueId}&done=released`);
+    const issue = (await cycle.catalog.allIssues(draft!.series)).find(
+      (i) => i.id === draft!.issueId,
+    );
+    expect([issue?.status, issue?.draftId]).toEqual(['published', held.id]);
+    // Resumed through its run: 运行记录 shows the interrupted run retried.
+    const runs = await cycle.catalog.listRuns({ limit: 20 });
+    const first = runs.find((r) => r.slotKey === 'gaps-interrupt' && r.trigger === 'cli')!;
+    expect(runs.find((r) => r.trigger === `重试 ${first.runId}`)?.outcome).toBe('released');
+    expect(
+      (await stores.services.desk.records({ target: held.id })).map((r) => [r.who, r.action]),
+    ).toEqual([['王编辑', 'release']]);
   });
 });

@@ -7,12 +7,18 @@ import { z } from 'zod';
 import { parseDraftId, type Draft } from '../../core/lifecycle.ts';
 import { correctionValues } from '../../core/lifecycle.ts';
 import { formatIssueLine } from '../../core/format.ts';
-import { discardDraft, releaseDraft, scheduleRelease } from '../../app/lifecycle.ts';
+import {
+  discardDraft,
+  listRuns,
+  releaseDraft,
+  retryRun,
+  scheduleRelease,
+} from '../../app/lifecycle.ts';
 import { overdueNote } from '../../app/embargo.ts';
 import { draftPaths, draftWebEditionBytes, reviewDraft } from '../../app/draft-review.ts';
 import { operatorJobs } from '../../app/requests.ts';
 import { noteDraftAccess } from '../../app/desk.ts';
-import type { ConsoleContext, ConsolePage } from './kit.ts';
+import type { ConsoleContext, ConsoleKit, ConsolePage } from './kit.ts';
 import { formatBeijing } from '../../core/time.ts';
 
 const STATUS: Record<Draft['status'], string> = {
@@ -25,6 +31,34 @@ const STATUS: Record<Draft['status'], string> = {
 };
 
 const OPEN = new Set<Draft['status']>(['draft', 'scheduled', 'releasing']);
+
+/**
+ * A release under way holds the draft `releasing` for its lease; once the lease has run out
+ * with the draft still `releasing`, the process that released it is gone (killed, Ctrl-C):
+ * the release was interrupted and may be resumed (the same number, never a second one).
+ */
+function releaseState(d: Draft, now: Date): 'interrupted' | 'releasing' | undefined {
+  if (d.status !== 'releasing') return undefined;
+  return (d.leaseUntil ?? 0) < now.getTime() ? 'interrupted' : 'releasing';
+}
+
+/** The status in words: 发布中断 for a release whose process is gone. */
+const statusOf = (d: Draft, now: Date) =>
+  releaseState(d, now) === 'interrupted' ? '发布中断' : STATUS[d.status];
+
+/**
+ * Pages in words: the draft's, or (a draft released without review prints no draft) the
+ * numbered issue an interrupted release already wrote, or why there is none yet.
+ */
+async function pagesOf(L: ConsoleKit['deps']['lifecycle'], d: Draft): Promise<string> {
+  if (d.pages) return String(d.pages);
+  const tried =
+    d.attemptTotal !== undefined
+      ? await L.catalog.issueByTotal(d.series, d.attemptTotal)
+      : undefined;
+  if (tried?.draftId === d.id && tried.pages) return `${tried.pages}（已印出的 ${tried.id}）`;
+  return d.immediate ? '未打印样稿（该刊无需审核，发布时打印）' : '—';
+}
 
 /** `2026-12-06` and `09:30` (Beijing time) → the instant; undefined when not a real time. */
 export function beijingInstant(date: string, time: string): Date | undefined {
@@ -98,10 +132,11 @@ export const draftsPage: ConsolePage = {
             title: d.correctionOf ? `${d.title}（${d.correctionOf} 修订版）` : d.title,
             series: kit.deps.reference.seriesById(d.series)?.title ?? d.series,
             period: d.period,
-            pages: d.pages,
+            pages: await pagesOf(L, d),
             madeBy: run?.trigger ?? '',
             createdAt: d.createdAt,
-            status: STATUS[d.status],
+            status: statusOf(d, kit.now()),
+            interrupted: releaseState(d, kit.now()) === 'interrupted',
             releaseAt: d.releaseAt,
             overdue: overdueNote(d, kit.now(), kit.deps.timeZone),
           };
@@ -141,11 +176,16 @@ export const draftsPage: ConsolePage = {
           pageTitle: d.correctionOf ? `${d.title} 修订版稿件` : `${d.title} 稿件`,
           draft: {
             ...d,
-            statusLabel: STATUS[d.status],
+            pages: await pagesOf(L, d),
+            statusLabel: statusOf(d, kit.now()),
             series: kit.deps.reference.seriesById(d.series)?.title ?? d.series,
             madeBy: run?.trigger,
           },
           open,
+          // An interrupted release is resumed, not released anew; one under way is waited for.
+          releasing: releaseState(d, kit.now()),
+          leaseUntil:
+            d.status === 'releasing' && d.leaseUntil ? new Date(d.leaseUntil).toISOString() : '',
           pdf: open && d.s3Key ? paths.pdf : undefined,
           web: open && d.webKey ? paths.web : undefined,
           ...(last
@@ -275,6 +315,51 @@ export const draftsPage: ConsolePage = {
         target: d.id,
         related: [issue.id],
         detail: `${issue.id} ${formatIssueLine(issue.year, issue.number, issue.total)}`,
+      });
+      return kit.done(c, `/console/drafts?issue=${issue.id}`, 'released');
+    });
+
+    /**
+     * Resumes an interrupted release (its process gone, its lease run out): released where it
+     * stopped, with the number it had taken if it had one. A draft made to be released at once
+     * resumes through its run (a retry of it: 运行记录 shows the run retried).
+     */
+    app.post('/console/drafts/:id/resume', kit.allow('release'), async (c) => {
+      const d = await load(c);
+      if (!d) return notFound(c);
+      if (releaseState(d, kit.now()) !== 'interrupted')
+        return detail(
+          c,
+          {
+            errors: [
+              {
+                field: 'resume',
+                message: `稿件 ${d.id} 没有中断的发布（${statusOf(d, kit.now())}）`,
+              },
+            ],
+          },
+          400,
+        );
+      const who = c.get('person').name;
+      if (kit.deps.offload) {
+        await kit.deps.offload(operatorJobs.release(d.id, who));
+        await kit.record(c, { action: 'release', target: d.id, detail: '继续中断的发布：已排队' });
+        return kit.done(c, '/console/drafts', 'queued');
+      }
+      const run =
+        d.immediate && d.runId
+          ? (await listRuns(L, { limit: 300 })).find((r) => r.runId === d.runId)
+          : undefined;
+      const issue =
+        run?.state === 'interrupted'
+          ? (await retryRun(L, run.runId)).issue
+          : await releaseDraft(L, d.id, { by: who });
+      if (!issue) throw new Error(`稿件 ${d.id} 继续发布后没有得到期号`);
+      await kit.record(c, {
+        action: 'release',
+        target: d.id,
+        related: [issue.id, ...(run ? [run.runId] : [])],
+        detail: `继续中断的发布：${issue.id} ${formatIssueLine(issue.year, issue.number, issue.total)}`,
       });
       return kit.done(c, `/console/drafts?issue=${issue.id}`, 'released');
     });
