@@ -219,6 +219,16 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
     const retried = oneReport(await server.runSchedule('monthly-bulletin', SCHEDULED));
     expect(retried).toMatchObject({ printed: false, draft: { id: first.draft!.id } });
 
+    // An embargo time without its offset is ambiguous: refused, naming the field; the draft
+    // stays a draft (a planted schema without the offset rule scheduled it for a guessed zone).
+    const bare = await postJson(
+      `/operator/api/drafts/${encodeURIComponent(first.draft!.id)}/release`,
+      { at: '2030-01-01T09:30:00' },
+      { authorization: 'Bearer test-operator-token' },
+    );
+    expect(bare.status).toBe(400);
+    expect(await bare.text()).toMatch(/at.*offset/);
+
     // Released, and released again (a second click): one issue, one notice per subscriber.
     const a = await releaseByOperator(first.draft!.id);
     const b = await releaseByOperator(first.draft!.id);
