@@ -98,6 +98,50 @@ describe('subscriber store and notices (dynalite)', () => {
     expect(item.Item?.status).toBe('pending');
   });
 
+  it('confirm re-checks the token in its write (the token may change between its read and write)', async () => {
+    // Prepare: a pending subscription; the address asks again right as the old link is opened,
+    // so its token is replaced after confirm read the item and before its write lands.
+    const { subscription } = await store.subscribe(SERIES, 'raced-token@example.com');
+    const old = subscription.token;
+    const replaced = 'Q'.repeat(old.length);
+    const key = { pk: `SUB#${SERIES}`, sk: subscription.addressHash };
+    let raced = false;
+    const stack = clients.documents.middlewareStack as unknown as {
+      add(m: unknown, o: unknown): void;
+      remove(name: string): boolean;
+    };
+    stack.add(
+      (next: (a: unknown) => Promise<unknown>) => async (args: { input: object }) => {
+        const write = JSON.stringify(args.input);
+        if (!raced && write.includes('confirmedAt') && write.includes(subscription.addressHash)) {
+          raced = true;
+          await clients.documents.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: key,
+              UpdateExpression: 'SET #t = :t, gsi1pk = :g',
+              ExpressionAttributeNames: { '#t': 'token' },
+              ExpressionAttributeValues: { ':t': replaced, ':g': `TOKEN#${replaced}` },
+            }),
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'replaceTokenBeforeConfirm' },
+    );
+    try {
+      // Act, Assess: the old token confirms nothing (a write conditioned on the status alone,
+      // planted, confirmed it); the new one still can.
+      expect(await store.confirm(old)).toBeUndefined();
+    } finally {
+      stack.remove('replaceTokenBeforeConfirm');
+    }
+    expect(raced).toBe(true);
+    const item = await clients.documents.send(new GetCommand({ TableName: tableName, Key: key }));
+    expect(item.Item?.status).toBe('pending');
+    expect((await store.confirm(replaced))?.status).toBe('confirmed');
+  });
+
   it('keys a subscription on the hash of the lowercased address and keeps the address', async () => {
     const first = await store.subscribe(SERIES, ' Reader@Example.com ');
     expect(first.action).toBe('confirm');
