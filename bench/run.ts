@@ -64,7 +64,7 @@ const { ingestFiles } = await import('../functions/app/ingest.ts');
 const { publishReport, currentPeriod } = await import('../functions/app/publish.ts');
 const { previewReport, loadBulletinInputs, COVER_WIDTH } =
   await import('../functions/app/render-report.ts');
-const { runZoneBatch, zoneJobsFor } = await import('../functions/app/batch.ts');
+const { batchDetail, runZoneBatch, zoneJobsFor } = await import('../functions/app/batch.ts');
 /** Zones in flight in the all-zones run (`runZoneBatch`'s concurrency): as the CLI sizes it. */
 const JOBS = Number(process.env.BENCH_JOBS ?? zoneJobsFor(PAGES));
 const { seedSynthetic, syntheticReference, SYNTHETIC_STORE_ENV } =
@@ -557,6 +557,7 @@ try {
   const stopSteps = countSteps();
   const stopDynamo = dynamoTimer.start();
   const stopS3 = s3Timer.start();
+  let lastShown = { done: -1, trouble: '0,0,0,0,0', at: 0 };
   const z0 = performance.now();
   const batch = await counter.measure(() =>
     runZoneBatch(
@@ -564,7 +565,22 @@ try {
       {
         concurrency: JOBS,
         onProgress: (p) => {
-          if (p.done % 20 === 0 || p.done === p.total) log(`  ${p.done}/${p.total}`);
+          // Every 20 zones, and whatever goes wrong meanwhile (prints made again, failures,
+          // retries, the browser lost) at most every 5 s: a run that prints without finishing
+          // says so.
+          const trouble = [p.reprints, p.renderFailures, p.retries, p.failed, p.browserLosses]
+            .map((n) => n ?? 0)
+            .join();
+          const now = performance.now();
+          const doneChanged = p.done !== lastShown.done;
+          if (
+            (doneChanged && (p.done % 20 === 0 || p.done === p.total)) ||
+            (trouble !== lastShown.trouble && now - lastShown.at > 5000)
+          ) {
+            const detail = batchDetail(p);
+            log(`  ${p.done}/${p.total}${detail ? `  ${detail}` : ''}`);
+            lastShown = { done: p.done, trouble, at: now };
+          }
         },
       },
     ),

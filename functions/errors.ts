@@ -86,6 +86,14 @@ export class StoreError extends BulletinError {
 }
 
 /**
+ * A store refused an item as larger than it keeps (DynamoDB: 400 KB an item). Never retried:
+ * the same item is refused again.
+ */
+export class ItemTooLargeError extends StoreError {
+  override name = 'ItemTooLargeError';
+}
+
+/**
  * Another run holds the lease of a slot or of a release, and did not let go within the time this
  * run may wait. Retryable: the holder finishes or its lease runs out, and a retry (Lambda's
  * asynchronous retries, the state machine's, SQS's redelivery) finds the outcome. Never

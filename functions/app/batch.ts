@@ -94,6 +94,38 @@ export interface BatchProgress {
   rendered: number;
   skipped: number;
   failed: number;
+  /**
+   * What happened between outcomes, so that a run that prints without finishing says so:
+   * prints made (each call to the renderer that returned a PDF), of them made again for a zone
+   * already printed in this run (a number taken meanwhile, a retry), renders that failed,
+   * attempts that failed and are tried again, and browsers lost (each relaunched). The last
+   * failure's reason. Absent before any print.
+   */
+  prints?: number;
+  reprints?: number;
+  renderFailures?: number;
+  retries?: number;
+  browserLosses?: number;
+  lastError?: string;
+}
+
+/**
+ * What the run is doing besides finishing zones: prints made, of them again (a number taken
+ * meanwhile, a retry), renders failed, attempts retried, the browser lost and relaunched, and
+ * the last failure's reason. Empty before the first print.
+ */
+export function batchDetail(p: BatchProgress): string {
+  const parts: string[] = [];
+  if (p.prints !== undefined)
+    parts.push(`已印 ${p.prints} 次${p.reprints ? `（重印 ${p.reprints}）` : ''}`);
+  if (p.renderFailures) parts.push(`渲染失败 ${p.renderFailures}`);
+  if (p.retries) parts.push(`重试 ${p.retries}`);
+  if (p.browserLosses) parts.push(`Chromium 意外断开 ${p.browserLosses} 次（已重启）`);
+  if (p.lastError && (p.renderFailures || p.retries || p.failed))
+    parts.push(
+      `最近错误：${p.lastError.length > 80 ? `${p.lastError.slice(0, 79)}…` : p.lastError}`,
+    );
+  return parts.join(' · ');
 }
 
 /** The slot key of a zone profile with these inputs in one run (≤ 300 characters). */
@@ -406,6 +438,8 @@ export async function runZoneFanout<J extends { zone: string }>(
     retries?: number;
     retryDelayMs?: number;
     onOutcome?: (o: ZoneOutcome) => void;
+    /** A failed attempt that is tried again (after `retryDelayMs`). */
+    onRetry?: (job: J, attempt: number, err: unknown) => void;
     signal?: AbortSignal;
   },
 ): Promise<ZoneOutcome[]> {
@@ -426,6 +460,7 @@ export async function runZoneFanout<J extends { zone: string }>(
           } catch (err) {
             lastError = err;
             if (!isRetryable(err)) break;
+            if (attempt <= retries && !opts.signal?.aborted) opts.onRetry?.(job, attempt, err);
           }
         }
         outcome ??= { zone: job.zone, status: 'failed', error: messageOf(lastError) };
@@ -437,10 +472,13 @@ export async function runZoneFanout<J extends { zone: string }>(
   return outcomes.filter((o): o is ZoneOutcome => o !== undefined);
 }
 
-/** Validation and not-found errors fail the same way every time: no retry. */
+/**
+ * Validation and not-found errors, and an item the store refuses as too large, fail the same
+ * way every time: no retry.
+ */
 function isRetryable(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name;
-  return name !== 'ValidationError' && name !== 'NotFoundError';
+  return name !== 'ValidationError' && name !== 'NotFoundError' && name !== 'ItemTooLargeError';
 }
 
 /**
@@ -585,6 +623,36 @@ export async function runZoneBatch(
   };
   for (const o of settled) progress[o.status]++;
   opts.onProgress?.({ ...progress });
+  // What happens between outcomes (prints, prints made again, failures, browsers lost) is
+  // reported as it happens: a run that keeps printing without finishing a zone shows it.
+  const renderer = deps.renderer;
+  const losses0 = renderer.browserLosses?.() ?? 0;
+  const printedZones = new Set<string>();
+  type Counted = 'prints' | 'reprints' | 'renderFailures' | 'retries';
+  const report = (add: Partial<Record<Counted, number>>, error?: string) => {
+    for (const [k, n] of Object.entries(add) as [Counted, number][])
+      progress[k] = (progress[k] ?? 0) + n;
+    if (error !== undefined) progress.lastError = error;
+    const losses = (renderer.browserLosses?.() ?? 0) - losses0;
+    if (losses > 0) progress.browserLosses = losses;
+    opts.onProgress?.({ ...progress });
+  };
+  /** The renderer as one zone's job uses it: its prints counted. */
+  const rendererFor = (zone: string): PublishDeps['renderer'] => ({
+    renderPdf: async (req) => {
+      try {
+        const out = await renderer.renderPdf(req);
+        const again = printedZones.has(zone);
+        printedZones.add(zone);
+        report({ prints: 1, reprints: again ? 1 : 0 });
+        return out;
+      } catch (err) {
+        report({ renderFailures: 1 }, `${zone}：${messageOf(err)}`);
+        throw err;
+      }
+    },
+    close: () => renderer.close(),
+  });
   // A zone's plan, kept for a retry of its render until its outcome is final.
   const planned = new Map<string, Awaited<ReturnType<typeof planZone>>>();
   const worked = await runZoneFanout(
@@ -593,17 +661,22 @@ export async function runZoneBatch(
       let plan = planned.get(zone);
       if (!plan) planned.set(zone, (plan = await planZone(ctx, batchDeps, zone)));
       if (!('job' in plan)) return plan;
-      return renderZoneJob(batchDeps, plan.job, plan.prepared);
+      return renderZoneJob(
+        { ...batchDeps, renderer: rendererFor(plan.job.zone) },
+        plan.job,
+        plan.prepared,
+      );
     },
     {
       concurrency: opts.concurrency,
       ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      onRetry: ({ zone }, _attempt, err) => report({ retries: 1 }, `${zone}：${messageOf(err)}`),
       onOutcome: (o) => {
         planned.delete(o.zone);
         progress.done++;
         progress[o.status]++;
-        opts.onProgress?.({ ...progress });
+        report({}, o.status === 'failed' ? `${o.zone}：${o.error ?? ''}` : undefined);
       },
     },
   );

@@ -541,6 +541,12 @@ export interface PdfRenderer {
   renderPdf(req: RenderRequest): Promise<RenderResult>;
   /** Closes the pages, then the browser (killed if closing hangs). A later render relaunches. */
   close(): Promise<void>;
+  /**
+   * Times the browser was lost while in use (it disconnected or crashed; not closed by
+   * `close()`), since the renderer was made: each is relaunched by the next render. Long work
+   * shows it in its progress.
+   */
+  browserLosses?(): number;
 }
 
 export interface LinkPagesRequest {

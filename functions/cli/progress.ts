@@ -16,6 +16,11 @@ export interface ProgressCounts {
   skipped?: number;
   /** Items that failed. */
   failed?: number;
+  /**
+   * What happens meanwhile that the counts do not show (the batch: prints made again, failed
+   * attempts retried, the browser lost), after the figures.
+   */
+  detail?: string;
 }
 
 export interface ProgressReporter {
@@ -67,6 +72,7 @@ export function progressReporter(
       eta: measured > 0 ? formatEta((toDo - worked) / rate) : '—',
       skipped: counts.skipped ?? 0,
       failed: counts.failed ?? 0,
+      detail: counts.detail ? ` | ${counts.detail}` : '',
     };
   };
 
@@ -78,7 +84,7 @@ export function progressReporter(
           format:
             `${label} [{bar}] {value}/{total}` +
             (counts ? ' | 跳过 {skipped} · 失败 {failed}' : '') +
-            ' | {rate} | 预计剩余 {etaText}{note}',
+            ' | {rate} | 预计剩余 {etaText}{detail}{note}',
           stream,
           hideCursor: true,
         },
@@ -105,6 +111,7 @@ export function progressReporter(
           failed: m.failed,
           rate: m.rate,
           etaText: m.eta,
+          detail: m.detail,
           note,
         };
         bar ??= barFor(counts !== undefined);
@@ -144,6 +151,7 @@ export function progressReporter(
           `${label}：${m.worked}/${m.toDo}` +
             (counts ? `（跳过 ${m.skipped}，失败 ${m.failed}）` : '') +
             (m.rate !== '—' ? `，${m.rate}，预计剩余 ${m.eta}` : '') +
+            (counts?.detail ? `；${counts.detail}` : '') +
             '\n',
         );
       }

@@ -57,6 +57,41 @@ describe('the numbering line', () => {
     again.settle(true);
   });
 
+  it('lets the releases after one that gave up number again behind a sound one, not each other', async () => {
+    // Three releases print side by side; the first is refused for good (its issue item too
+    // large). The other two number again as `numberAndStore` does: wait for the one before,
+    // and on "gave up" settle and join again. They used to follow each other's places, which
+    // were about to give up too, for ever (a print each round): 0 of 178 zones in 6 minutes.
+    const line = new NumberingLine();
+    const stored = { last: at(551) };
+    const lastStored = async () => stored.last;
+    const a = line.join(lastStored, next);
+    let places = [line.join(lastStored, next), line.join(lastStored, next)];
+    const release = async (i: number): Promise<{ total: number; rounds: number }> => {
+      for (let round = 1; round <= 10; round++) {
+        const place = places[i]!;
+        const numbering = await place.numbering;
+        await Promise.resolve(); // its print
+        if (await place.predecessorStored(5_000)) {
+          stored.last = numbering;
+          place.settle(true);
+          return { total: numbering.total, rounds: round };
+        }
+        place.settle(false);
+        places = places.map((p, j) => (j === i ? line.join(lastStored, next) : p));
+      }
+      throw new Error(`release ${i} still numbering after 10 rounds`);
+    };
+    const both = Promise.all([release(0), release(1)]);
+    await Promise.resolve();
+    a.settle(false);
+    const outcomes = await both;
+    expect(outcomes.map((o) => o.total).sort()).toEqual([552, 553]);
+    // Each printed at most twice: its first place, then once behind a sound one.
+    for (const o of outcomes) expect(o.rounds).toBeLessThanOrEqual(2);
+    expect(line.inFlight).toBe(0);
+  });
+
   it('leaves out a release that neither writes nor gives up in time', async () => {
     const line = new NumberingLine();
     const hung = line.join(async () => at(551), next); // never settles, like a killed process

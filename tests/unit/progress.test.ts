@@ -33,6 +33,19 @@ describe('progress lines (no terminal)', () => {
   });
 });
 
+describe('progress detail', () => {
+  it('tells what happens between outcomes after the figures', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += String(d)));
+    const progress = progressReporter('zone profiles', out as unknown as NodeJS.WriteStream);
+    progress.update(0, 178, { skipped: 0, failed: 0, detail: '已印 12 次（重印 9） · 重试 1' });
+    expect(text.trim()).toBe(
+      'zone profiles：0/178（跳过 0，失败 0）；已印 12 次（重印 9） · 重试 1',
+    );
+  });
+});
+
 describe('progress bar (a terminal)', () => {
   /** A stream that says it is a terminal, and what was written to it. */
   const terminal = () => {

@@ -5,13 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  batchDetail,
   outcomeOfMapResult,
   runZoneFanout,
   summarizeZoneBatch,
   zoneSlotKey,
   type ZoneOutcome,
 } from '../../functions/app/batch.ts';
-import { RenderError, ValidationError } from '../../functions/errors.ts';
+import { ItemTooLargeError, RenderError, ValidationError } from '../../functions/errors.ts';
 
 const jobs = Array.from({ length: 20 }, (_, i) => ({ zone: `zone-${i}` }));
 
@@ -77,6 +78,52 @@ describe('runZoneFanout', () => {
       ratePerSecond: 1,
     });
     expect(summary.failures.map((f) => f.zone)).toEqual(['zone-1', 'zone-2']);
+  });
+});
+
+describe('retries told as they happen', () => {
+  it('reports each failed attempt that is tried again, and does not retry an item too large', async () => {
+    const retried: string[] = [];
+    const outcomes = await runZoneFanout(
+      jobs.slice(0, 2),
+      async (job) => {
+        if (job.zone === 'zone-0') throw new RenderError('browser crashed');
+        throw new ItemTooLargeError('catalog', '期 zone-profile-1 的目录条目约 452 kB');
+      },
+      {
+        concurrency: 2,
+        retries: 2,
+        onRetry: (job, attempt, err) => retried.push(`${job.zone}#${attempt}: ${String(err)}`),
+      },
+    );
+    expect(retried).toEqual([
+      'zone-0#1: RenderError: [render] browser crashed',
+      'zone-0#2: RenderError: [render] browser crashed',
+    ]);
+    expect(outcomes.map((o) => [o.zone, o.status, o.attempts])).toEqual([
+      ['zone-0', 'failed', undefined],
+      ['zone-1', 'failed', undefined],
+    ]);
+  });
+
+  it('says in the progress what happens between outcomes', () => {
+    expect(batchDetail({ done: 0, total: 178, rendered: 0, skipped: 0, failed: 0 })).toBe('');
+    expect(
+      batchDetail({
+        done: 0,
+        total: 178,
+        rendered: 0,
+        skipped: 0,
+        failed: 0,
+        prints: 604,
+        reprints: 598,
+        retries: 2,
+        browserLosses: 1,
+        lastError: 'zhongguancun：[catalog] 期 zone-profile-1 的目录条目约 452 kB',
+      }),
+    ).toBe(
+      '已印 604 次（重印 598） · 重试 2 · Chromium 意外断开 1 次（已重启） · 最近错误：zhongguancun：[catalog] 期 zone-profile-1 的目录条目约 452 kB',
+    );
   });
 });
 

@@ -15,7 +15,13 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, LeaseHeldError, NotFoundError, StoreError } from '../../errors.ts';
+import {
+  ConflictError,
+  ItemTooLargeError,
+  LeaseHeldError,
+  NotFoundError,
+  StoreError,
+} from '../../errors.ts';
 import type { Issue } from '../../core/model.ts';
 import {
   DRAFT_TRANSITIONS,
@@ -144,7 +150,53 @@ function decodeCursor(cursor: string): Record<string, unknown> {
 
 function toIssue(item: Record<string, unknown>): Issue {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, printed: _printed, ...rest } = item;
-  return rest as unknown as Issue;
+  const issue = rest as unknown as Issue;
+  const stored: unknown = rest.recordPages;
+  // Packed as stored (`packedFields`); unpacked when read, once (a plan lists every release).
+  if (typeof stored === 'string') {
+    let unpacked: Issue['recordPages'];
+    Object.defineProperty(issue, 'recordPages', {
+      enumerable: true,
+      configurable: true,
+      get: () => (unpacked ??= unpackJson(stored) as Issue['recordPages']),
+      set: (value: Issue['recordPages']) => {
+        unpacked = value;
+      },
+    });
+  }
+  return issue;
+}
+
+/**
+ * An issue's fields as stored: `recordPages` packed as `printed` is (a zone profile among 178
+ * zones names every zone's record of each indicator it compares, ≈ 6 700 keys and 285 kB as
+ * JSON: with its packed records the item passed DynamoDB's 400 KB and every release of the
+ * all-zones run was refused).
+ */
+function packedFields<T extends { recordPages?: unknown }>(fields: T): T {
+  if (fields.recordPages === undefined || typeof fields.recordPages === 'string') return fields;
+  return { ...fields, recordPages: packJson(fields.recordPages) };
+}
+
+/**
+ * DynamoDB's refusal of an item over 400 KB as an error that says which and how large, and is
+ * not retried (the same item is refused again); any other error as it is.
+ */
+function tooLarge(err: unknown, what: string, item: Record<string, unknown>): unknown {
+  const message = err instanceof Error ? err.message : '';
+  if (!/item size has exceeded/i.test(message)) return err;
+  const kb = (value: unknown) => Math.round(Buffer.byteLength(JSON.stringify(value) ?? '') / 1024);
+  const largest = Object.entries(item)
+    .map(([name, value]) => [name, kb(value)] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, size]) => `${name} ${size} kB`)
+    .join('、');
+  return new ItemTooLargeError(
+    'catalog',
+    `${what} 的目录条目约 ${kb(item)} kB，超过 DynamoDB 单条 400 KB 的上限，未写入（最大的字段：${largest}）`,
+    { cause: err },
+  );
 }
 
 // ───────────────────────────── the editorial cycle ─────────────────────────────
@@ -223,23 +275,24 @@ export function createDynamoLifecycleCatalog(
   const catalog: LifecycleCatalog = {
     async createDraft(draft) {
       const key = draftKey(draft.id);
+      const item = {
+        ...key,
+        gsi1pk: OPEN,
+        gsi1sk: `${draft.createdAt}#${draft.id}`,
+        ...stripUndefined(draft),
+        printed: packPrinted(draft.printed ?? []),
+      };
       try {
         await documents.send(
           new PutCommand({
             TableName: tableName,
-            Item: {
-              ...key,
-              gsi1pk: OPEN,
-              gsi1sk: `${draft.createdAt}#${draft.id}`,
-              ...stripUndefined(draft),
-              printed: packPrinted(draft.printed ?? []),
-            },
+            Item: item,
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
         return { draft, created: true };
       } catch (err) {
-        if (!conditional(err)) throw err;
+        if (!conditional(err)) throw tooLarge(err, `稿件 ${draft.id}`, item);
         const existing = await getDraft(draft.id);
         if (!existing) throw new StoreError(component, `稿件 ${draft.id} 在写入冲突后读取不到`);
         return { draft: existing, created: false };
@@ -446,23 +499,24 @@ export function createDynamoLifecycleCatalog(
     },
 
     async putIssue(issue, printed) {
+      const item = {
+        pk: `SERIES#${issue.series}`,
+        sk: numberKey(issue.total),
+        gsi1pk: `REPORT#${issue.series}#${issue.reportKey ?? issue.series}`,
+        gsi1sk: numberKey(issue.total),
+        ...packedFields(stripUndefined(issue)),
+        printed: packPrinted(printed),
+      };
       try {
         await documents.send(
           new PutCommand({
             TableName: tableName,
-            Item: {
-              pk: `SERIES#${issue.series}`,
-              sk: numberKey(issue.total),
-              gsi1pk: `REPORT#${issue.series}#${issue.reportKey ?? issue.series}`,
-              gsi1sk: numberKey(issue.total),
-              ...stripUndefined(issue),
-              printed: packPrinted(printed),
-            },
+            Item: item,
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
       } catch (err) {
-        if (!conditional(err)) throw err;
+        if (!conditional(err)) throw tooLarge(err, `期 ${issue.id}`, item);
         const taken = await issueByTotal(issue.series, issue.total);
         if (taken) await catalog.advanceCounter(issue.series, taken);
         return undefined;
@@ -524,7 +578,7 @@ export function createDynamoLifecycleCatalog(
     async applyCorrection(issueId, fromEdition, edition, printed, fields = {}) {
       const { key } = await getIssue(issueId);
       // The new edition's own files (web edition …) replace the issue's; fixed names can't clash.
-      const extra = Object.entries(stripUndefined(fields)).filter(
+      const extra = Object.entries(packedFields(stripUndefined(fields))).filter(
         ([name]) => !['edition', 'editions', 'status', 'pk', 'sk'].includes(name),
       );
       const extraSet = extra.map(([,], i) => `, #x${i} = :x${i}`).join('');
@@ -817,7 +871,7 @@ function packPrinted(printed: PrintedRecord[]): string {
   if (value === undefined) {
     // Level 1: these lists (thousands of records for a zone profile) are packed on the
     // release's path; a tighter level saves little of what base64 then spends anyway.
-    value = `z:${gzipSync(JSON.stringify(printed), { level: 1 }).toString('base64')}`;
+    value = packJson(printed);
     packed.set(printed, value);
   }
   return value;
@@ -825,10 +879,19 @@ function packPrinted(printed: PrintedRecord[]): string {
 
 function unpackPrinted(value: unknown): PrintedRecord[] {
   if (typeof value !== 'string') return [];
+  return unpackJson(value) as PrintedRecord[];
+}
+
+/** A value as a packed string: gzip + base64 behind `z:` (as `packPrinted`). */
+function packJson(value: unknown): string {
+  return `z:${gzipSync(JSON.stringify(value), { level: 1 }).toString('base64')}`;
+}
+
+function unpackJson(value: string): unknown {
   const json = value.startsWith('z:')
     ? gunzipSync(Buffer.from(value.slice(2), 'base64')).toString('utf8')
     : value;
-  return JSON.parse(json) as PrintedRecord[];
+  return JSON.parse(json);
 }
 
 function toDraft(item: Record<string, unknown>): Draft {

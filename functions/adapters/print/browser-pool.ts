@@ -138,10 +138,19 @@ export class BrowserPool {
   private idle: PooledPage[] = [];
   private readonly slots: Slots;
   private readonly log: (msg: string) => void;
+  /** Browsers that disconnected while in use (not closed by `close()`). */
+  private losses = 0;
+  /** The browser `close()` is closing: its disconnection is no loss. */
+  private closing: Browser | undefined;
 
   constructor(private readonly options: BrowserPoolOptions = {}) {
     this.slots = new Slots(Math.max(1, options.size ?? 2));
     this.log = options.log ?? (() => undefined);
+  }
+
+  /** Browsers lost (disconnected or crashed) while in use, since the pool was made. */
+  browserLosses(): number {
+    return this.losses;
   }
 
   /** PID of the running browser process, if one is running. */
@@ -198,6 +207,7 @@ export class BrowserPool {
       return; // the launch failed: nothing runs
     }
     this.idle = [];
+    this.closing = browser;
     await Promise.allSettled([...this.pages].map((p) => this.closePage(p)));
     const proc = browser.process();
     try {
@@ -325,6 +335,7 @@ export class BrowserPool {
     this.browser = browser;
     const pid = browser.process()?.pid;
     browser.once('disconnected', () => {
+      if (this.closing !== browser) this.losses += 1;
       this.log(`render: browser pid ${pid} disconnected`);
       if (this.browser === browser) {
         this.browser = undefined;

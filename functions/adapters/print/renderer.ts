@@ -117,6 +117,10 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     return this.pool.browserPid();
   }
 
+  browserLosses(): number {
+    return this.pool.browserLosses();
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadPrintConfig } from '../../config.ts';
 import { createChromiumRenderer } from '../../adapters/print/renderer.ts';
-import { runZoneBatch, zoneJobsFor, type BatchProgress } from '../../app/batch.ts';
+import { batchDetail, runZoneBatch, zoneJobsFor, type BatchProgress } from '../../app/batch.ts';
 import { syntheticReference } from '../../app/synthetic.ts';
 import { positiveInt, type Cli } from '../context.ts';
 import { EXIT } from '../errors.ts';
@@ -127,7 +127,8 @@ export async function generateAllZones(cli: Cli, opts: AllZonesOptions): Promise
           signal: stop.signal,
           onProgress: (p) => {
             last = p;
-            progress!.update(p.done, p.total, p);
+            const detail = batchDetail(p);
+            progress!.update(p.done, p.total, { ...p, ...(detail ? { detail } : {}) });
           },
         });
       } finally {

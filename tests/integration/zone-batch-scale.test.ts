@@ -1,0 +1,116 @@
+/**
+ * The all-zones run at the scale of its comparisons: 178 synthetic zones (their two latest years
+ * only, so seeding takes seconds), three zones printed on a pool of one page, three in flight.
+ *
+ * A zone profile compares each figure with every zone's, so its issue names every zone's
+ * records (`printed`, `recordPages`). At 178 zones the issue item passed DynamoDB's 400 KB and
+ * every release was refused; in the numbering line each refused release made the ones after it
+ * print again with the next number (up to 50 times, then 3 attempts each), so the run printed
+ * on and finished nothing (`npm run bench` at 44f866d: `0/178` for 6 minutes). Here: the three
+ * profiles are released with one print each; and a release the store refuses (an item padded
+ * past 400 KB on the wire) fails at once, not retried, with its size, the prints made again
+ * bounded, and the progress saying so while it happens.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PdfRenderer } from '../../functions/app/ports.ts';
+import { batchDetail, runZoneBatch, type BatchProgress } from '../../functions/app/batch.ts';
+import { createChromiumRenderer } from '../../functions/adapters/print/renderer.ts';
+import { loadPrintConfig } from '../../functions/config.ts';
+import { ZONE_PROFILE_SERIES } from '../../functions/contract/fanout.ts';
+import { seedSynthetic, syntheticReference } from '../../functions/app/synthetic.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+const ZONES = 178;
+const reference = syntheticReference(ZONES);
+const zoneIds = reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
+const three = [zoneIds[0]!, zoneIds[77]!, zoneIds[177]!];
+
+describe('all-zones run over 178 zones', () => {
+  let t: TestStack;
+  let prints = 0;
+
+  beforeAll(async () => {
+    // One page: more zones in flight than pages, as `bulletin generate --all` runs them.
+    t = await startTestStack({
+      services: { renderer: createChromiumRenderer({ ...loadPrintConfig(), pagePoolSize: 1 }) },
+    });
+    await seedSynthetic(
+      { records: t.services.records },
+      { seed: 7, zones: ZONES, firstYear: 2023 },
+    );
+  }, 300_000);
+  afterAll(() => t?.stop());
+
+  const counted = (): PdfRenderer => ({
+    async renderPdf(req) {
+      const out = await t.services.renderer.renderPdf(req);
+      prints++;
+      return out;
+    },
+    close: () => t.services.renderer.close(),
+  });
+
+  it('releases each profile with one print, its pages of every zone’s records kept', async () => {
+    const progress: BatchProgress[] = [];
+    const { summary } = await runZoneBatch(t.publishDeps({ reference, renderer: counted() }), {
+      zones: three,
+      concurrency: 3,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(summary.failures).toEqual([]);
+    expect(summary).toMatchObject({ total: 3, rendered: 3, failed: 0 });
+    expect(prints).toBe(3);
+    expect(progress.at(-1)).toMatchObject({ done: 3, prints: 3, reprints: 0 });
+    const { items } = await t.services.catalog.list(ZONE_PROFILE_SERIES, { limit: 10 });
+    expect(items).toHaveLength(3);
+    for (const listed of items) {
+      const issue = (await t.services.catalog.get(listed.id))!;
+      // Every zone's records of the indicators it compares: far more than one zone's.
+      const keys = Object.keys(issue.recordPages ?? {});
+      expect(keys.length).toBeGreaterThan(ZONES * 20);
+      const other = keys.find((k) => !k.startsWith(`${issue.params?.zone}#`))!;
+      expect(issue.recordPages![other]!.every((p) => p >= 1 && p <= issue.pages!)).toBe(true);
+    }
+  }, 300_000);
+
+  it('fails a release the store refuses as too large at once, and says so while it runs', async () => {
+    // Every issue item padded past 400 KB on its way to DynamoDB: the store's own refusal.
+    const name = 'padIssueItems';
+    t.services.clients.dynamodb.middlewareStack.add(
+      (next) => (args) => {
+        // Marshalled or not, depending on where the document client's marshalling runs.
+        const item = (args.input as { Item?: Record<string, unknown> }).Item;
+        const sk = item?.sk as string | { S?: string } | undefined;
+        const marshalled = typeof sk === 'object';
+        if (item && (marshalled ? sk.S : sk)?.startsWith('N#')) {
+          const padding = 'x'.repeat(420_000);
+          item.padding = marshalled ? { S: padding } : padding;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    prints = 0;
+    const progress: BatchProgress[] = [];
+    const { summary, outcomes } = await runZoneBatch(
+      t.publishDeps({ reference, renderer: counted() }),
+      { zones: three, force: true, concurrency: 3, onProgress: (p) => progress.push(p) },
+    ).finally(() => t.services.clients.dynamodb.middlewareStack.remove(name));
+    expect(summary).toMatchObject({ total: 3, rendered: 0, failed: 3 });
+    for (const o of outcomes) {
+      expect(o.error).toMatch(/超过 DynamoDB 单条 400 KB 的上限，未写入（最大的字段：padding/);
+      // Not retried: the same item is refused again.
+      expect(o.attempts ?? 1).toBe(1);
+    }
+    // A refused release makes the ones after it in the line print again with its number: at
+    // most once per refusal ahead of them (2 + 1), not again and again.
+    expect(prints).toBeLessThanOrEqual(6);
+    const last = progress.at(-1)!;
+    expect(last).toMatchObject({ done: 3, failed: 3, prints, reprints: prints - 3 });
+    // Before the last outcome the progress already told of the prints and the first failure.
+    const before = progress.filter((p) => p.done < 3 && (p.prints ?? 0) > 0);
+    expect(before.length).toBeGreaterThan(0);
+    expect(batchDetail(last)).toContain(`已印 ${prints} 次`);
+    expect(batchDetail(last)).toMatch(/最近错误：.+超过 DynamoDB 单条 400 KB/);
+  }, 300_000);
+});
