@@ -87,10 +87,10 @@ export function loadPrintConfig(env: NodeJS.ProcessEnv = process.env): PrintConf
 
 const tableName = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)');
+  .regex(/^[A-Za-z0-9_.-]{3,255}$/, '应为 DynamoDB 表名（3–255 个 A-Z a-z 0-9 _ . - 字符）');
 const bucketName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3–63 of a-z 0-9 . -)');
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, '应为 S3 存储桶名（3–63 个 a-z 0-9 . - 字符）');
 /** zod's own messages in Chinese (its zh-CN locale); the messages given here win over them. */
 const IN_CHINESE = { error: z.locales.zhCN().localeError };
 

@@ -106,12 +106,12 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'a cursor from a previous page')
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, '应为上一页给出的翻页游标 (cursor)')
     .optional(),
 });
 
 const subscriptionBody = z.strictObject({
-  email: z.email('a valid e-mail address').max(254),
+  email: z.email('应为有效的电子邮箱地址').max(254),
   series: seriesId.default('torch-bulletin'),
 });
 
@@ -138,7 +138,7 @@ const noQuery = z.strictObject({});
 const downloadQuery = z.strictObject({
   edition: z
     .string()
-    .regex(/^[1-9]\d{0,2}$/, 'an edition number, e.g. 1 for the issue as first released')
+    .regex(/^[1-9]\d{0,2}$/, '应为版次，例如 1 表示首次发布的版本')
     .optional(),
 });
 /**

@@ -38,7 +38,7 @@ export function mountDataAsOf(app: Hono, deps: DataAsOfDeps & { now: () => Date 
     if (problems.length)
       throw new ValidationError(
         'data',
-        problems.map((p) => ({ file: 'request', location: p.field, ...p })),
+        problems.map((p) => ({ file: '请求', location: p.field, ...p })),
       );
     const asked = query.data?.asOf;
     const asOf = asked ? parseAsOf(asked, deps.timeZone, 'asOf') : deps.now();

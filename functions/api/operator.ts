@@ -59,8 +59,8 @@ export interface OperatorDeps {
 const releaseBody = z.strictObject({
   at: z
     .string()
-    .regex(/(Z|[+-]\d{2}:?\d{2})$/, 'an ISO time with its offset, e.g. 2026-12-01T09:30+08:00')
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'a valid time')
+    .regex(/(Z|[+-]\d{2}:?\d{2})$/, '应为带时区偏移的 ISO 时间，例如 2026-12-01T09:30+08:00')
+    .refine((s) => !Number.isNaN(Date.parse(s)), '应为有效的时间')
     .optional(),
   /** Release at once when `at` has passed (otherwise a past time is refused). */
   now: z.union([z.boolean(), z.enum(['on', 'true'])]).optional(),
@@ -126,7 +126,7 @@ export function mountOperator(app: Hono, deps: OperatorDeps): void {
       throw new ValidationError(
         'operator',
         parsed.error.issues.map((i) => ({
-          file: 'request body',
+          file: '请求体 (request body)',
           location: `$.${i.path.join('.')}`,
           field: i.path.join('.'),
           message: i.message,

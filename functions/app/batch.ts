@@ -284,7 +284,7 @@ async function planZone(
     const zoneRecords = await deps.records.recordsOfZone(zone.id);
     const period = opts.period ?? latestAnnualPeriod(zoneRecords);
     // A zone without annual data has no profile to print: not a failure of the run.
-    if (!period) return { zone: zone.id, status: 'skipped', note: 'no annual records' };
+    if (!period) return { zone: zone.id, status: 'skipped', note: '没有年度数据' };
     const resolution = await resolveReport(deps, {
       kind: ZONE_PROFILE_SERIES,
       zone: zone.id,
@@ -486,7 +486,7 @@ function isRetryable(err: unknown): boolean {
  * what the map's Catch made of a zone that failed every retry (`{zone, error: {Error, Cause}}`).
  */
 export function outcomeOfMapResult(item: Record<string, unknown>): ZoneOutcome {
-  const zone = typeof item.zone === 'string' ? item.zone : '(unknown zone)';
+  const zone = typeof item.zone === 'string' ? item.zone : '（园区不明）';
   const status = item.status;
   if (status === 'rendered' || status === 'skipped' || status === 'failed') {
     return { ...(item as unknown as ZoneOutcome), zone, status };
@@ -610,7 +610,7 @@ export async function runZoneBatch(
       settled.push({
         zone: batchDeps.reference.resolveZone(zone)?.id ?? zone,
         status: 'skipped',
-        note: 'no annual records',
+        note: '没有年度数据',
       });
   });
   const t1 = performance.now();

@@ -277,7 +277,7 @@ function requireReason(reason: string | undefined, ref: string): string {
   if (text.length < 2 || text.length > 500)
     throw new ValidationError('calendar', [
       {
-        file: 'calendar',
+        file: '发布日程',
         location: ref,
         field: 'reason',
         message: '改期或取消须说明原因（2–500 字），原因将与改动一并公布',
@@ -307,7 +307,7 @@ export async function moveRelease(
   if (opts.to.getTime() <= now.getTime())
     throw new ValidationError('calendar', [
       {
-        file: 'calendar',
+        file: '发布日程',
         location: ref,
         field: 'to',
         message: `新的发布时间 ${formatBeijing(opts.to, { seconds: true, timeZone: deps.timeZone })} 不在将来（现在 ${formatBeijing(now, { seconds: true, timeZone: deps.timeZone })}）`,

@@ -66,7 +66,7 @@ export function newPassword(): string {
 }
 
 const problem = (field: string, message: string) =>
-  new ValidationError('accounts', [{ file: 'account', location: field, field, message }]);
+  new ValidationError('accounts', [{ file: '账号', location: field, field, message }]);
 
 /** Creates an account; refuses a malformed name, a short password or a taken name. */
 export async function addAccount(

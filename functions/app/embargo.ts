@@ -61,7 +61,7 @@ export function releaseTimeDecision(
   if (opts.releaseNowIfPast) return 'now';
   throw new ValidationError('embargo', [
     {
-      file: opts.source ?? 'release',
+      file: opts.source ?? '发布',
       location: draftId,
       field: 'at',
       message: `发布时间 ${formatBeijing(opts.at, { seconds: true, timeZone: deps.timeZone })} 已经过去（现在 ${formatBeijing(now, { seconds: true, timeZone: deps.timeZone })}）：定时发布须晚于现在；确要立即发布，请加 --now（控制台：勾选“时间已过则立即发布”）`,

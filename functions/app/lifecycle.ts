@@ -892,7 +892,7 @@ export async function scheduleRelease(
   if (!isWholeSecond(opts.at))
     throw new ValidationError('lifecycle', [
       {
-        file: 'release time',
+        file: '发布时间',
         location: draftId,
         field: 'at',
         message: `发布时间须为整秒（EventBridge Scheduler 的 at() 不含毫秒）：${opts.at.toISOString()}`,

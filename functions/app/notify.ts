@@ -279,5 +279,5 @@ export async function notifySubscribers(deps: NotifyDeps, issue: Issue): Promise
 }
 
 function describe(err: unknown): string {
-  return err instanceof Error ? redact(err.message) : 'unknown error';
+  return err instanceof Error ? redact(err.message) : '原因不明';
 }

@@ -87,7 +87,7 @@ export async function resolveReport(
 ): Promise<Resolution> {
   const kind = reportKind(req.kind);
   // The request's parameters only (not its slot or requester), checked by the kind's schema.
-  const params = parseOrReject(kind.params, paramsOf(req), `${kind.id} request`);
+  const params = parseOrReject(kind.params, paramsOf(req), `${kind.id} 请求`);
   const seriesId = kind.seriesOf(params);
   const series = deps.reference.seriesById(seriesId);
   if (!series) throw new NotFoundError('publish', `未知的报告系列 (series) "${seriesId}"`);

@@ -94,7 +94,9 @@ export type OperatorJob =
     }
   | { action: 'retry'; runId: string; slotKey: string };
 
-const jobId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'an id');
+const jobId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, '应为 id（1–200 个 A-Z a-z 0-9 . _ : - 字符）');
 export const operatorJobSchema = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('release'),
@@ -188,7 +190,7 @@ export function jobFromRequest(
 
 /**
  * Parses `input` with `schema`, or throws a ValidationError naming each field.
- * @param source names the input in the message, e.g. `POST /reports` or `SQS message 1f3…`.
+ * @param source names the input in the message, e.g. `POST /reports` or `SQS 消息 1f3…`.
  */
 export function parseOrReject<T>(schema: z.ZodType<T>, input: unknown, source: string): T {
   const parsed = schema.safeParse(input);

@@ -22,12 +22,12 @@ interface SystemError extends Error {
 }
 
 const SYSTEM_MESSAGES: Record<string, string> = {
-  ENOENT: '文件或目录不存在 (no such file or directory)',
-  EACCES: '没有权限 (permission denied)',
-  EISDIR: '这是一个目录，需要文件 (is a directory)',
-  ENOTDIR: '路径中有一段不是目录 (not a directory)',
-  EADDRINUSE: '端口已被占用 (address in use)',
-  ENOSPC: '磁盘空间不足 (no space left on device)',
+  ENOENT: '文件或目录不存在 (ENOENT)',
+  EACCES: '没有权限 (EACCES)',
+  EISDIR: '这是一个目录，需要文件 (EISDIR)',
+  ENOTDIR: '路径中有一段不是目录 (ENOTDIR)',
+  EADDRINUSE: '端口已被占用 (EADDRINUSE)',
+  ENOSPC: '磁盘空间不足 (ENOSPC)',
 };
 
 function isSystemError(err: unknown): err is SystemError {

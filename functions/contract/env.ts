@@ -43,7 +43,7 @@ export const ENV = {
  * (core/desk.ts ROLES, roleOfGroups; tests/infra/stack.test.ts checks they agree).
  */
 export const CONSOLE_GROUPS = {
-  reviewer: '审阅: reads drafts and everything else, changes nothing',
-  editor: '编辑: also releases, schedules, discards, corrects, withdraws and retries',
-  admin: '管理员: also switches schedules, runs one now, mails subscribers, sees accounts',
+  reviewer: '审阅：可阅读稿件及其他一切，不做任何更改',
+  editor: '编辑：另可发布、定时发布、弃用、更正、撤回和重试',
+  admin: '管理员：另可开关定时任务、立即运行、给订阅者发信、查看账号',
 } as const;

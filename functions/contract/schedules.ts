@@ -17,31 +17,38 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ALL_ZONES_KINDS, REPORT_KINDS, REQUEST_LIMITS, type ReportKind } from './kinds.ts';
 
+// zod's own messages (a field too long, a key not allowed …) in Chinese, its zh-CN locale, for
+// every parse in a process that reads requests or schedules: they reach people in problem lists.
+// A message given in a schema wins over it.
+z.config(z.locales.zhCN());
+
 /** The request fields every kind draws its parameters from (one set of bounds). */
 export const requestFields = {
   period: z
     .string()
-    .regex(REQUEST_LIMITS.periodPattern, 'a period such as 2024, 2024-Q3 or 2024-10')
+    .regex(REQUEST_LIMITS.periodPattern, '应为期间，例如 2024、2024-Q3 或 2024-10')
     .refine((p) => {
       const year = Number(p.slice(0, 4));
       return year >= 1949 && year <= 2100;
-    }, 'a period such as 2024, 2024-Q3 or 2024-10 (years 1949–2100)'),
+    }, '应为期间，例如 2024、2024-Q3 或 2024-10（年份 1949–2100）'),
   zone: z
     .string()
     .trim()
-    .min(1, 'a zone id, name or alias')
+    .min(1, '应为园区代码、名称或别名')
     .max(REQUEST_LIMITS.zoneMaxLength)
-    .regex(REQUEST_LIMITS.namePattern, 'a zone id, name or alias: letters, digits, -, _, ·'),
+    .regex(REQUEST_LIMITS.namePattern, '应为园区代码、名称或别名：字母、数字、-、_、·'),
   region: z
     .string()
     .trim()
-    .min(1, 'a province, city, region or alliance')
+    .min(1, '应为省、市、地区或联盟')
     .max(REQUEST_LIMITS.regionMaxLength)
-    .regex(REQUEST_LIMITS.namePattern, 'a region name: letters, digits, -, _, ·'),
+    .regex(REQUEST_LIMITS.namePattern, '应为地区名称：字母、数字、-、_、·'),
   series: z
     .string()
-    .regex(REQUEST_LIMITS.seriesPattern, 'a series id: lowercase letters, digits and -'),
-  requestId: z.string().regex(REQUEST_LIMITS.requestIdPattern, '1–100 of A-Z a-z 0-9 _ . : -'),
+    .regex(REQUEST_LIMITS.seriesPattern, '应为报告系列 id (series)：小写字母、数字和 -'),
+  requestId: z
+    .string()
+    .regex(REQUEST_LIMITS.requestIdPattern, '应为 1–100 个 A-Z a-z 0-9 _ . : - 字符'),
   slotKey: z.string().min(1).max(REQUEST_LIMITS.slotKeyMaxLength),
 };
 
@@ -80,7 +87,7 @@ export const ALL_ZONES_PARAMS = z.strictObject({
 const CRON_FIELD = /^[0-9*,/\-A-Za-z?]+$/;
 
 const scheduleBase = z.looseObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a schedule id (1–63 of a-z 0-9 -)'),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, '应为定时任务 id（1–63 个 a-z 0-9 - 字符）'),
   kind: z.enum(REPORT_KINDS),
   /** Standard 5-field cron: minute hour day-of-month month day-of-week. */
   cron: z.string().refine(
@@ -90,11 +97,11 @@ const scheduleBase = z.looseObject({
         .trim()
         .split(/\s+/)
         .every((f) => CRON_FIELD.test(f)),
-    'a 5-field cron expression (minute hour day month weekday)',
+    '应为 5 段的 cron 表达式（分 时 日 月 星期）',
   ),
   timeZone: z
     .string()
-    .refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai')
+    .refine(isTimeZone, '应为 IANA 时区，例如 Asia/Shanghai')
     .default('Asia/Shanghai'),
   /** A disabled schedule is defined (and deployed, switched off) but never fires. */
   enabled: z.boolean().default(true),

@@ -82,7 +82,7 @@ export async function handler(
         } catch {
           body = record.body; // reported by the schema check below
         }
-        await runMessage(body, `SQS message ${record.messageId}`, context);
+        await runMessage(body, `SQS 消息 ${record.messageId}`, context);
       } catch (err) {
         logger.error('report job failed', {
           messageId: record.messageId,
@@ -105,6 +105,6 @@ export async function handler(
 class BatchFailed extends Error {
   override name = 'BatchFailed';
   constructor(readonly failures: SQSBatchResponse['batchItemFailures']) {
-    super(`${failures.length} report job(s) failed`);
+    super(`${failures.length} 个报告任务失败`);
   }
 }

@@ -37,13 +37,13 @@ export async function handler(event: S3Event, context?: Context): Promise<Upload
       const key = decodeEventKey(record.s3.object.key);
       const name = uploadName(key);
       if (record.s3.bucket.name !== s.config.bucket || !name) {
-        outcomes.push({ key, status: 'skipped', reason: 'not an upload of this archive bucket' });
+        outcomes.push({ key, status: 'skipped', reason: '不是本存档存储桶 (bucket) 的上传文件' });
         continue;
       }
       const bytes = await inbox.read(key);
       if (!bytes) {
         // Already moved by an earlier delivery of the same event.
-        outcomes.push({ key, status: 'skipped', reason: 'no longer in the inbox' });
+        outcomes.push({ key, status: 'skipped', reason: '已不在收件目录 (inbox) 中' });
         continue;
       }
       try {

@@ -64,7 +64,7 @@ const SKIPPED = {
 
 export async function handler(event: unknown, context?: Context): Promise<ScheduledOutcome> {
   return invocation('scheduled-bulletin', context, async () => {
-    const e = parseOrReject(scheduledEventSchema, event, 'scheduler event');
+    const e = parseOrReject(scheduledEventSchema, event, '定时任务事件 (scheduler event)');
     const slotKey = slotKeys.scheduled(e.scheduleId, e.scheduledTime);
     logger.info('scheduled run', {
       slotKey,

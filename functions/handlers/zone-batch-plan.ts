@@ -36,7 +36,7 @@ export const zoneBatchRequestSchema = z.object({
 
 export async function handler(event: unknown, context?: Context): Promise<ZonePlan> {
   return invocation('zone-batch-plan', context, async () => {
-    const req = parseOrReject(zoneBatchRequestSchema, event ?? {}, 'zone batch request');
+    const req = parseOrReject(zoneBatchRequestSchema, event ?? {}, '分园区批量请求 (zone batch)');
     const s = runtimeServices();
     // A date cancelled or moved on the release calendar plans nothing (the moved one comes again
     // at its new time with `movedTo`, see handlers/scheduled-bulletin.ts).

@@ -22,7 +22,7 @@ export const zoneJobSchema = z.object({
 
 export async function handler(event: unknown, context?: Context): Promise<ZoneOutcome> {
   return invocation('zone-batch-render', context, async () => {
-    const job = parseOrReject(zoneJobSchema, event, 'zone job');
+    const job = parseOrReject(zoneJobSchema, event, '园区任务 (zone job)');
     return renderZoneJob(publishDeps(runtimeServices(), context), job);
   });
 }

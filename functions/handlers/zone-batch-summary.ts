@@ -26,7 +26,7 @@ export const zoneBatchResultsSchema = z.object({
 
 export async function handler(event: unknown, context?: Context): Promise<ZoneBatchSummary> {
   return invocation('zone-batch-summary', context, async () => {
-    const e = parseOrReject(zoneBatchResultsSchema, event, 'zone batch results');
+    const e = parseOrReject(zoneBatchResultsSchema, event, '分园区批量结果 (zone batch)');
     const results = Array.isArray(e.results)
       ? e.results
       : await readMapResults(runtimeServices().clients.s3, e.results.ResultWriterDetails);

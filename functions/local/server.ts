@@ -392,10 +392,10 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         const at = new Date();
         // An all-zones run takes minutes: it goes on here; the runs page shows its outcome.
         void runSchedule(id, at).then(
-          (o) => log(`schedule ${id} (run now): ${describe(o)}`),
+          (o) => log(`定时任务 ${id}（立即运行）：${describe(o)}`),
           (err: unknown) =>
             log(
-              `schedule ${id} (run now) failed: ${err instanceof Error ? err.message : String(err)}`,
+              `定时任务 ${id}（立即运行）失败：${err instanceof Error ? err.message : String(err)}`,
             ),
         );
         return at.toISOString();

@@ -94,7 +94,7 @@ export async function verifySigV4(
   try {
     query = parseQuery(q < 0 ? '' : req.url.slice(q + 1));
   } catch {
-    return deny('InvalidArgument', 'malformed query string', 400);
+    return deny('InvalidArgument', '查询字符串 (query string) 格式有误', 400);
   }
   const queryValue = (name: string) => {
     const key = Object.keys(query).find((k) => k.toLowerCase() === name);
@@ -104,9 +104,8 @@ export async function verifySigV4(
   const authorization = header(req.headers, 'authorization');
   const presigned = queryValue('x-amz-algorithm') !== undefined;
   if (!authorization && !presigned)
-    return deny('AccessDenied', 'anonymous requests are refused: sign with the stack credentials');
-  if (authorization && presigned)
-    return deny('InvalidArgument', 'only one auth mechanism allowed', 400);
+    return deny('AccessDenied', '拒绝匿名请求：请用本地存储的凭据签名 (SigV4)');
+  if (authorization && presigned) return deny('InvalidArgument', '只允许一种认证方式', 400);
 
   let accessKeyId: string;
   let scope: string[];
@@ -119,18 +118,18 @@ export async function verifySigV4(
       /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(
         authorization.trim(),
       );
-    if (!m) return deny('AccessDenied', 'unsupported or malformed Authorization header');
+    if (!m) return deny('AccessDenied', 'Authorization 请求头不受支持或格式有误');
     accessKeyId = m[1]!;
     scope = m[2]!.split('/');
     signedHeaders = m[3]!.split(';');
     signature = m[4]!;
     date = parseAmzDate(header(req.headers, 'x-amz-date'));
-    if (!date) return deny('AccessDenied', 'missing or malformed X-Amz-Date');
+    if (!date) return deny('AccessDenied', '缺少 X-Amz-Date 或其格式有误');
     if (Math.abs(now.getTime() - date.getTime()) > MAX_SKEW_MS)
-      return deny('RequestTimeTooSkewed', 'the request time differs too much from the server');
+      return deny('RequestTimeTooSkewed', '请求时间与服务器时间相差过大');
   } else {
     if (queryValue('x-amz-algorithm') !== 'AWS4-HMAC-SHA256')
-      return deny('AccessDenied', 'unsupported X-Amz-Algorithm');
+      return deny('AccessDenied', '不支持此 X-Amz-Algorithm');
     const credential = queryValue('x-amz-credential') ?? '';
     const slash = credential.indexOf('/');
     accessKeyId = credential.slice(0, Math.max(slash, 0));
@@ -140,14 +139,14 @@ export async function verifySigV4(
     date = parseAmzDate(queryValue('x-amz-date'));
     expiresIn = Number(queryValue('x-amz-expires'));
     if (!date || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604_800)
-      return deny('AccessDenied', 'malformed presigned URL');
+      return deny('AccessDenied', '预签名地址 (presigned URL) 格式有误');
     if (now.getTime() > date.getTime() + expiresIn * 1000)
-      return deny('AccessDenied', 'Request has expired');
+      return deny('AccessDenied', '请求已过期 (expired)');
     if (date.getTime() - now.getTime() > MAX_SKEW_MS)
-      return deny('AccessDenied', 'presigned URL dated in the future');
+      return deny('AccessDenied', '预签名地址 (presigned URL) 的时间在将来');
   }
   if (!same(accessKeyId, credentials.accessKeyId))
-    return deny('InvalidAccessKeyId', 'the access key is not the one of this local stack');
+    return deny('InvalidAccessKeyId', '访问密钥 (access key) 不属于这一本地存储');
   const [day, region, service, terminator] = scope;
   if (
     scope.length !== 4 ||
@@ -156,23 +155,23 @@ export async function verifySigV4(
     region !== opts.region ||
     day !== date.toISOString().slice(0, 10).replace(/-/g, '')
   )
-    return deny('AccessDenied', 'credential scope does not match this store');
-  if (!signedHeaders.includes('host')) return deny('AccessDenied', 'the host header is unsigned');
+    return deny('AccessDenied', '凭据范围 (credential scope) 与此存储不符');
+  if (!signedHeaders.includes('host')) return deny('AccessDenied', 'host 请求头未签名');
 
   // Rebuild the request the client signed: exactly its signed headers.
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     const value = header(req.headers, name);
-    if (value === undefined) return deny('AccessDenied', `signed header ${name} is missing`);
+    if (value === undefined) return deny('AccessDenied', `缺少已签名的请求头 ${name}`);
     headers[name] = value;
   }
   // A declared payload hash must be the hash of the body received.
   const declared = header(req.headers, 'x-amz-content-sha256');
   if (declared && /^[0-9a-f]{64}$/.test(declared)) {
     if (createHash('sha256').update(req.body).digest('hex') !== declared)
-      return deny('XAmzContentSHA256Mismatch', 'the body does not match x-amz-content-sha256', 400);
+      return deny('XAmzContentSHA256Mismatch', '请求体与 x-amz-content-sha256 不符', 400);
   } else if (declared && declared !== 'UNSIGNED-PAYLOAD') {
-    return deny('AccessDenied', 'unsupported x-amz-content-sha256 (streaming uploads are refused)');
+    return deny('AccessDenied', '不支持此 x-amz-content-sha256（拒绝流式上传）');
   }
 
   const signer = new SignatureV4({
@@ -230,5 +229,5 @@ export async function verifySigV4(
   }
   return expected && same(expected, signature)
     ? { ok: true }
-    : deny('SignatureDoesNotMatch', 'the request signature does not match the stack credentials');
+    : deny('SignatureDoesNotMatch', '请求签名与本地存储的凭据不符');
 }

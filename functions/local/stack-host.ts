@@ -189,7 +189,7 @@ async function main(config: HostConfig): Promise<void> {
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', () => undefined);
   process.on('uncaughtException', (err) => {
-    log(`stopping after an error: ${err.stack ?? String(err)}`);
+    log(`出错，正在停止：${err.stack ?? String(err)}`);
     void stop(1);
   });
 
@@ -216,6 +216,6 @@ process.once('message', (config: HostConfig) => {
 });
 // Started without a channel (by hand): nothing to serve.
 if (!process.send) {
-  process.stderr.write('stack-host is started by functions/local/stack.ts\n');
+  process.stderr.write('stack-host 由 functions/local/stack.ts 启动，不能单独运行\n');
   process.exit(2);
 }

@@ -65,7 +65,7 @@ export function createStoreProxy(opts: StoreProxyOptions): Server {
     let tooLarge = false;
     const pathOnly = (req.url ?? '/').split('?')[0]!.slice(0, 200);
     const refuse = (status: number, code: string, message: string) => {
-      opts.log(`refused ${req.method} ${opts.service} ${pathOnly}: ${code} (${message})`);
+      opts.log(`已拒绝 ${req.method} ${opts.service} ${pathOnly}：${code}（${message}）`);
       const r = refusal(opts.service, status, code, message);
       res.writeHead(r.status, {
         'content-type': r.type,
@@ -81,7 +81,7 @@ export function createStoreProxy(opts: StoreProxyOptions): Server {
     req.on('error', () => res.destroy());
     req.on('end', () => {
       if (tooLarge) {
-        refuse(413, 'EntityTooLarge', `request body over ${max} bytes`);
+        refuse(413, 'EntityTooLarge', `请求体超过 ${max} 字节`);
         return;
       }
       const body = Buffer.concat(chunks);
@@ -100,11 +100,7 @@ export function createStoreProxy(opts: StoreProxyOptions): Server {
             opts.startUpstream().then(
               () => forward(body),
               (err: unknown) =>
-                refuse(
-                  503,
-                  'ServiceUnavailable',
-                  `store not started: ${String(err).slice(0, 200)}`,
-                ),
+                refuse(503, 'ServiceUnavailable', `存储未启动：${String(err).slice(0, 200)}`),
             );
         })
         .catch((err: unknown) => refuse(400, 'InvalidRequest', String(err).slice(0, 200)));
@@ -136,7 +132,7 @@ export function createStoreProxy(opts: StoreProxyOptions): Server {
       );
       upstream.on('error', (err) => {
         if (res.headersSent) res.destroy();
-        else refuse(502, 'ServiceUnavailable', `store unreachable: ${err.message}`);
+        else refuse(502, 'ServiceUnavailable', `无法连接存储：${err.message}`);
       });
       upstream.end(body);
     }

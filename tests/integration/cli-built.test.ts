@@ -124,9 +124,7 @@ describe('the compiled CLI', { timeout: 300_000 }, () => {
 
     // Before: the command ended while its stores stopped, silently and with code 0.
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(
-      `bulletin: ${missing}: 文件或目录不存在 (no such file or directory)`,
-    );
+    expect(r.stderr.trim()).toBe(`bulletin: ${missing}: 文件或目录不存在 (ENOENT)`);
   });
 
   it('`serve` runs the compiled stores’ process; `list` beside it uses that stack', async () => {

@@ -2,11 +2,12 @@
  * The texts of `functions/` that a person may read when something goes wrong, found in the source
  * (TypeScript's parser, no type checking):
  * - every string argument of a constructed error (`new XxxError(…)`, `new Error(…)`, and an error
- *   class's own `super(…)`), and the `message` of each problem passed to one
+ *   class's own `super(…)`: a class named `…Error` or extending one), and the `message` of each problem passed to one
  *   (`new ValidationError('x', [{ …, message }])`);
  * - every `error` or `message` property written as a string in an object literal: API JSON error
  *   bodies (`c.json({ error: '…' }, 404)`), problem lists (`{ field, message }`), zod's messages;
- * - every string argument of the API's `problem(c, status, '…')`.
+ * - every string argument of the API's `problem(c, status, '…')` and of the local stores'
+ *   refusals (`deny('AccessDenied', '…')`, `refuse(403, code, '…')`).
  *
  * A template literal's substitutions read as a number (`0`), which the English-line rule treats
  * as a technical token, so `${issueId} 已撤回` is Chinese and `${key} is missing` is not. Both arms
@@ -25,7 +26,7 @@ export interface MessageText {
 }
 
 /** Calls whose string arguments are error texts for a person (besides `new …Error`). */
-const MESSAGE_CALLS = new Set(['problem']);
+const MESSAGE_CALLS = new Set(['problem', 'deny', 'refuse']);
 /** Object-literal properties that hold an error text for a person. */
 const MESSAGE_PROPERTIES = new Set(['error', 'message']);
 
@@ -63,7 +64,7 @@ export function messageTexts(source: string, fileName = 'source.ts'): MessageTex
     } else if (
       ts.isCallExpression(node) &&
       node.expression.kind === ts.SyntaxKind.SuperKeyword &&
-      /Error$/.test(enclosingClass(node)?.name?.text ?? '')
+      isErrorClass(enclosingClass(node))
     ) {
       node.arguments.forEach(addArgument);
     } else if (
@@ -89,6 +90,13 @@ export function messageTexts(source: string, fileName = 'source.ts'): MessageTex
 function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
   for (let n = node.parent; n; n = n.parent) if (ts.isClassLike(n)) return n;
   return undefined;
+}
+
+/** Whether a class is an error: its name, or the name of the class it extends, ends in `Error`. */
+function isErrorClass(c: ts.ClassLikeDeclaration | undefined): boolean {
+  if (!c) return false;
+  const base = c.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
+  return /Error$/.test(c.name?.text ?? '') || /Error$/.test(base?.expression.getText() ?? '');
 }
 
 /** The string texts an expression spells out, literally (substitutions read as `0`). */

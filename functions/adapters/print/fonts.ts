@@ -89,11 +89,11 @@ export function fontFiles(options: FontOptions = {}): FontFile[] {
     source = `BULLETIN_FONT_DIR=${dir}`;
   } else {
     files = fromPackages();
-    source = 'the @expo-google-fonts packages';
+    source = '@expo-google-fonts 字体包';
     if (!files) {
       const besideModule = join(dirname(fileURLToPath(import.meta.url)), 'fonts');
       files = fromDir(besideModule);
-      source = `${besideModule} (the @expo-google-fonts packages are not installed)`;
+      source = `${besideModule}（未安装 @expo-google-fonts 字体包）`;
     }
   }
   const missing = files.filter((f) => !existsSync(f.path)).map((f) => f.path);

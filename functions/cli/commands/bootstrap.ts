@@ -10,7 +10,7 @@ export function register(program: Command, cli: Cli): void {
       cli.withServices(async (s) => {
         const r = await bootstrapStores(s.config, s.clients);
         console.log(
-          `created: ${r.created.join(', ') || '(none)'}; already there: ${r.existing.join(', ') || '(none)'}`,
+          `已创建：${r.created.join('、') || '（无）'}；已存在：${r.existing.join('、') || '（无）'}`,
         );
       }),
     );
