@@ -3,9 +3,23 @@
  * growth from the wrong base, a rounded record, a wrong rank.
  */
 import { describe, expect, it } from 'vitest';
-import { growthOf, RecordIndex, refOf, valueFigure } from '../../functions/core/figures.ts';
-import type { IndicatorRecord } from '../../functions/core/model.ts';
-import { rankFigure, shareOfTotalFigure, sumFigure } from '../../functions/core/report-parts.ts';
+import {
+  growthOf,
+  RecordIndex,
+  refOf,
+  shareOf,
+  valueFigure,
+  type Figure,
+} from '../../functions/core/figures.ts';
+import { CHINA, type IndicatorRecord } from '../../functions/core/model.ts';
+import { derivedAmount } from '../../functions/core/numbers.ts';
+import {
+  pointGapFigure,
+  rankFigure,
+  ratioFigure,
+  shareOfTotalFigure,
+  sumFigure,
+} from '../../functions/core/report-parts.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
 import { fidelityProblems } from '../support/fidelity.ts';
 
@@ -60,5 +74,50 @@ describe('fidelity check', () => {
     const f = { ...valueFigure(exact, { unit: '亿元' }), text: '1.4万亿元' };
     expect(fidelityProblems([f], [exact], ref).problems[0]).toMatch(/recomputed as “1\.37万亿元”/);
     expect(check([rankFigure(2, [a24, b24], 'kunshan')])[0]).toMatch(/recomputed as “1”/);
+  });
+
+  it('recomputes a figure of every kind it knows: each one printed wrong is one problem', () => {
+    // A check that skipped a kind (every sum, planted) passed every other test of the suite.
+    const n23 = rec('national-htz', '2023', 4800);
+    const c24 = rec(CHINA, '2024', 20_000);
+    const records = [...all, n23, c24];
+    const index = new RecordIndex(records);
+    const amount = derivedAmount(
+      [{ record: b24 }, { record: a24, sign: -1 }],
+      '亿元',
+      'difference',
+    );
+    const figures: Figure[] = [
+      valueFigure(a24, { unit: '亿元' }),
+      sumFigure([a24, b24], { unit: '亿元' }),
+      shareOfTotalFigure(
+        sumFigure([a24, b24], { unit: '亿元' }),
+        valueFigure(n24, { unit: '亿元' }),
+      )!,
+      ratioFigure(valueFigure(a24, { unit: '亿元' }), valueFigure(b24, { unit: '亿元' }))!,
+      growthOf(a24, index)!,
+      shareOf(a24, index, CHINA)!,
+      pointGapFigure(growthOf(a24, index)!, growthOf(n24, index)!),
+      {
+        text: `${amount.number.replace(/^-/, '')}${amount.unit}`,
+        value: amount.value,
+        refs: [refOf(a24), refOf(b24)],
+        derived: 'amount-difference',
+        parts: 1,
+      },
+      rankFigure(1, [a24, b24], 'kunshan'),
+    ];
+    const kinds = figures.map((f) => f.derived ?? 'value');
+    expect(new Set(kinds).size).toBe(figures.length);
+    const result = fidelityProblems(figures, records, ref);
+    expect(result).toEqual({ problems: [], compared: figures.length });
+    for (const f of figures) {
+      // One digit off, as a bug in the arithmetic or the formatting would print it.
+      const wrong = { ...f, text: f.text.replace(/\d/, (d) => String((Number(d) + 1) % 10)) };
+      expect(wrong.text).not.toBe(f.text);
+      expect(fidelityProblems([wrong], records, ref).problems, f.derived ?? 'value').toEqual([
+        expect.stringContaining(`“${wrong.text}”`),
+      ]);
+    }
   });
 });
