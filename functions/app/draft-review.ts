@@ -12,6 +12,7 @@ import {
   type DraftChanges,
 } from '../core/draft-changes.ts';
 import type { Draft } from '../core/lifecycle.ts';
+import type { PrintPlace } from '../core/printed-pages.ts';
 import type { Issue } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
 import type { ReportView } from '../core/report-parts.ts';
@@ -71,12 +72,28 @@ export async function draftWebEditionBytes(
   return bytes;
 }
 
+/** A changed figure with where the draft prints it (pages, articles), when the draft kept it. */
+export type PlacedChange = DraftChanges['changed'][number] & { where?: PrintPlace[] };
+
 /** What a draft changes against the last issue of its report (the console's 与上一期相比). */
 export interface DraftReview {
   last: Issue;
-  figures?: DraftChanges;
+  figures?: Omit<DraftChanges, 'changed'> & { changed: PlacedChange[] };
   /** Absent when the draft was made before its articles were kept. */
   articles?: ArticleChanges;
+}
+
+function withPlaces(
+  changes: DraftChanges,
+  places: Draft['places'],
+): Omit<DraftChanges, 'changed'> & { changed: PlacedChange[] } {
+  return {
+    ...changes,
+    changed: changes.changed.map((c) => {
+      const where = places?.[c.key];
+      return where ? { ...c, where } : c;
+    }),
+  };
 }
 
 /**
@@ -98,7 +115,9 @@ export async function reviewDraft(
   ]);
   return {
     last,
-    ...(printed && draft.printed ? { figures: draftChanges(draft.printed, printed) } : {}),
+    ...(printed && draft.printed
+      ? { figures: withPlaces(draftChanges(draft.printed, printed), draft.places) }
+      : {}),
     ...(draft.articles
       ? {
           articles: articleChanges(draft.articles, {

@@ -31,6 +31,7 @@ import {
   type ReviewRule,
 } from '../core/lifecycle.ts';
 import { formatBeijing } from '../core/time.ts';
+import { recordPlacesOf } from '../core/printed-pages.ts';
 import type {
   CorrectionLine,
   EditionKind,
@@ -494,6 +495,7 @@ async function makeDraft(
         }
       : {}),
     printed: inputs.printed,
+    ...(rendered?.view ? { places: recordPlacesOf(rendered.view) } : {}),
     ...(inputs.articles?.length ? { articles: inputs.articles } : {}),
     createdAt: createdAt.toISOString(),
     ...(ids.immediate ? { immediate: true } : {}),

@@ -14,7 +14,9 @@ import type { IssueContents } from './model.ts';
 import type { ReportView } from './report-parts.ts';
 
 export interface FigureChange {
-  /** Where the draft prints it (`武汉东湖高新区 · 地区生产总值 · 2025`). */
+  /** Its record (`<zone>#<indicator>#<period>`). */
+  key: string;
+  /** The figure as a reader finds it (`武汉东湖高新区 · 地区生产总值 · 2025`). */
   printedAs: string;
   /** Where the last issue printed it, when that says something else (another period). */
   before?: string;
@@ -43,6 +45,7 @@ export function draftChanges(draft: PrintedRecord[], last: PrintedRecord[]): Dra
     if (old.value === r.value && old.unit === r.unit && shown(old) === shown(r)) out.unchanged += 1;
     else
       out.changed.push({
+        key: r.key,
         printedAs: r.label,
         ...(old.label !== r.label ? { before: old.label } : {}),
         old: shown(old),

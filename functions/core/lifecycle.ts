@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.ts';
+import type { PrintPlace } from './printed-pages.ts';
 import {
   EDITION_KINDS,
   type CorrectionLine,
@@ -203,6 +204,12 @@ export interface Draft {
   webKey?: string;
   webSha256?: string;
   printed?: PrintedRecord[];
+  /**
+   * Where the draft prints each record's figures (record key → the articles, tables or charts
+   * printing it, each with its pages), from its print: the console's 与上一期相比 says where
+   * each changed figure is. Absent on drafts made before it was kept and on drafts not printed.
+   */
+  places?: Record<string, PrintPlace[]>;
   /** Its articles with a digest each (core/draft-changes.ts): the next draft says which changed. */
   articles?: ArticleDigest[];
   createdAt: string;

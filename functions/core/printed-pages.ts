@@ -78,3 +78,43 @@ export function withPrintedPages(
     return pages?.length ? { ...line, pages } : line;
   });
 }
+
+/** One block printing a record's figure: its title and the pages it landed on. */
+export interface PrintPlace {
+  /** An article's title, a table's or chart's caption. */
+  title: string;
+  /** 1-based, ascending; empty when the print gave no pages. */
+  pages: number[];
+}
+
+/**
+ * Record key → the blocks printing a figure made from it, each with its title and pages, in
+ * page order. Ranks are left out, as in {@link recordPagesOf}.
+ * @example recordPlacesOf(view)['zgc#gdp#2024'] // [{ title: '要闻', pages: [1] }, { title: '表1 …', pages: [2] }]
+ */
+export function recordPlacesOf(
+  view: Pick<ReportView, 'trace' | 'placements' | 'sections' | 'blockPages'>,
+): Record<string, PrintPlace[]> {
+  const titles = new Map<string, string>();
+  for (const s of view.sections)
+    for (const b of s.blocks) {
+      const part = b.article ?? b.zoneCards;
+      const captioned = b.table ?? b.chart;
+      if (part) titles.set(part.anchor, part.title);
+      else if (captioned?.anchor) titles.set(captioned.anchor, captioned.caption);
+    }
+  const out: Record<string, PrintPlace[]> = {};
+  for (const { figure, anchor } of view.placements) {
+    const f = view.trace[figure];
+    const title = titles.get(anchor);
+    if (!f || f.derived === 'rank' || !title) continue;
+    for (const ref of f.refs) {
+      const places = (out[recordKey(ref)] ??= []);
+      if (!places.some((p) => p.title === title))
+        places.push({ title, pages: view.blockPages?.[anchor] ?? [] });
+    }
+  }
+  const first = (p: PrintPlace) => p.pages[0] ?? Infinity;
+  for (const places of Object.values(out)) places.sort((a, b) => first(a) - first(b));
+  return out;
+}

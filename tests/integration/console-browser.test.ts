@@ -268,12 +268,13 @@ describe('the console in a real browser', () => {
     expect(page.url()).toBe(`${server.url}/console/drafts`);
     await audit(page, 'drafts');
     await go(page, `/console/drafts/${draftId}`);
-    // What changed since 551: the revised figure, old → new.
+    // What changed since 551: the revised figure, where the draft prints it, old → new.
     const changed = await page.$$eval('#changes tbody tr', (trs) =>
       trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim())),
     );
     expect(changed).toContainEqual([
       expect.stringContaining(gdp.label),
+      expect.stringMatching(/^第 \d+ 页 《/),
       gdp.text,
       expect.stringContaining(revised),
     ]);

@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '#local/server.ts';
 import { addAccount, noteDraftAccess, READING_GAP_MS } from '../../functions/app/desk.ts';
-import { discardDraft, triggerReport, type LifecycleDeps } from '../../functions/app/lifecycle.ts';
+import {
+  discardDraft,
+  releaseDraft,
+  triggerReport,
+  type LifecycleDeps,
+} from '../../functions/app/lifecycle.ts';
+import { ingestFiles } from '../../functions/app/ingest.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import { seedRealData, startTestStores, type TestStores } from '#tests/support/stores.ts';
 import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-renderer.ts';
@@ -206,5 +212,29 @@ describe('the editor’s desk, gaps a newcomer found', () => {
     expect(
       (await stores.services.desk.records({ target: held.id })).map((r) => [r.who, r.action]),
     ).toEqual([['王编辑', 'release']]);
+  });
+
+  it('says where the draft prints each changed figure: its page and the article', async () => {
+    const first = await draftOf('gaps-places-0');
+    const earlier = await releaseDraft(cycle, first.id, { by: '王编辑' });
+    const csv = `zone,indicator,period,value,unit,yoy,share,qualifier,source\nnational-htz,gdp,${earlier.period},19.4,万亿元,7.6,14.3,突破,工业和信息化部修订数据\n`;
+    await ingestFiles({ records: stores.services.records, reference: stores.services.reference }, [
+      { name: 'revision.csv', bytes: new TextEncoder().encode(csv) },
+    ]);
+    const draft = await draftOf('gaps-places-1');
+    const editor = await signIn();
+    const page = await editor.get(`/console/drafts/${draft.id}`);
+    const rows = [
+      ...(
+        /<table class="list stack" id="changes">[\s\S]*?<\/table>/.exec(page.html)?.[0] ?? ''
+      ).matchAll(
+        /<tr><td>([\s\S]*?)<\/td><td data-label="印于（本稿）" class="printed-at">([\s\S]*?)<\/td>/g,
+      ),
+    ].map((m) => [m[1]!.replace(/<[^>]+>/g, ' '), m[2]!.replace(/<br>/g, ' / ')]);
+    const gdp = rows.find(([figure]) => figure!.includes(`园区生产总值 · ${earlier.period}`));
+    // Not the figure's name again: the page (the test renderer prints one) and the articles.
+    expect(gdp?.[1]).toMatch(/^第 1 页 《/);
+    expect(gdp?.[1]).toContain('第 1 页 《2024年国家高新区主要经济指标发布》');
+    expect(gdp?.[1]).not.toContain('国家高新区 · 园区生产总值');
   });
 });

@@ -37,7 +37,12 @@ describe('figures old → new', () => {
     ];
     expect(draftChanges(draft, last)).toEqual({
       changed: [
-        { printedAs: '国家高新区 · 园区生产总值 · 2012', old: '5.4万亿元', new: '6.1万亿元' },
+        {
+          key: 'national-htz#gdp#2012',
+          printedAs: '国家高新区 · 园区生产总值 · 2012',
+          old: '5.4万亿元',
+          new: '6.1万亿元',
+        },
       ],
       added: [],
       dropped: [],
@@ -52,6 +57,7 @@ describe('figures old → new', () => {
     );
     expect(c.changed).toEqual([
       {
+        key: 'wuhan#gdp#2024-10',
         printedAs: 'wuhan#gdp#2024-10',
         before: 'wuhan#gdp#2024-09',
         old: '9万亿元',

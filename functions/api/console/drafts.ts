@@ -198,7 +198,16 @@ export const draftsPage: ConsolePage = {
                 },
               }
             : {}),
-          changes: review?.figures,
+          changes: review?.figures && {
+            ...review.figures,
+            // Where the draft prints each changed figure: its pages and the articles printing it.
+            changed: review.figures.changed.map((f) => ({
+              ...f,
+              where: (f.where ?? []).map(
+                (p) => `${p.pages.length ? `第 ${p.pages.join('、')} 页 ` : ''}《${p.title}》`,
+              ),
+            })),
+          },
           articles: review?.articles,
           corrections: d.corrections?.map((l) => ({
             printedAs: l.printedAs,
