@@ -23,6 +23,7 @@ import {
 import { controlCharacterIn, controlCharacterMessage } from '../core/escape.ts';
 import { articleSchema, type Article } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
+import { heapRelief } from './heap-relief.ts';
 import type { RecordStore } from './ports.ts';
 
 /** An input file: its name (for messages) and its bytes, in memory or read as a stream. */
@@ -156,6 +157,7 @@ export async function validateRecordFiles(
   const articles: Article[] = [];
   const decodedAs: { file: string; encoding: InputEncoding }[] = [];
   const keys = new BatchKeys(deps.reference);
+  const relieve = heapRelief();
   for (const f of files) {
     const open = sourceOf(f);
     const text = await articlesText(f, open, opts.encoding);
@@ -176,7 +178,10 @@ export async function validateRecordFiles(
       problems,
     });
     let next = await rows.next();
-    while (!next.done) next = await rows.next();
+    for (let n = 1; !next.done; n++) {
+      if (n % RECORD_CHUNK === 0) relieve();
+      next = await rows.next();
+    }
     valid += next.value.valid;
     if (next.value.encoding && next.value.encoding !== 'utf-8')
       decodedAs.push({ file: f.name, encoding: next.value.encoding });
@@ -212,6 +217,8 @@ async function* recordChunks(
   opts: { encoding?: InputEncoding; ingestedAt: string; periods: Set<string> },
 ): AsyncGenerator<(ParsedRecord & { ingestedAt: string })[]> {
   let chunk: (ParsedRecord & { ingestedAt: string })[] = [];
+  // Asked for the next chunk, the store is done with the last one: its garbage may go.
+  const relieve = heapRelief();
   for (const f of files) {
     const open = sourceOf(f);
     if (await articlesText(f, open, opts.encoding)) continue;
@@ -226,6 +233,7 @@ async function* recordChunks(
       if (chunk.length >= RECORD_CHUNK) {
         yield chunk;
         chunk = [];
+        relieve();
       }
     }
     // The file changed since it was validated: the batch is not stored.
