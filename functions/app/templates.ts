@@ -1,8 +1,10 @@
 /**
  * Handlebars templates: compiled once per process, rendered many times. Output is plain
- * HTML written next to nothing but itself; its CSS is linked from the templates folder.
+ * HTML written next to nothing but itself; its style sheets are inlined from the templates
+ * folder (`{{{styleSheet "shared/print.css"}}}`): a printed page then loads one file, not
+ * four — each load of a print page is intercepted by the sandbox and waits for the Node thread.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,6 +32,32 @@ const hbs = Handlebars.create();
 hbs.registerHelper('fig', (f: Figure | undefined) => (f ? f.text : MISSING));
 hbs.registerHelper('join', (list: unknown, sep: unknown) =>
   Array.isArray(list) ? list.map(String).join(typeof sep === 'string' ? sep : '、') : '',
+);
+
+/** Style sheets read once per process, by absolute path. */
+const sheets = new Map<string, string>();
+/**
+ * A style sheet of the templates folder (`assetsDir` of the render), its text for a `<style>`
+ * element (a `</style` in it could end the element early: refused).
+ */
+hbs.registerHelper(
+  'styleSheet',
+  function (this: unknown, path: unknown, options: Handlebars.HelperOptions) {
+    const dir = (options.data as { root?: { assetsDir?: string } }).root?.assetsDir;
+    if (typeof path !== 'string' || !dir) throw new ConfigError(`样式表 ${String(path)} 无法内嵌`);
+    const file = resolve(dir, path);
+    let text = sheets.get(file);
+    if (text === undefined) {
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`无法读取样式表 ${file}`, { cause: err });
+      }
+      if (/<\/style/i.test(text)) throw new ConfigError(`样式表 ${file} 含有 </style，不能内嵌`);
+      sheets.set(file, text);
+    }
+    return new hbs.SafeString(text);
+  },
 );
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
@@ -83,5 +111,5 @@ export async function renderHtml(
   dir = templatesDir(),
 ): Promise<string> {
   const compiledTemplate = await loadTemplate(template, dir);
-  return compiledTemplate({ ...view, assets: pathToFileURL(dir).href });
+  return compiledTemplate({ ...view, assets: pathToFileURL(dir).href, assetsDir: dir });
 }
