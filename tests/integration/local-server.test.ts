@@ -227,7 +227,7 @@ describe('local server: archive, downloads, feed, subscriptions', () => {
       { authorization: 'Bearer test-operator-token' },
     );
     expect(bare.status).toBe(400);
-    expect(await bare.text()).toMatch(/at.*offset/);
+    expect(await bare.text()).toMatch(/at.*时区偏移/);
 
     // Released, and released again (a second click): one issue, one notice per subscriber.
     const a = await releaseByOperator(first.draft!.id);
