@@ -107,14 +107,14 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
                         requestedBy: `console:${by}`,
                       };
                       const { messageId } = await queue.send(job);
-                      logger.info('schedule run now queued', { key: job.slotKey, messageId });
+                      logger.info('已排队：立即运行定时任务', { key: job.slotKey, messageId });
                     },
                   }),
                 }
               : {}),
             async offload(job: OperatorJob) {
               const { messageId } = await queue.send(job);
-              logger.info('editorial job queued', {
+              logger.info('已排队：编辑操作 (editorial job)', {
                 action: job.action,
                 key: job.slotKey,
                 messageId,
@@ -132,7 +132,11 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
       page: false,
       async offload(job) {
         const { messageId } = await queue.send(job);
-        logger.info('editorial job queued', { action: job.action, key: job.slotKey, messageId });
+        logger.info('已排队：编辑操作 (editorial job)', {
+          action: job.action,
+          key: job.slotKey,
+          messageId,
+        });
       },
     },
     catalog: s.catalog,
@@ -154,7 +158,7 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
       // The slot runs in the generate Lambda; a slot that already ran is answered from the catalog.
       return acceptReportRequest(deps, request, async () => {
         const { messageId } = await queue.send(job);
-        logger.info('report queued', { slotKey: job.slotKey, messageId });
+        logger.info('已排队：报告 (report)', { slotKey: job.slotKey, messageId });
         return { status: 'queued' };
       });
     },
@@ -201,7 +205,7 @@ export async function authorizeConsole(
     headers.set('authorization', event.headers['authorization']);
   const token = idTokenOf(new Request('https://console.invalid/', { headers }));
   const who = token ? await verifierFor(settings)(token) : undefined;
-  logger.info('console authorizer', {
+  logger.info('控制台授权 (console authorizer)', {
     route: event.routeKey,
     allowed: who !== undefined,
     role: who?.role,

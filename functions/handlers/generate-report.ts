@@ -41,7 +41,7 @@ async function runMessage(
 ): Promise<GenerateOutcome> {
   if (!isOperatorJob(body)) return runJob(parseOrReject(reportJobSchema, body, source), context);
   const job = parseOrReject(operatorJobSchema, body, source);
-  logger.info('editorial job', { action: job.action, key: job.slotKey });
+  logger.info('编辑操作 (editorial job)', { action: job.action, key: job.slotKey });
   const done = await runOperatorJob(publishDeps(runtimeServices(), context), job);
   logger.info(done, { action: job.action });
   return { operatorJob: job.slotKey, done };
@@ -53,7 +53,7 @@ function isSqsEvent(event: unknown): event is SQSEvent {
 }
 
 async function runJob(job: ReportJob, context?: Context): Promise<GenerateOutcome> {
-  logger.info('generating report', { kind: job.kind, slotKey: job.slotKey, period: job.period });
+  logger.info('正在生成报告', { kind: job.kind, slotKey: job.slotKey, period: job.period });
   const { requestedBy: _by, ...request } = job;
   const result = await publishReport(publishDeps(runtimeServices(), context), {
     ...request,
@@ -84,7 +84,7 @@ export async function handler(
         }
         await runMessage(body, `SQS 消息 ${record.messageId}`, context);
       } catch (err) {
-        logger.error('report job failed', {
+        logger.error('报告任务失败', {
           messageId: record.messageId,
           receiveCount: record.attributes?.ApproximateReceiveCount,
           error: err as Error,

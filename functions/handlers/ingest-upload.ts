@@ -52,13 +52,13 @@ export async function handler(event: S3Event, context?: Context): Promise<Upload
         ]);
         const movedTo = await inbox.accept(key, bytes, summary);
         metrics.addMetric('RecordsIngested', MetricUnit.Count, summary.records);
-        logger.info('upload ingested', { key, movedTo, summary });
+        logger.info('已载入上传文件', { key, movedTo, summary });
         outcomes.push({ key, status: 'ingested', movedTo, summary });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         const movedTo = await inbox.reject(key, bytes, err.message);
         metrics.addMetric('UploadsRejected', MetricUnit.Count, 1);
-        logger.warn('upload rejected', { key, movedTo, problems: err.problems.slice(0, 20) });
+        logger.warn('上传文件被拒收', { key, movedTo, problems: err.problems.slice(0, 20) });
         outcomes.push({ key, status: 'rejected', movedTo, problems: err.problems.length });
       }
     }

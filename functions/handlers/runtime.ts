@@ -127,7 +127,7 @@ export function outcomeOf(result: PublishResult): TriggerOutcome {
 /** Logs what a trigger did and records render time, PDF size and page count of a release. */
 export function recordPublished(result: PublishResult, kind: string): void {
   const { issue, draft, timings } = result;
-  logger.info(`trigger ${result.outcome}`, {
+  logger.info(`触发 (trigger)：${result.outcome}`, {
     runId: result.run.runId,
     slotKey: result.run.slotKey,
     outcome: result.outcome,
@@ -168,7 +168,7 @@ export async function invocation<T>(
     return await work();
   } catch (err) {
     metrics.addMetric('Failures', MetricUnit.Count, 1);
-    logger.error(`${handlerName} failed`, {
+    logger.error(`${handlerName} 失败`, {
       error: err as Error,
       kind: err instanceof BulletinError ? err.name : 'UnexpectedError',
       ...(err instanceof ValidationError ? { problems: err.problems.slice(0, 50) } : {}),

@@ -66,7 +66,7 @@ export async function handler(event: unknown, context?: Context): Promise<Schedu
   return invocation('scheduled-bulletin', context, async () => {
     const e = parseOrReject(scheduledEventSchema, event, '定时任务事件 (scheduler event)');
     const slotKey = slotKeys.scheduled(e.scheduleId, e.scheduledTime);
-    logger.info('scheduled run', {
+    logger.info('定时运行', {
       slotKey,
       attempt: e.attemptNumber,
       executionId: e.executionId,
@@ -80,7 +80,7 @@ export async function handler(event: unknown, context?: Context): Promise<Schedu
     });
     if (!decision.runs) {
       const message = `${SKIPPED[decision.why]}${decision.change ? `（原因：${decision.change.reason}）` : ''}`;
-      logger.info('scheduled run skipped by the release calendar', { slotKey, why: decision.why });
+      logger.info('按发布日程跳过定时运行', { slotKey, why: decision.why });
       return { outcome: decision.why, slotKey, message, printed: false };
     }
     const result = await publishReport(publishDeps(s, context), {

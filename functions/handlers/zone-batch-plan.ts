@@ -47,7 +47,7 @@ export async function handler(event: unknown, context?: Context): Promise<ZonePl
         ...(req.movedTo ? { movedTo: new Date(req.movedTo) } : {}),
       });
       if (!decision.runs) {
-        logger.info('zone batch skipped by the release calendar', {
+        logger.info('按发布日程跳过分园区批量 (zone batch)', {
           scheduleId: req.scheduleId,
           scheduledTime: req.scheduledTime,
           why: decision.why,
@@ -71,7 +71,10 @@ export async function handler(event: unknown, context?: Context): Promise<ZonePl
           : {}),
       },
     );
-    logger.info('zone batch planned', { jobs: plan.jobs.length, done: plan.done.length });
+    logger.info('分园区批量 (zone batch) 已排定', {
+      jobs: plan.jobs.length,
+      done: plan.done.length,
+    });
     return plan;
   });
 }

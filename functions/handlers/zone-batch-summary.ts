@@ -33,7 +33,7 @@ export async function handler(event: unknown, context?: Context): Promise<ZoneBa
     const outcomes = [...e.done, ...results].map(outcomeOfMapResult);
     const elapsed = e.startedAt ? Date.now() - Date.parse(e.startedAt) : 0;
     const summary = summarizeZoneBatch(outcomes, elapsed);
-    logger.info('zone batch finished', { ...summary });
+    logger.info('分园区批量 (zone batch) 已完成', { ...summary });
     metrics.addMetric('ZoneProfilesRendered', MetricUnit.Count, summary.rendered);
     metrics.addMetric('ZoneProfilesSkipped', MetricUnit.Count, summary.skipped);
     metrics.addMetric('ZoneProfilesFailed', MetricUnit.Count, summary.failed);

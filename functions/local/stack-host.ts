@@ -84,7 +84,7 @@ async function main(config: HostConfig): Promise<void> {
   // mkdtemp makes the folder 0700: only this user can reach the sockets in it.
   const sockets = mkdtempSync(join(tmpdir(), 'bulletin-stores-'));
   process.stderr.on('error', () => undefined);
-  const log = (line: string) => process.stderr.write(`[local stores] ${line}\n`);
+  const log = (line: string) => process.stderr.write(`[本地存储] ${line}\n`);
 
   // dynalite never closes the LevelDB iterators of its reads: without this each pins memory.
   closeLevelIterators();

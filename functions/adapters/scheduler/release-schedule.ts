@@ -71,7 +71,7 @@ export function createReleaseScheduler(
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' as const },
       ActionAfterCompletion: 'DELETE' as const,
-      Description: `Torch Bulletin: release draft ${draftId}`.slice(0, 512),
+      Description: `Torch Bulletin：定时发布稿件 ${draftId}`.slice(0, 512),
       Target: {
         Arn: target.targetArn,
         RoleArn: target.roleArn,

@@ -123,7 +123,7 @@ export function createReportScheduler(
         ScheduleExpressionTimezone: 'UTC',
         FlexibleTimeWindow: { Mode: 'OFF' as const },
         ActionAfterCompletion: 'DELETE' as const,
-        Description: `Torch Bulletin: ${scheduleId} ${firstAt.toISOString()} moved to ${at.toISOString()}`,
+        Description: `Torch Bulletin：定时任务 ${scheduleId} 由 ${firstAt.toISOString()} 改期至 ${at.toISOString()}`,
         Target: { ...target, Input: JSON.stringify(input) },
       };
       try {
