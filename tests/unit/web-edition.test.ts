@@ -66,6 +66,15 @@ describe('web edition', () => {
     expect(html).not.toMatch(/(?:src|href)="https?:\/\/(?!127\.0\.0\.1:8787)/);
   });
 
+  it('gives no role to a figure with a caption (axe aria-allowed-role: only doc-example may)', () => {
+    const html = render();
+    const figures = [...html.matchAll(/<figure\b([^>]*)>([\s\S]*?)<\/figure>/g)];
+    expect(figures.some(([, , body]) => body!.includes('<figcaption'))).toBe(true);
+    for (const [tag, attrs, body] of figures)
+      if (body!.includes('<figcaption'))
+        expect(attrs, tag.slice(0, 120)).not.toMatch(/\brole="(?!doc-example")/);
+  });
+
   it('lists the 要目 of the issue: every section with its titles', () => {
     const contents = contentsOf(view);
     expect(contents.map((c) => c.section)).toEqual(view.sections.map((s) => s.name));
