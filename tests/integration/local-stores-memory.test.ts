@@ -16,6 +16,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ScanCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { closeLevelIterators, openLevelIterators } from '#local/level-iterators.ts';
@@ -84,6 +85,10 @@ describe('the stores close every iterator they open', { timeout: 120_000 }, () =
             ],
           }),
         );
+        // dynalite answers CreateTable while the table is still CREATING and turns it ACTIVE a
+        // moment later; under load a put in that moment is refused (ResourceNotFound). Wait on
+        // the condition, as bootstrap does.
+        await waitUntilTableExists({ client: db, maxWaitTime: 120 }, { TableName: 'memory-check' });
         for (let i = 0; i < 40; i++)
           await db.send(
             new PutItemCommand({
