@@ -2,10 +2,11 @@
  * The texts of `functions/` that a person may read when something goes wrong, found in the source
  * (TypeScript's parser, no type checking):
  * - every string argument of a constructed error (`new XxxError(…)`, `new Error(…)`, and an error
- *   class's own `super(…)`: a class named `…Error` or extending one), and the `message` of each problem passed to one
- *   (`new ValidationError('x', [{ …, message }])`);
- * - every `error` or `message` property written as a string in an object literal: API JSON error
- *   bodies (`c.json({ error: '…' }, 404)`), problem lists (`{ field, message }`), zod's messages;
+ *   class's own `super(…)`: a class named `…Error` or extending one), and the `message` of each
+ *   problem passed to one (`new ValidationError('x', [{ …, message }])`);
+ * - every `error`, `message`, `reason`, `note`, `detail` or `why` property written as a string in
+ *   an object literal: API JSON error bodies (`c.json({ error: '…' }, 404)`), problem lists
+ *   (`{ field, message }`), zod's messages, the reasons of outcomes a run record or a log shows;
  * - every string argument of the API's `problem(c, status, '…')` and of the local stores'
  *   refusals (`deny('AccessDenied', '…')`, `refuse(403, code, '…')`).
  *
@@ -28,7 +29,7 @@ export interface MessageText {
 /** Calls whose string arguments are error texts for a person (besides `new …Error`). */
 const MESSAGE_CALLS = new Set(['problem', 'deny', 'refuse']);
 /** Object-literal properties that hold an error text for a person. */
-const MESSAGE_PROPERTIES = new Set(['error', 'message']);
+const MESSAGE_PROPERTIES = new Set(['error', 'message', 'reason', 'note', 'detail', 'why']);
 
 /** Every `.ts` file under `dir`, sorted. */
 export function sourceFiles(dir: string): string[] {

@@ -32,6 +32,7 @@ describe('errors a person reads are Chinese', () => {
         "return problem(c, 400, 'invalid query parameters', { problems });",
         "throw new Error('unreachable');",
         'class PageError extends Error { constructor(n: number) { super(`[render] page has ${n} problems`); } }',
+        "return { zone, status: 'skipped', note: 'no annual records' };",
       ].join('\n'),
       'x.ts',
     );
@@ -44,6 +45,7 @@ describe('errors a person reads are Chinese', () => {
       ['x.ts:4', 'not found here', true],
       ['x.ts:5', 'invalid query parameters', true],
       ['x.ts:7', 'page has 0 problems', true],
+      ['x.ts:8', 'no annual records', true],
     ]);
   });
 

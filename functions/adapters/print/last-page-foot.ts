@@ -53,13 +53,13 @@ export function moveToFootOfLastPage(
   if (!last || !at || at.page !== last.n || at.fromTop >= foot.withinPt || pdf.pages.length < 2)
     return stays;
   const content = last.content();
-  if (!content) return { reason: `page ${last.n}: content not readable here` };
-  if (edited.has(content.id)) return { reason: `page ${last.n} is changed already` };
+  if (!content) return { reason: `第 ${last.n} 页：此处无法读取其内容` };
+  if (edited.has(content.id)) return { reason: `第 ${last.n} 页已经改动过` };
   // The text group: the smallest clip that draws text (the footer's is the whole page).
   const group = content.groups
     .filter((g) => g.clip && g.shows.length > 0)
     .sort((a, b) => area(a.clip!) - area(b.clip!))[0];
-  if (!group?.clip) return { reason: `page ${last.n}: no text group found` };
+  if (!group?.clip) return { reason: `第 ${last.n} 页：找不到文字组` };
   const [, areaBottom, , areaTop] = group.clip;
   // Destinations are measured from the top of the text area.
   const top = areaTop - at.fromTop;
@@ -93,17 +93,17 @@ export function moveToFootOfLastPage(
     const lower = block.shows.filter((s) => below(s.origin)).length;
     if (lower === 0) continue;
     if (lower < block.shows.length || block.placed.length === 0)
-      return { reason: `text across the top of #${foot.id}` };
+      return { reason: `有文字跨过 #${foot.id} 的上沿` };
     block.placed.forEach(move);
   }
   for (const path of group.paths) {
     const lower = path.filter((q) => below(page(q))).length;
     if (lower === 0) continue;
-    if (lower < path.length) return { reason: `a path across the top of #${foot.id}` };
+    if (lower < path.length) return { reason: `有图形路径跨过 #${foot.id} 的上沿` };
     path.forEach(move);
   }
   if (group.opaque.length)
-    return { reason: `page ${last.n} draws ${group.opaque.join(', ')}: not moved here` };
+    return { reason: `第 ${last.n} 页绘有 ${group.opaque.join('、')}：此处不移动` };
   return {
     moved: true,
     updates: [

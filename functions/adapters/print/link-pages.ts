@@ -43,7 +43,7 @@ export function linkPages(
     const links = page.links.filter((l) => l.dest && wanted.has(l.dest) && !pages.has(l.dest));
     if (links.length === 0) continue;
     const content = page.content();
-    if (!content) return { reason: `page ${page.n}: content not readable here` };
+    if (!content) return { reason: `第 ${page.n} 页：此处无法读取其内容` };
     const edits: { start: number; end: number; text: string }[] = [];
     for (const { dest: anchor, rect } of links) {
       const [x1, y1, x2, y2] = rect;
@@ -57,18 +57,18 @@ export function linkPages(
       const font = last && content.font(last.font);
       const target = pdf.destinations.get(anchor!);
       if (!last || !font || !target)
-        return { reason: `contents link #${anchor}: no placeholder or no destination` };
+        return { reason: `目录链接 #${anchor}：没有占位页码或没有目标` };
       const placed = showCodes(last);
       const shown = placed.map((c) => font.text.get(c) ?? '\uFFFD').join('');
       if (shown !== placeholder || !last.placedBy || last.block.length !== 1)
         return {
-          reason: `contents link #${anchor}: its last text is "${shown}", not a placeholder`,
+          reason: `目录链接 #${anchor}：末尾文字是 "${shown}"，不是占位页码`,
         };
       const [a, b] = last.tm;
-      if (b !== 0 || a <= 0) return { reason: `contents link #${anchor}: rotated text` };
+      if (b !== 0 || a <= 0) return { reason: `目录链接 #${anchor}：文字经过旋转` };
       const codes = [...String(target.page)].map((digit) => font.digits.get(digit));
       if (codes.some((c) => c === undefined))
-        return { reason: `contents link #${anchor}: a digit of ${target.page} is not in its font` };
+        return { reason: `目录链接 #${anchor}：${target.page} 中有数字不在其字体中` };
       const width = (cs: number[]) =>
         cs.reduce((sum, c) => sum + (font.widths.get(c) ?? font.defaultWidth), 0);
       // Right-aligned on the placeholder's right edge.
@@ -82,6 +82,6 @@ export function linkPages(
     updates.push(editedContent(content, edits));
   }
   const lost = anchors.filter((a) => !pages.has(a));
-  if (lost.length) return { reason: `no contents link found for ${lost.join(', ')}` };
+  if (lost.length) return { reason: `找不到 ${lost.join('、')} 的目录链接` };
   return { pages, updates };
 }

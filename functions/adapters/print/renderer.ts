@@ -221,7 +221,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     // Changes made in the printed PDF: the contents' page numbers over their placeholders
     // (`link-pages.ts`), the colophon moved to the last page's foot (`last-page-foot.ts`).
     const printed = req.linkPages || foot ? readChromiumPdf(raw) : undefined;
-    const unread = { reason: 'the PDF is not as Chromium writes it' };
+    const unread = { reason: 'PDF 不是 Chromium 写出的原样' };
     const numbered = req.linkPages
       ? printed
         ? linkPages(printed, req.linkPages.anchors, req.linkPages.placeholder)
@@ -232,7 +232,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       ? !printed
         ? unread
         : !layout.foot
-          ? { reason: `#${foot.id} not measured` }
+          ? { reason: `#${foot.id} 未测量` }
           : moveToFootOfLastPage(
               printed,
               foot,
