@@ -15,6 +15,10 @@ import { periodArg, type Cli } from '../context.ts';
 import { noticeLine } from '../notices.ts';
 import { checkOutputFile, outputPathIn } from '../output-path.ts';
 import { allZonesOptions, generateAllZones, type AllZonesOptions } from './batch.ts';
+import { loadPrintConfig } from '../../config.ts';
+import { createChromiumRenderer } from '../../adapters/print/renderer.ts';
+import type { PdfRenderer } from '../../app/ports.ts';
+import { interruptOnCtrlC } from '../interrupt.ts';
 
 export interface GenerateOutcome {
   result: PublishResult;
@@ -56,9 +60,11 @@ export async function generateBulletin(
   cli: Cli,
   s: Services,
   opts: GenerateOptions,
+  /** Instead of the services' renderer (one that leaves Ctrl-C to the command). */
+  renderer?: PdfRenderer,
 ): Promise<GenerateOutcome> {
   const request = checkKindOptions({ ...opts, kind: opts.kind ?? 'torch-bulletin' });
-  const deps = cli.publishDeps(s);
+  const deps = { ...cli.publishDeps(s), ...(renderer ? { renderer } : {}) };
   let releaseNow: { by?: string } | undefined = opts.release
     ? { by: `${operatorName()} (bulletin generate --release)` }
     : undefined;
@@ -203,6 +209,17 @@ export function checkKindOptions(opts: {
   );
 }
 
+/** The request in words: `生成报告（regional-report，区域：长三角）`. */
+function requestWords(opts: GenerateOptions): string {
+  const parts = [
+    opts.kind ?? 'torch-bulletin',
+    ...(opts.region ? [`区域：${opts.region}`] : []),
+    ...(opts.zone ? [`园区：${opts.zone}`] : []),
+    ...(opts.period ? [`数据期：${opts.period}`] : []),
+  ];
+  return `生成报告（${parts.join('，')}）`;
+}
+
 /** The options every report command shares: kind, period, zone, region. */
 export function reportOptions(command: Command): Command {
   return command
@@ -237,12 +254,25 @@ export function register(program: Command, cli: Cli): void {
     .option('--out <文件>', '另存一份 PDF 到此路径（文件已存在时须加 --force 才覆盖）')
     .option('--slot <键>', '幂等键 (idempotency key)：同一个键不会生成两份稿件（默认：新键）')
     .option('--release', '立即发布（已自行审核）：此时取期号，记为由您发布')
-    .action((opts: GenerateOptions & AllZonesOptions & { kind: ReportKind; all?: boolean }) => {
-      if (opts.all && ALL_ZONES_KINDS.includes(opts.kind)) return generateAllZones(cli, opts);
-      checkKindOptions(opts); // before the local stack starts
-      if (opts.out) checkOutputFile(resolve(opts.out), opts);
-      return cli.withServices(async (s) =>
-        printOutcome(cli, s, await generateBulletin(cli, s, opts)),
-      );
-    });
+    .action(
+      async (opts: GenerateOptions & AllZonesOptions & { kind: ReportKind; all?: boolean }) => {
+        if (opts.all && ALL_ZONES_KINDS.includes(opts.kind)) return generateAllZones(cli, opts);
+        checkKindOptions(opts); // before the local stack starts
+        if (opts.out) checkOutputFile(resolve(opts.out), opts);
+        const slot = opts.slot ?? slotKeys.cli(randomUUID());
+        // Ctrl-C says what it cut off and what is left (puppeteer's own handler would exit
+        // silently).
+        const renderer = createChromiumRenderer({ ...loadPrintConfig(), handleSIGINT: false });
+        const interrupt = interruptOnCtrlC({ title: requestWords(opts), slotKey: slot });
+        try {
+          return await cli.withServices(async (s) => {
+            interrupt.attach(s);
+            await printOutcome(cli, s, await generateBulletin(cli, s, { ...opts, slot }, renderer));
+          });
+        } finally {
+          interrupt.dispose();
+          await renderer.close();
+        }
+      },
+    );
 }
