@@ -98,6 +98,19 @@ describe('progress bar (a terminal)', () => {
     );
   });
 
+  it('shows what happens between outcomes on the bar, before a note', () => {
+    const { stream, written } = terminal();
+    const progress = progressReporter('zone profiles', stream, { handlesInterrupt: true });
+
+    progress.update(0, 178, { skipped: 0, failed: 0, detail: '已印 40 次（重印 38） · 重试 1' });
+    progress.note('Ctrl-C：不再开始新的园区');
+    progress.stop();
+
+    expect(written.text).toMatch(
+      /0\/178 \| 跳过 0 · 失败 0 \| .* \| 已印 40 次（重印 38） · 重试 1 \| Ctrl-C：不再开始新的园区/,
+    );
+  });
+
   it('shows rows and their rate for work without skipped or failed counts (ingest)', () => {
     const { stream, written } = terminal();
     const progress = progressReporter('ingest', stream);
