@@ -185,12 +185,24 @@ describe('the editor’s desk, gaps a newcomer found', () => {
     const running = await editor.get(`/console/drafts/${held.id}`);
     expect(running.html).toContain('id="release-running"');
     expect(running.html).not.toContain('id="resume"');
+    const [cut] = (await cycle.catalog.listRuns({ limit: 20 })).filter(
+      (r) => r.slotKey === 'gaps-interrupt',
+    );
+    const runRow = async () =>
+      new RegExp(`<tr class="run" data-run="${cut!.runId}"[\\s\\S]*?</tr>`).exec(
+        (await editor.get('/console/runs')).html,
+      )?.[0];
+    expect(await runRow()).toContain('class="hint running-lease"');
     while (Date.now() <= held.leaseUntil!) await new Promise((r) => setTimeout(r, 100));
 
     const list = await editor.get('/console/drafts');
     const row = new RegExp(`href="/console/drafts/${held.id}"[\\s\\S]*?</tr>`).exec(list.html)?.[0];
     expect(row).toContain('发布中断');
     expect(row).toContain('未打印样稿');
+    // 运行记录 says what became of it and links its draft.
+    const cutRow = await runRow();
+    expect(cutRow).toContain('运行它的进程已退出');
+    expect(cutRow).toContain(`href="/console/drafts/${held.id}"`);
     const page = await editor.get(`/console/drafts/${held.id}`);
     expect(page.html).toContain('id="release-interrupted"');
     expect(page.html).toMatch(/<dt>页数<\/dt><dd>未打印样稿/);
@@ -236,5 +248,12 @@ describe('the editor’s desk, gaps a newcomer found', () => {
     expect(gdp?.[1]).toMatch(/^第 1 页 《/);
     expect(gdp?.[1]).toContain('第 1 页 《2024年国家高新区主要经济指标发布》');
     expect(gdp?.[1]).not.toContain('国家高新区 · 园区生产总值');
+    // 勘误 lists the released issue with the pages that print the revised figure.
+    const queue = await editor.get('/console/corrections');
+    expect(queue.html).toMatch(
+      new RegExp(
+        `id="correction-${earlier.id}"[\\s\\S]*?<td>国家高新区 · 园区生产总值 · ${earlier.period}<br><span class="hint">印于第 1 页</span>`,
+      ),
+    );
   });
 });

@@ -23,6 +23,8 @@ import type { ConsoleContext, ConsoleKit, ConsolePage } from './kit.ts';
 /** A changed figure as the console shows it: where printed, what (value, growth …), old → new. */
 const lineView = (l: CorrectionLine) => ({
   printedAs: l.printedAs,
+  // The pages of the issue that print it (its edition's map), when it has one.
+  pagesText: l.pages?.length ? `印于第 ${l.pages.join('、')} 页` : '',
   aspect: ASPECT_NAMES[l.aspect ?? 'value'],
   ...correctionValues(l),
   source: l.source,

@@ -72,13 +72,25 @@ export const runsPage: ConsolePage = {
       }
       const done = c.req.query('done');
       const retries = retriesOf(runs);
+      // A run cut off has not recorded its draft: the open draft of its slot is that one.
+      const openBySlot = new Map((await L.catalog.openDrafts()).map((d) => [d.slotKey, d.id]));
       return kit.page(c, 'runs', {
         pageTitle: '运行记录',
         runs: single.map((r) => ({
           ...r,
           ...(r.detail ? { detail: inConsole(r.detail) } : {}),
+          ...(r.state === 'interrupted' && !r.detail
+            ? {
+                detail:
+                  '运行它的进程已退出（例如 Ctrl-C 或被终止），租约已到期：重试从中断处继续，不会重复编号。',
+                draftId: r.draftId ?? openBySlot.get(r.slotKey),
+              }
+            : {}),
           outcomeLabel: OUTCOME[r.state].label,
           tone: OUTCOME[r.state].tone,
+          // Still running: until when its lease holds (then, its process gone, 已中断).
+          leaseUntil:
+            r.state === 'running' && r.leaseUntil ? new Date(r.leaseUntil).toISOString() : '',
           retriedBy: retries.get(r.runId),
           retryOf: RETRY_OF.exec(r.trigger)?.[1],
           retryable: (r.state === 'failed' || r.state === 'interrupted') && !retries.has(r.runId),
