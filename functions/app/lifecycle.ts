@@ -702,7 +702,9 @@ async function numberOnce(
   place: Place,
 ): Promise<{ issue: Issue; rendered?: RenderedPdf } | undefined> {
   const numbering = await place.numbering;
-  await deps.catalog.recordAttempt(draft.id, owner, numbering.total);
+  // Each attempt renews the lease: a release outrun by others for the number (ten render
+  // Lambdas of one series at once) is alive, and keeps its draft.
+  await deps.catalog.recordAttempt(draft.id, owner, numbering.total, lease(deps));
   const id = `${draft.series}-${numbering.total}`;
   // An embargo printed ahead with this very number is stored already (embargo.ts); otherwise
   // print now — before the second (a release started ahead of it), under a sealed name.

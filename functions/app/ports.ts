@@ -191,8 +191,12 @@ export interface LifecycleCatalog {
   ): Promise<Draft>;
   /** Takes a draft into `releasing` for `owner` until the lease ends. */
   beginRelease(id: string, owner: string, leaseMs: number, now?: number): Promise<Draft>;
-  /** Records the total about to be tried (only while `owner` holds the release). */
-  recordAttempt(id: string, owner: string, total: number): Promise<void>;
+  /**
+   * Records the total about to be tried (only while `owner` holds the release) and, given
+   * `leaseMs`, renews the lease from now: a release that keeps losing the race for a number to
+   * other processes is alive, and must not lose its draft to the lease it started with.
+   */
+  recordAttempt(id: string, owner: string, total: number, leaseMs?: number): Promise<void>;
   /** Back to the state before the release (nothing was numbered). */
   abortRelease(id: string, owner: string, reason: string): Promise<void>;
   completeRelease(

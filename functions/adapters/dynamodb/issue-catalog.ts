@@ -411,20 +411,25 @@ export function createDynamoLifecycleCatalog(
       }
     },
 
-    async recordAttempt(id, owner, total) {
+    async recordAttempt(id, owner, total, leaseMs) {
+      const now = Date.now();
       try {
         await documents.send(
           new UpdateCommand({
             TableName: tableName,
             Key: draftKey(id),
-            UpdateExpression: 'SET attemptTotal = :t',
+            UpdateExpression:
+              leaseMs === undefined
+                ? 'SET attemptTotal = :t'
+                : 'SET attemptTotal = :t, leaseUntil = :l',
             ConditionExpression: '#s = :releasing AND releaseOwner = :o AND leaseUntil > :now',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: {
               ':t': total,
               ':releasing': 'releasing',
               ':o': owner,
-              ':now': Date.now(),
+              ':now': now,
+              ...(leaseMs === undefined ? {} : { ':l': now + leaseMs }),
             },
           }),
         );
