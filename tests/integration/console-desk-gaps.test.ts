@@ -221,6 +221,9 @@ describe('the editor’s desk, gaps a newcomer found', () => {
     const runs = await cycle.catalog.listRuns({ limit: 20 });
     const first = runs.find((r) => r.slotKey === 'gaps-interrupt' && r.trigger === 'cli')!;
     expect(runs.find((r) => r.trigger === `重试 ${first.runId}`)?.outcome).toBe('released');
+    const retriedRow = await runRow();
+    expect(retriedRow).toContain('已重试：见');
+    expect(retriedRow).not.toContain('重试从中断处继续');
     expect(
       (await stores.services.desk.records({ target: held.id })).map((r) => [r.who, r.action]),
     ).toEqual([['王编辑', 'release']]);

@@ -81,8 +81,9 @@ export const runsPage: ConsolePage = {
           ...(r.detail ? { detail: inConsole(r.detail) } : {}),
           ...(r.state === 'interrupted' && !r.detail
             ? {
-                detail:
-                  '运行它的进程已退出（例如 Ctrl-C 或被终止），租约已到期：重试从中断处继续，不会重复编号。',
+                detail: retries.has(r.runId)
+                  ? '运行它的进程已退出（例如 Ctrl-C 或被终止）。'
+                  : '运行它的进程已退出（例如 Ctrl-C 或被终止），租约已到期：重试从中断处继续，不会重复编号。',
                 draftId: r.draftId ?? openBySlot.get(r.slotKey),
               }
             : {}),
