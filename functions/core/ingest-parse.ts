@@ -467,9 +467,10 @@ async function scanInput(open: ByteSource): Promise<ByteScan> {
 }
 
 /**
- * The encoding of a CSV file by the rule of {@link decodeInput}. UTF-8 is parsed from the file's
- * bytes as they are (read as a stream); anything else — a declared or detected GB18030, or bytes
- * to refuse — is read whole and decoded by {@link decodeInput} (its text then parsed as UTF-8).
+ * The encoding of a CSV file by the rule of {@link decodeInput}, the file read as a stream:
+ * UTF-8 is parsed from the file's bytes as they are; a declared or detected GB18030 is decoded
+ * chunk by chunk as it is parsed (its text handed on as UTF-8). Nothing of the file is held
+ * whole; what decides is read in one more pass (see {@link readingsOf}).
  */
 async function detectInput(
   file: string,
@@ -492,10 +493,112 @@ async function detectInput(
     (declared || hasUtf8Bom || !scan.gbkLike || scan.wide)
   )
     return { encoding: 'utf-8' };
-  const decoded = decodeInput(file, await readAll(open), declared);
-  if (decoded.problem) return { problem: decoded.problem };
-  const source = bytesSource(Buffer.from(decoded.text!, 'utf8'));
-  return { encoding: decoded.encoding!, open: source, scan: await scanInput(source) };
+  if (utf16)
+    return {
+      problem: { file, location: '1', message: '文件是 UTF-16 编码（有 BOM）：请另存为 UTF-8' },
+    };
+  const encoding = await encodingOf(file, open, scan, hasUtf8Bom, declared);
+  if (typeof encoding !== 'string') return { problem: encoding };
+  const source = transcoded(open, encoding);
+  return { encoding, open: source, scan: await scanInput(source) };
+}
+
+/** {@link decodeInput}'s rules 1, 3–5 for a file that is not plainly UTF-8, from one pass. */
+async function encodingOf(
+  file: string,
+  open: ByteSource,
+  scan: ByteScan,
+  hasUtf8Bom: boolean,
+  declared?: InputEncoding,
+): Promise<InputEncoding | InputProblem> {
+  if (declared) {
+    const r = await readingsOf(open, declared);
+    if (r.valid) return declared;
+    return {
+      file,
+      location: String(r.firstInvalidLine),
+      message: `文件不是有效的 ${declared} 编码（--encoding 所给的编码）`,
+    };
+  }
+  const r = await readingsOf(open, 'gb18030');
+  const gbk = !hasUtf8Bom && r.valid && !r.gbkLike;
+  // Valid UTF-8 (only U+0100–U+07FF beyond ASCII): GBK if its GBK reading has Chinese in it.
+  if (scan.utf8) return gbk && r.wide ? 'gb18030' : 'utf-8';
+  if (gbk && !r.chineseUtf8Line) return 'gb18030';
+  return { file, location: String(r.firstInvalidUtf8Line), message: NOT_UTF8 };
+}
+
+/**
+ * One pass over a file: is it valid in `encoding`, and does its text there hold U+0100–U+07FF
+ * or U+0800 up; the first line (1-based) that is not valid UTF-8, and not valid in `encoding`;
+ * is some line valid UTF-8 with Chinese in it. Only the current line is kept between chunks.
+ */
+async function readingsOf(open: ByteSource, encoding: InputEncoding) {
+  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
+  const r = {
+    valid: true,
+    gbkLike: false,
+    wide: false,
+    firstInvalidLine: 0,
+    firstInvalidUtf8Line: 0,
+    chineseUtf8Line: false,
+  };
+  let line = 1;
+  /** The current line's bytes so far (a line may span chunks). */
+  let carry: Buffer[] = [];
+  const lineDone = (bytes: Uint8Array, terminated: boolean) => {
+    const text = strict('utf-8', bytes);
+    if (text !== undefined) r.chineseUtf8Line ||= WIDE.test(text);
+    // As lineOfFirstInvalidByte: only lines that end in LF are looked at; past them, the
+    // line after the last one.
+    if (!terminated) return;
+    if (text === undefined) r.firstInvalidUtf8Line ||= line;
+    const valid = encoding === 'utf-8' ? text !== undefined : strict(encoding, bytes) !== undefined;
+    if (!valid) r.firstInvalidLine ||= line;
+    line++;
+  };
+  for await (const chunk of open()) {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (r.valid)
+      try {
+        const text = decoder.decode(buf, { stream: true });
+        r.gbkLike ||= GBK_AS_UTF8.test(text);
+        r.wide ||= WIDE.test(text);
+      } catch {
+        r.valid = false;
+      }
+    let start = 0;
+    for (let at = buf.indexOf(0x0a); at >= 0; at = buf.indexOf(0x0a, start)) {
+      const piece = buf.subarray(start, at);
+      lineDone(carry.length ? Buffer.concat([...carry, piece]) : piece, true);
+      carry = [];
+      start = at + 1;
+    }
+    if (start < buf.length) carry.push(buf.subarray(start));
+  }
+  lineDone(Buffer.concat(carry), false);
+  if (r.valid)
+    try {
+      decoder.decode();
+    } catch {
+      r.valid = false;
+    }
+  r.firstInvalidLine ||= line;
+  r.firstInvalidUtf8Line ||= line;
+  return r;
+}
+
+/** A file's text in `encoding`, decoded chunk by chunk and handed on as UTF-8 bytes. */
+function transcoded(open: ByteSource, encoding: InputEncoding): ByteSource {
+  return async function* () {
+    const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
+    for await (const chunk of open()) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (text) yield Buffer.from(text, 'utf8');
+    }
+    const rest = decoder.decode();
+    if (rest) yield Buffer.from(rest, 'utf8');
+  };
 }
 
 /** Strings repeated on many rows (sources, units, periods) kept once. */
