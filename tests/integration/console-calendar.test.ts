@@ -102,7 +102,8 @@ describe('the console: release dates on the schedules page, overdue embargoes', 
               enabled: d.enabled,
             })),
           setEnabled: () => Promise.reject(new Error('not used here')),
-          runNow: () => Promise.reject(new Error('not used here')),
+          // 2026-12-06T11:42:41.634Z is 19:42 in Beijing.
+          runNow: () => Promise.resolve('2026-12-06T11:42:41.634Z'),
         },
       },
     });
@@ -189,6 +190,17 @@ describe('the console: release dates on the schedules page, overdue embargoes', 
       (await releaseCalendar(calendar())).entries.find((e) => e.key === second.key)?.status,
     ).toBe('cancelled');
     expect(await (await fetch(`${url}/calendar`)).text()).toContain('与年度会议冲突，本期取消');
+  }, 60_000);
+
+  it('records 立即运行 with its Beijing time, never the ISO instant, on 操作记录', async () => {
+    const admin = consoleClient(url);
+    await admin.login('张管理', PASSWORD.admin);
+    await admin.get('/console/schedules');
+    const ran = await admin.post('/console/schedules/monthly-bulletin/run', {});
+    expect(ran.status, ran.html).toBe(303);
+    const record = await admin.get('/console/record');
+    expect(record.html).toContain('立即运行（2026-12-06 19:42 北京时间）');
+    expect(record.html).not.toContain('11:42:41');
   }, 60_000);
 
   it('gives a 审阅 and an 编辑 the dates but no forms, and a 403 on moving or cancelling', async () => {

@@ -41,14 +41,29 @@ const TRIGGER: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^correct (.+)$/, (m) => `修订 ${m[1]}`],
   [/^invocation$/, () => '直接调用（invocation）'],
 ];
-hbs.registerHelper('trigger', (t: unknown) => {
-  if (typeof t !== 'string') return '';
+/** A stored trigger in words; anything else (a person's name) unchanged. */
+export function triggerWords(t: string): string {
   for (const [re, words] of TRIGGER) {
     const m = t.match(re);
     if (m) return words(m);
   }
   return t;
-});
+}
+/**
+ * Who released an edition, in words (`{{releasedBy …}}`): a release nobody reviewed is stored as
+ * its trigger and why (`cli（该刊无需审核）`, `schedule monthly-bulletin（该刊无需审核）`); the
+ * trigger is put in words as the runs page does, a person's name stays as it is.
+ */
+export function releasedByWords(by: string): string {
+  const m = by.match(/^([^（]+)（(.*)）$/su);
+  // `npm start（首次运行，免审）` already reads as words.
+  if (!m || m[1] === 'npm start') return m ? by : triggerWords(by);
+  return `${triggerWords(m[1]!)}（${m[2]}）`;
+}
+hbs.registerHelper('trigger', (t: unknown) => (typeof t === 'string' ? triggerWords(t) : ''));
+hbs.registerHelper('releasedBy', (by: unknown) =>
+  typeof by === 'string' ? releasedByWords(by) : '',
+);
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('any', (...args: unknown[]) =>
   args.slice(0, -1).some((a) => Array.isArray(a) && a.length > 0),

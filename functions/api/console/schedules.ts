@@ -6,6 +6,7 @@
 import { Cron } from 'croner';
 import cronstrue from 'cronstrue/i18n.js';
 import { z } from 'zod';
+import { formatBeijing } from '../../core/time.ts';
 import type { ConsoleContext, ConsolePage } from './kit.ts';
 import { mountScheduleDates, scheduleDates } from './schedule-dates.ts';
 
@@ -123,7 +124,7 @@ export const schedulesPage: ConsolePage = {
       await kit.record(c, {
         action: 'schedule-run',
         target: `schedule:${id}`,
-        detail: `立即运行（${started}）`,
+        detail: `立即运行（${formatBeijing(started)}）`,
       });
       return kit.done(c, `/console/schedules?id=${encodeURIComponent(id)}`, 'run');
     });
