@@ -19,8 +19,12 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Integration suites each start their own dynalite/s3rver and a browser: two cores.
-    maxWorkers: 2,
+    // Three files at a time on two cores: much of the suite waits rather than computes (leases
+    // running out in the aws-semantics files, embargoes, a served smoke test): a whole run took
+    // 495 s of CPU (user + sys, every process; with the shared modules and the one CDK synth)
+    // where two workers on a quiet machine had run for 401 s, 802 s of the two cores: about a
+    // third of them idle. aws-semantics-2 alone: 18.6 s of CPU in a file of 73 s.
+    maxWorkers: 3,
     fileParallelism: true,
     // The pinned AWS SDK runs on Node 20 here (Lambda runs 22); its notice is in the README.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
