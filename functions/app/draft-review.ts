@@ -107,7 +107,8 @@ export async function reviewDraft(
 ): Promise<DraftReview | undefined> {
   if (draft.correctionOf) return undefined;
   const last = await catalog.latestOfReport(draft.series, draft.reportKey);
-  if (!last) return undefined;
+  // A released draft is its report's latest issue: there is nothing before it to compare with here.
+  if (!last || last.id === draft.issueId) return undefined;
   const lastDraftId = last.editions?.at(-1)?.draftId ?? last.draftId;
   const [printed, lastDraft] = await Promise.all([
     draft.printed ? catalog.printedOf(last.id) : undefined,

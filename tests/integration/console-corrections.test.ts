@@ -37,6 +37,7 @@ describe("the console's corrections page", () => {
   let server: Server;
   let url = '';
   let editor: ConsoleClient;
+  let firstDraftId = '';
   const series = ['torch-bulletin'];
 
   const get = async (path: string) => (await editor.get(path)).html;
@@ -97,6 +98,7 @@ describe("the console's corrections page", () => {
       { slotKey: 'oc-1', trigger: 'test' },
     );
     const issue = await releaseDraft(lifecycle, made.draft!.id, { by: 'editor' });
+    firstDraftId = made.draft!.id;
     const gdp = (
       await s.records.currentValues([
         { zone: 'national-htz', indicator: 'gdp', period: issue.period! },
@@ -148,6 +150,11 @@ describe("the console's corrections page", () => {
       pages: [2, 3],
     });
     expect(draft!.corrections).toEqual(queue[0]!.changes);
+    // Its check page says what releasing a 修订版 does: the number stays, the edition is new.
+    const check = await post(`/console/drafts/${draft!.id}/release/check`, { when: 'now' });
+    expect(check.status).toBe(200);
+    expect(check.html).toContain('发布后成为 torch-bulletin-551 的第 2 版（修订版，期号不变');
+    expect(check.html).not.toContain('发布后分配期号');
     await discardDraft(lifecycle, draft!.id, { by: 'editor' });
 
     // Dismissed with a reason: kept and shown, no form any more.
@@ -167,6 +174,18 @@ describe("the console's corrections page", () => {
     });
     expect((await api.json()).corrections).toEqual(await correctionQueue(lifecycle, series));
   }, 120_000);
+  it("a released draft's page links its issue and compares it with nothing of its own; the 已发布 banner names the issue", async () => {
+    const page = await get(`/console/drafts/${firstDraftId}`);
+    expect(page).toMatch(
+      /id="draft-status">已发布：<a href="\/console\/issues\/torch-bulletin-551">/,
+    );
+    // It is its report's latest issue: no 与上一期相比 against itself.
+    expect(page).not.toContain('与上一期相比');
+    const banner = await get('/console/drafts?issue=torch-bulletin-551&done=released');
+    expect(banner).toContain('已发布：');
+    expect(banner).toMatch(/已发布：[^<]*年第\d+期\(总第551期\)/);
+  }, 60_000);
+
   it('a series without review releases its 修订版 at once, and the console says so', async () => {
     const s = stores.services;
     const made = await triggerReport(

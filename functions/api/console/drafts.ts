@@ -4,7 +4,7 @@
  * or discard with a reason. Opening a draft or its PDF is noted in the pre-release access record.
  */
 import { z } from 'zod';
-import { parseDraftId, type Draft } from '../../core/lifecycle.ts';
+import { parseDraftId, parseIssueId, type Draft } from '../../core/lifecycle.ts';
 import { correctionValues } from '../../core/lifecycle.ts';
 import { formatIssueLine } from '../../core/format.ts';
 import {
@@ -148,8 +148,21 @@ export const draftsPage: ConsolePage = {
         drafts: rows,
         ...(done && DONE[done] ? { banner: DONE[done], bannerIssue: c.req.query('issue') } : {}),
         ...(done === 'scheduled' ? await scheduledBanner(c.req.query('draft')) : {}),
+        ...(done === 'released' ? await releasedBanner(c.req.query('issue')) : {}),
       });
     });
+
+    /** 已发布 names the issue, its number and (a 修订版) its edition, with a link to it. */
+    const releasedBanner = async (id: string | undefined) => {
+      const parsed = id ? parseIssueId(id) : undefined;
+      const issue = parsed ? await L.catalog.issueByTotal(parsed.series, parsed.total) : undefined;
+      if (!issue) return {};
+      const edition = issue.edition && issue.edition > 1 ? ` 第 ${issue.edition} 版（修订版）` : '';
+      return {
+        banner: `稿件已发布：${issue.title} ${formatIssueLine(issue.year, issue.number, issue.total)}${edition}。`,
+        bannerIssue: issue.id,
+      };
+    };
 
     /** 已定时发布 names the draft and the Beijing time it goes public (as stored, not as posted). */
     const scheduledBanner = async (id: string | undefined) => {
@@ -177,6 +190,7 @@ export const draftsPage: ConsolePage = {
           draft: {
             ...d,
             pages: await pagesOf(L, d),
+            pageCount: d.pages,
             statusLabel: statusOf(d, kit.now()),
             series: kit.deps.reference.seriesById(d.series)?.title ?? d.series,
             madeBy: run?.trigger,
