@@ -241,6 +241,17 @@ export interface Draft {
 }
 
 /**
+ * A release under way holds the draft `releasing` for its lease; once the lease has run out
+ * with the draft still `releasing`, the process that released it is gone (killed, Ctrl-C):
+ * the release was interrupted and may be resumed (the same number, never a second one). The
+ * console (待审稿件) and `bulletin drafts` both say 发布中断 from this.
+ */
+export function releaseState(d: Draft, now: Date): 'interrupted' | 'releasing' | undefined {
+  if (d.status !== 'releasing') return undefined;
+  return (d.leaseUntil ?? 0) < now.getTime() ? 'interrupted' : 'releasing';
+}
+
+/**
  * An embargoed issue printed ahead of its release second with the number it expects, its files
  * stored under names no reader route serves or can guess (`archive-keys.ts`, `sealedKey`). At
  * the second, the release writes the catalog entry pointing at them — nothing else — so every

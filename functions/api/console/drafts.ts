@@ -4,7 +4,7 @@
  * or discard with a reason. Opening a draft or its PDF is noted in the pre-release access record.
  */
 import { z } from 'zod';
-import { parseDraftId, parseIssueId, type Draft } from '../../core/lifecycle.ts';
+import { parseDraftId, parseIssueId, releaseState, type Draft } from '../../core/lifecycle.ts';
 import { correctionValues } from '../../core/lifecycle.ts';
 import { formatIssueLine } from '../../core/format.ts';
 import {
@@ -31,16 +31,6 @@ const STATUS: Record<Draft['status'], string> = {
 };
 
 const OPEN = new Set<Draft['status']>(['draft', 'scheduled', 'releasing']);
-
-/**
- * A release under way holds the draft `releasing` for its lease; once the lease has run out
- * with the draft still `releasing`, the process that released it is gone (killed, Ctrl-C):
- * the release was interrupted and may be resumed (the same number, never a second one).
- */
-function releaseState(d: Draft, now: Date): 'interrupted' | 'releasing' | undefined {
-  if (d.status !== 'releasing') return undefined;
-  return (d.leaseUntil ?? 0) < now.getTime() ? 'interrupted' : 'releasing';
-}
 
 /** The status in words: 发布中断 for a release whose process is gone. */
 const statusOf = (d: Draft, now: Date) =>

@@ -25,7 +25,13 @@ import { overdueNote, releaseOrSchedule } from '../../app/embargo.ts';
 import { draftForPeople } from '../../app/sealed-release.ts';
 import type { PublishResult } from '../../app/publish.ts';
 import { NotFoundError } from '../../errors.ts';
-import { correctionValues, editionLabel, statusWord } from '../../core/lifecycle.ts';
+import {
+  correctionValues,
+  editionLabel,
+  releaseState,
+  statusWord,
+  type Draft,
+} from '../../core/lifecycle.ts';
 import { formatSize } from '../../core/display.ts';
 import type { EditionKind, Issue } from '../../core/model.ts';
 import { formatBeijing, withBeijingOffsets } from '../../core/time.ts';
@@ -192,7 +198,7 @@ export function register(program: Command, cli: Cli): void {
             console.log(
               [
                 d.id,
-                STATUS_OF_DRAFT[d.status] ?? d.status,
+                draftStatusWord(d, now),
                 d.correctionOf ? `${d.correctionOf} 的修订版` : d.title,
                 d.period,
                 d.pages ? `${d.pages} 页` : '',
@@ -479,6 +485,21 @@ export function register(program: Command, cli: Cli): void {
         for (const k of r.removed) console.log(`  ${k}`);
       }),
     );
+}
+
+/**
+ * A draft's state in the list (`bulletin drafts`): 发布中断 for a release whose process is gone
+ * (its lease run out), with how to resume it — the same number, never a second one.
+ */
+function draftStatusWord(d: Draft, now: Date): string {
+  const state = releaseState(d, now);
+  if (state === 'interrupted')
+    return d.immediate && d.runId
+      ? `发布中断（发布进程已退出；继续：bulletin retry ${d.runId}，或编辑部“待审稿件”中的“继续发布”）`
+      : `发布中断（发布进程已退出；继续：bulletin release ${d.id}，或编辑部“待审稿件”中的“继续发布”）`;
+  if (state === 'releasing' && d.leaseUntil)
+    return `发布中（进程租约至 ${formatBeijing(d.leaseUntil)}）`;
+  return STATUS_OF_DRAFT[d.status] ?? d.status;
 }
 
 /** A draft's state in the list (`bulletin drafts`). */
