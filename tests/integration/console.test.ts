@@ -113,6 +113,16 @@ describe('the console', () => {
     expect((await fetch(`${url}/operator/api/drafts`)).status).toBe(401);
   });
 
+  it('answers an unknown console address with a console page in Chinese, not the API JSON', async () => {
+    const editor = consoleClient(url);
+    await editor.login('王编辑', PASSWORD.editor);
+    const page = await editor.get('/console/no-such-page');
+    expect(page.status).toBe(404);
+    expect(page.html).toContain('<html lang="zh-CN">');
+    expect(page.html).toContain('编辑部没有这个页面');
+    expect(page.html).not.toContain('"error"');
+  });
+
   it('throttles the sixth wrong password in a minute, even when it is right', async () => {
     const client = consoleClient(url);
     await addAccount(stores.services.desk, {

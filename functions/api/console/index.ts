@@ -133,5 +133,14 @@ export function mountConsole(parent: HonoApp, deps: ConsoleDeps): void {
 
   app.get('/console', (c) => c.redirect('/console/drafts', 302));
   for (const page of PAGES) page.mount(app, kit);
+  // Any other address under /console: a console page that says so (not the API's JSON 404).
+  app.get('/console/*', (c) =>
+    kit.page(
+      c,
+      'error',
+      { pageTitle: '未找到', message: '编辑部没有这个页面，请从上方栏目进入。', back: '/console' },
+      404,
+    ),
+  );
   parent.route('/', app);
 }
