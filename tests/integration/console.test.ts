@@ -307,6 +307,9 @@ describe('the console', () => {
     expect((await editor.post('/console/logout', {})).location).toBe(
       '/console/login?done=signed-out',
     );
+    // The sign-in page it lands on says the person is signed out.
+    const signedOut = await editor.get('/console/login?done=signed-out');
+    expect(signedOut.html).toMatch(/id="banner"[\s\S]*已退出编辑部/);
     expect((await editor.get('/console/drafts')).status).toBe(303);
   });
 

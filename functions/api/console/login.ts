@@ -45,7 +45,13 @@ export function localIdentity(): ConsoleIdentity {
         });
         return kit.page(c, 'login', { pageTitle: '登录', loginToken: token, ...view }, status);
       };
-      app.get('/console/login', (c) => form(c, { next: safeNext(c.req.query('next')) }));
+      app.get('/console/login', (c) =>
+        form(c, {
+          next: safeNext(c.req.query('next')),
+          // Signed out: say so, so that the person knows the session is closed.
+          ...(c.req.query('done') === 'signed-out' ? { banner: '已退出编辑部。' } : {}),
+        }),
+      );
       app.post('/console/login', async (c) => {
         const raw = await c.req.parseBody();
         const posted = typeof raw['_csrf'] === 'string' ? raw['_csrf'] : '';
