@@ -181,6 +181,14 @@ describe("the console's corrections page", () => {
     );
     // It is its report's latest issue: no 与上一期相比 against itself.
     expect(page).not.toContain('与上一期相比');
+    // Nor once a later issue of the same report is out (that one is no 上一期 of it).
+    const later = await triggerReport(
+      lifecycle,
+      { kind: 'torch-bulletin' },
+      { slotKey: 'oc-later', trigger: 'test', force: true },
+    );
+    await releaseDraft(lifecycle, later.draft!.id, { by: 'editor' });
+    expect(await get(`/console/drafts/${firstDraftId}`)).not.toContain('与上一期相比');
     const banner = await get('/console/drafts?issue=torch-bulletin-551&done=released');
     expect(banner).toContain('已发布：');
     expect(banner).toMatch(/已发布：[^<]*年第\d+期\(总第551期\)/);

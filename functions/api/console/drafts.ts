@@ -169,7 +169,9 @@ export const draftsPage: ConsolePage = {
       const open = OPEN.has(d.status);
       if (open) await noteDraftAccess(kit.deps.desk, d.id, c.get('person').name, kit.now());
       const run = d.runId ? await L.catalog.getRun(d.runId) : undefined;
-      const review = await reviewDraft(L.catalog, d);
+      // What changed is for reviewing: a draft released or discarded is compared with nothing
+      // (the latest issue may be its own, or one released after it).
+      const review = open ? await reviewDraft(L.catalog, d) : undefined;
       const last = review?.last;
       const paths = draftPaths(d.id);
       return kit.page(
