@@ -201,6 +201,9 @@ describe('the console: release dates on the schedules page, overdue embargoes', 
     const record = await admin.get('/console/record');
     expect(record.html).toContain('立即运行（2026-12-06 19:42 北京时间）');
     expect(record.html).not.toContain('11:42:41');
+    // What it was done to, in words: 定时任务 monthly-bulletin, not schedule:monthly-bulletin.
+    expect(record.html).toContain('定时任务 monthly-bulletin</span>');
+    expect(record.html).not.toContain('"id">schedule:monthly-bulletin</span>');
   }, 60_000);
 
   it('gives a 审阅 and an 编辑 the dates but no forms, and a 403 on moving or cancelling', async () => {

@@ -64,6 +64,22 @@ hbs.registerHelper('trigger', (t: unknown) => (typeof t === 'string' ? triggerWo
 hbs.registerHelper('releasedBy', (by: unknown) =>
   typeof by === 'string' ? releasedByWords(by) : '',
 );
+/**
+ * What an action was done to, for people (`{{target …}}`): the record keeps a typed key
+ * (`schedule:monthly-bulletin`, `account:王编辑`); issue, draft and run ids stay as they are.
+ */
+const TARGET_KINDS: Record<string, string> = {
+  schedule: '定时任务',
+  account: '账号',
+  calendar: '发布日期',
+  mail: '邮件',
+};
+export function targetWords(target: string): string {
+  const m = target.match(/^([a-z]+):(.+)$/su);
+  const kind = m ? TARGET_KINDS[m[1]!] : undefined;
+  return kind ? `${kind} ${m![2]}` : target;
+}
+hbs.registerHelper('target', (t: unknown) => (typeof t === 'string' ? targetWords(t) : ''));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('any', (...args: unknown[]) =>
   args.slice(0, -1).some((a) => Array.isArray(a) && a.length > 0),
