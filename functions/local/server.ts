@@ -373,6 +373,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
           timeZone: d.timeZone,
           ...(d.description ? { description: d.description } : {}),
           allZones: d.allZones === true,
+          ...(d.params.region ? { region: d.params.region } : {}),
+          ...(d.params.zone ? { zone: d.params.zone } : {}),
           enabled: stored.get(d.id)?.enabled ?? d.enabled,
           ...(stored.get(d.id)
             ? { switchedBy: stored.get(d.id)!.by, switchedAt: stored.get(d.id)!.at }

@@ -221,9 +221,16 @@ describe('report schedules on AWS: the console switch, moved and cancelled dates
       'yearly-yangtze-delta',
       'quarterly-northeast',
     ])
-      expect(page.body).toContain(
-        `停用 ${id}`.replace('停用 quarterly-northeast', '启用 quarterly-northeast'),
+      expect(page.body).toMatch(
+        new RegExp(
+          `${id === 'quarterly-northeast' ? '启用' : '停用'}<span class="visually-hidden"> 《[^<]+（${id}）</span>`,
+        ),
       );
+    // Each schedule is headed by its report's name in words, the id beside it.
+    expect(page.body).toMatch(/<h2>《[^<]+》·长三角 <span class="id">yearly-yangtze-delta<\/span>/);
+    expect(page.body).toMatch(
+      /<h2>《[^<]+》（全部园区） <span class="id">yearly-zone-profiles<\/span>/,
+    );
     expect(page.body).toContain('每月 15 日 09:00');
 
     const before = structuredClone(stored('monthly-bulletin'))!;
@@ -241,7 +248,7 @@ describe('report schedules on AWS: the console switch, moved and cancelled dates
       expect.objectContaining({ id: 'monthly-bulletin', enabled: false, by: 'wang.fang' }),
     );
     const shown = (await api('GET', '/console/schedules')).body;
-    expect(shown).toContain('启用 monthly-bulletin');
+    expect(shown).toMatch(/启用<span class="visually-hidden"> 《[^<]+（monthly-bulletin）<\/span>/);
 
     const on = await post('/console/schedules', '/console/schedules/monthly-bulletin/switch', {
       enabled: 'on',

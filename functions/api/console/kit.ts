@@ -51,6 +51,9 @@ export interface ConsoleSchedule {
   timeZone: string;
   description?: string;
   allZones: boolean;
+  /** The region or zone the schedule's report covers (its name in words on 定时任务). */
+  region?: string;
+  zone?: string;
   /** The switch as stored (or the file's `enabled` while nobody switched it). */
   enabled: boolean;
   switchedBy?: string;

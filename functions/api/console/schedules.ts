@@ -43,6 +43,19 @@ export function nextFireTimes(expr: string, timeZone: string, n = 3): Date[] {
   }
 }
 
+/**
+ * A schedule's name for an editor: its report's title, the region or 全部园区 it covers
+ * (区域发展报告·长三角, 园区画像（全部园区）); the id (`monthly-bulletin`) is shown beside it.
+ */
+function scheduleName(
+  kit: Parameters<ConsolePage['mount']>[1],
+  s: { kind: string; region?: string; zone?: string; allZones?: boolean },
+): string {
+  const title = kit.deps.reference.seriesById(s.kind)?.title ?? s.kind;
+  const where = s.region ?? s.zone;
+  return `《${title}》${where ? `·${where}` : ''}${s.allZones ? '（全部园区）' : ''}`;
+}
+
 const switchForm = z.object({ enabled: z.enum(['on', 'off']) });
 
 export const schedulesPage: ConsolePage = {
@@ -58,6 +71,9 @@ export const schedulesPage: ConsolePage = {
       const { dates, changed } = await scheduleDates(kit);
       const done = c.req.query('done');
       const which = c.req.query('id');
+      // The schedule in words, its id beside it: 《火炬动态》（monthly-bulletin）.
+      const named = schedules.find((s) => s.id === which);
+      const task = named ? `${scheduleName(kit, named)}（${named.id}）` : which;
       return kit.page(
         c,
         'schedules',
@@ -67,6 +83,7 @@ export const schedulesPage: ConsolePage = {
             ...s,
             // The report in the editor's words (its series' title), the kind id kept beside it.
             kindTitle: kit.deps.reference.seriesById(s.kind)?.title ?? s.kind,
+            name: scheduleName(kit, s),
             words: cronInWords(s.cron),
             next: s.enabled
               ? nextFireTimes(s.cron, s.timeZone).map((d) => ({
@@ -76,9 +93,9 @@ export const schedulesPage: ConsolePage = {
               : [],
             dates: dates.get(s.id) ?? [],
           })),
-          ...(done === 'on' ? { banner: `已启用定时任务 ${which}。` } : {}),
-          ...(done === 'off' ? { banner: `已停用定时任务 ${which}：不再按时运行。` } : {}),
-          ...(done === 'run' ? { banner: `定时任务 ${which} 已开始运行，结果见“运行记录”。` } : {}),
+          ...(done === 'on' ? { banner: `已启用定时任务 ${task}。` } : {}),
+          ...(done === 'off' ? { banner: `已停用定时任务 ${task}：不再按时运行。` } : {}),
+          ...(done === 'run' ? { banner: `定时任务 ${task} 已开始运行，结果见“运行记录”。` } : {}),
           ...(done === 'moved' ? { banner: `已改期 ${which}，原因已在发布日程中公布。` } : {}),
           ...(done === 'cancelled' ? { banner: `已取消 ${which}，原因已在发布日程中公布。` } : {}),
           ...extra,

@@ -37,6 +37,8 @@ export function serviceSchedules(deps: ServiceSchedulesDeps): ConsoleSchedules {
           timeZone: d.timeZone,
           ...(d.description ? { description: d.description } : {}),
           allZones: d.allZones,
+          ...(d.params.region ? { region: d.params.region } : {}),
+          ...(d.params.zone ? { zone: d.params.zone } : {}),
           enabled: sw?.enabled ?? d.enabled,
           ...(sw ? { switchedBy: sw.by, switchedAt: sw.at } : {}),
         };
