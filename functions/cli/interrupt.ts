@@ -46,14 +46,18 @@ export function interruptedLines(
  * are up (before that nothing has been written). Call `dispose` when the command ends.
  * The renderer must not handle SIGINT itself (puppeteer would exit at once, silently).
  */
-export function interruptOnCtrlC(opts: { title: string; slotKey: string }): {
+export function interruptOnCtrlC(opts: {
+  /** The work in words, with the services once attached (a series' title is in the stores). */
+  title: (s?: Services) => string;
+  slotKey: string;
+}): {
   attach(s: Services): void;
   dispose(): void;
 } {
   let services: Services | undefined;
   let handling = false;
   const describe = async (): Promise<string[]> => {
-    if (!services) return interruptedLines(opts.title, undefined, undefined);
+    if (!services) return interruptedLines(opts.title(), undefined, undefined);
     const s = services;
     const run = (await s.cycle.listRuns({ limit: 50 })).find((r) => r.slotKey === opts.slotKey);
     const draft =
@@ -62,14 +66,14 @@ export function interruptOnCtrlC(opts: { title: string; slotKey: string }): {
         : run
           ? (await s.cycle.openDrafts()).find((d) => d.slotKey === opts.slotKey)
           : undefined;
-    return interruptedLines(opts.title, run, draft);
+    return interruptedLines(opts.title(s), run, draft);
   };
   const onSignal = () => {
     // A second Ctrl-C while the state is read: leave at once.
     if (handling) process.exit(EXIT.interrupted);
     handling = true;
     const fallback = [
-      `已中断（Ctrl-C）：${opts.title} 未完成；读取运行状态超时。bulletin runs 列出运行，失败或中断的可用 bulletin retry 重试。`,
+      `已中断（Ctrl-C）：${opts.title(services)} 未完成；读取运行状态超时。bulletin runs 列出运行，失败或中断的可用 bulletin retry 重试。`,
     ];
     void Promise.race([
       describe().catch(() => fallback),

@@ -98,7 +98,7 @@ describe('Ctrl-C on bulletin generate', { timeout: 300_000 }, () => {
     const runId = /运行 \(run\) ([0-9a-f-]{36})/.exec(stderr)?.[1];
     expect(runId, stderr).toBeDefined();
     expect(stderr).toContain(
-      `已中断（Ctrl-C）：生成报告（regional-report，区域：长三角），运行 ${runId} 未完成。`,
+      `已中断（Ctrl-C）：生成报告（《国家高新区区域发展报告》，区域：长三角），运行 ${runId} 未完成。`,
     );
     expect(stderr).toMatch(
       /稿件 regional-report-d[0-9a-f]{10} (的发布被打断：(已为它预留总第 1 期|尚未取得期号)，读者看不到半成品|已发布为 regional-report-1)/,

@@ -8,7 +8,12 @@ import { formatNumbering } from '../../app/lifecycle.ts';
 import { formatSize } from '../../core/display.ts';
 import { publishReport, type PublishResult } from '../../app/publish.ts';
 import { reportRequestSchema, slotKeys, type ReportRequestBody } from '../../app/requests.ts';
-import { ALL_ZONES_KINDS, REPORT_KINDS, type ReportKind } from '../../contract/kinds.ts';
+import {
+  ALL_ZONES_KINDS,
+  REPORT_KINDS,
+  SERIES_OF_KIND,
+  type ReportKind,
+} from '../../contract/kinds.ts';
 import { verifiedBytes } from '../../app/verified-download.ts';
 import type { Services } from '../../wiring/services.ts';
 import { periodArg, type Cli } from '../context.ts';
@@ -209,10 +214,15 @@ export function checkKindOptions(opts: {
   );
 }
 
-/** The request in words: `生成报告（regional-report，区域：长三角）`. */
-function requestWords(opts: GenerateOptions): string {
+/**
+ * The request in words: `生成报告（《国家高新区区域发展报告》，区域：长三角）` — the kind's series
+ * title once the services are up (the reference data), the kind id before.
+ */
+function requestWords(opts: GenerateOptions, s?: Services): string {
+  const kind = opts.kind ?? 'torch-bulletin';
+  const title = s?.reference.seriesById(SERIES_OF_KIND[kind])?.title;
   const parts = [
-    opts.kind ?? 'torch-bulletin',
+    title ? `《${title}》` : kind,
     ...(opts.region ? [`区域：${opts.region}`] : []),
     ...(opts.zone ? [`园区：${opts.zone}`] : []),
     ...(opts.period ? [`数据期：${opts.period}`] : []),
@@ -263,7 +273,7 @@ export function register(program: Command, cli: Cli): void {
         // Ctrl-C says what it cut off and what is left (puppeteer's own handler would exit
         // silently).
         const renderer = createChromiumRenderer({ ...loadPrintConfig(), handleSIGINT: false });
-        const interrupt = interruptOnCtrlC({ title: requestWords(opts), slotKey: slot });
+        const interrupt = interruptOnCtrlC({ title: (s) => requestWords(opts, s), slotKey: slot });
         try {
           return await cli.withServices(async (s) => {
             interrupt.attach(s);
