@@ -434,8 +434,11 @@ export interface MailMessage {
 }
 
 export interface Notifier {
-  /** Hands one message to the mail service; returns its message id. */
-  send(message: MailMessage): Promise<{ messageId: string }>;
+  /**
+   * Hands one message to the mail service; returns its message id and, for a person, where it
+   * went (`已写入本地发件箱 …`, `已交给 Amazon SES 发出`).
+   */
+  send(message: MailMessage): Promise<{ messageId: string; delivered?: string }>;
 }
 
 // ── The report queue: numbered on-demand report jobs (SQS).

@@ -404,6 +404,13 @@ describe('the console', () => {
     );
     const record = await stores.services.desk.records({ limit: 1 });
     expect(record[0]).toMatchObject({ who: '张管理', via: 'console', action: 'test-mail' });
+    // Where it went, in words: the outbox file (not the raw Message-ID), on the banner too.
+    const eml = join(dir, 'outbox', files[0]!);
+    expect(record[0]!.detail).toBe(
+      `测试邮件：已写入本地发件箱 ${eml}（本机不真正发信；用邮件程序打开这个 .eml 文件查看）`,
+    );
+    const banner = (await admin.get(sent.location!)).html;
+    expect(banner).toContain(`已写入本地发件箱 ${eml}`);
     // Accounts: listed for the 管理员 only.
     expect((await admin.get('/console/accounts')).html).toContain('李审阅');
     expect((await editor.get('/console/accounts')).status).toBe(403);

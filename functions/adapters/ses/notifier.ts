@@ -41,7 +41,10 @@ export function createSesNotifier(ses: SESv2Client, sender: string | undefined):
             Content: { Raw: { Data: raw } },
           }),
         );
-        return { messageId: out.MessageId ?? 'unknown' };
+        return {
+          messageId: out.MessageId ?? 'unknown',
+          delivered: `已交给 Amazon SES 发出（SES 邮件编号 ${out.MessageId ?? '未知'}）`,
+        };
       } catch (err) {
         const reason = err instanceof Error ? `${err.name}: ${redact(err.message)}` : 'unknown';
         // The SDK error quotes the address: keep it out of the cause chain as well.
@@ -79,7 +82,10 @@ export function createOutboxNotifier(
       } catch (err) {
         throw new StoreError('notifier', `无法写入发件箱 (outbox) ${dir}`, { cause: err });
       }
-      return { messageId };
+      return {
+        messageId,
+        delivered: `已写入本地发件箱 ${file}（本机不真正发信；用邮件程序打开这个 .eml 文件查看）`,
+      };
     },
   };
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { formatIssueLine } from '../../core/format.ts';
 import { parseIssueId } from '../../core/lifecycle.ts';
 import { notifySubscribers } from '../../app/notify.ts';
-import type { ConsolePage } from './kit.ts';
+import type { ConsoleContext, ConsolePage } from './kit.ts';
 
 const testMailForm = z.object({
   email: z.email('请输入有效的电子邮箱地址，例如 editor@example.cn').max(254, '地址过长'),
@@ -61,7 +61,7 @@ export const subscribersPage: ConsolePage = {
           pageTitle: '订阅',
           series,
           mailOff: !kit.deps.publicBaseUrl?.(),
-          ...(done === 'test-mail' ? { banner: '测试邮件已发出。' } : {}),
+          ...(done === 'test-mail' ? { banner: await testMailBanner(c) } : {}),
           ...(done === 'resent'
             ? {
                 banner: `通知已重发：新发 ${c.req.query('sent') ?? 0} 封，失败 ${c.req.query('failed') ?? 0} 封，此前已收到 ${c.req.query('already') ?? 0} 位。`,
@@ -73,13 +73,24 @@ export const subscribersPage: ConsolePage = {
       );
     };
 
+    /**
+     * The banner after a test mail says where it went (the local outbox file, or SES), read from
+     * the record of the person's own last test mail — never from the address bar.
+     */
+    async function testMailBanner(c: ConsoleContext): Promise<string> {
+      const mine = (await kit.deps.desk.records({ limit: 50 })).find(
+        (r) => r.action === 'test-mail' && r.who === c.get('person').name,
+      );
+      return mine?.detail ? `${mine.detail}。` : '测试邮件已发出。';
+    }
+
     app.get('/console/subscribers', (c) => view(c));
 
     app.post('/console/subscribers/test-mail', kit.allow('test-mail'), async (c) => {
       const form = await kit.form(c, testMailForm);
       if ('errors' in form)
         return view(c, { errors: form.errors, email: c.req.query('email') }, 400);
-      const { messageId } = await kit.deps.notifier.send({
+      const { messageId, delivered } = await kit.deps.notifier.send({
         to: form.data.email,
         subject: '《火炬动态》编辑部测试邮件',
         text: [
@@ -94,7 +105,7 @@ export const subscribersPage: ConsolePage = {
       await kit.record(c, {
         action: 'test-mail',
         target: `mail:${hash.slice(0, 12)}`,
-        detail: `测试邮件（${messageId}）`,
+        detail: `测试邮件：${delivered ?? `已发出（邮件编号 ${messageId}）`}`,
       });
       return kit.done(c, '/console/subscribers', 'test-mail');
     });
