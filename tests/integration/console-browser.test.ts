@@ -238,7 +238,9 @@ describe('the console in a real browser', () => {
     await go(page, '/console/subscribers');
     await page.type('#email', 'desk@example.cn');
     await submit(page, '#send-test');
-    expect(await page.$eval('#banner', (e) => e.textContent)).toContain('测试邮件：已写入本地发件箱');
+    expect(await page.$eval('#banner', (e) => e.textContent)).toContain(
+      '测试邮件：已写入本地发件箱',
+    );
     expect((await readdir(join(dir, 'outbox'))).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
     await page.browserContext().close();
   }
