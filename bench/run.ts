@@ -28,6 +28,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { stop as stopEsbuild, transformSync } from 'esbuild';
 import { Worker } from 'node:worker_threads';
 import type { PhaseMemory } from './memory-sampler.ts';
+import { whatBounds } from './bounds.ts';
 
 // Chromium unpacks into $TMPDIR/chromium and reuses what it finds: the cold path needs its own.
 const benchTmp = mkdtempSync(join(tmpdir(), 'torch-bench-'));
@@ -806,6 +807,12 @@ const lines = [
   `  ${target(r.zoneProfiles.rerun.seconds <= 5, `re-run with nothing changed ≤ 5 s: ${r.zoneProfiles.rerun.seconds} s`)}`,
   `  ${target(r.ingest.seconds <= 60, `synthetic ingest of ${r.ingest.records} records ≤ 60 s: ${r.ingest.seconds} s`)}`,
   `  ${target(r.bulletin.pdfBytes <= 1.5e6, `${r.bulletin.pages}-page bulletin ≤ 1.5 MB: ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB`)}`,
+  ...whatBounds(r.zoneProfiles, r.bulletin, {
+    totalMb: r.peakRss.totalMb,
+    phase: r.peakRss.phase,
+    at: peakAt,
+    chromiumAtPeak: r.peakRss.chromiumAtPeak,
+  }),
 ];
 console.log(lines.join('\n'));
 mkdirSync(join(ROOT, 'bench'), { recursive: true });
