@@ -55,13 +55,25 @@ export interface BrowserPoolOptions {
 }
 
 /**
- * `chromium.args`' GPU emulation (SwiftShader GL in the browser process, for WebGL), left out:
- * the reports draw no canvas or WebGL (charts are static SVG), and with `--disable-gpu` (software
- * compositing) the cover's screenshot takes half the time (median 76 vs 149 ms, 15 rounds on this
- * machine) while `page.pdf` is unchanged (103 vs 102 ms) and prints the same PDF.
+ * `chromium.args`' GPU emulation (SwiftShader GL, for WebGL), left out: the reports draw no
+ * canvas or WebGL (charts are static SVG), and with `--disable-gpu` (software compositing) the
+ * cover's screenshot takes half the time (median 76 vs 149 ms, 15 rounds on this machine) while
+ * `page.pdf` is unchanged (103 vs 102 ms) and prints the same PDF. Its `--in-process-gpu` is
+ * kept (see {@link IN_PROCESS_ARGS}).
  */
-const GPU_ARGS =
-  /^--(?:use-gl|use-angle|enable-unsafe-swiftshader|in-process-gpu|ignore-gpu-blocklist)\b/;
+const GPU_ARGS = /^--(?:use-gl|use-angle|enable-unsafe-swiftshader|ignore-gpu-blocklist)\b/;
+
+/**
+ * The GPU process (software compositing only, with `--disable-gpu`) and the network service
+ * (it serves nothing but `file:` and `data:` URLs here) run as threads of the browser process
+ * instead of two processes of their own (issue 27). Each process maps its own copy of
+ * Chromium's code and heaps: 60 zone profiles on two pages peaked at 921–935 MB of RSS for
+ * the browser's processes with them (browser 188 + GPU 95 + network 58 + two renderers) and
+ * 804–814 MB without (browser 224 + two renderers), with the same PDFs and covers
+ * (`pdftoppm -png -r 60`, `pdftotext -layout` and the cover PNGs byte-identical). puppeteer
+ * merges `--enable-features` with its own.
+ */
+const IN_PROCESS_ARGS = ['--in-process-gpu', '--enable-features=NetworkServiceInProcess2'];
 
 /** What the browser was launched with: read by the renderer. */
 export interface BrowserSetup {
@@ -307,6 +319,7 @@ export class BrowserPool {
           !GPU_ARGS.test(a),
       ),
       '--disable-gpu',
+      ...IN_PROCESS_ARGS.filter((a) => !chromium.args.includes(a)),
       ...SANDBOX_ARGS,
       // Issue 15: left alone, a renderer's V8 heap collects lazily and the process grew by
       // ≈ 20 MB per print (850 MB after 40 zone profiles on one page); capped, it holds
