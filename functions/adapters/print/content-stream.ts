@@ -212,8 +212,11 @@ const far = (x: Token, y: Token, w: Token, h: Token): { x: Token; y: Token } => 
 /** Text-moving operators Skia never writes: a stream with one is not read here. */
 const UNFOLLOWED = new Set(['T*', "'", '"', 'TD', 'Tc', 'Tw', 'Tz', 'TL', 'Ts']);
 
-/** The shows and top-level groups of a content stream; undefined if unreadable. */
-function read(text: string): { shows: Show[]; groups: Group[] } | undefined {
+/**
+ * The shows and top-level groups of a content stream; undefined if unreadable. Without
+ * `withGroups` only the shows are read (no groups, no paths: what the contents' numbers need).
+ */
+function read(text: string, withGroups = true): { shows: Show[]; groups: Group[] } | undefined {
   const shows: Show[] = [];
   const groups: Group[] = [];
   const stack: { ctm: Matrix; font: string; size: number }[] = [];
@@ -242,12 +245,46 @@ function read(text: string): { shows: Show[]; groups: Group[] } | undefined {
       operands.push(t);
       return true;
     }
-    if (UNFOLLOWED.has(t.text)) return false;
     const opening = group?.opening === true;
     if (group) group.opening = false;
+    // The text operators first: they are most of a page's operators.
     switch (t.text) {
+      case 'Td': {
+        const d = nums(2);
+        if (!d) return false;
+        tm = tlm = times([1, 0, 0, 1, d[0]!, d[1]!], tlm);
+        placedBy = undefined;
+        break;
+      }
+      case 'Tj':
+      case 'TJ': {
+        const arg = operands.at(-1);
+        const strings =
+          t.text === 'Tj' ? [arg] : arg?.kind === 'array' ? (arg.items ?? []) : [undefined];
+        if (strings.some((s) => s?.kind !== 'hex' && s?.kind !== 'num')) return false;
+        const show: Show = {
+          font: gs.font,
+          size: gs.size,
+          tm,
+          ctm: gs.ctm,
+          origin: apply(gs.ctm, tm[4], tm[5]),
+          strings: strings as Token[],
+          start: arg!.start,
+          end: t.end,
+          placedBy,
+          block,
+        };
+        shows.push(show);
+        block.push(show);
+        if (stack.length > 0) group?.shows.push(show);
+        // The glyphs' advance is not followed: a show after another in its block (no `Tm` or
+        // `Td` between) is read at the first one's origin — on its line, left of where it is,
+        // never where a `Tm` of its own places a show (which is what the callers change).
+        placedBy = undefined;
+        break;
+      }
       case 'q':
-        if (stack.length === 0) {
+        if (stack.length === 0 && withGroups) {
           group = {
             inside: t.end,
             ctm: gs.ctm,
@@ -270,8 +307,9 @@ function read(text: string): { shows: Show[]; groups: Group[] } | undefined {
           group!.rect = nums(4);
           group!.opening = true;
         } else if (stack.length > 0 && operands.length >= 4) {
-          const [x, y, w, h] = operands.slice(-4);
           if (!nums(4)) return false;
+          if (!withGroups) break;
+          const [x, y, w, h] = operands.slice(-4);
           // Both corners: the second as offsets of the first (moved with it).
           path.push({ x: x!, y: y!, ctm: gs.ctm });
           path.push({ ...far(x!, y!, w!, h!), ctm: gs.ctm });
@@ -285,7 +323,8 @@ function read(text: string): { shows: Show[]; groups: Group[] } | undefined {
         const n = { m: 2, l: 2, c: 6, v: 4, y: 4 }[t.text]!;
         const xs = operands.slice(-n);
         if (xs.length !== n || !nums(n)) return false;
-        for (let i = 0; i < n; i += 2) path.push({ x: xs[i]!, y: xs[i + 1]!, ctm: gs.ctm });
+        if (withGroups)
+          for (let i = 0; i < n; i += 2) path.push({ x: xs[i]!, y: xs[i + 1]!, ctm: gs.ctm });
         break;
       }
       case 'S':
@@ -349,41 +388,8 @@ function read(text: string): { shows: Show[]; groups: Group[] } | undefined {
         blockEntry?.placed.push({ x: placedBy[4]!, y: placedBy[5]!, ctm: gs.ctm });
         break;
       }
-      case 'Td': {
-        const d = nums(2);
-        if (!d) return false;
-        tm = tlm = times([1, 0, 0, 1, d[0]!, d[1]!], tlm);
-        placedBy = undefined;
-        break;
-      }
-      case 'Tj':
-      case 'TJ': {
-        const arg = operands.at(-1);
-        const strings =
-          t.text === 'Tj' ? [arg] : arg?.kind === 'array' ? (arg.items ?? []) : [undefined];
-        if (strings.some((s) => s?.kind !== 'hex' && s?.kind !== 'num')) return false;
-        const show: Show = {
-          font: gs.font,
-          size: gs.size,
-          tm,
-          ctm: gs.ctm,
-          origin: apply(gs.ctm, tm[4], tm[5]),
-          strings: strings as Token[],
-          start: arg!.start,
-          end: t.end,
-          placedBy,
-          block,
-        };
-        shows.push(show);
-        block.push(show);
-        if (stack.length > 0) group?.shows.push(show);
-        // The glyphs' advance is not followed: a show after another in its block (no `Tm` or
-        // `Td` between) is read at the first one's origin — on its line, left of where it is,
-        // never where a `Tm` of its own places a show (which is what the callers change).
-        placedBy = undefined;
-        break;
-      }
       default:
+        if (UNFOLLOWED.has(t.text)) return false;
         break;
     }
     operands.length = 0;
@@ -455,8 +461,11 @@ export interface PdfPage {
   height: number;
   body: string;
   links: PageLink[];
-  /** Its content stream: read on first use (undefined: not one stream as Chromium writes it). */
-  content(): PageContent | undefined;
+  /**
+   * Its content stream: read on first use (undefined: not one stream as Chromium writes it).
+   * `{ groups: false }`: its shows only (its `groups` empty), unless read whole already.
+   */
+  content(opts?: { groups?: boolean }): PageContent | undefined;
 }
 
 export interface PageContent {
@@ -501,21 +510,26 @@ export function readChromiumPdf(pdf: Uint8Array | RawPdf): ChromiumPdf | undefin
         ...(dest ? { dest: decodeName(dest) } : {}),
       });
     }
-    let content: PageContent | undefined | null = null;
+    let whole: PageContent | undefined | null = null;
+    let shows: PageContent | undefined | null = null;
     return {
       id,
       n,
       height,
       body,
       links,
-      content: () => (content === null ? (content = pageContent(doc, body)) : content),
+      content: (opts) => {
+        if (whole !== null) return whole;
+        if (opts?.groups !== false) return (whole = pageContent(doc, body, true));
+        return shows === null ? (shows = pageContent(doc, body, false)) : shows;
+      },
     };
   });
   const destsId = ref(catalog, 'Dests');
   return { doc, pages, destinations, ...(destsId !== undefined ? { destsId } : {}) };
 }
 
-function pageContent(doc: RawPdf, page: string): PageContent | undefined {
+function pageContent(doc: RawPdf, page: string, withGroups: boolean): PageContent | undefined {
   const contentsId = /\/Contents\s+(\d+)\s+0\s+R/.exec(page)?.[1];
   const stream = contentsId && doc.stream(Number(contentsId));
   if (!stream) return undefined;
@@ -533,7 +547,7 @@ function pageContent(doc: RawPdf, page: string): PageContent | undefined {
     return fonts.get(name);
   };
   const text = stream.data.toString('latin1');
-  const read_ = read(text);
+  const read_ = read(text, withGroups);
   if (!read_) return undefined;
   return { id: Number(contentsId), text, ...read_, font };
 }

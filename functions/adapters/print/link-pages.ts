@@ -42,7 +42,8 @@ export function linkPages(
   for (const page of pdf.pages) {
     const links = page.links.filter((l) => l.dest && wanted.has(l.dest) && !pages.has(l.dest));
     if (links.length === 0) continue;
-    const content = page.content();
+    // Its shows only: the placeholders are text (no groups or paths needed).
+    const content = page.content({ groups: false });
     if (!content) return { reason: `第 ${page.n} 页：此处无法读取其内容` };
     const edits: { start: number; end: number; text: string }[] = [];
     for (const { dest: anchor, rect } of links) {
