@@ -255,10 +255,11 @@ export async function renderReportFiles<V extends ReportView>(
   /** The settled pass before the colophon was moved to the page foot, to fall back on. */
   let beforeMove: { result: RenderResult; numbered: V & { colophonAlone: boolean } } | undefined;
   /**
-   * Writes the PDF and, beside it, the HTML it was printed from, at once. `onDisk`: the HTML
-   * file already holds `numbered` (it was written for this very print). Else it is rendered
-   * again: the bulletin's numbers were written into the PDF over the placeholders the file
-   * holds, or an earlier pass is kept — the file on disk lacks what the PDF shows.
+   * Writes the PDF, then beside it the HTML it was printed from. `onDisk`: the HTML file
+   * already holds `numbered` (it was written for this very print). Else it is rendered again:
+   * the bulletin's numbers were written into the PDF over the placeholders the file holds, or
+   * an earlier pass is kept — the file on disk lacks what the PDF shows. That HTML is not on
+   * the way to the PDF (the PDF is on disk before it is rendered): its time is the HTML's.
    */
   const finish = async (
     result: RenderResult,
@@ -269,15 +270,13 @@ export async function renderReportFiles<V extends ReportView>(
     const t2 = performance.now();
     const { pdf } = result;
     const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
-    await Promise.all([
-      writeFile(pdfPath, pdf),
-      onDisk
-        ? undefined
-        : timedAsync('html', () => renderHtml(template, numbered)).then((html) =>
-            writeFile(htmlPath, html),
-          ),
-    ]);
-    pdfMs += performance.now() - t2;
+    await writeFile(pdfPath, pdf);
+    const t3 = performance.now();
+    pdfMs += t3 - t2;
+    if (!onDisk) {
+      await writeFile(htmlPath, await timedAsync('html', () => renderHtml(template, numbered)));
+      htmlMs += performance.now() - t3;
+    }
     // The pages each block landed on, for the pages a correction names (core/printed-pages.ts).
     const blockPages = blockPagesOf(blockMarks, result.destinations);
     return {
