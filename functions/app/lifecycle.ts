@@ -311,6 +311,8 @@ export async function triggerReport(
       const inputs = await job.prepare();
       if (inputs.empty)
         return await finish('empty', `未生成 ${job.title} ${job.period} 的稿件：${inputs.empty}`);
+      /** The report's open drafts before this one was made (read when not forced). */
+      let openBefore: Draft[] | undefined;
       if (!opts.force) {
         const latest = await deps.catalog.latestOfReport(job.series, job.reportKey);
         if (latest?.inputHash === inputs.inputHash)
@@ -319,7 +321,8 @@ export async function triggerReport(
             `自 ${latest.id}（${job.title} ${latest.period ?? ''}）发布以来数据未变：该期已发布，不生成新稿件（--force 可强制生成）`,
             { issue: latest },
           );
-        const same = (await deps.catalog.openDrafts({ reportKey: job.reportKey })).find(
+        openBefore = await deps.catalog.openDrafts({ reportKey: job.reportKey });
+        const same = openBefore.find(
           (d) =>
             d.reportKey === job.reportKey && d.inputHash === inputs.inputHash && !d.correctionOf,
         );
@@ -341,7 +344,14 @@ export async function triggerReport(
       draft = made.draft;
       rendered = made.rendered;
       madeNow = made.created;
-      await supersedeOthers(deps, draft);
+      // In a series that needs no review every trigger's draft is released at once, and those
+      // are never superseded: what this draft can supersede was made before the series' rule
+      // changed, long before the read above — so that read serves (one Query a zone profile).
+      await supersedeOthers(
+        deps,
+        draft,
+        job.review === 'none' && made.created ? openBefore : undefined,
+      );
     }
     if (!OPEN_DRAFT_STATES.includes(draft.status)) {
       const issue = draft.issueId ? await issueOf(deps, draft.issueId) : undefined;
@@ -519,9 +529,13 @@ function draftFileName(fileName: string): string {
   return fileName.replace(/\.pdf$/, '') + '-样稿.pdf';
 }
 
-/** Older open drafts of the same report are superseded by a newer one (never numbered). */
-async function supersedeOthers(deps: LifecycleDeps, draft: Draft) {
-  const others = await deps.catalog.openDrafts({ reportKey: draft.reportKey, except: draft.id });
+/**
+ * Older open drafts of the same report are superseded by a newer one (never numbered).
+ * @param known the report's open drafts as read just before `draft` was made, when they serve.
+ */
+async function supersedeOthers(deps: LifecycleDeps, draft: Draft, known?: Draft[]) {
+  const others =
+    known ?? (await deps.catalog.openDrafts({ reportKey: draft.reportKey, except: draft.id }));
   for (const other of others) {
     if (other.id === draft.id || other.reportKey !== draft.reportKey) continue;
     if (Boolean(other.correctionOf) !== Boolean(draft.correctionOf)) continue;
@@ -682,7 +696,10 @@ async function numberAndStore(
       const won = await numberOnce(deps, draft, job, inputs, by, owner, { now, planned }, place);
       if (won) return won;
     } finally {
-      place.settle(false); // no-op once it wrote its issue
+      // A no-op once it wrote its issue; given up last in flight, it writes what the counter
+      // owes for the releases before it.
+      const owed = place.settle(false);
+      if (owed) await deps.catalog.advanceCounter(draft.series, owed).catch(() => undefined);
     }
     // Another release took that number first, or the one before in the line gave up: the files
     // printed with that number are gone; try the next.
@@ -786,16 +803,25 @@ async function numberOnce(
     releasedBy: by,
     ...stored.fields,
   };
-  const written = await deps.catalog.putIssue(issue, inputs.printed);
+  // The counter is the line's to write: by the last release in flight (numbering-line.ts).
+  const written = await deps.catalog.putIssue(issue, inputs.printed, { advanceCounter: false });
   if (written) {
-    place.settle(true);
+    const last = place.last();
+    if (last)
+      await deps.catalog
+        .advanceCounter(draft.series, numbering)
+        // It only speeds up the next numbering: a lagging one is advanced by whoever finds its
+        // number taken, so a failure here must not fail a release already written.
+        .catch(() => undefined);
+    place.settle(true, last);
     deps.log?.(`已发布 ${id}（${formatNumbering(issue)}），来自稿件 ${draft.id}`);
     return { issue: written, ...(rendered ? { rendered } : {}) };
   }
   const taken = await deps.catalog.issueByTotal(draft.series, numbering.total);
   await removeFiles();
   if (taken?.draftId === draft.id) {
-    place.settle(true);
+    // Written by an earlier attempt of this release; the refused put advanced the counter.
+    place.settle(true, true);
     return { issue: taken };
   }
   return undefined;

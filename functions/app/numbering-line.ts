@@ -17,6 +17,15 @@
  * about to give up too. A release that neither writes nor gives up within `waitMs`
  * (a process stuck in a call, as good as dead) is left out of the line: the ones after it
  * number from the catalog as if it had never been.
+ *
+ * The series' counter (the catalog's `COUNTER`, what a release outside the line reads) is
+ * written by the last release in flight, not after each issue: a release with another behind
+ * it in the line leaves the counter to that one (the all-zones run wrote it once per profile,
+ * 178 UpdateItems, where one at the end says the same). The last one writes it before it
+ * leaves the line, so a release joining meanwhile follows it, not the counter. One that gives
+ * up last hands back what the counter owes (`settle`). A process that dies with the counter
+ * owed leaves it behind the catalog: the next release that finds its number taken advances it
+ * to the series' newest issue (`putIssue`), one print lost.
  */
 import type { Numbering } from '../core/lifecycle.ts';
 
@@ -28,20 +37,33 @@ export interface Place {
    * (or there was none), false when it gave up or did not finish within `waitMs`.
    */
   predecessorStored(waitMs: number): Promise<boolean>;
-  /** This release wrote its issue (`true`) or gave up (`false`); later calls change nothing. */
-  settle(stored: boolean): void;
+  /**
+   * Whether no release in flight follows this one: it writes the series' counter itself (with
+   * its own numbering, the newest of the line), before it settles.
+   */
+  last(): boolean;
+  /**
+   * This release wrote its issue (`true`) or gave up (`false`); later calls change nothing.
+   * `counterWritten`: it advanced the counter to its numbering. Returns what the counter still
+   * owes when nobody is left in flight to write it (the caller writes it), else undefined.
+   */
+  settle(stored: boolean, counterWritten?: boolean): Numbering | undefined;
 }
 
 interface Entry {
   numbering: Promise<Numbering>;
   stored: Promise<boolean>;
-  settle(stored: boolean): void;
+  settle(stored: boolean, counterWritten?: boolean): Numbering | undefined;
+  /** Its numbering, once known. */
+  value?: Numbering;
   /** Did not finish in time: nobody follows it any more. */
   abandoned: boolean;
 }
 
 export class NumberingLine {
   private readonly entries: Entry[] = [];
+  /** The newest numbering written by a release of this line and not given to the counter. */
+  private owed: Numbering | undefined;
 
   /** How many releases of this line are in flight (for tests and logs). */
   get inFlight(): number {
@@ -62,9 +84,14 @@ export class NumberingLine {
     // must not hold an unhandled rejection meanwhile.
     numbering.catch(() => undefined);
     const entry: Entry = { numbering, stored, abandoned: false, settle: () => undefined };
-    entry.settle = (ok: boolean) => {
+    numbering.then((n) => (entry.value = n)).catch(() => undefined);
+    entry.settle = (ok: boolean, counterWritten = false) => {
       const at = this.entries.indexOf(entry);
-      if (at < 0) return; // settled before
+      if (at < 0) return undefined; // settled before
+      if (ok && entry.value) {
+        if (!counterWritten) this.owed = newer(entry.value, this.owed);
+        else if (this.owed && this.owed.total <= entry.value.total) this.owed = undefined;
+      }
       // Given up: every release after it followed a number that will not be written, and gives
       // up in turn. Nobody joins behind them meanwhile: a release numbering again after its
       // predecessor gave up would otherwise follow another one that is about to give up — two
@@ -76,11 +103,18 @@ export class NumberingLine {
         for (const after of this.entries.slice(at + 1)) after.abandoned = true;
       this.entries.splice(at, 1);
       settle(ok);
+      // Nobody left in flight to write the counter (a release left out as hung is not waited
+      // for): the caller writes what it owes.
+      if (this.entries.some((e) => !e.abandoned)) return undefined;
+      const owed = this.owed;
+      this.owed = undefined;
+      return owed;
     };
     this.entries.push(entry);
     return {
       numbering,
       settle: entry.settle,
+      last: () => !this.entries.slice(this.entries.indexOf(entry) + 1).some((e) => !e.abandoned),
       predecessorStored: async (waitMs: number) => {
         if (!before) return true;
         let timer: NodeJS.Timeout | undefined;
@@ -109,4 +143,9 @@ export function numberingLineOf(catalog: object, series: string): NumberingLine 
   let line = bySeries.get(series);
   if (!line) bySeries.set(series, (line = new NumberingLine()));
   return line;
+}
+
+/** The later of two numberings (by total). */
+function newer(a: Numbering, b: Numbering | undefined): Numbering {
+  return b && b.total > a.total ? b : a;
 }

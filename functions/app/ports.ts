@@ -211,10 +211,16 @@ export interface LifecycleCatalog {
     series: string,
   ): Promise<{ year: number; number: number; total: number } | undefined>;
   /**
-   * Writes the numbered issue: the release itself. Returns undefined when that total is
-   * already taken (the counter is advanced past it; pick the next and re-render).
+   * Writes the numbered issue: the release itself, and advances the counter to it (unless
+   * `advanceCounter` is false: the caller writes it, see `numbering-line.ts`). Returns
+   * undefined when that total is already taken (the counter is advanced to the series' newest
+   * issue; pick the next and re-render).
    */
-  putIssue(issue: Issue, printed: PrintedRecord[]): Promise<Issue | undefined>;
+  putIssue(
+    issue: Issue,
+    printed: PrintedRecord[],
+    opts?: { advanceCounter?: boolean },
+  ): Promise<Issue | undefined>;
   issueByTotal(series: string, total: number): Promise<Issue | undefined>;
   printedOf(issueId: string): Promise<PrintedRecord[]>;
   advanceCounter(series: string, n: { total: number; year: number; number: number }): Promise<void>;

@@ -56,6 +56,22 @@ export function describeIssueCatalogContract(
       expect(await cycle.lastNumbering(series)).toMatchObject({ total: 551 });
     });
 
+    it('advances a counter left behind to the newest issue at the first refused number', async () => {
+      // Releases that left the counter to a release behind them, in a process that then died
+      // (numbering-line.ts): the counter says 551, the catalog holds up to 555.
+      const series = uniqueName('series');
+      await cycle.putIssue(released(series, 551), []);
+      for (const total of [552, 553, 554, 555])
+        await cycle.putIssue(released(series, total), [], { advanceCounter: false });
+      expect(await cycle.lastNumbering(series)).toMatchObject({ total: 551 });
+      // The next release tries 552, is refused, and finds the counter at 555: one print lost,
+      // not one per number behind.
+      expect(await cycle.putIssue({ ...released(series, 552), slotKey: 'late' }, [])).toBe(
+        undefined,
+      );
+      expect(await cycle.lastNumbering(series)).toEqual({ year: 2026, number: 5, total: 555 });
+    });
+
     it('keeps what a large report printed within one item (3,000 records, ≈ 0.9 MB as JSON)', async () => {
       const series = uniqueName('series');
       const printed = Array.from({ length: 3000 }, (_, i) => ({

@@ -124,15 +124,31 @@ describe(`${ZONES} zone profiles released at once`, () => {
     );
   });
 
-  it('all in one process (the local batch): every one numbered, gapless, none failing', async () => {
+  it('all in one process (the local batch): every one numbered, gapless, none failing, the counter written once', async () => {
     const gate = gatedRenderer(tiny, ZONES);
     const one = createServices(t.services.config, { renderer: gate });
     extra.push(one);
+    // The series' counter, written by the last release in flight only (numbering-line.ts): all
+    // twelve are in flight together (the gate), so once — it was once per release.
+    let counterWrites = 0;
+    one.clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: unknown };
+        if (
+          context.commandName === 'UpdateItemCommand' &&
+          /"COUNTER"/.test(JSON.stringify(input.Key))
+        )
+          counterWrites += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCounterWrites' },
+    );
     const prints = tiny.renders;
     const totals = await releaseAll(() => depsOf(one, gate), gate);
     console.log(
-      `${ZONES} zone releases in one process: 总第${totals[0]}–${totals.at(-1)}期, ${tiny.renders - prints} prints`,
+      `${ZONES} zone releases in one process: 总第${totals[0]}–${totals.at(-1)}期, ${tiny.renders - prints} prints, counter written ${counterWrites}×`,
     );
+    expect(counterWrites).toBe(1);
   });
 
   it('a release keeps its lease while it tries numbers: each attempt renews it', async () => {

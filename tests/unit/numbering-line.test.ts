@@ -123,6 +123,37 @@ describe('the numbering line', () => {
     expect(await a.numbering).toEqual({ year: 2026, number: 1, total: 561 });
   });
 
+  it('leaves the counter to the last release in flight: written once for the line', async () => {
+    const line = new NumberingLine();
+    const places = [0, 1, 2].map(() => line.join(async () => at(551), next));
+    const numbers = await Promise.all(places.map((p) => p.numbering));
+    // The first two have a release behind them: they write their issue, not the counter.
+    expect(places.map((p) => p.last())).toEqual([false, false, true]);
+    expect(places[0]!.settle(true)).toBeUndefined();
+    expect(places[1]!.settle(true)).toBeUndefined();
+    // The last one writes the counter with its own numbering (the newest), then owes nothing.
+    expect(numbers[2]!.total).toBe(554);
+    expect(places[2]!.settle(true, true)).toBeUndefined();
+    // Alone in the line, a release is the last: it writes the counter itself.
+    const alone = line.join(async () => at(554), next);
+    await alone.numbering;
+    expect(alone.last()).toBe(true);
+  });
+
+  it('hands what the counter owes to the last one out when it gave up', async () => {
+    const line = new NumberingLine();
+    const a = line.join(async () => at(551), next);
+    const b = line.join(async () => at(551), next);
+    await Promise.all([a.numbering, b.numbering]);
+    expect(a.last()).toBe(false);
+    expect(a.settle(true)).toBeUndefined(); // 552 written, the counter left to b
+    expect(b.last()).toBe(true);
+    // b's render failed: nobody else in flight, so the counter is owed 552 (b writes it).
+    expect(b.settle(false)).toEqual(at(552));
+    // Owed once: a second settle changes nothing.
+    expect(b.settle(false)).toBeUndefined();
+  });
+
   it('keeps one line per series and per catalog', () => {
     const catalog = {};
     expect(numberingLineOf(catalog, 'zone-profile')).toBe(numberingLineOf(catalog, 'zone-profile'));

@@ -252,6 +252,26 @@ export function createDynamoLifecycleCatalog(
     return item ? toIssue(item) : undefined;
   }
 
+  /** The numbering of the series' newest issue (the highest total), read from the issues. */
+  async function newestNumbering(series: string) {
+    const out = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
+        ProjectionExpression: '#t, #y, #n',
+        ExpressionAttributeNames: { '#t': 'total', '#y': 'year', '#n': 'number' },
+        ExpressionAttributeValues: { ':pk': `SERIES#${series}`, ':n': 'N#' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item
+      ? { total: item.total as number, year: item.year as number, number: item.number as number }
+      : undefined;
+  }
+
   async function getIssue(issueId: string) {
     const parsed = parseIssueId(issueId);
     if (!parsed)
@@ -315,10 +335,14 @@ export function createDynamoLifecycleCatalog(
     },
 
     async openDrafts(opts = {}) {
+      // Ids only: each is read again below (a zone profile's draft is ≈ 56 kB at 60 zones, and
+      // the caller's own, just written, would come back whole).
       const items = await queryAll(documents, {
         TableName: tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
+        ProjectionExpression: '#id',
+        ExpressionAttributeNames: { '#id': 'id' },
         ...(opts.reportKey
           ? {
               FilterExpression: 'reportKey = :rk',
@@ -503,7 +527,7 @@ export function createDynamoLifecycleCatalog(
       };
     },
 
-    async putIssue(issue, printed) {
+    async putIssue(issue, printed, opts = {}) {
       const item = {
         pk: `SERIES#${issue.series}`,
         sk: numberKey(issue.total),
@@ -522,13 +546,16 @@ export function createDynamoLifecycleCatalog(
         );
       } catch (err) {
         if (!conditional(err)) throw tooLarge(err, `期 ${issue.id}`, item);
-        const taken = await issueByTotal(issue.series, issue.total);
-        if (taken) await catalog.advanceCounter(issue.series, taken);
+        // The counter is behind: to the newest issue at once, however far behind it is (a
+        // process that died owing it, numbering-line.ts), not one number per print.
+        const newest = await newestNumbering(issue.series);
+        if (newest) await catalog.advanceCounter(issue.series, newest);
         return undefined;
       }
       // The counter only speeds up the next numbering: a lagging one is advanced by whoever
       // finds its number taken, so a failure here must not fail a release already written.
-      await catalog.advanceCounter(issue.series, issue).catch(() => undefined);
+      if (opts.advanceCounter !== false)
+        await catalog.advanceCounter(issue.series, issue).catch(() => undefined);
       return issue;
     },
 
