@@ -299,7 +299,7 @@ export async function archiveReport(
 ): Promise<StoredRelease> {
   const contentSha = sha256Hex(rendered.pdf);
   const s3Key = releaseKey(target, contentSha);
-  const { sha256 } = await deps.archive.put(s3Key, rendered.pdf, {
+  const pdf = deps.archive.put(s3Key, rendered.pdf, {
     fileName: rendered.fileName,
     metadata: {
       issue: target.issueId,
@@ -309,33 +309,34 @@ export async function archiveReport(
     },
   });
   const view = rendered.view;
-  if (!view) return { s3Key, sha256, otherKeys: [], fields: {} };
+  if (!view) {
+    const { sha256 } = await pdf;
+    return { s3Key, sha256, otherKeys: [], fields: {} };
+  }
+  // Every file beside the PDF is put at the same time as the PDF (none depends on another's
+  // answer): one round trip's wait for the five, not four one after another.
+  const puts: Promise<unknown>[] = [pdf];
   const otherKeys: string[] = [];
   const fields: Partial<Issue> = {};
   // The data behind the issue beside it: the CSV attached inside the PDF, and the data file as
   // JSON — the workbook is made from it on its first download (`data-download.ts`), not here.
+  let data: Promise<DataKeys> | undefined;
   if (rendered.dataCsv) {
     const dataFile = rendered.dataFile ?? timed('data files', () => buildDataFile(view));
-    const dataKeys = await archiveData(deps, target, view, dataFile, rendered.dataCsv, s3Key);
-    otherKeys.push(dataKeys.csv, dataKeys.json!);
-    fields.dataKeys = dataKeys;
+    data = archiveData(deps, target, view, dataFile, rendered.dataCsv, s3Key);
+    puts.push(data);
   }
   // Page 1 as an image, for the archive.
   const cover = rendered.cover;
-  if (cover) {
-    const coverKey = partKey(s3Key, 'cover');
-    const storedCover = await deps.archive.put(coverKey, cover.png, {
+  const coverKey = partKey(s3Key, 'cover');
+  const storedCover =
+    cover &&
+    deps.archive.put(coverKey, cover.png, {
       fileName: rendered.fileName.replace(/\.pdf$/, '-封面.png'),
       contentType: 'image/png',
       metadata: { issue: target.issueId },
     });
-    otherKeys.push(coverKey);
-    Object.assign(fields, {
-      coverKey,
-      coverSize: { width: cover.width, height: cover.height },
-      partsSha256: { cover: storedCover.sha256 },
-    });
-  }
+  if (storedCover) puts.push(storedCover);
   // The web edition: the same composed view as the PDF, stored beside it.
   const webKey = partKey(s3Key, 'web');
   const html = timed('web edition', () =>
@@ -344,7 +345,7 @@ export async function archiveReport(
       pdfUrl: `/bulletins/${encodeURIComponent(target.issueId)}/download`,
       pdfSize: formatSize(rendered.pdf.byteLength),
       feedUrl: `/feeds/${encodeURIComponent(target.series)}.atom`,
-      ...(fields.dataKeys ? { dataLinks: dataLinksOf(target.issueId) } : {}),
+      ...(rendered.dataCsv ? { dataLinks: dataLinksOf(target.issueId) } : {}),
       // A corrected edition links the editions before it (each stays downloadable).
       earlierEditions: Array.from({ length: target.edition - 1 }, (_, i) => ({
         label: i === 0 ? '原版' : `第${i + 1}版`,
@@ -352,18 +353,39 @@ export async function archiveReport(
       })),
     }),
   );
-  const storedWeb = await deps.archive.put(webKey, new TextEncoder().encode(html), {
+  const storedWeb = deps.archive.put(webKey, new TextEncoder().encode(html), {
     fileName: rendered.fileName.replace(/\.pdf$/, '.html'),
     contentType: 'text/html; charset=utf-8',
     metadata: { issue: target.issueId },
   });
+  puts.push(storedWeb);
+  // All settled before failing: none is left in flight (what was put is an orphan for the
+  // sweep, as when the puts followed each other).
+  const settled = await Promise.allSettled(puts);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const { sha256 } = await pdf;
+  if (data) {
+    const dataKeys = await data;
+    otherKeys.push(dataKeys.csv, dataKeys.json!);
+    fields.dataKeys = dataKeys;
+  }
+  if (cover && storedCover) {
+    otherKeys.push(coverKey);
+    Object.assign(fields, {
+      coverKey,
+      coverSize: { width: cover.width, height: cover.height },
+      partsSha256: { cover: (await storedCover).sha256 },
+    });
+  }
   otherKeys.push(webKey);
   // Their sha256 in the catalog: a web edition or cover that differs is refused, as the PDF is.
+  const web = await storedWeb;
   Object.assign(
     fields,
     timed('web edition', () => ({
       webKey,
-      partsSha256: { ...fields.partsSha256, web: storedWeb.sha256 },
+      partsSha256: { ...fields.partsSha256, web: web.sha256 },
       contents: contentsOf(view),
       searchText: searchTextOf(view),
       // Where each record's figures are printed in this edition: a correction names its pages.

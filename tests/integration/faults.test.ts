@@ -210,7 +210,12 @@ describe('faults around the AWS SDK and the browser', () => {
 
     // Assess
     expect(String(error)).toMatch(/无法存入 s3:\/\/.*TimeoutError/);
-    expect(hole.requests).toBe(5); // the SDK's five attempts, each timed out
+    // Every file of the release is put at once (the PDF among them), each given the SDK's five
+    // attempts, each timed out.
+    const paths = Object.keys(hole.byPath);
+    expect(paths.some((p) => p.endsWith('.pdf'))).toBe(true);
+    expect(Object.values(hole.byPath)).toEqual(paths.map(() => 5));
+    expect(hole.requests).toBe(5 * paths.length);
     await assertInvariants();
     faultsInjected += hole.requests;
     await retryCompletes('s3-times-out', before, /TimeoutError/);

@@ -78,11 +78,14 @@ export function serviceError(name: string, status: number, message = `${name} (i
 export async function startBlackHole(): Promise<{
   url: string;
   requests: number;
+  /** Requests by path (an S3 object's key). */
+  byPath: Record<string, number>;
   stop(): Promise<void>;
 }> {
   const hole = {
     url: '',
     requests: 0,
+    byPath: {} as Record<string, number>,
     stop: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -90,6 +93,8 @@ export async function startBlackHole(): Promise<{
   };
   const server: Server = createServer((req) => {
     hole.requests += 1;
+    const path = (req.url ?? '').split('?')[0]!;
+    hole.byPath[path] = (hole.byPath[path] ?? 0) + 1;
     req.resume(); // take the body, answer nothing
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
