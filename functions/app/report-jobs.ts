@@ -14,7 +14,7 @@ import { checkArticles, formatArticleProblem } from '../core/articles.ts';
 import { articleDigestsOf } from '../core/draft-changes.ts';
 import type { PrintedRecord } from '../core/lifecycle.ts';
 import { editionLabel, editionLabelOf, erratumOf } from '../core/lifecycle.ts';
-import { recordKey } from '../core/record-key.ts';
+import { recordKey, RecordKeyMap } from '../core/record-key.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Imprint, Loaded } from '../reports/kind.ts';
 import type { PreparedInputs, RenderOptions, ReportJob } from './lifecycle.ts';
@@ -161,18 +161,18 @@ export async function inputsKeyOf(
  * was printed as when a figure printed the record itself, and a label a reader recognises.
  */
 export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: ReportView) {
-  const out = new Map<string, PrintedRecord>();
+  // By record, not by key string: a zone profile of 178 zones names ≈ 19 000 records.
+  const out = new RecordKeyMap<PrintedRecord>();
   // A rank names every record it was ranked among (178 zones × indicators): those values are
   // not printed, so they are not kept (a revision of another zone's record that only moves a
   // rank is not listed as a correction; the zone's own values are, through their own figures).
   for (const figure of view.trace.filter((f) => f.derived !== 'rank'))
     for (const ref of figure.refs) {
-      const key = recordKey(ref);
       const plain = !figure.derived && figure.refs.length === 1;
       const own = plain && (figure.measure ?? 'value') === 'value' ? figure.text : undefined;
       // A derived figure prints from its operands' values; a plain one prints what it measures.
       const measure = plain ? (figure.measure ?? 'value') : 'value';
-      const seen = out.get(key);
+      const seen = out.get(ref);
       if (seen) {
         if (own && !seen.text) seen.text = own;
         if (!seen.measures!.includes(measure)) seen.measures!.push(measure);
@@ -180,8 +180,8 @@ export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: Repo
       }
       const zone = deps.reference.zone(ref.zone);
       const indicator = deps.reference.indicator(ref.indicator);
-      out.set(key, {
-        key,
+      out.set(ref, {
+        key: recordKey(ref),
         value: ref.value,
         revision: ref.revision,
         unit: indicator?.unit ?? '',
@@ -191,8 +191,9 @@ export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: Repo
         measures: [measure],
       });
     }
-  for (const p of out.values()) p.measures!.sort();
-  return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const sorted = out.sorted().map(([, p]) => p);
+  for (const p of sorted) p.measures!.sort();
+  return sorted;
 }
 
 /** Why a view has nothing to publish: no figure it prints comes from a record of its period. */

@@ -7,7 +7,7 @@
  * Pure.
  */
 import type { CorrectionLine } from './model.ts';
-import { recordKey } from './record-key.ts';
+import { recordKey, RecordKeyMap } from './record-key.ts';
 import type { ReportView } from './report-parts.ts';
 
 /**
@@ -20,23 +20,34 @@ export function recordPagesOf(
   view: Pick<ReportView, 'trace' | 'placements'>,
   blockPages: Record<string, number[]>,
 ): Record<string, number[]> {
-  const pages = new Map<string, Set<number>>();
+  // A profile of 178 zones places ≈ 700 figures naming ≈ 11 000 records (a figure over all
+  // zones names every zone's) under ≈ 6 800 keys: pages by figure first, then by record.
+  const figurePages = new Map<number, number[]>();
   for (const { figure, anchor } of view.placements) {
-    const f = view.trace[figure];
     const on = blockPages[anchor];
-    if (!f || f.derived === 'rank' || !on?.length) continue;
+    if (!on?.length) continue;
+    const seen = figurePages.get(figure);
+    figurePages.set(figure, seen ? [...seen, ...on] : on);
+  }
+  const pages = new RecordKeyMap<number[]>();
+  for (const [figure, on] of figurePages) {
+    const f = view.trace[figure];
+    if (!f || f.derived === 'rank') continue;
     for (const ref of f.refs) {
-      const key = recordKey(ref);
-      const set = pages.get(key) ?? new Set<number>();
-      for (const p of on) set.add(p);
-      pages.set(key, set);
+      const seen = pages.get(ref);
+      if (!seen) pages.set(ref, on);
+      else if (seen !== on) pages.set(ref, [...seen, ...on]);
     }
   }
-  return Object.fromEntries(
-    [...pages]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([k, s]) => [k, [...s].sort((a, b) => a - b)]),
-  );
+  const out: Record<string, number[]> = {};
+  for (const [key, on] of pages.sorted()) out[key] = ascendingUnique(on);
+  return out;
+}
+
+/** A fresh array of the distinct numbers of `list`, ascending (`list` is not changed). */
+function ascendingUnique(list: number[]): number[] {
+  if (list.length === 1) return [list[0]!];
+  return [...new Set(list)].sort((a, b) => a - b);
 }
 
 /** The anchors of the blocks that print figures: the blocks whose pages are read. */
