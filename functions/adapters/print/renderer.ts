@@ -67,18 +67,28 @@ const DEFAULT_MARGIN = { top: '20mm', bottom: '18mm', left: '18mm', right: '18mm
 /** A4 with those margins, when the template's `@page` rule says nothing. */
 const PAGE_BOX = { widthMm: 210, heightMm: 297, margin: DEFAULT_MARGIN };
 /**
- * What every pooled page is set to once, before its first render, and keeps: print media (the
- * one a document prints in: it is loaded, laid out, printed and captured in it, with no media
- * switch and no relayout between) and a viewport of the A4 page box at 96 dpi (the cover's
- * capture size: `cover.ts` sets none for an A4 document). Measured under the all-zones run's
- * load: the switches and resizes around each print cost ≈ 4 round trips and 4 relayouts.
+ * What every pooled page is set to before its first render, and keeps: print media (the one a
+ * document prints in: it is loaded, laid out, printed and captured in it, with no media switch
+ * and no relayout between) and a viewport. Measured under the all-zones run's load: the
+ * switches and resizes around each print cost ≈ 4 round trips and 4 relayouts.
+ *
+ * The viewport: the A4 page box at 96 dpi when the render captures a cover (its capture size:
+ * `cover.ts` sets none for an A4 document); else one pixel high — what a page shows on screen
+ * is painted and rasterized after loading, for nothing when only `page.pdf` follows (the
+ * bulletin's 1123 px-high first screen: ≈ 10 ms of Chromium's CPU a print, measured in paired
+ * rounds against bare Chromium). Layout does not depend on it: the width stays, and nothing
+ * printed or measured (`fit.ts`, `layout.ts`) depends on the viewport's height. A page changes
+ * viewport only when the next render wants the other one.
  */
-const STANDING_VIEWPORT = { width: 794, height: 1123, deviceScaleFactor: 1 };
-const standing = new WeakSet<Page>();
-async function keepForPrint(page: Page): Promise<void> {
-  if (standing.has(page)) return;
-  await Promise.all([page.setViewport(STANDING_VIEWPORT), page.emulateMediaType('print')]);
-  standing.add(page);
+const COVER_VIEWPORT = { width: 794, height: 1123, deviceScaleFactor: 1 };
+const PRINT_VIEWPORT = { width: 794, height: 1, deviceScaleFactor: 1 };
+const standing = new WeakMap<Page, typeof COVER_VIEWPORT>();
+async function keepForPrint(page: Page, cover = true): Promise<void> {
+  const viewport = cover ? COVER_VIEWPORT : PRINT_VIEWPORT;
+  const now = standing.get(page);
+  if (now === viewport) return;
+  await Promise.all([page.setViewport(viewport), now ? undefined : page.emulateMediaType('print')]);
+  standing.set(page, viewport);
 }
 
 export function createChromiumRenderer(options: ChromiumRendererOptions = {}): ChromiumRenderer {
@@ -181,7 +191,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       }
     };
 
-    await keepForPrint(page);
+    await keepForPrint(page, req.cover !== undefined);
     const t0 = performance.now();
     await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load', timeout: 0 });
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
