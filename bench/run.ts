@@ -66,6 +66,9 @@ const { publishReport, currentPeriod } = await import('../functions/app/publish.
 const { previewReport, loadBulletinInputs, COVER_WIDTH } =
   await import('../functions/app/render-report.ts');
 const { batchDetail, runZoneBatch, zoneJobsFor } = await import('../functions/app/batch.ts');
+const { localCoverMaker } = await import('../functions/app/issue-cover.ts');
+/** Covers made on their first request after the zone profiles, one at a time. */
+const COVER_REQUESTS = Number(process.env.BENCH_COVER_REQUESTS ?? 12);
 /** Zones in flight in the all-zones run (`runZoneBatch`'s concurrency): as the CLI sizes it. */
 const JOBS = Number(process.env.BENCH_JOBS ?? zoneJobsFor(PAGES));
 const { seedSynthetic, syntheticReference, SYNTHETIC_STORE_ENV } =
@@ -433,29 +436,25 @@ try {
     pages: last.pages,
   };
 
-  // The cover a published issue adds (a preview makes none): the same final HTML printed with
-  // and without it, alternately, WARM_RUNS times each; the cover's step from the renderer's log.
-  const covered: PrintSteps[] = [];
+  // The cover, made on a released issue's first request (no print makes one): the same final
+  // HTML loaded, laid out and captured on its own (`renderCover`), alternately with a render
+  // call of it without a cover, WARM_RUNS times each.
+  const alone: number[] = [];
   const uncovered: number[] = [];
-  const coveredWall: number[] = [];
   for (let i = 0; i < WARM_RUNS; i++) {
-    for (const withCover of [true, false]) {
-      const logged = launchLog.length;
-      const t0 = performance.now();
-      await renderer.renderPdf({
-        htmlPath: last.htmlPath,
-        allowedRoots: [dirname(last.htmlPath), join(ROOT, 'templates')],
-        ...(withCover ? { cover: { width: COVER_WIDTH } } : {}),
-      });
-      if (withCover) {
-        coveredWall.push(performance.now() - t0);
-        covered.push(printSteps(launchLog.slice(logged)));
-      } else uncovered.push(performance.now() - t0);
-    }
+    const at = {
+      htmlPath: last.htmlPath,
+      allowedRoots: [dirname(last.htmlPath), join(ROOT, 'templates')],
+    };
+    let t0 = performance.now();
+    await renderer.renderCover({ ...at, width: COVER_WIDTH });
+    alone.push(performance.now() - t0);
+    t0 = performance.now();
+    await renderer.renderPdf(at);
+    uncovered.push(performance.now() - t0);
   }
   const cover = {
-    coverMs: medianSteps(covered).coverMs,
-    renderWithCoverMs: ms(median(coveredWall)),
+    firstRequestMs: ms(median(alone)),
     renderWithoutCoverMs: ms(median(uncovered)),
   };
 
@@ -464,7 +463,7 @@ try {
     ...bulletin,
     bare: { pdfMs: barePdfMs, pdfBytes: bareBytes, pages: barePages },
     ratioToBare: Number((bulletin.pdfMs / barePdfMs).toFixed(2)),
-    cover: { ...cover, ratioToBare: Number((cover.renderWithCoverMs / barePdfMs).toFixed(2)) },
+    cover,
   };
 
   // 3. DynamoDB requests of one published bulletin (reads and the catalog's writes).
@@ -540,6 +539,8 @@ try {
         printMs += performance.now() - t0;
       }
     },
+    // Releases store what each cover is made from, as with the CLI's renderer (it makes covers).
+    renderCover: (req: Parameters<typeof renderer.renderCover>[0]) => renderer.renderCover(req),
     close: () => renderer.close(),
   };
   // The split of the run: the application's steps (`step-times.ts`) and the stores' requests.
@@ -619,6 +620,34 @@ try {
   const rerun = await counter.measure(() =>
     runZoneBatch({ ...synthDeps, renderer: timedRenderer }, { concurrency: JOBS }),
   );
+
+  // The covers, each made on its issue's first request (`issue-cover.ts`, as `bulletin serve`
+  // and the cover function make it): the source read and checked, the HTML loaded, laid out and
+  // captured, the PNG stored and recorded. One at a time, for the first profiles released.
+  setPhase('first cover requests');
+  const makeCover = localCoverMaker({
+    archive: services.archive,
+    catalog: synthDeps.catalog,
+    renderer,
+    workDir: join(benchTmp, 'covers'),
+  });
+  const coverRequests: number[] = [];
+  const coverCpu0 = process.cpuUsage();
+  for (const o of rendered.slice(0, Math.min(COVER_REQUESTS, rendered.length))) {
+    const issue = await synthDeps.catalog.get(o.issueId!);
+    const t0 = performance.now();
+    const made = await makeCover(issue!);
+    coverRequests.push(performance.now() - t0);
+    if (!made?.coverKeys?.png) throw new Error(`no cover recorded for ${o.issueId}`);
+  }
+  const coverCpu = process.cpuUsage(coverCpu0);
+  const firstCovers = {
+    count: coverRequests.length,
+    medianMs: ms(median(coverRequests)),
+    nodeCpuMsEach: Math.round(
+      (coverCpu.user + coverCpu.system) / 1000 / Math.max(coverRequests.length, 1),
+    ),
+  };
 
   // The bare baseline of the whole run: the same final HTML files, printed by bare puppeteer-core
   // `page.pdf` on as many tabs as our pool has pages, after ours (our browser closed first).
@@ -711,6 +740,7 @@ try {
       byCommand: batch.counts.byCommand,
     },
     split,
+    firstCovers,
     bare: {
       prints: barePrinted,
       tabs: PAGES,
@@ -765,7 +795,7 @@ const lines = [
   `  pdf phase          ${r.bulletin.printsPerBulletin} print(s) × (load ${r.bulletin.perPass.loadMs} ms + layout (tables fitted) ${r.bulletin.perPass.layoutMs} ms + print and finish ${r.bulletin.perPass.printMs} ms; ${r.bulletin.perPass.wallMs} ms per render call) + ${r.bulletin.postProcessMs} ms after (the PDF written; the HTML with the page numbers is written after it, in the html phase)`,
   `    print and finish page.pdf ${r.bulletin.perPass.steps.pageMs} ms + page numbers written ${r.bulletin.perPass.steps.numbersMs} ms + cover ${r.bulletin.perPass.steps.coverMs} ms (none in a preview) + PDF read ${r.bulletin.perPass.steps.readMs} ms + finished ${r.bulletin.perPass.steps.finishMs} ms (ToUnicode, Info, XMP, attached CSV)`,
   `bare page.pdf        ${r.bulletin.bare.pdfMs} ms for the same final HTML → ours ${r.bulletin.ratioToBare}× (pdf phase)`,
-  `  cover (publish)    +${r.bulletin.cover.coverMs} ms: one render call of the final HTML ${r.bulletin.cover.renderWithCoverMs} ms with it, ${r.bulletin.cover.renderWithoutCoverMs} ms without → ${r.bulletin.cover.ratioToBare}× bare with the cover`,
+  `  cover              made on the first request, not in any print: ${r.bulletin.cover.firstRequestMs} ms on its own (load, layout, capture of the final HTML) against ${r.bulletin.cover.renderWithoutCoverMs} ms for a render call of it`,
   `bulletin PDF         ${r.bulletin.pages} pages, ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB (bare: ${r.bulletin.bare.pages} pages, ${(r.bulletin.bare.pdfBytes / 1e6).toFixed(2)} MB)`,
   `DynamoDB / bulletin  reads ${r.dynamodb.bulletinReads.total} (${JSON.stringify(r.dynamodb.bulletinReads.byCommand)}); 178-zone synthetic: ${r.dynamodb.bulletinReadsSynthetic.logical} + ${r.dynamodb.bulletinReadsSynthetic.continuationPages} continuation pages; publish total ${r.dynamodb.bulletinPublish.total} (${JSON.stringify(r.dynamodb.bulletinPublish.byCommand)})`,
   `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
@@ -776,6 +806,7 @@ const lines = [
   `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
   `  bare baseline      the same ${r.zoneProfiles.bare.prints} final HTML files printed by bare puppeteer-core page.pdf (goto + fonts.ready + page.pdf) on ${r.zoneProfiles.bare.tabs} tabs after ours: ${r.zoneProfiles.bare.seconds} s → ours ${r.zoneProfiles.bare.ratio}× bare`,
   `  split              per profile, ms, summed over the ${JOBS} zones in flight: compose ${r.zoneProfiles.split.compose} · hash ${r.zoneProfiles.split.hash} · data files ${r.zoneProfiles.split.dataFiles} + workbook ${r.zoneProfiles.split.workbook} · html ${r.zoneProfiles.split.html} · web edition ${r.zoneProfiles.split.webEdition} · stores: DynamoDB ${r.zoneProfiles.split.dynamodb} (${r.zoneProfiles.split.dynamodbRequests} requests) + S3 ${r.zoneProfiles.split.s3} (${r.zoneProfiles.split.s3Requests} requests) · printing ${r.zoneProfiles.split.printing} + cover ${r.zoneProfiles.split.cover} · waiting for a page ${r.zoneProfiles.split.waitingForPage} (a job's wall time ${r.zoneProfiles.split.job} ms: the steps overlap other zones' work, and each waits for the Node thread)`,
+  `  first covers       ${r.zoneProfiles.firstCovers.count} made on their first request, one at a time after the run: ${r.zoneProfiles.firstCovers.medianMs} ms each (median: source read and checked, HTML loaded, laid out, captured, PNG stored and recorded; Node CPU ${r.zoneProfiles.firstCovers.nodeCpuMsEach} ms each) — none in the prints above (cover ${r.zoneProfiles.split.cover})`,
   `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
   `peak memory          RSS sum ${r.peakRss.totalMb} MB (during ${r.peakRss.phase}; the baselines' bare browser not counted: ${r.peakRss.bareMb} MB at most), PSS sum ${r.peakRss.pssMb} MB; peaks of each alone: node ${r.peakRss.nodeMb} MB, stores ${r.peakRss.storesMb} MB (dynalite on ${r.settings.dynalite})`,
   `  at the peak        node ${peakAt.nodeMb} + stores ${peakAt.storesMb} + chromium ${peakAt.chromiumMb} + other ${peakAt.otherMb} MB (${Object.entries(

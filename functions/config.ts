@@ -11,7 +11,13 @@ import { DEFAULT_NAMES } from './contract/stores.ts';
 
 export interface AppConfig {
   region: string;
-  endpoints: { dynamodb?: string; s3?: string; sqs?: string; scheduler?: string };
+  endpoints: {
+    dynamodb?: string;
+    s3?: string;
+    sqs?: string;
+    scheduler?: string;
+    lambda?: string;
+  };
   tables: { records: string; issues: string; subscribers: string };
   bucket: string;
   /** Path-style S3 addressing: required by s3rver/MinIO, on by default when an S3 endpoint is set. */
@@ -50,6 +56,11 @@ export interface AppConfig {
    * and a moved release date's one-off firing go. Unset (locally): `bulletin serve` runs them.
    */
   reportSchedules?: { groupName: string };
+  /**
+   * The cover function on AWS (its name or ARN): the API, which has no browser, invokes it to
+   * make a released issue's cover on its first request. Unset (locally): the process makes it.
+   */
+  coverFunction?: string;
   print: PrintConfig;
 }
 
@@ -104,6 +115,7 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_S3: url.optional(),
   AWS_ENDPOINT_URL_SQS: url.optional(),
   AWS_ENDPOINT_URL_SCHEDULER: url.optional(),
+  AWS_ENDPOINT_URL_LAMBDA: url.optional(),
   BULLETIN_RECORDS_TABLE: tableName.default(DEFAULT_NAMES.records),
   BULLETIN_ISSUES_TABLE: tableName.default(DEFAULT_NAMES.issues),
   BULLETIN_SUBSCRIBERS_TABLE: tableName.default(DEFAULT_NAMES.subscribers),
@@ -124,6 +136,10 @@ const envSchema = z.object({
     .regex(/^[0-9a-zA-Z._-]{1,64}$/, '应为定时任务组 (schedule group) 的名称')
     .optional(),
   BULLETIN_RELEASE_DEAD_LETTER_ARN: z.string().startsWith('arn:').optional(),
+  BULLETIN_COVER_FUNCTION: z
+    .string()
+    .regex(/^(arn:[\w-]+:lambda:[\w-]+:\d{12}:function:)?[\w-]{1,64}$/, '应为 Lambda 函数名或 ARN')
+    .optional(),
   BULLETIN_REPORT_SCHEDULE_GROUP: z
     .string()
     .regex(/^[0-9a-zA-Z._-]{1,64}$/, '应为定时任务组 (schedule group) 的名称')
@@ -156,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       s3: e.AWS_ENDPOINT_URL_S3,
       sqs: e.AWS_ENDPOINT_URL_SQS,
       scheduler: e.AWS_ENDPOINT_URL_SCHEDULER,
+      lambda: e.AWS_ENDPOINT_URL_LAMBDA,
     },
     tables: {
       records: e.BULLETIN_RECORDS_TABLE,
@@ -187,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(e.BULLETIN_REPORT_SCHEDULE_GROUP
       ? { reportSchedules: { groupName: e.BULLETIN_REPORT_SCHEDULE_GROUP } }
       : {}),
+    ...(e.BULLETIN_COVER_FUNCTION ? { coverFunction: e.BULLETIN_COVER_FUNCTION } : {}),
     print: loadPrintConfig(env),
     ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {

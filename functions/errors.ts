@@ -102,3 +102,8 @@ export class ItemTooLargeError extends StoreError {
 export class LeaseHeldError extends ConflictError {
   override name = 'LeaseHeldError';
 }
+
+/** An archived object whose bytes are not the ones the catalog recorded: never served. */
+export class TamperedObjectError extends StoreError {
+  override name = 'TamperedObjectError';
+}

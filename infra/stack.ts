@@ -85,6 +85,7 @@ export interface TorchBulletinStackProps extends StackProps {
 const ISSUES = ARCHIVE_BUCKET.issuesPrefix;
 const DRAFTS = ARCHIVE_BUCKET.draftsPrefix;
 const WORKBOOKS = ARCHIVE_BUCKET.workbooksPrefix;
+const COVERS = ARCHIVE_BUCKET.coversPrefix;
 
 /** Presigned download URLs live 5 minutes (≤ 15). */
 const PRESIGN_TTL_SECONDS = 300;
@@ -101,7 +102,10 @@ export const UNRESERVED_MINIMUM = 100;
 
 export class TorchBulletinStack extends Stack {
   readonly platform: BulletinPlatform;
-  readonly functions: Record<'scheduled' | 'generate' | 'api' | 'ingest', BulletinFunction>;
+  readonly functions: Record<
+    'scheduled' | 'generate' | 'api' | 'ingest' | 'cover',
+    BulletinFunction
+  >;
   readonly api: BulletinApi;
   readonly schedules: ReportSchedules;
   readonly fanout: ZoneFanOut;
@@ -172,6 +176,21 @@ export class TorchBulletinStack extends Stack {
       }),
     );
 
+    // A released issue's cover (page 1 as PNG), made on its first request: the API has no
+    // browser, so it invokes this function (synchronously) with the issue's id. It reads the
+    // issue, its cover source under issues/, writes the PNG under covers/ and records it with
+    // one conditional UpdateItem — nothing else.
+    const cover = new BulletinFunction(this, 'IssueCover', {
+      handler: 'issue-cover',
+      description: "API → make a released issue's cover on its first request",
+      browser: browser.layer,
+      environment,
+      // The API waits 25 s for it (API Gateway gives up after 30 s).
+      timeout: Duration.seconds(25),
+    })
+      .bindTable(ISSUES_TABLE, issues, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
+      .bindBucket(stores.archive, { read: [ISSUES], write: [COVERS] });
+
     const api = new BulletinFunction(this, 'Api', {
       handler: 'api',
       description: 'HTTP API: archive, downloads, feeds, subscriptions, report requests',
@@ -186,14 +205,24 @@ export class TorchBulletinStack extends Stack {
       .bindTable(ISSUES_TABLE, issues, 'readWrite')
       .bindTable(SUBSCRIBERS_TABLE, subscribers, 'readWrite')
       // The archive; the operator API's draft downloads and discards; the data workbooks,
-      // each made on its first download (the only objects the API writes).
+      // each made on its first download (the only objects the API writes); the covers, which
+      // the cover function makes.
       .bindBucket(stores.archive, {
-        read: [ISSUES, DRAFTS, WORKBOOKS],
+        read: [ISSUES, DRAFTS, WORKBOOKS, COVERS],
         write: [WORKBOOKS],
         delete: [DRAFTS],
       })
       .bindMailSender(settings.senderAddress)
       .bindQueueSender(ENV.reportQueueUrl, queues.reportRequests);
+
+    // A cover not made yet: the API invokes the cover function, and that function only.
+    api.fn.addEnvironment(ENV.coverFunction, cover.fn.functionName);
+    api.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [cover.fn.functionArn],
+      }),
+    );
 
     // Embargoed releases: the API gives each a one-time EventBridge Scheduler schedule that
     // invokes the generate function (which has the browser) at the release time. They go into
@@ -325,7 +354,7 @@ export class TorchBulletinStack extends Stack {
       f.fn.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
     }
 
-    this.functions = { scheduled, generate, api, ingest };
+    this.functions = { scheduled, generate, api, ingest, cover };
     const everyFunction = {
       ...this.functions,
       zonePlan: this.fanout.functions.plan,

@@ -35,6 +35,7 @@ import type { ReportStarted } from '../app/publish.ts';
 import { requestFields } from '../contract/schedules.ts';
 import { TamperedObjectError, verifiedBytes } from '../app/verified-download.ts';
 import { issueDataBytes } from '../app/data-download.ts';
+import { issueCoverBytes, type CoverMaker } from '../app/issue-cover.ts';
 import { renderHtml } from '../app/templates.ts';
 import {
   archivedIssues,
@@ -97,6 +98,12 @@ export interface ApiDeps {
   calendar?: CalendarDeps;
   /** The editor's console (`/console`): named people, roles, the record of who did what. */
   console?: ConsoleDeps;
+  /**
+   * Makes a released issue's cover on its first request (`app/issue-cover.ts`): locally in this
+   * process's Chromium, on AWS by the cover function (the API has no browser). Without it a
+   * cover not made yet answers 404.
+   */
+  makeCover?: CoverMaker;
 }
 
 const seriesId = requestFields.series;
@@ -521,23 +528,34 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.redirect(url, 302);
   });
 
+  /** Makes a cover on its first request; without a maker, a cover not made yet is missing. */
+  const coverMaker: CoverMaker =
+    deps.makeCover ??
+    ((issue) => {
+      throw new NotFoundError('cover', `${issue.id} 的封面尚未生成，此处不能生成`);
+    });
   /** Serves a stored part of a released issue (its web edition or cover) from the archive. */
   const issuePart = (part: 'web' | 'cover') => async (c: Context) => {
     const found = await issueOr404(c);
     if (!found.issue) return found.response;
     const issue = found.issue;
+    // A cover made on its first request (`coverKeys`), or as stored at release (`coverKey`).
+    const made = part === 'cover' && issue.status === 'published' ? issue.coverKeys : undefined;
     const key = part === 'web' ? issue.webKey : issue.coverKey;
     // The issue's address stays: a withdrawn issue's explains itself there.
     if (part === 'web' && issue.status === 'withdrawn') return withdrawalPage(c, issue, 200);
-    if (issue.status !== 'published' || !key)
+    if (issue.status !== 'published' || !(key || made))
       return problem(c, 404, `${issue.id} 没有${PART_WORDS[part]}`);
     const recorded = issue.partsSha256?.[part];
     let bytes: Uint8Array | undefined;
-    if (recorded) {
+    if (made || recorded) {
       // Never hand out a web edition or cover that differs from what the catalog recorded.
       try {
-        bytes = await verifiedBytes(deps.archive, key, { sha256: recorded });
+        bytes = made
+          ? await issueCoverBytes({ archive: deps.archive, make: coverMaker }, issue)
+          : await verifiedBytes(deps.archive, key!, { sha256: recorded });
       } catch (err) {
+        if (err instanceof NotFoundError) return problem(c, 404, err.message);
         if (!(err instanceof TamperedObjectError)) throw err;
         deps.log?.(`拒绝提供 ${issue.id} 的${PART_WORDS[part]}：${err.message}`);
         return problem(
@@ -548,7 +566,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       }
     } else {
       // Released before the catalog recorded it (partsSha256): an empty part is never served.
-      bytes = await deps.archive.get(key);
+      bytes = await deps.archive.get(key!);
       if (bytes?.byteLength === 0) bytes = undefined;
     }
     if (!bytes) return problem(c, 404, `存档中缺少 ${issue.id} 的${PART_WORDS[part]}`);

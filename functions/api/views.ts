@@ -127,12 +127,13 @@ export function issueView(
       : {}),
     ...(issue.contents?.length ? { contents: issue.contents } : {}),
     ...(published && issue.webKey ? { webUrl: links.web(opts.baseUrl, issue.id) } : {}),
-    ...(published && issue.coverKey
+    // A cover made on its first request (its size known once made: A4's until then), or at release.
+    ...(published && (issue.coverKeys || issue.coverKey)
       ? {
           coverUrl: links.cover(opts.baseUrl, issue.id),
           cover: {
-            width: issue.coverSize?.width ?? 300,
-            height: issue.coverSize?.height ?? 424,
+            width: (issue.coverKeys ? issue.coverKeys.size : issue.coverSize)?.width ?? 300,
+            height: (issue.coverKeys ? issue.coverKeys.size : issue.coverSize)?.height ?? 424,
             alt: `${issue.title ?? opts.seriesTitle} ${formatIssueLine(issue.year, issue.number, issue.total)} 封面（第1页）`,
           },
         }

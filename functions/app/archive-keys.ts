@@ -8,14 +8,15 @@
 export const RELEASE_PARTS = {
   pdf: '.pdf',
   web: '.html',
-  cover: '-cover.png',
+  /** What the cover is made from on its first request (the HTML as printed, JSON). */
+  cover: '-cover.json',
   csv: '-data.csv',
   /** The data file as JSON: the workbook is made from it on its first download. */
   json: '-data.json',
 } as const;
 
 /** Parts that releases of earlier versions wrote beside the PDF (still theirs to sweep). */
-const EARLIER_PARTS = ['-data.xlsx'];
+const EARLIER_PARTS = ['-data.xlsx', '-cover.png'];
 
 export type ReleasePart = keyof typeof RELEASE_PARTS;
 
@@ -33,6 +34,9 @@ const ISSUE_KEY = new RegExp(
 /** A workbook made on a first download (`data-download.ts`): the data file's name + its sha256. */
 const WORKBOOK_KEY =
   /^workbooks\/[^/]+\/\d{4}\/(.+?-\d+)(?:-e\d+)?-[0-9a-f]{16}-data-[0-9a-f]{16}\.xlsx$/;
+/** A cover made on a first request (`issue-cover.ts`): its source's name + the PNG's sha256. */
+const COVER_KEY =
+  /^covers\/[^/]+\/\d{4}\/(.+?-\d+)(?:-e\d+)?-[0-9a-f]{16}-cover-[0-9a-f]{16}\.png$/;
 /** A draft's PDF and, beside it, its web edition (`.html`). */
 const DRAFT_KEY = /^drafts\/[^/]+\/(.+)-[0-9a-f]{16}\.(?:pdf|html)$/;
 /** An embargo's files printed ahead: named by the draft, a random seal and the content. */
@@ -41,6 +45,8 @@ const SEALED_KEY = new RegExp(
 );
 const SEALED_WORKBOOK_KEY =
   /^workbooks\/[^/]+\/\d{4}\/(.+?-d[0-9a-f]{10})-s[0-9a-f]{16}-[0-9a-f]{16}-data-[0-9a-f]{16}\.xlsx$/;
+const SEALED_COVER_KEY =
+  /^covers\/[^/]+\/\d{4}\/(.+?-d[0-9a-f]{10})-s[0-9a-f]{16}-[0-9a-f]{16}-cover-[0-9a-f]{16}\.png$/;
 
 /**
  * The PDF key of an embargoed release printed ahead of its second: under `issues/` (where a
@@ -66,10 +72,11 @@ export function sealedKey(
 export function archiveKeyOwner(
   key: string,
 ): { issueId: string } | { draftId: string; sealed?: true } | undefined {
-  const sealed = SEALED_KEY.exec(key) ?? SEALED_WORKBOOK_KEY.exec(key);
+  const sealed =
+    SEALED_KEY.exec(key) ?? SEALED_WORKBOOK_KEY.exec(key) ?? SEALED_COVER_KEY.exec(key);
   if (sealed) return { draftId: sealed[1]!, sealed: true };
   const draft = DRAFT_KEY.exec(key);
   if (draft) return { draftId: draft[1]! };
-  const issue = ISSUE_KEY.exec(key) ?? WORKBOOK_KEY.exec(key);
+  const issue = ISSUE_KEY.exec(key) ?? WORKBOOK_KEY.exec(key) ?? COVER_KEY.exec(key);
   return issue ? { issueId: issue[1]! } : undefined;
 }

@@ -42,7 +42,7 @@ import type {
 import { sha256Hex } from '../core/digest.ts';
 import type { DataFile } from '../core/data-file.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import type { Archive, Clock, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
+import type { Archive, Clock, CoverSource, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
 import { numberingLineOf, type Place } from './numbering-line.ts';
 import { changedFigures, type CorrectionsDeps } from './corrections.ts';
 
@@ -106,8 +106,8 @@ export interface RenderedPdf {
   dataCsv?: Uint8Array;
   /** What the CSV was written from, for the workbook stored beside it (built again if absent). */
   dataFile?: DataFile;
-  /** Page 1 as an image, stored beside the PDF by the deps' store. */
-  cover?: { png: Uint8Array; width: number; height: number };
+  /** What the cover (page 1 as an image) is made from on its first request, stored beside the PDF. */
+  coverSource?: CoverSource;
 }
 
 /** Where a release is stored: the issue (or its corrected edition) the files belong to. */
@@ -1227,7 +1227,7 @@ export async function sweepOrphans(
   const cutoff = nowOf(deps).getTime() - grace;
   const removed: string[] = [];
   let checked = 0;
-  for (const prefix of ['drafts/', 'issues/', 'workbooks/']) {
+  for (const prefix of ['drafts/', 'issues/', 'workbooks/', 'covers/']) {
     for await (const obj of deps.archive.list(prefix)) {
       checked += 1;
       if (obj.lastModified.getTime() > cutoff) continue;

@@ -119,6 +119,16 @@ export interface IssueCatalog {
     id: string,
     made: { json: string; xlsx: string; sha256: string },
   ): Promise<Issue | undefined>;
+  /**
+   * Records the cover made on a released issue's first cover request (its PNG's key, sha256 and
+   * size), once: only while the issue is published, its cover source is still `source` and no
+   * cover is recorded. @returns the issue as it now stands (another request's cover when that
+   * one was first; undefined when there is no such issue).
+   */
+  recordCover(
+    id: string,
+    made: { source: string; png: string; sha256: string; size: { width: number; height: number } },
+  ): Promise<Issue | undefined>;
 }
 
 // ── The editorial cycle: drafts, release numbering, corrections, withdrawals, triggers and
@@ -487,7 +497,11 @@ export interface RenderRequest {
    * file specification in the catalog's `/EmbeddedFiles` and `/AF` (relationship `Data`).
    */
   attachments?: PdfAttachment[];
-  /** A PNG of page 1, `width` pixels wide, made in the page that printed the PDF. */
+  /**
+   * A PNG of page 1, `width` pixels wide, made in the page that printed the PDF. No release asks
+   * for it (a cover is made on its first request, {@link CoverRenderer}); it is the reference
+   * that cover is held to (the same picture, `tests/integration/pdf-renderer.test.ts`).
+   */
   cover?: { width: number };
   /** Deadline for the whole render (waiting for the browser and a page included). Default 60 000. */
   timeoutMs?: number;
@@ -533,7 +547,7 @@ export interface RenderResult {
    */
   footOfLastPage?: { moved: boolean } | { missed: string };
   /** Page 1 as PNG, when `cover` was asked for. */
-  cover?: { png: Uint8Array; width: number; height: number };
+  cover?: CoverImage;
   /**
    * What would still be clipped at the margin after layout (wide tables are tightened first),
    * one line each, naming the article or table; empty when nothing overflows.
@@ -548,6 +562,61 @@ export interface PdfAttachment {
   bytes: Uint8Array;
   mimeType: string;
   description?: string;
+}
+
+/** Page 1 of a document as a PNG, and its size in pixels. */
+export interface CoverImage {
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * Text written into the document before its cover is captured, as the PDF printed it: the page
+ * number of each link `a[href="#id"]` into its `selector` element (the contents' numbers,
+ * written into the PDF after printing over placeholders the HTML holds; `link-pages.ts`).
+ */
+export interface CoverFill {
+  selector: string;
+  pages: Record<string, number>;
+}
+
+/**
+ * What a released issue's cover is made from on its first request: the HTML exactly as it was
+ * printed, what was written into the PDF over it after printing, and the width of the PNG.
+ */
+export interface CoverSource {
+  html: string;
+  fill?: CoverFill;
+  width: number;
+}
+
+export interface CoverRequest {
+  /** The HTML file as printed (see {@link RenderRequest.htmlPath}). */
+  htmlPath: string;
+  /** As {@link RenderRequest.allowedRoots}. */
+  allowedRoots: string[];
+  width: number;
+  fill?: CoverFill;
+  /** Deadline for the whole call (waiting for a page included). Default 60 000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Makes a cover on its own (not in the print): the HTML loaded and laid out as the print lays it
+ * out (tables fitted), the fill written, page 1 captured — the picture a cover made in the page
+ * that printed the PDF would be.
+ */
+export interface CoverRenderer {
+  renderCover(req: CoverRequest): Promise<CoverImage>;
+}
+
+/** Makes a released issue's cover and records it; returns the issue as it then stands. */
+export type CoverMaker = (issue: Issue) => Promise<Issue | undefined>;
+
+/** Whether the renderer makes covers (the Chromium one does; a test's small one may not). */
+export function makesCovers(renderer: object): renderer is CoverRenderer {
+  return typeof (renderer as Partial<CoverRenderer>).renderCover === 'function';
 }
 
 export interface PdfRenderer {

@@ -56,6 +56,7 @@ import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 import { DATA_CSV_TYPE, DATA_JSON_TYPE, dataFileNames } from './data-download.ts';
 import { buildDataFile, type DataFile } from '../core/data-file.ts';
 import { timed } from './step-times.ts';
+import { COVER_SOURCE_TYPE, coverSourceBytes } from './issue-cover.ts';
 import { recordPagesOf } from '../core/printed-pages.ts';
 
 export type { ReportKind, ReportRequest, RenderedReport, PreparedReport };
@@ -326,17 +327,17 @@ export async function archiveReport(
     data = archiveData(deps, target, view, dataFile, rendered.dataCsv, s3Key);
     puts.push(data);
   }
-  // Page 1 as an image, for the archive.
-  const cover = rendered.cover;
-  const coverKey = partKey(s3Key, 'cover');
-  const storedCover =
-    cover &&
-    deps.archive.put(coverKey, cover.png, {
-      fileName: rendered.fileName.replace(/\.pdf$/, '-封面.png'),
-      contentType: 'image/png',
+  // What page 1's image, for the archive, is made from on its first request (`issue-cover.ts`).
+  const source = rendered.coverSource;
+  const sourceKey = partKey(s3Key, 'cover');
+  const storedSource =
+    source &&
+    deps.archive.put(sourceKey, coverSourceBytes(source), {
+      fileName: rendered.fileName.replace(/\.pdf$/, '-封面.json'),
+      contentType: COVER_SOURCE_TYPE,
       metadata: { issue: target.issueId },
     });
-  if (storedCover) puts.push(storedCover);
+  if (storedSource) puts.push(storedSource);
   // The web edition: the same composed view as the PDF, stored beside it.
   const webKey = partKey(s3Key, 'web');
   const html = timed('web edition', () =>
@@ -370,13 +371,9 @@ export async function archiveReport(
     otherKeys.push(dataKeys.csv, dataKeys.json!);
     fields.dataKeys = dataKeys;
   }
-  if (cover && storedCover) {
-    otherKeys.push(coverKey);
-    Object.assign(fields, {
-      coverKey,
-      coverSize: { width: cover.width, height: cover.height },
-      partsSha256: { cover: (await storedCover).sha256 },
-    });
+  if (storedSource) {
+    otherKeys.push(sourceKey);
+    fields.coverKeys = { source: sourceKey, sha256: { source: (await storedSource).sha256 } };
   }
   otherKeys.push(webKey);
   // Their sha256 in the catalog: a web edition or cover that differs is refused, as the PDF is.

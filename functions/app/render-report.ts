@@ -25,7 +25,7 @@ import type { Series } from '../core/model.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Imprint, KindContext, Loaded, ReportKindModule, Resolved } from '../reports/kind.ts';
 import { reportKind } from '../reports/registry.ts';
-import type { PdfRenderer, RenderResult } from './ports.ts';
+import { makesCovers, type CoverSource, type PdfRenderer, type RenderResult } from './ports.ts';
 import { paramsOf, parseOrReject } from './requests.ts';
 import { renderHtml, templatesDir } from './templates.ts';
 import { DATA_CSV_TYPE, dataCsv as csvOf } from './data-export.ts';
@@ -56,8 +56,11 @@ export interface RenderedReport<V extends ReportView = ReportView> {
   dataCsv: Uint8Array;
   /** The data file the CSV was written from (the archive's workbook is made from it too). */
   dataFile: DataFile;
-  /** Page 1 as PNG (from the page that printed the PDF), when the renderer can make one. */
-  cover?: RenderResult['cover'];
+  /**
+   * What the issue's cover (page 1 as PNG) is made from on its first request — the HTML as
+   * printed and what was written into the PDF over it — when the renderer can make covers.
+   */
+  coverSource?: CoverSource;
   /** What the printed PDF clips at the margin (see RenderResult.warnings); empty: nothing. */
   warnings: string[];
   /** Renders it took: the bulletin until its contents' numbers were stable (2, rarely 3); 1 else. */
@@ -126,7 +129,7 @@ export function imprintReport(
   return composeReport(deps, r, composed.loaded, imprint);
 }
 
-/** Step 4: prints a composed view to `<workDir>/<fileStem>.html` and `.pdf` (no cover). */
+/** Step 4: prints a composed view to `<workDir>/<fileStem>.html` and `.pdf` (no cover source). */
 export async function renderReport(
   deps: RenderDeps,
   r: Resolution,
@@ -135,7 +138,7 @@ export async function renderReport(
   fileStem: string,
   composeMs = 0,
 ): Promise<RenderedReport> {
-  // No cover: only a published issue stores one (a screenshot of page 1 after the print).
+  // No cover source: only a published issue stores one (its cover is made on first request).
   const files = await renderReportFiles(deps, r.kind, view, fileStem, { cover: false });
   return {
     ...files,
@@ -189,6 +192,23 @@ const MAX_PASSES = 4;
 const PAGE_PLACEHOLDER = 0;
 /** Width of the cover thumbnail (page 1) in pixels. */
 export const COVER_WIDTH = 300;
+/**
+ * The cover's source from a print: the HTML as printed and, when the renderer wrote the
+ * contents' page numbers into the PDF over the placeholders it holds, those numbers (written
+ * into the page before the capture, as the PDF shows them).
+ */
+function coverSourceOf(html: string, result: RenderResult): CoverSource {
+  const written =
+    result.linkPages && 'pages' in result.linkPages ? result.linkPages.pages : undefined;
+  return {
+    html,
+    width: COVER_WIDTH,
+    ...(written ? { fill: { selector: CONTENTS_PAGE, pages: written } } : {}),
+  };
+}
+
+/** The element of a contents entry that holds its page number. */
+const CONTENTS_PAGE = '.contents-page';
 /** A colophon starting this close to the top of the last page has the page to itself. */
 const COLOPHON_ALONE_PT = 90;
 
@@ -202,7 +222,7 @@ export async function renderReportFiles<V extends ReportView>(
   print: Pick<ReportKindModule, 'template' | 'contents'>,
   view: V,
   fileStem: string,
-  /** `cover: false`: no cover image (a preview stores none). */
+  /** `cover: false`: no cover source (a preview stores none). */
   opts: { cover?: boolean } = {},
 ): Promise<{
   view: V;
@@ -215,7 +235,7 @@ export async function renderReportFiles<V extends ReportView>(
   pdfMs: number;
   dataCsv: Uint8Array;
   dataFile: DataFile;
-  cover?: RenderResult['cover'];
+  coverSource?: CoverSource;
   warnings: string[];
 }> {
   // Each chart with its text alternative and data table (the tagged PDF's /Alt, the web's 数据表).
@@ -253,7 +273,9 @@ export async function renderReportFiles<V extends ReportView>(
   let pages = new Map<string, number>();
   let colophonAlone = false;
   /** The settled pass before the colophon was moved to the page foot, to fall back on. */
-  let beforeMove: { result: RenderResult; numbered: V & { colophonAlone: boolean } } | undefined;
+  let beforeMove:
+    { result: RenderResult; numbered: V & { colophonAlone: boolean }; html: string } | undefined;
+  const covers = opts.cover !== false && makesCovers(deps.renderer);
   /**
    * Writes the PDF, then beside it the HTML it was printed from. `onDisk`: the HTML file
    * already holds `numbered` (it was written for this very print). Else it is rendered again:
@@ -265,6 +287,7 @@ export async function renderReportFiles<V extends ReportView>(
     result: RenderResult,
     numbered: V & { colophonAlone: boolean },
     pass: number,
+    printedHtml: string,
     onDisk = false,
   ) => {
     const t2 = performance.now();
@@ -290,7 +313,7 @@ export async function renderReportFiles<V extends ReportView>(
       pdfMs,
       dataCsv,
       dataFile,
-      ...(result.cover ? { cover: result.cover } : {}),
+      ...(covers ? { coverSource: coverSourceOf(printedHtml, result) } : {}),
       warnings: result.warnings ?? [],
     };
   };
@@ -306,19 +329,19 @@ export async function renderReportFiles<V extends ReportView>(
       colophonAlone,
       ...(numberedContents ? {} : { contentsLinked: true }),
     };
-    await writeFile(htmlPath, await timedAsync('html', () => renderHtml(template, numbered)));
+    const html = await timedAsync('html', () => renderHtml(template, numbered));
+    await writeFile(htmlPath, html);
     const t1 = performance.now();
     const result = await deps.renderer.renderPdf({
       htmlPath,
       allowedRoots: [deps.workDir, templatesDir()],
       metadata,
       attachments,
-      ...(opts.cover === false ? {} : { cover: { width: COVER_WIDTH } }),
       ...(placeholders
         ? {
             linkPages: {
               anchors,
-              fill: '.contents-page',
+              fill: CONTENTS_PAGE,
               placeholder: String(PAGE_PLACEHOLDER),
             },
           }
@@ -338,7 +361,7 @@ export async function renderReportFiles<V extends ReportView>(
       // One print: no page numbers to find, and the colophon stays where the text ends (moving
       // it to the foot of a last page it would open alone took a second print in most profiles).
       pdfMs += performance.now() - t1;
-      return finish(result, numbered, pass, true);
+      return finish(result, numbered, pass, html, true);
     }
     const positions = new Map(Object.entries(result.destinations));
     pdfMs += performance.now() - t1;
@@ -358,8 +381,8 @@ export async function renderReportFiles<V extends ReportView>(
       // Moving the colophon must not cost a page or move an article; else keep the first layout.
       const worse = result.pages > beforeMove.result.pages;
       return worse
-        ? finish(beforeMove.result, beforeMove.numbered, pass)
-        : finish(result, numbered, pass, true);
+        ? finish(beforeMove.result, beforeMove.numbered, pass, beforeMove.html)
+        : finish(result, numbered, pass, html, true);
     }
     // The colophon moved to the last page's foot in the PDF, when it opened that page alone.
     const foot = result.footOfLastPage;
@@ -378,12 +401,13 @@ export async function renderReportFiles<V extends ReportView>(
       colophon?.page === result.pages &&
       colophon.fromTop < COLOPHON_ALONE_PT
     ) {
-      beforeMove = { result, numbered: printed };
+      beforeMove = { result, numbered: printed, html };
       colophonAlone = true;
       continue;
     }
-    return finish(result, printed, pass, printed === numbered);
+    return finish(result, printed, pass, html, printed === numbered);
   }
-  if (beforeMove) return finish(beforeMove.result, beforeMove.numbered, MAX_PASSES);
+  if (beforeMove)
+    return finish(beforeMove.result, beforeMove.numbered, MAX_PASSES, beforeMove.html);
   throw new RenderError(`${fileStem} 的目录页码渲染 ${MAX_PASSES} 次仍未确定`);
 }

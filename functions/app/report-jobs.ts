@@ -313,7 +313,7 @@ export async function reportJob(
         view: files.view,
         timings: { composeMs, htmlMs: files.htmlMs, pdfMs: files.pdfMs },
         ...(files.dataCsv ? { dataCsv: files.dataCsv, dataFile: files.dataFile } : {}),
-        ...(files.cover ? { cover: files.cover } : {}),
+        ...(files.coverSource ? { coverSource: files.coverSource } : {}),
       };
     },
   };

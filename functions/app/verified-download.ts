@@ -4,13 +4,10 @@
  * sha256 and size against the issue first.
  */
 import { sha256Hex } from '../core/digest.ts';
-import { StoreError } from '../errors.ts';
+import { TamperedObjectError } from '../errors.ts';
 import type { Archive } from './ports.ts';
 
-/** An archived object whose bytes are not the ones the catalog recorded: never served. */
-export class TamperedObjectError extends StoreError {
-  override name = 'TamperedObjectError';
-}
+export { TamperedObjectError };
 
 /**
  * The bytes of an archived object, checked against the sha256 (and size) of its catalog

@@ -22,6 +22,8 @@ export const ENV = {
    * its id): the console switches them, a moved release date gets a one-off firing there.
    */
   reportScheduleGroup: 'BULLETIN_REPORT_SCHEDULE_GROUP',
+  /** The cover function the API invokes to make a released issue's cover on its first request. */
+  coverFunction: 'BULLETIN_COVER_FUNCTION',
   /** Flat directory holding the font files named in ./assets.ts. */
   fontDir: 'BULLETIN_FONT_DIR',
   templatesDir: 'BULLETIN_TEMPLATES_DIR',

@@ -114,6 +114,11 @@ export const ARCHIVE_BUCKET = {
    * which writes nothing else) and named by its content.
    */
   workbooksPrefix: 'workbooks/',
+  /**
+   * Covers (page 1 as PNG), each made on the first request of a released issue's cover (by the
+   * cover function on AWS, which writes nothing else) and named by its content.
+   */
+  coversPrefix: 'covers/',
   /** Results of the all-zones Distributed Map (Step Functions ResultWriter). */
   fanoutResultsPrefix: 'fanout-results/',
 } as const;

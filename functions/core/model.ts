@@ -159,6 +159,17 @@ export interface DataKeys {
   sha256?: { csv: string; json?: string; xlsx?: string };
 }
 
+/** Where an issue's cover is kept, and the sha256 of each file. */
+export interface CoverKeys {
+  /** The HTML as printed and what was written into it after printing (JSON, `CoverSource`). */
+  source: string;
+  /** The PNG, once made on the first request (under `covers/`, named by its content). */
+  png?: string;
+  /** The PNG's size in pixels, once made. */
+  size?: { width: number; height: number };
+  sha256: { source: string; png?: string };
+}
+
 /** A bulletin issue in the catalog. */
 export interface Issue {
   id: string;
@@ -193,7 +204,13 @@ export interface Issue {
   contents?: IssueContents;
   /** S3 key of the web edition (HTML) published beside the PDF. */
   webKey?: string;
-  /** S3 key of page 1 as an image (the archive's cover thumbnail). */
+  /**
+   * The cover (page 1 as an image, the archive's thumbnail): its source stored at release, the
+   * PNG made from it on the first request and kept (`app/issue-cover.ts`). Issues released
+   * before have `coverKey` instead.
+   */
+  coverKeys?: CoverKeys;
+  /** S3 key of page 1 as an image, made at release (issues released before `coverKeys`). */
   coverKey?: string;
   /** Pixel size of the cover image. */
   coverSize?: { width: number; height: number };

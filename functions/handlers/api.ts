@@ -14,6 +14,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEventV2,
@@ -25,9 +26,12 @@ import { createApiApp, type ApiDeps } from '../api/app.ts';
 import type { Services } from '../wiring/services.ts';
 import type { ReportQueue } from '../app/ports.ts';
 import { createSqsReportQueue } from '../adapters/sqs/report-queue.ts';
+import { lambdaCoverMaker } from '../adapters/lambda/cover-function.ts';
+import { localCoverMaker, type CoverMaker } from '../app/issue-cover.ts';
+import { makesCovers } from '../app/ports.ts';
 import { acceptReportRequest, cycleOf } from '../app/publish.ts';
 import { jobFromRequest, slotKeys, type OperatorJob, type ReportJob } from '../app/requests.ts';
-import { invocation, logger, publishDeps, runtimeServices } from './runtime.ts';
+import { invocation, logger, publishDeps, renderWorkDir, runtimeServices } from './runtime.ts';
 import { bundledSchedules, calendarDepsOf } from '../wiring/calendar.ts';
 import { loadConsoleAuthConfig } from '../config.ts';
 import { createTokenVerifier, type TokenVerifier } from '../app/console-auth.ts';
@@ -148,6 +152,7 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
     config: s.config,
     log,
     calendar,
+    ...coverMakerOf(s),
     ...(s.config.publicBaseUrl ? { publicBaseUrl: s.config.publicBaseUrl } : {}),
     // No sender (e.g. the China regions, which have no SES): nobody could confirm.
     subscriptions: s.config.senderAddress !== undefined || s.config.outboxDir !== undefined,
@@ -163,6 +168,27 @@ export function awsApiDeps(s: Services, queue: ReportQueue<ReportJob | OperatorJ
       });
     },
   };
+}
+
+/**
+ * Who makes a released issue's cover on its first request: the cover function when the stack
+ * names it (the API has no browser), else this process's renderer when it can.
+ */
+function coverMakerOf(s: Services): { makeCover?: CoverMaker } {
+  if (s.config.coverFunction) {
+    const lambda = new LambdaClient({
+      region: s.config.region,
+      ...(s.config.endpoints.lambda ? { endpoint: s.config.endpoints.lambda } : {}),
+      ...(s.config.credentials ? { credentials: s.config.credentials } : {}),
+      // The API answers within 29 s (API Gateway's limit): a cold cover function takes ≈ 5 s.
+      requestHandler: { requestTimeout: 25_000 },
+      maxAttempts: 2,
+    });
+    return { makeCover: lambdaCoverMaker(lambda, s.config.coverFunction, s.catalog) };
+  }
+  if (!makesCovers(s.renderer)) return {};
+  const { archive, catalog, renderer } = s;
+  return { makeCover: localCoverMaker({ archive, catalog, renderer, workDir: renderWorkDir() }) };
 }
 
 function appFor(s: Services): ReturnType<typeof handle> {

@@ -29,6 +29,8 @@ import { firingStands, movedFiringsDue } from '../app/calendar.ts';
 import type { ScheduleDefinition } from '../app/schedules.ts';
 import { calendarDepsOf } from '../wiring/calendar.ts';
 import { lifecycleDepsOf } from '../wiring/lifecycle.ts';
+import { localCoverMaker } from '../app/issue-cover.ts';
+import { makesCovers } from '../app/ports.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -224,6 +226,17 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     // The schedules' side of the console: filled in once the schedules file is read below.
     const scheduleControl: { current?: ConsoleSchedules } = {};
     const app = createApiApp({
+      // A released issue's cover, made on its first request by this process's renderer.
+      ...(makesCovers(s.renderer)
+        ? {
+            makeCover: localCoverMaker({
+              archive: s.archive,
+              catalog: s.catalog,
+              renderer: s.renderer,
+              workDir: publishDeps.workDir!,
+            }),
+          }
+        : {}),
       operator: {
         lifecycle,
         authenticate,

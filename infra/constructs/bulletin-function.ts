@@ -146,12 +146,26 @@ export class BulletinFunction extends Construct {
     return `<${Stack.of(this).getLogicalId(cfn)}.Arn>`;
   }
 
-  /** Sets the table's environment variable and grants read (or read/write) on it and its indexes. */
-  bindTable(def: TableDefinition, table: dynamodb.ITable, access: 'read' | 'readWrite'): this {
+  /**
+   * Sets the table's environment variable and grants read (or read/write, or the named actions
+   * only) on it and its indexes.
+   */
+  bindTable(
+    def: TableDefinition,
+    table: dynamodb.ITable,
+    access: 'read' | 'readWrite' | readonly string[],
+  ): this {
     this.fn.addEnvironment(def.envVar, table.tableName);
     // Named actions instead of grantReadData(): no Scan (every report path is Query/GetItem,
     // DESIGN §4) and no stream reads.
-    table.grant(this.fn, ...(access === 'read' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE]));
+    table.grant(
+      this.fn,
+      ...(access === 'read'
+        ? TABLE_READ
+        : access === 'readWrite'
+          ? [...TABLE_READ, ...TABLE_WRITE]
+          : access),
+    );
     this.acknowledge(
       `AwsSolutions-IAM5[Resource::${this.arnToken(table)}/index/*]`,
       `the global secondary indexes of the ${def.id} table (${def.globalIndexes.map((g) => g.name).join(', ')}), which the function queries`,

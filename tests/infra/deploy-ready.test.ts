@@ -142,7 +142,12 @@ describe('deploy-ready stack', () => {
     );
     const renders = fns.filter(([, r]) => r.Properties['Layers'] !== undefined);
     expect(renders.map(([k]) => k).sort()).toEqual(
-      [stack.functions.scheduled, stack.functions.generate, stack.fanout.functions.render]
+      [
+        stack.functions.scheduled,
+        stack.functions.generate,
+        stack.functions.cover,
+        stack.fanout.functions.render,
+      ]
         .map((f) => id(stack, f.fn))
         .sort(),
     );

@@ -165,7 +165,7 @@ describe('TorchBulletin stack', () => {
         .map(([a, r]) => `${a} ${/\/([a-z]+\/)\*/.exec(r)?.[1] ?? r}`)
         .sort();
 
-    for (const name of ['scheduled', 'generate', 'api', 'ingest'] as const) {
+    for (const name of ['scheduled', 'generate', 'api', 'ingest', 'cover'] as const) {
       const grants = grantsOf(name);
       expect(grants.map(([a]) => a)).not.toContain('dynamodb:Scan');
       expect(grants.filter(([a]) => a.includes('*'))).toEqual([]);
@@ -203,12 +203,32 @@ describe('TorchBulletin stack', () => {
     const api = grantsOf('api');
     expect(s3Grants(api)).toEqual([
       's3:DeleteObject drafts/',
+      's3:GetObject covers/',
       's3:GetObject drafts/',
       's3:GetObject issues/',
       's3:GetObject workbooks/',
       's3:PutObject workbooks/',
     ]);
     expect(onTable(api, records).has('dynamodb:PutItem')).toBe(false);
+    // A cover not made yet: the API invokes the cover function, and no other function.
+    const coverFn = logicalIdOf(stack, stack.functions.cover.fn);
+    const invokes = api.filter(([a]) => a === 'lambda:InvokeFunction');
+    expect(invokes).toEqual([
+      ['lambda:InvokeFunction', JSON.stringify({ 'Fn::GetAtt': [coverFn, 'Arn'] })],
+    ]);
+    const apiEnv = (
+      resources[logicalIdOf(stack, stack.functions.api.fn)]!.Properties['Environment'] as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(apiEnv['BULLETIN_COVER_FUNCTION']).toEqual({ Ref: coverFn });
+    // The cover function: reads the issue and its cover source, writes the PNG under covers/
+    // and records it (one conditional UpdateItem); nothing of records or subscribers.
+    const cover = grantsOf('cover');
+    expect(s3Grants(cover)).toEqual(['s3:GetObject issues/', 's3:PutObject covers/']);
+    expect(onTable(cover, issues)).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    expect(onTable(cover, records).size + onTable(cover, subscribers).size).toBe(0);
+    expect(cover.filter(([a]) => a.startsWith('lambda:') || a.startsWith('sqs:'))).toEqual([]);
     expect(api.map(([a]) => a)).toContain('sqs:SendMessage');
     expect(
       api.some(([, r]) => r.includes(logicalIdOf(stack, stack.platform.queues.reportRequests))),
@@ -218,16 +238,16 @@ describe('TorchBulletin stack', () => {
   it('alarms on every function, on handler failures and on the dead-letter queue, via SNS', () => {
     const topicId = logicalIdOf(stack, stack.platform.operations.topic as never);
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    // 7 functions × (errors, throttles, duration) + DLQ depth and age + API 5xx + handler
+    // 8 functions × (errors, throttles, duration) + DLQ depth and age + API 5xx + handler
     // failures + 4 of the all-zones run (failed zones, failed, timed-out and aborted
     // executions) + the report queue's oldest request + 2 schedule groups × 3 Scheduler
     // failures (dropped, not sent to the DLQ, target errors).
-    expect(alarms.length).toBe(7 * 3 + 2 + 1 + 1 + 4 + 1 + 2 * 3);
+    expect(alarms.length).toBe(8 * 3 + 2 + 1 + 1 + 4 + 1 + 2 * 3);
     for (const alarm of alarms) {
       expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: topicId }]);
     }
     const byMetric = alarms.map((a) => a.Properties['MetricName']);
-    expect(byMetric.filter((m) => m === 'Errors')).toHaveLength(7);
+    expect(byMetric.filter((m) => m === 'Errors')).toHaveLength(8);
     expect(byMetric).toContain('ApproximateNumberOfMessagesVisible');
     expect(byMetric).toContain('Failures');
     template.hasResourceProperties('AWS::SNS::Topic', {

@@ -5,6 +5,8 @@
  * made on the first download and recorded once; the PDF carries XMP metadata consistent with its Info.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import {
@@ -29,6 +31,8 @@ import { DATA_COLUMNS } from '../../functions/core/data-file.ts';
 import { sha256Hex } from '../../functions/core/digest.ts';
 import { dataXlsx } from '../../functions/app/data-export.ts';
 import { issueDataBytes, workbookKey } from '../../functions/app/data-download.ts';
+import { coverKey, issueCoverBytes, localCoverMaker } from '../../functions/app/issue-cover.ts';
+import type { ChromiumRenderer } from '#adapters/print/renderer.ts';
 import type { Issue } from '../../functions/core/model.ts';
 import { pdfText } from '../support/pdf.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -188,28 +192,101 @@ describe('the data file of a released issue', () => {
     expect(now?.dataKeys?.xlsx).toBe(theirKey);
   });
 
-  it('makes a cover (page 1, 300 px wide) and shows it on the series page with its size and text', async () => {
-    const app = api();
+  it('makes the cover (page 1, 300 px wide) on its first request, kept and shown on the series page', async () => {
+    // Released without a cover: what it is made from (the HTML as printed, its sha256 recorded).
     for (const issue of published) {
-      expect(issue.coverKey, issue.id).toMatch(/-cover\.png$/);
-      const res = await app.request(`/bulletins/${issue.id}/cover`);
-      expect(res.status).toBe(200);
-      const png = Buffer.from(await res.arrayBuffer());
-      expect(png.subarray(1, 4).toString()).toBe('PNG');
-      // IHDR: width and height, big-endian, at bytes 16 and 20.
-      expect(png.readUInt32BE(16)).toBe(300);
-      expect(png.readUInt32BE(20)).toBe(424);
-      expect(issue.coverSize).toEqual({ width: 300, height: 424 });
-      // Not a blank page: a white 300×424 PNG is about 1 KB.
-      expect(png.byteLength).toBeGreaterThan(8_000);
+      expect(issue.coverKey, issue.id).toBeUndefined();
+      expect(issue.coverKeys?.source, issue.id).toMatch(/^issues\/.*-cover\.json$/);
+      expect(issue.coverKeys?.sha256.source, issue.id).toMatch(/^[0-9a-f]{64}$/);
+      expect(issue.coverKeys?.png, issue.id).toBeUndefined();
     }
-    const html = await (
-      await app.request('/series/torch-bulletin', { headers: { accept: 'text/html' } })
-    ).text();
-    expect(html).toMatch(
-      /<img src="[^"]*\/bulletins\/torch-bulletin-551\/cover" alt="[^"]*第1页）" width="300" height="424"/,
+    const app = api();
+    // Shown on the series page before it is made (A4's size).
+    const page = async () =>
+      (await app.request('/series/torch-bulletin', { headers: { accept: 'text/html' } })).text();
+    const img =
+      /<img src="[^"]*\/bulletins\/torch-bulletin-551\/cover" alt="[^"]*第1页）" width="300" height="424"/;
+    expect(await page()).toMatch(img);
+    const first = published[0]!;
+    const res = await app.request(`/bulletins/${first.id}/cover`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const png = Buffer.from(await res.arrayBuffer());
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // IHDR: width and height, big-endian, at bytes 16 and 20.
+    expect(png.readUInt32BE(16)).toBe(300);
+    expect(png.readUInt32BE(20)).toBe(424);
+    // Not a blank page: a white 300×424 PNG is about 1 KB.
+    expect(png.byteLength).toBeGreaterThan(8_000);
+    // Recorded once, under covers/, with the sha256 of what was served …
+    const after = (await t.services.catalog.get(first.id))!;
+    expect(after.coverKeys?.png).toMatch(/^covers\/.*-cover-[0-9a-f]{16}\.png$/);
+    expect(after.coverKeys?.sha256.png).toBe(sha256Hex(png));
+    expect(after.coverKeys?.size).toEqual({ width: 300, height: 424 });
+    // … and served as recorded from then on: nothing is made or stored again.
+    const puts: string[] = [];
+    const archive = t.services.archive;
+    const watched = createApiApp({
+      ...awsApiDeps({ ...t.services, config: t.services.config }, noQueue as never),
+      archive: { ...archive, put: (key, ...rest) => (puts.push(key), archive.put(key, ...rest)) },
+      makeCover: () => Promise.reject(new Error('made again')),
+    });
+    const again = Buffer.from(
+      await (await watched.request(`/bulletins/${first.id}/cover`)).arrayBuffer(),
     );
-    expect(html).toContain('/bulletins/torch-bulletin-551/data.xlsx');
+    expect(again.equals(png)).toBe(true);
+    expect(puts).toEqual([]);
+    expect(await page()).toMatch(img);
+    expect((await app.request('/bulletins/torch-bulletin-9999/cover')).status).toBe(404);
+  });
+
+  it('serves the cover another request recorded first, not its own', async () => {
+    const issue = published[1]!;
+    const stale = (await t.services.catalog.get(issue.id))!;
+    expect(stale.coverKeys?.png).toBeUndefined();
+    // Another request made and recorded its cover meanwhile (other bytes).
+    const theirs = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const theirKey = coverKey(stale.coverKeys!.source, sha256Hex(theirs));
+    await t.services.archive.put(theirKey, theirs, { fileName: 'x.png' });
+    await t.services.catalog.recordCover(issue.id, {
+      source: stale.coverKeys!.source,
+      png: theirKey,
+      sha256: sha256Hex(theirs),
+      size: { width: 1, height: 1 },
+    });
+    const made: string[] = [];
+    const maker = localCoverMaker({
+      archive: t.services.archive,
+      catalog: t.services.catalog,
+      renderer: t.services.renderer as ChromiumRenderer,
+      workDir: join(t.dir, 'work'),
+    });
+    const served = await issueCoverBytes(
+      { archive: t.services.archive, make: (i) => (made.push(i.id), maker(i)) },
+      stale,
+    );
+    expect(made).toEqual([issue.id]);
+    expect(sha256Hex(served)).toBe(sha256Hex(theirs));
+    expect((await t.services.catalog.get(issue.id))?.coverKeys?.png).toBe(theirKey);
+  });
+
+  it('never makes a cover from a source whose bytes differ from the catalog', async () => {
+    const app = api();
+    const issue = published[2]!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    const source = (await t.services.archive.get(stored.coverKeys!.source))!;
+    await t.services.archive.put(stored.coverKeys!.source, source.subarray(0, 100), {
+      fileName: 'x.json',
+    });
+    const res = await app.request(`/bulletins/${issue.id}/cover`);
+    expect(res.status).toBe(502);
+    expect(await res.text()).toMatch(/封面与目录记录 \(catalog, sha256\) 不符/);
+    expect((await t.services.catalog.get(issue.id))?.coverKeys?.png).toBeUndefined();
+    // Put back: the sweep below finds every part of it.
+    await t.services.archive.put(stored.coverKeys!.source, source, { fileName: 'x.json' });
   });
 
   it('tags every chart as a Figure whose /Alt names its figures', async () => {
@@ -298,21 +375,47 @@ describe('the data file of a released issue', () => {
     expect((await app.request(`/bulletins/${issue.id}/data.xlsx`)).status).toBe(200);
   });
 
-  it('never serves a web edition or cover whose bytes differ from the catalog (sha256)', async () => {
+  it('serves the cover of an issue released before as stored, never when it differs (sha256)', async () => {
     const app = api();
     const issue = published.at(-1)!;
     const stored = (await t.services.catalog.get(issue.id))!;
     expect(stored.partsSha256?.web).toMatch(/^[0-9a-f]{64}$/);
-    expect(stored.partsSha256?.cover).toMatch(/^[0-9a-f]{64}$/);
+    // Released before covers were made on first request: a PNG beside the PDF, its sha256
+    // recorded with the web edition's, no cover source.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const oldKey = stored.s3Key!.replace(/\.pdf$/, '-cover.png');
+    await t.services.archive.put(oldKey, png, { fileName: 'x.png', contentType: 'image/png' });
+    await t.services.clients.documents.send(
+      new UpdateCommand({
+        TableName: t.services.config.tables.issues,
+        Key: { pk: `SERIES#${stored.series}`, sk: `N#${String(stored.total).padStart(8, '0')}` },
+        UpdateExpression:
+          'SET coverKey = :k, coverSize = :z, partsSha256.cover = :h REMOVE coverKeys',
+        ExpressionAttributeValues: {
+          ':k': oldKey,
+          ':z': { width: 300, height: 424 },
+          ':h': sha256Hex(png),
+        },
+      }),
+    );
+    const made = createApiApp({
+      ...awsApiDeps({ ...t.services, config: t.services.config }, noQueue as never),
+      makeCover: () => Promise.reject(new Error('an old cover is never made again')),
+    });
+    const res = await made.request(`/bulletins/${issue.id}/cover`);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
     expect((await app.request(`/bulletins/${issue.id}/web`)).status).toBe(200);
-    expect((await app.request(`/bulletins/${issue.id}/cover`)).status).toBe(200);
     // A web edition cut short, and an empty cover (what a failed copy leaves).
     const html = (await t.services.archive.get(stored.webKey!))!;
     await t.services.archive.put(stored.webKey!, html.subarray(0, html.byteLength >> 1), {
       fileName: 'x.html',
       contentType: 'text/html; charset=utf-8',
     });
-    await t.services.archive.put(stored.coverKey!, new Uint8Array(0), {
+    await t.services.archive.put(oldKey, new Uint8Array(0), {
       fileName: 'x.png',
       contentType: 'image/png',
     });
@@ -330,8 +433,13 @@ describe('the data file of a released issue', () => {
     // Every key the releases wrote: the PDF and each part beside it, for each issue.
     for (const issue of published) {
       const mine = keys.filter((k) => k.includes(`/${issue.id}-`));
+      // The last one's cover is as an earlier release stored it (above), beside the PDF.
+      const parts = [
+        ...Object.values(RELEASE_PARTS),
+        ...(issue === published.at(-1) ? ['-cover.png'] : []),
+      ];
       expect(mine.map((k) => k.replace(/^.*-[0-9a-f]{16}/, '')).sort(), issue.id).toEqual(
-        Object.values(RELEASE_PARTS).sort(),
+        parts.sort(),
       );
     }
     for (const key of keys) expect(archiveKeyOwner(key), key).toBeDefined();
@@ -361,13 +469,29 @@ describe('the data file of a released issue', () => {
     const lost = workbooks.filter((k) => !recorded.includes(k));
     expect(lost).toHaveLength(1);
     for (const key of workbooks) expect(archiveKeyOwner(key), key).toBeDefined();
+    // Covers made on first requests: the one a request that lost the race stored (above) is no
+    // issue's; the recorded ones are.
+    const covers: string[] = [];
+    for await (const o of t.services.archive.list('covers/')) covers.push(o.key);
+    const kept: string[] = [];
+    for (const issue of published) {
+      const png = (await t.services.catalog.get(issue.id))?.coverKeys?.png;
+      if (png) kept.push(png);
+    }
+    const lostCovers = covers.filter((k) => !kept.includes(k));
+    expect(kept).toHaveLength(2);
+    expect(lostCovers).toHaveLength(1);
+    for (const key of covers) expect(archiveKeyOwner(key), key).toBeDefined();
     const swept = await sweepOrphans(deps, { graceMs: 0 });
-    expect(swept.removed.sort()).toEqual([...orphans, ...lost].sort());
+    expect(swept.removed.sort()).toEqual([...orphans, ...lost, ...lostCovers].sort());
     const left: string[] = [];
     for await (const o of t.services.archive.list('issues/')) left.push(o.key);
     expect(left.sort()).toEqual(keys.sort());
     const leftBooks: string[] = [];
     for await (const o of t.services.archive.list('workbooks/')) leftBooks.push(o.key);
     expect(leftBooks.sort()).toEqual(recorded.sort());
+    const leftCovers: string[] = [];
+    for await (const o of t.services.archive.list('covers/')) leftCovers.push(o.key);
+    expect(leftCovers.sort()).toEqual(kept.sort());
   });
 });

@@ -304,6 +304,19 @@ td, th { border: 0.6pt solid #999; } nav a { color: inherit; text-decoration: no
     const raw = Buffer.from(result.pdf).toString('latin1');
     expect(raw).toContain('/StructTreeRoot');
     expect(result.cover?.png.byteLength).toBeGreaterThan(1000);
+    // A cover made on its own (a released issue's first request) from the same HTML and the
+    // numbers written is the same picture, to the byte; without the numbers it is not.
+    const written = (result.linkPages as { pages: Record<string, number> }).pages;
+    const alone = await renderer.renderCover({
+      htmlPath,
+      allowedRoots: [tmp],
+      width: 300,
+      fill: { selector: '.n', pages: written },
+    });
+    expect({ width: alone.width, height: alone.height }).toEqual({ width: 300, height: 424 });
+    expect(Buffer.from(alone.png).equals(Buffer.from(result.cover!.png))).toBe(true);
+    const unfilled = await renderer.renderCover({ htmlPath, allowedRoots: [tmp], width: 300 });
+    expect(Buffer.from(unfilled.png).equals(Buffer.from(result.cover!.png))).toBe(false);
   });
 
   it('writes no number when a link lacks its placeholder, and says why', async () => {

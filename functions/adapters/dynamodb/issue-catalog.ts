@@ -56,6 +56,35 @@ export function createDynamoIssueCatalog(
     return item ? toIssue(item) : undefined;
   }
 
+  /**
+   * One conditional write of what a released issue's first request made (its workbook, its
+   * cover): only while it is published and `condition` holds. @returns the issue as it then
+   * stands (another request's when that one was first; undefined when there is no such issue).
+   */
+  const recordOnce = async (
+    id: string,
+    w: { set: string; condition: string; names: Record<string, string>; values: object },
+  ): Promise<Issue | undefined> => {
+    const parsed = parseIssueId(id);
+    if (!parsed) return undefined;
+    try {
+      const out = await documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `SERIES#${parsed.series}`, sk: numberKey(parsed.total) },
+          UpdateExpression: w.set,
+          ConditionExpression: `#s = :published AND ${w.condition}`,
+          ExpressionAttributeNames: { '#s': 'status', ...w.names },
+          ExpressionAttributeValues: { ...w.values, ':published': 'published' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toIssue(out.Attributes ?? {});
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return issueByTotal(parsed.series, parsed.total);
+    }
+  };
   return {
     async get(id) {
       const parsed = parseIssueId(id);
@@ -102,34 +131,26 @@ export function createDynamoIssueCatalog(
       return items[0];
     },
 
-    async recordWorkbook(id, made) {
-      const parsed = parseIssueId(id);
-      if (!parsed) return undefined;
-      try {
-        const out = await documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: `SERIES#${parsed.series}`, sk: numberKey(parsed.total) },
-            UpdateExpression: 'SET dataKeys.xlsx = :x, dataKeys.sha256.xlsx = :h',
-            // Once per data file: the first download's workbook is the one kept, and a
-            // correction that replaced the data file (a new `json`) is not given the old one.
-            ConditionExpression:
-              '#s = :published AND dataKeys.#json = :j AND attribute_not_exists(dataKeys.xlsx)',
-            ExpressionAttributeNames: { '#s': 'status', '#json': 'json' },
-            ExpressionAttributeValues: {
-              ':x': made.xlsx,
-              ':h': made.sha256,
-              ':j': made.json,
-              ':published': 'published',
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return toIssue(out.Attributes ?? {});
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        return this.get(id);
-      }
+    recordWorkbook(id, made) {
+      // Once per data file: the first download's workbook is the one kept, and a correction
+      // that replaced the data file (a new `json`) is not given the old one.
+      return recordOnce(id, {
+        set: 'SET dataKeys.xlsx = :x, dataKeys.sha256.xlsx = :h',
+        condition: 'dataKeys.#json = :j AND attribute_not_exists(dataKeys.xlsx)',
+        names: { '#json': 'json' },
+        values: { ':x': made.xlsx, ':h': made.sha256, ':j': made.json },
+      });
+    },
+
+    recordCover(id, made) {
+      // Once per source: the first request's cover is the one kept, and a correction that
+      // stored a new source (a new edition) is not given the old edition's cover.
+      return recordOnce(id, {
+        set: 'SET coverKeys.png = :p, coverKeys.sha256.png = :h, coverKeys.#size = :z',
+        condition: 'coverKeys.#src = :src AND attribute_not_exists(coverKeys.png)',
+        names: { '#src': 'source', '#size': 'size' },
+        values: { ':p': made.png, ':h': made.sha256, ':z': made.size, ':src': made.source },
+      });
     },
   };
 }

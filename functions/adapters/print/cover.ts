@@ -1,6 +1,7 @@
 /**
- * The cover thumbnail: page 1 as a PNG, made in the page that has just printed the PDF (no
- * second render). The document is laid out in print media, one column per
+ * The cover thumbnail: page 1 as a PNG, made in a page that has loaded the printed HTML and laid
+ * it out as the print does (`renderer.ts`'s `renderCover`, on a released issue's first cover
+ * request; or right after `page.pdf` in the page that printed it). The document is laid out in print media, one column per
  * page area (the `@page` size less its margins), so the first column holds what page 1 holds —
  * offset by the page margins on white, and the first page's box is captured, scaled to `width`.
  * The page is in print media and at the A4 page box already (the renderer keeps its pooled pages
@@ -9,23 +10,11 @@
  * after the capture uses this one (no relayout to undo it: under load each cost ≈ 30 ms).
  */
 import type { Page } from 'puppeteer-core';
+import type { CoverFill, CoverImage } from '../../app/ports.ts';
 import { inPage, type PageBox, type PageBoxDefaults } from './page-box.ts';
 
-export interface Cover {
-  png: Uint8Array;
-  width: number;
-  height: number;
-}
-
-/**
- * Text written into the document before the capture, as the PDF printed it: the page number of
- * each link `a[href="#id"]` into its `selector` element (the contents' numbers, written into
- * the PDF after printing by `link-pages.ts`, over placeholders the page still shows).
- */
-export interface CoverFill {
-  selector: string;
-  pages: Record<string, number>;
-}
+export type { CoverFill };
+export type Cover = CoverImage;
 
 /** Lays page 1 out on the loaded `page` and captures it `width` pixels wide. */
 export async function coverOf(

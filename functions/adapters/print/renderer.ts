@@ -14,7 +14,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BulletinError, RenderError } from '#errors';
 import { escapeHtml } from '../../core/escape.ts';
-import type { PdfRenderer, RenderRequest, RenderResult } from '../../app/ports.ts';
+import type {
+  CoverImage,
+  CoverRenderer,
+  CoverRequest,
+  PdfRenderer,
+  RenderRequest,
+  RenderResult,
+} from '../../app/ports.ts';
 import type { Page } from 'puppeteer-core';
 import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-pool.ts';
 import { fontFamilies } from './fonts.ts';
@@ -38,8 +45,8 @@ export interface ChromiumRendererOptions extends Omit<BrowserPoolOptions, 'size'
   pagePoolSize?: number;
 }
 
-/** The Chromium adapter; adds diagnostics to the port. */
-export interface ChromiumRenderer extends PdfRenderer {
+/** The Chromium adapter; makes covers too, and adds diagnostics to the port. */
+export interface ChromiumRenderer extends PdfRenderer, CoverRenderer {
   /** PID of the running browser process, if one is running. */
   browserPid(): number | undefined;
 }
@@ -135,11 +142,39 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     return this.pool.close();
   }
 
-  async renderPdf(req: RenderRequest): Promise<RenderResult> {
+  renderPdf(req: RenderRequest): Promise<RenderResult> {
+    return this.withPage(req, (lease) => this.renderOnPage(lease, req));
+  }
+
+  /**
+   * A cover on its own (a released issue's first cover request): the printed HTML loaded and
+   * laid out as `renderOnPage` lays it out before `page.pdf` (tables fitted), the fill written,
+   * page 1 captured — the picture the print's own cover (`req.cover`) would be.
+   */
+  renderCover(req: CoverRequest): Promise<CoverImage> {
+    return this.withPage(req, async (lease) => {
+      const { page, check } = await this.loadForPrint(lease, req, true);
+      await layOutForPrint(page, PAGE_BOX);
+      check();
+      const t0 = performance.now();
+      const cover = await coverOf(page, req.width, PAGE_BOX, req.fill);
+      check();
+      this.log(
+        `cover: ${req.htmlPath} → ${cover.width}×${cover.height}, ${Math.round(performance.now() - t0)}ms`,
+      );
+      return cover;
+    });
+  }
+
+  /** Runs `work` on a leased page under the request's deadline (see `renderPdf`). */
+  private async withPage<T>(
+    req: { htmlPath: string; timeoutMs?: number },
+    work: (lease: PageLease) => Promise<T>,
+  ): Promise<T> {
     const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const attempt: Attempt = { cancelled: false };
-    const work = this.attempt(req, attempt);
-    work.catch(() => undefined); // it may settle after the deadline rejected the race
+    const running = this.attempt(req.htmlPath, attempt, work);
+    running.catch(() => undefined); // it may settle after the deadline rejected the race
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -148,7 +183,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       );
     });
     try {
-      return await Promise.race([work, deadline]);
+      return await Promise.race([running, deadline]);
     } catch (e) {
       if (e instanceof BulletinError) throw e;
       throw new RenderError(`渲染 ${req.htmlPath} 失败：${message(e)}`, { cause: e });
@@ -162,16 +197,20 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     }
   }
 
-  private async attempt(req: RenderRequest, attempt: Attempt): Promise<RenderResult> {
-    if (!existsSync(req.htmlPath)) {
-      throw new RenderError(`找不到 HTML 文件：${req.htmlPath}`);
+  private async attempt<T>(
+    htmlPath: string,
+    attempt: Attempt,
+    work: (lease: PageLease) => Promise<T>,
+  ): Promise<T> {
+    if (!existsSync(htmlPath)) {
+      throw new RenderError(`找不到 HTML 文件：${htmlPath}`);
     }
     const lease = await this.pool.lease(() => attempt.cancelled);
     attempt.lease = lease;
     let reusable = false;
     try {
       if (attempt.cancelled) throw new RenderError('渲染已取消');
-      const result = await this.renderOnPage(lease, req);
+      const result = await work(lease);
       reusable = !attempt.cancelled;
       return result;
     } finally {
@@ -180,7 +219,16 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     }
   }
 
-  private async renderOnPage(lease: PageLease, req: RenderRequest): Promise<RenderResult> {
+  /**
+   * Loads the HTML file on the leased page under the request sandbox, in print media, fonts
+   * ready; `check` throws what the page did wrong so far.
+   */
+  private async loadForPrint(
+    lease: PageLease,
+    req: { htmlPath: string; allowedRoots: string[] },
+    /** Whether page 1 is captured after (the viewport then is the A4 page box). */
+    cover: boolean,
+  ): Promise<{ page: Page; htmlPath: string; check: () => void; loaded: [number, number] }> {
     const { page, setup } = lease;
     const htmlPath = resolve(req.htmlPath);
     const ctx = renderContext(htmlPath, [...req.allowedRoots, ...setup.fontDirs]);
@@ -190,13 +238,23 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
         throw new RenderPageError(htmlPath, [...ctx.problems], [...ctx.blocked]);
       }
     };
-
-    await keepForPrint(page, req.cover !== undefined);
+    await keepForPrint(page, cover);
     const t0 = performance.now();
     await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load', timeout: 0 });
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
     const t1 = performance.now();
     check();
+    return { page, htmlPath, check, loaded: [t0, t1] };
+  }
+
+  private async renderOnPage(lease: PageLease, req: RenderRequest): Promise<RenderResult> {
+    const { setup } = lease;
+    const { page, htmlPath, check, loaded } = await this.loadForPrint(
+      lease,
+      req,
+      req.cover !== undefined,
+    );
+    const [t0, t1] = loaded;
 
     // One evaluate (see `layout.ts`): wide tables tightened and what still overflows the text
     // block named, the title set.
