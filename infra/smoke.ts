@@ -336,6 +336,15 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     return { pages, bytes: bytes.byteLength, fonts: fonts.map((f) => f.name) };
   });
 
+  // Made on its first request: on AWS the API invokes the cover function (IssueCover).
+  await step('its cover (page 1, made on the first request)', async () => {
+    const res = await fetchOk(at(`/bulletins/${encodeURIComponent(issue.id)}/cover`));
+    const png = Buffer.from(await res.arrayBuffer());
+    if (res.headers.get('content-type') !== 'image/png' || png.subarray(1, 4).toString() !== 'PNG')
+      throw new Error(`the cover is not a PNG (${res.headers.get('content-type')})`);
+    if (png.byteLength < 8_000) throw new Error(`the cover is ${png.byteLength} bytes: blank?`);
+  });
+
   await step('feed lists it', async () => {
     const res = await fetchOk(at(`/feeds/${series}.atom`));
     const xml = await res.text();

@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { latestAnnualPeriod } from '../core/compose-zone-profile.ts';
 import type { Issue } from '../core/model.ts';
-import type { RecordStore } from './ports.ts';
+import { makesCovers, type CoverRequest, type RecordStore } from './ports.ts';
 import { publishReport, type PreparedReport, type PublishDeps } from './publish.ts';
 import { nowOf } from './lifecycle.ts';
 import { composeReport, loadReport, resolveReport } from './render-report.ts';
@@ -651,6 +651,10 @@ export async function runZoneBatch(
         throw err;
       }
     },
+    // A renderer that makes covers still does: each release stores its cover's source.
+    ...(makesCovers(renderer)
+      ? { renderCover: (req: CoverRequest) => renderer.renderCover(req) }
+      : {}),
     close: () => renderer.close(),
   });
   // A zone's plan, kept for a retry of its render until its outcome is final.

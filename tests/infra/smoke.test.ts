@@ -96,6 +96,7 @@ describe('npm run smoke against bulletin serve', () => {
       '✓ the released issue',
       '✓ list it',
       '✓ download and check the PDF',
+      '✓ its cover (page 1, made on the first request)',
       '✓ feed lists it',
       '✓ embargo: a bulletin draft',
       '✓ embargo: schedule the release at <second>',

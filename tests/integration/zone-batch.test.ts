@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { pdfText } from '../support/pdf.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PdfRenderer } from '../../functions/app/ports.ts';
+import type { CoverRenderer, PdfRenderer } from '../../functions/app/ports.ts';
+import type { ChromiumRenderer } from '#adapters/print/renderer.ts';
 import { RenderError } from '#errors';
 import { planZoneBatch, renderZoneJob, runZoneBatch } from '../../functions/app/batch.ts';
 import { parseOrReject } from '../../functions/app/requests.ts';
@@ -36,9 +37,10 @@ describe('all-zones run', () => {
   afterAll(() => t?.stop());
 
   /** The services' Chromium renderer, watched (and made to fail for one zone's HTML). */
-  function watchedRenderer(): PdfRenderer {
-    const real = t.services.renderer;
+  function watchedRenderer(): PdfRenderer & CoverRenderer {
+    const real = t.services.renderer as ChromiumRenderer;
     return {
+      renderCover: (req) => real.renderCover(req),
       async renderPdf(req) {
         const html = await readFile(req.htmlPath, 'utf8');
         const zone = reference.zones.find((z) => z.level === 'national' && html.includes(z.name));
@@ -88,6 +90,8 @@ describe('all-zones run', () => {
     for (const o of outcomes) expect(o.pages).toBeGreaterThan(0);
     const { items } = await t.services.catalog.list(ZONE_PROFILE_SERIES, { limit: 100 });
     expect(items.filter((i) => i.status === 'published')).toHaveLength(ZONES);
+    // Each release stored what its cover is made from on its first request.
+    for (const i of items) expect(i.coverKeys?.source, i.id).toMatch(/-cover\.json$/);
   });
 
   it('renders nothing on a re-run after no data change, and reads no zone', async () => {
