@@ -6,7 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AppConfig } from '../config.ts';
-import { createDynamoClients, requestHandlerOptions } from './dynamodb/clients.ts';
+import { createDynamoClients, quietLogger, requestHandlerOptions } from './dynamodb/clients.ts';
 
 export interface AwsClients {
   dynamodb: DynamoDBClient;
@@ -36,6 +36,7 @@ export function createAwsClients(
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 5,
     requestHandler,
+    logger: quietLogger,
   });
   return {
     dynamodb,
