@@ -307,6 +307,8 @@ export async function triggerReport(
     const bend = job.review === 'required' && opts.releaseWithoutReview === true;
     // Released at once: the draft is not printed (the release prints the numbered PDF).
     const immediate = job.review === 'none' || bend;
+    /** Who releases it at once: the draft this run makes is written held by it. */
+    const releaser = randomUUID();
     if (!draft) {
       const inputs = await job.prepare();
       if (inputs.empty)
@@ -340,6 +342,8 @@ export async function triggerReport(
         runId,
         print: !immediate,
         immediate,
+        // Released at once: written already held by its release (no beginRelease after it).
+        ...(immediate ? { heldBy: { owner: releaser, leaseMs: lease(deps) } } : {}),
       });
       draft = made.draft;
       rendered = made.rendered;
@@ -372,6 +376,7 @@ export async function triggerReport(
         },
         job,
         madeNow ? draft : undefined,
+        madeNow ? releaser : undefined,
       );
       const issue = release.issue;
       rendered = release.rendered ?? rendered;
@@ -450,6 +455,12 @@ async function makeDraft(
     /** False for a draft released at once: its release prints the only PDF. */
     print?: boolean;
     immediate?: boolean;
+    /**
+     * A draft released at once is written `releasing`, held by its release (as `beginRelease`
+     * would leave it, one UpdateItem less): should the process die before it is numbered, its
+     * lease runs out and it shows as a release cut off, resumed by a retry.
+     */
+    heldBy?: { owner: string; leaseMs: number };
   },
 ): Promise<{ draft: Draft; created: boolean; rendered?: RenderedPdf }> {
   const createdAt = nowOf(deps);
@@ -519,7 +530,10 @@ async function makeDraft(
         }
       : {}),
   };
-  const { draft: stored, created } = await deps.catalog.createDraft(draft);
+  const { draft: stored, created } = await deps.catalog.createDraft(
+    draft,
+    ids.heldBy ? { heldBy: ids.heldBy } : {},
+  );
   if (!created && s3Key && stored.s3Key !== s3Key)
     for (const key of draftFileKeys({ s3Key, ...web })) await removeQuietly(deps, key);
   return { draft: stored, created, ...(created && rendered ? { rendered } : {}) };
@@ -622,6 +636,8 @@ async function releaseWithJob(
   made?: ReportJob,
   /** The draft as this run just created it (not read again). */
   known?: Draft,
+  /** The owner `known` was created held by (`makeDraft`'s `heldBy`): no beginRelease. */
+  heldBy?: string,
 ): Promise<{ issue: Issue; rendered?: RenderedPdf; draft?: Draft }> {
   const draft = known?.id === draftId ? known : await requireDraft(deps, draftId);
   if (draft.status === 'published' && draft.issueId)
@@ -632,8 +648,10 @@ async function releaseWithJob(
       `${formatBeijing(opts.at)} 的定时发布须用 scheduleRelease（稿件 ${draftId}）`,
     );
   }
-  const owner = randomUUID();
-  const held = await deps.catalog.beginRelease(draftId, owner, lease(deps));
+  const createdHeld =
+    heldBy !== undefined && draft.status === 'releasing' && draft.releaseOwner === heldBy;
+  const owner = createdHeld ? heldBy : randomUUID();
+  const held = createdHeld ? draft : await deps.catalog.beginRelease(draftId, owner, lease(deps));
   try {
     const job = made ?? (await deps.resolveJob(held.params));
     const inputs = await job.prepare();
@@ -652,6 +670,7 @@ async function releaseWithJob(
       issue.id,
       opts.by,
       nowOf(deps).toISOString(),
+      held,
     );
     for (const key of draftFileKeys(held)) await removeQuietly(deps, key);
     await deps.notify?.(issue, held.correctionOf ? 'correction' : 'release');

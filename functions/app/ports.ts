@@ -179,8 +179,15 @@ export type TriggerClaim =
 
 /** The catalog side of the editorial cycle: every method is one conditional write or a read. */
 export interface LifecycleCatalog {
-  /** Stores a draft once per slot; a second call for the same id returns the first draft. */
-  createDraft(draft: Draft): Promise<{ draft: Draft; created: boolean }>;
+  /**
+   * Stores a draft once per slot; a second call for the same id returns the first draft.
+   * `heldBy`: written `releasing`, held by `owner` for `leaseMs` — as `beginRelease` would
+   * leave it (a draft released at once by the run that makes it).
+   */
+  createDraft(
+    draft: Draft,
+    opts?: { heldBy?: { owner: string; leaseMs: number } },
+  ): Promise<{ draft: Draft; created: boolean }>;
   getDraft(id: string): Promise<Draft | undefined>;
   /**
    * The open drafts (draft, scheduled, releasing), newest first; of one report only when
@@ -209,12 +216,19 @@ export interface LifecycleCatalog {
   recordAttempt(id: string, owner: string, total: number, leaseMs?: number): Promise<void>;
   /** Back to the state before the release (nothing was numbered). */
   abortRelease(id: string, owner: string, reason: string): Promise<void>;
+  /**
+   * The release done: the draft published as `issueId`. `held`: the draft as `owner` holds it
+   * (what beginRelease returned): the answer is made from it, not read back (a zone profile's
+   * draft is ≈ 56 kB at 60 zones) — the write's condition (still held by `owner`) guarantees
+   * nobody else changed it meanwhile.
+   */
   completeRelease(
     id: string,
     owner: string,
     issueId: string,
     by: string,
     at: string,
+    held?: Draft,
   ): Promise<Draft>;
   /** Last released numbering of a series (or undefined before the first release). */
   lastNumbering(

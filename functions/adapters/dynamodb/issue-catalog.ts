@@ -314,7 +314,17 @@ export function createDynamoLifecycleCatalog(
   }
 
   const catalog: LifecycleCatalog = {
-    async createDraft(draft) {
+    async createDraft(unheld, opts = {}) {
+      const held = opts.heldBy;
+      const draft: Draft = held
+        ? {
+            ...unheld,
+            status: 'releasing',
+            heldStatus: unheld.status,
+            releaseOwner: held.owner,
+            leaseUntil: Date.now() + held.leaseMs,
+          }
+        : unheld;
       const key = draftKey(draft.id);
       const item = {
         ...key,
@@ -508,7 +518,7 @@ export function createDynamoLifecycleCatalog(
       }
     },
 
-    async completeRelease(id, owner, issueId, by, at) {
+    async completeRelease(id, owner, issueId, by, at, held) {
       try {
         const out = await documents.send(
           new UpdateCommand({
@@ -526,10 +536,30 @@ export function createDynamoLifecycleCatalog(
               ':by': by,
               ':at': at,
             },
-            ReturnValues: 'ALL_NEW',
+            ReturnValues: held ? 'NONE' : 'ALL_NEW',
           }),
         );
-        return toDraft(out.Attributes ?? {});
+        if (!held) return toDraft(out.Attributes ?? {});
+        // What the update made of the draft held (its condition: nobody else changed it); its
+        // fields copied as they are (a packed list stays packed until read).
+        const released = Object.defineProperties(
+          {},
+          Object.getOwnPropertyDescriptors(held),
+        ) as Draft & Record<string, unknown>;
+        for (const gone of [
+          'heldStatus',
+          'releaseOwner',
+          'leaseUntil',
+          'attemptTotal',
+          'lastError',
+        ])
+          delete released[gone];
+        return Object.assign(released, {
+          status: 'published' as const,
+          issueId,
+          decidedBy: by,
+          decidedAt: at,
+        });
       } catch (err) {
         if (!conditional(err)) throw err;
         const current = await getDraft(id);
