@@ -350,7 +350,14 @@ try {
   // 2. Warm bulletin, and its reads.
   log('warm bulletin …');
   setPhase('warm bulletin');
-  const warm: { composeMs: number; htmlMs: number; pdfMs: number; passes: number }[] = [];
+  const warm: {
+    composeMs: number;
+    htmlMs: number;
+    pdfMs: number;
+    passes: number;
+    /** The PDF phase less its render calls' wall time (the same run's). */
+    afterMs: number;
+  }[] = [];
   const prints: {
     wallMs: number;
     loadMs: number;
@@ -399,12 +406,14 @@ try {
     for (let i = 0; i < WARM_RUNS; i++) {
       // Alternately ours first and bare first.
       if (i % 2 === 1) bareRuns.push(await barePrint(last.htmlPath));
+      const printed = prints.length;
       last = await previewReport(
         { ...deps, renderer: watched },
         { kind: 'torch-bulletin', period },
         { date: new Date(), fileStem: `warm-${i}` },
       );
-      warm.push({ ...last.timings, passes: last.passes });
+      const calls = prints.slice(printed).reduce((sum, p) => sum + p.wallMs, 0);
+      warm.push({ ...last.timings, passes: last.passes, afterMs: last.timings.pdfMs - calls });
       if (i % 2 === 0) bareRuns.push(await barePrint(last.htmlPath));
     }
   }
@@ -428,10 +437,9 @@ try {
       /** "print and finish" split (the renderer's log): page.pdf, cover, reading, finishing. */
       steps: medianSteps(prints.map((p) => p.steps)),
     },
-    postProcessMs: ms(
-      median(warm.map((w) => w.pdfMs)) -
-        (median(prints.map((p) => p.wallMs)) * prints.length) / WARM_RUNS,
-    ),
+    // Per run (its PDF phase less its own render calls), then the median: not the difference
+    // of two medians taken over different runs.
+    postProcessMs: ms(median(warm.map((w) => w.afterMs))),
     pdfBytes: last.pdf.byteLength,
     pages: last.pages,
   };
