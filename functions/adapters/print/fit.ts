@@ -26,11 +26,15 @@ export function fitInPage(
 ): string[] {
   const box = pageBox(defaults);
   const areaW = box.width - box.left - box.right;
+  // Laid out at the text block's width already (a viewport that wide, `renderer.ts`: within
+  // half a pixel): measured as it is. Else a style lays it out so, taken off after — each a
+  // layout of the whole document, and the print restyles it again.
+  const restyle = Math.abs(document.body.getBoundingClientRect().width - areaW) >= 0.5;
   const style = document.createElement('style');
   style.textContent =
     `html{height:auto !important;}` +
     `body{width:${areaW}px !important;margin:0 !important;padding:0 !important;}`;
-  document.head.appendChild(style);
+  if (restyle) document.head.appendChild(style);
   try {
     const right = document.body.getBoundingClientRect().left + areaW + 1;
     const overBy = (el: Element): number => {
@@ -64,6 +68,6 @@ export function fitInPage(
     whileLaidOut?.();
     return warnings;
   } finally {
-    style.remove();
+    if (restyle) style.remove();
   }
 }

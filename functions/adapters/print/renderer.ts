@@ -83,12 +83,24 @@ const PAGE_BOX = { widthMm: 210, heightMm: 297, margin: DEFAULT_MARGIN };
  * `cover.ts` sets none for an A4 document); else one pixel high — what a page shows on screen
  * is painted and rasterized after loading, for nothing when only `page.pdf` follows (the
  * bulletin's 1123 px-high first screen: ≈ 10 ms of Chromium's CPU a print, measured in paired
- * rounds against bare Chromium). Layout does not depend on it: the width stays, and nothing
- * printed or measured (`fit.ts`, `layout.ts`) depends on the viewport's height. A page changes
- * viewport only when the next render wants the other one.
+ * rounds against bare Chromium) — and as wide as the text block, where the layout step
+ * measures (`fit.ts`): the document loads laid out there, with no style switched in and out
+ * for the measure (another ≈ 10 ms of Chromium's CPU). `page.pdf` lays out at the page's own
+ * size whatever the viewport. A page changes viewport only when the next render wants the
+ * other one.
  */
 const COVER_VIEWPORT = { width: 794, height: 1123, deviceScaleFactor: 1 };
-const PRINT_VIEWPORT = { width: 794, height: 1, deviceScaleFactor: 1 };
+const PRINT_VIEWPORT = {
+  // The text block's width (A4 less the default margins, 174 mm = 657.6 px), so that the
+  // layout step measures the document as loaded, without a style switched in and out (`fit.ts`).
+  width: Math.round(
+    ((PAGE_BOX.widthMm - parseFloat(DEFAULT_MARGIN.left) - parseFloat(DEFAULT_MARGIN.right)) /
+      25.4) *
+      96,
+  ),
+  height: 1,
+  deviceScaleFactor: 1,
+};
 const standing = new WeakMap<Page, typeof COVER_VIEWPORT>();
 async function keepForPrint(page: Page, cover = true): Promise<void> {
   const viewport = cover ? COVER_VIEWPORT : PRINT_VIEWPORT;
