@@ -13,6 +13,9 @@ import { awsApiDeps } from '#handlers/api.ts';
 import { handler as coverHandler } from '#handlers/issue-cover.ts';
 import { resetRuntime, useRuntime } from '#handlers/runtime.ts';
 import { publishReport } from '../../functions/app/publish.ts';
+import { ingestFiles } from '../../functions/app/ingest.ts';
+import { correctIssue, releaseDraft } from '../../functions/app/lifecycle.ts';
+import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import { sha256Hex } from '../../functions/core/digest.ts';
 import type { PdfRenderer } from '../../functions/app/ports.ts';
 import type { Issue } from '../../functions/core/model.ts';
@@ -120,6 +123,35 @@ describe('the cover made by the cover function on its first request (AWS)', () =
     for await (const o of t.services.archive.list('covers/')) covers.push(o.key);
     expect(covers).toHaveLength(1);
     await expect(coverHandler({ issueId: '../x' })).rejects.toThrow(/期号/);
+  });
+
+  it('makes a corrected edition its own cover, never serving the one made before', async () => {
+    const before = (await t.services.catalog.get(issue.id))!;
+    expect(before.coverKeys?.png).toBeDefined();
+    // A source revised a printed figure: the issue's 修订版, released.
+    const map = await t.services.records.currentValues([
+      { zone: 'national-htz', indicator: 'gdp', period: before.period! },
+    ]);
+    const gdp = map.get(`national-htz#gdp#${before.period!}`)!;
+    const csv = `zone,indicator,period,value,unit,yoy,share,source\nnational-htz,gdp,${before.period!},${Math.round((gdp.value + 123.4) * 10) / 10},亿元,${gdp.yoy ?? ''},${gdp.share ?? ''},国家统计局修订公报（测试）\n`;
+    await ingestFiles({ records: t.services.records, reference: t.services.reference }, [
+      { name: 'revision.csv', bytes: new TextEncoder().encode(csv) },
+    ]);
+    const deps = lifecycleDepsOf(t.publishDeps({ now: () => new Date('2026-11-21T01:00:00Z') }));
+    const revision = await correctIssue(deps, issue.id, { by: 'editor', pages: [1] });
+    const corrected = await releaseDraft(deps, revision.draft!.id, { by: 'editor' });
+    expect(corrected.edition).toBe(2);
+    // Its own source, no cover yet: the first edition's is not carried over.
+    expect(corrected.coverKeys?.source).not.toBe(before.coverKeys!.source);
+    expect(corrected.coverKeys?.png).toBeUndefined();
+    const calls = lambda.calls.length;
+    const res = await api().request(`/bulletins/${issue.id}/cover`);
+    expect(res.status).toBe(200);
+    expect(lambda.calls.length).toBe(calls + 1);
+    const now = (await t.services.catalog.get(issue.id))!.coverKeys!;
+    expect(now.source).toBe(corrected.coverKeys!.source);
+    expect(now.png).not.toBe(before.coverKeys!.png);
+    expect(now.sha256.png).toBe(sha256Hex(new Uint8Array(await res.arrayBuffer())));
   });
 
   it('refuses a cover source whose bytes differ from the catalog (502), recording nothing', async () => {
