@@ -182,7 +182,8 @@ function coverMakerOf(s: Services): { makeCover?: CoverMaker } {
       ...(s.config.credentials ? { credentials: s.config.credentials } : {}),
       // The API answers within 29 s (API Gateway's limit): a cold cover function takes ≈ 5 s.
       requestHandler: { requestTimeout: 25_000 },
-      maxAttempts: 2,
+      // One attempt: a retry would outlive the API's 29 s; the reader's next request tries again.
+      maxAttempts: 1,
     });
     return { makeCover: lambdaCoverMaker(lambda, s.config.coverFunction, s.catalog) };
   }
