@@ -821,7 +821,8 @@ const lines = [
     r.peakRss.chromiumAtPeak as Record<string, { count: number; mb: number }>,
   )
     .sort((a, b) => b[1].mb - a[1].mb)
-    .map(([k, v]) => `${k} ${v.count > 1 ? `${v.count}× ` : ''}${v.mb}`)
+    // A kind's processes summed: `renderer 460 (2 processes)` is two renderers of ≈ 230 MB.
+    .map(([k, v]) => `${k} ${v.mb}${v.count > 1 ? ` (${v.count} processes)` : ''}`)
     .join(', ')})`,
   `  stores' own        ${Object.entries(
     r.peakRss.storesByPhase as Record<
