@@ -9,7 +9,6 @@
  */
 import { deflateSync } from 'node:zlib';
 import {
-  cmapEntries,
   destinationsOf,
   pageTree,
   rawPdf,
@@ -39,7 +38,7 @@ export const apply = (m: Matrix, x: number, y: number): [number, number] => [
 
 /** A font of the page: its glyphs' text (ToUnicode), widths (`/W`, `/DW`) and digits' glyphs. */
 export interface FontFacts {
-  text: Map<number, string>;
+  text: ReadonlyMap<number, string>;
   widths: Map<number, number>;
   defaultWidth: number;
   /** '0' … '9' → the glyph (code) that shows it, for the digits the font's subset holds. */
@@ -225,7 +224,7 @@ function read(text: string, withGroups = true): { shows: Show[]; groups: Group[]
   let tlm: Matrix = IDENTITY;
   let block: Show[] = [];
   let placedBy: Token[] | undefined;
-  const operands: Token[] = [];
+  let operands: Token[] = [];
   let path: Placed[] = [];
   let blockEntry: Group['blocks'][number] | undefined;
   /** The group open at the top level, and whether it may still open with a clip. */
@@ -392,7 +391,7 @@ function read(text: string, withGroups = true): { shows: Show[]; groups: Group[]
         if (UNFOLLOWED.has(t.text)) return false;
         break;
     }
-    operands.length = 0;
+    if (operands.length !== 0) operands = [];
     return true;
   };
   return tokenize(text, visit) ? { shows, groups } : undefined;
@@ -406,14 +405,13 @@ function fontFacts(doc: RawPdf, fontId: number): FontFacts | undefined {
   const descendant = /\/DescendantFonts\s*\[\s*(\d+)\s+0\s+R/.exec(font)?.[1];
   if (toUnicode === undefined || !descendant) return undefined;
   const cid = doc.object(Number(descendant));
-  const cmap = doc.stream(toUnicode);
+  // Parsed once: the finish reads the same map for its fix (`RawPdf.toUnicode`).
+  const cmap = doc.toUnicode(toUnicode);
   if (!cid || !cmap) return undefined;
-  const text = new Map<number, string>();
+  const { text } = cmap;
   const digits = new Map<string, number>();
-  for (const [code, dst] of cmapEntries(cmap.data.toString('latin1'))) {
-    const s = Buffer.from(dst, 'hex').swap16().toString('utf16le');
-    text.set(code, s);
-    if (/^[0-9]$/.test(s) && !digits.has(s)) digits.set(s, code);
+  for (const [code, s] of text) {
+    if (s.length === 1 && s >= '0' && s <= '9' && !digits.has(s)) digits.set(s, code);
   }
   const widths = new Map<number, number>();
   const w = /\/W\s*\[((?:[^[\]]|\[[^\]]*\])*)\]/.exec(cid)?.[1] ?? '';

@@ -126,6 +126,29 @@ export class RawPdf {
     return this.text.slice(start, end < 0 ? undefined : end);
   }
 
+  /**
+   * The ToUnicode CMap stream `id` parsed, once for every step that reads it (the contents'
+   * numbers read a font's, the finish fixes them all): its text, its mappings (code →
+   * destination as UTF-16BE hex, as written) and each destination's text. Undefined when the
+   * stream cannot be read. Treat as read-only.
+   */
+  toUnicode(id: number): ToUnicodeMap | undefined {
+    this.cmaps ??= new Map();
+    if (!this.cmaps.has(id)) {
+      const stream = this.stream(id);
+      if (!stream) this.cmaps.set(id, undefined);
+      else {
+        const cmap = stream.data.toString('latin1');
+        const entries = cmapEntries(cmap);
+        const text = new Map<number, string>();
+        for (const [code, dst] of entries) text.set(code, utf16Text(dst));
+        this.cmaps.set(id, { cmap, entries, text });
+      }
+    }
+    return this.cmaps.get(id);
+  }
+  private cmaps: Map<number, ToUnicodeMap | undefined> | undefined;
+
   /** The stream data of object `id`, inflated; undefined for another filter. */
   stream(id: number): { dict: string; data: Buffer } | undefined {
     const body = this.object(id);
@@ -144,6 +167,19 @@ export class RawPdf {
     return { dict, data: flate ? inflateSync(raw) : raw };
   }
 }
+
+/** A ToUnicode CMap as read by {@link RawPdf.toUnicode}. */
+export interface ToUnicodeMap {
+  cmap: string;
+  entries: ReadonlyMap<number, string>;
+  text: ReadonlyMap<number, string>;
+}
+
+/** The text of a destination written as UTF-16BE hex (one code unit: without a Buffer). */
+export const utf16Text = (hex: string): string =>
+  hex.length === 4 && /^[0-9A-Fa-f]{4}$/.test(hex)
+    ? String.fromCharCode(Number.parseInt(hex, 16))
+    : Buffer.from(hex, 'hex').swap16().toString('utf16le');
 
 export const ref = (dict: string, key: string): number | undefined => {
   const m = new RegExp(`/${key}\\s+(\\d+)\\s+0\\s+R`).exec(dict);
@@ -354,9 +390,9 @@ function toUnicodeUpdates(doc: RawPdf, equivalents: ReadonlyMap<number, number>)
     [...doc.text.matchAll(/\/ToUnicode\s+(\d+)\s+0\s+R/g)].map((m) => Number(m[1])),
   );
   for (const id of ids) {
-    const stream = doc.stream(id);
-    if (!stream) continue;
-    const fixed = fixCmap(stream.data.toString('latin1'), equivalents);
+    const cmap = doc.toUnicode(id);
+    if (!cmap) continue;
+    const fixed = fixCmap(cmap, equivalents);
     if (fixed === undefined) continue;
     updates.push(
       streamObject(id, '/Filter /FlateDecode', deflateSync(Buffer.from(fixed, 'latin1'))),
@@ -513,7 +549,19 @@ export function pageTree(
   return walk(pagesId, undefined, 0) ? pages : undefined;
 }
 
+/** What {@link destinationsOf} read from each PDF: every step of a render reads it once. */
+const destinationsRead = new WeakMap<RawPdf, Map<string, AnchorPosition> | undefined>();
+
+/**
+ * The named destinations of a PDF as Chromium writes it (see {@link readDestinations}), read once
+ * per `doc`; undefined when not as Chromium writes them. Treat as read-only.
+ */
 export function destinationsOf(doc: RawPdf): Map<string, AnchorPosition> | undefined {
+  if (!destinationsRead.has(doc)) destinationsRead.set(doc, readDestinationsOf(doc));
+  return destinationsRead.get(doc);
+}
+
+function readDestinationsOf(doc: RawPdf): Map<string, AnchorPosition> | undefined {
   const catalog = doc.catalog();
   if (!catalog || /\/Names\b/.test(catalog)) return undefined;
   const destsId = ref(catalog, 'Dests');
@@ -639,11 +687,13 @@ export function cmapEntries(cmap: string): Map<number, string> {
 }
 
 /** The CMap with radical destinations replaced, or `undefined` when none occur. */
-function fixCmap(cmap: string, equivalents: ReadonlyMap<number, number>): string | undefined {
-  const entries = cmapEntries(cmap);
+function fixCmap(
+  { cmap, entries: read, text }: ToUnicodeMap,
+  equivalents: ReadonlyMap<number, number>,
+): string | undefined {
+  const entries = new Map(read);
   let changed = false;
-  for (const [src, dst] of entries) {
-    const str = Buffer.from(dst, 'hex').swap16().toString('utf16le');
+  for (const [src, str] of text) {
     const mapped = [...str]
       .map((ch) => {
         const to = equivalents.get(ch.codePointAt(0) as number);

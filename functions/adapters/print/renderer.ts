@@ -334,8 +334,9 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       : undefined;
     const tp2 = performance.now();
     // Read from Chromium's own bytes: its catalog, page tree and /Lang (from `<html lang>`).
-    const pages = countPdfPages(raw);
-    const destinations = Object.fromEntries(await readDestinations(raw));
+    // The page tree and destinations as `readChromiumPdf` read them, when it did (read once).
+    const pages = printed ? printed.pages.length : countPdfPages(raw);
+    const destinations = Object.fromEntries(printed?.destinations ?? (await readDestinations(raw)));
     const lang = catalogLang(raw);
     const tp3 = performance.now();
     const pdf = await finishPdf(
