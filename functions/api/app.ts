@@ -14,7 +14,13 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { AppConfig } from '../config.ts';
-import { BulletinError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import {
+  BulletinError,
+  ConflictError,
+  NotFoundError,
+  RenderError,
+  ValidationError,
+} from '../errors.ts';
 import { issuerOn, type Issue } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
 import { escapeHtml } from '../core/escape.ts';
@@ -127,7 +133,7 @@ const ARCHIVE_MAX = 240;
 /** A stored part of an issue, as a person names it. */
 const PART_WORDS = { web: '网页版', cover: '封面' } as const;
 
-type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 500 | 502;
+type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 500 | 502 | 503;
 
 /**
  * Largest request body any route reads (JSON or form): the largest legitimate one is a report
@@ -556,6 +562,14 @@ export function createApiApp(deps: ApiDeps): Hono {
           : await verifiedBytes(deps.archive, key!, { sha256: recorded });
       } catch (err) {
         if (err instanceof NotFoundError) return problem(c, 404, err.message);
+        if (made && err instanceof RenderError) {
+          // Not made this time (the browser, or the cover function, failed or timed out):
+          // nothing was recorded, the next request makes it.
+          deps.log?.(`未能生成 ${issue.id} 的封面：${err.message}`);
+          c.header('Retry-After', '30');
+          c.header('Cache-Control', 'no-store');
+          return problem(c, 503, `${issue.id} 的封面暂时无法生成，请稍后再试`);
+        }
         if (!(err instanceof TamperedObjectError)) throw err;
         deps.log?.(`拒绝提供 ${issue.id} 的${PART_WORDS[part]}：${err.message}`);
         return problem(

@@ -37,6 +37,8 @@ describe('the cover made by the cover function on its first request (AWS)', () =
   let t: TestStack;
   let lambda: LambdaEndpoint;
   let issue: Issue;
+  /** The cover function's next invocations fail with this (a crash, a timeout …). */
+  let failNext: Error | undefined;
 
   beforeAll(async () => {
     t = await startTestStack();
@@ -50,7 +52,9 @@ describe('the cover made by the cover function on its first request (AWS)', () =
     issue = r.issue!;
     // The cover function's runtime: the test's stores and Chromium.
     useRuntime({ services: t.services });
-    lambda = await startLambdaEndpoint({ [COVER_FUNCTION]: (e) => coverHandler(e) });
+    lambda = await startLambdaEndpoint({
+      [COVER_FUNCTION]: (e) => (failNext ? Promise.reject(failNext) : coverHandler(e)),
+    });
   }, 400_000);
   afterAll(async () => {
     await lambda?.close();
@@ -109,6 +113,30 @@ describe('the cover made by the cover function on its first request (AWS)', () =
     const covers: string[] = [];
     for await (const o of t.services.archive.list('covers/')) covers.push(o.key);
     expect(covers).toEqual([recorded.png]);
+  });
+
+  it('answers 503 when the cover function fails, records nothing, and makes it on the next request', async () => {
+    const stored = (await t.services.catalog.get(issue.id))!;
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    await t.services.clients.documents.send(
+      new UpdateCommand({
+        TableName: t.services.config.tables.issues,
+        Key: { pk: `SERIES#${stored.series}`, sk: `N#${String(stored.total).padStart(8, '0')}` },
+        UpdateExpression: 'REMOVE coverKeys.png, coverKeys.sha256.png, coverKeys.#size',
+        ExpressionAttributeNames: { '#size': 'size' },
+      }),
+    );
+    failNext = new Error('Task timed out after 25.00 seconds');
+    const failed = await api().request(`/bulletins/${issue.id}/cover`);
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('retry-after')).toBe('30');
+    expect(failed.headers.get('cache-control')).toBe('no-store');
+    expect(await failed.text()).toMatch(/封面暂时无法生成，请稍后再试/);
+    expect((await t.services.catalog.get(issue.id))?.coverKeys?.png).toBeUndefined();
+    failNext = undefined;
+    const res = await api().request(`/bulletins/${issue.id}/cover`);
+    expect(res.status).toBe(200);
+    expect((await t.services.catalog.get(issue.id))?.coverKeys?.png).toBe(stored.coverKeys!.png);
   });
 
   it('makes nothing for an issue the catalog does not list as released', async () => {

@@ -20,13 +20,21 @@ export function lambdaCoverMaker(
 ): CoverMaker {
   return async (issue) => {
     const job: CoverJob = { issueId: issue.id };
-    const out = await lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(job)),
-      }),
-    );
+    const out = await lambda
+      .send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify(job)),
+        }),
+      )
+      .catch((err: unknown) => {
+        // Throttled, timed out, refused: not made this time (the next request tries again).
+        throw new RenderError(
+          `未能调用封面函数 (cover function) 生成 ${issue.id} 的封面：${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      });
     if (out.FunctionError) {
       const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
       let failure: { errorType?: string; errorMessage?: string } = {};
