@@ -20,6 +20,7 @@
  * BENCH_DYNALITE_DISK=0 (dynalite keeps its tables in its process's memory instead of in
  * LevelDB under the temp state dir, the default, as the CLI runs it).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -864,4 +865,20 @@ writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nfigures: ${out}`);
 // Separate phase (bench/lambda-cold.ts); it makes its folders under TMPDIR, which is benchTmp.
 await (await import('./lambda-cold.ts')).runLambdaColdPhase(log);
+// The 1 M-row ingest (issue 26.3), in a process of its own so that its peak RSS is its alone:
+// a CSV of 1 000 000 rows validated as `bulletin ingest` validates it (read as a stream).
+// `BENCH_INGEST_1M=0` skips it; `BENCH_INGEST_STORE=1 npm run bench:ingest` stores them too
+// (about 20 minutes: see bench/README.md).
+if (process.env.BENCH_INGEST_1M !== '0') {
+  log('ingest of 1 M rows (validation, a process of its own) …');
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'ingest-1m.ts')],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, BENCH_INGEST_STORE: '0' },
+    },
+  );
+  if (child.status !== 0) log(`ingest of 1 M rows: exit ${child.status ?? child.signal}`);
+}
 rmSync(benchTmp, { recursive: true, force: true });
