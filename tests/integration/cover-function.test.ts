@@ -84,6 +84,19 @@ describe('the cover made by the cover function on its first request (AWS)', () =
     );
   };
 
+  /** The issue's cover as if never made: its PNG's key, sha256 and size taken off the item. */
+  const forgetCover = async (stored: Issue) => {
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    await t.services.clients.documents.send(
+      new UpdateCommand({
+        TableName: t.services.config.tables.issues,
+        Key: { pk: `SERIES#${stored.series}`, sk: `N#${String(stored.total).padStart(8, '0')}` },
+        UpdateExpression: 'REMOVE coverKeys.png, coverKeys.sha256.png, coverKeys.#size',
+        ExpressionAttributeNames: { '#size': 'size' },
+      }),
+    );
+  };
+
   it('invokes the cover function once, then serves the cover it recorded', async () => {
     expect(issue.coverKeys?.png).toBeUndefined();
     const app = api();
@@ -117,15 +130,7 @@ describe('the cover made by the cover function on its first request (AWS)', () =
 
   it('answers 503 when the cover function fails, records nothing, and makes it on the next request', async () => {
     const stored = (await t.services.catalog.get(issue.id))!;
-    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    await t.services.clients.documents.send(
-      new UpdateCommand({
-        TableName: t.services.config.tables.issues,
-        Key: { pk: `SERIES#${stored.series}`, sk: `N#${String(stored.total).padStart(8, '0')}` },
-        UpdateExpression: 'REMOVE coverKeys.png, coverKeys.sha256.png, coverKeys.#size',
-        ExpressionAttributeNames: { '#size': 'size' },
-      }),
-    );
+    await forgetCover(stored);
     failNext = new Error('Task timed out after 25.00 seconds');
     const failed = await api().request(`/bulletins/${issue.id}/cover`);
     expect(failed.status).toBe(503);
@@ -193,15 +198,7 @@ describe('the cover made by the cover function on its first request (AWS)', () =
   it('refuses a cover source whose bytes differ from the catalog (502), recording nothing', async () => {
     // A second edition's state: the cover not made yet, its source altered in the archive.
     const stored = (await t.services.catalog.get(issue.id))!;
-    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    await t.services.clients.documents.send(
-      new UpdateCommand({
-        TableName: t.services.config.tables.issues,
-        Key: { pk: `SERIES#${stored.series}`, sk: `N#${String(stored.total).padStart(8, '0')}` },
-        UpdateExpression: 'REMOVE coverKeys.png, coverKeys.sha256.png, coverKeys.#size',
-        ExpressionAttributeNames: { '#size': 'size' },
-      }),
-    );
+    await forgetCover(stored);
     const source = (await t.services.archive.get(stored.coverKeys!.source))!;
     await t.services.archive.put(stored.coverKeys!.source, source.subarray(0, 64), {
       fileName: 'x.json',

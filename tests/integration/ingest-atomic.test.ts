@@ -34,6 +34,7 @@ import {
   type TestStores,
 } from '#tests/support/stores.ts';
 import { createServices, type Services } from '../../functions/wiring/services.ts';
+import { seededRandom } from '../support/seeded.ts';
 
 const HEADER = 'zone,indicator,period,value,unit,yoy,share,source';
 const csv = (name: string, rows: string[]) => ({
@@ -202,14 +203,8 @@ describe('killed with SIGKILL while ingesting', () => {
   const PERIODS = ['2019', '2020', '2021', '2022', '2023', '2024'];
   const rounds = Number(process.env.BULLETIN_KILL_ROUNDS ?? 4);
   const seed = Number(process.env.BULLETIN_KILL_SEED ?? Date.now() % 1_000_000);
-  /** A small PRNG (mulberry32): kill points replayable from the printed seed. */
-  let state = seed;
-  const random = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  /** Kill points replayable from the printed seed. */
+  const random = seededRandom(seed);
 
   /**
    * Runs batch B in a child process on `table`; kills it `killAfterMs` after READY, or at the

@@ -31,6 +31,7 @@ import {
 import { dumpStores, startTestStores, type TestStores } from '#tests/support/stores.ts';
 import { createTinyRenderer, type TinyRenderer } from '#tests/support/tiny-renderer.ts';
 import { injectFaults, serviceError, type FaultInjector } from '#tests/support/faults.ts';
+import { seededRandom } from '../support/seeded.ts';
 
 const SERIES = 'torch-bulletin';
 const REFERENCE = { year: 2022, number: 21, total: 550 };
@@ -38,18 +39,6 @@ const REFERENCE = { year: 2022, number: 21, total: 550 };
 /** A release time `seconds` from now, at a whole second (as release times are). */
 function wholeSecondsFromNow(seconds: number): Date {
   return new Date((Math.floor(Date.now() / 1000) + seconds) * 1000);
-}
-
-/** A seeded generator (mulberry32): the same faults on every run. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('the editorial cycle', () => {
@@ -338,7 +327,7 @@ describe('the editorial cycle', () => {
       // took on this machine, measured below before the first release, if that is longer.
       let leaseMs = 400;
       let fdeps = depsOf(faulty, leaseMs);
-      const random = seeded(20261130);
+      const random = seededRandom(20261130);
       const injected = { render: 0, s3Put: 0, dynamoWrite: 0, killed: 0 };
       const released: string[] = [];
       const drafts: string[] = [];

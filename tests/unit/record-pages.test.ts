@@ -9,6 +9,7 @@ import { recordPagesOf } from '../../functions/core/printed-pages.ts';
 import { recordKey } from '../../functions/core/record-key.ts';
 import type { Figure, FigureRef } from '../../functions/core/figures.ts';
 import type { ReportView } from '../../functions/core/report-parts.ts';
+import { seededRandom } from '../support/seeded.ts';
 
 /** The definition, written plainly (as it was before issue 27 made it cheaper). */
 function plainRecordPages(
@@ -31,18 +32,6 @@ function plainRecordPages(
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, s]) => [k, [...s].sort((a, b) => a - b)]),
   );
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ref = (zone: string, indicator: string, period: string): FigureRef => ({
@@ -91,7 +80,7 @@ describe('recordPagesOf', () => {
   });
 
   it('gives what the plain definition gives, on 200 random views', () => {
-    const next = random(27);
+    const next = seededRandom(27);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     const ids = ['a', 'a-b', 'a!', 'ab', 'b', 'b_1', 'a-', '0', 'z!z'];
     for (let round = 0; round < 200; round++) {
