@@ -6,41 +6,27 @@ import { createHash } from 'node:crypto';
 import type { Article, IndicatorRecord } from '../core/model.ts';
 import { recordKey } from '../core/record-key.ts';
 
-/** Records as hashed: each one's JSON, in the order of its key (zone#indicator#period). */
-export interface SortedRecords {
-  keys: string[];
-  json: string[];
-}
-
-/** Sorts records by key with a plain code-unit comparison (no `localeCompare`: 10× cheaper). */
-export function sortedRecordsOf(records: IndicatorRecord[]): SortedRecords {
+/**
+ * A stable hash of the inputs of a report: the JSON of `{records, articles}`, the records in
+ * the order of their key (zone#indicator#period; a plain code-unit comparison, no
+ * `localeCompare`: 10× cheaper).
+ */
+export function inputHashOf(records: IndicatorRecord[], articles: Article[] = []): string {
   const keyed = records.map((r) => ({ key: recordKey(r), json: JSON.stringify(r) }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { keys: keyed.map((k) => k.key), json: keyed.map((k) => k.json) };
-}
-
-/** Two sorted record lists as one (a zone's few records into a period's many: linear). */
-export function mergeSorted(a: SortedRecords, b: SortedRecords): SortedRecords {
-  const out: SortedRecords = { keys: [], json: [] };
-  let i = 0;
-  let j = 0;
-  while (i < a.keys.length || j < b.keys.length) {
-    const fromA = j >= b.keys.length || (i < a.keys.length && a.keys[i]! <= b.keys[j]!);
-    const [list, at] = fromA ? [a, i++] : [b, j++];
-    out.keys.push(list.keys[at]!);
-    out.json.push(list.json[at]!);
-  }
-  return out;
-}
-
-/** The hash of sorted records and articles (the JSON of `{records, articles}`). */
-export function hashSorted(records: SortedRecords, articles: Article[] = []): string {
   const hash = createHash('sha256').update('{"records":[');
-  records.json.forEach((json, i) => hash.update(i ? `,${json}` : json));
+  keyed.forEach(({ json }, i) => hash.update(i ? `,${json}` : json));
   return hash.update(`],"articles":${JSON.stringify(articles)}}`).digest('hex');
 }
 
-/** A stable hash of the inputs of a report: records (sorted) and articles. */
-export function inputHashOf(records: IndicatorRecord[], articles: Article[] = []): string {
-  return hashSorted(sortedRecordsOf(records), articles);
+/**
+ * One hash of several named parts (input hashes, a period): equal only when every part is
+ * equal. A zone profile hashes its period's records once for all zones of a run and its zone's
+ * own records per profile (hashing both merged was O(zones) a profile, O(zones²) a run).
+ */
+export function combinedHash(kind: string, parts: Record<string, string>): string {
+  const named = Object.entries(parts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify([kind, ...named]))
+    .digest('hex');
 }

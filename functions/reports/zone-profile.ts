@@ -16,7 +16,7 @@ import type { IndicatorRecord, Zone } from '../core/model.ts';
 import { samePeriodLastYear } from '../core/periods.ts';
 import { NotFoundError } from '../errors.ts';
 import { didYouMean } from '../core/suggest.ts';
-import { hashSorted, mergeSorted, sortedRecordsOf, type SortedRecords } from './input-hash.ts';
+import { combinedHash, inputHashOf } from './input-hash.ts';
 import { fileSlug, reimprinted, type KindContext, type ReportKindModule } from './kind.ts';
 
 interface ZoneState {
@@ -31,17 +31,18 @@ interface ZoneInputs {
   context: ZoneProfileContext;
 }
 
-/** What every zone profile of one period shares: its records, sorted for the hash, the ranks. */
+/** What every zone profile of one period shares: its records, their hash, the ranks. */
 export interface ZonePeriodInputs {
   periodRecords: IndicatorRecord[];
-  sorted: SortedRecords;
+  /** The hash of `periodRecords` (`inputHashOf`: every field, in key order). */
+  recordsHash: string;
   context: ZoneProfileContext;
 }
 
 /**
  * Built once per pair of period record arrays: an all-zones run reads each period once (its
  * record store is `cachedReads` of app/batch.ts) and so gets the same arrays, and the same
- * sorted records and rankings, for every zone. Keyed weakly by those arrays.
+ * records hash and rankings, for every zone. Keyed weakly by those arrays.
  */
 const periodInputsByArrays = new WeakMap<
   IndicatorRecord[],
@@ -69,7 +70,7 @@ export async function zonePeriodInputs(
     const periodRecords = [...current, ...previous];
     shared = {
       periodRecords,
-      sorted: sortedRecordsOf(periodRecords),
+      recordsHash: inputHashOf(periodRecords),
       context: zoneProfileContext(periodRecords, period, ctx.reference),
     };
     byPeriod.set(period, shared);
@@ -118,7 +119,12 @@ export const zoneProfile: ReportKindModule<ZoneState, ZoneInputs, ZoneProfileVie
     const shared = await zonePeriodInputs(ctx, resolved.period);
     return {
       inputs: { zoneRecords, periodRecords: shared.periodRecords, context: shared.context },
-      inputHash: hashSorted(mergeSorted(sortedRecordsOf(zoneRecords), shared.sorted)),
+      // Every record the profile reads: the period's (hashed once per run) and the zone's own.
+      inputHash: combinedHash('zone-profile', {
+        period: resolved.period,
+        periodRecords: shared.recordsHash,
+        zoneRecords: inputHashOf(zoneRecords),
+      }),
     };
   },
   compose: (ctx, series, resolved, inputs, imprint) =>
