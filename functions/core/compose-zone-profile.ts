@@ -6,7 +6,14 @@
  */
 import { rankingBarChart, trendChart } from './charts.ts';
 import { datePartsIn, formatIssueLine } from './format.ts';
-import { growthOf, MISSING, RecordIndex, valueFigure, type Figure } from './figures.ts';
+import {
+  growthOf,
+  MISSING,
+  RecordIndex,
+  valueFigure,
+  type Figure,
+  type FigureRef,
+} from './figures.ts';
 import {
   CATEGORIES,
   NATIONAL_HTZ,
@@ -27,6 +34,7 @@ import {
   mastheadOf,
   pointGapFigure,
   rankFigure,
+  refsOf,
   Tracer,
   glossaryOf,
   precisionNote,
@@ -59,12 +67,18 @@ export interface ZoneProfileInput {
   context?: ZoneProfileContext;
 }
 
-/** The national zones reporting one indicator in the period, ranked. */
-export interface IndicatorPeers {
+/** National zones reporting one indicator in the period, ranked, with their refs (`refsOf`). */
+interface Peers {
   peers: IndicatorRecord[];
   ranked: Ranked<IndicatorRecord>[];
+  /** What a rank or a count over `peers` names: one list for every profile of the period. */
+  refs: FigureRef[];
+}
+
+/** The national zones reporting one indicator in the period, ranked. */
+export interface IndicatorPeers extends Peers {
   /** The same per region (东部 / 中部 / 西部 / 东北), in the order of `peers`. */
-  regional: Map<string, { peers: IndicatorRecord[]; ranked: Ranked<IndicatorRecord>[] }>;
+  regional: Map<string, Peers>;
 }
 
 /** The period-wide part of every zone profile of one period: an index and the rankings. */
@@ -108,20 +122,19 @@ export function zoneProfileContext(
   const byIndicator = new Map<string, IndicatorPeers>();
   for (const [code, peers] of groupBy(national, (r) => r.indicator)) {
     const higherIsBetter = ref.indicator(code)?.higherIsBetter;
-    const regional = new Map<
-      string,
-      { peers: IndicatorRecord[]; ranked: Ranked<IndicatorRecord>[] }
-    >();
+    const regional = new Map<string, Peers>();
     for (const [region, inRegion] of groupBy(peers, (p) => ref.zone(p.zone)?.region)) {
       if (region)
         regional.set(region, {
           peers: inRegion,
           ranked: rank(inRegion, (x) => x.value, higherIsBetter),
+          ...refsOf(inRegion),
         });
     }
     byIndicator.set(code, {
       peers,
       ranked: rank(peers, (x) => x.value, higherIsBetter),
+      ...refsOf(peers),
       regional,
     });
   }
@@ -397,14 +410,17 @@ function rankBlocks(
     const regionalRank = inRegion?.ranked.find((x) => x.item.zone === zone.id);
     const value = tracer.use(valueFigure(r, ind));
     // A rank among fewer than two reporting zones says nothing: it prints as —.
+    // Over the period's peers: their refs made once for every profile (`shared`, `inRegion`).
+    const among = shared ?? peers;
     const nRank =
-      mine && peers.length > 1 ? tracer.use(rankFigure(mine.rank, peers, zone.id)) : undefined;
-    const nCount = nRank ? tracer.use(countFigure(peers.length, '个', peers)) : undefined;
+      mine && peers.length > 1 ? tracer.use(rankFigure(mine.rank, among, zone.id)) : undefined;
+    const nCount = nRank ? tracer.use(countFigure(peers.length, '个', among)) : undefined;
     const rRank =
-      regionalRank && regional.length > 1
-        ? tracer.use(rankFigure(regionalRank.rank, regional, zone.id))
+      regionalRank && inRegion && regional.length > 1
+        ? tracer.use(rankFigure(regionalRank.rank, inRegion, zone.id))
         : undefined;
-    const rCount = rRank ? tracer.use(countFigure(regional.length, '个', regional)) : undefined;
+    const rCount =
+      rRank && inRegion ? tracer.use(countFigure(regional.length, '个', inRegion)) : undefined;
     const growth = ind.unit === '%' ? undefined : tracer.use(growthOf(r, all));
     const nationalRecord = all.get(NATIONAL_HTZ, ind.code, period);
     const nationalGrowth =

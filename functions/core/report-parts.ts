@@ -407,17 +407,28 @@ export function ratioFigure(a: Figure, b: Figure): Figure | undefined {
   return share && { ...share, derived: 'ratio' };
 }
 
+/**
+ * The records a rank or a count is over, or their refs made once (`refsOf`): the figures over
+ * the same records then share one list (a zone profile's rank and count over the period's
+ * peers, in every profile of a run) instead of a copy each.
+ */
+export type Among = IndicatorRecord[] | { refs: FigureRef[] };
+
+/** The refs of records, as a figure over them names them (shared: never changed). */
+export function refsOf(records: IndicatorRecord[]): { refs: FigureRef[] } {
+  return { refs: records.map(refOf) };
+}
+
+function refsOfAmong(among: Among): FigureRef[] {
+  return Array.isArray(among) ? among.map(refOf) : among.refs;
+}
+
 /** The rank (1 = best) of `zone` among the zones whose records are `among`. */
-export function rankFigure(
-  rank: number,
-  among: IndicatorRecord[],
-  zone: string,
-  by?: 'growth',
-): Figure {
+export function rankFigure(rank: number, among: Among, zone: string, by?: 'growth'): Figure {
   return {
     text: String(rank),
     value: rank,
-    refs: among.map(refOf),
+    refs: refsOfAmong(among),
     derived: 'rank',
     subject: zone,
     ...(by ? { rankedBy: by } : {}),
@@ -449,8 +460,8 @@ export function nationalZoneCount(
 }
 
 /** A count of zones (or records) behind a statement. */
-export function countFigure(n: number, unit: string, among: IndicatorRecord[]): Figure {
-  return { text: `${n}${unit}`, value: n, refs: among.map(refOf), derived: 'count' };
+export function countFigure(n: number, unit: string, among: Among): Figure {
+  return { text: `${n}${unit}`, value: n, refs: refsOfAmong(among), derived: 'count' };
 }
 
 /** The masthead of any kind: the issuer follows the date (the duty moved in 2023). */
