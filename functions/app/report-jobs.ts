@@ -15,6 +15,7 @@ import { articleDigestsOf } from '../core/draft-changes.ts';
 import type { PrintedRecord } from '../core/lifecycle.ts';
 import { editionLabel, editionLabelOf, erratumOf } from '../core/lifecycle.ts';
 import { recordKey, RecordKeyMap } from '../core/record-key.ts';
+import { printsItsRecords } from '../core/printed-pages.ts';
 import type { ReportView } from '../core/report-parts.ts';
 import type { Imprint, Loaded } from '../reports/kind.ts';
 import type { PreparedInputs, RenderOptions, ReportJob } from './lifecycle.ts';
@@ -161,12 +162,12 @@ export async function inputsKeyOf(
  * was printed as when a figure printed the record itself, and a label a reader recognises.
  */
 export function printedRecordsOf(deps: Pick<ReportDeps, 'reference'>, view: ReportView) {
-  // By record, not by key string: a zone profile of 178 zones names ≈ 19 000 records.
   const out = new RecordKeyMap<PrintedRecord>();
-  // A rank names every record it was ranked among (178 zones × indicators): those values are
-  // not printed, so they are not kept (a revision of another zone's record that only moves a
-  // rank is not listed as a correction; the zone's own values are, through their own figures).
-  for (const figure of view.trace.filter((f) => f.derived !== 'rank'))
+  // Ranks and counts name every record they ranked or counted (178 zones × indicators in a zone
+  // profile) and print none of their values: they give no records (`printsItsRecords`). A
+  // revision of another zone's record that only moves a rank is not listed as a correction; one
+  // never changes a count; the zone's own values are listed, through their own figures.
+  for (const figure of view.trace.filter(printsItsRecords))
     for (const ref of figure.refs) {
       const plain = !figure.derived && figure.refs.length === 1;
       const own = plain && (figure.measure ?? 'value') === 'value' ? figure.text : undefined;

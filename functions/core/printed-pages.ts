@@ -6,22 +6,36 @@
  * names the pages of the edition it corrects from this map, never from what an editor types.
  * Pure.
  */
+import type { Figure } from './figures.ts';
 import type { CorrectionLine } from './model.ts';
 import { recordKey, RecordKeyMap } from './record-key.ts';
 import type { ReportView } from './report-parts.ts';
 
 /**
+ * Whether a figure prints something of the records it names, and so gives them to the records
+ * an issue keeps for its corrections (`printedRecordsOf`) and to its record pages. A rank and a
+ * count do not: a rank names every record it ranked, a count every record it counted (each
+ * names the 178 zones' records of an indicator in a zone profile), and neither prints their
+ * values. A revision changes a record's value, growth, share or qualifier, never which records
+ * there are (a record keeps its zone, indicator and period, and none is deleted), so it never
+ * changes a count; it may move a rank, and a rank is not corrected (the zone's own values are,
+ * through their own figures; so are the values of the zones a table or chart prints).
+ */
+export function printsItsRecords(figure: Pick<Figure, 'derived'>): boolean {
+  return figure.derived !== 'rank' && figure.derived !== 'count';
+}
+
+/**
  * Record key (`<zone>#<indicator>#<period>`) → the pages, ascending, on which a figure made
- * from that record is printed. Ranks are left out (a rank names every record it ranked, whose
- * values it does not print), as in the records an issue keeps for its corrections.
+ * from that record is printed. Ranks and counts are left out ({@link printsItsRecords}), as in
+ * the records an issue keeps for its corrections.
  * @example recordPagesOf(view, { 'a-key-table': [2], 'a-lead': [1, 2] }) // { 'zgc#gdp#2024': [1, 2] }
  */
 export function recordPagesOf(
   view: Pick<ReportView, 'trace' | 'placements'>,
   blockPages: Record<string, number[]>,
 ): Record<string, number[]> {
-  // A profile of 178 zones places ≈ 700 figures naming ≈ 11 000 records (a figure over all
-  // zones names every zone's) under ≈ 6 800 keys: pages by figure first, then by record.
+  // Pages by figure first, then by record (a figure may be placed in several blocks).
   const figurePages = new Map<number, number[]>();
   for (const { figure, anchor } of view.placements) {
     const on = blockPages[anchor];
@@ -32,7 +46,7 @@ export function recordPagesOf(
   const pages = new RecordKeyMap<number[]>();
   for (const [figure, on] of figurePages) {
     const f = view.trace[figure];
-    if (!f || f.derived === 'rank') continue;
+    if (!f || !printsItsRecords(f)) continue;
     for (const ref of f.refs) {
       const seen = pages.get(ref);
       if (!seen) pages.set(ref, on);
@@ -100,7 +114,7 @@ export interface PrintPlace {
 
 /**
  * Record key → the blocks printing a figure made from it, each with its title and pages, in
- * page order. Ranks are left out, as in {@link recordPagesOf}.
+ * page order. Ranks and counts are left out, as in {@link recordPagesOf}.
  * @example recordPlacesOf(view)['zgc#gdp#2024'] // [{ title: '要闻', pages: [1] }, { title: '表1 …', pages: [2] }]
  */
 export function recordPlacesOf(
@@ -118,7 +132,7 @@ export function recordPlacesOf(
   for (const { figure, anchor } of view.placements) {
     const f = view.trace[figure];
     const title = titles.get(anchor);
-    if (!f || f.derived === 'rank' || !title) continue;
+    if (!f || !printsItsRecords(f) || !title) continue;
     for (const ref of f.refs) {
       const places = (out[recordKey(ref)] ??= []);
       if (!places.some((p) => p.title === title))

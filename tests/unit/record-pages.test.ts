@@ -1,8 +1,8 @@
 /**
  * The pages each record's figures print on (an issue's `recordPages`, read by a correction's
  * 勘误说明): gathered zone → indicator → period, it must give exactly what the plain definition
- * gives — every non-rank figure's records with the pages of every block it is placed in,
- * distinct and ascending, keyed by `recordKey` in plain string order.
+ * gives — every figure's records but a rank's or a count's, with the pages of every block it is
+ * placed in, distinct and ascending, keyed by `recordKey` in plain string order.
  */
 import { describe, expect, it } from 'vitest';
 import { recordPagesOf } from '../../functions/core/printed-pages.ts';
@@ -20,7 +20,7 @@ function plainRecordPages(
   for (const { figure, anchor } of view.placements) {
     const f = view.trace[figure];
     const on = blockPages[anchor];
-    if (!f || f.derived === 'rank' || !on?.length) continue;
+    if (!f || f.derived === 'rank' || f.derived === 'count' || !on?.length) continue;
     for (const r of f.refs) {
       const set = pages.get(recordKey(r)) ?? new Set<number>();
       for (const p of on) set.add(p);
@@ -90,7 +90,7 @@ describe('recordPagesOf', () => {
         refs: Array.from({ length: Math.floor(next() * 6) }, () =>
           ref(pick(ids), pick(ids), pick(['2023', '2024', '2024Q1'])),
         ),
-        ...(next() < 0.2 ? { derived: 'rank' as const } : {}),
+        ...(next() < 0.2 ? { derived: next() < 0.5 ? ('rank' as const) : ('count' as const) } : {}),
       }));
       const anchors = ['p', 'q', 'r', 's'];
       const blockPages = Object.fromEntries(
