@@ -177,23 +177,35 @@ export function cachedReads(
   };
 }
 
-/** The latest released profile of each zone (by report key), in one paginated Query. */
-async function latestReleased(deps: Pick<PublishDeps, 'catalog'>): Promise<Map<string, Issue>> {
-  const latest = new Map<string, Issue>();
-  let cursor: string | undefined;
-  do {
-    const page = await deps.catalog.list(ZONE_PROFILE_SERIES, {
-      limit: 100,
-      status: 'published',
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const issue of page.items) {
-      if (!issue.reportKey) continue;
-      const seen = latest.get(issue.reportKey);
-      if (!seen || seen.total < issue.total) latest.set(issue.reportKey, issue);
-    }
-    cursor = page.cursor;
-  } while (cursor);
+/** What a plan reads of a zone's latest released profile: not what it printed, nor where. */
+const RELEASED_FIELDS = [
+  'id',
+  'total',
+  'reportKey',
+  'params',
+  'period',
+  'dataKey',
+  'inputsKey',
+  'inputHash',
+  'pages',
+  'bytes',
+] as const satisfies readonly (keyof Issue)[];
+type ReleasedProfile = Pick<Issue, (typeof RELEASED_FIELDS)[number]>;
+
+/**
+ * The latest released profile of each zone (by report key), in one paginated Query that reads
+ * only {@link RELEASED_FIELDS}: an item also keeps the records its profile printed and their
+ * pages (≈ 180 kB a profile released before issue 27 at 178 zones).
+ */
+async function latestReleased(
+  deps: Pick<PublishDeps, 'catalog'>,
+): Promise<Map<string, ReleasedProfile>> {
+  const latest = new Map<string, ReleasedProfile>();
+  for (const issue of await deps.catalog.listReleased(ZONE_PROFILE_SERIES, RELEASED_FIELDS)) {
+    if (!issue.reportKey) continue;
+    const seen = latest.get(issue.reportKey);
+    if (!seen || seen.total < issue.total) latest.set(issue.reportKey, issue);
+  }
   return latest;
 }
 
@@ -219,8 +231,8 @@ interface PlanContext {
   zones: string[];
   opts: PlanOptions;
   dataVersion: string | undefined;
-  latest: Map<string, Issue>;
-  latestOfZone: Map<string, Issue>;
+  latest: Map<string, ReleasedProfile>;
+  latestOfZone: Map<string, ReleasedProfile>;
   /** The data key a zone's latest release has when nothing was written since, same build. */
   unchangedKey: string | undefined;
   /** This run's slots: a retry within the run finds its slot, a later run triggers anew. */
@@ -232,13 +244,13 @@ async function planContext(deps: PlanDeps, opts: PlanOptions): Promise<PlanConte
     opts.zones ?? deps.reference.zones.filter((z) => z.level === 'national').map((z) => z.id);
   // The data version first, before any record is read (a batch written meanwhile changes it).
   const dataVersion = await deps.records.dataVersion();
-  const latest = opts.force ? new Map<string, Issue>() : await latestReleased(deps);
+  const latest = opts.force ? new Map<string, ReleasedProfile>() : await latestReleased(deps);
   const series = deps.reference.seriesById(ZONE_PROFILE_SERIES);
   const unchangedKey =
     dataVersion && series
       ? await dataKeyOf(deps, reportKind(ZONE_PROFILE_SERIES), series, dataVersion)
       : undefined;
-  const latestOfZone = new Map<string, Issue>();
+  const latestOfZone = new Map<string, ReleasedProfile>();
   for (const issue of latest.values())
     if (issue.params?.zone) latestOfZone.set(issue.params.zone, issue);
   const run =
@@ -371,7 +383,7 @@ export async function planZoneBatch(
 function skippedAs(
   zone: string,
   period: string,
-  issue: Issue,
+  issue: Pick<Issue, 'id' | 'pages' | 'bytes'>,
   by: 'data' | 'inputs' | 'printed',
 ): ZoneOutcome {
   return {

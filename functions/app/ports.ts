@@ -110,6 +110,16 @@ export interface IssueCatalog {
   ): Promise<{ items: Issue[]; cursor?: string }>;
   latest(series: string): Promise<Issue | undefined>;
   /**
+   * Every released (not withdrawn) issue of a series, newest first, with only `fields` read (a
+   * projection: an item also keeps the records its issue printed and their pages — tens of kB a
+   * zone profile, ≈ 180 kB for one released before issue 27 — which a plan over every zone's
+   * latest release does not need). Its `id` is always read.
+   */
+  listReleased<K extends keyof Issue>(
+    series: string,
+    fields: readonly K[],
+  ): Promise<Pick<Issue, K | 'id'>[]>;
+  /**
    * Records the workbook made on a released issue's first data download (`xlsx` key and its
    * sha256), once: only while the issue is published, its data file is still `json` and no
    * workbook is recorded. @returns the issue as it now stands (another download's workbook

@@ -107,6 +107,25 @@ export function describeIssueCatalogContract(
       expect(items.map((i) => i.id)).toEqual([`${series}-551`]);
     });
 
+    it('lists released issues with only the fields asked (a projection), newest first', async () => {
+      const series = uniqueName('series');
+      const printed = [
+        { key: 'z#gdp#2024', value: 1, revision: 1, unit: '亿元', label: 'z', source: 's' },
+      ];
+      for (const total of [551, 552, 553])
+        await cycle.putIssue(
+          { ...released(series, total), recordPages: { 'z#gdp#2024': [1] }, dataKey: `d${total}` },
+          printed,
+        );
+      await cycle.withdraw(`${series}-552`, 'wrong figure', 'editor', new Date().toISOString());
+      const items = await catalog.listReleased(series, ['total', 'dataKey']);
+      expect(items).toEqual([
+        { id: `${series}-553`, total: 553, dataKey: 'd553' },
+        { id: `${series}-551`, total: 551, dataKey: 'd551' },
+      ]);
+      expect(await catalog.listReleased(uniqueName('series'), ['total'])).toEqual([]);
+    });
+
     it('lists a series page by page, newest first', async () => {
       const series = uniqueName('series');
       for (const total of [551, 552, 553]) await cycle.putIssue(released(series, total), []);

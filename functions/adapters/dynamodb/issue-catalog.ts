@@ -126,6 +126,21 @@ export function createDynamoIssueCatalog(
       return { items, ...(next ? { cursor: encodeCursor(next) } : {}) };
     },
 
+    async listReleased(series, fields) {
+      const read = [...new Set<keyof Issue>(['id', ...fields])];
+      const names = Object.fromEntries(read.map((f, i) => [`#f${i}`, f]));
+      const items = await queryAll(documents, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
+        FilterExpression: '#status = :s',
+        ProjectionExpression: Object.keys(names).join(', '),
+        ExpressionAttributeNames: { ...names, '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': `SERIES#${series}`, ':n': 'N#', ':s': 'published' },
+        ScanIndexForward: false,
+      });
+      return items.map(toIssue);
+    },
+
     async latest(series) {
       const { items } = await this.list(series, { limit: 1, status: 'published' });
       return items[0];
