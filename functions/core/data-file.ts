@@ -5,7 +5,7 @@
  * placements the tracer recorded and the glossary of names); serialised as CSV and as an
  * Excel workbook by `app/data-export.ts`. Pure.
  */
-import type { Figure } from './figures.ts';
+import type { Figure, FigureRef } from './figures.ts';
 import { formatPeriodZh } from './periods.ts';
 import {
   alignCells,
@@ -155,12 +155,65 @@ export function storedNumber(value: number): string {
   return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
 }
 
-function figureRow(n: number, f: Figure, place: Place | undefined, view: ReportView): DataRow {
+/** What a row says of its figure's records (periods, sources, revisions, the records). */
+interface RefsText {
+  periods: string;
+  sources: string;
+  revisions: string | number;
+  records: string;
+}
+
+/**
+ * Once per list of refs: a list is shared by the figures over the same records (a zone
+ * profile's rank and count over the period's peers, in every profile of a run) and never
+ * changed, so its texts are made once, not once per row.
+ */
+const refsTexts = new WeakMap<readonly FigureRef[], RefsText>();
+
+function refsTextOf(refs: readonly FigureRef[]): RefsText {
+  let text = refsTexts.get(refs);
+  if (!text) {
+    const sources = [...new Set(refs.map((r) => sourceDocument(r.source)))].filter(Boolean);
+    text = {
+      periods: [...new Set(refs.map((r) => r.period))].join('、'),
+      sources: sources.join('；'),
+      revisions: refs.length === 1 ? refs[0]!.revision : refs.map((r) => r.revision).join('、'),
+      records:
+        refs.length > 1
+          ? refs.map((r) => `${r.zone}/${r.indicator}/${r.period}#${r.revision}`).join('；')
+          : '',
+    };
+    refsTexts.set(refs, text);
+  }
+  return text;
+}
+
+/**
+ * A figure over more records than this (a rank, a count, a sum over zones) whose records an
+ * earlier row listed says `同序号N` (N: that row's 序号) for its revisions and records.
+ */
+const LISTED_ONCE_OVER = 2;
+
+/** The 序号 of the row that first listed each list of records (its 依据记录 text). */
+type Listed = Map<string, number>;
+
+function figureRow(
+  n: number,
+  f: Figure,
+  place: Place | undefined,
+  view: ReportView,
+  listed: Listed,
+): DataRow {
   const first = f.refs[0];
   const zone = f.subject ?? first?.zone ?? '';
   const indicator = first?.indicator ?? '';
-  const periods = [...new Set(f.refs.map((r) => r.period))];
-  const sources = [...new Set(f.refs.map((r) => sourceDocument(r.source)))].filter(Boolean);
+  const refs = refsTextOf(f.refs);
+  let { revisions, records } = refs;
+  if (f.refs.length > LISTED_ONCE_OVER) {
+    const earlier = listed.get(records);
+    if (earlier === undefined) listed.set(records, n);
+    else revisions = records = `同序号${earlier}`;
+  }
   return [
     n,
     place?.section ?? '',
@@ -170,17 +223,15 @@ function figureRow(n: number, f: Figure, place: Place | undefined, view: ReportV
     view.glossary.zones[zone] ?? '',
     indicator,
     view.glossary.indicators[indicator]?.name ?? '',
-    f.derived === 'rank' || f.derived === 'count' ? periods.join('、') : (first?.period ?? ''),
+    f.derived === 'rank' || f.derived === 'count' ? refs.periods : (first?.period ?? ''),
     f.text,
     storedNumber(f.value),
     unitOf(f, view),
     f.qualifier ?? '',
     measureOf(f),
-    f.refs.length === 1 ? first!.revision : f.refs.map((r) => r.revision).join('、'),
-    sources.join('；'),
-    f.refs.length > 1
-      ? f.refs.map((r) => `${r.zone}/${r.indicator}/${r.period}#${r.revision}`).join('；')
-      : '',
+    revisions,
+    refs.sources,
+    records,
   ];
 }
 
@@ -197,20 +248,21 @@ export function buildDataFile(view: ReportView): DataFile {
     (a, b) => order.indexOf(a.anchor) - order.indexOf(b.anchor) || a.figure - b.figure,
   );
   const rows: DataRow[] = [];
+  const listed: Listed = new Map();
   for (const p of sorted) {
     const place = places.get(p.anchor);
     const figure = view.trace[p.figure];
     if (!place || !figure)
       throw new Error(`数字 ${p.figure} 放在 "${p.anchor}"，而视图中没有这一处`);
     placed.add(p.figure);
-    rows.push(figureRow(rows.length + 1, figure, place, view));
+    rows.push(figureRow(rows.length + 1, figure, place, view, listed));
   }
   // A figure used without a place (should not happen: see the data-file test) still appears.
   const seen = new Set<Figure>(sorted.map((p) => view.trace[p.figure]!));
   view.trace.forEach((f, i) => {
     if (placed.has(i) || seen.has(f)) return;
     seen.add(f);
-    rows.push(figureRow(rows.length + 1, f, undefined, view));
+    rows.push(figureRow(rows.length + 1, f, undefined, view, listed));
   });
   const tables: DataTable[] = view.sections.flatMap((s) =>
     s.blocks.flatMap((b) =>

@@ -16,6 +16,7 @@ import {
   unplacedFigures,
 } from '../../functions/core/data-file.ts';
 import { PRECISION_RULE } from '../../functions/core/numbers.ts';
+import type { Figure } from '../../functions/core/figures.ts';
 import type { Block, ReportView } from '../../functions/core/report-parts.ts';
 import type { Reference } from '../../functions/core/reference.ts';
 import type { KindContext } from '../../functions/reports/kind.ts';
@@ -155,6 +156,49 @@ describe('the data file of an issue', () => {
     const tables = bulletin.sections.flatMap((s) => s.blocks.filter((b) => b.table));
     expect(data.tables.map((t) => t.caption)).toEqual(tables.map((b) => b.table!.caption));
     expect([...placesOf(bulletin).values()].every((p) => p.section)).toBe(true);
+  });
+
+  it('lists the records of a figure over many records once: a later row over the same ones says 同序号N', () => {
+    const col = (name: (typeof DATA_COLUMNS)[number]) => DATA_COLUMNS.indexOf(name);
+    const listOf = (f: Figure) =>
+      f.refs.map((r) => `${r.zone}/${r.indicator}/${r.period}#${r.revision}`).join('；');
+    let referred = 0;
+    for (const [name, view] of views) {
+      const data = buildDataFile(view);
+      const lists = new Set(view.trace.filter((f) => f.refs.length > 1).map(listOf));
+      const full: string[] = [];
+      for (const row of data.rows) {
+        const records = String(row[col('依据记录')]);
+        const earlier = /^同序号(\d+)$/.exec(records);
+        if (!earlier) {
+          // Every list written out is the records of a figure, and is written out once.
+          if (records) expect(lists.has(records), `${name} ${row[0]}`).toBe(true);
+          if (records.split('；').length > 2) full.push(records);
+          continue;
+        }
+        // The row referred to comes before and lists the records themselves, as the
+        // revisions column does.
+        const n = Number(earlier[1]);
+        const first = data.rows[n - 1]!;
+        expect(n, `${name} ${row[0]}`).toBeLessThan(Number(row[0]));
+        expect(String(first[col('依据记录')])).not.toMatch(/^同序号/);
+        expect(row[col('修订版本')]).toBe(records);
+        const revisions = String(first[col('依据记录')])
+          .split('；')
+          .map((r) => r.split('#')[1])
+          .join('、');
+        expect(first[col('修订版本')]).toBe(revisions);
+        // A figure of the view prints this text over exactly those records.
+        const over = view.trace.filter(
+          (f) => f.text === row[col('刊印值')] && listOf(f) === first[col('依据记录')],
+        );
+        expect(over.length, `${name} ${row[0]}`).toBeGreaterThan(0);
+        referred += 1;
+      }
+      expect(new Set(full).size, name).toBe(full.length);
+    }
+    // A zone profile's count over the peers its rank is over, at least.
+    expect(referred).toBeGreaterThan(10);
   });
 
   it('states the precision rule in the data note of every kind that prints computed figures', () => {
