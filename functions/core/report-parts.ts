@@ -188,6 +188,38 @@ export interface Glossary {
   indicators: Record<string, { name: string; unit: string }>;
 }
 
+/**
+ * What a list of refs names, each once, in the order it first appears: its source documents,
+ * zones and indicators. Made once per list of more than one ref: such a list is shared by the
+ * figures over the same records (a zone profile's ranks and counts over the period's peers, in
+ * every profile of a run) and never changed.
+ */
+interface RefNames {
+  documents: string[];
+  zones: string[];
+  indicators: string[];
+}
+const refNames = new WeakMap<readonly FigureRef[], RefNames>();
+const NO_NAMES: RefNames = { documents: [], zones: [], indicators: [] };
+
+function namesOf(refs: readonly FigureRef[]): RefNames {
+  if (!refs.length) return NO_NAMES;
+  if (refs.length === 1) {
+    const [r] = refs as [FigureRef];
+    return { documents: [sourceDocument(r.source)], zones: [r.zone], indicators: [r.indicator] };
+  }
+  let names = refNames.get(refs);
+  if (!names) {
+    names = {
+      documents: [...new Set(refs.map((r) => sourceDocument(r.source)))],
+      zones: [...new Set(refs.map((r) => r.zone))],
+      indicators: [...new Set(refs.map((r) => r.indicator))],
+    };
+    refNames.set(refs, names);
+  }
+  return names;
+}
+
 /** The names of every zone and indicator the figures of `trace` refer to. */
 export function glossaryOf(
   trace: Figure[],
@@ -200,12 +232,16 @@ export function glossaryOf(
   const zoneShortNames: Glossary['zoneShortNames'] = {};
   const indicators: Glossary['indicators'] = {};
   for (const f of trace) {
-    for (const r of f.refs) {
-      const z = ref.zone(r.zone);
-      if (z) zones[r.zone] = z.name;
-      if (z) zoneShortNames[r.zone] = z.shortName;
-      const ind = ref.indicator(r.indicator);
-      if (ind) indicators[r.indicator] = { name: ind.name, unit: ind.unit };
+    // The zones and indicators a list names, each once (in the order they first appear).
+    const { zones: zonesNamed, indicators: indicatorsNamed } = namesOf(f.refs);
+    for (const id of zonesNamed) {
+      const z = ref.zone(id);
+      if (z) zones[id] = z.name;
+      if (z) zoneShortNames[id] = z.shortName;
+    }
+    for (const code of indicatorsNamed) {
+      const ind = ref.indicator(code);
+      if (ind) indicators[code] = { name: ind.name, unit: ind.unit };
     }
     if (f.subject) {
       const z = ref.zone(f.subject);
@@ -288,7 +324,7 @@ export class Tracer {
       this.trace.push(figure);
       if (!this.indexOf.has(figure)) this.indexOf.set(figure, this.trace.length - 1);
       this.place(figure);
-      for (const ref of figure.refs) this.cite(ref);
+      for (const doc of namesOf(figure.refs).documents) this.citeDocument(doc);
     }
     return figure;
   }
@@ -309,7 +345,10 @@ export class Tracer {
   }
 
   cite(ref: FigureRef | IndicatorRecord): SourceEntry {
-    const doc = sourceDocument(ref.source);
+    return this.citeDocument(sourceDocument(ref.source));
+  }
+
+  private citeDocument(doc: string): SourceEntry {
     let entry = this.sources.get(doc);
     if (!entry) {
       const n = this.sources.size + 1;
@@ -322,7 +361,8 @@ export class Tracer {
   /** The marks of the documents behind `figures`, in number order: `①③`. */
   marks(figures: (Figure | undefined)[]): string {
     const ns = new Set<number>();
-    for (const f of figures) for (const r of f?.refs ?? []) ns.add(this.cite(r).n);
+    for (const f of figures)
+      if (f) for (const doc of namesOf(f.refs).documents) ns.add(this.citeDocument(doc).n);
     return [...ns]
       .sort((a, b) => a - b)
       .map(sourceMark)
