@@ -25,7 +25,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  constants as perfConstants,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+} from 'node:perf_hooks';
 import { stop as stopEsbuild, transformSync } from 'esbuild';
 import { Worker } from 'node:worker_threads';
 import type { PhaseMemory } from './memory-sampler.ts';
@@ -37,6 +41,20 @@ process.env.TMPDIR = benchTmp;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const ROOT = resolve(import.meta.dirname, '..');
+// The product's V8 flags (the CLI's and the Lambda functions'): the bench measures what the
+// product runs, never with better flags. `BENCH_OTHER_FLAGS=1` runs it anyway (an experiment),
+// and the report's first line says which flags differ.
+const { NODE_FLAGS } = await import('../functions/contract/node-flags.ts');
+const flagsGiven = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+const flagsOff = NODE_FLAGS.filter((flag) => {
+  const name = flag.split('=')[0]!;
+  const same = flagsGiven.filter((g) => g.split('=')[0] === name);
+  return same.length === 0 || same.some((g) => g !== flag);
+});
+if (flagsOff.length && process.env.BENCH_OTHER_FLAGS !== '1')
+  throw new Error(
+    `bench: run it with the product's V8 flags (npm run bench), not without or against ${flagsOff.join(' ')} (functions/contract/node-flags.ts); BENCH_OTHER_FLAGS=1 to run it anyway`,
+  );
 const ZONES = Number(process.env.BENCH_ZONES ?? 178);
 const PAGES = Number(process.env.BENCH_PAGES ?? availableParallelism());
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 7);
@@ -224,6 +242,21 @@ const median = (xs: number[]) => {
     : 0;
 };
 const ms = (x: number) => Math.round(x);
+/** A GC performance entry's kind, named. */
+function gcKind(kind: number | undefined): string {
+  switch (kind) {
+    case perfConstants.NODE_PERFORMANCE_GC_MINOR:
+      return 'scavenge';
+    case perfConstants.NODE_PERFORMANCE_GC_MAJOR:
+      return 'mark-compact';
+    case perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL:
+      return 'incremental marking';
+    case perfConstants.NODE_PERFORMANCE_GC_WEAKCB:
+      return 'weak callbacks';
+    default:
+      return 'other';
+  }
+}
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 /** The Chromium executable our renderer found (the bare baseline launches the same one). */
@@ -299,6 +332,8 @@ const deps = {
 const results: Record<string, unknown> = {
   startedAt: new Date().toISOString(),
   machine: { cpus: availableParallelism(), node: process.version, platform: process.platform },
+  /** The V8 flags of this run, and the product's it does not run with (none in `npm run bench`). */
+  nodeFlags: { given: process.execArgv, notTheProducts: flagsOff },
   settings: {
     zones: ZONES,
     pages: PAGES,
@@ -564,6 +599,19 @@ try {
   // to the browser, each answered only when the thread gets to it between other zones' work.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  // The garbage collector's pauses of the Node thread over the run, by kind (young generation:
+  // scavenges; old: mark-compact, its incremental steps, weak callbacks).
+  const gcPauses = new Map<string, { count: number; ms: number }>();
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = gcKind((e as { detail?: { kind?: number } }).detail?.kind);
+      const g = gcPauses.get(kind) ?? { count: 0, ms: 0 };
+      g.count++;
+      g.ms += e.duration;
+      gcPauses.set(kind, g);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const zoneLog0 = launchLog.length;
   const cpu0 = process.cpuUsage();
   const chromeCpu0 = childrenCpuSeconds(process.pid, stack.pid);
@@ -606,6 +654,7 @@ try {
   dynamoTimer.detach();
   s3Timer.detach();
   loopDelay.disable();
+  gcObserver.disconnect();
   const zoneSteps = launchLog
     .slice(zoneLog0)
     .map((l) =>
@@ -733,6 +782,13 @@ try {
       p99: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
       max: Number((loopDelay.max / 1e6).toFixed(1)),
     },
+    /** The GC's pauses of the Node thread over the run, by kind: count and seconds. */
+    gcPauses: Object.fromEntries(
+      [...gcPauses].map(([k, g]) => [
+        k,
+        { count: g.count, seconds: Number((g.ms / 1000).toFixed(2)) },
+      ]),
+    ),
     cpuSeconds: {
       node: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
       chromium: Number(chromeCpu.toFixed(1)),
@@ -799,7 +855,7 @@ const r = results as Any;
 const peakAt = r.peakRss.byPhase[r.peakRss.phase] as PhaseMemory;
 const target = (ok: boolean, text: string) => `${ok ? 'met   ' : 'MISSED'} ${text}`;
 const lines = [
-  `Torch Bulletin benchmark — ${r.machine.cpus} cores, Node ${r.machine.node}, ${r.settings.pages} pages`,
+  `Torch Bulletin benchmark — ${r.machine.cpus} cores, Node ${r.machine.node}, ${r.settings.pages} pages; V8 flags ${r.nodeFlags.given.join(' ')}${r.nodeFlags.notTheProducts.length ? ` — NOT the product's: ${r.nodeFlags.notTheProducts.join(' ')} missing or other` : " (the product's)"}`,
   '',
   `cold path            Chromium ${r.cold.unpackedThisRun ? 'unpacked' : 'found unpacked (version stamp checked)'} ${r.cold.unpackMs} ms + first bulletin ${r.cold.firstBulletinMs} ms (launch ${r.cold.launchMs} ms, pdf ${r.cold.firstPdfMs} ms) = ${r.cold.totalMs} ms`,
   `  first-ever unpack  ${r.cold.firstEverUnpackMs} ms into a fresh folder (a fresh clone or a new Lambda container, once; kept in ${r.cold.keptDir})`,
@@ -816,6 +872,13 @@ const lines = [
   `  per print          load ${r.zoneProfiles.printSteps.loadMs} + layout ${r.zoneProfiles.printSteps.layoutMs} + pdf ${r.zoneProfiles.printSteps.pdfMs} ms (page.pdf ${r.zoneProfiles.printSteps.pageMs}, cover ${r.zoneProfiles.printSteps.coverMs}, read ${r.zoneProfiles.printSteps.readMs}, finish ${r.zoneProfiles.printSteps.finishMs}) in the renderer (medians); the rest of ${Math.round(r.zoneProfiles.printSecondsPerProfile * 1000)} ms a call is waiting for a page`,
   `  event loop delay   mean ${r.zoneProfiles.eventLoopDelayMs.mean} ms, p50 ${r.zoneProfiles.eventLoopDelayMs.p50}, p99 ${r.zoneProfiles.eventLoopDelayMs.p99}, max ${r.zoneProfiles.eventLoopDelayMs.max} ms (each of a print's round trips to Chromium waits as long for the Node thread)`,
   `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
+  `  GC pauses          ${Object.entries(
+    r.zoneProfiles.gcPauses as Record<string, { count: number; seconds: number }>,
+  )
+    .map(([k, g]) => `${k} ${g.count}× ${g.seconds} s`)
+    .join(
+      ' · ',
+    )} (the Node thread stopped for the garbage collector; its helper threads' CPU is in node's CPU above)`,
   `  bare baseline      the same ${r.zoneProfiles.bare.prints} final HTML files printed by bare puppeteer-core page.pdf (goto + fonts.ready + page.pdf) on ${r.zoneProfiles.bare.tabs} tabs after ours: ${r.zoneProfiles.bare.seconds} s → ours ${r.zoneProfiles.bare.ratio}× bare`,
   `  split              per profile, ms, summed over the ${JOBS} zones in flight: compose ${r.zoneProfiles.split.compose} · hash ${r.zoneProfiles.split.hash} · data files ${r.zoneProfiles.split.dataFiles} + workbook ${r.zoneProfiles.split.workbook} · html ${r.zoneProfiles.split.html} · web edition ${r.zoneProfiles.split.webEdition} · stores: DynamoDB ${r.zoneProfiles.split.dynamodb} (${r.zoneProfiles.split.dynamodbRequests} requests) + S3 ${r.zoneProfiles.split.s3} (${r.zoneProfiles.split.s3Requests} requests) · printing ${r.zoneProfiles.split.printing} + cover ${r.zoneProfiles.split.cover} · waiting for a page ${r.zoneProfiles.split.waitingForPage} (a job's wall time ${r.zoneProfiles.split.job} ms: the steps overlap other zones' work, and each waits for the Node thread)`,
   `  first covers       ${r.zoneProfiles.firstCovers.count} made on their first request, one at a time after the run: ${r.zoneProfiles.firstCovers.medianMs} ms each (median: source read and checked, HTML loaded, laid out, captured, PNG stored and recorded; Node CPU ${r.zoneProfiles.firstCovers.nodeCpuMsEach} ms each) — none in the prints above (cover ${r.zoneProfiles.split.cover})`,

@@ -1,7 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // The `bulletin` command. Runs the CLI compiled by bin/build-cli.mjs (`npm install` builds it;
 // it is rebuilt here when a source is newer), so a start compiles no TypeScript; without
-// esbuild (a production install) it falls back to running the sources through tsx.
+// esbuild (a production install) it falls back to running the sources through tsx. The flags on
+// the first line (and in the npm scripts that run it) are the product's V8 flags
+// (functions/contract/node-flags.ts): `node bin/bulletin.mjs` without them runs with V8's defaults.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

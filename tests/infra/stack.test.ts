@@ -12,6 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TorchBulletinStack } from '../../infra/stack.ts';
 import { TABLES } from '../../functions/contract/stores.ts';
+import { NODE_FLAGS } from '../../functions/contract/node-flags.ts';
 import { ROLES, roleOfGroups } from '../../functions/core/desk.ts';
 import { synthApp, synthTemplate } from './support.ts';
 
@@ -595,6 +596,18 @@ describe('TorchBulletin stack', () => {
           }),
         },
       });
+    }
+  });
+
+  it('runs every function with the V8 flags the command line and the bench run with', () => {
+    const functions = [...Object.values(stack.functions), ...Object.values(stack.fanout.functions)];
+    expect(functions).toHaveLength(8);
+    for (const f of functions) {
+      const env = resources[logicalIdOf(stack, f.fn)]!.Properties['Environment'] as {
+        Variables: Record<string, unknown>;
+      };
+      expect(env.Variables['NODE_OPTIONS'], f.node.path).toBe('--max-semi-space-size=32');
+      expect(env.Variables['NODE_OPTIONS']).toBe(NODE_FLAGS.join(' '));
     }
   });
 
