@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { NODE_FLAGS } from '../functions/contract/node-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const MB = 1024 * 1024;
@@ -124,6 +125,8 @@ export async function runLambdaColdPhase(
             BULLETIN_FONT_DIR: join(layerDir, 'fonts'),
             BULLETIN_TEMPLATES_DIR: join(fnDir, 'templates'),
             BULLETIN_TIME_ZONE: 'Asia/Shanghai',
+            // As the stack sets it on every function (infra/constructs/bulletin-function.ts).
+            NODE_OPTIONS: NODE_FLAGS.join(' '),
             POWERTOOLS_LOG_LEVEL: 'WARN',
             POWERTOOLS_METRICS_DISABLED: 'true',
             AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

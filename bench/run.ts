@@ -936,7 +936,7 @@ if (process.env.BENCH_INGEST_1M !== '0') {
   log('ingest of 1 M rows (validation, a process of its own) …');
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench', 'ingest-1m.ts')],
+    [...NODE_FLAGS, '--import', 'tsx', join(ROOT, 'bench', 'ingest-1m.ts')],
     {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, BENCH_INGEST_STORE: '0' },

@@ -44,6 +44,8 @@ describe("the product's V8 flags", () => {
       // not a better one) and adds the product's flags, nothing else.
       expect(flags, name).toEqual(['--max-old-space-size=512', ...NODE_FLAGS]);
     }
+    // The 1 M-row ingest of `bulletin ingest`, on its own.
+    expect(v8FlagsOf(scripts['bench:ingest']!)).toEqual([...NODE_FLAGS]);
   });
 
   it('take effect: V8 sizes its young generation by them', () => {
