@@ -178,14 +178,23 @@ function refsTextOf(refs: readonly FigureRef[]): RefsText {
       periods: [...new Set(refs.map((r) => r.period))].join('、'),
       sources: sources.join('；'),
       revisions: refs.length === 1 ? refs[0]!.revision : refs.map((r) => r.revision).join('、'),
-      records:
-        refs.length > 1
-          ? refs.map((r) => `${r.zone}/${r.indicator}/${r.period}#${r.revision}`).join('；')
-          : '',
+      records: refs.length > 1 ? recordsText(refs) : '',
     };
     refsTexts.set(refs, text);
   }
   return text;
+}
+
+/**
+ * The records of a figure computed from several (依据记录): `zone/indicator/period#revision`
+ * each, `；` between them; records of one indicator and period (a rank's or a count's peers)
+ * as `indicator/period：zone#revision、zone#revision…` (each record's key and revision, said once).
+ */
+function recordsText(refs: readonly FigureRef[]): string {
+  const { indicator, period } = refs[0]!;
+  if (refs.every((r) => r.indicator === indicator && r.period === period))
+    return `${indicator}/${period}：${refs.map((r) => `${r.zone}#${r.revision}`).join('、')}`;
+  return refs.map((r) => `${r.zone}/${r.indicator}/${r.period}#${r.revision}`).join('；');
 }
 
 /**

@@ -162,6 +162,16 @@ describe('the data file of an issue', () => {
     const col = (name: (typeof DATA_COLUMNS)[number]) => DATA_COLUMNS.indexOf(name);
     const listOf = (f: Figure) =>
       f.refs.map((r) => `${r.zone}/${r.indicator}/${r.period}#${r.revision}`).join('；');
+    // `indicator/period：zone#revision、…` (records of one indicator and period) read out.
+    const expand = (records: string) => {
+      const [, key, zones] = /^([^：]+)：(.*)$/.exec(records) ?? [];
+      if (!key || !zones) return records;
+      const [indicator, period] = key.split('/');
+      return zones
+        .split('、')
+        .map((z) => `${z.split('#')[0]}/${indicator}/${period}#${z.split('#')[1]}`)
+        .join('；');
+    };
     let referred = 0;
     for (const [name, view] of views) {
       const data = buildDataFile(view);
@@ -172,8 +182,8 @@ describe('the data file of an issue', () => {
         const earlier = /^同序号(\d+)$/.exec(records);
         if (!earlier) {
           // Every list written out is the records of a figure, and is written out once.
-          if (records) expect(lists.has(records), `${name} ${row[0]}`).toBe(true);
-          if (records.split('；').length > 2) full.push(records);
+          if (records) expect(lists.has(expand(records)), `${name} ${row[0]}`).toBe(true);
+          if (expand(records).split('；').length > 2) full.push(records);
           continue;
         }
         // The row referred to comes before and lists the records themselves, as the
@@ -183,14 +193,15 @@ describe('the data file of an issue', () => {
         expect(n, `${name} ${row[0]}`).toBeLessThan(Number(row[0]));
         expect(String(first[col('依据记录')])).not.toMatch(/^同序号/);
         expect(row[col('修订版本')]).toBe(records);
-        const revisions = String(first[col('依据记录')])
+        const revisions = expand(String(first[col('依据记录')]))
           .split('；')
           .map((r) => r.split('#')[1])
           .join('、');
         expect(first[col('修订版本')]).toBe(revisions);
         // A figure of the view prints this text over exactly those records.
         const over = view.trace.filter(
-          (f) => f.text === row[col('刊印值')] && listOf(f) === first[col('依据记录')],
+          (f) =>
+            f.text === row[col('刊印值')] && listOf(f) === expand(String(first[col('依据记录')])),
         );
         expect(over.length, `${name} ${row[0]}`).toBeGreaterThan(0);
         referred += 1;
@@ -199,6 +210,14 @@ describe('the data file of an issue', () => {
     }
     // A zone profile's count over the peers its rank is over, at least.
     expect(referred).toBeGreaterThan(10);
+    // The peers of a rank (one indicator and period) are written as indicator/period：zone#revision.
+    const [, profile] = views.find(([name]) => name.startsWith('zone-profile'))!;
+    const rankRow = buildDataFile(profile).rows.find(
+      (r) => r[col('口径')] === '排名' && !String(r[col('依据记录')]).startsWith('同序号'),
+    )!;
+    expect(String(rankRow[col('依据记录')])).toMatch(
+      /^[a-z0-9-]+\/\d{4}：[a-z0-9-]+#\d+(、[a-z0-9-]+#\d+)+$/,
+    );
   });
 
   it('states the precision rule in the data note of every kind that prints computed figures', () => {
