@@ -207,15 +207,14 @@ describe('killed with SIGKILL while ingesting', () => {
   const random = seededRandom(seed);
 
   /**
-   * Runs batch B in a child process on `table`; kills it `killAfterMs` after READY, or at the
-   * first output line `killAt` accepts. `chunk`: records its store writes at a time.
+   * Runs batch B in a child process on `table`; kills it `killDelayMs` (default 0) after the first
+   * output line `killAt` accepts. `chunk`: records its store writes at a time.
    */
   function child(
     table: string,
-    killAfterMs?: number,
-    opts: { chunk?: number; killAt?: (line: string) => boolean } = {},
+    opts: { chunk?: number; killAt?: (line: string) => boolean; killDelayMs?: number } = {},
   ) {
-    return new Promise<{ killed: boolean; writingMs: number; lines: string[] }>(
+    return new Promise<{ killed: boolean; writingMs: number; lines: string[]; at: number[] }>(
       (resolve, reject) => {
         const proc = spawn(
           process.execPath,
@@ -235,24 +234,31 @@ describe('killed with SIGKILL while ingesting', () => {
           },
         );
         const lines: string[] = [];
+        /** When each line came, ms after READY. */
+        const at: number[] = [];
         let ready = 0;
+        let armed = false;
         let stderr = '';
         proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         proc.stdout.on('data', (d: Buffer) => {
           for (const line of d.toString().split('\n').filter(Boolean)) {
             lines.push(line);
-            if (opts.killAt?.(line)) proc.kill('SIGKILL');
+            at.push(ready ? performance.now() - ready : 0);
+            if (!armed && opts.killAt?.(line)) {
+              armed = true;
+              if (opts.killDelayMs) setTimeout(() => proc.kill('SIGKILL'), opts.killDelayMs);
+              else proc.kill('SIGKILL');
+            }
             if (line === 'READY') {
               ready = performance.now();
-              if (killAfterMs !== undefined) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
             }
           }
         });
         proc.on('error', reject);
         proc.on('exit', (code, signal) => {
           const writingMs = performance.now() - ready;
-          if (signal === 'SIGKILL') resolve({ killed: true, writingMs, lines });
-          else if (code === 0) resolve({ killed: false, writingMs, lines });
+          if (signal === 'SIGKILL') resolve({ killed: true, writingMs, lines, at });
+          else if (code === 0) resolve({ killed: false, writingMs, lines, at });
           else reject(new Error(`ingest child failed (${code}): ${stderr.slice(-2000)}`));
         });
       },
@@ -279,12 +285,39 @@ describe('killed with SIGKILL while ingesting', () => {
       `kill test: seed ${seed}, batch of ${full.lines.at(-1)} (created, revised), writing ≈ ${full.writingMs.toFixed(0)} ms`,
     );
 
-    // Act + Assess, per round: kill at a random point of the writing (and a little beyond).
+    // Act + Assess, per round: kill at a random point of the writing (and a little beyond). The
+    // point follows the child's own progress, not the clock: a record count it must have
+    // reported, then a random part of the mean time between two of its progress lines (so the
+    // kill lands between writes too). A machine that is busier or quieter than during the
+    // unkilled run moves nothing. The first round kills within the first 90 % of the records,
+    // so at least one kill lands; the last one near the end and past the last progress line
+    // (the articles, the data version, the commit); the others anywhere.
+    const total = Number(
+      /^P \d+\/(\d+)$/.exec(full.lines.find((l) => l.startsWith('P ')) ?? '')?.[1],
+    );
+    expect(total).toBeGreaterThan(0);
+    const gapMs = full.writingMs / Math.max(1, full.lines.filter((l) => l.startsWith('P ')).length);
+    // From the last progress line to DONE: the articles, the data version and the commit.
+    const lastP = full.lines.findLastIndex((l) => l.startsWith('P '));
+    const tailMs = full.at.at(-1)! - full.at[lastP]!;
     const outcomes: string[] = [];
     for (let round = 0; round < rounds; round++) {
       const t = await prepare();
-      const killAfterMs = Math.round(random() * full.writingMs * 1.1);
-      const run = await child(t.name, killAfterMs);
+      const reach =
+        round === 0
+          ? random() * 0.9
+          : round === rounds - 1
+            ? 0.95 + random() * 0.15
+            : random() * 1.05;
+      const at = Math.min(total, Math.floor(reach * total));
+      const killDelayMs = Math.round(random() * (reach > 1 ? tailMs * 1.2 : gapMs));
+      const run = await child(t.name, {
+        killAt: (line) => {
+          const m = /^P (\d+)\/\d+$/.exec(line);
+          return !!m && Number(m[1]) >= at;
+        },
+        killDelayMs,
+      });
       // Before anyone recovers: reads see one whole state.
       const seen = await readState(t.records, PERIODS);
       const seenAs =
@@ -304,7 +337,7 @@ describe('killed with SIGKILL while ingesting', () => {
             : 'part';
       const progress = run.lines.filter((l) => l.startsWith('P ')).at(-1) ?? 'P -';
       outcomes.push(
-        `${killAfterMs} ms (${run.killed ? 'killed' : 'finished'}, ${progress}): reads ${seenAs}, table ${tableAs}`,
+        `at ${at}/${total} + ${killDelayMs} ms (${run.killed ? 'killed' : 'finished'}, ${progress}): reads ${seenAs}, table ${tableAs}`,
       );
       expect(seenAs, outcomes.at(-1)).not.toBe('part');
       expect(tableAs, outcomes.at(-1)).toBe(seenAs);
@@ -326,7 +359,7 @@ describe('killed with SIGKILL while ingesting', () => {
     const chunk = 100;
 
     // Act: killed as soon as its progress shows more than two chunks stored, before the end.
-    const run = await child(t.name, undefined, {
+    const run = await child(t.name, {
       chunk,
       killAt: (line) => {
         const m = /^P (\d+)\/(\d+)$/.exec(line);

@@ -347,9 +347,11 @@ describe('the editorial cycle', () => {
           const roll = attempt < 2 ? random() : 1; // at most two faults per release
           dynamoFaults.rule = undefined;
           s3Faults.rule = undefined;
+          // A render fault is counted when a render met it: an attempt that prints nothing (its
+          // release already printed and stored, only its record left to finish) leaves it
+          // unused, and it must not fail the next draft instead.
           if (roll < 0.15) {
             renderer.failNext = new Error('Chromium could not launch (injected)');
-            injected.render += 1;
           } else if (roll < 0.3) {
             s3Faults.rule = (a) =>
               a.command === 'PutObjectCommand' && String(a.input.Key).startsWith('issues/')
@@ -390,6 +392,7 @@ describe('the editorial cycle', () => {
             );
             continue;
           }
+          const renderFault = renderer.failNext;
           try {
             const issue = await releaseDraft(fdeps, draft.id, { by: 'editor' });
             released.push(issue.id);
@@ -399,6 +402,9 @@ describe('the editorial cycle', () => {
             // a release that failed after numbering waits for its lease to finish the record
             if (/is released, but completing/.test((err as Error).message))
               await new Promise((r) => setTimeout(r, leaseMs + 50));
+          } finally {
+            if (renderFault && !renderer.failNext) injected.render += 1;
+            renderer.failNext = undefined;
           }
         }
       }
