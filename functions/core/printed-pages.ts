@@ -18,8 +18,9 @@ import type { ReportView } from './report-parts.ts';
  * names the 178 zones' records of an indicator in a zone profile), and neither prints their
  * values. A revision changes a record's value, growth, share or qualifier, never which records
  * there are (a record keeps its zone, indicator and period, and none is deleted), so it never
- * changes a count; it may move a rank, and a rank is not corrected (the zone's own values are,
- * through their own figures; so are the values of the zones a table or chart prints).
+ * changes a count of records; it may move a rank, and with it a count of ranks (the regional
+ * report's 前50名 bands), and a rank is not corrected (the zone's own values are, through their
+ * own figures; so are the values of the zones a table or chart prints).
  */
 export function printsItsRecords(figure: Pick<Figure, 'derived'>): boolean {
   return figure.derived !== 'rank' && figure.derived !== 'count';
