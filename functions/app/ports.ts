@@ -548,8 +548,9 @@ export interface RenderResult {
   pdf: Uint8Array;
   pages: number;
   /**
-   * `loadMs`: navigation to `load` + `document.fonts.ready`; `layoutMs`: the tables fitted
-   * (`fit.ts`) and the title set; `pdfMs`: `page.pdf()`, the page numbers written, the ToUnicode
+   * `loadMs`: navigation to `load` + `document.fonts.ready` (awaited in the layout step's round
+   * trip); `layoutMs`: the tables fitted (`fit.ts`), the foot element measured and the title set,
+   * in the page; `pdfMs`: the print (`Page.printToPDF`), the page numbers written, the ToUnicode
    * fix and the document information.
    */
   timings: { loadMs: number; layoutMs: number; pdfMs: number };

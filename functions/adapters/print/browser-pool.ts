@@ -12,7 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import chromium from '@sparticuz/chromium';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
 import { RenderError } from '#errors';
 import { unpackedChromium } from './executable.ts';
 import { fontDirs, prepareFontconfig, radicalEquivalents, type FontFile } from './fonts.ts';
@@ -87,6 +87,11 @@ export interface BrowserSetup {
 /** A page lent to one render. */
 export interface PageLease {
   page: Page;
+  /**
+   * A DevTools session of its own on the page, opened with it: commands sent as they are
+   * (the renderer prints through it, `renderer.ts`).
+   */
+  session: CDPSession;
   setup: BrowserSetup;
   /** The sandbox context of this render: the page's listeners report into it. */
   use(ctx: RenderContext): void;
@@ -130,6 +135,7 @@ class Slots {
 /** A page of the pool; its listeners report to whichever render currently uses it. */
 interface PooledPage {
   page: Page;
+  session: CDPSession;
   browser: Browser;
   ctx: RenderContext | undefined;
   /** Renders this page has served. */
@@ -198,6 +204,7 @@ export class BrowserPool {
     };
     return {
       page: pooled.page,
+      session: pooled.session,
       setup,
       use: (ctx) => {
         pooled.ctx = ctx;
@@ -238,9 +245,19 @@ export class BrowserPool {
     if (i >= 0) return this.idle.splice(i, 1)[0] as PooledPage;
 
     const page = await browser.newPage();
-    const pooled: PooledPage = { page, browser, ctx: undefined, renders: 0 };
+    const guarded = { page, browser, ctx: undefined as RenderContext | undefined, renders: 0 };
+    let session: CDPSession;
+    try {
+      [session] = await Promise.all([
+        page.createCDPSession(),
+        guardPage(page, () => guarded.ctx, this.log),
+      ]);
+    } catch (e) {
+      await withTimeout(page.close(), PAGE_CLOSE_TIMEOUT_MS, 'page.close()').catch(() => undefined);
+      throw e;
+    }
+    const pooled: PooledPage = Object.assign(guarded, { session });
     this.pages.add(pooled);
-    await guardPage(page, () => pooled.ctx, this.log);
     return pooled;
   }
 

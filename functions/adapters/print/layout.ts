@@ -1,5 +1,6 @@
 /**
- * The steps between loading and printing, in one round trip: one `page.evaluate` that tightens
+ * The steps between loading and printing, in one round trip: one `page.evaluate` that waits for
+ * the fonts (`document.fonts.ready`, the load's last step: in the same round trip), tightens
  * wide tables and reports what still overflows (`fit.ts`), measures the element that may be
  * moved to the foot of the last page after printing (`last-page-foot.ts`: its content height as
  * it is and with the class that puts it there — the class is taken off again) and sets the
@@ -18,6 +19,8 @@ export interface PrintLayout {
   warnings: string[];
   /** The foot element's heights, when asked and found. */
   foot?: FootMeasure;
+  /** The layout's time in the page, fonts ready to done (ms): the rest of the call is the load's. */
+  ms: number;
 }
 
 interface LayoutArg {
@@ -28,7 +31,10 @@ interface LayoutArg {
 
 const steps = { fitInPage, footInPage };
 
-/** Lays the loaded `page` (in print media) out for printing: see the module comment. */
+/**
+ * Lays the loaded `page` (in print media) out for printing once its fonts are ready: see the
+ * module comment.
+ */
 export async function layOutForPrint(
   page: Page,
   defaults: PageBoxDefaults,
@@ -39,7 +45,8 @@ export async function layOutForPrint(
     ...(opts.title !== undefined ? { title: opts.title } : {}),
     ...(opts.foot ? { foot: opts.foot } : {}),
   };
-  return (await page.evaluate(inPage(layOutInPage, arg, steps))) as PrintLayout;
+  const layOut = inPage(layOutInPage, arg, steps);
+  return (await page.evaluate(`document.fonts.ready.then(() => ${layOut})`)) as PrintLayout;
 }
 
 /** Runs in the page: no closure over module scope (the steps come with it as source). */
@@ -48,12 +55,13 @@ function layOutInPage(
   arg: LayoutArg,
   { fitInPage: fit, footInPage: measureFoot }: typeof steps,
 ): PrintLayout {
+  const t0 = performance.now();
   let foot: FootMeasure | undefined;
   const warnings = fit(pageBox, arg.defaults, () => {
     if (arg.foot) foot = measureFoot(arg.foot);
   });
   if (arg.title !== undefined) document.title = arg.title;
-  return { warnings, ...(foot ? { foot } : {}) };
+  return { warnings, ...(foot ? { foot } : {}), ms: performance.now() - t0 };
 }
 
 /**

@@ -22,7 +22,9 @@ import type {
   RenderRequest,
   RenderResult,
 } from '../../app/ports.ts';
-import type { Page } from 'puppeteer-core';
+import type { CDPSession, Page, PDFOptions } from 'puppeteer-core';
+// How `page.pdf` turns its options into `Page.printToPDF`'s parameters (see `printPdf`).
+import { parsePDFOptions } from 'puppeteer-core/internal/common/util.js';
 import { BrowserPool, type BrowserPoolOptions, type PageLease } from './browser-pool.ts';
 import { fontFamilies } from './fonts.ts';
 import { coverOf } from './cover.ts';
@@ -108,6 +110,42 @@ async function keepForPrint(page: Page, cover = true): Promise<void> {
   if (now === viewport) return;
   await Promise.all([page.setViewport(viewport), now ? undefined : page.emulateMediaType('print')]);
   standing.set(page, viewport);
+}
+
+/**
+ * `page.pdf(options)` in one round trip: the PDF comes back in `Page.printToPDF`'s answer
+ * (base64) instead of as a stream — which Chromium writes to a temporary file, and puppeteer
+ * reads back with `IO.read` calls and closes: three more round trips, ≈ 4–10 ms of a
+ * bulletin's print under load. The parameters are the ones `page.pdf` sends (puppeteer's own
+ * `parsePDFOptions`), so the PDF is the one it prints. Sent on the page's own session
+ * (`browser-pool.ts`); no font wait (the layout step awaited the fonts), no timeout (the
+ * render's deadline applies: it closes the page, which fails this command).
+ */
+async function printPdf(
+  session: CDPSession,
+  options: Omit<PDFOptions, 'path' | 'timeout' | 'waitForFonts' | 'omitBackground'>,
+): Promise<Uint8Array> {
+  const o = parsePDFOptions(options);
+  const { data } = await session.send('Page.printToPDF', {
+    transferMode: 'ReturnAsBase64',
+    landscape: o.landscape,
+    displayHeaderFooter: o.displayHeaderFooter,
+    headerTemplate: o.headerTemplate,
+    footerTemplate: o.footerTemplate,
+    printBackground: o.printBackground,
+    scale: o.scale,
+    paperWidth: o.width,
+    paperHeight: o.height,
+    marginTop: o.margin.top,
+    marginBottom: o.margin.bottom,
+    marginLeft: o.margin.left,
+    marginRight: o.margin.right,
+    pageRanges: o.pageRanges,
+    preferCSSPageSize: o.preferCSSPageSize,
+    generateTaggedPDF: o.tagged,
+    generateDocumentOutline: o.outline,
+  });
+  return Buffer.from(data, 'base64');
 }
 
 export function createChromiumRenderer(options: ChromiumRendererOptions = {}): ChromiumRenderer {
@@ -232,15 +270,16 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
   }
 
   /**
-   * Loads the HTML file on the leased page under the request sandbox, in print media, fonts
-   * ready; `check` throws what the page did wrong so far.
+   * Loads the HTML file on the leased page under the request sandbox, in print media (its fonts
+   * are awaited by the layout step, in the same round trip: `layout.ts`); `check` throws what
+   * the page did wrong so far. `loadStart`: when the navigation started.
    */
   private async loadForPrint(
     lease: PageLease,
     req: { htmlPath: string; allowedRoots: string[] },
     /** Whether page 1 is captured after (the viewport then is the A4 page box). */
     cover: boolean,
-  ): Promise<{ page: Page; htmlPath: string; check: () => void; loaded: [number, number] }> {
+  ): Promise<{ page: Page; htmlPath: string; check: () => void; loadStart: number }> {
     const { page, setup } = lease;
     const htmlPath = resolve(req.htmlPath);
     const ctx = renderContext(htmlPath, [...req.allowedRoots, ...setup.fontDirs]);
@@ -251,25 +290,22 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       }
     };
     await keepForPrint(page, cover);
-    const t0 = performance.now();
+    const loadStart = performance.now();
     await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load', timeout: 0 });
-    await page.evaluate(() => document.fonts.ready.then(() => undefined));
-    const t1 = performance.now();
     check();
-    return { page, htmlPath, check, loaded: [t0, t1] };
+    return { page, htmlPath, check, loadStart };
   }
 
   private async renderOnPage(lease: PageLease, req: RenderRequest): Promise<RenderResult> {
     const { setup } = lease;
-    const { page, htmlPath, check, loaded } = await this.loadForPrint(
+    const { page, htmlPath, check, loadStart } = await this.loadForPrint(
       lease,
       req,
       req.cover !== undefined,
     );
-    const [t0, t1] = loaded;
 
-    // One evaluate (see `layout.ts`): wide tables tightened and what still overflows the text
-    // block named, the title set.
+    // One evaluate (see `layout.ts`): the fonts awaited, wide tables tightened and what still
+    // overflows the text block named, the foot element measured, the title set.
     const { metadata } = req;
     const foot = req.footOfLastPage;
     const layout = await layOutForPrint(page, PAGE_BOX, {
@@ -278,10 +314,12 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     });
     const { warnings } = layout;
     const tLayout = performance.now();
+    // The load until the fonts were ready (the evaluate's round trip included), then the layout.
+    const t1 = tLayout - layout.ms;
 
     const footer = req.footer === false ? undefined : (req.footer?.template ?? DEFAULT_FOOTER);
     check();
-    const data = await page.pdf({
+    const data = await printPdf(lease.session, {
       format: 'A4',
       printBackground: true,
       preferCSSPageSize: true,
@@ -291,8 +329,6 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       footerTemplate: footerTemplate(footer ?? ''),
       outline: true,
       tagged: true,
-      waitForFonts: false, // awaited above, inside the load timing
-      timeout: 0, // the render deadline applies
     });
     check();
     const tp0 = performance.now();
@@ -348,7 +384,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
     );
     const t2 = performance.now();
     const timings = {
-      loadMs: Math.round(t1 - t0),
+      loadMs: Math.round(t1 - loadStart),
       layoutMs: Math.round(tLayout - t1),
       pdfMs: Math.round(t2 - tLayout),
     };
