@@ -28,6 +28,10 @@ export function neutralisedCell(cell: string): string {
 export const FORMULA_NOTE =
   "CSV 中以 =、+、-、@、制表符或回车开头的文字前加了一个单引号（'），以免电子表格把它当作公式执行（OWASP CSV 注入防护）；纯数字不加。Excel 工作簿中的单元格保持原类型（文字为文字，数字为数字），不加单引号。";
 
+/** What the workbook's 说明 sheet says of the 依据记录 column (core/data-file.ts). */
+export const RECORDS_NOTE =
+  '依据记录：由多条记录算出的数字（排名、计数、合计、增速等）逐条列出所依据的记录，写作“园区/指标/期别#修订版本”，以“；”分隔；同一指标、同一期别的记录写作“指标/期别：园区#修订版本、园区#修订版本…”。多于两条的记录与前面某一行完全相同时，依据记录和修订版本两栏写“同序号N”（N 为列出这些记录的那一行的序号）。';
+
 /** The figures as CSV: a header line and one line per figure and place, CRLF, with a BOM. */
 export function dataCsv(data: DataFile): Uint8Array {
   const cells = [[...data.columns], ...data.rows.map((r) => r.map(String))];
@@ -85,6 +89,7 @@ export async function dataXlsx(data: DataFile): Promise<Uint8Array> {
   const note = book.addWorksheet('说明');
   note.addRow(['说明']).font = { bold: true };
   note.addRow([FORMULA_NOTE]);
+  note.addRow([RECORDS_NOTE]);
   note.getColumn(1).width = 100;
   // Cells whose style is the same object are styled once: exceljs renders a cell's style to XML to
   // find its id unless it has seen that very object (12 k cells in a zone profile's workbook:

@@ -6,7 +6,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { dataCsv, dataFileNames, dataXlsx, FORMULA_NOTE } from '../../functions/app/data-export.ts';
+import {
+  dataCsv,
+  dataFileNames,
+  dataXlsx,
+  FORMULA_NOTE,
+  RECORDS_NOTE,
+} from '../../functions/app/data-export.ts';
 import { referenceData } from '../../functions/app/reference-data.ts';
 import {
   buildDataFile,
@@ -311,5 +317,8 @@ describe('the data file of an issue', () => {
     expect(cells.getCell(1).value).toBe(1);
     expect(book.getWorksheet('说明')!.getRow(2).getCell(1).value).toBe(FORMULA_NOTE);
     expect(FORMULA_NOTE).toContain('单引号');
+    // … and how 依据记录 is written (the short form, 同序号N).
+    expect(book.getWorksheet('说明')!.getRow(3).getCell(1).value).toBe(RECORDS_NOTE);
+    expect(RECORDS_NOTE).toMatch(/同序号N.*序号/);
   });
 });
