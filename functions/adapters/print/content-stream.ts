@@ -101,7 +101,14 @@ export interface Group {
 const CLASS = new Uint8Array(256);
 for (const c of [0, 9, 10, 12, 13, 32]) CLASS[c] = 1;
 for (const ch of '()<>[]{}/%') CLASS[ch.charCodeAt(0)] = 2;
-const regular = (c: number) => c > 255 || CLASS[c] === 0;
+/** A run of regular characters (neither whitespace nor delimiters), scanned natively. */
+const REGULAR_RUN = /[^\0\t\n\f\r ()<>[\]{}/%]*/y;
+/** Where the run of regular characters from `i` ends. */
+const regularEnd = (text: string, i: number): number => {
+  REGULAR_RUN.lastIndex = i;
+  REGULAR_RUN.test(text);
+  return REGULAR_RUN.lastIndex;
+};
 
 /**
  * The tokens of a content stream handed to `visit` in order, `[` … `]` folded into one token
@@ -168,12 +175,12 @@ function tokenize(text: string, visit: (t: Token) => boolean): boolean {
       if (depth > 0) return false;
       ok = emit({ kind: 'str', text: '', start, end: i });
     } else if (c === 0x2f /* / */) {
-      for (i += 1; i < n && regular(text.charCodeAt(i));) i += 1;
+      i = regularEnd(text, i + 1);
       ok = emit({ kind: 'name', text: text.slice(start, i), start, end: i });
     } else if (c < 256 && CLASS[c] === 2) {
       return false;
     } else {
-      for (i += 1; i < n && regular(text.charCodeAt(i));) i += 1;
+      i = regularEnd(text, i + 1);
       const word = text.slice(start, i);
       if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e) {
         if (!Number.isFinite(Number(word))) return false;

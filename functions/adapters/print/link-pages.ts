@@ -47,13 +47,24 @@ export function linkPages(
     if (!content) return { reason: `第 ${page.n} 页：此处无法读取其内容` };
     const edits: { start: number; end: number; text: string }[] = [];
     for (const { dest: anchor, rect } of links) {
-      const [x1, y1, x2, y2] = rect;
-      // The text drawn furthest right inside the link: the placeholder.
+      // The text drawn furthest right inside the link: the placeholder. (Indexed, not
+      // destructured: this loop runs links × shows times, mostly before it is optimized.)
+      const x1 = rect[0] - 1;
+      const y1 = rect[1] - 1;
+      const x2 = rect[2] + 1;
+      const y2 = rect[3] + 1;
+      const { shows } = content;
       let last: Show | undefined;
-      for (const show of content.shows) {
-        const [x, y] = show.origin;
-        if (x < x1 - 1 || x > x2 + 1 || y < y1 - 1 || y > y2 + 1) continue;
-        if (!last || x > last.origin[0]) last = show;
+      let lastX = -Infinity;
+      for (let i = 0; i < shows.length; i += 1) {
+        const show = shows[i]!;
+        const x = show.origin[0];
+        const y = show.origin[1];
+        if (x < x1 || x > x2 || y < y1 || y > y2) continue;
+        if (!last || x > lastX) {
+          last = show;
+          lastX = x;
+        }
       }
       const font = last && content.font(last.font);
       const target = pdf.destinations.get(anchor!);

@@ -288,7 +288,8 @@ export async function finishPdf(
   pdf: Uint8Array | RawPdf,
   equivalents: ReadonlyMap<number, number>,
   info: DocumentInfo = {},
-  attachments: PdfAttachment[] = [],
+  /** `deflated`: the file's bytes deflated already (as `deflateSync` would), e.g. while printing. */
+  attachments: (PdfAttachment & { deflated?: Uint8Array })[] = [],
   /** Further objects replaced in the same update (e.g. `link-pages.ts`'s content streams). */
   extra: Update[] = [],
 ): Promise<Uint8Array> {
@@ -353,7 +354,7 @@ export async function finishPdf(
         `/Type /EmbeddedFile\n/Subtype ${pdfName(a.mimeType)}\n` +
           `/Params <</Size ${a.bytes.byteLength}\n/CreationDate (${when})\n/ModDate (${when})>>\n` +
           '/Filter /FlateDecode',
-        deflateSync(a.bytes),
+        a.deflated ?? deflateSync(a.bytes),
       ),
     );
     const desc = a.description ? `\n/Desc ${pdfText(a.description)}` : '';
@@ -691,29 +692,35 @@ function fixCmap(
   { cmap, entries: read, text }: ToUnicodeMap,
   equivalents: ReadonlyMap<number, number>,
 ): string | undefined {
-  const entries = new Map(read);
-  let changed = false;
+  let entries: Map<number, string> | undefined;
   for (const [src, str] of text) {
-    const mapped = [...str]
-      .map((ch) => {
-        const to = equivalents.get(ch.codePointAt(0) as number);
-        return to === undefined ? ch : String.fromCodePoint(to);
-      })
-      .join('');
-    if (mapped !== str) {
-      changed = true;
-      entries.set(src, Buffer.from(mapped, 'utf16le').swap16().toString('hex').toUpperCase());
+    let mapped: string;
+    if (str.length === 1) {
+      // Most destinations are one character: looked up without splitting it.
+      const to = equivalents.get(str.charCodeAt(0));
+      if (to === undefined) continue;
+      mapped = String.fromCodePoint(to);
+    } else {
+      mapped = [...str]
+        .map((ch) => {
+          const to = equivalents.get(ch.codePointAt(0) as number);
+          return to === undefined ? ch : String.fromCodePoint(to);
+        })
+        .join('');
     }
+    if (mapped === str) continue;
+    entries ??= new Map(read);
+    entries.set(src, Buffer.from(mapped, 'utf16le').swap16().toString('hex').toUpperCase());
   }
-  if (!changed) return undefined;
+  if (!entries) return undefined;
 
   const codespace =
     /\d+\s+begincodespacerange[\s\S]*?endcodespacerange/.exec(cmap)?.[0] ??
     '1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange';
   const width = /<([0-9A-Fa-f]+)>/.exec(codespace)?.[1]?.length ?? 4;
   const lines = [...entries]
-    .sort(([a], [b]) => a - b)
-    .map(([src, dst]) => `<${src.toString(16).toUpperCase().padStart(width, '0')}> <${dst}>`);
+    .sort((a, b) => a[0] - b[0])
+    .map((e) => `<${e[0].toString(16).toUpperCase().padStart(width, '0')}> <${e[1]}>`);
   const blocks: string[] = [];
   for (let i = 0; i < lines.length; i += 100) {
     const chunk = lines.slice(i, i + 100);

@@ -10,6 +10,8 @@
  * document information in one update (`postprocess.ts`).
  */
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BulletinError, RenderError } from '#errors';
@@ -103,6 +105,7 @@ const PRINT_VIEWPORT = {
   height: 1,
   deviceScaleFactor: 1,
 };
+const deflating = promisify(deflate);
 const standing = new WeakMap<Page, typeof COVER_VIEWPORT>();
 async function keepForPrint(page: Page, cover = true): Promise<void> {
   const viewport = cover ? COVER_VIEWPORT : PRINT_VIEWPORT;
@@ -319,6 +322,12 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
 
     const footer = req.footer === false ? undefined : (req.footer?.template ?? DEFAULT_FOOTER);
     check();
+    // The attached files deflated on the thread pool while Chromium prints (the finish needs
+    // them; as `deflateSync` would: the same bytes).
+    const attaching = Promise.all(
+      (req.attachments ?? []).map(async (a) => ({ ...a, deflated: await deflating(a.bytes) })),
+    );
+    attaching.catch(() => undefined); // awaited after the print; a failed print leaves it
     const data = await printPdf(lease.session, {
       format: 'A4',
       printBackground: true,
@@ -379,7 +388,7 @@ class ChromiumPdfRenderer implements ChromiumRenderer {
       raw,
       setup.equivalents,
       { ...metadata, ...(lang ? { lang } : {}) },
-      req.attachments,
+      await attaching,
       [...(written?.updates ?? []), ...(footed && 'updates' in footed ? footed.updates : [])],
     );
     const t2 = performance.now();
