@@ -1,8 +1,9 @@
 /**
  * Where the Node thread's time went, from a V8 CPU profile (`node --cpu-prof`). `npm run
  * bench:profile` writes the profile of a whole bench run to `bench/profiles/` and then prints
- * this summary of its newest main-thread profile, over the zone profiles' run (the samples from
- * the first to the last one inside `runZoneBatch`):
+ * this summary of its newest main-thread profile, over the zone profiles' run (the samples in the
+ * window the bench wrote for that phase, `phases.<pid>.json` beside the profile — by time, since
+ * an async function's own frames are on the stack only for its synchronous steps):
  *
  * - self time by package or project folder, with the garbage collector and idle time apart;
  * - the top functions by self time, each with the nearest project function that called it;
@@ -12,10 +13,13 @@
  * bare baseline's prints, interleaved) and the stores' process over the zone profiles
  * (`--latest-stores --all`).
  *
- *   npx tsx bench/profile-summary.ts [<file>.cpuprofile | --latest | --latest-stores] [--window <function> | --all] [--top N]
+ *   npx tsx bench/profile-summary.ts [<file>.cpuprofile | --latest | --latest-stores] [--window <phase or function> | --all] [--top N]
+ *
+ * `--window`: a phase the bench wrote (`zoneProfiles`, the default; `warmBulletins`), else a
+ * function: from the first to the last sample with it on the stack.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 interface ProfileNode {
@@ -36,7 +40,7 @@ const { values, positionals } = parseArgs({
   options: {
     latest: { type: 'boolean', default: false },
     'latest-stores': { type: 'boolean', default: false },
-    window: { type: 'string', default: 'runZoneBatch' },
+    window: { type: 'string', default: 'zoneProfiles' },
     all: { type: 'boolean', default: false },
     top: { type: 'string', default: '20' },
   },
@@ -72,11 +76,39 @@ function* stackOf(id: number): Generator<ProfileNode> {
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) yield byId.get(at)!;
 }
 
-// The window: from the first to the last sample with the marker function on its stack.
+/**
+ * The phases' windows the bench wrote beside a profile of its main thread (`phases.<pid>.json`,
+ * on the profile's own clock), if any.
+ */
+function phasesOf(profileFile: string): Record<string, [number, number]> {
+  const pid = /^CPU\.\d+\.\d+\.(\d+)\./.exec(basename(profileFile))?.[1];
+  try {
+    return pid
+      ? (JSON.parse(
+          readFileSync(join(dirname(profileFile), `phases.${pid}.json`), 'utf8'),
+        ) as Record<string, [number, number]>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+// The window: the bench's phase of that name (its samples by time), else from the first to the
+// last sample with a function of that name on its stack.
 let first = 0;
 let last = profile.samples.length - 1;
 const marker = values.all ? undefined : values.window;
-if (marker) {
+const phase = marker ? phasesOf(file)[marker] : undefined;
+if (phase) {
+  let at = profile.startTime;
+  const times = profile.timeDeltas.map((d) => (at += d));
+  first = times.findIndex((t) => t >= phase[0]);
+  last = times.findLastIndex((t) => t <= phase[1]);
+  if (first < 0 || last < first) {
+    console.error(`${file}: no sample in the phase ${marker}`);
+    process.exit(2);
+  }
+} else if (marker) {
   const inside = new Map<number, boolean>();
   const has = (id: number): boolean => {
     let v = inside.get(id);
@@ -143,7 +175,7 @@ const span = (
   (profile.timeDeltas.slice(first + 1, last + 1).reduce((a, b) => a + b, 0) || 0) / 1e6
 ).toFixed(1);
 console.log(
-  `${file}\n${marker ? `inside ${marker}(): ${span} s from its first to its last sample` : 'the whole profile'}, ${(total / 1e6).toFixed(1)} s sampled on the Node thread\n`,
+  `${file}\n${phase ? `the bench's phase ${marker}: ${span} s` : marker ? `inside ${marker}(): ${span} s from its first to its last sample` : 'the whole profile'}, ${(total / 1e6).toFixed(1)} s sampled on the Node thread\n`,
 );
 console.log('self time by package / folder');
 for (const [name, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top))

@@ -62,6 +62,25 @@ const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 7);
 const STORES_PROFILE = process.env.BENCH_STORES_PROFILE
   ? resolve(process.env.BENCH_STORES_PROFILE)
   : undefined;
+/**
+ * When the phases `bench:profile` summarises ran, on the clock of V8's CPU profiles (the
+ * monotonic clock, µs): the Node thread's samples in a window are that phase's, whatever
+ * function is on the stack (an async function's own frames cover only its synchronous steps).
+ * Written beside the profile as `phases.<pid>.json` when the process is profiled.
+ */
+const phaseWindows: Record<string, [number, number]> = {};
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+async function inWindow<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const start = monotonicUs();
+  try {
+    return await work();
+  } finally {
+    phaseWindows[name] = [start, monotonicUs()];
+  }
+}
+const CPU_PROFILE_DIR = process.execArgv
+  .find((a) => a.startsWith('--cpu-prof-dir='))
+  ?.slice('--cpu-prof-dir='.length);
 // As the CLI and `bulletin serve` run it: LevelDB (0: in the stores' process memory).
 const DYNALITE_ON_DISK = process.env.BENCH_DYNALITE_DISK !== '0';
 const SEED = 20241231;
@@ -456,7 +475,7 @@ try {
       if (i % 2 === 0) bareRuns.push(await barePrint(last.htmlPath));
     }
   }
-  await warmBulletins();
+  await inWindow('warmBulletins', warmBulletins);
   await barePage.close();
   await bare.close();
   const bulletin = {
@@ -621,30 +640,32 @@ try {
   const stopS3 = s3Timer.start();
   let lastShown = { done: -1, trouble: '0,0,0,0,0', at: 0 };
   const z0 = performance.now();
-  const batch = await counter.measure(() =>
-    runZoneBatch(
-      { ...synthDeps, renderer: timedRenderer },
-      {
-        concurrency: JOBS,
-        onProgress: (p) => {
-          // Every 20 zones, and whatever goes wrong meanwhile (prints made again, failures,
-          // retries, the browser lost) at most every 5 s: a run that prints without finishing
-          // says so.
-          const trouble = [p.reprints, p.renderFailures, p.retries, p.failed, p.browserLosses]
-            .map((n) => n ?? 0)
-            .join();
-          const now = performance.now();
-          const doneChanged = p.done !== lastShown.done;
-          if (
-            (doneChanged && (p.done % 20 === 0 || p.done === p.total)) ||
-            (trouble !== lastShown.trouble && now - lastShown.at > 5000)
-          ) {
-            const detail = batchDetail(p);
-            log(`  ${p.done}/${p.total}${detail ? `  ${detail}` : ''}`);
-            lastShown = { done: p.done, trouble, at: now };
-          }
+  const batch = await inWindow('zoneProfiles', () =>
+    counter.measure(() =>
+      runZoneBatch(
+        { ...synthDeps, renderer: timedRenderer },
+        {
+          concurrency: JOBS,
+          onProgress: (p) => {
+            // Every 20 zones, and whatever goes wrong meanwhile (prints made again, failures,
+            // retries, the browser lost) at most every 5 s: a run that prints without finishing
+            // says so.
+            const trouble = [p.reprints, p.renderFailures, p.retries, p.failed, p.browserLosses]
+              .map((n) => n ?? 0)
+              .join();
+            const now = performance.now();
+            const doneChanged = p.done !== lastShown.done;
+            if (
+              (doneChanged && (p.done % 20 === 0 || p.done === p.total)) ||
+              (trouble !== lastShown.trouble && now - lastShown.at > 5000)
+            ) {
+              const detail = batchDetail(p);
+              log(`  ${p.done}/${p.total}${detail ? `  ${detail}` : ''}`);
+              lastShown = { done: p.done, trouble, at: now };
+            }
+          },
         },
-      },
+      ),
     ),
   );
   const zonesSeconds = (performance.now() - z0) / 1000;
@@ -926,6 +947,13 @@ mkdirSync(join(ROOT, 'bench'), { recursive: true });
 const out = join(ROOT, 'bench', `results-${r.startedAt.replace(/[:.]/g, '-')}.json`);
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nfigures: ${out}`);
+if (CPU_PROFILE_DIR) {
+  mkdirSync(CPU_PROFILE_DIR, { recursive: true });
+  writeFileSync(
+    join(CPU_PROFILE_DIR, `phases.${process.pid}.json`),
+    `${JSON.stringify(phaseWindows)}\n`,
+  );
+}
 // Separate phase (bench/lambda-cold.ts); it makes its folders under TMPDIR, which is benchTmp.
 await (await import('./lambda-cold.ts')).runLambdaColdPhase(log);
 // The 1 M-row ingest (issue 26.3), in a process of its own so that its peak RSS is its alone:
