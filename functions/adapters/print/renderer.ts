@@ -4,10 +4,11 @@
  * A render leases a page of the browser pool (`browser-pool.ts`: one browser, reused pages),
  * loads the HTML file from its `file://` URL under the request sandbox (`sandbox.ts`: only
  * `data:` and `file://` URLs under the allowed roots load; anything else fails the render,
- * naming the URL), lays it out for print in one evaluate (`layout.ts`: tables fitted,
- * `fit.ts`; the title), prints it with `page.pdf`, writes the contents' page numbers into the
- * printed PDF when asked (`link-pages.ts`), and appends them with the ToUnicode fix and the
- * document information in one update (`postprocess.ts`).
+ * naming the URL), lays it out for print in one evaluate (`layout.ts`: the fonts awaited,
+ * tables fitted, `fit.ts`; the title), prints it (`printPdf`: `page.pdf`'s command, the PDF in
+ * its answer), writes the contents' page numbers into the printed PDF when asked
+ * (`link-pages.ts`), and appends them with the ToUnicode fix and the document information in
+ * one update (`postprocess.ts`).
  */
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
