@@ -16,6 +16,7 @@
  * moved to the foot of the last page). The renderer appends the metadata (title, author, subject, keywords) as an
  * incremental update; `zh-CN` comes from `<html lang>`.
  */
+import { writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, RenderError } from '../errors.ts';
@@ -293,7 +294,11 @@ export async function renderReportFiles<V extends ReportView>(
     const t2 = performance.now();
     const { pdf } = result;
     const pdfPath = join(deps.workDir, `${fileStem}.pdf`);
-    await writeFile(pdfPath, pdf);
+    // Written at once, not through the thread pool: an asynchronous write's three steps (open,
+    // write, close) each wait for the event loop, which a run shares with the other zones' work
+    // and Chromium's answers — 0.4 to 20 ms for the bulletin's 326 kB in the warm bench, against
+    // ≈ 0.3 ms of the thread's own time to write it.
+    writeFileSync(pdfPath, pdf);
     const t3 = performance.now();
     pdfMs += t3 - t2;
     if (!onDisk) {
