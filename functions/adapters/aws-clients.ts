@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AppConfig } from '../config.ts';
 import { createDynamoClients, quietLogger, requestHandlerOptions } from './dynamodb/clients.ts';
 
@@ -23,9 +23,25 @@ export function createAwsClients(
   config: AppConfig,
   opts: { requestTimeoutMs?: number } = {},
 ): AwsClients {
-  const requestHandler = requestHandlerOptions(opts);
   const { dynamodb, documents } = createDynamoClients(config, opts);
-  const s3 = new S3Client({
+  const s3 = new S3Client(s3ClientConfig(config, opts));
+  return {
+    dynamodb,
+    documents,
+    s3,
+    destroy() {
+      dynamodb.destroy();
+      s3.destroy();
+    },
+  };
+}
+
+/** The S3 client's configuration, as {@link createAwsClients} builds it. */
+export function s3ClientConfig(
+  config: AppConfig,
+  opts: { requestTimeoutMs?: number } = {},
+): S3ClientConfig {
+  return {
     region: config.region,
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(config.endpoints.s3 ? { endpoint: config.endpoints.s3 } : {}),
@@ -35,16 +51,7 @@ export function createAwsClients(
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 5,
-    requestHandler,
+    requestHandler: requestHandlerOptions(opts),
     logger: quietLogger,
-  });
-  return {
-    dynamodb,
-    documents,
-    s3,
-    destroy() {
-      dynamodb.destroy();
-      s3.destroy();
-    },
   };
 }

@@ -7,6 +7,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3ClientConfig } from '#adapters/aws-clients.ts';
 import { createS3Archive } from '#adapters/s3/archive.ts';
 import { getObject, putObject } from '#adapters/s3/objects.ts';
 import { startTestStores, type TestStores } from '#tests/support/stores.ts';
@@ -48,17 +49,8 @@ describe('archive uploads signed with their own sha256', () => {
 
   beforeAll(async () => {
     stores = await startTestStores();
-    const { config } = stores;
     // As aws-clients.ts builds it, with a sha256 that counts.
-    s3 = new S3Client({
-      region: config.region,
-      ...(config.credentials ? { credentials: config.credentials } : {}),
-      ...(config.endpoints.s3 ? { endpoint: config.endpoints.s3 } : {}),
-      forcePathStyle: config.forcePathStyle,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      sha256: CountingSha256,
-    });
+    s3 = new S3Client({ ...s3ClientConfig(stores.config), sha256: CountingSha256 });
   }, 60_000);
   afterAll(async () => {
     s3?.destroy();
