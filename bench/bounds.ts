@@ -8,7 +8,7 @@ export interface ZoneFigures {
   zones: number;
   totalSeconds: number;
   cpuSeconds: { node: number; chromium: number; stores: number; cores: number };
-  bare: { seconds: number; ratio: number };
+  bare: { seconds: number; ratio: number; chromiumCpuSeconds?: number };
   split: Record<string, number>;
   rendered: number;
 }
@@ -63,6 +63,11 @@ export function zoneBounds(z: ZoneFigures): string[] {
     `  all-zones run      ${s(z.totalSeconds)} against ≤ ${s(goal)} (${TARGETS.zoneRatio}× bare ${s(z.bare.seconds)}): ${s(z.totalSeconds - goal)} over`,
     `    bounded by       ${floors[0]!.what}: ${s(floors[0]!.sec)} — ${pct(floors[0]!.sec / z.totalSeconds)} of the run's wall time`,
     `    CPU a profile    node ${per(node)} + stores ${per(stores)} + chromium ${per(chromium)} = ${per(total)}; within ${s(goal)} on ${cores} cores at most ${per(goal * cores)} a profile fits, ${per(goal)} of it on the Node thread`,
+    ...(z.bare.chromiumCpuSeconds === undefined
+      ? []
+      : [
+          `    Chromium         ours ${per(chromium)} of CPU a profile, bare ${per(z.bare.chromiumCpuSeconds)} for the same files: ${per(Math.max(0, chromium - z.bare.chromiumCpuSeconds))} a profile more than printing needs`,
+        ]),
     `    floors           ${floors.map((f) => `${s(f.sec)} ${f.what.replace(/ \(.*\)$/, '')}`).join(' · ')}`,
     `    largest shares   ${shares} (ms a profile, summed over the zones in flight)`,
   ];

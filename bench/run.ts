@@ -740,6 +740,9 @@ try {
   const bareRun = await launchBare();
   const bareQueue = [...printedHtml];
   let barePrinted = 0;
+  // Bare Chromium's CPU over the same prints (its tabs' renderers, reaped by its browser, count
+  // in the browser's own children time): what printing these files costs without us.
+  const bareCpu0 = childrenCpuSeconds(process.pid, stack.pid);
   const bareBatch0 = performance.now();
   await Promise.all(
     Array.from({ length: PAGES }, async () => {
@@ -752,6 +755,7 @@ try {
     }),
   );
   const bareBatchSeconds = (performance.now() - bareBatch0) / 1000;
+  const bareChromiumCpu = childrenCpuSeconds(process.pid, stack.pid) - bareCpu0;
   await bareRun.close();
   setPhase('after');
   const perProfile = (x: number) => Math.round(x / Math.max(rendered.length, 1));
@@ -835,6 +839,7 @@ try {
       tabs: PAGES,
       seconds: Number(bareBatchSeconds.toFixed(1)),
       ratio: Number((zonesSeconds / bareBatchSeconds).toFixed(2)),
+      chromiumCpuSeconds: Number(bareChromiumCpu.toFixed(1)),
     },
     rerun: {
       seconds: Number((rerun.result.summary.elapsedMs / 1000).toFixed(1)),
@@ -900,7 +905,7 @@ const lines = [
     .join(
       ' · ',
     )} (the Node thread stopped for the garbage collector; its helper threads' CPU is in node's CPU above)`,
-  `  bare baseline      the same ${r.zoneProfiles.bare.prints} final HTML files printed by bare puppeteer-core page.pdf (goto + fonts.ready + page.pdf) on ${r.zoneProfiles.bare.tabs} tabs after ours: ${r.zoneProfiles.bare.seconds} s → ours ${r.zoneProfiles.bare.ratio}× bare`,
+  `  bare baseline      the same ${r.zoneProfiles.bare.prints} final HTML files printed by bare puppeteer-core page.pdf (goto + fonts.ready + page.pdf) on ${r.zoneProfiles.bare.tabs} tabs after ours: ${r.zoneProfiles.bare.seconds} s → ours ${r.zoneProfiles.bare.ratio}× bare; its Chromium's CPU ${r.zoneProfiles.bare.chromiumCpuSeconds} s (ours ${r.zoneProfiles.cpuSeconds.chromium} s)`,
   `  split              per profile, ms, summed over the ${JOBS} zones in flight: compose ${r.zoneProfiles.split.compose} · hash ${r.zoneProfiles.split.hash} · data files ${r.zoneProfiles.split.dataFiles} + workbook ${r.zoneProfiles.split.workbook} · html ${r.zoneProfiles.split.html} · web edition ${r.zoneProfiles.split.webEdition} · stores: DynamoDB ${r.zoneProfiles.split.dynamodb} (${r.zoneProfiles.split.dynamodbRequests} requests) + S3 ${r.zoneProfiles.split.s3} (${r.zoneProfiles.split.s3Requests} requests) · printing ${r.zoneProfiles.split.printing} + cover ${r.zoneProfiles.split.cover} · waiting for a page ${r.zoneProfiles.split.waitingForPage} (a job's wall time ${r.zoneProfiles.split.job} ms: the steps overlap other zones' work, and each waits for the Node thread)`,
   `  first covers       ${r.zoneProfiles.firstCovers.count} made on their first request, one at a time after the run: ${r.zoneProfiles.firstCovers.medianMs} ms each (median: source read and checked, HTML loaded, laid out, captured, PNG stored and recorded; Node CPU ${r.zoneProfiles.firstCovers.nodeCpuMsEach} ms each) — none in the prints above (cover ${r.zoneProfiles.split.cover})`,
   `  re-run             ${r.zoneProfiles.rerun.rendered} rendered, ${r.zoneProfiles.rerun.skipped} skipped in ${r.zoneProfiles.rerun.seconds} s (${r.zoneProfiles.rerun.dynamodb} DynamoDB requests)`,
