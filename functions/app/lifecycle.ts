@@ -42,7 +42,15 @@ import type {
 import { sha256Hex } from '../core/digest.ts';
 import type { DataFile } from '../core/data-file.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import type { Archive, Clock, CoverSource, LifecycleCatalog, Run, RunOutcome } from './ports.ts';
+import {
+  runOnTriggerId,
+  type Archive,
+  type Clock,
+  type CoverSource,
+  type LifecycleCatalog,
+  type Run,
+  type RunOutcome,
+} from './ports.ts';
 import { numberingLineOf, type Place } from './numbering-line.ts';
 import { changedFigures, type CorrectionsDeps } from './corrections.ts';
 
@@ -193,6 +201,13 @@ export interface TriggerOptions {
   retake?: boolean;
   /** Who releases when the review rule is waived (recorded); default: the trigger, first run. */
   releasedBy?: string;
+  /**
+   * The run kept on its slot's trigger, written with the claim and ended with the trigger's
+   * finish (two writes a run fewer): the all-zones batch's zones. Listed, read and retried as
+   * any run; a run that never holds its slot (held by a live run, or already done) records
+   * nothing — the slot's trigger says who has it and what came of it.
+   */
+  runOnTrigger?: boolean;
 }
 
 export interface TriggerResult {
@@ -222,8 +237,9 @@ export async function triggerReport(
   prepared?: ReportJob,
 ): Promise<TriggerResult> {
   const job = prepared ?? (await deps.resolveJob(params));
-  const runId = randomUUID();
   const started = nowOf(deps);
+  const onTrigger = opts.runOnTrigger === true;
+  const runId = onTrigger ? runOnTriggerId(started, randomUUID()) : randomUUID();
   const run: Run = {
     runId,
     slotKey: opts.slotKey,
@@ -237,28 +253,30 @@ export async function triggerReport(
     outcome: 'running',
     leaseUntil: started.getTime() + lease(deps),
   };
-  await deps.catalog.putRun(run);
+  if (!onTrigger) await deps.catalog.putRun(run);
   deps.log?.(`运行 (run) ${runId} · 槽位 (slot) ${opts.slotKey} · ${job.series}`);
+  const endOf = (outcome: RunOutcome, message: string, extra: Partial<TriggerResult>) => ({
+    outcome,
+    detail: message,
+    finishedAt: nowOf(deps).toISOString(),
+    draftId: extra.draft?.id,
+    issueId: extra.issue?.id,
+  });
+  /** Ends the run: its own item (the trigger's finish ends a run kept on it). */
   const end = async (
     outcome: RunOutcome,
     message: string,
     extra: Partial<TriggerResult> = {},
+    fields: Partial<Run> = endOf(outcome, message, extra),
   ): Promise<TriggerResult> => {
-    const fields: Partial<Run> = {
-      outcome,
-      detail: message,
-      finishedAt: nowOf(deps).toISOString(),
-      draftId: extra.draft?.id,
-      issueId: extra.issue?.id,
-    };
-    await deps.catalog.updateRun(runId, fields);
+    if (!onTrigger) await deps.catalog.updateRun(runId, fields);
     deps.log?.(message);
     return { run: { ...run, ...fields }, outcome, message, ...extra };
   };
 
   let claim;
   try {
-    claim = await waitForSlot(deps, job, params, opts, runId);
+    claim = await waitForSlot(deps, job, params, opts, runId, onTrigger ? run : undefined);
   } catch (err) {
     await end('failed', messageOf(err));
     throw err;
@@ -286,14 +304,21 @@ export async function triggerReport(
     message: string,
     extra: Partial<TriggerResult> = {},
   ) => {
-    await deps.catalog.finishTrigger(job.series, opts.slotKey, runId, {
-      state: outcome === 'failed' ? 'failed' : 'done',
-      outcome,
-      draftId: extra.draft?.id,
-      issueId: extra.issue?.id,
-      detail: message,
-    });
-    return end(outcome, message, extra);
+    const fields = endOf(outcome, message, extra);
+    await deps.catalog.finishTrigger(
+      job.series,
+      opts.slotKey,
+      runId,
+      {
+        state: outcome === 'failed' ? 'failed' : 'done',
+        outcome,
+        draftId: extra.draft?.id,
+        issueId: extra.issue?.id,
+        detail: message,
+      },
+      onTrigger ? fields : undefined,
+    );
+    return end(outcome, message, extra, fields);
   };
 
   try {
@@ -410,6 +435,8 @@ async function waitForSlot(
   params: Record<string, string>,
   opts: TriggerOptions,
   runId: string,
+  /** The run, kept on the trigger it claims. */
+  run?: Run,
 ) {
   const req = {
     series: job.series,
@@ -417,6 +444,7 @@ async function waitForSlot(
     paramsHash: paramsHashOf(params),
     runId,
     leaseMs: lease(deps),
+    ...(run ? { run } : {}),
   };
   const waitMs = deps.slotWaitMs ?? lease(deps) * 3;
   const deadline = nowOf(deps).getTime() + waitMs;

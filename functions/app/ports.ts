@@ -279,9 +279,20 @@ export interface LifecycleCatalog {
   ): Promise<Issue>;
   /** Keeps an editor's dismissal of a corrections-queue entry with the issue (appended). */
   dismissCorrection(issueId: string, dismissal: CorrectionDismissal): Promise<Issue>;
-  /** Claims a slot for a run, or tells who holds it / what came of it. */
+  /**
+   * Claims a slot for a run, or tells who holds it / what came of it. `run`: the run's record
+   * kept on the slot's trigger (one write for both; listed and read as a run, see `listRuns`,
+   * `getRun`) instead of an item of its own — the all-zones batch's zones.
+   */
   claimTrigger(
-    req: { series: string; slotKey: string; paramsHash: string; runId: string; leaseMs: number },
+    req: {
+      series: string;
+      slotKey: string;
+      paramsHash: string;
+      runId: string;
+      leaseMs: number;
+      run?: Run;
+    },
     opts?: { retake?: boolean },
   ): Promise<TriggerClaim>;
   getTrigger(series: string, slotKey: string): Promise<Trigger | undefined>;
@@ -292,10 +303,14 @@ export interface LifecycleCatalog {
     slotKey: string,
     runId: string,
     result: Pick<Trigger, 'state' | 'outcome' | 'draftId' | 'issueId' | 'detail'>,
+    /** The end of the run kept on this trigger (claimed with `run`), in the same write. */
+    run?: Partial<Run>,
   ): Promise<void>;
   putRun(run: Run): Promise<void>;
   updateRun(runId: string, fields: Partial<Run>): Promise<void>;
+  /** A run, kept as its own item or on its slot's trigger ({@link runOnTriggerId}). */
   getRun(runId: string): Promise<Run | undefined>;
+  /** Runs newest first: those kept on their triggers among them. */
   listRuns(opts?: { limit?: number }): Promise<Run[]>;
   /** Every issue of a series (all statuses), newest first. */
   allIssues(series: string): Promise<Issue[]>;
@@ -746,4 +761,21 @@ export interface DeskStore {
   accessOf(draftId: string): Promise<DraftAccess[]>;
   scheduleSwitches(): Promise<ScheduleSwitch[]>;
   setScheduleSwitch(s: ScheduleSwitch): Promise<void>;
+}
+
+/**
+ * The id of a run kept on its slot's trigger (the all-zones batch's zones): `zr-`, its start
+ * (ms, base 36) and 8 hex digits of `random` — the start is where the run is listed, so the id
+ * alone finds it (`getRun`).
+ */
+export function runOnTriggerId(startedAt: Date, random: string): string {
+  return `zr-${startedAt.getTime().toString(36)}-${random.replace(/-/g, '').slice(0, 8)}`;
+}
+
+/** The start of a run kept on its trigger, from its id ({@link runOnTriggerId}); else undefined. */
+export function startOfRunOnTrigger(runId: string): Date | undefined {
+  const m = /^zr-([0-9a-z]{1,12})-[0-9a-f]{8}$/.exec(runId);
+  if (!m) return undefined;
+  const at = new Date(parseInt(m[1]!, 36));
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }

@@ -99,6 +99,8 @@ export interface PublishRequest extends ReportRequest {
    * who reviewed it themselves), else it is recorded as the first run's waiver (`npm start`).
    */
   releaseNow?: { by?: string };
+  /** The run kept on its slot's trigger (`TriggerOptions.runOnTrigger`: the all-zones batch). */
+  runOnTrigger?: boolean;
 }
 
 export interface PublishResult extends TriggerResult {
@@ -136,6 +138,7 @@ export async function publishReport(
       slotKey: req.slotKey,
       trigger: req.trigger ?? 'cli',
       ...(req.force ? { force: true } : {}),
+      ...(req.runOnTrigger ? { runOnTrigger: true } : {}),
       ...(req.releaseNow
         ? {
             releaseWithoutReview: true,

@@ -33,7 +33,13 @@ import {
   type DraftStatus,
   type PrintedRecord,
 } from '../../core/lifecycle.ts';
-import type { IssueCatalog, LifecycleCatalog, Run, Trigger } from '../../app/ports.ts';
+import {
+  startOfRunOnTrigger,
+  type IssueCatalog,
+  type LifecycleCatalog,
+  type Run,
+  type Trigger,
+} from '../../app/ports.ts';
 import { batchGet, queryAll, queryPages } from './paged-query.ts';
 
 export { draftIdFor, issueId, parseDraftId, parseIssueId } from '../../core/lifecycle.ts';
@@ -771,6 +777,10 @@ export function createDynamoLifecycleCatalog(
 
     async claimTrigger(req, opts = {}) {
       const key = { pk: `SERIES#${req.series}`, sk: `TRIGGER#${req.slotKey}` };
+      // A run kept on the trigger: listed among the runs by its start, as a run's own item is.
+      const run = req.run
+        ? { run: stripUndefined(req.run), ...runListed(req.run) }
+        : ({} as Record<string, unknown>);
       const now = Date.now();
       const fresh: Trigger = {
         series: req.series,
@@ -784,7 +794,7 @@ export function createDynamoLifecycleCatalog(
         await documents.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...key, ...fresh },
+            Item: { ...key, ...fresh, ...run },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -806,20 +816,27 @@ export function createDynamoLifecycleCatalog(
         (opts.retake === true && trigger.state === 'done');
       if (!takeable) return { owned: false, trigger };
       try {
+        // Taken with a run of its own: the run kept here before (a retry's, or an attempt of
+        // the same batch) is replaced; taken by a run with its own item, it stays as it ended.
+        const runSets = Object.keys(run).map((k, i) => `#r${i} = :r${i}`);
         await documents.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key,
-            UpdateExpression:
-              'SET #o = :me, leaseUntil = :l, #st = :running REMOVE outcome, draftId, issueId, detail',
+            UpdateExpression: `SET ${['#o = :me', 'leaseUntil = :l', '#st = :running', ...runSets].join(', ')} REMOVE outcome, draftId, issueId, detail`,
             ConditionExpression: '#o = :old AND #st = :oldState',
-            ExpressionAttributeNames: { '#o': 'owner', '#st': 'state' },
+            ExpressionAttributeNames: {
+              '#o': 'owner',
+              '#st': 'state',
+              ...Object.fromEntries(Object.keys(run).map((k, i) => [`#r${i}`, k])),
+            },
             ExpressionAttributeValues: {
               ':me': req.runId,
               ':l': now + req.leaseMs,
               ':running': 'running',
               ':old': trigger.owner,
               ':oldState': trigger.state,
+              ...Object.fromEntries(Object.values(run).map((v, i) => [`:r${i}`, v])),
             },
           }),
         );
@@ -858,7 +875,7 @@ export function createDynamoLifecycleCatalog(
       }
     },
 
-    async finishTrigger(series, slotKey, runId, result) {
+    async finishTrigger(series, slotKey, runId, result, run) {
       const fields = stripUndefined({ ...result });
       const names: Record<string, string> = { '#o': 'owner' };
       const values: Record<string, unknown> = { ':me': runId };
@@ -867,6 +884,15 @@ export function createDynamoLifecycleCatalog(
         values[`:f${i}`] = v;
         return `#f${i} = :f${i}`;
       });
+      // The run kept on this trigger ends in the same write.
+      if (run) {
+        names['#run'] = 'run';
+        Object.entries(stripUndefined(run)).forEach(([k, v], i) => {
+          names[`#g${i}`] = k;
+          values[`:g${i}`] = v;
+          sets.push(`#run.#g${i} = :g${i}`);
+        });
+      }
       try {
         await documents.send(
           new UpdateCommand({
@@ -888,13 +914,7 @@ export function createDynamoLifecycleCatalog(
       await documents.send(
         new PutCommand({
           TableName: tableName,
-          Item: {
-            pk: `RUN#${run.runId}`,
-            sk: 'RUN',
-            gsi1pk: 'RUNS',
-            gsi1sk: `${run.startedAt}#${run.runId}`,
-            ...stripUndefined(run),
-          },
+          Item: { pk: `RUN#${run.runId}`, sk: 'RUN', ...runListed(run), ...stripUndefined(run) },
         }),
       );
     },
@@ -922,7 +942,27 @@ export function createDynamoLifecycleCatalog(
     },
 
     async getRun(runId) {
-      const item = await getItem(`RUN#${runId}`, 'RUN');
+      const start = startOfRunOnTrigger(runId);
+      if (!start) {
+        const item = await getItem(`RUN#${runId}`, 'RUN');
+        return item ? toRun(item) : undefined;
+      }
+      // Kept on its slot's trigger: found where it is listed (its start is in its id), then
+      // read again (the index may lag).
+      const out = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :sk',
+          ExpressionAttributeValues: {
+            ':pk': 'RUNS',
+            ...runListed({ startedAt: start.toISOString(), runId }, ':sk'),
+          },
+          ProjectionExpression: 'pk, sk',
+        }),
+      );
+      const found = out.Items?.[0];
+      const item = found && (await getItem(String(found.pk), String(found.sk)));
       return item ? toRun(item) : undefined;
     },
 
@@ -1010,11 +1050,22 @@ function toDraft(item: Record<string, unknown>): Draft {
 }
 
 function toTrigger(item: Record<string, unknown>): Trigger {
-  const { pk: _pk, sk: _sk, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, run: _run, ...rest } = item;
   return rest as unknown as Trigger;
 }
 
+/** Where a run is listed (`listRuns`: the index `RUNS`, by start); `sk`: as a value's name. */
+function runListed(run: Pick<Run, 'startedAt' | 'runId'>): { gsi1pk: string; gsi1sk: string };
+function runListed(run: Pick<Run, 'startedAt' | 'runId'>, sk: string): Record<string, string>;
+function runListed(run: Pick<Run, 'startedAt' | 'runId'>, sk?: string): Record<string, string> {
+  const listed = `${run.startedAt}#${run.runId}`;
+  return sk ? { [sk]: listed } : { gsi1pk: 'RUNS', gsi1sk: listed };
+}
+
+/** A run's item, or a trigger's that keeps its run (the all-zones batch's zones). */
 function toRun(item: Record<string, unknown>): Run {
+  if (typeof item.sk === 'string' && item.sk.startsWith('TRIGGER#') && item.run)
+    return item.run as Run;
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
   return rest as unknown as Run;
 }
