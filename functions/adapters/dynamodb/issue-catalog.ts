@@ -657,24 +657,27 @@ export function createDynamoLifecycleCatalog(
     },
 
     async latestOfReport(series, reportKey) {
+      // The report's releases newest first, by number and status only: an issue's item keeps
+      // what its edition printed and where (tens to hundreds of kB a zone profile), and a
+      // report released every month has many.
       const pages = queryPages(documents, {
         TableName: tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
+        ProjectionExpression: '#t, #s',
+        ExpressionAttributeNames: { '#t': 'total', '#s': 'status' },
         ExpressionAttributeValues: { ':pk': `REPORT#${series}#${reportKey}` },
         ScanIndexForward: false,
         Limit: 10,
       });
       for await (const { items } of pages) {
-        // The newest first; each read again (the index may lag), the page's in one request.
-        const current = await batchGet(
-          documents,
-          tableName,
-          items.map((item) => ({ pk: `SERIES#${series}`, sk: numberKey(item.total as number) })),
-          { consistent: true },
-        );
-        const issue = current.find((item) => item?.status === 'published');
-        if (issue) return toIssue(issue);
+        for (const item of items) {
+          // Withdrawn in the index is withdrawn (an issue withdrawn never comes back); any
+          // other is read again, whole (the index may lag behind a withdrawal).
+          if (item.status === 'withdrawn') continue;
+          const issue = await getItem(`SERIES#${series}`, numberKey(item.total as number));
+          if (issue?.status === 'published') return toIssue(issue);
+        }
       }
       return undefined;
     },
