@@ -104,6 +104,33 @@ export function describeRecordStoreContract(
       expect(ofPeriod.map((r) => r.value)).toEqual([3]);
     });
 
+    it("reads a zone's records whole: every field as the period's read gives it, a revision too", async () => {
+      const zone = uniqueName('zone');
+      const full = {
+        reportedValue: '1.37',
+        reportedUnit: '万亿元',
+        qualifier: '约',
+        yoy: 7.6,
+        share: 12.5,
+        origin: 'contract.csv:2',
+        ingestedAt: '2026-12-06T10:00:00.000Z',
+      };
+      await write([observation(zone, '2001', 13700, full), observation(zone, '2000', 12000)]);
+      await write([observation(zone, '2001', 13800, { ...full, qualifier: '超过' })]);
+      const ofZone = await store.recordsOfZone(zone);
+      const ofPeriods = [
+        ...(await store.recordsOfPeriod('2001')),
+        ...(await store.recordsOfPeriod('2000')),
+      ].filter((r) => r.zone === zone);
+      const byKey = (rs: IndicatorRecord[]) =>
+        [...rs].sort((a, b) => recordKey(a).localeCompare(recordKey(b)));
+      expect(byKey(ofZone)).toEqual(byKey(ofPeriods));
+      expect(ofZone.find((r) => r.period === '2001')).toEqual({
+        ...observation(zone, '2001', 13800, { ...full, qualifier: '超过' }),
+        revision: 2,
+      });
+    });
+
     it('registers the periods of what it stores, by granularity, and names the latest', async () => {
       const zone = uniqueName('zone');
       await write(['2031', '2030', '2031-Q1'].map((p, i) => observation(zone, p, i)));
