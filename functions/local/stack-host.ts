@@ -1,7 +1,9 @@
 /**
  * The embedded stores in a process of their own (started by `stack.ts` with an IPC channel):
- * dynalite and s3rver listen on Unix sockets in a fresh folder only this user can open, and
- * each gets a loopback SigV4-checking proxy (`store-proxy.ts`). Being a separate process,
+ * dynalite and s3rver each behind a loopback SigV4-checking proxy (`store-proxy.ts`), which
+ * hands every verified request to the store's own handler in this process; dynalite's server
+ * also listens on a Unix socket in a fresh folder only this user can open (beside the control
+ * socket), which nothing else uses. Being a separate process,
  * dynalite parses, indexes and keeps its data on its own core and in its own heap.
  *
  * Start-up: the host answers `ready` once dynalite and both proxies listen; s3rver (the slower
@@ -25,7 +27,7 @@ import {
   openedLevelIterators,
   openLevelIterators,
 } from './level-iterators.ts';
-import { createStoreProxy } from './store-proxy.ts';
+import { createStoreProxy, type StoreHandler } from './store-proxy.ts';
 import type { HostConfig, HostMessage, StoresStats } from './stack-protocol.ts';
 
 const S3RVER_KEY = 'S3RVER';
@@ -95,14 +97,13 @@ async function main(config: HostConfig): Promise<void> {
     updateTableMs: 0,
   });
   await listen(dynamo, join(sockets, 'dynamodb.sock'));
-  // s3rver (≈ 0.15 s to load) starts with the first S3 request: a command that reads only
-  // DynamoDB (`bulletin list`) never waits for it.
-  let s3Started: Promise<Server> | undefined;
+  // s3rver (≈ 0.15 s to load) is loaded by the first S3 request: a command that reads only
+  // DynamoDB (`bulletin list`) never waits for it. It answers in this process as dynalite does
+  // (its Koa app's handler behind the proxy): no server of its own, no second HTTP hop.
+  let s3Started: Promise<StoreHandler> | undefined;
   const startS3 = () =>
-    (s3Started ??= import('s3rver').then(({ default: S3rver }) =>
-      new S3rver({ directory: join(config.stateDir, 's3'), silent: true }).listen(
-        join(sockets, 's3.sock'),
-      ),
+    (s3Started ??= import('./s3-store.ts').then(({ s3rverHandler }) =>
+      s3rverHandler(join(config.stateDir, 's3')),
     ));
 
   const proxies = (['dynamodb', 's3'] as const).map((service) =>
@@ -110,11 +111,9 @@ async function main(config: HostConfig): Promise<void> {
       service,
       region: config.region,
       credentials: config.credentials,
-      upstreamSocket: join(sockets, `${service}.sock`),
       ...(service === 's3'
         ? { upstreamAccessKeyId: S3RVER_KEY, startUpstream: startS3 }
-        : // dynalite answers in this process, without a second HTTP hop.
-          { handle: (req, res) => void dynamo.emit('request', req, res) }),
+        : { handle: (req, res) => void dynamo.emit('request', req, res) }),
       log,
     }),
   );
@@ -164,8 +163,7 @@ async function main(config: HostConfig): Promise<void> {
     stopping = true;
     control.close();
     for (const s of leases) s.destroy();
-    const s3 = await s3Started?.catch(() => undefined);
-    const servers = [...proxies, dynamo, ...(s3 ? [s3] : [])];
+    const servers = [...proxies, dynamo];
     for (const server of servers) server.closeAllConnections();
     await Promise.all(
       servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),

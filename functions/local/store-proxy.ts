@@ -1,25 +1,27 @@
 /**
- * A loopback proxy in front of one embedded store (dynalite or s3rver, listening on a Unix
- * socket in a folder only its owner can open): every request must carry a valid SigV4
- * signature made with the stack's own random credentials, or it is refused before the store
- * sees it. The AWS SDK talks to it unchanged through `AWS_ENDPOINT_URL_*`.
+ * A loopback proxy in front of one embedded store (dynalite or s3rver, both in this process):
+ * every request must carry a valid SigV4 signature made with the stack's own random
+ * credentials, or it is refused before the store sees it. A verified request is handed to the
+ * store's own request handler with its body, already read; the AWS SDK talks to the proxy
+ * unchanged through `AWS_ENDPOINT_URL_*`.
  */
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { verifySigV4, type Credentials } from './sigv4.ts';
+
+/** A store's HTTP request handler (dynalite's, s3rver's Koa `callback()`). */
+export type StoreHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The verified request's body as one buffer, on the request handed to the store (also
+ * readable as a stream): a store that can take it whole need not stream it again.
+ */
+export const VERIFIED_BODY = Symbol('verified body');
 
 export interface StoreProxyOptions {
   service: 'dynamodb' | 's3';
   region: string;
   credentials: Credentials;
-  /** The store's Unix socket. */
-  upstreamSocket: string;
   /** What s3rver accepts as an access key (it checks the key, not the signature). */
   upstreamAccessKeyId?: string;
   /** One line per refused request (no secrets in it). */
@@ -27,17 +29,18 @@ export interface StoreProxyOptions {
   /** Largest request body accepted (bytes). */
   maxBodyBytes?: number;
   /**
-   * The store's own request handler, in this process (dynalite's): a verified request is handed
-   * to it with its body, and it answers on this response — not sent again over the Unix
-   * socket, where the store parsed it as HTTP a second time (`npm run bench:profile`: the
-   * second hop was ≈ 10 % of the stores' process's CPU). Without it, `upstreamSocket`.
+   * The store's own request handler, in this process: a verified request is handed to it with
+   * its body, and it answers on this response — not sent again over a Unix socket, where the
+   * store parsed it as HTTP a second time (`npm run bench:profile`: that second hop was ≈ 10 %
+   * of the stores' process's CPU for dynalite). `startUpstream`, when given, resolves to it.
    */
-  handle?: (req: IncomingMessage, res: ServerResponse) => void;
+  handle?: StoreHandler;
   /**
    * Starts the store on the first request that needs it (the host loads s3rver only when S3
-   * is used): requests wait until it listens; a rejection refuses them with 503.
+   * is used) and resolves to its handler: requests wait for it; a rejection refuses them
+   * with 503.
    */
-  startUpstream?: () => Promise<unknown>;
+  startUpstream?: () => Promise<StoreHandler>;
 }
 
 /** The largest DynamoDB request is 16 MB; archived PDFs stay far below 64 MB. */
@@ -109,58 +112,44 @@ export function createStoreProxy(opts: StoreProxyOptions): Server {
             refuse(verdict.status, verdict.code, verdict.message);
             return;
           }
-          if (!opts.startUpstream) forward(body);
-          else
+          if (opts.handle) forward(opts.handle, body);
+          else if (opts.startUpstream)
             opts.startUpstream().then(
-              () => forward(body),
+              (handle) => forward(handle, body),
               (err: unknown) =>
                 refuse(503, 'ServiceUnavailable', `存储未启动：${String(err).slice(0, 200)}`),
             );
+          else refuse(503, 'ServiceUnavailable', '存储未配置');
         })
         .catch((err: unknown) => refuse(400, 'InvalidRequest', String(err).slice(0, 200)));
     });
 
-    function forward(body: Buffer) {
-      if (opts.handle) {
-        // The request as the store reads it: its method, address, headers, then its body.
-        const verified = Object.assign(Readable.from(body.byteLength ? [body] : []), {
-          method: req.method,
-          url: req.url,
-          headers: req.headers,
-          httpVersion: req.httpVersion,
-          socket: req.socket,
-        }) as unknown as IncomingMessage;
-        opts.handle(verified, res);
-        return;
-      }
-      const headers = { ...req.headers };
-      delete headers.expect;
-      delete headers['transfer-encoding'];
-      headers['content-length'] = String(body.byteLength);
-      let url = req.url ?? '/';
+    function forward(handle: StoreHandler, body: Buffer) {
       const upstreamKey = opts.upstreamAccessKeyId;
+      let url = req.url ?? '/';
       if (upstreamKey) {
         // Verified above: the key is ours. s3rver only knows its own.
         const ours = opts.credentials.accessKeyId;
-        if (headers.authorization)
-          headers.authorization = headers.authorization.replace(
+        const auth = req.headers.authorization;
+        if (auth)
+          req.headers.authorization = auth.replace(
             `Credential=${ours}/`,
             `Credential=${upstreamKey}/`,
           );
         url = url.replace(`X-Amz-Credential=${ours}`, `X-Amz-Credential=${upstreamKey}`);
       }
-      const upstream = httpRequest(
-        { socketPath: opts.upstreamSocket, method: req.method, path: url, headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', (err) => {
-        if (res.headersSent) res.destroy();
-        else refuse(502, 'ServiceUnavailable', `无法连接存储：${err.message}`);
-      });
-      upstream.end(body);
+      // The request as the store reads it: its method, address, headers, then its body.
+      const verified = Object.assign(Readable.from(body.byteLength ? [body] : []), {
+        method: req.method,
+        url,
+        headers: req.headers,
+        httpVersion: req.httpVersion,
+        httpVersionMajor: req.httpVersionMajor,
+        httpVersionMinor: req.httpVersionMinor,
+        socket: req.socket,
+        [VERIFIED_BODY]: body,
+      }) as unknown as IncomingMessage;
+      handle(verified, res);
     }
   });
 }

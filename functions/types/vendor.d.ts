@@ -11,7 +11,7 @@ declare module 'dynalite' {
 }
 
 declare module 's3rver' {
-  import type { Server } from 'node:http';
+  import type { IncomingMessage, Server, ServerResponse } from 'node:http';
   import type { AddressInfo } from 'node:net';
   export default class S3rver {
     constructor(options: {
@@ -24,6 +24,11 @@ declare module 's3rver' {
       configureBuckets?: { name: string; configs?: unknown[] }[];
     });
     run(): Promise<AddressInfo>;
+    /** Its file store (`lib/stores/filesystem.js`), also on every request's context. */
+    store: unknown;
+    context: { store: unknown };
+    /** The Koa app's request handler (what its server calls). */
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
     /** A new HTTP server for this instance, listening as `server.listen(...args)` would. */
     listen(...args: unknown[]): Promise<Server>;
     close(): Promise<void>;
