@@ -27,6 +27,7 @@ import {
   openedLevelIterators,
   openLevelIterators,
 } from './level-iterators.ts';
+import { nativeDynaliteCrc32 } from './dynalite-crc32.ts';
 import { createStoreProxy, type StoreHandler } from './store-proxy.ts';
 import type { HostConfig, HostMessage, StoresStats } from './stack-protocol.ts';
 
@@ -90,6 +91,8 @@ async function main(config: HostConfig): Promise<void> {
 
   // dynalite never closes the LevelDB iterators of its reads: without this each pins memory.
   closeLevelIterators();
+  // Nor does it checksum its answers natively (buffer-crc32, in JavaScript).
+  nativeDynaliteCrc32();
   const dynamo: Server = dynalite({
     ...(config.inMemory ? {} : { path: join(config.stateDir, 'dynamodb') }),
     createTableMs: 0,
