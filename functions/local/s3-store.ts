@@ -17,7 +17,8 @@
  *   and every change to these goes through this store.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -86,13 +87,13 @@ const md5Of = async (path: string) =>
     .digest('hex');
 
 /** Writes `data` to a new file `path`; its inode. */
-async function writeNew(path: string, data: string | Uint8Array): Promise<number> {
-  const file = await open(path, 'wx');
+function writeNew(path: string, data: string | Uint8Array): number {
+  const fd = openSync(path, 'wx');
   try {
-    await file.writeFile(data);
-    return (await file.stat()).ino;
+    writeFileSync(fd, data);
+    return fstatSync(fd).ino;
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 
@@ -149,7 +150,7 @@ export class LocalS3Store extends FilesystemStore {
     kept[MD5_FIELD] = md5;
     kept[INODE_FIELD] = inode;
     const aside = asideOf(metadataPath);
-    await writeNew(aside, JSON.stringify(kept, null, 2));
+    writeNew(aside, JSON.stringify(kept, null, 2));
     return aside;
   }
 
@@ -200,16 +201,16 @@ export class LocalS3Store extends FilesystemStore {
     const metadataPath = this.getResourcePath(bucket, key, 'metadata.json');
     const folder = dirname(objectPath);
     if (!this.folders.has(folder)) {
-      await mkdir(folder, { recursive: true });
+      mkdirSync(folder, { recursive: true });
       this.folders.add(folder);
     }
     const objectAside = asideOf(objectPath);
     const written: string[] = [objectAside];
     try {
-      const inode = await writeNew(objectAside, body);
+      const inode = writeNew(objectAside, body);
       written.push(await this.metadataAside(metadataPath, metadata, md5, inode));
-      await rename(objectAside, objectPath);
-      await rename(written[1]!, metadataPath);
+      renameSync(objectAside, objectPath);
+      renameSync(written[1]!, metadataPath);
     } catch (err) {
       await removeAll(written);
       throw err;
