@@ -1,0 +1,158 @@
+/**
+ * The charts as the kept ECharts instances draw them: every id and class on a page its own
+ * (inline SVGs share the page's id namespace and style sheet), the same chart drawn the same in
+ * any order and process, and no timer left to keep the process alive.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { disposeCharts, rankingBarChart, trendChart } from '../../functions/core/charts.ts';
+import { composeBulletin } from '../../functions/core/compose-bulletin.ts';
+import { composeRegionalReport, selectRegion } from '../../functions/core/compose-regional.ts';
+import { composeZoneProfile } from '../../functions/core/compose-zone-profile.ts';
+import type { Article, IndicatorRecord } from '../../functions/core/model.ts';
+import type { Reference } from '../../functions/core/reference.ts';
+import { referenceData } from '../../functions/app/reference-data.ts';
+import { DEFAULT_SYNTHETIC_SEED, syntheticReference } from '../../functions/app/synthetic.ts';
+import { syntheticRecords } from '../../functions/core/synthetic.ts';
+import { renderHtml } from '../../functions/app/templates.ts';
+import torch from '../../data/series/torch-bulletin.json' with { type: 'json' };
+import articles from '../../data/articles.json' with { type: 'json' };
+import { readRecords, repoRecordFiles, syntheticZonesFile } from '../support/trace.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const DATE = new Date('2026-11-20T01:00:00Z');
+
+/** Every name a page defines more than once: ids, and the classes the charts' styles define. */
+function repeatedNames(html: string): string[] {
+  const defined = [
+    ...[...html.matchAll(/\sid="([^"]*)"/g)].map((m) => `id ${m[1]}`),
+    ...[...html.matchAll(/\.([\w-]+):hover\s*\{/g)].map((m) => `class ${m[1]}`),
+  ];
+  return defined.filter((name, i) => defined.indexOf(name) !== i);
+}
+
+/** Each chart's `url(#…)` that names no id of the same chart. */
+function danglingRefs(html: string): string[] {
+  return [...html.matchAll(/<svg\b[\s\S]*?<\/svg>/g)].flatMap(([svg]) => {
+    const ids = new Set([...svg.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]));
+    return [...svg.matchAll(/url\(#([^)]*)\)/g)].flatMap((m) => (ids.has(m[1]) ? [] : [m[1]!]));
+  });
+}
+
+/** A zone profile from synthetic records (six years: trend charts with growth lines). */
+async function zoneProfilePage(): Promise<string> {
+  const ref = syntheticReference(12);
+  const zones = ref.zones.filter((z) => z.level === 'national');
+  const records = syntheticRecords({ seed: DEFAULT_SYNTHETIC_SEED, zones, firstYear: 2019 }).map(
+    (r) => ({ ...r, revision: 1 }),
+  );
+  const series = ref.seriesById('zone-profile')!;
+  return renderHtml(
+    'zone-profile/zone-profile',
+    composeZoneProfile({
+      series,
+      date: DATE,
+      zone: zones[0]!.id,
+      zoneRecords: records.filter((r) => r.zone === zones[0]!.id),
+      periodRecords: records.filter((r) => r.period === '2024'),
+      period: '2024',
+      reference: ref,
+      keyIndicators: series.keyIndicators,
+    }),
+  );
+}
+
+describe('charts on a page', () => {
+  let ref: Reference;
+  let records: IndicatorRecord[];
+
+  beforeAll(async () => {
+    ref = referenceData();
+    records = await readRecords(ref, [...repoRecordFiles, syntheticZonesFile]);
+  });
+
+  it('never share an id or a class with another chart or the page', async () => {
+    const periods = records.filter((r) => r.period === '2024' || r.period === '2023');
+    const pages = {
+      bulletin: await renderHtml(
+        'torch-bulletin/bulletin',
+        composeBulletin({
+          series: ref.seriesById('torch-bulletin')!,
+          issue: { year: 2026, number: 1, total: 551 },
+          date: DATE,
+          period: '2024',
+          records,
+          articles: articles as Article[],
+          reference: ref,
+          expectedIndicators: torch.keyIndicators,
+        }),
+      ),
+      'zone profile': await zoneProfilePage(),
+      'regional report': await renderHtml(
+        'regional-report/regional-report',
+        composeRegionalReport({
+          series: ref.seriesById('regional-report')!,
+          date: DATE,
+          region: selectRegion(ref, '长三角')!,
+          period: '2024',
+          records: periods,
+          reference: ref,
+          keyIndicators: torch.keyIndicators,
+        }),
+      ),
+    };
+    for (const [kind, html] of Object.entries(pages)) {
+      const charts = html.match(/<svg\b/g)?.length ?? 0;
+      expect(charts, kind).toBeGreaterThan(0);
+      expect(repeatedNames(html), kind).toEqual([]);
+      expect(danglingRefs(html), kind).toEqual([]);
+    }
+    // The zone profile's three trend charts each clip their growth line: one clip path each.
+    expect(pages['zone profile'].match(/<clipPath\b/g)).toHaveLength(3);
+  });
+
+  it('draws the same chart the same, whatever was drawn before', () => {
+    const fig = (value: number) => ({ value, text: String(value), refs: [] });
+    const trend = (years: string[], values: (number | undefined)[]) =>
+      trendChart({
+        categories: years,
+        bars: { name: '营业收入', figures: values.map((v) => (v === undefined ? v : fig(v))) },
+        line: { name: '同比增长', figures: values.map((v) => (v ? fig(v * 2) : undefined)) },
+      });
+    const a = () => trend(['2022', '2023', '2024'], [1, 2, 3]);
+    disposeCharts();
+    const fresh = a();
+    // Drawn again after a chart with gaps, a longer one, another kind: the same SVG as drawn by
+    // a new instance (a view kept from the chart before would keep its bars and labels by
+    // category and write them in another order).
+    expect(a()).toBe(fresh);
+    trend(['2022', '2023', '2024'], [undefined, 5, 6]);
+    expect(a()).toBe(fresh);
+    trend(['2019', '2020', '2021', '2022', '2023', '2024'], [9, 8, 7, 6, 5, 4]);
+    expect(a()).toBe(fresh);
+    rankingBarChart({ categories: ['甲', '乙'], series: { name: 'x', figures: [fig(2), fig(1)] } });
+    expect(a()).toBe(fresh);
+    expect(fresh).toMatch(/clip-path="url\(#zr\d+-c0\)"/);
+  });
+
+  it('leave nothing that keeps the process alive once drawn', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'tests/support/charts-child.ts')],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    let alive: NodeJS.Timeout | undefined;
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      // Drawn: it exits within a frame (16 ms); a timer still running would hold it for ever.
+      if (out.includes('DRAWN') && !alive) alive = setTimeout(() => child.kill(), 20_000);
+    });
+    const code = await exited;
+    clearTimeout(alive);
+    expect(out).toContain('DRAWN');
+    expect(code, 'still running 20 s after drawing: killed').toBe(0);
+  });
+});
