@@ -328,7 +328,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     };
     const describe = (o: ScheduleOutcome) =>
       o.allZones
-        ? `园区简报生成 ${o.summary.rendered} 份，跳过 ${o.summary.skipped}，失败 ${o.summary.failed}`
+        ? `园区画像生成 ${o.summary.rendered} 份，跳过 ${o.summary.skipped}，失败 ${o.summary.failed}`
         : `运行 ${o.run.runId} · ${o.message}`;
     // A disabled schedule is listed but gets no cron job: it never fires. The console's switch
     // (stored in the desk store) overrides the file's `enabled`.

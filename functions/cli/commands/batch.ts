@@ -114,7 +114,7 @@ export async function generateAllZones(cli: Cli, opts: AllZonesOptions): Promise
         reference: opts.synthetic ? syntheticReference() : s.reference,
         log: () => undefined,
       };
-      progress = progressReporter('园区简报 (zone profiles)', process.stderr, {
+      progress = progressReporter(LABEL, process.stderr, {
         handlesInterrupt: true,
       });
       let result;

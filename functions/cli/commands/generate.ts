@@ -176,6 +176,24 @@ const OPTION_HINTS: Record<string, string> = {
 };
 
 /**
+ * `--all` is a batch over every national zone, which only the kinds in `ALL_ZONES_KINDS` have:
+ * with another kind it is refused, not dropped (`generate --all` made one bulletin and said
+ * nothing of the option).
+ * @throws ValidationError naming `--all`.
+ */
+export function checkAllZonesKind(kind: ReportKind): void {
+  if (ALL_ZONES_KINDS.includes(kind)) return;
+  throw new ValidationError('cli', [
+    {
+      file: '命令行',
+      location: `--kind ${kind}`,
+      field: '--all',
+      message: `--all 只用于 ${ALL_ZONES_KINDS.join('、')}（一次生成全部国家高新区的园区画像），不适用于 ${kind}；请加 --kind ${ALL_ZONES_KINDS[0]}`,
+    },
+  ]);
+}
+
+/**
  * The request of the command line's options, checked with the same schema as the API's
  * bodies: the option a kind needs is there, and no option of another kind is given.
  * @throws ValidationError naming the option.
@@ -266,7 +284,10 @@ export function register(program: Command, cli: Cli): void {
     .option('--release', '立即发布（已自行审核）：此时取期号，记为由您发布')
     .action(
       async (opts: GenerateOptions & AllZonesOptions & { kind: ReportKind; all?: boolean }) => {
-        if (opts.all && ALL_ZONES_KINDS.includes(opts.kind)) return generateAllZones(cli, opts);
+        if (opts.all) {
+          checkAllZonesKind(opts.kind);
+          return generateAllZones(cli, opts);
+        }
         checkKindOptions(opts); // before the local stack starts
         if (opts.out) checkOutputFile(resolve(opts.out), opts);
         const slot = opts.slot ?? slotKeys.cli(randomUUID());
