@@ -1,0 +1,132 @@
+/**
+ * The Node thread's CPU for the zone profiles' charts, without the rest of the run:
+ *
+ * - `compose`: `CHARTS_MICRO_N` synthetic zone profiles of 2024 (default 178; the bench's
+ *   dataset, one shared period context as the all-zones run has it) composed in a loop, each
+ *   view serialised; four charts a profile (three trend charts, one ranking chart);
+ * - `charts`: the same number of profiles' charts alone, drawn from generated inputs (3 trend
+ *   charts of 2–15 years, some with gaps and a growth line, and a ranking chart of 3–13 zones).
+ *
+ * Prints the CPU a profile (`process.cpuUsage()`, user + system) of each round after a warm-up,
+ * and a hash of what was made (the views as `stableViewJson` writes them; the SVGs with their
+ * generated names relabelled), which must not change when only the cost does.
+ * Run: `node --expose-gc --max-semi-space-size=32 --import tsx bench/charts-micro.ts [rounds]`.
+ */
+import { createHash } from 'node:crypto';
+import { stableViewJson } from '../functions/app/batch.ts';
+import { DEFAULT_SYNTHETIC_SEED, syntheticReference } from '../functions/app/synthetic.ts';
+import { rankingBarChart, trendChart, type ChartSeries } from '../functions/core/charts.ts';
+import { composeZoneProfile, zoneProfileContext } from '../functions/core/compose-zone-profile.ts';
+import type { Figure } from '../functions/core/figures.ts';
+import type { IndicatorRecord } from '../functions/core/model.ts';
+import { syntheticRecords } from '../functions/core/synthetic.ts';
+
+const profiles = Number(process.env.CHARTS_MICRO_N ?? 178);
+const rounds = Number(process.argv[2] ?? 3);
+
+/** CPU ms a profile of `run`, once per round after one warm-up run (whose result it returns). */
+function measure<T>(run: () => T): { first: T; ms: number[] } {
+  const first = run();
+  const ms: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const t0 = process.cpuUsage();
+    run();
+    const d = process.cpuUsage(t0);
+    ms.push(Math.round((d.user + d.system) / 10 / profiles) / 100);
+  }
+  return { first, ms };
+}
+const hashOf = (texts: string[]) => {
+  const hash = createHash('sha256');
+  for (const t of texts) hash.update(t);
+  return hash.digest('hex').slice(0, 16);
+};
+
+// ——— compose ———
+const ref = syntheticReference(profiles);
+const zones = ref.zones.filter((z) => z.level === 'national');
+const records: IndicatorRecord[] = syntheticRecords({
+  seed: DEFAULT_SYNTHETIC_SEED,
+  zones,
+}).map((r) => ({ ...r, revision: 1 }));
+const periodRecords = records.filter((r) => r.period === '2024');
+const byZone = new Map<string, IndicatorRecord[]>();
+for (const r of records) {
+  const list = byZone.get(r.zone);
+  if (list) list.push(r);
+  else byZone.set(r.zone, [r]);
+}
+const series = ref.seriesById('zone-profile')!;
+const context = zoneProfileContext(periodRecords, '2024', ref);
+const date = new Date('2026-11-20T01:00:00Z');
+const compose = measure(() =>
+  zones.map((z) =>
+    JSON.stringify(
+      composeZoneProfile({
+        series,
+        date,
+        zone: z.id,
+        zoneRecords: byZone.get(z.id) ?? [],
+        periodRecords,
+        period: '2024',
+        reference: ref,
+        keyIndicators: series.keyIndicators,
+        context,
+      }),
+    ),
+  ),
+);
+const views = compose.first.map((v) => stableViewJson(JSON.parse(v)));
+const charts = compose.first.reduce((n, v) => n + (v.match(/<svg\b/g)?.length ?? 0), 0);
+console.log(
+  `compose  ${profiles} zone profiles (${charts} charts): ${compose.ms.join(' · ')} ms of CPU a profile; views ${hashOf(views)}`,
+);
+
+// ——— charts alone ———
+let seed = 7;
+const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+const fig = (value: number): Figure => ({ value, text: value.toFixed(1), refs: [] });
+const allYears = Array.from({ length: 15 }, (_, i) => String(2010 + i));
+const inputs = Array.from({ length: profiles }, (_, p) => {
+  const trends = [0, 1, 2].map((k) => {
+    const years = allYears.slice(Math.floor(rnd() * 14));
+    const bars: ChartSeries = {
+      name: `指标${k}`,
+      figures: years.map((_, i) => (rnd() < 0.25 ? undefined : fig(100 + i * 20 + rnd() * 50))),
+    };
+    const line: ChartSeries = {
+      name: '同比增长',
+      figures: years.map((_, i) => (i === 0 || rnd() < 0.2 ? undefined : fig((rnd() - 0.3) * 30))),
+    };
+    return { categories: years, bars, ...(rnd() < 0.7 ? { line } : {}) };
+  });
+  const m = 3 + Math.floor(rnd() * 11);
+  const categories = Array.from({ length: m }, (_, i) => `园区${(p + i) % 178}（${i + 1}）`);
+  const ranking = {
+    categories,
+    series: {
+      name: '营业收入',
+      figures: categories.map((_, i) => (rnd() < 0.1 ? undefined : fig(5000 - i * 300))),
+    },
+    highlight: new Set([p % m]),
+  };
+  return { trends, ranking };
+});
+const drawn = measure(() =>
+  inputs.flatMap(({ trends, ranking }) => [
+    ...trends.map((t) => trendChart(t)),
+    rankingBarChart(ranking),
+  ]),
+);
+// The generated names relabelled by first appearance in each chart.
+const relabelled = drawn.first.map((svg) => {
+  const labels = new Map<string, string>();
+  return svg.replace(/\bzr\d+-(?:cls-|[cgps])\d+\b/g, (name) => {
+    if (!labels.has(name)) labels.set(name, `zr-${labels.size}`);
+    return labels.get(name)!;
+  });
+});
+console.log(
+  `charts   ${profiles} profiles' charts alone (${drawn.first.length}): ${drawn.ms.join(' · ')} ms of CPU a profile; SVG ${hashOf(relabelled)}`,
+);
