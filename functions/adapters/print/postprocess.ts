@@ -396,7 +396,11 @@ function toUnicodeUpdates(doc: RawPdf, equivalents: ReadonlyMap<number, number>)
     const fixed = fixCmap(cmap, equivalents);
     if (fixed === undefined) continue;
     updates.push(
-      streamObject(id, '/Filter /FlateDecode', deflateSync(Buffer.from(fixed, 'latin1'))),
+      streamObject(
+        id,
+        '/Filter /FlateDecode',
+        deflateSync(Buffer.from(fixed, 'latin1'), { level: 1 }),
+      ),
     );
   }
   return updates;
