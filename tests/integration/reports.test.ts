@@ -204,6 +204,9 @@ describe('report kinds rendered to PDF', () => {
       slotKey: 'test:zone',
     });
     expect(result.outcome).toBe('released');
+    // What the CLI prints as 组稿 is the compose this release ran (its plan's), not only the
+    // imprint of the number (well under 1 ms: it printed 组稿 0 ms).
+    expect(result.timings.composeMs).toBeGreaterThan(1);
     const issue = result.issue!;
     expect(issue).toMatchObject({
       series: 'zone-profile',
