@@ -10,13 +10,16 @@ export const RELEASE_PARTS = {
   web: '.html',
   /** What the cover is made from on its first request (the HTML as printed, JSON). */
   cover: '-cover.json',
-  csv: '-data.csv',
   /** The data file as JSON: the workbook is made from it on its first download. */
   json: '-data.json',
 } as const;
 
-/** Parts that releases of earlier versions wrote beside the PDF (still theirs to sweep). */
-const EARLIER_PARTS = ['-data.xlsx', '-cover.png'];
+/**
+ * Parts that releases of earlier versions wrote beside the PDF (still theirs to sweep): the
+ * workbook and the cover, now made on first request; the CSV, now made from `-data.json` on
+ * every download.
+ */
+const EARLIER_PARTS = ['-data.xlsx', '-cover.png', '-data.csv'];
 
 export type ReleasePart = keyof typeof RELEASE_PARTS;
 

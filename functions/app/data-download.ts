@@ -1,7 +1,11 @@
 /**
  * The data files of a released issue as a download hands them out (the API's
- * `/bulletins/:id/data.csv|xlsx`, the CLI's `bulletin data`). The CSV is stored at release.
- * The workbook is not: the release stores the data file as JSON, and the first download makes
+ * `/bulletins/:id/data.csv|xlsx`, the CLI's `bulletin data`). The release stores the data
+ * file as JSON only, with the sha256 of the CSV it attached inside the PDF. The CSV is made from
+ * that JSON on every download (`dataCsv`, deterministic: the bytes the PDF carries) and served
+ * only when its sha256 is the one recorded — a JSON that differs from its record, or a CSV made
+ * differently, is refused as a tampered stored file is. Issues released before stored the CSV
+ * beside the PDF (`dataKeys.csv`) and are served from it. The first download makes
  * the workbook from it (exceljs, no browser: on AWS the API function), stores it under
  * `workbooks/` named by its content and records its key and sha256 in the catalog, once —
  * every later download serves those bytes, checked against that sha256 like every other file.
@@ -14,7 +18,8 @@ import { DATA_XLSX_TYPE, dataFileNames } from '../core/data-file.ts';
 import type { Issue } from '../core/model.ts';
 import { ARCHIVE_BUCKET } from '../contract/stores.ts';
 import { NotFoundError } from '../errors.ts';
-import { dataXlsx } from './data-export.ts';
+import { TamperedObjectError } from '../errors.ts';
+import { dataCsv, dataXlsx } from './data-export.ts';
 import type { Archive, IssueCatalog } from './ports.ts';
 import { verifiedBytes } from './verified-download.ts';
 
@@ -30,9 +35,36 @@ export function workbookKey(jsonKey: string, sha256: string): string {
   return `${ARCHIVE_BUCKET.workbooksPrefix}${rest.replace(/-data\.json$/, '')}-data-${sha256.slice(0, 16)}.xlsx`;
 }
 
+/** The data file as stored at release, checked against its recorded sha256 first. */
+async function storedDataFile(
+  archive: Archive,
+  key: string,
+  sha256: string | undefined,
+): Promise<DataFile> {
+  const source = await verifiedBytes(archive, key, { sha256 });
+  return JSON.parse(new TextDecoder().decode(source)) as DataFile;
+}
+
+/**
+ * The CSV made from the stored data file, handed out only when it is the CSV the PDF carries:
+ * its sha256 the one recorded at release.
+ * @throws TamperedObjectError when it differs (or none was recorded).
+ */
+function checkedCsv(data: DataFile, jsonKey: string, expected: string | undefined): Uint8Array {
+  const csv = dataCsv(data);
+  const sha256 = sha256Hex(csv);
+  if (!expected || sha256 !== expected)
+    throw new TamperedObjectError(
+      'archive',
+      `由 ${jsonKey} 生成的 CSV 与目录 (catalog) 记录不符：sha256 ${sha256}（${csv.byteLength} 字节），应为 ${expected ?? '（未记录）'}；拒绝提供此文件`,
+    );
+  return csv;
+}
+
 /**
  * The bytes of a released issue's data file in `format`, checked against the sha256 its catalog
- * record holds; the workbook made and recorded first if it never was.
+ * record holds (the CSV made from the stored data file, unless stored at release); the
+ * workbook made and recorded first if it never was.
  * @throws NotFoundError when the issue is not released or has no data file;
  *   TamperedObjectError when a stored file differs from its record.
  */
@@ -44,12 +76,14 @@ export async function issueDataBytes(
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const keys = issue.status === 'published' ? issue.dataKeys : undefined;
     if (!keys) break;
-    if (format === 'csv')
+    // Released before the CSV was made on download: served as stored.
+    if (format === 'csv' && keys.csv)
       return verifiedBytes(deps.archive, keys.csv, { sha256: keys.sha256?.csv });
-    if (keys.xlsx) return verifiedBytes(deps.archive, keys.xlsx, { sha256: keys.sha256?.xlsx });
+    if (format === 'xlsx' && keys.xlsx)
+      return verifiedBytes(deps.archive, keys.xlsx, { sha256: keys.sha256?.xlsx });
     if (!keys.json) break;
-    const source = await verifiedBytes(deps.archive, keys.json, { sha256: keys.sha256?.json });
-    const data = JSON.parse(new TextDecoder().decode(source)) as DataFile;
+    const data = await storedDataFile(deps.archive, keys.json, keys.sha256?.json);
+    if (format === 'csv') return checkedCsv(data, keys.json, keys.sha256?.csv);
     const bytes = await dataXlsx(data);
     const sha256 = sha256Hex(bytes);
     const key = workbookKey(keys.json, sha256);

@@ -53,7 +53,7 @@ import {
 import { reportJob, requestParams, type PreparedReport } from './report-jobs.ts';
 import type { OperatorJob, ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
-import { DATA_CSV_TYPE, DATA_JSON_TYPE, dataFileNames } from './data-download.ts';
+import { DATA_JSON_TYPE, dataFileNames } from './data-download.ts';
 import { buildDataFile, type DataFile } from '../core/data-file.ts';
 import { timed } from './step-times.ts';
 import { COVER_SOURCE_TYPE, coverSourceBytes } from './issue-cover.ts';
@@ -322,8 +322,9 @@ export async function archiveReport(
   const puts: Promise<unknown>[] = [pdf];
   const otherKeys: string[] = [];
   const fields: Partial<Issue> = {};
-  // The data behind the issue beside it: the CSV attached inside the PDF, and the data file as
-  // JSON — the workbook is made from it on its first download (`data-download.ts`), not here.
+  // The data behind the issue beside it: the data file as JSON — the CSV (the one attached
+  // inside the PDF) is made from it on every download, the workbook on the first
+  // (`data-download.ts`); neither is stored here.
   let data: Promise<DataKeys> | undefined;
   if (rendered.dataCsv) {
     const dataFile = rendered.dataFile ?? timed('data files', () => buildDataFile(view));
@@ -371,7 +372,7 @@ export async function archiveReport(
   const { sha256 } = await pdf;
   if (data) {
     const dataKeys = await data;
-    otherKeys.push(dataKeys.csv, dataKeys.json!);
+    otherKeys.push(dataKeys.json!);
     fields.dataKeys = dataKeys;
   }
   if (storedSource) {
@@ -413,19 +414,16 @@ async function archiveData(
   pdfKey: string,
 ): Promise<DataKeys> {
   const names = dataFileNames(view.fileName);
-  const keys = { csv: partKey(pdfKey, 'csv'), json: partKey(pdfKey, 'json') };
-  const metadata = { issue: target.issueId };
-  const json = timed('data files', () => new TextEncoder().encode(JSON.stringify(data)));
-  const [stored, source] = await Promise.all([
-    deps.archive.put(keys.csv, csv, { fileName: names.csv, contentType: DATA_CSV_TYPE, metadata }),
-    deps.archive.put(keys.json, json, {
-      fileName: names.csv.replace(/\.csv$/, '.json'),
-      contentType: DATA_JSON_TYPE,
-      metadata,
-    }),
-  ]);
-  // Their sha256 in the catalog: a download that differs is refused, as for the PDF.
-  return { ...keys, sha256: { csv: stored.sha256, json: source.sha256 } };
+  const json = partKey(pdfKey, 'json');
+  const bytes = timed('data files', () => new TextEncoder().encode(JSON.stringify(data)));
+  const source = await deps.archive.put(json, bytes, {
+    fileName: names.csv.replace(/\.csv$/, '.json'),
+    contentType: DATA_JSON_TYPE,
+    metadata: { issue: target.issueId },
+  });
+  // The CSV is not stored: a download makes it from the JSON and hands it out only when it is
+  // the CSV attached inside the PDF — the sha256 recorded here (`data-download.ts`).
+  return { json, sha256: { csv: sha256Hex(csv), json: source.sha256 } };
 }
 
 /**

@@ -148,7 +148,11 @@ export type IssueStatus = 'rendering' | 'published' | 'failed' | 'withdrawn';
 
 /** Where an issue's data files are archived, and their sha256. */
 export interface DataKeys {
-  csv: string;
+  /**
+   * The CSV as stored beside the PDF by issues released before it was made on download; now
+   * absent: the CSV is made from `json` and checked against `sha256.csv` (`data-download.ts`).
+   */
+  csv?: string;
   /**
    * The data file as JSON, from which the workbook is made on the first download (issues
    * released before had their workbook made at release, and have no `json`).
@@ -156,6 +160,7 @@ export interface DataKeys {
   json?: string;
   /** The workbook: once made (at release before; now on the first download, under `workbooks/`). */
   xlsx?: string;
+  /** `csv`: the CSV attached inside the PDF (what a download made from `json` must equal). */
   sha256?: { csv: string; json?: string; xlsx?: string };
 }
 

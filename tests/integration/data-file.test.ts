@@ -1,6 +1,8 @@
 /**
  * The data behind a released issue, end to end through the real stores and Chromium: the
- * CSV attached inside the PDF is the one the API serves; every figure the PDF prints (a number
+ * CSV attached inside the PDF is the one the API serves (made from the stored data file on
+ * download, checked against the sha256 recorded at release; an issue released with a stored
+ * CSV is served from it); every figure the PDF prints (a number
  * with a unit) is a row of it; the workbook has the 「数据」 sheet and one sheet per table, and is
  * made on the first download and recorded once; the PDF carries XMP metadata consistent with its Info.
  */
@@ -129,7 +131,7 @@ describe('the data file of a released issue', () => {
     const issue = published[0]!;
     // Released without a workbook: the data file as JSON (its sha256 recorded) instead.
     const before = await t.services.catalog.get(issue.id);
-    expect(before?.dataKeys?.csv).toMatch(/-data\.csv$/);
+    expect(before?.dataKeys?.csv).toBeUndefined();
     expect(before?.dataKeys?.json).toMatch(/^issues\/.*-data\.json$/);
     expect(before?.dataKeys?.sha256?.json).toMatch(/^[0-9a-f]{64}$/);
     expect(before?.dataKeys?.xlsx).toBeUndefined();
@@ -360,19 +362,98 @@ describe('the data file of a released issue', () => {
     expect((await t.services.catalog.get(issue.id))?.dataKeys?.xlsx).toBeUndefined();
   });
 
-  it('never serves a data file whose bytes differ from the catalog (sha256)', async () => {
+  /** Sets fields of an issue's catalog item directly (what an earlier release wrote, a fault). */
+  const updateIssue = (issue: Issue, expression: string, values: Record<string, unknown>) =>
+    t.services.clients.documents.send(
+      new UpdateCommand({
+        TableName: t.services.config.tables.issues,
+        Key: { pk: `SERIES#${issue.series}`, sk: `N#${String(issue.total).padStart(8, '0')}` },
+        UpdateExpression: expression,
+        ExpressionAttributeValues: values,
+      }),
+    );
+
+  it('stores no CSV: a download makes it from the data file, the one the PDF carries, byte for byte', async () => {
+    for (const issue of published) {
+      const stored = (await t.services.catalog.get(issue.id))!;
+      expect(stored.dataKeys?.csv, issue.id).toBeUndefined();
+      expect(stored.dataKeys?.sha256?.csv, issue.id).toMatch(/^[0-9a-f]{64}$/);
+      expect(await t.services.archive.get(stored.s3Key!.replace(/\.pdf$/, '-data.csv'))).toBe(
+        undefined,
+      );
+      const attached = (await PDFDocument.load(pdfs.get(issue.id)!)).getAttachments()[0]!;
+      expect(stored.dataKeys?.sha256?.csv, issue.id).toBe(sha256Hex(attached.data));
+    }
+  });
+
+  it('never serves a CSV made from a data file that differs from the catalog (sha256)', async () => {
     const app = api();
     const issue = published[0]!;
-    const stored = await t.services.catalog.get(issue.id);
-    expect(stored?.dataKeys?.sha256?.csv).toMatch(/^[0-9a-f]{64}$/);
-    await t.services.archive.put(stored!.dataKeys!.csv, new TextEncoder().encode('序号\n1\n'), {
-      fileName: 'x.csv',
-      contentType: 'text/csv',
+    const stored = (await t.services.catalog.get(issue.id))!;
+    const jsonKey = stored.dataKeys!.json!;
+    const source = (await t.services.archive.get(jsonKey))!;
+    // One stored value changed: still a data file, no longer the one released.
+    const data = JSON.parse(new TextDecoder().decode(source)) as { rows: unknown[][] };
+    data.rows[0]![10] = '1';
+    await t.services.archive.put(jsonKey, new TextEncoder().encode(JSON.stringify(data)), {
+      fileName: 'x.json',
     });
     const res = await app.request(`/bulletins/${issue.id}/data.csv`);
     expect(res.status).toBe(502);
     expect(await res.text()).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
+    await expect(issueDataBytes(t.services, stored, 'csv')).rejects.toThrow(/sha256/);
+    // The workbook was made before (above) and is checked on its own.
     expect((await app.request(`/bulletins/${issue.id}/data.xlsx`)).status).toBe(200);
+    await t.services.archive.put(jsonKey, source, { fileName: 'x.json' });
+    expect((await app.request(`/bulletins/${issue.id}/data.csv`)).status).toBe(200);
+  });
+
+  it('never serves a CSV made otherwise than the one the PDF carries (its recorded sha256)', async () => {
+    const app = api();
+    const issue = published[0]!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    const recorded = stored.dataKeys!.sha256!.csv;
+    // The data file as stored, but the CSV recorded at release is another one (as when the CSV
+    // would be made differently from the same data file).
+    await updateIssue(stored, 'SET dataKeys.sha256.csv = :h', {
+      ':h': sha256Hex(new Uint8Array(1)),
+    });
+    const res = await app.request(`/bulletins/${issue.id}/data.csv`);
+    expect(res.status).toBe(502);
+    expect(await res.text()).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
+    await updateIssue(stored, 'SET dataKeys.sha256.csv = :h', { ':h': recorded });
+    expect((await app.request(`/bulletins/${issue.id}/data.csv`)).status).toBe(200);
+  });
+
+  it('serves the CSV of an issue released before as stored, never when it differs (sha256)', async () => {
+    const app = api();
+    const issue = published[1]!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    // Released when the CSV was stored beside the PDF: its key and sha256 in the catalog. Bytes
+    // other than those the data file makes: what is served is the stored file.
+    const csvKey = stored.s3Key!.replace(/\.pdf$/, '-data.csv');
+    const csv = new TextEncoder().encode('\uFEFF序号,栏目\r\n1,旧版\r\n');
+    await t.services.archive.put(csvKey, csv, { fileName: 'x.csv', contentType: 'text/csv' });
+    await updateIssue(stored, 'SET dataKeys.csv = :k, dataKeys.sha256.csv = :h', {
+      ':k': csvKey,
+      ':h': sha256Hex(csv),
+    });
+    const res = await app.request(`/bulletins/${issue.id}/data.csv`);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(csv))).toBe(true);
+    const old = (await t.services.catalog.get(issue.id))!;
+    expect(Buffer.from(await issueDataBytes(t.services, old, 'csv')).equals(Buffer.from(csv))).toBe(
+      true,
+    );
+    // A stored CSV that differs from its record is refused.
+    await t.services.archive.put(csvKey, new TextEncoder().encode('序号\n1\n'), {
+      fileName: 'x.csv',
+      contentType: 'text/csv',
+    });
+    const tampered = await app.request(`/bulletins/${issue.id}/data.csv`);
+    expect(tampered.status).toBe(502);
+    expect(await tampered.text()).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
+    await t.services.archive.put(csvKey, csv, { fileName: 'x.csv', contentType: 'text/csv' });
   });
 
   it('serves the cover of an issue released before as stored, never when it differs (sha256)', async () => {
@@ -433,10 +514,12 @@ describe('the data file of a released issue', () => {
     // Every key the releases wrote: the PDF and each part beside it, for each issue.
     for (const issue of published) {
       const mine = keys.filter((k) => k.includes(`/${issue.id}-`));
-      // The last one's cover is as an earlier release stored it (above), beside the PDF.
+      // The last one's cover and the second one's CSV are as an earlier release stored them
+      // (above), beside the PDF.
       const parts = [
         ...Object.values(RELEASE_PARTS),
         ...(issue === published.at(-1) ? ['-cover.png'] : []),
+        ...(issue === published[1] ? ['-data.csv'] : []),
       ];
       expect(mine.map((k) => k.replace(/^.*-[0-9a-f]{16}/, '')).sort(), issue.id).toEqual(
         parts.sort(),
