@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkAllZonesKind } from '#cli/commands/generate.ts';
+import { checkAllZonesKind, checkBatchOnlyOptions } from '#cli/commands/generate.ts';
 import { ValidationError } from '#errors';
 import { useCliState } from '#tests/support/cli-state.ts';
 
@@ -28,6 +28,28 @@ describe('generate --all with a kind that has no all-zones batch', () => {
     const flash = await cli('generate', '--kind', 'indicator-flash', '--all');
     expect(flash.code).toBe(2);
     expect(flash.stderr).toMatch(/不适用于 indicator-flash/);
+    expect(existsSync(stateDir())).toBe(false);
+  });
+
+  it('--pages and --synthetic without --all are refused, naming the option (they were dropped)', async () => {
+    expect(() => checkBatchOnlyOptions({})).not.toThrow();
+    expect(() => checkBatchOnlyOptions({ all: true, pages: 3, synthetic: true })).not.toThrow();
+    expect(() => checkBatchOnlyOptions({ pages: 3 })).toThrow(/--pages 只与 --all 一起使用/);
+    expect(() => checkBatchOnlyOptions({ synthetic: true })).toThrow(/--synthetic 只与 --all/);
+    const pages = await cli(
+      'generate',
+      '--kind',
+      'zone-profile',
+      '--zone',
+      '东湖高新区',
+      '--pages',
+      '3',
+    );
+    expect(pages.code).toBe(2);
+    expect(pages.stderr).toMatch(/字段 --pages：--pages 只与 --all 一起使用/);
+    const synthetic = await cli('generate', '--synthetic');
+    expect(synthetic.code).toBe(2);
+    expect(synthetic.stderr).toMatch(/字段 --synthetic：--synthetic 只与 --all 一起使用/);
     expect(existsSync(stateDir())).toBe(false);
   });
 });

@@ -193,6 +193,38 @@ export function checkAllZonesKind(kind: ReportKind): void {
   ]);
 }
 
+/** The options only the all-zones batch reads, and what each is for. */
+const BATCH_ONLY: Record<'pages' | 'synthetic', { flag: string; what: string }> = {
+  pages: { flag: '--pages', what: '全部园区一起生成时同时打印的页面数' },
+  synthetic: { flag: '--synthetic', what: '全部园区一起生成时改用合成数据集' },
+};
+
+/**
+ * `--pages` and `--synthetic` are options of the all-zones batch: without `--all` they are
+ * refused, not dropped (a single report was made from the real data and nothing was said).
+ * @throws ValidationError naming the first such option given.
+ */
+export function checkBatchOnlyOptions(opts: {
+  all?: boolean;
+  pages?: number;
+  synthetic?: boolean;
+}): void {
+  if (opts.all) return;
+  const given = (['pages', 'synthetic'] as const).filter(
+    (k) => opts[k] !== undefined && opts[k] !== false,
+  );
+  if (given.length === 0) return;
+  throw new ValidationError(
+    'cli',
+    given.map((k) => ({
+      file: '命令行',
+      location: 'generate',
+      field: BATCH_ONLY[k].flag,
+      message: `${BATCH_ONLY[k].flag} 只与 --all 一起使用（${BATCH_ONLY[k].what}）；生成单份报告时请去掉它，或加上 --all --kind zone-profile`,
+    })),
+  );
+}
+
 /**
  * The request of the command line's options, checked with the same schema as the API's
  * bodies: the option a kind needs is there, and no option of another kind is given.
@@ -288,6 +320,7 @@ export function register(program: Command, cli: Cli): void {
           checkAllZonesKind(opts.kind);
           return generateAllZones(cli, opts);
         }
+        checkBatchOnlyOptions(opts);
         checkKindOptions(opts); // before the local stack starts
         if (opts.out) checkOutputFile(resolve(opts.out), opts);
         const slot = opts.slot ?? slotKeys.cli(randomUUID());
