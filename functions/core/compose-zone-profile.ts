@@ -71,6 +71,11 @@ export interface ZoneProfileInput {
 interface Peers {
   peers: IndicatorRecord[];
   ranked: Ranked<IndicatorRecord>[];
+  /**
+   * Each zone's first place in `ranked` (what `ranked.find` by zone gives): a profile looks its
+   * zone up here, not through every ranked peer (O(zones²) over an all-zones run).
+   */
+  rankOf: Map<string, Ranked<IndicatorRecord>>;
   /** What a rank or a count over `peers` names: one list for every profile of the period. */
   refs: FigureRef[];
 }
@@ -124,21 +129,19 @@ export function zoneProfileContext(
     const higherIsBetter = ref.indicator(code)?.higherIsBetter;
     const regional = new Map<string, Peers>();
     for (const [region, inRegion] of groupBy(peers, (p) => ref.zone(p.zone)?.region)) {
-      if (region)
-        regional.set(region, {
-          peers: inRegion,
-          ranked: rank(inRegion, (x) => x.value, higherIsBetter),
-          ...refsOf(inRegion),
-        });
+      if (region) regional.set(region, rankedPeers(inRegion, higherIsBetter));
     }
-    byIndicator.set(code, {
-      peers,
-      ranked: rank(peers, (x) => x.value, higherIsBetter),
-      ...refsOf(peers),
-      regional,
-    });
+    byIndicator.set(code, { ...rankedPeers(peers, higherIsBetter), regional });
   }
   return { period, periodRecords, index: new RecordIndex(periodRecords), byIndicator };
+}
+
+/** `peers` ranked, each zone's first place, and their refs. */
+function rankedPeers(peers: IndicatorRecord[], higherIsBetter: boolean | undefined): Peers {
+  const ranked = rank(peers, (x) => x.value, higherIsBetter);
+  const rankOf = new Map<string, Ranked<IndicatorRecord>>();
+  for (const r of ranked) if (!rankOf.has(r.item.zone)) rankOf.set(r.item.zone, r);
+  return { peers, ranked, rankOf, ...refsOf(peers) };
 }
 
 /** Composes a zone profile. @throws Error when the zone is unknown or not a zone. */
@@ -404,10 +407,10 @@ function rankBlocks(
     const shared = context.byIndicator.get(ind.code);
     const peers = shared?.peers ?? [r];
     const ranked = shared?.ranked ?? rank(peers, (x) => x.value, ind.higherIsBetter);
-    const mine = ranked.find((x) => x.item.zone === zone.id);
+    const mine = shared ? shared.rankOf.get(zone.id) : ranked.find((x) => x.item.zone === zone.id);
     const inRegion = zone.region ? shared?.regional.get(zone.region) : undefined;
     const regional = inRegion?.peers ?? [];
-    const regionalRank = inRegion?.ranked.find((x) => x.item.zone === zone.id);
+    const regionalRank = inRegion?.rankOf.get(zone.id);
     const value = tracer.use(valueFigure(r, ind));
     // A rank among fewer than two reporting zones says nothing: it prints as —.
     // Over the period's peers: their refs made once for every profile (`shared`, `inRegion`).

@@ -38,14 +38,22 @@ export function formatDateZh(date: Date, timeZone = 'Asia/Shanghai'): string {
   return `${year}年${month}月${day}日`;
 }
 
+/** One formatter per time zone: making an `Intl.DateTimeFormat` costs far more than using it. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Year, month and day of an instant in a time zone. */
 export function datePartsIn(date: Date, timeZone = 'Asia/Shanghai') {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-  }).formatToParts(date);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+    });
+    dayFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(date);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { year: get('year'), month: get('month'), day: get('day') };
 }
