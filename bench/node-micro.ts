@@ -1,0 +1,131 @@
+/**
+ * The Node thread's CPU for what a zone profile costs outside the stores and printing:
+ * `NODE_MICRO_N` synthetic zone profiles of 2024 (default 178, the bench's dataset, one shared
+ * period context as the all-zones run has it), each
+ *
+ * - composed (`composeZoneProfile`: figures, rankings, four charts),
+ * - hashed as the run does (`stableViewJson` + sha256: the input hash),
+ * - given its charts' descriptions and its block anchors (`describeCharts`, `placedAnchors`),
+ * - turned into its data file (`buildDataFile`) and the CSV attached in the PDF (`dataCsv`)
+ *   and the data file's JSON as archived.
+ *
+ * Prints the CPU a profile (`process.cpuUsage()`, user + system) of each stage and of the whole,
+ * per round after a warm-up, and a hash of each output (the views as `stableViewJson` writes
+ * them, the data files' JSON, the CSVs), which must not change when only the cost does.
+ * Run: `node --expose-gc --import tsx bench/node-micro.ts [rounds]`.
+ */
+import { createHash } from 'node:crypto';
+import { stableViewJson } from '../functions/app/batch.ts';
+import { dataCsv } from '../functions/app/data-export.ts';
+import { DEFAULT_SYNTHETIC_SEED, syntheticReference } from '../functions/app/synthetic.ts';
+import { composeZoneProfile, zoneProfileContext } from '../functions/core/compose-zone-profile.ts';
+import { buildDataFile, describeCharts } from '../functions/core/data-file.ts';
+import type { IndicatorRecord } from '../functions/core/model.ts';
+import { placedAnchors } from '../functions/core/printed-pages.ts';
+import { syntheticRecords } from '../functions/core/synthetic.ts';
+
+const profiles = Number(process.env.NODE_MICRO_N ?? 178);
+const rounds = Number(process.argv[2] ?? 3);
+
+const ref = syntheticReference(profiles);
+const zones = ref.zones.filter((z) => z.level === 'national');
+const records: IndicatorRecord[] = syntheticRecords({
+  seed: DEFAULT_SYNTHETIC_SEED,
+  zones,
+}).map((r) => ({ ...r, revision: 1 }));
+const periodRecords = records.filter((r) => r.period === '2024');
+const byZone = new Map<string, IndicatorRecord[]>();
+for (const r of records) {
+  const list = byZone.get(r.zone);
+  if (list) list.push(r);
+  else byZone.set(r.zone, [r]);
+}
+const series = ref.seriesById('zone-profile')!;
+const context = zoneProfileContext(periodRecords, '2024', ref);
+const date = new Date('2026-11-20T01:00:00Z');
+
+const STAGES = ['compose', 'hash', 'describe', 'dataFile', 'csv', 'json'] as const;
+type Stage = (typeof STAGES)[number];
+const cpu = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/** One round: every profile through every stage; CPU µs by stage and the outputs. */
+function round() {
+  const spent: Record<Stage, number> = {
+    compose: 0,
+    hash: 0,
+    describe: 0,
+    dataFile: 0,
+    csv: 0,
+    json: 0,
+  };
+  const out = {
+    views: [] as string[],
+    hashes: [] as string[],
+    files: [] as (string | Uint8Array)[],
+    csvs: [] as Uint8Array[],
+  };
+  let t = cpu();
+  const lap = (stage: Stage) => {
+    const now = cpu();
+    spent[stage] += now - t;
+    t = now;
+  };
+  for (const z of zones) {
+    const view = composeZoneProfile({
+      series,
+      date,
+      zone: z.id,
+      zoneRecords: byZone.get(z.id) ?? [],
+      periodRecords,
+      period: '2024',
+      reference: ref,
+      keyIndicators: series.keyIndicators,
+      context,
+    });
+    lap('compose');
+    const stable = stableViewJson(view);
+    out.hashes.push(createHash('sha256').update(stable).update('\0t\0s').digest('hex'));
+    lap('hash');
+    const described = describeCharts(view);
+    const marks = placedAnchors(described);
+    const full = marks.length ? { ...described, blockMarks: marks } : described;
+    lap('describe');
+    const file = buildDataFile(full);
+    lap('dataFile');
+    const csv = dataCsv(file);
+    lap('csv');
+    const json = new TextEncoder().encode(JSON.stringify(file));
+    lap('json');
+    out.views.push(stable);
+    out.files.push(json);
+    out.csvs.push(csv);
+  }
+  return { spent, out };
+}
+
+const hashOf = (items: (string | Uint8Array)[]) => {
+  const hash = createHash('sha256');
+  for (const t of items) hash.update(t);
+  return hash.digest('hex').slice(0, 16);
+};
+
+const first = round();
+const perProfile = (us: number) => (us / 1000 / profiles).toFixed(2);
+const totals: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  (globalThis as { gc?: () => void }).gc?.();
+  const { spent } = round();
+  const all = STAGES.reduce((n, s) => n + spent[s], 0);
+  totals.push(all);
+  console.log(
+    `round ${i + 1}: ${perProfile(all)} ms of CPU a profile — ` +
+      STAGES.map((s) => `${s} ${perProfile(spent[s])}`).join(' · '),
+  );
+}
+const { out } = first;
+console.log(
+  `${profiles} zone profiles; views ${hashOf(out.views)} · input hashes ${hashOf(out.hashes)} · data files ${hashOf(out.files)} · CSVs ${hashOf(out.csvs)}`,
+);
