@@ -6,8 +6,9 @@
  * a 75 kB issue) against the embedded stack on LevelDB, as the CLI runs it. Prints the stores'
  * CPU a profile (utime + stime of its process, `/proc/<pid>/stat`) and this process's.
  *
- * `STORES_MICRO_MODE=s3|dynamodb` sends only one kind; `STORES_MICRO_PROFILE=<file>` writes a CPU
- * profile of the stores' process over the run (`npx tsx bench/profile-summary.ts <file> --all`).
+ * `STORES_MICRO_MODE=s3|dynamodb` sends only one kind; `STORES_MICRO_SIZES=430000,17600,…`
+ * puts files of those sizes instead of the five above (bytes, comma-separated);
+ * `STORES_MICRO_PROFILE=<file>` writes a CPU profile of the stores' process over the run (`npx tsx bench/profile-summary.ts <file> --all`).
  * Run: `npx tsx bench/stores-micro.ts`. Linux only (`/proc`).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -39,7 +40,10 @@ function storesTicks(): [number, number] {
   return [Number(fields[11]), Number(fields[12])];
 }
 
-const bodies = [430_000, 326_000, 75_000, 56_000, 40_000].map((n) => randomBytes(n));
+const sizes = process.env.STORES_MICRO_SIZES?.split(',').map(Number) ?? [
+  430_000, 326_000, 75_000, 56_000, 40_000,
+];
+const bodies = sizes.map((n) => randomBytes(n));
 const sha256s = bodies.map((b) => createHash('sha256').update(b).digest('hex'));
 const draft = 'x'.repeat(56_000);
 const issue = 'y'.repeat(75_000);

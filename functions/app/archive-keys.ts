@@ -10,16 +10,19 @@ export const RELEASE_PARTS = {
   web: '.html',
   /** What the cover is made from on its first request (the HTML as printed, JSON). */
   cover: '-cover.json',
-  /** The data file as JSON: the workbook is made from it on its first download. */
-  json: '-data.json',
+  /**
+   * The data file as JSON, brotli-compressed (`packed-json.ts`): each CSV download and the
+   * workbook's first are made from it.
+   */
+  json: '-data.json.br',
 } as const;
 
 /**
  * Parts that releases of earlier versions wrote beside the PDF (still theirs to sweep): the
- * workbook and the cover, now made on first request; the CSV, now made from `-data.json` on
- * every download.
+ * workbook and the cover, now made on first request; the CSV, now made from the data file on
+ * every download; the data file as plain JSON.
  */
-const EARLIER_PARTS = ['-data.xlsx', '-cover.png', '-data.csv'];
+const EARLIER_PARTS = ['-data.xlsx', '-cover.png', '-data.csv', '-data.json'];
 
 export type ReleasePart = keyof typeof RELEASE_PARTS;
 

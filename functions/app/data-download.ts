@@ -1,7 +1,7 @@
 /**
  * The data files of a released issue as a download hands them out (the API's
  * `/bulletins/:id/data.csv|xlsx`, the CLI's `bulletin data`). The release stores the data
- * file as JSON only, with the sha256 of the CSV it attached inside the PDF. The CSV is made from
+ * file only (JSON, brotli-compressed: `packed-json.ts`; plain JSON before), with the sha256 of the CSV it attached inside the PDF. The CSV is made from
  * that JSON on every download (`dataCsv`, deterministic: the bytes the PDF carries) and served
  * only when its sha256 is the one recorded — a JSON that differs from its record, or a CSV made
  * differently, is refused as a tampered stored file is. Issues released before stored the CSV
@@ -20,19 +20,18 @@ import { ARCHIVE_BUCKET } from '../contract/stores.ts';
 import { NotFoundError } from '../errors.ts';
 import { TamperedObjectError } from '../errors.ts';
 import { dataCsv, dataXlsx } from './data-export.ts';
+import { unpackJson } from './packed-json.ts';
 import type { Archive, IssueCatalog } from './ports.ts';
 import { verifiedBytes } from './verified-download.ts';
 
 export { DATA_CSV_TYPE, DATA_XLSX_TYPE, dataFileNames } from '../core/data-file.ts';
-
-export const DATA_JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Where the workbook made from `jsonKey` is kept: under `workbooks/`, named by its sha256. */
 export function workbookKey(jsonKey: string, sha256: string): string {
   const rest = jsonKey.startsWith(ARCHIVE_BUCKET.issuesPrefix)
     ? jsonKey.slice(ARCHIVE_BUCKET.issuesPrefix.length)
     : jsonKey;
-  return `${ARCHIVE_BUCKET.workbooksPrefix}${rest.replace(/-data\.json$/, '')}-data-${sha256.slice(0, 16)}.xlsx`;
+  return `${ARCHIVE_BUCKET.workbooksPrefix}${rest.replace(/-data\.json(?:\.br)?$/, '')}-data-${sha256.slice(0, 16)}.xlsx`;
 }
 
 /** The data file as stored at release, checked against its recorded sha256 first. */
@@ -42,7 +41,7 @@ async function storedDataFile(
   sha256: string | undefined,
 ): Promise<DataFile> {
   const source = await verifiedBytes(archive, key, { sha256 });
-  return JSON.parse(new TextDecoder().decode(source)) as DataFile;
+  return unpackJson(key, source) as DataFile;
 }
 
 /**

@@ -53,7 +53,8 @@ import {
 import { reportJob, requestParams, type PreparedReport } from './report-jobs.ts';
 import type { OperatorJob, ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
-import { DATA_JSON_TYPE, dataFileNames } from './data-download.ts';
+import { dataFileNames } from './data-download.ts';
+import { PACKED_JSON_TYPE, packJson } from './packed-json.ts';
 import { buildDataFile, type DataFile } from '../core/data-file.ts';
 import { timed } from './step-times.ts';
 import { COVER_SOURCE_TYPE, coverSourceBytes } from './issue-cover.ts';
@@ -322,7 +323,7 @@ export async function archiveReport(
   const puts: Promise<unknown>[] = [pdf];
   const otherKeys: string[] = [];
   const fields: Partial<Issue> = {};
-  // The data behind the issue beside it: the data file as JSON — the CSV (the one attached
+  // The data behind the issue beside it: the data file as JSON, compressed — the CSV (the one attached
   // inside the PDF) is made from it on every download, the workbook on the first
   // (`data-download.ts`); neither is stored here.
   let data: Promise<DataKeys> | undefined;
@@ -415,10 +416,10 @@ async function archiveData(
 ): Promise<DataKeys> {
   const names = dataFileNames(view.fileName);
   const json = partKey(pdfKey, 'json');
-  const bytes = timed('data files', () => new TextEncoder().encode(JSON.stringify(data)));
+  const bytes = timed('data files', () => packJson(data));
   const source = await deps.archive.put(json, bytes, {
-    fileName: names.csv.replace(/\.csv$/, '.json'),
-    contentType: DATA_JSON_TYPE,
+    fileName: names.csv.replace(/\.csv$/, '.json.br'),
+    contentType: PACKED_JSON_TYPE,
     metadata: { issue: target.issueId },
   });
   // The CSV is not stored: a download makes it from the JSON and hands it out only when it is

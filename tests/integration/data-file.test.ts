@@ -33,6 +33,7 @@ import { DATA_COLUMNS } from '../../functions/core/data-file.ts';
 import { sha256Hex } from '../../functions/core/digest.ts';
 import { dataXlsx } from '../../functions/app/data-export.ts';
 import { issueDataBytes, workbookKey } from '../../functions/app/data-download.ts';
+import { packJson, unpackJson } from '../../functions/app/packed-json.ts';
 import { coverKey, issueCoverBytes, localCoverMaker } from '../../functions/app/issue-cover.ts';
 import type { ChromiumRenderer } from '#adapters/print/renderer.ts';
 import type { Issue } from '../../functions/core/model.ts';
@@ -132,7 +133,7 @@ describe('the data file of a released issue', () => {
     // Released without a workbook: the data file as JSON (its sha256 recorded) instead.
     const before = await t.services.catalog.get(issue.id);
     expect(before?.dataKeys?.csv).toBeUndefined();
-    expect(before?.dataKeys?.json).toMatch(/^issues\/.*-data\.json$/);
+    expect(before?.dataKeys?.json).toMatch(/^issues\/.*-data\.json\.br$/);
     expect(before?.dataKeys?.sha256?.json).toMatch(/^[0-9a-f]{64}$/);
     expect(before?.dataKeys?.xlsx).toBeUndefined();
     const res = await app.request(`/bulletins/${issue.id}/data.xlsx`);
@@ -363,13 +364,19 @@ describe('the data file of a released issue', () => {
   });
 
   /** Sets fields of an issue's catalog item directly (what an earlier release wrote, a fault). */
-  const updateIssue = (issue: Issue, expression: string, values: Record<string, unknown>) =>
+  const updateIssue = (
+    issue: Issue,
+    expression: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ) =>
     t.services.clients.documents.send(
       new UpdateCommand({
         TableName: t.services.config.tables.issues,
         Key: { pk: `SERIES#${issue.series}`, sk: `N#${String(issue.total).padStart(8, '0')}` },
         UpdateExpression: expression,
         ExpressionAttributeValues: values,
+        ...(names ? { ExpressionAttributeNames: names } : {}),
       }),
     );
 
@@ -393,11 +400,9 @@ describe('the data file of a released issue', () => {
     const jsonKey = stored.dataKeys!.json!;
     const source = (await t.services.archive.get(jsonKey))!;
     // One stored value changed: still a data file, no longer the one released.
-    const data = JSON.parse(new TextDecoder().decode(source)) as { rows: unknown[][] };
+    const data = unpackJson(jsonKey, source) as { rows: unknown[][] };
     data.rows[0]![10] = '1';
-    await t.services.archive.put(jsonKey, new TextEncoder().encode(JSON.stringify(data)), {
-      fileName: 'x.json',
-    });
+    await t.services.archive.put(jsonKey, packJson(data), { fileName: 'x.json.br' });
     const res = await app.request(`/bulletins/${issue.id}/data.csv`);
     expect(res.status).toBe(502);
     expect(await res.text()).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
@@ -423,6 +428,44 @@ describe('the data file of a released issue', () => {
     expect(await res.text()).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
     await updateIssue(stored, 'SET dataKeys.sha256.csv = :h', { ':h': recorded });
     expect((await app.request(`/bulletins/${issue.id}/data.csv`)).status).toBe(200);
+  });
+
+  it('makes the CSV of an issue whose data file was stored as plain JSON (released before)', async () => {
+    const app = api();
+    const issue = published[0]!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    const packed = stored.dataKeys!.json!;
+    const packedSha = stored.dataKeys!.sha256!.json!;
+    expect(packed).toMatch(/\.json\.br$/);
+    // ≈ 1/20 of the JSON a zone profile's or a bulletin's data file is.
+    const source = (await t.services.archive.get(packed))!;
+    const text = new TextEncoder().encode(JSON.stringify(unpackJson(packed, source)));
+    expect(source.byteLength * 5).toBeLessThan(text.byteLength);
+    const plain = packed.replace(/\.br$/, '');
+    await t.services.archive.put(plain, text, { fileName: 'x.json' });
+    await updateIssue(
+      stored,
+      'SET dataKeys.#j = :k, dataKeys.sha256.#j = :h',
+      {
+        ':k': plain,
+        ':h': sha256Hex(text),
+      },
+      { '#j': 'json' },
+    );
+    const res = await app.request(`/bulletins/${issue.id}/data.csv`);
+    expect(res.status).toBe(200);
+    const attached = (await PDFDocument.load(pdfs.get(issue.id)!)).getAttachments()[0]!;
+    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(attached.data))).toBe(true);
+    await updateIssue(
+      stored,
+      'SET dataKeys.#j = :k, dataKeys.sha256.#j = :h',
+      {
+        ':k': packed,
+        ':h': packedSha,
+      },
+      { '#j': 'json' },
+    );
+    await t.services.archive.delete(plain);
   });
 
   it('serves the CSV of an issue released before as stored, never when it differs (sha256)', async () => {
