@@ -105,6 +105,7 @@ const { previewReport, loadBulletinInputs, COVER_WIDTH } =
   await import('../functions/app/render-report.ts');
 const { batchDetail, runZoneBatch, zoneJobsFor } = await import('../functions/app/batch.ts');
 const { localCoverMaker } = await import('../functions/app/issue-cover.ts');
+const { archiveKeyOwner } = await import('../functions/app/archive-keys.ts');
 /** Covers made on their first request after the zone profiles, one at a time. */
 const COVER_REQUESTS = Number(process.env.BENCH_COVER_REQUESTS ?? 12);
 /** Zones in flight in the all-zones run (`runZoneBatch`'s concurrency): as the CLI sizes it. */
@@ -703,6 +704,17 @@ try {
     runZoneBatch({ ...synthDeps, renderer: timedRenderer }, { concurrency: JOBS }),
   );
 
+  // What a profile's release put to S3 (its files under issues/), by part: the bytes the stores
+  // received, hashed and wrote, and the Node thread hashed and sent.
+  const releasedIds = new Set(rendered.map((o) => o.issueId));
+  const putBytes: Record<string, number> = {};
+  for await (const o of services.archive.list('issues/')) {
+    const owner = archiveKeyOwner(o.key);
+    if (!owner || !('issueId' in owner) || !releasedIds.has(owner.issueId)) continue;
+    const part = o.key.replace(/^.*-[0-9a-f]{16}/, '');
+    putBytes[part] = (putBytes[part] ?? 0) + o.bytes / Math.max(rendered.length, 1);
+  }
+
   // The covers, each made on its issue's first request (`issue-cover.ts`, as `bulletin serve`
   // and the cover function make it): the source read and checked, the HTML loaded, laid out and
   // captured, the PNG stored and recorded. One at a time, for the first profiles released.
@@ -788,6 +800,12 @@ try {
     perSecond: Number((rendered.length / zonesSeconds).toFixed(2)),
     avgPages: Number(median(rendered.map((o) => o.pages ?? 0)).toFixed(1)),
     avgPdfBytes: Math.round(median(rendered.map((o) => o.bytes ?? 0))),
+    /** Bytes a profile's release put to S3, by part (`.pdf`, `.html`, `-data.json.br` …). */
+    putBytes: Object.fromEntries(
+      Object.entries(putBytes)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => [k, Math.round(v)]),
+    ),
     printCallsPerProfile: Number((printCalls / Math.max(rendered.length, 1)).toFixed(2)),
     printSecondsPerProfile: Number((printMs / 1000 / Math.max(rendered.length, 1)).toFixed(2)),
     /** Medians of the renderer's own split of each print (its log), in ms. */
@@ -895,6 +913,11 @@ const lines = [
   `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
   `zone profiles        ${r.zoneProfiles.rendered}/${r.zoneProfiles.zones} in ${r.zoneProfiles.totalSeconds} s (plan ${r.zoneProfiles.planSeconds} s) = ${r.zoneProfiles.perSecond}/s; ${r.zoneProfiles.failed} failed`,
   `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
+  `  S3 put a profile   ${(Object.values(r.zoneProfiles.putBytes as Record<string, number>).reduce((a, b) => a + b, 0) / 1e3).toFixed(0)} kB: ${Object.entries(
+    r.zoneProfiles.putBytes as Record<string, number>,
+  )
+    .map(([part, bytes]) => `${part} ${(bytes / 1e3).toFixed(0)} kB`)
+    .join(' · ')} (the release's files; covers and workbooks are made on first request)`,
   `  per print          load ${r.zoneProfiles.printSteps.loadMs} + layout ${r.zoneProfiles.printSteps.layoutMs} + pdf ${r.zoneProfiles.printSteps.pdfMs} ms (page.pdf ${r.zoneProfiles.printSteps.pageMs}, cover ${r.zoneProfiles.printSteps.coverMs}, read ${r.zoneProfiles.printSteps.readMs}, finish ${r.zoneProfiles.printSteps.finishMs}) in the renderer (medians); the rest of ${Math.round(r.zoneProfiles.printSecondsPerProfile * 1000)} ms a call is waiting for a page`,
   `  event loop delay   mean ${r.zoneProfiles.eventLoopDelayMs.mean} ms, p50 ${r.zoneProfiles.eventLoopDelayMs.p50}, p99 ${r.zoneProfiles.eventLoopDelayMs.p99}, max ${r.zoneProfiles.eventLoopDelayMs.max} ms (each of a print's round trips to Chromium waits as long for the Node thread)`,
   `  CPU                node ${r.zoneProfiles.cpuSeconds.node} s + chromium ${r.zoneProfiles.cpuSeconds.chromium} s + stores ${r.zoneProfiles.cpuSeconds.stores} s = ${r.zoneProfiles.cpuSeconds.busyShare}% of ${r.zoneProfiles.cpuSeconds.cores} cores`,
