@@ -8,8 +8,11 @@
 export const RELEASE_PARTS = {
   pdf: '.pdf',
   web: '.html',
-  /** What the cover is made from on its first request (the HTML as printed, JSON). */
-  cover: '-cover.json',
+  /**
+   * What the cover is made from on its first request (the HTML as printed, JSON,
+   * brotli-compressed: `packed-json.ts`).
+   */
+  cover: '-cover.json.br',
   /**
    * The data file as JSON, brotli-compressed (`packed-json.ts`): each CSV download and the
    * workbook's first are made from it.
@@ -20,9 +23,9 @@ export const RELEASE_PARTS = {
 /**
  * Parts that releases of earlier versions wrote beside the PDF (still theirs to sweep): the
  * workbook and the cover, now made on first request; the CSV, now made from the data file on
- * every download; the data file as plain JSON.
+ * every download; the data file and the cover's source as plain JSON.
  */
-const EARLIER_PARTS = ['-data.xlsx', '-cover.png', '-data.csv', '-data.json'];
+const EARLIER_PARTS = ['-data.xlsx', '-cover.png', '-data.csv', '-data.json', '-cover.json'];
 
 export type ReleasePart = keyof typeof RELEASE_PARTS;
 

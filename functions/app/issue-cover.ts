@@ -2,7 +2,8 @@
  * The cover of a released issue (page 1 as a PNG, the archive's thumbnail) as the API serves it
  * (`/bulletins/:id/cover`). A release does not make it: it stores what it is made from — the
  * HTML exactly as printed and the contents' page numbers written into the PDF over it (JSON,
- * `-cover.json`, its sha256 recorded in `coverKeys`) — and the first request makes it: the HTML
+ * `-cover.json.br`, brotli-compressed as `packed-json.ts` packs it, or plain `-cover.json` when
+ * stored before; its sha256 recorded in `coverKeys`) — and the first request makes it: the HTML
  * loaded and laid out as the print laid it out, page 1 captured ({@link CoverRenderer}: locally
  * the process's own Chromium; on AWS the cover function, which the API invokes — the API has no
  * browser). The PNG is stored under `covers/` named by its content and recorded in the catalog
@@ -20,13 +21,13 @@ import { sha256Hex } from '../core/digest.ts';
 import type { Issue } from '../core/model.ts';
 import { ARCHIVE_BUCKET } from '../contract/stores.ts';
 import { NotFoundError } from '../errors.ts';
+import { packJson, unpackJson } from './packed-json.ts';
 import type { Archive, CoverMaker, CoverRenderer, CoverSource, IssueCatalog } from './ports.ts';
 
 export type { CoverMaker };
 import { templatesDir } from './templates.ts';
 import { TamperedObjectError, verifiedBytes } from './verified-download.ts';
 
-export const COVER_SOURCE_TYPE = 'application/json; charset=utf-8';
 export const COVER_TYPE = 'image/png';
 
 const coverSourceSchema = z.object({
@@ -37,9 +38,9 @@ const coverSourceSchema = z.object({
     .optional(),
 });
 
-/** The bytes of a cover source as stored beside the PDF. */
+/** The bytes of a cover source as stored beside the PDF: its JSON, compressed. */
 export function coverSourceBytes(source: CoverSource): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(source));
+  return packJson(source);
 }
 
 /** Where the cover made from `sourceKey` is kept: under `covers/`, named by its sha256. */
@@ -47,7 +48,7 @@ export function coverKey(sourceKey: string, sha256: string): string {
   const rest = sourceKey.startsWith(ARCHIVE_BUCKET.issuesPrefix)
     ? sourceKey.slice(ARCHIVE_BUCKET.issuesPrefix.length)
     : sourceKey;
-  return `${ARCHIVE_BUCKET.coversPrefix}${rest.replace(/-cover\.json$/, '')}-cover-${sha256.slice(0, 16)}.png`;
+  return `${ARCHIVE_BUCKET.coversPrefix}${rest.replace(/-cover\.json(?:\.br)?$/, '')}-cover-${sha256.slice(0, 16)}.png`;
 }
 
 /** What making a cover needs: the renderer, a folder for the HTML file, the stores. */
@@ -73,7 +74,7 @@ export async function makeIssueCover(deps: CoverDeps, issue: Issue): Promise<Iss
   const bytes = await verifiedBytes(deps.archive, keys.source, { sha256: keys.sha256.source });
   let source: CoverSource;
   try {
-    source = coverSourceSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+    source = coverSourceSchema.parse(unpackJson(keys.source, bytes));
   } catch (err) {
     throw new TamperedObjectError(
       'archive',

@@ -1,6 +1,6 @@
 /**
  * JSON the archive keeps for the program itself, not for readers (the data file a CSV and a
- * workbook are made from): stored compressed with brotli at a low quality, its key ending in
+ * workbook are made from, the HTML a cover is made from): stored compressed with brotli at a low quality, its key ending in
  * `.br`. A zone profile's data file is 353 kB of JSON whose rows repeat their sources and
  * records; compressed it is ≈ 18 kB, for ≈ 0.4 ms of Node's CPU — less than what putting,
  * hashing and writing the other 335 kB cost Node and the stores (bench/README, session 12).

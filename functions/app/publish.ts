@@ -57,7 +57,7 @@ import { dataFileNames } from './data-download.ts';
 import { PACKED_JSON_TYPE, packJson } from './packed-json.ts';
 import { buildDataFile, type DataFile } from '../core/data-file.ts';
 import { timed } from './step-times.ts';
-import { COVER_SOURCE_TYPE, coverSourceBytes } from './issue-cover.ts';
+import { coverSourceBytes } from './issue-cover.ts';
 import { recordPagesOf } from '../core/printed-pages.ts';
 
 export type { ReportKind, ReportRequest, RenderedReport, PreparedReport };
@@ -338,8 +338,8 @@ export async function archiveReport(
   const storedSource =
     source &&
     deps.archive.put(sourceKey, coverSourceBytes(source), {
-      fileName: rendered.fileName.replace(/\.pdf$/, '-封面.json'),
-      contentType: COVER_SOURCE_TYPE,
+      fileName: rendered.fileName.replace(/\.pdf$/, '-封面.json.br'),
+      contentType: PACKED_JSON_TYPE,
       metadata: { issue: target.issueId },
     });
   if (storedSource) puts.push(storedSource);

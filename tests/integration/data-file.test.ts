@@ -199,7 +199,7 @@ describe('the data file of a released issue', () => {
     // Released without a cover: what it is made from (the HTML as printed, its sha256 recorded).
     for (const issue of published) {
       expect(issue.coverKey, issue.id).toBeUndefined();
-      expect(issue.coverKeys?.source, issue.id).toMatch(/^issues\/.*-cover\.json$/);
+      expect(issue.coverKeys?.source, issue.id).toMatch(/^issues\/.*-cover\.json\.br$/);
       expect(issue.coverKeys?.sha256.source, issue.id).toMatch(/^[0-9a-f]{64}$/);
       expect(issue.coverKeys?.png, issue.id).toBeUndefined();
     }
@@ -290,6 +290,41 @@ describe('the data file of a released issue', () => {
     expect((await t.services.catalog.get(issue.id))?.coverKeys?.png).toBeUndefined();
     // Put back: the sweep below finds every part of it.
     await t.services.archive.put(stored.coverKeys!.source, source, { fileName: 'x.json' });
+  });
+
+  it('makes the cover from a source stored as plain JSON (released before); stores it compressed', async () => {
+    const app = api();
+    const issue = published[2]!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    const keys = stored.coverKeys!;
+    expect(keys.png).toBeUndefined();
+    const packed = (await t.services.archive.get(keys.source))!;
+    const text = new TextEncoder().encode(JSON.stringify(unpackJson(keys.source, packed)));
+    expect(packed.byteLength * 3).toBeLessThan(text.byteLength);
+    const plain = keys.source.replace(/\.br$/, '');
+    await t.services.archive.put(plain, text, { fileName: 'x.json' });
+    await updateIssue(
+      stored,
+      'SET coverKeys.#s = :k, coverKeys.sha256.#s = :h',
+      {
+        ':k': plain,
+        ':h': sha256Hex(text),
+      },
+      { '#s': 'source' },
+    );
+    const res = await app.request(`/bulletins/${issue.id}/cover`);
+    expect(res.status).toBe(200);
+    expect(
+      Buffer.from(await res.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+    const made = (await t.services.catalog.get(issue.id))!.coverKeys!;
+    expect(made.png).toMatch(/^covers\/.*-[0-9a-f]{16}-cover-[0-9a-f]{16}\.png$/);
+    // As it was: its cover not made, from the compressed source.
+    await updateIssue(stored, 'SET coverKeys = :c', { ':c': keys });
+    await t.services.archive.delete(plain);
+    await t.services.archive.delete(made.png!);
   });
 
   it('tags every chart as a Figure whose /Alt names its figures', async () => {

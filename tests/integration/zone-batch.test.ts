@@ -91,7 +91,7 @@ describe('all-zones run', () => {
     const { items } = await t.services.catalog.list(ZONE_PROFILE_SERIES, { limit: 100 });
     expect(items.filter((i) => i.status === 'published')).toHaveLength(ZONES);
     // Each release stored what its cover is made from on its first request.
-    for (const i of items) expect(i.coverKeys?.source, i.id).toMatch(/-cover\.json$/);
+    for (const i of items) expect(i.coverKeys?.source, i.id).toMatch(/-cover\.json\.br$/);
   });
 
   it('renders nothing on a re-run after no data change, and reads no zone', async () => {
