@@ -27,7 +27,7 @@ import {
   openedLevelIterators,
   openLevelIterators,
 } from './level-iterators.ts';
-import { nativeDynaliteCrc32 } from './dynalite-crc32.ts';
+import { answersEncodedOnce, nativeDynaliteCrc32 } from './dynalite-crc32.ts';
 import { createStoreProxy, type StoreHandler } from './store-proxy.ts';
 import type { HostConfig, HostMessage, StoresStats } from './stack-protocol.ts';
 
@@ -91,7 +91,8 @@ async function main(config: HostConfig): Promise<void> {
 
   // dynalite never closes the LevelDB iterators of its reads: without this each pins memory.
   closeLevelIterators();
-  // Nor does it checksum its answers natively (buffer-crc32, in JavaScript).
+  // Nor does it checksum its answers natively (buffer-crc32, in JavaScript); and it encodes
+  // each answer twice, for its checksum and on the socket (`answersEncodedOnce` below).
   nativeDynaliteCrc32();
   const dynamo: Server = dynalite({
     ...(config.inMemory ? {} : { path: join(config.stateDir, 'dynamodb') }),
@@ -116,7 +117,7 @@ async function main(config: HostConfig): Promise<void> {
       credentials: config.credentials,
       ...(service === 's3'
         ? { upstreamAccessKeyId: S3RVER_KEY, startUpstream: startS3 }
-        : { handle: (req, res) => void dynamo.emit('request', req, res) }),
+        : { handle: answersEncodedOnce((req, res) => void dynamo.emit('request', req, res)) }),
       log,
     }),
   );

@@ -1,20 +1,36 @@
 /**
  * dynalite's answers checksummed by zlib (`functions/local/dynalite-crc32.ts`): the
- * `x-amz-crc32` of an answer is still the CRC32 of its bytes as sent, Chinese text included.
+ * `x-amz-crc32` of an answer is still the CRC32 of its bytes as sent, Chinese text included;
+ * and the answer is written as those bytes, not encoded again from its text.
  */
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nativeDynaliteCrc32 } from '#local/dynalite-crc32.ts';
+import { answersEncodedOnce, nativeDynaliteCrc32 } from '#local/dynalite-crc32.ts';
 
 describe("dynalite's answers checksummed natively", () => {
-  let server: ReturnType<typeof dynalite>;
+  let server: Server;
   let url: string;
+  /** What each answer was written as (`res.end`'s first argument: text or bytes). */
+  const written: string[] = [];
 
   beforeAll(async () => {
     nativeDynaliteCrc32();
-    server = dynalite({ createTableMs: 0 });
+    const store = dynalite({ createTableMs: 0 });
+    // As the stores' process hands it requests (stack-host.ts), with a look at what is written.
+    const handle = answersEncodedOnce(
+      (req, res: ServerResponse) => void store.emit('request', req, res),
+    );
+    server = createServer((req, res) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.end = ((...args: unknown[]) => {
+        written.push(Buffer.isBuffer(args[0]) ? 'bytes' : typeof args[0]);
+        return end(...args);
+      }) as ServerResponse['end'];
+      handle(req, res);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   });
@@ -50,6 +66,7 @@ describe("dynalite's answers checksummed natively", () => {
     ).toBe(200);
 
     // Act
+    written.length = 0;
     const answer = await call('GetItem', { TableName: 'records', Key: { pk: { S: 'a' } } });
     const bytes = new Uint8Array(await answer.arrayBuffer());
 
@@ -57,5 +74,7 @@ describe("dynalite's answers checksummed natively", () => {
     expect(answer.status).toBe(200);
     expect(JSON.parse(new TextDecoder().decode(bytes)).Item.v.S).toBe(text);
     expect(Number(answer.headers.get('x-amz-crc32'))).toBe(crc32(bytes));
+    // Written as the bytes its CRC32 was computed over: not encoded a second time.
+    expect(written).toEqual(['bytes']);
   });
 });
