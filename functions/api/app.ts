@@ -39,6 +39,7 @@ import { confirmationMessage, seriesTitle } from '../app/notify.ts';
 import { reportRequestSchema, type ReportRequestBody } from '../app/requests.ts';
 import type { ReportStarted } from '../app/publish.ts';
 import { requestFields } from '../contract/schedules.ts';
+import { unpackBytes } from '../app/packed-json.ts';
 import { TamperedObjectError, verifiedBytes } from '../app/verified-download.ts';
 import { issueDataBytes } from '../app/data-download.ts';
 import { issueCoverBytes, type CoverMaker } from '../app/issue-cover.ts';
@@ -584,6 +585,8 @@ export function createApiApp(deps: ApiDeps): Hono {
       if (bytes?.byteLength === 0) bytes = undefined;
     }
     if (!bytes) return problem(c, 404, `存档中缺少 ${issue.id} 的${PART_WORDS[part]}`);
+    // A web edition stored compressed (`…html.br`), checked as stored: served as the page.
+    if (part === 'web') bytes = unpackBytes(key!, bytes);
     c.header('Cache-Control', 'public, max-age=300');
     c.header('X-Content-Type-Options', 'nosniff');
     if (part === 'cover') {

@@ -7,7 +7,8 @@
 /** The parts stored beside an issue's PDF, by the suffix that replaces its `.pdf`. */
 export const RELEASE_PARTS = {
   pdf: '.pdf',
-  web: '.html',
+  /** The web edition, brotli-compressed (`packed-json.ts`): the API serves it decompressed. */
+  web: '.html.br',
   /**
    * What the cover is made from on its first request (the HTML as printed, JSON,
    * brotli-compressed: `packed-json.ts`).
@@ -23,11 +24,23 @@ export const RELEASE_PARTS = {
 /**
  * Parts that releases of earlier versions wrote beside the PDF (still theirs to sweep): the
  * workbook and the cover, now made on first request; the CSV, now made from the data file on
- * every download; the data file and the cover's source as plain JSON.
+ * every download; the data file, the cover's source and the web edition uncompressed.
  */
-const EARLIER_PARTS = ['-data.xlsx', '-cover.png', '-data.csv', '-data.json', '-cover.json'];
+const EARLIER_PARTS = [
+  '-data.xlsx',
+  '-cover.png',
+  '-data.csv',
+  '-data.json',
+  '-cover.json',
+  '.html',
+];
 
 export type ReleasePart = keyof typeof RELEASE_PARTS;
+
+/** The key of a draft's web edition, from its PDF's key (`…-<sha>.html`, not compressed). */
+export function draftWebKey(pdfKey: string): string {
+  return pdfKey.replace(/\.pdf$/, '.html');
+}
 
 /** The key of a part of a release, from its PDF's key. */
 export function partKey(pdfKey: string, part: ReleasePart): string {

@@ -16,7 +16,7 @@ import type { PrintPlace } from '../core/printed-pages.ts';
 import type { Issue } from '../core/model.ts';
 import { sha256Hex } from '../core/digest.ts';
 import type { ReportView } from '../core/report-parts.ts';
-import { partKey } from './archive-keys.ts';
+import { draftWebKey } from './archive-keys.ts';
 import type { Archive, LifecycleCatalog } from './ports.ts';
 import { renderWebEdition } from './web-edition.ts';
 
@@ -43,7 +43,7 @@ export async function storeDraftWebEdition(
     pdfUrl: paths.pdf,
     correctionNote: '样稿：仅供编辑部审阅，发布前不得外传。',
   });
-  const webKey = partKey(draft.pdfKey, 'web');
+  const webKey = draftWebKey(draft.pdfKey);
   const stored = await archive.put(webKey, new TextEncoder().encode(html), {
     fileName: draft.fileName.replace(/\.pdf$/, '.html'),
     contentType: 'text/html; charset=utf-8',

@@ -54,7 +54,7 @@ import { reportJob, requestParams, type PreparedReport } from './report-jobs.ts'
 import type { OperatorJob, ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
 import { dataFileNames } from './data-download.ts';
-import { PACKED_JSON_TYPE, packJson } from './packed-json.ts';
+import { PACKED_JSON_TYPE, packBytes, packJson } from './packed-json.ts';
 import { buildDataFile, type DataFile } from '../core/data-file.ts';
 import { timed } from './step-times.ts';
 import { coverSourceBytes } from './issue-cover.ts';
@@ -343,7 +343,7 @@ export async function archiveReport(
       metadata: { issue: target.issueId },
     });
   if (storedSource) puts.push(storedSource);
-  // The web edition: the same composed view as the PDF, stored beside it.
+  // The web edition: the same composed view as the PDF, stored beside it (compressed).
   const webKey = partKey(s3Key, 'web');
   const html = timed('web edition', () =>
     renderWebEdition(view, {
@@ -359,9 +359,9 @@ export async function archiveReport(
       })),
     }),
   );
-  const storedWeb = deps.archive.put(webKey, new TextEncoder().encode(html), {
-    fileName: rendered.fileName.replace(/\.pdf$/, '.html'),
-    contentType: 'text/html; charset=utf-8',
+  const storedWeb = deps.archive.put(webKey, packBytes(Buffer.from(html)), {
+    fileName: rendered.fileName.replace(/\.pdf$/, '.html.br'),
+    contentType: PACKED_JSON_TYPE,
     metadata: { issue: target.issueId },
   });
   puts.push(storedWeb);

@@ -20,6 +20,7 @@ import { correctionQueue } from '../../functions/app/corrections.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import { startTestStack, type TestStack } from '#tests/support/stack.ts';
 import { pdfText } from '#tests/support/pdf.ts';
+import { unpackBytes } from '../../functions/app/packed-json.ts';
 
 /** Whitespace and line breaks out: pdf.js splits a printed figure where the line wraps. */
 const squeeze = (s: string) => s.replace(/\s+/g, '');
@@ -104,7 +105,7 @@ describe('the pages of a correction', { timeout: 600_000 }, () => {
     const corrected = await releaseDraft(deps, draft.id, { by: 'editor' });
     const web = await t.services.archive.get(corrected.webKey!);
     const erratum = /<section class="erratum"[\s\S]*?<\/section>/.exec(
-      new TextDecoder().decode(web!),
+      new TextDecoder().decode(unpackBytes(corrected.webKey!, web!)),
     )?.[0];
     expect(erratum).toContain(`<dt>原刊页码</dt><dd>${pagesText}</dd>`);
     expect(erratum).toContain('<th scope="col">原刊页码</th>');

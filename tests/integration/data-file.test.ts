@@ -327,6 +327,38 @@ describe('the data file of a released issue', () => {
     await t.services.archive.delete(made.png!);
   });
 
+  it('stores the web edition compressed and serves it as the page; one stored before as it is', async () => {
+    const app = api();
+    const issue = published[1]!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    const packed = stored.webKey!;
+    expect(packed).toMatch(/\.html\.br$/);
+    const res = await app.request(`/bulletins/${issue.id}/web`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const page = new Uint8Array(await res.arrayBuffer());
+    expect(new TextDecoder().decode(page)).toMatch(/^<!DOCTYPE html>/i);
+    expect(new TextDecoder().decode(page)).toContain(issue.title!);
+    const source = (await t.services.archive.get(packed))!;
+    expect(source.byteLength * 3).toBeLessThan(page.byteLength);
+    // Stored before the web edition was compressed: `.html`, served as stored.
+    const plain = packed.replace(/\.br$/, '');
+    const old = new TextEncoder().encode('<!DOCTYPE html><title>旧版网页版</title>');
+    await t.services.archive.put(plain, old, { fileName: 'x.html' });
+    await updateIssue(stored, 'SET webKey = :k, partsSha256.web = :h', {
+      ':k': plain,
+      ':h': sha256Hex(old),
+    });
+    const before = await app.request(`/bulletins/${issue.id}/web`);
+    expect(before.status).toBe(200);
+    expect(Buffer.from(await before.arrayBuffer()).equals(Buffer.from(old))).toBe(true);
+    await updateIssue(stored, 'SET webKey = :k, partsSha256.web = :h', {
+      ':k': packed,
+      ':h': stored.partsSha256!.web!,
+    });
+    await t.services.archive.delete(plain);
+  });
+
   it('tags every chart as a Figure whose /Alt names its figures', async () => {
     const altsOf = async (pdf: Uint8Array) => {
       const doc = await PDFDocument.load(pdf, { updateMetadata: false });
