@@ -231,17 +231,27 @@ export function glossaryOf(
   const zones: Glossary['zones'] = {};
   const zoneShortNames: Glossary['zoneShortNames'] = {};
   const indicators: Glossary['indicators'] = {};
+  // A list of refs shared by several figures (a rank and a count over the same peers, a figure
+  // printed twice) names nothing new the second time: a zone profile's trace holds 107 lists of
+  // 18 k refs, 181 times.
+  const listsSeen = new Set<readonly FigureRef[]>();
   for (const f of trace) {
     // The zones and indicators a list names, each once (in the order they first appear).
-    const { zones: zonesNamed, indicators: indicatorsNamed } = namesOf(f.refs);
-    for (const id of zonesNamed) {
-      const z = ref.zone(id);
-      if (z) zones[id] = z.name;
-      if (z) zoneShortNames[id] = z.shortName;
-    }
-    for (const code of indicatorsNamed) {
-      const ind = ref.indicator(code);
-      if (ind) indicators[code] = { name: ind.name, unit: ind.unit };
+    const shared = f.refs.length > 1;
+    if (!shared || !listsSeen.has(f.refs)) {
+      if (shared) listsSeen.add(f.refs);
+      const { zones: zonesNamed, indicators: indicatorsNamed } = namesOf(f.refs);
+      for (const id of zonesNamed) {
+        if (Object.hasOwn(zones, id)) continue;
+        const z = ref.zone(id);
+        if (z) zones[id] = z.name;
+        if (z) zoneShortNames[id] = z.shortName;
+      }
+      for (const code of indicatorsNamed) {
+        if (Object.hasOwn(indicators, code)) continue;
+        const ind = ref.indicator(code);
+        if (ind) indicators[code] = { name: ind.name, unit: ind.unit };
+      }
     }
     if (f.subject) {
       const z = ref.zone(f.subject);
