@@ -258,10 +258,12 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
     },
   ];
   for (const ind of indicatorsOfZone) {
+    // Three charts at most: the zone's other indicators are not read for one.
+    if (figureNo >= 3) break;
     const series = own
       .filter((r) => r.indicator === ind.code && parsePeriod(r.period)?.granularity === 'annual')
       .sort((a, b) => a.period.localeCompare(b.period));
-    if (series.length < 2 || figureNo >= 3) continue;
+    if (series.length < 2) continue;
     // Only the years that have a record: gaps are not drawn as empty slots.
     const years = series.map((r) => r.period);
     const first = Number(years[0]);
