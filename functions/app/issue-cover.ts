@@ -101,6 +101,7 @@ export async function makeIssueCover(deps: CoverDeps, issue: Issue): Promise<Iss
     fileName: `${(issue.fileName ?? `${issue.id}.pdf`).replace(/\.pdf$/, '')}-封面.png`,
     contentType: COVER_TYPE,
     metadata: { issue: issue.id },
+    sha256,
   });
   return deps.catalog.recordCover(issue.id, {
     source: keys.source,

@@ -512,6 +512,7 @@ async function makeDraft(
     await deps.archive.put(s3Key, rendered.pdf, {
       fileName: draftFileName(rendered.fileName),
       metadata: { draft: ids.id },
+      sha256: sha!,
     });
   // Its web edition beside it (read in the console only).
   const web =
@@ -956,6 +957,7 @@ export async function storeRelease(
       edition: String(target.edition),
       'input-hash': target.inputHash,
     },
+    sha256,
   });
   return { s3Key, sha256, otherKeys: [], fields: {} };
 }

@@ -440,11 +440,20 @@ export interface StoredObject {
 }
 
 export interface Archive {
-  /** Stores bytes under `key`; returns their sha256 (hex). */
+  /**
+   * Stores bytes under `key`; returns their sha256 (hex). `sha256`: the body's, when the caller
+   * has computed it already (a release's PDF, named by it) — not computed again; the store
+   * checks the body against it and refuses a put whose body does not match.
+   */
   put(
     key: string,
     body: Uint8Array,
-    opts: { fileName: string; contentType?: string; metadata?: Record<string, string> },
+    opts: {
+      fileName: string;
+      contentType?: string;
+      metadata?: Record<string, string>;
+      sha256?: string;
+    },
   ): Promise<{ sha256: string }>;
   get(key: string): Promise<Uint8Array | undefined>;
   head(key: string): Promise<StoredObject | undefined>;

@@ -306,6 +306,8 @@ export async function archiveReport(
   const s3Key = releaseKey(target, contentSha);
   const pdf = deps.archive.put(s3Key, rendered.pdf, {
     fileName: rendered.fileName,
+    // Hashed once: for its key here, not again by the put.
+    sha256: contentSha,
     metadata: {
       issue: target.issueId,
       draft: target.draftId,

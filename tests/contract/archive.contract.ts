@@ -37,6 +37,20 @@ export function describeArchiveContract(
       expect(head?.contentDisposition).toContain("filename*=UTF-8''");
     });
 
+    it('takes the sha256 a caller has computed already, and refuses a body that does not match it', async () => {
+      const key = `issues/${uniqueName('given')}.pdf`;
+      const body = bytes('%PDF-1.7 given');
+      const sha256 = sha256Hex(body);
+      expect(await archive.put(key, body, { fileName: 'given.pdf', sha256 })).toEqual({ sha256 });
+      expect(await archive.head(key)).toMatchObject({ sha256 });
+      // A hash that is not the body's: nothing stored under the key.
+      const wrong = `issues/${uniqueName('wrong')}.pdf`;
+      await expect(
+        archive.put(wrong, bytes('%PDF-1.7 other'), { fileName: 'wrong.pdf', sha256 }),
+      ).rejects.toThrow(/无法存入/);
+      expect(await archive.head(wrong)).toBeUndefined();
+    });
+
     it('answers undefined for a key it does not hold', async () => {
       const key = `issues/${uniqueName('absent')}.pdf`;
       expect(await archive.get(key)).toBeUndefined();

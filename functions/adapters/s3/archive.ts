@@ -45,7 +45,7 @@ export function createS3Archive(s3: S3Client, bucket: string): Archive {
   return {
     async put(key, body, opts) {
       assertSafeKey(key);
-      const sha256 = sha256Hex(body);
+      const sha256 = opts.sha256 ?? sha256Hex(body);
       try {
         await putObject(s3, bucket, key, body, {
           contentType: opts.contentType ?? 'application/pdf',
