@@ -6,6 +6,7 @@
  * with a unit) is a row of it; the workbook has the 「数据」 sheet and one sheet per table, and is
  * made on the first download and recorded once; the PDF carries XMP metadata consistent with its Info.
  */
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -38,12 +39,14 @@ import { coverKey, issueCoverBytes, localCoverMaker } from '../../functions/app/
 import type { ChromiumRenderer } from '#adapters/print/renderer.ts';
 import type { Issue } from '../../functions/core/model.ts';
 import { pdfText } from '../support/pdf.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { REPO_ROOT, startTestStack, type TestStack } from '../support/stack.ts';
 import { syntheticZonesFile } from '../support/trace.ts';
 
 vi.hoisted(() => {
   process.env['POWERTOOLS_LOG_LEVEL'] = 'SILENT';
 });
+
+const BIN = join(REPO_ROOT, 'bin', 'bulletin.mjs');
 
 const noQueue = {
   send: async () => {
@@ -458,6 +461,22 @@ describe('the data file of a released issue', () => {
       const attached = (await PDFDocument.load(pdfs.get(issue.id)!)).getAttachments()[0]!;
       expect(stored.dataKeys?.sha256?.csv, issue.id).toBe(sha256Hex(attached.data));
     }
+  });
+
+  it("the CLI's bulletin data writes the CSV the PDF carries, made from the data file", async () => {
+    const issue = published[0]!;
+    const out = join(t.dir, 'cli-data.csv');
+    const run = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = execFile(
+        process.execPath,
+        [BIN, '--target', 'aws', 'data', issue.id, '--out', out],
+        { env: { ...process.env, ...t.stack.env }, encoding: 'utf8', timeout: 120_000 },
+        (_err, _stdout, stderr) => done({ code: child.exitCode, stderr }),
+      );
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const attached = (await PDFDocument.load(pdfs.get(issue.id)!)).getAttachments()[0]!;
+    expect(Buffer.from(await readFile(out)).equals(Buffer.from(attached.data))).toBe(true);
   });
 
   it('never serves a CSV made from a data file that differs from the catalog (sha256)', async () => {
