@@ -19,7 +19,7 @@ import type { Issue } from '../core/model.ts';
 import { ARCHIVE_BUCKET } from '../contract/stores.ts';
 import { NotFoundError } from '../errors.ts';
 import { TamperedObjectError } from '../errors.ts';
-import { dataCsv, dataXlsx } from './data-export.ts';
+import { dataCsv, dataXlsx, legacyDataCsv } from './data-export.ts';
 import { unpackJson } from './packed-json.ts';
 import type { Archive, IssueCatalog } from './ports.ts';
 import { verifiedBytes } from './verified-download.ts';
@@ -46,18 +46,25 @@ async function storedDataFile(
 
 /**
  * The CSV made from the stored data file, handed out only when it is the CSV the PDF carries:
- * its sha256 the one recorded at release.
+ * its sha256 the one recorded at release. An issue released before lone line breaks were quoted
+ * carries csv-stringify's bytes for a file with one (`legacyDataCsv`): those, when they are the
+ * ones recorded.
  * @throws TamperedObjectError when it differs (or none was recorded).
  */
-function checkedCsv(data: DataFile, jsonKey: string, expected: string | undefined): Uint8Array {
+export function checkedCsv(
+  data: DataFile,
+  jsonKey: string,
+  expected: string | undefined,
+): Uint8Array {
   const csv = dataCsv(data);
   const sha256 = sha256Hex(csv);
-  if (!expected || sha256 !== expected)
-    throw new TamperedObjectError(
-      'archive',
-      `由 ${jsonKey} 生成的 CSV 与目录 (catalog) 记录不符：sha256 ${sha256}（${csv.byteLength} 字节），应为 ${expected ?? '（未记录）'}；拒绝提供此文件`,
-    );
-  return csv;
+  if (expected && sha256 === expected) return csv;
+  const legacy = expected ? legacyDataCsv(data) : undefined;
+  if (legacy && sha256Hex(legacy) === expected) return legacy;
+  throw new TamperedObjectError(
+    'archive',
+    `由 ${jsonKey} 生成的 CSV 与目录 (catalog) 记录不符：sha256 ${sha256}（${csv.byteLength} 字节），应为 ${expected ?? '（未记录）'}；拒绝提供此文件`,
+  );
 }
 
 /**

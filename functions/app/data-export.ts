@@ -36,25 +36,33 @@ export const RECORDS_NOTE =
 /** A line break on its own (not in a CRLF). */
 const LONE_BREAK = /\r(?!\n)|(?<!\r)\n/;
 
+const neutralisedRows = (data: DataFile): string[][] =>
+  [data.columns, ...data.rows].map((row) => row.map((cell) => neutralisedCell(String(cell))));
+
 /**
- * The figures as CSV: a header line and one line per figure and place, CRLF, with a BOM. A CSV
- * made again on download is checked against the sha256 recorded at release, so these are the
- * bytes csv-stringify wrote (`{bom: true, record_delimiter: 'windows'}`) for every input:
- *
- * - d3-dsv's `csvFormatRow` writes them at about half the cost (csv-stringify allocates options
- *   and casts for every cell: ≈ 2.0 against ≈ 1.1 ms for a zone profile's 700 rows) when no cell
- *   holds a lone line break: both quote a cell with a comma, a quote (doubled) or a CRLF;
- * - a cell with a lone CR or LF (a record's source may hold one): d3-dsv quotes it, csv-stringify
- *   with these options does not, so such a file is written again by csv-stringify. d3-dsv quotes
- *   every cell with a line break, so a lone one in its text is one of a cell.
+ * The figures as CSV: a header line and one line per figure and place, CRLF, with a BOM, by
+ * d3-dsv's `csvFormatRow` (RFC 4180): a cell with a comma, a quote (doubled) or any line break
+ * — a CRLF, or a lone CR or LF, which a record's source may hold — is quoted, so every row reads
+ * back as one row. These are the bytes csv-stringify wrote (`{bom: true, record_delimiter:
+ * 'windows'}`) for every file without a lone line break; see {@link legacyDataCsv} for those with
+ * one.
  */
 export function dataCsv(data: DataFile): Uint8Array {
-  const rows = [data.columns, ...data.rows].map((row) =>
-    row.map((cell) => neutralisedCell(String(cell))),
-  );
-  let text = `\uFEFF${rows.map((row) => csvFormatRow(row)).join('\r\n')}\r\n`;
-  if (LONE_BREAK.test(text)) text = stringify(rows, { bom: true, record_delimiter: 'windows' });
-  return new TextEncoder().encode(text);
+  const rows = neutralisedRows(data);
+  return new TextEncoder().encode(`\uFEFF${rows.map((row) => csvFormatRow(row)).join('\r\n')}\r\n`);
+}
+
+/**
+ * The CSV as issues released before the fix above carry it: csv-stringify with these options
+ * left a cell with a lone CR or LF unquoted (its row splits in a reader). Made only to hand out
+ * such an issue's CSV on download, where it must be the bytes its PDF carries (the sha256
+ * recorded at release); `undefined` when the file has no lone line break (then it is
+ * {@link dataCsv}'s bytes).
+ */
+export function legacyDataCsv(data: DataFile): Uint8Array | undefined {
+  const rows = neutralisedRows(data);
+  if (!rows.some((row) => row.some((cell) => LONE_BREAK.test(cell)))) return undefined;
+  return new TextEncoder().encode(stringify(rows, { bom: true, record_delimiter: 'windows' }));
 }
 
 const INVALID_SHEET = /[[\]:*?/\\]/g;
