@@ -146,12 +146,18 @@ function unitOf(f: Figure, view: ReportView): string {
   }
 }
 
-/** A plain decimal for a stored number (no exponent, at most 12 significant digits). */
+/**
+ * A plain decimal for a stored number (no exponent, at most 12 significant digits) — but for
+ * one of 1e21 and over, or under ≈ 1e-88, where a plain decimal would need more than the 100
+ * places `toFixed` writes (it threw): JavaScript's own exponent form, the value kept.
+ */
 export function storedNumber(value: number): string {
   if (!Number.isFinite(value)) return '';
   const rounded = Number(value.toPrecision(12));
   if (Math.abs(rounded) >= 1e21) return String(rounded);
-  const text = rounded.toFixed(Math.max(0, 12 - Math.floor(Math.log10(Math.abs(rounded) || 1))));
+  const places = Math.max(0, 12 - Math.floor(Math.log10(Math.abs(rounded) || 1)));
+  if (places > 100) return String(rounded);
+  const text = rounded.toFixed(places);
   return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
 }
 

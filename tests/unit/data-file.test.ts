@@ -252,6 +252,12 @@ describe('the data file of an issue', () => {
     expect(storedNumber(0.05)).toBe('0.05');
     expect(storedNumber(-2.1)).toBe('-2.1');
     expect(storedNumber(96.31578947368421)).toBe('96.3157894737');
+    // Past what a plain decimal of 100 places holds (toFixed threw a RangeError): the value
+    // in exponent form, not an error, never 0.
+    expect(storedNumber(1e-95)).toBe('1e-95');
+    expect(storedNumber(-3.25e-120)).toBe('-3.25e-120');
+    expect(storedNumber(1e-80)).toBe(`0.${'0'.repeat(79)}1`);
+    expect(storedNumber(2.5e21)).toBe('2.5e+21');
   });
 
   it('serialises to CSV with a BOM and to a workbook with 数据 and one sheet per table', async () => {
