@@ -14,12 +14,9 @@
  */
 import { createHash } from 'node:crypto';
 import { stableViewJson } from '../functions/app/batch.ts';
-import { DEFAULT_SYNTHETIC_SEED, syntheticReference } from '../functions/app/synthetic.ts';
 import { rankingBarChart, trendChart, type ChartSeries } from '../functions/core/charts.ts';
-import { composeZoneProfile, zoneProfileContext } from '../functions/core/compose-zone-profile.ts';
 import type { Figure } from '../functions/core/figures.ts';
-import type { IndicatorRecord } from '../functions/core/model.ts';
-import { syntheticRecords } from '../functions/core/synthetic.ts';
+import { syntheticProfiles } from './synthetic-profiles.ts';
 
 const profiles = Number(process.env.CHARTS_MICRO_N ?? 178);
 const rounds = Number(process.argv[2] ?? 3);
@@ -44,39 +41,8 @@ const hashOf = (texts: string[]) => {
 };
 
 // ——— compose ———
-const ref = syntheticReference(profiles);
-const zones = ref.zones.filter((z) => z.level === 'national');
-const records: IndicatorRecord[] = syntheticRecords({
-  seed: DEFAULT_SYNTHETIC_SEED,
-  zones,
-}).map((r) => ({ ...r, revision: 1 }));
-const periodRecords = records.filter((r) => r.period === '2024');
-const byZone = new Map<string, IndicatorRecord[]>();
-for (const r of records) {
-  const list = byZone.get(r.zone);
-  if (list) list.push(r);
-  else byZone.set(r.zone, [r]);
-}
-const series = ref.seriesById('zone-profile')!;
-const context = zoneProfileContext(periodRecords, '2024', ref);
-const date = new Date('2026-11-20T01:00:00Z');
-const compose = measure(() =>
-  zones.map((z) =>
-    JSON.stringify(
-      composeZoneProfile({
-        series,
-        date,
-        zone: z.id,
-        zoneRecords: byZone.get(z.id) ?? [],
-        periodRecords,
-        period: '2024',
-        reference: ref,
-        keyIndicators: series.keyIndicators,
-        context,
-      }),
-    ),
-  ),
-);
+const { zones, compose: composeOne } = syntheticProfiles(profiles);
+const compose = measure(() => zones.map((z) => JSON.stringify(composeOne(z.id))));
 const views = compose.first.map((v) => stableViewJson(JSON.parse(v)));
 const charts = compose.first.reduce((n, v) => n + (v.match(/<svg\b/g)?.length ?? 0), 0);
 console.log(

@@ -17,32 +17,14 @@
 import { createHash } from 'node:crypto';
 import { stableViewJson } from '../functions/app/batch.ts';
 import { dataCsv } from '../functions/app/data-export.ts';
-import { DEFAULT_SYNTHETIC_SEED, syntheticReference } from '../functions/app/synthetic.ts';
-import { composeZoneProfile, zoneProfileContext } from '../functions/core/compose-zone-profile.ts';
 import { buildDataFile, describeCharts } from '../functions/core/data-file.ts';
-import type { IndicatorRecord } from '../functions/core/model.ts';
 import { placedAnchors } from '../functions/core/printed-pages.ts';
-import { syntheticRecords } from '../functions/core/synthetic.ts';
+import { syntheticProfiles } from './synthetic-profiles.ts';
 
 const profiles = Number(process.env.NODE_MICRO_N ?? 178);
 const rounds = Number(process.argv[2] ?? 3);
 
-const ref = syntheticReference(profiles);
-const zones = ref.zones.filter((z) => z.level === 'national');
-const records: IndicatorRecord[] = syntheticRecords({
-  seed: DEFAULT_SYNTHETIC_SEED,
-  zones,
-}).map((r) => ({ ...r, revision: 1 }));
-const periodRecords = records.filter((r) => r.period === '2024');
-const byZone = new Map<string, IndicatorRecord[]>();
-for (const r of records) {
-  const list = byZone.get(r.zone);
-  if (list) list.push(r);
-  else byZone.set(r.zone, [r]);
-}
-const series = ref.seriesById('zone-profile')!;
-const context = zoneProfileContext(periodRecords, '2024', ref);
-const date = new Date('2026-11-20T01:00:00Z');
+const { zones, compose } = syntheticProfiles(profiles);
 
 const STAGES = ['compose', 'hash', 'describe', 'dataFile', 'csv', 'json'] as const;
 type Stage = (typeof STAGES)[number];
@@ -74,17 +56,7 @@ function round() {
     t = now;
   };
   for (const z of zones) {
-    const view = composeZoneProfile({
-      series,
-      date,
-      zone: z.id,
-      zoneRecords: byZone.get(z.id) ?? [],
-      periodRecords,
-      period: '2024',
-      reference: ref,
-      keyIndicators: series.keyIndicators,
-      context,
-    });
+    const view = compose(z.id);
     lap('compose');
     const stable = stableViewJson(view);
     out.hashes.push(createHash('sha256').update(stable).update('\0t\0s').digest('hex'));
