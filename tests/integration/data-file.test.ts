@@ -301,20 +301,7 @@ describe('the data file of a released issue', () => {
     const stored = (await t.services.catalog.get(issue.id))!;
     const keys = stored.coverKeys!;
     expect(keys.png).toBeUndefined();
-    const packed = (await t.services.archive.get(keys.source))!;
-    const text = new TextEncoder().encode(JSON.stringify(unpackJson(keys.source, packed)));
-    expect(packed.byteLength * 3).toBeLessThan(text.byteLength);
-    const plain = keys.source.replace(/\.br$/, '');
-    await t.services.archive.put(plain, text, { fileName: 'x.json' });
-    await updateIssue(
-      stored,
-      'SET coverKeys.#s = :k, coverKeys.sha256.#s = :h',
-      {
-        ':k': plain,
-        ':h': sha256Hex(text),
-      },
-      { '#s': 'source' },
-    );
+    const { plain } = await storePlainJson(stored, 'coverKeys', 'source', 3);
     const res = await app.request(`/bulletins/${issue.id}/cover`);
     expect(res.status).toBe(200);
     expect(
@@ -450,6 +437,46 @@ describe('the data file of a released issue', () => {
       }),
     );
 
+  /**
+   * The packed JSON part `map.field` of `issue` stored again as plain JSON, as a release before
+   * compression stored it, and the catalog pointed at it (key and sha256); it must have been
+   * stored at least `ratio` times smaller than its JSON. `restore` points the catalog back at the
+   * packed part and deletes the plain copy.
+   */
+  const storePlainJson = async (
+    issue: Issue,
+    map: 'coverKeys' | 'dataKeys',
+    field: 'source' | 'json',
+    ratio: number,
+  ) => {
+    const keys = issue[map] as unknown as Record<string, string> & {
+      sha256: Record<string, string>;
+    };
+    const packed = keys[field]!;
+    const packedSha = keys.sha256[field]!;
+    expect(packed).toMatch(/\.json\.br$/);
+    const source = (await t.services.archive.get(packed))!;
+    const text = new TextEncoder().encode(JSON.stringify(unpackJson(packed, source)));
+    expect(source.byteLength * ratio).toBeLessThan(text.byteLength);
+    const plain = packed.replace(/\.br$/, '');
+    await t.services.archive.put(plain, text, { fileName: 'x.json' });
+    const point = (key: string, sha256: string) =>
+      updateIssue(
+        issue,
+        `SET ${map}.#f = :k, ${map}.sha256.#f = :h`,
+        { ':k': key, ':h': sha256 },
+        { '#f': field },
+      );
+    await point(plain, sha256Hex(text));
+    return {
+      plain,
+      async restore() {
+        await point(packed, packedSha);
+        await t.services.archive.delete(plain);
+      },
+    };
+  };
+
   it('stores no CSV: a download makes it from the data file, the one the PDF carries, byte for byte', async () => {
     for (const issue of published) {
       const stored = (await t.services.catalog.get(issue.id))!;
@@ -520,38 +547,13 @@ describe('the data file of a released issue', () => {
     const app = api();
     const issue = published[0]!;
     const stored = (await t.services.catalog.get(issue.id))!;
-    const packed = stored.dataKeys!.json!;
-    const packedSha = stored.dataKeys!.sha256!.json!;
-    expect(packed).toMatch(/\.json\.br$/);
     // ≈ 1/20 of the JSON a zone profile's or a bulletin's data file is.
-    const source = (await t.services.archive.get(packed))!;
-    const text = new TextEncoder().encode(JSON.stringify(unpackJson(packed, source)));
-    expect(source.byteLength * 5).toBeLessThan(text.byteLength);
-    const plain = packed.replace(/\.br$/, '');
-    await t.services.archive.put(plain, text, { fileName: 'x.json' });
-    await updateIssue(
-      stored,
-      'SET dataKeys.#j = :k, dataKeys.sha256.#j = :h',
-      {
-        ':k': plain,
-        ':h': sha256Hex(text),
-      },
-      { '#j': 'json' },
-    );
+    const { restore } = await storePlainJson(stored, 'dataKeys', 'json', 5);
     const res = await app.request(`/bulletins/${issue.id}/data.csv`);
     expect(res.status).toBe(200);
     const attached = (await PDFDocument.load(pdfs.get(issue.id)!)).getAttachments()[0]!;
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(attached.data))).toBe(true);
-    await updateIssue(
-      stored,
-      'SET dataKeys.#j = :k, dataKeys.sha256.#j = :h',
-      {
-        ':k': packed,
-        ':h': packedSha,
-      },
-      { '#j': 'json' },
-    );
-    await t.services.archive.delete(plain);
+    await restore();
   });
 
   it('serves the CSV of an issue released before as stored, never when it differs (sha256)', async () => {
