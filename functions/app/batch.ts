@@ -28,7 +28,7 @@ import { composeReport, loadReport, resolveReport } from './render-report.ts';
 import { dataKeyOf, inputsKeyOf, reportJob, requestParams } from './report-jobs.ts';
 import { reportKind } from '../reports/registry.ts';
 
-export { stableViewJson } from './report-jobs.ts';
+export { hashStableView, stableViewJson } from './report-jobs.ts';
 import { FANOUT_POLICY, ZONE_PROFILE_SERIES } from '../contract/fanout.ts';
 
 /** One zone to render: the slot key carries the input hash and the run, so a retry is idempotent. */

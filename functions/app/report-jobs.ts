@@ -5,7 +5,7 @@
  * empty) and renders a draft (样稿 masthead), a numbered issue or a corrected edition (修订版 +
  * 勘误说明) from that one load. Nothing here switches over kinds.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReportParams } from '../contract/schedules.ts';
@@ -52,18 +52,82 @@ export interface PreparedReport {
  * renderer instances and their CSS classes (`zr3-cls-0`, `zr7-cls-21`) in the SVG it writes.
  */
 export function stableViewJson(view: unknown): string {
-  // Relabel each generated name by its first appearance: the same chart gives the same text,
-  // and different charts stay different.
-  const labels = new Map<string, string>();
+  let text = '';
+  stableViewPieces(view, (piece) => (text += piece));
+  return text;
+}
+
+/**
+ * `hash` updated with {@link stableViewJson}'s text, piece by piece: the same digest, without
+ * the text put together first (a zone profile's ≈ 120 kB).
+ */
+export function hashStableView(hash: Hash, view: unknown): Hash {
+  stableViewPieces(view, (piece) => hash.update(piece));
+  return hash;
+}
+
+/**
+ * {@link stableViewJson}'s text in pieces, in order: the view's JSON without `trace` and
+ * `revision` keys, each name ECharts generated relabelled by its first appearance (`zr-0`,
+ * `zr-1`, …) so that the same chart gives the same text and different charts stay different.
+ * The names are those `/\bzr\d+-[\w-]*?\d+\b/g` matches, relabelled as `String#replace` with it
+ * did until session 13 of issue 27 — found by `indexOf('zr')` and a scan of the few candidates
+ * instead of the expression over the whole text.
+ */
+function stableViewPieces(view: unknown, emit: (piece: string) => void): void {
   // `trace` and the revision numbers in it say where printed figures come from; they are not
   // printed, and a revision elsewhere that prints the same figures must not re-render.
   const printed = (key: string, value: unknown) =>
     key === 'trace' || key === 'revision' ? undefined : value;
-  return JSON.stringify(view, printed).replace(/\bzr\d+-[\w-]*?\d+\b/g, (name) => {
+  relabelRendererNames(JSON.stringify(view, printed), emit);
+}
+
+/** ASCII character classes of a regular expression without the `u` flag. */
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isWord = (c: number) =>
+  isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** `text` in pieces, ECharts' generated names in it relabelled ({@link stableViewPieces}). */
+export function relabelRendererNames(text: string, emit: (piece: string) => void): void {
+  const labels = new Map<string, string>();
+  let copied = 0;
+  for (let at = text.indexOf('zr'); at >= 0; at = text.indexOf('zr', at + 1)) {
+    const end = rendererNameEnd(text, at);
+    if (end < 0) continue;
+    const name = text.slice(at, end);
     let label = labels.get(name);
     if (!label) labels.set(name, (label = `zr-${labels.size}`));
-    return label;
-  });
+    emit(text.slice(copied, at));
+    emit(label);
+    copied = end;
+    at = end - 1;
+  }
+  emit(copied === 0 ? text : text.slice(copied));
+}
+
+/**
+ * Where the match of `/\bzr\d+-[\w-]*?\d+\b/` that starts at `at` (a `zr`) ends, or -1 when
+ * none starts there. The lazy `[\w-]*?` takes the fewest characters after which a run of
+ * digits ends at a word boundary: a run that ends where the word does.
+ */
+function rendererNameEnd(text: string, at: number): number {
+  if (at > 0 && isWord(text.charCodeAt(at - 1))) return -1;
+  let i = at + 2;
+  const digits = i;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  if (i === digits || text.charCodeAt(i) !== 45 /* - */) return -1;
+  // Each start of `\d+` after the `-`, fewest characters of `[\w-]*?` first.
+  for (let k = i + 1; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (isDigit(c)) {
+      let e = k + 1;
+      while (e < text.length && isDigit(text.charCodeAt(e))) e++;
+      if (e === text.length || !isWord(text.charCodeAt(e))) return e;
+      // A later start in the same run ends where this one does: on past it.
+      k = e - 1;
+    } else if (!isWord(c) && c !== 45) return -1;
+  }
+  return -1;
 }
 
 /** Hash of the template files a kind prints with (its own folder and `shared/`), cached. */
@@ -262,8 +326,7 @@ export async function reportJob(
       // another zone's record behind a rank that stays — is no change), its template and series.
       const tplHash = await templateHash(r.kind.template);
       const inputHash = timed('hash', () =>
-        createHash('sha256')
-          .update(stableViewJson(view))
+        hashStableView(createHash('sha256'), view)
           .update(`\0${tplHash}\0${seriesHash}`)
           .digest('hex'),
       );
