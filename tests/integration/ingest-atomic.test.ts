@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapStores } from '#adapters/bootstrap.ts';
 import { createDynamoRecordStore } from '#adapters/dynamodb/record-store.ts';
 import type { RecordStore } from '../../functions/app/ports.ts';
+import type { IndicatorRecord } from '#core/model.ts';
 import { loadConfig } from '#config';
 import { ValidationError } from '#errors';
 import { ingestFiles } from '../../functions/app/ingest.ts';
@@ -55,22 +56,36 @@ async function freshTable(opts: { leaseMs?: number } = {}) {
   return { name, records };
 }
 
-/** What reads return for these periods: the logical state of the store. */
+/**
+ * What reads return for these periods, and for the zones that have records in them (a zone's
+ * read is its packs): the logical state of the store.
+ */
 async function readState(records: RecordStore, periods: string[]): Promise<string[]> {
   const out: string[] = [];
+  const zones = new Set<string>();
+  const line = (r: IndicatorRecord) => {
+    const { ingestedAt: _i, ...rest } = r;
+    return JSON.stringify(rest);
+  };
   for (const p of periods) {
     for (const r of await records.recordsOfPeriod(p)) {
-      const { ingestedAt: _i, ...rest } = r;
-      out.push(JSON.stringify(rest));
+      out.push(line(r));
+      zones.add(r.zone);
     }
   }
+  for (const zone of [...zones].sort())
+    out.push(`zone ${zone}: ${(await records.recordsOfZone(zone)).map(line).join('|')}`);
   return out.sort();
 }
 
 /** The table without what differs between two runs of the same batch (time, batch id). */
 const comparable = (items: string[]) =>
   items.map((i) =>
-    i.replace(/"batch":\{"S":"[^"]*"\},?/, '').replace(/"ingestedAt":\{"S":"[^"]*"\},?/, ''),
+    i
+      .replace(/"batch":\{"S":"[^"]*"\},?/, '')
+      .replace(/"ingestedAt":\{"S":"[^"]*"\},?/, '')
+      // A zone pack's records (`dumpRecords` shows them as JSON).
+      .replace(/"ingestedAt":"[^"]*",?/g, ''),
   );
 
 beforeAll(async () => {

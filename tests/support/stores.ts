@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { inflateRawSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -115,9 +116,17 @@ export async function dumpRecords(services: Services, table = services.config.ta
       // Bookkeeping, not data: batch headers and journals, the ingest lock, and the data version
       // (a stamp that only moves forward, also for a batch that was undone).
       .filter((i) => !/^(BATCH#|INGEST#|DATA#)/.test(i.pk?.S ?? ''))
-      .map(({ prev: _prev, ...rest }) => canonicalJson(rest))
+      .map(({ prev: _prev, ...rest }) => canonicalJson(readablePack(rest)))
       .sort()
   );
+}
+
+/** A zone pack with its records as JSON (its `data` is deflated), any other item as it is. */
+function readablePack(item: Record<string, AttributeValue>): Record<string, unknown> {
+  const data = item.data?.B;
+  if (!data || !item.pk?.S?.startsWith('ZONE#')) return item;
+  const { data: _data, ...rest } = item;
+  return { ...rest, records: JSON.parse(inflateRawSync(data).toString('utf8')) as unknown };
 }
 
 /** JSON with object keys sorted, so equal items give equal strings. */
