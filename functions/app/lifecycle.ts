@@ -26,6 +26,7 @@ import {
   refusalOf,
   statusWord,
   type Draft,
+  type Numbering,
   type PrintedRecord,
   type ArticleDigest,
   type ReviewRule,
@@ -321,6 +322,8 @@ export async function triggerReport(
     return end(outcome, message, extra, fields);
   };
 
+  /** The place in the numbering line the draft is written with, when released at once. */
+  let taken: TakenPlace | undefined;
   try {
     const draftId = draftIdFor(job.series, opts.slotKey);
     // A slot claimed for the first time has no draft yet (its id is the slot's); should one be
@@ -360,6 +363,9 @@ export async function triggerReport(
             { draft: same },
           );
       }
+      // Released at once: its number taken in the line now, and written with the draft as its
+      // first attempt (no attempt written after it).
+      if (immediate) taken = await takePlace(deps, job.series, job.reference);
       const made = await makeDraft(deps, job, inputs, {
         id: draftId,
         slotKey: opts.slotKey,
@@ -369,10 +375,13 @@ export async function triggerReport(
         immediate,
         // Released at once: written already held by its release (no beginRelease after it).
         ...(immediate ? { heldBy: { owner: releaser, leaseMs: lease(deps) } } : {}),
+        ...(taken ? { attemptTotal: taken.numbering.total } : {}),
       });
       draft = made.draft;
       rendered = made.rendered;
       madeNow = made.created;
+      // A draft there before this run's: released from its own state, not with this place.
+      if (!madeNow) await taken?.giveUp();
       // In a series that needs no review every trigger's draft is released at once, and those
       // are never superseded: what this draft can supersede was made before the series' rule
       // changed, long before the read above — so that read serves (one Query a zone profile).
@@ -402,6 +411,7 @@ export async function triggerReport(
         job,
         madeNow ? draft : undefined,
         madeNow ? releaser : undefined,
+        madeNow ? taken : undefined,
       );
       const issue = release.issue;
       rendered = release.rendered ?? rendered;
@@ -418,8 +428,12 @@ export async function triggerReport(
       { draft, ...printedBy(rendered) },
     );
   } catch (err) {
+    // The releases after it in the line number again at once, not after the writes below.
+    await taken?.giveUp();
     await finish('failed', `运行 ${runId} 失败：${messageOf(err)}`).catch(() => undefined);
     throw err;
+  } finally {
+    await taken?.giveUp();
   }
 }
 
@@ -489,6 +503,8 @@ async function makeDraft(
      * lease runs out and it shows as a release cut off, resumed by a retry.
      */
     heldBy?: { owner: string; leaseMs: number };
+    /** Held: the total its release tries first ({@link TakenPlace}). */
+    attemptTotal?: number;
   },
 ): Promise<{ draft: Draft; created: boolean; rendered?: RenderedPdf }> {
   const createdAt = nowOf(deps);
@@ -549,6 +565,7 @@ async function makeDraft(
     ...(inputs.articles?.length ? { articles: inputs.articles } : {}),
     createdAt: createdAt.toISOString(),
     ...(ids.immediate ? { immediate: true } : {}),
+    ...(ids.heldBy && ids.attemptTotal !== undefined ? { attemptTotal: ids.attemptTotal } : {}),
     ...(ids.runId ? { runId: ids.runId } : {}),
     ...(ids.correctionOf
       ? {
@@ -667,6 +684,8 @@ async function releaseWithJob(
   known?: Draft,
   /** The owner `known` was created held by (`makeDraft`'s `heldBy`): no beginRelease. */
   heldBy?: string,
+  /** The place in the numbering line `known` was written with (its `attemptTotal`). */
+  taken?: TakenPlace,
 ): Promise<{ issue: Issue; rendered?: RenderedPdf; draft?: Draft }> {
   const draft = known?.id === draftId ? known : await requireDraft(deps, draftId);
   if (draft.status === 'published' && draft.issueId)
@@ -690,9 +709,13 @@ async function releaseWithJob(
         `稿件 ${draftId} 生成后其输入（记录、文章、模板或刊物配置）已变：请重新触发，生成新稿件`,
       );
     await deps.checkBeforeRelease?.(held, job);
+    const usable = createdHeld && !held.correctionOf && !opts.plannedAt;
+    const first = usable && held.attemptTotal === taken?.numbering.total ? taken : undefined;
+    // Not this release's first attempt: out of the line before it joins again behind it.
+    if (taken && !first) await taken.giveUp();
     const { issue, rendered } = held.correctionOf
       ? await releaseCorrection(deps, held, job, owner, opts.by)
-      : await numberAndStore(deps, held, job, inputs, owner, opts.by, opts.plannedAt);
+      : await numberAndStore(deps, held, job, inputs, owner, opts.by, opts.plannedAt, first);
     const released = await deps.catalog.completeRelease(
       draftId,
       owner,
@@ -721,27 +744,35 @@ async function numberAndStore(
   owner: string,
   by: string,
   plannedAt?: Date,
+  /** The place the draft was written with (its `attemptTotal`): the first attempt's. */
+  taken?: TakenPlace,
 ): Promise<{ issue: Issue; rendered?: RenderedPdf }> {
-  // A run that died after its put: the number it tried may already be this draft's.
-  if (draft.attemptTotal !== undefined) {
+  // A run that died after its put: the number it tried may already be this draft's. (Not a
+  // draft this run has just written with its place: nothing was tried with it yet.)
+  if (draft.attemptTotal !== undefined && !taken) {
     const tried = await deps.catalog.issueByTotal(draft.series, draft.attemptTotal);
     if (tried?.draftId === draft.id) return { issue: tried };
   }
-  // Releases of the series in this process print side by side, each with the number after
-  // the one before it, and write in that order (numbering-line.ts).
-  const line = numberingLineOf(deps.catalog, draft.series);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const now = nowOf(deps);
+    const first = attempt === 0 ? taken : undefined;
+    const now = first?.now ?? nowOf(deps);
     // The year of 年第N期 is the date of the planned release (the embargo's time, or now for an
     // immediate release) in the series' zone: an embargo at 23:59:50 on 31 December that fires
     // late is still that year's issue.
     const planned = plannedAt ?? now;
-    const place = line.join(
-      async () => (await deps.catalog.lastNumbering(draft.series)) ?? job.reference,
-      (last) => nextNumbering(last, datePartsIn(planned, deps.timeZone).year),
-    );
+    const place = first?.place ?? joinNumberingLine(deps, draft.series, job.reference, planned);
     try {
-      const won = await numberOnce(deps, draft, job, inputs, by, owner, { now, planned }, place);
+      const won = await numberOnce(
+        deps,
+        draft,
+        job,
+        inputs,
+        by,
+        owner,
+        { now, planned },
+        place,
+        first !== undefined,
+      );
       if (won) return won;
     } finally {
       // A no-op once it wrote its issue; given up last in flight, it writes what the counter
@@ -755,6 +786,59 @@ async function numberAndStore(
   throw new ConflictError('lifecycle', `稿件 ${draft.id} 试了 50 次仍未取得期号`);
 }
 
+/**
+ * Joins the numbering line of `series` in this process: releases of the series print side by
+ * side, each with the number after the one before it, and write in that order
+ * (numbering-line.ts).
+ */
+function joinNumberingLine(
+  deps: LifecycleDeps,
+  series: string,
+  reference: ReportJob['reference'],
+  planned: Date,
+): Place {
+  return numberingLineOf(deps.catalog, series).join(
+    async () => (await deps.catalog.lastNumbering(series)) ?? reference,
+    (last) => nextNumbering(last, datePartsIn(planned, deps.timeZone).year),
+  );
+}
+
+/**
+ * A release's place in the numbering line taken before its draft was written, and written
+ * with the draft as its attempt (`attemptTotal`, held by the release): its first attempt
+ * writes no attempt of its own — one UpdateItem less a zone profile. Whoever took it settles it
+ * (`settle(false)` is a no-op once the release has settled it).
+ */
+interface TakenPlace {
+  place: Place;
+  numbering: Numbering;
+  /** When it was taken: the first attempt's `now`. */
+  now: Date;
+  /** Leaves the line unless the release settled its place (then a no-op). */
+  giveUp(): Promise<void>;
+}
+
+/** A place in the line of `series` taken now, its number known ({@link TakenPlace}). */
+async function takePlace(
+  deps: LifecycleDeps,
+  series: string,
+  reference: ReportJob['reference'],
+): Promise<TakenPlace> {
+  const now = nowOf(deps);
+  const place = joinNumberingLine(deps, series, reference, now);
+  const giveUp = async () => {
+    // Given up last in flight, it writes what the counter owes (as an attempt does).
+    const owed = place.settle(false);
+    if (owed) await deps.catalog.advanceCounter(series, owed).catch(() => undefined);
+  };
+  try {
+    return { place, now, numbering: await place.numbering, giveUp };
+  } catch (err) {
+    await giveUp();
+    throw err;
+  }
+}
+
 /** One attempt of {@link numberAndStore}: print with the number of `place`, store, write. */
 async function numberOnce(
   deps: LifecycleDeps,
@@ -765,11 +849,13 @@ async function numberOnce(
   owner: string,
   { now, planned }: { now: Date; planned: Date },
   place: Place,
+  /** The draft was written with this attempt and its lease just now ({@link TakenPlace}). */
+  recorded = false,
 ): Promise<{ issue: Issue; rendered?: RenderedPdf } | undefined> {
   const numbering = await place.numbering;
   // Each attempt renews the lease: a release outrun by others for the number (ten render
   // Lambdas of one series at once) is alive, and keeps its draft.
-  await deps.catalog.recordAttempt(draft.id, owner, numbering.total, lease(deps));
+  if (!recorded) await deps.catalog.recordAttempt(draft.id, owner, numbering.total, lease(deps));
   const id = `${draft.series}-${numbering.total}`;
   // An embargo printed ahead with this very number is stored already (embargo.ts); otherwise
   // print now — before the second (a release started ahead of it), under a sealed name.

@@ -25,9 +25,9 @@ const zones = reference.zones.filter((z) => z.level === 'national').map((z) => z
 const [, failing, dying] = zones as [string, string, string, string];
 
 /**
- * The catalog as a process sees it that dies in the middle of `dying`'s release: its attempt
- * (after the draft is written, before a number is taken) is the last thing it does — that write
- * and every later one for the slot or its draft never reach the store.
+ * The catalog as a process sees it that dies in the middle of `dying`'s release: writing its
+ * draft (held by the release, with the number it is about to try) is the last thing it does —
+ * every later write for the slot, its draft or an issue of it never reaches the store.
  */
 function diesMidRelease(real: LifecycleCatalog): LifecycleCatalog {
   let slot: string | undefined;
@@ -43,10 +43,22 @@ function diesMidRelease(real: LifecycleCatalog): LifecycleCatalog {
           if (req.run?.params['zone'] === dying) slot = req.slotKey;
         }
         const draft = slot && draftIdFor(ZONE_PROFILE_SERIES, slot);
-        const ours = args.some((a) => a === slot || a === draft);
-        if (ours && name === 'recordAttempt') dead = true;
+        // An id, or a draft or issue (of the draft) given whole.
+        const ours = args.some(
+          (a) =>
+            a === slot ||
+            a === draft ||
+            (draft !== undefined &&
+              typeof a === 'object' &&
+              a !== null &&
+              ((a as { id?: unknown }).id === draft ||
+                (a as { draftId?: unknown }).draftId === draft)),
+        );
         if (dead && ours) return Promise.reject(gone());
-        return (fn as (...a: unknown[]) => unknown).apply(target, args);
+        const done = (fn as (...a: unknown[]) => unknown).apply(target, args);
+        if (ours && name === 'createDraft')
+          return (done as Promise<unknown>).finally(() => (dead = true));
+        return done;
       };
     },
   });
@@ -62,7 +74,8 @@ describe('the runs of an all-zones batch, kept on their triggers', () => {
   afterAll(() => t?.stop());
 
   it('lists every zone with its outcome, a crash mid-batch as 已中断, and retries each by its id, gapless', async () => {
-    // Arrange: one zone's print fails; another's process dies between its draft and its number.
+    // Arrange: one zone's print fails; another's process dies once its draft is written (held,
+    // with the number it is about to try), before its issue.
     const tiny = createTinyRenderer();
     const renderer: PdfRenderer = {
       renderPdf: async (req) => {
@@ -116,6 +129,8 @@ describe('the runs of an all-zones batch, kept on their triggers', () => {
     // Act: retry both, as `bulletin retry RUN` does (the cut-off release once its lease is over).
     const cut = runs.find((r) => r.params['zone'] === dying)!;
     const draft = await t.services.cycle.getDraft(draftIdFor(ZONE_PROFILE_SERIES, cut.slotKey));
+    // Its number was written with the draft (no attempt of its own): the retry checks it first.
+    expect(draft).toMatchObject({ status: 'releasing', attemptTotal: expect.any(Number) });
     while ((draft?.leaseUntil ?? 0) >= Date.now()) await new Promise((r) => setTimeout(r, 100));
     const retried = [await retryRun(cycle, failed.runId), await retryRun(cycle, cut.runId)];
 
