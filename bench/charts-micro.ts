@@ -5,7 +5,8 @@
  *   dataset, one shared period context as the all-zones run has it) composed in a loop, each
  *   view serialised; four charts a profile (three trend charts, one ranking chart);
  * - `charts`: the same number of profiles' charts alone, drawn from generated inputs (3 trend
- *   charts of 2–15 years, some with gaps and a growth line, and a ranking chart of 3–13 zones).
+ *   charts of 2–15 years, some with gaps and a growth line, and a ranking chart of 3–13 zones),
+ *   a profile's four together (`renderChartsSvg`) as its compose draws them.
  *
  * Prints the CPU a profile (`process.cpuUsage()`, user + system) of each round after a warm-up,
  * and a hash of what was made (the views as `stableViewJson` writes them; the SVGs with their
@@ -14,7 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import { stableViewJson } from '../functions/app/batch.ts';
-import { rankingBarChart, trendChart, type ChartSeries } from '../functions/core/charts.ts';
+import {
+  rankingBarChartSpec,
+  renderChartsSvg,
+  trendChartSpec,
+  type ChartSeries,
+} from '../functions/core/charts.ts';
 import type { Figure } from '../functions/core/figures.ts';
 import { syntheticProfiles } from './synthetic-profiles.ts';
 
@@ -79,11 +85,11 @@ const inputs = Array.from({ length: profiles }, (_, p) => {
   };
   return { trends, ranking };
 });
+// A profile's four charts drawn together, as its compose draws them.
 const drawn = measure(() =>
-  inputs.flatMap(({ trends, ranking }) => [
-    ...trends.map((t) => trendChart(t)),
-    rankingBarChart(ranking),
-  ]),
+  inputs.flatMap(({ trends, ranking }) =>
+    renderChartsSvg([...trends.map(trendChartSpec), rankingBarChartSpec(ranking)]),
+  ),
 );
 // The generated names relabelled by first appearance in each chart.
 const relabelled = drawn.first.map((svg) => {

@@ -36,11 +36,12 @@ export interface ChartSize {
 }
 
 /**
- * One SSR instance per chart size, kept and drawn again for each chart: a third less CPU a
- * chart than an instance made and disposed for each. After each chart it is cleared (its views go with
- * their chart: a view kept for the next chart would reuse its bars and labels and write them
- * in another order), and the animation loop zrender starts on every draw (a 16 ms timer) is
- * stopped, so no instance keeps the process alive. At most {@link MAX_INSTANCES} are kept.
+ * One SSR instance per size drawn (a chart's, or the tallest of charts drawn together), kept and
+ * drawn again: a third less CPU a chart than an instance made and disposed for each. After each
+ * draw it is cleared (its views go with their charts: a view kept for the next chart would
+ * reuse its bars and labels and write them in another order), and the animation loop zrender
+ * starts on every draw (a 16 ms timer) is stopped, so no instance keeps the process alive. At
+ * most {@link MAX_INSTANCES} are kept.
  */
 const instances = new Map<string, echarts.ECharts>();
 const MAX_INSTANCES = 8;
@@ -52,7 +53,58 @@ export function disposeCharts(): void {
 }
 
 /** Renders an ECharts option to an SVG string (no animation, no script). */
-export function renderChartSvg(option: echarts.EChartsCoreOption, size: ChartSize): string {
+export function renderChartSvg(option: ChartOption, size: ChartSize): string {
+  return renderChartsSvg([{ option, size }])[0]!;
+}
+
+/** A chart to draw: its option (one grid, its own axes and series) and its size. */
+export interface ChartSpec {
+  option: ChartOption;
+  size: ChartSize;
+}
+
+/** The options the chart builders below write: one grid, and at most one legend. */
+export interface ChartOption {
+  grid: { top: number; bottom: number } & Record<string, unknown>;
+  legend?: Record<string, unknown>;
+  xAxis: object | object[];
+  yAxis: object | object[];
+  series: ({ name: string } & Record<string, unknown>)[];
+}
+
+/**
+ * Draws several charts at once, each to its own SVG: the same SVG, byte for byte, as each drawn
+ * alone by {@link renderChartSvg}, for less CPU. ECharts' cost is mostly per `setOption` (a
+ * trend chart of 2 years costs what one of 15 does: its model, scheduler and views are set up
+ * again for any chart), so the charts of one width are drawn by one `setOption` on one
+ * instance: each chart in its own grid on top of the others (the same place as drawn alone: a
+ * shorter chart's grid is given its height instead of its bottom), with its axes, legend and
+ * series, and its own `zlevel` (the chart's number). zrender lists what it draws by zlevel first, so each chart's
+ * elements are then written to SVG alone, in the order they have when the chart is drawn alone.
+ * What the charts must not share is made their own: series names (a legend finds its series by
+ * name; the legend prints the name itself) and the series numbers zrender writes
+ * (`ecmeta_series_index`, numbered again from the chart's first series).
+ */
+export function renderChartsSvg(specs: readonly ChartSpec[]): string[] {
+  const out: string[] = new Array(specs.length);
+  const byWidth = new Map<number, number[]>();
+  specs.forEach((spec, i) => {
+    const list = byWidth.get(spec.size.width);
+    if (list) list.push(i);
+    else byWidth.set(spec.size.width, [i]);
+  });
+  for (const [width, indices] of byWidth) {
+    const svgs = drawTogether(
+      indices.map((i) => specs[i]!),
+      width,
+    );
+    indices.forEach((i, k) => (out[i] = svgs[k]!));
+  }
+  return out;
+}
+
+/** The kept instance for a size (made, and the oldest dropped past {@link MAX_INSTANCES}). */
+function instanceFor(size: ChartSize): echarts.ECharts {
   const key = `${size.width}×${size.height}`;
   let chart = instances.get(key);
   if (!chart) {
@@ -69,22 +121,127 @@ export function renderChartSvg(option: echarts.EChartsCoreOption, size: ChartSiz
       old.dispose();
     }
   }
-  let svg: string;
+  return chart;
+}
+
+const asArray = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+
+/** One option for several charts of one width, each chart at its own zlevel (see above). */
+function combined(specs: readonly ChartSpec[], height: number) {
+  const grid: object[] = [];
+  const legend: object[] = [];
+  const xAxis: object[] = [];
+  const yAxis: object[] = [];
+  const series: ChartOption['series'] = [];
+  const firstSeries: number[] = [];
+  specs.forEach(({ option, size }, k) => {
+    const { bottom, ...rest } = option.grid;
+    grid.push({
+      ...rest,
+      ...(size.height === height ? { bottom } : { height: size.height - rest.top - bottom }),
+      zlevel: k,
+    });
+    const names = new Map<string, string>();
+    const x0 = xAxis.length;
+    const y0 = yAxis.length;
+    for (const axis of asArray(option.xAxis)) xAxis.push({ ...axis, gridIndex: k, zlevel: k });
+    for (const axis of asArray(option.yAxis)) yAxis.push({ ...axis, gridIndex: k, zlevel: k });
+    firstSeries.push(series.length);
+    for (const s of option.series) {
+      // A name of this chart's only: "<chart>\n<name>" (a legend prints it without the prefix).
+      const name = `${k}\n${s.name}`;
+      names.set(name, s.name);
+      series.push({
+        ...s,
+        // A marker (the bulletin's baseline) has its own zlevel, not its series'.
+        ...(s.markLine ? { markLine: { ...s.markLine, zlevel: k } } : {}),
+        name,
+        xAxisIndex: x0 + ((s.xAxisIndex as number | undefined) ?? 0),
+        yAxisIndex: y0 + ((s.yAxisIndex as number | undefined) ?? 0),
+        zlevel: k,
+      });
+    }
+    if (option.legend) {
+      legend.push({
+        ...option.legend,
+        data: [...names.keys()],
+        formatter: (name: string) => names.get(name) ?? name,
+        zlevel: k,
+      });
+    }
+  });
+  return {
+    option: {
+      animation: false,
+      textStyle: { fontFamily: CHART_FONT, color: INK },
+      grid,
+      ...(legend.length ? { legend } : {}),
+      xAxis,
+      yAxis,
+      series,
+    },
+    firstSeries,
+  };
+}
+
+/** The charts of one width, drawn by one `setOption` and written to SVG one by one. */
+function drawTogether(specs: readonly ChartSpec[], width: number): string[] {
+  const height = Math.max(...specs.map((s) => s.size.height));
+  const chart = instanceFor({ width, height });
+  const { option, firstSeries } = combined(specs, height);
+  const zr = chart.getZr();
+  // zrender's painter and store of elements (not typed by ECharts): each chart's elements are
+  // written alone, at the chart's own size.
+  const painter = (zr as unknown as { painter: SvgPainter }).painter;
+  const storage = painter.storage;
+  let svgs: string[];
   try {
-    chart.setOption(
-      { animation: false, textStyle: { fontFamily: CHART_FONT, color: INK }, ...option },
-      { notMerge: true },
-    );
-    svg = chart.renderToSVGString();
+    chart.setOption(option, { notMerge: true });
+    const all = storage.getDisplayList(true);
+    const own: Displayable[][] = specs.map(() => []);
+    for (const el of all) {
+      const list = own[el.zlevel];
+      if (!list) throw new Error(`图表元素的层级（zlevel ${el.zlevel}）不属于任何一张图`);
+      list.push(el);
+    }
+    svgs = specs.map((spec, k) => {
+      painter.storage = { getDisplayList: () => own[k]! };
+      painter.resize(spec.size.width, spec.size.height);
+      try {
+        return chart.renderToSVGString();
+      } finally {
+        painter.storage = storage;
+        painter.resize(width, height);
+      }
+    });
     chart.clear();
   } catch (e) {
-    instances.delete(key);
+    zr.animation.stop();
+    instances.delete(`${width}×${height}`);
     chart.dispose();
     throw e;
-  } finally {
-    chart.getZr().animation.stop();
   }
-  return assertStaticSvg(plainText(chartNames(svg)));
+  zr.animation.stop();
+  return svgs.map((svg, k) =>
+    assertStaticSvg(plainText(chartNames(seriesNumbers(svg, firstSeries[k]!)))),
+  );
+}
+
+interface Displayable {
+  zlevel: number;
+}
+interface SvgPainter {
+  storage: { getDisplayList(update?: boolean): Displayable[] };
+  resize(width: number, height: number): void;
+}
+
+/** zrender's series numbers of a chart drawn with others, numbered again from its first. */
+function seriesNumbers(svg: string, first: number): string {
+  if (!first) return svg;
+  return svg.replace(
+    /\secmeta_series_index="(\d+)"/g,
+    (_, n: string) => ` ecmeta_series_index="${Number(n) - first}"`,
+  );
 }
 
 /**
@@ -157,6 +314,8 @@ export function assertStaticSvg(svg: string): string {
   return svg;
 }
 
+const spec = (option: ChartOption, size: ChartSize): ChartSpec => ({ option, size });
+
 const label = (texts: (string | undefined)[]) => (p: { dataIndex: number }) =>
   texts[p.dataIndex] ?? '';
 
@@ -182,16 +341,22 @@ export interface ChartSeries {
  * Bars over periods with an optional rate line on a second axis (e.g. GDP and its share of
  * the national total). Missing periods are gaps, never zeros.
  */
-export function trendChart(opts: {
+export function trendChart(opts: Parameters<typeof trendChartSpec>[0]): string {
+  const { option, size } = trendChartSpec(opts);
+  return renderChartSvg(option, size);
+}
+
+/** The option and size of {@link trendChart}. */
+export function trendChartSpec(opts: {
   categories: string[];
   bars: ChartSeries;
   line?: ChartSeries;
   size?: ChartSize;
-}): string {
+}): ChartSpec {
   const size = opts.size ?? { width: 640, height: 270 };
   const values = (s: ChartSeries) => s.figures.map((f) => (f ? f.value : null));
   const texts = (s: ChartSeries) => s.figures.map((f) => f?.text);
-  const series: object[] = [
+  const series: ChartOption['series'] = [
     {
       name: opts.bars.name,
       type: 'bar',
@@ -232,7 +397,7 @@ export function trendChart(opts: {
   const lineValues = opts.line ? values(opts.line).filter((v): v is number => v !== null) : [];
   const barValues = values(opts.bars).filter((v): v is number => v !== null);
   const band = upperBand(lineValues);
-  return renderChartSvg(
+  return spec(
     {
       grid: { left: 16, right: 16, top: 36, bottom: 28, containLabel: true },
       legend: { top: 0, textStyle: { fontSize: 11 }, itemWidth: 14, itemHeight: 9 },
@@ -268,18 +433,24 @@ export function trendChart(opts: {
  * Horizontal bars, one per category (zones), best first from the top; `highlight` marks the
  * categories to stand out (the zone a profile is about).
  */
-export function rankingBarChart(opts: {
+export function rankingBarChart(opts: Parameters<typeof rankingBarChartSpec>[0]): string {
+  const { option, size } = rankingBarChartSpec(opts);
+  return renderChartSvg(option, size);
+}
+
+/** The option and size of {@link rankingBarChart}. */
+export function rankingBarChartSpec(opts: {
   categories: string[];
   series: ChartSeries;
   highlight?: ReadonlySet<number>;
   size?: ChartSize;
-}): string {
+}): ChartSpec {
   const n = opts.categories.length;
   const size = opts.size ?? { width: 640, height: Math.max(120, 40 + n * 22) };
   // ECharts draws the first category at the bottom: reverse so the best is on top.
   const order = [...opts.categories.keys()].reverse();
   const figs = order.map((i) => opts.series.figures[i]);
-  return renderChartSvg(
+  return spec(
     {
       grid: { left: 8, right: 70, top: 10, bottom: 6, containLabel: true },
       xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { show: false } },
@@ -317,17 +488,23 @@ export function rankingBarChart(opts: {
  * Vertical bars for categories (e.g. an index and its sub-indices) with a second, optional
  * series of rates drawn as labelled markers on their own axis.
  */
-export function categoryChart(opts: {
+export function categoryChart(opts: Parameters<typeof categoryChartSpec>[0]): string {
+  const { option, size } = categoryChartSpec(opts);
+  return renderChartSvg(option, size);
+}
+
+/** The option and size of {@link categoryChart}. */
+export function categoryChartSpec(opts: {
   categories: string[];
   bars: ChartSeries;
   markers?: ChartSeries;
   /** A dashed reference line (e.g. the base year's 100 points), explained in the caption. */
   baseline?: { value: number };
   size?: ChartSize;
-}): string {
+}): ChartSpec {
   const size = opts.size ?? { width: 640, height: 260 };
   const barFigs = opts.bars.figures;
-  const series: object[] = [
+  const series: ChartOption['series'] = [
     {
       name: opts.bars.name,
       type: 'bar',
@@ -374,7 +551,7 @@ export function categoryChart(opts: {
   }
   const barMax = Math.max(...barFigs.map((f) => f?.value ?? 0), opts.baseline?.value ?? 0);
   const markerValues = (opts.markers?.figures ?? []).flatMap((f) => (f ? [f.value] : []));
-  return renderChartSvg(
+  return spec(
     {
       grid: { left: 16, right: 16, top: 36, bottom: 8, containLabel: true },
       legend: { top: 0, textStyle: { fontSize: 11 }, itemWidth: 14, itemHeight: 9 },

@@ -4,7 +4,7 @@
  * the national figure. Pure: the zone's records and the period-wide records (for ranks) in,
  * view model out; every printed number is a traced {@link Figure}.
  */
-import { rankingBarChart, trendChart } from './charts.ts';
+import { rankingBarChartSpec, renderChartsSvg, trendChartSpec, type ChartSpec } from './charts.ts';
 import { datePartsIn, formatIssueLine } from './format.ts';
 import {
   growthOf,
@@ -257,6 +257,9 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
       }),
     },
   ];
+  // The charts' SVGs, drawn together once the blocks are made (renderChartsSvg: one ECharts
+  // pass for the profile's charts).
+  const charts: { chart: { svg: string }; spec: ChartSpec }[] = [];
   for (const ind of indicatorsOfZone) {
     // Three charts at most: the zone's other indicators are not read for one.
     if (figureNo >= 3) break;
@@ -280,19 +283,22 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
     });
     // The growth line is drawn (and its figures printed) with two values at least.
     const growth = growthAll.filter(Boolean).length >= 2 ? growthAll.map((g) => tracer.use(g)) : [];
-    trendBlocks.push({
-      chart: {
-        anchor: `chart-${ind.code}`,
-        caption: `图${++figureNo} ${zone.shortName}${ind.name}（${sparse ? years.join('、') : `${first}—${last}`}年）`,
-        svg: trendChart({
-          categories: years,
-          bars: { name: ind.name, figures: figs },
-          ...(growth.length ? { line: { name: '同比增长', figures: growth } } : {}),
-        }),
-        sourceLine: tracer.sourceLine([...figs, ...growth]),
-        ...(sparse ? { note: '注：只列出有公开数据的年份，年份间隔不等。' } : {}),
-      },
+    const chart = {
+      anchor: `chart-${ind.code}`,
+      caption: `图${++figureNo} ${zone.shortName}${ind.name}（${sparse ? years.join('、') : `${first}—${last}`}年）`,
+      svg: '',
+      sourceLine: tracer.sourceLine([...figs, ...growth]),
+      ...(sparse ? { note: '注：只列出有公开数据的年份，年份间隔不等。' } : {}),
+    };
+    charts.push({
+      chart,
+      spec: trendChartSpec({
+        categories: years,
+        bars: { name: ind.name, figures: figs },
+        ...(growth.length ? { line: { name: '同比增长', figures: growth } } : {}),
+      }),
     });
+    trendBlocks.push({ chart });
   }
   sections.push(section('指标走势', 'sec-2', trendBlocks));
 
@@ -313,12 +319,10 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   ];
   if (compareBlocks.table) rankSection.push({ table: compareBlocks.table });
   if (compareBlocks.chart) {
-    rankSection.push({
-      chart: {
-        ...compareBlocks.chart,
-        caption: `图${++figureNo} ${compareBlocks.chart.caption}`,
-      },
-    });
+    const { spec, ...rest } = compareBlocks.chart;
+    const chart = { ...rest, caption: `图${++figureNo} ${rest.caption}` };
+    charts.push({ chart, spec });
+    rankSection.push({ chart });
   }
   sections.push(section('排名比较', 'sec-3', rankSection));
 
@@ -341,6 +345,8 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   };
   const year = parsePeriod(period)?.year ?? pubYear;
   const documentTitle = `${input.series.title}·${zone.shortName}（${periodZh}）`;
+  const svgs = renderChartsSvg(charts.map((c) => c.spec));
+  charts.forEach((c, i) => (c.chart.svg = svgs[i]!));
   return {
     kind: 'zone-profile',
     lang: 'zh-CN',
@@ -392,13 +398,16 @@ function rankBlocks(
   /** The figures the paragraphs print. */
   sentenceFigures: Figure[];
   table?: TableBlock;
-  chart?: { anchor: string; caption: string; svg: string; sourceLine?: string };
+  /** Its `svg` drawn by the caller, from `spec`. */
+  chart?: { anchor: string; caption: string; svg: string; sourceLine?: string; spec: ChartSpec };
 } {
   const rows: TableBlock['rows'] = [];
   const figures: Figure[] = [];
   const paragraphs: string[] = [];
   const sentenceFigures: Figure[] = [];
-  let chart: { anchor: string; caption: string; svg: string; sourceLine?: string } | undefined;
+  let chart:
+    | { anchor: string; caption: string; svg: string; sourceLine?: string; spec: ChartSpec }
+    | undefined;
   const items = own
     .filter((r) => r.period === period)
     .map((r) => ({ r, ind: ref.indicator(r.indicator) }))
@@ -470,12 +479,13 @@ function rankBlocks(
       chart = {
         anchor: 'rank-chart',
         caption: `${formatPeriodZh(period)}国家高新区${ind.name}（${zone.shortName}以深色标出）`,
-        svg: rankingBarChart({
+        svg: '',
+        ...(tracer.sourceLine(figs) ? { sourceLine: tracer.sourceLine(figs)! } : {}),
+        spec: rankingBarChartSpec({
           categories: top.map((x) => `${ref.zone(x.item.zone)!.shortName}（${x.rank}）`),
           series: { name: ind.name, figures: figs },
           highlight: new Set(top.flatMap((x, i) => (x.item.zone === zone.id ? [i] : []))),
         }),
-        ...(tracer.sourceLine(figs) ? { sourceLine: tracer.sourceLine(figs)! } : {}),
       };
     }
   }

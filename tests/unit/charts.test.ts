@@ -6,7 +6,19 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { disposeCharts, rankingBarChart, trendChart } from '../../functions/core/charts.ts';
+import fc from 'fast-check';
+import {
+  categoryChartSpec,
+  disposeCharts,
+  rankingBarChart,
+  rankingBarChartSpec,
+  renderChartSvg,
+  renderChartsSvg,
+  trendChart,
+  trendChartSpec,
+  type ChartSeries,
+  type ChartSpec,
+} from '../../functions/core/charts.ts';
 import { composeBulletin } from '../../functions/core/compose-bulletin.ts';
 import { composeRegionalReport, selectRegion } from '../../functions/core/compose-regional.ts';
 import { composeZoneProfile } from '../../functions/core/compose-zone-profile.ts';
@@ -134,6 +146,59 @@ describe('charts on a page', () => {
     rankingBarChart({ categories: ['甲', '乙'], series: { name: 'x', figures: [fig(2), fig(1)] } });
     expect(a()).toBe(fresh);
     expect(fresh).toMatch(/clip-path="url\(#zr\d+-c0\)"/);
+  });
+
+  it('drawn together, each the same SVG as drawn alone', () => {
+    const figure = fc
+      .option(
+        fc.integer({ min: -500_000, max: 500_000 }).map((v) => v / 10),
+        { nil: undefined },
+      )
+      .map((v) => (v === undefined ? v : { value: v, text: v.toFixed(1), refs: [] }));
+    const seriesOf = (n: number, name: fc.Arbitrary<string>): fc.Arbitrary<ChartSeries> =>
+      fc.record({ name, figures: fc.array(figure, { minLength: n, maxLength: n }) });
+    // The names the profiles' charts share: the growth line's, an indicator drawn twice.
+    const name = fc.constantFrom('营业收入', '同比增长', '工业总产值', 'x');
+    const trend = fc.integer({ min: 2, max: 15 }).chain((n) =>
+      fc.record(
+        {
+          categories: fc.constant(Array.from({ length: n }, (_, i) => String(2010 + i))),
+          bars: seriesOf(n, name),
+          line: seriesOf(n, fc.constant('同比增长')),
+        },
+        { requiredKeys: ['categories', 'bars'] },
+      ),
+    );
+    const ranking = fc.integer({ min: 1, max: 13 }).chain((n) =>
+      fc.record({
+        categories: fc.constant(Array.from({ length: n }, (_, i) => `园区${i}（${i + 1}）`)),
+        series: seriesOf(n, name),
+        highlight: fc.subarray([...Array(n).keys()]).map((a) => new Set(a)),
+      }),
+    );
+    const category = fc.integer({ min: 1, max: 8 }).chain((n) =>
+      fc.record(
+        {
+          categories: fc.constant(Array.from({ length: n }, (_, i) => `指数${i}`)),
+          bars: seriesOf(n, name),
+          markers: seriesOf(n, fc.constant('同比增长')),
+          baseline: fc.constant({ value: 100 }),
+        },
+        { requiredKeys: ['categories', 'bars'] },
+      ),
+    );
+    const spec: fc.Arbitrary<ChartSpec> = fc.oneof(
+      trend.map(trendChartSpec),
+      ranking.map(rankingBarChartSpec),
+      category.map(categoryChartSpec),
+    );
+    fc.assert(
+      fc.property(fc.array(spec, { minLength: 1, maxLength: 5 }), (specs) => {
+        const alone = specs.map((s) => renderChartSvg(s.option, s.size));
+        expect(renderChartsSvg(specs)).toEqual(alone);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('leave nothing that keeps the process alive once drawn', async () => {
