@@ -2,7 +2,8 @@
  * What one DynamoDB request of a zone profile costs, in CPU of this process (the SDK: build,
  * sign, send, parse) and of the stores' process (the proxy and dynalite), on the embedded stack
  * as the CLI and the bench run it (dynalite on LevelDB): a small conditional write (as a
- * trigger's claim and finish) and a zone's records Query (every period of the zone).
+ * trigger's claim and finish) and a zone's records read (every period of the zone: its packs);
+ * and the seeding of the synthetic zones (one batch).
  *
  *   npx tsx bench/request-cost.ts            # 30 synthetic zones, 4 000 small writes
  *   ZONES=60 WRITES=2000 npx tsx bench/request-cost.ts
@@ -81,7 +82,11 @@ try {
       }),
     );
   });
-  await seedSynthetic({ records: services.records }, { seed: 20241231, zones: ZONES });
+  let seeded = 0;
+  const seeding = await measure(stack.pid, 1, async () => {
+    seeded = (await seedSynthetic({ records: services.records }, { seed: 20241231, zones: ZONES }))
+      .records;
+  });
   const zones = syntheticReference(ZONES)
     .zones.filter((z) => z.level === 'national')
     .map((z) => z.id);
@@ -97,7 +102,10 @@ try {
     `Node ${ms(c.node)} + stores ${ms(c.stores)} ms each (of it system ${ms(c.nodeSystem)} + ${ms(c.storesSystem)})`;
   console.log(`${2 * WRITES} small conditional writes (${IN_FLIGHT} in flight): ${cost(writes)}`);
   console.log(
-    `a zone's records Query (${zones.length} zones, ${Math.round(items / zones.length)} records a zone, ${rounds} rounds): ${cost(queries)}`,
+    `a zone's records read (its packs: one Query; ${zones.length} zones, ${Math.round(items / zones.length)} records a zone, ${rounds} rounds): ${cost(queries)}`,
+  );
+  console.log(
+    `seeding ${seeded} records (one batch, packs included): Node ${(seeding.node / 1000).toFixed(2)} + stores ${(seeding.stores / 1000).toFixed(2)} s`,
   );
 } finally {
   await services.close();

@@ -58,9 +58,10 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
  *   journal `sk=J#…`) and the ingest lock `pk=INGEST#LOCK` (see `record-store.ts`);
  * - the data version `pk=DATA#VERSION`, `sk=-`: the id of the last batch that may have changed
  *   what reads return, written before that batch becomes visible (`RecordStore.dataVersion`);
- * - zone packs `pk=ZONE#<zone>`, `sk=<period>`: every current record of one (zone, period) in
- *   one item (a zone's records in one Query of ≈ 15 items), kept by every batch once the marker
- *   `pk=ZONES#PACKED`, `sk=-` is there (see `record-store.ts`).
+ * - packs: every current record of one (zone, period) in one item, under its zone
+ *   `pk=ZONE#<zone>`, `sk=<period>` (a zone's records in one Query of ≈ 15 items) and under its
+ *   period `pk=PACKS#<period>`, `sk=<zone>` (a period's in one Query of ≈ 180), kept by every
+ *   batch once the marker `pk=ZONES#PACKED`, `sk=2` is there (see `record-store.ts`).
  */
 export const RECORDS_TABLE: TableDefinition = {
   id: 'records',

@@ -1,6 +1,6 @@
 /**
  * Reads stay flat: loading a bulletin's inputs makes the same DynamoDB requests (Query,
- * GetItem, BatchGetItem; never Scan) for 20 zones as for all 178 — more zones only means more
+ * GetItem, BatchGetItem; never Scan) for 20 zones as for all 178 — more zones means at most more
  * pages of the same Queries. Counted on the wire with an SDK middleware.
  */
 import { describe, expect, it } from 'vitest';
@@ -47,8 +47,9 @@ describe('bulletin reads stay flat', { timeout: 300_000 }, () => {
       expect(large!.logical).toBe(small!.logical);
       expect(large!.byCommand['ScanCommand']).toBeUndefined();
       expect(Object.keys(large!.byCommand).sort()).toEqual(Object.keys(small!.byCommand).sort());
-      // More zones only means more pages of the same Queries.
-      expect(large!.continuationPages).toBeGreaterThan(small!.continuationPages);
+      // More zones means at most more pages of the same Queries (a period's records are read
+      // from its packs, a pack a zone: 178 of them fit in the page that holds 20).
+      expect(large!.continuationPages).toBeGreaterThanOrEqual(small!.continuationPages);
     } finally {
       await t.stop();
     }

@@ -121,10 +121,10 @@ export async function dumpRecords(services: Services, table = services.config.ta
   );
 }
 
-/** A zone pack with its records as JSON (its `data` is deflated), any other item as it is. */
+/** A pack with its records as JSON (its `data` is deflated), any other item as it is. */
 function readablePack(item: Record<string, AttributeValue>): Record<string, unknown> {
   const data = item.data?.B;
-  if (!data || !item.pk?.S?.startsWith('ZONE#')) return item;
+  if (!data || !/^(ZONE|PACKS)#/.test(item.pk?.S ?? '')) return item;
   const { data: _data, ...rest } = item;
   return { ...rest, records: JSON.parse(inflateRawSync(data).toString('utf8')) as unknown };
 }

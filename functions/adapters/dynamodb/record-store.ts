@@ -18,14 +18,16 @@
  * revision but the current one (stores written before this layout hold the current one too;
  * reads merge both).
  *
- * Zone packs: every record of one (zone, period), as written, in one item (`ZONE#<zone>` /
- * `<period>`, its records' JSON deflated): a zone's records are one Query of ≈ 15 items instead
- * of ≈ 520 (a zone profile's read; the stores' process and the SDK spend their time per item).
- * A batch rewrites the pack of every (zone, period) whose records it creates or revises, in the
- * batch (same `batch`/`prev` visibility, journalled, undone with it). The marker
- * `ZONES#PACKED` says every zone's packs are complete: a batch keeps packs only under it, and
- * writes it into an empty table (or a table without it, after writing the pack of every
- * period's records: `backfillPacks`); a zone without packs is read from `gsi2` as before.
+ * Packs: every record of one (zone, period), as written, in one item (its records' JSON
+ * deflated), twice: under its zone (`ZONE#<zone>` / `<period>`: a zone's records are one Query
+ * of ≈ 15 items instead of ≈ 520, a zone profile's read) and under its period (`PACKS#<period>`
+ * / `<zone>`: a period's records are one Query of ≈ 180 items instead of ≈ 6 600). The stores'
+ * process and the SDK spend their time per item. A batch rewrites both packs of every
+ * (zone, period) whose records it creates or revises, in the batch (same `batch`/`prev`
+ * visibility, journalled, undone with it). The marker `ZONES#PACKED` / `2` says every pack is
+ * there: a batch keeps packs only under it, and writes it into an empty table (or a table without
+ * it, after writing the packs of every period's records: `backfillPacks`); a zone or period
+ * without packs is read from `gsi2` or its `P#` items as before.
  */
 import { hostname } from 'node:os';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -156,9 +158,18 @@ const BATCH_WRITE = 25;
 /** Records a batch writes at a time: its memory is that of one chunk, whatever its size. */
 const CHUNK_RECORDS = 1_000;
 const BATCH_GET = 100;
-/** The marker of a table whose every zone has complete packs (see the header). */
-const PACKED_KEY = { pk: 'ZONES#PACKED', sk: '-' };
+/**
+ * The marker of a table whose every (zone, period) has both its packs (see the header). `sk=-`
+ * was the marker of zone packs alone (kept by `16c550a` only): not this one.
+ */
+const PACKED_KEY = { pk: 'ZONES#PACKED', sk: '2' };
+/** A (zone, period)'s pack under its zone (a zone's read) and under its period (a period's). */
 const packKey = (zone: string, period: string) => ({ pk: `ZONE#${zone}`, sk: period });
+const periodPackKey = (zone: string, period: string) => ({ pk: `PACKS#${period}`, sk: zone });
+const packKeys = (zone: string, period: string) => [
+  packKey(zone, period),
+  periodPackKey(zone, period),
+];
 /**
  * Largest pack kept (deflated; with the pack it replaced, `prev`, well under 400 KB). A larger
  * one is written as `overflow`: that zone is read from `gsi2`.
@@ -607,17 +618,18 @@ export function createDynamoRecordStore(
   async function undo(batchId: string, entries: JournalEntry[]): Promise<void> {
     const recordEntries = entries.filter((e) => e.type === 'r');
     const articleEntries = entries.filter((e) => e.type === 'a');
-    const packKeys = new Map(
+    const packed = new Map(
       entries
         .filter((e) => e.type === 'z')
-        .map((e) => [`${e.key[0]}\t${e.key[1]}`, packKey(e.key[0], e.key[1])]),
+        .flatMap((e) => packKeys(e.key[0], e.key[1]))
+        .map((k) => [`${k.pk}\t${k.sk}`, k]),
     );
     const currentKeys = [
       ...recordEntries.map((e) => ({ pk: `P#${e.key[0]}`, sk: `${e.key[1]}#${e.key[2]}` })),
       ...articleEntries.map((e) =>
         articleKey({ series: e.key[0], period: e.key[1], id: e.key[2] }),
       ),
-      ...packKeys.values(),
+      ...packed.values(),
     ];
     const currents = await batchGetAll(currentKeys);
     const restore: Parameters<typeof writeAll>[0] = [];
@@ -733,9 +745,9 @@ export function createDynamoRecordStore(
   }
 
   /**
-   * The writes and journal entries that bring the packs of these records' (zone, period) up to
-   * date: each pack as stored (this batch's own version if it wrote one already, keeping the
-   * `prev` from before the batch), with these records put in.
+   * The writes and journal entries that bring both packs of these records' (zone, period) up to
+   * date: each as stored (this batch's own version if it wrote one already, keeping the `prev`
+   * from before the batch), with these records put in.
    */
   async function packWrites(batchId: string, changed: readonly IndicatorRecord[]) {
     const byPack = new Map<string, { zone: string; period: string; records: IndicatorRecord[] }>();
@@ -745,20 +757,12 @@ export function createDynamoRecordStore(
       if (!pack) byPack.set(id, (pack = { zone: r.zone, period: r.period, records: [] }));
       pack.records.push(r);
     }
-    const stored = new Map(
-      (await batchGetAll([...byPack.values()].map((p) => packKey(p.zone, p.period)))).map((i) => [
-        `${(i.pk as string).slice('ZONE#'.length)}\t${i.sk as string}`,
-        i,
-      ]),
-    );
+    const stored = await storedPacks([...byPack.values()]);
     const writes: Parameters<typeof writeAll>[0] = [];
     const journal: JournalEntry[] = [];
-    for (const [id, { zone, period, records }] of byPack) {
-      const old = stored.get(id);
-      const ours = old?.batch === batchId;
-      // Under the lock every other item is committed: the stored pack is the current one.
-      const prev = ours ? (old.prev as Item | undefined) : old ? prevOf(old) : undefined;
-      const key = packKey(zone, period);
+    for (const { zone, period, records } of byPack.values()) {
+      // Both packs hold the same records (written together); the zone's is read.
+      const old = stored.get(`${packKey(zone, period).pk}\t${period}`);
       let body: Item;
       if (old?.overflow) body = { overflow: true };
       else {
@@ -766,12 +770,39 @@ export function createDynamoRecordStore(
         for (const r of records) byIndicator.set(r.indicator, r);
         body = packBody([...byIndicator.values()]);
       }
-      writes.push({
-        PutRequest: { Item: { ...key, ...body, batch: batchId, ...(prev ? { prev } : {}) } },
-      });
+      writes.push(...packPuts(batchId, zone, period, body, stored));
       journal.push({ type: 'z', key: [zone, period, ''], revision: 0, logged: false });
     }
     return { writes, journal };
+  }
+
+  /** Both packs of these (zone, period) as stored, by `pk` and `sk`. */
+  async function storedPacks(packs: { zone: string; period: string }[]) {
+    const keys = packs.flatMap((p) => packKeys(p.zone, p.period));
+    return new Map(
+      (await batchGetAll(keys)).map((i) => [`${i.pk as string}\t${i.sk as string}`, i]),
+    );
+  }
+
+  /**
+   * The puts of both packs of a (zone, period) with `body`, each keeping what it replaced
+   * (`prev`): under the lock every other item is committed, so the stored pack is the current
+   * one — or this batch's own, which keeps the one from before the batch.
+   */
+  function packPuts(
+    batchId: string,
+    zone: string,
+    period: string,
+    body: Item,
+    stored: Map<string, Item>,
+  ) {
+    return packKeys(zone, period).map((key) => {
+      const old = stored.get(`${key.pk}\t${key.sk}`);
+      const prev = old?.batch === batchId ? (old.prev as Item | undefined) : old && prevOf(old);
+      return {
+        PutRequest: { Item: { ...key, ...body, batch: batchId, ...(prev ? { prev } : {}) } },
+      };
+    });
   }
 
   /**
@@ -806,28 +837,12 @@ export function createDynamoRecordStore(
           byZone.set(r.zone, list);
           list.push(r);
         }
-        // Packs left by nothing else (only a batch under the marker writes one): replaced whole.
-        const stored = new Map(
-          (await batchGetAll([...byZone.keys()].map((z) => packKey(z, period)))).map((i) => [
-            i.pk as string,
-            i,
-          ]),
-        );
+        // Packs there already (zone packs of a store that kept those alone): replaced whole.
+        const stored = await storedPacks([...byZone.keys()].map((zone) => ({ zone, period })));
         const writes: Parameters<typeof writeAll>[0] = [];
         const journal: JournalEntry[] = [];
         for (const [zone, records] of byZone) {
-          const key = packKey(zone, period);
-          const old = stored.get(key.pk);
-          writes.push({
-            PutRequest: {
-              Item: {
-                ...key,
-                ...packBody(records),
-                batch: batchId,
-                ...(old ? { prev: prevOf(old) } : {}),
-              },
-            },
-          });
+          writes.push(...packPuts(batchId, zone, period, packBody(records), stored));
           journal.push({ type: 'z', key: [zone, period, ''], revision: 0, logged: false });
         }
         await store(writes, journal);
@@ -1089,6 +1104,16 @@ export function createDynamoRecordStore(
     },
 
     async recordsOfPeriod(period) {
+      // Its packs (one Query of a pack a zone), in the order of its items (zone, indicator).
+      const packs = await visible(
+        await queryAll({
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': periodPackKey('', period).pk },
+        }),
+      );
+      if (packs.length && !packs.some((p) => p.overflow))
+        return sortedBy(packs.flatMap(unpack), (r) => `${r.zone}#${r.indicator}`);
+      // A period without packs (none kept in this table, or no record) or with one too large.
       return visibleRecords(
         await queryAll({
           KeyConditionExpression: 'pk = :pk',
@@ -1115,12 +1140,8 @@ export function createDynamoRecordStore(
           ExpressionAttributeValues: { ':pk': packKey(zone, '').pk },
         }),
       );
-      if (packs.length && !packs.some((p) => p.overflow)) {
-        const records = packs.flatMap(unpack);
-        const keyed = records.map((r) => ({ key: `${r.indicator}#${r.period}`, r }));
-        keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-        return keyed.map((k) => k.r);
-      }
+      if (packs.length && !packs.some((p) => p.overflow))
+        return sortedBy(packs.flatMap(unpack), (r) => `${r.indicator}#${r.period}`);
       // A zone without packs (none kept in this table, or no record) or with a pack too large.
       return visibleRecords(
         await queryAll({
@@ -1223,6 +1244,16 @@ function packBodyOf(records: IndicatorRecord[], maxBytes: number): Item {
   );
   const data = deflateRawSync(JSON.stringify(sorted), { level: 1 });
   return data.length > maxBytes ? { overflow: true } : { data, count: sorted.length };
+}
+
+/**
+ * Records in the order of their items' sort key (`key` of each): what a Query of those items
+ * returns (DynamoDB orders by UTF-8 bytes; for these keys, code units give the same order).
+ */
+function sortedBy(records: IndicatorRecord[], key: (r: IndicatorRecord) => string) {
+  const keyed = records.map((r) => ({ key: key(r), r }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.r);
 }
 
 /** The records of a pack item, as `fromItem` reads their current items. */
