@@ -10,7 +10,7 @@
  */
 import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HTTPRequest, Page } from 'puppeteer-core';
+import type { CDPSession, HTTPRequest, Page } from 'puppeteer-core';
 
 /**
  * Browser flags: request interception never sees WebSocket handshakes (nor WebRTC), so send
@@ -96,10 +96,24 @@ export async function guardPage(
       problem(`无法加载 ${response.url()}：HTTP 状态 ${response.status()}`);
     }
   });
+  // Request interception never sees a WebSocket handshake (the proxy of SANDBOX_ARGS stops
+  // it, and Chromium logs the failure later, when the connection fails: under load after the
+  // page's load was reported). Its creation is named here instead, on the session whose events
+  // report the load, so it is a problem of the render before the load is.
+  const client = (page as unknown as { _client?: () => CDPSession })._client?.();
+  client?.on('Network.webSocketCreated', ({ url }) => {
+    current()?.blocked.push(url);
+    problem(`已拦截 WebSocket 连接 ${url}（打印页面不得建立任何网络连接）`);
+    log(`渲染 (render)：已拦截 WebSocket ${url}`);
+  });
   page.on('console', (msg) => {
-    // "Failed to load resource" duplicates requestfailed/response above, which name the URL.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
-      problem(`console.error: ${msg.text()}`);
+    const text = msg.text();
+    // "Failed to load resource" duplicates requestfailed/response above, which name the URL;
+    // a WebSocket's failure, its creation named above.
+    const socket = /^WebSocket connection to '([^']*)' failed/.exec(text)?.[1];
+    if (socket !== undefined && current()?.blocked.includes(socket)) return;
+    if (msg.type() === 'error' && !text.startsWith('Failed to load resource')) {
+      problem(`console.error: ${text}`);
     }
   });
   page.on('pageerror', (error) => problem(`页面脚本出错 (page error)：${message(error)}`));
