@@ -72,11 +72,37 @@ const phaseWindows: Record<string, [number, number]> = {};
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 async function inWindow<T>(name: string, work: () => Promise<T>): Promise<T> {
   const start = monotonicUs();
+  const sampling = HEAP_SAMPLING && name === 'zoneProfiles' ? await startHeapSampling() : undefined;
   try {
     return await work();
   } finally {
     phaseWindows[name] = [start, monotonicUs()];
+    if (sampling) await sampling();
   }
+}
+/**
+ * `BENCH_HEAP_SAMPLING=<file>`: what the Node thread allocates during the zone profiles, garbage
+ * included (V8's sampling heap profiler with the objects the collectors freed kept), written as
+ * a `.heapprofile` (Chrome DevTools' Memory tab, or `bench/heap-summary.ts`).
+ */
+const HEAP_SAMPLING = process.env.BENCH_HEAP_SAMPLING
+  ? resolve(process.env.BENCH_HEAP_SAMPLING)
+  : undefined;
+async function startHeapSampling(): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 64 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(HEAP_SAMPLING!, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`heap sampling over the zone profiles: ${HEAP_SAMPLING}`);
+  };
 }
 const CPU_PROFILE_DIR = process.execArgv
   .find((a) => a.startsWith('--cpu-prof-dir='))
