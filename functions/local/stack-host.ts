@@ -28,6 +28,7 @@ import {
   openLevelIterators,
 } from './level-iterators.ts';
 import { answersEncodedOnce, nativeDynaliteCrc32 } from './dynalite-crc32.ts';
+import { tableDescriptionsKept } from './dynalite-tables.ts';
 import { createStoreProxy, type StoreHandler } from './store-proxy.ts';
 import type { HostConfig, HostMessage, StoresStats } from './stack-protocol.ts';
 
@@ -94,6 +95,8 @@ async function main(config: HostConfig): Promise<void> {
   // Nor does it checksum its answers natively (buffer-crc32, in JavaScript); and it encodes
   // each answer twice, for its checksum and on the socket (`answersEncodedOnce` below).
   nativeDynaliteCrc32();
+  // Nor does it keep its tables' descriptions between requests (a LevelDB read each request).
+  tableDescriptionsKept();
   const dynamo: Server = dynalite({
     ...(config.inMemory ? {} : { path: join(config.stateDir, 'dynamodb') }),
     createTableMs: 0,
