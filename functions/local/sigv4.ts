@@ -79,6 +79,70 @@ function same(a: string, b: string): boolean {
 }
 
 /**
+ * One signer per credentials, region and service: a signer keeps the signing key it derived
+ * for a day (four HMACs), which a new signer for each request derived again every time.
+ */
+const signers = new Map<string, SignatureV4>();
+/** The signer's (private) derivation of its signing key, which it calls for each request. */
+interface SigningKeyOf {
+  getSigningKey(
+    credentials: Credentials,
+    region: string,
+    shortDate: string,
+    service?: string,
+  ): Promise<Uint8Array>;
+}
+function signerFor(
+  credentials: Credentials,
+  region: string,
+  service: 'dynamodb' | 's3',
+): SignatureV4 {
+  const key = JSON.stringify([
+    credentials.accessKeyId,
+    credentials.secretAccessKey,
+    region,
+    service,
+  ]);
+  let signer = signers.get(key);
+  if (!signer) {
+    if (signers.size >= 16) signers.clear();
+    const kept = {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+    };
+    signer = new SignatureV4({
+      credentials: kept,
+      region,
+      service,
+      sha256: Hash.bind(null, 'sha256'),
+      // S3 signs the path as sent; other services sign its normalised, escaped form.
+      uriEscapePath: service !== 's3',
+      applyChecksum: false,
+    });
+    // Its signing key for a day, region and service derived once: @smithy keeps the key in
+    // a cache of its own but computes an HMAC of the credentials to look it up, each request.
+    const hook = signer as unknown as SigningKeyOf;
+    const derive = hook.getSigningKey.bind(signer);
+    const keys = new Map<string, Promise<Uint8Array>>();
+    hook.getSigningKey = (creds, keyRegion, shortDate, keyService) => {
+      const name = `${shortDate}/${keyRegion}/${keyService ?? ''}`;
+      let signingKey = keys.get(name);
+      if (!signingKey || creds !== kept) {
+        if (keys.size >= 8) keys.clear();
+        signingKey = derive(creds, keyRegion, shortDate, keyService);
+        if (creds === kept) {
+          keys.set(name, signingKey);
+          signingKey.catch(() => keys.delete(name));
+        }
+      }
+      return signingKey;
+    };
+    signers.set(key, signer);
+  }
+  return signer;
+}
+
+/**
  * Checks the request's signature against `credentials` for `service` (`dynamodb` or `s3`).
  * `now` is injectable for tests.
  */
@@ -174,15 +238,7 @@ export async function verifySigV4(
     return deny('AccessDenied', '不支持此 x-amz-content-sha256（拒绝流式上传）');
   }
 
-  const signer = new SignatureV4({
-    credentials,
-    region: opts.region,
-    service: opts.service,
-    sha256: Hash.bind(null, 'sha256'),
-    // S3 signs the path as sent; other services sign its normalised, escaped form.
-    uriEscapePath: opts.service !== 's3',
-    applyChecksum: false,
-  });
+  const signer = signerFor(credentials, opts.region, opts.service);
   const base: HttpRequest = {
     method: req.method,
     protocol: 'http:',
