@@ -330,6 +330,18 @@ export class LocalS3Store extends FilesystemStore {
 }
 
 /**
+ * s3rver's request log (koa-logger into a silenced winston) taken out of its middleware: it
+ * wrote nothing, yet formatted two lines with chalk for every request, and put a counting
+ * stream in front of every streamed answer. The answers are the same without it (Koa handles
+ * a streamed body's errors itself; the log only rethrew them). s3rver's own `logger` (its
+ * warnings, silenced) stays.
+ */
+export function withoutRequestLog(app: { middleware: { name: string }[] }): void {
+  const at = app.middleware.findIndex((fn) => fn.name === 'logger');
+  if (at >= 0) app.middleware.splice(at, 1);
+}
+
+/**
  * s3rver's request handler on `directory`, with this store (loaded on first use: ≈ 0.15 s),
  * for the proxy to hand verified requests to (no server of its own).
  */
@@ -337,5 +349,6 @@ export async function s3rverHandler(directory: string): Promise<StoreHandler> {
   const { default: S3rver } = await import('s3rver');
   const app = new S3rver({ directory, silent: true });
   app.store = app.context.store = new LocalS3Store(directory);
+  withoutRequestLog(app as unknown as { middleware: { name: string }[] });
   return app.callback();
 }

@@ -20,6 +20,7 @@ import { loadConfig } from '#config';
 import { bootstrapStores } from '#adapters/bootstrap.ts';
 import { createAwsClients, s3ClientConfig } from '#adapters/aws-clients.ts';
 import { putObject } from '#adapters/s3/objects.ts';
+import { withoutRequestLog } from '#local/s3-store.ts';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
@@ -86,6 +87,30 @@ describe('the local S3 store', () => {
       'one.pdf._S3rver_metadata.json',
       'one.pdf._S3rver_object',
     ]);
+  });
+
+  it("s3rver's request log is taken out, and nothing else: a streamed answer is whole", async () => {
+    // Prepare: s3rver's middleware as s3rverHandler builds it.
+    const { default: S3rver } = await import('s3rver');
+    const app = new S3rver({ directory: join(dir, 'other'), silent: true }) as unknown as {
+      middleware: { name: string }[];
+    };
+    const before = app.middleware.map((fn) => fn.name);
+
+    // Act
+    withoutRequestLog(app);
+
+    // Assess
+    expect(before).toContain('logger');
+    expect(app.middleware.map((fn) => fn.name)).toEqual(before.filter((n) => n !== 'logger'));
+    // A range and a whole read through the stack answer the bytes stored.
+    const body = Buffer.from('火炬'.repeat(50_000));
+    await put('issues/a/log.bin', body, 'application/octet-stream');
+    expect(Buffer.from((await get('issues/a/log.bin')).bytes).equals(body)).toBe(true);
+    const range = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'issues/a/log.bin', Range: 'bytes=3-8' }),
+    );
+    expect(Buffer.from(await range.Body!.transformToByteArray()).toString()).toBe('炬火');
   });
 
   it('reads an object stored by stock s3rver (its MD5 in a .md5 file): get, list, copy', async () => {
