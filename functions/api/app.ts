@@ -40,6 +40,7 @@ import { reportRequestSchema, type ReportRequestBody } from '../app/requests.ts'
 import type { ReportStarted } from '../app/publish.ts';
 import { requestFields } from '../contract/schedules.ts';
 import { unpackBytes } from '../app/packed-json.ts';
+import { storedPart } from '../app/release-parts.ts';
 import { TamperedObjectError, verifiedBytes } from '../app/verified-download.ts';
 import { issueDataBytes } from '../app/data-download.ts';
 import { issueCoverBytes, type CoverMaker } from '../app/issue-cover.ts';
@@ -558,9 +559,13 @@ export function createApiApp(deps: ApiDeps): Hono {
     if (made || recorded) {
       // Never hand out a web edition or cover that differs from what the catalog recorded.
       try {
+        // The web edition served decompressed (checked as stored, in the release's parts
+        // object or in its own `.html.br` / `.html`).
         bytes = made
           ? await issueCoverBytes({ archive: deps.archive, make: coverMaker }, issue)
-          : await verifiedBytes(deps.archive, key!, { sha256: recorded });
+          : part === 'web'
+            ? await storedPart(deps.archive, key!, 'web', recorded)
+            : await verifiedBytes(deps.archive, key!, { sha256: recorded });
       } catch (err) {
         if (err instanceof NotFoundError) return problem(c, 404, err.message);
         if (made && err instanceof RenderError) {
@@ -583,10 +588,9 @@ export function createApiApp(deps: ApiDeps): Hono {
       // Released before the catalog recorded it (partsSha256): an empty part is never served.
       bytes = await deps.archive.get(key!);
       if (bytes?.byteLength === 0) bytes = undefined;
+      if (bytes && part === 'web') bytes = unpackBytes(key!, bytes);
     }
     if (!bytes) return problem(c, 404, `存档中缺少 ${issue.id} 的${PART_WORDS[part]}`);
-    // A web edition stored compressed (`…html.br`), checked as stored: served as the page.
-    if (part === 'web') bytes = unpackBytes(key!, bytes);
     c.header('Cache-Control', 'public, max-age=300');
     c.header('X-Content-Type-Options', 'nosniff');
     if (part === 'cover') {

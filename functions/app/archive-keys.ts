@@ -4,29 +4,27 @@
  * there would be left for ever (issue 26.6: `-data.csv`, `-data.xlsx` and `-cover.png` were).
  */
 
-/** The parts stored beside an issue's PDF, by the suffix that replaces its `.pdf`. */
+/** The objects a release stores, by the suffix that replaces its PDF's `.pdf`. */
 export const RELEASE_PARTS = {
   pdf: '.pdf',
-  /** The web edition, brotli-compressed (`packed-json.ts`): the API serves it decompressed. */
-  web: '.html.br',
   /**
-   * What the cover is made from on its first request (the HTML as printed, JSON,
-   * brotli-compressed: `packed-json.ts`).
+   * The web edition, what the cover is made from on its first request and the data file (the
+   * CSV downloads and the workbook are made from it), each brotli-compressed, in one object
+   * (`release-parts.ts`); the catalog records each one's sha256.
    */
-  cover: '-cover.json.br',
-  /**
-   * The data file as JSON, brotli-compressed (`packed-json.ts`): each CSV download and the
-   * workbook's first are made from it.
-   */
-  json: '-data.json.br',
+  parts: '-parts.bin',
 } as const;
 
 /**
  * Parts that releases of earlier versions wrote beside the PDF (still theirs to sweep): the
- * workbook and the cover, now made on first request; the CSV, now made from the data file on
- * every download; the data file, the cover's source and the web edition uncompressed.
+ * web edition, the cover's source and the data file each on its own, compressed (`.br`, until
+ * session 14 put them in one object) and before that uncompressed; the workbook and the cover,
+ * now made on first request; the CSV, now made from the data file on every download.
  */
 const EARLIER_PARTS = [
+  '.html.br',
+  '-cover.json.br',
+  '-data.json.br',
   '-data.xlsx',
   '-cover.png',
   '-data.csv',

@@ -1,7 +1,9 @@
 /**
  * The data files of a released issue as a download hands them out (the API's
  * `/bulletins/:id/data.csv|xlsx`, the CLI's `bulletin data`). The release stores the data
- * file only (JSON, brotli-compressed: `packed-json.ts`; plain JSON before), with the sha256 of the CSV it attached inside the PDF. The CSV is made from
+ * file only (JSON, brotli-compressed: `packed-json.ts`, the `data` part of its parts object
+ * `-parts.bin`, `release-parts.ts`; its own `-data.json.br`, or plain JSON, before), with the
+ * sha256 of the CSV it attached inside the PDF. The CSV is made from
  * that JSON on every download (`dataCsv`, deterministic: the bytes the PDF carries) and served
  * only when its sha256 is the one recorded — a JSON that differs from its record, or a CSV made
  * differently, is refused as a tampered stored file is. Issues released before stored the CSV
@@ -20,7 +22,7 @@ import { ARCHIVE_BUCKET } from '../contract/stores.ts';
 import { NotFoundError } from '../errors.ts';
 import { TamperedObjectError } from '../errors.ts';
 import { dataCsv, dataXlsx, legacyDataCsv } from './data-export.ts';
-import { unpackJson } from './packed-json.ts';
+import { storedPart } from './release-parts.ts';
 import type { Archive, IssueCatalog } from './ports.ts';
 import { verifiedBytes } from './verified-download.ts';
 
@@ -31,7 +33,7 @@ export function workbookKey(jsonKey: string, sha256: string): string {
   const rest = jsonKey.startsWith(ARCHIVE_BUCKET.issuesPrefix)
     ? jsonKey.slice(ARCHIVE_BUCKET.issuesPrefix.length)
     : jsonKey;
-  return `${ARCHIVE_BUCKET.workbooksPrefix}${rest.replace(/-data\.json(?:\.br)?$/, '')}-data-${sha256.slice(0, 16)}.xlsx`;
+  return `${ARCHIVE_BUCKET.workbooksPrefix}${rest.replace(/(?:-data\.json(?:\.br)?|-parts\.bin)$/, '')}-data-${sha256.slice(0, 16)}.xlsx`;
 }
 
 /** The data file as stored at release, checked against its recorded sha256 first. */
@@ -40,8 +42,15 @@ async function storedDataFile(
   key: string,
   sha256: string | undefined,
 ): Promise<DataFile> {
-  const source = await verifiedBytes(archive, key, { sha256 });
-  return unpackJson(key, source) as DataFile;
+  const json = await storedPart(archive, key, 'data', sha256);
+  try {
+    return JSON.parse(new TextDecoder().decode(json)) as DataFile;
+  } catch (err) {
+    throw new TamperedObjectError(
+      'archive',
+      `${key} 不是数据文件：${err instanceof Error ? err.message.slice(0, 200) : String(err)}`,
+    );
+  }
 }
 
 /**

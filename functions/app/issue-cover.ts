@@ -2,7 +2,8 @@
  * The cover of a released issue (page 1 as a PNG, the archive's thumbnail) as the API serves it
  * (`/bulletins/:id/cover`). A release does not make it: it stores what it is made from — the
  * HTML exactly as printed and the contents' page numbers written into the PDF over it (JSON,
- * `-cover.json.br`, brotli-compressed as `packed-json.ts` packs it, or plain `-cover.json` when
+ * brotli-compressed as `packed-json.ts` packs it, the `cover` part of the release's parts object
+ * `-parts.bin` (`release-parts.ts`); its own `-cover.json.br`, or plain `-cover.json`, when
  * stored before; its sha256 recorded in `coverKeys`) — and the first request makes it: the HTML
  * loaded and laid out as the print laid it out, page 1 captured ({@link CoverRenderer}: locally
  * the process's own Chromium; on AWS the cover function, which the API invokes — the API has no
@@ -21,7 +22,8 @@ import { sha256Hex } from '../core/digest.ts';
 import type { Issue } from '../core/model.ts';
 import { ARCHIVE_BUCKET } from '../contract/stores.ts';
 import { NotFoundError } from '../errors.ts';
-import { packJson, unpackJson } from './packed-json.ts';
+import { packJson } from './packed-json.ts';
+import { storedPart } from './release-parts.ts';
 import type { Archive, CoverMaker, CoverRenderer, CoverSource, IssueCatalog } from './ports.ts';
 
 export type { CoverMaker };
@@ -48,7 +50,7 @@ export function coverKey(sourceKey: string, sha256: string): string {
   const rest = sourceKey.startsWith(ARCHIVE_BUCKET.issuesPrefix)
     ? sourceKey.slice(ARCHIVE_BUCKET.issuesPrefix.length)
     : sourceKey;
-  return `${ARCHIVE_BUCKET.coversPrefix}${rest.replace(/-cover\.json(?:\.br)?$/, '')}-cover-${sha256.slice(0, 16)}.png`;
+  return `${ARCHIVE_BUCKET.coversPrefix}${rest.replace(/(?:-cover\.json(?:\.br)?|-parts\.bin)$/, '')}-cover-${sha256.slice(0, 16)}.png`;
 }
 
 /** What making a cover needs: the renderer, a folder for the HTML file, the stores. */
@@ -71,10 +73,10 @@ export interface CoverDeps {
 export async function makeIssueCover(deps: CoverDeps, issue: Issue): Promise<Issue | undefined> {
   const keys = issue.coverKeys;
   if (issue.status !== 'published' || !keys || keys.png) return issue;
-  const bytes = await verifiedBytes(deps.archive, keys.source, { sha256: keys.sha256.source });
+  const json = await storedPart(deps.archive, keys.source, 'cover', keys.sha256.source);
   let source: CoverSource;
   try {
-    source = coverSourceSchema.parse(unpackJson(keys.source, bytes));
+    source = coverSourceSchema.parse(JSON.parse(new TextDecoder().decode(json)));
   } catch (err) {
     throw new TamperedObjectError(
       'archive',

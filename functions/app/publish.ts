@@ -16,8 +16,7 @@ import { partKey } from './archive-keys.ts';
 import { ConflictError } from '../errors.ts';
 import { formatSize } from '../core/display.ts';
 import { sha256Hex } from '../core/digest.ts';
-import type { DataKeys, Issue } from '../core/model.ts';
-import type { ReportView } from '../core/report-parts.ts';
+import type { Issue } from '../core/model.ts';
 import { draftIdFor } from '../core/lifecycle.ts';
 import {
   correctIssue,
@@ -53,9 +52,9 @@ import {
 import { reportJob, requestParams, type PreparedReport } from './report-jobs.ts';
 import type { OperatorJob, ReportKind, ReportRequest } from './requests.ts';
 import { contentsOf, renderWebEdition, searchTextOf } from './web-edition.ts';
-import { dataFileNames } from './data-download.ts';
 import { PACKED_JSON_TYPE, packBytes, packJson } from './packed-json.ts';
-import { buildDataFile, type DataFile } from '../core/data-file.ts';
+import { packParts, type PartName } from './release-parts.ts';
+import { buildDataFile } from '../core/data-file.ts';
 import { timed } from './step-times.ts';
 import { coverSourceBytes } from './issue-cover.ts';
 import { recordPagesOf } from '../core/printed-pages.ts';
@@ -294,8 +293,9 @@ export function cycleOf(
 
 /**
  * Stores a release: the PDF under a key named by its issue, edition and content (a concurrent
- * or retried release never overwrites the PDF the catalog points at), and beside it the web
- * edition from the same composed view; returns what the catalog lists of them.
+ * or retried release never overwrites the PDF the catalog points at), and beside it, in ONE
+ * object (`release-parts.ts`), the web edition from the same composed view, the data file and
+ * what the cover is made from; returns what the catalog lists of them (each part's sha256).
  */
 export async function archiveReport(
   deps: Pick<PublishDeps, 'archive'>,
@@ -320,33 +320,10 @@ export async function archiveReport(
     const { sha256 } = await pdf;
     return { s3Key, sha256, otherKeys: [], fields: {} };
   }
-  // Every file beside the PDF is put at the same time as the PDF (none depends on another's
-  // answer): one round trip's wait for the five, not four one after another.
-  const puts: Promise<unknown>[] = [pdf];
-  const otherKeys: string[] = [];
+  const partsKey = partKey(s3Key, 'parts');
+  const parts: Partial<Record<PartName, Uint8Array>> = {};
   const fields: Partial<Issue> = {};
-  // The data behind the issue beside it: the data file as JSON, compressed — the CSV (the one attached
-  // inside the PDF) is made from it on every download, the workbook on the first
-  // (`data-download.ts`); neither is stored here.
-  let data: Promise<DataKeys> | undefined;
-  if (rendered.dataCsv) {
-    const dataFile = rendered.dataFile ?? timed('data files', () => buildDataFile(view));
-    data = archiveData(deps, target, view, dataFile, rendered.dataCsv, s3Key);
-    puts.push(data);
-  }
-  // What page 1's image, for the archive, is made from on its first request (`issue-cover.ts`).
-  const source = rendered.coverSource;
-  const sourceKey = partKey(s3Key, 'cover');
-  const storedSource =
-    source &&
-    deps.archive.put(sourceKey, coverSourceBytes(source), {
-      fileName: rendered.fileName.replace(/\.pdf$/, '-封面.json.br'),
-      contentType: PACKED_JSON_TYPE,
-      metadata: { issue: target.issueId },
-    });
-  if (storedSource) puts.push(storedSource);
-  // The web edition: the same composed view as the PDF, stored beside it (compressed).
-  const webKey = partKey(s3Key, 'web');
+  // The web edition: the same composed view as the PDF (served decompressed).
   const html = timed('web edition', () =>
     renderWebEdition(view, {
       archiveUrl: `/series/${encodeURIComponent(target.series)}`,
@@ -361,42 +338,50 @@ export async function archiveReport(
       })),
     }),
   );
-  const storedWeb = deps.archive.put(webKey, packBytes(Buffer.from(html)), {
-    fileName: rendered.fileName.replace(/\.pdf$/, '.html.br'),
+  parts.web = packBytes(Buffer.from(html));
+  // The data behind the issue: the data file as JSON — the CSV (the one attached inside the
+  // PDF) is made from it on every download, the workbook on the first (`data-download.ts`);
+  // neither is stored here.
+  if (rendered.dataCsv) {
+    const dataFile = rendered.dataFile ?? timed('data files', () => buildDataFile(view));
+    parts.data = timed('data files', () => packJson(dataFile));
+  }
+  // What page 1's image, for the archive, is made from on its first request (`issue-cover.ts`).
+  if (rendered.coverSource) parts.cover = coverSourceBytes(rendered.coverSource);
+  // Put beside the PDF at the same time (neither depends on the other's answer).
+  const stored = deps.archive.put(partsKey, packParts(parts), {
+    fileName: rendered.fileName.replace(/\.pdf$/, '-部件.bin'),
     contentType: PACKED_JSON_TYPE,
     metadata: { issue: target.issueId },
   });
-  puts.push(storedWeb);
-  // All settled before failing: none is left in flight (what was put is an orphan for the
-  // sweep, as when the puts followed each other).
-  const settled = await Promise.allSettled(puts);
+  // Both settled before failing: none is left in flight (what was put is an orphan for the
+  // sweep).
+  const settled = await Promise.allSettled([pdf, stored]);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   const { sha256 } = await pdf;
-  if (data) {
-    const dataKeys = await data;
-    otherKeys.push(dataKeys.json!);
-    fields.dataKeys = dataKeys;
-  }
-  if (storedSource) {
-    otherKeys.push(sourceKey);
-    fields.coverKeys = { source: sourceKey, sha256: { source: (await storedSource).sha256 } };
-  }
-  otherKeys.push(webKey);
-  // Their sha256 in the catalog: a web edition or cover that differs is refused, as the PDF is.
-  const web = await storedWeb;
+  // Each part's sha256 in the catalog: a web edition, data file or cover source that differs
+  // is refused, as the PDF is. The fields that named each part's own object name this one.
+  if (parts.data)
+    fields.dataKeys = {
+      json: partsKey,
+      sha256: { csv: sha256Hex(rendered.dataCsv!), json: sha256Hex(parts.data) },
+    };
+  if (parts.cover)
+    fields.coverKeys = { source: partsKey, sha256: { source: sha256Hex(parts.cover) } };
+  const web = sha256Hex(parts.web);
   Object.assign(
     fields,
     timed('web edition', () => ({
-      webKey,
-      partsSha256: { ...fields.partsSha256, web: web.sha256 },
+      webKey: partsKey,
+      partsSha256: { web },
       contents: contentsOf(view),
       searchText: searchTextOf(view),
       // Where each record's figures are printed in this edition: a correction names its pages.
       ...(view.blockPages ? { recordPages: recordPagesOf(view, view.blockPages) } : {}),
     })),
   );
-  return { s3Key, sha256, otherKeys, fields };
+  return { s3Key, sha256, otherKeys: [partsKey], fields };
 }
 
 /** The download links of an issue's data (CSV and Excel). */
@@ -406,27 +391,6 @@ export function dataLinksOf(issueId: string): { label: string; url: string }[] {
     { label: '数据（CSV）', url: `${base}/data.csv` },
     { label: '数据（Excel）', url: `${base}/data.xlsx` },
   ];
-}
-
-async function archiveData(
-  deps: Pick<PublishDeps, 'archive'>,
-  target: ReleaseTarget,
-  view: ReportView,
-  data: DataFile,
-  csv: Uint8Array,
-  pdfKey: string,
-): Promise<DataKeys> {
-  const names = dataFileNames(view.fileName);
-  const json = partKey(pdfKey, 'json');
-  const bytes = timed('data files', () => packJson(data));
-  const source = await deps.archive.put(json, bytes, {
-    fileName: names.csv.replace(/\.csv$/, '.json.br'),
-    contentType: PACKED_JSON_TYPE,
-    metadata: { issue: target.issueId },
-  });
-  // The CSV is not stored: a download makes it from the JSON and hands it out only when it is
-  // the CSV attached inside the PDF — the sha256 recorded here (`data-download.ts`).
-  return { json, sha256: { csv: sha256Hex(csv), json: source.sha256 } };
 }
 
 /**

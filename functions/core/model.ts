@@ -154,8 +154,10 @@ export interface DataKeys {
    */
   csv?: string;
   /**
-   * The data file as JSON, from which the workbook is made on the first download (issues
-   * released before had their workbook made at release, and have no `json`).
+   * The data file as JSON, from which the workbook is made on the first download: the release's
+   * parts object (`…-parts.bin`, its `data` part; `app/release-parts.ts`), or its own object
+   * (`-data.json.br`, `-data.json`) in issues released before. Issues released before those had
+   * their workbook made at release, and have no `json`.
    */
   json?: string;
   /** The workbook: once made (at release before; now on the first download, under `workbooks/`). */
@@ -166,7 +168,11 @@ export interface DataKeys {
 
 /** Where an issue's cover is kept, and the sha256 of each file. */
 export interface CoverKeys {
-  /** The HTML as printed and what was written into it after printing (JSON, `CoverSource`). */
+  /**
+   * The HTML as printed and what was written into it after printing (JSON, `CoverSource`): the
+   * release's parts object (`…-parts.bin`, its `cover` part), or its own object
+   * (`-cover.json.br`, `-cover.json`) in issues released before.
+   */
   source: string;
   /** The PNG, once made on the first request (under `covers/`, named by its content). */
   png?: string;
@@ -207,7 +213,11 @@ export interface Issue {
   dataKey?: string;
   /** 要目 of the issue, for the archive, the feed and the notice mail. */
   contents?: IssueContents;
-  /** S3 key of the web edition (HTML) published beside the PDF. */
+  /**
+   * S3 key of the web edition (HTML) published beside the PDF: the release's parts object
+   * (`…-parts.bin`, its `web` part, `app/release-parts.ts`), or its own object (`.html.br`,
+   * `.html`) in issues released before.
+   */
   webKey?: string;
   /**
    * The cover (page 1 as an image, the archive's thumbnail): its source stored at release, the

@@ -20,7 +20,7 @@ import { correctionQueue } from '../../functions/app/corrections.ts';
 import { lifecycleDepsOf } from '../../functions/wiring/lifecycle.ts';
 import { startTestStack, type TestStack } from '#tests/support/stack.ts';
 import { pdfText } from '#tests/support/pdf.ts';
-import { unpackBytes } from '../../functions/app/packed-json.ts';
+import { storedPart } from '../../functions/app/release-parts.ts';
 
 /** Whitespace and line breaks out: pdf.js splits a printed figure where the line wraps. */
 const squeeze = (s: string) => s.replace(/\s+/g, '');
@@ -103,9 +103,14 @@ describe('the pages of a correction', { timeout: 600_000 }, () => {
     for (const line of lines) expect(draftText).toContain(`第${line.pages!.join('、')}页`);
     // Released: the web edition prints the same 勘误说明, with the pages.
     const corrected = await releaseDraft(deps, draft.id, { by: 'editor' });
-    const web = await t.services.archive.get(corrected.webKey!);
+    const web = await storedPart(
+      t.services.archive,
+      corrected.webKey!,
+      'web',
+      corrected.partsSha256?.web,
+    );
     const erratum = /<section class="erratum"[\s\S]*?<\/section>/.exec(
-      new TextDecoder().decode(unpackBytes(corrected.webKey!, web!)),
+      new TextDecoder().decode(web),
     )?.[0];
     expect(erratum).toContain(`<dt>原刊页码</dt><dd>${pagesText}</dd>`);
     expect(erratum).toContain('<th scope="col">原刊页码</th>');

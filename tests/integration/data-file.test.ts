@@ -34,7 +34,14 @@ import { DATA_COLUMNS } from '../../functions/core/data-file.ts';
 import { sha256Hex } from '../../functions/core/digest.ts';
 import { dataXlsx } from '../../functions/app/data-export.ts';
 import { issueDataBytes, workbookKey } from '../../functions/app/data-download.ts';
-import { packJson, unpackJson } from '../../functions/app/packed-json.ts';
+import { packJson } from '../../functions/app/packed-json.ts';
+import {
+  PART_NAMES,
+  packParts,
+  partBytes,
+  storedPart,
+  type PartName,
+} from '../../functions/app/release-parts.ts';
 import { coverKey, issueCoverBytes, localCoverMaker } from '../../functions/app/issue-cover.ts';
 import type { ChromiumRenderer } from '#adapters/print/renderer.ts';
 import type { Issue } from '../../functions/core/model.ts';
@@ -136,7 +143,7 @@ describe('the data file of a released issue', () => {
     // Released without a workbook: the data file as JSON (its sha256 recorded) instead.
     const before = await t.services.catalog.get(issue.id);
     expect(before?.dataKeys?.csv).toBeUndefined();
-    expect(before?.dataKeys?.json).toMatch(/^issues\/.*-data\.json\.br$/);
+    expect(before?.dataKeys?.json).toMatch(/^issues\/.*-parts\.bin$/);
     expect(before?.dataKeys?.sha256?.json).toMatch(/^[0-9a-f]{64}$/);
     expect(before?.dataKeys?.xlsx).toBeUndefined();
     const res = await app.request(`/bulletins/${issue.id}/data.xlsx`);
@@ -202,7 +209,7 @@ describe('the data file of a released issue', () => {
     // Released without a cover: what it is made from (the HTML as printed, its sha256 recorded).
     for (const issue of published) {
       expect(issue.coverKey, issue.id).toBeUndefined();
-      expect(issue.coverKeys?.source, issue.id).toMatch(/^issues\/.*-cover\.json\.br$/);
+      expect(issue.coverKeys?.source, issue.id).toMatch(/^issues\/.*-parts\.bin$/);
       expect(issue.coverKeys?.sha256.source, issue.id).toMatch(/^[0-9a-f]{64}$/);
       expect(issue.coverKeys?.png, issue.id).toBeUndefined();
     }
@@ -283,16 +290,17 @@ describe('the data file of a released issue', () => {
     const app = api();
     const issue = published[2]!;
     const stored = (await t.services.catalog.get(issue.id))!;
-    const source = (await t.services.archive.get(stored.coverKeys!.source))!;
-    await t.services.archive.put(stored.coverKeys!.source, source.subarray(0, 100), {
-      fileName: 'x.json',
-    });
+    // The cover's part cut short in the object it shares with the web edition and the data.
+    const putBack = await alterPart(stored.coverKeys!.source, 'cover', (b) => b.subarray(0, 100));
     const res = await app.request(`/bulletins/${issue.id}/cover`);
     expect(res.status).toBe(502);
     expect(await res.text()).toMatch(/封面与目录记录 \(catalog, sha256\) 不符/);
     expect((await t.services.catalog.get(issue.id))?.coverKeys?.png).toBeUndefined();
+    // Each part is checked on its own: the others, unaltered, are served.
+    expect((await app.request(`/bulletins/${issue.id}/web`)).status).toBe(200);
+    expect((await app.request(`/bulletins/${issue.id}/data.csv`)).status).toBe(200);
     // Put back: the sweep below finds every part of it.
-    await t.services.archive.put(stored.coverKeys!.source, source, { fileName: 'x.json' });
+    await putBack();
   });
 
   it('makes the cover from a source stored as plain JSON (released before); stores it compressed', async () => {
@@ -322,17 +330,17 @@ describe('the data file of a released issue', () => {
     const issue = published[1]!;
     const stored = (await t.services.catalog.get(issue.id))!;
     const packed = stored.webKey!;
-    expect(packed).toMatch(/\.html\.br$/);
+    expect(packed).toMatch(/-parts\.bin$/);
     const res = await app.request(`/bulletins/${issue.id}/web`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const page = new Uint8Array(await res.arrayBuffer());
     expect(new TextDecoder().decode(page)).toMatch(/^<!DOCTYPE html>/i);
     expect(new TextDecoder().decode(page)).toContain(issue.title!);
-    const source = (await t.services.archive.get(packed))!;
+    const source = partBytes(packed, (await t.services.archive.get(packed))!, 'web')!;
     expect(source.byteLength * 3).toBeLessThan(page.byteLength);
     // Stored before the web edition was compressed: `.html`, served as stored.
-    const plain = packed.replace(/\.br$/, '');
+    const plain = stored.s3Key!.replace(/\.pdf$/, '.html');
     const old = new TextEncoder().encode('<!DOCTYPE html><title>旧版网页版</title>');
     await t.services.archive.put(plain, old, { fileName: 'x.html' });
     await updateIssue(stored, 'SET webKey = :k, partsSha256.web = :h', {
@@ -412,19 +420,83 @@ describe('the data file of a released issue', () => {
     const issue = published[2]!;
     const stored = (await t.services.catalog.get(issue.id))!;
     expect(stored.dataKeys?.xlsx).toBeUndefined();
-    await t.services.archive.put(stored.dataKeys!.json!, new TextEncoder().encode('{}'), {
-      fileName: 'x.json',
-    });
+    const putBack = await alterPart(stored.dataKeys!.json!, 'data', () => packJson({}));
     const res = await app.request(`/bulletins/${issue.id}/data.xlsx`);
     expect(res.status).toBe(502);
     expect((await t.services.catalog.get(issue.id))?.dataKeys?.xlsx).toBeUndefined();
+    expect((await app.request(`/bulletins/${issue.id}/web`)).status).toBe(200);
+    await putBack();
+  });
+
+  it('reads an issue stored before its parts shared one object: each under its own key, as then', async () => {
+    const app = api();
+    const issue = published[2]!;
+    const stored = (await t.services.catalog.get(issue.id))!;
+    const partsKey = stored.webKey!;
+    expect(partsKey).toMatch(/^issues\/.*-parts\.bin$/);
+    expect([stored.coverKeys?.source, stored.dataKeys?.json]).toEqual([partsKey, partsKey]);
+    expect([stored.coverKeys?.png, stored.dataKeys?.xlsx]).toEqual([undefined, undefined]);
+    const page = Buffer.from(await (await app.request(`/bulletins/${issue.id}/web`)).arrayBuffer());
+    // What a release of session 13 stored: each part in an object of its own beside the PDF —
+    // the same compressed bytes, so the same sha256 in the catalog — and no parts object.
+    const whole = (await t.services.archive.get(partsKey))!;
+    const own = (suffix: string) => stored.s3Key!.replace(/\.pdf$/, suffix);
+    const old = { web: own('.html.br'), cover: own('-cover.json.br'), data: own('-data.json.br') };
+    for (const name of PART_NAMES)
+      await t.services.archive.put(old[name], partBytes(partsKey, whole, name)!, {
+        fileName: 'x.br',
+      });
+    // The catalog as it recorded them: each key, the same sha256s, the edition's other keys.
+    await updateIssue(
+      stored,
+      'SET webKey = :w, coverKeys.#src = :c, dataKeys.#json = :d, editions[0].otherKeys = :o',
+      { ':w': old.web, ':c': old.cover, ':d': old.data, ':o': [old.data, old.cover, old.web] },
+      { '#src': 'source', '#json': 'json' },
+    );
+    await t.services.archive.delete(partsKey);
+    const before = (await t.services.catalog.get(issue.id))!;
+    expect(before.partsSha256?.web).toBe(stored.partsSha256?.web);
+    // The web edition, the CSV the PDF carries, the workbook and the cover, as they were.
+    const web = await app.request(`/bulletins/${issue.id}/web`);
+    expect(web.status).toBe(200);
+    expect(Buffer.from(await web.arrayBuffer()).equals(page)).toBe(true);
+    const csv = await app.request(`/bulletins/${issue.id}/data.csv`);
+    const attached = (await PDFDocument.load(pdfs.get(issue.id)!)).getAttachments()[0]!;
+    expect(Buffer.from(await csv.arrayBuffer()).equals(Buffer.from(attached.data))).toBe(true);
+    const xlsx = await app.request(`/bulletins/${issue.id}/data.xlsx`);
+    expect(xlsx.status).toBe(200);
+    const book = new Uint8Array(await xlsx.arrayBuffer());
+    const cover = await app.request(`/bulletins/${issue.id}/cover`);
+    expect(cover.status).toBe(200);
+    const png = new Uint8Array(await cover.arrayBuffer());
+    const made = (await t.services.catalog.get(issue.id))!;
+    // Named from the parts' own keys as before.
+    expect(made.dataKeys?.xlsx).toBe(workbookKey(old.data, sha256Hex(book)));
+    expect(made.dataKeys?.xlsx).toMatch(/^workbooks\/.*-[0-9a-f]{16}-data-[0-9a-f]{16}\.xlsx$/);
+    expect(made.coverKeys?.png).toBe(coverKey(old.cover, sha256Hex(png)));
+    expect(made.coverKeys?.png).toMatch(/^covers\/.*-[0-9a-f]{16}-cover-[0-9a-f]{16}\.png$/);
+    // An old part that differs from its record is refused, as before.
+    const html = (await t.services.archive.get(old.web))!;
+    await t.services.archive.put(old.web, html.subarray(1), { fileName: 'x.br' });
+    expect((await app.request(`/bulletins/${issue.id}/web`)).status).toBe(502);
+    await t.services.archive.put(old.web, html, { fileName: 'x.br' });
+    expect((await app.request(`/bulletins/${issue.id}/web`)).status).toBe(200);
+    // Left stored so (the sweep below keeps its parts), its cover and workbook not made yet.
+    await updateIssue(
+      stored,
+      'REMOVE coverKeys.png, coverKeys.sha256.png, coverKeys.#size, dataKeys.xlsx, dataKeys.sha256.xlsx',
+      undefined,
+      { '#size': 'size' },
+    );
+    await t.services.archive.delete(made.coverKeys!.png!);
+    await t.services.archive.delete(made.dataKeys!.xlsx!);
   });
 
   /** Sets fields of an issue's catalog item directly (what an earlier release wrote, a fault). */
   const updateIssue = (
     issue: Issue,
     expression: string,
-    values: Record<string, unknown>,
+    values: Record<string, unknown> | undefined,
     names?: Record<string, string>,
   ) =>
     t.services.clients.documents.send(
@@ -432,16 +504,36 @@ describe('the data file of a released issue', () => {
         TableName: t.services.config.tables.issues,
         Key: { pk: `SERIES#${issue.series}`, sk: `N#${String(issue.total).padStart(8, '0')}` },
         UpdateExpression: expression,
-        ExpressionAttributeValues: values,
+        ...(values ? { ExpressionAttributeValues: values } : {}),
         ...(names ? { ExpressionAttributeNames: names } : {}),
       }),
     );
 
   /**
+   * The parts object `key` stored again with its part `name` altered (the others as they are);
+   * returns what puts it back as it was.
+   */
+  const alterPart = async (
+    key: string,
+    name: PartName,
+    alter: (stored: Uint8Array) => Uint8Array,
+  ) => {
+    const whole = (await t.services.archive.get(key))!;
+    const parts = Object.fromEntries(
+      PART_NAMES.flatMap((n) => {
+        const bytes = partBytes(key, whole, n);
+        return bytes ? [[n, n === name ? alter(bytes) : bytes]] : [];
+      }),
+    );
+    await t.services.archive.put(key, packParts(parts), { fileName: 'x.bin' });
+    return () => t.services.archive.put(key, whole, { fileName: 'x.bin' });
+  };
+
+  /**
    * The packed JSON part `map.field` of `issue` stored again as plain JSON, as a release before
-   * compression stored it, and the catalog pointed at it (key and sha256); it must have been
-   * stored at least `ratio` times smaller than its JSON. `restore` points the catalog back at the
-   * packed part and deletes the plain copy.
+   * compression stored it (its own object beside the PDF), and the catalog pointed at it (key and
+   * sha256); it must have been stored at least `ratio` times smaller than its JSON. `restore`
+   * points the catalog back at the parts object and deletes the plain copy.
    */
   const storePlainJson = async (
     issue: Issue,
@@ -454,11 +546,13 @@ describe('the data file of a released issue', () => {
     };
     const packed = keys[field]!;
     const packedSha = keys.sha256[field]!;
-    expect(packed).toMatch(/\.json\.br$/);
-    const source = (await t.services.archive.get(packed))!;
-    const text = new TextEncoder().encode(JSON.stringify(unpackJson(packed, source)));
+    expect(packed).toMatch(/-parts\.bin$/);
+    const name = map === 'coverKeys' ? 'cover' : 'data';
+    const source = partBytes(packed, (await t.services.archive.get(packed))!, name)!;
+    const json = await storedPart(t.services.archive, packed, name, packedSha);
+    const text = new TextEncoder().encode(JSON.stringify(JSON.parse(Buffer.from(json).toString())));
     expect(source.byteLength * ratio).toBeLessThan(text.byteLength);
-    const plain = packed.replace(/\.br$/, '');
+    const plain = issue.s3Key!.replace(/\.pdf$/, `-${name}.json`);
     await t.services.archive.put(plain, text, { fileName: 'x.json' });
     const point = (key: string, sha256: string) =>
       updateIssue(
@@ -511,18 +605,21 @@ describe('the data file of a released issue', () => {
     const issue = published[0]!;
     const stored = (await t.services.catalog.get(issue.id))!;
     const jsonKey = stored.dataKeys!.json!;
-    const source = (await t.services.archive.get(jsonKey))!;
     // One stored value changed: still a data file, no longer the one released.
-    const data = unpackJson(jsonKey, source) as { rows: unknown[][] };
+    const data = JSON.parse(
+      Buffer.from(
+        await storedPart(t.services.archive, jsonKey, 'data', stored.dataKeys!.sha256!.json),
+      ).toString(),
+    ) as { rows: unknown[][] };
     data.rows[0]![10] = '1';
-    await t.services.archive.put(jsonKey, packJson(data), { fileName: 'x.json.br' });
+    const putBack = await alterPart(jsonKey, 'data', () => packJson(data));
     const res = await app.request(`/bulletins/${issue.id}/data.csv`);
     expect(res.status).toBe(502);
     expect(await res.text()).toMatch(/与目录记录 \(catalog, sha256\) 不符/);
     await expect(issueDataBytes(t.services, stored, 'csv')).rejects.toThrow(/sha256/);
     // The workbook was made before (above) and is checked on its own.
     expect((await app.request(`/bulletins/${issue.id}/data.xlsx`)).status).toBe(200);
-    await t.services.archive.put(jsonKey, source, { fileName: 'x.json' });
+    await putBack();
     expect((await app.request(`/bulletins/${issue.id}/data.csv`)).status).toBe(200);
   });
 
@@ -645,11 +742,12 @@ describe('the data file of a released issue', () => {
     // Every key the releases wrote: the PDF and each part beside it, for each issue.
     for (const issue of published) {
       const mine = keys.filter((k) => k.includes(`/${issue.id}-`));
-      // The last one's cover and the second one's CSV are as an earlier release stored them
-      // (above), beside the PDF.
+      // The last one's parts (each in its own object), its cover and the second one's CSV are
+      // as an earlier release stored them (above), beside the PDF.
       const parts = [
-        ...Object.values(RELEASE_PARTS),
-        ...(issue === published.at(-1) ? ['-cover.png'] : []),
+        ...(issue === published.at(-1)
+          ? ['.pdf', '.html.br', '-cover.json.br', '-data.json.br', '-cover.png']
+          : Object.values(RELEASE_PARTS)),
         ...(issue === published[1] ? ['-data.csv'] : []),
       ];
       expect(mine.map((k) => k.replace(/^.*-[0-9a-f]{16}/, '')).sort(), issue.id).toEqual(

@@ -90,8 +90,16 @@ describe('all-zones run', () => {
     for (const o of outcomes) expect(o.pages).toBeGreaterThan(0);
     const { items } = await t.services.catalog.list(ZONE_PROFILE_SERIES, { limit: 100 });
     expect(items.filter((i) => i.status === 'published')).toHaveLength(ZONES);
-    // Each release stored what its cover is made from on its first request.
-    for (const i of items) expect(i.coverKeys?.source, i.id).toMatch(/-cover\.json\.br$/);
+    // Each release stored what its cover is made from on its first request, with its web edition
+    // and its data file in one object beside the PDF (two puts a release).
+    for (const i of items) {
+      expect(i.coverKeys?.source, i.id).toMatch(/-parts\.bin$/);
+      expect([i.webKey, i.dataKeys?.json, i.editions?.[0]?.otherKeys], i.id).toEqual([
+        i.coverKeys!.source,
+        i.coverKeys!.source,
+        [i.coverKeys!.source],
+      ]);
+    }
   });
 
   it('renders nothing on a re-run after no data change, and reads no zone', async () => {
