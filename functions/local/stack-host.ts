@@ -28,6 +28,7 @@ import {
   openLevelIterators,
 } from './level-iterators.ts';
 import { answersEncodedOnce, nativeDynaliteCrc32 } from './dynalite-crc32.ts';
+import { expressionsParsedOnce } from './dynalite-expressions.ts';
 import { tableDescriptionsKept } from './dynalite-tables.ts';
 import { createStoreProxy, type StoreHandler } from './store-proxy.ts';
 import type { HostConfig, HostMessage, StoresStats } from './stack-protocol.ts';
@@ -97,6 +98,8 @@ async function main(config: HostConfig): Promise<void> {
   nativeDynaliteCrc32();
   // Nor does it keep its tables' descriptions between requests (a LevelDB read each request).
   tableDescriptionsKept();
+  // Nor its parsed expressions (the same few parsed again for every request).
+  expressionsParsedOnce();
   const dynamo: Server = dynalite({
     ...(config.inMemory ? {} : { path: join(config.stateDir, 'dynamodb') }),
     createTableMs: 0,
