@@ -666,6 +666,8 @@ try {
   const stopDynamo = dynamoTimer.start();
   const stopS3 = s3Timer.start();
   let lastShown = { done: -1, trouble: '0,0,0,0,0', at: 0 };
+  /** When the run's first PDF came back from the renderer, s after the run began. */
+  let firstPrintSeconds: number | undefined;
   const z0 = performance.now();
   const batch = await inWindow('zoneProfiles', () =>
     counter.measure(() =>
@@ -674,6 +676,8 @@ try {
         {
           concurrency: JOBS,
           onProgress: (p) => {
+            if (p.prints && firstPrintSeconds === undefined)
+              firstPrintSeconds = (performance.now() - z0) / 1000;
             // Every 20 zones, and whatever goes wrong meanwhile (prints made again, failures,
             // retries, the browser lost) at most every 5 s: a run that prints without finishing
             // says so.
@@ -823,6 +827,7 @@ try {
     failures: batch.result.summary.failures,
     totalSeconds: Number(zonesSeconds.toFixed(1)),
     planSeconds: Number((batch.result.timings.planMs / 1000).toFixed(1)),
+    firstPrintSeconds: Number((firstPrintSeconds ?? NaN).toFixed(2)),
     perSecond: Number((rendered.length / zonesSeconds).toFixed(2)),
     avgPages: Number(median(rendered.map((o) => o.pages ?? 0)).toFixed(1)),
     avgPdfBytes: Math.round(median(rendered.map((o) => o.bytes ?? 0))),
@@ -937,7 +942,7 @@ const lines = [
   `bulletin PDF         ${r.bulletin.pages} pages, ${(r.bulletin.pdfBytes / 1e6).toFixed(2)} MB (bare: ${r.bulletin.bare.pages} pages, ${(r.bulletin.bare.pdfBytes / 1e6).toFixed(2)} MB)`,
   `DynamoDB / bulletin  reads ${r.dynamodb.bulletinReads.total} (${JSON.stringify(r.dynamodb.bulletinReads.byCommand)}); 178-zone synthetic: ${r.dynamodb.bulletinReadsSynthetic.logical} + ${r.dynamodb.bulletinReadsSynthetic.continuationPages} continuation pages; publish total ${r.dynamodb.bulletinPublish.total} (${JSON.stringify(r.dynamodb.bulletinPublish.byCommand)})`,
   `ingest (synthetic)   ${r.ingest.records} records in ${r.ingest.seconds} s (${r.ingest.recordsPerSecond}/s); re-run ${r.ingest.rerunUnchanged} unchanged in ${r.ingest.rerunSeconds} s`,
-  `zone profiles        ${r.zoneProfiles.rendered}/${r.zoneProfiles.zones} in ${r.zoneProfiles.totalSeconds} s (plan ${r.zoneProfiles.planSeconds} s) = ${r.zoneProfiles.perSecond}/s; ${r.zoneProfiles.failed} failed`,
+  `zone profiles        ${r.zoneProfiles.rendered}/${r.zoneProfiles.zones} in ${r.zoneProfiles.totalSeconds} s (plan ${r.zoneProfiles.planSeconds} s, first PDF after ${r.zoneProfiles.firstPrintSeconds} s) = ${r.zoneProfiles.perSecond}/s; ${r.zoneProfiles.failed} failed`,
   `  per profile        ${r.zoneProfiles.avgPages} pages, ${(r.zoneProfiles.avgPdfBytes / 1e3).toFixed(0)} kB, ${r.zoneProfiles.printCallsPerProfile} prints, ${r.zoneProfiles.printSecondsPerProfile} s printing, ${r.zoneProfiles.dynamodb.perProfile} DynamoDB requests`,
   `  S3 put a profile   ${(Object.values(r.zoneProfiles.putBytes as Record<string, number>).reduce((a, b) => a + b, 0) / 1e3).toFixed(0)} kB: ${Object.entries(
     r.zoneProfiles.putBytes as Record<string, number>,
