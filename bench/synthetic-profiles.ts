@@ -9,6 +9,7 @@ import {
   zoneProfileContext,
   type ZoneProfileView,
 } from '../functions/core/compose-zone-profile.ts';
+import type { ChartSink } from '../functions/core/charts.ts';
 import type { IndicatorRecord } from '../functions/core/model.ts';
 import { syntheticRecords } from '../functions/core/synthetic.ts';
 
@@ -31,8 +32,8 @@ export function syntheticProfiles(n: number) {
   const series = ref.seriesById('zone-profile')!;
   const context = zoneProfileContext(periodRecords, PERIOD, ref);
   const date = new Date('2026-11-20T01:00:00Z');
-  /** One zone's profile, composed as the all-zones run composes it. */
-  const compose = (zone: string): ZoneProfileView =>
+  /** One zone's profile, composed as the all-zones run composes it (`charts`: drawn later). */
+  const compose = (zone: string, charts?: ChartSink): ZoneProfileView =>
     composeZoneProfile({
       series,
       date,
@@ -43,6 +44,7 @@ export function syntheticProfiles(n: number) {
       reference: ref,
       keyIndicators: series.keyIndicators,
       context,
+      ...(charts ? { charts } : {}),
     });
   return { zones, compose };
 }

@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
+import { ChartBatch, type ChartSlot } from '../core/charts.ts';
 import { latestAnnualPeriod } from '../core/compose-zone-profile.ts';
 import type { Issue } from '../core/model.ts';
 import { makesCovers, type CoverRequest, type RecordStore } from './ports.ts';
@@ -26,6 +27,7 @@ import { publishReport, type PreparedReport, type PublishDeps } from './publish.
 import { nowOf } from './lifecycle.ts';
 import { composeReport, loadReport, resolveReport } from './render-report.ts';
 import { dataKeyOf, inputsKeyOf, reportJob, requestParams } from './report-jobs.ts';
+import { timed } from './step-times.ts';
 import { reportKind } from '../reports/registry.ts';
 
 export { hashStableView, stableViewJson } from './report-jobs.ts';
@@ -278,16 +280,50 @@ function settledBeforeReading(ctx: PlanContext, deps: PlanDeps, zoneText: string
   return undefined;
 }
 
+type ZonePlanned = ZoneOutcome | { job: ZoneJob; prepared: PreparedReport };
+
+/** A zone read and composed, its charts not drawn yet (in its {@link ChartBatch}'s slot). */
+interface ZoneComposed {
+  zone: string;
+  period: string;
+  prepared: PreparedReport & Required<Pick<PreparedReport, 'resolution' | 'loaded' | 'view'>>;
+  charts: ChartSlot;
+}
+
 /**
  * Plans one zone: reads its records, skips it when its inputs are those of its latest release
  * (`inputs`, not composed), else composes it and skips it when it prints what that release
  * printed (`printed`); otherwise its job, with what was composed for the render.
  */
-async function planZone(
+async function planZone(ctx: PlanContext, deps: PlanDeps, zoneText: string): Promise<ZonePlanned> {
+  return (await planZones(ctx, deps, [zoneText]))[0]!;
+}
+
+/**
+ * Plans several zones as {@link planZone} plans one, their reads at once, and draws their
+ * charts together (one `renderChartsSvg` for all of them: ≈ 2 ms a profile less than each
+ * profile's alone, the same SVGs) before each takes its input hash.
+ */
+async function planZones(
+  ctx: PlanContext,
+  deps: PlanDeps,
+  zoneTexts: readonly string[],
+): Promise<ZonePlanned[]> {
+  const charts = new ChartBatch();
+  const composed = await Promise.all(
+    zoneTexts.map((zone) => composeZonePlan(ctx, deps, zone, charts.slot())),
+  );
+  timed('compose', () => charts.draw());
+  return Promise.all(composed.map((c) => ('status' in c ? c : finishZonePlan(ctx, deps, c))));
+}
+
+/** A zone's plan up to its compose: its outcome when it needs no compose (or failed). */
+async function composeZonePlan(
   ctx: PlanContext,
   deps: PlanDeps,
   zoneText: string,
-): Promise<ZoneOutcome | { job: ZoneJob; prepared: PreparedReport }> {
+  charts: ChartSlot,
+): Promise<ZoneOutcome | ZoneComposed> {
   const settled = settledBeforeReading(ctx, deps, zoneText);
   if (settled) return settled;
   const zone = deps.reference.resolveZone(zoneText)!;
@@ -311,33 +347,48 @@ async function planZone(
       latestIssue.inputsKey === (await inputsKeyOf(deps, resolution, loaded))
     )
       return skippedAs(zone.id, period, latestIssue, 'inputs');
-    const view = composeReport(deps, resolution, loaded, { date: new Date(0) });
+    // Its charts are drawn with the other zones' planned with it (`planZones`).
+    const view = composeReport({ ...deps, charts }, resolution, loaded, { date: new Date(0) });
     const prepared = { resolution, loaded, view, ...(dataVersion ? { dataVersion } : {}) };
+    return { zone: zone.id, period, prepared, charts };
+  } catch (err) {
+    return { zone: zone.id, status: 'failed', error: messageOf(err) };
+  }
+}
+
+/** The rest of a zone's plan, its charts drawn: its input hash, and its job or why not. */
+async function finishZonePlan(
+  ctx: PlanContext,
+  deps: PlanDeps,
+  { zone, period, prepared, charts }: ZoneComposed,
+): Promise<ZonePlanned> {
+  const { opts, dataVersion, latest } = ctx;
+  try {
+    charts.drawn();
     // Planning reads and composes; it never prints.
     const job = await reportJob(
       deps,
-      requestParams({ kind: ZONE_PROFILE_SERIES, zone: zone.id, period }),
+      requestParams({ kind: ZONE_PROFILE_SERIES, zone, period }),
       prepared,
     );
     const inputs = await job.prepare();
-    if (inputs.empty) return { zone: zone.id, status: 'skipped', period, note: inputs.empty };
+    if (inputs.empty) return { zone, status: 'skipped', period, note: inputs.empty };
     const contentHash = inputs.inputHash;
     const issue = latest.get(job.reportKey);
-    if (issue && issue.inputHash === contentHash)
-      return skippedAs(zone.id, period, issue, 'printed');
+    if (issue && issue.inputHash === contentHash) return skippedAs(zone, period, issue, 'printed');
     return {
       job: {
-        zone: zone.id,
+        zone,
         period,
         contentHash,
-        slotKey: zoneSlotKey(zone.id, period, contentHash, ctx.run),
+        slotKey: zoneSlotKey(zone, period, contentHash, ctx.run),
         ...(opts.force ? { force: true } : {}),
         ...(dataVersion ? { dataVersion } : {}),
       },
       prepared,
     };
   } catch (err) {
-    return { zone: zone.id, status: 'failed', error: messageOf(err) };
+    return { zone, status: 'failed', error: messageOf(err) };
   }
 }
 
@@ -555,12 +606,20 @@ export function zoneJobsFor(pages: number): number {
 }
 
 /**
+ * Zones the all-zones run plans together ({@link runZoneBatch}): their reads at once, their
+ * charts drawn by one `renderChartsSvg`.
+ */
+export const PLAN_GROUP = 4;
+
+/**
  * Renders a zone profile for every national zone of the reference (or `zones`) in this
  * process. What is settled without reading (unknown zones, zones with nothing written since
  * their latest release) is counted first; every other zone is planned and rendered in one go,
  * `concurrency` zones at a time (size it to the renderer's page pool and over, so composing and
- * storing overlap printing: {@link zoneJobsFor}): composing never runs ahead of printing, and no more
- * than `concurrency` composed profiles are held at once.
+ * storing overlap printing: {@link zoneJobsFor}). Zones are planned `planGroup` at a time (the
+ * first of them to start plans the group: their charts drawn together), so composing runs at
+ * most `planGroup` − 1 zones ahead of the zones started, and no more than `concurrency` +
+ * `planGroup` − 1 composed profiles are held at once.
  */
 export async function runZoneBatch(
   deps: PublishDeps,
@@ -570,8 +629,13 @@ export async function runZoneBatch(
     force?: boolean;
     concurrency: number;
     retries?: number;
+    /** Zones planned together, their charts drawn at once (default {@link PLAN_GROUP}). */
+    planGroup?: number;
     onProgress?: (p: BatchProgress) => void;
-    /** Stops the run: no new zone is planned or rendered; renders already running finish. */
+    /**
+     * Stops the run: no new zone is rendered, nor planned (a group's plan already begun is
+     * finished, its zones not started are not rendered); renders already running finish.
+     */
     signal?: AbortSignal;
   },
 ): Promise<ZoneBatchResult> {
@@ -672,13 +736,36 @@ export async function runZoneBatch(
       : {}),
     close: () => renderer.close(),
   });
-  // A zone's plan, kept for a retry of its render until its outcome is final.
-  const planned = new Map<string, Awaited<ReturnType<typeof planZone>>>();
+  // Zones are planned in groups (`planGroup`, the next zones in the order they start): the first
+  // of a group to start plans them all — their reads at once, their charts drawn together — and
+  // the others find their plan made or being made. A zone's plan is kept for a retry of its
+  // render until its outcome is final.
+  const planned = new Map<string, Promise<ZonePlanned>>();
+  const order = toDo.map((z) => z.zone);
+  const startsAt = new Map(order.map((zone, i) => [zone, i]));
+  const planGroup = Math.max(1, opts.planGroup ?? PLAN_GROUP);
+  const planOf = (zone: string): Promise<ZonePlanned> => {
+    const made = planned.get(zone);
+    if (made) return made;
+    const i = startsAt.get(zone) ?? 0;
+    const group = [
+      zone,
+      ...order.slice(i + 1, i + planGroup).filter((z) => z !== zone && !planned.has(z)),
+    ];
+    const plans = planZones(ctx, batchDeps, group);
+    group.forEach((z, k) => {
+      const plan = plans.then((p) => p[k]!);
+      // A plan that failed is made again by the zone's next attempt; one of a zone that never
+      // starts (the run stopped) is no unhandled rejection.
+      plan.catch(() => planned.get(z) === plan && planned.delete(z));
+      planned.set(z, plan);
+    });
+    return planned.get(zone)!;
+  };
   const worked = await runZoneFanout(
     toDo,
     async ({ zone }) => {
-      let plan = planned.get(zone);
-      if (!plan) planned.set(zone, (plan = await planZone(ctx, batchDeps, zone)));
+      const plan = await planOf(zone);
       if (!('job' in plan)) return plan;
       return renderZoneJob(
         { ...batchDeps, renderer: rendererFor(plan.job.zone) },

@@ -103,6 +103,80 @@ export function renderChartsSvg(specs: readonly ChartSpec[]): string[] {
   return out;
 }
 
+/**
+ * Where a compose puts its charts when they are drawn later, together with other reports'
+ * ({@link ChartBatch}): `fill` gets their SVGs, in order, once they are drawn.
+ */
+export interface ChartSink {
+  add(specs: readonly ChartSpec[], fill: (svgs: string[]) => void): void;
+}
+
+/** A report's place in a {@link ChartBatch}: what its compose adds, and how its draw went. */
+export interface ChartSlot extends ChartSink {
+  /** @throws the error its charts were drawn with; an error when the batch is not drawn yet. */
+  drawn(): void;
+}
+
+/**
+ * The charts of several reports drawn by one {@link renderChartsSvg} (the all-zones run draws
+ * the zones it plans together: a chart's cost is mostly per `setOption`, see there). Each
+ * report's compose adds its charts to its own {@link ChartSlot}; {@link ChartBatch.draw} draws
+ * every chart added and fills each report's SVGs in — the same SVGs, byte for byte, as each
+ * report's drawn alone. When drawing them together throws, each report's charts are drawn
+ * again alone, so that only a report whose chart cannot be drawn fails (its slot's `drawn`).
+ */
+export class ChartBatch {
+  private readonly entries: {
+    specs: readonly ChartSpec[];
+    fill: (svgs: string[]) => void;
+    slot: number;
+  }[] = [];
+  private readonly errors = new Map<number, unknown>();
+  private slots = 0;
+  private done = false;
+
+  /** A new report's place in the batch. */
+  slot(): ChartSlot {
+    const id = this.slots++;
+    return {
+      add: (specs, fill) => {
+        if (this.done) throw new Error('图表已绘制：不能再加入');
+        this.entries.push({ specs, fill, slot: id });
+      },
+      drawn: () => {
+        if (!this.done) throw new Error('图表尚未绘制');
+        if (this.errors.has(id)) throw this.errors.get(id);
+      },
+    };
+  }
+
+  /** Draws every chart added, once, and fills them in. */
+  draw(): void {
+    if (this.done) return;
+    this.done = true;
+    const entries = this.entries.filter((e) => e.specs.length);
+    let svgs: string[] | undefined;
+    try {
+      svgs = renderChartsSvg(entries.flatMap((e) => e.specs));
+    } catch {
+      // Drawn again report by report below: the error goes to the report it belongs to.
+    }
+    let at = 0;
+    for (const e of this.entries) {
+      try {
+        const own = svgs
+          ? svgs.slice(at, (at += e.specs.length))
+          : e.specs.length
+            ? renderChartsSvg(e.specs)
+            : [];
+        e.fill(own);
+      } catch (err) {
+        if (!this.errors.has(e.slot)) this.errors.set(e.slot, err);
+      }
+    }
+  }
+}
+
 /** The kept instance for a size (made, and the oldest dropped past {@link MAX_INSTANCES}). */
 function instanceFor(size: ChartSize): echarts.ECharts {
   const key = `${size.width}×${size.height}`;

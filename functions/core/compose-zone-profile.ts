@@ -4,7 +4,13 @@
  * the national figure. Pure: the zone's records and the period-wide records (for ranks) in,
  * view model out; every printed number is a traced {@link Figure}.
  */
-import { rankingBarChartSpec, renderChartsSvg, trendChartSpec, type ChartSpec } from './charts.ts';
+import {
+  rankingBarChartSpec,
+  renderChartsSvg,
+  trendChartSpec,
+  type ChartSink,
+  type ChartSpec,
+} from './charts.ts';
 import { datePartsIn, formatIssueLine } from './format.ts';
 import {
   growthOf,
@@ -65,6 +71,11 @@ export interface ZoneProfileInput {
    * Absent (or built for other records or another period): built here.
    */
   context?: ZoneProfileContext;
+  /**
+   * Where the profile's charts go to be drawn later, with other profiles' (the all-zones run's
+   * `ChartBatch`): the view's charts have no SVG until then. Absent: drawn here.
+   */
+  charts?: ChartSink;
 }
 
 /** National zones reporting one indicator in the period, ranked, with their refs (`refsOf`). */
@@ -345,8 +356,10 @@ export function composeZoneProfile(input: ZoneProfileInput): ZoneProfileView {
   };
   const year = parsePeriod(period)?.year ?? pubYear;
   const documentTitle = `${input.series.title}·${zone.shortName}（${periodZh}）`;
-  const svgs = renderChartsSvg(charts.map((c) => c.spec));
-  charts.forEach((c, i) => (c.chart.svg = svgs[i]!));
+  const specs = charts.map((c) => c.spec);
+  const fill = (svgs: string[]) => charts.forEach((c, i) => (c.chart.svg = svgs[i]!));
+  if (input.charts) input.charts.add(specs, fill);
+  else fill(renderChartsSvg(specs));
   return {
     kind: 'zone-profile',
     lang: 'zh-CN',

@@ -9,6 +9,7 @@ import type { ReportKind } from '../contract/kinds.ts';
 import type { ReportParams } from '../contract/schedules.ts';
 import type { Series } from '../core/model.ts';
 import type { Reference } from '../core/reference.ts';
+import type { ChartSink } from '../core/charts.ts';
 import { datePartsIn, formatIssueLine } from '../core/format.ts';
 import { colophonBlocks, mastheadOf, type ReportView } from '../core/report-parts.ts';
 import type { RecordStore } from '../app/ports.ts';
@@ -18,6 +19,12 @@ export interface KindContext {
   records: RecordStore;
   reference: Reference;
   timeZone: string;
+  /**
+   * Where a compose puts its charts to be drawn later with other reports' (the all-zones
+   * plan's `ChartBatch`); a kind that draws none, or cannot wait, draws them itself. Absent:
+   * every kind draws its charts as it composes.
+   */
+  charts?: ChartSink;
 }
 
 /** The issue numbers and date printed on a report; no numbers for a preview. */

@@ -140,6 +140,7 @@ export const zoneProfile: ReportKindModule<ZoneState, ZoneInputs, ZoneProfileVie
       reference: ctx.reference,
       keyIndicators: series.keyIndicators,
       timeZone: ctx.timeZone,
+      ...(ctx.charts ? { charts: ctx.charts } : {}),
     }),
   /**
    * A profile's numbers and date appear only in its masthead, its colophon and the document's

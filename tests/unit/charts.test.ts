@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  ChartBatch,
   categoryChartSpec,
   disposeCharts,
   rankingBarChart,
@@ -199,6 +200,63 @@ describe('charts on a page', () => {
       }),
       { numRuns: 60 },
     );
+    // Several reports' charts in one batch (the all-zones run's plan: up to 8 profiles of three
+    // trend charts and a ranking chart), some with none: each report gets its own, in order,
+    // each the same SVG as drawn alone.
+    const report = fc.array(spec, { minLength: 0, maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(report, { minLength: 1, maxLength: 8 }), (reports) => {
+        const alone = reports.map((specs) => specs.map((s) => renderChartSvg(s.option, s.size)));
+        const batch = new ChartBatch();
+        const got: string[][] = reports.map(() => []);
+        const slots = reports.map((specs, i) => {
+          const slot = batch.slot();
+          slot.add(specs, (svgs) => (got[i] = svgs));
+          return slot;
+        });
+        batch.draw();
+        for (const slot of slots) slot.drawn();
+        expect(got).toEqual(alone);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('in a batch, a report whose chart cannot be drawn fails alone', () => {
+    const fig = (value: number) => ({ value, text: String(value), refs: [] });
+    const chart = (v: number) =>
+      trendChartSpec({
+        categories: ['2023', '2024'],
+        bars: { name: '营业收入', figures: [fig(v), fig(v + 1)] },
+      });
+    const broken: ChartSpec = {
+      ...chart(9),
+      option: {
+        ...chart(9).option,
+        get series(): never {
+          throw new Error('坏图表');
+        },
+      },
+    };
+    const batch = new ChartBatch();
+    const got: string[][] = [];
+    const slot = (specs: ChartSpec[], i: number) => {
+      const s = batch.slot();
+      s.add(specs, (svgs) => (got[i] = svgs));
+      return s;
+    };
+    const a = slot([chart(1), chart(2)], 0);
+    const b = slot([chart(3), broken], 1);
+    const c = slot([chart(4)], 2);
+    expect(() => a.drawn()).toThrow('图表尚未绘制');
+    batch.draw();
+    a.drawn();
+    expect(() => b.drawn()).toThrow('坏图表');
+    c.drawn();
+    expect(got[0]).toEqual([chart(1), chart(2)].map((s) => renderChartSvg(s.option, s.size)));
+    expect(got[1]).toBeUndefined();
+    expect(got[2]).toEqual([renderChartSvg(chart(4).option, chart(4).size)]);
+    expect(() => a.add([chart(5)], () => undefined)).toThrow('图表已绘制');
   });
 
   it('leave nothing that keeps the process alive once drawn', async () => {
