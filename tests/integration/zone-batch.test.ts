@@ -246,4 +246,42 @@ describe('all-zones run', () => {
     expect(again.jobs).toEqual([]);
     expect(again.done.map((o) => o.skippedBy)).toEqual(['data', 'data']);
   });
+
+  it('draws the charts of zones planned together as each zone’s alone: same SVGs, same hashes', async () => {
+    const real = t.services.renderer as ChromiumRenderer;
+    /** Every zone printed, forced, in groups of `planGroup`: its charts and its input hash. */
+    const printedWith = async (planGroup: number) => {
+      const charts = new Map<string, string[]>();
+      const renderer: PdfRenderer & CoverRenderer = {
+        renderCover: (req) => real.renderCover(req),
+        async renderPdf(req) {
+          const html = await readFile(req.htmlPath, 'utf8');
+          const zone = reference.zones.find((z) => z.level === 'national' && html.includes(z.name));
+          charts.set(zone?.id ?? '?', html.match(/<svg\b[\s\S]*?<\/svg>/g) ?? []);
+          return real.renderPdf(req);
+        },
+        close: () => real.close(),
+      };
+      const { summary, outcomes } = await runZoneBatch(t.publishDeps({ reference, renderer }), {
+        concurrency: 3,
+        force: true,
+        planGroup,
+      });
+      expect(summary).toMatchObject({ rendered: ZONES, failed: 0 });
+      const hashes = new Map<string, string | undefined>();
+      for (const o of outcomes)
+        hashes.set(o.zone, (await t.services.catalog.get(o.issueId!))?.inputHash);
+      return { charts, hashes };
+    };
+    const alone = await printedWith(1);
+    const together = await printedWith(5);
+    expect([...together.charts.keys()].sort()).toEqual([...zoneIds].sort());
+    for (const zone of zoneIds) {
+      // Three trend charts and the ranking chart, byte for byte.
+      expect(alone.charts.get(zone), zone).toHaveLength(4);
+      expect(together.charts.get(zone), zone).toEqual(alone.charts.get(zone));
+      expect(together.hashes.get(zone), zone).toEqual(expect.any(String));
+      expect(together.hashes.get(zone), zone).toBe(alone.hashes.get(zone));
+    }
+  });
 });
