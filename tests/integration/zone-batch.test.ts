@@ -283,5 +283,16 @@ describe('all-zones run', () => {
       expect(together.hashes.get(zone), zone).toEqual(expect.any(String));
       expect(together.hashes.get(zone), zone).toBe(alone.hashes.get(zone));
     }
+    // The AWS plan (one Lambda plans every zone): the same input hashes in groups as one by one.
+    const deps = t.publishDeps({ reference, renderer: real });
+    const planned = async (planGroup: number) =>
+      new Map(
+        (await planZoneBatch(deps, { force: true, planGroup })).jobs.map((j) => [
+          j.zone,
+          j.contentHash,
+        ]),
+      );
+    expect(await planned(4)).toEqual(await planned(1));
+    expect(await planned(8)).toEqual(together.hashes);
   });
 });
