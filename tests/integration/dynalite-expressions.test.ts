@@ -17,6 +17,7 @@ import {
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -193,16 +194,8 @@ describe('expressions parsed once', { timeout: 120_000 }, () => {
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );
-      for (;;) {
-        const put = await db
-          .send(new PutItemCommand({ TableName: 'expr', Item: { pk: { S: 'z' }, sk: { S: '0' } } }))
-          .then(
-            () => true,
-            () => false,
-          );
-        if (put) break;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      // dynalite turns a new table ACTIVE a moment after CreateTable answers: wait on it.
+      await waitUntilTableExists({ client: db, maxWaitTime: 120 }, { TableName: 'expr' });
       const key = { pk: { S: 'z' }, sk: { S: 'n' } };
       const update = (n: number, max: number) =>
         db.send(
