@@ -2,7 +2,9 @@
  * Vector charts rendered on the server with ECharts' SSR SVG renderer: the printed page gets
  * plain SVG (paths and text in the bulletin's fonts), no script. Value labels print the
  * figures' own texts, and the value axes carry no numbers: every number in a chart is a
- * traced {@link Figure}. Pure: options in, SVG string out.
+ * traced {@link Figure}. Where every label of a trend chart's series ends in the same unit, the
+ * unit is printed once, in the legend (园区生产总值（亿元）, 同比增长（%）), as the statistics
+ * bureaus' charts do, and the labels carry the numbers. Pure: options in, SVG string out.
  */
 import { createHash } from 'node:crypto';
 import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
@@ -405,6 +407,61 @@ function upperBand(values: number[]): { min: number; max: number } {
   return { min: hi - spread * 4.2, max: hi + spread * 0.35 };
 }
 
+/** A figure's text as its number (with any qualifier: 约1284.1) and its unit (亿元, %, 家). */
+const NUMBER_UNIT = /^(.*\d)(\D*)$/;
+
+/**
+ * The unit every labelled figure of a series ends in, when they share one (and there are
+ * figures): the legend then names it once and the labels print the numbers alone.
+ */
+export function sharedUnit(texts: (string | undefined)[]): string | undefined {
+  let unit: string | undefined;
+  for (const t of texts) {
+    if (t === undefined) continue;
+    const m = NUMBER_UNIT.exec(t);
+    if (!m || !m[2] || (unit !== undefined && m[2] !== unit)) return undefined;
+    unit = m[2];
+  }
+  return unit;
+}
+
+/** The labels of a series and its legend name, the shared unit moved into the legend. */
+function unitInLegend(s: ChartSeries): { name: string; texts: (string | undefined)[] } {
+  const texts = s.figures.map((f) => f?.text);
+  const unit = sharedUnit(texts);
+  if (unit === undefined) return { name: s.name, texts };
+  return {
+    name: `${s.name}（${unit}）`,
+    texts: texts.map((t) => (t === undefined ? t : t.slice(0, t.length - unit.length))),
+  };
+}
+
+/**
+ * The width of a label in px at `fontSize`: a Han character or a full-width sign takes the
+ * em, a digit or a point of Noto Sans SC a little over half of it (0.6, on the safe side).
+ */
+export function labelWidth(text: string, fontSize: number): number {
+  let em = 0;
+  for (const ch of text) em += ch.codePointAt(0)! >= 0x2e80 ? 1 : 0.6;
+  return em * fontSize;
+}
+
+/**
+ * How a trend chart's bar labels fit above their bars: at 10 px when the widest fits the
+ * width of a category, else at 9 or 8 px, else turned upright (read from the bar upwards) at
+ * 9 px. `room` is the height an upright label needs above its bar.
+ */
+export function barLabelFit(
+  texts: (string | undefined)[],
+  categoryWidth: number,
+): { fontSize: number; upright: boolean; room: number } {
+  const widest = (fs: number) => Math.max(0, ...texts.map((t) => (t ? labelWidth(t, fs) : 0)));
+  for (const fontSize of [10, 9, 8]) {
+    if (widest(fontSize) <= categoryWidth - 4) return { fontSize, upright: false, room: 0 };
+  }
+  return { fontSize: 9, upright: true, room: widest(9) + 8 };
+}
+
 /** A value series: the figures (missing → gap) and how each prints. */
 export interface ChartSeries {
   name: string;
@@ -428,11 +485,17 @@ export function trendChartSpec(opts: {
   size?: ChartSize;
 }): ChartSpec {
   const size = opts.size ?? { width: 640, height: 270 };
+  const grid = { left: 16, right: 16, top: 36, bottom: 28 };
   const values = (s: ChartSeries) => s.figures.map((f) => (f ? f.value : null));
-  const texts = (s: ChartSeries) => s.figures.map((f) => f?.text);
+  const bars = unitInLegend(opts.bars);
+  const line = opts.line ? unitInLegend(opts.line) : undefined;
+  const categoryWidth = (size.width - grid.left - grid.right) / Math.max(1, opts.categories.length);
+  const fit = barLabelFit(bars.texts, categoryWidth);
+  // The plot's height: the grid less the year labels under it (10 px text and its margin).
+  const plotHeight = size.height - grid.top - grid.bottom - 18;
   const series: ChartOption['series'] = [
     {
-      name: opts.bars.name,
+      name: bars.name,
       type: 'bar',
       data: values(opts.bars),
       barMaxWidth: 26,
@@ -440,15 +503,16 @@ export function trendChartSpec(opts: {
       label: {
         show: true,
         position: 'top',
-        fontSize: 10,
+        fontSize: fit.fontSize,
         color: INK,
-        formatter: label(texts(opts.bars)),
+        formatter: label(bars.texts),
+        ...(fit.upright ? { rotate: 90, align: 'left', verticalAlign: 'middle', distance: 4 } : {}),
       },
     },
   ];
-  if (opts.line) {
+  if (opts.line && line) {
     series.push({
-      name: opts.line.name,
+      name: line.name,
       type: 'line',
       yAxisIndex: 1,
       data: values(opts.line),
@@ -464,16 +528,25 @@ export function trendChartSpec(opts: {
         distance: 6,
         fontSize: 10,
         color: DARK,
-        formatter: label(texts(opts.line)),
+        formatter: label(line.texts),
       },
     });
   }
   const lineValues = opts.line ? values(opts.line).filter((v): v is number => v !== null) : [];
   const barValues = values(opts.bars).filter((v): v is number => v !== null);
   const band = upperBand(lineValues);
+  // Bars use the lower 55 % of the plot below a rate line (85 % alone); upright labels need
+  // their length above the tallest bar, under the line's lowest marker (70 % of the plot up,
+  // see upperBand) or the plot's top.
+  const ceiling = opts.line ? 0.7 * plotHeight - 8 : plotHeight;
+  const share = fit.upright
+    ? Math.min(opts.line ? 0.55 : 0.85, Math.max(0.25, (ceiling - fit.room) / plotHeight))
+    : opts.line
+      ? 0.55
+      : 0.85;
   return spec(
     {
-      grid: { left: 16, right: 16, top: 36, bottom: 28, containLabel: true },
+      grid: { ...grid, containLabel: true },
       legend: { top: 0, textStyle: { fontSize: 11 }, itemWidth: 14, itemHeight: 9 },
       xAxis: {
         type: 'category',
@@ -485,8 +558,7 @@ export function trendChartSpec(opts: {
       yAxis: [
         {
           type: 'value',
-          // Bars use the lower 55 % of the plot, the rate line the band above them.
-          max: (Math.max(...barValues, 0) || 1) / (opts.line ? 0.55 : 0.85),
+          max: (Math.max(...barValues, 0) || 1) / share,
           axisLabel: { show: false },
           splitLine: { lineStyle: { color: '#eeeeee' } },
         },

@@ -89,7 +89,9 @@ describe('fidelity: every printed figure equals its record', () => {
       problems.push(...fidelity.problems.map((p) => `${name}: ${p}`));
       const text = (await pdfText(r.pdf)).join('\n');
       problems.push(
-        ...unprintedFigures(r.view.trace, text).map((f) => `${name}: “${f}” is not in the PDF`),
+        ...unprintedFigures(r.view.trace, text, r.view).map(
+          (f) => `${name}: “${f}” is not in the PDF`,
+        ),
       );
       if (/seeds\//.test(text)) problems.push(`${name}: an internal source id is printed`);
       problems.push(

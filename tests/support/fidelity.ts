@@ -25,6 +25,7 @@ import {
 } from '../../functions/core/numbers.ts';
 import { samePeriodLastYear } from '../../functions/core/periods.ts';
 import type { Reference } from '../../functions/core/reference.ts';
+import type { ReportView } from '../../functions/core/report-parts.ts';
 
 const key = (r: { zone: string; indicator: string; period: string }) =>
   `${r.zone}#${r.indicator}#${r.period}`;
@@ -250,10 +251,49 @@ export function fidelityProblems(
   return { problems, compared };
 }
 
-/** Figures whose text is not in the extracted text of the PDF (whitespace ignored). */
-export function unprintedFigures(trace: Figure[], pdfText: string): string[] {
+/** The text an SVG prints, its tags dropped (whitespace too). */
+const svgText = (svg: string) =>
+  svg
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, '');
+
+/**
+ * Figures whose text is not in the extracted text of the PDF (whitespace ignored). With the
+ * report's view, a figure placed in a trend chart whose labels share their unit may print as
+ * its number, the unit once in the chart's legend (园区生产总值（亿元）): its number and
+ * “（unit）” must then be in the PDF, and that legend in the chart's own SVG.
+ */
+export function unprintedFigures(
+  trace: Figure[],
+  pdfText: string,
+  view?: Pick<ReportView, 'trace' | 'placements' | 'sections'>,
+): string[] {
   const flat = pdfText.replace(/\s+/g, '');
-  return [...new Set(trace.map((f) => f.text.replace(/\s+/g, '')))].filter(
-    (t) => !flat.includes(t),
-  );
+  const charts = new Map<string, string>();
+  for (const s of view?.sections ?? [])
+    for (const b of s.blocks) if (b.chart?.anchor) charts.set(b.chart.anchor, svgText(b.chart.svg));
+  const inCharts = new Map<Figure, string[]>();
+  for (const p of view?.placements ?? []) {
+    const svg = charts.get(p.anchor);
+    const f = view!.trace[p.figure]!;
+    if (svg !== undefined) inCharts.set(f, [...(inCharts.get(f) ?? []), svg]);
+  }
+  const printed = (f: Figure) => {
+    const t = f.text.replace(/\s+/g, '');
+    if (flat.includes(t)) return true;
+    const m = /^(.*\d)(\D+)$/.exec(t);
+    const svgs = inCharts.get(f);
+    if (!m || !svgs) return false;
+    const [, number, unit] = m;
+    const legend = `（${unit}）`;
+    return (
+      flat.includes(number!) &&
+      flat.includes(legend) &&
+      svgs.every((svg) => svg.includes(legend) && svg.includes(number!))
+    );
+  };
+  return [...new Set(trace.filter((f) => !printed(f)).map((f) => f.text.replace(/\s+/g, '')))];
 }

@@ -9,12 +9,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   ChartBatch,
+  barLabelFit,
   categoryChartSpec,
   disposeCharts,
   rankingBarChart,
   rankingBarChartSpec,
   renderChartSvg,
   renderChartsSvg,
+  labelWidth,
+  sharedUnit,
   trendChart,
   trendChartSpec,
   type ChartSeries,
@@ -277,5 +280,110 @@ describe('charts on a page', () => {
     clearTimeout(alive);
     expect(out).toContain('DRAWN');
     expect(code, 'still running 20 s after drawing: killed').toBe(0);
+  });
+});
+
+describe('the value labels of a trend chart', () => {
+  const years = Array.from({ length: 15 }, (_, i) => String(2010 + i));
+  const figs = (texts: string[]) =>
+    texts.map((text, i) => ({ value: parseFloat(text.replace(/^约/, '')) || i, text, refs: [] }));
+  // A zone's 15 years of GDP, as the synthetic zone profiles print them.
+  const gdp = years.map((_, i) => `${(1284.1 * 1.13 ** i).toFixed(1)}亿元`);
+  const growth = years.map((_, i) => `${(8 + (i % 5)).toFixed(1)}%`);
+
+  /** The labels an SVG prints: text, font size, where, and whether turned upright. */
+  function labels(svg: string) {
+    const out: { text: string; size: number; x: number; y: number; upright: boolean }[] = [];
+    for (const m of svg.matchAll(/<text\b([^>]*)>([^<]*)<\/text>/g)) {
+      const attrs = m[1]!;
+      const size = Number(/font-size:(\d+(?:\.\d+)?)px/.exec(attrs)?.[1]);
+      const t = /translate\(([-\d.]+) ([-\d.]+)\)/.exec(attrs);
+      const r = /matrix\(0,-1,1,0,([-\d.]+),([-\d.]+)\)/.exec(attrs);
+      const at = t ?? r;
+      if (!at) continue;
+      out.push({ text: m[2]!, size, x: Number(at[1]), y: Number(at[2]), upright: !!r });
+    }
+    return out;
+  }
+
+  /** Pairs of labels whose boxes overlap (left-aligned upright labels: one line height wide). */
+  function overlaps(svg: string): string[] {
+    const ls = labels(svg).filter((l) => /\d/.test(l.text) && !/^20\d\d$/.test(l.text));
+    const box = (l: (typeof ls)[number]) => {
+      const w = labelWidth(l.text, l.size);
+      return l.upright
+        ? { x0: l.x - l.size / 2, x1: l.x + l.size / 2, y0: l.y - w, y1: l.y }
+        : { x0: l.x - w / 2, x1: l.x + w / 2, y0: l.y - l.size / 2, y1: l.y + l.size / 2 };
+    };
+    const out: string[] = [];
+    for (let i = 0; i < ls.length; i++)
+      for (let j = i + 1; j < ls.length; j++) {
+        const a = box(ls[i]!);
+        const b = box(ls[j]!);
+        if (a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1)
+          out.push(`${ls[i]!.text} × ${ls[j]!.text}`);
+      }
+    return out;
+  }
+
+  it('print a unit their series shares once, in the legend, and the numbers alone', () => {
+    const { option } = trendChartSpec({
+      categories: years,
+      bars: { name: '园区生产总值', figures: figs(gdp) },
+      line: { name: '同比增长', figures: figs(growth) },
+    });
+    const series = option.series as { name: string; label: { formatter: (p: object) => string } }[];
+    expect(series.map((s) => s.name)).toEqual(['园区生产总值（亿元）', '同比增长（%）']);
+    expect(series[0]!.label.formatter({ dataIndex: 0 })).toBe('1284.1');
+    expect(series[1]!.label.formatter({ dataIndex: 3 })).toBe('11.0');
+    const svg = trendChart({
+      categories: years,
+      bars: { name: '园区生产总值', figures: figs(gdp) },
+      line: { name: '同比增长', figures: figs(growth) },
+    });
+    expect(svg).toContain('园区生产总值（亿元）');
+    expect(svg).toContain('>1284.1<');
+  });
+
+  it('keep each its own unit when the units differ, or a figure has none', () => {
+    expect(sharedUnit(['1.6万亿元', '9876.5亿元'])).toBeUndefined();
+    expect(sharedUnit(['12', '13'])).toBeUndefined();
+    expect(sharedUnit(['约12亿元', undefined, '13亿元'])).toBe('亿元');
+    expect(sharedUnit([undefined])).toBeUndefined();
+    const mixed = [...gdp.slice(0, 14), '1.6万亿元'];
+    const { option } = trendChartSpec({
+      categories: years,
+      bars: { name: '园区生产总值', figures: figs(mixed) },
+    });
+    const [bars] = option.series as { name: string; label: { formatter: (p: object) => string } }[];
+    expect(bars!.name).toBe('园区生产总值');
+    expect(bars!.label.formatter({ dataIndex: 14 })).toBe('1.6万亿元');
+    expect(bars!.label.formatter({ dataIndex: 0 })).toBe('1284.1亿元');
+  });
+
+  it('never overlap: smaller where they are too wide, upright where even 8 px is', () => {
+    expect(barLabelFit(['1284.1'], 40).fontSize).toBe(10);
+    expect(barLabelFit(['20554.9'], 40)).toMatchObject({ fontSize: 8, upright: false });
+    expect(barLabelFit(['12399.6亿元'], 40).upright).toBe(true);
+    const wide = years.map((_, i) => `${(12399.6 * 1.13 ** i).toFixed(1)}亿元`);
+    const cases: [string, string[], string[] | undefined][] = [
+      ['shared unit, with a rate line', gdp, growth],
+      ['five-digit numbers', wide, growth],
+      [
+        'mixed units, with a rate line',
+        [...wide.slice(0, 3), '1.6万亿元', ...wide.slice(4)],
+        growth,
+      ],
+      ['mixed units alone', [...wide.slice(0, 3), '16万元', ...wide.slice(4)], undefined],
+    ];
+    for (const [name, bars, line] of cases) {
+      const svg = trendChart({
+        categories: years,
+        bars: { name: '营业收入', figures: figs(bars) },
+        ...(line ? { line: { name: '同比增长', figures: figs(line) } } : {}),
+      });
+      expect(labels(svg).length, name).toBeGreaterThanOrEqual(15);
+      expect(overlaps(svg), name).toEqual([]);
+    }
   });
 });
