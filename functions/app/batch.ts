@@ -94,7 +94,10 @@ export interface BatchProgress {
   done: number;
   total: number;
   rendered: number;
+  /** Zones skipped: unchanged, or without data to print (`noData` of them). */
   skipped: number;
+  /** Of the skipped zones, those without data (no annual records, or nothing to print). */
+  noData: number;
   failed: number;
   /**
    * What happened between outcomes, so that a run that prints without finishing says so:
@@ -711,9 +714,13 @@ export async function runZoneBatch(
     total: ctx.zones.length,
     rendered: 0,
     skipped: 0,
+    noData: 0,
     failed: 0,
   };
-  for (const o of settled) progress[o.status]++;
+  for (const o of settled) {
+    progress[o.status]++;
+    if (o.status === 'skipped' && o.note) progress.noData++;
+  }
   opts.onProgress?.({ ...progress });
   // What happens between outcomes (prints, prints made again, failures, browsers lost) is
   // reported as it happens: a run that keeps printing without finishing a zone shows it.
@@ -795,6 +802,7 @@ export async function runZoneBatch(
         planned.delete(o.zone);
         progress.done++;
         progress[o.status]++;
+        if (o.status === 'skipped' && o.note) progress.noData++;
         report({}, o.status === 'failed' ? `${o.zone}：${o.error ?? ''}` : undefined);
       },
     },

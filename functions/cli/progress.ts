@@ -14,6 +14,11 @@ import cliProgress from 'cli-progress';
 export interface ProgressCounts {
   /** Items settled without work (skipped at planning). */
   skipped?: number;
+  /**
+   * Of the skipped items, those with nothing to do (the batch: zones without data): given, the
+   * counts read 未变 (the rest of the skipped) and 无数据 apart, as the batch's summary does.
+   */
+  noData?: number;
   /** Items that failed. */
   failed?: number;
   /**
@@ -72,6 +77,11 @@ export function progressReporter(
       eta: measured > 0 ? formatEta((toDo - worked) / rate) : '—',
       skipped: counts.skipped ?? 0,
       failed: counts.failed ?? 0,
+      /** 跳过 3 · 失败 0, or with zones without data apart: 未变 1 · 无数据 2 · 失败 0. */
+      counted: (sep: string) =>
+        (counts.noData !== undefined
+          ? `未变 ${(counts.skipped ?? 0) - counts.noData}${sep}无数据 ${counts.noData}`
+          : `跳过 ${counts.skipped ?? 0}`) + `${sep}失败 ${counts.failed ?? 0}`,
       detail: counts.detail ? ` | ${counts.detail}` : '',
     };
   };
@@ -83,7 +93,7 @@ export function progressReporter(
         {
           format:
             `${label} [{bar}] {value}/{total}` +
-            (counts ? ' | 跳过 {skipped} · 失败 {failed}' : '') +
+            (counts ? ' | {counted}' : '') +
             ' | {rate} | 预计剩余 {etaText}{detail}{note}',
           stream,
           hideCursor: true,
@@ -107,8 +117,7 @@ export function progressReporter(
       update(done, total, counts) {
         const m = measure(done, total, counts);
         const payload = {
-          skipped: m.skipped,
-          failed: m.failed,
+          counted: m.counted(' · '),
           rate: m.rate,
           etaText: m.eta,
           detail: m.detail,
@@ -149,7 +158,7 @@ export function progressReporter(
         workShown ||= m.worked > 0;
         stream.write(
           `${label}：${m.worked}/${m.toDo}` +
-            (counts ? `（跳过 ${m.skipped}，失败 ${m.failed}）` : '') +
+            (counts ? `（${m.counted('，')}）` : '') +
             (m.rate !== '—' ? `，${m.rate}，预计剩余 ${m.eta}` : '') +
             (counts?.detail ? `；${counts.detail}` : '') +
             '\n',

@@ -33,6 +33,20 @@ describe('progress lines (no terminal)', () => {
   });
 });
 
+describe('progress of the all-zones batch', () => {
+  it('reads the unchanged zones and the zones without data apart, as the summary does', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += String(d)));
+    const progress = progressReporter('zone profiles', out as unknown as NodeJS.WriteStream);
+    progress.update(176, 178, { skipped: 176, noData: 175, failed: 0 });
+    progress.update(178, 178, { skipped: 176, noData: 175, failed: 0 });
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toBe('zone profiles：0/2（未变 1，无数据 175，失败 0）');
+    expect(lines.at(-1)).toMatch(/^zone profiles：2\/2（未变 1，无数据 175，失败 0），每秒 /);
+  });
+});
+
 describe('progress detail', () => {
   it('tells what happens between outcomes after the figures', () => {
     const out = new PassThrough();

@@ -107,13 +107,16 @@ describe('retries told as they happen', () => {
   });
 
   it('says in the progress what happens between outcomes', () => {
-    expect(batchDetail({ done: 0, total: 178, rendered: 0, skipped: 0, failed: 0 })).toBe('');
+    expect(
+      batchDetail({ done: 0, total: 178, rendered: 0, skipped: 0, noData: 0, failed: 0 }),
+    ).toBe('');
     expect(
       batchDetail({
         done: 0,
         total: 178,
         rendered: 0,
         skipped: 0,
+        noData: 0,
         failed: 0,
         prints: 604,
         reprints: 598,

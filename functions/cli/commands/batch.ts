@@ -98,7 +98,7 @@ export async function generateAllZones(cli: Cli, opts: AllZonesOptions): Promise
     progress?.stop();
     console.log(
       last
-        ? `${LABEL}：共 ${last.total} 个园区，生成 ${last.rendered}，跳过（未变或无数据）${last.skipped}，` +
+        ? `${LABEL}：共 ${last.total} 个园区，生成 ${last.rendered}，未变（跳过）${last.skipped - last.noData}，无数据 ${last.noData}，` +
             `失败 ${last.failed}，放弃（进行中或未开始）${last.total - last.done}（第二次 Ctrl-C：已放弃进行中的生成）`
         : `${LABEL}：已中断，尚未开始生成。`,
     );
