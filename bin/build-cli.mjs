@@ -59,7 +59,12 @@ export async function buildCli({ stamp }) {
     },
   };
   await esbuild.build({
-    entryPoints: [join(ROOT, 'functions/cli/main.ts'), join(ROOT, 'functions/local/stack-host.ts')],
+    entryPoints: [
+      join(ROOT, 'functions/cli/main.ts'),
+      join(ROOT, 'functions/local/stack-host.ts'),
+      // The install's own step: Chromium unpacked where the CLI keeps it (below).
+      join(ROOT, 'functions/adapters/print/executable.ts'),
+    ],
     outdir: temp,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',
@@ -100,5 +105,22 @@ export async function buildCli({ stamp }) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { sourceStamp } = await import('./source-stamp.mjs');
   const dir = await buildCli({ stamp: sourceStamp(ROOT) });
-  console.error(`built the CLI into ${dir}`);
+  console.error(`已编译命令行工具 (CLI)：${dir}`);
+  // Chromium unpacked now (≈ 2 s), where the CLI keeps it (functions/cli/main.ts), so that the
+  // first `npm start` after `npm install` finds it ready; a failure leaves it to the first print.
+  if (!process.env.BULLETIN_SKIP_CHROMIUM_UNPACK) {
+    try {
+      const { unpackedChromium } = await import(pathToFileURL(join(dir, 'executable.js')).href);
+      const found = await unpackedChromium(
+        process.env.BULLETIN_CHROMIUM_DIR ?? join(ROOT, '.local', 'chromium'),
+      );
+      console.error(
+        found.unpacked
+          ? `已解压 Chromium（${(found.ms / 1000).toFixed(1)} 秒）：${found.executablePath}`
+          : `Chromium 已就绪：${found.executablePath}`,
+      );
+    } catch (err) {
+      console.error(`未能预先解压 Chromium（首次打印时再解压）：${err?.message ?? err}`);
+    }
+  }
 }

@@ -99,6 +99,26 @@ describe('the compiled CLI', { timeout: 300_000 }, () => {
     expect(host).toMatch(/dynalite/);
   });
 
+  it('`npm install` (prepare) unpacks Chromium where the CLI keeps it, once', async () => {
+    const run = () =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(REPO, 'bin', 'build-cli.mjs')],
+          { env: { ...env(), BULLETIN_CHROMIUM_DIR: join(dir, 'chromium') }, timeout: 120_000 },
+          (err, _stdout, stderr) => resolve({ code: err ? 1 : 0, stderr }),
+        );
+      });
+    const first = await run();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/已解压 Chromium（[\d.]+ 秒）：/);
+    const [, path] = /：(\S+chromium)$/m.exec(first.stderr)!;
+    expect(path!.startsWith(join(dir, 'chromium'))).toBe(true);
+    expect(existsSync(path!)).toBe(true);
+    const again = await run();
+    expect(again.stderr).toContain(`Chromium 已就绪：${path}`);
+  });
+
   it('`list --json` on a fresh state folder prints [] and leaves nothing running', async () => {
     const state = join(dir, 'fresh');
 
