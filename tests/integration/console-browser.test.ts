@@ -285,6 +285,18 @@ describe('the console in a real browser', () => {
     expect(articles).toContain('有改动 【工作动态】2024年国家高新区主要经济指标发布');
     expect(articles).not.toContain('新增');
     await audit(page, 'draft');
+    // The draft's PDF in a frame on a desktop; on a phone (which shows a framed PDF as an empty
+    // box or its first page alone) the frame gives way to a line that points to the link.
+    const shown = (sel: string) =>
+      page.$eval(
+        sel,
+        (el) => getComputedStyle(el).display !== 'none' && el.getBoundingClientRect().height > 0,
+      );
+    expect([await shown('iframe.pdf'), await shown('#draft-pdf-phone')]).toEqual([true, false]);
+    await page.setViewport({ width: 390, height: 900, isMobile: true });
+    expect([await shown('iframe.pdf'), await shown('#draft-pdf-phone')]).toEqual([false, true]);
+    expect(await shown('#draft-pdf')).toBe(true);
+    await page.setViewport({ width: 1280, height: 900 });
     await submit(page, '#draft-web');
     expect(await text(page, '.edition-note')).toContain('样稿');
     expect(await text(page, 'main')).toContain(revised);
