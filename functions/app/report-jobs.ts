@@ -267,13 +267,18 @@ export function emptyReason(view: ReportView): string | undefined {
   return fromPeriod ? undefined : `数据期 ${view.period} 没有可刊印的记录（该报告在此期间无数据）`;
 }
 
+/** A draft's title: the view's, its preview mark (（预览）) given way to （样稿）. */
+const draftTitle = (title: string) => `${title.replace(/（预览）$/, '')}（样稿）`;
+
 /** The masthead and erratum of a draft or a corrected edition, set on a composed view. */
 function dress(view: ReportView, opts: RenderOptions): ReportView & { erratum?: object } {
   if (!opts.numbering)
     return {
       ...view,
       masthead: { ...view.masthead, issueLine: '样稿 · 期号于发布时确定' },
-      documentTitle: `${view.documentTitle}（样稿）`,
+      // A draft, not a preview: 火炬动态 2026年（样稿）, never （预览）（样稿）.
+      documentTitle: draftTitle(view.documentTitle),
+      metadata: { ...view.metadata, title: draftTitle(view.metadata.title) },
       // Named by its data period until it has a number (`火炬动态-2023` + `-样稿`).
       fileName: view.fileName.replace('预览', view.period),
     };

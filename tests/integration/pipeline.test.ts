@@ -10,7 +10,7 @@ import { ingestFiles } from '../../functions/app/ingest.ts';
 import { releaseDraft } from '../../functions/app/lifecycle.ts';
 import { cycleOf, publishReport } from '../../functions/app/publish.ts';
 import { ValidationError } from '../../functions/errors.ts';
-import { pdfFonts, pdfText } from '../support/pdf.ts';
+import { pdfFonts, pdfInfo, pdfText } from '../support/pdf.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const NOW = new Date('2026-11-20T01:00:00Z');
@@ -52,6 +52,9 @@ describe('pipeline: ingest → compose → render → publish', () => {
     expect(draft).toMatchObject({ status: 'draft', period: '2024' });
     const draftText = (await pdfText((await t.services.archive.get(draft.s3Key!))!)).join('');
     expect(draftText.replace(/\s+/g, '')).toContain('样稿·期号于发布时确定');
+    // Its title says 样稿 once, not 预览 as well (火炬动态 2026年（预览）（样稿） before).
+    const { title } = await pdfInfo((await t.services.archive.get(draft.s3Key!))!);
+    expect(title).toBe('火炬动态 2026年（样稿）');
     expect((await t.services.catalog.list('torch-bulletin')).items).toEqual([]);
     const issue = await release(draft.id);
 
