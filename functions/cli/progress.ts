@@ -75,8 +75,6 @@ export function progressReporter(
       toDo,
       rate: measured > 0 ? `每秒 ${formatRate(rate)}` : '—',
       eta: measured > 0 ? formatEta((toDo - worked) / rate) : '—',
-      skipped: counts.skipped ?? 0,
-      failed: counts.failed ?? 0,
       /** 跳过 3 · 失败 0, or with zones without data apart: 未变 1 · 无数据 2 · 失败 0. */
       counted: (sep: string) =>
         (counts.noData !== undefined
